@@ -1,0 +1,190 @@
+import { existsSync } from 'node:fs'
+import { AxeBuilder } from '@axe-core/playwright'
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Locator,
+  type Page,
+} from 'playwright-core'
+
+// Taken from AxeBuilder so the test needs no direct dependency on axe-core.
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const haveChromium = existsSync(CHROMIUM_PATH)
+
+/** The standard the service promises in its accessibility statement: WCAG 2.2 AA. */
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
+
+export function launchChromium(): Promise<Browser> {
+  // Debian's own build, so CI and laptops never download a browser; the flags keep it quiet and container-safe.
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  })
+}
+
+/** A browser tab that remembers anything the Content-Security-Policy blocked and any uncaught script error. */
+export class Tab {
+  readonly cspViolations: string[] = []
+  readonly scriptErrors: string[] = []
+
+  private constructor(
+    readonly context: BrowserContext,
+    readonly page: Page,
+    readonly baseUrl: string,
+  ) {
+    page.on('console', (message) => {
+      // A blocked inline script only shows up here; the page still renders, so nothing else would notice.
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+        this.cspViolations.push(`${page.url()}: ${message.text()}`)
+      }
+    })
+    page.on('pageerror', (error) => this.scriptErrors.push(`${page.url()}: ${error.message}`))
+  }
+
+  static async open(browser: Browser, baseUrl: string, options: BrowserContextOptions = {}): Promise<Tab> {
+    const context = await browser.newContext({ baseURL: baseUrl, ...options })
+    return new Tab(context, await context.newPage(), baseUrl)
+  }
+
+  /** Visits a path and returns the HTTP status, so a page that errors is not mistaken for one that works. */
+  async visit(path: string): Promise<number> {
+    const response = await this.page.goto(path)
+    if (!response) throw new Error(`no response for ${path}`)
+    return response.status()
+  }
+
+  /** The path and query of the current page, which is how the service's links are written. */
+  get path(): string {
+    const url = new URL(this.page.url())
+    return url.pathname + url.search
+  }
+
+  close(): Promise<void> {
+    return this.context.close()
+  }
+}
+
+/**
+ * Runs axe on the page as it is now and describes each violation well enough to fix it without
+ * rerunning: the rule, what it wants, where to read more, and every offending element.
+ */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze()
+  return results.violations.map((violation) => {
+    const nodes = violation.nodes.map(
+      (node) =>
+        `    at ${node.target.join(' ')}\n      ${(node.failureSummary ?? '').replace(/\n/g, '\n      ')}`,
+    )
+    return [
+      `${page.url()}: ${violation.id} (${violation.impact}): ${violation.help}`,
+      `    ${violation.helpUrl}`,
+      ...nodes,
+    ].join('\n')
+  })
+}
+
+export class SignInPage {
+  readonly email: Locator
+  readonly password: Locator
+  readonly showPassword: Locator
+  readonly submit: Locator
+  readonly errorSummary: Locator
+  readonly signedOutBanner: Locator
+
+  constructor(readonly page: Page) {
+    this.email = page.getByLabel('Email address')
+    // Exact, because the password input's "Show" button is labelled "Show password".
+    this.password = page.getByLabel('Password', { exact: true })
+    this.showPassword = page.getByRole('button', { name: 'Show password' })
+    this.submit = page.getByRole('button', { name: 'Sign in' })
+    this.errorSummary = page.getByRole('alert').filter({ hasText: 'There is a problem' })
+    this.signedOutBanner = page.locator('.govuk-notification-banner--success')
+  }
+
+  async open(tab: Tab): Promise<number> {
+    return tab.visit('/sign-in')
+  }
+
+  async signIn(email: string, password: string): Promise<void> {
+    await this.email.fill(email)
+    await this.password.fill(password)
+    await Promise.all([this.page.waitForURL((url) => url.pathname !== '/sign-in'), this.submit.click()])
+  }
+}
+
+/** What every signed-in page has: the council in the header, the service navigation and sign out. */
+export class Layout {
+  readonly headerHomeLink: Locator
+  readonly navigation: Locator
+  readonly signOutButton: Locator
+  readonly heading: Locator
+
+  constructor(readonly page: Page) {
+    this.headerHomeLink = page.locator('header .govuk-generic-header').getByRole('link')
+    this.navigation = page.getByRole('navigation', { name: 'Menu' })
+    this.signOutButton = page.getByRole('button', { name: 'Sign out' })
+    this.heading = page.getByRole('heading', { level: 1 })
+  }
+
+  async navigationHrefs(): Promise<string[]> {
+    return hrefsOf(this.navigation.getByRole('link'))
+  }
+
+  async signOut(): Promise<void> {
+    await Promise.all([this.page.waitForURL(/\/sign-in\?signedOut=1$/), this.signOutButton.click()])
+  }
+}
+
+export class HomePage extends Layout {
+  readonly caption: Locator
+  readonly capabilityLinks: Locator
+
+  constructor(page: Page) {
+    super(page)
+    this.caption = page.getByRole('main').locator('.govuk-caption-l')
+    this.capabilityLinks = page
+      .getByRole('heading', { name: 'What you can do', level: 2 })
+      .locator('xpath=following-sibling::ul[1]')
+      .getByRole('link')
+  }
+
+  async capabilityHrefs(): Promise<string[]> {
+    return hrefsOf(this.capabilityLinks)
+  }
+}
+
+/** A list page whose table links each row to its own page, such as the provider register. */
+export class ListPage extends Layout {
+  readonly rowLinks: Locator
+
+  constructor(page: Page) {
+    super(page)
+    this.rowLinks = page.getByRole('main').getByRole('table').getByRole('link')
+  }
+}
+
+export class AddUserPage extends Layout {
+  readonly email: Locator
+  readonly submit: Locator
+  readonly errorSummary: Locator
+  readonly providerRole: Locator
+  readonly cqcProviderId: Locator
+
+  constructor(page: Page) {
+    super(page)
+    this.email = page.getByLabel('Email address')
+    this.submit = page.getByRole('button', { name: 'Add user' })
+    this.errorSummary = page.getByRole('alert').filter({ hasText: 'There is a problem' })
+    this.providerRole = page.getByRole('radio', { name: 'Provider user' })
+    this.cqcProviderId = page.getByLabel('CQC provider ID')
+  }
+}
+
+async function hrefsOf(links: Locator): Promise<string[]> {
+  const hrefs = await links.evaluateAll((elements) => elements.map((e) => e.getAttribute('href') ?? ''))
+  return hrefs.filter(Boolean)
+}

@@ -1,0 +1,202 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { Config } from '../config.ts'
+import type { Database } from '../db/connection.ts'
+import { ConflictError, ValidationError } from '../errors.ts'
+import { getOrganisation } from '../providers/service.ts'
+import { ANY_ROLE } from '../web/access.ts'
+import { field, formErrors, safeReturnPath } from '../web/forms.ts'
+import { capabilitiesFor } from '../web/navigation.ts'
+import { ROLE_LABELS, ROLES } from './roles.ts'
+import {
+  actorOf,
+  addUser,
+  createSession,
+  endSession,
+  listUsers,
+  MIN_PASSWORD_LENGTH,
+  type NewUser,
+  type SessionUser,
+  signIn,
+} from './service.ts'
+
+export interface AccountsRoutesOptions {
+  db: Database
+  config: Config
+  sessionCookie: string
+}
+
+const SIGN_IN_FAILED = 'Enter a correct email address and password'
+
+export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
+  app,
+  { db, config, sessionCookie },
+) => {
+  const sessionPolicy = { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours }
+  const cookieOptions = {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: config.secureCookies,
+  }
+
+  app.get('/sign-in', { config: { access: 'public' } }, async (request, reply) => {
+    if (request.user) return reply.redirect('/', 303)
+    const query = request.query as Record<string, unknown>
+    return reply.view('accounts/views/sign-in.njk', {
+      pageTitle: 'Sign in to Caremarket',
+      returnTo: safeReturnPath(query.returnTo),
+      signedOut: query.signedOut === '1',
+      values: {},
+      fieldErrors: {},
+    })
+  })
+
+  app.post(
+    '/sign-in',
+    {
+      config: {
+        access: 'public',
+        rateLimit: { max: config.signInAttemptsPerMinute, timeWindow: '1 minute' },
+      },
+    },
+    async (request, reply) => {
+      const email = field(request.body, 'email').trim()
+      const password = field(request.body, 'password')
+      const returnTo = safeReturnPath(field(request.body, 'returnTo'))
+      const missing = [
+        ...(email ? [] : [{ field: 'email', message: 'Enter your email address' }]),
+        ...(password ? [] : [{ field: 'password', message: 'Enter your password' }]),
+      ]
+      const showForm = (status: number, errors: { field: string; message: string }[]) =>
+        reply.code(status).view('accounts/views/sign-in.njk', {
+          pageTitle: 'Sign in to Caremarket',
+          returnTo,
+          values: { email },
+          ...formErrors(errors),
+        })
+      if (missing.length > 0) return showForm(400, missing)
+
+      const user = await signIn(db, email, password.slice(0, 1024), { ip: request.ip })
+      if (!user) return showForm(401, [{ field: 'email', message: SIGN_IN_FAILED }])
+      // A new session on every sign-in, so a session fixed before sign-in is worthless.
+      if (request.sessionToken && request.user) await endSession(db, request.sessionToken, request.user)
+      const token = await createSession(db, user, sessionPolicy)
+      reply.setCookie(sessionCookie, token, { ...cookieOptions, maxAge: sessionPolicy.maxHours * 3600 })
+      return reply.redirect(returnTo, 303)
+    },
+  )
+
+  app.post('/sign-out', { config: { access: ANY_ROLE } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    if (request.sessionToken) await endSession(db, request.sessionToken, user)
+    reply.clearCookie(sessionCookie, cookieOptions)
+    return reply.redirect('/sign-in?signedOut=1', 303)
+  })
+
+  app.get('/', { config: { access: ANY_ROLE } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const organisation = user.providerOrganisationId
+      ? await getOrganisation(db, user.councilId, user.providerOrganisationId)
+      : null
+    return reply.view('web/views/pages/home.njk', {
+      pageTitle: organisation ? organisation.name : user.councilName,
+      roleLabel: ROLE_LABELS[user.role],
+      capabilities: capabilitiesFor(user.role),
+    })
+  })
+
+  app.get('/accessibility', { config: { access: 'public' } }, async (_request, reply) =>
+    reply.view('web/views/pages/accessibility.njk', { pageTitle: 'Accessibility statement' }),
+  )
+
+  const showUsers = async (user: SessionUser, reply: FastifyReply, added?: string) => {
+    const rows = await listUsers(db, user.councilId)
+    return reply.view('accounts/views/users.njk', {
+      pageTitle: 'Users',
+      added,
+      users: rows.map((u) => ({ ...u, roleLabel: ROLE_LABELS[u.role as keyof typeof ROLE_LABELS] })),
+    })
+  }
+
+  app.get('/admin/users', { config: { access: ['council_admin'] } }, async (request, reply) => {
+    const added = field(request.query, 'added')
+    return showUsers(request.user as SessionUser, reply, added || undefined)
+  })
+
+  const roleOptions = ROLES.map((value) => ({ value, label: ROLE_LABELS[value] }))
+  const showNewUserForm = (
+    reply: FastifyReply,
+    status: number,
+    values: Record<string, string>,
+    errors: ValidationError | null,
+  ) =>
+    reply.code(status).view('accounts/views/user-new.njk', {
+      pageTitle: 'Add a user',
+      roles: roleOptions,
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+      values,
+      ...formErrors(errors?.errors ?? []),
+    })
+
+  app.get('/admin/users/new', { config: { access: ['council_admin'] } }, async (_request, reply) =>
+    showNewUserForm(reply, 200, {}, null),
+  )
+
+  app.post('/admin/users', { config: { access: ['council_admin'] } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const values = {
+      email: field(request.body, 'email'),
+      role: field(request.body, 'role'),
+      cqcProviderId: field(request.body, 'cqcProviderId'),
+    }
+    const input = {
+      ...values,
+      password: field(request.body, 'password'),
+      cqcProviderId: values.role === 'provider_user' ? values.cqcProviderId : undefined,
+    } as NewUser
+    try {
+      const created = await addUser(db, user.councilId, input, actorOf(user), {
+        passwordCostLog2: config.passwordCostLog2,
+      })
+      return reply.redirect(`/admin/users?added=${encodeURIComponent(created.email)}`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError) return showNewUserForm(reply, 400, values, error)
+      if (error instanceof ConflictError) {
+        return showNewUserForm(
+          reply,
+          409,
+          values,
+          new ValidationError([{ field: 'email', message: error.message }]),
+        )
+      }
+      throw error
+    }
+  })
+
+  app.get(
+    '/api/v1/me',
+    {
+      config: { access: ANY_ROLE },
+      schema: { summary: 'The signed-in user', tags: ['accounts'] },
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      return {
+        id: user.id,
+        email: user.email,
+        role: user.role,
+        council: { code: user.councilCode, name: user.councilName },
+        providerOrganisationId: user.providerOrganisationId,
+      }
+    },
+  )
+
+  app.get(
+    '/api/v1/users',
+    {
+      config: { access: ['council_admin'] },
+      schema: { summary: 'Users of your council', tags: ['accounts'] },
+    },
+    async (request) => ({ users: await listUsers(db, (request.user as SessionUser).councilId) }),
+  )
+}

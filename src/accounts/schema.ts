@@ -1,0 +1,67 @@
+import { sql } from 'drizzle-orm'
+import { boolean, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { providerOrganisations } from '../providers/schema.ts'
+
+/** The tenant. Every tenant-owned row carries its council_id. */
+export const councils = pgTable('councils', {
+  id: integer().primaryKey().generatedAlwaysAsIdentity(),
+  code: text().notNull().unique(),
+  name: text().notNull(),
+  isDemo: boolean().notNull().default(false),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+})
+
+export const users = pgTable(
+  'users',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    // Stored lower-case; sign-in is by e-mail address alone, so it is unique across councils.
+    email: text().notNull().unique(),
+    role: text().notNull(),
+    providerOrganisationId: integer().references(() => providerOrganisations.id),
+    passwordHash: text().notNull(),
+    active: boolean().notNull().default(true),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastSignInAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index().on(t.councilId),
+    check(
+      'users_role_valid',
+      sql`${t.role} in ('social_worker', 'broker', 'commissioner', 'council_admin', 'provider_user')`,
+    ),
+    // A provider user belongs to exactly one provider organisation; council staff to none.
+    check(
+      'users_provider_scope',
+      sql`(${t.role} = 'provider_user') = (${t.providerOrganisationId} is not null)`,
+    ),
+  ],
+)
+
+/** Server-side sessions. The cookie holds a random token; only its SHA-256 is stored. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    tokenHash: text().primaryKey(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    userId: integer()
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [index().on(t.userId), index().on(t.expiresAt)],
+)
+
+/** Secrets the service generates for itself on first start (cookie signing). */
+export const serviceSecrets = pgTable('service_secrets', {
+  name: text().primaryKey(),
+  value: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+})

@@ -1,0 +1,315 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { and, asc, eq, gt, lt, or, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { type Actor, recordAudit } from '../audit/service.ts'
+import type { Database, Queryable } from '../db/connection.ts'
+import { ConflictError, NotFoundError, parseInput, ValidationError } from '../errors.ts'
+import { findOrganisationByCqcId } from '../providers/service.ts'
+import { DEFAULT_COST_LOG2, hashPassword, verifyPassword } from './password.ts'
+import { ROLES, type Role } from './roles.ts'
+import { councils, serviceSecrets, sessions, users } from './schema.ts'
+
+export type Council = typeof councils.$inferSelect
+
+/** The signed-in user as every request sees it. */
+export interface SessionUser {
+  id: number
+  email: string
+  role: Role
+  councilId: number
+  councilCode: string
+  councilName: string
+  councilIsDemo: boolean
+  providerOrganisationId: number | null
+}
+
+export interface SessionPolicy {
+  idleMinutes: number
+  maxHours: number
+}
+
+export const MIN_PASSWORD_LENGTH = 10
+export const MAX_PASSWORD_LENGTH = 256
+
+export const newUserSchema = z
+  .object({
+    email: z
+      .string()
+      .trim()
+      .min(1, 'Enter an email address')
+      .max(254, 'Email address must be 254 characters or fewer')
+      .email('Enter an email address in the correct format, like name@example.org')
+      .transform((v) => v.toLowerCase()),
+    role: z.enum(ROLES, { message: `Choose a role: one of ${ROLES.join(', ')}` }),
+    password: z
+      .string()
+      .min(MIN_PASSWORD_LENGTH, `Password must be ${MIN_PASSWORD_LENGTH} characters or more`)
+      .max(MAX_PASSWORD_LENGTH, `Password must be ${MAX_PASSWORD_LENGTH} characters or fewer`),
+    cqcProviderId: z.string().trim().optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.role === 'provider_user' && !value.cqcProviderId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cqcProviderId'],
+        message: 'Enter the CQC provider ID for a provider user',
+      })
+    }
+    if (value.role !== 'provider_user' && value.cqcProviderId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cqcProviderId'],
+        message: 'Only provider users belong to a provider',
+      })
+    }
+  })
+
+export type NewUser = z.input<typeof newUserSchema>
+
+export interface AccountsOptions {
+  /** scrypt cost as a power of two; lowered only in tests. */
+  passwordCostLog2?: number
+}
+
+export async function findCouncilByCode(db: Queryable, code: string): Promise<Council | undefined> {
+  const [row] = await db.select().from(councils).where(eq(councils.code, code.toUpperCase()))
+  return row
+}
+
+export async function getCouncilByCode(db: Queryable, code: string): Promise<Council> {
+  const council = await findCouncilByCode(db, code)
+  if (!council) throw new NotFoundError(`No council has the code ${code}`)
+  return council
+}
+
+export async function listCouncils(db: Queryable): Promise<Council[]> {
+  return db.select().from(councils).orderBy(asc(councils.code))
+}
+
+export async function addUser(
+  db: Database,
+  councilId: number,
+  input: NewUser,
+  actor: Actor,
+  options: AccountsOptions = {},
+): Promise<{ id: number; email: string; role: Role }> {
+  const value = parseInput(newUserSchema, input)
+  const passwordHash = await hashPassword(value.password, options.passwordCostLog2 ?? DEFAULT_COST_LOG2)
+  return db.transaction(async (tx) => {
+    let providerOrganisationId: number | null = null
+    if (value.cqcProviderId) {
+      const organisation = await findOrganisationByCqcId(tx, councilId, value.cqcProviderId)
+      if (!organisation) {
+        throw new ValidationError([
+          {
+            field: 'cqcProviderId',
+            message: `No provider with CQC provider ID ${value.cqcProviderId} in this council`,
+          },
+        ])
+      }
+      providerOrganisationId = organisation.id
+    }
+    const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, value.email))
+    if (existing) throw new ConflictError(`A user with the email address ${value.email} already exists`)
+    const [created] = await tx
+      .insert(users)
+      .values({ councilId, email: value.email, role: value.role, providerOrganisationId, passwordHash })
+      .returning({ id: users.id })
+    if (!created) throw new Error('insert returned no row')
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'user.created',
+      entityType: 'user',
+      entityId: created.id,
+      details: { email: value.email, role: value.role, providerOrganisationId },
+    })
+    return { id: created.id, email: value.email, role: value.role }
+  })
+}
+
+export async function listUsers(db: Queryable, councilId: number) {
+  return db
+    .select({
+      id: users.id,
+      email: users.email,
+      role: users.role,
+      providerOrganisationId: users.providerOrganisationId,
+      active: users.active,
+      createdAt: users.createdAt,
+      lastSignInAt: users.lastSignInAt,
+    })
+    .from(users)
+    .where(eq(users.councilId, councilId))
+    .orderBy(asc(users.email))
+}
+
+// Verifying against a real hash when the user is unknown keeps the timing the same either way,
+// so response time does not reveal which email addresses have accounts.
+let decoyHash: Promise<string> | undefined
+
+/** Checks an email and password. Every outcome is audited. */
+export async function signIn(
+  db: Database,
+  email: string,
+  password: string,
+  context: { ip: string },
+): Promise<SessionUser | null> {
+  const normalised = email.trim().toLowerCase()
+  const [row] = await db
+    .select({ user: users, council: councils })
+    .from(users)
+    .innerJoin(councils, eq(councils.id, users.councilId))
+    .where(eq(users.email, normalised))
+  if (!row) {
+    decoyHash ??= hashPassword('decoy-password-for-timing')
+    await verifyPassword(password, await decoyHash)
+    await recordAudit(db, null, {
+      councilId: null,
+      action: 'sign_in.failed',
+      details: { email: normalised, reason: 'unknown user', ip: context.ip },
+    })
+    return null
+  }
+  const valid = await verifyPassword(password, row.user.passwordHash)
+  if (!valid || !row.user.active) {
+    await recordAudit(db, null, {
+      councilId: row.user.councilId,
+      action: 'sign_in.failed',
+      entityType: 'user',
+      entityId: row.user.id,
+      details: { email: normalised, reason: valid ? 'account disabled' : 'wrong password', ip: context.ip },
+    })
+    return null
+  }
+  const user = toSessionUser(row.user, row.council)
+  await db.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id))
+  await recordAudit(db, actorOf(user), {
+    councilId: user.councilId,
+    action: 'sign_in.succeeded',
+    entityType: 'user',
+    entityId: user.id,
+    details: { ip: context.ip },
+  })
+  return user
+}
+
+export function actorOf(user: SessionUser): Actor {
+  return { kind: 'user', userId: user.id, councilId: user.councilId, email: user.email }
+}
+
+function toSessionUser(user: typeof users.$inferSelect, council: Council): SessionUser {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role as Role,
+    councilId: council.id,
+    councilCode: council.code,
+    councilName: council.name,
+    councilIsDemo: council.isDemo,
+    providerOrganisationId: user.providerOrganisationId,
+  }
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+/** Starts a new session and returns the token for the cookie. Expired sessions are swept here. */
+export async function createSession(db: Database, user: SessionUser, policy: SessionPolicy): Promise<string> {
+  const token = randomBytes(32).toString('base64url')
+  const now = Date.now()
+  await db
+    .delete(sessions)
+    .where(or(lt(sessions.expiresAt, new Date(now)), lt(sessions.lastSeenAt, idleCutoff(policy, now))))
+  await db.insert(sessions).values({
+    tokenHash: hashToken(token),
+    councilId: user.councilId,
+    userId: user.id,
+    expiresAt: new Date(now + policy.maxHours * 3_600_000),
+  })
+  return token
+}
+
+function idleCutoff(policy: SessionPolicy, now: number): Date {
+  return new Date(now - policy.idleMinutes * 60_000)
+}
+
+/** The user of a live session, or null when the token is unknown, expired or idle too long. */
+export async function resolveSession(
+  db: Database,
+  token: string,
+  policy: SessionPolicy,
+): Promise<SessionUser | null> {
+  const now = Date.now()
+  const tokenHash = hashToken(token)
+  const [row] = await db
+    .select({ user: users, council: councils, lastSeenAt: sessions.lastSeenAt })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(councils, eq(councils.id, sessions.councilId))
+    .where(
+      and(
+        eq(sessions.tokenHash, tokenHash),
+        gt(sessions.expiresAt, new Date(now)),
+        gt(sessions.lastSeenAt, idleCutoff(policy, now)),
+        eq(users.active, true),
+      ),
+    )
+  if (!row) return null
+  // Touch at most once a minute: enough for idle expiry without a write on every request.
+  if (now - row.lastSeenAt.getTime() > 60_000) {
+    await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.tokenHash, tokenHash))
+  }
+  return toSessionUser(row.user, row.council)
+}
+
+export async function endSession(db: Database, token: string, user: SessionUser): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(sessions).where(eq(sessions.tokenHash, hashToken(token)))
+    await recordAudit(tx, actorOf(user), {
+      councilId: user.councilId,
+      action: 'sign_out',
+      entityType: 'user',
+      entityId: user.id,
+    })
+  })
+}
+
+/** A secret the service made for itself on first start, shared by every instance through the database. */
+export async function loadServiceSecret(db: Database, name: string): Promise<string> {
+  await db
+    .insert(serviceSecrets)
+    .values({ name, value: randomBytes(32).toString('base64url') })
+    .onConflictDoNothing()
+  const [row] = await db.select().from(serviceSecrets).where(eq(serviceSecrets.name, name))
+  if (!row) throw new Error(`service secret ${name} could not be stored`)
+  return row.value
+}
+
+export const councilCodeSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9]{2,12}$/, 'Council code must be 2 to 12 letters or digits')
+  .transform((v) => v.toUpperCase())
+
+export async function createCouncil(
+  db: Queryable,
+  input: { code: string; name: string; isDemo?: boolean },
+  actor: Actor,
+): Promise<Council> {
+  const code = parseInput(councilCodeSchema, input.code)
+  if (await findCouncilByCode(db, code))
+    throw new ConflictError(`A council with the code ${code} already exists`)
+  const [council] = await db
+    .insert(councils)
+    .values({ code, name: input.name.trim(), isDemo: input.isDemo ?? false })
+    .returning()
+  if (!council) throw new Error('insert returned no row')
+  await recordAudit(db, actor, {
+    councilId: council.id,
+    action: 'council.created',
+    entityType: 'council',
+    entityId: council.id,
+  })
+  return council
+}

@@ -1,0 +1,26 @@
+import type { FastifyPluginAsync } from 'fastify'
+import { z } from 'zod'
+import type { SessionUser } from '../accounts/service.ts'
+import type { Database } from '../db/connection.ts'
+import { parseInput } from '../errors.ts'
+import { listAudit } from './service.ts'
+
+const PAGE_SIZE = 100
+const query = z.object({ before: z.coerce.number().int().positive().optional() })
+
+export const auditRoutes: FastifyPluginAsync<{ db: Database }> = async (app, { db }) => {
+  app.get('/admin/audit', { config: { access: ['council_admin'] } }, async (request, reply) => {
+    const { before } = parseInput(query, request.query)
+    const entries = await listAudit(db, (request.user as SessionUser).councilId, {
+      before,
+      limit: PAGE_SIZE + 1,
+    })
+    const page = entries.slice(0, PAGE_SIZE)
+    return reply.view('audit/views/audit.njk', {
+      pageTitle: 'Audit log',
+      entries: page.map((e) => ({ ...e, detailsText: e.details ? JSON.stringify(e.details) : '' })),
+      olderHref: entries.length > PAGE_SIZE ? `/admin/audit?before=${page[page.length - 1]?.id}` : null,
+      newestHref: before ? '/admin/audit' : null,
+    })
+  })
+}

@@ -1,0 +1,22 @@
+import { bigint, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { councils, users } from '../accounts/schema.ts'
+
+/**
+ * Who did what, and when. Append-only: a trigger in the migrations refuses UPDATE and DELETE.
+ * council_id is empty only for events that belong to no council (a failed sign-in by an unknown e-mail).
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().references(() => councils.id),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    actorUserId: integer().references(() => users.id),
+    actor: text().notNull(),
+    action: text().notNull(),
+    entityType: text(),
+    entityId: text(),
+    details: jsonb().$type<Record<string, unknown>>(),
+  },
+  (t) => [index().on(t.councilId, t.at)],
+)

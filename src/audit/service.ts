@@ -1,0 +1,47 @@
+import { and, desc, eq, lt } from 'drizzle-orm'
+import type { Queryable } from '../db/connection.ts'
+import { auditLog } from './schema.ts'
+
+/** Who is acting: a signed-in user, or the service itself (CLI, start-up, scheduled work). */
+export type Actor =
+  | { kind: 'user'; userId: number; councilId: number; email: string }
+  | { kind: 'system'; label: string }
+
+export interface AuditEntry {
+  councilId: number | null
+  action: string
+  entityType?: string
+  entityId?: string | number
+  details?: Record<string, unknown>
+}
+
+/** Appends one entry. Call it inside the same transaction as the change it records. */
+export async function recordAudit(db: Queryable, actor: Actor | null, entry: AuditEntry): Promise<void> {
+  await db.insert(auditLog).values({
+    councilId: entry.councilId,
+    actorUserId: actor?.kind === 'user' ? actor.userId : null,
+    actor: actor === null ? 'anonymous' : actor.kind === 'user' ? actor.email : actor.label,
+    action: entry.action,
+    entityType: entry.entityType ?? null,
+    entityId: entry.entityId === undefined ? null : String(entry.entityId),
+    details: entry.details ?? null,
+  })
+}
+
+export type AuditRow = typeof auditLog.$inferSelect
+
+/** The newest entries of one council, a page at a time (keyset pagination on id). */
+export async function listAudit(
+  db: Queryable,
+  councilId: number,
+  options: { before?: number; limit: number },
+): Promise<AuditRow[]> {
+  const conditions = [eq(auditLog.councilId, councilId)]
+  if (options.before !== undefined) conditions.push(lt(auditLog.id, options.before))
+  return db
+    .select()
+    .from(auditLog)
+    .where(and(...conditions))
+    .orderBy(desc(auditLog.id))
+    .limit(options.limit)
+}

@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander'
+import { ConfigError } from '../config.ts'
+import { DataDirectoryInUseError } from '../db/connection.ts'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
+import { type CliContext, CliUsageError, createCliContext } from './context.ts'
+import { registerDemoCommand } from './demo.ts'
+import { registerMigrateCommand } from './migrate.ts'
+import { registerServeCommand } from './serve.ts'
+import { registerUserCommands } from './users.ts'
+
+export function buildProgram(context: CliContext = createCliContext()): Command {
+  const program = new Command('caremarket')
+    .description('Caremarket: eBrokerage and care-market software for councils’ adult social services')
+    .showHelpAfterError()
+    .exitOverride()
+  registerServeCommand(program, context)
+  registerMigrateCommand(program, context)
+  registerUserCommands(program, context)
+  registerDemoCommand(program, context)
+  for (const command of program.commands) command.exitOverride()
+  return program
+}
+
+/** Runs the CLI and returns the process exit code. Known failures print one clear line, never a stack. */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode
+    if (error instanceof CliUsageError || error instanceof ConfigError) {
+      process.stderr.write(`caremarket: ${error.message}\n`)
+      return 2
+    }
+    if (
+      error instanceof ValidationError ||
+      error instanceof NotFoundError ||
+      error instanceof ConflictError ||
+      error instanceof DataDirectoryInUseError
+    ) {
+      process.stderr.write(`caremarket: ${error.message}\n`)
+      return 1
+    }
+    process.stderr.write(
+      `caremarket: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    )
+    return 1
+  }
+}

@@ -1,0 +1,69 @@
+import type { Command } from 'commander'
+import { pino } from 'pino'
+import { listCouncils } from '../accounts/service.ts'
+import { createDemo, type DemoResult } from '../demo/generate.ts'
+import { buildApp } from '../web/app.ts'
+import { type CliContext, openConfiguredDatabase } from './context.ts'
+
+export function registerServeCommand(program: Command, context: CliContext): void {
+  program
+    .command('serve')
+    .description('Run the web service (the embedded database unless DATABASE_URL is set)')
+    .option('--demo', 'create the demo council when the database has no council, even on a PostgreSQL server')
+    .action(async (options: { demo?: boolean }) => {
+      await serve(context, { demo: options.demo ?? false })
+    })
+}
+
+async function serve(context: CliContext, options: { demo: boolean }): Promise<void> {
+  const config = context.config()
+  const logger = pino({ level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] })
+  const database = await openConfiguredDatabase(config)
+  await database.migrate()
+  logger.info({ database: database.description }, 'database migrated')
+
+  // The embedded database is for trying Caremarket out, so it starts with a demo council.
+  // A production server gets demo data only when asked.
+  let demo: DemoResult | undefined
+  const wantsDemo = options.demo || !config.databaseUrl
+  if (wantsDemo && (await listCouncils(database.db)).length === 0) {
+    logger.info('no council yet: creating the demo council')
+    demo = await createDemo(database.db, {
+      scale: 1,
+      seed: 1,
+      password: config.demoPassword,
+      passwordCostLog2: config.passwordCostLog2,
+    })
+  }
+
+  const app = await buildApp({ config, database, logger })
+  await app.listen({ port: config.port, host: config.host })
+  const bound = app.server.address()
+  const address = `http://localhost:${typeof bound === 'object' && bound ? bound.port : config.port}`
+  const lines = [`Caremarket is running at ${address} on ${database.description}`]
+  if (demo) {
+    lines.push(
+      `Demo council ${demo.councils[0]?.name} (${demo.councils[0]?.code}). Sign in with password "${config.demoPassword}" as:`,
+    )
+    for (const user of demo.users) lines.push(`  ${user.role.padEnd(14)} ${user.email}`)
+  }
+  process.stdout.write(`${lines.join('\n')}\n`)
+
+  let closing = false
+  const shutdown = async (signal: string) => {
+    if (closing) return
+    closing = true
+    logger.info({ signal }, 'shutting down: finishing requests in flight')
+    try {
+      await app.close()
+      await database.close()
+      logger.info('shut down cleanly')
+      process.exit(0)
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed')
+      process.exit(1)
+    }
+  }
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+}

@@ -1,0 +1,126 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { PGlite } from '@electric-sql/pglite'
+import { sql } from 'drizzle-orm'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres'
+import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
+import pg from 'pg'
+import lockfile from 'proper-lockfile'
+import * as schema from './schema.ts'
+
+export type Schema = typeof schema
+/** The database, whichever engine is behind it. Code never needs to know which. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
+/** Anything that can run a query: the database or a transaction in progress. */
+export type Queryable = Database | Transaction
+
+export interface DatabaseHandle {
+  db: Database
+  engine: 'pglite' | 'postgres'
+  /** Where the data lives, for messages; never contains a password. */
+  description: string
+  /** Runs every migration not yet applied. Safe to call from several instances at once. */
+  migrate(): Promise<void>
+  close(): Promise<void>
+}
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'memory' }
+
+const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
+const casing = 'snake_case'
+// Any fixed number: it names the lock that keeps two instances from migrating at once.
+const MIGRATION_LOCK_KEY = 7_240_101
+
+export class DataDirectoryInUseError extends Error {
+  constructor(dataDir: string) {
+    super(
+      `The data directory ${dataDir} is in use by another Caremarket process. ` +
+        'Stop that process first, or point DATABASE_URL at a PostgreSQL server so that several can share it.',
+    )
+  }
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
+  if (target.kind === 'postgres') return openPostgres(target.url)
+  if (target.kind === 'memory')
+    return openPglite(new PGlite(), 'embedded PostgreSQL in memory', async () => {})
+
+  mkdirSync(target.dataDir, { recursive: true })
+  // PGlite is single-process: a second process opening the same directory would corrupt it.
+  let release: () => Promise<void>
+  try {
+    release = await lockfile.lock(target.dataDir, {
+      lockfilePath: path.join(target.dataDir, 'caremarket.lock'),
+    })
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ELOCKED') throw new DataDirectoryInUseError(target.dataDir)
+    throw error
+  }
+  const client = new PGlite(path.join(target.dataDir, 'pglite'))
+  return openPglite(client, `embedded PostgreSQL in ${target.dataDir}`, release)
+}
+
+async function openPglite(
+  client: PGlite,
+  description: string,
+  afterClose: () => Promise<void>,
+): Promise<DatabaseHandle> {
+  await client.waitReady
+  return {
+    db: drizzlePglite({ client, schema, casing }) as unknown as Database,
+    engine: 'pglite',
+    description,
+    migrate: () => migratePglite(drizzlePglite({ client, casing }), { migrationsFolder }),
+    close: async () => {
+      await client.close()
+      await afterClose()
+    },
+  }
+}
+
+function openPostgres(connectionString: string): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString, max: 10 })
+  const url = new URL(connectionString)
+  return {
+    db: drizzlePostgres({ client: pool, schema, casing }) as unknown as Database,
+    engine: 'postgres',
+    description: `PostgreSQL at ${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname}`,
+    migrate: () => migratePostgresWithLock(pool),
+    close: () => pool.end(),
+  }
+}
+
+async function migratePostgresWithLock(pool: pg.Pool): Promise<void> {
+  // An advisory lock belongs to one connection, so lock, migrate and unlock on the same one.
+  const client = await pool.connect()
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+    try {
+      await migratePostgres(drizzlePostgres({ client, casing }), { migrationsFolder })
+    } finally {
+      await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+    }
+  } finally {
+    client.release()
+  }
+}
+
+export async function checkDatabase(
+  db: Database,
+): Promise<{ status: 'ok' | 'unavailable'; latencyMs: number }> {
+  const started = performance.now()
+  try {
+    await db.execute(sql`select 1`)
+    return { status: 'ok', latencyMs: Math.round((performance.now() - started) * 10) / 10 }
+  } catch {
+    return { status: 'unavailable', latencyMs: Math.round(performance.now() - started) }
+  }
+}

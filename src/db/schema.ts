@@ -1,0 +1,5 @@
+// Every domain's tables, gathered for Drizzle and drizzle-kit. Each domain owns its own schema file.
+export * from '../accounts/schema.ts'
+export * from '../audit/schema.ts'
+export * from '../geography/schema.ts'
+export * from '../providers/schema.ts'

@@ -1,0 +1,56 @@
+import type { Role } from '../accounts/roles.ts'
+
+/** One thing a role can do: a navigation item and a line on that role's home page. */
+export interface Capability {
+  href: string
+  label: string
+  description: string
+  roles: readonly Role[]
+}
+
+// Add a line here when a page is built, and never before: the home page promises only what exists.
+export const CAPABILITIES: readonly Capability[] = [
+  {
+    href: '/locations',
+    label: 'Provider register',
+    description:
+      'Look up the care homes and home care services registered in your council’s area, with their ratings.',
+    roles: ['social_worker', 'broker', 'commissioner', 'council_admin'],
+  },
+  {
+    href: '/provider',
+    label: 'Your organisation',
+    description: 'See your organisation’s locations as the council’s register records them.',
+    roles: ['provider_user'],
+  },
+  {
+    href: '/admin/users',
+    label: 'Users',
+    description: 'Add people to Caremarket and see who has access.',
+    roles: ['council_admin'],
+  },
+  {
+    href: '/admin/audit',
+    label: 'Audit log',
+    description: 'See who did what, and when.',
+    roles: ['council_admin'],
+  },
+]
+
+export function capabilitiesFor(role: Role): Capability[] {
+  return CAPABILITIES.filter((c) => c.roles.includes(role))
+}
+
+export function navigationFor(role: Role | undefined, currentPath: string) {
+  if (!role) return []
+  const path = currentPath.split('?')[0] ?? currentPath
+  return [
+    { href: '/', text: 'Home', current: path === '/' },
+    ...capabilitiesFor(role).map((c) => ({
+      href: c.href,
+      text: c.label,
+      current: path === c.href,
+      active: path.startsWith(`${c.href}/`),
+    })),
+  ]
+}

@@ -1,0 +1,51 @@
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyView from '@fastify/view'
+import type { FastifyInstance } from 'fastify'
+import nunjucks from 'nunjucks'
+
+const require = createRequire(import.meta.url)
+export const govukFrontendDir = path.join(
+  path.dirname(require.resolve('govuk-frontend/package.json')),
+  'dist',
+)
+/** Templates are named from src/, e.g. "accounts/views/sign-in.njk", beside govuk-frontend's own. */
+export const sourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+// The UI shows Europe/London; the database keeps UTC.
+const londonDateTime = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+})
+const londonDate = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+})
+
+function addFilters(env: nunjucks.Environment): void {
+  env.addFilter('londonDateTime', (value: Date | string | null | undefined) =>
+    value ? londonDateTime.format(new Date(value)) : '',
+  )
+  env.addFilter('londonDate', (value: Date | string | null | undefined) =>
+    value ? londonDate.format(new Date(value)) : '',
+  )
+  env.addFilter('number', (value: number | null | undefined) =>
+    value == null ? '' : value.toLocaleString('en-GB'),
+  )
+}
+
+export async function setUpViews(app: FastifyInstance, options: { production: boolean }): Promise<void> {
+  await app.register(fastifyView, {
+    engine: { nunjucks },
+    templates: [govukFrontendDir, sourceDir],
+    production: options.production,
+    options: { autoescape: true, noCache: !options.production, onConfigure: addFilters },
+  })
+}

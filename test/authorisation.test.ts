@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Role } from '../src/accounts/roles.ts'
+import { auditLog } from '../src/db/schema.ts'
+import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
+
+type Who = Role | 'anonymous'
+const STAFF: Role[] = ['social_worker', 'broker', 'commissioner', 'council_admin']
+const EVERYONE: Role[] = [...STAFF, 'provider_user']
+
+/**
+ * The authorisation matrix, written out by hand: who may use each route. It is compared with the
+ * routes the service really has, so a new route cannot be added without deciding here who may use it.
+ */
+const EXPECTED: Record<string, 'public' | Role[]> = {
+  'GET /assets/*': 'public',
+  'GET /docs': 'public',
+  'GET /docs/static/index.html': 'public',
+  'GET /docs/static/swagger-initializer.js': 'public',
+  'GET /docs/json': 'public',
+  'GET /docs/yaml': 'public',
+  'GET /docs/static/*': 'public',
+  'GET /openapi.json': 'public',
+  'GET /health': 'public',
+  'GET /accessibility': 'public',
+  'GET /sign-in': 'public',
+  'POST /sign-in': 'public',
+  'POST /sign-out': EVERYONE,
+  'GET /': EVERYONE,
+  'GET /api/v1/me': EVERYONE,
+  'GET /admin/users': ['council_admin'],
+  'GET /admin/users/new': ['council_admin'],
+  'POST /admin/users': ['council_admin'],
+  'GET /api/v1/users': ['council_admin'],
+  'GET /admin/audit': ['council_admin'],
+  'GET /locations': STAFF,
+  'GET /locations/:id': STAFF,
+  'GET /provider': ['provider_user'],
+  'GET /provider/locations/:id': ['provider_user'],
+  'GET /api/v1/locations': EVERYONE,
+  'GET /api/v1/locations/:id': EVERYONE,
+}
+
+let t: Awaited<ReturnType<typeof createTestApp>>
+let home: Fixture
+let other: Fixture
+const clients = new Map<string, Client>()
+
+function emailOf(fixture: Fixture, who: Role): string {
+  return who === 'provider_user' ? fixture.emails.providerA : fixture.emails[who]
+}
+
+async function clientFor(fixture: Fixture, who: Who | 'providerB'): Promise<Client> {
+  const key = `${fixture.code}:${who}`
+  let client = clients.get(key)
+  if (!client) {
+    client = new Client(t.app)
+    if (who === 'providerB') await client.signIn(fixture.emails.providerB)
+    else if (who !== 'anonymous') await client.signIn(emailOf(fixture, who))
+    else await client.get('/sign-in')
+    clients.set(key, client)
+  }
+  return client
+}
+
+/** A concrete URL for a route, using records inside the caller's own scope. */
+function concreteUrl(url: string): string {
+  const filled = url
+    .replace('/assets/*', '/assets/govuk-frontend.min.css')
+    .replace('/docs/static/*', '/docs/static/swagger-ui.css')
+    .replace(':id', String(home.providerA.locationId))
+  if (filled.includes(':') || filled.includes('*'))
+    throw new Error(`the matrix does not know how to fill in ${url}`)
+  return filled
+}
+
+beforeAll(async () => {
+  t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
+  home = await seedCouncil(t.database, 'HOME', t.config)
+  other = await seedCouncil(t.database, 'OTHER', t.config)
+})
+afterAll(async () => t.close())
+
+describe('the authorisation matrix', () => {
+  it('covers exactly the routes the service has', () => {
+    const actual = t.app.routeAccess.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`)
+    expect(new Set(actual)).toEqual(new Set(Object.keys(EXPECTED)))
+  })
+
+  it('declares on each route the access the matrix expects', () => {
+    for (const route of t.app.routeAccess.filter((r) => r.method !== 'HEAD')) {
+      const expected = EXPECTED[`${route.method} ${route.url}`]
+      expect(
+        route.access === 'public' ? 'public' : [...route.access].sort(),
+        `${route.method} ${route.url}`,
+      ).toEqual(expected === 'public' ? 'public' : [...(expected ?? [])].sort())
+    }
+  })
+
+  const whoList: Who[] = ['anonymous', ...EVERYONE]
+  for (const [route, allowed] of Object.entries(EXPECTED)) {
+    const [method, url] = route.split(' ') as [string, string]
+    for (const who of whoList) {
+      const mayUse = allowed === 'public' || (who !== 'anonymous' && allowed.includes(who))
+      it(`${route} as ${who}: ${mayUse ? 'allowed' : 'refused'}`, async () => {
+        // Sign-out would end the shared session; give it a client of its own.
+        const client =
+          method === 'POST' && url === '/sign-out' ? new Client(t.app) : await clientFor(home, who)
+        if (client !== clients.get(`${home.code}:${who}`) && who !== 'anonymous')
+          await client.signIn(emailOf(home, who))
+        if (client.csrfToken === '') await client.get('/sign-in')
+        const target = concreteUrl(url)
+        const response = method === 'GET' ? await client.get(target) : await client.post(target, {})
+        const api = url.startsWith('/api/')
+        if (mayUse) {
+          expect([401, 403, 404], `${route} as ${who} gave ${response.statusCode}`).not.toContain(
+            response.statusCode,
+          )
+          expect(response.statusCode).toBeLessThan(500)
+        } else if (who === 'anonymous') {
+          if (api) expect(response.statusCode).toBe(401)
+          else {
+            expect(response.statusCode).toBe(303)
+            expect(response.headers.location).toMatch(/^\/sign-in/)
+          }
+        } else {
+          expect(response.statusCode).toBe(403)
+          if (!api) expect(response.body).toContain('You do not have permission to view this page')
+        }
+      })
+    }
+  }
+})
+
+describe('council scope', () => {
+  it('never shows another council’s location, to any council role, by page or API', async () => {
+    for (const role of STAFF) {
+      const client = await clientFor(other, role)
+      expect((await client.get(`/locations/${home.providerA.locationId}`)).statusCode).toBe(404)
+      expect((await client.get(`/api/v1/locations/${home.providerA.locationId}`)).statusCode).toBe(404)
+      expect((await client.get(`/locations/${other.providerA.locationId}`)).statusCode).toBe(200)
+    }
+  })
+
+  it('lists only the council’s own locations and users', async () => {
+    const admin = await clientFor(other, 'council_admin')
+    const locations = (await admin.get('/api/v1/locations')).json() as { locations: { councilId: number }[] }
+    expect(locations.locations.length).toBe(2)
+    expect(locations.locations.every((l) => l.councilId === other.councilId)).toBe(true)
+    const users = (await admin.get('/api/v1/users')).json() as { users: { email: string }[] }
+    expect(users.users.length).toBe(6)
+    expect(users.users.every((u) => u.email.endsWith('@other.test'))).toBe(true)
+    const page = await admin.get('/admin/users')
+    expect(page.body).toContain('@other.test')
+    expect(page.body).not.toContain('@home.test')
+  })
+
+  it('keeps each council’s audit log to itself', async () => {
+    const admin = await clientFor(other, 'council_admin')
+    const page = await admin.get('/admin/audit')
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('@other.test')
+    expect(page.body).not.toContain('@home.test')
+  })
+
+  it('adds users to the admin’s own council whatever the form says', async () => {
+    const admin = await clientFor(other, 'council_admin')
+    await admin.get('/admin/users/new')
+    const response = await admin.post('/admin/users', {
+      email: 'new.broker@other.test',
+      role: 'broker',
+      password: 'a long enough password',
+      councilId: String(home.councilId),
+    })
+    expect(response.statusCode).toBe(303)
+    const entries = await t.database.db.select().from(auditLog)
+    const created = entries.find(
+      (e) => e.action === 'user.created' && e.details?.email === 'new.broker@other.test',
+    )
+    expect(created?.councilId).toBe(other.councilId)
+  })
+})
+
+describe('provider scope', () => {
+  it('shows a provider user its own locations only', async () => {
+    const providerA = await clientFor(home, 'provider_user')
+    const list = (await providerA.get('/api/v1/locations')).json() as { locations: { id: number }[] }
+    expect(list.locations.map((l) => l.id)).toEqual([home.providerA.locationId])
+    const page = await providerA.get('/provider')
+    expect(page.body).toContain('HOME A House')
+    expect(page.body).not.toContain('HOME B House')
+  })
+
+  it('refuses another provider’s location, in the same council or another', async () => {
+    const providerA = await clientFor(home, 'provider_user')
+    for (const id of [home.providerB.locationId, other.providerA.locationId]) {
+      expect((await providerA.get(`/provider/locations/${id}`)).statusCode).toBe(404)
+      expect((await providerA.get(`/api/v1/locations/${id}`)).statusCode).toBe(404)
+    }
+    const providerB = await clientFor(home, 'providerB')
+    expect((await providerB.get(`/provider/locations/${home.providerB.locationId}`)).statusCode).toBe(200)
+    expect((await providerB.get(`/provider/locations/${home.providerA.locationId}`)).statusCode).toBe(404)
+  })
+})

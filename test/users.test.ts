@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auditLog } from '../src/db/schema.ts'
+import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
+
+let t: Awaited<ReturnType<typeof createTestApp>>
+let council: Fixture
+let admin: Client
+
+beforeAll(async () => {
+  t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
+  council = await seedCouncil(t.database, 'USERS', t.config)
+  admin = new Client(t.app)
+  await admin.signIn(council.emails.council_admin)
+})
+afterAll(async () => t.close())
+
+async function addUser(form: Record<string, string>) {
+  await admin.get('/admin/users/new')
+  return admin.post('/admin/users', form)
+}
+
+describe('adding users in the web UI', () => {
+  it('adds a broker who can then sign in, and audits who added them', async () => {
+    const response = await addUser({
+      email: 'Sam.Broker@Users.test',
+      role: 'broker',
+      password: 'a good long password',
+    })
+    expect(response.statusCode).toBe(303)
+    expect(response.headers.location).toBe('/admin/users?added=sam.broker%40users.test')
+    const list = await admin.get(response.headers.location as string)
+    expect(list.body).toContain('sam.broker@users.test can now sign in.')
+    const sam = new Client(t.app)
+    await sam.signIn('sam.broker@users.test', 'a good long password')
+    expect((await sam.get('/')).body).toContain('Broker')
+    const entry = (await t.database.db.select().from(auditLog)).find(
+      (e) => e.action === 'user.created' && e.details?.email === 'sam.broker@users.test',
+    )
+    expect(entry?.actor).toBe(council.emails.council_admin)
+  })
+
+  it('adds a provider user to the organisation named by its CQC provider ID', async () => {
+    const response = await addUser({
+      email: 'manager@care-b.test',
+      role: 'provider_user',
+      cqcProviderId: council.providerB.cqcProviderId,
+      password: 'a good long password',
+    })
+    expect(response.statusCode).toBe(303)
+    const manager = new Client(t.app)
+    await manager.signIn('manager@care-b.test', 'a good long password')
+    const page = await manager.get('/provider')
+    expect(page.body).toContain('USERS B House')
+    expect(page.body).not.toContain('USERS A House')
+  })
+
+  it('explains each problem with the form in an error summary and keeps what was typed', async () => {
+    const response = await addUser({ email: 'not-an-email', role: '', password: 'short' })
+    expect(response.statusCode).toBe(400)
+    expect(response.body).toContain('govuk-error-summary')
+    expect(response.body).toContain('Enter an email address in the correct format')
+    expect(response.body).toContain('Choose a role')
+    expect(response.body).toContain('Password must be 10 characters or more')
+    expect(response.body).toContain('value="not-an-email"')
+  })
+
+  it('requires a known CQC provider ID for a provider user', async () => {
+    const missing = await addUser({
+      email: 'p1@x.test',
+      role: 'provider_user',
+      password: 'a good long password',
+    })
+    expect(missing.statusCode).toBe(400)
+    expect(missing.body).toContain('Enter the CQC provider ID for a provider user')
+    const unknown = await addUser({
+      email: 'p2@x.test',
+      role: 'provider_user',
+      cqcProviderId: '1-000',
+      password: 'a good long password',
+    })
+    expect(unknown.statusCode).toBe(400)
+    expect(unknown.body).toContain('No provider with CQC provider ID 1-000 in this council')
+  })
+
+  it('refuses a second account with the same email address', async () => {
+    const response = await addUser({
+      email: council.emails.broker,
+      role: 'broker',
+      password: 'a good long password',
+    })
+    expect(response.statusCode).toBe(409)
+    expect(response.body).toContain('already exists')
+  })
+})
