@@ -1,44 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../src/accounts/roles.ts'
 import { auditLog } from '../src/db/schema.ts'
+import { ACCESS_RULES } from './access/index.ts'
+import { EVERYONE, STAFF } from './access/types.ts'
 import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
 
 type Who = Role | 'anonymous'
-const STAFF: Role[] = ['social_worker', 'broker', 'commissioner', 'council_admin']
-const EVERYONE: Role[] = [...STAFF, 'provider_user']
 
 /**
- * The authorisation matrix, written out by hand: who may use each route. It is compared with the
- * routes the service really has, so a new route cannot be added without deciding here who may use it.
+ * The authorisation matrix is written out by hand in test/access/: who may use each route. It is
+ * compared with the routes the service really has, so a route cannot be added without deciding
+ * there who may use it.
  */
-const EXPECTED: Record<string, 'public' | Role[]> = {
-  'GET /assets/*': 'public',
-  'GET /docs': 'public',
-  'GET /docs/static/index.html': 'public',
-  'GET /docs/static/swagger-initializer.js': 'public',
-  'GET /docs/json': 'public',
-  'GET /docs/yaml': 'public',
-  'GET /docs/static/*': 'public',
-  'GET /openapi.json': 'public',
-  'GET /health': 'public',
-  'GET /accessibility': 'public',
-  'GET /sign-in': 'public',
-  'POST /sign-in': 'public',
-  'POST /sign-out': EVERYONE,
-  'GET /': EVERYONE,
-  'GET /api/v1/me': EVERYONE,
-  'GET /admin/users': ['council_admin'],
-  'GET /admin/users/new': ['council_admin'],
-  'POST /admin/users': ['council_admin'],
-  'GET /api/v1/users': ['council_admin'],
-  'GET /admin/audit': ['council_admin'],
-  'GET /locations': STAFF,
-  'GET /locations/:id': STAFF,
-  'GET /provider': ['provider_user'],
-  'GET /provider/locations/:id': ['provider_user'],
-  'GET /api/v1/locations': EVERYONE,
-  'GET /api/v1/locations/:id': EVERYONE,
-}
+const EXPECTED = new Map(ACCESS_RULES.map((rule) => [rule.route, rule]))
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
@@ -62,17 +36,6 @@ async function clientFor(fixture: Fixture, who: Who | 'providerB'): Promise<Clie
   return client
 }
 
-/** A concrete URL for a route, using records inside the caller's own scope. */
-function concreteUrl(url: string): string {
-  const filled = url
-    .replace('/assets/*', '/assets/govuk-frontend.min.css')
-    .replace('/docs/static/*', '/docs/static/swagger-ui.css')
-    .replace(':id', String(home.providerA.locationId))
-  if (filled.includes(':') || filled.includes('*'))
-    throw new Error(`the matrix does not know how to fill in ${url}`)
-  return filled
-}
-
 beforeAll(async () => {
   t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
   home = await seedCouncil(t.database, 'HOME', t.config)
@@ -83,12 +46,12 @@ afterAll(async () => t.close())
 describe('the authorisation matrix', () => {
   it('covers exactly the routes the service has', () => {
     const actual = t.app.routeAccess.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url}`)
-    expect(new Set(actual)).toEqual(new Set(Object.keys(EXPECTED)))
+    expect(new Set(actual)).toEqual(new Set(EXPECTED.keys()))
   })
 
   it('declares on each route the access the matrix expects', () => {
     for (const route of t.app.routeAccess.filter((r) => r.method !== 'HEAD')) {
-      const expected = EXPECTED[`${route.method} ${route.url}`]
+      const expected = EXPECTED.get(`${route.method} ${route.url}`)?.allowed
       expect(
         route.access === 'public' ? 'public' : [...route.access].sort(),
         `${route.method} ${route.url}`,
@@ -97,7 +60,7 @@ describe('the authorisation matrix', () => {
   })
 
   const whoList: Who[] = ['anonymous', ...EVERYONE]
-  for (const [route, allowed] of Object.entries(EXPECTED)) {
+  for (const { route, allowed, url: concreteUrl } of ACCESS_RULES) {
     const [method, url] = route.split(' ') as [string, string]
     for (const who of whoList) {
       const mayUse = allowed === 'public' || (who !== 'anonymous' && allowed.includes(who))
@@ -108,7 +71,9 @@ describe('the authorisation matrix', () => {
         if (client !== clients.get(`${home.code}:${who}`) && who !== 'anonymous')
           await client.signIn(emailOf(home, who))
         if (client.csrfToken === '') await client.get('/sign-in')
-        const target = concreteUrl(url)
+        const target = concreteUrl ? await concreteUrl({ database: t.database, home }) : url
+        if (/[:*]/.test(target))
+          throw new Error(`give ${route} a url in test/access/ to fill in its parameters`)
         const response = method === 'GET' ? await client.get(target) : await client.post(target, {})
         const api = url.startsWith('/api/')
         if (mayUse) {

@@ -65,3 +65,32 @@ export const serviceSecrets = pgTable('service_secrets', {
   value: text().notNull(),
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 })
+
+/**
+ * API tokens, stored as SHA-256 hashes. A token acts as one role within one council, and a
+ * provider token also within one provider organisation.
+ */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    name: text().notNull(),
+    tokenHash: text().notNull().unique(),
+    role: text().notNull(),
+    providerOrganisationId: integer().references(() => providerOrganisations.id),
+    createdByUserId: integer().references(() => users.id),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp({ withTimezone: true }),
+    revokedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index().on(t.councilId),
+    check(
+      'api_tokens_provider_scope',
+      sql`(${t.role} = 'provider_user') = (${t.providerOrganisationId} is not null)`,
+    ),
+  ],
+)

@@ -2,4 +2,5 @@
 export * from '../accounts/schema.ts'
 export * from '../audit/schema.ts'
 export * from '../geography/schema.ts'
+export * from '../notifications/schema.ts'
 export * from '../providers/schema.ts'

@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm'
 import {
+  bigint,
   boolean,
   check,
   date,
   doublePrecision,
   index,
   integer,
+  jsonb,
   pgTable,
   text,
   timestamp,
@@ -55,7 +57,14 @@ export const locations = pgTable(
     cqcRatingDate: date(),
     localityId: integer().references(() => localities.id),
     pcnAreaId: integer().references(() => pcnAreas.id),
+    /** How the coordinates were found: full postcode, postcode district, or entered by a commissioner. */
+    geoSource: text(),
+    languages: text().array().notNull().default(sql`'{}'`),
+    /** Whether the provider can supply male / female care workers; empty when not stated. */
+    maleCareWorkers: boolean(),
+    femaleCareWorkers: boolean(),
     active: boolean().notNull().default(true),
+    deactivatedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
@@ -67,5 +76,261 @@ export const locations = pgTable(
       sql`${t.cqcRating} is null or ${t.cqcRating} in ('Outstanding', 'Good', 'Requires improvement', 'Inadequate')`,
     ),
     check('locations_beds_non_negative', sql`${t.registeredBeds} is null or ${t.registeredBeds} >= 0`),
+    check(
+      'locations_geo_source_valid',
+      sql`${t.geoSource} is null or ${t.geoSource} in ('postcode', 'district', 'manual')`,
+    ),
+  ],
+)
+
+/** Every rating a location has had: CQC's from imports, the council's own PAMMS audits from commissioners. */
+export const locationRatings = pgTable(
+  'location_ratings',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    source: text().notNull(),
+    rating: text().notNull(),
+    ratedOn: date().notNull(),
+    /** The PAMMS audit reference; empty for CQC. */
+    reference: text(),
+    recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    recordedBy: text().notNull(),
+  },
+  (t) => [
+    unique().on(t.locationId, t.source, t.ratedOn),
+    index().on(t.councilId, t.locationId),
+    check('location_ratings_source_valid', sql`${t.source} in ('cqc', 'pamms')`),
+    check(
+      'location_ratings_rating_valid',
+      sql`${t.rating} in ('Outstanding', 'Good', 'Requires improvement', 'Inadequate')`,
+    ),
+  ],
+)
+
+/** Commissioners' restrictions on placing with a location. Lifting sets lifted_at; rows are never deleted. */
+export const restrictions = pgTable(
+  'restrictions',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    kind: text().notNull(),
+    monthlyLimit: integer(),
+    startsOn: date().notNull(),
+    endsOn: date(),
+    reason: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdBy: text().notNull(),
+    liftedAt: timestamp({ withTimezone: true }),
+    liftedBy: text(),
+    liftReason: text(),
+  },
+  (t) => [
+    index().on(t.councilId, t.locationId),
+    check(
+      'restrictions_kind_valid',
+      sql`${t.kind} in ('contact_quality_team', 'placement_limit', 'no_new_placements')`,
+    ),
+    check(
+      'restrictions_limit_only_for_limits',
+      sql`(${t.kind} = 'placement_limit') = (${t.monthlyLimit} is not null) and (${t.monthlyLimit} is null or ${t.monthlyLimit} >= 0)`,
+    ),
+    check('restrictions_dates_ordered', sql`${t.endsOn} is null or ${t.endsOn} >= ${t.startsOn}`),
+  ],
+)
+
+/** A framework or Dynamic Purchasing System lot, with the questions applicants answer. */
+export const frameworkLots = pgTable(
+  'framework_lots',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    name: text().notNull(),
+    procurement: text().notNull(),
+    serviceType: text(),
+    description: text().notNull().default(''),
+    questions: jsonb().$type<{ id: string; text: string }[]>().notNull().default(sql`'[]'::jsonb`),
+    opensOn: date().notNull(),
+    closesOn: date(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique().on(t.councilId, t.name),
+    check('framework_lots_procurement_valid', sql`${t.procurement} in ('framework', 'dps')`),
+  ],
+)
+
+/** A location's membership of a lot; its current status. The history is in lot_membership_events. */
+export const lotMemberships = pgTable(
+  'lot_memberships',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    lotId: integer()
+      .notNull()
+      .references(() => frameworkLots.id),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    status: text().notNull(),
+    answers: jsonb().$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique().on(t.lotId, t.locationId),
+    index().on(t.councilId, t.lotId),
+    check(
+      'lot_memberships_status_valid',
+      sql`${t.status} in ('applied', 'admitted', 'rejected', 'suspended', 'removed')`,
+    ),
+  ],
+)
+
+/** Append-only: every change of a membership's status, effective from a date. */
+export const lotMembershipEvents = pgTable(
+  'lot_membership_events',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    membershipId: integer()
+      .notNull()
+      .references(() => lotMemberships.id),
+    status: text().notNull(),
+    effectiveOn: date().notNull(),
+    reason: text(),
+    actor: text().notNull(),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index().on(t.membershipId, t.effectiveOn)],
+)
+
+/** Append-only time series: care home vacancies by bed type. */
+export const bedVacancyReports = pgTable(
+  'bed_vacancy_reports',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    bedType: text().notNull(),
+    vacancies: integer().notNull(),
+    reportedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    reportedBy: text().notNull(),
+    source: text().notNull(),
+  },
+  (t) => [
+    index().on(t.councilId, t.locationId, t.reportedAt),
+    check('bed_vacancy_reports_non_negative', sql`${t.vacancies} >= 0`),
+    check('bed_vacancy_reports_source_valid', sql`${t.source} in ('web', 'csv', 'api')`),
+  ],
+)
+
+/** Append-only time series: spare home care hours (as minutes) per week by postcode district. */
+export const homeCareCapacityReports = pgTable(
+  'home_care_capacity_reports',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    outcode: text().notNull(),
+    spareMinutesPerWeek: integer().notNull(),
+    reportedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    reportedBy: text().notNull(),
+    source: text().notNull(),
+  },
+  (t) => [
+    index().on(t.councilId, t.locationId, t.reportedAt),
+    check('home_care_capacity_non_negative', sql`${t.spareMinutesPerWeek} >= 0`),
+    check('home_care_capacity_source_valid', sql`${t.source} in ('web', 'csv', 'api')`),
+  ],
+)
+
+/** People a council can contact at a provider organisation. */
+export const providerContacts = pgTable(
+  'provider_contacts',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    providerOrganisationId: integer()
+      .notNull()
+      .references(() => providerOrganisations.id),
+    name: text().notNull(),
+    jobTitle: text(),
+    email: text(),
+    phone: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index().on(t.councilId, t.providerOrganisationId)],
+)
+
+/** The postcode districts a home care location serves. */
+export const locationCoverage = pgTable(
+  'location_coverage',
+  {
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    outcode: text().notNull(),
+  },
+  (t) => [unique().on(t.locationId, t.outcode), index().on(t.councilId, t.outcode)],
+)
+
+/** One run of the CQC import, so a long import shows progress and its report stays on record. */
+export const cqcImports = pgTable(
+  'cqc_imports',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    fileName: text().notNull(),
+    format: text(),
+    full: boolean().notNull().default(false),
+    localAuthority: text(),
+    status: text().notNull().default('running'),
+    bytesTotal: bigint({ mode: 'number' }),
+    bytesRead: bigint({ mode: 'number' }).notNull().default(0),
+    added: integer().notNull().default(0),
+    updated: integer().notNull().default(0),
+    unchanged: integer().notNull().default(0),
+    deactivated: integer().notNull().default(0),
+    rejected: jsonb().$type<{ line: number; reason: string }[]>().notNull().default(sql`'[]'::jsonb`),
+    error: text(),
+    startedBy: text().notNull(),
+    startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index().on(t.councilId, t.startedAt),
+    check('cqc_imports_status_valid', sql`${t.status} in ('running', 'completed', 'failed')`),
   ],
 )

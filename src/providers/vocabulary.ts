@@ -49,3 +49,39 @@ export const CLIENT_GROUP_LABELS: Record<ClientGroup, string> = {
 /** CQC overall ratings. A location without one is "Not yet rated". */
 export const CQC_RATINGS = ['Outstanding', 'Good', 'Requires improvement', 'Inadequate'] as const
 export type CqcRating = (typeof CQC_RATINGS)[number]
+
+/** Bed types a care home reports vacancies for. */
+export const BED_TYPES = [
+  'residential',
+  'nursing',
+  'dementia_residential',
+  'dementia_nursing',
+  'learning_disability',
+  'mental_health',
+  'physical_disability',
+  'respite',
+] as const
+export type BedType = (typeof BED_TYPES)[number]
+
+export const BED_TYPE_LABELS: Record<BedType, string> = {
+  residential: 'Residential',
+  nursing: 'Nursing',
+  dementia_residential: 'Dementia residential',
+  dementia_nursing: 'Dementia nursing',
+  learning_disability: 'Learning disability',
+  mental_health: 'Mental health',
+  physical_disability: 'Physical disability',
+  respite: 'Respite',
+}
+
+export const RESTRICTION_KINDS = ['contact_quality_team', 'placement_limit', 'no_new_placements'] as const
+export type RestrictionKind = (typeof RESTRICTION_KINDS)[number]
+
+export const RESTRICTION_KIND_LABELS: Record<RestrictionKind, string> = {
+  contact_quality_team: 'Contact quality team before placing',
+  placement_limit: 'Limit placements per month',
+  no_new_placements: 'No new placements',
+}
+
+export const LOT_STATUSES = ['applied', 'admitted', 'rejected', 'suspended', 'removed'] as const
+export type LotStatus = (typeof LOT_STATUSES)[number]

@@ -13,6 +13,12 @@ import { loadServiceSecret } from '../accounts/service.ts'
 import { auditRoutes } from '../audit/routes.ts'
 import type { Config } from '../config.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
+import { notificationsRoutes } from '../notifications/routes.ts'
+import { capacityRoutes } from '../providers/capacity/routes.ts'
+import { cqcImportRoutes } from '../providers/cqc/routes.ts'
+import { frameworksRoutes } from '../providers/frameworks/routes.ts'
+import { profileRoutes } from '../providers/profile/routes.ts'
+import { qualityRoutes } from '../providers/quality/routes.ts'
 import { providersRoutes } from '../providers/routes.ts'
 import { accessPlugin, isApiRequest, markRoutesPublic } from './access.ts'
 import { setUpErrorHandling } from './errors.ts'
@@ -88,6 +94,13 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(accountsRoutes, { db: database.db, config, sessionCookie: cookies.session })
   await app.register(providersRoutes, { db: database.db })
   await app.register(auditRoutes, { db: database.db })
+  const domain = { db: database.db, config }
+  await app.register(cqcImportRoutes, domain)
+  await app.register(qualityRoutes, domain)
+  await app.register(frameworksRoutes, domain)
+  await app.register(capacityRoutes, domain)
+  await app.register(profileRoutes, domain)
+  await app.register(notificationsRoutes, domain)
   return app
 }
 

@@ -1,0 +1,482 @@
+import { type Duplex, pipeline, Readable } from 'node:stream'
+import { CsvError, parse as csvParse } from 'csv-parse'
+import { pick } from 'stream-json/filters/pick.js'
+import { streamArray } from 'stream-json/streamers/stream-array.js'
+import { streamValues } from 'stream-json/streamers/stream-values.js'
+import { ValidationError } from '../../errors.ts'
+import {
+  CARE_DIRECTORY_FIELDS,
+  HSCA_FIELDS,
+  HSCA_SERVICE_TYPE_PREFIX,
+  HSCA_SERVICE_USER_BAND_PREFIX,
+  locateColumns,
+} from './columns.ts'
+import { type CqcLayout, sniffCqcFile } from './detect.ts'
+import {
+  isYes,
+  joinAddress,
+  labelKey,
+  mapServiceType,
+  mapServiceTypes,
+  mapSpecialisms,
+  parseBeds,
+  parseCoordinate,
+  parseCqcDate,
+  parsePostcode,
+  parseRating,
+  splitMultiValue,
+  text,
+} from './mapping.ts'
+import type { CqcFormat, CqcLocationRecord, CqcParseSummary, ParsedRow } from './records.ts'
+
+export interface CqcParseOptions {
+  /** How the bytes are encoded. Old care directory files were Windows-1252: use 'latin1' for those. */
+  encoding?: 'utf8' | 'latin1'
+  /** Called for every chunk read: the chunk's size and the running total, for a progress bar. */
+  onBytes?: (bytes: number, totalBytes: number) => void
+  /** Called once per file for each CQC value with no Caremarket equivalent. */
+  onUnmapped?: (kind: 'serviceType' | 'specialism', value: string) => void
+}
+
+export type CqcRowStream = AsyncGenerator<ParsedRow, CqcParseSummary, undefined>
+
+/**
+ * Parses any of the three CQC register files, recognised from its first bytes, yielding one row
+ * at a time. Memory stays flat however long the file is. Throws a ValidationError when the file
+ * is not a CQC register file or is malformed beyond one row (unbalanced quotes, broken JSON).
+ */
+export function parseCqcFile(input: Readable, options: CqcParseOptions = {}): CqcRowStream {
+  return parseAs(input, undefined, options)
+}
+
+/** Parses a CQC care directory CSV (title lines, then "Name, Also known as, Address, ..."). */
+export function parseCareDirectoryCsv(input: Readable, options: CqcParseOptions = {}): CqcRowStream {
+  return parseAs(input, 'care-directory', options)
+}
+
+/** Parses the HSCA Active Locations sheet saved as CSV. */
+export function parseHscaCsv(input: Readable, options: CqcParseOptions = {}): CqcRowStream {
+  return parseAs(input, 'hsca-active-locations', options)
+}
+
+/** Parses CQC API location objects: a JSON array, {"locations": [...]}, or one object per line. */
+export function parseApiJson(input: Readable, options: CqcParseOptions = {}): CqcRowStream {
+  return parseAs(input, 'api-json', options)
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const HEAD_BYTES = 64 * 1024
+
+interface Source {
+  head: string
+  stream: Readable
+  bytes: () => number
+}
+
+/** Reads enough of the input to recognise it, then hands back a stream of the whole input. */
+async function openSource(input: Readable, options: CqcParseOptions): Promise<Source> {
+  const encoding = options.encoding ?? 'utf8'
+  const iterator: AsyncIterator<unknown> = input[Symbol.asyncIterator]()
+  const toBuffer = (chunk: unknown) => (Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), encoding))
+  const head: Buffer[] = []
+  let headSize = 0
+  while (headSize < HEAD_BYTES) {
+    const next = await iterator.next()
+    if (next.done) break
+    const chunk = toBuffer(next.value)
+    head.push(chunk)
+    headSize += chunk.length
+  }
+  let total = 0
+  const counted = (chunk: Buffer) => {
+    total += chunk.length
+    options.onBytes?.(chunk.length, total)
+    return chunk
+  }
+  async function* chunks() {
+    try {
+      while (head.length > 0) {
+        const chunk = head.shift()
+        if (chunk) yield counted(chunk)
+      }
+      for (;;) {
+        const next = await iterator.next()
+        if (next.done) return
+        yield counted(toBuffer(next.value))
+      }
+    } finally {
+      // Stopping early (a consumer's break) must release the file.
+      await iterator.return?.()
+    }
+  }
+  return {
+    head: Buffer.concat(head).toString(encoding),
+    stream: Readable.from(chunks(), { objectMode: false }),
+    bytes: () => total,
+  }
+}
+
+interface RunState {
+  accepted: number
+  rejected: number
+  seen: Map<string, number>
+  unmappedServiceTypes: Set<string>
+  unmappedSpecialisms: Set<string>
+  options: CqcParseOptions
+}
+
+async function* parseAs(
+  input: Readable,
+  expected: CqcFormat | undefined,
+  options: CqcParseOptions,
+): CqcRowStream {
+  const source = await openSource(input, options)
+  let layout: CqcLayout
+  try {
+    layout = sniffCqcFile(source.head, expected)
+  } catch (error) {
+    source.stream.destroy()
+    input.destroy()
+    throw error
+  }
+  const state: RunState = {
+    accepted: 0,
+    rejected: 0,
+    seen: new Map(),
+    unmappedServiceTypes: new Set(),
+    unmappedSpecialisms: new Set(),
+    options,
+  }
+  const rows =
+    layout.format === 'api-json'
+      ? jsonRows(source.stream, layout.shape)
+      : csvRows(source.stream, layout, options)
+  for await (const raw of rows) {
+    const row = 'rejected' in raw ? raw : normalise(raw, state)
+    if (row.ok) state.accepted++
+    else state.rejected++
+    yield row
+  }
+  return {
+    format: layout.format,
+    accepted: state.accepted,
+    rejected: state.rejected,
+    bytes: source.bytes(),
+    unmapped: { serviceTypes: [...state.unmappedServiceTypes], specialisms: [...state.unmappedSpecialisms] },
+  }
+}
+
+/** One location as read from a file, before validation. */
+interface RawLocation {
+  line: number
+  locationId: unknown
+  providerId: unknown
+  providerName: unknown
+  name: unknown
+  address: string
+  postcode: unknown
+  latitude: unknown
+  longitude: unknown
+  beds: unknown
+  /** CQC labels; for the API each is [description, name] so either may match. */
+  serviceTypes: (string | [string | null, string | null])[]
+  specialisms: string[]
+  rating: unknown
+  ratingDate: unknown
+  lastInspectionDate: unknown
+  localAuthority: unknown
+}
+
+type Rejected = { ok: false; rejected: { line: number; reason: string } }
+
+function reject(line: number, reason: string): Rejected {
+  return { ok: false, rejected: { line, reason } }
+}
+
+function normalise(raw: RawLocation, state: RunState): ParsedRow {
+  const problems: string[] = []
+  const locationId = text(raw.locationId)
+  const providerId = text(raw.providerId)
+  const name = text(raw.name)
+  if (!locationId) problems.push('missing CQC location ID')
+  if (!providerId) problems.push('missing CQC provider ID')
+  if (!name) problems.push('missing location name')
+  const firstLine = locationId ? state.seen.get(locationId) : undefined
+  if (locationId && firstLine !== undefined)
+    problems.push(`duplicate CQC location ID ${locationId} (first on line ${firstLine})`)
+
+  const postcode = parsePostcode(raw.postcode)
+  const latitude = parseCoordinate(raw.latitude, 'latitude')
+  const longitude = parseCoordinate(raw.longitude, 'longitude')
+  const beds = parseBeds(raw.beds)
+  const rating = parseRating(raw.rating)
+  const ratingDate = parseCqcDate(raw.ratingDate)
+  const lastInspection = parseCqcDate(raw.lastInspectionDate)
+  for (const result of [postcode, latitude, longitude, beds, rating, ratingDate, lastInspection])
+    if (!result.ok) problems.push(result.reason)
+
+  if (
+    problems.length > 0 ||
+    !locationId ||
+    !providerId ||
+    !name ||
+    !postcode.ok ||
+    !latitude.ok ||
+    !longitude.ok ||
+    !beds.ok ||
+    !rating.ok ||
+    !ratingDate.ok ||
+    !lastInspection.ok
+  )
+    return reject(raw.line, problems.join('; '))
+
+  state.seen.set(locationId, raw.line)
+  const serviceTypes = mapRawServiceTypes(raw.serviceTypes)
+  const needs = mapSpecialisms(raw.specialisms)
+  for (const value of serviceTypes.unmapped) noteUnmapped(state, 'serviceType', value)
+  for (const value of needs.unmapped) noteUnmapped(state, 'specialism', value)
+
+  const record: CqcLocationRecord = {
+    line: raw.line,
+    cqcLocationId: locationId,
+    cqcProviderId: providerId,
+    providerName: text(raw.providerName),
+    name,
+    address: raw.address,
+    postcode: postcode.value,
+    latitude: latitude.value,
+    longitude: longitude.value,
+    registeredBeds: beds.value,
+    serviceTypes: serviceTypes.serviceTypes,
+    specialisms: needs.specialisms,
+    clientGroups: needs.clientGroups,
+    cqcRating: rating.value,
+    // A date without a rating would say nothing.
+    cqcRatingDate: rating.value ? ratingDate.value : null,
+    lastInspectionDate: lastInspection.value,
+    localAuthority: text(raw.localAuthority),
+  }
+  return { ok: true, record }
+}
+
+function mapRawServiceTypes(labels: RawLocation['serviceTypes']) {
+  const names = labels.map((label) => {
+    if (typeof label === 'string') return label
+    const [description, name] = label
+    if (description && mapServiceType(description)) return description
+    return name ?? description ?? ''
+  })
+  return mapServiceTypes(names)
+}
+
+function noteUnmapped(state: RunState, kind: 'serviceType' | 'specialism', value: string) {
+  const seen = kind === 'serviceType' ? state.unmappedServiceTypes : state.unmappedSpecialisms
+  if (seen.has(value)) return
+  seen.add(value)
+  state.options.onUnmapped?.(kind, value)
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+// csv-parse's raw text keeps only the "\r" of a "\r\n" record delimiter, so count any of the three.
+function countLineBreaks(value: string): number {
+  return value.match(/\r\n|\r|\n/g)?.length ?? 0
+}
+
+function piped(source: Readable, ...stages: Duplex[]): Duplex {
+  const last = stages.at(-1)
+  if (!last) throw new Error('no stages')
+  // pipeline destroys every stage on error, so the consumer's for-await sees the failure.
+  pipeline(source, ...(stages as [Duplex]), () => {})
+  return last
+}
+
+type CsvLayout = Extract<CqcLayout, { headerLine: number }>
+
+async function* csvRows(
+  source: Readable,
+  layout: CsvLayout,
+  options: CqcParseOptions,
+): AsyncGenerator<RawLocation | Rejected> {
+  const parser = csvParse({
+    bom: true,
+    encoding: options.encoding ?? 'utf8',
+    from_line: layout.headerLine,
+    info: true,
+    raw: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+  })
+  const records = piped(source, parser) as AsyncIterable<{ record: string[]; raw: string }>
+  // Physical lines are counted from the raw text, which includes skipped blank lines and the
+  // line breaks inside quoted fields; csv-parse's own counters do not give the start line.
+  let linesBefore = layout.headerLine - 1
+  let toRow: ((fields: string[], line: number) => RawLocation) | undefined
+  let width = 0
+  try {
+    for await (const { record, raw } of records) {
+      const leadingBlank = countLineBreaks(/^[\r\n]*/.exec(raw)?.[0] ?? '')
+      const line = linesBefore + 1 + leadingBlank
+      linesBefore += countLineBreaks(raw)
+      if (!toRow) {
+        width = record.length
+        toRow = layout.format === 'care-directory' ? careDirectoryRow(record) : hscaRow(record)
+        continue
+      }
+      const fields = record.map((field) => field.trim())
+      if (fields.every((field) => field === '')) continue
+      if (fields.length !== width) {
+        yield reject(line, `has ${fields.length} fields but the header has ${width}`)
+        continue
+      }
+      yield toRow(fields, line)
+    }
+  } catch (error) {
+    if (error instanceof CsvError) throw new ValidationError([{ field: 'file', message: error.message }])
+    throw error
+  }
+}
+
+function column(fields: string[], index: number | undefined): string | null {
+  return index === undefined ? null : (fields[index] ?? null)
+}
+
+function careDirectoryRow(header: string[]) {
+  const { index } = locateColumns(header, CARE_DIRECTORY_FIELDS)
+  return (fields: string[], line: number): RawLocation => ({
+    line,
+    locationId: column(fields, index.locationId),
+    providerId: column(fields, index.providerId),
+    providerName: column(fields, index.providerName),
+    name: column(fields, index.name),
+    address: joinAddress([column(fields, index.address)]),
+    postcode: column(fields, index.postcode),
+    latitude: null,
+    longitude: null,
+    beds: null,
+    serviceTypes: splitMultiValue(column(fields, index.serviceTypes)),
+    specialisms: splitMultiValue(column(fields, index.specialisms)),
+    // The care directory carries no ratings; "Date of latest check" is the last inspection.
+    rating: null,
+    ratingDate: null,
+    lastInspectionDate: column(fields, index.latestCheck),
+    localAuthority: column(fields, index.localAuthority),
+  })
+}
+
+function flagColumns(header: string[], prefix: string): [number, string][] {
+  const key = labelKey(prefix)
+  return header.flatMap((name, position): [number, string][] =>
+    labelKey(name).startsWith(key) ? [[position, name.trim().slice(prefix.length).trim()]] : [],
+  )
+}
+
+function hscaRow(header: string[]) {
+  const { index } = locateColumns(header, HSCA_FIELDS)
+  const serviceTypeColumns = flagColumns(header, HSCA_SERVICE_TYPE_PREFIX)
+  const bandColumns = flagColumns(header, HSCA_SERVICE_USER_BAND_PREFIX)
+  const flagged = (fields: string[], columns: [number, string][]) =>
+    columns.filter(([position]) => isYes(fields[position])).map(([, label]) => label)
+  return (fields: string[], line: number): RawLocation => ({
+    line,
+    locationId: column(fields, index.locationId),
+    providerId: column(fields, index.providerId),
+    providerName: column(fields, index.providerName),
+    name: column(fields, index.name),
+    address: joinAddress([
+      column(fields, index.street),
+      column(fields, index.addressLine2),
+      column(fields, index.city),
+      column(fields, index.county),
+    ]),
+    postcode: column(fields, index.postcode),
+    latitude: column(fields, index.latitude),
+    longitude: column(fields, index.longitude),
+    beds: column(fields, index.beds),
+    serviceTypes: flagged(fields, serviceTypeColumns),
+    specialisms: flagged(fields, bandColumns),
+    rating: column(fields, index.rating),
+    ratingDate: column(fields, index.ratingDate),
+    lastInspectionDate: null,
+    localAuthority: column(fields, index.localAuthority),
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+async function* jsonRows(
+  source: Readable,
+  shape: 'array' | 'wrapped' | 'lines',
+): AsyncGenerator<RawLocation | Rejected> {
+  const stages: Duplex[] =
+    shape === 'array'
+      ? [streamArray.withParserAsStream()]
+      : shape === 'wrapped'
+        ? [pick.withParserAsStream({ filter: 'locations' }), streamArray.asStream()]
+        : [streamValues.withParserAsStream({ jsonStreaming: true })]
+  const items = piped(source, ...stages) as AsyncIterable<{ key: number; value: unknown }>
+  let line = 0
+  try {
+    for await (const { value } of items) {
+      line++
+      yield apiRow(value, line)
+    }
+  } catch (error) {
+    if (error instanceof ValidationError) throw error
+    const message = error instanceof Error ? error.message : String(error)
+    throw new ValidationError([
+      { field: 'file', message: `The file is not valid JSON (${line} items read): ${message}` },
+    ])
+  }
+}
+
+type Json = Record<string, unknown>
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function objects(value: unknown): Json[] {
+  return Array.isArray(value) ? value.filter(isObject) : []
+}
+
+function apiRow(value: unknown, line: number): RawLocation | Rejected {
+  if (!isObject(value)) return reject(line, 'not a JSON object')
+  const organisationType = text(value.organisationType)
+  if (organisationType && labelKey(organisationType) !== 'location')
+    return reject(line, `not a location (organisationType "${organisationType}")`)
+  const status = text(value.registrationStatus)
+  if (status && labelKey(status) !== 'registered') {
+    const since = text(value.deregistrationDate)
+    return reject(line, `registration status is "${status}"${since ? ` since ${since}` : ''}`)
+  }
+  const overall = isObject(value.currentRatings) ? value.currentRatings.overall : undefined
+  const lastInspection = isObject(value.lastInspection) ? value.lastInspection : {}
+  return {
+    line,
+    locationId: value.locationId,
+    providerId: value.providerId,
+    // Not part of CQC's location object; read when an export adds it.
+    providerName: value.providerName,
+    name: value.name,
+    address: joinAddress([
+      value.postalAddressLine1,
+      value.postalAddressLine2,
+      value.postalAddressTownCity,
+      value.postalAddressCounty,
+    ]),
+    postcode: value.postalCode,
+    latitude: value.onspdLatitude,
+    longitude: value.onspdLongitude,
+    beds: value.numberOfBeds,
+    serviceTypes: objects(value.gacServiceTypes).map((type) => [text(type.description), text(type.name)]),
+    specialisms: objects(value.specialisms).flatMap((item) => text(item.name) ?? []),
+    rating: isObject(overall) ? overall.rating : null,
+    ratingDate: isObject(overall) ? overall.reportDate : null,
+    lastInspectionDate: lastInspection.date,
+    localAuthority: value.localAuthority,
+  }
+}

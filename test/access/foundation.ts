@@ -1,0 +1,42 @@
+import { type AccessRule, EVERYONE, STAFF } from './types.ts'
+
+export const foundationRules: AccessRule[] = [
+  { route: 'GET /assets/*', allowed: 'public', url: () => '/assets/govuk-frontend.min.css' },
+  { route: 'GET /docs', allowed: 'public' },
+  { route: 'GET /docs/static/index.html', allowed: 'public' },
+  { route: 'GET /docs/static/swagger-initializer.js', allowed: 'public' },
+  { route: 'GET /docs/json', allowed: 'public' },
+  { route: 'GET /docs/yaml', allowed: 'public' },
+  { route: 'GET /docs/static/*', allowed: 'public', url: () => '/docs/static/swagger-ui.css' },
+  { route: 'GET /openapi.json', allowed: 'public' },
+  { route: 'GET /health', allowed: 'public' },
+  { route: 'GET /accessibility', allowed: 'public' },
+  { route: 'GET /sign-in', allowed: 'public' },
+  { route: 'POST /sign-in', allowed: 'public' },
+  { route: 'POST /sign-out', allowed: EVERYONE },
+  { route: 'GET /', allowed: EVERYONE },
+  { route: 'GET /api/v1/me', allowed: EVERYONE },
+  { route: 'GET /admin/users', allowed: ['council_admin'] },
+  { route: 'GET /admin/users/new', allowed: ['council_admin'] },
+  { route: 'POST /admin/users', allowed: ['council_admin'] },
+  { route: 'GET /api/v1/users', allowed: ['council_admin'] },
+  { route: 'GET /admin/audit', allowed: ['council_admin'] },
+  { route: 'GET /locations', allowed: STAFF },
+  {
+    route: 'GET /locations/:id',
+    allowed: STAFF,
+    url: ({ home }) => `/locations/${home.providerA.locationId}`,
+  },
+  { route: 'GET /provider', allowed: ['provider_user'] },
+  {
+    route: 'GET /provider/locations/:id',
+    allowed: ['provider_user'],
+    url: ({ home }) => `/provider/locations/${home.providerA.locationId}`,
+  },
+  { route: 'GET /api/v1/locations', allowed: EVERYONE },
+  {
+    route: 'GET /api/v1/locations/:id',
+    allowed: EVERYONE,
+    url: ({ home }) => `/api/v1/locations/${home.providerA.locationId}`,
+  },
+]

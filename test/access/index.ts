@@ -1,0 +1,19 @@
+import { capacityRules } from './capacity.ts'
+import { cqcRules } from './cqc.ts'
+import { foundationRules } from './foundation.ts'
+import { frameworksRules } from './frameworks.ts'
+import { notificationsRules } from './notifications.ts'
+import { profileRules } from './profile.ts'
+import { qualityRules } from './quality.ts'
+import type { AccessRule } from './types.ts'
+
+/** The whole authorisation matrix: each domain keeps its rows in a file of its own here. */
+export const ACCESS_RULES: AccessRule[] = [
+  ...foundationRules,
+  ...cqcRules,
+  ...qualityRules,
+  ...frameworksRules,
+  ...capacityRules,
+  ...profileRules,
+  ...notificationsRules,
+]
