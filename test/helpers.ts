@@ -1,7 +1,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { pino } from 'pino'
+import { createApiToken } from '../src/accounts/api-tokens.ts'
 import type { Role } from '../src/accounts/roles.ts'
-import { addUser, createCouncil } from '../src/accounts/service.ts'
+import { addUser, createCouncil, type SessionUser } from '../src/accounts/service.ts'
 import { type Config, loadConfig } from '../src/config.ts'
 import type { DatabaseHandle } from '../src/db/connection.ts'
 import { locations, providerOrganisations } from '../src/db/schema.ts'
@@ -22,6 +23,12 @@ export interface Fixture {
   emails: Record<Exclude<Role, 'provider_user'> | 'providerA' | 'providerB', string>
   providerA: { id: number; cqcProviderId: string; locationId: number }
   providerB: { id: number; cqcProviderId: string; locationId: number }
+  /** A council token acting as a broker, made by the council admin. */
+  councilApiTokenId: number
+  councilApiToken: string
+  /** A provider token for providerA. */
+  providerApiTokenId: number
+  providerApiToken: string
 }
 
 /** One council with a user per role and two provider organisations, each with a provider user. */
@@ -64,10 +71,13 @@ export async function seedCouncil(database: DatabaseHandle, code: string, config
     providerB: `provider-b@${lower}.test`,
   }
   const options = { passwordCostLog2: config.passwordCostLog2 }
+  const userIds: Partial<Record<Role, number>> = {}
   for (const role of ['social_worker', 'broker', 'commissioner', 'council_admin'] as const) {
-    await addUser(db, council.id, { email: emails[role], role, password: PASSWORD }, system, options)
+    userIds[role] = (
+      await addUser(db, council.id, { email: emails[role], role, password: PASSWORD }, system, options)
+    ).id
   }
-  await addUser(
+  const providerAUser = await addUser(
     db,
     council.id,
     {
@@ -91,12 +101,41 @@ export async function seedCouncil(database: DatabaseHandle, code: string, config
     system,
     options,
   )
+  const asUser = (
+    id: number,
+    email: string,
+    role: Role,
+    providerOrganisationId: number | null,
+  ): SessionUser => ({
+    id,
+    email,
+    role,
+    councilId: council.id,
+    councilCode: council.code,
+    councilName: council.name,
+    councilIsDemo: false,
+    providerOrganisationId,
+  })
+  const councilToken = await createApiToken(
+    db,
+    asUser(userIds.council_admin as number, emails.council_admin, 'council_admin', null),
+    { name: 'Council system', role: 'broker' },
+  )
+  const providerToken = await createApiToken(
+    db,
+    asUser(providerAUser.id, emails.providerA, 'provider_user', providers[0]?.id ?? null),
+    { name: 'Provider A rostering' },
+  )
   return {
     councilId: council.id,
     code: council.code,
     emails,
     providerA: providers[0] as Fixture['providerA'],
     providerB: providers[1] as Fixture['providerB'],
+    councilApiTokenId: councilToken.id,
+    councilApiToken: councilToken.token,
+    providerApiTokenId: providerToken.id,
+    providerApiToken: providerToken.token,
   }
 }
 

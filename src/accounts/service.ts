@@ -21,6 +21,8 @@ export interface SessionUser {
   councilName: string
   councilIsDemo: boolean
   providerOrganisationId: number | null
+  /** Set when the request came with an API token rather than a signed-in session. */
+  apiTokenId?: number
 }
 
 export interface SessionPolicy {
@@ -197,7 +199,12 @@ export function actorOf(user: SessionUser): Actor {
   return { kind: 'user', userId: user.id, councilId: user.councilId, email: user.email }
 }
 
-function toSessionUser(user: typeof users.$inferSelect, council: Council): SessionUser {
+/** Session and API tokens are stored only as their SHA-256, so a database leak does not leak them. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex')
+}
+
+export function toSessionUser(user: typeof users.$inferSelect, council: Council): SessionUser {
   return {
     id: user.id,
     email: user.email,
@@ -208,10 +215,6 @@ function toSessionUser(user: typeof users.$inferSelect, council: Council): Sessi
     councilIsDemo: council.isDemo,
     providerOrganisationId: user.providerOrganisationId,
   }
-}
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex')
 }
 
 /** Starts a new session and returns the token for the cookie. Expired sessions are swept here. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { resolveApiToken } from '../accounts/api-tokens.ts'
 import { ROLES, type Role } from '../accounts/roles.ts'
 import { resolveSession, type SessionPolicy, type SessionUser } from '../accounts/service.ts'
 import type { Database } from '../db/connection.ts'
@@ -68,18 +69,32 @@ export const accessPlugin = fp<AccessOptions>(async (app, options) => {
   })
 
   app.addHook('onRequest', async (request, reply) => {
+    const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
+    if (bearer && isApiRequest(request)) {
+      request.user = await resolveApiToken(options.db, bearer)
+      if (!request.user) {
+        return reply
+          .code(401)
+          .send({ error: { status: 401, message: 'The API token is not valid or has been revoked' } })
+      }
+      return enforce(request, reply)
+    }
     const token = request.cookies[options.sessionCookie]
     if (token) {
       request.user = await resolveSession(options.db, token, options.sessionPolicy)
       request.sessionToken = request.user ? token : null
     }
     options.afterSession?.(request, reply)
-    const access = request.routeOptions.config.access
-    if (access === undefined || access === 'public') return
-    if (!request.user) return refuseAnonymous(request, reply)
-    if (!access.includes(request.user.role)) return refuseRole(request, reply)
+    return enforce(request, reply)
   })
 })
+
+function enforce(request: FastifyRequest, reply: FastifyReply) {
+  const access = request.routeOptions.config.access
+  if (access === undefined || access === 'public') return
+  if (!request.user) return refuseAnonymous(request, reply)
+  if (!access.includes(request.user.role)) return refuseRole(request, reply)
+}
 
 function refuseAnonymous(request: FastifyRequest, reply: FastifyReply) {
   if (isApiRequest(request)) {

@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify'
 
+import { apiTokenRoutes } from '../accounts/api-token-routes.ts'
 import { accountsRoutes } from '../accounts/routes.ts'
 import { loadServiceSecret } from '../accounts/service.ts'
 import { auditRoutes } from '../audit/routes.ts'
@@ -95,6 +96,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(providersRoutes, { db: database.db })
   await app.register(auditRoutes, { db: database.db })
   const domain = { db: database.db, config }
+  await app.register(apiTokenRoutes, domain)
   await app.register(cqcImportRoutes, domain)
   await app.register(qualityRoutes, domain)
   await app.register(frameworksRoutes, domain)

@@ -37,6 +37,18 @@ const foundationCapabilities: Capability[] = [
     roles: ['council_admin'],
   },
   {
+    href: '/admin/api-tokens',
+    label: 'API tokens',
+    description: 'Let council systems use the Caremarket API.',
+    roles: ['council_admin'],
+  },
+  {
+    href: '/provider/api-tokens',
+    label: 'API tokens',
+    description: 'Let your own systems update Caremarket through its API.',
+    roles: ['provider_user'],
+  },
+  {
     href: '/admin/audit',
     label: 'Audit log',
     description: 'See who did what, and when.',

@@ -21,6 +21,20 @@ export const foundationRules: AccessRule[] = [
   { route: 'POST /admin/users', allowed: ['council_admin'] },
   { route: 'GET /api/v1/users', allowed: ['council_admin'] },
   { route: 'GET /admin/audit', allowed: ['council_admin'] },
+  { route: 'GET /admin/api-tokens', allowed: ['council_admin'] },
+  { route: 'POST /admin/api-tokens', allowed: ['council_admin'] },
+  {
+    route: 'POST /admin/api-tokens/:id/revoke',
+    allowed: ['council_admin'],
+    url: ({ home }) => `/admin/api-tokens/${home.councilApiTokenId}/revoke`,
+  },
+  { route: 'GET /provider/api-tokens', allowed: ['provider_user'] },
+  { route: 'POST /provider/api-tokens', allowed: ['provider_user'] },
+  {
+    route: 'POST /provider/api-tokens/:id/revoke',
+    allowed: ['provider_user'],
+    url: ({ home }) => `/provider/api-tokens/${home.providerApiTokenId}/revoke`,
+  },
   { route: 'GET /locations', allowed: STAFF },
   {
     route: 'GET /locations/:id',

@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto'
+import { and, desc, eq, isNull, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { recordAudit } from '../audit/service.ts'
+import type { Database, Queryable } from '../db/connection.ts'
+import { NotFoundError, parseInput } from '../errors.ts'
+import { COUNCIL_ROLES, type Role } from './roles.ts'
+import { apiTokens, councils, users } from './schema.ts'
+import { actorOf, hashToken, type SessionUser } from './service.ts'
+
+// A recognisable prefix lets secret scanners and people spot a leaked Caremarket token.
+const TOKEN_PREFIX = 'cm_'
+
+const newTokenSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Enter a name for the token')
+    .max(100, 'Name must be 100 characters or fewer'),
+  role: z
+    .enum(COUNCIL_ROLES as [Role, ...Role[]], { message: 'Choose the role the token acts as' })
+    .optional(),
+})
+
+export type ApiTokenRow = Pick<
+  typeof apiTokens.$inferSelect,
+  'id' | 'name' | 'role' | 'createdAt' | 'lastUsedAt' | 'revokedAt'
+>
+
+/** Whose tokens: a provider user manages its organisation's, a council admin the council's own. */
+function ownerConditions(owner: SessionUser) {
+  return owner.providerOrganisationId
+    ? [
+        eq(apiTokens.councilId, owner.councilId),
+        eq(apiTokens.providerOrganisationId, owner.providerOrganisationId),
+      ]
+    : [eq(apiTokens.councilId, owner.councilId), isNull(apiTokens.providerOrganisationId)]
+}
+
+/** Creates a token and returns its secret, which is shown once and never stored. */
+export async function createApiToken(
+  db: Database,
+  owner: SessionUser,
+  input: { name: string; role?: string },
+): Promise<{ id: number; token: string }> {
+  const value = parseInput(newTokenSchema, input)
+  const role: Role = owner.providerOrganisationId ? 'provider_user' : (value.role ?? 'broker')
+  const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(apiTokens)
+      .values({
+        councilId: owner.councilId,
+        name: value.name,
+        tokenHash: hashToken(token),
+        role,
+        providerOrganisationId: owner.providerOrganisationId,
+        createdByUserId: owner.id,
+      })
+      .returning({ id: apiTokens.id })
+    if (!row) throw new Error('insert returned no row')
+    await recordAudit(tx, actorOf(owner), {
+      councilId: owner.councilId,
+      action: 'api_token.created',
+      entityType: 'api_token',
+      entityId: row.id,
+      details: { name: value.name, role },
+    })
+    return { id: row.id, token }
+  })
+}
+
+export async function listApiTokens(db: Queryable, owner: SessionUser): Promise<ApiTokenRow[]> {
+  return db
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      role: apiTokens.role,
+      createdAt: apiTokens.createdAt,
+      lastUsedAt: apiTokens.lastUsedAt,
+      revokedAt: apiTokens.revokedAt,
+    })
+    .from(apiTokens)
+    .where(and(...ownerConditions(owner)))
+    .orderBy(desc(apiTokens.createdAt))
+}
+
+export async function revokeApiToken(db: Database, owner: SessionUser, tokenId: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt), ...ownerConditions(owner)))
+      .returning({ id: apiTokens.id, name: apiTokens.name })
+    if (!row) throw new NotFoundError('No such active token')
+    await recordAudit(tx, actorOf(owner), {
+      councilId: owner.councilId,
+      action: 'api_token.revoked',
+      entityType: 'api_token',
+      entityId: row.id,
+      details: { name: row.name },
+    })
+  })
+}
+
+/** The identity an API token acts as, or null when it is unknown or revoked. */
+export async function resolveApiToken(db: Database, token: string): Promise<SessionUser | null> {
+  if (!token.startsWith(TOKEN_PREFIX)) return null
+  const [row] = await db
+    .select({ token: apiTokens, council: councils, creatorEmail: users.email })
+    .from(apiTokens)
+    .innerJoin(councils, eq(councils.id, apiTokens.councilId))
+    .innerJoin(users, eq(users.id, apiTokens.createdByUserId))
+    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
+  if (!row) return null
+  const lastUsed = row.token.lastUsedAt?.getTime() ?? 0
+  // Once a minute is precise enough to see which tokens are in use, without a write per request.
+  if (Date.now() - lastUsed > 60_000) {
+    await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.token.id))
+  }
+  return {
+    id: row.token.createdByUserId as number,
+    email: `api-token:${row.token.name} (${row.creatorEmail})`,
+    role: row.token.role as Role,
+    councilId: row.council.id,
+    councilCode: row.council.code,
+    councilName: row.council.name,
+    councilIsDemo: row.council.isDemo,
+    providerOrganisationId: row.token.providerOrganisationId,
+    apiTokenId: row.token.id,
+  }
+}
