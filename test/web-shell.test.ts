@@ -1,0 +1,71 @@
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../src/db/testing.ts'
+import { buildApp } from '../src/web/app.ts'
+import { testConfig } from './helpers.ts'
+
+const database = await createTestDatabase()
+afterAll(async () => database.close())
+
+describe('the web shell', () => {
+  let app: Awaited<ReturnType<typeof buildApp>>
+  beforeAll(async () => {
+    app = await buildApp({ config: testConfig(), database, logger: pino({ level: 'silent' }) })
+    app.get('/test/failure', { config: { access: 'public' } }, async () => {
+      throw new Error('secret internal detail')
+    })
+    app.get('/api/v1/test/failure', { config: { access: 'public' } }, async () => {
+      throw new Error('secret internal detail')
+    })
+    await app.ready()
+  })
+  afterAll(async () => app.close())
+
+  it('shows a GOV.UK 500 page without the error or a stack trace', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: '/test/failure',
+      headers: { accept: 'text/html' },
+    })
+    expect(response.statusCode).toBe(500)
+    expect(response.body).toContain('Sorry, there is a problem with the service')
+    expect(response.body).not.toContain('secret internal detail')
+    expect(response.body).not.toMatch(/\.ts:\d+/)
+  })
+
+  it('answers an API failure with a JSON 500 that hides the cause', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/test/failure' })
+    expect(response.statusCode).toBe(500)
+    expect(response.json()).toEqual({ error: { status: 500, message: 'Try again later.' } })
+  })
+
+  it('has a skip link, a header with the service name, and a footer on every page', async () => {
+    const response = await app.inject({ method: 'GET', url: '/sign-in' })
+    expect(response.body).toContain('class="govuk-skip-link"')
+    expect(response.body).toContain('govuk-service-navigation')
+    expect(response.body).toContain('govuk-footer')
+    expect(response.headers['content-security-policy']).toContain("script-src 'self' 'nonce-")
+  })
+})
+
+describe('route access declarations', () => {
+  it('refuse to start a service with a route that does not declare who may use it', async () => {
+    const app = await buildApp({ config: testConfig(), database, logger: pino({ level: 'silent' }) })
+    app.get('/test/undeclared', async () => 'open to whom?')
+    await expect(app.ready()).rejects.toThrow('Routes without declared access: GET /test/undeclared')
+    await app.close().catch(() => {})
+  })
+})
+
+describe('health', () => {
+  it('reports 503 when the database is unavailable', async () => {
+    const own = await createTestDatabase()
+    const app = await buildApp({ config: testConfig(), database: own, logger: pino({ level: 'silent' }) })
+    await app.ready()
+    await own.close()
+    const response = await app.inject({ method: 'GET', url: '/health' })
+    expect(response.statusCode).toBe(503)
+    expect(response.json()).toMatchObject({ status: 'unavailable', database: { status: 'unavailable' } })
+    await app.close()
+  })
+})
