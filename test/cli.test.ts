@@ -43,7 +43,15 @@ function run(args: string[], env: NodeJS.ProcessEnv, stdin?: string) {
 describe('caremarket CLI', () => {
   it('has --help on every command', async () => {
     const env = freshEnv()
-    for (const args of [[], ['serve'], ['migrate'], ['demo'], ['user'], ['user', 'add']]) {
+    for (const args of [
+      [],
+      ['serve'],
+      ['migrate'],
+      ['demo'],
+      ['user'],
+      ['user', 'add'],
+      ['token', 'create'],
+    ]) {
       const result = await run([...args, '--help'], env)
       expect(result.code, args.join(' ')).toBe(0)
       expect(result.stdout).toContain('Usage: caremarket')
@@ -142,6 +150,19 @@ describe('caremarket CLI', () => {
     )
     expect(noCouncil.code).toBe(1)
     expect(noCouncil.stderr).toContain('No council has the code NOPE')
+
+    const token = await run(['token', 'create', '--council', code, '--role', 'broker', '--json'], env)
+    expect(token.code, token.stderr).toBe(0)
+    const created = JSON.parse(token.stdout) as { id: number; token: string; role: string }
+    expect(created).toMatchObject({ role: 'broker', council: code })
+    expect(created.token).toMatch(/^cm_[A-Za-z0-9_-]{40,}$/)
+    const providerless = await run(['token', 'create', '--council', code, '--role', 'provider_user'], env)
+    expect(providerless.code).toBe(1)
+    expect(providerless.stderr).toContain('needs a provider')
+    expect((await run(['token', 'revoke', '--council', code, '--id', String(created.id)], env)).code).toBe(0)
+    const revokedAgain = await run(['token', 'revoke', '--council', code, '--id', String(created.id)], env)
+    expect(revokedAgain.code).toBe(1)
+    expect(revokedAgain.stderr).toContain(`No active token ${created.id}`)
 
     const shortPassword = await run(
       ['user', 'add', '--council', code, '--role', 'broker', '--email', 's@example.org', '--password-stdin'],

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { and, desc, eq, isNull, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { recordAudit } from '../audit/service.ts'
+import { type Actor, recordAudit } from '../audit/service.ts'
 import type { Database, Queryable } from '../db/connection.ts'
-import { NotFoundError, parseInput } from '../errors.ts'
+import { NotFoundError, parseInput, ValidationError } from '../errors.ts'
 import { COUNCIL_ROLES, type Role } from './roles.ts'
 import { apiTokens, councils, users } from './schema.ts'
 import { actorOf, hashToken, type SessionUser } from './service.ts'
@@ -37,34 +37,56 @@ function ownerConditions(owner: SessionUser) {
     : [eq(apiTokens.councilId, owner.councilId), isNull(apiTokens.providerOrganisationId)]
 }
 
-/** Creates a token and returns its secret, which is shown once and never stored. */
-export async function createApiToken(
+/** Creates a token for the owner's own scope and returns its secret, which is shown once and never stored. */
+export function createApiToken(
   db: Database,
   owner: SessionUser,
   input: { name: string; role?: string },
 ): Promise<{ id: number; token: string }> {
   const value = parseInput(newTokenSchema, input)
-  const role: Role = owner.providerOrganisationId ? 'provider_user' : (value.role ?? 'broker')
+  return issueApiToken(
+    db,
+    {
+      councilId: owner.councilId,
+      name: value.name,
+      role: owner.providerOrganisationId ? 'provider_user' : (value.role ?? 'broker'),
+      providerOrganisationId: owner.providerOrganisationId,
+      createdByUserId: owner.id,
+    },
+    actorOf(owner),
+  )
+}
+
+/** Creates a token for any scope; the caller has decided it may (the CLI, run by the operator). */
+export async function issueApiToken(
+  db: Database,
+  spec: {
+    councilId: number
+    name: string
+    role: Role
+    providerOrganisationId: number | null
+    createdByUserId: number | null
+  },
+  actor: Actor,
+): Promise<{ id: number; token: string }> {
+  if ((spec.role === 'provider_user') !== (spec.providerOrganisationId !== null)) {
+    throw new ValidationError([
+      { field: 'provider', message: 'A provider_user token needs a provider, and only it' },
+    ])
+  }
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(apiTokens)
-      .values({
-        councilId: owner.councilId,
-        name: value.name,
-        tokenHash: hashToken(token),
-        role,
-        providerOrganisationId: owner.providerOrganisationId,
-        createdByUserId: owner.id,
-      })
+      .values({ ...spec, tokenHash: hashToken(token) })
       .returning({ id: apiTokens.id })
     if (!row) throw new Error('insert returned no row')
-    await recordAudit(tx, actorOf(owner), {
-      councilId: owner.councilId,
+    await recordAudit(tx, actor, {
+      councilId: spec.councilId,
       action: 'api_token.created',
       entityType: 'api_token',
       entityId: row.id,
-      details: { name: value.name, role },
+      details: { name: spec.name, role: spec.role },
     })
     return { id: row.id, token }
   })
@@ -85,16 +107,36 @@ export async function listApiTokens(db: Queryable, owner: SessionUser): Promise<
     .orderBy(desc(apiTokens.createdAt))
 }
 
-export async function revokeApiToken(db: Database, owner: SessionUser, tokenId: number): Promise<void> {
+export function revokeApiToken(db: Database, owner: SessionUser, tokenId: number): Promise<void> {
+  return revoke(db, tokenId, owner.councilId, ownerConditions(owner), actorOf(owner))
+}
+
+/** Revokes any token of a council; for the operator at the command line. */
+export function revokeCouncilApiToken(
+  db: Database,
+  councilId: number,
+  tokenId: number,
+  actor: Actor,
+): Promise<void> {
+  return revoke(db, tokenId, councilId, [eq(apiTokens.councilId, councilId)], actor)
+}
+
+async function revoke(
+  db: Database,
+  tokenId: number,
+  councilId: number,
+  scope: SQL[],
+  actor: Actor,
+): Promise<void> {
   await db.transaction(async (tx) => {
     const [row] = await tx
       .update(apiTokens)
       .set({ revokedAt: sql`now()` })
-      .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt), ...ownerConditions(owner)))
+      .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt), ...scope))
       .returning({ id: apiTokens.id, name: apiTokens.name })
-    if (!row) throw new NotFoundError('No such active token')
-    await recordAudit(tx, actorOf(owner), {
-      councilId: owner.councilId,
+    if (!row) throw new NotFoundError(`No active token ${tokenId} in this council`)
+    await recordAudit(tx, actor, {
+      councilId,
       action: 'api_token.revoked',
       entityType: 'api_token',
       entityId: row.id,
@@ -110,7 +152,7 @@ export async function resolveApiToken(db: Database, token: string): Promise<Sess
     .select({ token: apiTokens, council: councils, creatorEmail: users.email })
     .from(apiTokens)
     .innerJoin(councils, eq(councils.id, apiTokens.councilId))
-    .innerJoin(users, eq(users.id, apiTokens.createdByUserId))
+    .leftJoin(users, eq(users.id, apiTokens.createdByUserId))
     .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
   if (!row) return null
   const lastUsed = row.token.lastUsedAt?.getTime() ?? 0
@@ -119,8 +161,8 @@ export async function resolveApiToken(db: Database, token: string): Promise<Sess
     await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.token.id))
   }
   return {
-    id: row.token.createdByUserId as number,
-    email: `api-token:${row.token.name} (${row.creatorEmail})`,
+    id: row.token.createdByUserId ?? 0,
+    email: `api-token:${row.token.name} (${row.creatorEmail ?? 'command line'})`,
     role: row.token.role as Role,
     councilId: row.council.id,
     councilCode: row.council.code,

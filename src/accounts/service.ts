@@ -13,6 +13,7 @@ export type Council = typeof councils.$inferSelect
 
 /** The signed-in user as every request sees it. */
 export interface SessionUser {
+  /** The user; for an API token, the user who made it, or 0 for a token made from the command line. */
   id: number
   email: string
   role: Role
@@ -196,7 +197,8 @@ export async function signIn(
 }
 
 export function actorOf(user: SessionUser): Actor {
-  return { kind: 'user', userId: user.id, councilId: user.councilId, email: user.email }
+  // A token made from the command line has no user behind it (id 0): the token's label names it.
+  return { kind: 'user', userId: user.id || null, councilId: user.councilId, email: user.email }
 }
 
 /** Session and API tokens are stored only as their SHA-256, so a database leak does not leak them. */

@@ -4,7 +4,7 @@ import { auditLog } from './schema.ts'
 
 /** Who is acting: a signed-in user, or the service itself (CLI, start-up, scheduled work). */
 export type Actor =
-  | { kind: 'user'; userId: number; councilId: number; email: string }
+  | { kind: 'user'; userId: number | null; councilId: number; email: string }
   | { kind: 'system'; label: string }
 
 export interface AuditEntry {

@@ -6,6 +6,7 @@ import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
 import { registerMigrateCommand } from './migrate.ts'
 import { registerServeCommand } from './serve.ts'
+import { registerTokenCommands } from './tokens.ts'
 import { registerUserCommands } from './users.ts'
 
 export function buildProgram(context: CliContext = createCliContext()): Command {
@@ -17,6 +18,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerMigrateCommand(program, context)
   registerUserCommands(program, context)
   registerDemoCommand(program, context)
+  registerTokenCommands(program, context)
   for (const command of program.commands) command.exitOverride()
   return program
 }
