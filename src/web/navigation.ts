@@ -73,13 +73,18 @@ export function capabilitiesFor(role: Role): Capability[] {
 export function navigationFor(role: Role | undefined, currentPath: string) {
   if (!role) return []
   const path = currentPath.split('?')[0] ?? currentPath
+  const mine = capabilitiesFor(role)
+  // Only the deepest section containing the page is active: /provider/frameworks is not also /provider.
+  const section = mine
+    .filter((c) => path === c.href || path.startsWith(`${c.href}/`))
+    .sort((a, b) => b.href.length - a.href.length)[0]
   return [
     { href: '/', text: 'Home', current: path === '/' },
-    ...capabilitiesFor(role).map((c) => ({
+    ...mine.map((c) => ({
       href: c.href,
       text: c.label,
       current: path === c.href,
-      active: path.startsWith(`${c.href}/`),
+      active: c === section && path !== c.href,
     })),
   ]
 }
