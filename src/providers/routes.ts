@@ -4,6 +4,7 @@ import type { SessionUser } from '../accounts/service.ts'
 import type { Database } from '../db/connection.ts'
 import { parseInput } from '../errors.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
+import { locationQualityPage } from './quality/location-page.ts'
 import { getLocation, getOrganisation, listLocations, type RegisterScope } from './service.ts'
 import { CLIENT_GROUP_LABELS, SERVICE_TYPE_LABELS, SPECIALISM_LABELS } from './vocabulary.ts'
 
@@ -48,10 +49,12 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
 
   app.get('/locations/:id', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const { id } = parseInput(idParams, request.params)
-    const location = await getLocation(db, scopeOf(request.user as SessionUser), id)
+    const user = request.user as SessionUser
+    const location = await getLocation(db, scopeOf(user), id)
     return reply.view('providers/views/location.njk', {
       pageTitle: location.name,
       location: describeLocation(location),
+      ...(await locationQualityPage(db, user, id, request.query)),
     })
   })
 
@@ -74,11 +77,13 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
 
   app.get('/provider/locations/:id', { config: { access: ['provider_user'] } }, async (request, reply) => {
     const { id } = parseInput(idParams, request.params)
-    const location = await getLocation(db, scopeOf(request.user as SessionUser), id)
+    const user = request.user as SessionUser
+    const location = await getLocation(db, scopeOf(user), id)
     return reply.view('providers/views/location.njk', {
       pageTitle: location.name,
       location: describeLocation(location),
       backPath: '/provider',
+      ...(await locationQualityPage(db, user, id, request.query)),
     })
   })
 

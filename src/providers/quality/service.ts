@@ -1,0 +1,771 @@
+import { and, desc, eq, gte, inArray, isNull, lte, or, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { type Actor, recordAudit } from '../../audit/service.ts'
+import type { Queryable } from '../../db/connection.ts'
+import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { locationRatings, locations, providerOrganisations, restrictions } from '../schema.ts'
+import { getLocation, type RegisterScope } from '../service.ts'
+import { CQC_RATINGS, type CqcRating, RESTRICTION_KINDS, type RestrictionKind } from '../vocabulary.ts'
+import {
+  type DatedRating,
+  describeRestriction,
+  type EffectiveRating,
+  effectiveRating,
+  isInForce,
+  londonDate,
+  PAMMS_RATINGS,
+  pammsToCqc,
+  type RatingSource,
+  type RestrictionSummary,
+  ratingLabel,
+  restrictionStatus,
+  type Sector,
+  sectorOf,
+  summariseRestrictions,
+} from './rules.ts'
+
+export type LocationRating = typeof locationRatings.$inferSelect
+type RestrictionRow = typeof restrictions.$inferSelect
+/** A stored restriction; its kind typed, so it can go straight to restrictionEffect. */
+export type Restriction = Omit<RestrictionRow, 'kind'> & { kind: RestrictionKind }
+
+function asRestriction(row: RestrictionRow): Restriction {
+  return { ...row, kind: row.kind as RestrictionKind }
+}
+
+/** Today's date in England, which is what "today" means for ratings and restrictions. */
+export function todayInLondon(): string {
+  return londonDate(new Date())
+}
+
+function actorName(actor: Actor): string {
+  return actor.kind === 'user' ? actor.email : actor.label
+}
+
+function isRealDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false
+  const date = new Date(`${value}T00:00:00Z`)
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value
+}
+
+type DateOptions = { optional?: boolean; notAfterToday?: boolean }
+
+/** Checks a 'YYYY-MM-DD' date: empty is "missing" (or null when optional), anything not a real date is "invalid". */
+function checkDate(what: string, options: DateOptions) {
+  return (value: string | null | undefined, ctx: z.RefinementCtx): string | null => {
+    const trimmed = (value ?? '').trim()
+    if (trimmed === '') {
+      if (options.optional) return null
+      ctx.addIssue({ code: 'custom', message: `Enter ${what}` })
+      return z.NEVER
+    }
+    if (!isRealDate(trimmed)) {
+      ctx.addIssue({ code: 'custom', message: `${capitalise(what)} must be a real date, like 27 3 2025` })
+      return z.NEVER
+    }
+    if (options.notAfterToday && trimmed > todayInLondon()) {
+      ctx.addIssue({ code: 'custom', message: `${capitalise(what)} must be today or in the past` })
+      return z.NEVER
+    }
+    return trimmed
+  }
+}
+
+const dateInput = (what: string) => z.string({ error: `Enter ${what}` }).nullish()
+
+function requiredDate(what: string, options: Omit<DateOptions, 'optional'> = {}) {
+  const check = checkDate(what, options)
+  return dateInput(what).transform((value, ctx) => check(value, ctx) as string)
+}
+
+function optionalDate(what: string) {
+  return dateInput(what).transform(checkDate(what, { optional: true }))
+}
+
+function capitalise(text: string): string {
+  const withoutArticle = text.replace(/^the /, '')
+  return `The ${withoutArticle}`
+}
+
+function requiredText(missing: string, tooLong: string, max: number) {
+  return z.string({ error: missing }).trim().min(1, { error: missing }).max(max, { error: tooLong })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ratings
+
+const cqcRatingSchema = z.object({
+  rating: z.enum(CQC_RATINGS, { error: `The CQC rating must be one of: ${CQC_RATINGS.join(', ')}` }),
+  ratedOn: requiredDate('the date of the CQC rating'),
+})
+
+export interface CqcRatingEntry {
+  locationId: number
+  rating: CqcRating
+  /** 'YYYY-MM-DD': the date CQC published the rating. */
+  ratedOn: string
+}
+
+export interface CqcRatingsResult {
+  added: number
+  unchanged: number
+  /** CQC republished a different rating for a date already on record; the stored one is replaced. */
+  corrected: number
+}
+
+/**
+ * Keeps a CQC rating in the location's history. Recording the same rating for the same date
+ * again changes nothing, so every import may call it for every row. It touches nothing but the
+ * history: the location's own latest-rating columns belong to the import. Not audited row by row:
+ * the import's own audit entry covers them, and recordedBy names the actor.
+ */
+export async function recordCqcRating(
+  db: Queryable,
+  councilId: number,
+  locationId: number,
+  rating: CqcRating,
+  ratedOn: string,
+  actor: Actor,
+): Promise<'added' | 'unchanged' | 'corrected'> {
+  const result = await recordCqcRatings(db, councilId, [{ locationId, rating, ratedOn }], actor)
+  if (result.added) return 'added'
+  return result.corrected ? 'corrected' : 'unchanged'
+}
+
+// Keeps each statement well under PostgreSQL's limit of 65,535 parameters.
+const RATINGS_PER_STATEMENT = 1000
+
+/** recordCqcRating for many locations at once: a few statements per thousand entries. */
+export async function recordCqcRatings(
+  db: Queryable,
+  councilId: number,
+  entries: readonly CqcRatingEntry[],
+  actor: Actor,
+): Promise<CqcRatingsResult> {
+  const result: CqcRatingsResult = { added: 0, unchanged: 0, corrected: 0 }
+  for (let start = 0; start < entries.length; start += RATINGS_PER_STATEMENT) {
+    const chunk = await recordCqcRatingsChunk(
+      db,
+      councilId,
+      entries.slice(start, start + RATINGS_PER_STATEMENT),
+      actor,
+    )
+    result.added += chunk.added
+    result.unchanged += chunk.unchanged
+    result.corrected += chunk.corrected
+  }
+  return result
+}
+
+async function recordCqcRatingsChunk(
+  db: Queryable,
+  councilId: number,
+  entries: readonly CqcRatingEntry[],
+  actor: Actor,
+): Promise<CqcRatingsResult> {
+  const result: CqcRatingsResult = { added: 0, unchanged: 0, corrected: 0 }
+  // The last entry for a location and date wins, as it would one call at a time.
+  const wanted = new Map<string, CqcRatingEntry>()
+  for (const entry of entries) {
+    const parsed = parseInput(cqcRatingSchema, entry)
+    wanted.set(`${entry.locationId}|${parsed.ratedOn}`, { ...entry, ...parsed })
+  }
+  const locationIds = [...new Set(entries.map((e) => e.locationId))]
+  const inCouncil = await db
+    .select({ id: locations.id })
+    .from(locations)
+    .where(and(eq(locations.councilId, councilId), inArray(locations.id, locationIds)))
+  if (inCouncil.length !== locationIds.length) throw new NotFoundError('No such location')
+
+  const stored = await db
+    .select({
+      id: locationRatings.id,
+      locationId: locationRatings.locationId,
+      ratedOn: locationRatings.ratedOn,
+      rating: locationRatings.rating,
+    })
+    .from(locationRatings)
+    .where(
+      and(
+        eq(locationRatings.councilId, councilId),
+        eq(locationRatings.source, 'cqc'),
+        inArray(locationRatings.locationId, locationIds),
+        inArray(
+          locationRatings.ratedOn,
+          [...wanted.values()].map((e) => e.ratedOn),
+        ),
+      ),
+    )
+  const storedByKey = new Map(stored.map((r) => [`${r.locationId}|${r.ratedOn}`, r]))
+  const recordedBy = actorName(actor)
+  const additions = []
+  for (const [key, entry] of wanted) {
+    const existing = storedByKey.get(key)
+    if (!existing) {
+      additions.push({
+        councilId,
+        locationId: entry.locationId,
+        source: 'cqc' as const,
+        rating: entry.rating,
+        ratedOn: entry.ratedOn,
+        recordedBy,
+      })
+    } else if (existing.rating === entry.rating) {
+      result.unchanged++
+    } else {
+      await db
+        .update(locationRatings)
+        .set({ rating: entry.rating, recordedBy, recordedAt: new Date() })
+        .where(eq(locationRatings.id, existing.id))
+      result.corrected++
+    }
+  }
+  if (additions.length > 0) {
+    // A concurrent import may have added the same row meanwhile; it is then the same rating.
+    const inserted = await db
+      .insert(locationRatings)
+      .values(additions)
+      .onConflictDoNothing({
+        target: [locationRatings.locationId, locationRatings.source, locationRatings.ratedOn],
+      })
+      .returning({ id: locationRatings.id })
+    result.added += inserted.length
+    result.unchanged += additions.length - inserted.length
+  }
+  return result
+}
+
+const pammsAuditSchema = z.object({
+  rating: z.enum(PAMMS_RATINGS, {
+    error: `Choose the audit’s overall rating: ${PAMMS_RATINGS.join(', ')}`,
+  }),
+  ratedOn: requiredDate('the date of the audit', { notAfterToday: true }),
+  reference: requiredText(
+    'Enter the audit reference',
+    'The audit reference must be 100 characters or fewer',
+    100,
+  ),
+})
+
+export type PammsAuditInput = z.input<typeof pammsAuditSchema>
+
+/**
+ * Records a council quality audit (PAMMS). Its rating is given in PAMMS's words (Excellent, Good,
+ * Requires improvement, Poor) and stored on the CQC scale, so that it competes with CQC's ratings
+ * for the effective rating.
+ */
+export async function recordPammsAudit(
+  db: Queryable,
+  councilId: number,
+  locationId: number,
+  input: PammsAuditInput,
+  actor: Actor,
+): Promise<LocationRating> {
+  const audit = parseInput(pammsAuditSchema, input)
+  await getLocation(db, { councilId }, locationId)
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(locationRatings)
+      .values({
+        councilId,
+        locationId,
+        source: 'pamms',
+        rating: pammsToCqc(audit.rating),
+        ratedOn: audit.ratedOn,
+        reference: audit.reference,
+        recordedBy: actorName(actor),
+      })
+      .onConflictDoNothing({
+        target: [locationRatings.locationId, locationRatings.source, locationRatings.ratedOn],
+      })
+      .returning()
+    if (!row) {
+      throw new ConflictError(`A PAMMS audit dated ${audit.ratedOn} is already recorded for this location`)
+    }
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'pamms_audit.recorded',
+      entityType: 'location',
+      entityId: locationId,
+      details: { ratingId: row.id, rating: audit.rating, ratedOn: audit.ratedOn, reference: audit.reference },
+    })
+    return row
+  })
+}
+
+export interface RatingEntry {
+  /** Null for the register's current CQC rating when no history row holds it (data from before history was kept). */
+  id: number | null
+  source: RatingSource
+  /** On the CQC scale, as stored. */
+  rating: CqcRating
+  /** As people say it: PAMMS's own words for audits. */
+  label: string
+  ratedOn: string | null
+  reference: string | null
+  recordedBy: string | null
+  recordedAt: Date | null
+}
+
+type LocationCqcColumns = { cqcRating: string | null; cqcRatingDate: string | null }
+
+/** The register's latest CQC rating when the history does not hold it yet. */
+function registerCqcEntry(location: LocationCqcColumns, cqcRows: { ratedOn: string }[]): RatingEntry | null {
+  if (!location.cqcRating) return null
+  if (location.cqcRatingDate && cqcRows.some((r) => r.ratedOn === location.cqcRatingDate)) return null
+  if (!location.cqcRatingDate && cqcRows.length > 0) return null
+  const rating = location.cqcRating as CqcRating
+  return {
+    id: null,
+    source: 'cqc',
+    rating,
+    label: rating,
+    ratedOn: location.cqcRatingDate,
+    reference: null,
+    recordedBy: null,
+    recordedAt: null,
+  }
+}
+
+function toEntry(row: LocationRating): RatingEntry {
+  const rating = row.rating as CqcRating
+  const source = row.source as RatingSource
+  return {
+    id: row.id,
+    source,
+    rating,
+    label: ratingLabel(source, rating),
+    ratedOn: row.ratedOn,
+    reference: row.reference,
+    recordedBy: row.recordedBy,
+    recordedAt: row.recordedAt,
+  }
+}
+
+function newestFirst(a: RatingEntry, b: RatingEntry): number {
+  return (b.ratedOn ?? '').localeCompare(a.ratedOn ?? '') || a.source.localeCompare(b.source)
+}
+
+/** Every CQC rating and PAMMS audit of a location in the caller's scope, newest first. */
+export async function ratingHistory(
+  db: Queryable,
+  scope: RegisterScope,
+  locationId: number,
+): Promise<RatingEntry[]> {
+  const location = await getLocation(db, scope, locationId)
+  return historyOf(db, location)
+}
+
+async function historyOf(
+  db: Queryable,
+  location: LocationCqcColumns & { id: number; councilId: number },
+): Promise<RatingEntry[]> {
+  const rows = await db
+    .select()
+    .from(locationRatings)
+    .where(
+      and(eq(locationRatings.councilId, location.councilId), eq(locationRatings.locationId, location.id)),
+    )
+  const entries = rows.map(toEntry)
+  const fromRegister = registerCqcEntry(
+    location,
+    rows.filter((r) => r.source === 'cqc'),
+  )
+  if (fromRegister) entries.push(fromRegister)
+  return entries.sort(newestFirst)
+}
+
+function latestOf(entries: RatingEntry[], source: RatingSource): DatedRating | null {
+  const latest = entries.find((e) => e.source === source)
+  return latest ? { rating: latest.rating, ratedOn: latest.ratedOn } : null
+}
+
+/** The effective rating of a location, from a history sorted newest first. */
+function effectiveFrom(history: RatingEntry[]): EffectiveRating {
+  return effectiveRating(latestOf(history, 'cqc'), latestOf(history, 'pamms'))
+}
+
+/**
+ * The effective rating of each location of the council (the more recent of CQC and PAMMS), in
+ * one query. Locations outside the council are left out of the map.
+ */
+export async function effectiveRatings(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+): Promise<Map<number, EffectiveRating>> {
+  const result = new Map<number, EffectiveRating>()
+  if (locationIds.length === 0) return result
+  const latest = (source: RatingSource, alias: string) =>
+    db
+      .select({ rating: locationRatings.rating, ratedOn: locationRatings.ratedOn })
+      .from(locationRatings)
+      .where(and(eq(locationRatings.locationId, locations.id), eq(locationRatings.source, source)))
+      .orderBy(desc(locationRatings.ratedOn))
+      .limit(1)
+      .as(alias)
+  const latestCqc = latest('cqc', 'latest_cqc')
+  const latestPamms = latest('pamms', 'latest_pamms')
+  const rows = await db
+    .select({
+      id: locations.id,
+      cqcRating: locations.cqcRating,
+      cqcRatingDate: locations.cqcRatingDate,
+      historyCqcRating: latestCqc.rating,
+      historyCqcOn: latestCqc.ratedOn,
+      pammsRating: latestPamms.rating,
+      pammsOn: latestPamms.ratedOn,
+    })
+    .from(locations)
+    .leftJoinLateral(latestCqc, sql`true`)
+    .leftJoinLateral(latestPamms, sql`true`)
+    .where(and(eq(locations.councilId, councilId), inArray(locations.id, [...locationIds])))
+  for (const row of rows) {
+    const history: DatedRating | null = row.historyCqcRating
+      ? { rating: row.historyCqcRating as CqcRating, ratedOn: row.historyCqcOn }
+      : null
+    const register: DatedRating | null = row.cqcRating
+      ? { rating: row.cqcRating as CqcRating, ratedOn: row.cqcRatingDate }
+      : null
+    // The register's columns hold CQC's latest unless the history has a newer one.
+    const cqc =
+      history && (!register || (history.ratedOn ?? '') > (register.ratedOn ?? '')) ? history : register
+    const pamms: DatedRating | null = row.pammsRating
+      ? { rating: row.pammsRating as CqcRating, ratedOn: row.pammsOn }
+      : null
+    result.set(row.id, effectiveRating(cqc, pamms))
+  }
+  return result
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restrictions
+
+const LIMIT_MESSAGE = 'The monthly limit must be a whole number from 1 to 100'
+
+const restrictionFields = z.object({
+  kind: z.enum(RESTRICTION_KINDS, { error: 'Choose the type of restriction' }),
+  monthlyLimit: z
+    .union([z.string(), z.number()], { error: LIMIT_MESSAGE })
+    .nullish()
+    .transform((value, ctx) => {
+      const text = typeof value === 'string' ? value.trim() : value
+      if (text === undefined || text === null || text === '') return null
+      const limit = typeof text === 'string' ? (/^\d+$/.test(text) ? Number(text) : Number.NaN) : text
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        ctx.addIssue({ code: 'custom', message: LIMIT_MESSAGE })
+        return z.NEVER
+      }
+      return limit
+    }),
+  startsOn: requiredDate('the date the restriction starts'),
+  endsOn: optionalDate('the date the restriction ends'),
+  reason: requiredText(
+    'Enter the reason for the restriction',
+    'The reason must be 2,000 characters or fewer',
+    2000,
+  ),
+})
+
+export type RestrictionInput = z.input<typeof restrictionFields>
+type ValidRestriction = z.output<typeof restrictionFields>
+
+/**
+ * Checks each field on its own, then the rules between fields wherever both fields are valid, so
+ * that a form shows every problem at once.
+ */
+function parseRestriction(input: RestrictionInput): ValidRestriction {
+  const errors: FieldError[] = []
+  const valid: Partial<ValidRestriction> = {}
+  const raw = (input ?? {}) as Record<string, unknown>
+  for (const [name, schema] of Object.entries(restrictionFields.shape)) {
+    const result = schema.safeParse(raw[name])
+    if (result.success) (valid as Record<string, unknown>)[name] = result.data
+    else errors.push({ field: name, message: result.error.issues[0]?.message ?? 'Invalid' })
+  }
+  const { kind, monthlyLimit, startsOn, endsOn } = valid
+  if (kind === 'placement_limit' && monthlyLimit === null) {
+    errors.push({ field: 'monthlyLimit', message: 'Enter how many placements a month are allowed' })
+  }
+  if (kind !== undefined && kind !== 'placement_limit' && typeof monthlyLimit === 'number') {
+    errors.push({
+      field: 'monthlyLimit',
+      message: 'Leave the monthly limit empty unless the restriction limits placements per month',
+    })
+  }
+  if (startsOn && endsOn && endsOn < startsOn) {
+    errors.push({ field: 'endsOn', message: 'The end date must be the same as or after the start date' })
+  }
+  if (errors.length > 0) throw new ValidationError(errors)
+  return valid as ValidRestriction
+}
+
+/** Places a restriction on a location; the end date is the last day it applies, or empty for no end. */
+export async function placeRestriction(
+  db: Queryable,
+  councilId: number,
+  locationId: number,
+  input: RestrictionInput,
+  actor: Actor,
+): Promise<Restriction> {
+  const restriction = parseRestriction(input)
+  await getLocation(db, { councilId }, locationId)
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(restrictions)
+      .values({ councilId, locationId, ...restriction, createdBy: actorName(actor) })
+      .returning()
+    if (!row) throw new Error('restriction not stored')
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'restriction.placed',
+      entityType: 'restriction',
+      entityId: row.id,
+      details: { locationId, ...restriction },
+    })
+    return asRestriction(row)
+  })
+}
+
+const liftSchema = z.object({
+  reason: requiredText(
+    'Enter the reason for lifting the restriction',
+    'The reason must be 2,000 characters or fewer',
+    2000,
+  ),
+})
+
+export type LiftInput = z.input<typeof liftSchema>
+
+/** Lifts a restriction from now on. A restriction is lifted once; lifting it again is a conflict. */
+export async function liftRestriction(
+  db: Queryable,
+  councilId: number,
+  locationId: number,
+  restrictionId: number,
+  input: LiftInput,
+  actor: Actor,
+): Promise<Restriction> {
+  const { reason } = parseInput(liftSchema, input)
+  return db.transaction(async (tx) => {
+    const existing = await getRestriction(tx, { councilId }, locationId, restrictionId)
+    // The lifted_at condition makes a second, concurrent lift find nothing to update.
+    const [row] = await tx
+      .update(restrictions)
+      .set({ liftedAt: new Date(), liftedBy: actorName(actor), liftReason: reason })
+      .where(and(eq(restrictions.id, existing.id), isNull(restrictions.liftedAt)))
+      .returning()
+    if (!row)
+      throw new ConflictError(
+        `This restriction was already lifted${existing.liftedBy ? ` by ${existing.liftedBy}` : ''}`,
+      )
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'restriction.lifted',
+      entityType: 'restriction',
+      entityId: row.id,
+      details: { locationId, kind: row.kind, reason },
+    })
+    return asRestriction(row)
+  })
+}
+
+/** One restriction of a location in the caller's scope, or NotFoundError. */
+export async function getRestriction(
+  db: Queryable,
+  scope: RegisterScope,
+  locationId: number,
+  restrictionId: number,
+): Promise<Restriction> {
+  await getLocation(db, scope, locationId)
+  const [row] = await db
+    .select()
+    .from(restrictions)
+    .where(
+      and(
+        eq(restrictions.councilId, scope.councilId),
+        eq(restrictions.locationId, locationId),
+        eq(restrictions.id, restrictionId),
+      ),
+    )
+  if (!row) throw new NotFoundError('No such restriction')
+  return asRestriction(row)
+}
+
+/**
+ * The restrictions in force on a date for each of the given locations of the council, in one
+ * query. Every location asked about is in the map; those without restrictions map to [].
+ */
+export async function activeRestrictions(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+  onDate: string,
+): Promise<Map<number, Restriction[]>> {
+  const result = new Map<number, Restriction[]>(locationIds.map((id) => [id, []]))
+  if (locationIds.length === 0) return result
+  const rows = await db
+    .select()
+    .from(restrictions)
+    .where(
+      and(
+        eq(restrictions.councilId, councilId),
+        inArray(restrictions.locationId, [...locationIds]),
+        ...datesCover(onDate),
+      ),
+    )
+  for (const row of rows) {
+    const restriction = asRestriction(row)
+    if (isInForce(restriction, onDate)) result.get(row.locationId)?.push(restriction)
+  }
+  return result
+}
+
+/** Narrows to restrictions whose dates cover the day; isInForce then applies lifting, the one definition. */
+function datesCover(onDate: string) {
+  return [
+    lte(restrictions.startsOn, onDate),
+    or(isNull(restrictions.endsOn), gte(restrictions.endsOn, onDate)),
+  ]
+}
+
+export interface RestrictionView {
+  id: number
+  locationId: number
+  kind: RestrictionKind
+  description: string
+  monthlyLimit: number | null
+  startsOn: string
+  endsOn: string | null
+  reason: string
+  status: 'scheduled' | 'in_force' | 'lifted' | 'ended'
+  createdBy: string
+  createdAt: Date
+  liftedAt: Date | null
+  liftedBy: string | null
+  liftReason: string | null
+}
+
+export function viewRestriction(row: RestrictionRow | Restriction, today: string): RestrictionView {
+  const facts = asRestriction(row)
+  return {
+    id: row.id,
+    locationId: row.locationId,
+    kind: facts.kind,
+    description: describeRestriction(facts),
+    monthlyLimit: row.monthlyLimit,
+    startsOn: row.startsOn,
+    endsOn: row.endsOn,
+    reason: row.reason,
+    status: restrictionStatus(facts, today),
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    liftedAt: row.liftedAt,
+    liftedBy: row.liftedBy,
+    liftReason: row.liftReason,
+  }
+}
+
+export interface LocationQuality {
+  /** The date the restrictions were judged on. */
+  today: string
+  effective: EffectiveRating
+  /** CQC ratings and PAMMS audits together, newest first. */
+  history: RatingEntry[]
+  /** In force now or starting later, soonest ending first. */
+  currentRestrictions: RestrictionView[]
+  /** Lifted or ended, most recent first. */
+  pastRestrictions: RestrictionView[]
+}
+
+/** Everything the location page and API show about quality, for a location in the caller's scope. */
+export async function locationQuality(
+  db: Queryable,
+  scope: RegisterScope,
+  locationId: number,
+  today: string = todayInLondon(),
+): Promise<LocationQuality> {
+  const location = await getLocation(db, scope, locationId)
+  const history = await historyOf(db, location)
+  const rows = await db
+    .select()
+    .from(restrictions)
+    .where(and(eq(restrictions.councilId, location.councilId), eq(restrictions.locationId, location.id)))
+    .orderBy(desc(restrictions.startsOn), desc(restrictions.id))
+  const views = rows.map((row) => viewRestriction(row, today))
+  return {
+    today,
+    effective: effectiveFrom(history),
+    history,
+    currentRestrictions: views.filter((r) => r.status === 'in_force' || r.status === 'scheduled'),
+    pastRestrictions: views.filter((r) => r.status === 'lifted' || r.status === 'ended'),
+  }
+}
+
+export interface RegisterRestriction extends RestrictionView {
+  locationName: string
+  providerName: string
+  sector: Sector
+  registeredBeds: number | null
+}
+
+/**
+ * The council's restrictions in force on a date at active locations, with the summary the
+ * Market Position Statement reports: restricted services and beds by sector, against the live register.
+ */
+export async function restrictionRegister(
+  db: Queryable,
+  councilId: number,
+  onDate: string = todayInLondon(),
+): Promise<{ onDate: string; restrictions: RegisterRestriction[]; summary: RestrictionSummary }> {
+  const register = await db
+    .select({
+      serviceTypes: locations.serviceTypes,
+      services: sql<number>`count(*)`.mapWith(Number),
+      beds: sql<number>`coalesce(sum(${locations.registeredBeds}), 0)`.mapWith(Number),
+    })
+    .from(locations)
+    .where(and(eq(locations.councilId, councilId), eq(locations.active, true)))
+    .groupBy(locations.serviceTypes)
+  const rows = await db
+    .select({
+      restriction: restrictions,
+      locationName: locations.name,
+      providerName: providerOrganisations.name,
+      serviceTypes: locations.serviceTypes,
+      registeredBeds: locations.registeredBeds,
+    })
+    .from(restrictions)
+    .innerJoin(locations, eq(locations.id, restrictions.locationId))
+    .innerJoin(providerOrganisations, eq(providerOrganisations.id, locations.providerOrganisationId))
+    .where(and(eq(restrictions.councilId, councilId), eq(locations.active, true), ...datesCover(onDate)))
+    .orderBy(locations.name, restrictions.startsOn, restrictions.id)
+  const inForce = rows.filter((r) => isInForce(asRestriction(r.restriction), onDate))
+  const byLocation = new Map<
+    number,
+    { serviceTypes: string[]; registeredBeds: number | null; kinds: RestrictionKind[] }
+  >()
+  for (const r of inForce) {
+    const entry = byLocation.get(r.restriction.locationId) ?? {
+      serviceTypes: r.serviceTypes,
+      registeredBeds: r.registeredBeds,
+      kinds: [],
+    }
+    entry.kinds.push(r.restriction.kind as RestrictionKind)
+    byLocation.set(r.restriction.locationId, entry)
+  }
+  return {
+    onDate,
+    restrictions: inForce.map((r) => ({
+      ...viewRestriction(r.restriction, onDate),
+      locationName: r.locationName,
+      providerName: r.providerName,
+      sector: sectorOf(r.serviceTypes),
+      registeredBeds: r.registeredBeds,
+    })),
+    summary: summariseRestrictions(
+      register,
+      [...byLocation].map(([locationId, l]) => ({ locationId, ...l })),
+    ),
+  }
+}
