@@ -1,0 +1,48 @@
+// Plain-English pieces of the explanations the rules give brokers.
+
+/** Deadlines, dates and clock times are those of England. */
+export const LONDON = 'Europe/London'
+
+/** Miles to one decimal place, without a trailing ".0" ("15", "17.2"). */
+export function miles(n: number): string {
+  const fixed = n.toFixed(1)
+  return fixed.endsWith('.0') ? fixed.slice(0, -2) : fixed
+}
+
+/**
+ * A distance compared with a limit, never rounded onto the wrong side of it: 15.04 miles against
+ * a 15-mile limit reads "15.04", not "15".
+ */
+export function milesAgainst(distance: number, limit: number): string {
+  const shown = miles(distance)
+  if (distance > limit && Number(shown) <= limit) return distance.toFixed(2)
+  return shown
+}
+
+/** Integer pence as pounds, "£1,234.50". */
+export function pounds(pence: number): string {
+  return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+}
+
+// One formatter, made once: eligibility writes dates for thousands of locations per request.
+const govukDateFormat = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: LONDON,
+})
+
+/** A date as GOV.UK writes it, in London: "3 March 2026". */
+export function govukDate(instant: Date): string {
+  return govukDateFormat.format(instant)
+}
+
+/** "A, B and C". */
+export function listOf(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('')
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
+}
+
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n} ${n === 1 ? word : pluralWord}`
+}
