@@ -12,6 +12,8 @@ import { apiTokenRoutes } from '../accounts/api-token-routes.ts'
 import { accountsRoutes } from '../accounts/routes.ts'
 import { loadServiceSecret } from '../accounts/service.ts'
 import { auditRoutes } from '../audit/routes.ts'
+import { offersRoutes } from '../brokerage/offers/routes.ts'
+import { requestsRoutes } from '../brokerage/requests/routes.ts'
 import type { Config } from '../config.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { notificationsRoutes } from '../notifications/routes.ts'
@@ -103,6 +105,8 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(capacityRoutes, domain)
   await app.register(profileRoutes, domain)
   await app.register(notificationsRoutes, domain)
+  await app.register(requestsRoutes, domain)
+  await app.register(offersRoutes, domain)
   return app
 }
 

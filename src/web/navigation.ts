@@ -1,4 +1,6 @@
 import type { Role } from '../accounts/roles.ts'
+import { offersCapabilities } from '../brokerage/offers/routes.ts'
+import { requestsCapabilities } from '../brokerage/requests/routes.ts'
 import { notificationsCapabilities } from '../notifications/routes.ts'
 import { capacityCapabilities } from '../providers/capacity/routes.ts'
 import { cqcImportCapabilities } from '../providers/cqc/routes.ts'
@@ -64,6 +66,8 @@ export const CAPABILITIES: readonly Capability[] = [
   ...capacityCapabilities,
   ...profileCapabilities,
   ...notificationsCapabilities,
+  ...requestsCapabilities,
+  ...offersCapabilities,
 ]
 
 export function capabilitiesFor(role: Role): Capability[] {

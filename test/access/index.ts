@@ -3,8 +3,10 @@ import { cqcRules } from './cqc.ts'
 import { foundationRules } from './foundation.ts'
 import { frameworksRules } from './frameworks.ts'
 import { notificationsRules } from './notifications.ts'
+import { offersRules } from './offers.ts'
 import { profileRules } from './profile.ts'
 import { qualityRules } from './quality.ts'
+import { requestsRules } from './requests.ts'
 import type { AccessRule } from './types.ts'
 
 /** The whole authorisation matrix: each domain keeps its rows in a file of its own here. */
@@ -16,4 +18,6 @@ export const ACCESS_RULES: AccessRule[] = [
   ...capacityRules,
   ...profileRules,
   ...notificationsRules,
+  ...requestsRules,
+  ...offersRules,
 ]

@@ -1,0 +1,310 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  boolean,
+  check,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+} from 'drizzle-orm/pg-core'
+import { councils, users } from '../accounts/schema.ts'
+import { localities, pcnAreas } from '../geography/schema.ts'
+import { locations, providerOrganisations } from '../providers/schema.ts'
+
+/** A council's brokerage settings (weights, windows, thresholds), validated by the rules' Zod schema. */
+export const councilSettings = pgTable('council_settings', {
+  councilId: integer()
+    .primaryKey()
+    .references(() => councils.id),
+  brokerage: jsonb().$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedBy: text(),
+})
+
+/** Bank holidays of England and Wales as the council's working-day calendar; its admin may edit them. */
+export const bankHolidays = pgTable(
+  'bank_holidays',
+  {
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    day: date().notNull(),
+    name: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.councilId, t.day] })],
+)
+
+/** The person needing care: as little personal data as the work needs (DOMAIN.md §3). */
+export const people = pgTable(
+  'people',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    name: text().notNull(),
+    dateOfBirth: date().notNull(),
+    sex: text(),
+    postcode: text().notNull(),
+    outcode: text().notNull(),
+    localityId: integer().references(() => localities.id),
+    pcnAreaId: integer().references(() => pcnAreas.id),
+    nhsNumber: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index().on(t.councilId),
+    check('people_sex_valid', sql`${t.sex} is null or ${t.sex} in ('female', 'male')`),
+  ],
+)
+
+export const sourcingRequests = pgTable(
+  'sourcing_requests',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    personId: integer()
+      .notNull()
+      .references(() => people.id),
+    createdByUserId: integer().references(() => users.id),
+    /** care_home_residential, care_home_nursing, care_home_dementia_residential, care_home_dementia_nursing, home_care, supported_living, day_opportunities */
+    serviceType: text().notNull(),
+    clientGroup: text().notNull(),
+    specialisms: text().array().notNull().default(sql`'{}'`),
+    needsSummary: text().notNull(),
+    latitude: doublePrecision(),
+    longitude: doublePrecision(),
+    maxDistanceMiles: doublePrecision().notNull(),
+    startDate: date().notNull(),
+    urgency: text().notNull(),
+    emergencyHours: integer(),
+    inHospital: boolean().notNull().default(false),
+    usualPricePence: integer(),
+    budgetPence: integer(),
+    notesForProviders: text().notNull().default(''),
+    carerGender: text(),
+    language: text(),
+    lotId: integer(),
+    status: text().notNull().default('draft'),
+    publishedAt: timestamp({ withTimezone: true }),
+    deadlineAt: timestamp({ withTimezone: true }),
+    closedAt: timestamp({ withTimezone: true }),
+    cancelReason: text(),
+    /** Bumped on every transition, so two conflicting changes cannot both win. */
+    version: integer().notNull().default(1),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index().on(t.councilId, t.status),
+    index().on(t.status, t.deadlineAt),
+    check('sourcing_requests_urgency_valid', sql`${t.urgency} in ('routine', 'urgent', 'emergency')`),
+    check(
+      'sourcing_requests_status_valid',
+      sql`${t.status} in ('draft', 'submitted', 'published', 'closed', 'awarded', 'started', 'unsourced', 'cancelled')`,
+    ),
+    check(
+      'sourcing_requests_prices_non_negative',
+      sql`coalesce(${t.usualPricePence}, 0) >= 0 and coalesce(${t.budgetPence}, 0) >= 0`,
+    ),
+  ],
+)
+
+/** A home care visit in the request's pattern; each visit is a slot that can be awarded on its own. */
+export const requestVisits = pgTable(
+  'request_visits',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    requestId: integer()
+      .notNull()
+      .references(() => sourcingRequests.id),
+    days: text().array().notNull(),
+    windowStart: text().notNull(),
+    windowEnd: text().notNull(),
+    durationMinutes: integer().notNull(),
+    carers: integer().notNull().default(1),
+  },
+  (t) => [
+    index().on(t.requestId),
+    check('request_visits_positive', sql`${t.durationMinutes} > 0 and ${t.carers} between 1 and 4`),
+  ],
+)
+
+/** Append-only history of every status change, with who, when and why. */
+export const requestEvents = pgTable(
+  'request_events',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    requestId: integer()
+      .notNull()
+      .references(() => sourcingRequests.id),
+    fromStatus: text(),
+    toStatus: text().notNull(),
+    reason: text(),
+    actor: text().notNull(),
+    at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index().on(t.requestId, t.at)],
+)
+
+/** Why each location was or was not invited, for every publication round of a request. */
+export const eligibilityDecisions = pgTable(
+  'eligibility_decisions',
+  {
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    requestId: integer()
+      .notNull()
+      .references(() => sourcingRequests.id),
+    round: integer().notNull(),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    eligible: boolean().notNull(),
+    reasons: jsonb().$type<{ code: string; text: string }[]>().notNull(),
+    flags: jsonb().$type<{ code: string; text: string }[]>().notNull().default(sql`'[]'::jsonb`),
+    rankPenalty: integer().notNull().default(0),
+    decidedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.round, t.locationId] }),
+    index().on(t.councilId, t.locationId),
+  ],
+)
+
+export const offers = pgTable(
+  'offers',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    requestId: integer()
+      .notNull()
+      .references(() => sourcingRequests.id),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    providerOrganisationId: integer()
+      .notNull()
+      .references(() => providerOrganisations.id),
+    /** Weekly for care homes, hourly for home care; integer pence. */
+    pricePence: integer().notNull(),
+    earliestStart: date().notNull(),
+    meetsAllNeeds: boolean().notNull(),
+    notes: text().notNull().default(''),
+    /** Home care: the request_visits ids this offer covers. */
+    visitIds: integer().array().notNull().default(sql`'{}'`),
+    status: text().notNull().default('submitted'),
+    idempotencyKey: text(),
+    version: integer().notNull().default(1),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index().on(t.requestId),
+    index().on(t.councilId, t.providerOrganisationId),
+    unique().on(t.requestId, t.providerOrganisationId, t.idempotencyKey),
+    check('offers_price_non_negative', sql`${t.pricePence} >= 0`),
+    check('offers_status_valid', sql`${t.status} in ('submitted', 'withdrawn', 'accepted', 'declined')`),
+  ],
+)
+
+/** What an award commits the council to. Becomes active on its start date. */
+export const packages = pgTable(
+  'packages',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    requestId: integer()
+      .notNull()
+      .references(() => sourcingRequests.id),
+    offerId: integer()
+      .notNull()
+      .references(() => offers.id),
+    personId: integer()
+      .notNull()
+      .references(() => people.id),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    providerOrganisationId: integer()
+      .notNull()
+      .references(() => providerOrganisations.id),
+    serviceType: text().notNull(),
+    agreedPricePence: integer().notNull(),
+    weeklyCostPence: integer().notNull(),
+    minutesPerWeek: integer(),
+    visitIds: integer().array().notNull().default(sql`'{}'`),
+    topUpPencePerWeek: integer(),
+    aboveUsualPriceReason: text(),
+    choiceReason: text(),
+    qualitySignOffBy: text(),
+    startDate: date().notNull(),
+    endDate: date(),
+    endReason: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdBy: text().notNull(),
+  },
+  (t) => [
+    index().on(t.councilId, t.providerOrganisationId),
+    index().on(t.requestId),
+    check('packages_prices_non_negative', sql`${t.agreedPricePence} >= 0 and ${t.weeklyCostPence} >= 0`),
+  ],
+)
+
+/** One row per awarded slot: the unique key is what makes a slot impossible to award twice. */
+export const awardedSlots = pgTable(
+  'awarded_slots',
+  {
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    requestId: integer()
+      .notNull()
+      .references(() => sourcingRequests.id),
+    /** 0 for a whole care home placement; the request_visits id for a home care visit. */
+    slot: integer().notNull(),
+    packageId: integer()
+      .notNull()
+      .references(() => packages.id),
+  },
+  (t) => [primaryKey({ columns: [t.requestId, t.slot] })],
+)
+
+/** In-app messages to a provider organisation or a council user. */
+export const inbox = pgTable(
+  'inbox',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    providerOrganisationId: integer().references(() => providerOrganisations.id),
+    userId: integer().references(() => users.id),
+    subject: text().notNull(),
+    body: text().notNull(),
+    link: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    readAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index().on(t.councilId, t.providerOrganisationId, t.createdAt)],
+)

@@ -1,0 +1,3 @@
+import type { AccessRule } from './types.ts'
+
+export const offersRules: AccessRule[] = []
