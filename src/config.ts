@@ -17,6 +17,14 @@ const environmentSchema = z.object({
   // scrypt cost as a power of two (OWASP: 17). Lower only for tests.
   CAREMARKET_PASSWORD_COST_LOG2: z.coerce.number().int().min(10).max(20).default(17),
   CAREMARKET_DEMO_PASSWORD: z.string().min(8).default('caremarket-demo'),
+  // Outgoing email. Without SMTP_URL or SMTP_HOST nothing is sent and the outbox is the mail log.
+  SMTP_URL: z.string().url().optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_SECURE: z.enum(['true', 'false']).optional(),
+  SMTP_FROM: z.string().min(3).optional(),
 })
 
 export interface Config {
@@ -33,6 +41,18 @@ export interface Config {
   signInAttemptsPerMinute: number
   demoPassword: string
   passwordCostLog2: number
+  /** Where email goes; null when SMTP is not configured. */
+  smtp: SmtpSettings | null
+}
+
+export interface SmtpSettings {
+  host: string
+  port: number
+  /** TLS from the start (port 465); otherwise STARTTLS is used when the server offers it. */
+  secure: boolean
+  user: string | undefined
+  password: string | undefined
+  from: string
 }
 
 export class ConfigError extends Error {}
@@ -59,5 +79,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signInAttemptsPerMinute: e.CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE,
     demoPassword: e.CAREMARKET_DEMO_PASSWORD,
     passwordCostLog2: e.CAREMARKET_PASSWORD_COST_LOG2,
+    smtp: smtpSettings(e),
+  }
+}
+
+function smtpSettings(e: z.infer<typeof environmentSchema>): SmtpSettings | null {
+  const url = e.SMTP_URL ? new URL(e.SMTP_URL) : undefined
+  if (url && url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new ConfigError(
+      `Invalid environment: SMTP_URL must start smtp:// or smtps://, not ${url.protocol}//`,
+    )
+  const host = url?.hostname || e.SMTP_HOST
+  if (!host) return null
+  // A relay rejects mail from an address it does not know, so the sender is never guessed.
+  if (!e.SMTP_FROM)
+    throw new ConfigError('Invalid environment: SMTP_FROM is required when SMTP is configured')
+  const secure = url
+    ? url.protocol === 'smtps:'
+    : e.SMTP_SECURE
+      ? e.SMTP_SECURE === 'true'
+      : e.SMTP_PORT === 465
+  return {
+    host,
+    port: Number(url?.port) || e.SMTP_PORT || (secure ? 465 : 587),
+    secure,
+    user: url?.username ? decodeURIComponent(url.username) : e.SMTP_USER,
+    password: url?.password ? decodeURIComponent(url.password) : e.SMTP_PASSWORD,
+    from: e.SMTP_FROM,
   }
 }

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
 import { registerMigrateCommand } from './migrate.ts'
+import { registerNotificationCommands } from './notifications.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerTokenCommands } from './tokens.ts'
 import { registerUserCommands } from './users.ts'
@@ -19,6 +20,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerUserCommands(program, context)
   registerDemoCommand(program, context)
   registerTokenCommands(program, context)
+  registerNotificationCommands(program, context)
   for (const command of program.commands) command.exitOverride()
   return program
 }

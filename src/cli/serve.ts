@@ -2,6 +2,8 @@ import type { Command } from 'commander'
 import { pino } from 'pino'
 import { listCouncils } from '../accounts/service.ts'
 import { createDemo, type DemoResult } from '../demo/generate.ts'
+import { startOutboxSender } from '../notifications/sender.ts'
+import { capacityReminderJob } from '../providers/capacity/service.ts'
 import { buildApp } from '../web/app.ts'
 import { type CliContext, openConfiguredDatabase } from './context.ts'
 
@@ -38,6 +40,8 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
 
   const app = await buildApp({ config, database, logger })
   await app.listen({ port: config.port, host: config.host })
+  // Email goes out through the outbox; the same loop runs the daily capacity reminders.
+  const stopSender = startOutboxSender({ db: database.db, config, logger, dailyJobs: [capacityReminderJob] })
   const bound = app.server.address()
   const address = `http://localhost:${typeof bound === 'object' && bound ? bound.port : config.port}`
   const lines = [`Caremarket is running at ${address} on ${database.description}`]
@@ -56,6 +60,7 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
     logger.info({ signal }, 'shutting down: finishing requests in flight')
     try {
       await app.close()
+      await stopSender()
       await database.close()
       logger.info('shut down cleanly')
       process.exit(0)

@@ -1,8 +1,72 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { z } from 'zod'
+import type { SessionUser } from '../accounts/service.ts'
+import { parseInput } from '../errors.ts'
 import type { DomainOptions } from '../web/domain.ts'
 import type { Capability } from '../web/navigation.ts'
+import { OUTBOX_STATUS_LABELS, outboxStatus } from './rules.ts'
+import { EMAIL_KIND_LABELS, getOutboxMessage, listOutbox, type OutboxMessage } from './service.ts'
+
+const OUTBOX_READERS = ['commissioner', 'council_admin'] as const
 
 /** Pages this domain offers, for the navigation and each role's home page. */
-export const notificationsCapabilities: Capability[] = []
+export const notificationsCapabilities: Capability[] = [
+  {
+    href: '/admin/outbox',
+    label: 'Email outbox',
+    description: 'See every email Caremarket has sent or is waiting to send, such as reminders to providers.',
+    roles: OUTBOX_READERS,
+  },
+]
 
-export const notificationsRoutes: FastifyPluginAsync<DomainOptions> = async (_app, _options) => {}
+const PAGE_SIZE = 50
+const ID_MESSAGE = 'Message ID must be a positive whole number'
+const idParams = z.object({
+  id: z.coerce.number({ error: ID_MESSAGE }).int({ error: ID_MESSAGE }).positive({ error: ID_MESSAGE }),
+})
+const BEFORE_MESSAGE = 'before must be a positive whole number'
+const listQuery = z.object({
+  before: z.coerce
+    .number({ error: BEFORE_MESSAGE })
+    .int({ error: BEFORE_MESSAGE })
+    .positive({ error: BEFORE_MESSAGE })
+    .optional(),
+})
+
+export const notificationsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db, config }) => {
+  const smtpConfigured = config.smtp !== null
+  const describe = (message: OutboxMessage) => {
+    const status = outboxStatus(message, smtpConfigured)
+    return {
+      ...message,
+      status,
+      statusLabel: OUTBOX_STATUS_LABELS[status],
+      kindLabel: EMAIL_KIND_LABELS[message.kind] ?? message.kind,
+    }
+  }
+
+  app.get('/admin/outbox', { config: { access: OUTBOX_READERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { before } = parseInput(listQuery, request.query)
+    // One extra row says whether there is an older page.
+    const rows = await listOutbox(db, user.councilId, { before, limit: PAGE_SIZE + 1 })
+    const page = rows.slice(0, PAGE_SIZE)
+    return reply.view('notifications/views/outbox.njk', {
+      pageTitle: 'Email outbox',
+      smtpConfigured,
+      messages: page.map(describe),
+      olderHref: rows.length > PAGE_SIZE ? `/admin/outbox?before=${page.at(-1)?.id}` : undefined,
+      newestHref: before ? '/admin/outbox' : undefined,
+    })
+  })
+
+  app.get('/admin/outbox/:id', { config: { access: OUTBOX_READERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(idParams, request.params)
+    const message = describe(await getOutboxMessage(db, user.councilId, id))
+    return reply.view('notifications/views/outbox-message.njk', {
+      pageTitle: message.subject,
+      message,
+    })
+  })
+}

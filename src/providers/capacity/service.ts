@@ -1,0 +1,720 @@
+import { and, asc, desc, eq, gt, inArray, max, sql } from 'drizzle-orm'
+import { users } from '../../accounts/schema.ts'
+import { listCouncils } from '../../accounts/service.ts'
+import { type Actor, recordAudit } from '../../audit/service.ts'
+import type { Database, Queryable } from '../../db/connection.ts'
+import { type FieldError, NotFoundError, ValidationError } from '../../errors.ts'
+import { localities } from '../../geography/schema.ts'
+import type { ScheduledJob } from '../../notifications/sender.ts'
+import { enqueueEmail, lastEmailed } from '../../notifications/service.ts'
+import { byDistrict, coverageOf, coversDistricts, type OrganisationScope } from '../profile/service.ts'
+import { bedVacancyReports, homeCareCapacityReports, locations, providerOrganisations } from '../schema.ts'
+import { BED_TYPES, type BedType } from '../vocabulary.ts'
+import {
+  type Availability,
+  bedTotalProblem,
+  bedTypeLabel,
+  bedTypesFor,
+  type Freshness,
+  freshness,
+  isBedType,
+  parseSpareHours,
+  parseVacancies,
+  STALE_AFTER_DAYS,
+  singleBedTypeProblem,
+  staleSince,
+  summariseAvailability,
+} from './rules.ts'
+
+export type CapacitySource = 'web' | 'csv' | 'api'
+
+type LocationRow = Pick<
+  typeof locations.$inferSelect,
+  'id' | 'cqcLocationId' | 'name' | 'registeredBeds' | 'serviceTypes' | 'specialisms' | 'active'
+>
+
+const locationColumns = {
+  id: locations.id,
+  cqcLocationId: locations.cqcLocationId,
+  name: locations.name,
+  registeredBeds: locations.registeredBeds,
+  serviceTypes: locations.serviceTypes,
+  specialisms: locations.specialisms,
+  active: locations.active,
+}
+
+/** Care homes report vacancies: they need registered beds to report against. */
+export function reportsBeds(location: Pick<LocationRow, 'registeredBeds' | 'serviceTypes'>): boolean {
+  return (
+    (location.registeredBeds ?? 0) > 0 ||
+    location.serviceTypes.includes('residential_home') ||
+    location.serviceTypes.includes('nursing_home')
+  )
+}
+
+async function organisationLocations(db: Queryable, scope: OrganisationScope): Promise<LocationRow[]> {
+  return db
+    .select(locationColumns)
+    .from(locations)
+    .where(
+      and(
+        eq(locations.councilId, scope.councilId),
+        eq(locations.providerOrganisationId, scope.providerOrganisationId),
+      ),
+    )
+    .orderBy(asc(locations.name), asc(locations.id))
+}
+
+interface LatestBeds {
+  locationId: number
+  bedType: string
+  vacancies: number
+  reportedAt: Date
+}
+
+/** The newest vacancies per (location, bed type); only those since `since` when given. */
+async function latestBeds(
+  db: Queryable,
+  councilId: number,
+  locationIds: number[] | 'all',
+  since?: Date,
+): Promise<LatestBeds[]> {
+  if (locationIds !== 'all' && locationIds.length === 0) return []
+  const conditions = [eq(bedVacancyReports.councilId, councilId)]
+  if (locationIds !== 'all') conditions.push(inArray(bedVacancyReports.locationId, locationIds))
+  if (since) conditions.push(gt(bedVacancyReports.reportedAt, since))
+  return db
+    .selectDistinctOn([bedVacancyReports.locationId, bedVacancyReports.bedType], {
+      locationId: bedVacancyReports.locationId,
+      bedType: bedVacancyReports.bedType,
+      vacancies: bedVacancyReports.vacancies,
+      reportedAt: bedVacancyReports.reportedAt,
+    })
+    .from(bedVacancyReports)
+    .where(and(...conditions))
+    .orderBy(
+      bedVacancyReports.locationId,
+      bedVacancyReports.bedType,
+      desc(bedVacancyReports.reportedAt),
+      desc(bedVacancyReports.id),
+    )
+}
+
+interface LatestHomeCare {
+  locationId: number
+  outcode: string
+  spareMinutesPerWeek: number
+  reportedAt: Date
+}
+
+/** The newest spare hours per (location, postcode district). */
+async function latestHomeCare(
+  db: Queryable,
+  councilId: number,
+  locationIds: number[],
+): Promise<LatestHomeCare[]> {
+  if (locationIds.length === 0) return []
+  return db
+    .selectDistinctOn([homeCareCapacityReports.locationId, homeCareCapacityReports.outcode], {
+      locationId: homeCareCapacityReports.locationId,
+      outcode: homeCareCapacityReports.outcode,
+      spareMinutesPerWeek: homeCareCapacityReports.spareMinutesPerWeek,
+      reportedAt: homeCareCapacityReports.reportedAt,
+    })
+    .from(homeCareCapacityReports)
+    .where(
+      and(
+        eq(homeCareCapacityReports.councilId, councilId),
+        inArray(homeCareCapacityReports.locationId, locationIds),
+      ),
+    )
+    .orderBy(
+      homeCareCapacityReports.locationId,
+      homeCareCapacityReports.outcode,
+      desc(homeCareCapacityReports.reportedAt),
+      desc(homeCareCapacityReports.id),
+    )
+}
+
+/** When each location last reported anything, beds or home care. */
+async function lastReported(db: Queryable, councilId: number): Promise<Map<number, Date>> {
+  const beds = await db
+    .select({ locationId: bedVacancyReports.locationId, at: max(bedVacancyReports.reportedAt) })
+    .from(bedVacancyReports)
+    .where(eq(bedVacancyReports.councilId, councilId))
+    .groupBy(bedVacancyReports.locationId)
+  const homeCare = await db
+    .select({ locationId: homeCareCapacityReports.locationId, at: max(homeCareCapacityReports.reportedAt) })
+    .from(homeCareCapacityReports)
+    .where(eq(homeCareCapacityReports.councilId, councilId))
+    .groupBy(homeCareCapacityReports.locationId)
+  const last = new Map<number, Date>()
+  for (const row of [...beds, ...homeCare]) {
+    if (!row.at) continue
+    const at = new Date(row.at)
+    const seen = last.get(row.locationId)
+    if (!seen || seen < at) last.set(row.locationId, at)
+  }
+  return last
+}
+
+export interface LocationCapacity {
+  locationId: number
+  cqcLocationId: string
+  name: string
+  registeredBeds: number | null
+  reportsBeds: boolean
+  reportsHomeCare: boolean
+  /** The bed types the form asks about: those it is registered for, and any it has reported. */
+  bedTypes: BedType[]
+  beds: { bedType: string; vacancies: number; reportedAt: Date }[]
+  /** The districts it covers, and any others it once reported, with the latest figure if any. */
+  homeCare: {
+    outcode: string
+    covered: boolean
+    spareMinutesPerWeek: number | null
+    reportedAt: Date | null
+  }[]
+  lastReportedAt: Date | null
+  freshness: Freshness
+}
+
+/** The latest capacity of each of the organisation's active locations, for its page and API. */
+export async function getProviderCapacity(
+  db: Queryable,
+  scope: OrganisationScope,
+  now = new Date(),
+): Promise<LocationCapacity[]> {
+  const own = (await organisationLocations(db, scope)).filter((l) => l.active)
+  const ids = own.map((l) => l.id)
+  const [beds, homeCare, coverage] = [
+    await latestBeds(db, scope.councilId, ids),
+    await latestHomeCare(db, scope.councilId, ids),
+    await coverageOf(db, scope.councilId, ids),
+  ]
+  return own.map((location) => {
+    const itsBeds = beds.filter((b) => b.locationId === location.id)
+    const itsHomeCare = homeCare.filter((h) => h.locationId === location.id)
+    const covered = coverage.get(location.id) ?? []
+    const outcodes = [...new Set([...covered, ...itsHomeCare.map((h) => h.outcode)])].sort(byDistrict)
+    const times = [...itsBeds, ...itsHomeCare].map((r) => r.reportedAt.getTime())
+    const lastReportedAt = times.length > 0 ? new Date(Math.max(...times)) : null
+    const registered = bedTypesFor(location)
+    return {
+      locationId: location.id,
+      cqcLocationId: location.cqcLocationId,
+      name: location.name,
+      registeredBeds: location.registeredBeds,
+      reportsBeds: reportsBeds(location),
+      reportsHomeCare: coversDistricts(location) || covered.length > 0,
+      bedTypes: BED_TYPES.filter(
+        (type) => registered.includes(type) || itsBeds.some((b) => b.bedType === type),
+      ),
+      beds: itsBeds.map(({ bedType, vacancies, reportedAt }) => ({ bedType, vacancies, reportedAt })),
+      homeCare: outcodes.map((outcode) => {
+        const latest = itsHomeCare.find((h) => h.outcode === outcode)
+        return {
+          outcode,
+          covered: covered.includes(outcode),
+          spareMinutesPerWeek: latest?.spareMinutesPerWeek ?? null,
+          reportedAt: latest?.reportedAt ?? null,
+        }
+      }),
+      lastReportedAt,
+      freshness: freshness(lastReportedAt, now),
+    }
+  })
+}
+
+/**
+ * One figure to record. A row is about beds (bedType and vacancies) or home care (outcode and
+ * spareHoursPerWeek), and names its location by our ID or by its CQC location ID.
+ */
+export interface CapacityInput {
+  /** Where errors about this row belong: a form field, a CSV line, a position in an API array. */
+  field: string
+  /** Put before every message about the row, like "Line 3"; the location's name always follows. */
+  label?: string
+  locationId?: number
+  cqcLocationId?: string
+  bedType?: string
+  vacancies?: unknown
+  outcode?: string
+  spareHoursPerWeek?: unknown
+}
+
+type ValidRow = { input: CapacityInput; location: LocationRow } & (
+  | { kind: 'beds'; bedType: BedType; vacancies: number }
+  | { kind: 'home_care'; outcode: string; spareMinutesPerWeek: number }
+)
+
+type ReportProblem = (row: CapacityInput, location: LocationRow | undefined, text: string) => void
+
+/**
+ * Records a batch of capacity figures from one of the organisation's users: every row or none.
+ * Every problem in the batch is reported at once, each naming its row and location. A row naming
+ * by our ID a location outside the organisation makes the whole request 404, as elsewhere.
+ */
+export async function recordCapacity(
+  db: Database,
+  scope: OrganisationScope,
+  actor: Actor,
+  rows: CapacityInput[],
+  options: { source: CapacitySource; now?: Date },
+): Promise<{ saved: number; reportedAt: Date }> {
+  const now = options.now ?? new Date()
+  if (rows.length === 0)
+    throw new ValidationError([{ field: 'capacity', message: 'Enter at least one capacity figure' }])
+  if (rows.length > MAX_BATCH)
+    throw new ValidationError([
+      {
+        field: 'capacity',
+        message: `Send ${MAX_BATCH.toLocaleString('en-GB')} capacity figures or fewer at once`,
+      },
+    ])
+
+  return db.transaction(async (tx) => {
+    const own = await organisationLocations(tx, scope)
+    const errors: FieldError[] = []
+    const problem: ReportProblem = (row, location, text) => {
+      const prefix = [row.label, location?.name].filter(Boolean).join(': ')
+      errors.push({ field: row.field, message: prefix ? `${prefix}: ${text}` : capitalise(text) })
+    }
+    const valid = validateRows(own, rows, problem)
+    await checkAgainstWhatIsKnown(tx, scope, valid, now, problem)
+    if (errors.length > 0) throw new ValidationError(errors)
+
+    const reportedBy = actor.kind === 'user' ? actor.email : actor.label
+    const common = { councilId: scope.councilId, reportedAt: now, reportedBy, source: options.source }
+    const bedRows = valid.flatMap((r) =>
+      r.kind === 'beds'
+        ? [{ ...common, locationId: r.location.id, bedType: r.bedType, vacancies: r.vacancies }]
+        : [],
+    )
+    const homeCareRows = valid.flatMap((r) =>
+      r.kind === 'home_care'
+        ? [
+            {
+              ...common,
+              locationId: r.location.id,
+              outcode: r.outcode,
+              spareMinutesPerWeek: r.spareMinutesPerWeek,
+            },
+          ]
+        : [],
+    )
+    if (bedRows.length > 0) await tx.insert(bedVacancyReports).values(bedRows)
+    if (homeCareRows.length > 0) await tx.insert(homeCareCapacityReports).values(homeCareRows)
+    await recordAudit(tx, actor, {
+      councilId: scope.councilId,
+      action: 'capacity.reported',
+      entityType: 'provider_organisation',
+      entityId: scope.providerOrganisationId,
+      details: {
+        source: options.source,
+        bedReports: bedRows.length,
+        homeCareReports: homeCareRows.length,
+        locationIds: [...new Set(valid.map((r) => r.location.id))],
+      },
+    })
+    return { saved: valid.length, reportedAt: now }
+  })
+}
+
+const MAX_BATCH = 10_000
+
+/** Checks each row on its own: which location, which kind of figure, and whether the value is one. */
+function validateRows(own: LocationRow[], rows: CapacityInput[], problem: ReportProblem): ValidRow[] {
+  const byId = new Map(own.map((l) => [l.id, l]))
+  const byCqcId = new Map(own.map((l) => [l.cqcLocationId.toUpperCase(), l]))
+  const valid: ValidRow[] = []
+  for (const input of rows) {
+    let location: LocationRow | undefined
+    if (input.locationId !== undefined) {
+      location = byId.get(input.locationId)
+      if (!location) throw new NotFoundError('No such location')
+    } else if (input.cqcLocationId?.trim()) {
+      const cqcId = input.cqcLocationId.trim()
+      location = byCqcId.get(cqcId.toUpperCase())
+      if (!location) {
+        problem(
+          input,
+          undefined,
+          `no location with CQC location ID ${cqcId.slice(0, 40)} belongs to your organisation`,
+        )
+        continue
+      }
+    } else {
+      problem(input, undefined, 'say which location the figure is for')
+      continue
+    }
+    if (!location.active) {
+      problem(input, location, 'this location is no longer active, so it cannot report capacity')
+      continue
+    }
+    const given = (value: unknown) => value !== undefined && value !== null && value !== ''
+    const hasBeds = given(input.bedType?.trim()) || given(input.vacancies)
+    const hasHomeCare = given(input.outcode?.trim()) || given(input.spareHoursPerWeek)
+    if (hasBeds === hasHomeCare) {
+      problem(
+        input,
+        location,
+        hasBeds
+          ? 'give either a bed type and vacancies or a postcode district and spare hours, not both'
+          : 'give a bed type and vacancies, or a postcode district and spare hours',
+      )
+      continue
+    }
+    if (hasBeds) {
+      const bedType = (input.bedType ?? '').trim().toLowerCase()
+      if (!isBedType(bedType)) {
+        problem(
+          input,
+          location,
+          bedType
+            ? `"${bedType.slice(0, 40)}" is not a bed type; use one of ${BED_TYPES.join(', ')}`
+            : 'give the bed type',
+        )
+        continue
+      }
+      const subject = `${bedTypeLabel(bedType).toLowerCase()} beds`
+      if (location.registeredBeds === null) {
+        problem(
+          input,
+          location,
+          'the register records no registered beds here, so it cannot report bed vacancies. Ask the council to correct the register',
+        )
+        continue
+      }
+      const vacancies = parseVacancies(input.vacancies)
+      if (!vacancies.ok) {
+        problem(input, location, `${subject}: ${vacancies.problem}`)
+        continue
+      }
+      const tooMany = singleBedTypeProblem(location.registeredBeds, vacancies.value)
+      if (tooMany) {
+        problem(input, location, `${subject}: ${tooMany}`)
+        continue
+      }
+      valid.push({ input, location, kind: 'beds', bedType, vacancies: vacancies.value })
+    } else {
+      const outcode = (input.outcode ?? '').trim().toUpperCase()
+      if (!outcode) {
+        problem(input, location, 'give the postcode district')
+        continue
+      }
+      const hours = parseSpareHours(input.spareHoursPerWeek)
+      if (!hours.ok) {
+        problem(input, location, `${outcode.slice(0, 10)}: ${hours.problem}`)
+        continue
+      }
+      valid.push({ input, location, kind: 'home_care', outcode, spareMinutesPerWeek: hours.value })
+    }
+  }
+  return valid
+}
+
+/** Checks that need what is already recorded: coverage, repeated rows, and totals against beds. */
+async function checkAgainstWhatIsKnown(
+  tx: Queryable,
+  scope: OrganisationScope,
+  valid: ValidRow[],
+  now: Date,
+  problem: ReportProblem,
+): Promise<void> {
+  const locationIds = [...new Set(valid.map((r) => r.location.id))]
+  const coverage = await coverageOf(tx, scope.councilId, locationIds)
+  const current = await latestBeds(tx, scope.councilId, locationIds, staleSince(now))
+  const seen = new Set<string>()
+  const batchBeds = new Map<number, { first: ValidRow; figures: Map<BedType, number> }>()
+  for (const r of valid) {
+    const key =
+      r.kind === 'beds' ? `${r.location.id}/beds/${r.bedType}` : `${r.location.id}/home/${r.outcode}`
+    if (seen.has(key)) {
+      problem(
+        r.input,
+        r.location,
+        r.kind === 'beds'
+          ? `${bedTypeLabel(r.bedType).toLowerCase()} beds are given more than once`
+          : `${r.outcode} is given more than once`,
+      )
+      continue
+    }
+    seen.add(key)
+    if (r.kind === 'home_care') {
+      const covered = coverage.get(r.location.id) ?? []
+      if (!covered.includes(r.outcode))
+        problem(
+          r.input,
+          r.location,
+          covered.length === 0
+            ? `no postcode districts are recorded as covered here, so it cannot report spare hours for ${r.outcode}. Add the districts it covers on your profile first`
+            : `${r.outcode} is not one of the districts it covers (${covered.join(', ')}). Add it on your profile first`,
+        )
+    } else {
+      const entry = batchBeds.get(r.location.id) ?? { first: r, figures: new Map<BedType, number>() }
+      entry.figures.set(r.bedType, r.vacancies)
+      batchBeds.set(r.location.id, entry)
+    }
+  }
+  // The total is checked on the home's figures as they will stand: this batch over those
+  // reported in the last 7 days. Older figures are stale and no longer count.
+  for (const [locationId, { first, figures }] of batchBeds) {
+    const standing = new Map<BedType, number>()
+    for (const c of current)
+      if (c.locationId === locationId && isBedType(c.bedType)) standing.set(c.bedType, c.vacancies)
+    for (const [type, n] of figures) standing.set(type, n)
+    const total = bedTotalProblem(first.location.registeredBeds ?? 0, standing)
+    if (total) problem(first.input, first.location, total)
+  }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+// ---- What commissioners see ----
+
+export interface CapacitySummary {
+  generatedAt: Date
+  staleAfterDays: number
+  /** How the percentages are worked out, in words, for the page and the API alike. */
+  denominator: string
+  beds: { localities: Availability[]; total: Availability }
+  homeCare: {
+    locations: number
+    reportingLocations: number
+    reportingPercent: number | null
+    spareHoursPerWeek: number
+    byDistrict: { outcode: string; spareHoursPerWeek: number; locations: number }[]
+  }
+}
+
+export const DENOMINATOR =
+  'Vacancies reported in the last 7 days ÷ registered beds of the care homes that reported in those 7 days. ' +
+  'Homes that have not reported are left out of both. Respite vacancies are shown on their own and left out of the total, because a respite bed is usually also offered as another type.'
+
+/** % of care home beds available by locality and bed type, and spare home care hours, for one council. */
+export async function capacitySummary(
+  db: Queryable,
+  councilId: number,
+  now = new Date(),
+): Promise<CapacitySummary> {
+  const since = staleSince(now)
+  const active = await db
+    .select({
+      id: locations.id,
+      localityId: locations.localityId,
+      registeredBeds: locations.registeredBeds,
+      serviceTypes: locations.serviceTypes,
+    })
+    .from(locations)
+    .where(and(eq(locations.councilId, councilId), eq(locations.active, true)))
+  const homes = active.flatMap((l) =>
+    l.registeredBeds !== null && l.registeredBeds > 0
+      ? [{ id: l.id, localityId: l.localityId, registeredBeds: l.registeredBeds }]
+      : [],
+  )
+  const current = await latestBeds(db, councilId, 'all', since)
+  const homeIds = new Set(homes.map((h) => h.id))
+  const beds = summariseAvailability(
+    homes,
+    current.filter((c) => homeIds.has(c.locationId) && c.reportedAt <= now),
+    await localityNames(db, councilId),
+  )
+
+  const homeCareIds = active.filter((l) => coversDistricts(l)).map((l) => l.id)
+  const spare = (await latestHomeCare(db, councilId, homeCareIds)).filter(
+    (h) => h.reportedAt > since && h.reportedAt <= now,
+  )
+  const districts = new Map<string, { minutes: number; locations: Set<number> }>()
+  for (const h of spare) {
+    const district = districts.get(h.outcode) ?? { minutes: 0, locations: new Set<number>() }
+    district.minutes += h.spareMinutesPerWeek
+    district.locations.add(h.locationId)
+    districts.set(h.outcode, district)
+  }
+  const reportingLocations = new Set(spare.map((h) => h.locationId)).size
+  const toHours = (minutes: number) => Math.round((minutes / 60) * 100) / 100
+  return {
+    generatedAt: now,
+    staleAfterDays: STALE_AFTER_DAYS,
+    denominator: DENOMINATOR,
+    beds,
+    homeCare: {
+      locations: homeCareIds.length,
+      reportingLocations,
+      reportingPercent:
+        homeCareIds.length > 0 ? Math.round((reportingLocations / homeCareIds.length) * 1000) / 10 : null,
+      spareHoursPerWeek: toHours(spare.reduce((sum, h) => sum + h.spareMinutesPerWeek, 0)),
+      byDistrict: [...districts]
+        .sort(([a], [b]) => byDistrict(a, b))
+        .map(([outcode, d]) => ({
+          outcode,
+          spareHoursPerWeek: toHours(d.minutes),
+          locations: d.locations.size,
+        })),
+    },
+  }
+}
+
+// Localities belong to geography, which has no service yet. TODO: call its listLocalities once it exists.
+async function localityNames(db: Queryable, councilId: number): Promise<{ id: number; name: string }[]> {
+  return db
+    .select({ id: localities.id, name: localities.name })
+    .from(localities)
+    .where(eq(localities.councilId, councilId))
+}
+
+// ---- Reminders ----
+
+export const REMINDER_KIND = 'capacity_reminder'
+// Any fixed number: with the council's ID it names the lock that keeps two senders from reminding at once.
+const REMINDER_LOCK_KEY = 7_240_301
+const londonDate = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+})
+
+export interface ReminderResult {
+  councilId: number
+  reminded: { providerOrganisationId: number; name: string; to: string[]; locations: string[] }[]
+  /** Organisations with stale capacity already reminded in the last 7 days. */
+  alreadyReminded: number
+  /** Organisations with stale capacity but no active provider user to tell. */
+  withoutRecipients: number
+}
+
+/**
+ * Puts one reminder in the outbox for each provider organisation with a location whose capacity
+ * is stale or was never reported, addressed to the organisation's provider users, and at most
+ * one every 7 days per organisation: the outbox itself records when each was last reminded.
+ */
+export async function remindStaleProviders(
+  db: Database,
+  councilId: number,
+  now = new Date(),
+): Promise<ReminderResult> {
+  const council = (await listCouncils(db)).find((c) => c.id === councilId)
+  if (!council) throw new NotFoundError('No such council')
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${REMINDER_LOCK_KEY}, ${councilId})`)
+    const active = await tx
+      .select({
+        ...locationColumns,
+        providerOrganisationId: locations.providerOrganisationId,
+        organisationName: providerOrganisations.name,
+      })
+      .from(locations)
+      .innerJoin(providerOrganisations, eq(providerOrganisations.id, locations.providerOrganisationId))
+      .where(and(eq(locations.councilId, councilId), eq(locations.active, true)))
+      .orderBy(asc(locations.name), asc(locations.id))
+    const coverage = await coverageOf(
+      tx,
+      councilId,
+      active.map((l) => l.id),
+    )
+    const last = await lastReported(tx, councilId)
+    const due = new Map<number, { name: string; lines: string[] }>()
+    for (const location of active) {
+      const reports =
+        reportsBeds(location) || coversDistricts(location) || (coverage.get(location.id) ?? []).length > 0
+      if (!reports) continue
+      const at = last.get(location.id) ?? null
+      if (freshness(at, now) === 'current') continue
+      const entry = due.get(location.providerOrganisationId) ?? { name: location.organisationName, lines: [] }
+      entry.lines.push(`${location.name}: ${at ? `last updated ${londonDate.format(at)}` : 'never reported'}`)
+      due.set(location.providerOrganisationId, entry)
+    }
+
+    const result: ReminderResult = { councilId, reminded: [], alreadyReminded: 0, withoutRecipients: 0 }
+    for (const [organisationId, { name, lines }] of due) {
+      const to = await providerUserEmails(tx, councilId, organisationId)
+      if (to.length === 0) {
+        result.withoutRecipients++
+        continue
+      }
+      const previous = await lastEmailed(tx, { councilId, kind: REMINDER_KIND, addresses: to })
+      if (previous && freshness(previous, now) === 'current') {
+        result.alreadyReminded++
+        continue
+      }
+      await enqueueEmail(tx, {
+        councilId,
+        kind: REMINDER_KIND,
+        to: to.join(', '),
+        subject: `Please update your capacity on Caremarket: ${name}`.slice(0, 200),
+        body: reminderBody(council.name, name, lines),
+      })
+      await recordAudit(
+        tx,
+        { kind: 'system', label: 'capacity-reminders' },
+        {
+          councilId,
+          action: 'capacity.reminder_enqueued',
+          entityType: 'provider_organisation',
+          entityId: organisationId,
+          details: { to, locations: lines.length },
+        },
+      )
+      result.reminded.push({ providerOrganisationId: organisationId, name, to, locations: lines })
+    }
+    return result
+  })
+}
+
+function reminderBody(councilName: string, organisationName: string, lines: string[]): string {
+  return [
+    'Hello,',
+    '',
+    `${councilName} uses Caremarket to see which care homes have vacancies and which home care services have spare hours, instead of phoning round.`,
+    '',
+    `The capacity of these locations of ${organisationName} has not been updated in the last ${STALE_AFTER_DAYS} days:`,
+    '',
+    ...lines.map((line) => `- ${line}`),
+    '',
+    'Please sign in to Caremarket and update it on the "Update capacity" page (/provider/capacity). If nothing has changed, submit the figures as they are: that marks them as up to date.',
+    '',
+    `This is an automatic reminder. You will get at most one every ${STALE_AFTER_DAYS} days while capacity is out of date.`,
+  ].join('\n')
+}
+
+// Provider users are the accounts domain's; a read of their addresses is all this needs.
+// TODO: call an accounts service function (such as listProviderUserEmails) once it exists.
+async function providerUserEmails(
+  db: Queryable,
+  councilId: number,
+  organisationId: number,
+): Promise<string[]> {
+  const rows = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(
+      and(
+        eq(users.councilId, councilId),
+        eq(users.providerOrganisationId, organisationId),
+        eq(users.role, 'provider_user'),
+        eq(users.active, true),
+      ),
+    )
+    .orderBy(asc(users.email))
+  return rows.map((r) => r.email)
+}
+
+/** Reminds every council's providers; the outbox sender runs it once a day. */
+export async function remindAllStaleProviders(db: Database, now = new Date()): Promise<ReminderResult[]> {
+  const results: ReminderResult[] = []
+  for (const council of await listCouncils(db)) results.push(await remindStaleProviders(db, council.id, now))
+  return results
+}
+
+/** Hand this to startOutboxSender's dailyJobs. */
+export const capacityReminderJob: ScheduledJob = {
+  name: 'capacity reminders',
+  run: async (db, now) => {
+    const results = await remindAllStaleProviders(db, now)
+    return { reminded: results.reduce((sum, r) => sum + r.reminded.length, 0) }
+  },
+}
