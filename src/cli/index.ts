@@ -4,6 +4,8 @@ import { DataDirectoryInUseError } from '../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
+import { registerGeoCommands } from './geo.ts'
+import { registerImportCommands } from './import.ts'
 import { registerMigrateCommand } from './migrate.ts'
 import { registerNotificationCommands } from './notifications.ts'
 import { registerServeCommand } from './serve.ts'
@@ -21,6 +23,8 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerDemoCommand(program, context)
   registerTokenCommands(program, context)
   registerNotificationCommands(program, context)
+  registerImportCommands(program, context)
+  registerGeoCommands(program, context)
   for (const command of program.commands) command.exitOverride()
   return program
 }

@@ -36,6 +36,9 @@ export type DatabaseTarget =
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
 const casing = 'snake_case'
+// PGlite's default shared buffers cost over 100 MB of resident memory for no measurable speed
+// on our workloads (bench import); 16 MB keeps a 30,000-location import under 400 MB.
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
 // Any fixed number: it names the lock that keeps two instances from migrating at once.
 const MIGRATION_LOCK_KEY = 7_240_101
 
@@ -64,7 +67,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
     if ((error as { code?: string }).code === 'ELOCKED') throw new DataDirectoryInUseError(target.dataDir)
     throw error
   }
-  const client = new PGlite(path.join(target.dataDir, 'pglite'))
+  const client = new PGlite(path.join(target.dataDir, 'pglite'), { startParams: PGLITE_START_PARAMS })
   return openPglite(client, `embedded PostgreSQL in ${target.dataDir}`, release)
 }
 

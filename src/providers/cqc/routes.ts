@@ -1,8 +1,332 @@
-import type { FastifyPluginAsync } from 'fastify'
+import { randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { open, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import fastifyMultipart, { type MultipartFile } from '@fastify/multipart'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import { actorOf, type SessionUser } from '../../accounts/service.ts'
+import type { Database } from '../../db/connection.ts'
+import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import type { DomainOptions } from '../../web/domain.ts'
+import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import { sniffCqcFile } from './detect.ts'
+import { type CqcImport, getCqcImport, importProgress, listCqcImports, startCqcImport } from './import.ts'
+import { localAuthorityOfCouncil } from './import-rules.ts'
+import { CQC_FORMAT_LABELS, type CqcFormat } from './records.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
-export const cqcImportCapabilities: Capability[] = []
+export const cqcImportCapabilities: Capability[] = [
+  {
+    href: '/register/import',
+    label: 'Import the CQC register',
+    description:
+      'Keep the provider register up to date from a CQC register file, and see what each import changed.',
+    roles: ['commissioner'],
+  },
+]
 
-export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (_app, _options) => {}
+const IMPORTERS = ['commissioner'] as const
+/** The national HSCA Active Locations sheet is about 40 MB as CSV; this leaves room for growth. */
+export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+const LIST_LIMIT = 100
+
+const ID_MESSAGE = 'Import ID must be a positive whole number'
+const importParams = z.object({
+  importId: z.coerce.number({ error: ID_MESSAGE }).int({ error: ID_MESSAGE }).positive({ error: ID_MESSAGE }),
+})
+
+interface Upload {
+  path: string
+  fileName: string
+  bytes: number
+  /** Cut off at MAX_UPLOAD_BYTES. */
+  tooLarge: boolean
+}
+
+// Uploads saved for a request, deleted when its response is sent unless an import has taken them.
+const savedUploads = new WeakMap<FastifyRequest, Upload>()
+const takenUploads = new WeakSet<Upload>()
+
+/** Streams the uploaded file to a temporary file: a register file is never held in memory. */
+async function saveUpload(this: FastifyRequest, part: MultipartFile): Promise<void> {
+  const target = path.join(tmpdir(), `caremarket-cqc-${randomBytes(8).toString('hex')}`)
+  const upload: Upload = {
+    path: target,
+    fileName: path.basename(part.filename || 'upload'),
+    bytes: 0,
+    tooLarge: false,
+  }
+  savedUploads.set(this, upload)
+  await pipeline(part.file, createWriteStream(target))
+  upload.bytes = (await stat(target)).size
+  upload.tooLarge = part.file.truncated
+  ;(part as unknown as { value: Upload }).value = upload
+}
+
+async function firstBytes(file: string): Promise<string> {
+  const handle = await open(file, 'r')
+  try {
+    const buffer = Buffer.alloc(64 * 1024)
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
+    return buffer.subarray(0, bytesRead).toString('utf8')
+  } finally {
+    await handle.close()
+  }
+}
+
+interface ImportRequest {
+  upload: Upload
+  localAuthority: string | null | undefined
+  full: boolean
+}
+
+/** Reads the upload form; every problem is a field error, so the form can say what to fix. */
+async function readImportForm(request: FastifyRequest): Promise<ImportRequest> {
+  const body = request.body as Record<string, unknown> | undefined
+  const upload = savedUploads.get(request)
+  const localAuthority = field(body, 'localAuthority').trim()
+  const allLocalAuthorities = field(body, 'allLocalAuthorities') === 'yes'
+  const errors: FieldError[] = []
+  if (!upload || upload.bytes === 0) errors.push({ field: 'file', message: 'Select a CQC register file' })
+  else if (upload.tooLarge)
+    errors.push({
+      field: 'file',
+      message: `The file must be smaller than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`,
+    })
+  else {
+    try {
+      sniffCqcFile(await firstBytes(upload.path))
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      errors.push(...error.errors)
+    }
+  }
+  if (localAuthority.length > 200)
+    errors.push({ field: 'localAuthority', message: 'The local authority must be 200 characters or fewer' })
+  if (localAuthority && allLocalAuthorities)
+    errors.push({
+      field: 'localAuthority',
+      message: 'Leave the local authority empty to keep every local authority in the file',
+    })
+  if (errors.length > 0) throw new ValidationError(errors)
+  return {
+    upload: upload as Upload,
+    localAuthority: allLocalAuthorities ? null : localAuthority || undefined,
+    full: field(body, 'full') === 'yes',
+  }
+}
+
+/** Starts the import in the background; the upload is deleted once it has finished. */
+async function beginImport(db: Database, request: FastifyRequest, form: ImportRequest): Promise<number> {
+  const user = request.user as SessionUser
+  takenUploads.add(form.upload)
+  const input = createReadStream(form.upload.path)
+  const { importId, finished } = await startCqcImport(db, {
+    councilId: user.councilId,
+    input,
+    fileName: form.upload.fileName,
+    bytesTotal: form.upload.bytes,
+    localAuthority: form.localAuthority,
+    full: form.full,
+    actor: actorOf(user),
+  }).catch(async (error: unknown) => {
+    input.destroy()
+    await rm(form.upload.path, { force: true })
+    throw error
+  })
+  finished
+    .catch((error: unknown) => {
+      // A bad file is the user's to fix and is shown on the report page; anything else is ours.
+      if (!(error instanceof ValidationError))
+        request.log.error({ err: error, importId }, 'CQC import failed')
+    })
+    .finally(() => rm(form.upload.path, { force: true }))
+  return importId
+}
+
+const number = new Intl.NumberFormat('en-GB')
+
+/** An import as the API gives it, with live progress while it runs in this process. */
+function importJson(row: CqcImport) {
+  const live = row.status === 'running' ? importProgress(row.id) : undefined
+  return {
+    id: row.id,
+    fileName: row.fileName,
+    format: row.format,
+    status: row.status,
+    full: row.full,
+    localAuthority: row.localAuthority,
+    bytesTotal: row.bytesTotal,
+    bytesRead: live?.bytesRead ?? row.bytesRead,
+    rowsRead: live?.rowsRead ?? null,
+    added: row.added,
+    updated: row.updated,
+    unchanged: row.unchanged,
+    deactivated: row.deactivated,
+    rejected: row.rejected,
+    error: row.error,
+    startedBy: row.startedBy,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  }
+}
+
+function percentRead(row: ReturnType<typeof importJson>): number | null {
+  if (!row.bytesTotal) return null
+  return Math.min(100, Math.floor((row.bytesRead / row.bytesTotal) * 100))
+}
+
+function describeImport(row: CqcImport) {
+  const json = importJson(row)
+  return {
+    ...json,
+    formatLabel: row.format ? CQC_FORMAT_LABELS[row.format as CqcFormat] : null,
+    percent: percentRead(json),
+    statusLabel: { running: 'Running', completed: 'Completed', failed: 'Failed' }[row.status] ?? row.status,
+    statusClass: { running: 'govuk-tag--blue', completed: 'govuk-tag--green', failed: 'govuk-tag--red' }[
+      row.status
+    ],
+    rowsReadText: json.rowsRead === null ? null : number.format(json.rowsRead),
+  }
+}
+
+export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+  // Registered here, so only this plugin's routes accept multipart bodies. Fields are attached to
+  // the body so that the CSRF token is read from the form like any other.
+  await app.register(fastifyMultipart, {
+    attachFieldsToBody: 'keyValues',
+    // A file over the limit is cut off and reported on the form rather than failing the request.
+    throwFileSizeLimit: false,
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12 },
+    onFile: saveUpload,
+  })
+  app.addHook('onResponse', async (request) => {
+    const upload = savedUploads.get(request)
+    if (upload && !takenUploads.has(upload)) await rm(upload.path, { force: true })
+  })
+
+  const showForm = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    errors: FieldError[] = [],
+  ) => {
+    const user = request.user as SessionUser
+    const body = request.body as Record<string, unknown> | undefined
+    return reply.code(status).view('providers/cqc/views/import.njk', {
+      pageTitle: 'Import the CQC register',
+      councilLocalAuthority: localAuthorityOfCouncil(user.councilName),
+      maxMegabytes: MAX_UPLOAD_BYTES / 1024 / 1024,
+      values: {
+        localAuthority: field(body, 'localAuthority'),
+        allLocalAuthorities: field(body, 'allLocalAuthorities') === 'yes',
+        full: field(body, 'full') === 'yes',
+      },
+      ...formErrors(errors),
+    })
+  }
+
+  app.get('/register/import', { config: { access: IMPORTERS } }, async (request, reply) =>
+    showForm(request, reply, 200),
+  )
+
+  app.post('/register/import', { config: { access: IMPORTERS } }, async (request, reply) => {
+    let form: ImportRequest
+    try {
+      form = await readImportForm(request)
+    } catch (error) {
+      if (error instanceof ValidationError) return showForm(request, reply, 400, error.errors)
+      throw error
+    }
+    const importId = await beginImport(db, request, form)
+    return reply.redirect(`/register/import/${importId}`, 303)
+  })
+
+  app.get('/register/import/:importId', { config: { access: IMPORTERS } }, async (request, reply) => {
+    const { importId } = parseInput(importParams, request.params)
+    const row = await getCqcImport(db, (request.user as SessionUser).councilId, importId)
+    const view = describeImport(row)
+    return reply.view('providers/cqc/views/import-report.njk', {
+      pageTitle:
+        row.status === 'running'
+          ? `Importing ${row.fileName}`
+          : row.status === 'completed'
+            ? 'Import complete'
+            : 'The import failed',
+      item: view,
+      counts: [
+        { label: 'Added', value: view.added },
+        { label: 'Updated', value: view.updated },
+        { label: 'Unchanged', value: view.unchanged },
+        { label: 'Marked inactive', value: view.deactivated },
+        { label: 'Rejected', value: view.rejected.length },
+      ],
+    })
+  })
+
+  app.get('/register/imports', { config: { access: IMPORTERS } }, async (request, reply) => {
+    const rows = await listCqcImports(db, (request.user as SessionUser).councilId, { limit: LIST_LIMIT })
+    return reply.view('providers/cqc/views/imports.njk', {
+      pageTitle: 'CQC imports',
+      imports: rows.map((row) => describeImport({ ...row, rejected: [] })),
+      limit: LIST_LIMIT,
+    })
+  })
+
+  app.get(
+    '/api/v1/register/imports',
+    {
+      config: { access: IMPORTERS },
+      schema: { summary: 'Your council’s CQC imports, newest first (up to 100)', tags: ['register'] },
+    },
+    async (request) => {
+      const rows = await listCqcImports(db, (request.user as SessionUser).councilId, { limit: LIST_LIMIT })
+      return {
+        imports: rows.map((row) => {
+          const { rejected: _rejected, ...rest } = importJson({ ...row, rejected: [] })
+          return rest
+        }),
+      }
+    },
+  )
+
+  app.get(
+    '/api/v1/register/imports/:importId',
+    {
+      config: { access: IMPORTERS },
+      schema: {
+        summary: 'One CQC import: its progress while it runs, then its report',
+        tags: ['register'],
+      },
+    },
+    async (request) => {
+      const { importId } = parseInput(importParams, request.params)
+      return { import: importJson(await getCqcImport(db, (request.user as SessionUser).councilId, importId)) }
+    },
+  )
+
+  app.post(
+    '/api/v1/register/imports',
+    {
+      config: { access: IMPORTERS },
+      schema: {
+        summary:
+          'Upload a CQC register file (multipart/form-data: file, and optionally localAuthority, ' +
+          'allLocalAuthorities=yes, full=yes). The import runs in the background; poll the import it returns.',
+        tags: ['register'],
+      },
+    },
+    async (request, reply) => {
+      const importId = await beginImport(db, request, await readImportForm(request))
+      const row = await getCqcImport(db, (request.user as SessionUser).councilId, importId)
+      return reply
+        .code(202)
+        .header('location', `/api/v1/register/imports/${importId}`)
+        .send({ import: importJson(row) })
+    },
+  )
+}

@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process'
+import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { writeDemoCqcFile } from '../demo/cqc-export.ts'
+
+const bin = path.resolve(import.meta.dirname, '../../bin/caremarket.js')
+const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures/cqc')
+const OUTCODES_FILE = path.resolve(import.meta.dirname, '../../../shared/data/uk-outcodes.csv')
+const scratch = mkdtempSync(path.join(tmpdir(), 'caremarket-import-cli-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  CAREMARKET_DATA_DIR: path.join(scratch, 'data'),
+  CAREMARKET_PASSWORD_COST_LOG2: '10',
+  LOG_LEVEL: 'warn',
+}
+delete env.DATABASE_URL
+
+function run(args: string[]) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    child.stdin.end()
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('caremarket import cqc and geo import', () => {
+  it('imports CQC files into a council and prints the report', async () => {
+    const demo = await run(['demo', '--seed', '3', '--json'])
+    expect(demo.code, demo.stderr).toBe(0)
+
+    const fixture = path.join(fixtures, 'hsca-active-locations.csv')
+    const first = await run([
+      'import',
+      'cqc',
+      fixture,
+      '--council',
+      'DEMO',
+      '--local-authority',
+      'Norfolk',
+      '--json',
+    ])
+    expect(first.code, first.stderr).toBe(0)
+    const report = JSON.parse(first.stdout)
+    expect(report).toEqual({
+      importId: expect.any(Number),
+      added: 3,
+      updated: 0,
+      unchanged: 0,
+      deactivated: 0,
+      rejected: [
+        { line: 5, reason: 'unknown rating "Brilliant"' },
+        { line: 6, reason: 'negative registered beds "-4"' },
+        { line: 7, reason: 'registered beds not a whole number "twelve"' },
+      ],
+    })
+    // Piped output: no progress bar on stderr.
+    expect(first.stderr).toBe('')
+
+    const again = await run(['import', 'cqc', fixture, '--council', 'DEMO', '--local-authority', 'Norfolk'])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toContain('0 added, 0 updated, 3 unchanged, 0 marked inactive, 3 rows rejected.')
+    expect(again.stdout).toContain('keeping local authority Norfolk')
+    expect(again.stdout).toContain('line 6: negative registered beds "-4"')
+    expect(again.stdout).toContain('Left out 2 rows of other local authorities.')
+
+    // The demo market in CQC format: the council's own local authority is the default filter.
+    const demoFile = path.join(scratch, 'demo.csv')
+    await writeDemoCqcFile(createWriteStream(demoFile), { scale: 2, seed: 3 })
+    const own = await run(['import', 'cqc', demoFile, '--council', 'DEMO', '--json'])
+    expect(own.code, own.stderr).toBe(0)
+    const ownReport = JSON.parse(own.stdout)
+    expect(ownReport.added).toBe(0)
+    expect(ownReport.updated + ownReport.unchanged).toBeGreaterThan(500)
+    expect(ownReport.rejected).toEqual([])
+    const ownAgain = JSON.parse(
+      (await run(['import', 'cqc', demoFile, '--council', 'DEMO', '--json'])).stdout,
+    )
+    expect(ownAgain).toMatchObject({
+      added: 0,
+      updated: 0,
+      unchanged: ownReport.updated + ownReport.unchanged,
+    })
+  })
+
+  it('refuses a file with the wrong headers, a missing file and contradictory options', async () => {
+    const wrong = path.join(scratch, 'wrong.csv')
+    writeFileSync(wrong, 'Id,Title,Postcode\n1,Somewhere,NR1 1AA\n')
+    const bad = await run(['import', 'cqc', wrong, '--council', 'DEMO', '--json'])
+    expect(bad.code).toBe(1)
+    expect(bad.stdout).toBe('')
+    expect(bad.stderr).toContain('not a CQC register file')
+    expect(bad.stderr).toContain('CQC Location ID (for office use only)')
+
+    const missing = await run(['import', 'cqc', path.join(scratch, 'nope.csv'), '--council', 'DEMO'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('no such file')
+
+    const both = await run([
+      'import',
+      'cqc',
+      wrong,
+      '--council',
+      'DEMO',
+      '--local-authority',
+      'Norfolk',
+      '--all-local-authorities',
+    ])
+    expect(both.code).toBe(2)
+    expect(both.stderr).toContain('not both')
+
+    const noCouncil = await run(['import', 'cqc', wrong, '--council', 'NOPE'])
+    expect(noCouncil.code).toBe(1)
+    expect(noCouncil.stderr).toContain('No council has the code NOPE')
+  })
+
+  it('loads centroids, and refuses a CSV without the expected headers', async () => {
+    const small = path.join(scratch, 'centroids.csv')
+    writeFileSync(small, 'postcode,latitude,longitude\nXY1 1AA,52.1,1.1\nXY1,52,1\nnope,1,1\n')
+    const loaded = await run(['geo', 'import', small, '--json'])
+    expect(loaded.code, loaded.stderr).toBe(0)
+    expect(JSON.parse(loaded.stdout)).toEqual({
+      postcodes: 1,
+      outcodes: 1,
+      rejected: [{ line: 4, reason: 'not a postcode or postcode district "nope"' }],
+      rejectedCount: 1,
+    })
+
+    const wrong = path.join(scratch, 'wrong-centroids.csv')
+    writeFileSync(wrong, 'code,x,y\nXY1,52,1\n')
+    const bad = await run(['geo', 'import', wrong])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('postcode (or outcode, pcd, pcds), latitude (or lat) and longitude')
+  })
+
+  it.skipIf(!existsSync(OUTCODES_FILE))('loads the real UK district centroids', async () => {
+    const loaded = await run(['geo', 'import', OUTCODES_FILE])
+    expect(loaded.code, loaded.stderr).toBe(0)
+    expect(loaded.stdout).toContain(
+      'Loaded 0 postcode and 2,848 postcode district centroids from uk-outcodes.csv.',
+    )
+  })
+})

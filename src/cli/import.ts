@@ -1,0 +1,118 @@
+import { createReadStream, statSync } from 'node:fs'
+import path from 'node:path'
+import cliProgress from 'cli-progress'
+import type { Command } from 'commander'
+import { getCouncilByCode } from '../accounts/service.ts'
+import { importCqcFile } from '../providers/cqc/import.ts'
+import { CQC_FORMAT_LABELS } from '../providers/cqc/records.ts'
+import { type CliContext, CliUsageError, printJson } from './context.ts'
+
+interface ImportCqcOptions {
+  council: string
+  localAuthority?: string
+  allLocalAuthorities?: boolean
+  full?: boolean
+  encoding: string
+  json?: boolean
+}
+
+/** The size of a file to read, or a usage error that names it. */
+export function fileToRead(file: string): number {
+  try {
+    const stats = statSync(file)
+    if (!stats.isFile()) throw new CliUsageError(`${file} is not a file`)
+    return stats.size
+  } catch (error) {
+    if (error instanceof CliUsageError) throw error
+    throw new CliUsageError(`cannot read ${file}: no such file`)
+  }
+}
+
+/** A progress bar on stderr, only for a person watching a terminal: it would garble piped or JSON output. */
+export function progressBar(format: string, json: boolean | undefined) {
+  if (!process.stderr.isTTY || json) return undefined
+  return new cliProgress.SingleBar(
+    { stream: process.stderr, format, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  )
+}
+
+const number = new Intl.NumberFormat('en-GB')
+const plural = (n: number, one: string, many = `${one}s`) => `${number.format(n)} ${n === 1 ? one : many}`
+
+export function registerImportCommands(program: Command, context: CliContext): void {
+  const imports = program.command('import').description('Import register data from files')
+
+  imports
+    .command('cqc')
+    .description(
+      'Import a CQC register file into a council’s provider register: the care directory CSV, the HSCA ' +
+        'Active Locations CSV or CQC API location JSON (recognised from the file). Importing the same ' +
+        'file again changes nothing.',
+    )
+    .argument('<file>', 'the CQC file')
+    .requiredOption('--council <code>', 'the council code, e.g. DEMO')
+    .option(
+      '--local-authority <name>',
+      'keep the rows of this local authority, as CQC names it (default: the council’s own, from its name)',
+    )
+    .option('--all-local-authorities', 'keep every row of the file, whatever its local authority')
+    .option('--full', 'the file is the whole register: mark active locations missing from it as inactive')
+    .option('--encoding <encoding>', 'utf8, or latin1 for old Windows-1252 care directory files', 'utf8')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, options: ImportCqcOptions) => {
+      if (options.localAuthority !== undefined && options.allLocalAuthorities)
+        throw new CliUsageError('give --local-authority or --all-local-authorities, not both')
+      if (options.encoding !== 'utf8' && options.encoding !== 'latin1')
+        throw new CliUsageError(`--encoding must be utf8 or latin1, not "${options.encoding}"`)
+      const bytesTotal = fileToRead(file)
+      const bar = progressBar(
+        `Importing ${path.basename(file)} [{bar}] {percentage}% | {rows} rows | {duration_formatted}`,
+        options.json,
+      )
+      await context.withDatabase(async ({ db }) => {
+        const council = await getCouncilByCode(db, options.council)
+        bar?.start(bytesTotal, 0, { rows: 0 })
+        let summary: Awaited<ReturnType<typeof importCqcFile>>
+        try {
+          summary = await importCqcFile(db, {
+            councilId: council.id,
+            input: createReadStream(file),
+            fileName: path.basename(file),
+            bytesTotal,
+            localAuthority: options.allLocalAuthorities ? null : options.localAuthority,
+            full: Boolean(options.full),
+            actor: { kind: 'system', label: 'cli' },
+            encoding: options.encoding as 'utf8' | 'latin1',
+            onProgress: (progress) =>
+              bar?.update(progress.bytesRead, { rows: number.format(progress.rowsRead) }),
+          })
+        } finally {
+          bar?.stop()
+        }
+        const { importId, added, updated, unchanged, deactivated, rejected } = summary
+        if (options.json) {
+          printJson({ importId, added, updated, unchanged, deactivated, rejected })
+          return
+        }
+        const lines = [
+          `Imported ${path.basename(file)} (${CQC_FORMAT_LABELS[summary.format]}) into ${council.name} (${council.code}), ` +
+            (summary.localAuthority
+              ? `keeping local authority ${summary.localAuthority}:`
+              : 'keeping every local authority:'),
+          `  ${number.format(added)} added, ${number.format(updated)} updated, ${number.format(unchanged)} unchanged, ` +
+            `${number.format(deactivated)} marked inactive, ${plural(rejected.length, 'row')} rejected.`,
+        ]
+        const { otherLocalAuthority, notCareService } = summary.skipped
+        if (otherLocalAuthority > 0)
+          lines.push(`  Left out ${plural(otherLocalAuthority, 'row')} of other local authorities.`)
+        if (notCareService > 0)
+          lines.push(`  Left out ${plural(notCareService, 'row')} for services Caremarket does not broker.`)
+        if (rejected.length > 0) {
+          lines.push('', 'Rejected rows:')
+          for (const row of rejected) lines.push(`  line ${row.line}: ${row.reason}`)
+        }
+        process.stdout.write(`${lines.join('\n')}\n`)
+      })
+    })
+}

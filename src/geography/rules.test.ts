@@ -1,0 +1,143 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  type CouncilDistrict,
+  centroidKey,
+  choosePoint,
+  districtFor,
+  EARTH_RADIUS_MILES,
+  milesBetween,
+  normaliseOutcode,
+  normalisePostcode,
+  outcodeOf,
+  parseCoordinate,
+} from './rules.ts'
+
+// District centroids from ../shared/data/uk-outcodes.csv (OS open data).
+const NR1 = { latitude: 52.62671, longitude: 1.31012 } // Norwich, easting 624000 northing 308400
+const IP1 = { latitude: 52.06644, longitude: 1.14151 } // Ipswich, easting 615300 northing 245600
+const SW1A = { latitude: 51.50265, longitude: -0.13111 } // Westminster
+const M1 = { latitude: 53.47734, longitude: -2.23508 } // Manchester
+
+describe('milesBetween', () => {
+  it('gives a degree of a great circle as 2πR/360 miles', () => {
+    expect(milesBetween({ latitude: 0, longitude: 0 }, { latitude: 0, longitude: 1 })).toBeCloseTo(
+      (2 * Math.PI * EARTH_RADIUS_MILES) / 360,
+      9,
+    )
+    expect(milesBetween({ latitude: 10, longitude: 20 }, { latitude: -10, longitude: -160 })).toBeCloseTo(
+      Math.PI * EARTH_RADIUS_MILES,
+      // Haversine is ill-conditioned between antipodes: good to a few yards there, not a hair.
+      2,
+    )
+  })
+
+  it('measures known district centroids', () => {
+    expect(milesBetween(NR1, IP1)).toBeCloseTo(39.36006, 4)
+    expect(milesBetween(SW1A, M1)).toBeCloseTo(162.62129, 4)
+    // The Ordnance Survey grid puts NR1 and IP1 63.4 km (39.39 miles) apart on the flat.
+    expect(
+      Math.abs(milesBetween(NR1, IP1) - Math.hypot(624000 - 615300, 308400 - 245600) / 1609.344),
+    ).toBeLessThan(0.2)
+  })
+
+  it('is zero for a point and itself, symmetric, and obeys the triangle inequality', () => {
+    const point = fc.record({
+      latitude: fc.double({ min: -90, max: 90, noNaN: true }),
+      longitude: fc.double({ min: -180, max: 180, noNaN: true }),
+    })
+    fc.assert(
+      fc.property(point, point, point, (a, b, c) => {
+        expect(milesBetween(a, a)).toBe(0)
+        expect(milesBetween(a, b)).toBeCloseTo(milesBetween(b, a), 9)
+        // A yard of slack for the same ill-conditioning near antipodes.
+        expect(milesBetween(a, c)).toBeLessThanOrEqual(milesBetween(a, b) + milesBetween(b, c) + 1e-3)
+        expect(milesBetween(a, b)).toBeLessThanOrEqual(Math.PI * EARTH_RADIUS_MILES + 1e-3)
+      }),
+    )
+  })
+})
+
+describe('postcodes', () => {
+  it('normalises valid postcodes and refuses anything else', () => {
+    expect(normalisePostcode('nr13qe')).toBe('NR1 3QE')
+    expect(normalisePostcode('  sw1a   1aa ')).toBe('SW1A 1AA')
+    expect(normalisePostcode('NR1')).toBeNull()
+    expect(normalisePostcode('NOT A CODE')).toBeNull()
+    expect(normalisePostcode('')).toBeNull()
+    expect(normaliseOutcode(' nr1 ')).toBe('NR1')
+    expect(normaliseOutcode('NR1 3QE')).toBeNull()
+  })
+
+  it('finds the district of a postcode or of a district', () => {
+    expect(outcodeOf('NR1 3QE')).toBe('NR1')
+    expect(outcodeOf('ec1a1bb')).toBe('EC1A')
+    expect(outcodeOf('ip1')).toBe('IP1')
+    expect(outcodeOf('12345')).toBeNull()
+    expect(outcodeOf(null)).toBeNull()
+  })
+
+  it('tells full postcodes from districts in a centroid file', () => {
+    expect(centroidKey('nr1 3qe')).toEqual({ kind: 'postcode', value: 'NR1 3QE' })
+    expect(centroidKey('NR1')).toEqual({ kind: 'outcode', value: 'NR1' })
+    expect(centroidKey('Norwich')).toBeNull()
+  })
+
+  it('reads coordinates within range only', () => {
+    expect(parseCoordinate('52.62671', 'latitude')).toBe(52.62671)
+    expect(parseCoordinate('-4.48174', 'longitude')).toBe(-4.48174)
+    // ONSPD marks postcodes without a grid reference with latitude 99.999999.
+    expect(parseCoordinate('99.999999', 'latitude')).toBeNull()
+    expect(parseCoordinate('', 'latitude')).toBeNull()
+    expect(parseCoordinate('1e3', 'longitude')).toBeNull()
+  })
+})
+
+describe('choosePoint', () => {
+  const postcodeCentroid = { latitude: 52.6, longitude: 1.3 }
+  const outcodeCentroid = { latitude: 52.5, longitude: 1.2 }
+  const typed = { latitude: 52.4, longitude: 1.1 }
+
+  it('prefers the full postcode, then postcode coordinates, then the district, then typed coordinates', () => {
+    expect(
+      choosePoint({ postcodeCentroid, outcodeCentroid, coordinates: { ...typed, source: 'postcode' } }),
+    ).toEqual({ ...postcodeCentroid, source: 'postcode' })
+    expect(
+      choosePoint({ postcodeCentroid: null, outcodeCentroid, coordinates: { ...typed, source: 'postcode' } }),
+    ).toEqual({ ...typed, source: 'postcode' })
+    expect(
+      choosePoint({ postcodeCentroid: null, outcodeCentroid, coordinates: { ...typed, source: 'manual' } }),
+    ).toEqual({ ...outcodeCentroid, source: 'district' })
+    expect(
+      choosePoint({
+        postcodeCentroid: null,
+        outcodeCentroid: null,
+        coordinates: { ...typed, source: 'manual' },
+      }),
+    ).toEqual({ ...typed, source: 'manual' })
+    expect(choosePoint({ postcodeCentroid: null, outcodeCentroid: null, coordinates: null })).toEqual({
+      latitude: null,
+      longitude: null,
+      source: null,
+    })
+  })
+})
+
+describe('districtFor', () => {
+  const districts = new Map<string, CouncilDistrict>([
+    ['NR1', { outcode: 'NR1', localityId: 1, pcnAreaId: 11, centroid: NR1 }],
+    ['IP1', { outcode: 'IP1', localityId: 2, pcnAreaId: null, centroid: IP1 }],
+    ['NR99', { outcode: 'NR99', localityId: 3, pcnAreaId: null, centroid: null }],
+  ])
+
+  it('uses the district of the outcode, else the nearest district centroid within 15 miles', () => {
+    expect(districtFor('NR99', null, districts)?.localityId).toBe(3)
+    // 9 miles from NR1's centroid, 37 from IP1's.
+    expect(districtFor('NR9', { latitude: 52.6, longitude: 1.1 }, districts)?.outcode).toBe('NR1')
+    expect(districtFor(null, { latitude: 52.1, longitude: 1.2 }, districts)?.outcode).toBe('IP1')
+    // Cambridge (CB2) is 43 miles from the nearest, IP1: outside the council's area.
+    expect(districtFor('CB2', { latitude: 52.16276, longitude: 0.13333 }, districts)).toBeNull()
+    expect(districtFor('CB2', null, districts)).toBeNull()
+    expect(districtFor(null, NR1, new Map())).toBeNull()
+  })
+})
