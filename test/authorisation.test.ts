@@ -74,7 +74,10 @@ describe('the authorisation matrix', () => {
         const target = concreteUrl ? await concreteUrl({ database: t.database, home }) : url
         if (/[:*]/.test(target))
           throw new Error(`give ${route} a url in test/access/ to fill in its parameters`)
-        const response = method === 'GET' ? await client.get(target) : await client.post(target, {})
+        const response =
+          method === 'GET'
+            ? await client.get(target)
+            : await client.send(method as 'POST' | 'PUT' | 'PATCH' | 'DELETE', target, {})
         const api = url.startsWith('/api/')
         if (mayUse) {
           expect([401, 403, 404], `${route} as ${who} gave ${response.statusCode}`).not.toContain(

@@ -200,12 +200,22 @@ export class Client {
     return response
   }
 
-  async post(url: string, form: Record<string, string>, options: { csrf?: boolean } = {}) {
+  post(url: string, form: Record<string, string>, options: { csrf?: boolean } = {}) {
+    return this.send('POST', url, form, options)
+  }
+
+  /** A form-encoded request of any unsafe method, with the CSRF token unless told otherwise. */
+  async send(
+    method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    form: Record<string, string>,
+    options: { csrf?: boolean } = {},
+  ) {
     const payload = new URLSearchParams(
       options.csrf === false ? form : { _csrf: this.csrfToken, ...form },
     ).toString()
     const response = await this.app.inject({
-      method: 'POST',
+      method,
       url,
       payload,
       remoteAddress: this.remoteAddress,

@@ -1,11 +1,18 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
-import type { SessionUser } from '../accounts/service.ts'
+import { actorOf, type SessionUser } from '../accounts/service.ts'
 import type { Database } from '../db/connection.ts'
-import { parseInput } from '../errors.ts'
+import { type FieldError, parseInput, ValidationError } from '../errors.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
+import { field, formErrors } from '../web/forms.ts'
 import { locationQualityPage } from './quality/location-page.ts'
-import { getLocation, getOrganisation, listLocations, type RegisterScope } from './service.ts'
+import {
+  getLocation,
+  getOrganisation,
+  listLocations,
+  type RegisterScope,
+  setLocationCoordinates,
+} from './service.ts'
 import { CLIENT_GROUP_LABELS, SERVICE_TYPE_LABELS, SPECIALISM_LABELS } from './vocabulary.ts'
 
 const PAGE_SIZE = 50
@@ -54,8 +61,52 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     return reply.view('providers/views/location.njk', {
       pageTitle: location.name,
       location: describeLocation(location),
+      mayEnterCoordinates: user.role === 'commissioner',
       ...(await locationQualityPage(db, user, id, request.query)),
     })
+  })
+
+  const showCoordinatesForm = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    id: number,
+    status: number,
+    values: Record<string, string>,
+    errors: FieldError[],
+  ) => {
+    const location = await getLocation(db, scopeOf(user), id)
+    return reply.code(status).view('providers/views/coordinates.njk', {
+      pageTitle: 'Enter the location’s coordinates',
+      location,
+      values,
+      ...formErrors(errors),
+    })
+  }
+
+  app.get('/locations/:id/coordinates', { config: { access: ['commissioner'] } }, async (request, reply) => {
+    const { id } = parseInput(idParams, request.params)
+    const user = request.user as SessionUser
+    const location = await getLocation(db, scopeOf(user), id)
+    const values: Record<string, string> =
+      location.geoSource === 'manual'
+        ? { latitude: String(location.latitude), longitude: String(location.longitude) }
+        : {}
+    return showCoordinatesForm(reply, user, id, 200, values, [])
+  })
+
+  app.post('/locations/:id/coordinates', { config: { access: ['commissioner'] } }, async (request, reply) => {
+    const { id } = parseInput(idParams, request.params)
+    const user = request.user as SessionUser
+    const values = { latitude: field(request.body, 'latitude'), longitude: field(request.body, 'longitude') }
+    try {
+      const result = await setLocationCoordinates(db, user.councilId, id, values, actorOf(user))
+      const done = result.usedEnteredCoordinates ? 'coordinates-saved' : 'coordinates-overridden'
+      return reply.redirect(`/locations/${id}?done=${done}`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showCoordinatesForm(reply, user, id, 400, values, error.errors)
+      throw error
+    }
   })
 
   app.get('/provider', { config: { access: ['provider_user'] } }, async (request, reply) => {
@@ -130,13 +181,23 @@ function describeLocation<T extends Parameters<typeof labelsOf>[0]>(location: T)
   return { ...location, ...labelsOf(location) }
 }
 
+const PLACEMENT_LABELS: Record<string, string> = {
+  postcode: 'Full postcode',
+  district: 'Postcode district (approximate)',
+  manual: 'Coordinates entered by a commissioner',
+}
+
 function labelsOf(location: {
   serviceTypes: string[]
   specialisms: string[]
   clientGroups: string[]
   cqcRating: string | null
+  geoSource?: string | null
 }) {
   return {
+    placementLabel: location.geoSource
+      ? (PLACEMENT_LABELS[location.geoSource] ?? location.geoSource)
+      : 'Not placed: distances cannot be measured',
     serviceTypeLabels: labels(location.serviceTypes, SERVICE_TYPE_LABELS),
     specialismLabels: labels(location.specialisms, SPECIALISM_LABELS),
     clientGroupLabels: labels(location.clientGroups, CLIENT_GROUP_LABELS),

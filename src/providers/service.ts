@@ -1,6 +1,9 @@
 import { and, asc, count, eq } from 'drizzle-orm'
-import type { Queryable } from '../db/connection.ts'
-import { NotFoundError } from '../errors.ts'
+import { z } from 'zod'
+import { type Actor, recordAudit } from '../audit/service.ts'
+import type { Database, Queryable } from '../db/connection.ts'
+import { NotFoundError, parseInput } from '../errors.ts'
+import { locate } from '../geography/service.ts'
 import { locations, providerOrganisations } from './schema.ts'
 
 export type ProviderOrganisation = typeof providerOrganisations.$inferSelect
@@ -87,4 +90,57 @@ export async function getLocation(
     .where(and(eq(locations.id, locationId), ...scopeConditions(scope)))
   if (!row) throw new NotFoundError('No such location')
   return { ...row.location, providerName: row.providerName, cqcProviderId: row.cqcProviderId }
+}
+
+export const coordinatesSchema = z.object({
+  latitude: z.coerce
+    .number({ error: 'Enter the latitude as a number, like 52.63' })
+    .min(49.8, { error: 'Latitude must be within England (49.8 to 55.9)' })
+    .max(55.9, { error: 'Latitude must be within England (49.8 to 55.9)' }),
+  longitude: z.coerce
+    .number({ error: 'Enter the longitude as a number, like 1.29' })
+    .min(-6.5, { error: 'Longitude must be within England (-6.5 to 1.8)' })
+    .max(1.8, { error: 'Longitude must be within England (-6.5 to 1.8)' }),
+})
+
+/**
+ * A commissioner places a location whose postcode cannot: by the rule, a known postcode or its
+ * district still wins, so the coordinates entered are used only when neither places it.
+ */
+export async function setLocationCoordinates(
+  db: Database,
+  councilId: number,
+  locationId: number,
+  input: { latitude: unknown; longitude: unknown },
+  actor: Actor,
+): Promise<{ source: string | null; usedEnteredCoordinates: boolean }> {
+  const value = parseInput(coordinatesSchema, input)
+  return db.transaction(async (tx) => {
+    const location = await getLocation(tx, { councilId }, locationId)
+    const placement = await locate(tx, councilId, {
+      postcode: location.postcode,
+      latitude: value.latitude,
+      longitude: value.longitude,
+      coordinatesSource: 'manual',
+    })
+    await tx
+      .update(locations)
+      .set({
+        latitude: placement.latitude,
+        longitude: placement.longitude,
+        geoSource: placement.source,
+        localityId: placement.localityId,
+        pcnAreaId: placement.pcnAreaId,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(locations.id, locationId), eq(locations.councilId, councilId)))
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'location.coordinates_entered',
+      entityType: 'location',
+      entityId: locationId,
+      details: { entered: value, placedBy: placement.source },
+    })
+    return { source: placement.source, usedEnteredCoordinates: placement.source === 'manual' }
+  })
 }

@@ -41,6 +41,16 @@ export const foundationRules: AccessRule[] = [
     allowed: STAFF,
     url: ({ home }) => `/locations/${home.providerA.locationId}`,
   },
+  {
+    route: 'GET /locations/:id/coordinates',
+    allowed: ['commissioner'],
+    url: ({ home }) => `/locations/${home.providerA.locationId}/coordinates`,
+  },
+  {
+    route: 'POST /locations/:id/coordinates',
+    allowed: ['commissioner'],
+    url: ({ home }) => `/locations/${home.providerA.locationId}/coordinates`,
+  },
   { route: 'GET /provider', allowed: ['provider_user'] },
   {
     route: 'GET /provider/locations/:id',

@@ -344,6 +344,31 @@ describe('CSV upload', () => {
 })
 
 describe('the capacity API', () => {
+  it('takes updates from a provider’s own system with its API token, without a browser’s CSRF token', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/capacity',
+      headers: { authorization: `Bearer ${home.providerApiToken}`, 'content-type': 'application/json' },
+      payload: [{ locationId: nursingId, bedType: 'nursing', vacancies: 3 }],
+    })
+    expect(response.statusCode).toBe(201)
+    expect(response.json()).toMatchObject({ saved: 1 })
+    const latest = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/capacity',
+      headers: { authorization: `Bearer ${home.providerApiToken}` },
+    })
+    expect(JSON.stringify(latest.json())).toContain('"vacancies":3')
+    // Provider B's location is out of provider A's token's reach.
+    const other = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/capacity',
+      headers: { authorization: `Bearer ${home.providerApiToken}`, 'content-type': 'application/json' },
+      payload: [{ locationId: home.providerB.locationId, bedType: 'residential', vacancies: 1 }],
+    })
+    expect(other.statusCode).toBe(404)
+  })
+
   it('records an array of updates and returns the latest per location', async () => {
     await providerA.get('/provider/capacity')
     const response = await api(providerA, 'POST', '/api/v1/capacity', [

@@ -23,6 +23,9 @@ const SUCCESS_MESSAGES: Record<string, string> = {
   'pamms-recorded': 'PAMMS audit recorded',
   'restriction-placed': 'Restriction placed',
   'restriction-lifted': 'Restriction lifted',
+  'coordinates-saved': 'Coordinates saved: distances are now measured from them',
+  'coordinates-overridden':
+    'Coordinates recorded, but the location’s postcode places it, so distances are still measured from the postcode',
 }
 
 const STATUS_TAGS: Record<RestrictionView['status'], { text: string; classes: string }> = {
