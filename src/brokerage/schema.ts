@@ -13,6 +13,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core'
 import { councils, users } from '../accounts/schema.ts'
 import { localities, pcnAreas } from '../geography/schema.ts'
@@ -221,6 +222,10 @@ export const offers = pgTable(
     index().on(t.requestId),
     index().on(t.councilId, t.providerOrganisationId),
     unique().on(t.requestId, t.providerOrganisationId, t.idempotencyKey),
+    // One live offer per location per request.
+    uniqueIndex('offers_one_live_per_location')
+      .on(t.requestId, t.locationId)
+      .where(sql`${t.status} = 'submitted'`),
     check('offers_price_non_negative', sql`${t.pricePence} >= 0`),
     check('offers_status_valid', sql`${t.status} in ('submitted', 'withdrawn', 'accepted', 'declined')`),
   ],

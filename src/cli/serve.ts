@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { pino } from 'pino'
 import { listCouncils } from '../accounts/service.ts'
+import { startDeadlineScheduler } from '../brokerage/deadlines.ts'
 import { createDemo, type DemoResult } from '../demo/generate.ts'
 import { startOutboxSender } from '../notifications/sender.ts'
 import { capacityReminderJob } from '../providers/capacity/service.ts'
@@ -42,6 +43,8 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
   await app.listen({ port: config.port, host: config.host })
   // Email goes out through the outbox; the same loop runs the daily capacity reminders.
   const stopSender = startOutboxSender({ db: database.db, config, logger, dailyJobs: [capacityReminderJob] })
+  // Closes requests at their deadlines; its first run catches up any that passed while we were down.
+  const stopDeadlines = startDeadlineScheduler({ db: database.db, logger, intervalMs: 60_000 })
   const bound = app.server.address()
   const address = `http://localhost:${typeof bound === 'object' && bound ? bound.port : config.port}`
   const lines = [`Caremarket is running at ${address} on ${database.description}`]
@@ -61,6 +64,7 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
     try {
       await app.close()
       await stopSender()
+      await stopDeadlines()
       await database.close()
       logger.info('shut down cleanly')
       process.exit(0)

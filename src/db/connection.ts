@@ -91,6 +91,9 @@ async function openPglite(
 
 function openPostgres(connectionString: string): DatabaseHandle {
   const pool = new pg.Pool({ connectionString, max: 10 })
+  // An idle connection the server drops (restart, failover, admin kill) is reported here; the pool
+  // discards it and the next query connects afresh. Without a listener it would crash the process.
+  pool.on('error', () => {})
   const url = new URL(connectionString)
   return {
     db: drizzlePostgres({ client: pool, schema, casing }) as unknown as Database,

@@ -9,6 +9,8 @@ export type OutboxMessage = typeof outbox.$inferSelect
 /** Kinds of email Caremarket sends, each with the name people see in the outbox. */
 export const EMAIL_KIND_LABELS: Record<string, string> = {
   capacity_reminder: 'Capacity reminder',
+  brokerage_invitation: 'Invitation to offer',
+  offer_outcome: 'Outcome of an offer',
 }
 
 const emailSchema = z.object({

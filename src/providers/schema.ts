@@ -71,6 +71,8 @@ export const locations = pgTable(
   (t) => [
     unique().on(t.councilId, t.cqcLocationId),
     index().on(t.councilId, t.providerOrganisationId),
+    // Eligibility searches a box around the person: a range on latitude within the council.
+    index('locations_active_latitude').on(t.councilId, t.latitude).where(sql`${t.active}`),
     check(
       'locations_cqc_rating_valid',
       sql`${t.cqcRating} is null or ${t.cqcRating} in ('Outstanding', 'Good', 'Requires improvement', 'Inadequate')`,

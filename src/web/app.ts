@@ -14,6 +14,7 @@ import { loadServiceSecret } from '../accounts/service.ts'
 import { auditRoutes } from '../audit/routes.ts'
 import { offersRoutes } from '../brokerage/offers/routes.ts'
 import { requestsRoutes } from '../brokerage/requests/routes.ts'
+import { settingsRoutes } from '../brokerage/settings/routes.ts'
 import type { Config } from '../config.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { notificationsRoutes } from '../notifications/routes.ts'
@@ -105,6 +106,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(capacityRoutes, domain)
   await app.register(profileRoutes, domain)
   await app.register(notificationsRoutes, domain)
+  await app.register(settingsRoutes, domain)
   await app.register(requestsRoutes, domain)
   await app.register(offersRoutes, domain)
   return app

@@ -1,6 +1,7 @@
 import type { Role } from '../accounts/roles.ts'
 import { offersCapabilities } from '../brokerage/offers/routes.ts'
 import { requestsCapabilities } from '../brokerage/requests/routes.ts'
+import { settingsCapabilities } from '../brokerage/settings/routes.ts'
 import { notificationsCapabilities } from '../notifications/routes.ts'
 import { capacityCapabilities } from '../providers/capacity/routes.ts'
 import { cqcImportCapabilities } from '../providers/cqc/routes.ts'
@@ -67,6 +68,7 @@ export const CAPABILITIES: readonly Capability[] = [
   ...profileCapabilities,
   ...notificationsCapabilities,
   ...requestsCapabilities,
+  ...settingsCapabilities,
   ...offersCapabilities,
 ]
 

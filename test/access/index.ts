@@ -7,6 +7,7 @@ import { offersRules } from './offers.ts'
 import { profileRules } from './profile.ts'
 import { qualityRules } from './quality.ts'
 import { requestsRules } from './requests.ts'
+import { settingsRules } from './settings.ts'
 import type { AccessRule } from './types.ts'
 
 /** The whole authorisation matrix: each domain keeps its rows in a file of its own here. */
@@ -19,5 +20,6 @@ export const ACCESS_RULES: AccessRule[] = [
   ...profileRules,
   ...notificationsRules,
   ...requestsRules,
+  ...settingsRules,
   ...offersRules,
 ]

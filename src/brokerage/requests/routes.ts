@@ -1,8 +1,297 @@
-import type { FastifyPluginAsync } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { z } from 'zod'
+import type { SessionUser } from '../../accounts/service.ts'
+import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { COUNCIL_STAFF } from '../../web/access.ts'
 import type { DomainOptions } from '../../web/domain.ts'
+import { field } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import { REQUEST_STATUSES, type RequestAction } from '../rules/index.ts'
+import { requestsApiRoutes } from './api.ts'
+import { dateFromForm, pageErrors } from './forms.ts'
+import { draftPagesRoutes, REQUESTERS, requestParams } from './pages.ts'
+import {
+  ACTION_BUTTON_LABELS,
+  dateText,
+  REQUEST_SERVICE_TYPE_LABELS,
+  REQUEST_STATUS_LABELS,
+  STATUS_TAG_CLASSES,
+  summarySections,
+} from './presenters.ts'
+import {
+  availableActions,
+  cancel,
+  closeRequest,
+  getRequest,
+  listRequestEvents,
+  listRequests,
+  mayAct,
+  measuredFromPersonsPostcode,
+  publish,
+  republish,
+  requestLotChoices,
+  type SourcingRequest,
+  wizardContext,
+} from './service.ts'
+
+const BROKERS = ['broker'] as const
+const PAGE_SIZE = 50
 
 /** Pages this domain offers, for the navigation and each role's home page. */
-export const requestsCapabilities: Capability[] = []
+export const requestsCapabilities: Capability[] = [
+  {
+    href: '/requests/new',
+    label: 'Request care',
+    description: 'Ask the brokerage team to find care for a person, one question at a time.',
+    roles: REQUESTERS,
+  },
+  {
+    href: '/requests',
+    label: 'Sourcing requests',
+    description: 'Follow requests from draft to award: their status, deadlines and history.',
+    roles: COUNCIL_STAFF,
+  },
+]
 
-export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (_app, _options) => {}
+const DONE_MESSAGES: Record<string, string> = {
+  submitted: 'Request submitted to the brokerage team.',
+  published: 'Request published: eligible providers have been invited to offer.',
+  closed: 'Request closed to offers.',
+  cancelled: 'Request cancelled.',
+  republished: 'Request published again: eligible providers have been invited to offer.',
+}
+
+const listQuery = z.object({
+  status: z.enum(REQUEST_STATUSES, { error: 'Choose a status from the list' }).optional(),
+  page: z.coerce.number().int().positive().max(100_000).default(1),
+})
+
+function versionFrom(body: unknown): number | undefined {
+  const version = Number(field(body, 'version'))
+  return Number.isInteger(version) && version > 0 ? version : undefined
+}
+
+export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, options) => {
+  const { db } = options
+  await app.register(draftPagesRoutes, options)
+  await app.register(requestsApiRoutes, options)
+
+  app.get('/requests', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const query = parseInput(listQuery, {
+      status: field(request.query, 'status') || undefined,
+      page: field(request.query, 'page') || undefined,
+    })
+    const { requests, total } = await listRequests(db, user.councilId, {
+      status: query.status,
+      limit: PAGE_SIZE,
+      offset: (query.page - 1) * PAGE_SIZE,
+    })
+    const base = query.status ? `/requests?status=${query.status}&` : '/requests?'
+    return reply.view('brokerage/requests/views/list.njk', {
+      pageTitle: 'Sourcing requests',
+      requests: requests.map((r) => ({
+        ...r,
+        serviceTypeLabel: r.serviceType ? REQUEST_SERVICE_TYPE_LABELS[r.serviceType] : 'Not chosen yet',
+        startDateText: r.startDate ? dateText(r.startDate) : 'Not chosen yet',
+      })),
+      total,
+      status: query.status ?? '',
+      statusItems: [
+        { value: '', text: 'All statuses', selected: !query.status },
+        ...REQUEST_STATUSES.map((s) => ({
+          value: s,
+          text: REQUEST_STATUS_LABELS[s],
+          selected: s === query.status,
+        })),
+      ],
+      statusLabels: REQUEST_STATUS_LABELS,
+      statusClasses: STATUS_TAG_CLASSES,
+      canCreate: user.role === 'social_worker' || user.role === 'broker',
+      previousHref: query.page > 1 ? `${base}page=${query.page - 1}` : null,
+      nextHref: query.page * PAGE_SIZE < total ? `${base}page=${query.page + 1}` : null,
+    })
+  })
+
+  const showRequest = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    requestId: number,
+    options: { status?: number; errors?: FieldError[]; done?: string } = {},
+  ) => {
+    const request = await getRequest(db, user, requestId)
+    const wizard = await wizardContext(db, user.councilId)
+    const lots = request.lotId !== null ? await requestLotChoices(db, user.councilId) : []
+    const actions = availableActions(user, request)
+    const hasOffersPage = app.hasRoute({ method: 'GET', url: '/requests/:id/offers' })
+    return reply.code(options.status ?? 200).view('brokerage/requests/views/request.njk', {
+      pageTitle: `Request ${request.id}`,
+      request,
+      serviceTypeLabel: request.serviceType
+        ? REQUEST_SERVICE_TYPE_LABELS[request.serviceType]
+        : 'Type of care not chosen yet',
+      statusLabels: REQUEST_STATUS_LABELS,
+      statusClasses: STATUS_TAG_CLASSES,
+      sections: summarySections(request, {
+        wizard,
+        lotName: lots.find((lot) => lot.id === request.lotId)?.name ?? null,
+        fromPersonsPostcode: await measuredFromPersonsPostcode(db, request),
+      }),
+      events: await listRequestEvents(db, user, requestId),
+      canContinueDraft: request.status === 'draft' && mayAct(user, 'editDraft', request),
+      buttons: (['publish', 'close'] as RequestAction[])
+        .filter((a) => actions.includes(a))
+        .map((action) => ({ action, label: ACTION_BUTTON_LABELS[action] })),
+      canCancel: actions.includes('cancel'),
+      canRepublish: actions.includes('republish'),
+      offersHref: hasOffersPage && request.publishedAt ? `/requests/${request.id}/offers` : null,
+      done:
+        options.done && Object.hasOwn(DONE_MESSAGES, options.done) ? DONE_MESSAGES[options.done] : undefined,
+      ...pageErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/requests/:id', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
+    const { id } = parseInput(requestParams, request.params)
+    return showRequest(reply, request.user as SessionUser, id, { done: field(request.query, 'done') })
+  })
+
+  /** A lifecycle button's POST: do it, or show the request again with why it could not be done. */
+  const lifecycle = (action: 'publish' | 'close', done: string) =>
+    app.post(`/requests/:id/${action}`, { config: { access: BROKERS } }, async (request, reply) => {
+      const user = request.user as SessionUser
+      const { id } = parseInput(requestParams, request.params)
+      const expectedVersion = versionFrom(request.body)
+      try {
+        if (action === 'publish') await publish(db, user, id, { expectedVersion })
+        else await closeRequest(db, user, id, { expectedVersion })
+        return reply.redirect(`/requests/${id}?done=${done}`, 303)
+      } catch (error) {
+        if (error instanceof ConflictError || error instanceof ValidationError)
+          return showRequest(reply, user, id, {
+            status: error instanceof ConflictError ? 409 : 400,
+            errors:
+              error instanceof ValidationError
+                ? error.errors
+                : [{ field: 'actions', message: error.message }],
+          })
+        throw error
+      }
+    })
+  lifecycle('publish', 'published')
+  lifecycle('close', 'closed')
+
+  const showCancel = async (
+    reply: FastifyReply,
+    request: SourcingRequest,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
+  ) =>
+    reply.code(options.status ?? 200).view('brokerage/requests/views/cancel.njk', {
+      pageTitle: 'Cancel the request',
+      request,
+      values: options.values ?? {},
+      ...pageErrors(options.errors ?? []),
+    })
+
+  app.get('/requests/:id/cancel', { config: { access: REQUESTERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const found = await getRequest(db, user, id)
+    if (!availableActions(user, found).includes('cancel')) return reply.redirect(`/requests/${id}`, 303)
+    return showCancel(reply, found)
+  })
+
+  app.post('/requests/:id/cancel', { config: { access: REQUESTERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const values = { reason: field(request.body, 'reason') }
+    try {
+      await cancel(db, user, id, { reason: values.reason, expectedVersion: versionFrom(request.body) })
+      return reply.redirect(`/requests/${id}?done=cancelled`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showCancel(reply, await getRequest(db, user, id), {
+          status: 400,
+          values,
+          errors: error.errors,
+        })
+      if (error instanceof ConflictError)
+        return showRequest(reply, user, id, {
+          status: 409,
+          errors: [{ field: 'actions', message: error.message }],
+        })
+      throw error
+    }
+  })
+
+  const showRepublish = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    request: SourcingRequest,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
+  ) => {
+    const lots = await requestLotChoices(db, user.councilId)
+    const values = options.values ?? {
+      maxDistanceMiles: String(request.maxDistanceMiles),
+      budgetPounds: request.budgetPence === null ? '' : String(request.budgetPence / 100),
+      lotId: request.lotId === null ? 'none' : String(request.lotId),
+    }
+    return reply.code(options.status ?? 200).view('brokerage/requests/views/republish.njk', {
+      pageTitle: 'Republish the request',
+      request,
+      startDateText: dateText(request.startDate),
+      lots: lots.filter((lot) => lot.procurement === 'dps' || lot.id === request.lotId),
+      values,
+      ...pageErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/requests/:id/republish', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const found = await getRequest(db, user, id)
+    if (!availableActions(user, found).includes('republish')) return reply.redirect(`/requests/${id}`, 303)
+    return showRepublish(reply, user, found)
+  })
+
+  app.post('/requests/:id/republish', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const values = {
+      maxDistanceMiles: field(request.body, 'maxDistanceMiles'),
+      budgetPounds: field(request.body, 'budgetPounds'),
+      lotId: field(request.body, 'lotId'),
+      'startDate-day': field(request.body, 'startDate-day'),
+      'startDate-month': field(request.body, 'startDate-month'),
+      'startDate-year': field(request.body, 'startDate-year'),
+    }
+    try {
+      await republish(
+        db,
+        user,
+        id,
+        {
+          maxDistanceMiles: values.maxDistanceMiles,
+          budgetPounds: values.budgetPounds,
+          lotId: values.lotId,
+          startDate: dateFromForm(request.body, 'startDate'),
+        },
+        { expectedVersion: versionFrom(request.body) },
+      )
+      return reply.redirect(`/requests/${id}?done=republished`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showRepublish(reply, user, await getRequest(db, user, id), {
+          status: 400,
+          values,
+          errors: error.errors,
+        })
+      if (error instanceof ConflictError)
+        return showRequest(reply, user, id, {
+          status: 409,
+          errors: [{ field: 'actions', message: error.message }],
+        })
+      throw error
+    }
+  })
+}

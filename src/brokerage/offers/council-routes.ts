@@ -1,0 +1,309 @@
+// Council pages: who was invited and why, the ranked shortlist, the award, and packages.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { z } from 'zod'
+import { actorOf, type SessionUser } from '../../accounts/service.ts'
+import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { COUNCIL_STAFF } from '../../web/access.ts'
+import type { DomainOptions } from '../../web/domain.ts'
+import { field, formErrors } from '../../web/forms.ts'
+import { eligibilityOverview } from '../invitations.ts'
+import { describePrice, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } from '../rules/index.ts'
+import { award, type Evaluation, evaluateOffers, markUnsourced } from './award.ts'
+import { dateFromForm, dateParts, fieldList, ids, onPage } from './forms.ts'
+import { endPackage, getPackage, listPackages } from './packages.ts'
+import { dateText, deadlineText, PACKAGE_STATE_LABELS, parsePounds, poundsInput } from './rules.ts'
+
+export const BROKERS = ['broker'] as const
+export const EVALUATORS = ['broker', 'social_worker'] as const
+/** Who may end a package: the broker who arranged it, or the person's social worker. */
+export const PACKAGE_MANAGERS = ['broker', 'social_worker'] as const
+
+const positive = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a positive whole number` })
+    .int(`${name} must be a positive whole number`)
+    .positive(`${name} must be a positive whole number`)
+    .max(2_147_483_647, `${name} must be a positive whole number`)
+export const requestParams = z.object({ id: positive('Request ID') })
+const awardParams = z.object({ id: positive('Request ID'), offerId: positive('Offer ID') })
+export const packageParams = z.object({ packageId: positive('Package ID') })
+
+type FormValues = Record<string, string | string[]>
+
+/** Everything the shortlist and award pages show about a request's evaluation, ready for a template. */
+function evaluationView(evaluation: Evaluation) {
+  const offerById = new Map(evaluation.offers.map((o) => [o.id, o]))
+  const awardedTo = new Map(evaluation.awarded.map((a) => [a.slot, a.packageId]))
+  return {
+    ...evaluation,
+    serviceLabel: REQUEST_SERVICE_TYPE_LABELS[evaluation.request.serviceType],
+    statusLabel: REQUEST_STATUS_LABELS[evaluation.request.status],
+    usualPrice: evaluation.request.usualPricePence
+      ? describePrice(evaluation.request.usualPricePence, evaluation.priceUnit)
+      : null,
+    deadline: evaluation.request.deadlineAt ? deadlineText(evaluation.request.deadlineAt) : null,
+    ranked: evaluation.shortlist.ranked.map((r) => ({ ...r, offer: offerById.get(r.offerId) })),
+    excluded: evaluation.shortlist.excluded.map((e) => ({ ...e, offer: offerById.get(e.offerId) })),
+    notLive: evaluation.offers.filter((o) => o.status === 'withdrawn' || o.status === 'declined'),
+    perVisit: evaluation.perVisit
+      ? evaluation.perVisit.slots.map((slot) => ({
+          visit: evaluation.visits.find((v) => v.id === slot.slotId),
+          packageId: awardedTo.get(Number(slot.slotId)) ?? null,
+          ranked: slot.shortlist.ranked.map((r) => ({ ...r, offer: offerById.get(r.offerId) })),
+        }))
+      : null,
+    packageOfPlacement: awardedTo.get(0) ?? null,
+    awardable:
+      evaluation.request.status === 'closed' ||
+      (evaluation.request.status === 'awarded' && evaluation.unfilledSlots.length > 0),
+    unfilledHours: evaluation.unfilledCareMinutesPerWeek / 60,
+  }
+}
+
+/** An award form as the service takes it. */
+function awardFromForm(body: unknown) {
+  const choice = field(body, 'aboveUsualPrice')
+  const topUp = parsePounds(field(body, 'topUp'), 'the top-up')
+  const visits = fieldList(body, 'visitIds')
+  return {
+    values: {
+      visitIds: visits,
+      choiceReason: field(body, 'choiceReason'),
+      aboveUsualPrice: choice,
+      agreedReason: field(body, 'agreedReason'),
+      topUp: field(body, 'topUp'),
+      qualitySignOffBy: field(body, 'qualitySignOffBy'),
+    } as FormValues,
+    input: {
+      visitIds: field(body, 'homeCare') === 'yes' ? ids(visits) : undefined,
+      choiceReason: field(body, 'choiceReason'),
+      aboveUsualPrice:
+        choice === 'agreed'
+          ? { agreedReason: field(body, 'agreedReason') }
+          : choice === 'topUp' && topUp.ok
+            ? { topUpPencePerWeek: topUp.value }
+            : undefined,
+      qualitySignOffBy: field(body, 'qualitySignOffBy'),
+    },
+    topUpProblem: choice === 'topUp' && !topUp.ok ? topUp.problem : null,
+    choice,
+  }
+}
+
+export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+  app.get('/requests/:id/eligibility', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const search = field(request.query, 'q').trim().slice(0, 200)
+    const overview = await eligibilityOverview(db, user.councilId, id, { search })
+    return reply.view('brokerage/offers/views/eligibility.njk', {
+      pageTitle: `Who was invited to offer on request ${id}`,
+      overview,
+      search,
+    })
+  })
+
+  const showShortlist = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    id: number,
+    options: { status?: number; errors?: FieldError[]; done?: string | null; values?: FormValues } = {},
+  ) => {
+    const evaluation = evaluationView(await evaluateOffers(db, user.councilId, id))
+    return reply.code(options.status ?? 200).view('brokerage/offers/views/shortlist.njk', {
+      pageTitle: `Offers for request ${id}`,
+      e: evaluation,
+      isBroker: user.role === 'broker',
+      done: options.done ?? null,
+      values: options.values ?? {},
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/requests/:id/offers', { config: { access: EVALUATORS } }, async (request, reply) => {
+    const { id } = parseInput(requestParams, request.params)
+    const done = field(request.query, 'done')
+    const awarded = Number(field(request.query, 'package'))
+    const messages: Record<string, string> = {
+      awarded: `Offer accepted: package ${awarded} has been created and every bidder has been told.`,
+      unsourced:
+        'The request is unsourced: the person is on the Interim Care List until it is sourced or cancelled.',
+    }
+    return showShortlist(reply, request.user as SessionUser, id, { done: messages[done] ?? null })
+  })
+
+  const showAward = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    params: { id: number; offerId: number },
+    options: { status?: number; values?: FormValues; errors?: FieldError[]; onlyVisit?: number } = {},
+  ) => {
+    const evaluation = evaluationView(await evaluateOffers(db, user.councilId, params.id))
+    const offer = evaluation.offers.find((o) => o.id === params.offerId)
+    if (!offer) throw new NotFoundError('No such offer on this request')
+    const scored = evaluation.ranked.find((r) => r.offerId === offer.id) ?? null
+    const openVisits = evaluation.visits.filter(
+      (v) => offer.visitIds.includes(v.id) && evaluation.unfilledSlots.includes(v.id),
+    )
+    const topOnVisits = evaluation.perVisit
+      ? openVisits.every(
+          (v) => evaluation.perVisit?.find((s) => s.visit?.id === v.id)?.ranked[0]?.offerId === offer.id,
+        )
+      : scored?.rank === 1
+    const above = scored?.aboveUsualPriceByPence ?? null
+    return reply.code(options.status ?? 200).view('brokerage/offers/views/award.njk', {
+      pageTitle: `Accept offer ${offer.id}`,
+      e: evaluation,
+      offer,
+      scored,
+      openVisits,
+      isTopRanked: Boolean(topOnVisits),
+      aboveText: above !== null ? describePrice(above, evaluation.priceUnit) : null,
+      careHome: evaluation.priceUnit === 'weekly',
+      values: options.values ?? {
+        visitIds: openVisits
+          .filter((v) => options.onlyVisit === undefined || v.id === options.onlyVisit)
+          .map((v) => String(v.id)),
+        topUp: above !== null ? poundsInput(above) : '',
+      },
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/requests/:id/offers/:offerId/award', { config: { access: BROKERS } }, async (request, reply) => {
+    // "Accept for this visit" on the shortlist preselects only that visit.
+    const visit = field(request.query, 'visit')
+    return showAward(reply, request.user as SessionUser, parseInput(awardParams, request.params), {
+      onlyVisit: /^\d+$/.test(visit) ? Number(visit) : undefined,
+    })
+  })
+
+  app.post('/requests/:id/offers/:offerId/award', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const params = parseInput(awardParams, request.params)
+    const { values, input, topUpProblem, choice } = awardFromForm(request.body)
+    try {
+      if (topUpProblem) throw new ValidationError([{ field: 'topUp', message: topUpProblem }])
+      const result = await award(db, { councilId: user.councilId, actor: actorOf(user) }, params.id, {
+        ...input,
+        offerId: params.offerId,
+      })
+      return reply.redirect(`/requests/${params.id}/offers?done=awarded&package=${result.packageId}`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        const errors = onPage(error.errors, {
+          topUpPencePerWeek: 'topUp',
+          aboveUsualPrice: choice === 'agreed' ? 'agreedReason' : 'aboveUsualPrice',
+          personChoseTopRanked: 'choiceReason',
+        })
+        return showAward(reply, user, params, { status: 400, values, errors })
+      }
+      if (error instanceof ConflictError) {
+        return showAward(reply, user, params, {
+          status: 409,
+          values,
+          errors: [{ field: 'award', message: error.message }],
+        })
+      }
+      throw error
+    }
+  })
+
+  app.post('/requests/:id/unsourced', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const values = { reason: field(request.body, 'reason'), inHospital: field(request.body, 'inHospital') }
+    try {
+      await markUnsourced(db, { councilId: user.councilId, actor: actorOf(user) }, id, {
+        reason: values.reason,
+        inHospital: values.inHospital === 'yes' ? true : values.inHospital === 'no' ? false : undefined,
+      })
+      return reply.redirect(`/requests/${id}/offers?done=unsourced`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        return showShortlist(reply, user, id, { status: 400, values, errors: onPage(error.errors, {}) })
+      }
+      if (error instanceof ConflictError) {
+        return showShortlist(reply, user, id, {
+          status: 409,
+          values,
+          errors: [{ field: 'reason', message: error.message }],
+        })
+      }
+      throw error
+    }
+  })
+
+  app.get('/packages', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const state = field(request.query, 'state')
+    const filter = state === 'starting' || state === 'active' || state === 'ended' ? state : undefined
+    return reply.view('brokerage/offers/views/packages.njk', {
+      pageTitle: 'Packages',
+      packages: await listPackages(db, user.councilId, { state: filter }),
+      state: filter ?? '',
+      stateLabels: PACKAGE_STATE_LABELS,
+    })
+  })
+
+  const showPackage = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    packageId: number,
+    options: { status?: number; values?: FormValues; errors?: FieldError[]; ended?: boolean } = {},
+  ) => {
+    const pkg = await getPackage(db, user.councilId, packageId)
+    return reply.code(options.status ?? 200).view('brokerage/offers/views/package.njk', {
+      pageTitle: `Package ${pkg.id}`,
+      pkg,
+      canEnd: (PACKAGE_MANAGERS as readonly string[]).includes(user.role) && pkg.endDate === null,
+      ended: options.ended ?? false,
+      startText: dateText(pkg.startDate),
+      endText: pkg.endDate ? dateText(pkg.endDate) : null,
+      values: options.values ?? {},
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/packages/:packageId', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
+    const { packageId } = parseInput(packageParams, request.params)
+    return showPackage(reply, request.user as SessionUser, packageId, {
+      ended: field(request.query, 'ended') === '1',
+    })
+  })
+
+  app.post('/packages/:packageId/end', { config: { access: PACKAGE_MANAGERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { packageId } = parseInput(packageParams, request.params)
+    const values = {
+      ...dateParts('endDate', dateFromForm(request.body, 'endDate')),
+      'endDate-day': field(request.body, 'endDate-day'),
+      'endDate-month': field(request.body, 'endDate-month'),
+      'endDate-year': field(request.body, 'endDate-year'),
+      reason: field(request.body, 'reason'),
+    }
+    try {
+      await endPackage(db, { councilId: user.councilId, actor: actorOf(user) }, packageId, {
+        endDate: dateFromForm(request.body, 'endDate'),
+        reason: values.reason,
+      })
+      return reply.redirect(`/packages/${packageId}?ended=1`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        return showPackage(reply, user, packageId, {
+          status: 400,
+          values,
+          errors: onPage(error.errors, { endDate: 'endDate-day' }),
+        })
+      }
+      if (error instanceof ConflictError) {
+        return showPackage(reply, user, packageId, {
+          status: 409,
+          values,
+          errors: [{ field: 'reason', message: error.message }],
+        })
+      }
+      throw error
+    }
+  })
+}

@@ -1,0 +1,311 @@
+// Packages: what an award commits the council to. Council staff see every package of the council;
+// a provider sees its own, and only there the person's details, every view of which is logged.
+import { and, desc, eq } from 'drizzle-orm'
+import { z } from 'zod'
+import { type Actor, recordAudit } from '../../audit/service.ts'
+import type { Database, Queryable } from '../../db/connection.ts'
+import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
+import {
+  describePrice,
+  isCalendarDate,
+  londonDate,
+  normaliseOutcode,
+  priceUnitFor,
+  REQUEST_SERVICE_TYPE_LABELS,
+  REQUEST_SERVICE_TYPE_MAP,
+  type RequestServiceType,
+} from '../rules/index.ts'
+import { packages, people, sourcingRequests } from '../schema.ts'
+import { locationSummaries } from './register-queries.ts'
+import { PACKAGE_STATE_LABELS, type PackageState, packageState } from './rules.ts'
+import { type ProviderScope, type VisitView, visitView } from './service.ts'
+import { loadVisits } from './store.ts'
+
+type PackageRow = typeof packages.$inferSelect
+
+export interface PackageView {
+  id: number
+  requestId: number
+  offerId: number
+  locationId: number
+  locationName: string
+  providerOrganisationId: number
+  providerName: string
+  serviceType: RequestServiceType
+  serviceLabel: string
+  bedTypeLabel: string | null
+  agreedPricePence: number
+  agreedPriceText: string
+  weeklyCostPence: number
+  minutesPerWeek: number | null
+  visitIds: number[]
+  topUpPencePerWeek: number | null
+  aboveUsualPriceReason: string | null
+  choiceReason: string | null
+  qualitySignOffBy: string | null
+  startDate: string
+  endDate: string | null
+  endReason: string | null
+  state: PackageState
+  stateLabel: string
+  createdAt: Date
+  createdBy: string
+}
+
+/** What council staff also see: the person, as the council already holds them. */
+export interface CouncilPackageView extends PackageView {
+  person: { name: string; outcode: string }
+}
+
+function packageView(
+  row: PackageRow,
+  where: { name: string; providerName: string } | undefined,
+  today: string,
+): PackageView {
+  const serviceType = row.serviceType as RequestServiceType
+  const bedType = REQUEST_SERVICE_TYPE_MAP[serviceType]?.bedType ?? null
+  const state = packageState(row, today)
+  return {
+    id: row.id,
+    requestId: row.requestId,
+    offerId: row.offerId,
+    locationId: row.locationId,
+    locationName: where?.name ?? '',
+    providerOrganisationId: row.providerOrganisationId,
+    providerName: where?.providerName ?? '',
+    serviceType,
+    serviceLabel: REQUEST_SERVICE_TYPE_LABELS[serviceType] ?? row.serviceType,
+    bedTypeLabel: bedType ? BED_TYPE_LABELS[bedType] : null,
+    agreedPricePence: row.agreedPricePence,
+    agreedPriceText: describePrice(row.agreedPricePence, priceUnitFor(serviceType)),
+    weeklyCostPence: row.weeklyCostPence,
+    minutesPerWeek: row.minutesPerWeek,
+    visitIds: row.visitIds,
+    topUpPencePerWeek: row.topUpPencePerWeek,
+    aboveUsualPriceReason: row.aboveUsualPriceReason,
+    choiceReason: row.choiceReason,
+    qualitySignOffBy: row.qualitySignOffBy,
+    startDate: row.startDate,
+    endDate: row.endDate,
+    endReason: row.endReason,
+    state,
+    stateLabel: PACKAGE_STATE_LABELS[state],
+    createdAt: row.createdAt,
+    createdBy: row.createdBy,
+  }
+}
+
+export interface PackageFilters {
+  requestId?: number
+  state?: PackageState
+}
+
+/** The council's packages, newest first. */
+export async function listPackages(
+  db: Queryable,
+  councilId: number,
+  filters: PackageFilters = {},
+  now = new Date(),
+): Promise<CouncilPackageView[]> {
+  const conditions = [eq(packages.councilId, councilId)]
+  if (filters.requestId !== undefined) conditions.push(eq(packages.requestId, filters.requestId))
+  const rows = await db
+    .select({ pkg: packages, name: people.name, outcode: people.outcode })
+    .from(packages)
+    .innerJoin(people, eq(people.id, packages.personId))
+    .where(and(...conditions))
+    .orderBy(desc(packages.createdAt), desc(packages.id))
+    .limit(500)
+  const places = await locationSummaries(
+    db,
+    councilId,
+    rows.map((r) => r.pkg.locationId),
+  )
+  const today = londonDate(now)
+  return rows
+    .map((r) => ({
+      ...packageView(r.pkg, places.get(r.pkg.locationId), today),
+      person: { name: r.name, outcode: normaliseOutcode(r.outcode) },
+    }))
+    .filter((p) => !filters.state || p.state === filters.state)
+}
+
+/** One package of the council, for council staff. */
+export async function getPackage(
+  db: Queryable,
+  councilId: number,
+  packageId: number,
+  now = new Date(),
+): Promise<CouncilPackageView & { visits: VisitView[] }> {
+  const [row] = await db
+    .select({ pkg: packages, name: people.name, outcode: people.outcode })
+    .from(packages)
+    .innerJoin(people, eq(people.id, packages.personId))
+    .where(and(eq(packages.councilId, councilId), eq(packages.id, packageId)))
+  if (!row) throw new NotFoundError('No such package')
+  const places = await locationSummaries(db, councilId, [row.pkg.locationId])
+  const visits = (await loadVisits(db, councilId, row.pkg.requestId)).filter((v) =>
+    row.pkg.visitIds.includes(v.id),
+  )
+  return {
+    ...packageView(row.pkg, places.get(row.pkg.locationId), londonDate(now)),
+    person: { name: row.name, outcode: normaliseOutcode(row.outcode) },
+    visits: visits.map(visitView),
+  }
+}
+
+export const endPackageSchema = z.object({
+  endDate: z
+    .string({ error: 'Enter the last day of care' })
+    .trim()
+    .min(1, 'Enter the last day of care')
+    .refine(isCalendarDate, 'The end date must be a real date, like 31 3 2026'),
+  reason: z
+    .string({ error: 'Enter why the package is ending' })
+    .trim()
+    .min(1, 'Enter why the package is ending')
+    .max(2000, 'The reason must be 2,000 characters or fewer'),
+})
+export type EndPackageInput = z.input<typeof endPackageSchema>
+
+/** Ends a package on a date (its last day of care), with the reason. A package ends once. */
+export async function endPackage(
+  db: Database,
+  user: { councilId: number; actor: Actor },
+  packageId: number,
+  input: unknown,
+  now = new Date(),
+): Promise<CouncilPackageView> {
+  const terms = parseInput(endPackageSchema, input)
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(packages)
+      .where(and(eq(packages.councilId, user.councilId), eq(packages.id, packageId)))
+      .for('update')
+    if (!row) throw new NotFoundError('No such package')
+    if (row.endDate !== null) throw new ConflictError(`This package has already ended, on ${row.endDate}`)
+    if (terms.endDate < row.startDate) {
+      throw new ValidationError([
+        { field: 'endDate', message: `The end date must be on or after the start date, ${row.startDate}` },
+      ])
+    }
+    await tx
+      .update(packages)
+      .set({ endDate: terms.endDate, endReason: terms.reason })
+      .where(eq(packages.id, packageId))
+    await recordAudit(tx, user.actor, {
+      councilId: user.councilId,
+      action: 'package.ended',
+      entityType: 'package',
+      entityId: packageId,
+      details: { endDate: terms.endDate, reason: terms.reason },
+    })
+  })
+  return getPackage(db, user.councilId, packageId, now)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The provider's packages
+
+/** The organisation's packages, without the person's details (those are on each package's own page). */
+export async function listProviderPackages(
+  db: Queryable,
+  scope: ProviderScope,
+  now = new Date(),
+): Promise<(PackageView & { outcode: string })[]> {
+  const rows = await db
+    .select({ pkg: packages, outcode: people.outcode })
+    .from(packages)
+    .innerJoin(people, eq(people.id, packages.personId))
+    .where(
+      and(
+        eq(packages.councilId, scope.councilId),
+        eq(packages.providerOrganisationId, scope.providerOrganisationId),
+      ),
+    )
+    .orderBy(desc(packages.createdAt), desc(packages.id))
+    .limit(500)
+  const places = await locationSummaries(
+    db,
+    scope.councilId,
+    rows.map((r) => r.pkg.locationId),
+  )
+  const today = londonDate(now)
+  return rows.map((r) => ({
+    ...packageView(r.pkg, places.get(r.pkg.locationId), today),
+    outcode: normaliseOutcode(r.outcode),
+  }))
+}
+
+export interface ProviderPackageDetail extends PackageView {
+  /** The person's details, shown only to the awarded provider. */
+  person: {
+    name: string
+    dateOfBirth: string
+    sex: string | null
+    postcode: string
+    nhsNumber: string | null
+  }
+  needsSummary: string
+  notesForProviders: string
+  visits: VisitView[]
+}
+
+/**
+ * One of the organisation's packages with the person's details. Every call is a view of personal
+ * data by a provider, so every call writes an audit entry ('personal_data.viewed') with who looked.
+ */
+export async function viewProviderPackage(
+  db: Database,
+  scope: ProviderScope,
+  actor: Actor,
+  packageId: number,
+  now = new Date(),
+): Promise<ProviderPackageDetail> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({
+        pkg: packages,
+        person: people,
+        needsSummary: sourcingRequests.needsSummary,
+        notesForProviders: sourcingRequests.notesForProviders,
+      })
+      .from(packages)
+      .innerJoin(people, eq(people.id, packages.personId))
+      .innerJoin(sourcingRequests, eq(sourcingRequests.id, packages.requestId))
+      .where(
+        and(
+          eq(packages.councilId, scope.councilId),
+          eq(packages.providerOrganisationId, scope.providerOrganisationId),
+          eq(packages.id, packageId),
+        ),
+      )
+    if (!row) throw new NotFoundError('No such package')
+    const places = await locationSummaries(tx, scope.councilId, [row.pkg.locationId])
+    const visits = (await loadVisits(tx, scope.councilId, row.pkg.requestId)).filter((v) =>
+      row.pkg.visitIds.includes(v.id),
+    )
+    await recordAudit(tx, actor, {
+      councilId: scope.councilId,
+      action: 'personal_data.viewed',
+      entityType: 'person',
+      entityId: row.person.id,
+      details: { packageId, providerOrganisationId: scope.providerOrganisationId },
+    })
+    return {
+      ...packageView(row.pkg, places.get(row.pkg.locationId), londonDate(now)),
+      person: {
+        name: row.person.name,
+        dateOfBirth: row.person.dateOfBirth,
+        sex: row.person.sex,
+        postcode: row.person.postcode,
+        nhsNumber: row.person.nhsNumber,
+      },
+      needsSummary: row.needsSummary,
+      notesForProviders: row.notesForProviders,
+      visits: visits.map(visitView),
+    }
+  })
+}

@@ -1,0 +1,298 @@
+// Provider pages: opportunities, making and changing offers, packages won, and messages.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { z } from 'zod'
+import { actorOf, type SessionUser } from '../../accounts/service.ts'
+import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import type { DomainOptions } from '../../web/domain.ts'
+import { field, formErrors } from '../../web/forms.ts'
+import { londonDate, REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
+import { dateFromForm, dateParts, fieldList, ids, onPage } from './forms.ts'
+import { listProviderPackages, viewProviderPackage } from './packages.ts'
+import { deadlineText, parsePounds, poundsInput } from './rules.ts'
+import {
+  getOpportunity,
+  getOwnOffer,
+  listOpportunities,
+  listOwnOffers,
+  makeOffer,
+  newOfferSchema,
+  type OfferView,
+  type OpportunityDetail,
+  offerRevisionSchema,
+  opportunityFiltersSchema,
+  type ProviderScope,
+  reviseOffer,
+  withdrawOffer,
+} from './service.ts'
+import { organisationInbox } from './store.ts'
+
+export const PROVIDERS = ['provider_user'] as const
+
+const positive = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a positive whole number` })
+    .int(`${name} must be a positive whole number`)
+    .positive(`${name} must be a positive whole number`)
+    .max(2_147_483_647, `${name} must be a positive whole number`)
+const requestParams = z.object({ requestId: positive('Request ID') })
+const offerParams = z.object({ requestId: positive('Request ID'), offerId: positive('Offer ID') })
+const packageParams = z.object({ packageId: positive('Package ID') })
+
+export function providerScope(user: SessionUser): ProviderScope {
+  return { councilId: user.councilId, providerOrganisationId: user.providerOrganisationId as number }
+}
+
+/** Form inputs by the service's field names. */
+const OFFER_FIELD_IDS: Record<string, string> = {
+  pricePence: 'price',
+  earliestStart: 'earliestStart-day',
+  visitIds: 'visitIds',
+  meetsAllNeeds: 'meetsAllNeeds',
+  notes: 'notes',
+  locationId: 'locationId',
+  version: 'price',
+}
+
+type FormValues = Record<string, string | string[]>
+
+/** The offer terms a posted form means, and any problem with the price typed in pounds. */
+function termsFromForm(body: unknown) {
+  const values: FormValues = {
+    locationId: field(body, 'locationId'),
+    price: field(body, 'price'),
+    'earliestStart-day': field(body, 'earliestStart-day'),
+    'earliestStart-month': field(body, 'earliestStart-month'),
+    'earliestStart-year': field(body, 'earliestStart-year'),
+    visitIds: fieldList(body, 'visitIds'),
+    meetsAllNeeds: field(body, 'meetsAllNeeds'),
+    notes: field(body, 'notes'),
+  }
+  const price = parsePounds(field(body, 'price'))
+  const meets = field(body, 'meetsAllNeeds')
+  const terms = {
+    pricePence: price.ok ? price.value : 1,
+    earliestStart: dateFromForm(body, 'earliestStart'),
+    visitIds: ids(fieldList(body, 'visitIds')),
+    meetsAllNeeds: meets === 'yes' ? true : meets === 'no' ? false : undefined,
+    notes: field(body, 'notes'),
+  }
+  return { values, terms, priceProblem: price.ok ? null : price.problem }
+}
+
+/** Every problem with a form at once: the price in pounds, and what the service would refuse. */
+function formProblems(schema: z.ZodType, input: unknown, priceProblem: string | null): FieldError[] {
+  const errors: FieldError[] = priceProblem ? [{ field: 'pricePence', message: priceProblem }] : []
+  const parsed = schema.safeParse(input)
+  if (!parsed.success) {
+    errors.push(
+      ...ValidationError.fromZod(parsed.error).errors.filter(
+        (e) => !(priceProblem && e.field === 'pricePence'),
+      ),
+    )
+  }
+  return errors
+}
+
+function offerValues(offer: OfferView): FormValues {
+  return {
+    price: poundsInput(offer.pricePence),
+    ...dateParts('earliestStart', offer.earliestStart),
+    visitIds: offer.visitIds.map(String),
+    meetsAllNeeds: offer.meetsAllNeeds ? 'yes' : 'no',
+    notes: offer.notes,
+  }
+}
+
+export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+  app.get('/provider/opportunities', { config: { access: PROVIDERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const filters = opportunityFiltersSchema.parse({
+      serviceType: field(request.query, 'serviceType'),
+      district: field(request.query, 'district'),
+    })
+    const scope = providerScope(user)
+    return reply.view('brokerage/offers/views/opportunities.njk', {
+      pageTitle: 'Opportunities',
+      opportunities: await listOpportunities(db, scope, filters),
+      offers: (await listOwnOffers(db, scope)).slice(0, 50),
+      filters: { serviceType: filters.serviceType ?? '', district: filters.district ?? '' },
+      serviceTypes: REQUEST_SERVICE_TYPES.map((value) => ({
+        value,
+        text: REQUEST_SERVICE_TYPE_LABELS[value],
+      })),
+    })
+  })
+
+  const showOpportunity = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    requestId: number,
+    options: { status?: number; values?: FormValues; errors?: FieldError[]; done?: string } = {},
+  ) => {
+    const detail: OpportunityDetail = await getOpportunity(db, providerScope(user), requestId)
+    const live = new Set(detail.offers.filter((o) => o.status === 'submitted').map((o) => o.locationId))
+    return reply.code(options.status ?? 200).view('brokerage/offers/views/opportunity.njk', {
+      pageTitle: `Opportunity ${requestId}`,
+      ...detail,
+      deadline: detail.opportunity.deadlineAt ? deadlineText(detail.opportunity.deadlineAt) : null,
+      canOfferFrom: detail.closedBecause
+        ? []
+        : detail.opportunity.matches.filter((m) => !live.has(m.locationId)),
+      values: options.values ?? {},
+      done: options.done ?? null,
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/provider/opportunities/:requestId', { config: { access: PROVIDERS } }, async (request, reply) => {
+    const { requestId } = parseInput(requestParams, request.params)
+    const done = field(request.query, 'done')
+    const messages: Record<string, string> = {
+      made: 'Your offer has been sent to the council.',
+      revised: 'Your offer has been changed.',
+      withdrawn: 'Your offer has been withdrawn.',
+    }
+    return showOpportunity(reply, request.user as SessionUser, requestId, { done: messages[done] })
+  })
+
+  app.post(
+    '/provider/opportunities/:requestId/offers',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { requestId } = parseInput(requestParams, request.params)
+      const { values, terms, priceProblem } = termsFromForm(request.body)
+      const input = { ...terms, locationId: values.locationId }
+      const problems = formProblems(newOfferSchema(londonDate(new Date())), input, priceProblem)
+      try {
+        if (problems.length > 0) throw new ValidationError(problems)
+        await makeOffer(db, providerScope(user), actorOf(user), requestId, input)
+        return reply.redirect(`/provider/opportunities/${requestId}?done=made`, 303)
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          return showOpportunity(reply, user, requestId, {
+            status: 400,
+            values,
+            errors: onPage(error.errors, OFFER_FIELD_IDS),
+          })
+        }
+        if (error instanceof ConflictError) {
+          return showOpportunity(reply, user, requestId, {
+            status: 409,
+            values,
+            errors: [{ field: 'price', message: error.message }],
+          })
+        }
+        throw error
+      }
+    },
+  )
+
+  const showOffer = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    params: { requestId: number; offerId: number },
+    options: { status?: number; values?: FormValues; errors?: FieldError[] } = {},
+  ) => {
+    const scope = providerScope(user)
+    const offer = await getOwnOffer(db, scope, params.offerId)
+    if (offer.requestId !== params.requestId) throw new NotFoundError('No such offer')
+    const detail = await getOpportunity(db, scope, params.requestId)
+    return reply.code(options.status ?? 200).view('brokerage/offers/views/offer.njk', {
+      pageTitle: `Your offer ${offer.id}`,
+      ...detail,
+      offer,
+      deadline: detail.opportunity.deadlineAt ? deadlineText(detail.opportunity.deadlineAt) : null,
+      values: options.values ?? offerValues(offer),
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get(
+    '/provider/opportunities/:requestId/offers/:offerId',
+    { config: { access: PROVIDERS } },
+    async (request, reply) =>
+      showOffer(reply, request.user as SessionUser, parseInput(offerParams, request.params)),
+  )
+
+  app.post(
+    '/provider/opportunities/:requestId/offers/:offerId',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const params = parseInput(offerParams, request.params)
+      const { values, terms, priceProblem } = termsFromForm(request.body)
+      const input = { ...terms, version: Number(field(request.body, 'version')) || 0 }
+      const problems = formProblems(offerRevisionSchema(londonDate(new Date())), input, priceProblem)
+      try {
+        const offer = await getOwnOffer(db, providerScope(user), params.offerId)
+        if (offer.requestId !== params.requestId) throw new NotFoundError('No such offer')
+        if (problems.length > 0) throw new ValidationError(problems)
+        await reviseOffer(db, providerScope(user), actorOf(user), params.offerId, input)
+        return reply.redirect(`/provider/opportunities/${params.requestId}?done=revised`, 303)
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          return showOffer(reply, user, params, {
+            status: 400,
+            values,
+            errors: onPage(error.errors, OFFER_FIELD_IDS),
+          })
+        }
+        if (error instanceof ConflictError) {
+          return showOffer(reply, user, params, {
+            status: 409,
+            values,
+            errors: [{ field: 'price', message: error.message }],
+          })
+        }
+        throw error
+      }
+    },
+  )
+
+  app.post(
+    '/provider/opportunities/:requestId/offers/:offerId/withdraw',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const params = parseInput(offerParams, request.params)
+      try {
+        const offer = await getOwnOffer(db, providerScope(user), params.offerId)
+        if (offer.requestId !== params.requestId) throw new NotFoundError('No such offer')
+        await withdrawOffer(db, providerScope(user), actorOf(user), params.offerId)
+        return reply.redirect(`/provider/opportunities/${params.requestId}?done=withdrawn`, 303)
+      } catch (error) {
+        if (error instanceof ConflictError) {
+          return showOffer(reply, user, params, {
+            status: 409,
+            errors: [{ field: 'withdraw', message: error.message }],
+          })
+        }
+        throw error
+      }
+    },
+  )
+
+  app.get('/provider/packages', { config: { access: PROVIDERS } }, async (request, reply) =>
+    reply.view('brokerage/offers/views/provider-packages.njk', {
+      pageTitle: 'Packages you provide',
+      packages: await listProviderPackages(db, providerScope(request.user as SessionUser)),
+    }),
+  )
+
+  app.get('/provider/packages/:packageId', { config: { access: PROVIDERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { packageId } = parseInput(packageParams, request.params)
+    const pkg = await viewProviderPackage(db, providerScope(user), actorOf(user), packageId)
+    reply.header('cache-control', 'no-store')
+    return reply.view('brokerage/offers/views/provider-package.njk', { pageTitle: `Package ${pkg.id}`, pkg })
+  })
+
+  app.get('/provider/messages', { config: { access: PROVIDERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    return reply.view('brokerage/offers/views/messages.njk', {
+      pageTitle: 'Messages',
+      messages: await organisationInbox(db, user.councilId, user.providerOrganisationId as number),
+    })
+  })
+}

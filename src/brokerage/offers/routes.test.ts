@@ -1,0 +1,631 @@
+import { Readable } from 'node:stream'
+import { and, eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import { issueApiToken } from '../../accounts/api-tokens.ts'
+import { auditLog, offers, outbox, sourcingRequests } from '../../db/schema.ts'
+import { importCentroids } from '../../geography/service.ts'
+import { addCalendarDays, londonDate } from '../rules/index.ts'
+import { addLocation, createTestRequest, NORWICH, shapeLocation, TEST_PERSON } from './test-factory.ts'
+
+let t: Awaited<ReturnType<typeof createTestApp>>
+let home: Fixture
+const tokens = { broker: '', a: '', b: '' }
+const places = { homeCareA: 0, homeCareB: 0 }
+const north = (miles: number) => ({
+  latitude: NORWICH.latitude + miles / 69.09,
+  longitude: NORWICH.longitude,
+})
+const system = { kind: 'system', label: 'test' } as const
+
+/** Ways the person's identity could be written: none may reach a provider before award. */
+const IDENTIFIERS = [
+  TEST_PERSON.name,
+  'Winifred',
+  'Applethwaite',
+  TEST_PERSON.dateOfBirth,
+  '17 April 1938',
+  '17/04/1938',
+  TEST_PERSON.postcode,
+  TEST_PERSON.postcode.replace(' ', ''),
+  TEST_PERSON.nhsNumber as string,
+  '943 476 5919',
+]
+
+function api(
+  token: string,
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  return t.app.inject({
+    method,
+    url,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    payload: body === undefined ? undefined : JSON.stringify(body),
+  })
+}
+
+beforeAll(async () => {
+  t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
+  home = await seedCouncil(t.database, 'OFR', t.config)
+  const { db } = t.database
+  await importCentroids(
+    db,
+    Readable.from(
+      `postcode,latitude,longitude\n${TEST_PERSON.postcode},${NORWICH.latitude},${NORWICH.longitude}\nNR3,${NORWICH.latitude},${NORWICH.longitude}\n`,
+    ),
+  )
+  await shapeLocation(db, home.providerA.locationId, north(2))
+  await shapeLocation(db, home.providerB.locationId, north(5))
+  places.homeCareA = await addLocation(db, home.councilId, home.providerA.id, {
+    cqcLocationId: '1-OFRHCA',
+    name: 'OFR A Home Care',
+    serviceTypes: ['home_care'],
+    coverage: ['NR3'],
+    ...north(30),
+  })
+  places.homeCareB = await addLocation(db, home.councilId, home.providerB.id, {
+    cqcLocationId: '1-OFRHCB',
+    name: 'OFR B Home Care',
+    serviceTypes: ['home_care'],
+    ...north(4),
+  })
+  tokens.broker = home.councilApiToken
+  tokens.a = home.providerApiToken
+  tokens.b = (
+    await issueApiToken(
+      db,
+      {
+        councilId: home.councilId,
+        name: 'Provider B system',
+        role: 'provider_user',
+        providerOrganisationId: home.providerB.id,
+        createdByUserId: null,
+      },
+      system,
+    )
+  ).token
+})
+afterAll(async () => t.close())
+
+const startDate = () => addCalendarDays(londonDate(new Date()), 14)
+
+/** A request made, submitted and published through the request API, as a broker's system would. */
+async function publishedThroughApi(extra: Record<string, unknown>): Promise<number> {
+  const created = await api(tokens.broker, 'POST', '/api/v1/requests', {
+    person: {
+      name: TEST_PERSON.name,
+      dateOfBirth: TEST_PERSON.dateOfBirth,
+      sex: 'female',
+      postcode: TEST_PERSON.postcode,
+      nhsNumber: TEST_PERSON.nhsNumber,
+    },
+    clientGroup: 'older_people',
+    specialisms: [],
+    needsSummary: 'Help with washing, dressing and medication.',
+    startDate: startDate(),
+    urgency: 'routine',
+    usualPricePounds: '950',
+    ...extra,
+  })
+  expect(created.statusCode, created.body).toBe(201)
+  const id = (created.json() as { request: { id: number } }).request.id
+  const submitted = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/submit`, {})
+  expect(submitted.statusCode, submitted.body).toBe(200)
+  const published = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/publish`, {})
+  expect(published.statusCode, published.body).toBe(200)
+  return id
+}
+
+const offerTerms = (locationId: number, pricePence: number, extra: Record<string, unknown> = {}) => ({
+  locationId,
+  pricePence,
+  earliestStart: startDate(),
+  meetsAllNeeds: true,
+  ...extra,
+})
+
+describe('a care home placement, from publication to package, over HTTP', () => {
+  it('invites, takes offers, ranks, awards, tells every bidder and shows the person only to the winner', async () => {
+    const id = await publishedThroughApi({ serviceType: 'residential' })
+
+    const eligibility = await api(tokens.broker, 'GET', `/api/v1/requests/${id}/eligibility?q=OFR%20B`)
+    const overview = eligibility.json() as {
+      invitedCount: number
+      search: { results: { summary: string }[] }
+    }
+    expect(overview.invitedCount).toBe(2)
+    expect(overview.search.results.map((r) => r.summary).sort()).toEqual([
+      'Invited, with notes: Has never reported its capacity',
+      'Not invited: Does not offer care home (residential)',
+    ])
+
+    const broker = new Client(t.app)
+    await broker.signIn(home.emails.broker)
+    const why = await broker.get(`/requests/${id}/eligibility?q=Home%20Care`)
+    expect(why.statusCode).toBe(200)
+    expect(why.body).toContain('OFR A Home Care')
+    expect(why.body).toContain('Does not offer care home (residential)')
+
+    // Provider A offers through the pages.
+    const providerA = new Client(t.app)
+    await providerA.signIn(home.emails.providerA)
+    const list = await providerA.get('/provider/opportunities')
+    expect(list.body).toContain(`Request ${id}`)
+    await providerA.get(`/provider/opportunities/${id}`)
+    const [year, month, day] = startDate().split('-')
+    const made = await providerA.post(`/provider/opportunities/${id}/offers`, {
+      locationId: String(home.providerA.locationId),
+      price: '900.00',
+      'earliestStart-day': String(Number(day)),
+      'earliestStart-month': String(Number(month)),
+      'earliestStart-year': year as string,
+      meetsAllNeeds: 'yes',
+      notes: '',
+    })
+    expect(made.statusCode, made.body).toBe(303)
+    const shown = await providerA.get(made.headers.location as string)
+    expect(shown.body).toContain('Your offer has been sent to the council.')
+    expect(shown.body).toContain('£900.00 per week')
+
+    // Provider B offers through the API, twice with one Idempotency-Key.
+    const key = { 'idempotency-key': `ofr-${id}` }
+    const first = await api(
+      tokens.b,
+      'POST',
+      `/api/v1/requests/${id}/offers`,
+      offerTerms(home.providerB.locationId, 100_000),
+      key,
+    )
+    expect(first.statusCode, first.body).toBe(201)
+    const again = await api(
+      tokens.b,
+      'POST',
+      `/api/v1/requests/${id}/offers`,
+      offerTerms(home.providerB.locationId, 100_000),
+      key,
+    )
+    expect(again.statusCode).toBe(200)
+    expect((again.json() as { offer: { id: number } }).offer.id).toBe(
+      (first.json() as { offer: { id: number } }).offer.id,
+    )
+
+    const closed = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, {})
+    expect(closed.statusCode, closed.body).toBe(200)
+
+    const shortlist = await api(tokens.broker, 'GET', `/api/v1/requests/${id}/offers`)
+    const ranked = (
+      shortlist.json() as {
+        shortlist: {
+          ranked: {
+            offerId: number
+            rank: number
+            total: number
+            quality: { weight: number }
+            flags: { aboveUsualPrice: boolean }
+          }[]
+        }
+      }
+    ).shortlist.ranked
+    expect(ranked.map((r) => r.rank)).toEqual([1, 2])
+    expect(ranked[0]?.quality.weight).toBe(60)
+    expect(ranked[1]?.flags.aboveUsualPrice).toBe(true)
+    const topId = ranked[0]?.offerId as number
+
+    const page = await broker.get(`/requests/${id}/offers`)
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('Ranked shortlist')
+    expect(page.body).toContain('is £50.00 above the usual price of £950.00')
+    await broker.get(`/requests/${id}/offers/${topId}/award`)
+    const awarded = await broker.post(`/requests/${id}/offers/${topId}/award`, {})
+    expect(awarded.statusCode, awarded.body).toBe(303)
+    const packageId = Number(
+      new URL(awarded.headers.location as string, 'http://x').searchParams.get('package'),
+    )
+    expect((await broker.get(awarded.headers.location as string)).body).toContain(
+      `package ${packageId} has been created`,
+    )
+
+    const view = await providerA.get(`/provider/packages/${packageId}`)
+    expect(view.statusCode).toBe(200)
+    expect(view.body).toContain(TEST_PERSON.name)
+    expect(view.body).toContain(TEST_PERSON.postcode)
+    const viewed = await t.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'personal_data.viewed'), eq(auditLog.actor, home.emails.providerA)))
+    expect(viewed.some((a) => (a.details as { packageId?: number }).packageId === packageId)).toBe(true)
+
+    const providerB = new Client(t.app)
+    await providerB.signIn(home.emails.providerB)
+    expect((await providerB.get(`/provider/packages/${packageId}`)).statusCode).toBe(404)
+    expect((await api(tokens.b, 'GET', `/api/v1/provider/packages/${packageId}`)).statusCode).toBe(404)
+    expect((await providerB.get('/provider/messages')).body).toContain(
+      `Your offer on request ${id} was not successful`,
+    )
+    expect((await providerA.get('/provider/messages')).body).toContain(
+      `Your offer on request ${id} was accepted`,
+    )
+
+    const packages = (await api(tokens.broker, 'GET', `/api/v1/packages?requestId=${id}`)).json() as {
+      packages: { id: number; weeklyCostPence: number; state: string }[]
+    }
+    expect(packages.packages).toEqual([
+      expect.objectContaining({ id: packageId, weeklyCostPence: 90_000, state: 'starting' }),
+    ])
+
+    await broker.get(`/packages/${packageId}`)
+    const ended = await broker.post(`/packages/${packageId}/end`, {
+      'endDate-day': '1',
+      'endDate-month': '1',
+      'endDate-year': '2099',
+      reason: 'Moved to live with family',
+    })
+    expect(ended.statusCode, ended.body).toBe(303)
+    expect((await broker.get(`/packages/${packageId}?ended=1`)).body).toContain('Moved to live with family')
+  })
+})
+
+describe('a home care package split between two providers, over HTTP', () => {
+  it('awards visit by visit and leaves the unfilled visit on the Interim Care List', async () => {
+    const id = await publishedThroughApi({
+      serviceType: 'home_care',
+      usualPricePounds: '25',
+      visits: [
+        {
+          days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+          windowStart: '07:30',
+          windowEnd: '09:00',
+          durationMinutes: 30,
+          carers: 2,
+        },
+        {
+          days: ['mon', 'wed', 'fri'],
+          windowStart: '12:00',
+          windowEnd: '13:00',
+          durationMinutes: 45,
+          carers: 1,
+        },
+        {
+          days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+          windowStart: '20:00',
+          windowEnd: '21:00',
+          durationMinutes: 30,
+          carers: 1,
+        },
+      ],
+    })
+    const opportunity = (await api(tokens.a, 'GET', `/api/v1/opportunities/${id}`)).json() as {
+      opportunity: { visits: { id: number; windowStart: string }[]; careHoursPerWeek: number }
+    }
+    const [morning, lunch, evening] = opportunity.opportunity.visits.map((v) => v.id) as [
+      number,
+      number,
+      number,
+    ]
+    expect(opportunity.opportunity.careHoursPerWeek).toBe(12.75)
+
+    const a = await api(
+      tokens.a,
+      'POST',
+      `/api/v1/requests/${id}/offers`,
+      offerTerms(places.homeCareA, 2_400, { visitIds: [morning] }),
+    )
+    expect(a.statusCode, a.body).toBe(201)
+    const b = await api(
+      tokens.b,
+      'POST',
+      `/api/v1/requests/${id}/offers`,
+      offerTerms(places.homeCareB, 2_300, { visitIds: [lunch] }),
+    )
+    expect(b.statusCode, b.body).toBe(201)
+    expect((await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, {})).statusCode).toBe(200)
+
+    const first = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/award`, {
+      offerId: (a.json() as { offer: { id: number } }).offer.id,
+      visitIds: [morning],
+    })
+    expect(first.statusCode, first.body).toBe(201)
+    expect(first.json()).toEqual(
+      expect.objectContaining({
+        weeklyCostPence: 16_800,
+        unfilledVisitIds: [lunch, evening],
+        onInterimCareList: true,
+      }),
+    )
+    const second = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/award`, {
+      offerId: (b.json() as { offer: { id: number } }).offer.id,
+    })
+    expect(second.statusCode, second.body).toBe(201)
+    expect(second.json()).toEqual(
+      expect.objectContaining({ weeklyCostPence: 5_175, unfilledVisitIds: [evening] }),
+    )
+
+    const evaluation = (await api(tokens.broker, 'GET', `/api/v1/requests/${id}/offers`)).json() as {
+      request: { status: string }
+      unfilledSlots: number[]
+      unfilledCareMinutesPerWeek: number
+      onInterimCareList: boolean
+    }
+    expect(evaluation.request.status).toBe('awarded')
+    expect(evaluation.unfilledSlots).toEqual([evening])
+    expect(evaluation.unfilledCareMinutesPerWeek).toBe(210)
+    expect(evaluation.onInterimCareList).toBe(true)
+    const packages = (await api(tokens.broker, 'GET', `/api/v1/packages?requestId=${id}`)).json() as {
+      packages: { providerOrganisationId: number; visitIds: number[] }[]
+    }
+    expect(packages.packages.map((p) => [p.providerOrganisationId, p.visitIds]).sort()).toEqual(
+      [
+        [home.providerA.id, [morning]],
+        [home.providerB.id, [lunch]],
+      ].sort(),
+    )
+    const broker = new Client(t.app)
+    await broker.signIn(home.emails.broker)
+    const page = await broker.get(`/requests/${id}/offers`)
+    expect(page.body).toContain('Visit by visit')
+    expect(page.body).toContain('No offer covers this visit.')
+  })
+})
+
+describe('privacy before award', () => {
+  it('keeps the person’s name, date of birth, postcode and NHS number off every provider page and response', async () => {
+    const { requestId } = await createTestRequest(t.database.db, home.councilId, {
+      needsSummary: `Needs help at home. Daughter is the contact for ${TEST_PERSON.name}.`,
+    })
+    const providerA = new Client(t.app)
+    await providerA.signIn(home.emails.providerA)
+    const bodies: [string, string][] = []
+    const seen = async (what: string, response: { body: string; statusCode: number }) => {
+      expect(response.statusCode, `${what}: ${response.body.slice(0, 300)}`).toBeLessThan(500)
+      bodies.push([what, response.body])
+    }
+    await seen('opportunities page', await providerA.get('/provider/opportunities'))
+    await seen('opportunity page', await providerA.get(`/provider/opportunities/${requestId}`))
+    await seen(
+      'filtered page',
+      await providerA.get('/provider/opportunities?serviceType=residential&district=NR3'),
+    )
+    await seen('API list', await api(tokens.a, 'GET', '/api/v1/opportunities'))
+    await seen('API detail', await api(tokens.a, 'GET', `/api/v1/opportunities/${requestId}`))
+    const made = await api(
+      tokens.a,
+      'POST',
+      `/api/v1/requests/${requestId}/offers`,
+      offerTerms(home.providerA.locationId, 90_000),
+    )
+    await seen('API offer made', made)
+    const offerId = (made.json() as { offer: { id: number } }).offer.id
+    await seen('offer page', await providerA.get(`/provider/opportunities/${requestId}/offers/${offerId}`))
+    await seen(
+      'API offer revised',
+      await api(tokens.a, 'PUT', `/api/v1/offers/${offerId}`, {
+        ...offerTerms(home.providerA.locationId, 89_000),
+        version: 1,
+      }),
+    )
+    await seen(
+      'API refusal',
+      await api(
+        tokens.a,
+        'POST',
+        `/api/v1/requests/${requestId}/offers`,
+        offerTerms(home.providerA.locationId, 1),
+      ),
+    )
+    await seen(
+      'form refusal',
+      await providerA.post(`/provider/opportunities/${requestId}/offers`, { price: '-3' }),
+    )
+    await seen('messages page', await providerA.get('/provider/messages'))
+    await seen('packages page', await providerA.get('/provider/packages'))
+    await seen('API packages', await api(tokens.a, 'GET', '/api/v1/provider/packages'))
+    await seen('API withdrawn', await api(tokens.a, 'DELETE', `/api/v1/offers/${offerId}`))
+    const mail = await t.database.db.select().from(outbox).where(eq(outbox.toAddress, home.emails.providerA))
+    for (const message of mail)
+      bodies.push([`email ${message.subject}`, `${message.subject}\n${message.bodyText}`])
+
+    expect(bodies.length).toBeGreaterThan(14)
+    for (const [what, body] of bodies) {
+      for (const secret of IDENTIFIERS) expect(body, `${what} shows “${secret}”`).not.toContain(secret)
+    }
+    expect(bodies.find(([what]) => what === 'opportunity page')?.[1]).toContain('85+')
+    expect(bodies.find(([what]) => what === 'opportunity page')?.[1]).toContain('NR3')
+  })
+})
+
+describe('concurrency and refusals', () => {
+  async function closedRequestWithOffer() {
+    const { requestId } = await createTestRequest(t.database.db, home.councilId)
+    const made = await api(
+      tokens.a,
+      'POST',
+      `/api/v1/requests/${requestId}/offers`,
+      offerTerms(home.providerA.locationId, 90_000),
+    )
+    expect(made.statusCode, made.body).toBe(201)
+    await t.database.db
+      .update(sourcingRequests)
+      .set({ status: 'closed' })
+      .where(eq(sourcingRequests.id, requestId))
+    return { requestId, offerId: (made.json() as { offer: { id: number } }).offer.id }
+  }
+
+  it('lets exactly one of 20 simultaneous awards succeed; the others get 409', async () => {
+    const { requestId, offerId } = await closedRequestWithOffer()
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        api(tokens.broker, 'POST', `/api/v1/requests/${requestId}/award`, { offerId }),
+      ),
+    )
+    const codes = responses.map((r) => r.statusCode).sort()
+    expect(codes.filter((c) => c === 201)).toHaveLength(1)
+    expect(codes.filter((c) => c === 409)).toHaveLength(19)
+    const packages = (await api(tokens.broker, 'GET', `/api/v1/packages?requestId=${requestId}`)).json() as {
+      packages: unknown[]
+    }
+    expect(packages.packages).toHaveLength(1)
+  })
+
+  it('never loses a revision when several are made at once', async () => {
+    const { requestId } = await createTestRequest(t.database.db, home.councilId)
+    const made = await api(
+      tokens.a,
+      'POST',
+      `/api/v1/requests/${requestId}/offers`,
+      offerTerms(home.providerA.locationId, 90_000),
+    )
+    const offerId = (made.json() as { offer: { id: number } }).offer.id
+    const stale = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        api(tokens.a, 'PUT', `/api/v1/offers/${offerId}`, {
+          ...offerTerms(home.providerA.locationId, 80_000 + i),
+          version: 1,
+        }),
+      ),
+    )
+    expect(stale.filter((r) => r.statusCode === 200)).toHaveLength(1)
+    expect(stale.filter((r) => r.statusCode === 409)).toHaveLength(9)
+    const winning = stale.find((r) => r.statusCode === 200)
+    const winner = (winning?.json() as { offer: { pricePence: number } } | undefined)?.offer
+
+    // Five editors each add a line, retrying on 409 with the latest version: every line survives.
+    const current = async () => {
+      const detail = (await api(tokens.a, 'GET', `/api/v1/opportunities/${requestId}`)).json() as {
+        offers: { id: number; version: number; notes: string; pricePence: number }[]
+      }
+      return detail.offers.find((o) => o.id === offerId) as {
+        version: number
+        notes: string
+        pricePence: number
+      }
+    }
+    const edit = async (line: string) => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const latest = await current()
+        const response = await api(tokens.a, 'PUT', `/api/v1/offers/${offerId}`, {
+          ...offerTerms(home.providerA.locationId, latest.pricePence),
+          notes: latest.notes ? `${latest.notes}\n${line}` : line,
+          version: latest.version,
+        })
+        if (response.statusCode === 200) return attempt
+        expect(response.statusCode).toBe(409)
+      }
+      throw new Error(`${line} never applied`)
+    }
+    await Promise.all(['one', 'two', 'three', 'four', 'five'].map(edit))
+    const final = await current()
+    expect(final.notes.split('\n').sort()).toEqual(['five', 'four', 'one', 'three', 'two'])
+    expect(final.version).toBe(7)
+    expect(final.pricePence).toBe(winner?.pricePence)
+  })
+
+  it('makes one offer for one Idempotency-Key, however many times it is sent at once', async () => {
+    const { requestId } = await createTestRequest(t.database.db, home.councilId)
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        api(
+          tokens.a,
+          'POST',
+          `/api/v1/requests/${requestId}/offers`,
+          offerTerms(home.providerA.locationId, 90_000),
+          {
+            'idempotency-key': 'same-key',
+          },
+        ),
+      ),
+    )
+    expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(1)
+    expect(responses.filter((r) => r.statusCode === 200)).toHaveLength(9)
+    expect(new Set(responses.map((r) => (r.json() as { offer: { id: number } }).offer.id)).size).toBe(1)
+    const rows = await t.database.db.select().from(offers).where(eq(offers.requestId, requestId))
+    expect(rows).toHaveLength(1)
+  })
+
+  it('refuses an offer after the deadline, for another provider’s location, and an award on a cancelled request', async () => {
+    const late = await createTestRequest(t.database.db, home.councilId, {
+      deadlineAt: new Date(Date.now() - 1000),
+    })
+    const tooLate = await api(
+      tokens.a,
+      'POST',
+      `/api/v1/requests/${late.requestId}/offers`,
+      offerTerms(home.providerA.locationId, 90_000),
+    )
+    expect(tooLate.statusCode).toBe(409)
+    expect((tooLate.json() as { error: { message: string } }).error.message).toMatch(
+      /^The deadline for offers passed on/,
+    )
+
+    const open = await createTestRequest(t.database.db, home.councilId)
+    const theirs = await api(
+      tokens.a,
+      'POST',
+      `/api/v1/requests/${open.requestId}/offers`,
+      offerTerms(home.providerB.locationId, 90_000),
+    )
+    expect(theirs.statusCode).toBe(400)
+    expect(theirs.json()).toEqual({
+      error: {
+        status: 400,
+        message: 'locationId: You can only offer for one of your own locations',
+        errors: [{ field: 'locationId', message: 'You can only offer for one of your own locations' }],
+      },
+    })
+    const negative = await api(
+      tokens.a,
+      'POST',
+      `/api/v1/requests/${open.requestId}/offers`,
+      offerTerms(home.providerA.locationId, -100),
+    )
+    expect(negative.statusCode).toBe(400)
+    expect(negative.body).toContain('The price cannot be negative')
+    expect(
+      (await api(tokens.a, 'POST', `/api/v1/requests/${open.requestId}/award`, { offerId: 1 })).statusCode,
+    ).toBe(403)
+    expect((await api(tokens.a, 'GET', `/api/v1/opportunities/${open.requestId + 10_000}`)).statusCode).toBe(
+      404,
+    )
+
+    const made = await api(
+      tokens.a,
+      'POST',
+      `/api/v1/requests/${open.requestId}/offers`,
+      offerTerms(home.providerA.locationId, 90_000),
+    )
+    const offerId = (made.json() as { offer: { id: number } }).offer.id
+    // Provider B cannot touch provider A's offer.
+    expect((await api(tokens.b, 'DELETE', `/api/v1/offers/${offerId}`)).statusCode).toBe(404)
+    await t.database.db
+      .update(sourcingRequests)
+      .set({ status: 'cancelled', cancelReason: 'Person moved away' })
+      .where(eq(sourcingRequests.id, open.requestId))
+    const refused = await api(tokens.broker, 'POST', `/api/v1/requests/${open.requestId}/award`, { offerId })
+    expect(refused.statusCode).toBe(409)
+    expect((refused.json() as { error: { message: string } }).error.message).toMatch(
+      /cancelled cannot be awarded/,
+    )
+  })
+})
+
+describe('the API documentation', () => {
+  it('lists every offers, award and package route in /openapi.json', async () => {
+    const paths = Object.keys((await t.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths)
+    for (const path of [
+      '/api/v1/requests/{id}/eligibility',
+      '/api/v1/requests/{id}/offers',
+      '/api/v1/requests/{id}/award',
+      '/api/v1/opportunities',
+      '/api/v1/offers/{offerId}',
+      '/api/v1/packages',
+    ]) {
+      expect(paths).toContain(path)
+    }
+  })
+})

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest'
+import {
+  ageBand,
+  careMinutesPerWeek,
+  londonMonthStart,
+  offerWindowProblem,
+  packageStartDate,
+  packageState,
+  parsePounds,
+  redactIdentifiers,
+  slotsOf,
+  weeklyCostPence,
+} from './rules.ts'
+
+const person = {
+  name: 'Winifred Applethwaite',
+  dateOfBirth: '1938-04-17',
+  postcode: 'NR3 1QX',
+  nhsNumber: '9434765919',
+}
+
+describe('what providers see before award', () => {
+  it('gives the age band of the Interim Care List, on the day', () => {
+    expect(ageBand('1938-04-17', '2026-04-16')).toBe('85+')
+    expect(ageBand('1941-04-17', '2026-04-16')).toBe('75–84')
+    expect(ageBand('1941-04-17', '2026-04-17')).toBe('85+')
+    expect(ageBand('1961-06-01', '2026-06-01')).toBe('65–74')
+    expect(ageBand('1961-06-02', '2026-06-01')).toBe('18–64')
+    expect(ageBand('2010-01-01', '2026-06-01')).toBe('Under 18')
+  })
+
+  it('takes identifying details out of free text, however they were typed', () => {
+    const text =
+      'Mrs Applethwaite (Winifred) lives at NR3 1QX, nr31qx; NHS 943 476 5919, 9434765919; born 17/04/1938, 17 April 1938 or 1938-04-17.'
+    const redacted = redactIdentifiers(text, person)
+    for (const secret of [
+      'Applethwaite',
+      'Winifred',
+      'NR3 1QX',
+      'nr31qx',
+      '943 476 5919',
+      '9434765919',
+      '17/04/1938',
+      '17 April 1938',
+      '1938-04-17',
+    ]) {
+      expect(redacted).not.toContain(secret)
+    }
+    expect(redacted).toContain('Mrs [removed]')
+    expect(redactIdentifiers('Needs help with washing in NR3.', person)).toBe(
+      'Needs help with washing in NR3.',
+    )
+  })
+})
+
+describe('weekly cost', () => {
+  const visits = [
+    { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], durationMinutes: 30, carers: 2 },
+    { days: ['mon', 'wed', 'fri'], durationMinutes: 45, carers: 1 },
+  ]
+
+  it('counts every carer’s minutes on every day of each visit', () => {
+    expect(careMinutesPerWeek(visits)).toBe(7 * 30 * 2 + 3 * 45)
+  })
+
+  it('is the weekly price for care homes, and the hourly price × paid hours for home care', () => {
+    expect(weeklyCostPence('weekly', 105_000, [])).toBe(105_000)
+    expect(weeklyCostPence('hourly', 2_400, visits)).toBe(Math.round((2_400 * 555) / 60))
+    expect(weeklyCostPence('daily', 6_000, visits)).toBe(6_000 * 7)
+    expect(weeklyCostPence('daily', 6_000, [])).toBe(6_000)
+  })
+
+  it('has one slot for a placement and one per visit for home care', () => {
+    expect(slotsOf('nursing', [])).toEqual([0])
+    expect(slotsOf('home_care', [4, 7])).toEqual([4, 7])
+  })
+})
+
+describe('prices typed in pounds', () => {
+  it('reads pounds and pence, and says what is wrong', () => {
+    expect(parsePounds('£1,050.5')).toEqual({ ok: true, value: 105_050 })
+    expect(parsePounds('24')).toEqual({ ok: true, value: 2_400 })
+    expect(parsePounds('')).toEqual({ ok: false, problem: 'Enter the price' })
+    expect(parsePounds('-3')).toEqual({ ok: false, problem: 'The price cannot be negative' })
+    expect(parsePounds('0')).toEqual({ ok: false, problem: 'The price must be more than £0' })
+    expect(parsePounds('12.345').ok).toBe(false)
+    expect(parsePounds('ten').ok).toBe(false)
+  })
+})
+
+describe('when an offer can change', () => {
+  const deadline = new Date('2026-03-03T14:00:00Z')
+
+  it('is while the request is published and before its deadline', () => {
+    expect(offerWindowProblem('published', deadline, new Date('2026-03-03T13:59:59Z'))).toBeNull()
+    expect(offerWindowProblem('published', deadline, deadline)).toBe(
+      'The deadline for offers passed on 3 March 2026 at 14:00: offers can no longer be made, changed or withdrawn.',
+    )
+    expect(offerWindowProblem('closed', deadline, new Date('2026-03-01T00:00:00Z'))).toMatch(/has closed/)
+    expect(offerWindowProblem('cancelled', null, new Date())).toBe('This request is not open for offers.')
+  })
+})
+
+describe('packages', () => {
+  it('start on the later of the request’s start and the provider’s earliest start', () => {
+    expect(packageStartDate('2026-05-01', '2026-04-20')).toBe('2026-05-01')
+    expect(packageStartDate('2026-05-01', '2026-05-04')).toBe('2026-05-04')
+  })
+
+  it('are active from the start date to the end date', () => {
+    expect(packageState({ startDate: '2026-05-01', endDate: null }, '2026-04-30')).toBe('starting')
+    expect(packageState({ startDate: '2026-05-01', endDate: null }, '2026-05-01')).toBe('active')
+    expect(packageState({ startDate: '2026-05-01', endDate: '2026-06-01' }, '2026-06-01')).toBe('active')
+    expect(packageState({ startDate: '2026-05-01', endDate: '2026-06-01' }, '2026-06-02')).toBe('ended')
+  })
+
+  it('count placements per London calendar month', () => {
+    expect(londonMonthStart(new Date('2026-07-15T12:00:00Z')).toISOString()).toBe('2026-06-30T23:00:00.000Z')
+    expect(londonMonthStart(new Date('2026-01-31T23:30:00Z')).toISOString()).toBe('2026-01-01T00:00:00.000Z')
+  })
+})

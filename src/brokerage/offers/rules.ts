@@ -1,0 +1,250 @@
+// Pure rules of offers, awards and packages: what a provider may see before award, what an offer's
+// price means per week, when an offer may still change. No I/O.
+import { TZDate } from '@date-fns/tz'
+import { londonDate } from '../rules/deadlines.ts'
+import { govukDate, LONDON, pounds } from '../rules/format.ts'
+import type { RequestStatus } from '../rules/lifecycle.ts'
+import { isCareHome, type PriceUnit, type RequestServiceType } from '../rules/vocabulary.ts'
+
+// ---------------------------------------------------------------------------------------------
+// Privacy before award (DOMAIN.md §5)
+
+export const AGE_BANDS = ['18–64', '65–74', '75–84', '85+'] as const
+export type AgeBand = (typeof AGE_BANDS)[number] | 'Under 18'
+
+/** Whole years from a date of birth to a date, both 'YYYY-MM-DD'. */
+export function ageOn(dateOfBirth: string, onDate: string): number {
+  const [by, bm, bd] = dateOfBirth.split('-').map(Number) as [number, number, number]
+  const [y, m, d] = onDate.split('-').map(Number) as [number, number, number]
+  return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0)
+}
+
+/** The age groups the Interim Care List reports by (DOMAIN.md §8); providers see only the band. */
+export function ageBand(dateOfBirth: string, onDate: string): AgeBand {
+  const age = ageOn(dateOfBirth, onDate)
+  if (age < 18) return 'Under 18'
+  if (age < 65) return '18–64'
+  if (age < 75) return '65–74'
+  if (age < 85) return '75–84'
+  return '85+'
+}
+
+export interface IdentifyingDetails {
+  name: string
+  dateOfBirth: string
+  postcode: string
+  nhsNumber: string | null
+}
+
+const REMOVED = '[removed]'
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** A pattern that matches a value however it is spaced: "NR3 1AB", "nr31ab", "485 777 3456". */
+function looseSpacing(value: string): RegExp | null {
+  const compact = value.replace(/\s+/g, '')
+  if (compact.length < 3) return null
+  return new RegExp(compact.split('').map(escapeRegExp).join('\\s*'), 'gi')
+}
+
+/**
+ * Free text a social worker wrote for providers (needs, notes) with the person's identifying
+ * details taken out, in case one was typed in by mistake: the name and each part of it, the date
+ * of birth in the forms people write it, the full postcode and the NHS number.
+ */
+export function redactIdentifiers(text: string, person: IdentifyingDetails): string {
+  let result = text
+  const patterns: RegExp[] = []
+  const name = person.name.trim()
+  if (name) {
+    patterns.push(new RegExp(escapeRegExp(name).replace(/\s+/g, '\\s+'), 'gi'))
+    for (const part of name.split(/\s+/)) {
+      if (part.length >= 2) patterns.push(new RegExp(`\\b${escapeRegExp(part)}\\b`, 'gi'))
+    }
+  }
+  const [y, m, d] = person.dateOfBirth.split('-')
+  if (y && m && d) {
+    patterns.push(new RegExp(escapeRegExp(person.dateOfBirth), 'g'))
+    const day = String(Number(d))
+    const month = String(Number(m))
+    patterns.push(new RegExp(`\\b0?${day}[/.-]0?${month}[/.-](${y}|${y.slice(2)})\\b`, 'g'))
+    patterns.push(new RegExp(`\\b0?${day}(st|nd|rd|th)?\\s+${monthName(Number(m))}\\w*\\s+${y}\\b`, 'gi'))
+  }
+  for (const value of [person.postcode, person.nhsNumber ?? '']) {
+    const pattern = looseSpacing(value)
+    if (pattern && value.replace(/\s+/g, '').length >= 5) patterns.push(pattern)
+  }
+  for (const pattern of patterns) result = result.replace(pattern, REMOVED)
+  return result
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+function monthName(month: number): string {
+  return MONTHS[month - 1] ?? ''
+}
+
+// ---------------------------------------------------------------------------------------------
+// Visits and weekly cost
+
+export interface VisitPattern {
+  id: number
+  days: readonly string[]
+  windowStart: string
+  windowEnd: string
+  durationMinutes: number
+  carers: number
+}
+
+/** How often a visit happens in a week: once on each of its days. */
+export function visitsPerWeek(visit: Pick<VisitPattern, 'days'>): number {
+  return new Set(visit.days).size
+}
+
+/**
+ * Paid care minutes a week for these visits: each visit's length, on each of its days, for each
+ * carer. Two carers for 30 minutes are an hour of care to pay for, which is how councils count the
+ * hours of home care they commission.
+ */
+export function careMinutesPerWeek(
+  visits: readonly Pick<VisitPattern, 'days' | 'durationMinutes' | 'carers'>[],
+): number {
+  return visits.reduce((sum, v) => sum + visitsPerWeek(v) * v.durationMinutes * v.carers, 0)
+}
+
+/** Days a week on which at least one of the visits happens. */
+export function daysPerWeek(visits: readonly Pick<VisitPattern, 'days'>[]): number {
+  return new Set(visits.flatMap((v) => v.days)).size
+}
+
+/**
+ * What a package costs a week, in pence, from the agreed price in its unit:
+ * - weekly (care homes): the price itself;
+ * - hourly (home care, supported living): the price × the paid care minutes a week ÷ 60;
+ * - daily (day opportunities): the price × the days a week with a visit (1 without a pattern).
+ */
+export function weeklyCostPence(
+  unit: PriceUnit,
+  pricePence: number,
+  visits: readonly Pick<VisitPattern, 'days' | 'durationMinutes' | 'carers'>[],
+): number {
+  if (unit === 'weekly') return pricePence
+  if (unit === 'daily') return pricePence * Math.max(1, daysPerWeek(visits))
+  return Math.round((pricePence * careMinutesPerWeek(visits)) / 60)
+}
+
+/** The slots of a request: one per visit when it has a visit pattern; otherwise slot 0, the whole placement. */
+export function slotsOf(serviceType: RequestServiceType, visitIds: readonly number[]): number[] {
+  if (isCareHome(serviceType) || visitIds.length === 0) return [0]
+  return [...visitIds]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prices typed in pounds
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }
+
+/** "£1,050.50", "1050.5" or "1050" as integer pence; more than 0, at most £1,000,000. */
+export function parsePounds(text: string, what = 'the price'): Parsed<number> {
+  const cleaned = text.trim().replace(/^£/, '').replace(/,/g, '').trim()
+  if (cleaned === '') return { ok: false, problem: `Enter ${what}` }
+  if (cleaned.startsWith('-')) return { ok: false, problem: `${capitalise(what)} cannot be negative` }
+  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) {
+    return { ok: false, problem: `Enter ${what} in pounds and pence, like 1050.50` }
+  }
+  const [pounds, pence = ''] = cleaned.split('.') as [string, string?]
+  const value = Number(pounds) * 100 + Number(pence.padEnd(2, '0'))
+  if (value <= 0) return { ok: false, problem: `${capitalise(what)} must be more than £0` }
+  if (value > 100_000_000) return { ok: false, problem: `${capitalise(what)} must be £1,000,000 or less` }
+  return { ok: true, value }
+}
+
+/** Pence as a form shows pounds: 105050 → "1050.50". */
+export function poundsInput(pence: number | null | undefined): string {
+  if (pence === null || pence === undefined) return ''
+  return (pence / 100).toFixed(2)
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// When offers may change
+
+/**
+ * Why an offer can no longer be made, revised or withdrawn, or null while it can: the request must
+ * be published and its deadline not yet passed (the deadline counts even before the closing job
+ * has run, so a late offer is never accepted).
+ */
+export function offerWindowProblem(status: RequestStatus, deadlineAt: Date | null, now: Date): string | null {
+  if (deadlineAt && now.getTime() >= deadlineAt.getTime()) {
+    return `The deadline for offers passed ${deadlineText(deadlineAt)}: offers can no longer be made, changed or withdrawn.`
+  }
+  if (status !== 'published') {
+    return status === 'closed' || status === 'awarded' || status === 'started' || status === 'unsourced'
+      ? 'This request has closed: offers can no longer be made, changed or withdrawn.'
+      : 'This request is not open for offers.'
+  }
+  return null
+}
+
+const londonClock = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  hour: '2-digit',
+  minute: '2-digit',
+})
+function londonTime(instant: Date): string {
+  return londonClock.format(instant)
+}
+
+/** A deadline as pages and emails write it: "on 3 March 2026 at 14:00". */
+export function deadlineText(instant: Date): string {
+  return `on ${govukDate(instant)} at ${londonTime(instant)}`
+}
+
+/** A 'YYYY-MM-DD' date as GOV.UK writes it: "3 March 2026". */
+export function dateText(date: string): string {
+  return govukDate(new Date(`${date}T12:00:00Z`))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Packages
+
+export type PackageState = 'starting' | 'active' | 'ended'
+
+export const PACKAGE_STATE_LABELS: Record<PackageState, string> = {
+  starting: 'Starts soon',
+  active: 'Active',
+  ended: 'Ended',
+}
+
+/** A package is active from its start date until its end date (the last day of care). */
+export function packageState(
+  pkg: { startDate: string; endDate: string | null },
+  today: string,
+): PackageState {
+  if (pkg.endDate !== null && pkg.endDate < today) return 'ended'
+  if (pkg.startDate > today) return 'starting'
+  return 'active'
+}
+
+/** The start of a package: the request's start date, or the provider's earliest start if later. */
+export function packageStartDate(requestStartDate: string, earliestStart: string): string {
+  return earliestStart > requestStartDate ? earliestStart : requestStartDate
+}
+
+/** The first instant of the London calendar month that `now` falls in: "this month" for placement limits. */
+export function londonMonthStart(now: Date): Date {
+  const [year, month] = londonDate(now).split('-').map(Number) as [number, number]
+  return new Date(new TZDate(year, month - 1, 1, 0, 0, 0, 0, LONDON).getTime())
+}
+
+/** Formatting the offers pages call from their templates. */
+export const VIEW_HELPERS = {
+  money: (pence: number | null | undefined) => (pence === null || pence === undefined ? '' : pounds(pence)),
+  hours: (minutes: number | null | undefined) =>
+    minutes === null || minutes === undefined ? '' : `${Math.round((minutes / 60) * 100) / 100}`,
+  dateText,
+}

@@ -1,0 +1,731 @@
+// The provider's side of brokerage: the opportunities it was invited to, anonymised, and the offers
+// it makes, revises and withdraws until the deadline. A provider only ever reads its own offers.
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { type Actor, recordAudit } from '../../audit/service.ts'
+import type { Database, Queryable } from '../../db/connection.ts'
+import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import {
+  BED_TYPE_LABELS,
+  CLIENT_GROUP_LABELS,
+  SPECIALISM_LABELS,
+  type Specialism,
+} from '../../providers/vocabulary.ts'
+import {
+  CARER_GENDER_LABELS,
+  type CarerGenderChoice,
+  DAY_LABELS,
+  type DayOfWeek,
+  URGENCY_LABELS,
+  type Urgency,
+} from '../requests/input.ts'
+import {
+  isCalendarDate,
+  londonDate,
+  normaliseOutcode,
+  PRICE_UNIT_LABELS,
+  type PriceUnit,
+  priceUnitFor,
+  REQUEST_SERVICE_TYPE_LABELS,
+  REQUEST_SERVICE_TYPE_MAP,
+  REQUEST_SERVICE_TYPES,
+  type RequestServiceType,
+} from '../rules/index.ts'
+import type { RequestStatus } from '../rules/lifecycle.ts'
+import { eligibilityDecisions, offers, people, requestVisits, sourcingRequests } from '../schema.ts'
+import { locationSummaries, organisationLocations } from './register-queries.ts'
+import {
+  type AgeBand,
+  ageBand,
+  careMinutesPerWeek,
+  type IdentifyingDetails,
+  offerWindowProblem,
+  redactIdentifiers,
+  type VisitPattern,
+} from './rules.ts'
+import { decisionsFor, isUniqueViolation, loadVisits, type PersonRow, type RequestRow } from './store.ts'
+
+/** A provider user's own organisation, within its council. */
+export interface ProviderScope {
+  councilId: number
+  providerOrganisationId: number
+}
+
+export type OfferRow = typeof offers.$inferSelect
+export type OfferStatus = 'submitted' | 'withdrawn' | 'accepted' | 'declined'
+
+export const OFFER_STATUS_LABELS: Record<OfferStatus, string> = {
+  submitted: 'Submitted',
+  withdrawn: 'Withdrawn',
+  accepted: 'Accepted',
+  declined: 'Not successful',
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a provider sees of a request before award (DOMAIN.md §5 Privacy)
+
+export interface VisitView {
+  id: number
+  days: string[]
+  daysText: string
+  windowStart: string
+  windowEnd: string
+  durationMinutes: number
+  carers: number
+}
+
+export interface MatchView {
+  locationId: number
+  locationName: string
+  flags: { code: string; text: string }[]
+  rankPenalty: number
+}
+
+/**
+ * A request as providers see it before award: only the age band, sex (where the social worker
+ * recorded it as mattering for care), the postcode district, the needs, the hours or bed type,
+ * the start date, the urgency and the deadline. This type has no field for the person's name,
+ * date of birth, full postcode or NHS number, and free text has them taken out.
+ */
+export interface Opportunity {
+  requestId: number
+  status: RequestStatus
+  serviceType: RequestServiceType
+  serviceLabel: string
+  ageBand: AgeBand
+  sex: 'female' | 'male' | null
+  outcode: string
+  clientGroupLabel: string
+  specialismLabels: string[]
+  needsSummary: string
+  notesForProviders: string
+  carerGenderLabel: string | null
+  language: string | null
+  bedTypeLabel: string | null
+  visits: VisitView[]
+  careHoursPerWeek: number | null
+  startDate: string
+  urgency: string
+  urgencyLabel: string
+  deadlineAt: Date | null
+  priceUnit: PriceUnit
+  priceUnitLabel: string
+  /** How well each of the provider's invited locations matches: the flags and rank penalty of its decision. */
+  matches: MatchView[]
+}
+
+function daysText(days: readonly string[]): string {
+  if (days.length === 7) return 'Every day'
+  return days.map((d) => DAY_LABELS[d as DayOfWeek] ?? d).join(', ')
+}
+
+export function visitView(visit: VisitPattern): VisitView {
+  return { ...visit, days: [...visit.days], daysText: daysText(visit.days) }
+}
+
+function identifiers(person: PersonRow): IdentifyingDetails {
+  return {
+    name: person.name,
+    dateOfBirth: person.dateOfBirth,
+    postcode: person.postcode,
+    nhsNumber: person.nhsNumber,
+  }
+}
+
+export function anonymise(
+  request: RequestRow,
+  person: PersonRow,
+  visits: VisitPattern[],
+  matches: MatchView[],
+  today: string,
+): Opportunity {
+  const mapped = REQUEST_SERVICE_TYPE_MAP[request.serviceType]
+  const who = identifiers(person)
+  const unit = priceUnitFor(request.serviceType)
+  return {
+    requestId: request.id,
+    status: request.status,
+    serviceType: request.serviceType,
+    serviceLabel: REQUEST_SERVICE_TYPE_LABELS[request.serviceType],
+    ageBand: ageBand(person.dateOfBirth, today),
+    sex: person.sex === 'female' || person.sex === 'male' ? person.sex : null,
+    outcode: normaliseOutcode(person.outcode),
+    clientGroupLabel:
+      CLIENT_GROUP_LABELS[request.clientGroup as keyof typeof CLIENT_GROUP_LABELS] ?? request.clientGroup,
+    specialismLabels: request.specialisms.map((s) => SPECIALISM_LABELS[s as Specialism] ?? s),
+    needsSummary: redactIdentifiers(request.needsSummary, who),
+    notesForProviders: redactIdentifiers(request.notesForProviders, who),
+    carerGenderLabel: request.carerGender
+      ? (CARER_GENDER_LABELS[request.carerGender as CarerGenderChoice] ?? null)
+      : null,
+    language: request.language ? redactIdentifiers(request.language, who) : null,
+    bedTypeLabel: mapped.bedType ? BED_TYPE_LABELS[mapped.bedType] : null,
+    visits: visits.map(visitView),
+    careHoursPerWeek: visits.length > 0 ? Math.round((careMinutesPerWeek(visits) / 60) * 100) / 100 : null,
+    startDate: request.startDate,
+    urgency: request.urgency,
+    urgencyLabel: URGENCY_LABELS[request.urgency as Urgency] ?? request.urgency,
+    deadlineAt: request.deadlineAt,
+    priceUnit: unit,
+    priceUnitLabel: PRICE_UNIT_LABELS[unit],
+    matches,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opportunities
+
+export interface OpportunityFilters {
+  serviceType?: RequestServiceType
+  district?: string
+}
+
+export const opportunityFiltersSchema = z.object({
+  serviceType: z
+    .preprocess((v) => (v === '' ? undefined : v), z.enum(REQUEST_SERVICE_TYPES).optional())
+    .catch(undefined),
+  district: z
+    .preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? normaliseOutcode(v) : undefined),
+      z.string().max(8).optional(),
+    )
+    .catch(undefined),
+})
+
+interface InvitedRow {
+  requestId: number
+  locationId: number
+  flags: { code: string; text: string }[]
+  rankPenalty: number
+}
+
+/** The latest round's invitations of the organisation's locations, for requests in these statuses. */
+async function invitations(
+  db: Queryable,
+  scope: ProviderScope,
+  where: { statuses?: RequestStatus[]; requestIds?: number[]; filters?: OpportunityFilters },
+): Promise<InvitedRow[]> {
+  const own = await organisationLocations(db, scope.councilId, scope.providerOrganisationId)
+  if (own.length === 0 || where.requestIds?.length === 0) return []
+  const conditions = [
+    eq(eligibilityDecisions.councilId, scope.councilId),
+    eq(eligibilityDecisions.eligible, true),
+    inArray(
+      eligibilityDecisions.locationId,
+      own.map((l) => l.id),
+    ),
+    sql`${eligibilityDecisions.round} = (select max(d2.round) from ${eligibilityDecisions} d2 where d2.request_id = ${eligibilityDecisions.requestId})`,
+  ]
+  if (where.statuses) conditions.push(inArray(sourcingRequests.status, where.statuses))
+  if (where.requestIds) conditions.push(inArray(eligibilityDecisions.requestId, where.requestIds))
+  if (where.filters?.serviceType) conditions.push(eq(sourcingRequests.serviceType, where.filters.serviceType))
+  if (where.filters?.district) conditions.push(eq(people.outcode, normaliseOutcode(where.filters.district)))
+  return db
+    .select({
+      requestId: eligibilityDecisions.requestId,
+      locationId: eligibilityDecisions.locationId,
+      flags: eligibilityDecisions.flags,
+      rankPenalty: eligibilityDecisions.rankPenalty,
+    })
+    .from(eligibilityDecisions)
+    .innerJoin(sourcingRequests, eq(sourcingRequests.id, eligibilityDecisions.requestId))
+    .innerJoin(people, eq(people.id, sourcingRequests.personId))
+    .where(and(...conditions))
+    .orderBy(asc(eligibilityDecisions.requestId), asc(eligibilityDecisions.rankPenalty))
+}
+
+async function opportunitiesFor(
+  db: Queryable,
+  scope: ProviderScope,
+  rows: InvitedRow[],
+  now: Date,
+): Promise<Opportunity[]> {
+  const requestIds = [...new Set(rows.map((r) => r.requestId))]
+  if (requestIds.length === 0) return []
+  const requests = await db
+    .select({ request: sourcingRequests, person: people })
+    .from(sourcingRequests)
+    .innerJoin(people, eq(people.id, sourcingRequests.personId))
+    .where(and(eq(sourcingRequests.councilId, scope.councilId), inArray(sourcingRequests.id, requestIds)))
+  const visits = await db
+    .select()
+    .from(requestVisits)
+    .where(and(eq(requestVisits.councilId, scope.councilId), inArray(requestVisits.requestId, requestIds)))
+    .orderBy(asc(requestVisits.windowStart), asc(requestVisits.id))
+  const names = await locationSummaries(
+    db,
+    scope.councilId,
+    rows.map((r) => r.locationId),
+  )
+  const today = londonDate(now)
+  return requests
+    .map(({ request, person }) =>
+      anonymise(
+        request as RequestRow,
+        person,
+        visits.filter((v) => v.requestId === request.id),
+        rows
+          .filter((r) => r.requestId === request.id)
+          .map((r) => ({
+            locationId: r.locationId,
+            locationName: names.get(r.locationId)?.name ?? '',
+            flags: r.flags,
+            rankPenalty: r.rankPenalty,
+          })),
+        today,
+      ),
+    )
+    .sort(
+      (a, b) =>
+        (a.deadlineAt?.getTime() ?? Number.POSITIVE_INFINITY) -
+          (b.deadlineAt?.getTime() ?? Number.POSITIVE_INFINITY) || a.requestId - b.requestId,
+    )
+}
+
+/** Published requests, still before their deadline, that one of the organisation's locations was invited to. */
+export async function listOpportunities(
+  db: Queryable,
+  scope: ProviderScope,
+  filters: OpportunityFilters = {},
+  now = new Date(),
+): Promise<Opportunity[]> {
+  const rows = await invitations(db, scope, { statuses: ['published'], filters })
+  const all = await opportunitiesFor(db, scope, rows, now)
+  return all.filter((o) => !o.deadlineAt || o.deadlineAt.getTime() > now.getTime())
+}
+
+export interface OfferView {
+  id: number
+  requestId: number
+  locationId: number
+  locationName: string
+  pricePence: number
+  earliestStart: string
+  meetsAllNeeds: boolean
+  notes: string
+  visitIds: number[]
+  status: OfferStatus
+  statusLabel: string
+  version: number
+  createdAt: Date
+  updatedAt: Date
+}
+
+function offerView(row: OfferRow, locationName: string): OfferView {
+  return {
+    id: row.id,
+    requestId: row.requestId,
+    locationId: row.locationId,
+    locationName,
+    pricePence: row.pricePence,
+    earliestStart: row.earliestStart,
+    meetsAllNeeds: row.meetsAllNeeds,
+    notes: row.notes,
+    visitIds: row.visitIds,
+    status: row.status as OfferStatus,
+    statusLabel: OFFER_STATUS_LABELS[row.status as OfferStatus] ?? row.status,
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  }
+}
+
+async function ownOffers(db: Queryable, scope: ProviderScope, requestId?: number): Promise<OfferView[]> {
+  const conditions = [
+    eq(offers.councilId, scope.councilId),
+    eq(offers.providerOrganisationId, scope.providerOrganisationId),
+  ]
+  if (requestId !== undefined) conditions.push(eq(offers.requestId, requestId))
+  const rows = await db
+    .select()
+    .from(offers)
+    .where(and(...conditions))
+    .orderBy(desc(offers.updatedAt), desc(offers.id))
+    .limit(200)
+  const names = await locationSummaries(
+    db,
+    scope.councilId,
+    rows.map((r) => r.locationId),
+  )
+  return rows.map((r) => offerView(r, names.get(r.locationId)?.name ?? ''))
+}
+
+/** The organisation's offers, newest first, with the anonymised request each is for. */
+export async function listOwnOffers(
+  db: Queryable,
+  scope: ProviderScope,
+  now = new Date(),
+): Promise<{ offer: OfferView; opportunity: Opportunity | null }[]> {
+  const mine = await ownOffers(db, scope)
+  const rows = await invitations(db, scope, { requestIds: [...new Set(mine.map((o) => o.requestId))] })
+  const opportunities = new Map((await opportunitiesFor(db, scope, rows, now)).map((o) => [o.requestId, o]))
+  return mine.map((offer) => ({ offer, opportunity: opportunities.get(offer.requestId) ?? null }))
+}
+
+export interface OpportunityDetail {
+  opportunity: Opportunity
+  offers: OfferView[]
+  /** Why offers can no longer be made or changed; null while they can. */
+  closedBecause: string | null
+}
+
+/**
+ * One opportunity for a provider: visible when one of its locations was invited in the latest
+ * round and the request is published, or when it has made an offer (to see the outcome).
+ * NotFoundError otherwise, so a provider cannot learn that other requests exist.
+ */
+export async function getOpportunity(
+  db: Queryable,
+  scope: ProviderScope,
+  requestId: number,
+  now = new Date(),
+): Promise<OpportunityDetail> {
+  const rows = await invitations(db, scope, { requestIds: [requestId] })
+  const mine = rows.length > 0 ? await ownOffers(db, scope, requestId) : []
+  const [opportunity] = await opportunitiesFor(db, scope, rows, now)
+  if (!opportunity) throw new NotFoundError('No such opportunity')
+  if (opportunity.status !== 'published' && mine.length === 0) throw new NotFoundError('No such opportunity')
+  return {
+    opportunity,
+    offers: mine,
+    closedBecause: offerWindowProblem(opportunity.status, opportunity.deadlineAt, now),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Making, revising and withdrawing offers
+
+const MAX_NOTES = 2000
+const MAX_PENCE = 100_000_000
+const intId = (message: string) =>
+  z.coerce.number({ error: message }).int(message).positive(message).max(2_147_483_647, message)
+
+function offerTermsShape(today: string) {
+  return {
+    pricePence: z
+      .number({ error: 'Enter the price in pence, as a whole number' })
+      .int('Enter the price in pence, as a whole number')
+      .refine((v) => v >= 0, 'The price cannot be negative')
+      .refine((v) => v > 0, 'The price must be more than £0')
+      .refine((v) => v <= MAX_PENCE, 'The price must be £1,000,000 or less'),
+    earliestStart: z
+      .string({ error: 'Enter the earliest date you could start' })
+      .trim()
+      .min(1, 'Enter the earliest date you could start')
+      .refine(isCalendarDate, 'The earliest start must be a real date, like 3 6 2026')
+      .refine((v) => !isCalendarDate(v) || v >= today, 'The earliest start must be today or in the future'),
+    visitIds: z.array(intId('Visits must be chosen from the request’s visits')).default([]),
+    meetsAllNeeds: z.boolean({ error: 'Say whether you can meet all the person’s needs' }),
+    notes: z
+      .string()
+      .trim()
+      .max(MAX_NOTES, `Notes must be ${MAX_NOTES.toLocaleString('en-GB')} characters or fewer`)
+      .default(''),
+  }
+}
+
+function withNotesWhenNeedsUnmet<T extends { meetsAllNeeds: boolean; notes: string }>(
+  schema: z.ZodType<T>,
+): z.ZodType<T> {
+  return schema.superRefine((offer, ctx) => {
+    if (!offer.meetsAllNeeds && offer.notes === '') {
+      ctx.addIssue({ code: 'custom', path: ['notes'], message: 'Say which needs you cannot meet, and why' })
+    }
+  }) as unknown as z.ZodType<T>
+}
+
+export function newOfferSchema(today: string) {
+  return withNotesWhenNeedsUnmet(
+    z.object({ locationId: intId('Choose which of your locations is offering'), ...offerTermsShape(today) }),
+  )
+}
+export type NewOffer = z.input<ReturnType<typeof newOfferSchema>>
+
+export function offerRevisionSchema(today: string) {
+  return withNotesWhenNeedsUnmet(
+    z.object({
+      version: z.number({ error: 'Give the version of the offer you are revising' }).int().positive(),
+      ...offerTermsShape(today),
+    }),
+  )
+}
+export type OfferRevision = z.input<ReturnType<typeof offerRevisionSchema>>
+
+/** The request row is shared-locked while an offer changes, so a broker closing it waits, and no offer slips in after. */
+async function lockRequestForOffers(tx: Queryable, councilId: number, requestId: number) {
+  const [row] = await tx
+    .select({ status: sourcingRequests.status, deadlineAt: sourcingRequests.deadlineAt })
+    .from(sourcingRequests)
+    .where(and(eq(sourcingRequests.councilId, councilId), eq(sourcingRequests.id, requestId)))
+    .for('share')
+  return row as { status: RequestStatus; deadlineAt: Date | null } | undefined
+}
+
+function checkVisits(chosen: number[], visits: VisitPattern[]): number[] {
+  const unique = [...new Set(chosen)].sort((a, b) => a - b)
+  if (visits.length === 0) {
+    if (unique.length > 0) {
+      throw new ValidationError([{ field: 'visitIds', message: 'This request has no visits to choose' }])
+    }
+    return []
+  }
+  const known = new Set(visits.map((v) => v.id))
+  if (unique.some((id) => !known.has(id))) {
+    throw new ValidationError([{ field: 'visitIds', message: 'Choose visits from this request’s visits' }])
+  }
+  if (unique.length === 0) {
+    throw new ValidationError([{ field: 'visitIds', message: 'Choose at least one visit you can cover' }])
+  }
+  return unique
+}
+
+export interface OfferResult {
+  offer: OfferView
+  /** False when an earlier offer with the same Idempotency-Key was returned again. */
+  created: boolean
+}
+
+/**
+ * Makes an offer for one of the organisation's invited locations. With an idempotency key, the
+ * same key on the same request returns the offer it first made, however often it is sent.
+ */
+export async function makeOffer(
+  db: Database,
+  scope: ProviderScope,
+  actor: Actor,
+  requestId: number,
+  input: unknown,
+  options: { idempotencyKey?: string | null; now?: Date } = {},
+): Promise<OfferResult> {
+  const now = options.now ?? new Date()
+  const key = options.idempotencyKey?.trim() || null
+  if (key && key.length > 200) {
+    throw new ValidationError([
+      { field: 'Idempotency-Key', message: 'The Idempotency-Key must be 200 characters or fewer' },
+    ])
+  }
+  const terms = parseInput(newOfferSchema(londonDate(now)), input)
+  try {
+    return await db.transaction(async (tx) => {
+      const request = await lockRequestForOffers(tx, scope.councilId, requestId)
+      if (!request) throw new NotFoundError('No such opportunity')
+      // One offer at a time per location of a request, whoever sends it.
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(hashtextextended(${`offer:${requestId}:${terms.locationId}`}, 0))`,
+      )
+      if (key) {
+        const again = await findByIdempotencyKey(tx, scope, requestId, key)
+        if (again) return { offer: again, created: false }
+      }
+      const own = await organisationLocations(tx, scope.councilId, scope.providerOrganisationId)
+      const decisions = await decisionsFor(tx, requestId, [
+        ...new Set([...own.map((l) => l.id), terms.locationId]),
+      ])
+      if (!own.some((l) => decisions.get(l.id)?.eligible)) throw new NotFoundError('No such opportunity')
+      const location = own.find((l) => l.id === terms.locationId)
+      if (!location) {
+        throw new ValidationError([
+          { field: 'locationId', message: 'You can only offer for one of your own locations' },
+        ])
+      }
+      if (!decisions.get(location.id)?.eligible) {
+        throw new ValidationError([
+          { field: 'locationId', message: 'This location was not invited to offer on this request' },
+        ])
+      }
+      const closed = offerWindowProblem(request.status, request.deadlineAt, now)
+      if (closed) throw new ConflictError(closed)
+      const visitIds = checkVisits(terms.visitIds, await loadVisits(tx, scope.councilId, requestId))
+      const [live] = await tx
+        .select({ id: offers.id })
+        .from(offers)
+        .where(
+          and(
+            eq(offers.requestId, requestId),
+            eq(offers.locationId, terms.locationId),
+            eq(offers.status, 'submitted'),
+          ),
+        )
+      if (live) {
+        throw new ConflictError(
+          `This location already has an offer on this request (offer ${live.id}): revise or withdraw that one`,
+        )
+      }
+      const [row] = await tx
+        .insert(offers)
+        .values({
+          councilId: scope.councilId,
+          requestId,
+          locationId: terms.locationId,
+          providerOrganisationId: scope.providerOrganisationId,
+          pricePence: terms.pricePence,
+          earliestStart: terms.earliestStart,
+          meetsAllNeeds: terms.meetsAllNeeds,
+          notes: terms.notes,
+          visitIds,
+          idempotencyKey: key,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning()
+      if (!row) throw new Error('insert returned no row')
+      await recordAudit(tx, actor, {
+        councilId: scope.councilId,
+        action: 'offer.submitted',
+        entityType: 'offer',
+        entityId: row.id,
+        details: { requestId, locationId: row.locationId, pricePence: row.pricePence, visitIds },
+      })
+      return { offer: offerView(row, location.name), created: true }
+    })
+  } catch (error) {
+    // Two first sends of one key at once on PostgreSQL: the loser finds the winner's offer.
+    if (key && isUniqueViolation(error)) {
+      const again = await findByIdempotencyKey(db, scope, requestId, key)
+      if (again) return { offer: again, created: false }
+    }
+    throw error
+  }
+}
+
+async function findByIdempotencyKey(
+  db: Queryable,
+  scope: ProviderScope,
+  requestId: number,
+  key: string,
+): Promise<OfferView | null> {
+  const [row] = await db
+    .select()
+    .from(offers)
+    .where(
+      and(
+        eq(offers.councilId, scope.councilId),
+        eq(offers.requestId, requestId),
+        eq(offers.providerOrganisationId, scope.providerOrganisationId),
+        eq(offers.idempotencyKey, key),
+      ),
+    )
+  if (!row) return null
+  const names = await locationSummaries(db, scope.councilId, [row.locationId])
+  return offerView(row, names.get(row.locationId)?.name ?? '')
+}
+
+/** One of the organisation's offers; NotFoundError for anyone else's. */
+export async function getOwnOffer(db: Queryable, scope: ProviderScope, offerId: number): Promise<OfferView> {
+  const [row] = await db
+    .select()
+    .from(offers)
+    .where(
+      and(
+        eq(offers.councilId, scope.councilId),
+        eq(offers.providerOrganisationId, scope.providerOrganisationId),
+        eq(offers.id, offerId),
+      ),
+    )
+  if (!row) throw new NotFoundError('No such offer')
+  const names = await locationSummaries(db, scope.councilId, [row.locationId])
+  return offerView(row, names.get(row.locationId)?.name ?? '')
+}
+
+function refuseUnlessLive(offer: OfferView, doing: string): void {
+  if (offer.status === 'submitted') return
+  const why =
+    offer.status === 'withdrawn'
+      ? 'it has been withdrawn: make a new offer instead'
+      : offer.status === 'accepted'
+        ? 'it has been accepted'
+        : 'the request has been decided'
+  throw new ConflictError(`This offer cannot be ${doing}: ${why}`)
+}
+
+/**
+ * Revises an offer until the deadline. The caller says which version it is revising: a revision
+ * of anything but the latest version is refused with ConflictError, so two people revising at once
+ * never overwrite each other without knowing.
+ */
+export async function reviseOffer(
+  db: Database,
+  scope: ProviderScope,
+  actor: Actor,
+  offerId: number,
+  input: unknown,
+  now = new Date(),
+): Promise<OfferView> {
+  const terms = parseInput(offerRevisionSchema(londonDate(now)), input)
+  return db.transaction(async (tx) => {
+    const current = await getOwnOffer(tx, scope, offerId)
+    const request = await lockRequestForOffers(tx, scope.councilId, current.requestId)
+    if (!request) throw new NotFoundError('No such offer')
+    const closed = offerWindowProblem(request.status, request.deadlineAt, now)
+    if (closed) throw new ConflictError(closed)
+    refuseUnlessLive(current, 'revised')
+    const visitIds = checkVisits(terms.visitIds, await loadVisits(tx, scope.councilId, current.requestId))
+    const [row] = await tx
+      .update(offers)
+      .set({
+        pricePence: terms.pricePence,
+        earliestStart: terms.earliestStart,
+        meetsAllNeeds: terms.meetsAllNeeds,
+        notes: terms.notes,
+        visitIds,
+        version: sql`${offers.version} + 1`,
+        updatedAt: now,
+      })
+      .where(and(eq(offers.id, offerId), eq(offers.version, terms.version), eq(offers.status, 'submitted')))
+      .returning()
+    if (!row) {
+      const latest = await getOwnOffer(tx, scope, offerId)
+      throw new ConflictError(
+        `The offer has changed since version ${terms.version}: it is now version ${latest.version}. Reload it and make your changes again.`,
+      )
+    }
+    await recordAudit(tx, actor, {
+      councilId: scope.councilId,
+      action: 'offer.revised',
+      entityType: 'offer',
+      entityId: offerId,
+      details: {
+        requestId: row.requestId,
+        version: row.version,
+        pricePence: row.pricePence,
+        previousPricePence: current.pricePence,
+        visitIds,
+      },
+    })
+    return offerView(row, current.locationName)
+  })
+}
+
+/** Withdraws an offer until the deadline. Withdrawing an offer already withdrawn returns it as it is. */
+export async function withdrawOffer(
+  db: Database,
+  scope: ProviderScope,
+  actor: Actor,
+  offerId: number,
+  now = new Date(),
+): Promise<OfferView> {
+  return db.transaction(async (tx) => {
+    const current = await getOwnOffer(tx, scope, offerId)
+    const request = await lockRequestForOffers(tx, scope.councilId, current.requestId)
+    if (!request) throw new NotFoundError('No such offer')
+    if (current.status === 'withdrawn') return current
+    const closed = offerWindowProblem(request.status, request.deadlineAt, now)
+    if (closed) throw new ConflictError(closed)
+    refuseUnlessLive(current, 'withdrawn')
+    const [row] = await tx
+      .update(offers)
+      .set({ status: 'withdrawn', version: sql`${offers.version} + 1`, updatedAt: now })
+      .where(and(eq(offers.id, offerId), eq(offers.status, 'submitted')))
+      .returning()
+    if (!row)
+      throw new ConflictError('The offer changed while it was being withdrawn: reload it and try again')
+    await recordAudit(tx, actor, {
+      councilId: scope.councilId,
+      action: 'offer.withdrawn',
+      entityType: 'offer',
+      entityId: offerId,
+      details: { requestId: row.requestId },
+    })
+    return offerView(row, current.locationName)
+  })
+}

@@ -1,0 +1,209 @@
+// The JSON API for case-management systems: create a request, read it, and move it through its
+// life. Errors are JSON with field details; the wrong state is 409, the wrong role 403 and
+// another council's request 404.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { SessionUser } from '../../accounts/service.ts'
+import { parseInput } from '../../errors.ts'
+import { COUNCIL_STAFF } from '../../web/access.ts'
+import type { DomainOptions } from '../../web/domain.ts'
+import { REQUEST_STATUSES } from '../rules/index.ts'
+import { REQUESTERS, requestParams } from './pages.ts'
+import {
+  cancel,
+  closeRequest,
+  createRequest,
+  getRequest,
+  listRequestEvents,
+  listRequests,
+  type PublishResult,
+  publish,
+  republish,
+  submit,
+} from './service.ts'
+
+const BROKERS = ['broker'] as const
+const TAGS = ['requests']
+
+function body(request: FastifyRequest): Record<string, unknown> {
+  const given = request.body
+  return given && typeof given === 'object' && !Array.isArray(given) ? (given as Record<string, unknown>) : {}
+}
+
+/** An optional `version` in the body: the change is made only if the request is still at it. */
+function expectedVersion(request: FastifyRequest): number | undefined {
+  const { version } = parseInput(
+    z.object({
+      version: z.preprocess(
+        (v) => (v === '' || v === null ? undefined : v),
+        z.coerce
+          .number({ error: 'version must be a whole number' })
+          .int('version must be a whole number')
+          .positive('version must be a whole number')
+          .optional(),
+      ),
+    }),
+    { version: body(request).version },
+  )
+  return version
+}
+
+function published(result: PublishResult) {
+  return {
+    request: result.request,
+    round: result.round,
+    deadlineAt: result.window.deadline,
+    window: {
+      kind: result.window.kind,
+      hours: result.window.hours,
+      workingDays: result.window.workingDays,
+      explanation: result.window.explanation,
+      closesAfterStart: result.window.closesAfterStart,
+    },
+    invitations: result.invitations,
+  }
+}
+
+const listQuery = z.object({
+  status: z.enum(REQUEST_STATUSES, { error: 'status must be one of the request statuses' }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
+})
+
+export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+  app.post(
+    '/api/v1/requests',
+    {
+      config: { access: REQUESTERS },
+      schema: {
+        summary: 'Create a sourcing request (as a draft; submit it next)',
+        description:
+          'JSON body: person {name, dateOfBirth, sex?, postcode, nhsNumber?} or personId; serviceType; clientGroup; specialisms[]; needsSummary; preferredPostcode?; maxDistanceMiles?; startDate; urgency (routine, urgent, emergency); inHospital?; emergencyHours? (24 or 48); usualPricePounds and/or budgetPounds; notesForProviders?; lotId?; for home care visits[] {days[], windowStart, windowEnd, durationMinutes, carers}, carerGender?, language?.',
+        tags: TAGS,
+      },
+    },
+    async (request, reply) => {
+      const created = await createRequest(db, request.user as SessionUser, body(request))
+      return reply.code(201).send({ request: created })
+    },
+  )
+
+  app.get(
+    '/api/v1/requests',
+    {
+      config: { access: COUNCIL_STAFF },
+      schema: {
+        summary: 'The council’s sourcing requests, most recently changed first (?status=, ?limit=, ?offset=)',
+        tags: TAGS,
+      },
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const query = parseInput(listQuery, request.query ?? {})
+      return listRequests(db, user.councilId, query)
+    },
+  )
+
+  app.get(
+    '/api/v1/requests/:id',
+    {
+      config: { access: COUNCIL_STAFF },
+      schema: { summary: 'A sourcing request, with its person, visits and history', tags: TAGS },
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { id } = parseInput(requestParams, request.params)
+      return { request: await getRequest(db, user, id), events: await listRequestEvents(db, user, id) }
+    },
+  )
+
+  app.post(
+    '/api/v1/requests/:id/submit',
+    {
+      config: { access: REQUESTERS },
+      schema: { summary: 'Submit a draft request to the brokerage team', tags: TAGS },
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return {
+        request: await submit(db, request.user as SessionUser, id, {
+          expectedVersion: expectedVersion(request),
+        }),
+      }
+    },
+  )
+
+  app.post(
+    '/api/v1/requests/:id/publish',
+    {
+      config: { access: BROKERS },
+      schema: {
+        summary: 'Publish a submitted request: sets its deadline and invites the eligible providers',
+        tags: TAGS,
+      },
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return published(
+        await publish(db, request.user as SessionUser, id, { expectedVersion: expectedVersion(request) }),
+      )
+    },
+  )
+
+  app.post(
+    '/api/v1/requests/:id/close',
+    {
+      config: { access: BROKERS },
+      schema: {
+        summary: 'Close a published request to offers now (closing a closed request does nothing)',
+        tags: TAGS,
+      },
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return {
+        request: await closeRequest(db, request.user as SessionUser, id, {
+          expectedVersion: expectedVersion(request),
+        }),
+      }
+    },
+  )
+
+  app.post(
+    '/api/v1/requests/:id/cancel',
+    {
+      config: { access: REQUESTERS },
+      schema: { summary: 'Cancel a request before care starts; body {reason} is required', tags: TAGS },
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return {
+        request: await cancel(db, request.user as SessionUser, id, {
+          reason: body(request).reason,
+          expectedVersion: expectedVersion(request),
+        }),
+      }
+    },
+  )
+
+  app.post(
+    '/api/v1/requests/:id/republish',
+    {
+      config: { access: BROKERS },
+      schema: {
+        summary:
+          'Publish an unsourced request again, optionally wider: {maxDistanceMiles?, budgetPounds?, lotId? (null for none), startDate?}',
+        tags: TAGS,
+      },
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      const { version: _version, ...widened } = body(request)
+      return published(
+        await republish(db, request.user as SessionUser, id, widened, {
+          expectedVersion: expectedVersion(request),
+        }),
+      )
+    },
+  )
+}

@@ -1,0 +1,156 @@
+// Form fields of the question pages, both ways: what a page shows for a saved draft, and what a
+// posted form means to the service.
+import type { FieldError } from '../../errors.ts'
+import { field, formErrors } from '../../web/forms.ts'
+import type { SourcingRequest } from './store.ts'
+import type { DraftPage } from './wizard.ts'
+
+/** Every value of a repeated form field (ticked checkboxes); one value arrives as a string. */
+export function fields(body: unknown, name: string): string[] {
+  const value = (body as Record<string, unknown> | null | undefined)?.[name]
+  if (typeof value === 'string') return [value]
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
+}
+
+/** A GOV.UK date input's three boxes as 'YYYY-MM-DD'; '' when all are empty; 'invalid' when not a date. */
+export function dateFromForm(body: unknown, name: string): string {
+  const day = field(body, `${name}-day`).trim()
+  const month = field(body, `${name}-month`).trim()
+  const year = field(body, `${name}-year`).trim()
+  if (!day && !month && !year) return ''
+  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
+  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
+}
+
+function dateParts(name: string, date: string | null): Record<string, string> {
+  if (!date) return {}
+  const [year, month, day] = date.split('-')
+  return {
+    [`${name}-day`]: String(Number(day)),
+    [`${name}-month`]: String(Number(month)),
+    [`${name}-year`]: year ?? '',
+  }
+}
+
+const DATE_FIELDS = ['dateOfBirth', 'startDate']
+
+/** Form values a page shows: what was posted (to redisplay after an error), as strings or lists. */
+export type FormValues = Record<string, string | string[]>
+
+const penceToPounds = (pence: number | null) =>
+  pence === null ? '' : pence % 100 === 0 ? String(pence / 100) : (pence / 100).toFixed(2)
+
+/** What a page shows for a saved draft. */
+export function valuesFor(
+  page: DraftPage,
+  request: SourcingRequest,
+  options: { fromPersonsPostcode: boolean },
+): FormValues {
+  const { person } = request
+  switch (page) {
+    case 'person':
+      return {
+        name: person.name,
+        ...dateParts('dateOfBirth', person.dateOfBirth),
+        sex: person.sex ?? 'not_stated',
+        postcode: person.postcode,
+        nhsNumber: person.nhsNumber ?? '',
+      }
+    case 'service-type':
+      return { serviceType: request.serviceType ?? '' }
+    case 'needs':
+      return {
+        clientGroup: request.clientGroup ?? '',
+        specialisms: request.specialisms,
+        needsSummary: request.needsSummary,
+      }
+    case 'location':
+      return {
+        preferredPostcode: options.fromPersonsPostcode ? person.postcode : '',
+        maxDistanceMiles: String(request.maxDistanceMiles),
+      }
+    case 'start':
+      return {
+        ...dateParts('startDate', request.startDate),
+        urgency: request.startDate ? request.urgency : '',
+        inHospital: request.inHospital ? 'yes' : '',
+        emergencyHours: request.emergencyHours ? String(request.emergencyHours) : '',
+      }
+    case 'price':
+      return {
+        usualPricePounds: penceToPounds(request.usualPricePence),
+        budgetPounds: penceToPounds(request.budgetPence),
+      }
+    case 'visits':
+      return { carers: '1' }
+    case 'carers':
+      return { carerGender: request.carerGender ?? 'none', language: request.language ?? '' }
+    case 'lot':
+      return { lotId: request.lotId === null ? 'none' : String(request.lotId) }
+    case 'notes':
+      return { notesForProviders: request.notesForProviders }
+  }
+}
+
+/** What a posted page means: the input for the service, and the values to show again after an error. */
+export function inputFrom(
+  page: DraftPage,
+  body: unknown,
+): { input: Record<string, unknown>; values: FormValues } {
+  const text = (...names: string[]) => Object.fromEntries(names.map((n) => [n, field(body, n)]))
+  const dates = (name: string) => ({
+    [`${name}-day`]: field(body, `${name}-day`),
+    [`${name}-month`]: field(body, `${name}-month`),
+    [`${name}-year`]: field(body, `${name}-year`),
+  })
+  switch (page) {
+    case 'person': {
+      const values = { ...text('name', 'sex', 'postcode', 'nhsNumber'), ...dates('dateOfBirth') }
+      return { input: { ...values, dateOfBirth: dateFromForm(body, 'dateOfBirth') }, values }
+    }
+    case 'service-type':
+      return { input: text('serviceType'), values: text('serviceType') }
+    case 'needs': {
+      const values = { ...text('clientGroup', 'needsSummary'), specialisms: fields(body, 'specialisms') }
+      return { input: values, values }
+    }
+    case 'location':
+      return {
+        input: text('preferredPostcode', 'maxDistanceMiles'),
+        values: text('preferredPostcode', 'maxDistanceMiles'),
+      }
+    case 'start': {
+      const values = { ...text('urgency', 'inHospital', 'emergencyHours'), ...dates('startDate') }
+      return { input: { ...values, startDate: dateFromForm(body, 'startDate') }, values }
+    }
+    case 'price':
+      return {
+        input: text('usualPricePounds', 'budgetPounds'),
+        values: text('usualPricePounds', 'budgetPounds'),
+      }
+    case 'visits': {
+      const values = {
+        ...text('windowStart', 'windowEnd', 'durationMinutes', 'carers'),
+        days: fields(body, 'days'),
+      }
+      return { input: values, values }
+    }
+    case 'carers':
+      return { input: text('carerGender', 'language'), values: text('carerGender', 'language') }
+    case 'lot':
+      return { input: text('lotId'), values: text('lotId') }
+    case 'notes':
+      return { input: text('notesForProviders'), values: text('notesForProviders') }
+  }
+}
+
+/** The error summary links a date to its first box, as the GOV.UK date input pattern asks. */
+export function pageErrors(errors: FieldError[]) {
+  const { errorList, fieldErrors } = formErrors(errors)
+  return {
+    errorList: errorList.map((e) =>
+      DATE_FIELDS.includes(e.href.slice(1)) ? { ...e, href: `${e.href}-day` } : e,
+    ),
+    fieldErrors,
+  }
+}

@@ -1,0 +1,99 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { carerGenderOf, isValidNhsNumber, parsePounds } from './input.ts'
+import { daysText } from './presenters.ts'
+import { missingPages, nextStep, previousStep } from './wizard.ts'
+
+describe('NHS numbers', () => {
+  it('accepts numbers whose modulus 11 check digit matches', () => {
+    expect(isValidNhsNumber('9434765919')).toBe(true)
+    expect(isValidNhsNumber('4010232137')).toBe(true)
+  })
+
+  it('refuses a wrong check digit, a check digit that would be 10, and anything but 10 digits', () => {
+    expect(isValidNhsNumber('9434765918')).toBe(false)
+    // The first nine digits weigh to a remainder of 1, so the check would be 10: no digit can be.
+    expect(isValidNhsNumber('0000000060')).toBe(false)
+    expect(isValidNhsNumber('943476591')).toBe(false)
+    expect(isValidNhsNumber('943476591X')).toBe(false)
+  })
+
+  it('finds every single-digit typing error', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 }), (position, change) => {
+        const digits = '9434765919'.split('').map(Number)
+        digits[position] = ((digits[position] as number) + change) % 10
+        expect(isValidNhsNumber(digits.join(''))).toBe(false)
+      }),
+    )
+  })
+})
+
+describe('pounds as typed', () => {
+  it('become whole pence', () => {
+    expect(parsePounds('1,050.5')).toBe(105_050)
+    expect(parsePounds('£24.10')).toBe(2410)
+    expect(parsePounds(950)).toBe(95_000)
+    expect(parsePounds(' 0 ')).toBe(0)
+    expect(parsePounds('')).toBeUndefined()
+  })
+
+  it('refuse negative amounts, more than two decimal places and words', () => {
+    expect(parsePounds('-10')).toBe('negative')
+    expect(parsePounds('-0.5')).toBe('negative')
+    expect(parsePounds('10.505')).toBe('invalid')
+    expect(parsePounds('ten')).toBe('invalid')
+  })
+
+  it('never lose a penny to floating point', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000_000 }), (pence) => {
+        const typed = `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`
+        expect(parsePounds(typed)).toBe(pence)
+      }),
+    )
+  })
+})
+
+describe('carer gender', () => {
+  it('reads the stored choice as the eligibility rules take it', () => {
+    expect(carerGenderOf('female_required')).toEqual({ gender: 'female', required: true })
+    expect(carerGenderOf('male_preferred')).toEqual({ gender: 'male', required: false })
+    expect(carerGenderOf(null)).toBeNull()
+  })
+})
+
+describe('days of a visit', () => {
+  it('read as a person would say them', () => {
+    expect(daysText(['mon', 'tue', 'wed', 'thu', 'fri'])).toBe('Monday to Friday')
+    expect(daysText(['sat', 'sun'])).toBe('Saturday and Sunday')
+    expect(daysText(['mon', 'wed', 'fri'])).toBe('Monday, Wednesday and Friday')
+    expect(daysText(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).toBe('Every day')
+  })
+})
+
+describe('the order of the question pages', () => {
+  const careHome = {
+    serviceType: 'residential' as const,
+    clientGroup: 'older_people' as const,
+    startDate: '2026-03-20',
+    usualPricePence: 95_000,
+    budgetPence: null,
+    visits: [],
+  }
+  const homeCare = { ...careHome, serviceType: 'home_care' as const }
+
+  it('skips visits and carers for a care home, and the lot when the council has none', () => {
+    expect(nextStep('price', careHome, { hasLots: false }, { returnToCheck: false })).toBe('notes')
+    expect(nextStep('price', careHome, { hasLots: true }, { returnToCheck: false })).toBe('lot')
+    expect(nextStep('price', homeCare, { hasLots: false }, { returnToCheck: false })).toBe('visits')
+    expect(previousStep('notes', homeCare, { hasLots: false })).toBe('carers')
+    expect(previousStep('person', homeCare, { hasLots: false })).toBeNull()
+  })
+
+  it('returns to check answers after a change, unless the change opened a question', () => {
+    expect(nextStep('location', careHome, { hasLots: false }, { returnToCheck: true })).toBe('check-answers')
+    expect(nextStep('service-type', homeCare, { hasLots: false }, { returnToCheck: true })).toBe('visits')
+    expect(missingPages(homeCare, { hasLots: false })).toEqual(['visits'])
+  })
+})

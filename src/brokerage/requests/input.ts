@@ -1,0 +1,546 @@
+// What a sourcing request is made of, and how each answer is checked. Pure: the caller supplies
+// today's date and the council's default distance. The same schemas serve the question pages
+// (one section per page), the JSON API (all sections at once) and the simulator.
+import { z } from 'zod'
+import { normalisePostcode } from '../../geography/rules.ts'
+import { CLIENT_GROUPS, SPECIALISMS } from '../../providers/vocabulary.ts'
+import {
+  addCalendarDays,
+  CARER_GENDERS,
+  type CarerGender,
+  isCalendarDate,
+  MAX_DISTANCE_LIMIT_MILES,
+  REQUEST_SERVICE_TYPES,
+  type RequestServiceType,
+} from '../rules/index.ts'
+
+export interface InputContext {
+  /** Today in England, 'YYYY-MM-DD'. */
+  today: string
+  /** The council's default maximum distance, used when a request does not set its own. */
+  defaultMaxDistanceMiles: number
+}
+
+export const DAYS_OF_WEEK = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
+export type DayOfWeek = (typeof DAYS_OF_WEEK)[number]
+export const DAY_LABELS: Record<DayOfWeek, string> = {
+  mon: 'Monday',
+  tue: 'Tuesday',
+  wed: 'Wednesday',
+  thu: 'Thursday',
+  fri: 'Friday',
+  sat: 'Saturday',
+  sun: 'Sunday',
+}
+
+export const URGENCIES = ['routine', 'urgent', 'emergency'] as const
+export type Urgency = (typeof URGENCIES)[number]
+export const URGENCY_LABELS: Record<Urgency, string> = {
+  routine: 'Routine',
+  urgent: 'Urgent',
+  emergency: 'Emergency',
+}
+
+export const SEXES = ['female', 'male'] as const
+export type Sex = (typeof SEXES)[number]
+
+/**
+ * How the carer-gender wish is stored in sourcing_requests.carer_gender: the gender, and whether
+ * it is a condition (`_required`) or a wish the rank may weigh (`_preferred`).
+ */
+export const CARER_GENDER_CHOICES = [
+  'female_preferred',
+  'female_required',
+  'male_preferred',
+  'male_required',
+] as const
+export type CarerGenderChoice = (typeof CARER_GENDER_CHOICES)[number]
+export const CARER_GENDER_LABELS: Record<CarerGenderChoice, string> = {
+  female_preferred: 'Female care workers preferred',
+  female_required: 'Female care workers only',
+  male_preferred: 'Male care workers preferred',
+  male_required: 'Male care workers only',
+}
+
+/** The stored carer-gender wish as the eligibility rules take it. */
+export function carerGenderOf(
+  stored: string | null | undefined,
+): { gender: CarerGender; required: boolean } | null {
+  if (!stored) return null
+  const [gender, kind] = stored.split('_')
+  if (!(CARER_GENDERS as readonly string[]).includes(gender ?? '')) return null
+  return { gender: gender as CarerGender, required: kind === 'required' }
+}
+
+/** Most visits a home care pattern may have: 4 a day, every day, is 28; room to spare. */
+export const MAX_VISITS = 50
+/** Most carers one visit may need (hoists and the like need 2; a few need more). */
+export const MAX_CARERS = 4
+const MAX_TEXT = 5000
+/** £1,000,000 in pence: far above any weekly or hourly price, well inside a 32-bit integer. */
+const MAX_PENCE = 100_000_000
+/** How far ahead a start date may be. */
+const MAX_DAYS_AHEAD = 730
+
+// ---------------------------------------------------------------------------------------------
+// Small pieces
+
+/** A blank form field counts as not given. */
+function blank(value: unknown): unknown {
+  if (typeof value === 'string' && value.trim() === '') return undefined
+  return value === null ? undefined : value
+}
+
+/** A form's string of digits becomes a number; anything else is left for Zod to refuse. */
+function numeric(value: unknown): unknown {
+  const given = blank(value)
+  if (typeof given !== 'string') return given
+  const n = Number(given.trim())
+  return Number.isNaN(n) ? given : n
+}
+
+/** A form field or JSON value as a list: one checkbox ticked arrives as a string. */
+function list(value: unknown): unknown {
+  if (value === undefined || value === null || value === '') return []
+  return Array.isArray(value) ? value.filter((v) => v !== '') : [value]
+}
+
+/** A checkbox or JSON boolean: 'yes', 'true', 'on' and true are yes; anything else no. */
+function yes(value: unknown): boolean {
+  if (typeof value === 'boolean') return value
+  return typeof value === 'string' && ['yes', 'true', 'on'].includes(value.trim().toLowerCase())
+}
+
+const requiredText = (missing: string, label: string, max = MAX_TEXT) =>
+  z.preprocess(
+    blank,
+    z
+      .string({ error: missing })
+      .trim()
+      .min(1, missing)
+      .max(max, `${label} must be ${max.toLocaleString('en-GB')} characters or fewer`),
+  )
+
+const optionalText = (label: string, max = MAX_TEXT) =>
+  z.preprocess(
+    (v) => blank(v) ?? '',
+    z
+      .string({ error: `${label} must be text` })
+      .trim()
+      .max(max, `${label} must be ${max.toLocaleString('en-GB')} characters or fewer`),
+  )
+
+const id = (message: string) =>
+  z.preprocess(
+    numeric,
+    z.number({ error: message }).int(message).positive(message).max(2_147_483_647, message),
+  )
+
+/** The NHS number's check digit: modulus 11 over the first nine digits, weighted 10 down to 2. */
+export function isValidNhsNumber(value: string): boolean {
+  if (!/^\d{10}$/.test(value)) return false
+  let sum = 0
+  for (let i = 0; i < 9; i++) sum += Number(value[i]) * (10 - i)
+  const check = 11 - (sum % 11)
+  if (check === 10) return false
+  return (check === 11 ? 0 : check) === Number(value[9])
+}
+
+const nhsNumber = z.preprocess(
+  (v) => (typeof v === 'string' ? blank(v.replace(/[\s-]/g, '')) : blank(v)),
+  z
+    .string({ error: 'Enter the NHS number as 10 digits' })
+    .regex(/^\d{10}$/, 'Enter the NHS number as 10 digits, like 943 476 5919')
+    .refine(isValidNhsNumber, 'Enter a real NHS number: the last digit does not match the others')
+    .optional(),
+)
+
+function postcode(missing: string, options: { required: true }): z.ZodType<string, unknown>
+function postcode(missing: string, options: { required: false }): z.ZodType<string | undefined, unknown>
+function postcode(missing: string, options: { required: boolean }): z.ZodType<string | undefined, unknown> {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => {
+      const given = blank(value)
+      if (given === undefined) {
+        if (options.required) ctx.addIssue({ code: 'custom', message: missing })
+        return options.required ? z.NEVER : undefined
+      }
+      const normal = typeof given === 'string' ? normalisePostcode(given) : null
+      if (!normal) {
+        ctx.addIssue({ code: 'custom', message: 'Enter a real postcode, like NR1 3QE' })
+        return z.NEVER
+      }
+      return normal
+    })
+}
+
+type DateCheck = [(date: string) => boolean, string]
+
+/** A real calendar date 'YYYY-MM-DD', then each check in turn: the first that fails is the one reported. */
+function calendarDate(missing: string, invalid: string, checks: DateCheck[]): z.ZodType<string, unknown>
+function calendarDate(
+  missing: string,
+  invalid: string,
+  checks: DateCheck[],
+  options: { required: false },
+): z.ZodType<string | undefined, unknown>
+function calendarDate(
+  missing: string,
+  invalid: string,
+  checks: DateCheck[],
+  options = { required: true },
+): z.ZodType<string | undefined, unknown> {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => {
+      const given = blank(value)
+      if (given === undefined) {
+        if (options.required) ctx.addIssue({ code: 'custom', message: missing })
+        return options.required ? z.NEVER : undefined
+      }
+      if (typeof given !== 'string' || !isCalendarDate(given.trim())) {
+        ctx.addIssue({ code: 'custom', message: invalid })
+        return z.NEVER
+      }
+      const date = given.trim()
+      for (const [ok, message] of checks) {
+        if (!ok(date)) {
+          ctx.addIssue({ code: 'custom', message })
+          return z.NEVER
+        }
+      }
+      return date
+    })
+}
+
+/**
+ * Pounds as typed ("1,234.50", "£25", 25.5) to integer pence; refuses negative amounts with a
+ * message saying so, and more than two decimal places.
+ */
+export function parsePounds(value: unknown): number | 'negative' | 'invalid' | undefined {
+  const given = blank(value)
+  if (given === undefined) return undefined
+  const text = typeof given === 'number' ? String(given) : typeof given === 'string' ? given : null
+  if (text === null) return 'invalid'
+  const compact = text.replace(/[£,\s]/g, '')
+  if (/^-\d*\.?\d+$/.test(compact)) return Number(compact) === 0 ? 0 : 'negative'
+  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(compact)
+  if (!match) return 'invalid'
+  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'))
+}
+
+const pounds = (label: string) =>
+  z
+    .unknown()
+    .optional()
+    .transform((value, ctx) => {
+      const pence = parsePounds(value)
+      if (pence === 'negative') {
+        ctx.addIssue({ code: 'custom', message: `${label} must be £0 or more` })
+        return z.NEVER
+      }
+      if (pence === 'invalid') {
+        ctx.addIssue({ code: 'custom', message: `${label} must be an amount in pounds, like 950 or 22.50` })
+        return z.NEVER
+      }
+      if (pence !== undefined && pence > MAX_PENCE) {
+        ctx.addIssue({ code: 'custom', message: `${label} must be £1,000,000 or less` })
+        return z.NEVER
+      }
+      return pence ?? null
+    })
+
+const maxDistanceMessage = `Maximum distance must be more than 0 and at most ${MAX_DISTANCE_LIMIT_MILES} miles`
+const maxDistance = z.preprocess(
+  numeric,
+  z
+    .number({ error: maxDistanceMessage })
+    .positive(maxDistanceMessage)
+    .max(MAX_DISTANCE_LIMIT_MILES, maxDistanceMessage)
+    .optional(),
+)
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/
+/** 'H:MM' or 'HH.MM' as typed becomes 'HH:MM'. */
+function clock(value: unknown): unknown {
+  const given = blank(value)
+  if (typeof given !== 'string') return given
+  const match = /^(\d{1,2})[:.](\d{2})$/.exec(given.trim())
+  return match ? `${(match[1] ?? '').padStart(2, '0')}:${match[2]}` : given.trim()
+}
+const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5))
+
+// ---------------------------------------------------------------------------------------------
+// The sections: one question page each
+
+export function personShape(ctx: InputContext) {
+  const earliest = addCalendarDays(ctx.today, -130 * 366)
+  return {
+    name: requiredText('Enter the person’s full name', 'Name', 200),
+    dateOfBirth: calendarDate(
+      'Enter the person’s date of birth',
+      'Date of birth must be a real date, like 27 3 1941',
+      [
+        [(v) => v < ctx.today, 'Date of birth must be in the past'],
+        [(v) => v >= earliest, 'Date of birth must be a real date, like 27 3 1941'],
+      ],
+    ),
+    sex: z.preprocess(
+      (v) => (v === 'not_stated' ? undefined : blank(v)),
+      z.enum(SEXES, { error: 'Choose female, male or not stated' }).optional(),
+    ),
+    postcode: postcode('Enter the person’s postcode', { required: true }),
+    nhsNumber,
+  }
+}
+
+export const serviceTypeShape = {
+  serviceType: z.enum(REQUEST_SERVICE_TYPES, { error: 'Choose the type of care' }),
+}
+
+export const needsShape = {
+  clientGroup: z.enum(CLIENT_GROUPS, { error: 'Choose the client group' }),
+  specialisms: z.preprocess(
+    list,
+    z
+      .array(z.enum(SPECIALISMS, { error: 'Choose needs from the list' }))
+      .transform((values) => SPECIALISMS.filter((s) => values.includes(s))),
+  ),
+  needsSummary: requiredText('Describe the person’s needs', 'Needs summary'),
+}
+
+export function locationShape() {
+  return {
+    /** Where distance is measured from; the person's postcode when not given. */
+    preferredPostcode: postcode('Enter a postcode', { required: false }),
+    maxDistanceMiles: maxDistance,
+  }
+}
+
+function startDateChecks(ctx: InputContext): DateCheck[] {
+  const latest = addCalendarDays(ctx.today, MAX_DAYS_AHEAD)
+  return [
+    [(v) => v >= ctx.today, 'Start date must be today or in the future'],
+    [(v) => v <= latest, 'Start date must be within 2 years'],
+  ]
+}
+
+const START_DATE_MISSING = 'Enter the date care should start'
+const START_DATE_INVALID = 'Start date must be a real date, like 3 6 2026'
+
+export function timingShape(ctx: InputContext) {
+  return {
+    startDate: calendarDate(START_DATE_MISSING, START_DATE_INVALID, startDateChecks(ctx)),
+    urgency: z.enum(URGENCIES, { error: 'Choose how urgent the request is' }),
+    inHospital: z.unknown().optional().transform(yes),
+    emergencyHours: z.preprocess(
+      numeric,
+      z.union([z.literal(24), z.literal(48)], { error: 'Choose 24 or 48 hours' }).optional(),
+    ),
+  }
+}
+
+export const priceShape = {
+  usualPricePounds: pounds('Usual price'),
+  budgetPounds: pounds('Indicative budget'),
+}
+
+export const visitSchema = z
+  .object({
+    days: z.preprocess(
+      list,
+      z
+        .array(z.enum(DAYS_OF_WEEK, { error: 'Choose days of the week from the list' }), {
+          error: 'Choose the days of the visit',
+        })
+        .min(1, 'Choose at least one day for the visit')
+        .transform((values) => DAYS_OF_WEEK.filter((d) => values.includes(d))),
+    ),
+    windowStart: z.preprocess(
+      clock,
+      z.string({ error: 'Enter the earliest time of the visit' }).regex(TIME, 'Enter a time like 07:30'),
+    ),
+    windowEnd: z.preprocess(
+      clock,
+      z.string({ error: 'Enter the latest time of the visit' }).regex(TIME, 'Enter a time like 09:00'),
+    ),
+    durationMinutes: z.preprocess(
+      numeric,
+      z
+        .number({ error: 'Enter how long the visit lasts, in minutes' })
+        .int('Enter the visit’s length in whole minutes')
+        .min(5, 'A visit must last at least 5 minutes')
+        .max(720, 'A visit must last 720 minutes (12 hours) or less'),
+    ),
+    carers: z.preprocess(
+      (v) => numeric(v) ?? 1,
+      z
+        .number({ error: `Enter the number of carers, from 1 to ${MAX_CARERS}` })
+        .int(`Enter the number of carers, from 1 to ${MAX_CARERS}`)
+        .min(1, `Enter the number of carers, from 1 to ${MAX_CARERS}`)
+        .max(MAX_CARERS, `Enter the number of carers, from 1 to ${MAX_CARERS}`),
+    ),
+  })
+  .superRefine((visit, ctx) => {
+    if (!TIME.test(visit.windowStart) || !TIME.test(visit.windowEnd)) return
+    const window = minutesOf(visit.windowEnd) - minutesOf(visit.windowStart)
+    if (window <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windowEnd'],
+        message: 'The latest time must be after the earliest time',
+      })
+    } else if (visit.durationMinutes > window) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['durationMinutes'],
+        message: `The visit must fit in its time window of ${window} minutes`,
+      })
+    }
+  })
+
+export type VisitInput = z.input<typeof visitSchema>
+export type Visit = z.output<typeof visitSchema>
+
+export const carersShape = {
+  carerGender: z.preprocess(
+    (v) => (v === 'none' ? undefined : blank(v)),
+    z.enum(CARER_GENDER_CHOICES, { error: 'Choose a carer gender preference from the list' }).optional(),
+  ),
+  language: optionalText('Language', 100),
+}
+
+export const notesShape = {
+  notesForProviders: optionalText('Notes for providers'),
+}
+
+export const lotShape = {
+  lotId: z.preprocess(
+    (v) => (v === 'none' ? undefined : blank(v)),
+    id('Choose a lot from the list').optional(),
+  ),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rules across fields, shared by the pages and the whole request
+
+type Issues = z.core.$RefinementCtx
+
+export function checkPrice(
+  price: { usualPricePounds: number | null; budgetPounds: number | null },
+  ctx: Issues,
+): void {
+  if (price.usualPricePounds === null && price.budgetPounds === null)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['usualPricePounds'],
+      message: 'Enter the usual price or an indicative budget',
+    })
+}
+
+export function checkVisits(
+  request: { serviceType: RequestServiceType; visits: readonly unknown[] },
+  ctx: Issues,
+): void {
+  if (request.serviceType === 'home_care' && request.visits.length === 0)
+    ctx.addIssue({ code: 'custom', path: ['visits'], message: 'Add at least one visit for home care' })
+  if (request.serviceType !== 'home_care' && request.visits.length > 0)
+    ctx.addIssue({ code: 'custom', path: ['visits'], message: 'Visits are only for home care' })
+}
+
+export const priceSchema = z.object(priceShape).superRefine(checkPrice)
+
+/** Runs a rule across fields only when none of the fields it reads has an error of its own. */
+function whenValid(...fields: string[]) {
+  return {
+    when: (payload: { issues: readonly { path?: readonly PropertyKey[] }[] }) =>
+      !payload.issues.some((issue) => fields.includes(String(issue.path?.[0]))),
+  }
+}
+
+/** A whole request at once, as the API and the simulator give it. */
+export function newRequestSchema(ctx: InputContext) {
+  return (
+    z
+      .object({
+        /** An existing person of the council; otherwise `person` describes a new one. */
+        personId: id('Person ID must be a positive whole number').optional(),
+        person: z.object(personShape(ctx), { error: 'Give the person’s details' }).optional(),
+        ...serviceTypeShape,
+        ...needsShape,
+        ...locationShape(),
+        ...timingShape(ctx),
+        ...priceShape,
+        visits: z.preprocess(
+          (v) => blank(v) ?? [],
+          z
+            .array(visitSchema, { error: 'Visits must be a list' })
+            .max(MAX_VISITS, `Enter no more than ${MAX_VISITS} visits`),
+        ),
+        ...carersShape,
+        ...notesShape,
+        ...lotShape,
+      })
+      // Each rule across fields runs whenever the fields it reads are valid, so one answer's error
+      // does not hide another's.
+      .superRefine(
+        (request, issues) => {
+          if (request.personId === undefined && request.person === undefined)
+            issues.addIssue({ code: 'custom', path: ['person'], message: 'Give the person’s details' })
+          if (request.personId !== undefined && request.person !== undefined)
+            issues.addIssue({
+              code: 'custom',
+              path: ['personId'],
+              message: 'Give either an existing person’s ID or a new person’s details, not both',
+            })
+        },
+        whenValid('person', 'personId'),
+      )
+      .superRefine(checkPrice, whenValid('usualPricePounds', 'budgetPounds'))
+      .superRefine(checkVisits, whenValid('serviceType', 'visits'))
+      .transform((request) => ({
+        ...request,
+        maxDistanceMiles: request.maxDistanceMiles ?? ctx.defaultMaxDistanceMiles,
+        emergencyHours: request.urgency === 'emergency' ? (request.emergencyHours ?? null) : null,
+        carerGender: request.serviceType === 'home_care' ? (request.carerGender ?? null) : null,
+        language: request.serviceType === 'home_care' ? request.language || null : null,
+      }))
+  )
+}
+
+export type NewRequestInput = z.input<ReturnType<typeof newRequestSchema>>
+export type NewRequest = z.output<ReturnType<typeof newRequestSchema>>
+export type PersonInput = z.input<z.ZodObject<ReturnType<typeof personShape>>>
+export type Person = z.output<z.ZodObject<ReturnType<typeof personShape>>>
+
+/** What republishing may widen: a longer distance, a bigger budget, another lot or none, a new start date. */
+export function republishSchema(ctx: InputContext) {
+  return z.object({
+    maxDistanceMiles: maxDistance,
+    budgetPounds: pounds('Indicative budget'),
+    lotId: z.preprocess(
+      (v) => (v === 'none' ? null : v === '' ? undefined : v),
+      z.union([z.null(), id('Choose a lot from the list')]).optional(),
+    ),
+    startDate: calendarDate(START_DATE_MISSING, START_DATE_INVALID, startDateChecks(ctx), {
+      required: false,
+    }),
+  })
+}
+
+export type RepublishInput = z.input<ReturnType<typeof republishSchema>>
+
+/** Care minutes a week in a visit pattern: each visit's length on each of its days. */
+export function minutesPerWeek(visits: readonly Pick<Visit, 'days' | 'durationMinutes'>[]): number {
+  return visits.reduce((sum, v) => sum + v.days.length * v.durationMinutes, 0)
+}
+
+/** Care-worker minutes a week: a visit needing two carers takes twice the staff time. */
+export function carerMinutesPerWeek(
+  visits: readonly Pick<Visit, 'days' | 'durationMinutes' | 'carers'>[],
+): number {
+  return visits.reduce((sum, v) => sum + v.days.length * v.durationMinutes * v.carers, 0)
+}

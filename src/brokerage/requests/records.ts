@@ -1,0 +1,118 @@
+// Reading one request, and the pieces creating a request and its draft share: where a postcode
+// is, the person, the lot and the first event.
+import type { z } from 'zod'
+import type { Actor } from '../../audit/service.ts'
+import type { Queryable, Transaction } from '../../db/connection.ts'
+import { NotFoundError, ValidationError } from '../../errors.ts'
+import { locate } from '../../geography/service.ts'
+import { getLot } from '../../providers/frameworks/service.ts'
+import { londonDate } from '../rules/index.ts'
+import { people, requestEvents } from '../schema.ts'
+import { getBrokerageSettings } from '../settings/service.ts'
+import { actorLabel, isSystem, type RequestCaller } from './callers.ts'
+import type { InputContext, personShape } from './input.ts'
+import { findRequest, type SourcingRequest } from './store.ts'
+
+export interface RequestScope {
+  councilId: number
+}
+
+/** A request of the council, with its person and visits; another council's answers 404. */
+export async function getRequest(
+  db: Queryable,
+  scope: RequestScope,
+  requestId: number,
+): Promise<SourcingRequest> {
+  const request = await findRequest(db, scope.councilId, requestId)
+  if (!request) throw new NotFoundError('No such request')
+  return request
+}
+
+/**
+ * Whether distance is measured from the person's own postcode. The table keeps only the
+ * coordinates of the preferred postcode, so this compares them with the person's.
+ */
+export async function measuredFromPersonsPostcode(db: Queryable, request: SourcingRequest): Promise<boolean> {
+  const home = await locate(db, request.councilId, { postcode: request.person.postcode })
+  return home.latitude === request.latitude && home.longitude === request.longitude
+}
+
+export async function inputContext(db: Queryable, councilId: number, now: Date): Promise<InputContext> {
+  const settings = await getBrokerageSettings(db, councilId)
+  return { today: londonDate(now), defaultMaxDistanceMiles: settings.maxDistanceMiles }
+}
+
+export async function checkLot(
+  db: Queryable,
+  councilId: number,
+  lotId: number | null | undefined,
+): Promise<void> {
+  if (lotId === null || lotId === undefined) return
+  try {
+    await getLot(db, councilId, lotId)
+  } catch (error) {
+    if (error instanceof NotFoundError)
+      throw new ValidationError([
+        { field: 'lotId', message: 'Choose a lot from the list: there is no such lot' },
+      ])
+    throw error
+  }
+}
+
+/** Where a postcode is: its district, locality, PCN area and centre (null when unknown). */
+export async function place(db: Queryable, councilId: number, postcode: string) {
+  const placement = await locate(db, councilId, { postcode })
+  return {
+    outcode: placement.outcode ?? postcode.split(' ')[0] ?? postcode,
+    localityId: placement.localityId,
+    pcnAreaId: placement.pcnAreaId,
+    latitude: placement.latitude,
+    longitude: placement.longitude,
+  }
+}
+
+export async function insertPerson(
+  tx: Transaction,
+  councilId: number,
+  person: z.output<z.ZodObject<ReturnType<typeof personShape>>>,
+) {
+  const where = await place(tx, councilId, person.postcode)
+  const [row] = await tx
+    .insert(people)
+    .values({
+      councilId,
+      name: person.name,
+      dateOfBirth: person.dateOfBirth,
+      sex: person.sex ?? null,
+      postcode: person.postcode,
+      outcode: where.outcode,
+      localityId: where.localityId,
+      pcnAreaId: where.pcnAreaId,
+      nhsNumber: person.nhsNumber ?? null,
+    })
+    .returning()
+  if (!row) throw new Error('person not inserted')
+  return { row, where }
+}
+
+export async function insertCreatedEvent(
+  tx: Transaction,
+  councilId: number,
+  requestId: number,
+  actor: Actor,
+  now: Date,
+) {
+  await tx.insert(requestEvents).values({
+    councilId,
+    requestId,
+    fromStatus: null,
+    toStatus: 'draft',
+    reason: null,
+    actor: actorLabel(actor),
+    at: now,
+  })
+}
+
+export function creatorId(caller: RequestCaller): number | null {
+  return isSystem(caller) ? null : caller.id || null
+}

@@ -1,0 +1,361 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import { addCalendarDays, londonDate } from '../rules/index.ts'
+import { careHomeRequest, homeCareRequest } from './test-users.ts'
+
+let t: Awaited<ReturnType<typeof createTestApp>>
+let home: Fixture
+let other: Fixture
+const clients: Record<string, Client> = {}
+
+async function signedIn(fixture: Fixture, who: keyof Fixture['emails']): Promise<Client> {
+  const key = `${fixture.code}:${who}`
+  if (!clients[key]) {
+    const client = new Client(t.app)
+    await client.signIn(fixture.emails[who])
+    clients[key] = client
+  }
+  return clients[key]
+}
+
+const today = () => londonDate(new Date())
+const inDays = (days: number) => addCalendarDays(today(), days)
+const dateFields = (name: string, date: string) => {
+  const [year, month, day] = date.split('-')
+  return {
+    [`${name}-day`]: String(Number(day)),
+    [`${name}-month`]: String(Number(month)),
+    [`${name}-year`]: year ?? '',
+  }
+}
+
+/** The parts of the API's answers these tests read. */
+interface ApiBody {
+  request: { id: number; status: string; version: number; deadlineAt: string; cancelReason: string | null }
+  events: { toStatus: string }[]
+  round: number
+  window: { kind: string }
+  deadlineAt: string
+  error: { message: string; errors?: { field: string; message: string }[] }
+}
+
+/** The API as a council system calls it, with the fixture's broker token. */
+async function api(method: 'GET' | 'POST', url: string, payload?: unknown, token = home.councilApiToken) {
+  const response = await t.app.inject({
+    method,
+    url,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    payload: payload === undefined ? undefined : JSON.stringify(payload),
+  })
+  return { status: response.statusCode, body: response.json() as ApiBody }
+}
+
+beforeAll(async () => {
+  t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
+  home = await seedCouncil(t.database, 'RQH', t.config)
+  other = await seedCouncil(t.database, 'RQO', t.config)
+})
+afterAll(async () => t.close())
+
+describe('a social worker requests a care home place through the question pages', () => {
+  let requestId: number
+
+  it('starts from the start page and explains each problem on the person page, keeping what was typed', async () => {
+    const socialWorker = await signedIn(home, 'social_worker')
+    const start = await socialWorker.get('/requests/new')
+    expect(start.statusCode).toBe(200)
+    expect(start.body).toContain('href="/requests/new/person"')
+    expect((await socialWorker.get('/requests/new/person')).statusCode).toBe(200)
+    const response = await socialWorker.post('/requests/new/person', {
+      name: 'Winifred Applethwaite',
+      ...dateFields('dateOfBirth', inDays(3)),
+      sex: 'female',
+      postcode: 'NOT A POSTCODE',
+      nhsNumber: '123',
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.body).toContain('govuk-error-summary')
+    expect(response.body).toContain('Date of birth must be in the past')
+    expect(response.body).toContain('href="#dateOfBirth-day"')
+    expect(response.body).toContain('Enter a real postcode, like NR1 3QE')
+    expect(response.body).toContain('Enter the NHS number as 10 digits, like 943 476 5919')
+    expect(response.body).toContain('value="Winifred Applethwaite"')
+  })
+
+  it('saves the draft from the first page and goes through every question to check answers', async () => {
+    const socialWorker = await signedIn(home, 'social_worker')
+    const person = await socialWorker.post('/requests/new/person', {
+      name: 'Winifred Applethwaite',
+      ...dateFields('dateOfBirth', '1938-04-17'),
+      sex: 'female',
+      postcode: 'nr3 1qx',
+      nhsNumber: '943 476 5919',
+    })
+    expect(person.statusCode).toBe(303)
+    const match = /^\/requests\/(\d+)\/edit\/service-type$/.exec(person.headers.location as string)
+    expect(match).not.toBeNull()
+    requestId = Number(match?.[1])
+
+    const steps: [string, Record<string, string>, string][] = [
+      ['service-type', { serviceType: 'residential' }, 'needs'],
+      [
+        'needs',
+        { clientGroup: 'older_people', needsSummary: 'Needs help with washing and dressing.' },
+        'location',
+      ],
+      ['location', { preferredPostcode: '', maxDistanceMiles: '12' }, 'start'],
+      ['start', { ...dateFields('startDate', inDays(10)), urgency: 'routine' }, 'price'],
+      ['price', { usualPricePounds: '£1,050.00', budgetPounds: '' }, 'notes'],
+      ['notes', { notesForProviders: 'Has a cat.' }, 'check-answers'],
+    ]
+    for (const [page, form, next] of steps) {
+      const shown = await socialWorker.get(`/requests/${requestId}/edit/${page}`)
+      expect(shown.statusCode, page).toBe(200)
+      const saved = await socialWorker.post(`/requests/${requestId}/edit/${page}`, form)
+      expect(saved.statusCode, page).toBe(303)
+      expect(saved.headers.location, page).toBe(
+        next === 'check-answers'
+          ? `/requests/${requestId}/check-answers`
+          : `/requests/${requestId}/edit/${next}`,
+      )
+    }
+    const check = await socialWorker.get(`/requests/${requestId}/check-answers`)
+    expect(check.statusCode).toBe(200)
+    expect(check.body).toContain('Check your answers before submitting the request')
+    expect(check.body).toContain('Care home: residential')
+    expect(check.body).toContain('£1,050.00 per week')
+    expect(check.body).toContain('12 miles')
+    expect(check.body).toContain('943 476 5919')
+    expect(check.body).toContain(`href="/requests/${requestId}/edit/price?return=check"`)
+    // Visits are asked only for home care.
+    expect(check.body).not.toContain('Visit pattern')
+    expect((await socialWorker.get(`/requests/${requestId}/edit/visits`)).statusCode).toBe(404)
+  })
+
+  it('refuses a start date in the past and returns to check answers after a change', async () => {
+    const socialWorker = await signedIn(home, 'social_worker')
+    const past = await socialWorker.post(`/requests/${requestId}/edit/start`, {
+      ...dateFields('startDate', inDays(-1)),
+      urgency: 'routine',
+      return: 'check',
+    })
+    expect(past.statusCode).toBe(400)
+    expect(past.body).toContain('Start date must be today or in the future')
+    expect(past.body).toContain('href="#startDate-day"')
+    expect(past.body).toContain('name="return" value="check"')
+    const changed = await socialWorker.post(`/requests/${requestId}/edit/price`, {
+      usualPricePounds: '-5',
+      return: 'check',
+    })
+    expect(changed.statusCode).toBe(400)
+    expect(changed.body).toContain('Usual price must be £0 or more')
+    const fixed = await socialWorker.post(`/requests/${requestId}/edit/price`, {
+      usualPricePounds: '990',
+      return: 'check',
+    })
+    expect(fixed.headers.location).toBe(`/requests/${requestId}/check-answers`)
+  })
+
+  it('submits, and the request page shows its status and history to council staff', async () => {
+    const socialWorker = await signedIn(home, 'social_worker')
+    const submitted = await socialWorker.post(`/requests/${requestId}/submit`, {})
+    expect(submitted.statusCode).toBe(303)
+    expect(submitted.headers.location).toBe(`/requests/${requestId}?done=submitted`)
+    const page = await socialWorker.get(`/requests/${requestId}?done=submitted`)
+    expect(page.body).toContain('Request submitted to the brokerage team.')
+    expect(page.body).toContain('Submitted')
+    expect(page.body).toContain(home.emails.social_worker)
+    expect(page.body).not.toContain('Publish to providers')
+    // Once submitted, the questions are closed.
+    const again = await socialWorker.get(`/requests/${requestId}/edit/notes`)
+    expect(again.statusCode).toBe(303)
+    const commissioner = await signedIn(home, 'commissioner')
+    const read = await commissioner.get(`/requests/${requestId}`)
+    expect(read.statusCode).toBe(200)
+    expect(read.body).not.toContain('Cancel request')
+    expect((await (await signedIn(other, 'broker')).get(`/requests/${requestId}`)).statusCode).toBe(404)
+  })
+
+  it('lets a broker publish it, shows the deadline, and refuses a button pressed on an old page', async () => {
+    const broker = await signedIn(home, 'broker')
+    const page = await broker.get(`/requests/${requestId}`)
+    expect(page.body).toContain('Publish to providers')
+    const version = /name="version" value="(\d+)"/.exec(page.body)?.[1] as string
+    const published = await broker.post(`/requests/${requestId}/publish`, { version })
+    expect(published.statusCode).toBe(303)
+    const shown = await broker.get(`/requests/${requestId}`)
+    expect(shown.body).toContain('Offers close')
+    expect(shown.body).toContain('(UK time)')
+    const stale = await broker.post(`/requests/${requestId}/close`, { version })
+    expect(stale.statusCode).toBe(409)
+    expect(stale.body).toContain('This request has changed since you opened it.')
+    const list = await broker.get('/requests?status=published')
+    expect(list.body).toContain(`href="/requests/${requestId}"`)
+  })
+})
+
+describe('home care visits on one page', () => {
+  it('asks for at least one visit, adds and removes visits, then asks about care workers', async () => {
+    const socialWorker = await signedIn(home, 'social_worker')
+    const person = await socialWorker.post('/requests/new/person', {
+      name: 'Albert Moss',
+      ...dateFields('dateOfBirth', '1931-11-02'),
+      sex: 'not_stated',
+      postcode: 'NR2 4TE',
+    })
+    const id = Number(/\/requests\/(\d+)\//.exec(person.headers.location as string)?.[1])
+    await socialWorker.post(`/requests/${id}/edit/service-type`, { serviceType: 'home_care' })
+    const price = await socialWorker.post(`/requests/${id}/edit/price`, { usualPricePounds: '24' })
+    expect(price.headers.location).toBe(`/requests/${id}/edit/visits`)
+
+    const none = await socialWorker.post(`/requests/${id}/edit/visits`, { intent: 'continue' })
+    expect(none.statusCode).toBe(400)
+    expect(none.body).toContain('Add at least one visit for home care')
+    expect(none.body).toContain('href="#visits"')
+
+    const bad = await socialWorker.post(`/requests/${id}/edit/visits`, {
+      intent: 'add',
+      windowStart: '09:00',
+      windowEnd: '08:00',
+      durationMinutes: '30',
+      carers: '1',
+    })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.body).toContain('Choose at least one day for the visit')
+    expect(bad.body).toContain('The latest time must be after the earliest time')
+
+    for (const [start, end] of [
+      ['07:30', '09:00'],
+      ['12:00', '13:00'],
+    ]) {
+      const added = await t.app.inject({
+        method: 'POST',
+        url: `/requests/${id}/edit/visits`,
+        headers: { cookie: socialWorker.cookies, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `_csrf=${encodeURIComponent(socialWorker.csrfToken)}&intent=add&days=mon&days=tue&windowStart=${start}&windowEnd=${end}&durationMinutes=30&carers=2`,
+      })
+      expect(added.statusCode).toBe(303)
+    }
+    const visits = await socialWorker.get(`/requests/${id}/edit/visits?added=1`)
+    expect(visits.body).toContain('Visit added.')
+    expect(visits.body).toContain('Monday and Tuesday, between 07:30 and 09:00, 30 minutes, 2 carers')
+    const visitId = /\/visits\/(\d+)\/delete/.exec(visits.body)?.[1]
+    const removed = await socialWorker.post(`/requests/${id}/visits/${visitId}/delete`, {})
+    expect(removed.statusCode).toBe(303)
+    const after = await socialWorker.get(`/requests/${id}/edit/visits`)
+    expect(after.body).not.toContain('between 07:30 and 09:00')
+    expect(after.body).toContain('between 12:00 and 13:00')
+
+    const next = await socialWorker.post(`/requests/${id}/edit/visits`, { intent: 'continue' })
+    expect(next.headers.location).toBe(`/requests/${id}/edit/carers`)
+    const carers = await socialWorker.post(`/requests/${id}/edit/carers`, {
+      carerGender: 'female_required',
+      language: 'Polish',
+    })
+    expect(carers.headers.location).toBe(`/requests/${id}/edit/notes`)
+    const check = await socialWorker.get(`/requests/${id}/check-answers`)
+    expect(check.body).toContain('Female care workers only')
+    expect(check.body).toContain('1 hour of care a week')
+    // The start date and needs were skipped: submitting says which questions are left.
+    const refused = await socialWorker.post(`/requests/${id}/submit`, {})
+    expect(refused.statusCode).toBe(400)
+    expect(refused.body).toContain('Answer the question about the person’s needs')
+    expect(refused.body).toContain(`href="/requests/${id}/edit/needs?return=check"`)
+  })
+})
+
+describe('the JSON API', () => {
+  it('runs a request through create, submit, publish and close', async () => {
+    const created = await api('POST', '/api/v1/requests', careHomeRequest({ startDate: inDays(20) }))
+    expect(created.status).toBe(201)
+    const id = created.body.request.id
+    expect(created.body.request).toMatchObject({
+      status: 'draft',
+      usualPricePence: 85_050,
+      serviceType: 'residential',
+    })
+
+    const submitted = await api('POST', `/api/v1/requests/${id}/submit`, {})
+    expect(submitted.body.request.status).toBe('submitted')
+    const published = await api('POST', `/api/v1/requests/${id}/publish`, {
+      version: submitted.body.request.version,
+    })
+    expect(published.status).toBe(200)
+    expect(published.body.request.status).toBe('published')
+    expect(published.body.round).toBe(1)
+    expect(published.body.window.kind).toBe('routine')
+    expect(published.body.deadlineAt).toBe(published.body.request.deadlineAt)
+    expect(new Date(published.body.deadlineAt).getTime()).toBeGreaterThan(Date.now())
+
+    const closed = await api('POST', `/api/v1/requests/${id}/close`)
+    expect(closed.body.request.status).toBe('closed')
+    const again = await api('POST', `/api/v1/requests/${id}/close`)
+    expect(again.status).toBe(200)
+    expect(again.body.request.version).toBe(closed.body.request.version)
+
+    const read = await api('GET', `/api/v1/requests/${id}`)
+    expect(read.body.events.map((e) => e.toStatus)).toEqual(['draft', 'submitted', 'published', 'closed'])
+  })
+
+  it('answers the wrong state with 409, bad input with field errors, the wrong role with 403, another council with 404', async () => {
+    const created = await api('POST', '/api/v1/requests', homeCareRequest({ startDate: inDays(5) }))
+    const id = created.body.request.id
+    const early = await api('POST', `/api/v1/requests/${id}/publish`)
+    expect(early.status).toBe(409)
+    expect(early.body.error.message).toBe(
+      'A draft request cannot be published. Only a request that is submitted can be published.',
+    )
+
+    const noReason = await api('POST', `/api/v1/requests/${id}/cancel`, {})
+    expect(noReason.status).toBe(400)
+    expect(noReason.body.error.errors).toEqual([
+      { field: 'reason', message: 'Enter a reason for cancelling the request' },
+    ])
+
+    const bad = await api(
+      'POST',
+      '/api/v1/requests',
+      homeCareRequest({ visits: [], startDate: '2020-01-01' }),
+    )
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'startDate', message: 'Start date must be today or in the future' },
+        { field: 'visits', message: 'Add at least one visit for home care' },
+      ]),
+    )
+
+    const commissioner = await signedIn(home, 'commissioner')
+    expect((await commissioner.post(`/api/v1/requests/${id}/submit`, {})).statusCode).toBe(403)
+    expect((await commissioner.get(`/api/v1/requests/${id}`)).statusCode).toBe(200)
+    expect((await api('GET', `/api/v1/requests/${id}`, undefined, other.councilApiToken)).status).toBe(404)
+
+    const cancelled = await api('POST', `/api/v1/requests/${id}/cancel`, {
+      reason: 'Family will care for him',
+    })
+    expect(cancelled.body.request).toMatchObject({
+      status: 'cancelled',
+      cancelReason: 'Family will care for him',
+    })
+    expect((await api('POST', `/api/v1/requests/${id}/submit`)).status).toBe(409)
+  })
+})
+
+describe('cancelling on the web', () => {
+  it('asks for a reason before cancelling', async () => {
+    const created = await api('POST', '/api/v1/requests', careHomeRequest({ startDate: inDays(5) }))
+    const id = created.body.request.id
+    const broker = await signedIn(home, 'broker')
+    expect((await broker.get(`/requests/${id}/cancel`)).statusCode).toBe(200)
+    const blank = await broker.post(`/requests/${id}/cancel`, { reason: ' ' })
+    expect(blank.statusCode).toBe(400)
+    expect(blank.body).toContain('Enter a reason for cancelling the request')
+    const done = await broker.post(`/requests/${id}/cancel`, { reason: 'Moved to another council' })
+    expect(done.headers.location).toBe(`/requests/${id}?done=cancelled`)
+    const page = await broker.get(`/requests/${id}`)
+    expect(page.body).toContain('Moved to another council')
+  })
+})

@@ -1,0 +1,551 @@
+import { and, eq } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import type { SessionUser } from '../../accounts/service.ts'
+import type { DatabaseHandle } from '../../db/connection.ts'
+import { auditLog, requestEvents } from '../../db/schema.ts'
+import { createTestDatabase } from '../../db/testing.ts'
+import { ConflictError, ValidationError } from '../../errors.ts'
+import { createLot } from '../../providers/frameworks/service.ts'
+import { removeBankHoliday } from '../settings/service.ts'
+import {
+  addDraftVisit,
+  cancel,
+  closeRequest,
+  createRequest,
+  ForbiddenError,
+  getRequest,
+  listRequestEvents,
+  listRequests,
+  publish,
+  removeDraftVisit,
+  republish,
+  saveDraftPage,
+  startDraft,
+  submit,
+  transitionRequest,
+} from './service.ts'
+import { findRequestRow } from './store.ts'
+import { careHomeRequest, homeCareRequest, sessionUserOf } from './test-users.ts'
+
+// Monday 2 March 2026, 10:00 in London (GMT).
+const NOW = new Date('2026-03-02T10:00:00Z')
+const clock = { now: NOW }
+
+let database: DatabaseHandle
+let home: Fixture
+let other: Fixture
+let socialWorker: SessionUser
+let anotherSocialWorker: SessionUser
+let broker: SessionUser
+let commissioner: SessionUser
+let otherBroker: SessionUser
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+  const config = testConfig()
+  home = await seedCouncil(database, 'RQS', config)
+  other = await seedCouncil(database, 'RQX', config)
+  socialWorker = await sessionUserOf(database, home, 'social_worker')
+  broker = await sessionUserOf(database, home, 'broker')
+  commissioner = await sessionUserOf(database, home, 'commissioner')
+  otherBroker = await sessionUserOf(database, other, 'broker')
+  // A second social worker in the same council: the council admin acting as one is enough here.
+  anotherSocialWorker = { ...(await sessionUserOf(database, home, 'council_admin')), role: 'social_worker' }
+})
+afterAll(async () => database.close())
+
+async function validationErrorOf(promise: Promise<unknown>): Promise<Record<string, string>> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(ValidationError)
+  return Object.fromEntries((error as ValidationError).errors.map((e) => [e.field, e.message]))
+}
+
+async function submitted(input = careHomeRequest()) {
+  const created = await createRequest(database.db, socialWorker, input, clock)
+  return submit(database.db, socialWorker, created.id, clock)
+}
+
+/** Moves a request on through transitionRequest, as the offers service does, for the later stages. */
+async function moveTo(requestId: number, actions: ('close' | 'markUnsourced')[]) {
+  for (const action of actions) {
+    await database.db.transaction(async (tx) => {
+      const row = await findRequestRow(tx, home.councilId, requestId)
+      if (!row) throw new Error('no row')
+      await transitionRequest(tx, row, action, { kind: 'system', label: 'test' }, { now: NOW })
+    })
+  }
+}
+
+describe('creating a request', () => {
+  it('stores the person, the request as a draft, its history and an audit entry', async () => {
+    const request = await createRequest(database.db, socialWorker, careHomeRequest(), clock)
+    expect(request.status).toBe('draft')
+    expect(request.person).toMatchObject({
+      name: 'Winifred Applethwaite',
+      dateOfBirth: '1938-04-17',
+      sex: 'female',
+      postcode: 'NR3 1QX',
+      outcode: 'NR3',
+      nhsNumber: '9434765919',
+    })
+    expect(request.usualPricePence).toBe(85_050)
+    expect(request.budgetPence).toBeNull()
+    expect(request.priceUnit).toBe('weekly')
+    expect(request.maxDistanceMiles).toBe(15)
+    expect(request.createdByUserId).toBe(socialWorker.id)
+    const events = await listRequestEvents(database.db, home, request.id)
+    expect(events.map((e) => [e.fromStatus, e.toStatus, e.actor])).toEqual([
+      [null, 'draft', socialWorker.email],
+    ])
+    const audits = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.entityType, 'sourcing_request'), eq(auditLog.entityId, String(request.id))))
+    expect(audits.map((a) => a.action)).toEqual(['sourcing_request.created'])
+  })
+
+  it('records a home care visit pattern with its hours', async () => {
+    const request = await createRequest(database.db, broker, homeCareRequest(), clock)
+    expect(request.visits).toHaveLength(4)
+    expect(request.visits[0]).toMatchObject({
+      windowStart: '07:30',
+      windowEnd: '09:00',
+      durationMinutes: 45,
+      carers: 2,
+    })
+    // (45 + 30 + 30 + 45) minutes a day, every day.
+    expect(request.minutesPerWeek).toBe(150 * 7)
+    expect(request.carerMinutesPerWeek).toBe((90 + 30 + 30 + 90) * 7)
+    expect(request.carerGender).toBe('female_preferred')
+    expect(request.language).toBe('Polish')
+    expect(request.priceUnit).toBe('hourly')
+  })
+
+  it('refuses a start date in the past', async () => {
+    const errors = await validationErrorOf(
+      createRequest(database.db, socialWorker, careHomeRequest({ startDate: '2026-03-01' }), clock),
+    )
+    expect(errors.startDate).toBe('Start date must be today or in the future')
+  })
+
+  it('refuses home care without visits', async () => {
+    const errors = await validationErrorOf(
+      createRequest(database.db, socialWorker, homeCareRequest({ visits: [] }), clock),
+    )
+    expect(errors.visits).toBe('Add at least one visit for home care')
+  })
+
+  it('refuses a negative price and a request with neither price nor budget', async () => {
+    const negative = await validationErrorOf(
+      createRequest(database.db, socialWorker, careHomeRequest({ usualPricePounds: '-10' }), clock),
+    )
+    expect(negative.usualPricePounds).toBe('Usual price must be £0 or more')
+    const neither = await validationErrorOf(
+      createRequest(database.db, socialWorker, careHomeRequest({ usualPricePounds: '' }), clock),
+    )
+    expect(neither.usualPricePounds).toBe('Enter the usual price or an indicative budget')
+  })
+
+  it('refuses an NHS number whose check digit is wrong, and a postcode that is not one', async () => {
+    const errors = await validationErrorOf(
+      createRequest(
+        database.db,
+        socialWorker,
+        careHomeRequest({
+          person: {
+            name: 'A Person',
+            dateOfBirth: '1940-01-01',
+            postcode: 'NR99 ZZZZ',
+            nhsNumber: '943 476 5918',
+          },
+        }),
+        clock,
+      ),
+    )
+    expect(errors['person.nhsNumber']).toBe(
+      'Enter a real NHS number: the last digit does not match the others',
+    )
+    expect(errors['person.postcode']).toBe('Enter a real postcode, like NR1 3QE')
+  })
+
+  it('refuses a visit that does not fit its window, and a lot that does not exist', async () => {
+    const errors = await validationErrorOf(
+      createRequest(
+        database.db,
+        socialWorker,
+        homeCareRequest({
+          visits: [
+            { days: ['mon'], windowStart: '09:00', windowEnd: '09:30', durationMinutes: 45, carers: 5 },
+          ],
+        }),
+        clock,
+      ),
+    )
+    expect(errors['visits.0.durationMinutes']).toBe('The visit must fit in its time window of 30 minutes')
+    expect(errors['visits.0.carers']).toBe('Enter the number of carers, from 1 to 4')
+    const lot = await validationErrorOf(
+      createRequest(database.db, socialWorker, careHomeRequest({ lotId: 999_999 }), clock),
+    )
+    expect(lot.lotId).toBe('Choose a lot from the list: there is no such lot')
+  })
+
+  it('can be made for a person the council already holds, and only its own', async () => {
+    const first = await createRequest(database.db, socialWorker, careHomeRequest(), clock)
+    const { person: _person, ...rest } = careHomeRequest()
+    const second = await createRequest(database.db, broker, { ...rest, personId: first.person.id }, clock)
+    expect(second.person).toEqual(first.person)
+    const elsewhere = await validationErrorOf(
+      createRequest(database.db, otherBroker, { ...rest, personId: first.person.id }, clock),
+    )
+    expect(elsewhere.personId).toBe('There is no such person in your council')
+    const neither = await validationErrorOf(createRequest(database.db, broker, rest, clock))
+    expect(neither.person).toBe('Give the person’s details')
+  })
+
+  it('lets only social workers and brokers create requests', async () => {
+    await expect(createRequest(database.db, commissioner, careHomeRequest(), clock)).rejects.toBeInstanceOf(
+      ForbiddenError,
+    )
+  })
+})
+
+describe('a draft, a question page at a time', () => {
+  it('keeps unanswered questions as not answered, and refuses to submit until they are', async () => {
+    const draft = await startDraft(
+      database.db,
+      socialWorker,
+      { name: 'Albert Moss', dateOfBirth: '1931-11-02', sex: 'not_stated', postcode: 'NR2 4TE' },
+      clock,
+    )
+    expect(draft).toMatchObject({ status: 'draft', serviceType: null, clientGroup: null, startDate: null })
+    const errors = await validationErrorOf(submit(database.db, socialWorker, draft.id, clock))
+    expect(Object.keys(errors)).toEqual(['service-type', 'needs', 'start', 'price'])
+    expect(errors['service-type']).toBe('Answer the question about the type of care')
+  })
+
+  it('saves each page, asks for visits for home care, and submits once everything is answered', async () => {
+    let draft = await startDraft(
+      database.db,
+      socialWorker,
+      { name: 'Albert Moss', dateOfBirth: '1931-11-02', postcode: 'NR2 4TE', nhsNumber: '' },
+      clock,
+    )
+    const save = (page: Parameters<typeof saveDraftPage>[3], input: Record<string, unknown>) =>
+      saveDraftPage(database.db, socialWorker, draft.id, page, input, clock)
+    draft = await save('service-type', { serviceType: 'home_care' })
+    draft = await save('needs', {
+      clientGroup: 'older_people',
+      specialisms: 'dementia',
+      needsSummary: 'Mild dementia.',
+    })
+    draft = await save('location', { preferredPostcode: '', maxDistanceMiles: '10' })
+    draft = await save('start', {
+      startDate: '2026-03-16',
+      urgency: 'emergency',
+      inHospital: 'yes',
+      emergencyHours: '48',
+    })
+    draft = await save('price', { usualPricePounds: '', budgetPounds: '22' })
+    draft = await save('carers', { carerGender: 'male_required', language: '' })
+    draft = await save('notes', { notesForProviders: 'Key safe by the door.' })
+    expect(draft).toMatchObject({
+      serviceType: 'home_care',
+      clientGroup: 'older_people',
+      specialisms: ['dementia'],
+      maxDistanceMiles: 10,
+      startDate: '2026-03-16',
+      urgency: 'emergency',
+      emergencyHours: 48,
+      inHospital: true,
+      budgetPence: 2200,
+      usualPricePence: null,
+      carerGender: 'male_required',
+      language: null,
+    })
+    const noVisits = await validationErrorOf(submit(database.db, socialWorker, draft.id, clock))
+    expect(noVisits).toEqual({ visits: 'Answer the question about the home care visits' })
+
+    draft = await addDraftVisit(
+      database.db,
+      socialWorker,
+      draft.id,
+      { days: ['mon', 'wed'], windowStart: '7:30', windowEnd: '09.00', durationMinutes: '30', carers: '1' },
+      clock,
+    )
+    draft = await addDraftVisit(
+      database.db,
+      socialWorker,
+      draft.id,
+      { days: 'fri', windowStart: '18:00', windowEnd: '19:00', durationMinutes: '60', carers: '2' },
+      clock,
+    )
+    expect(draft.visits.map((v) => [v.days, v.windowStart, v.windowEnd])).toEqual([
+      [['mon', 'wed'], '07:30', '09:00'],
+      [['fri'], '18:00', '19:00'],
+    ])
+    draft = await removeDraftVisit(database.db, socialWorker, draft.id, draft.visits[1]?.id as number, clock)
+    expect(draft.visits).toHaveLength(1)
+
+    const done = await submit(database.db, socialWorker, draft.id, clock)
+    expect(done.status).toBe('submitted')
+    await expect(save('notes', { notesForProviders: 'too late' })).rejects.toBeInstanceOf(ConflictError)
+  })
+
+  it('drops the visits and carer preferences when the type of care changes from home care', async () => {
+    const created = await createRequest(database.db, socialWorker, homeCareRequest(), clock)
+    const changed = await saveDraftPage(
+      database.db,
+      socialWorker,
+      created.id,
+      'service-type',
+      { serviceType: 'nursing' },
+      clock,
+    )
+    expect(changed.visits).toEqual([])
+    expect(changed.carerGender).toBeNull()
+    expect(changed.priceUnit).toBe('weekly')
+  })
+
+  it('keeps a draft to its creator and brokers', async () => {
+    const draft = await startDraft(
+      database.db,
+      socialWorker,
+      { name: 'Albert Moss', dateOfBirth: '1931-11-02', postcode: 'NR2 4TE' },
+      clock,
+    )
+    await expect(
+      saveDraftPage(database.db, anotherSocialWorker, draft.id, 'notes', { notesForProviders: 'x' }, clock),
+    ).rejects.toBeInstanceOf(ForbiddenError)
+    const byBroker = await saveDraftPage(
+      database.db,
+      broker,
+      draft.id,
+      'notes',
+      { notesForProviders: 'x' },
+      clock,
+    )
+    expect(byBroker.notesForProviders).toBe('x')
+  })
+})
+
+describe('the lifecycle', () => {
+  it('refuses what the state machine refuses, with 409', async () => {
+    const request = await submitted()
+    await expect(submit(database.db, socialWorker, request.id, clock)).rejects.toThrow(
+      'The request is already submitted.',
+    )
+    await expect(closeRequest(database.db, broker, request.id, clock)).rejects.toBeInstanceOf(ConflictError)
+    await expect(republish(database.db, broker, request.id, {}, clock)).rejects.toBeInstanceOf(ConflictError)
+  })
+
+  it('lets a social worker submit and cancel only their own requests, and only brokers publish', async () => {
+    const created = await createRequest(database.db, socialWorker, careHomeRequest(), clock)
+    await expect(submit(database.db, anotherSocialWorker, created.id, clock)).rejects.toBeInstanceOf(
+      ForbiddenError,
+    )
+    await expect(
+      cancel(database.db, anotherSocialWorker, created.id, { reason: 'x' }),
+    ).rejects.toBeInstanceOf(ForbiddenError)
+    await submit(database.db, socialWorker, created.id, clock)
+    await expect(publish(database.db, socialWorker, created.id, clock)).rejects.toBeInstanceOf(ForbiddenError)
+    await expect(getRequest(database.db, otherBroker, created.id)).rejects.toThrow('No such request')
+  })
+
+  it('needs a reason to cancel, keeps it, and cannot cancel twice', async () => {
+    const request = await submitted()
+    const blank = await validationErrorOf(
+      cancel(database.db, socialWorker, request.id, { reason: '  ', ...clock }),
+    )
+    expect(blank.reason).toBe('Enter a reason for cancelling the request')
+    const cancelled = await cancel(database.db, socialWorker, request.id, {
+      reason: 'The person chose to arrange their own care',
+      ...clock,
+    })
+    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled.cancelReason).toBe('The person chose to arrange their own care')
+    const events = await listRequestEvents(database.db, home, request.id)
+    expect(events.at(-1)).toMatchObject({
+      fromStatus: 'submitted',
+      toStatus: 'cancelled',
+      reason: 'The person chose to arrange their own care',
+    })
+    await expect(cancel(database.db, broker, request.id, { reason: 'again', ...clock })).rejects.toThrow(
+      'The request is already cancelled.',
+    )
+  })
+
+  it('changes a request only at the version its caller saw', async () => {
+    const created = await createRequest(database.db, socialWorker, careHomeRequest(), clock)
+    const stale = await findRequestRow(database.db, home.councilId, created.id)
+    if (!stale) throw new Error('no row')
+    await submit(database.db, socialWorker, created.id, { ...clock, expectedVersion: stale.version })
+    await expect(
+      cancel(database.db, socialWorker, created.id, { reason: 'x', expectedVersion: stale.version }),
+    ).rejects.toThrow('This request has changed since you opened it.')
+    // A transition from a stale read loses, even when the state machine would allow it.
+    await expect(
+      database.db.transaction((tx) =>
+        transitionRequest(
+          tx,
+          { ...stale, status: 'submitted' },
+          'cancel',
+          { kind: 'system', label: 'test' },
+          { reason: 'x' },
+        ),
+      ),
+    ).rejects.toThrow('The request was changed by someone else at the same time.')
+  })
+
+  it('lets exactly one of two simultaneous submissions win', async () => {
+    const created = await createRequest(database.db, socialWorker, careHomeRequest(), clock)
+    const outcomes = await Promise.allSettled([
+      submit(database.db, socialWorker, created.id, clock),
+      submit(database.db, broker, created.id, clock),
+    ])
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
+    const [refused] = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[]
+    expect(refused?.reason).toBeInstanceOf(ConflictError)
+    const events = await database.db
+      .select()
+      .from(requestEvents)
+      .where(eq(requestEvents.requestId, created.id))
+    expect(events.filter((e) => e.toStatus === 'submitted')).toHaveLength(1)
+  })
+
+  it('closes idempotently: closing a closed request adds nothing', async () => {
+    const request = await submitted()
+    await database.db.transaction(async (tx) => {
+      const row = await findRequestRow(tx, home.councilId, request.id)
+      if (!row) throw new Error('no row')
+      await transitionRequest(
+        tx,
+        row,
+        'publish',
+        { kind: 'system', label: 'test' },
+        {
+          now: NOW,
+          set: { publishedAt: NOW, deadlineAt: new Date('2026-03-09T10:00:00Z') },
+        },
+      )
+    })
+    const closed = await closeRequest(database.db, broker, request.id, clock)
+    expect(closed.status).toBe('closed')
+    expect(closed.closedAt?.toISOString()).toBe(NOW.toISOString())
+    const again = await closeRequest(database.db, broker, request.id, {
+      now: new Date('2026-03-03T10:00:00Z'),
+    })
+    expect(again.version).toBe(closed.version)
+    expect(again.closedAt?.toISOString()).toBe(NOW.toISOString())
+    const events = await listRequestEvents(database.db, home, request.id)
+    expect(events.filter((e) => e.toStatus === 'closed')).toHaveLength(1)
+    expect(events.at(-1)?.reason).toBe('Closed early by a broker')
+  })
+
+  it('lists the council’s requests by status, newest change first', async () => {
+    const { requests, total } = await listRequests(database.db, home.councilId, { status: 'cancelled' })
+    expect(total).toBeGreaterThan(0)
+    expect(requests.every((r) => r.status === 'cancelled')).toBe(true)
+    const elsewhere = await listRequests(database.db, other.councilId)
+    expect(elsewhere.total).toBe(0)
+  })
+})
+
+describe('publishing', () => {
+  it('stores the deadline from the council’s windows and calendar, the round and the history', async () => {
+    const request = await submitted(careHomeRequest({ startDate: '2026-03-20' }))
+    const result = await publish(database.db, broker, request.id, clock)
+    // 18 days before the start: 5 working days from Monday 2 March.
+    expect(result.window.deadline.toISOString()).toBe('2026-03-09T10:00:00.000Z')
+    expect(result.round).toBe(1)
+    expect(result.request.status).toBe('published')
+    expect(result.request.publishedAt?.toISOString()).toBe(NOW.toISOString())
+    expect(result.request.deadlineAt?.toISOString()).toBe('2026-03-09T10:00:00.000Z')
+    expect(result.invitations).toBeDefined()
+    const events = await listRequestEvents(database.db, home, request.id)
+    expect(events.at(-1)).toMatchObject({
+      fromStatus: 'submitted',
+      toStatus: 'published',
+      actor: broker.email,
+    })
+  })
+
+  it('skips the bank holidays in the council’s calendar, as its admin keeps it', async () => {
+    // Thursday 2 April 2026, 10:00 BST: Good Friday and Easter Monday follow.
+    const easter = { now: new Date('2026-04-02T09:00:00Z') }
+    const first = await createRequest(
+      database.db,
+      socialWorker,
+      careHomeRequest({ startDate: '2026-04-20' }),
+      easter,
+    )
+    await submit(database.db, socialWorker, first.id, easter)
+    const withHolidays = await publish(database.db, broker, first.id, easter)
+    expect(withHolidays.request.deadlineAt?.toISOString()).toBe('2026-04-13T09:00:00.000Z')
+
+    await removeBankHoliday(database.db, home.councilId, '2026-04-06', { kind: 'system', label: 'test' })
+    const second = await createRequest(
+      database.db,
+      socialWorker,
+      careHomeRequest({ startDate: '2026-04-20' }),
+      easter,
+    )
+    await submit(database.db, socialWorker, second.id, easter)
+    const withoutEasterMonday = await publish(database.db, broker, second.id, easter)
+    expect(withoutEasterMonday.request.deadlineAt?.toISOString()).toBe('2026-04-10T09:00:00.000Z')
+  })
+
+  it('gives an emergency the window the broker chose', async () => {
+    const request = await submitted(
+      careHomeRequest({ urgency: 'emergency', emergencyHours: 48, inHospital: true }),
+    )
+    const result = await publish(database.db, broker, request.id, clock)
+    expect(result.window.kind).toBe('emergency')
+    expect(result.request.deadlineAt?.toISOString()).toBe('2026-03-04T10:00:00.000Z')
+  })
+
+  it('republishes an unsourced request only wider, as a new round', async () => {
+    const lot = await createLot(
+      database.db,
+      home.councilId,
+      { name: 'Care homes DPS', procurement: 'dps', questions: ['Terms?'], opensOn: '2020-01-01' },
+      { kind: 'system', label: 'test' },
+    )
+    const request = await submitted(careHomeRequest({ budgetPounds: '800', lotId: lot.id }))
+    await publish(database.db, broker, request.id, clock)
+    await moveTo(request.id, ['close', 'markUnsourced'])
+
+    const narrower = await validationErrorOf(
+      republish(database.db, broker, request.id, { maxDistanceMiles: '10', budgetPounds: '700' }, clock),
+    )
+    expect(narrower.maxDistanceMiles).toBe('Republishing can only widen the search: enter 15 miles or more')
+    expect(narrower.budgetPounds).toBe(
+      'Republishing can only widen the search: enter a budget of £800.00 or more',
+    )
+
+    const later = { now: new Date('2026-03-10T10:00:00Z') }
+    const result = await republish(
+      database.db,
+      broker,
+      request.id,
+      { maxDistanceMiles: '25', budgetPounds: '900', lotId: 'none' },
+      later,
+    )
+    expect(result.round).toBe(2)
+    expect(result.request).toMatchObject({
+      status: 'published',
+      maxDistanceMiles: 25,
+      budgetPence: 90_000,
+      lotId: null,
+      closedAt: null,
+    })
+    expect(result.request.deadlineAt?.toISOString()).toBe('2026-03-17T10:00:00.000Z')
+    const events = await listRequestEvents(database.db, home, request.id)
+    expect(events.at(-1)?.reason).toBe(
+      'Widened: maximum distance 15 to 25 miles; budget £800.00 to £900.00; open to all providers, not only a DPS lot',
+    )
+  })
+})

@@ -1,0 +1,518 @@
+// Sourcing requests: creating them (at once through the API, or a page at a time as a draft),
+// reading them, and every step of their life (DOMAIN.md §4). Each change of status goes through
+// transitionRequest(): the state machine decides, the row changes only if nobody changed it first
+// (optimistic concurrency on `version`), and the event and audit entry are written with it.
+import { and, eq } from 'drizzle-orm'
+import { z } from 'zod'
+import { type Actor, recordAudit } from '../../audit/service.ts'
+import type { Database, Queryable, Transaction } from '../../db/connection.ts'
+import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { inviteEligibleLocations } from '../invitations.ts'
+import { pounds } from '../rules/format.ts'
+import {
+  londonDate,
+  nextStatus,
+  type RequestAction,
+  type RequestStatus,
+  type ResponseWindow,
+  responseWindow,
+} from '../rules/index.ts'
+import { requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
+import { getBankHolidays, getBrokerageSettings } from '../settings/service.ts'
+import {
+  actorFor,
+  actorLabel,
+  authorise,
+  type Clock,
+  isSystem,
+  type LifecycleOptions,
+  type RequestCaller,
+} from './callers.ts'
+import { unansweredErrors, wizardContext } from './drafts.ts'
+import { newRequestSchema, republishSchema } from './input.ts'
+import {
+  checkLot,
+  creatorId,
+  getRequest,
+  inputContext,
+  insertCreatedEvent,
+  insertPerson,
+  place,
+  type RequestScope,
+} from './records.ts'
+import {
+  countPublications,
+  findPerson,
+  findRequestRow,
+  listEvents,
+  type RequestColumns,
+  type RequestEvent,
+  type RequestFilters,
+  type RequestRow,
+  type RequestSummary,
+  type SourcingRequest,
+  selectRequestSummaries,
+} from './store.ts'
+
+// The service is the request domain's one public face: what other modules call is exported here.
+export {
+  actorFor,
+  availableActions,
+  type Clock,
+  ForbiddenError,
+  type LifecycleOptions,
+  mayAct,
+  type RequestCaller,
+  type RequestPermission,
+  type SystemCaller,
+} from './callers.ts'
+export {
+  addDraftVisit,
+  type DraftSection,
+  removeDraftVisit,
+  requestLotChoices,
+  saveDraftPage,
+  startDraft,
+  unansweredErrors,
+  wizardContext,
+} from './drafts.ts'
+export { getRequest, measuredFromPersonsPostcode, type RequestScope } from './records.ts'
+
+export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
+
+/** The council's requests, most recently changed first. */
+export async function listRequests(
+  db: Queryable,
+  councilId: number,
+  filters: RequestFilters = {},
+): Promise<{ requests: RequestSummary[]; total: number }> {
+  return selectRequestSummaries(db, councilId, filters)
+}
+
+/** Every change of status, oldest first: who, when and why. */
+export async function listRequestEvents(
+  db: Queryable,
+  scope: RequestScope,
+  requestId: number,
+): Promise<RequestEvent[]> {
+  await getRequest(db, scope, requestId)
+  return listEvents(db, scope.councilId, requestId)
+}
+// ---------------------------------------------------------------------------------------------
+// Transitions
+
+/** The state machine's answer, as the error the caller should see when it says no. */
+export function assertTransition(
+  from: RequestStatus,
+  action: RequestAction,
+  options: { reason?: string | null } = {},
+): RequestStatus {
+  const result = nextStatus(from, action, options)
+  if (result.ok) return result.status
+  if (result.code === 'reason_required')
+    throw new ValidationError([{ field: 'reason', message: result.message }])
+  throw new ConflictError(result.message)
+}
+
+const AUDIT_ACTIONS: Record<RequestAction, string> = {
+  submit: 'sourcing_request.submitted',
+  publish: 'sourcing_request.published',
+  close: 'sourcing_request.closed',
+  award: 'sourcing_request.awarded',
+  start: 'sourcing_request.started',
+  markUnsourced: 'sourcing_request.marked_unsourced',
+  republish: 'sourcing_request.republished',
+  cancel: 'sourcing_request.cancelled',
+}
+
+export interface TransitionOptions {
+  /** Why: required to cancel; kept on the event for every action. */
+  reason?: string | null
+  now?: Date
+  /** Other columns the same change sets (deadline, closedAt, ...). */
+  set?: RequestColumns
+  /** Extra audit details. */
+  details?: Record<string, unknown>
+}
+
+/**
+ * Moves a request through one action of the state machine, inside the caller's transaction:
+ * refuses what nextStatus() refuses (409, or 400 for a missing cancel reason), updates the row
+ * only if its version is still the one read (else 409: someone else changed it first), and
+ * writes the request_events row and the audit entry. Returns the updated row.
+ */
+export async function transitionRequest(
+  tx: Transaction,
+  request: Pick<RequestRow, 'id' | 'councilId' | 'status' | 'version'>,
+  action: RequestAction,
+  actor: Actor,
+  options: TransitionOptions = {},
+): Promise<RequestRow> {
+  const from = request.status as RequestStatus
+  const to = assertTransition(from, action, { reason: options.reason })
+  const now = options.now ?? new Date()
+  const reason = options.reason?.trim() || null
+  const [updated] = await tx
+    .update(sourcingRequests)
+    .set({ ...options.set, status: to, version: request.version + 1, updatedAt: now })
+    .where(
+      and(
+        eq(sourcingRequests.id, request.id),
+        eq(sourcingRequests.councilId, request.councilId),
+        eq(sourcingRequests.version, request.version),
+      ),
+    )
+    .returning()
+  if (!updated)
+    throw new ConflictError(
+      'The request was changed by someone else at the same time. Reload it and try again.',
+    )
+  await tx.insert(requestEvents).values({
+    councilId: request.councilId,
+    requestId: request.id,
+    fromStatus: from,
+    toStatus: to,
+    reason,
+    actor: actorLabel(actor),
+    at: now,
+  })
+  await recordAudit(tx, actor, {
+    councilId: request.councilId,
+    action: AUDIT_ACTIONS[action],
+    entityType: 'sourcing_request',
+    entityId: request.id,
+    details: { from, to, ...(reason ? { reason } : {}), ...options.details },
+  })
+  return updated
+}
+
+async function lockedRow(
+  tx: Transaction,
+  caller: RequestCaller,
+  requestId: number,
+  options: LifecycleOptions,
+): Promise<RequestRow> {
+  const row = await findRequestRow(tx, caller.councilId, requestId)
+  if (!row) throw new NotFoundError('No such request')
+  if (options.expectedVersion !== undefined && options.expectedVersion !== row.version)
+    throw new ConflictError('This request has changed since you opened it. Reload it and try again.')
+  return row
+}
+
+// ---------------------------------------------------------------------------------------------
+// Creating
+
+/**
+ * Creates a whole request at once (API, simulator), as a draft ready to submit. The person is new
+ * (`person`) or one the council already holds (`personId`).
+ */
+export async function createRequest(
+  db: Database,
+  caller: RequestCaller,
+  input: unknown,
+  clock: Clock = {},
+): Promise<SourcingRequest> {
+  authorise(caller, 'create')
+  const now = clock.now ?? new Date()
+  const { councilId } = caller
+  const value = parseInput(newRequestSchema(await inputContext(db, councilId, now)), input)
+  const actor = actorFor(caller)
+  const id = await db.transaction(async (tx) => {
+    await checkLot(tx, councilId, value.lotId)
+    let personId: number
+    let home: { latitude: number | null; longitude: number | null }
+    if (value.personId !== undefined) {
+      const existing = await findPerson(tx, councilId, value.personId)
+      if (!existing)
+        throw new ValidationError([{ field: 'personId', message: 'There is no such person in your council' }])
+      personId = existing.id
+      home = await place(tx, councilId, existing.postcode)
+    } else {
+      const { row, where } = await insertPerson(
+        tx,
+        councilId,
+        value.person as NonNullable<typeof value.person>,
+      )
+      personId = row.id
+      home = where
+    }
+    const origin = value.preferredPostcode ? await place(tx, councilId, value.preferredPostcode) : home
+    const [created] = await tx
+      .insert(sourcingRequests)
+      .values({
+        councilId,
+        personId,
+        createdByUserId: creatorId(caller),
+        serviceType: value.serviceType,
+        clientGroup: value.clientGroup,
+        specialisms: value.specialisms,
+        needsSummary: value.needsSummary,
+        latitude: origin.latitude,
+        longitude: origin.longitude,
+        maxDistanceMiles: value.maxDistanceMiles,
+        startDate: value.startDate,
+        urgency: value.urgency,
+        emergencyHours: value.emergencyHours,
+        inHospital: value.inHospital,
+        usualPricePence: value.usualPricePounds,
+        budgetPence: value.budgetPounds,
+        notesForProviders: value.notesForProviders,
+        carerGender: value.carerGender,
+        language: value.language,
+        lotId: value.lotId ?? null,
+        status: 'draft',
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning({ id: sourcingRequests.id })
+    if (!created) throw new Error('request not inserted')
+    if (value.visits.length > 0)
+      await tx
+        .insert(requestVisits)
+        .values(value.visits.map((visit) => ({ councilId, requestId: created.id, ...visit })))
+    await insertCreatedEvent(tx, councilId, created.id, actor, now)
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'sourcing_request.created',
+      entityType: 'sourcing_request',
+      entityId: created.id,
+      details: { serviceType: value.serviceType, visits: value.visits.length },
+    })
+    return created.id
+  })
+  return getRequest(db, { councilId }, id)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lifecycle
+
+/** Submits a finished draft to the brokerage team. */
+export async function submit(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  options: LifecycleOptions = {},
+): Promise<SourcingRequest> {
+  const now = options.now ?? new Date()
+  const request = await getRequest(db, caller, requestId)
+  authorise(caller, 'submit', request)
+  assertTransition(request.status, 'submit')
+  const missing = unansweredErrors(request, await wizardContext(db, caller.councilId))
+  if (missing.length > 0) throw new ValidationError(missing)
+  if ((request.startDate as string) < londonDate(now))
+    throw new ValidationError([
+      {
+        field: 'startDate',
+        message: 'The start date is in the past: change it to today or later before submitting',
+      },
+    ])
+  await db.transaction(async (tx) => {
+    const row = await lockedRow(tx, caller, requestId, options)
+    await transitionRequest(tx, row, 'submit', actorFor(caller), { now })
+  })
+  return getRequest(db, caller, requestId)
+}
+
+export interface PublishResult {
+  request: SourcingRequest
+  /** The deadline and how it was worked out. */
+  window: ResponseWindow
+  /** The publication round: 1 the first time, 2 after one republication, ... */
+  round: number
+  invitations: { invited: number; excluded: number }
+}
+
+/** The response window for a request published now, with the council's settings and calendar. */
+export async function responseWindowFor(
+  db: Queryable,
+  request: Pick<RequestRow, 'councilId' | 'startDate' | 'urgency' | 'emergencyHours'>,
+  publishedAt: Date,
+): Promise<ResponseWindow> {
+  const settings = await getBrokerageSettings(db, request.councilId)
+  const holidays = await getBankHolidays(db, request.councilId)
+  const hours = request.emergencyHours
+  return responseWindow(
+    {
+      publishedAt,
+      startDate: request.startDate,
+      emergency: request.urgency === 'emergency',
+      emergencyHours: hours === 24 || hours === 48 ? hours : null,
+    },
+    settings,
+    holidays,
+  )
+}
+
+async function publishRound(
+  tx: Transaction,
+  caller: RequestCaller,
+  row: RequestRow,
+  action: 'publish' | 'republish',
+  now: Date,
+  changes: { set?: RequestColumns; reason?: string | null; details?: Record<string, unknown> } = {},
+) {
+  assertTransition(row.status as RequestStatus, action)
+  const next = { ...row, ...changes.set } as RequestRow
+  const window = await responseWindowFor(tx, next, now)
+  const round = (await countPublications(tx, row.councilId, row.id)) + 1
+  await transitionRequest(tx, row, action, actorFor(caller), {
+    now,
+    reason: changes.reason,
+    set: { ...changes.set, publishedAt: now, deadlineAt: window.deadline, closedAt: null },
+    details: {
+      ...changes.details,
+      round,
+      deadlineAt: window.deadline.toISOString(),
+      window: window.explanation,
+    },
+  })
+  const invitations = await inviteEligibleLocations(tx, {
+    councilId: row.councilId,
+    requestId: row.id,
+    round,
+    now,
+  })
+  return { window, round, invitations }
+}
+
+/**
+ * Publishes a submitted request to providers: sets its deadline from the council's response
+ * windows and calendar, and invites the eligible locations, all in one transaction.
+ */
+export async function publish(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  options: LifecycleOptions = {},
+): Promise<PublishResult> {
+  authorise(caller, 'publish')
+  const now = options.now ?? new Date()
+  const outcome = await db.transaction(async (tx) => {
+    const row = await lockedRow(tx, caller, requestId, options)
+    return publishRound(tx, caller, row, 'publish', now)
+  })
+  return { request: await getRequest(db, caller, requestId), ...outcome }
+}
+
+/**
+ * Closes a published request to offers: a broker closing early, or the deadline passing.
+ * Closing a closed request changes nothing and succeeds, so the scheduler and a broker (or two
+ * instances of the service) can close the same request safely.
+ */
+export async function closeRequest(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  options: LifecycleOptions & { reason?: string | null } = {},
+): Promise<SourcingRequest> {
+  authorise(caller, 'close')
+  const now = options.now ?? new Date()
+  await db.transaction(async (tx) => {
+    const row = await findRequestRow(tx, caller.councilId, requestId)
+    if (!row) throw new NotFoundError('No such request')
+    if (row.status === 'closed') return
+    if (options.expectedVersion !== undefined && options.expectedVersion !== row.version)
+      throw new ConflictError('This request has changed since you opened it. Reload it and try again.')
+    await transitionRequest(tx, row, 'close', actorFor(caller), {
+      now,
+      reason: options.reason ?? (isSystem(caller) ? null : 'Closed early by a broker'),
+      set: { closedAt: now },
+    })
+  })
+  return getRequest(db, caller, requestId)
+}
+
+/** Cancels a request at any stage before care starts; the reason is required and kept. */
+export async function cancel(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  options: LifecycleOptions & { reason?: unknown },
+): Promise<SourcingRequest> {
+  const now = options.now ?? new Date()
+  const request = await getRequest(db, caller, requestId)
+  authorise(caller, 'cancel', request)
+  const { reason } = parseInput(
+    z.object({
+      reason: z.preprocess(
+        (v) => (typeof v === 'string' ? v : undefined),
+        z
+          .string({ error: 'Enter a reason for cancelling the request' })
+          .trim()
+          .max(2000, 'Reason must be 2,000 characters or fewer'),
+      ),
+    }),
+    { reason: options.reason },
+  )
+  await db.transaction(async (tx) => {
+    const row = await lockedRow(tx, caller, requestId, options)
+    await transitionRequest(tx, row, 'cancel', actorFor(caller), {
+      now,
+      reason,
+      set: { cancelReason: reason || null },
+    })
+  })
+  return getRequest(db, caller, requestId)
+}
+
+/**
+ * Publishes an unsourced request again, optionally with wider criteria: a longer distance, a
+ * bigger budget, another lot or none, or a new start date. Criteria may only widen.
+ */
+export async function republish(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  input: Record<string, unknown>,
+  options: LifecycleOptions = {},
+): Promise<PublishResult> {
+  authorise(caller, 'republish')
+  const now = options.now ?? new Date()
+  const context = await inputContext(db, caller.councilId, now)
+  const widened = parseInput(republishSchema(context), input)
+  const outcome = await db.transaction(async (tx) => {
+    const row = await lockedRow(tx, caller, requestId, options)
+    assertTransition(row.status as RequestStatus, 'republish')
+    const errors: FieldError[] = []
+    const set: RequestColumns = {}
+    const changes: string[] = []
+    if (widened.maxDistanceMiles !== undefined && widened.maxDistanceMiles !== row.maxDistanceMiles) {
+      if (widened.maxDistanceMiles < row.maxDistanceMiles)
+        errors.push({
+          field: 'maxDistanceMiles',
+          message: `Republishing can only widen the search: enter ${row.maxDistanceMiles} miles or more`,
+        })
+      set.maxDistanceMiles = widened.maxDistanceMiles
+      changes.push(`maximum distance ${row.maxDistanceMiles} to ${widened.maxDistanceMiles} miles`)
+    }
+    if (widened.budgetPounds !== null && widened.budgetPounds !== row.budgetPence) {
+      if (row.budgetPence !== null && widened.budgetPounds < row.budgetPence)
+        errors.push({
+          field: 'budgetPounds',
+          message: `Republishing can only widen the search: enter a budget of ${pounds(row.budgetPence)} or more`,
+        })
+      set.budgetPence = widened.budgetPounds
+      changes.push(
+        `budget ${row.budgetPence === null ? 'none' : pounds(row.budgetPence)} to ${pounds(widened.budgetPounds)}`,
+      )
+    }
+    if (widened.lotId !== undefined && widened.lotId !== row.lotId) {
+      await checkLot(tx, row.councilId, widened.lotId)
+      set.lotId = widened.lotId
+      changes.push(
+        widened.lotId === null ? 'open to all providers, not only a DPS lot' : `DPS lot ${widened.lotId}`,
+      )
+    }
+    if (widened.startDate !== undefined && widened.startDate !== row.startDate) {
+      set.startDate = widened.startDate
+      changes.push(`start date ${row.startDate} to ${widened.startDate}`)
+    }
+    if (errors.length > 0) throw new ValidationError(errors)
+    return publishRound(tx, caller, row, 'republish', now, {
+      set,
+      reason: changes.length > 0 ? `Widened: ${changes.join('; ')}` : 'Republished unchanged',
+      details: { widened: set },
+    })
+  })
+  return { request: await getRequest(db, caller, requestId), ...outcome }
+}

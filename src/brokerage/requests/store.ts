@@ -1,0 +1,326 @@
+// SQL for sourcing requests, their people, visits and events. Nothing outside brokerage reads
+// these tables: other domains call the request service.
+import { and, asc, count, desc, eq, inArray, type SQL } from 'drizzle-orm'
+import type { Queryable } from '../../db/connection.ts'
+import type { ClientGroup, Specialism } from '../../providers/vocabulary.ts'
+import {
+  type PriceUnit,
+  priceUnitFor,
+  REQUEST_SERVICE_TYPES,
+  type RequestServiceType,
+  type RequestStatus,
+} from '../rules/index.ts'
+import { people, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
+import {
+  type CarerGenderChoice,
+  carerMinutesPerWeek,
+  type DayOfWeek,
+  minutesPerWeek,
+  type Sex,
+  type Urgency,
+} from './input.ts'
+
+export type RequestRow = typeof sourcingRequests.$inferSelect
+export type RequestColumns = Partial<Omit<typeof sourcingRequests.$inferInsert, 'id' | 'councilId'>>
+export type PersonRow = typeof people.$inferSelect
+
+/**
+ * A draft is saved a page at a time, but the table's columns are NOT NULL for a finished request,
+ * so a question not yet answered is kept as a placeholder, and read back as null. Nothing but a
+ * draft ever holds one: submitting checks every question was answered.
+ */
+export const UNANSWERED = { text: '', date: '1900-01-01' } as const
+
+export interface RequestPerson {
+  id: number
+  name: string
+  dateOfBirth: string
+  sex: Sex | null
+  postcode: string
+  outcode: string
+  localityId: number | null
+  pcnAreaId: number | null
+  nhsNumber: string | null
+}
+
+export interface RequestVisit {
+  id: number
+  days: DayOfWeek[]
+  windowStart: string
+  windowEnd: string
+  durationMinutes: number
+  carers: number
+}
+
+export interface SourcingRequest {
+  id: number
+  councilId: number
+  status: RequestStatus
+  /** Bumped on every change of status; give it back to make a change only if nothing changed since. */
+  version: number
+  createdByUserId: number | null
+  person: RequestPerson
+  /** Null only in a draft whose question is not yet answered; likewise clientGroup and startDate. */
+  serviceType: RequestServiceType | null
+  clientGroup: ClientGroup | null
+  specialisms: Specialism[]
+  needsSummary: string
+  /** Where distance is measured from: the preferred postcode's centre; null when it could not be placed. */
+  latitude: number | null
+  longitude: number | null
+  maxDistanceMiles: number
+  startDate: string | null
+  urgency: Urgency
+  /** The emergency window a broker chose; null for the council's setting (and for other urgencies). */
+  emergencyHours: 24 | 48 | null
+  inHospital: boolean
+  usualPricePence: number | null
+  budgetPence: number | null
+  /** What prices are per: a week for care homes, an hour for care at home, a day for day services. */
+  priceUnit: PriceUnit | null
+  notesForProviders: string
+  carerGender: CarerGenderChoice | null
+  language: string | null
+  lotId: number | null
+  visits: RequestVisit[]
+  /** Hours of care a week in the visit pattern, in minutes (home care; 0 otherwise). */
+  minutesPerWeek: number
+  /** Care-worker minutes a week: visits needing two carers count twice. */
+  carerMinutesPerWeek: number
+  publishedAt: Date | null
+  deadlineAt: Date | null
+  closedAt: Date | null
+  cancelReason: string | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface RequestEvent {
+  id: number
+  fromStatus: RequestStatus | null
+  toStatus: RequestStatus
+  reason: string | null
+  actor: string
+  at: Date
+}
+
+export interface RequestSummary {
+  id: number
+  status: RequestStatus
+  serviceType: RequestServiceType | null
+  personName: string
+  outcode: string
+  startDate: string | null
+  urgency: Urgency
+  inHospital: boolean
+  createdByUserId: number | null
+  publishedAt: Date | null
+  deadlineAt: Date | null
+  createdAt: Date
+  updatedAt: Date
+}
+
+function serviceTypeOf(value: string): RequestServiceType | null {
+  return (REQUEST_SERVICE_TYPES as readonly string[]).includes(value) ? (value as RequestServiceType) : null
+}
+
+function toPerson(row: PersonRow): RequestPerson {
+  return {
+    id: row.id,
+    name: row.name,
+    dateOfBirth: row.dateOfBirth,
+    sex: row.sex as Sex | null,
+    postcode: row.postcode,
+    outcode: row.outcode,
+    localityId: row.localityId,
+    pcnAreaId: row.pcnAreaId,
+    nhsNumber: row.nhsNumber,
+  }
+}
+
+export function toRequest(
+  row: RequestRow,
+  person: PersonRow,
+  visitRows: (typeof requestVisits.$inferSelect)[],
+): SourcingRequest {
+  const serviceType = serviceTypeOf(row.serviceType)
+  const visits = visitRows
+    .sort((a, b) => a.windowStart.localeCompare(b.windowStart) || a.id - b.id)
+    .map((v) => ({
+      id: v.id,
+      days: v.days as DayOfWeek[],
+      windowStart: v.windowStart,
+      windowEnd: v.windowEnd,
+      durationMinutes: v.durationMinutes,
+      carers: v.carers,
+    }))
+  return {
+    id: row.id,
+    councilId: row.councilId,
+    status: row.status as RequestStatus,
+    version: row.version,
+    createdByUserId: row.createdByUserId,
+    person: toPerson(person),
+    serviceType,
+    clientGroup: row.clientGroup === UNANSWERED.text ? null : (row.clientGroup as ClientGroup),
+    specialisms: row.specialisms as Specialism[],
+    needsSummary: row.needsSummary,
+    latitude: row.latitude,
+    longitude: row.longitude,
+    maxDistanceMiles: row.maxDistanceMiles,
+    startDate: row.startDate === UNANSWERED.date ? null : row.startDate,
+    urgency: row.urgency as Urgency,
+    emergencyHours: row.emergencyHours === 24 || row.emergencyHours === 48 ? row.emergencyHours : null,
+    inHospital: row.inHospital,
+    usualPricePence: row.usualPricePence,
+    budgetPence: row.budgetPence,
+    priceUnit: serviceType ? priceUnitFor(serviceType) : null,
+    notesForProviders: row.notesForProviders,
+    carerGender: row.carerGender as CarerGenderChoice | null,
+    language: row.language,
+    lotId: row.lotId,
+    visits,
+    minutesPerWeek: minutesPerWeek(visits),
+    carerMinutesPerWeek: carerMinutesPerWeek(visits),
+    publishedAt: row.publishedAt,
+    deadlineAt: row.deadlineAt,
+    closedAt: row.closedAt,
+    cancelReason: row.cancelReason,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  }
+}
+
+export async function findRequestRow(
+  db: Queryable,
+  councilId: number,
+  requestId: number,
+): Promise<RequestRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(sourcingRequests)
+    .where(and(eq(sourcingRequests.councilId, councilId), eq(sourcingRequests.id, requestId)))
+  return row
+}
+
+export async function findRequest(
+  db: Queryable,
+  councilId: number,
+  requestId: number,
+): Promise<SourcingRequest | undefined> {
+  const [found] = await db
+    .select({ request: sourcingRequests, person: people })
+    .from(sourcingRequests)
+    .innerJoin(people, eq(people.id, sourcingRequests.personId))
+    .where(and(eq(sourcingRequests.councilId, councilId), eq(sourcingRequests.id, requestId)))
+  if (!found) return undefined
+  const visits = await db
+    .select()
+    .from(requestVisits)
+    .where(and(eq(requestVisits.councilId, councilId), eq(requestVisits.requestId, requestId)))
+  return toRequest(found.request, found.person, visits)
+}
+
+export async function findPerson(
+  db: Queryable,
+  councilId: number,
+  personId: number,
+): Promise<PersonRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(people)
+    .where(and(eq(people.councilId, councilId), eq(people.id, personId)))
+  return row
+}
+
+export async function listEvents(
+  db: Queryable,
+  councilId: number,
+  requestId: number,
+): Promise<RequestEvent[]> {
+  const rows = await db
+    .select()
+    .from(requestEvents)
+    .where(and(eq(requestEvents.councilId, councilId), eq(requestEvents.requestId, requestId)))
+    .orderBy(asc(requestEvents.at), asc(requestEvents.id))
+  return rows.map((r) => ({
+    id: r.id,
+    fromStatus: r.fromStatus as RequestStatus | null,
+    toStatus: r.toStatus as RequestStatus,
+    reason: r.reason,
+    actor: r.actor,
+    at: r.at,
+  }))
+}
+
+/** How many times the request has been published: each publication is a round of invitations. */
+export async function countPublications(
+  db: Queryable,
+  councilId: number,
+  requestId: number,
+): Promise<number> {
+  const [row] = await db
+    .select({ total: count() })
+    .from(requestEvents)
+    .where(
+      and(
+        eq(requestEvents.councilId, councilId),
+        eq(requestEvents.requestId, requestId),
+        eq(requestEvents.toStatus, 'published'),
+      ),
+    )
+  return row?.total ?? 0
+}
+
+export interface RequestFilters {
+  status?: RequestStatus | readonly RequestStatus[]
+  createdByUserId?: number
+  limit?: number
+  offset?: number
+}
+
+export async function selectRequestSummaries(
+  db: Queryable,
+  councilId: number,
+  filters: RequestFilters,
+): Promise<{ requests: RequestSummary[]; total: number }> {
+  const conditions: SQL[] = [eq(sourcingRequests.councilId, councilId)]
+  const statuses = filters.status === undefined ? [] : [filters.status].flat()
+  if (statuses.length > 0) conditions.push(inArray(sourcingRequests.status, statuses as RequestStatus[]))
+  if (filters.createdByUserId !== undefined)
+    conditions.push(eq(sourcingRequests.createdByUserId, filters.createdByUserId))
+  const where = and(...conditions)
+  const rows = await db
+    .select({
+      id: sourcingRequests.id,
+      status: sourcingRequests.status,
+      serviceType: sourcingRequests.serviceType,
+      personName: people.name,
+      outcode: people.outcode,
+      startDate: sourcingRequests.startDate,
+      urgency: sourcingRequests.urgency,
+      inHospital: sourcingRequests.inHospital,
+      createdByUserId: sourcingRequests.createdByUserId,
+      publishedAt: sourcingRequests.publishedAt,
+      deadlineAt: sourcingRequests.deadlineAt,
+      createdAt: sourcingRequests.createdAt,
+      updatedAt: sourcingRequests.updatedAt,
+    })
+    .from(sourcingRequests)
+    .innerJoin(people, eq(people.id, sourcingRequests.personId))
+    .where(where)
+    .orderBy(desc(sourcingRequests.updatedAt), desc(sourcingRequests.id))
+    .limit(filters.limit ?? 100)
+    .offset(filters.offset ?? 0)
+  const [tally] = await db.select({ total: count() }).from(sourcingRequests).where(where)
+  return {
+    requests: rows.map((r) => ({
+      ...r,
+      status: r.status as RequestStatus,
+      serviceType: serviceTypeOf(r.serviceType),
+      startDate: r.startDate === UNANSWERED.date ? null : r.startDate,
+      urgency: r.urgency as Urgency,
+    })),
+    total: tally?.total ?? 0,
+  }
+}

@@ -1,0 +1,173 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { z } from 'zod'
+import { actorOf, type SessionUser } from '../../accounts/service.ts'
+import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import type { DomainOptions } from '../../web/domain.ts'
+import { field, formErrors } from '../../web/forms.ts'
+import type { Capability } from '../../web/navigation.ts'
+import { DEFAULT_BROKERAGE_SETTINGS, MAX_DISTANCE_LIMIT_MILES } from '../rules/index.ts'
+import {
+  addBankHoliday,
+  type BankHoliday,
+  getBrokerageSettings,
+  listBankHolidays,
+  removeBankHoliday,
+  updateBrokerageSettings,
+} from './service.ts'
+
+const ADMINS = ['council_admin'] as const
+
+/** Pages this domain offers, for the navigation and each role's home page. */
+export const settingsCapabilities: Capability[] = [
+  {
+    href: '/admin/settings',
+    label: 'Brokerage settings',
+    description: 'Set the weights for scoring offers, the maximum distance and the response windows.',
+    roles: ADMINS,
+  },
+  {
+    href: '/admin/bank-holidays',
+    label: 'Bank holidays',
+    description: 'Keep the bank holidays that response deadlines skip up to date.',
+    roles: ADMINS,
+  },
+]
+
+export const SETTINGS_FIELDS = [
+  'qualityWeight',
+  'priceWeight',
+  'distanceWeight',
+  'maxDistanceMiles',
+  'emergencyHours',
+  'routineWorkingDays',
+  'daysPerBlock',
+  'capacityStaleDays',
+] as const
+
+const dateParams = z.object({ date: z.string() })
+
+/** A GOV.UK date input's three boxes as 'YYYY-MM-DD'; '' when all are empty; 'invalid' when not a date. */
+function dateFromForm(body: unknown, name: string): string {
+  const day = field(body, `${name}-day`).trim()
+  const month = field(body, `${name}-month`).trim()
+  const year = field(body, `${name}-year`).trim()
+  if (!day && !month && !year) return ''
+  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
+  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
+}
+
+/** Holidays grouped by year, for one table per year. */
+function byYear(holidays: BankHoliday[]): { year: string; holidays: BankHoliday[] }[] {
+  const years = new Map<string, BankHoliday[]>()
+  for (const holiday of holidays) {
+    const year = holiday.date.slice(0, 4)
+    years.set(year, [...(years.get(year) ?? []), holiday])
+  }
+  return [...years].map(([year, list]) => ({ year, holidays: list }))
+}
+
+export const settingsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+  const showSettings = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[]; saved?: boolean },
+  ) => {
+    const current = await getBrokerageSettings(db, user.councilId)
+    const values =
+      options.values ?? Object.fromEntries(SETTINGS_FIELDS.map((name) => [name, String(current[name])]))
+    return reply.code(options.status ?? 200).view('brokerage/settings/views/settings.njk', {
+      pageTitle: 'Brokerage settings',
+      values,
+      defaults: DEFAULT_BROKERAGE_SETTINGS,
+      maxDistanceLimit: MAX_DISTANCE_LIMIT_MILES,
+      saved: options.saved ?? false,
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/admin/settings', { config: { access: ADMINS } }, async (request, reply) =>
+    showSettings(reply, request.user as SessionUser, { saved: field(request.query, 'saved') === '1' }),
+  )
+
+  app.post('/admin/settings', { config: { access: ADMINS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const values = Object.fromEntries(SETTINGS_FIELDS.map((name) => [name, field(request.body, name)]))
+    try {
+      await updateBrokerageSettings(db, user.councilId, values, actorOf(user))
+      return reply.redirect('/admin/settings?saved=1', 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showSettings(reply, user, { status: 400, values, errors: error.errors })
+      throw error
+    }
+  })
+
+  const showHolidays = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    options: {
+      status?: number
+      values?: Record<string, string>
+      errors?: FieldError[]
+      added?: string
+      removed?: string
+    },
+  ) => {
+    const holidays = await listBankHolidays(db, user.councilId)
+    const { errorList, fieldErrors } = formErrors(options.errors ?? [])
+    return reply.code(options.status ?? 200).view('brokerage/settings/views/bank-holidays.njk', {
+      pageTitle: 'Bank holidays',
+      years: byYear(holidays),
+      lastDate: holidays[holidays.length - 1]?.date ?? null,
+      values: options.values ?? {},
+      added: options.added,
+      removed: options.removed,
+      // The GOV.UK date input is linked from the error summary by its first box.
+      errorList: errorList.map((e) => (e.href === '#date' ? { ...e, href: '#date-day' } : e)),
+      fieldErrors,
+    })
+  }
+
+  app.get('/admin/bank-holidays', { config: { access: ADMINS } }, async (request, reply) =>
+    showHolidays(reply, request.user as SessionUser, {
+      added: field(request.query, 'added') || undefined,
+      removed: field(request.query, 'removed') || undefined,
+    }),
+  )
+
+  app.post('/admin/bank-holidays', { config: { access: ADMINS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const values = {
+      'date-day': field(request.body, 'date-day'),
+      'date-month': field(request.body, 'date-month'),
+      'date-year': field(request.body, 'date-year'),
+      name: field(request.body, 'name'),
+    }
+    try {
+      const holiday = await addBankHoliday(
+        db,
+        user.councilId,
+        { date: dateFromForm(request.body, 'date'), name: values.name },
+        actorOf(user),
+      )
+      return reply.redirect(`/admin/bank-holidays?added=${holiday.date}`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showHolidays(reply, user, { status: 400, values, errors: error.errors })
+      if (error instanceof ConflictError)
+        return showHolidays(reply, user, {
+          status: 409,
+          values,
+          errors: [{ field: 'date', message: error.message }],
+        })
+      throw error
+    }
+  })
+
+  app.post('/admin/bank-holidays/:date/delete', { config: { access: ADMINS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { date } = parseInput(dateParams, request.params)
+    const removed = await removeBankHoliday(db, user.councilId, date, actorOf(user))
+    return reply.redirect(`/admin/bank-holidays?removed=${removed.date}`, 303)
+  })
+}

@@ -1,0 +1,2 @@
+CREATE UNIQUE INDEX "offers_one_live_per_location" ON "offers" USING btree ("request_id","location_id") WHERE "offers"."status" = 'submitted';--> statement-breakpoint
+CREATE INDEX "locations_active_latitude" ON "locations" USING btree ("council_id","latitude") WHERE "locations"."active";
