@@ -123,7 +123,6 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
     const wizard = await wizardContext(db, user.councilId)
     const lots = request.lotId !== null ? await requestLotChoices(db, user.councilId) : []
     const actions = availableActions(user, request)
-    const hasOffersPage = app.hasRoute({ method: 'GET', url: '/requests/:id/offers' })
     return reply.code(options.status ?? 200).view('brokerage/requests/views/request.njk', {
       pageTitle: `Request ${request.id}`,
       request,
@@ -144,7 +143,9 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
         .map((action) => ({ action, label: ACTION_BUTTON_LABELS[action] })),
       canCancel: actions.includes('cancel'),
       canRepublish: actions.includes('republish'),
-      offersHref: hasOffersPage && request.publishedAt ? `/requests/${request.id}/offers` : null,
+      offersHref: request.publishedAt ? `/requests/${request.id}/offers` : null,
+      eligibilityHref:
+        request.publishedAt && user.role === 'broker' ? `/requests/${request.id}/eligibility` : null,
       done:
         options.done && Object.hasOwn(DONE_MESSAGES, options.done) ? DONE_MESSAGES[options.done] : undefined,
       ...pageErrors(options.errors ?? []),
