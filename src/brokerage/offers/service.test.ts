@@ -7,6 +7,7 @@ import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { placeRestriction } from '../../providers/quality/service.ts'
 import { assembleEligibility, eligibilityOverview, explainEligibility } from '../invitations.ts'
+import { cancel } from '../requests/service.ts'
 import { award, evaluateOffers, markUnsourced } from './award.ts'
 import { endPackage, listPackages, viewProviderPackage } from './packages.ts'
 import { getOpportunity, listOpportunities, makeOffer, reviseOffer, withdrawOffer } from './service.ts'
@@ -290,6 +291,26 @@ describe('offers', () => {
     await expect(
       makeOffer(database.db, scopeA, system, requestId, { ...terms, pricePence: -5 }),
     ).rejects.toThrow(/cannot be negative/)
+  })
+
+  it('declines every open offer and tells its provider when the council cancels the request', async () => {
+    const { requestId } = await createTestRequest(database.db, home.councilId)
+    const { offer } = await makeOffer(database.db, scopeA, system, requestId, {
+      locationId: home.providerA.locationId,
+      pricePence: 90_000,
+      earliestStart: '2099-01-01',
+      meetsAllNeeds: true,
+    })
+    await cancel(database.db, { kind: 'system', label: 'test', councilId: home.councilId }, requestId, {
+      reason: 'The person moved to live with family',
+    })
+    const [row] = await database.db.select().from(offers).where(eq(offers.id, offer.id))
+    expect(row?.status).toBe('declined')
+    const told = await database.db
+      .select()
+      .from(inbox)
+      .where(and(eq(inbox.providerOrganisationId, home.providerA.id), eq(inbox.councilId, home.councilId)))
+    expect(told.some((m) => m.body.includes('cancelled'))).toBe(true)
   })
 
   it('refuses an offer, a revision or a withdrawal after the deadline', async () => {

@@ -8,6 +8,8 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { inviteEligibleLocations } from '../invitations.ts'
+// offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
+import { declineOpenOffers } from '../offers/award.ts'
 import { pounds } from '../rules/format.ts'
 import {
   londonDate,
@@ -451,6 +453,8 @@ export async function cancel(
       reason,
       set: { cancelReason: reason || null },
     })
+    // Every provider who offered hears the outcome, as on award.
+    await declineOpenOffers(tx, row.councilId, requestId, 'The council cancelled the request', now)
   })
   return getRequest(db, caller, requestId)
 }
