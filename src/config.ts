@@ -16,6 +16,8 @@ const environmentSchema = z.object({
   CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
   // scrypt cost as a power of two (OWASP: 17). Lower only for tests.
   CAREMARKET_PASSWORD_COST_LOG2: z.coerce.number().int().min(10).max(20).default(17),
+  // Weeks of simulated brokerage given to a newly created demo council.
+  CAREMARKET_DEMO_WEEKS: z.coerce.number().int().min(0).max(52).default(3),
   CAREMARKET_DEMO_PASSWORD: z.string().min(8).default('caremarket-demo'),
   // Outgoing email. Without SMTP_URL or SMTP_HOST nothing is sent and the outbox is the mail log.
   SMTP_URL: z.string().url().optional(),
@@ -40,6 +42,7 @@ export interface Config {
   sessionMaxHours: number
   signInAttemptsPerMinute: number
   demoPassword: string
+  demoWeeks: number
   passwordCostLog2: number
   /** Where email goes; null when SMTP is not configured. */
   smtp: SmtpSettings | null
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxHours: e.CAREMARKET_SESSION_MAX_HOURS,
     signInAttemptsPerMinute: e.CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE,
     demoPassword: e.CAREMARKET_DEMO_PASSWORD,
+    demoWeeks: e.CAREMARKET_DEMO_WEEKS,
     passwordCostLog2: e.CAREMARKET_PASSWORD_COST_LOG2,
     smtp: smtpSettings(e),
   }

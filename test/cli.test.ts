@@ -18,6 +18,7 @@ function freshEnv(): NodeJS.ProcessEnv {
     ...process.env,
     CAREMARKET_DATA_DIR: dir,
     CAREMARKET_PASSWORD_COST_LOG2: '10',
+    CAREMARKET_DEMO_WEEKS: '1',
     LOG_LEVEL: 'warn',
   }
   delete env.DATABASE_URL

@@ -9,6 +9,7 @@ import { registerImportCommands } from './import.ts'
 import { registerMigrateCommand } from './migrate.ts'
 import { registerNotificationCommands } from './notifications.ts'
 import { registerServeCommand } from './serve.ts'
+import { registerSimulateCommand } from './simulate.ts'
 import { registerTokenCommands } from './tokens.ts'
 import { registerUserCommands } from './users.ts'
 
@@ -25,6 +26,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerNotificationCommands(program, context)
   registerImportCommands(program, context)
   registerGeoCommands(program, context)
+  registerSimulateCommand(program, context)
   for (const command of program.commands) command.exitOverride()
   return program
 }

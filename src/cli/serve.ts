@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { pino } from 'pino'
 import { listCouncils } from '../accounts/service.ts'
 import { startDeadlineScheduler } from '../brokerage/deadlines.ts'
+import { simulate } from '../brokerage/simulator/simulate.ts'
 import { createDemo, type DemoResult } from '../demo/generate.ts'
 import { startOutboxSender } from '../notifications/sender.ts'
 import { capacityReminderJob } from '../providers/capacity/service.ts'
@@ -37,6 +38,19 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
       password: config.demoPassword,
       passwordCostLog2: config.passwordCostLog2,
     })
+    // A few weeks of simulated brokerage, so that no page of the demo is empty.
+    const weeks = config.demoWeeks
+    if (weeks > 0 && demo.councils[0]) {
+      logger.info({ weeks }, 'simulating brokerage in the demo council')
+      const summary = await simulate(database.db, {
+        councilCode: demo.councils[0].code,
+        weeks,
+        seed: 1,
+        volume: 0.5,
+        onProgress: (done, total) => logger.info({ done, total }, 'simulated week'),
+      })
+      logger.info({ summary }, 'demo brokerage simulated')
+    }
   }
 
   const app = await buildApp({ config, database, logger })

@@ -45,9 +45,10 @@ export function norfolkWeeklyArrivals(): Record<RequestServiceType, number> {
 export function weeklyArrivals(locations: number, volume = 1): Record<RequestServiceType, number> {
   const factor = (Math.max(0, locations) / NORFOLK_SITES) * Math.max(0, volume)
   const base = norfolkWeeklyArrivals()
-  return Object.fromEntries(
-    Object.entries(base).map(([type, rate]) => [type, rate * factor]),
-  ) as Record<RequestServiceType, number>
+  return Object.fromEntries(Object.entries(base).map(([type, rate]) => [type, rate * factor])) as Record<
+    RequestServiceType,
+    number
+  >
 }
 
 /** Poisson-distributed count with the given mean (Knuth's method; means here are small). */

@@ -14,23 +14,22 @@
 //   through the capacity service, so eligibility and scoring see fresh capacity.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, listUsers, type SessionUser } from '../../accounts/service.ts'
-import type { Actor } from '../../audit/service.ts'
 import type { Database } from '../../db/connection.ts'
+import { hashSeed, Random } from '../../demo/random.ts'
 import { ConflictError } from '../../errors.ts'
 import { outcodeOf } from '../../geography/rules.ts'
 import { councilDistricts, postcodes } from '../../geography/schema.ts'
 import { bedTypesFor } from '../../providers/capacity/rules.ts'
 import { type CapacityInput, recordCapacity } from '../../providers/capacity/service.ts'
 import { listLocations } from '../../providers/service.ts'
-import { hashSeed, Random } from '../../demo/random.ts'
 import { closeDueRequests } from '../deadlines.ts'
 import { award, evaluateOffers, markUnsourced } from '../offers/award.ts'
 import { makeOffer } from '../offers/service.ts'
 import type { SystemCaller } from '../requests/callers.ts'
-import { cancel, createRequest, publish, submit } from '../requests/service.ts'
+import { actorFor, cancel, createRequest, publish, submit } from '../requests/service.ts'
 import type { SourcingRequest } from '../requests/store.ts'
 import { addCalendarDays, londonDate, type RequestServiceType } from '../rules/index.ts'
-import { eligibilityDecisions, offers as offersTable } from '../schema.ts'
+import { eligibilityDecisions } from '../schema.ts'
 import {
   CANCELLED_BEFORE_PUBLISH,
   PERSON_CHOOSES_OTHER,
@@ -165,7 +164,6 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
   const councilId = council.id
   const rng = new Random(hashSeed(seed, 0x51a1))
   const system: SystemCaller = { kind: 'system', label: 'simulator', councilId }
-  const systemActor: Actor = { kind: 'system', label: 'simulator' }
 
   // The council's own users act where it has them; otherwise the simulator acts as the system.
   const councilUsers = (await listUsers(db, councilId)).filter((u) => u.active)
@@ -185,10 +183,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
   }
   const socialWorker = asUser('social_worker')
   const broker = asUser('broker')
-  const brokerActor: Actor =
-    'kind' in broker
-      ? systemActor
-      : { kind: 'user', userId: broker.id, councilId, email: broker.email }
+  const brokerActor = actorFor(broker)
 
   // Districts (rural or not) and the postcodes people live at: the council's own districts.
   const districts = await db
@@ -462,7 +457,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
   async function awardVisits(requestId: number, now: Date) {
     for (let round = 0; round < 8; round++) {
       const evaluation = await evaluateOffers(db, councilId, requestId, now)
-      const unfilled = new Set(evaluation.unfilledSlots)
+      const unfilled = new Set<number | string>(evaluation.unfilledSlots)
       const perVisit = evaluation.perVisit
       if (!perVisit || unfilled.size === 0) return
       const next = perVisit.slots.find((s) => unfilled.has(s.slotId) && s.top)
@@ -470,7 +465,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
       if (!top) return
       const slots = perVisit.slots
         .filter((s) => unfilled.has(s.slotId) && s.top?.offerId === top.offerId)
-        .map((s) => s.slotId)
+        .map((s) => Number(s.slotId))
       await award(
         db,
         { councilId, actor: brokerActor },
@@ -522,14 +517,4 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000
-}
-
-/** Every offer on the simulated requests, for checks: the simulator itself never needs it. */
-export async function countOffers(db: Database, requestIds: number[]): Promise<number> {
-  if (requestIds.length === 0) return 0
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(offersTable)
-    .where(inArray(offersTable.requestId, requestIds))
-  return row?.n ?? 0
 }
