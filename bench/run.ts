@@ -1,10 +1,12 @@
 // Benchmarks: `npm run bench` runs them all, `npm run bench -- import` one of them. Each prints
 // one JSON summary on stdout; progress goes to stderr.
 
+import { runBrokerageBenchmark } from './brokerage.ts'
 import { runImportBenchmark } from './import.ts'
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   import: runImportBenchmark,
+  brokerage: runBrokerageBenchmark,
 }
 
 const wanted = process.argv.slice(2)

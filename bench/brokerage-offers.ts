@@ -1,0 +1,231 @@
+// Offer submission through the HTTP API with 50 concurrent clients, and the raw INSERT rate of
+// the same rows with `pg`, the baseline measured in the same run.
+
+import { type ChildProcess, spawn } from 'node:child_process'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { log, type OfferJob } from './brokerage-market.ts'
+import { round } from './measure.ts'
+
+export const CONNECTIONS = 50
+
+export interface ServerProcess {
+  port: number
+  stop(): Promise<void>
+}
+
+/** Starts the web service in a child process and waits until it listens. */
+export async function startServer(engine: 'pglite' | 'postgres', target: string): Promise<ServerProcess> {
+  const script = path.join(import.meta.dirname, 'brokerage-server.ts')
+  // BENCH_CPU_PROFILE=<dir> writes the web service's CPU profile there, to see where an offer's time goes.
+  const profile = process.env.BENCH_CPU_PROFILE
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []
+  const child: ChildProcess = spawn(process.execPath, [...flags, '--import', 'tsx', script, engine, target], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+    lines.once('line', (line) => {
+      try {
+        resolve((JSON.parse(line) as { port: number }).port)
+      } catch (error) {
+        reject(error)
+      }
+    })
+    child.once('exit', (code) => reject(new Error(`the web service exited with code ${code}`)))
+    child.once('error', reject)
+  })
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+        child.once('exit', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        child.stdin?.end()
+      }),
+  }
+}
+
+export interface ApiResult {
+  /** Offers made (201) per second over the measured run. */
+  offersPerSecond: number
+  offersMade: number
+  seconds: number
+  connections: number
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number }
+  non2xx: number
+  statusCodes: Record<string, number>
+  errors: number
+  timeouts: number
+}
+
+/**
+ * Sends one POST per job, each with its own Idempotency-Key, from `connections` clients at once,
+ * for at most `seconds`. Every client takes the next job from one shared list.
+ */
+function drive(
+  port: number,
+  jobs: OfferJob[],
+  tokens: Map<number, string>,
+  options: { seconds: number; connections: number; label: string },
+): Promise<autocannon.Result> {
+  let next = 0
+  const run = `${options.label}-${process.pid}-${Date.now()}`
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections: options.connections,
+        amount: jobs.length,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (request) => {
+              const job = jobs[next++]
+              // Never reached while `amount` is the number of jobs; kept so a surplus send is harmless.
+              if (!job) return { ...request, method: 'GET', path: '/health' }
+              return {
+                ...request,
+                method: 'POST',
+                path: `/api/v1/requests/${job.requestId}/offers`,
+                headers: {
+                  'content-type': 'application/json',
+                  authorization: `Bearer ${tokens.get(job.providerOrganisationId)}`,
+                  'idempotency-key': `${run}-${job.requestId}-${job.locationId}`,
+                },
+                body: JSON.stringify({
+                  locationId: job.locationId,
+                  pricePence: job.pricePence,
+                  earliestStart: job.earliestStart,
+                  visitIds: job.visitIds,
+                  meetsAllNeeds: true,
+                  notes: '',
+                }),
+              }
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        clearTimeout(timer)
+        if (error) reject(error)
+        else resolve(result)
+      },
+    )
+    const timer = setTimeout(() => instance.stop(), options.seconds * 1000)
+  })
+}
+
+function summarise(result: autocannon.Result): ApiResult {
+  const statusCodes: Record<string, number> = {}
+  const stats = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats
+  for (const [code, { count }] of Object.entries(stats ?? {})) statusCodes[code] = count
+  const made = statusCodes['201'] ?? result['2xx']
+  return {
+    offersPerSecond: Math.round(made / result.duration),
+    offersMade: made,
+    seconds: round(result.duration, 2),
+    connections: result.connections,
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: round(result.latency.mean, 2),
+    },
+    non2xx: result.non2xx,
+    statusCodes,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  }
+}
+
+/** A short unmeasured warm-up on the first jobs (JIT, pools, caches), then the measured run on the rest. */
+export async function measureApi(
+  port: number,
+  jobs: OfferJob[],
+  tokens: Map<number, string>,
+  options: { seconds: number; warmupJobs: number },
+): Promise<ApiResult & { warmup: { offersMade: number; non2xx: number } }> {
+  const warm = jobs.slice(0, options.warmupJobs)
+  const measured = jobs.slice(options.warmupJobs)
+  log(`warming up with ${warm.length} offers`)
+  const warmup = await drive(port, warm, tokens, { seconds: 30, connections: CONNECTIONS, label: 'warm' })
+  log(`measuring: up to ${measured.length} offers or ${options.seconds} s, ${CONNECTIONS} connections`)
+  const result = summarise(
+    await drive(port, measured, tokens, { seconds: options.seconds, connections: CONNECTIONS, label: 'run' }),
+  )
+  return { ...result, warmup: { offersMade: warmup['2xx'], non2xx: warmup.non2xx } }
+}
+
+export interface RawInsertResult {
+  rows: number
+  seconds: number
+  rowsPerSecond: number
+  connections: number
+  latencyMs: { p50: number; p99: number }
+}
+
+/**
+ * The same offer rows inserted one statement each from `connections` connections at once: no
+ * HTTP, authentication, checks or audit, only what the database itself costs.
+ */
+export async function rawInsert(url: string, jobs: OfferJob[]): Promise<RawInsertResult> {
+  const pool = new pg.Pool({ connectionString: url, max: CONNECTIONS })
+  const clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => pool.connect()))
+  let next = 0
+  const latencies: number[] = []
+  const run = `raw-${Date.now()}`
+  const started = performance.now()
+  await Promise.all(
+    clients.map(async (client) => {
+      for (let job = jobs[next++]; job; job = jobs[next++]) {
+        const t = performance.now()
+        await client.query(
+          `insert into offers (council_id, request_id, location_id, provider_organisation_id, price_pence,
+             earliest_start, meets_all_needs, notes, visit_ids, idempotency_key, created_at, updated_at)
+           values ($1, $2, $3, $4, $5, $6, true, '', $7, $8, now(), now())`,
+          [
+            job.councilId,
+            job.requestId,
+            job.locationId,
+            job.providerOrganisationId,
+            job.pricePence,
+            job.earliestStart,
+            job.visitIds,
+            `${run}-${job.requestId}-${job.locationId}`,
+          ],
+        )
+        latencies.push(performance.now() - t)
+      }
+    }),
+  )
+  const seconds = (performance.now() - started) / 1000
+  for (const client of clients) client.release()
+  // The API run needs the same pairs free again.
+  await pool.query(`delete from offers where idempotency_key like $1`, [`${run}-%`])
+  await pool.query('vacuum analyze offers')
+  await pool.end()
+  latencies.sort((a, b) => a - b)
+  return {
+    rows: jobs.length,
+    seconds: round(seconds, 3),
+    rowsPerSecond: Math.round(jobs.length / seconds),
+    connections: CONNECTIONS,
+    latencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
+  }
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number
+}
