@@ -17,8 +17,9 @@ import {
   haveChromium,
   Layout,
   launchChromium,
-  SignInPage,
-  Tab,
+  signedInTab,
+  submitForm,
+  type Tab,
 } from './pages.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
@@ -102,11 +103,8 @@ describe.skipIf(skip)(
     })
 
     async function signedIn(email: string): Promise<Tab> {
-      const tab = await Tab.open(browser, server.baseUrl)
+      const tab = await signedInTab(browser, server.baseUrl, email, PASSWORD)
       tabs.push(tab)
-      const signIn = new SignInPage(tab.page)
-      await signIn.open(tab)
-      await signIn.signIn(email, PASSWORD)
       return tab
     }
 
@@ -114,9 +112,7 @@ describe.skipIf(skip)(
       expect.soft(await accessibilityProblems(tab.page), `axe violations on ${tab.path}`).toEqual([])
     }
 
-    async function submit(tab: Tab, button: Locator): Promise<void> {
-      await Promise.all([tab.page.waitForNavigation(), button.click()])
-    }
+    const submit = submitForm
 
     it('a provider offers on an anonymised opportunity, and a broker awards it', async () => {
       const { fixture, database } = server

@@ -188,3 +188,23 @@ async function hrefsOf(links: Locator): Promise<string[]> {
   const hrefs = await links.evaluateAll((elements) => elements.map((e) => e.getAttribute('href') ?? ''))
   return hrefs.filter(Boolean)
 }
+
+/** A new tab, signed in as the given user. */
+export async function signedInTab(
+  browser: Browser,
+  baseUrl: string,
+  email: string,
+  password: string,
+): Promise<Tab> {
+  const tab = await Tab.open(browser, baseUrl)
+  const signIn = new SignInPage(tab.page)
+  await signIn.open(tab)
+  await signIn.signIn(email, password)
+  return tab
+}
+
+/** Clicks a form's button and waits for the page it leads to. */
+export async function submitForm(tab: Tab, button: Locator): Promise<void> {
+  // Form posts that fail come back at the same address, so wait for the navigation, not a new URL.
+  await Promise.all([tab.page.waitForNavigation(), button.click()])
+}

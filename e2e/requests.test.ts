@@ -8,8 +8,9 @@ import {
   haveChromium,
   Layout,
   launchChromium,
-  SignInPage,
-  Tab,
+  signedInTab,
+  submitForm,
+  type Tab,
 } from './pages.ts'
 import { type RunningServer, startServer } from './server.ts'
 
@@ -57,11 +58,8 @@ describe.skipIf(skip)(
     })
 
     async function signedIn(email: string): Promise<Tab> {
-      const tab = await Tab.open(browser, server.baseUrl)
+      const tab = await signedInTab(browser, server.baseUrl, email, PASSWORD)
       tabs.push(tab)
-      const signIn = new SignInPage(tab.page)
-      await signIn.open(tab)
-      await signIn.signIn(email, PASSWORD)
       return tab
     }
 
@@ -69,10 +67,7 @@ describe.skipIf(skip)(
       expect.soft(await accessibilityProblems(tab.page), `axe violations on ${tab.path}`).toEqual([])
     }
 
-    async function submit(tab: Tab, button: Locator): Promise<void> {
-      // Form posts that fail come back at the same address, so wait for the navigation, not a new URL.
-      await Promise.all([tab.page.waitForNavigation(), button.click()])
-    }
+    const submit = submitForm
 
     it('a social worker requests a care home place, page by page, checks the answers and submits', async () => {
       const { fixture } = server
