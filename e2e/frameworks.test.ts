@@ -1,18 +1,9 @@
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { londonToday } from '../src/providers/frameworks/rules.ts'
 import { PASSWORD } from '../test/helpers.ts'
-import {
-  accessibilityProblems,
-  CHROMIUM_PATH,
-  haveChromium,
-  Layout,
-  launchChromium,
-  signedInTab,
-  submitForm,
-  type Tab,
-} from './pages.ts'
-import { type RunningServer, startServer } from './server.ts'
+import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
+import { startServer } from './server.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 // As in browser.test.ts: skipped on a laptop without Chromium, never silently in CI.
@@ -82,35 +73,13 @@ class MembershipPage extends Layout {
 describe.skipIf(skip)(
   `frameworks in Chromium, checked by axe${skip ? ' (skipped: no Chromium)' : ''}`,
   () => {
-    let server: RunningServer
-    let browser: Browser
-    const tabs: Tab[] = []
-
-    beforeAll(async () => {
-      if (!haveChromium) throw new Error(`No Chromium at ${CHROMIUM_PATH}; install Debian's chromium.`)
-      ;[server, browser] = await Promise.all([startServer('EFW'), launchChromium()])
-    })
-
-    afterAll(async () => {
-      await Promise.allSettled(tabs.map((tab) => tab.close()))
-      await browser?.close()
-      await server?.close()
-    })
-
-    async function signedIn(email: string): Promise<Tab> {
-      const tab = await signedInTab(browser, server.baseUrl, email, PASSWORD)
-      tabs.push(tab)
-      return tab
-    }
-
-    async function expectAccessible(tab: Tab): Promise<void> {
-      expect.soft(await accessibilityProblems(tab.page), `axe violations on ${tab.path}`).toEqual([])
-    }
+    const session = browserSession(() => startServer('EFW'))
+    const signedIn = (email: string) => session.signedIn(email, PASSWORD)
 
     const submit = submitForm
 
     it('a commissioner creates a DPS lot, a provider applies, and the commissioner admits it', async () => {
-      const { fixture } = server
+      const { fixture } = session.server
       const today = londonToday()
 
       const commissioner = await signedIn(fixture.emails.commissioner)

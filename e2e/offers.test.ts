@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { makeOffer } from '../src/brokerage/offers/service.ts'
 import {
   createTestRequest,
@@ -11,16 +11,7 @@ import {
 } from '../src/brokerage/offers/test-factory.ts'
 import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
 import { createTestApp, type Fixture, PASSWORD, seedCouncil } from '../test/helpers.ts'
-import {
-  accessibilityProblems,
-  CHROMIUM_PATH,
-  haveChromium,
-  Layout,
-  launchChromium,
-  signedInTab,
-  submitForm,
-  type Tab,
-} from './pages.ts'
+import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 // As in browser.test.ts: skipped on a laptop without Chromium, never silently in CI.
@@ -87,35 +78,13 @@ async function startOffersServer() {
 describe.skipIf(skip)(
   `offers and award in Chromium, checked by axe${skip ? ' (skipped: no Chromium)' : ''}`,
   () => {
-    let server: Awaited<ReturnType<typeof startOffersServer>>
-    let browser: Browser
-    const tabs: Tab[] = []
-
-    beforeAll(async () => {
-      if (!haveChromium) throw new Error(`No Chromium at ${CHROMIUM_PATH}; install Debian's chromium.`)
-      ;[server, browser] = await Promise.all([startOffersServer(), launchChromium()])
-    })
-
-    afterAll(async () => {
-      await Promise.allSettled(tabs.map((tab) => tab.close()))
-      await browser?.close()
-      await server?.close()
-    })
-
-    async function signedIn(email: string): Promise<Tab> {
-      const tab = await signedInTab(browser, server.baseUrl, email, PASSWORD)
-      tabs.push(tab)
-      return tab
-    }
-
-    async function expectAccessible(tab: Tab): Promise<void> {
-      expect.soft(await accessibilityProblems(tab.page), `axe violations on ${tab.path}`).toEqual([])
-    }
+    const session = browserSession(() => startOffersServer())
+    const signedIn = (email: string) => session.signedIn(email, PASSWORD)
 
     const submit = submitForm
 
     it('a provider offers on an anonymised opportunity, and a broker awards it', async () => {
-      const { fixture, database } = server
+      const { fixture, database } = session.server
       const { requestId } = await createTestRequest(database.db, fixture.councilId, {
         usualPricePence: 95_000,
       })

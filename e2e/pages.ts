@@ -8,6 +8,7 @@ import {
   type Locator,
   type Page,
 } from 'playwright-core'
+import { afterAll, beforeAll, expect } from 'vitest'
 
 // Taken from AxeBuilder so the test needs no direct dependency on axe-core.
 
@@ -207,4 +208,42 @@ export async function signedInTab(
 export async function submitForm(tab: Tab, button: Locator): Promise<void> {
   // Form posts that fail come back at the same address, so wait for the navigation, not a new URL.
   await Promise.all([tab.page.waitForNavigation(), button.click()])
+}
+
+/**
+ * One server and one browser for a test file: started before its tests, closed after, with every
+ * tab it opened. Must be called inside a describe block.
+ */
+export function browserSession<S extends { baseUrl: string; close(): Promise<void> }>(
+  start: () => Promise<S>,
+) {
+  let server: S | undefined
+  let browser: Browser | undefined
+  const tabs: Tab[] = []
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`No Chromium at ${CHROMIUM_PATH}; install Debian's chromium.`)
+    ;[server, browser] = await Promise.all([start(), launchChromium()])
+  })
+  afterAll(async () => {
+    await Promise.allSettled(tabs.map((tab) => tab.close()))
+    await browser?.close()
+    await server?.close()
+  })
+  return {
+    get server(): S {
+      if (!server) throw new Error('the server has not started')
+      return server
+    },
+    async signedIn(email: string, password: string): Promise<Tab> {
+      if (!browser || !server) throw new Error('the browser session has not started')
+      const tab = await signedInTab(browser, server.baseUrl, email, password)
+      tabs.push(tab)
+      return tab
+    },
+  }
+}
+
+/** Fails the test (softly, so every page is reported) when axe finds WCAG 2.2 AA violations. */
+export async function expectAccessible(tab: Tab): Promise<void> {
+  expect.soft(await accessibilityProblems(tab.page), `axe violations on ${tab.path}`).toEqual([])
 }

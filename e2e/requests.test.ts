@@ -1,18 +1,9 @@
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
 import { PASSWORD } from '../test/helpers.ts'
-import {
-  accessibilityProblems,
-  CHROMIUM_PATH,
-  haveChromium,
-  Layout,
-  launchChromium,
-  signedInTab,
-  submitForm,
-  type Tab,
-} from './pages.ts'
-import { type RunningServer, startServer } from './server.ts'
+import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
+import { startServer } from './server.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 // As in browser.test.ts: skipped on a laptop without Chromium, never silently in CI.
@@ -42,35 +33,13 @@ class QuestionPage extends Layout {
 describe.skipIf(skip)(
   `requesting care in Chromium, checked by axe${skip ? ' (skipped: no Chromium)' : ''}`,
   () => {
-    let server: RunningServer
-    let browser: Browser
-    const tabs: Tab[] = []
-
-    beforeAll(async () => {
-      if (!haveChromium) throw new Error(`No Chromium at ${CHROMIUM_PATH}; install Debian's chromium.`)
-      ;[server, browser] = await Promise.all([startServer('ERQ'), launchChromium()])
-    })
-
-    afterAll(async () => {
-      await Promise.allSettled(tabs.map((tab) => tab.close()))
-      await browser?.close()
-      await server?.close()
-    })
-
-    async function signedIn(email: string): Promise<Tab> {
-      const tab = await signedInTab(browser, server.baseUrl, email, PASSWORD)
-      tabs.push(tab)
-      return tab
-    }
-
-    async function expectAccessible(tab: Tab): Promise<void> {
-      expect.soft(await accessibilityProblems(tab.page), `axe violations on ${tab.path}`).toEqual([])
-    }
+    const session = browserSession(() => startServer('ERQ'))
+    const signedIn = (email: string) => session.signedIn(email, PASSWORD)
 
     const submit = submitForm
 
     it('a social worker requests a care home place, page by page, checks the answers and submits', async () => {
-      const { fixture } = server
+      const { fixture } = session.server
       const tab = await signedIn(fixture.emails.social_worker)
       const page = tab.page
       const question = new QuestionPage(page)
@@ -175,7 +144,7 @@ describe.skipIf(skip)(
     let submittedPath = ''
 
     it('a broker publishes the request, and its page shows the deadline and history', async () => {
-      const tab = await signedIn(server.fixture.emails.broker)
+      const tab = await signedIn(session.server.fixture.emails.broker)
       expect(await tab.visit(submittedPath)).toBe(200)
       await expectAccessible(tab)
       await submit(tab, tab.page.getByRole('button', { name: 'Publish to providers' }))
@@ -190,7 +159,7 @@ describe.skipIf(skip)(
     })
 
     it('home care visits are added and removed on one page', async () => {
-      const tab = await signedIn(server.fixture.emails.broker)
+      const tab = await signedIn(session.server.fixture.emails.broker)
       const page = tab.page
       const question = new QuestionPage(page)
       expect(await tab.visit('/requests/new/person')).toBe(200)
