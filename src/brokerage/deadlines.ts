@@ -2,11 +2,13 @@
 // not in timers, so they survive restarts: each run closes every published request whose deadline
 // has passed, including those that passed while the service was down. Several instances may run
 // at once: a request is closed by a conditional update on its version, so exactly one of them
-// closes it and the others skip it.
+// closes it and the others skip it. The same schedule starts awarded requests when their care
+// starts (care-starts.ts), which is robust in the same ways.
 import { and, asc, eq, gt, lte } from 'drizzle-orm'
 import type { Logger } from 'pino'
 import type { Database } from '../db/connection.ts'
 import { ConflictError } from '../errors.ts'
+import { startDueRequests } from './care-starts.ts'
 import { transitionRequest } from './requests/service.ts'
 import { findRequestRow } from './requests/store.ts'
 import { sourcingRequests } from './schema.ts'
@@ -68,15 +70,16 @@ export async function closeDueRequests(db: Database, now: Date = new Date()): Pr
 export interface DeadlineSchedulerOptions {
   db: Database
   logger: Pick<Logger, 'info' | 'error'>
-  /** How often to look for passed deadlines; a deadline is acted on within this long. Default one minute. */
+  /** How often to look for passed deadlines and start dates: the longest either waits. Default a minute. */
   intervalMs?: number
   /** The clock; tests give their own. */
   now?: () => Date
 }
 
 /**
- * Runs closeDueRequests() at once (catching up on deadlines that passed while the service was
- * down) and then every interval. Runs never overlap. The returned function stops the schedule and
+ * Runs closeDueRequests() and startDueRequests() at once (catching up on deadlines and start dates
+ * that passed while the service was down) and then every interval. Runs never overlap, and one job
+ * failing does not keep the other from running. The returned function stops the schedule and
  * resolves when any run in progress has finished.
  */
 export function startDeadlineScheduler(options: DeadlineSchedulerOptions): () => Promise<void> {
@@ -97,6 +100,16 @@ export function startDeadlineScheduler(options: DeadlineSchedulerOptions): () =>
           )
       } catch (error) {
         logger.error({ err: error }, 'closing requests at their deadline failed; will try again')
+      }
+      try {
+        const result = await startDueRequests(db, clock())
+        if (result.started.length > 0)
+          logger.info(
+            { started: result.started.map((s) => s.requestId), skipped: result.skipped },
+            'started requests whose care started',
+          )
+      } catch (error) {
+        logger.error({ err: error }, 'starting requests whose care started failed; will try again')
       } finally {
         running = null
       }

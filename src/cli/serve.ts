@@ -57,7 +57,8 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
   await app.listen({ port: config.port, host: config.host })
   // Email goes out through the outbox; the same loop runs the daily capacity reminders.
   const stopSender = startOutboxSender({ db: database.db, config, logger, dailyJobs: [capacityReminderJob] })
-  // Closes requests at their deadlines; its first run catches up any that passed while we were down.
+  // Closes requests at their deadlines and starts awarded ones when their care starts; its first run
+  // catches up on any that came while we were down.
   const stopDeadlines = startDeadlineScheduler({ db: database.db, logger, intervalMs: 60_000 })
   const bound = app.server.address()
   const address = `http://localhost:${typeof bound === 'object' && bound ? bound.port : config.port}`

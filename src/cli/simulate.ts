@@ -78,7 +78,7 @@ function formatSummary(s: SimulationSummary): string {
     `Simulated ${s.weeks} ${s.weeks === 1 ? 'week' : 'weeks'} (seed ${s.seed}):`,
     `  ${number.format(s.requests)} requests, ${number.format(s.published)} published, ${number.format(s.cancelled)} cancelled`,
     `  ${number.format(s.withOffers)} got at least one offer (${percent.format(s.responseRate)}); ${number.format(s.offers)} offers, ${s.meanOffersPerRequest} per published request`,
-    `  ${number.format(s.awarded)} awarded, ${number.format(s.unsourced)} unsourced (on the Interim Care List)`,
+    `  ${number.format(s.awarded)} awarded (care started for ${number.format(s.started)}), ${number.format(s.unsourced)} unsourced (on the Interim Care List)`,
     '',
   ].join('\n')
 }

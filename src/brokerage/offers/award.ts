@@ -276,7 +276,8 @@ export type AwardInput = z.input<typeof awardSchema>
 
 export interface AwardResult {
   packageId: number
-  requestStatus: 'awarded'
+  /** 'started' when a further visit was awarded on a request whose care has already started. */
+  requestStatus: 'awarded' | 'started'
   weeklyCostPence: number
   unfilledVisitIds: number[]
   onInterimCareList: boolean
@@ -484,10 +485,10 @@ async function awardInTransaction(
   ])
   return {
     packageId: pkg.id,
-    requestStatus: 'awarded',
+    requestStatus: allowed.status,
     weeklyCostPence: weeklyCost,
     unfilledVisitIds: slots[0] === 0 ? [] : unfilled,
-    onInterimCareList: staysOnInterimCareList('awarded', { total: slots.length, awarded: filled.size }),
+    onInterimCareList: staysOnInterimCareList(allowed.status, { total: slots.length, awarded: filled.size }),
     declinedOfferIds: losers.map((l) => l.id),
   }
 }

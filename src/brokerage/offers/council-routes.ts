@@ -53,9 +53,11 @@ function evaluationView(evaluation: Evaluation) {
         }))
       : null,
     packageOfPlacement: awardedTo.get(0) ?? null,
+    // Visits left unfilled stay awardable once care has started, as canAwardSlot() allows.
     awardable:
       evaluation.request.status === 'closed' ||
-      (evaluation.request.status === 'awarded' && evaluation.unfilledSlots.length > 0),
+      ((evaluation.request.status === 'awarded' || evaluation.request.status === 'started') &&
+        evaluation.unfilledSlots.length > 0),
     unfilledHours: evaluation.unfilledCareMinutesPerWeek / 60,
   }
 }

@@ -190,13 +190,16 @@ describe('status sets', () => {
 })
 
 describe('awarding visit by visit', () => {
-  it('awards the first slot of a closed request and further unfilled slots while awarded', () => {
+  it('awards the first slot of a closed request and further unfilled slots while awarded or started', () => {
     expect(canAwardSlot('closed', false)).toEqual({ ok: true, status: 'awarded' })
     expect(canAwardSlot('awarded', false)).toEqual({ ok: true, status: 'awarded' })
     expect(canAwardSlot('awarded', true)).toEqual({
       ok: false,
       message: 'This visit has already been awarded.',
     })
+    // A split request starts with its first package; its unfilled visits can still be awarded.
+    expect(canAwardSlot('started', false)).toEqual({ ok: true, status: 'started' })
+    expect(canAwardSlot('started', true).ok).toBe(false)
   })
 
   it('refuses awards in any other status with the state machine’s message', () => {
@@ -204,7 +207,7 @@ describe('awarding visit by visit', () => {
       ok: false,
       message: 'A request that is published cannot be awarded. Only a request that is closed can be awarded.',
     })
-    for (const status of ['draft', 'submitted', 'started', 'unsourced', 'cancelled'] as const) {
+    for (const status of ['draft', 'submitted', 'unsourced', 'cancelled'] as const) {
       expect(canAwardSlot(status, false).ok).toBe(false)
     }
   })

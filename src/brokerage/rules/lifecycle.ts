@@ -185,20 +185,21 @@ export function isCancellable(status: RequestStatus): boolean {
 // Slots: a care home request has one slot (the bed); a home care request has one per visit, and
 // each slot has at most one accepted offer, so a home care request can be awarded visit by visit.
 
-export type SlotAwardResult = { ok: true; status: 'awarded' } | { ok: false; message: string }
+export type SlotAwardResult = { ok: true; status: 'awarded' | 'started' } | { ok: false; message: string }
 
 /**
- * Whether one more slot may be awarded. The first award moves a closed request to awarded; further
- * visits of a home care request may then be awarded while the request is still awarded (care not
- * yet started), each visit once.
+ * Whether one more slot may be awarded, and the request's status after it. The first award moves a
+ * closed request to awarded; further visits of a home care request may then be awarded, each visit
+ * once, while it is awarded and also once care has started: a split request starts with its first
+ * package, and the visits still unfilled must not be stranded on the Interim Care List.
  */
 export function canAwardSlot(status: RequestStatus, slotAlreadyAwarded: boolean): SlotAwardResult {
-  if (status !== 'closed' && status !== 'awarded') {
+  if (status !== 'closed' && status !== 'awarded' && status !== 'started') {
     const refused = nextStatus(status, 'award')
     return { ok: false, message: refused.ok ? '' : refused.message }
   }
   if (slotAlreadyAwarded) return { ok: false, message: 'This visit has already been awarded.' }
-  return { ok: true, status: 'awarded' }
+  return { ok: true, status: status === 'started' ? 'started' : 'awarded' }
 }
 
 export interface SlotCounts {

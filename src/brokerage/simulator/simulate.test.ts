@@ -2,10 +2,11 @@ import { and, asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCouncilByCode } from '../../accounts/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
-import { auditLog, offers, packages, requestEvents, sourcingRequests } from '../../db/schema.ts'
+import { auditLog, offers, packages, people, requestEvents, sourcingRequests } from '../../db/schema.ts'
 import { createTestDatabase } from '../../db/testing.ts'
 import { createDemo } from '../../demo/generate.ts'
 import { Random } from '../../demo/random.ts'
+import { addCalendarDays, londonDate } from '../rules/index.ts'
 import { norfolkWeeklyArrivals, poisson, RURAL_FACTOR, responseProbability, weeklyArrivals } from './rates.ts'
 import { mondayOf, type SimulationSummary, simulate } from './simulate.ts'
 
@@ -114,13 +115,55 @@ describe('simulating two weeks on the demo council', () => {
       .where(eq(sourcingRequests.councilId, councilId))
     expect(all?.n).toBe(summary.requests)
     expect(await count('unsourced')).toBe(summary.unsourced)
-    expect(await count('awarded')).toBe(summary.awarded)
+    expect(summary.started).toBeGreaterThan(0)
+    expect(await count('started')).toBe(summary.started)
+    expect(await count('awarded')).toBe(summary.awarded - summary.started)
     expect(await count('cancelled')).toBe(summary.cancelled)
     const [offerCount] = await first.db
       .select({ n: sql<number>`count(*)::int` })
       .from(offers)
       .where(eq(offers.councilId, councilId))
     expect(offerCount?.n).toBe(summary.offers)
+  })
+
+  it('starts care when the first package starts, and only then', async () => {
+    const lastDay = addCalendarDays(londonDate(mondayOf(RUN.start)), 7 * RUN.weeks - 1)
+    const requests = await first.db
+      .select({
+        id: sourcingRequests.id,
+        status: sourcingRequests.status,
+        firstStart: sql<string>`min(${packages.startDate})::text`,
+      })
+      .from(sourcingRequests)
+      .innerJoin(packages, eq(packages.requestId, sourcingRequests.id))
+      .where(eq(sourcingRequests.councilId, councilId))
+      .groupBy(sourcingRequests.id, sourcingRequests.status)
+    const started = requests.filter((r) => r.status === 'started')
+    expect(started).toHaveLength(summary.started)
+    for (const request of requests)
+      expect(request.status, `request ${request.id} starting ${request.firstStart}`).toBe(
+        request.firstStart <= lastDay ? 'started' : 'awarded',
+      )
+    // Some are still to start when the simulation ends (routine requests start two weeks out).
+    expect(started.length).toBeLessThan(requests.length)
+  })
+
+  it('keeps where each request is measured from: the person’s postcode and district', async () => {
+    const requests = await first.db
+      .select({
+        preferredPostcode: sourcingRequests.preferredPostcode,
+        preferredOutcode: sourcingRequests.preferredOutcode,
+        postcode: people.postcode,
+        outcode: people.outcode,
+      })
+      .from(sourcingRequests)
+      .innerJoin(people, eq(people.id, sourcingRequests.personId))
+      .where(eq(sourcingRequests.councilId, councilId))
+    expect(requests).toHaveLength(summary.requests)
+    for (const r of requests) {
+      expect(r.preferredPostcode).toBe(r.postcode)
+      expect(r.preferredOutcode).toBe(r.outcode)
+    }
   })
 
   it('made every row through the services: each has its history and audit entries', async () => {

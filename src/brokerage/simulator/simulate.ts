@@ -9,7 +9,7 @@
 // - each invited location offers with a chance that falls with rurality and lack of capacity;
 // - at the end of each day the deadline service closes the requests that are due, and a broker
 //   awards the top-ranked offer (sometimes the person chooses another, with a reason), or marks
-//   the request unsourced;
+//   the request unsourced; then awarded requests whose first package has started become started;
 // - care homes report their vacancies (every one in the first week, about 60% in later weeks),
 //   through the capacity service, so eligibility and scoring see fresh capacity.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
@@ -22,6 +22,7 @@ import { councilDistricts, postcodes } from '../../geography/schema.ts'
 import { bedTypesFor } from '../../providers/capacity/rules.ts'
 import { type CapacityInput, recordCapacity } from '../../providers/capacity/service.ts'
 import { listLocations } from '../../providers/service.ts'
+import { startDueRequests } from '../care-starts.ts'
 import { closeDueRequests } from '../deadlines.ts'
 import { award, evaluateOffers, markUnsourced } from '../offers/award.ts'
 import { makeOffer } from '../offers/service.ts'
@@ -62,6 +63,8 @@ export interface SimulationSummary {
   offers: number
   /** Requests awarded (wholly or, for home care, in part). */
   awarded: number
+  /** Of those, requests whose care started (their first package's start date came). */
+  started: number
   unsourced: number
   cancelled: number
   /** offers / published. */
@@ -237,6 +240,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
     responseRate: 0,
     offers: 0,
     awarded: 0,
+    started: 0,
     unsourced: 0,
     cancelled: 0,
     meanOffersPerRequest: 0,
@@ -486,6 +490,9 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
       if (council !== councilId || !serviceTypeOf.has(requestId)) continue
       await decide(requestId, decidedAt)
     }
+    // After the day's awards, so that one starting today or earlier starts the same day.
+    const { started } = await startDueRequests(db, new Date(at + 20 * 60_000), { councilId })
+    summary.started += started.filter((s) => serviceTypeOf.has(s.requestId)).length
   }
 
   for (let week = 0; week < weeks; week++) {
