@@ -15,12 +15,22 @@ export interface AuditEntry {
   details?: Record<string, unknown>
 }
 
+/**
+ * The audit columns that say who acted. Exported for a hot path that writes its change and its
+ * audit row in one SQL statement (a data-modifying WITH); everything else calls recordAudit.
+ */
+export function actorColumns(actor: Actor | null): { actorUserId: number | null; actor: string } {
+  return {
+    actorUserId: actor?.kind === 'user' ? actor.userId : null,
+    actor: actor === null ? 'anonymous' : actor.kind === 'user' ? actor.email : actor.label,
+  }
+}
+
 /** Appends one entry. Call it inside the same transaction as the change it records. */
 export async function recordAudit(db: Queryable, actor: Actor | null, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({
     councilId: entry.councilId,
-    actorUserId: actor?.kind === 'user' ? actor.userId : null,
-    actor: actor === null ? 'anonymous' : actor.kind === 'user' ? actor.email : actor.label,
+    ...actorColumns(actor),
     action: entry.action,
     entityType: entry.entityType ?? null,
     entityId: entry.entityId === undefined ? null : String(entry.entityId),

@@ -7,7 +7,7 @@ import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { placeRestriction } from '../../providers/quality/service.ts'
 import { assembleEligibility, eligibilityOverview, explainEligibility } from '../invitations.ts'
-import { cancel } from '../requests/service.ts'
+import { cancel, closeRequest } from '../requests/service.ts'
 import { award, evaluateOffers, markUnsourced } from './award.ts'
 import { endPackage, listPackages, viewProviderPackage } from './packages.ts'
 import { getOpportunity, listOpportunities, makeOffer, reviseOffer, withdrawOffer } from './service.ts'
@@ -291,6 +291,65 @@ describe('offers', () => {
     await expect(
       makeOffer(database.db, scopeA, system, requestId, { ...terms, pricePence: -5 }),
     ).rejects.toThrow(/cannot be negative/)
+  })
+
+  it('audits each offer made, and keeps one live offer per location when ten arrive at once', async () => {
+    const { requestId } = await createTestRequest(database.db, home.councilId)
+    const terms = {
+      locationId: home.providerA.locationId,
+      pricePence: 91_000,
+      earliestStart: '2099-01-01',
+      meetsAllNeeds: true,
+    }
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        makeOffer(database.db, scopeA, system, requestId, terms, { idempotencyKey: `race-${i}` }),
+      ),
+    )
+    const made = results.filter((r) => r.status === 'fulfilled')
+    expect(made.length).toBe(1)
+    for (const r of results) {
+      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError)
+    }
+    const rows = await database.db.select().from(offers).where(eq(offers.requestId, requestId))
+    expect(rows.map((r) => r.status)).toEqual(['submitted'])
+    const audited = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'offer.submitted'), eq(auditLog.entityId, String(rows[0]?.id))))
+    expect(audited.length).toBe(1)
+    expect(audited[0]?.actor).toBe('test')
+    expect(audited[0]?.councilId).toBe(home.councilId)
+    expect(audited[0]?.details).toEqual({
+      requestId,
+      locationId: home.providerA.locationId,
+      pricePence: 91_000,
+      visitIds: [],
+    })
+  })
+
+  it('makes each offer racing a close either before the close or not at all', async () => {
+    const { requestId } = await createTestRequest(database.db, home.councilId)
+    const terms = { pricePence: 90_000, earliestStart: '2099-01-01', meetsAllNeeds: true }
+    const [a, closing, b] = await Promise.allSettled([
+      makeOffer(database.db, scopeA, system, requestId, { ...terms, locationId: home.providerA.locationId }),
+      closeRequest(database.db, { kind: 'system', label: 'test', councilId: home.councilId }, requestId),
+      makeOffer(database.db, scopeB, system, requestId, { ...terms, locationId: home.providerB.locationId }),
+    ])
+    expect(closing.status).toBe('fulfilled')
+    const rows = await database.db.select().from(offers).where(eq(offers.requestId, requestId))
+    for (const attempt of [a, b]) {
+      if (attempt.status === 'rejected') expect(attempt.reason).toBeInstanceOf(ConflictError)
+      else expect(rows.some((r) => r.id === attempt.value.offer.id)).toBe(true)
+    }
+    expect(rows.length).toBe([a, b].filter((r) => r.status === 'fulfilled').length)
+    await expect(
+      makeOffer(database.db, scopeA, system, requestId, {
+        ...terms,
+        locationId: home.providerA.locationId,
+        pricePence: 80_000,
+      }),
+    ).rejects.toThrow(/closed|already has an offer/)
   })
 
   it('declines every open offer and tells its provider when the council cancels the request', async () => {
