@@ -77,15 +77,26 @@ export const sourcingRequests = pgTable(
       .notNull()
       .references(() => people.id),
     createdByUserId: integer().references(() => users.id),
+    // The service type, client group, needs summary and start date are null only in a draft whose
+    // question is not answered yet (sourcing_requests_answered_unless_draft).
     /** care_home_residential, care_home_nursing, care_home_dementia_residential, care_home_dementia_nursing, home_care, supported_living, day_opportunities */
-    serviceType: text().notNull(),
-    clientGroup: text().notNull(),
+    serviceType: text(),
+    clientGroup: text(),
     specialisms: text().array().notNull().default(sql`'{}'`),
-    needsSummary: text().notNull(),
+    needsSummary: text(),
+    /**
+     * Where distance is measured from: the person's postcode unless another was chosen, normalised
+     * ("NR3 1QX"). Null only for a request made before it was kept whose postcode was not found.
+     * Never shown to providers, who see districts only.
+     */
+    preferredPostcode: text(),
+    /** The preferred postcode's district ("NR3"). */
+    preferredOutcode: text(),
+    /** The preferred postcode's centre; null when it could not be placed. */
     latitude: doublePrecision(),
     longitude: doublePrecision(),
     maxDistanceMiles: doublePrecision().notNull(),
-    startDate: date().notNull(),
+    startDate: date(),
     urgency: text().notNull(),
     emergencyHours: integer(),
     inHospital: boolean().notNull().default(false),
@@ -116,6 +127,10 @@ export const sourcingRequests = pgTable(
     check(
       'sourcing_requests_prices_non_negative',
       sql`coalesce(${t.usualPricePence}, 0) >= 0 and coalesce(${t.budgetPence}, 0) >= 0`,
+    ),
+    check(
+      'sourcing_requests_answered_unless_draft',
+      sql`${t.status} = 'draft' or (${t.serviceType} is not null and ${t.clientGroup} is not null and ${t.needsSummary} is not null and ${t.startDate} is not null)`,
     ),
   ],
 )

@@ -303,7 +303,8 @@ export async function viewProviderPackage(
         postcode: row.person.postcode,
         nhsNumber: row.person.nhsNumber,
       },
-      needsSummary: row.needsSummary,
+      // A package's request is past draft, so its needs summary is there.
+      needsSummary: row.needsSummary ?? '',
       notesForProviders: row.notesForProviders,
       visits: visits.map(visitView),
     }

@@ -34,6 +34,8 @@ export interface IdentifyingDetails {
   dateOfBirth: string
   postcode: string
   nhsNumber: string | null
+  /** The request's preferred postcode, a full postcode too when it is not the person's. */
+  preferredPostcode?: string | null
 }
 
 const REMOVED = '[removed]'
@@ -52,7 +54,7 @@ function looseSpacing(value: string): RegExp | null {
 /**
  * Free text a social worker wrote for providers (needs, notes) with the person's identifying
  * details taken out, in case one was typed in by mistake: the name and each part of it, the date
- * of birth in the forms people write it, the full postcode and the NHS number.
+ * of birth in the forms people write it, the full postcodes and the NHS number.
  */
 export function redactIdentifiers(text: string, person: IdentifyingDetails): string {
   let result = text
@@ -72,7 +74,7 @@ export function redactIdentifiers(text: string, person: IdentifyingDetails): str
     patterns.push(new RegExp(`\\b0?${day}[/.-]0?${month}[/.-](${y}|${y.slice(2)})\\b`, 'g'))
     patterns.push(new RegExp(`\\b0?${day}(st|nd|rd|th)?\\s+${monthName(Number(m))}\\w*\\s+${y}\\b`, 'gi'))
   }
-  for (const value of [person.postcode, person.nhsNumber ?? '']) {
+  for (const value of [person.postcode, person.preferredPostcode ?? '', person.nhsNumber ?? '']) {
     const pattern = looseSpacing(value)
     if (pattern && value.replace(/\s+/g, '').length >= 5) patterns.push(pattern)
   }

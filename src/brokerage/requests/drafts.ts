@@ -33,8 +33,9 @@ import {
   insertPerson,
   measuredFromPersonsPostcode,
   place,
+  preferredLocation,
 } from './records.ts'
-import { type RequestColumns, type SourcingRequest, UNANSWERED } from './store.ts'
+import type { RequestColumns, SourcingRequest } from './store.ts'
 import { DRAFT_PAGE_NAMES, type DraftPage, missingPages, type WizardContext } from './wizard.ts'
 
 /** Whether the council has DPS lots a request may be sourced through (the lot question is asked only then). */
@@ -69,13 +70,9 @@ export async function startDraft(
         councilId,
         personId: row.id,
         createdByUserId: creatorId(caller),
-        serviceType: UNANSWERED.text,
-        clientGroup: UNANSWERED.text,
-        needsSummary: UNANSWERED.text,
-        latitude: where.latitude,
-        longitude: where.longitude,
+        // Measured from the person's postcode until the location page says otherwise.
+        ...preferredLocation(person.postcode, where),
         maxDistanceMiles: context.defaultMaxDistanceMiles,
-        startDate: UNANSWERED.date,
         urgency: 'routine',
         status: 'draft',
         createdAt: now,
@@ -156,7 +153,7 @@ export async function saveDraftPage(
       case 'person': {
         const person = parseInput(z.object(personShape(context)), input)
         const where = await place(tx, councilId, person.postcode)
-        const wasHome = await measuredFromPersonsPostcode(tx, request)
+        const wasHome = measuredFromPersonsPostcode(request)
         await tx
           .update(people)
           .set({
@@ -171,12 +168,7 @@ export async function saveDraftPage(
           })
           .where(and(eq(people.id, request.person.id), eq(people.councilId, councilId)))
         // Distance measured from the person's home follows them when their postcode changes.
-        await updateDraft(
-          tx,
-          request,
-          wasHome ? { latitude: where.latitude, longitude: where.longitude } : {},
-          now,
-        )
+        await updateDraft(tx, request, wasHome ? preferredLocation(person.postcode, where) : {}, now)
         break
       }
       case 'service-type': {
@@ -201,13 +193,12 @@ export async function saveDraftPage(
       }
       case 'location': {
         const location = parseInput(z.object(locationShape()), input)
-        const origin = await place(tx, councilId, location.preferredPostcode ?? request.person.postcode)
+        const postcode = location.preferredPostcode ?? request.person.postcode
         await updateDraft(
           tx,
           request,
           {
-            latitude: origin.latitude,
-            longitude: origin.longitude,
+            ...preferredLocation(postcode, await place(tx, councilId, postcode)),
             maxDistanceMiles: location.maxDistanceMiles ?? context.defaultMaxDistanceMiles,
           },
           now,

@@ -41,11 +41,7 @@ const penceToPounds = (pence: number | null) =>
   pence === null ? '' : pence % 100 === 0 ? String(pence / 100) : (pence / 100).toFixed(2)
 
 /** What a page shows for a saved draft. */
-export function valuesFor(
-  page: DraftPage,
-  request: SourcingRequest,
-  options: { fromPersonsPostcode: boolean },
-): FormValues {
+export function valuesFor(page: DraftPage, request: SourcingRequest): FormValues {
   const { person } = request
   switch (page) {
     case 'person':
@@ -62,11 +58,11 @@ export function valuesFor(
       return {
         clientGroup: request.clientGroup ?? '',
         specialisms: request.specialisms,
-        needsSummary: request.needsSummary,
+        needsSummary: request.needsSummary ?? '',
       }
     case 'location':
       return {
-        preferredPostcode: options.fromPersonsPostcode ? person.postcode : '',
+        preferredPostcode: request.preferredPostcode ?? '',
         maxDistanceMiles: String(request.maxDistanceMiles),
       }
     case 'start':

@@ -116,8 +116,8 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
   ) => {
     const settings = await getBrokerageSettings(db, user.councilId)
     const wizard = await wizardContext(db, user.councilId)
-    const fromPersonsPostcode = request ? await measuredFromPersonsPostcode(db, request) : true
-    const values = options.values ?? (request ? valuesFor(page, request, { fromPersonsPostcode }) : {})
+    const fromPersonsPostcode = request ? measuredFromPersonsPostcode(request) : true
+    const values = options.values ?? (request ? valuesFor(page, request) : {})
     const returnToCheck = options.returnToCheck ?? false
     const previous = request ? previousStep(page, request, wizard) : null
     const backHref = !request
@@ -224,7 +224,7 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
           status: 400,
           values:
             page === 'visits' && field(request.body, 'intent') !== 'add'
-              ? valuesFor('visits', draft, { fromPersonsPostcode: true })
+              ? valuesFor('visits', draft)
               : values,
           errors: error.errors,
           returnToCheck,
@@ -278,7 +278,7 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
         wizard,
         changeHref: (page) => stepHref(draft.id, page, { returnToCheck: true }),
         lotName: lots.find((lot) => lot.id === draft.lotId)?.name ?? null,
-        fromPersonsPostcode: await measuredFromPersonsPostcode(db, draft),
+        fromPersonsPostcode: measuredFromPersonsPostcode(draft),
       }),
       missing: missing.map((page) => ({
         text: `Answer the question about ${DRAFT_PAGE_NAMES[page]}`,

@@ -165,7 +165,7 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
                 : 'None',
           }),
         ),
-        row('needs', 'Needs summary', answered('needs', { html: paragraphs(request.needsSummary) })),
+        row('needs', 'Needs summary', answered('needs', { html: paragraphs(request.needsSummary ?? '') })),
       ],
     },
     {
@@ -175,7 +175,9 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
         row('location', 'Distance measured from', {
           text: options.fromPersonsPostcode
             ? `The person’s postcode, ${person.postcode}`
-            : 'Another postcode chosen for this request',
+            : request.preferredPostcode
+              ? `${request.preferredPostcode}, chosen for this request`
+              : 'Another postcode chosen for this request',
         }),
         row('location', 'Maximum distance', { text: `${miles(request.maxDistanceMiles)} miles` }),
       ],

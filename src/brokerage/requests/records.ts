@@ -28,13 +28,11 @@ export async function getRequest(
   return request
 }
 
-/**
- * Whether distance is measured from the person's own postcode. The table keeps only the
- * coordinates of the preferred postcode, so this compares them with the person's.
- */
-export async function measuredFromPersonsPostcode(db: Queryable, request: SourcingRequest): Promise<boolean> {
-  const home = await locate(db, request.councilId, { postcode: request.person.postcode })
-  return home.latitude === request.latitude && home.longitude === request.longitude
+/** Whether distance is measured from the person's own postcode rather than another chosen for the request. */
+export function measuredFromPersonsPostcode(
+  request: Pick<SourcingRequest, 'preferredPostcode' | 'person'>,
+): boolean {
+  return request.preferredPostcode === request.person.postcode
 }
 
 export async function inputContext(db: Queryable, councilId: number, now: Date): Promise<InputContext> {
@@ -59,8 +57,16 @@ export async function checkLot(
   }
 }
 
+export interface Place {
+  outcode: string
+  localityId: number | null
+  pcnAreaId: number | null
+  latitude: number | null
+  longitude: number | null
+}
+
 /** Where a postcode is: its district, locality, PCN area and centre (null when unknown). */
-export async function place(db: Queryable, councilId: number, postcode: string) {
+export async function place(db: Queryable, councilId: number, postcode: string): Promise<Place> {
   const placement = await locate(db, councilId, { postcode })
   return {
     outcode: placement.outcode ?? postcode.split(' ')[0] ?? postcode,
@@ -68,6 +74,16 @@ export async function place(db: Queryable, councilId: number, postcode: string) 
     pcnAreaId: placement.pcnAreaId,
     latitude: placement.latitude,
     longitude: placement.longitude,
+  }
+}
+
+/** The request's columns for where distance is measured from: a normalised postcode, placed. */
+export function preferredLocation(postcode: string, where: Place) {
+  return {
+    preferredPostcode: postcode,
+    preferredOutcode: where.outcode,
+    latitude: where.latitude,
+    longitude: where.longitude,
   }
 }
 

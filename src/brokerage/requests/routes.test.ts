@@ -1,5 +1,8 @@
+import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import { importCentroids } from '../../geography/service.ts'
+import { shapeLocation } from '../offers/test-factory.ts'
 import { addCalendarDays, londonDate } from '../rules/index.ts'
 import { careHomeRequest, homeCareRequest } from './test-users.ts'
 
@@ -341,6 +344,85 @@ describe('the JSON API', () => {
       cancelReason: 'Family will care for him',
     })
     expect((await api('POST', `/api/v1/requests/${id}/submit`)).status).toBe(409)
+  })
+})
+
+describe('the preferred postcode', () => {
+  it('is kept from the location page and shown to the council on check answers and the request page', async () => {
+    const socialWorker = await signedIn(home, 'social_worker')
+    const person = await socialWorker.post('/requests/new/person', {
+      name: 'Albert Moss',
+      ...dateFields('dateOfBirth', '1931-11-02'),
+      sex: 'male',
+      postcode: 'NR2 4TE',
+    })
+    const id = Number(/\/requests\/(\d+)\//.exec(person.headers.location as string)?.[1])
+    const location = await socialWorker.get(`/requests/${id}/edit/location`)
+    expect(location.body).toContain('value="NR2 4TE"')
+    const answers: [string, Record<string, string>][] = [
+      ['service-type', { serviceType: 'nursing' }],
+      ['needs', { clientGroup: 'older_people', needsSummary: 'Needs nursing care at night.' }],
+      ['location', { preferredPostcode: 'nr1 3qe', maxDistanceMiles: '20' }],
+      ['start', { ...dateFields('startDate', inDays(10)), urgency: 'routine' }],
+      ['price', { usualPricePounds: '1200' }],
+    ]
+    for (const [page, form] of answers)
+      expect((await socialWorker.post(`/requests/${id}/edit/${page}`, form)).statusCode, page).toBe(303)
+
+    const again = await socialWorker.get(`/requests/${id}/edit/location`)
+    expect(again.body).toContain('value="NR1 3QE"')
+    expect(again.body).not.toContain('Enter that postcode again')
+    const check = await socialWorker.get(`/requests/${id}/check-answers`)
+    expect(check.body).toContain('NR1 3QE, chosen for this request')
+    expect(check.body).toContain('NR2 4TE')
+    expect((await socialWorker.post(`/requests/${id}/submit`, {})).statusCode).toBe(303)
+
+    const commissioner = await signedIn(home, 'commissioner')
+    expect((await commissioner.get(`/requests/${id}`)).body).toContain('NR1 3QE, chosen for this request')
+    const read = await api('GET', `/api/v1/requests/${id}`)
+    expect(read.body.request).toMatchObject({
+      status: 'submitted',
+      preferredPostcode: 'NR1 3QE',
+      preferredOutcode: 'NR1',
+      needsSummary: 'Needs nursing care at night.',
+    })
+  })
+
+  it('is set through the API, and never reaches a provider', async () => {
+    // Provider A's home is a mile from the preferred postcode: distance is measured from there.
+    const nearFamily = { latitude: 52.6241, longitude: 1.3061 }
+    await importCentroids(
+      t.database.db,
+      Readable.from(`postcode,latitude,longitude\nNR1 3QE,${nearFamily.latitude},${nearFamily.longitude}\n`),
+    )
+    await shapeLocation(t.database.db, home.providerA.locationId, {
+      latitude: nearFamily.latitude + 1 / 69,
+      longitude: nearFamily.longitude,
+    })
+    const created = await api(
+      'POST',
+      '/api/v1/requests',
+      careHomeRequest({
+        preferredPostcode: 'nr1 3qe',
+        startDate: inDays(20),
+        notesForProviders: 'Her son lives at NR1 3QE and visits daily.',
+      }),
+    )
+    expect(created.status).toBe(201)
+    const { id } = created.body.request
+    expect(created.body.request).toMatchObject({
+      preferredPostcode: 'NR1 3QE',
+      preferredOutcode: 'NR1',
+      latitude: nearFamily.latitude,
+    })
+    await api('POST', `/api/v1/requests/${id}/submit`, {})
+    expect((await api('POST', `/api/v1/requests/${id}/publish`, {})).status).toBe(200)
+
+    const opportunity = await api('GET', `/api/v1/opportunities/${id}`, undefined, home.providerApiToken)
+    expect(opportunity.status).toBe(200)
+    const shown = JSON.stringify(opportunity.body)
+    expect(shown).toContain('visits daily')
+    for (const postcode of ['NR1 3QE', 'NR13QE', 'NR3 1QX']) expect(shown).not.toContain(postcode)
   })
 })
 

@@ -134,7 +134,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
       sections: summarySections(request, {
         wizard,
         lotName: lots.find((lot) => lot.id === request.lotId)?.name ?? null,
-        fromPersonsPostcode: await measuredFromPersonsPostcode(db, request),
+        fromPersonsPostcode: measuredFromPersonsPostcode(request),
       }),
       events: await listRequestEvents(db, user, requestId),
       canContinueDraft: request.status === 'draft' && mayAct(user, 'editDraft', request),

@@ -1,11 +1,13 @@
+import { Readable } from 'node:stream'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
-import { auditLog, requestEvents } from '../../db/schema.ts'
+import { auditLog, requestEvents, sourcingRequests } from '../../db/schema.ts'
 import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, ValidationError } from '../../errors.ts'
+import { importCentroids } from '../../geography/service.ts'
 import { createLot } from '../../providers/frameworks/service.ts'
 import { removeBankHoliday } from '../settings/service.ts'
 import {
@@ -25,8 +27,11 @@ import {
   submit,
   transitionRequest,
 } from './service.ts'
-import { findRequestRow } from './store.ts'
+import { answeredRow, findRequestRow } from './store.ts'
 import { careHomeRequest, homeCareRequest, sessionUserOf } from './test-users.ts'
+
+/** Where the one placed postcode of these tests is: a preferred postcode away from the person's. */
+const NEAR_FAMILY = { postcode: 'NR1 3QE', latitude: 52.6241, longitude: 1.3061 }
 
 // Monday 2 March 2026, 10:00 in London (GMT).
 const NOW = new Date('2026-03-02T10:00:00Z')
@@ -52,6 +57,12 @@ beforeAll(async () => {
   otherBroker = await sessionUserOf(database, other, 'broker')
   // A second social worker in the same council: the council admin acting as one is enough here.
   anotherSocialWorker = { ...(await sessionUserOf(database, home, 'council_admin')), role: 'social_worker' }
+  await importCentroids(
+    database.db,
+    Readable.from(
+      `postcode,latitude,longitude\n${NEAR_FAMILY.postcode},${NEAR_FAMILY.latitude},${NEAR_FAMILY.longitude}\n`,
+    ),
+  )
 })
 afterAll(async () => database.close())
 
@@ -206,6 +217,27 @@ describe('creating a request', () => {
     expect(neither.person).toBe('Give the person’s details')
   })
 
+  it('keeps the preferred postcode and its district: the person’s unless another is given', async () => {
+    const own = await createRequest(database.db, socialWorker, careHomeRequest(), clock)
+    expect(own).toMatchObject({ preferredPostcode: 'NR3 1QX', preferredOutcode: 'NR3' })
+    const near = await createRequest(
+      database.db,
+      socialWorker,
+      careHomeRequest({ preferredPostcode: ' nr13qe ' }),
+      clock,
+    )
+    expect(near).toMatchObject({
+      preferredPostcode: NEAR_FAMILY.postcode,
+      preferredOutcode: 'NR1',
+      latitude: NEAR_FAMILY.latitude,
+      longitude: NEAR_FAMILY.longitude,
+      person: { postcode: 'NR3 1QX', outcode: 'NR3' },
+    })
+    const { person: _person, ...rest } = careHomeRequest()
+    const again = await createRequest(database.db, broker, { ...rest, personId: own.person.id }, clock)
+    expect(again).toMatchObject({ preferredPostcode: 'NR3 1QX', preferredOutcode: 'NR3' })
+  })
+
   it('lets only social workers and brokers create requests', async () => {
     await expect(createRequest(database.db, commissioner, careHomeRequest(), clock)).rejects.toBeInstanceOf(
       ForbiddenError,
@@ -225,6 +257,43 @@ describe('a draft, a question page at a time', () => {
     const errors = await validationErrorOf(submit(database.db, socialWorker, draft.id, clock))
     expect(Object.keys(errors)).toEqual(['service-type', 'needs', 'start', 'price'])
     expect(errors['service-type']).toBe('Answer the question about the type of care')
+  })
+
+  it('stores NULL for each unanswered question, not a placeholder', async () => {
+    const draft = await startDraft(
+      database.db,
+      socialWorker,
+      { name: 'Albert Moss', dateOfBirth: '1931-11-02', postcode: 'NR2 4TE' },
+      clock,
+    )
+    expect(draft.needsSummary).toBeNull()
+    const row = await findRequestRow(database.db, home.councilId, draft.id)
+    expect(row).toMatchObject({ serviceType: null, clientGroup: null, needsSummary: null, startDate: null })
+    expect(() => answeredRow(row as NonNullable<typeof row>)).toThrow(/is a draft/)
+  })
+
+  it('measures from the person’s postcode until another is chosen, and follows the person only then', async () => {
+    const person = { name: 'Albert Moss', dateOfBirth: '1931-11-02', postcode: 'nr2 4te' }
+    let draft = await startDraft(database.db, socialWorker, person, clock)
+    expect(draft).toMatchObject({ preferredPostcode: 'NR2 4TE', preferredOutcode: 'NR2' })
+    const save = (page: Parameters<typeof saveDraftPage>[3], input: Record<string, unknown>) =>
+      saveDraftPage(database.db, socialWorker, draft.id, page, input, clock)
+    draft = await save('person', { ...person, postcode: 'NR3 1QX' })
+    expect(draft).toMatchObject({ preferredPostcode: 'NR3 1QX', preferredOutcode: 'NR3' })
+    draft = await save('location', { preferredPostcode: 'nr1 3qe', maxDistanceMiles: '' })
+    expect(draft).toMatchObject({
+      preferredPostcode: NEAR_FAMILY.postcode,
+      preferredOutcode: 'NR1',
+      latitude: NEAR_FAMILY.latitude,
+    })
+    draft = await save('person', { ...person, postcode: 'NR2 4TE' })
+    expect(draft).toMatchObject({
+      preferredPostcode: NEAR_FAMILY.postcode,
+      preferredOutcode: 'NR1',
+      person: { postcode: 'NR2 4TE' },
+    })
+    draft = await save('location', { preferredPostcode: '', maxDistanceMiles: '' })
+    expect(draft).toMatchObject({ preferredPostcode: 'NR2 4TE', preferredOutcode: 'NR2', latitude: null })
   })
 
   it('saves each page, asks for visits for home care, and submits once everything is answered', async () => {
@@ -547,5 +616,55 @@ describe('publishing', () => {
     expect(events.at(-1)?.reason).toBe(
       'Widened: maximum distance 15 to 25 miles; budget £800.00 to £900.00; open to all providers, not only a DPS lot',
     )
+  })
+})
+
+describe('the table', () => {
+  /** The name of the check constraint a failed statement broke, whichever driver wrapped the error. */
+  async function brokenConstraint(statement: Promise<unknown>): Promise<string | undefined> {
+    let current: unknown = await statement.then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    expect(current, 'the statement was refused').toBeDefined()
+    for (let depth = 0; current && depth < 5; depth++) {
+      const { constraint } = current as { constraint?: string }
+      if (constraint) return constraint
+      current = (current as { cause?: unknown }).cause
+    }
+    return undefined
+  }
+
+  it('refuses a request past draft without an answer, and keeps a draft without them', async () => {
+    const draft = await startDraft(
+      database.db,
+      socialWorker,
+      { name: 'Albert Moss', dateOfBirth: '1931-11-02', postcode: 'NR2 4TE' },
+      clock,
+    )
+    const ofDraft = eq(sourcingRequests.id, draft.id)
+    expect(
+      await brokenConstraint(
+        database.db.update(sourcingRequests).set({ status: 'submitted' }).where(ofDraft),
+      ),
+    ).toBe('sourcing_requests_answered_unless_draft')
+
+    const request = await submitted()
+    const ofRequest = eq(sourcingRequests.id, request.id)
+    for (const unanswered of [
+      { serviceType: null },
+      { clientGroup: null },
+      { needsSummary: null },
+      { startDate: null },
+    ])
+      expect(
+        await brokenConstraint(database.db.update(sourcingRequests).set(unanswered).where(ofRequest)),
+        Object.keys(unanswered)[0],
+      ).toBe('sourcing_requests_answered_unless_draft')
+    const row = await findRequestRow(database.db, home.councilId, request.id)
+    expect(answeredRow(row as NonNullable<typeof row>)).toMatchObject({
+      serviceType: 'residential',
+      startDate: '2026-03-20',
+    })
   })
 })

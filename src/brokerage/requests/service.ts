@@ -39,10 +39,14 @@ import {
   inputContext,
   insertCreatedEvent,
   insertPerson,
+  type Place,
   place,
+  preferredLocation,
   type RequestScope,
 } from './records.ts'
 import {
+  type AnsweredRequestRow,
+  answeredRow,
   countPublications,
   findPerson,
   findRequestRow,
@@ -221,13 +225,13 @@ export async function createRequest(
   const actor = actorFor(caller)
   const id = await db.transaction(async (tx) => {
     await checkLot(tx, councilId, value.lotId)
-    let personId: number
-    let home: { latitude: number | null; longitude: number | null }
+    let person: { id: number; postcode: string }
+    let home: Place
     if (value.personId !== undefined) {
       const existing = await findPerson(tx, councilId, value.personId)
       if (!existing)
         throw new ValidationError([{ field: 'personId', message: 'There is no such person in your council' }])
-      personId = existing.id
+      person = existing
       home = await place(tx, councilId, existing.postcode)
     } else {
       const { row, where } = await insertPerson(
@@ -235,22 +239,23 @@ export async function createRequest(
         councilId,
         value.person as NonNullable<typeof value.person>,
       )
-      personId = row.id
+      person = row
       home = where
     }
-    const origin = value.preferredPostcode ? await place(tx, councilId, value.preferredPostcode) : home
+    const origin = value.preferredPostcode
+      ? preferredLocation(value.preferredPostcode, await place(tx, councilId, value.preferredPostcode))
+      : preferredLocation(person.postcode, home)
     const [created] = await tx
       .insert(sourcingRequests)
       .values({
         councilId,
-        personId,
+        personId: person.id,
         createdByUserId: creatorId(caller),
         serviceType: value.serviceType,
         clientGroup: value.clientGroup,
         specialisms: value.specialisms,
         needsSummary: value.needsSummary,
-        latitude: origin.latitude,
-        longitude: origin.longitude,
+        ...origin,
         maxDistanceMiles: value.maxDistanceMiles,
         startDate: value.startDate,
         urgency: value.urgency,
@@ -327,7 +332,7 @@ export interface PublishResult {
 /** The response window for a request published now, with the council's settings and calendar. */
 export async function responseWindowFor(
   db: Queryable,
-  request: Pick<RequestRow, 'councilId' | 'startDate' | 'urgency' | 'emergencyHours'>,
+  request: Pick<AnsweredRequestRow, 'councilId' | 'startDate' | 'urgency' | 'emergencyHours'>,
   publishedAt: Date,
 ): Promise<ResponseWindow> {
   const settings = await getBrokerageSettings(db, request.councilId)
@@ -354,7 +359,7 @@ async function publishRound(
   changes: { set?: RequestColumns; reason?: string | null; details?: Record<string, unknown> } = {},
 ) {
   assertTransition(row.status as RequestStatus, action)
-  const next = { ...row, ...changes.set } as RequestRow
+  const next = answeredRow({ ...row, ...changes.set } as RequestRow)
   const window = await responseWindowFor(tx, next, now)
   const round = (await countPublications(tx, row.councilId, row.id)) + 1
   await transitionRequest(tx, row, action, actorFor(caller), {

@@ -20,16 +20,32 @@ import {
   type Urgency,
 } from './input.ts'
 
+/** A request as stored: a draft keeps null for each question not yet answered. */
 export type RequestRow = typeof sourcingRequests.$inferSelect
 export type RequestColumns = Partial<Omit<typeof sourcingRequests.$inferInsert, 'id' | 'councilId'>>
 export type PersonRow = typeof people.$inferSelect
 
-/**
- * A draft is saved a page at a time, but the table's columns are NOT NULL for a finished request,
- * so a question not yet answered is kept as a placeholder, and read back as null. Nothing but a
- * draft ever holds one: submitting checks every question was answered.
- */
-export const UNANSWERED = { text: '', date: '1900-01-01' } as const
+/** The answers a draft may still be without. */
+type DraftAnswer = 'serviceType' | 'clientGroup' | 'needsSummary' | 'startDate'
+
+/** A request past draft: the table's check constraint holds every answer to be there. */
+export type AnsweredRequestRow = Omit<RequestRow, DraftAnswer> & {
+  [K in DraftAnswer]: NonNullable<RequestRow[K]>
+}
+
+/** The row as a request past draft; a draft, which may lack answers, is refused. */
+export function answeredRow(row: RequestRow): AnsweredRequestRow {
+  const { serviceType, clientGroup, needsSummary, startDate } = row
+  if (
+    row.status === 'draft' ||
+    serviceType === null ||
+    clientGroup === null ||
+    needsSummary === null ||
+    startDate === null
+  )
+    throw new Error(`Request ${row.id} is a draft: its answers may be missing`)
+  return { ...row, serviceType, clientGroup, needsSummary, startDate }
+}
 
 export interface RequestPerson {
   id: number
@@ -60,12 +76,19 @@ export interface SourcingRequest {
   version: number
   createdByUserId: number | null
   person: RequestPerson
-  /** Null only in a draft whose question is not yet answered; likewise clientGroup and startDate. */
+  /** Null only in a draft whose question is not yet answered; likewise clientGroup, needsSummary and startDate. */
   serviceType: RequestServiceType | null
   clientGroup: ClientGroup | null
   specialisms: Specialism[]
-  needsSummary: string
-  /** Where distance is measured from: the preferred postcode's centre; null when it could not be placed. */
+  needsSummary: string | null
+  /**
+   * Where distance is measured from: the person's postcode unless another was chosen. Null only
+   * for a request made before it was kept whose postcode could not be found. Never for providers.
+   */
+  preferredPostcode: string | null
+  /** The preferred postcode's district. */
+  preferredOutcode: string | null
+  /** The preferred postcode's centre; null when it could not be placed. */
   latitude: number | null
   longitude: number | null
   maxDistanceMiles: number
@@ -120,8 +143,10 @@ export interface RequestSummary {
   updatedAt: Date
 }
 
-function serviceTypeOf(value: string): RequestServiceType | null {
-  return (REQUEST_SERVICE_TYPES as readonly string[]).includes(value) ? (value as RequestServiceType) : null
+function serviceTypeOf(value: string | null): RequestServiceType | null {
+  return value !== null && (REQUEST_SERVICE_TYPES as readonly string[]).includes(value)
+    ? (value as RequestServiceType)
+    : null
 }
 
 function toPerson(row: PersonRow): RequestPerson {
@@ -162,13 +187,15 @@ export function toRequest(
     createdByUserId: row.createdByUserId,
     person: toPerson(person),
     serviceType,
-    clientGroup: row.clientGroup === UNANSWERED.text ? null : (row.clientGroup as ClientGroup),
+    clientGroup: row.clientGroup as ClientGroup | null,
     specialisms: row.specialisms as Specialism[],
     needsSummary: row.needsSummary,
+    preferredPostcode: row.preferredPostcode,
+    preferredOutcode: row.preferredOutcode,
     latitude: row.latitude,
     longitude: row.longitude,
     maxDistanceMiles: row.maxDistanceMiles,
-    startDate: row.startDate === UNANSWERED.date ? null : row.startDate,
+    startDate: row.startDate,
     urgency: row.urgency as Urgency,
     emergencyHours: row.emergencyHours === 24 || row.emergencyHours === 48 ? row.emergencyHours : null,
     inHospital: row.inHospital,
@@ -318,7 +345,6 @@ export async function selectRequestSummaries(
       ...r,
       status: r.status as RequestStatus,
       serviceType: serviceTypeOf(r.serviceType),
-      startDate: r.startDate === UNANSWERED.date ? null : r.startDate,
       urgency: r.urgency as Urgency,
     })),
     total: tally?.total ?? 0,
