@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { and, asc, eq, gt, lt, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import type { Database, Queryable } from '../db/connection.ts'
@@ -144,6 +144,35 @@ export async function listUsers(db: Queryable, councilId: number) {
     .from(users)
     .where(eq(users.councilId, councilId))
     .orderBy(asc(users.email))
+}
+
+/** Email addresses of the active provider users of each organisation. */
+export async function providerUserEmailsByOrganisation(
+  db: Queryable,
+  councilId: number,
+  organisationIds: readonly number[],
+): Promise<Map<number, string[]>> {
+  const result = new Map<number, string[]>()
+  if (organisationIds.length === 0) return result
+  const rows = await db
+    .select({ organisationId: users.providerOrganisationId, email: users.email })
+    .from(users)
+    .where(
+      and(
+        eq(users.councilId, councilId),
+        inArray(users.providerOrganisationId, [...organisationIds]),
+        eq(users.role, 'provider_user'),
+        eq(users.active, true),
+      ),
+    )
+    .orderBy(asc(users.email))
+  for (const row of rows) {
+    if (row.organisationId === null) continue
+    const list = result.get(row.organisationId) ?? []
+    list.push(row.email)
+    result.set(row.organisationId, list)
+  }
+  return result
 }
 
 // Verifying against a real hash when the user is unknown keeps the timing the same either way,

@@ -9,22 +9,24 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import type { Queryable, Transaction } from '../db/connection.ts'
+import {
+  type LatestCapacity,
+  latestSpareMinutesInDistrict,
+  latestVacanciesForBedType,
+} from '../providers/capacity/service.ts'
 import { admittedLocations, getLot, listMemberships } from '../providers/frameworks/service.ts'
 import { activeRestrictions, effectiveRatings } from '../providers/quality/service.ts'
 import { locations } from '../providers/schema.ts'
-import { getLocation } from '../providers/service.ts'
-import type { ClientGroup, RestrictionKind, Specialism } from '../providers/vocabulary.ts'
 import {
   activeLocationsWhere,
   type CandidateRow,
   coversDistrictCondition,
-  type LatestCapacity,
+  getLocation,
   type LocationSummary,
-  latestSpareMinutesInDistrict,
-  latestVacanciesForBedType,
   locationSummaries,
   searchLocations,
-} from './offers/register-queries.ts'
+} from '../providers/service.ts'
+import type { ClientGroup, RestrictionKind, Specialism } from '../providers/vocabulary.ts'
 import { ageBand, careMinutesPerWeek, dateText, deadlineText, londonMonthStart } from './offers/rules.ts'
 import { type LoadedRequest, loadRequest, notifyOrganisations, readTogether } from './offers/store.ts'
 import { carerGenderOf } from './requests/input.ts'

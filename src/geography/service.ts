@@ -1,6 +1,6 @@
 import { pipeline, type Readable } from 'node:stream'
 import { CsvError, parse as csvParse } from 'csv-parse'
-import { eq, sql } from 'drizzle-orm'
+import { asc, eq, sql } from 'drizzle-orm'
 import type { Database, Queryable } from '../db/connection.ts'
 import { ValidationError } from '../errors.ts'
 import {
@@ -14,7 +14,7 @@ import {
   type Point,
   parseCoordinate,
 } from './rules.ts'
-import { councilDistricts, outcodes } from './schema.ts'
+import { councilDistricts, localities, outcodes } from './schema.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Locating places
@@ -188,6 +188,21 @@ export async function locate(db: Queryable, councilId: number, input: LocateInpu
   const locator = await Locator.forCouncil(db, councilId)
   const [placement] = await locator.locateAll([input])
   return placement as Placement
+}
+
+// ---------------------------------------------------------------------------------------------
+// Localities
+
+/** The council's localities (its operational areas), by name. */
+export async function listLocalities(
+  db: Queryable,
+  councilId: number,
+): Promise<{ id: number; name: string }[]> {
+  return db
+    .select({ id: localities.id, name: localities.name })
+    .from(localities)
+    .where(eq(localities.councilId, councilId))
+    .orderBy(asc(localities.name), asc(localities.id))
 }
 
 // ---------------------------------------------------------------------------------------------

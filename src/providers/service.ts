@@ -1,10 +1,10 @@
-import { and, asc, count, eq } from 'drizzle-orm'
+import { and, asc, count, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import type { Database, Queryable } from '../db/connection.ts'
 import { NotFoundError, parseInput } from '../errors.ts'
 import { locate } from '../geography/service.ts'
-import { locations, providerOrganisations } from './schema.ts'
+import { locationCoverage, locations, providerOrganisations } from './schema.ts'
 
 export type ProviderOrganisation = typeof providerOrganisations.$inferSelect
 export type Location = typeof locations.$inferSelect
@@ -143,4 +143,138 @@ export async function setLocationCoordinates(
     })
     return { source: placement.source, usedEnteredCoordinates: placement.source === 'manual' }
   })
+}
+
+// ---- Reads for brokerage ----
+// Brokerage reads the register for many locations at once (eligibility, shortlists, offer pages):
+// each read is one query for all of them, never one per location.
+
+export interface CandidateRow {
+  id: number
+  providerOrganisationId: number
+  serviceTypes: string[]
+  specialisms: string[]
+  clientGroups: string[]
+  latitude: number | null
+  longitude: number | null
+  languages: string[]
+  maleCareWorkers: boolean | null
+  femaleCareWorkers: boolean | null
+  /** Postcode districts covered; only read when the request is reached by coverage. */
+  coverage: string[]
+}
+
+/**
+ * The council's active locations matching a condition on `locations` (the eligibility pre-filter),
+ * with the facts the eligibility rules read from the register row itself.
+ */
+export async function activeLocationsWhere(
+  db: Queryable,
+  councilId: number,
+  condition: SQL,
+  options: { withCoverage: boolean },
+): Promise<CandidateRow[]> {
+  const coverage = options.withCoverage
+    ? sql<string[]>`coalesce((select array_agg(${locationCoverage.outcode}) from ${locationCoverage}
+        where ${locationCoverage.locationId} = ${locations.id}), '{}')`
+    : sql<string[]>`'{}'::text[]`
+  return db
+    .select({
+      id: locations.id,
+      providerOrganisationId: locations.providerOrganisationId,
+      serviceTypes: locations.serviceTypes,
+      specialisms: locations.specialisms,
+      clientGroups: locations.clientGroups,
+      latitude: locations.latitude,
+      longitude: locations.longitude,
+      languages: locations.languages,
+      maleCareWorkers: locations.maleCareWorkers,
+      femaleCareWorkers: locations.femaleCareWorkers,
+      coverage,
+    })
+    .from(locations)
+    .where(and(eq(locations.councilId, councilId), eq(locations.active, true), condition))
+}
+
+/** Whether a location covers a postcode district, as an SQL condition on `locations`. */
+export function coversDistrictCondition(councilId: number, outcode: string): SQL {
+  // One look-up of the district's locations (council, outcode index), not one per location.
+  return sql`${locations.id} in (select ${locationCoverage.locationId} from ${locationCoverage}
+    where ${locationCoverage.councilId} = ${councilId} and ${locationCoverage.outcode} = ${outcode})`
+}
+
+export interface LocationSummary {
+  id: number
+  name: string
+  cqcLocationId: string
+  postcode: string | null
+  latitude: number | null
+  longitude: number | null
+  providerOrganisationId: number
+  providerName: string
+}
+
+const summaryColumns = {
+  id: locations.id,
+  name: locations.name,
+  cqcLocationId: locations.cqcLocationId,
+  postcode: locations.postcode,
+  latitude: locations.latitude,
+  longitude: locations.longitude,
+  providerOrganisationId: locations.providerOrganisationId,
+  providerName: providerOrganisations.name,
+}
+
+/** Names and places of some of the council's locations, in one query. */
+export async function locationSummaries(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+): Promise<Map<number, LocationSummary>> {
+  const result = new Map<number, LocationSummary>()
+  if (locationIds.length === 0) return result
+  const rows = await db
+    .select(summaryColumns)
+    .from(locations)
+    .innerJoin(providerOrganisations, eq(providerOrganisations.id, locations.providerOrganisationId))
+    .where(and(eq(locations.councilId, councilId), inArray(locations.id, [...new Set(locationIds)])))
+  for (const row of rows) result.set(row.id, row)
+  return result
+}
+
+/** The council's locations whose name contains the text, or whose CQC location ID is it. */
+export async function searchLocations(
+  db: Queryable,
+  councilId: number,
+  text: string,
+  limit: number,
+): Promise<LocationSummary[]> {
+  const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  return db
+    .select(summaryColumns)
+    .from(locations)
+    .innerJoin(providerOrganisations, eq(providerOrganisations.id, locations.providerOrganisationId))
+    .where(
+      and(
+        eq(locations.councilId, councilId),
+        or(ilike(locations.name, pattern), eq(sql`upper(${locations.cqcLocationId})`, text.toUpperCase())),
+      ),
+    )
+    .orderBy(asc(locations.name), asc(locations.id))
+    .limit(limit)
+}
+
+/** An organisation's locations, active or not (an old offer may name one since closed). */
+export async function organisationLocations(
+  db: Queryable,
+  councilId: number,
+  providerOrganisationId: number,
+): Promise<{ id: number; name: string; active: boolean }[]> {
+  return db
+    .select({ id: locations.id, name: locations.name, active: locations.active })
+    .from(locations)
+    .where(
+      and(eq(locations.councilId, councilId), eq(locations.providerOrganisationId, providerOrganisationId)),
+    )
+    .orderBy(asc(locations.name), asc(locations.id))
 }

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
 import {
   describePrice,
@@ -17,7 +18,6 @@ import {
   type RequestServiceType,
 } from '../rules/index.ts'
 import { packages, people, sourcingRequests } from '../schema.ts'
-import { locationSummaries } from './register-queries.ts'
 import { PACKAGE_STATE_LABELS, type PackageState, packageState } from './rules.ts'
 import { type ProviderScope, type VisitView, visitView } from './service.ts'
 import { loadVisits } from './store.ts'

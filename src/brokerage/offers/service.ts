@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { type Actor, actorColumns, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { locationSummaries, organisationLocations } from '../../providers/service.ts'
 import {
   BED_TYPE_LABELS,
   CLIENT_GROUP_LABELS,
@@ -33,7 +34,6 @@ import {
 } from '../rules/index.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import { eligibilityDecisions, offers, people, requestVisits, sourcingRequests } from '../schema.ts'
-import { locationSummaries, organisationLocations } from './register-queries.ts'
 import {
   type AgeBand,
   ageBand,

@@ -1,10 +1,9 @@
 import { and, asc, desc, eq, gt, inArray, max, sql } from 'drizzle-orm'
-import { users } from '../../accounts/schema.ts'
-import { listCouncils } from '../../accounts/service.ts'
+import { listCouncils, providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { type FieldError, NotFoundError, ValidationError } from '../../errors.ts'
-import { localities } from '../../geography/schema.ts'
+import { listLocalities } from '../../geography/service.ts'
 import type { ScheduledJob } from '../../notifications/sender.ts'
 import { enqueueEmail, lastEmailed } from '../../notifications/service.ts'
 import { byDistrict, coverageOf, coversDistricts, type OrganisationScope } from '../profile/service.ts'
@@ -134,6 +133,74 @@ async function latestHomeCare(
       desc(homeCareCapacityReports.reportedAt),
       desc(homeCareCapacityReports.id),
     )
+}
+
+// Brokerage reads one figure for many locations at once (the request's bed type or district):
+// one query for all of them, never one per location.
+
+export interface LatestCapacity {
+  available: number
+  reportedAt: Date
+}
+
+/** The newest vacancy report for one bed type, per location. */
+export async function latestVacanciesForBedType(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+  bedType: string,
+): Promise<Map<number, LatestCapacity>> {
+  const result = new Map<number, LatestCapacity>()
+  if (locationIds.length === 0) return result
+  const rows = await db
+    .selectDistinctOn([bedVacancyReports.locationId], {
+      locationId: bedVacancyReports.locationId,
+      vacancies: bedVacancyReports.vacancies,
+      reportedAt: bedVacancyReports.reportedAt,
+    })
+    .from(bedVacancyReports)
+    .where(
+      and(
+        eq(bedVacancyReports.councilId, councilId),
+        inArray(bedVacancyReports.locationId, [...locationIds]),
+        eq(bedVacancyReports.bedType, bedType),
+      ),
+    )
+    .orderBy(bedVacancyReports.locationId, desc(bedVacancyReports.reportedAt), desc(bedVacancyReports.id))
+  for (const row of rows) result.set(row.locationId, { available: row.vacancies, reportedAt: row.reportedAt })
+  return result
+}
+
+/** The newest spare home care minutes a week in one postcode district, per location. */
+export async function latestSpareMinutesInDistrict(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+  outcode: string,
+): Promise<Map<number, LatestCapacity>> {
+  const result = new Map<number, LatestCapacity>()
+  if (locationIds.length === 0) return result
+  const rows = await db
+    .selectDistinctOn([homeCareCapacityReports.locationId], {
+      locationId: homeCareCapacityReports.locationId,
+      spare: homeCareCapacityReports.spareMinutesPerWeek,
+      reportedAt: homeCareCapacityReports.reportedAt,
+    })
+    .from(homeCareCapacityReports)
+    .where(
+      and(
+        eq(homeCareCapacityReports.councilId, councilId),
+        inArray(homeCareCapacityReports.locationId, [...locationIds]),
+        eq(homeCareCapacityReports.outcode, outcode),
+      ),
+    )
+    .orderBy(
+      homeCareCapacityReports.locationId,
+      desc(homeCareCapacityReports.reportedAt),
+      desc(homeCareCapacityReports.id),
+    )
+  for (const row of rows) result.set(row.locationId, { available: row.spare, reportedAt: row.reportedAt })
+  return result
 }
 
 /** When each location last reported anything, beds or home care. */
@@ -520,7 +587,7 @@ export async function capacitySummary(
   const beds = summariseAvailability(
     homes,
     current.filter((c) => homeIds.has(c.locationId) && c.reportedAt <= now),
-    await localityNames(db, councilId),
+    await listLocalities(db, councilId),
   )
 
   const homeCareIds = active.filter((l) => coversDistricts(l)).map((l) => l.id)
@@ -556,14 +623,6 @@ export async function capacitySummary(
         })),
     },
   }
-}
-
-// Localities belong to geography, which has no service yet. TODO: call its listLocalities once it exists.
-async function localityNames(db: Queryable, councilId: number): Promise<{ id: number; name: string }[]> {
-  return db
-    .select({ id: localities.id, name: localities.name })
-    .from(localities)
-    .where(eq(localities.councilId, councilId))
 }
 
 // ---- Reminders ----
@@ -630,8 +689,9 @@ export async function remindStaleProviders(
     }
 
     const result: ReminderResult = { councilId, reminded: [], alreadyReminded: 0, withoutRecipients: 0 }
+    const recipients = await providerUserEmailsByOrganisation(tx, councilId, [...due.keys()])
     for (const [organisationId, { name, lines }] of due) {
-      const to = await providerUserEmails(tx, councilId, organisationId)
+      const to = recipients.get(organisationId) ?? []
       if (to.length === 0) {
         result.withoutRecipients++
         continue
@@ -679,28 +739,6 @@ function reminderBody(councilName: string, organisationName: string, lines: stri
     '',
     `This is an automatic reminder. You will get at most one every ${STALE_AFTER_DAYS} days while capacity is out of date.`,
   ].join('\n')
-}
-
-// Provider users are the accounts domain's; a read of their addresses is all this needs.
-// TODO: call an accounts service function (such as listProviderUserEmails) once it exists.
-async function providerUserEmails(
-  db: Queryable,
-  councilId: number,
-  organisationId: number,
-): Promise<string[]> {
-  const rows = await db
-    .select({ email: users.email })
-    .from(users)
-    .where(
-      and(
-        eq(users.councilId, councilId),
-        eq(users.providerOrganisationId, organisationId),
-        eq(users.role, 'provider_user'),
-        eq(users.active, true),
-      ),
-    )
-    .orderBy(asc(users.email))
-  return rows.map((r) => r.email)
 }
 
 /** Reminds every council's providers; the outbox sender runs it once a day. */
