@@ -130,7 +130,8 @@ export const sourcingRequests = pgTable(
     ),
     check(
       'sourcing_requests_answered_unless_draft',
-      sql`${t.status} = 'draft' or (${t.serviceType} is not null and ${t.clientGroup} is not null and ${t.needsSummary} is not null and ${t.startDate} is not null)`,
+      // A draft cancelled before it was submitted keeps its unanswered questions.
+      sql`${t.status} in ('draft', 'cancelled') or (${t.serviceType} is not null and ${t.clientGroup} is not null and ${t.needsSummary} is not null and ${t.startDate} is not null)`,
     ),
   ],
 )

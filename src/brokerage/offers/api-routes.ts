@@ -109,7 +109,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     {
       config: { access: BROKERS },
       schema: json(
-        'Accept an offer (home care: for some or all of its visits) and create the package. 409 when the request is not closed, or the slot was awarded already.',
+        'Accept an offer (home care: for some or all of its visits) and create the package. 409 when the request is not open to award (closed, or awarded or started with home care visits still unfilled), or the slot was awarded already.',
         ['offers'],
       ),
     },

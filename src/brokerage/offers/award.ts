@@ -9,7 +9,9 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../providers/capacity/service.ts'
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
+import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
 import { transitionRequest } from '../requests/service.ts'
 import {
@@ -31,12 +33,6 @@ import {
 } from '../rules/index.ts'
 import { awardedSlots, offers, packages } from '../schema.ts'
 import { getBrokerageSettings } from '../settings/service.ts'
-import {
-  type LocationSummary,
-  latestSpareMinutesInDistrict,
-  latestVacanciesForBedType,
-  locationSummaries,
-} from './register-queries.ts'
 import { careMinutesPerWeek, packageStartDate, slotsOf, weeklyCostPence } from './rules.ts'
 import { OFFER_STATUS_LABELS, type OfferRow, type OfferStatus, type VisitView, visitView } from './service.ts'
 import {
@@ -578,11 +574,15 @@ export async function declineOpenOffers(
   why: string,
   now = new Date(),
 ): Promise<number> {
-  const { request } = await loadRequest(tx, councilId, requestId)
   const open = await tx
     .select()
     .from(offers)
-    .where(and(eq(offers.requestId, requestId), eq(offers.status, 'submitted')))
+    .where(
+      and(eq(offers.councilId, councilId), eq(offers.requestId, requestId), eq(offers.status, 'submitted')),
+    )
+  // A draft, cancelled before anyone saw it, has no offers and nothing to load.
+  if (open.length === 0) return 0
+  const { request } = await loadRequest(tx, councilId, requestId)
   await declineOffers(tx, request, open, now, why)
   return open.length
 }

@@ -5,6 +5,7 @@ import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/
 import { issueApiToken } from '../../accounts/api-tokens.ts'
 import { auditLog, offers, outbox, sourcingRequests } from '../../db/schema.ts'
 import { importCentroids } from '../../geography/service.ts'
+import { startDraft } from '../requests/drafts.ts'
 import { addCalendarDays, londonDate } from '../rules/index.ts'
 import { addLocation, createTestRequest, NORWICH, shapeLocation, TEST_PERSON } from './test-factory.ts'
 
@@ -615,6 +616,28 @@ describe('concurrency and refusals', () => {
 })
 
 describe('the API documentation', () => {
+  it('answers 409, not an error, for the offers and eligibility of a draft, and cancels a draft', async () => {
+    const draft = await startDraft(
+      t.database.db,
+      { kind: 'system', label: 'test', councilId: home.councilId },
+      { name: 'Albert Moss', dateOfBirth: '1931-11-02', sex: 'not_stated', postcode: TEST_PERSON.postcode },
+    )
+    for (const path of ['offers', 'eligibility']) {
+      const response = await api(tokens.broker, 'GET', `/api/v1/requests/${draft.id}/${path}`)
+      expect(response.statusCode, response.body).toBe(409)
+      expect(response.json().error.message).toMatch(/still a draft/)
+    }
+    const broker = new Client(t.app)
+    await broker.signIn(home.emails.broker)
+    const page = await broker.get(`/requests/${draft.id}/offers`)
+    expect(page.statusCode).toBe(409)
+    expect(page.body).toMatch(/still a draft/)
+    const cancelled = await api(tokens.broker, 'POST', `/api/v1/requests/${draft.id}/cancel`, {
+      reason: 'Started by mistake',
+    })
+    expect(cancelled.statusCode, cancelled.body).toBe(200)
+  })
+
   it('lists every offers, award and package route in /openapi.json', async () => {
     const paths = Object.keys((await t.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths)
     for (const path of [

@@ -1,15 +1,15 @@
 // SQL for the brokerage tables that offers, awards and packages share: loading a request with its
 // person and visits, the current publication round, and the in-app inbox.
 import { and, asc, desc, eq, max, sql } from 'drizzle-orm'
+import { providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { auditLog } from '../../audit/schema.ts'
 import type { Queryable } from '../../db/connection.ts'
-import { NotFoundError } from '../../errors.ts'
+import { ConflictError, NotFoundError } from '../../errors.ts'
 import { enqueueEmail } from '../../notifications/service.ts'
 import { locations } from '../../providers/schema.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import type { RequestServiceType } from '../rules/vocabulary.ts'
 import { eligibilityDecisions, inbox, offers, people, requestVisits, sourcingRequests } from '../schema.ts'
-import { providerUserEmailsByOrganisation } from './register-queries.ts'
 import type { VisitPattern } from './rules.ts'
 
 /**
@@ -70,6 +70,12 @@ export async function loadRequest(
     () => loadVisits(db, councilId, requestId),
   ])
   if (!row) throw new NotFoundError('No such request')
+  // Until it is submitted a request's answers may be missing, and it has no eligibility or offers.
+  if (row.request.status === 'draft') {
+    throw new ConflictError(
+      'This request is still a draft: it has no eligibility or offers until it is published',
+    )
+  }
   return { request: row.request as RequestRow, person: row.person, visits }
 }
 

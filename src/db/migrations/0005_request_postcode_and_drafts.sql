@@ -36,4 +36,4 @@ UPDATE "sourcing_requests" AS r
 SET "preferred_postcode" = f."postcode", "preferred_outcode" = split_part(f."postcode", ' ', 1)
 FROM "found" AS f
 WHERE r."id" = f."id";--> statement-breakpoint
-ALTER TABLE "sourcing_requests" ADD CONSTRAINT "sourcing_requests_answered_unless_draft" CHECK ("sourcing_requests"."status" = 'draft' or ("sourcing_requests"."service_type" is not null and "sourcing_requests"."client_group" is not null and "sourcing_requests"."needs_summary" is not null and "sourcing_requests"."start_date" is not null));
+ALTER TABLE "sourcing_requests" ADD CONSTRAINT "sourcing_requests_answered_unless_draft" CHECK ("sourcing_requests"."status" in ('draft', 'cancelled') or ("sourcing_requests"."service_type" is not null and "sourcing_requests"."client_group" is not null and "sourcing_requests"."needs_summary" is not null and "sourcing_requests"."start_date" is not null));
