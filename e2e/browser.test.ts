@@ -1,52 +1,28 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ROLE_LABELS, ROLES, type Role } from '../src/accounts/roles.ts'
 import { PASSWORD } from '../test/helpers.ts'
 import {
   AddUserPage,
-  accessibilityProblems,
+  browserSession,
   CHROMIUM_PATH,
+  expectAccessible,
   HomePage,
   haveChromium,
   Layout,
   ListPage,
-  launchChromium,
   SignInPage,
-  Tab,
+  submitForm,
+  type Tab,
 } from './pages.ts'
-import { type RunningServer, startServer } from './server.ts'
+import { startServer } from './server.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 // On a laptop without Chromium the suite is skipped; in CI a missing browser must not pass silently.
 const skip = !haveChromium && !inCi
 if (skip) console.warn(`Skipping browser tests: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`)
 
-const MISSING_CHROMIUM =
-  `No Chromium at ${CHROMIUM_PATH}. Install Debian's chromium (apt-get install chromium) ` +
-  'or set CHROMIUM_PATH; never download one with playwright install.'
-
 describe.skipIf(skip)(`pages in Chromium, checked by axe${skip ? ' (skipped: no Chromium)' : ''}`, () => {
-  let server: RunningServer
-  let browser: Browser
-  const tabs: Tab[] = []
-
-  beforeAll(async () => {
-    if (!haveChromium) throw new Error(MISSING_CHROMIUM)
-    ;[server, browser] = await Promise.all([startServer(), launchChromium()])
-  })
-
-  afterAll(async () => {
-    // Tabs left open by a failed test would otherwise keep the browser from closing promptly.
-    await Promise.allSettled(tabs.map((tab) => tab.close()))
-    await browser?.close()
-    await server?.close()
-  })
-
-  async function openTab(options?: { javaScriptEnabled: boolean }): Promise<Tab> {
-    const tab = await Tab.open(browser, server.baseUrl, options)
-    tabs.push(tab)
-    return tab
-  }
+  const session = browserSession(() => startServer())
 
   /** Every tab's page must run its scripts: a missing nonce only shows as a console error. */
   async function closeTab(tab: Tab): Promise<void> {
@@ -55,26 +31,15 @@ describe.skipIf(skip)(`pages in Chromium, checked by axe${skip ? ' (skipped: no 
     await tab.close()
   }
 
-  /** Soft, so one run reports every inaccessible page rather than just the first. */
-  async function expectAccessible(tab: Tab): Promise<void> {
-    const problems = await accessibilityProblems(tab.page)
-    expect.soft(problems, `axe violations on ${tab.path}`).toEqual([])
-  }
-
   function emailOf(role: Role): string {
-    return role === 'provider_user' ? server.fixture.emails.providerA : server.fixture.emails[role]
+    const { fixture } = session.server
+    return role === 'provider_user' ? fixture.emails.providerA : fixture.emails[role]
   }
 
-  async function signedIn(role: Role): Promise<Tab> {
-    const tab = await openTab()
-    const signIn = new SignInPage(tab.page)
-    await signIn.open(tab)
-    await signIn.signIn(emailOf(role), PASSWORD)
-    return tab
-  }
+  const signedIn = (role: Role) => session.signedIn(emailOf(role), PASSWORD)
 
   it.each(ROLES)('%s: signs in, reaches every page offered, and signs out', async (role) => {
-    const tab = await openTab()
+    const tab = await session.open()
     const signIn = new SignInPage(tab.page)
     expect(await signIn.open(tab)).toBe(200)
     // GOV.UK Frontend adds this button, so its presence shows the nonce let the page's module script run.
@@ -86,9 +51,9 @@ describe.skipIf(skip)(`pages in Chromium, checked by axe${skip ? ' (skipped: no 
     expect(tab.path).toBe('/')
     expect(await home.caption.textContent()).toContain(ROLE_LABELS[role])
     const expectedHeading =
-      role === 'provider_user' ? `${server.fixture.code} Care A Ltd` : server.councilName
+      role === 'provider_user' ? `${session.server.fixture.code} Care A Ltd` : session.server.councilName
     expect((await home.heading.textContent())?.trim()).toBe(expectedHeading)
-    expect((await home.headerHomeLink.textContent())?.trim()).toBe(server.councilName)
+    expect((await home.headerHomeLink.textContent())?.trim()).toBe(session.server.councilName)
     await expectAccessible(tab)
 
     const offered = await home.capabilityHrefs()
@@ -130,26 +95,26 @@ describe.skipIf(skip)(`pages in Chromium, checked by axe${skip ? ' (skipped: no 
   })
 
   it('shows sign-in errors accessibly', async () => {
-    const tab = await openTab()
+    const tab = await session.open()
     const signIn = new SignInPage(tab.page)
     await signIn.open(tab)
-    await signIn.submit.click()
+    await submitForm(tab, signIn.submit)
     await signIn.errorSummary.waitFor()
     expect(await signIn.errorSummary.textContent()).toContain('Enter your email address')
     await expectAccessible(tab)
 
     // A wrong password is a different error path, with the email kept in the form.
-    await signIn.email.fill(server.fixture.emails.broker)
+    await signIn.email.fill(session.server.fixture.emails.broker)
     await signIn.password.fill('not the password')
-    await signIn.submit.click()
+    await submitForm(tab, signIn.submit)
     await signIn.errorSummary.filter({ hasText: 'Enter a correct email address and password' }).waitFor()
-    expect(await signIn.email.inputValue()).toBe(server.fixture.emails.broker)
+    expect(await signIn.email.inputValue()).toBe(session.server.fixture.emails.broker)
     await expectAccessible(tab)
     await closeTab(tab)
   })
 
   it('shows the accessibility statement and a missing page accessibly to anyone', async () => {
-    const tab = await openTab()
+    const tab = await session.open()
     expect(await tab.visit('/accessibility')).toBe(200)
     await expectAccessible(tab)
     expect(await tab.visit('/no-such-page')).toBe(404)
@@ -175,25 +140,26 @@ describe.skipIf(skip)(`pages in Chromium, checked by axe${skip ? ' (skipped: no 
     expect(await tab.visit('/admin/users/new')).toBe(200)
     await expectAccessible(tab)
 
-    await form.submit.click()
+    await submitForm(tab, form.submit)
     await form.errorSummary.waitFor()
     await expectAccessible(tab)
 
     await form.providerRole.check()
     await form.cqcProviderId.fill('1-000')
-    await form.submit.click()
+    // Waits for the new page: the first attempt's error summary is still there until it loads.
+    await submitForm(tab, form.submit)
     await form.errorSummary.waitFor()
     await expectAccessible(tab)
     await closeTab(tab)
   })
 
   it('signs in without JavaScript', async () => {
-    const tab = await openTab({ javaScriptEnabled: false })
+    const tab = await session.open({ javaScriptEnabled: false })
     const signIn = new SignInPage(tab.page)
     await signIn.open(tab)
     // Proves scripts really are off: without them the password stays a plain input.
     expect(await signIn.showPassword.count()).toBe(0)
-    await signIn.signIn(server.fixture.emails.commissioner, PASSWORD)
+    await signIn.signIn(session.server.fixture.emails.commissioner, PASSWORD)
     const home = new HomePage(tab.page)
     expect(tab.path).toBe('/')
     expect(await home.caption.textContent()).toContain(ROLE_LABELS.commissioner)

@@ -1,20 +1,12 @@
 import type { AddressInfo } from 'node:net'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { locationCoverage, locations } from '../src/db/schema.ts'
 import { remindStaleProviders } from '../src/providers/capacity/service.ts'
 import { createTestApp, type Fixture, PASSWORD, seedCouncil } from '../test/helpers.ts'
-import {
-  accessibilityProblems,
-  CHROMIUM_PATH,
-  haveChromium,
-  Layout,
-  launchChromium,
-  SignInPage,
-  Tab,
-} from './pages.ts'
+import { browserSession, expectAccessible, haveChromium, Layout, submitForm, type Tab } from './pages.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
+// As in browser.test.ts: skipped on a laptop without Chromium, never silently in CI.
 const skip = !haveChromium && !inCi
 
 /** The capacity pages as a provider fills them in: one fieldset of inputs per location. */
@@ -28,19 +20,17 @@ class CapacityPage extends Layout {
   }
 }
 
-describe.skipIf(skip)('capacity pages in Chromium, checked by axe', () => {
-  let t: Awaited<ReturnType<typeof createTestApp>>
-  let fixture: Fixture
-  let baseUrl: string
-  let browser: Browser
-  const tabs: Tab[] = []
-
-  beforeAll(async () => {
-    if (!haveChromium) throw new Error(`No Chromium at ${CHROMIUM_PATH}; apt-get install chromium`)
-    // As e2e/server.ts, with the database at hand to give the provider more than one site.
-    t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
-    fixture = await seedCouncil(t.database, 'ECP', t.config)
-    const [, homeCare] = await t.database.db
+/**
+ * As e2e/server.ts, with the database at hand to give the provider more than one site (a nursing
+ * home and a home care office covering NR1) and to queue the reminder to report capacity.
+ */
+async function startCapacityServer() {
+  const { app, database, config, close } = await createTestApp({
+    CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000',
+  })
+  try {
+    const fixture: Fixture = await seedCouncil(database, 'ECP', config)
+    const [, homeCare] = await database.db
       .insert(locations)
       .values([
         {
@@ -62,116 +52,112 @@ describe.skipIf(skip)('capacity pages in Chromium, checked by axe', () => {
         },
       ])
       .returning()
-    await t.database.db
+    await database.db
       .insert(locationCoverage)
       .values({ councilId: fixture.councilId, locationId: homeCare?.id as number, outcode: 'NR1' })
-    await remindStaleProviders(t.database.db, fixture.councilId)
-    await t.app.listen({ port: 0, host: '127.0.0.1' })
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
-    browser = await launchChromium()
-  })
-
-  afterAll(async () => {
-    await Promise.allSettled(tabs.map((tab) => tab.close()))
-    await browser?.close()
-    await t?.close()
-  })
-
-  async function signedIn(email: string): Promise<Tab> {
-    const tab = await Tab.open(browser, baseUrl)
-    tabs.push(tab)
-    const signIn = new SignInPage(tab.page)
-    await signIn.open(tab)
-    await signIn.signIn(email, PASSWORD)
-    return tab
+    await remindStaleProviders(database.db, fixture.councilId)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.address() as AddressInfo
+    return { baseUrl: `http://127.0.0.1:${port}`, fixture, close }
+  } catch (error) {
+    await close()
+    throw error
   }
+}
 
-  /** A blocked script only shows in the console; the page would still look right. */
-  function expectScriptsRan(tab: Tab): void {
-    expect(tab.cspViolations, 'Content-Security-Policy violations').toEqual([])
-    expect(tab.scriptErrors, 'uncaught script errors').toEqual([])
-  }
+describe.skipIf(skip)(
+  `capacity pages in Chromium, checked by axe${skip ? ' (skipped: no Chromium)' : ''}`,
+  () => {
+    const session = browserSession(startCapacityServer)
+    const signedIn = (email: string) => session.signedIn(email, PASSWORD)
 
-  async function expectAccessible(tab: Tab): Promise<void> {
-    expect.soft(await accessibilityProblems(tab.page), `axe violations on ${tab.path}`).toEqual([])
-  }
-
-  it('a provider updates every site on one page', async () => {
-    const tab = await signedIn(fixture.emails.providerA)
-    const page = new CapacityPage(tab.page)
-    expect(await tab.visit('/provider/capacity')).toBe(200)
-    expect(await page.heading.textContent()).toBe('Update capacity')
-    await expectAccessible(tab)
-
-    // One wrong figure: the page says which, keeps what was typed, and saves nothing.
-    await page.input('ECP A House: vacant beds', 'Residential').fill('31')
-    await page.input('ECP A Nursing: vacant beds', 'Nursing').fill('2')
-    await page.save.click()
-    await page.errorSummary.waitFor()
-    expect(await page.errorSummary.textContent()).toContain(
-      'ECP A House: residential beds: 31 vacancies are more than its 30 registered beds',
-    )
-    expect(await page.input('ECP A Nursing: vacant beds', 'Nursing').inputValue()).toBe('2')
-    await expectAccessible(tab)
-
-    await page.input('ECP A House: vacant beds', 'Residential').fill('3')
-    await page.input('ECP A Home Care: spare home care hours a week', 'NR1').fill('12.5')
-    await Promise.all([tab.page.waitForURL(/saved=3$/), page.save.click()])
-    expect(await page.banner.textContent()).toContain('3 figures recorded')
-    expect(await page.input('ECP A House: vacant beds', 'Residential').inputValue()).toBe('3')
-    expect(await page.input('ECP A Home Care: spare home care hours a week', 'NR1').inputValue()).toBe('12.5')
-    expect(await tab.page.getByRole('group', { name: 'ECP A Nursing: vacant beds' }).textContent()).toContain(
-      'Up to date',
-    )
-    await expectAccessible(tab)
-
-    // The CSV route, from the same page.
-    await tab.page.getByRole('link', { name: 'upload a CSV file' }).click()
-    await tab.page.waitForURL(/\/provider\/capacity\/upload$/)
-    await expectAccessible(tab)
-    await tab.page.getByLabel('CSV file').setInputFiles({
-      name: 'capacity.csv',
-      mimeType: 'text/csv',
-      buffer: Buffer.from(
-        'cqc_location_id,bed_type,vacancies\n1-ECPNURSING,nursing,9\n1-ECPNURSING,respite,-1\n',
-      ),
-    })
-    await tab.page.getByRole('button', { name: 'Upload capacity' }).click()
-    await tab.page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor()
-    expect(await tab.page.getByRole('table').first().textContent()).toContain(
-      'respite beds: vacancies cannot be negative',
-    )
-    await expectAccessible(tab)
-
-    for (const path of ['/provider/profile', `/provider/profile/locations/${fixture.providerA.locationId}`]) {
-      expect(await tab.visit(path), path).toBe(200)
-      await expectAccessible(tab)
+    /** A blocked script only shows in the console; the page would still look right. */
+    function expectScriptsRan(tab: Tab): void {
+      expect(tab.cspViolations, 'Content-Security-Policy violations').toEqual([])
+      expect(tab.scriptErrors, 'uncaught script errors').toEqual([])
     }
-    expectScriptsRan(tab)
-  })
 
-  it('a commissioner sees the share of beds available, and the outbox', async () => {
-    const tab = await signedIn(fixture.emails.commissioner)
-    expect(await tab.visit('/capacity')).toBe(200)
-    // ECP A House (30 beds) and ECP A Nursing (20) reported 3 + 2 vacancies: 5 ÷ 50 = 10%, 2 of 3 homes.
-    expect(await tab.page.locator('.govuk-body-l').textContent()).toMatch(
-      /10% of care home beds are available, from the 2 of 3 care homes \(66\.7%\)/,
-    )
-    await expectAccessible(tab)
-    await tab.page.getByLabel('Locality').selectOption({ label: 'No locality recorded' })
-    await tab.page.getByRole('button', { name: 'Show bed types' }).click()
-    await tab.page.waitForURL(/locality=none/)
-    await expectAccessible(tab)
+    it('a provider updates every site on one page', async () => {
+      const { fixture } = session.server
+      const tab = await signedIn(fixture.emails.providerA)
+      const page = new CapacityPage(tab.page)
+      expect(await tab.visit('/provider/capacity')).toBe(200)
+      expect(await page.heading.textContent()).toBe('Update capacity')
+      await expectAccessible(tab)
 
-    expect(await tab.visit('/admin/outbox')).toBe(200)
-    await expectAccessible(tab)
-    await tab.page
-      .getByRole('link', { name: /Please update your capacity/ })
-      .first()
-      .click()
-    await tab.page.waitForURL(/\/admin\/outbox\/\d+$/)
-    expect(await tab.page.getByRole('main').textContent()).toContain('never reported')
-    await expectAccessible(tab)
-    expectScriptsRan(tab)
-  })
-})
+      // One wrong figure: the page says which, keeps what was typed, and saves nothing.
+      await page.input('ECP A House: vacant beds', 'Residential').fill('31')
+      await page.input('ECP A Nursing: vacant beds', 'Nursing').fill('2')
+      await submitForm(tab, page.save)
+      await page.errorSummary.waitFor()
+      expect(await page.errorSummary.textContent()).toContain(
+        'ECP A House: residential beds: 31 vacancies are more than its 30 registered beds',
+      )
+      expect(await page.input('ECP A Nursing: vacant beds', 'Nursing').inputValue()).toBe('2')
+      await expectAccessible(tab)
+
+      await page.input('ECP A House: vacant beds', 'Residential').fill('3')
+      await page.input('ECP A Home Care: spare home care hours a week', 'NR1').fill('12.5')
+      await submitForm(tab, page.save)
+      expect(tab.path).toMatch(/saved=3$/)
+      expect(await page.banner.textContent()).toContain('3 figures recorded')
+      expect(await page.input('ECP A House: vacant beds', 'Residential').inputValue()).toBe('3')
+      expect(await page.input('ECP A Home Care: spare home care hours a week', 'NR1').inputValue()).toBe(
+        '12.5',
+      )
+      expect(
+        await tab.page.getByRole('group', { name: 'ECP A Nursing: vacant beds' }).textContent(),
+      ).toContain('Up to date')
+      await expectAccessible(tab)
+
+      // The CSV route, from the same page.
+      await submitForm(tab, tab.page.getByRole('link', { name: 'upload a CSV file' }))
+      expect(tab.path).toMatch(/\/provider\/capacity\/upload$/)
+      await expectAccessible(tab)
+      await tab.page.getByLabel('CSV file').setInputFiles({
+        name: 'capacity.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(
+          'cqc_location_id,bed_type,vacancies\n1-ECPNURSING,nursing,9\n1-ECPNURSING,respite,-1\n',
+        ),
+      })
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Upload capacity' }))
+      await tab.page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor()
+      expect(await tab.page.getByRole('table').first().textContent()).toContain(
+        'respite beds: vacancies cannot be negative',
+      )
+      await expectAccessible(tab)
+
+      for (const path of [
+        '/provider/profile',
+        `/provider/profile/locations/${fixture.providerA.locationId}`,
+      ]) {
+        expect(await tab.visit(path), path).toBe(200)
+        await expectAccessible(tab)
+      }
+      expectScriptsRan(tab)
+    })
+
+    it('a commissioner sees the share of beds available, and the outbox', async () => {
+      const tab = await signedIn(session.server.fixture.emails.commissioner)
+      expect(await tab.visit('/capacity')).toBe(200)
+      // ECP A House (30 beds) and ECP A Nursing (20) reported 3 + 2 vacancies: 5 ÷ 50 = 10%, 2 of 3 homes.
+      expect(await tab.page.locator('.govuk-body-l').textContent()).toMatch(
+        /10% of care home beds are available, from the 2 of 3 care homes \(66\.7%\)/,
+      )
+      await expectAccessible(tab)
+      await tab.page.getByLabel('Locality').selectOption({ label: 'No locality recorded' })
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Show bed types' }))
+      expect(tab.path).toMatch(/locality=none/)
+      await expectAccessible(tab)
+
+      expect(await tab.visit('/admin/outbox')).toBe(200)
+      await expectAccessible(tab)
+      await submitForm(tab, tab.page.getByRole('link', { name: /Please update your capacity/ }).first())
+      expect(tab.path).toMatch(/\/admin\/outbox\/\d+$/)
+      expect(await tab.page.getByRole('main').textContent()).toContain('never reported')
+      await expectAccessible(tab)
+      expectScriptsRan(tab)
+    })
+  },
+)

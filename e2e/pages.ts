@@ -15,6 +15,10 @@ import { afterAll, beforeAll, expect } from 'vitest'
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const haveChromium = existsSync(CHROMIUM_PATH)
 
+const MISSING_CHROMIUM =
+  `No Chromium at ${CHROMIUM_PATH}. Install Debian's chromium (apt-get install chromium) ` +
+  'or set CHROMIUM_PATH; never download one with playwright install.'
+
 /** The standard the service promises in its accessibility statement: WCAG 2.2 AA. */
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 
@@ -221,10 +225,15 @@ export function browserSession<S extends { baseUrl: string; close(): Promise<voi
   let browser: Browser | undefined
   const tabs: Tab[] = []
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`No Chromium at ${CHROMIUM_PATH}; install Debian's chromium.`)
-    ;[server, browser] = await Promise.all([start(), launchChromium()])
+    if (!haveChromium) throw new Error(MISSING_CHROMIUM)
+    // Settled, not all: if one fails to start, the other is still kept to be closed after.
+    const [started, launched] = await Promise.allSettled([start(), launchChromium()])
+    if (started.status === 'fulfilled') server = started.value
+    if (launched.status === 'fulfilled') browser = launched.value
+    for (const result of [started, launched]) if (result.status === 'rejected') throw result.reason
   })
   afterAll(async () => {
+    // Tabs left open by a failed test would otherwise keep the browser from closing promptly.
     await Promise.allSettled(tabs.map((tab) => tab.close()))
     await browser?.close()
     await server?.close()
@@ -233,6 +242,13 @@ export function browserSession<S extends { baseUrl: string; close(): Promise<voi
     get server(): S {
       if (!server) throw new Error('the server has not started')
       return server
+    },
+    /** A new tab, not signed in, such as for the sign-in page itself or a visit without JavaScript. */
+    async open(options?: BrowserContextOptions): Promise<Tab> {
+      if (!browser || !server) throw new Error('the browser session has not started')
+      const tab = await Tab.open(browser, server.baseUrl, options)
+      tabs.push(tab)
+      return tab
     },
     async signedIn(email: string, password: string): Promise<Tab> {
       if (!browser || !server) throw new Error('the browser session has not started')

@@ -1,16 +1,8 @@
-import type { Browser, Locator, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Locator, Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { PASSWORD } from '../test/helpers.ts'
-import {
-  accessibilityProblems,
-  CHROMIUM_PATH,
-  haveChromium,
-  Layout,
-  launchChromium,
-  SignInPage,
-  Tab,
-} from './pages.ts'
-import { type RunningServer, startServer } from './server.ts'
+import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
+import { startServer } from './server.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 // As in browser.test.ts: skipped on a laptop without Chromium, never silently in CI.
@@ -77,86 +69,64 @@ class LiftForm extends Layout {
   }
 }
 
-describe.skipIf(skip)('restrictions in Chromium, checked by axe', () => {
-  let server: RunningServer
-  let browser: Browser
-  let tab: Tab
+describe.skipIf(skip)(
+  `restrictions in Chromium, checked by axe${skip ? ' (skipped: no Chromium)' : ''}`,
+  () => {
+    const session = browserSession(() => startServer('EZQ'))
 
-  beforeAll(async () => {
-    if (!haveChromium) throw new Error(`No Chromium at ${CHROMIUM_PATH}; install Debian's chromium.`)
-    ;[server, browser] = await Promise.all([startServer('EZQ'), launchChromium()])
-    tab = await Tab.open(browser, server.baseUrl)
-  })
+    it('lets a commissioner place a restriction through the form and lift it', async () => {
+      const { fixture } = session.server
+      const tab = await session.signedIn(fixture.emails.commissioner, PASSWORD)
 
-  afterAll(async () => {
-    await tab?.close()
-    await browser?.close()
-    await server?.close()
-  })
+      const locationPath = `/locations/${fixture.providerA.locationId}`
+      expect(await tab.visit(locationPath)).toBe(200)
+      const location = new LocationPage(tab.page)
+      expect(await location.heading.textContent()).toContain('EZQ A House')
+      await expectAccessible(tab)
 
-  async function expectAccessible(): Promise<void> {
-    const problems = await accessibilityProblems(tab.page)
-    expect.soft(problems, `axe violations on ${tab.path}`).toEqual([])
-  }
+      await submitForm(tab, location.placeRestriction)
+      expect(tab.path).toBe(`${locationPath}/restrictions/new`)
+      const form = new RestrictionForm(tab.page)
+      await expectAccessible(tab)
 
-  async function clickAndWait(target: Locator): Promise<void> {
-    const before = tab.page.url()
-    await Promise.all([tab.page.waitForURL((url) => url.toString() !== before), target.click()])
-  }
+      // An empty form shows its errors accessibly.
+      await submitForm(tab, form.submit)
+      await form.errorSummary.waitFor()
+      expect(await form.errorSummary.textContent()).toContain('Choose the type of restriction')
+      await expectAccessible(tab)
 
-  it('lets a commissioner place a restriction through the form and lift it', async () => {
-    const signIn = new SignInPage(tab.page)
-    await signIn.open(tab)
-    await signIn.signIn(server.fixture.emails.commissioner, PASSWORD)
+      await form.kind('No new placements').check()
+      await form.fillDate('Start date', '3', '2', '2025')
+      await form.reason.fill('Safeguarding enquiry in progress')
+      await submitForm(tab, form.submit)
+      expect(tab.path).toBe(`${locationPath}?done=restriction-placed`)
+      expect(await location.successBanner.textContent()).toContain('Restriction placed')
+      const row = location.currentRestrictions.getByRole('row', { name: /No new placements/ })
+      expect(await row.textContent()).toContain('Safeguarding enquiry in progress')
+      expect(await row.textContent()).toContain('3 February 2025')
+      await expectAccessible(tab)
 
-    const locationPath = `/locations/${server.fixture.providerA.locationId}`
-    expect(await tab.visit(locationPath)).toBe(200)
-    const location = new LocationPage(tab.page)
-    expect(await location.heading.textContent()).toContain('EZQ A House')
-    await expectAccessible()
+      await submitForm(tab, location.liftLink('No new placements'))
+      const lift = new LiftForm(tab.page)
+      expect(await lift.heading.textContent()).toContain('Lift a restriction')
+      await expectAccessible(tab)
+      await lift.reason.fill('Enquiry closed with no further action')
+      await submitForm(tab, lift.submit)
+      expect(tab.path).toBe(`${locationPath}?done=restriction-lifted`)
+      expect(await location.successBanner.textContent()).toContain('Restriction lifted')
+      expect(await location.currentRestrictions.count()).toBe(0)
+      expect(await location.pastRestrictions.textContent()).toContain('Enquiry closed with no further action')
+      await expectAccessible(tab)
 
-    await clickAndWait(location.placeRestriction)
-    expect(tab.path).toBe(`${locationPath}/restrictions/new`)
-    const form = new RestrictionForm(tab.page)
-    await expectAccessible()
+      // The other commissioner pages pass axe too.
+      await submitForm(tab, location.recordPammsAudit)
+      expect(tab.path).toBe(`${locationPath}/pamms/new`)
+      await expectAccessible(tab)
+      expect(await tab.visit('/restrictions')).toBe(200)
+      await expectAccessible(tab)
 
-    // An empty form shows its errors accessibly.
-    await form.submit.click()
-    await form.errorSummary.waitFor()
-    expect(await form.errorSummary.textContent()).toContain('Choose the type of restriction')
-    await expectAccessible()
-
-    await form.kind('No new placements').check()
-    await form.fillDate('Start date', '3', '2', '2025')
-    await form.reason.fill('Safeguarding enquiry in progress')
-    await clickAndWait(form.submit)
-    expect(tab.path).toBe(`${locationPath}?done=restriction-placed`)
-    expect(await location.successBanner.textContent()).toContain('Restriction placed')
-    const row = location.currentRestrictions.getByRole('row', { name: /No new placements/ })
-    expect(await row.textContent()).toContain('Safeguarding enquiry in progress')
-    expect(await row.textContent()).toContain('3 February 2025')
-    await expectAccessible()
-
-    await clickAndWait(location.liftLink('No new placements'))
-    const lift = new LiftForm(tab.page)
-    expect(await lift.heading.textContent()).toContain('Lift a restriction')
-    await expectAccessible()
-    await lift.reason.fill('Enquiry closed with no further action')
-    await clickAndWait(lift.submit)
-    expect(tab.path).toBe(`${locationPath}?done=restriction-lifted`)
-    expect(await location.successBanner.textContent()).toContain('Restriction lifted')
-    expect(await location.currentRestrictions.count()).toBe(0)
-    expect(await location.pastRestrictions.textContent()).toContain('Enquiry closed with no further action')
-    await expectAccessible()
-
-    // The other commissioner pages pass axe too.
-    await clickAndWait(location.recordPammsAudit)
-    expect(tab.path).toBe(`${locationPath}/pamms/new`)
-    await expectAccessible()
-    expect(await tab.visit('/restrictions')).toBe(200)
-    await expectAccessible()
-
-    expect(tab.cspViolations).toEqual([])
-    expect(tab.scriptErrors).toEqual([])
-  })
-})
+      expect(tab.cspViolations).toEqual([])
+      expect(tab.scriptErrors).toEqual([])
+    })
+  },
+)
