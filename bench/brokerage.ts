@@ -78,7 +78,7 @@ function timing(values: number[]): Timing {
  * Times assembleEligibility for each request, the SQL-narrowed path on every one and the naive
  * full scan on every FULL_SCAN_EVERY-th, interleaved so that both see the same machine.
  */
-async function timeEligibility(db: Database, requests: { councilId: number; id: number }[]) {
+export async function timeEligibility(db: Database, requests: { councilId: number; id: number }[]) {
   const now = new Date()
   const run = (request: { councilId: number; id: number }, fullScan: boolean) =>
     assembleEligibility(db, { councilId: request.councilId, requestId: request.id, now, fullScan })
@@ -142,7 +142,7 @@ async function timeEligibility(db: Database, requests: { councilId: number; id: 
  * council holds all 30,000 locations: the national-size register the target is about. Scratch
  * database only.
  */
-async function oneNationalCouncil(db: Database, councilId: number, others: number[]): Promise<string[]> {
+export async function oneNationalCouncil(db: Database, councilId: number, others: number[]): Promise<string[]> {
   const tables = (await db.execute(sql`
     select table_name as name from information_schema.columns c
     where table_schema = 'public' and column_name = 'council_id'

@@ -157,8 +157,10 @@ function prefilterOf(councilId: number, req: EligibilityRequirements, centre: Po
     }
   } else {
     const box = boundingBox(centre, req.maxDistanceMiles)
-    const inBox = sql`(${locations.latitude} between ${box.minLat}::float8 and ${box.maxLat}::float8
-      and ${locations.longitude} between ${box.minLon}::float8 and ${box.maxLon}::float8)`
+    // Written as the indexes are (locations_active_position, locations_active_unplaced), so the
+    // planner can combine them instead of scanning every location of the council.
+    const inBox = sql`(point(${locations.longitude}, ${locations.latitude}) <@ box(
+      point(${box.minLon}::float8, ${box.minLat}::float8), point(${box.maxLon}::float8, ${box.maxLat}::float8)))`
     const distanceText = sqlMilesText(sqlMiles(centre), req.maxDistanceMiles)
     if (req.reach === 'distance') {
       inReach = sql`(${unplaced} or ${inBox})`

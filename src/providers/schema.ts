@@ -71,8 +71,15 @@ export const locations = pgTable(
   (t) => [
     unique().on(t.councilId, t.cqcLocationId),
     index().on(t.councilId, t.providerOrganisationId),
-    // Eligibility searches a box around the person: a range on latitude within the council.
-    index('locations_active_latitude').on(t.councilId, t.latitude).where(sql`${t.active}`),
+    // Eligibility searches a box around the person. A GiST index on the position answers the box
+    // in both directions at once (a latitude range alone read a whole band of the country), and
+    // a small partial index finds the locations with no position, which are always candidates.
+    index('locations_active_position')
+      .using('gist', sql`point(${t.longitude}, ${t.latitude})`)
+      .where(sql`${t.active}`),
+    index('locations_active_unplaced')
+      .on(t.councilId)
+      .where(sql`${t.active} and (${t.latitude} is null or ${t.longitude} is null)`),
     check(
       'locations_cqc_rating_valid',
       sql`${t.cqcRating} is null or ${t.cqcRating} in ('Outstanding', 'Good', 'Requires improvement', 'Inadequate')`,

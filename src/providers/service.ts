@@ -198,9 +198,11 @@ export async function activeLocationsWhere(
 
 /** Whether a location covers a postcode district, as an SQL condition on `locations`. */
 export function coversDistrictCondition(councilId: number, outcode: string): SQL {
-  // One look-up of the district's locations (council, outcode index), not one per location.
-  return sql`${locations.id} in (select ${locationCoverage.locationId} from ${locationCoverage}
-    where ${locationCoverage.councilId} = ${councilId} and ${locationCoverage.outcode} = ${outcode})`
+  // One look-up of the district's locations (council, outcode index), not one per location; as
+  // `= any(array(...))` it is an index condition on the primary key, which the planner can OR
+  // with eligibility's position index, where `in (subquery)` would force a scan.
+  return sql`${locations.id} = any(array(select ${locationCoverage.locationId} from ${locationCoverage}
+    where ${locationCoverage.councilId} = ${councilId} and ${locationCoverage.outcode} = ${outcode}))`
 }
 
 export interface LocationSummary {
