@@ -237,6 +237,7 @@ describe('a care home placement, from publication to package, over HTTP', () => 
     expect(view.statusCode).toBe(200)
     expect(view.body).toContain(TEST_PERSON.name)
     expect(view.body).toContain(TEST_PERSON.postcode)
+    expect(view.body).toContain('943 476 5919')
     const viewed = await t.database.db
       .select()
       .from(auditLog)

@@ -2,7 +2,7 @@
 // price means per week, when an offer may still change. No I/O.
 import { TZDate } from '@date-fns/tz'
 import { londonDate } from '../rules/deadlines.ts'
-import { govukDate, LONDON, pounds } from '../rules/format.ts'
+import { govukDate, LONDON, nhsNumberText, pounds } from '../rules/format.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import { isCareHome, type PriceUnit, type RequestServiceType } from '../rules/vocabulary.ts'
 
@@ -245,6 +245,7 @@ export function londonMonthStart(now: Date): Date {
 
 /** Formatting the offers pages call from their templates. */
 export const VIEW_HELPERS = {
+  nhsNumberText,
   money: (pence: number | null | undefined) => (pence === null || pence === undefined ? '' : pounds(pence)),
   hours: (minutes: number | null | undefined) =>
     minutes === null || minutes === undefined ? '' : `${Math.round((minutes / 60) * 100) / 100}`,

@@ -1,7 +1,7 @@
 // How a request reads on its pages: the summary sections of "Check your answers" and of the
 // request page, built once so both say the same thing.
 import { CLIENT_GROUP_LABELS, SPECIALISM_LABELS } from '../../providers/vocabulary.ts'
-import { govukDate, miles, plural, pounds } from '../rules/format.ts'
+import { govukDate, miles, nhsNumberText, plural, pounds } from '../rules/format.ts'
 import {
   PRICE_UNIT_LABELS,
   REQUEST_ACTION_LABELS,
@@ -133,9 +133,7 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
         }),
         row('person', 'Postcode', { text: person.postcode }),
         row('person', 'NHS number', {
-          text: person.nhsNumber
-            ? `${person.nhsNumber.slice(0, 3)} ${person.nhsNumber.slice(3, 6)} ${person.nhsNumber.slice(6)}`
-            : 'Not given',
+          text: person.nhsNumber ? nhsNumberText(person.nhsNumber) : 'Not given',
         }),
       ],
     },

@@ -46,3 +46,8 @@ export function listOf(items: readonly string[]): string {
 export function plural(n: number, word: string, pluralWord = `${word}s`): string {
   return `${n} ${n === 1 ? word : pluralWord}`
 }
+
+/** An NHS number as people read it: 943 476 5919. */
+export function nhsNumberText(digits: string): string {
+  return `${digits.slice(0, 3)} ${digits.slice(3, 6)} ${digits.slice(6)}`
+}
