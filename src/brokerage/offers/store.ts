@@ -3,7 +3,8 @@
 import { and, asc, desc, eq, max, sql } from 'drizzle-orm'
 import { providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { auditLog } from '../../audit/schema.ts'
-import type { Queryable } from '../../db/connection.ts'
+import type { Database, Queryable } from '../../db/connection.ts'
+import { preparedSql } from '../../db/prepared.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
 import { enqueueEmail } from '../../notifications/service.ts'
 import { locations } from '../../providers/schema.ts'
@@ -283,6 +284,43 @@ export interface NewOfferRow {
   now: Date
 }
 
+const p = (name: keyof NewOfferRow | 'actorUserId' | 'actor') => sql.placeholder(name)
+const chosenVisits = sql`${p('visitIds')}::int[]`
+const makeOfferStatement = preparedSql<{ id: number; version: number; location_name: string }>(
+  'make_offer',
+  sql`
+    with open_request as (
+      select r.id, r.council_id, l.name as location_name from ${sourcingRequests} r
+      join ${locations} l on l.id = ${p('locationId')} and l.council_id = r.council_id
+        and l.provider_organisation_id = ${p('providerOrganisationId')}
+      where r.council_id = ${p('councilId')} and r.id = ${p('requestId')} and r.status = 'published'
+        and (r.deadline_at is null or r.deadline_at > ${p('now')}::timestamptz)
+        and exists(select 1 from ${eligibilityDecisions} d
+          where d.request_id = r.id and d.location_id = ${p('locationId')} and d.eligible
+            and d.round = (select max(round) from ${eligibilityDecisions} where request_id = r.id))
+        and (select case when count(*) = 0 then cardinality(${chosenVisits}) = 0
+                         else cardinality(${chosenVisits}) > 0 and ${chosenVisits} <@ array_agg(id) end
+             from ${requestVisits} where council_id = r.council_id and request_id = r.id)
+      for share of r
+    ), inserted as (
+      insert into ${offers} (council_id, request_id, location_id, provider_organisation_id, price_pence,
+        earliest_start, meets_all_needs, notes, visit_ids, idempotency_key, created_at, updated_at)
+      select council_id, id, ${p('locationId')}::int, ${p('providerOrganisationId')}::int,
+        ${p('pricePence')}::int, ${p('earliestStart')}::date, ${p('meetsAllNeeds')}::boolean,
+        ${p('notes')}::text, ${chosenVisits}, ${p('idempotencyKey')}::text,
+        ${p('now')}::timestamptz, ${p('now')}::timestamptz
+      from open_request
+      returning id, version, council_id, request_id, location_id, price_pence, visit_ids
+    ), audited as (
+      insert into ${auditLog} (council_id, actor_user_id, actor, action, entity_type, entity_id, details)
+      select council_id, ${p('actorUserId')}::int, ${p('actor')}::text, 'offer.submitted', 'offer', id::text,
+        jsonb_build_object('requestId', request_id, 'locationId', location_id,
+          'pricePence', price_pence, 'visitIds', to_jsonb(visit_ids))
+      from inserted
+    )
+    select inserted.id, inserted.version, open_request.location_name from inserted, open_request`,
+)
+
 /**
  * Makes the offer and its audit row in one statement, only when every check passes: the request is
  * published and before its deadline, the location is the organisation's own and invited in the
@@ -292,42 +330,10 @@ export interface NewOfferRow {
  * already has a live offer or the Idempotency-Key was used.
  */
 export async function insertOfferWithAudit(
-  db: Queryable,
+  db: Database,
   offer: NewOfferRow,
   audit: { actorUserId: number | null; actor: string },
 ): Promise<{ id: number; version: number; locationName: string } | null> {
-  const now = offer.now.toISOString()
-  const chosenVisits = sql`${sql.param(offer.visitIds)}::int[]`
-  const result = await db.execute(sql`
-    with open_request as (
-      select r.id, l.name as location_name from ${sourcingRequests} r
-      join ${locations} l on l.id = ${offer.locationId} and l.council_id = r.council_id
-        and l.provider_organisation_id = ${offer.providerOrganisationId}
-      where r.council_id = ${offer.councilId} and r.id = ${offer.requestId} and r.status = 'published'
-        and (r.deadline_at is null or r.deadline_at > ${now}::timestamptz)
-        and exists(select 1 from ${eligibilityDecisions}
-          where request_id = r.id and round = ${latestRoundOf(offer.requestId)}
-            and location_id = ${offer.locationId} and eligible)
-        and (select case when count(*) = 0 then cardinality(${chosenVisits}) = 0
-                         else cardinality(${chosenVisits}) > 0 and ${chosenVisits} <@ array_agg(id) end
-             from ${requestVisits} where council_id = r.council_id and request_id = r.id)
-      for share of r
-    ), inserted as (
-      insert into ${offers} (council_id, request_id, location_id, provider_organisation_id, price_pence,
-        earliest_start, meets_all_needs, notes, visit_ids, idempotency_key, created_at, updated_at)
-      select ${offer.councilId}, id, ${offer.locationId}, ${offer.providerOrganisationId}, ${offer.pricePence},
-        ${offer.earliestStart}::date, ${offer.meetsAllNeeds}, ${offer.notes}, ${chosenVisits},
-        ${offer.idempotencyKey}, ${now}::timestamptz, ${now}::timestamptz
-      from open_request
-      returning id, version, request_id, location_id, price_pence, visit_ids
-    ), audited as (
-      insert into ${auditLog} (council_id, actor_user_id, actor, action, entity_type, entity_id, details)
-      select ${offer.councilId}, ${audit.actorUserId}, ${audit.actor}, 'offer.submitted', 'offer', id::text,
-        jsonb_build_object('requestId', request_id, 'locationId', location_id,
-          'pricePence', price_pence, 'visitIds', to_jsonb(visit_ids))
-      from inserted
-    )
-    select inserted.id, inserted.version, open_request.location_name from inserted, open_request`)
-  const [row] = (result as unknown as { rows: { id: number; version: number; location_name: string }[] }).rows
+  const [row] = await makeOfferStatement(db, { ...offer, ...audit, now: offer.now.toISOString() })
   return row ? { id: Number(row.id), version: Number(row.version), locationName: row.location_name } : null
 }
