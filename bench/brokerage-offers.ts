@@ -73,7 +73,7 @@ function drive(
   port: number,
   jobs: OfferJob[],
   tokens: Map<number, string>,
-  options: { seconds: number; connections: number; label: string },
+  options: { seconds: number; connections: number; label: string; overallRate?: number },
 ): Promise<autocannon.Result> {
   let next = 0
   const run = `${options.label}-${process.pid}-${Date.now()}`
@@ -83,6 +83,7 @@ function drive(
         url: `http://127.0.0.1:${port}`,
         connections: options.connections,
         amount: jobs.length,
+        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
         timeout: 30,
         requests: [
           {
@@ -147,22 +148,52 @@ function summarise(result: autocannon.Result): ApiResult {
   }
 }
 
-/** A short unmeasured warm-up on the first jobs (JIT, pools, caches), then the measured run on the rest. */
+export interface ApiMeasurement extends ApiResult {
+  warmup: { offersMade: number; non2xx: number }
+  /**
+   * The same clients held to the target rate: the latency an offer sees at that load. At full
+   * speed 50 clients always have 50 offers queued, so latency there is mostly queueing
+   * (50 ÷ throughput) and says little about one offer.
+   */
+  atTargetRate: (ApiResult & { offeredPerSecond: number }) | null
+}
+
+/**
+ * A short unmeasured warm-up on the first jobs (JIT, pools, caches); the measured run as fast as
+ * the clients can go; then, when `targetRate` is given and jobs remain, a run held to that rate.
+ */
 export async function measureApi(
   port: number,
   jobs: OfferJob[],
   tokens: Map<number, string>,
-  options: { seconds: number; warmupJobs: number },
-): Promise<ApiResult & { warmup: { offersMade: number; non2xx: number } }> {
+  options: { seconds: number; warmupJobs: number; targetRate?: number },
+): Promise<ApiMeasurement> {
   const warm = jobs.slice(0, options.warmupJobs)
-  const measured = jobs.slice(options.warmupJobs)
   log(`warming up with ${warm.length} offers`)
   const warmup = await drive(port, warm, tokens, { seconds: 30, connections: CONNECTIONS, label: 'warm' })
+  const measured = jobs.slice(options.warmupJobs)
   log(`measuring: up to ${measured.length} offers or ${options.seconds} s, ${CONNECTIONS} connections`)
-  const result = summarise(
-    await drive(port, measured, tokens, { seconds: options.seconds, connections: CONNECTIONS, label: 'run' }),
-  )
-  return { ...result, warmup: { offersMade: warmup['2xx'], non2xx: warmup.non2xx } }
+  const fastest = await drive(port, measured, tokens, {
+    seconds: options.seconds,
+    connections: CONNECTIONS,
+    label: 'run',
+  })
+  const result = summarise(fastest)
+  // autocannon counts every response; the jobs it used are the first `requests.sent` of the list.
+  const rest = measured.slice(fastest.requests.sent)
+  let atTargetRate: ApiMeasurement['atTargetRate'] = null
+  if (options.targetRate && rest.length >= options.targetRate) {
+    const seconds = Math.min(options.seconds, Math.floor(rest.length / options.targetRate))
+    log(`measuring at ${options.targetRate} offers/s for ${seconds} s, ${CONNECTIONS} connections`)
+    const held = await drive(port, rest.slice(0, seconds * options.targetRate), tokens, {
+      seconds: seconds + 5,
+      connections: CONNECTIONS,
+      label: 'rate',
+      overallRate: options.targetRate,
+    })
+    atTargetRate = { ...summarise(held), offeredPerSecond: options.targetRate }
+  }
+  return { ...result, warmup: { offersMade: warmup['2xx'], non2xx: warmup.non2xx }, atTargetRate }
 }
 
 export interface RawInsertResult {

@@ -24,7 +24,7 @@ import {
   withScratchDatabase,
 } from './brokerage-market.ts'
 import {
-  type ApiResult,
+  type ApiMeasurement,
   CONNECTIONS,
   measureApi,
   percentile,
@@ -41,8 +41,9 @@ const FULL_SCAN_EVERY = 4
 const WARMUP_REQUESTS = 5
 const OFFER_SECONDS = 10
 const OFFER_WARMUP_JOBS = 500
-// Enough distinct invited (request, location) pairs for 10 s above the target rate.
-const POSTGRES_OFFER_PAIRS = 16_000
+// Enough distinct invited (request, location) pairs for 10 s above the target rate, then 10 s at it.
+const POSTGRES_OFFER_PAIRS = 26_000
+const POSTGRES_OFFER_REQUESTS = 1_700
 const PGLITE_SCALE = 3
 const PGLITE_OFFER_PAIRS = 4_000
 
@@ -75,8 +76,9 @@ function timing(values: number[]): Timing {
 }
 
 /**
- * Times assembleEligibility for each request, the SQL-narrowed path on every one and the naive
- * full scan on every FULL_SCAN_EVERY-th, interleaved so that both see the same machine.
+ * Times assembleEligibility for each request on the SQL-narrowed path, then the naive full scan on
+ * every FULL_SCAN_EVERY-th. The passes are separate: a full scan builds 30,000 candidates, and
+ * interleaved, the garbage collection it causes landed in the next narrowed run's time.
  */
 export async function timeEligibility(db: Database, requests: { councilId: number; id: number }[]) {
   const now = new Date()
@@ -97,25 +99,29 @@ export async function timeEligibility(db: Database, requests: { councilId: numbe
   const decided: number[] = []
   const invited: number[] = []
   const fullDecided: number[] = []
+  const invitedByRequest = new Map<number, number[]>()
   for (const [i, request] of requests.entries()) {
-    let started = performance.now()
+    const started = performance.now()
     const narrowed = await run(request, false)
     prefiltered.push(performance.now() - started)
     for (const key of Object.keys(phases) as (keyof typeof phases)[]) phases[key].push(narrowed.phases[key])
     decided.push(narrowed.decisions.length)
-    invited.push(narrowed.decisions.filter((d) => d.eligible).length)
-    if (i % FULL_SCAN_EVERY === 0) {
-      started = performance.now()
-      const full = await run(request, true)
-      fullScan.push(performance.now() - started)
-      fullDecided.push(full.decisions.length)
-      // The narrowing must never change who is invited.
-      const a = narrowed.decisions.filter((d) => d.eligible).map((d) => d.locationId)
-      const b = full.decisions.filter((d) => d.eligible).map((d) => d.locationId)
-      if (a.length !== b.length || a.some((id, k) => id !== b[k]))
-        throw new Error(`request ${request.id}: the narrowed and full-scan invitations differ`)
-    }
+    const eligible = narrowed.decisions.filter((d) => d.eligible).map((d) => d.locationId)
+    invited.push(eligible.length)
+    if (i % FULL_SCAN_EVERY === 0) invitedByRequest.set(request.id, eligible)
     if ((i + 1) % 50 === 0) log(`eligibility: ${i + 1}/${requests.length} requests`)
+  }
+  for (const [i, request] of requests.entries()) {
+    if (i % FULL_SCAN_EVERY !== 0) continue
+    const started = performance.now()
+    const full = await run(request, true)
+    fullScan.push(performance.now() - started)
+    fullDecided.push(full.decisions.length)
+    // The narrowing must never change who is invited.
+    const a = invitedByRequest.get(request.id) ?? []
+    const b = full.decisions.filter((d) => d.eligible).map((d) => d.locationId)
+    if (a.length !== b.length || a.some((id, k) => id !== b[k]))
+      throw new Error(`request ${request.id}: the narrowed and full-scan invitations differ`)
   }
   const pre = timing(prefiltered)
   const full = timing(fullScan)
@@ -142,7 +148,11 @@ export async function timeEligibility(db: Database, requests: { councilId: numbe
  * council holds all 30,000 locations: the national-size register the target is about. Scratch
  * database only.
  */
-export async function oneNationalCouncil(db: Database, councilId: number, others: number[]): Promise<string[]> {
+export async function oneNationalCouncil(
+  db: Database,
+  councilId: number,
+  others: number[],
+): Promise<string[]> {
   const tables = (await db.execute(sql`
     select table_name as name from information_schema.columns c
     where table_schema = 'public' and column_name = 'council_id'
@@ -194,7 +204,12 @@ async function postgresRun(url: string) {
     log('publishing requests for the offer benchmark')
     const extra = await createSubmittedRequests(
       db,
-      await spreadRequests(db, market.councilIds, 800, ELIGIBILITY_REQUESTS),
+      await spreadRequests(
+        db,
+        market.councilIds,
+        POSTGRES_OFFER_REQUESTS - ELIGIBILITY_REQUESTS,
+        ELIGIBILITY_REQUESTS,
+      ),
       ELIGIBILITY_REQUESTS,
     )
     const jobs = interleave(await publishForOffers(db, [...requests, ...extra], POSTGRES_OFFER_PAIRS))
@@ -213,6 +228,7 @@ async function postgresRun(url: string) {
       api = await measureApi(server.port, jobs, tokens, {
         seconds: OFFER_SECONDS,
         warmupJobs: OFFER_WARMUP_JOBS,
+        targetRate: TARGETS.postgresOffersPerSecond,
       })
     } finally {
       await server.stop()
@@ -259,7 +275,7 @@ async function postgresRun(url: string) {
   }
 }
 
-function offersVerdict(api: ApiResult & { warmup: unknown }, raw: RawInsertResult, jobs: OfferJob[]) {
+function offersVerdict(api: ApiMeasurement, raw: RawInsertResult, jobs: OfferJob[]) {
   const ratio = round(api.offersPerSecond / raw.rowsPerSecond, 3)
   return {
     invitedPairs: jobs.length,
@@ -268,7 +284,11 @@ function offersVerdict(api: ApiResult & { warmup: unknown }, raw: RawInsertResul
     apiOverRawInsert: ratio,
     meetsTargets: {
       offersPerSecond: api.offersPerSecond >= TARGETS.postgresOffersPerSecond,
-      p99: api.latencyMs.p99 <= TARGETS.postgresOfferP99Ms,
+      // The latency target is read at the target rate; at full speed it is mostly queueing.
+      p99AtTargetRate:
+        api.atTargetRate !== null &&
+        api.atTargetRate.non2xx === 0 &&
+        api.atTargetRate.latencyMs.p99 <= TARGETS.postgresOfferP99Ms,
       apiOverRawInsert: ratio >= TARGETS.apiVsRawInsert,
       allOffersMade: api.non2xx === 0 && api.errors === 0,
     },
@@ -346,7 +366,7 @@ export async function runBrokerageBenchmark() {
         eligibilityP95PerCouncil: measured.eligibility.perCouncil.meetsTarget,
         eligibilityP95OneNationalCouncil: measured.eligibility.oneCouncilNational.meetsTarget,
         postgresOffersPerSecond: measured.offers.meetsTargets.offersPerSecond,
-        postgresOfferP99: measured.offers.meetsTargets.p99,
+        postgresOfferP99AtTargetRate: measured.offers.meetsTargets.p99AtTargetRate,
         apiOverRawInsert: measured.offers.meetsTargets.apiOverRawInsert,
       }
     : null

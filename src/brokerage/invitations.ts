@@ -8,6 +8,7 @@
 // database. Every active location therefore has a stored, explainable decision for every round.
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../audit/service.ts'
+import { inIds } from '../db/conditions.ts'
 import type { Queryable, Transaction } from '../db/connection.ts'
 import {
   type LatestCapacity,
@@ -348,7 +349,7 @@ async function awardsThisMonth(
     .where(
       and(
         eq(packages.councilId, councilId),
-        sql`${packages.locationId} = any(${sql.param(locationIds)}::int[])`,
+        inIds(packages.locationId, locationIds),
         sql`${packages.createdAt} >= ${londonMonthStart(now).toISOString()}::timestamptz`,
       ),
     )
@@ -607,7 +608,10 @@ export async function eligibilityOverview(
         db,
         councilId,
         requestId,
-        sql`${eligibilityDecisions.locationId} = any(${sql.param(found.map((f) => f.id))}::int[])`,
+        inIds(
+          eligibilityDecisions.locationId,
+          found.map((f) => f.id),
+        ),
       )
     : []
   const names = await locationSummaries(

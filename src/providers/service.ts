@@ -1,6 +1,7 @@
-import { and, asc, count, eq, ilike, inArray, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../audit/service.ts'
+import { inIds } from '../db/conditions.ts'
 import type { Database, Queryable } from '../db/connection.ts'
 import { NotFoundError, parseInput } from '../errors.ts'
 import { locate } from '../geography/service.ts'
@@ -239,7 +240,7 @@ export async function locationSummaries(
     .select(summaryColumns)
     .from(locations)
     .innerJoin(providerOrganisations, eq(providerOrganisations.id, locations.providerOrganisationId))
-    .where(and(eq(locations.councilId, councilId), inArray(locations.id, [...new Set(locationIds)])))
+    .where(and(eq(locations.councilId, councilId), inIds(locations.id, [...new Set(locationIds)])))
   for (const row of rows) result.set(row.id, row)
   return result
 }

@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, max, sql } from 'drizzle-orm'
 import { providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { auditLog } from '../../audit/schema.ts'
+import { inIds } from '../../db/conditions.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { preparedSql } from '../../db/prepared.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
@@ -123,7 +124,7 @@ export async function decisionsFor(
       and(
         eq(eligibilityDecisions.requestId, requestId),
         sql`${eligibilityDecisions.round} = (select max(round) from ${eligibilityDecisions} where request_id = ${requestId})`,
-        sql`${eligibilityDecisions.locationId} = any(${sql.param([...locationIds])}::int[])`,
+        inIds(eligibilityDecisions.locationId, locationIds),
       ),
     )
   for (const row of rows) result.set(row.locationId, row)

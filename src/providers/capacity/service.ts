@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, max, sql } from 'drizzle-orm'
 import { listCouncils, providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { type Actor, recordAudit } from '../../audit/service.ts'
+import { inIds } from '../../db/conditions.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { type FieldError, NotFoundError, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
@@ -162,7 +163,7 @@ export async function latestVacanciesForBedType(
     .where(
       and(
         eq(bedVacancyReports.councilId, councilId),
-        inArray(bedVacancyReports.locationId, [...locationIds]),
+        inIds(bedVacancyReports.locationId, locationIds),
         eq(bedVacancyReports.bedType, bedType),
       ),
     )
@@ -190,7 +191,7 @@ export async function latestSpareMinutesInDistrict(
     .where(
       and(
         eq(homeCareCapacityReports.councilId, councilId),
-        inArray(homeCareCapacityReports.locationId, [...locationIds]),
+        inIds(homeCareCapacityReports.locationId, locationIds),
         eq(homeCareCapacityReports.outcode, outcode),
       ),
     )

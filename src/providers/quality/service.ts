@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, isNull, lte, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
+import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { locationRatings, locations, providerOrganisations, restrictions } from '../schema.ts'
@@ -419,7 +420,7 @@ export async function effectiveRatings(
     .from(locations)
     .leftJoinLateral(latestCqc, sql`true`)
     .leftJoinLateral(latestPamms, sql`true`)
-    .where(and(eq(locations.councilId, councilId), inArray(locations.id, [...locationIds])))
+    .where(and(eq(locations.councilId, councilId), inIds(locations.id, locationIds)))
   for (const row of rows) {
     const history: DatedRating | null = row.historyCqcRating
       ? { rating: row.historyCqcRating as CqcRating, ratedOn: row.historyCqcOn }
@@ -610,7 +611,7 @@ export async function activeRestrictions(
     .where(
       and(
         eq(restrictions.councilId, councilId),
-        inArray(restrictions.locationId, [...locationIds]),
+        inIds(restrictions.locationId, locationIds),
         ...datesCover(onDate),
       ),
     )
