@@ -46,6 +46,13 @@ describe('the web shell', () => {
     expect(response.body).toContain('govuk-footer')
     expect(response.headers['content-security-policy']).toContain("script-src 'self' 'nonce-")
   })
+
+  it('gives JSON API responses a policy that allows nothing, and the other security headers', async () => {
+    const response = await app.inject({ method: 'GET', url: '/api/v1/test/failure' })
+    expect(response.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'")
+    expect(response.headers['x-content-type-options']).toBe('nosniff')
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN')
+  })
 })
 
 describe('route access declarations', () => {
