@@ -145,10 +145,23 @@ describe.skipIf(skip)(
       expect(await tab.page.locator('.govuk-body-l').textContent()).toMatch(
         /10% of care home beds are available, from the 2 of 3 care homes \(66\.7%\)/,
       )
+      // Each chart is one image, named, and followed by the table of its figures.
+      const chart = tab.page.getByRole('img', { name: /share of care home beds available in each locality/ })
+      expect(await chart.isVisible()).toBe(true)
+      expect(await chart.getAttribute('aria-describedby')).toBe('beds-by-locality-caption')
+      await tab.page.getByRole('link', { name: 'Care home beds available by locality' }).click()
+      expect(new URL(tab.page.url()).hash).toBe('#beds-by-locality-table')
+      expect(
+        await tab.page.getByRole('table', { name: 'Care home beds available by locality' }).isVisible(),
+      ).toBe(true)
+      expect(await tab.page.getByRole('img', { name: /by bed type: All localities/ }).isVisible()).toBe(true)
       await expectAccessible(tab)
-      await tab.page.getByLabel('Locality').selectOption({ label: 'No locality recorded' })
+      await tab.page.getByLabel('Locality', { exact: true }).selectOption({ label: 'No locality recorded' })
       await submitForm(tab, tab.page.getByRole('button', { name: 'Show bed types' }))
       expect(tab.path).toMatch(/locality=none/)
+      expect(await tab.page.getByRole('img', { name: /by bed type: No locality recorded/ }).isVisible()).toBe(
+        true,
+      )
       await expectAccessible(tab)
 
       expect(await tab.visit('/admin/outbox')).toBe(200)

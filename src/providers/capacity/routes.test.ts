@@ -470,4 +470,39 @@ describe('what commissioners see', () => {
     // Respite on its own line: 2 ÷ 50.
     expect(page.body).toMatch(/Respite<\/th>\s*<td[^>]*>\s*2\s*<\/td>\s*<td[^>]*>\s*4%/)
   })
+
+  it('draws each table of shares as a chart beside it, described by a caption that leads to the table', async () => {
+    await providerA.post('/provider/capacity', {
+      [`beds-${home.providerA.locationId}-residential`]: '3',
+      [`beds-${nursingId}-nursing`]: '2',
+    })
+    const summary = (await api(commissioner, 'GET', '/api/v1/capacity/summary')).json() as {
+      beds: { localities: { locality: string; percentAvailable: number | null }[] }
+    }
+    const page = await commissioner.get('/capacity')
+    expect(page.statusCode).toBe(200)
+    for (const id of ['beds-by-locality', 'beds-by-bed-type']) {
+      const svg = new RegExp(
+        `<svg id="${id}" role="img" aria-labelledby="${id}-title" aria-describedby="${id}-caption"[^>]*>(.*?)</svg>`,
+        's',
+      ).exec(page.body)
+      expect(svg, id).not.toBeNull()
+      expect(svg?.[1]).toMatch(new RegExp(`^<title id="${id}-title">Bar chart of `))
+      expect(page.body).toMatch(
+        new RegExp(`<figcaption[^>]*id="${id}-caption"[^>]*>.*?href="#${id}-table"`, 's'),
+      )
+      expect(page.body).toMatch(new RegExp(`<table class="govuk-table"[^>]*id="${id}-table"`))
+    }
+    const byLocality = /<svg id="beds-by-locality".*?<\/svg>/s.exec(page.body)?.[0] ?? ''
+    const bars = /<g class="mark-rect[^"]*">(.*?)<\/g>/.exec(byLocality)?.[1]?.match(/<path /g) ?? []
+    expect(bars).toHaveLength(summary.beds.localities.filter((l) => l.percentAvailable !== null).length)
+    for (const l of summary.beds.localities) {
+      expect(byLocality).toContain(`>${l.locality}</text>`)
+      if (l.percentAvailable !== null) expect(byLocality).toContain(`>${l.percentAvailable}%</text>`)
+    }
+    // The bed types of the chosen locality: every type is on the axis, as in the table.
+    const byBedType = /<svg id="beds-by-bed-type".*?<\/svg>/s.exec(page.body)?.[0] ?? ''
+    expect(byBedType).toContain('>Residential</text>')
+    expect(byBedType).toContain('>Nursing</text>')
+  })
 })

@@ -4,10 +4,12 @@ import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { chartMarkup } from '../../web/charts.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import type { OrganisationScope } from '../profile/service.ts'
+import { availabilityByBedTypeChart, availabilityByLocalityChart } from './charts.ts'
 import {
   BED_COLUMNS,
   bedTemplate,
@@ -279,6 +281,14 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       pageTitle: 'Vacancies',
       summary,
       selected,
+      localityChart: await chartMarkup(availabilityByLocalityChart(summary.beds.localities), {
+        id: 'beds-by-locality',
+        title: 'Bar chart of the share of care home beds available in each locality',
+      }),
+      bedTypeChart: await chartMarkup(availabilityByBedTypeChart(selected), {
+        id: 'beds-by-bed-type',
+        title: `Bar chart of the share of beds available by bed type: ${selected.locality}`,
+      }),
       localityOptions: [
         { value: '', text: 'All localities', selected: selected === summary.beds.total },
         ...summary.beds.localities.map((l) => ({
