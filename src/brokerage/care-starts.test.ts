@@ -4,8 +4,8 @@ import { type Fixture, seedCouncil, testConfig } from '../../test/helpers.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { auditLog, packages, requestEvents } from '../db/schema.ts'
 import { createTestDatabase } from '../db/testing.ts'
+import { startScheduler } from '../scheduler.ts'
 import { startDueRequests } from './care-starts.ts'
-import { startDeadlineScheduler } from './deadlines.ts'
 import { award, evaluateOffers } from './offers/award.ts'
 import { makeOffer } from './offers/service.ts'
 import {
@@ -161,8 +161,8 @@ describe('starting requests when their care starts', () => {
 
   it('runs at start-up of the scheduler, from two instances at once, exactly once', async () => {
     const due = await awardedPlacement('2026-06-12')
-    const stopFirst = startDeadlineScheduler({ db: database.db, logger: silent, now: () => RESTARTED_AT })
-    const stopSecond = startDeadlineScheduler({ db: database.db, logger: silent, now: () => RESTARTED_AT })
+    const stopFirst = startScheduler({ db: database.db, logger: silent, now: () => RESTARTED_AT })
+    const stopSecond = startScheduler({ db: database.db, logger: silent, now: () => RESTARTED_AT })
     await Promise.all([stopFirst(), stopSecond()])
     expect(await statusOf(due.requestId)).toBe('started')
     expect(await startEvents(due.requestId)).toHaveLength(1)

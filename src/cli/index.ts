@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
 import { registerGeoCommands } from './geo.ts'
+import { registerIclCommand } from './icl.ts'
 import { registerImportCommands } from './import.ts'
 import { registerMigrateCommand } from './migrate.ts'
 import { registerNotificationCommands } from './notifications.ts'
@@ -27,6 +28,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerImportCommands(program, context)
   registerGeoCommands(program, context)
   registerSimulateCommand(program, context)
+  registerIclCommand(program, context)
   for (const command of program.commands) command.exitOverride()
   return program
 }

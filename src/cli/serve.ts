@@ -1,11 +1,11 @@
 import type { Command } from 'commander'
 import { pino } from 'pino'
 import { listCouncils } from '../accounts/service.ts'
-import { startDeadlineScheduler } from '../brokerage/deadlines.ts'
 import { simulate } from '../brokerage/simulator/simulate.ts'
 import { createDemo, type DemoResult } from '../demo/generate.ts'
 import { startOutboxSender } from '../notifications/sender.ts'
 import { capacityReminderJob } from '../providers/capacity/service.ts'
+import { startScheduler } from '../scheduler.ts'
 import { buildApp } from '../web/app.ts'
 import { type CliContext, openConfiguredDatabase } from './context.ts'
 
@@ -57,9 +57,9 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
   await app.listen({ port: config.port, host: config.host })
   // Email goes out through the outbox; the same loop runs the daily capacity reminders.
   const stopSender = startOutboxSender({ db: database.db, config, logger, dailyJobs: [capacityReminderJob] })
-  // Closes requests at their deadlines and starts awarded ones when their care starts; its first run
-  // catches up on any that came while we were down.
-  const stopDeadlines = startDeadlineScheduler({ db: database.db, logger, intervalMs: 60_000 })
+  // Closes requests at their deadlines, starts awarded ones when care starts and takes the Interim
+  // Care List's daily snapshot; its first run catches up on what came due while we were down.
+  const stopJobs = startScheduler({ db: database.db, logger, intervalMs: 60_000 })
   const bound = app.server.address()
   const address = `http://localhost:${typeof bound === 'object' && bound ? bound.port : config.port}`
   const lines = [`Caremarket is running at ${address} on ${database.description}`]
@@ -79,7 +79,7 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
     try {
       await app.close()
       await stopSender()
-      await stopDeadlines()
+      await stopJobs()
       await database.close()
       logger.info('shut down cleanly')
       process.exit(0)

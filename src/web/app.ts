@@ -17,6 +17,7 @@ import { requestsRoutes } from '../brokerage/requests/routes.ts'
 import { settingsRoutes } from '../brokerage/settings/routes.ts'
 import type { Config } from '../config.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
+import { marketRoutes } from '../market/icl/routes.ts'
 import { notificationsRoutes } from '../notifications/routes.ts'
 import { capacityRoutes } from '../providers/capacity/routes.ts'
 import { cqcImportRoutes } from '../providers/cqc/routes.ts'
@@ -109,6 +110,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(settingsRoutes, domain)
   await app.register(requestsRoutes, domain)
   await app.register(offersRoutes, domain)
+  await app.register(marketRoutes, domain)
   return app
 }
 

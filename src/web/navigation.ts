@@ -2,6 +2,7 @@ import type { Role } from '../accounts/roles.ts'
 import { offersCapabilities } from '../brokerage/offers/routes.ts'
 import { requestsCapabilities } from '../brokerage/requests/routes.ts'
 import { settingsCapabilities } from '../brokerage/settings/routes.ts'
+import { marketCapabilities } from '../market/icl/routes.ts'
 import { notificationsCapabilities } from '../notifications/routes.ts'
 import { capacityCapabilities } from '../providers/capacity/routes.ts'
 import { cqcImportCapabilities } from '../providers/cqc/routes.ts'
@@ -70,6 +71,7 @@ export const CAPABILITIES: readonly Capability[] = [
   ...requestsCapabilities,
   ...settingsCapabilities,
   ...offersCapabilities,
+  ...marketCapabilities,
 ]
 
 export function capabilitiesFor(role: Role): Capability[] {

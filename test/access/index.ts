@@ -2,6 +2,7 @@ import { capacityRules } from './capacity.ts'
 import { cqcRules } from './cqc.ts'
 import { foundationRules } from './foundation.ts'
 import { frameworksRules } from './frameworks.ts'
+import { marketRules } from './market.ts'
 import { notificationsRules } from './notifications.ts'
 import { offersRules } from './offers.ts'
 import { profileRules } from './profile.ts'
@@ -22,4 +23,5 @@ export const ACCESS_RULES: AccessRule[] = [
   ...requestsRules,
   ...settingsRules,
   ...offersRules,
+  ...marketRules,
 ]

@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createCouncil } from '../accounts/service.ts'
+import { markUnsourced } from '../brokerage/offers/award.ts'
+import { createTestRequest, setRequestStatus } from '../brokerage/offers/test-factory.ts'
+import type { DatabaseHandle } from '../db/connection.ts'
+import { createTestDatabase } from '../db/testing.ts'
+import { buildProgram } from './index.ts'
+
+const system = { kind: 'system', label: 'test' } as const
+let database: DatabaseHandle
+let requestId: number
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+  const council = await createCouncil(database.db, { code: 'ICLC', name: 'ICL CLI Council' }, system)
+  ;({ requestId } = await createTestRequest(database.db, council.id, { publish: false }))
+  await setRequestStatus(database.db, requestId, 'closed')
+  await markUnsourced(database.db, { councilId: council.id, actor: system }, requestId, {})
+})
+afterAll(async () => database?.close())
+
+async function runInProcess(args: string[]): Promise<string> {
+  const context = {
+    config: () => {
+      throw new Error('not needed')
+    },
+    withDatabase: <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
+  }
+  let out = ''
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk)
+    return true
+  })
+  try {
+    await buildProgram(context).parseAsync(args, { from: 'user' })
+  } finally {
+    write.mockRestore()
+  }
+  return out
+}
+
+describe('caremarket icl', () => {
+  it('prints the list now, and nothing before the request was unsourced', async () => {
+    const now = JSON.parse(await runInProcess(['icl', '--council', 'iclc', '--json']))
+    expect(now.people).toBe(1)
+    expect(now.entries[0].requestId).toBe(requestId)
+    const before = JSON.parse(
+      await runInProcess(['icl', '--council', 'ICLC', '--at', '2020-01-01', '--json']),
+    )
+    expect(before.people).toBe(0)
+    expect(await runInProcess(['icl', '--council', 'ICLC'])).toMatch(/^Interim Care List at .*\n {2}1 people/)
+  })
+
+  it('exits non-zero with a message for an unknown council or a bad date', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'caremarket-icl-'))
+    try {
+      const env: NodeJS.ProcessEnv = { ...process.env, CAREMARKET_DATA_DIR: dir, LOG_LEVEL: 'warn' }
+      delete env.DATABASE_URL
+      const bin = path.resolve(import.meta.dirname, '../../bin/caremarket.js')
+      const run = (args: string[]) =>
+        new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          const child = spawn(process.execPath, [bin, ...args], { env })
+          let stderr = ''
+          child.stderr.on('data', (d) => {
+            stderr += d
+          })
+          child.on('close', (code) => resolve({ code, stderr }))
+        })
+      const unknown = await run(['icl', '--council', 'NOPE'])
+      expect(unknown.code).toBe(1)
+      expect(unknown.stderr).toContain('No council has the code NOPE')
+      const badDate = await run(['icl', '--council', 'NOPE', '--at', 'yesterday'])
+      expect(badDate.code).toBe(2)
+      expect(badDate.stderr).toContain('--at must be a date')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})

@@ -1,0 +1,152 @@
+import { stringify } from 'csv-stringify/sync'
+import type { FastifyPluginAsync } from 'fastify'
+import type { SessionUser } from '../../accounts/service.ts'
+import { type FieldError, ValidationError } from '../../errors.ts'
+import { listLocalities } from '../../geography/service.ts'
+import type { DomainOptions } from '../../web/domain.ts'
+import { field, formErrors } from '../../web/forms.ts'
+import type { Capability } from '../../web/navigation.ts'
+import { hoursPerWeek } from './rules.ts'
+import { type IclReport, iclReport } from './service.ts'
+
+/** Council staff who broker care or commission it; providers never see the list. */
+const ICL_ROLES = ['broker', 'commissioner', 'council_admin'] as const
+
+export const marketCapabilities: Capability[] = [
+  {
+    href: '/icl',
+    label: 'Interim Care List',
+    description: 'See who is waiting for care, the unfilled hours, and how the list has changed.',
+    roles: ICL_ROLES,
+  },
+]
+
+/** A GOV.UK date input's boxes as 'YYYY-MM-DD', or a plain `name` parameter; '' when empty. */
+function dateParam(query: unknown, name: string): string {
+  const day = field(query, `${name}-day`).trim()
+  const month = field(query, `${name}-month`).trim()
+  const year = field(query, `${name}-year`).trim()
+  if (!day && !month && !year) return field(query, name).trim()
+  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
+  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
+}
+
+function periodQuery(query: unknown) {
+  return {
+    from: dateParam(query, 'from'),
+    to: dateParam(query, 'to'),
+    locality: field(query, 'locality').trim(),
+  }
+}
+
+/** The boxes as the user typed them, to show back with the error. */
+function typedValues(query: unknown): Record<string, string> {
+  const values: Record<string, string> = {}
+  for (const name of ['from', 'to']) {
+    const [year, month, day] = dateParam(query, name).split('-')
+    values[`${name}-day`] = field(query, `${name}-day`) || (day ?? '')
+    values[`${name}-month`] = field(query, `${name}-month`) || (month ?? '')
+    values[`${name}-year`] = field(query, `${name}-year`) || (year && year !== 'invalid' ? year : '')
+  }
+  values.locality = field(query, 'locality')
+  return values
+}
+
+function valuesOf(report: IclReport): Record<string, string> {
+  const [fy, fm, fd] = report.from.split('-') as [string, string, string]
+  const [ty, tm, td] = report.to.split('-') as [string, string, string]
+  return {
+    'from-day': String(Number(fd)),
+    'from-month': String(Number(fm)),
+    'from-year': fy,
+    'to-day': String(Number(td)),
+    'to-month': String(Number(tm)),
+    'to-year': ty,
+    locality: report.locality ?? '',
+  }
+}
+
+const oneDecimal = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10)
+
+export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+  app.get('/icl', { config: { access: ICL_ROLES } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    try {
+      const report = await iclReport(db, user.councilId, periodQuery(request.query))
+      const csvQuery = new URLSearchParams({
+        from: report.from,
+        to: report.to,
+        ...(report.locality ? { locality: report.locality } : {}),
+      })
+      return reply.view('market/icl/views/icl.njk', {
+        pageTitle: 'Interim Care List',
+        report,
+        localities: report.localities,
+        values: valuesOf(report),
+        csvHref: `/icl.csv?${csvQuery}`,
+        hours: hoursPerWeek,
+        oneDecimal,
+        errorList: [],
+        fieldErrors: {},
+      })
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return reply.code(400).view('market/icl/views/icl.njk', {
+        pageTitle: 'Interim Care List',
+        report: null,
+        localities: await localityNames(db, user.councilId),
+        values: typedValues(request.query),
+        ...dateErrors(error.errors),
+      })
+    }
+  })
+
+  app.get('/icl.csv', { config: { access: ICL_ROLES } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const report = await iclReport(db, user.councilId, periodQuery(request.query))
+    const rows = report.entries.map((e) => [
+      e.requestId,
+      e.personName,
+      e.daysWaiting,
+      hoursPerWeek(e.unfilledMinutesPerWeek),
+      e.locality,
+      e.pcn,
+      e.ageGroup,
+      e.careType,
+      e.inHospital ? 'yes' : 'no',
+    ])
+    const csv = stringify([
+      [
+        'request',
+        'name',
+        'days waiting',
+        'unfilled hours a week',
+        'locality',
+        'PCN',
+        'age group',
+        'care type',
+        'in hospital',
+      ],
+      ...rows,
+    ])
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="interim-care-list-${report.to}.csv"`)
+      .send(csv)
+  })
+}
+
+async function localityNames(db: DomainOptions['db'], councilId: number): Promise<string[]> {
+  return (await listLocalities(db, councilId)).map((l) => l.name)
+}
+
+/** Error summary links point at a date input's first box. */
+function dateErrors(errors: FieldError[]) {
+  const { errorList, fieldErrors } = formErrors(errors)
+  return {
+    errorList: errorList.map((e) =>
+      e.href === '#from' || e.href === '#to' ? { ...e, href: `${e.href}-day` } : e,
+    ),
+    fieldErrors,
+  }
+}

@@ -1,0 +1,274 @@
+// The Interim Care List: the list at any instant, the committee's figures over a period, and the
+// daily snapshots behind the trend.
+import { and, asc, eq, gte, lte, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { councils } from '../../accounts/schema.ts'
+import {
+  addCalendarDays,
+  calendarDaysBetween,
+  isCalendarDate,
+  londonDate,
+} from '../../brokerage/rules/index.ts'
+import type { Database, Queryable } from '../../db/connection.ts'
+import { parseInput, ValidationError } from '../../errors.ts'
+import { listLocalities } from '../../geography/service.ts'
+import { iclSnapshots } from '../schema.ts'
+import {
+  breakdowns,
+  endOfLondonDay,
+  entryAt,
+  headline,
+  type IclBreakdowns,
+  type IclEntry,
+  type IclHeadline,
+  listIntervals,
+  movements,
+  type RequestHistory,
+} from './rules.ts'
+import { loadHistories } from './store.ts'
+
+export interface IclList extends IclHeadline {
+  at: Date
+  entries: IclEntry[]
+  breakdowns: IclBreakdowns
+}
+
+function listFrom(histories: readonly RequestHistory[], at: Date): IclList {
+  const entries = histories
+    .flatMap((h) => entryAt(h, at) ?? [])
+    .sort((a, b) => b.daysWaiting - a.daysWaiting || a.requestId - b.requestId)
+  return { at, entries, ...headline(entries), breakdowns: breakdowns(entries) }
+}
+
+/** The list as it stood at an instant, from the history: asking late gives what asking then gave. */
+export async function iclAt(db: Queryable, councilId: number, at: Date): Promise<IclList> {
+  return listFrom(await loadHistories(db, councilId, at), at)
+}
+
+// ---------------------------------------------------------------------------------------------
+// A period's figures
+
+/** The earliest date a period may start: before it there was no eBrokerage to report on. */
+export const EARLIEST_DATE = '2000-01-01'
+const DEFAULT_PERIOD_DAYS = 28
+
+const dateField = (label: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => !v || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isCalendarDate(v)), {
+      message: `${label} must be a real date`,
+    })
+
+export const periodSchema = z.object({
+  from: dateField('The start date'),
+  to: dateField('The end date'),
+  locality: z.string().trim().optional(),
+})
+export type PeriodInput = z.input<typeof periodSchema>
+
+export interface IclReport extends IclList {
+  from: string
+  to: string
+  locality: string | null
+  localities: string[]
+  added: number
+  removed: number
+  /** Daily snapshots in the period, oldest first: the trend. */
+  trend: SnapshotRow[]
+}
+
+export interface SnapshotRow {
+  date: string
+  people: number
+  unfilledMinutesPerWeek: number
+  meanDaysWaiting: number | null
+  medianDaysWaiting: number | null
+  added: number
+  removed: number
+}
+
+/**
+ * The list at the end of the period (or now, for a period ending today), with the people who came
+ * onto it and left it during the period, for the whole council or one locality.
+ */
+export async function iclReport(
+  db: Queryable,
+  councilId: number,
+  input: unknown,
+  now: Date = new Date(),
+): Promise<IclReport> {
+  const terms = parseInput(periodSchema, input)
+  const today = londonDate(now)
+  const to = terms.to || today
+  const from = terms.from || addCalendarDays(to, -DEFAULT_PERIOD_DAYS + 1)
+  const localities = (await listLocalities(db, councilId)).map((l) => l.name)
+  const errors: { field: string; message: string }[] = []
+  if (from < EARLIEST_DATE) errors.push({ field: 'from', message: 'The start date must be in 2000 or later' })
+  if (to > today) errors.push({ field: 'to', message: 'The end date must be today or in the past' })
+  if (from > to) errors.push({ field: 'from', message: 'The start date must be on or before the end date' })
+  const locality = terms.locality || null
+  if (locality !== null && !localities.includes(locality))
+    errors.push({ field: 'locality', message: 'Choose one of the council’s localities' })
+  if (errors.length > 0) throw new ValidationError(errors)
+
+  const end = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
+  const start = endOfLondonDay(addCalendarDays(from, -1))
+  const histories = (await loadHistories(db, councilId, end)).filter(
+    (h) => locality === null || h.locality === locality,
+  )
+  const list = listFrom(histories, end)
+  const { added, removed } = movements(
+    histories.flatMap((h) => listIntervals(h)),
+    start,
+    end,
+  )
+  return {
+    ...list,
+    from,
+    to,
+    locality,
+    localities,
+    added,
+    removed,
+    trend: await snapshotTrend(db, councilId, from, to, locality),
+  }
+}
+
+async function snapshotTrend(
+  db: Queryable,
+  councilId: number,
+  from: string,
+  to: string,
+  locality: string | null,
+): Promise<SnapshotRow[]> {
+  const rows = await db
+    .select()
+    .from(iclSnapshots)
+    .where(
+      and(eq(iclSnapshots.councilId, councilId), gte(iclSnapshots.date, from), lte(iclSnapshots.date, to)),
+    )
+    .orderBy(asc(iclSnapshots.date))
+  return rows.map((row) => {
+    if (locality === null) return snapshotRow(row)
+    // A locality's trend reads its line of each day's breakdown.
+    const line = row.breakdowns.locality?.find((b) => b.key === locality)
+    return {
+      date: row.date,
+      people: line?.people ?? 0,
+      unfilledMinutesPerWeek: line?.unfilledMinutesPerWeek ?? 0,
+      meanDaysWaiting: null,
+      medianDaysWaiting: null,
+      added: 0,
+      removed: 0,
+    }
+  })
+}
+
+function snapshotRow(row: typeof iclSnapshots.$inferSelect): SnapshotRow {
+  return {
+    date: row.date,
+    people: row.people,
+    unfilledMinutesPerWeek: row.unfilledMinutesPerWeek,
+    meanDaysWaiting: row.meanDaysWaiting,
+    medianDaysWaiting: row.medianDaysWaiting,
+    added: row.added,
+    removed: row.removed,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Daily snapshots
+
+/** What a London date's snapshot holds: the list at the end of that day, and that day's movements. */
+export function snapshotFor(histories: readonly RequestHistory[], date: string) {
+  const end = endOfLondonDay(date)
+  const list = listFrom(histories, end)
+  const { added, removed } = movements(
+    histories.flatMap((h) => listIntervals(h)),
+    endOfLondonDay(addCalendarDays(date, -1)),
+    end,
+  )
+  return {
+    date,
+    people: list.people,
+    unfilledMinutesPerWeek: list.unfilledMinutesPerWeek,
+    meanDaysWaiting: list.meanDaysWaiting,
+    medianDaysWaiting: list.medianDaysWaiting,
+    added,
+    removed,
+    breakdowns: list.breakdowns,
+  }
+}
+
+export interface SnapshotRunResult {
+  taken: { councilId: number; date: string }[]
+}
+
+/**
+ * Takes every council's missing daily snapshots, from its first request history up to yesterday
+ * (London): after downtime it catches up. The (council, date) key settles races between
+ * instances, and computing from history makes a late snapshot equal an on-time one.
+ */
+export async function takeDueSnapshots(db: Database, now: Date = new Date()): Promise<SnapshotRunResult> {
+  const yesterday = addCalendarDays(londonDate(now), -1)
+  const result: SnapshotRunResult = { taken: [] }
+  const all = await db.select({ id: councils.id }).from(councils).orderBy(asc(councils.id))
+  for (const { id: councilId } of all) {
+    const missing = await missingDates(db, councilId, yesterday)
+    if (missing.length === 0) continue
+    const histories = await loadHistories(db, councilId, endOfLondonDay(yesterday))
+    for (const date of missing) {
+      const inserted = await db
+        .insert(iclSnapshots)
+        .values({ councilId, takenAt: now, ...snapshotFor(histories, date) })
+        .onConflictDoNothing()
+        .returning({ date: iclSnapshots.date })
+      if (inserted.length > 0) result.taken.push({ councilId, date })
+    }
+  }
+  return result
+}
+
+/** London dates from the council's first recorded request change to `until` that have no snapshot. */
+async function missingDates(db: Queryable, councilId: number, until: string): Promise<string[]> {
+  const [first] = (
+    (await db.execute(sql`
+      select min(at) as first from request_events where council_id = ${councilId}`)) as unknown as {
+      rows: { first: Date | string | null }[]
+    }
+  ).rows
+  if (!first?.first) return []
+  const start = londonDate(new Date(first.first))
+  if (start > until) return []
+  const taken = new Set(
+    (
+      await db
+        .select({ date: iclSnapshots.date })
+        .from(iclSnapshots)
+        .where(
+          and(
+            eq(iclSnapshots.councilId, councilId),
+            gte(iclSnapshots.date, start),
+            lte(iclSnapshots.date, until),
+          ),
+        )
+    ).map((r) => r.date),
+  )
+  const dates: string[] = []
+  for (let i = 0; i <= calendarDaysBetween(start, until); i++) {
+    const date = addCalendarDays(start, i)
+    if (!taken.has(date)) dates.push(date)
+  }
+  return dates
+}
+
+export async function listSnapshots(db: Queryable, councilId: number): Promise<SnapshotRow[]> {
+  const rows = await db
+    .select()
+    .from(iclSnapshots)
+    .where(eq(iclSnapshots.councilId, councilId))
+    .orderBy(asc(iclSnapshots.date))
+  return rows.map(snapshotRow)
+}
