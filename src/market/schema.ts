@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm'
-import { date, doublePrecision, integer, jsonb, pgTable, primaryKey, timestamp } from 'drizzle-orm/pg-core'
+import {
+  check,
+  date,
+  doublePrecision,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core'
 import { councils } from '../accounts/schema.ts'
 import type { IclBreakdowns } from './icl/rules.ts'
 
@@ -25,4 +35,36 @@ export const iclSnapshots = pgTable(
     takenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.councilId, t.date] })],
+)
+
+/** The council's Market Position Statement settings; a council without a row uses the defaults. */
+export const marketSettings = pgTable(
+  'market_settings',
+  {
+    councilId: integer()
+      .primaryKey()
+      .references(() => councils.id),
+    /** Published counts below this are shown as "fewer than N". */
+    suppressionThreshold: integer().notNull().default(5),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedBy: text(),
+  },
+  (t) => [check('market_settings_threshold_valid', sql`${t.suppressionThreshold} between 2 and 100`)],
+)
+
+/** Commissioners' narrative for one sector of the Market Position Statement, in Markdown. */
+export const mpsNarratives = pgTable(
+  'mps_narratives',
+  {
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    sector: text().notNull(),
+    supplyAndDemand: text().notNull().default(''),
+    commissioningIntentions: text().notNull().default(''),
+    messagesToProviders: text().notNull().default(''),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedBy: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.councilId, t.sector] })],
 )

@@ -18,6 +18,7 @@ import { settingsRoutes } from '../brokerage/settings/routes.ts'
 import type { Config } from '../config.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { marketRoutes } from '../market/icl/routes.ts'
+import { mpsRoutes } from '../market/mps/routes.ts'
 import { notificationsRoutes } from '../notifications/routes.ts'
 import { capacityRoutes } from '../providers/capacity/routes.ts'
 import { cqcImportRoutes } from '../providers/cqc/routes.ts'
@@ -111,6 +112,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(requestsRoutes, domain)
   await app.register(offersRoutes, domain)
   await app.register(marketRoutes, domain)
+  await app.register(mpsRoutes, domain)
   return app
 }
 

@@ -3,6 +3,7 @@ import { offersCapabilities } from '../brokerage/offers/routes.ts'
 import { requestsCapabilities } from '../brokerage/requests/routes.ts'
 import { settingsCapabilities } from '../brokerage/settings/routes.ts'
 import { marketCapabilities } from '../market/icl/routes.ts'
+import { mpsCapabilities } from '../market/mps/routes.ts'
 import { notificationsCapabilities } from '../notifications/routes.ts'
 import { capacityCapabilities } from '../providers/capacity/routes.ts'
 import { cqcImportCapabilities } from '../providers/cqc/routes.ts'
@@ -72,6 +73,7 @@ export const CAPABILITIES: readonly Capability[] = [
   ...settingsCapabilities,
   ...offersCapabilities,
   ...marketCapabilities,
+  ...mpsCapabilities,
 ]
 
 export function capabilitiesFor(role: Role): Capability[] {

@@ -1,0 +1,226 @@
+import { stringify } from 'csv-stringify/sync'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { z } from 'zod'
+import { actorOf, type SessionUser } from '../../accounts/service.ts'
+import { type FieldError, ValidationError } from '../../errors.ts'
+import { todayInLondon } from '../../providers/quality/service.ts'
+import type { DomainOptions } from '../../web/domain.ts'
+import { field, formErrors } from '../../web/forms.ts'
+import type { Capability } from '../../web/navigation.ts'
+import { renderNarrative } from './markdown.ts'
+import { MAX_SUPPRESSION_THRESHOLD, MIN_SUPPRESSION_THRESHOLD } from './rules.ts'
+import { MPS_SECTORS, type MpsSector, SECTOR_DEFINITIONS } from './sectors.ts'
+import {
+  getNarrative,
+  getSuppressionThreshold,
+  KEY_DATA_COLUMNS,
+  keyData,
+  keyDataCsvRows,
+  keyDataTable,
+  MAX_NARRATIVE_LENGTH,
+  NARRATIVE_SECTIONS,
+  type Narrative,
+  narrativeDates,
+  publicCouncil,
+  saveNarrative,
+  sectorOrNotFound,
+  updateMarketSettings,
+} from './service.ts'
+
+/** Commissioners write the statement; the council admin may too, and sets its suppression threshold. */
+const EDITORS = ['commissioner', 'council_admin'] as const
+const ADMINS = ['council_admin'] as const
+
+export const mpsCapabilities: Capability[] = [
+  {
+    href: '/market-position',
+    label: 'Market Position Statement',
+    description: 'Write what the council tells providers about each sector; the key data is published live.',
+    roles: EDITORS,
+  },
+  {
+    href: '/admin/market-position',
+    label: 'Market Position Statement settings',
+    description: 'Set the smallest number the public Market Position Statement shows.',
+    roles: ADMINS,
+  },
+]
+
+const publicParams = z.object({ code: z.string() })
+const sectorParams = z.object({ code: z.string(), sector: z.string() })
+const editParams = z.object({ sector: z.string() })
+
+const publicBase = (code: string) => `/councils/${encodeURIComponent(code)}/market-position`
+
+function sectorLinks(code: string) {
+  return MPS_SECTORS.map((slug) => ({
+    slug,
+    title: SECTOR_DEFINITIONS[slug].title,
+    summary: SECTOR_DEFINITIONS[slug].summary,
+    href: `${publicBase(code)}/${slug}`,
+  }))
+}
+
+export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+  // Public pages: anyone may read the statement, signed in or not.
+
+  app.get('/councils/:code/market-position', { config: { access: 'public' } }, async (request, reply) => {
+    const { code } = publicParams.parse(request.params)
+    const council = await publicCouncil(db, code)
+    return reply.view('market/mps/views/index.njk', {
+      pageTitle: `${council.name} Market Position Statement`,
+      council,
+      sectors: sectorLinks(council.code),
+    })
+  })
+
+  app.get(
+    '/councils/:code/market-position/:sector',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const params = sectorParams.parse(request.params)
+      const council = await publicCouncil(db, params.code)
+      const sector = sectorOrNotFound(params.sector)
+      const today = todayInLondon()
+      const [data, narrative] = await Promise.all([
+        keyData(db, council.id, sector, today),
+        getNarrative(db, council.id, sector),
+      ])
+      const definition = SECTOR_DEFINITIONS[sector]
+      return reply.view('market/mps/views/sector.njk', {
+        pageTitle: `${definition.title}: ${council.name} Market Position Statement`,
+        council,
+        definition,
+        today,
+        // Figures are live, so a sector without narrative is as current as today.
+        lastUpdated: narrative.updatedAt ?? today,
+        threshold: data.threshold,
+        byLots: data.rows.some((r) => r.byLots),
+        headings: KEY_DATA_COLUMNS.map((c) => c.heading),
+        table: keyDataTable(data),
+        sections: NARRATIVE_SECTIONS.map((s) => ({
+          title: s.title,
+          html: narrative[s.field] ? renderNarrative(narrative[s.field]) : '',
+        })),
+        csvHref: `${publicBase(council.code)}/${sector}/key-data.csv`,
+        indexHref: publicBase(council.code),
+        otherSectors: sectorLinks(council.code).filter((s) => s.slug !== sector),
+      })
+    },
+  )
+
+  app.get(
+    '/councils/:code/market-position/:sector/key-data.csv',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const params = sectorParams.parse(request.params)
+      const council = await publicCouncil(db, params.code)
+      const sector = sectorOrNotFound(params.sector)
+      const data = await keyData(db, council.id, sector)
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="market-position-${council.code.toLowerCase()}-${sector}-${data.today}.csv"`,
+        )
+        .send(stringify(keyDataCsvRows(data)))
+    },
+  )
+
+  // Commissioners' pages.
+
+  app.get('/market-position', { config: { access: EDITORS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const dates = await narrativeDates(db, user.councilId)
+    return reply.view('market/mps/views/manage.njk', {
+      pageTitle: 'Market Position Statement',
+      publicHref: publicBase(user.councilCode),
+      isAdmin: user.role === 'council_admin',
+      sectors: sectorLinks(user.councilCode).map((s) => ({
+        ...s,
+        editHref: `/market-position/${s.slug}/edit`,
+        updatedAt: dates.get(s.slug) ?? null,
+      })),
+    })
+  })
+
+  const showEdit = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    sector: MpsSector,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[]; saved?: boolean },
+  ) => {
+    const narrative: Narrative | null = options.values ? null : await getNarrative(db, user.councilId, sector)
+    const values =
+      options.values ??
+      Object.fromEntries(NARRATIVE_SECTIONS.map((s) => [s.field, narrative?.[s.field] ?? '']))
+    const definition = SECTOR_DEFINITIONS[sector]
+    return reply.code(options.status ?? 200).view('market/mps/views/edit.njk', {
+      pageTitle: `Edit the Market Position Statement: ${definition.title}`,
+      definition,
+      sections: NARRATIVE_SECTIONS,
+      values,
+      maxLength: MAX_NARRATIVE_LENGTH,
+      saved: options.saved ?? false,
+      action: `/market-position/${sector}/edit`,
+      publicHref: `${publicBase(user.councilCode)}/${sector}`,
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/market-position/:sector/edit', { config: { access: EDITORS } }, async (request, reply) => {
+    const sector = sectorOrNotFound(editParams.parse(request.params).sector)
+    return showEdit(reply, request.user as SessionUser, sector, {
+      saved: field(request.query, 'saved') === '1',
+    })
+  })
+
+  app.post('/market-position/:sector/edit', { config: { access: EDITORS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const sector = sectorOrNotFound(editParams.parse(request.params).sector)
+    const values = Object.fromEntries(NARRATIVE_SECTIONS.map((s) => [s.field, field(request.body, s.field)]))
+    try {
+      await saveNarrative(db, user.councilId, sector, values, actorOf(user))
+      return reply.redirect(`/market-position/${sector}/edit?saved=1`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showEdit(reply, user, sector, { status: 400, values, errors: error.errors })
+      throw error
+    }
+  })
+
+  const showSettings = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[]; saved?: boolean },
+  ) => {
+    const values = options.values ?? {
+      suppressionThreshold: String(await getSuppressionThreshold(db, user.councilId)),
+    }
+    return reply.code(options.status ?? 200).view('market/mps/views/settings.njk', {
+      pageTitle: 'Market Position Statement settings',
+      values,
+      min: MIN_SUPPRESSION_THRESHOLD,
+      max: MAX_SUPPRESSION_THRESHOLD,
+      saved: options.saved ?? false,
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/admin/market-position', { config: { access: ADMINS } }, async (request, reply) =>
+    showSettings(reply, request.user as SessionUser, { saved: field(request.query, 'saved') === '1' }),
+  )
+
+  app.post('/admin/market-position', { config: { access: ADMINS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const values = { suppressionThreshold: field(request.body, 'suppressionThreshold') }
+    try {
+      await updateMarketSettings(db, user.councilId, values, actorOf(user))
+      return reply.redirect('/admin/market-position?saved=1', 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showSettings(reply, user, { status: 400, values, errors: error.errors })
+      throw error
+    }
+  })
+}

@@ -1,0 +1,58 @@
+// What the key data is computed from: the council's active packages (brokerage) and active
+// register locations (providers), read as reporting queries with nothing personal but an id.
+import { sql } from 'drizzle-orm'
+import type { Queryable } from '../../db/connection.ts'
+import type { LocationFact, PackageFact } from './rules.ts'
+
+function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows
+}
+
+/** Packages active on `today` (started, and not ended before it), with their request's client group. */
+export async function activePackages(
+  db: Queryable,
+  councilId: number,
+  today: string,
+): Promise<PackageFact[]> {
+  const rows = rowsOf<{
+    person_id: number
+    service_type: string
+    client_group: string | null
+    weekly_cost_pence: number
+  }>(
+    await db.execute(sql`
+      select p.person_id, p.service_type, r.client_group, p.weekly_cost_pence
+      from packages p
+      join sourcing_requests r on r.id = p.request_id and r.council_id = p.council_id
+      where p.council_id = ${councilId}
+        and p.start_date <= ${today}::date
+        and (p.end_date is null or p.end_date >= ${today}::date)`),
+  )
+  return rows.map((r) => ({
+    personId: Number(r.person_id),
+    serviceType: r.service_type,
+    clientGroup: r.client_group,
+    weeklyCostPence: Number(r.weekly_cost_pence),
+  }))
+}
+
+/** The council's active register locations with what the key data counts. */
+export async function activeLocations(db: Queryable, councilId: number): Promise<LocationFact[]> {
+  const rows = rowsOf<{
+    id: number
+    service_types: string[]
+    client_groups: string[]
+    registered_beds: number | null
+  }>(
+    await db.execute(sql`
+      select id, service_types, client_groups, registered_beds
+      from locations
+      where council_id = ${councilId} and active`),
+  )
+  return rows.map((r) => ({
+    id: Number(r.id),
+    serviceTypes: r.service_types,
+    clientGroups: r.client_groups,
+    registeredBeds: r.registered_beds === null ? null : Number(r.registered_beds),
+  }))
+}
