@@ -3,11 +3,13 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { SessionUser } from '../../accounts/service.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
+import { chartMarkup } from '../../web/charts.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import { hoursTrendChart, peopleTrendChart } from './charts.ts'
 import { hoursPerWeek } from './rules.ts'
-import { type IclReport, iclReport } from './service.ts'
+import { type IclReport, iclReport, snapshotsInPeriod } from './service.ts'
 
 /** Council staff who broker care or commission it; providers never see the list. */
 const ICL_ROLES = ['broker', 'commissioner', 'council_admin'] as const
@@ -84,6 +86,7 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
         localities: report.localities,
         values: valuesOf(report),
         csvHref: `/icl.csv?${csvQuery}`,
+        ...(await trendCharts(report)),
         hours: hoursPerWeek,
         oneDecimal,
         errorList: [],
@@ -134,6 +137,73 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
       .header('content-disposition', `attachment; filename="interim-care-list-${report.to}.csv"`)
       .send(csv)
   })
+
+  app.get(
+    '/api/v1/icl',
+    {
+      config: { access: ICL_ROLES },
+      schema: {
+        summary:
+          'The Interim Care List: the headline figures and breakdowns at the end of a period (?from=&to=, YYYY-MM-DD, by default the 28 days to today), the people added and removed in it, and who is on the list; ?locality= for one locality',
+        tags: ['market'],
+      },
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const report = await iclReport(db, user.councilId, periodQuery(request.query))
+      return {
+        from: report.from,
+        to: report.to,
+        locality: report.locality,
+        at: report.at,
+        people: report.people,
+        unfilledMinutesPerWeek: report.unfilledMinutesPerWeek,
+        unfilledHoursPerWeek: hoursPerWeek(report.unfilledMinutesPerWeek),
+        meanDaysWaiting: report.meanDaysWaiting,
+        medianDaysWaiting: report.medianDaysWaiting,
+        added: report.added,
+        removed: report.removed,
+        breakdowns: report.breakdowns,
+        entries: report.entries.map((e) => ({
+          ...e,
+          unfilledHoursPerWeek: hoursPerWeek(e.unfilledMinutesPerWeek),
+        })),
+      }
+    },
+  )
+
+  app.get(
+    '/api/v1/icl/snapshots',
+    {
+      config: { access: ICL_ROLES },
+      schema: {
+        summary:
+          'The Interim Care List’s daily snapshots in a period (?from=&to=, YYYY-MM-DD, by default the 28 days to today), oldest first: each day’s figures at its end, its additions and removals, and its breakdowns',
+        tags: ['market'],
+      },
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { from, to } = periodQuery(request.query)
+      return snapshotsInPeriod(db, user.councilId, { from, to })
+    },
+  )
+}
+
+/** The trend's two charts, or none before the first snapshot: the page says so instead. */
+async function trendCharts(report: IclReport) {
+  if (report.trend.length === 0) return {}
+  const where = report.locality ? `, ${report.locality}` : ''
+  return {
+    peopleChart: await chartMarkup(peopleTrendChart(report.trend), {
+      id: 'icl-people-trend',
+      title: `Line chart of the people waiting at the end of each day${where}`,
+    }),
+    hoursChart: await chartMarkup(hoursTrendChart(report.trend), {
+      id: 'icl-hours-trend',
+      title: `Line chart of the unfilled home care hours a week at the end of each day${where}`,
+    }),
+  }
 }
 
 async function localityNames(db: DomainOptions['db'], councilId: number): Promise<string[]> {

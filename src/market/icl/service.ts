@@ -10,7 +10,7 @@ import {
   londonDate,
 } from '../../brokerage/rules/index.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
-import { parseInput, ValidationError } from '../../errors.ts'
+import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
 import { iclSnapshots } from '../schema.ts'
 import {
@@ -89,6 +89,21 @@ export interface SnapshotRow {
   removed: number
 }
 
+/** The period asked for, by default the 28 days to today; what is wrong with it goes into `errors`. */
+function periodOf(
+  terms: { from?: string | undefined; to?: string | undefined },
+  now: Date,
+  errors: FieldError[],
+): { from: string; to: string } {
+  const today = londonDate(now)
+  const to = terms.to || today
+  const from = terms.from || addCalendarDays(to, -DEFAULT_PERIOD_DAYS + 1)
+  if (from < EARLIEST_DATE) errors.push({ field: 'from', message: 'The start date must be in 2000 or later' })
+  if (to > today) errors.push({ field: 'to', message: 'The end date must be today or in the past' })
+  if (from > to) errors.push({ field: 'from', message: 'The start date must be on or before the end date' })
+  return { from, to }
+}
+
 /**
  * The list at the end of the period (or now, for a period ending today), with the people who came
  * onto it and left it during the period, for the whole council or one locality.
@@ -100,14 +115,9 @@ export async function iclReport(
   now: Date = new Date(),
 ): Promise<IclReport> {
   const terms = parseInput(periodSchema, input)
-  const today = londonDate(now)
-  const to = terms.to || today
-  const from = terms.from || addCalendarDays(to, -DEFAULT_PERIOD_DAYS + 1)
   const localities = (await listLocalities(db, councilId)).map((l) => l.name)
-  const errors: { field: string; message: string }[] = []
-  if (from < EARLIEST_DATE) errors.push({ field: 'from', message: 'The start date must be in 2000 or later' })
-  if (to > today) errors.push({ field: 'to', message: 'The end date must be today or in the past' })
-  if (from > to) errors.push({ field: 'from', message: 'The start date must be on or before the end date' })
+  const errors: FieldError[] = []
+  const { from, to } = periodOf(terms, now, errors)
   const locality = terms.locality || null
   if (locality !== null && !localities.includes(locality))
     errors.push({ field: 'locality', message: 'Choose one of the council’s localities' })
@@ -271,4 +281,36 @@ export async function listSnapshots(db: Queryable, councilId: number): Promise<S
     .where(eq(iclSnapshots.councilId, councilId))
     .orderBy(asc(iclSnapshots.date))
   return rows.map(snapshotRow)
+}
+
+const snapshotPeriodSchema = periodSchema.pick({ from: true, to: true })
+
+export interface SnapshotsInPeriod {
+  from: string
+  to: string
+  snapshots: (SnapshotRow & { takenAt: Date; breakdowns: IclBreakdowns })[]
+}
+
+/** The daily snapshots of a period (by default the 28 days to today), oldest first, with their breakdowns. */
+export async function snapshotsInPeriod(
+  db: Queryable,
+  councilId: number,
+  input: unknown,
+  now: Date = new Date(),
+): Promise<SnapshotsInPeriod> {
+  const errors: FieldError[] = []
+  const { from, to } = periodOf(parseInput(snapshotPeriodSchema, input), now, errors)
+  if (errors.length > 0) throw new ValidationError(errors)
+  const rows = await db
+    .select()
+    .from(iclSnapshots)
+    .where(
+      and(eq(iclSnapshots.councilId, councilId), gte(iclSnapshots.date, from), lte(iclSnapshots.date, to)),
+    )
+    .orderBy(asc(iclSnapshots.date))
+  return {
+    from,
+    to,
+    snapshots: rows.map((row) => ({ ...snapshotRow(row), takenAt: row.takenAt, breakdowns: row.breakdowns })),
+  }
 }
