@@ -100,7 +100,7 @@ async function startService(): Promise<StartedService> {
 /** What `caremarket serve` prints once it listens, or null until all of it has arrived. */
 function parseStartup(stdout: string): Omit<StartedService, 'close'> | null {
   const running = /^Caremarket is running at (http:\/\/\S+) on /m.exec(stdout)
-  const demo = /^Demo council (.+) \((\w+)\)\. Sign in with password "([^"]+)" as:$/m.exec(stdout)
+  const demo = /^(.+), council code (\w+)\. Sign in with password "([^"]+)" as:$/m.exec(stdout)
   if (!running?.[1] || !demo?.[1] || !demo[2] || !demo[3]) return null
   const emails: Record<string, string> = {}
   for (const [, role, email] of stdout.matchAll(/^ {2}(\w+) +(\S+@\S+)$/gm)) {

@@ -65,7 +65,7 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
   const lines = [`Caremarket is running at ${address} on ${database.description}`]
   if (demo) {
     lines.push(
-      `Demo council ${demo.councils[0]?.name} (${demo.councils[0]?.code}). Sign in with password "${config.demoPassword}" as:`,
+      `${demo.councils[0]?.name}, council code ${demo.councils[0]?.code}. Sign in with password "${config.demoPassword}" as:`,
     )
     for (const user of demo.users) lines.push(`  ${user.role.padEnd(14)} ${user.email}`)
   }
