@@ -18,7 +18,9 @@ import { settingsRoutes } from '../brokerage/settings/routes.ts'
 import type { Config } from '../config.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { marketRoutes } from '../market/icl/routes.ts'
+import { insightsRoutes } from '../market/insights/routes.ts'
 import { mpsRoutes } from '../market/mps/routes.ts'
+import { sufficiencyRoutes } from '../market/sufficiency/routes.ts'
 import { notificationsRoutes } from '../notifications/routes.ts'
 import { capacityRoutes } from '../providers/capacity/routes.ts'
 import { cqcImportRoutes } from '../providers/cqc/routes.ts'
@@ -113,6 +115,8 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(offersRoutes, domain)
   await app.register(marketRoutes, domain)
   await app.register(mpsRoutes, domain)
+  await app.register(insightsRoutes, domain)
+  await app.register(sufficiencyRoutes, domain)
   return app
 }
 

@@ -3,7 +3,9 @@ import { offersCapabilities } from '../brokerage/offers/routes.ts'
 import { requestsCapabilities } from '../brokerage/requests/routes.ts'
 import { settingsCapabilities } from '../brokerage/settings/routes.ts'
 import { marketCapabilities } from '../market/icl/routes.ts'
+import { insightsCapabilities } from '../market/insights/routes.ts'
 import { mpsCapabilities } from '../market/mps/routes.ts'
+import { sufficiencyCapabilities } from '../market/sufficiency/routes.ts'
 import { notificationsCapabilities } from '../notifications/routes.ts'
 import { capacityCapabilities } from '../providers/capacity/routes.ts'
 import { cqcImportCapabilities } from '../providers/cqc/routes.ts'
@@ -74,6 +76,8 @@ export const CAPABILITIES: readonly Capability[] = [
   ...offersCapabilities,
   ...marketCapabilities,
   ...mpsCapabilities,
+  ...insightsCapabilities,
+  ...sufficiencyCapabilities,
 ]
 
 export function capabilitiesFor(role: Role): Capability[] {

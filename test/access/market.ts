@@ -34,5 +34,9 @@ export const marketRules: AccessRule[] = [
     url: () => '/market-position/home-care/edit',
   },
   { route: 'GET /admin/market-position', allowed: ['council_admin'] },
+  { route: 'GET /insights', allowed: ['broker', 'commissioner', 'council_admin'] },
   { route: 'POST /admin/market-position', allowed: ['council_admin'] },
+  { route: 'GET /sufficiency', allowed: EDITORS },
+  { route: 'GET /admin/sufficiency', allowed: ['council_admin'] },
+  { route: 'POST /admin/sufficiency', allowed: ['council_admin'] },
 ]

@@ -1,0 +1,150 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { SessionUser } from '../../accounts/service.ts'
+import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../../brokerage/rules/index.ts'
+import { type FieldError, ValidationError } from '../../errors.ts'
+import { listLocalities } from '../../geography/service.ts'
+import { chartMarkup } from '../../web/charts.ts'
+import type { DomainOptions } from '../../web/domain.ts'
+import { field, formErrors } from '../../web/forms.ts'
+import type { Capability } from '../../web/navigation.ts'
+import { hoursTrendChart, timeToSourceChart } from './charts.ts'
+import { type InsightsReport, insightsReport } from './service.ts'
+
+/** Commissioners and admins; brokers too, read-only like everything here: it holds no personal data. */
+const INSIGHTS_ROLES = ['broker', 'commissioner', 'council_admin'] as const
+
+export const insightsCapabilities: Capability[] = [
+  {
+    href: '/insights',
+    label: 'Market insights',
+    description:
+      'See how the market responds: offers per request, time to source, home care hours, prices and quality.',
+    roles: INSIGHTS_ROLES,
+  },
+]
+
+const SERVICE_TYPE_OPTIONS = REQUEST_SERVICE_TYPES.map((t) => ({
+  value: t,
+  text: REQUEST_SERVICE_TYPE_LABELS[t],
+}))
+
+/** A GOV.UK date input's boxes as 'YYYY-MM-DD', or a plain `name` parameter; '' when empty. */
+function dateParam(query: unknown, name: string): string {
+  const day = field(query, `${name}-day`).trim()
+  const month = field(query, `${name}-month`).trim()
+  const year = field(query, `${name}-year`).trim()
+  if (!day && !month && !year) return field(query, name).trim()
+  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
+  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
+}
+
+function filtersOf(query: unknown) {
+  return {
+    from: dateParam(query, 'from'),
+    to: dateParam(query, 'to'),
+    serviceType: field(query, 'serviceType').trim(),
+    locality: field(query, 'locality').trim(),
+  }
+}
+
+/** The boxes as the user typed them, to show back with the error. */
+function typedValues(query: unknown): Record<string, string> {
+  const values: Record<string, string> = {}
+  for (const name of ['from', 'to']) {
+    const [year, month, day] = dateParam(query, name).split('-')
+    values[`${name}-day`] = field(query, `${name}-day`) || (day ?? '')
+    values[`${name}-month`] = field(query, `${name}-month`) || (month ?? '')
+    values[`${name}-year`] = field(query, `${name}-year`) || (year && year !== 'invalid' ? year : '')
+  }
+  values.serviceType = field(query, 'serviceType')
+  values.locality = field(query, 'locality')
+  return values
+}
+
+function valuesOf(report: InsightsReport): Record<string, string> {
+  const [fy, fm, fd] = report.from.split('-') as [string, string, string]
+  const [ty, tm, td] = report.to.split('-') as [string, string, string]
+  return {
+    'from-day': String(Number(fd)),
+    'from-month': String(Number(fm)),
+    'from-year': fy,
+    'to-day': String(Number(td)),
+    'to-month': String(Number(tm)),
+    'to-year': ty,
+    serviceType: report.serviceType ?? '',
+    locality: report.locality ?? '',
+  }
+}
+
+const oneDecimal = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10)
+/** A figure rounded to one decimal place, or what to say when there is none. */
+const figure = (n: number | null, fallback: string, suffix = '') =>
+  n === null ? fallback : `${(Math.round(n * 10) / 10).toLocaleString('en-GB')}${suffix}`
+const pounds = (pence: number | null) =>
+  pence === null
+    ? null
+    : `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+
+export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+  app.get('/insights', { config: { access: INSIGHTS_ROLES } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const common = {
+      pageTitle: 'Market insights',
+      serviceTypes: SERVICE_TYPE_OPTIONS,
+      oneDecimal,
+      figure,
+      pounds,
+    }
+    try {
+      const report = await insightsReport(db, user.councilId, filtersOf(request.query))
+      return reply.view('market/insights/views/insights.njk', {
+        ...common,
+        report,
+        localities: report.localities,
+        values: valuesOf(report),
+        ...(await charts(report)),
+        errorList: [],
+        fieldErrors: {},
+      })
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return reply.code(400).view('market/insights/views/insights.njk', {
+        ...common,
+        report: null,
+        localities: (await listLocalities(db, user.councilId)).map((l) => l.name),
+        values: typedValues(request.query),
+        ...dateErrors(error.errors),
+      })
+    }
+  })
+}
+
+async function charts(report: InsightsReport) {
+  const suffix = report.locality ? `: ${report.locality}` : ''
+  return {
+    hoursChart: report.hours
+      ? await chartMarkup(hoursTrendChart(report.hours.trend), {
+          id: 'insights-hours-trend',
+          title: `Line chart of the home care hours commissioned a week at each month end${suffix}`,
+        })
+      : null,
+    sourcingChart:
+      report.timeToSource.byServiceType.length > 0
+        ? await chartMarkup(timeToSourceChart(report.timeToSource.byServiceType), {
+            id: 'insights-time-to-source',
+            title: `Bar chart of the median and 90th percentile days to source by service type${suffix}`,
+          })
+        : null,
+  }
+}
+
+/** Error summary links point at a date input's first box. */
+function dateErrors(errors: FieldError[]) {
+  const { errorList, fieldErrors } = formErrors(errors)
+  return {
+    errorList: errorList.map((e) =>
+      e.href === '#from' || e.href === '#to' ? { ...e, href: `${e.href}-day` } : e,
+    ),
+    fieldErrors,
+  }
+}
