@@ -46,10 +46,27 @@ export const marketSettings = pgTable(
       .references(() => councils.id),
     /** Published counts below this are shown as "fewer than N". */
     suppressionThreshold: integer().notNull().default(5),
+    // PCN sufficiency thresholds (src/market/sufficiency/rules.ts explains each).
+    sufficiencyPeriodDays: integer().notNull().default(90),
+    sufficiencyMinRequests: integer().notNull().default(5),
+    sufficiencySufficientSuccessPercent: integer().notNull().default(80),
+    sufficiencyLowSuccessPercent: integer().notNull().default(50),
+    sufficiencySufficientMedianDays: integer().notNull().default(7),
+    sufficiencyLowMedianDays: integer().notNull().default(21),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedBy: text(),
   },
-  (t) => [check('market_settings_threshold_valid', sql`${t.suppressionThreshold} between 2 and 100`)],
+  (t) => [
+    check('market_settings_threshold_valid', sql`${t.suppressionThreshold} between 2 and 100`),
+    check(
+      'market_settings_sufficiency_valid',
+      sql`${t.sufficiencyPeriodDays} between 7 and 730 and ${t.sufficiencyMinRequests} between 1 and 100
+        and ${t.sufficiencyLowSuccessPercent} between 0 and 100 and ${t.sufficiencySufficientSuccessPercent} between 1 and 100
+        and ${t.sufficiencyLowSuccessPercent} < ${t.sufficiencySufficientSuccessPercent}
+        and ${t.sufficiencySufficientMedianDays} between 0 and 365 and ${t.sufficiencyLowMedianDays} between 1 and 365
+        and ${t.sufficiencySufficientMedianDays} < ${t.sufficiencyLowMedianDays}`,
+    ),
+  ],
 )
 
 /** Commissioners' narrative for one sector of the Market Position Statement, in Markdown. */

@@ -1,0 +1,347 @@
+// PCN sufficiency: per PCN area and placement type, the sourcing record of the period and the
+// capacity reported now, rated by the council's thresholds.
+import { and, asc, desc, eq, inArray, isNotNull, lt, lte, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { type Actor, recordAudit } from '../../audit/service.ts'
+import { offers, people, requestEvents, sourcingRequests } from '../../brokerage/schema.ts'
+import { inIds } from '../../db/conditions.ts'
+import type { Database, Queryable } from '../../db/connection.ts'
+import { parseInput } from '../../errors.ts'
+import { councilDistricts, localities, pcnAreas } from '../../geography/schema.ts'
+import { STALE_AFTER_DAYS } from '../../providers/capacity/rules.ts'
+import { bedVacancyReports, homeCareCapacityReports, locations } from '../../providers/schema.ts'
+import { marketSettings } from '../schema.ts'
+import {
+  bedTypeFor,
+  DEFAULT_SUFFICIENCY_THRESHOLDS,
+  PLACEMENT_TYPES,
+  type PlacementType,
+  type RequestHistory,
+  rateSufficiency,
+  type SufficiencyInputs,
+  type SufficiencyRating,
+  type SufficiencyThresholds,
+  sourcingFigures,
+  successPercent,
+  THRESHOLD_LIMITS,
+} from './rules.ts'
+
+const DAY_MS = 86_400_000
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+export async function getSufficiencyThresholds(
+  db: Queryable,
+  councilId: number,
+): Promise<SufficiencyThresholds> {
+  const [row] = await db
+    .select({
+      periodDays: marketSettings.sufficiencyPeriodDays,
+      minRequests: marketSettings.sufficiencyMinRequests,
+      sufficientSuccessPercent: marketSettings.sufficiencySufficientSuccessPercent,
+      lowSuccessPercent: marketSettings.sufficiencyLowSuccessPercent,
+      sufficientMedianDays: marketSettings.sufficiencySufficientMedianDays,
+      lowMedianDays: marketSettings.sufficiencyLowMedianDays,
+    })
+    .from(marketSettings)
+    .where(eq(marketSettings.councilId, councilId))
+  return row ?? { ...DEFAULT_SUFFICIENCY_THRESHOLDS }
+}
+
+const wholeNumber = (key: keyof SufficiencyThresholds, missing: string) => {
+  const { min, max } = THRESHOLD_LIMITS[key]
+  const message = `Enter a whole number from ${min} to ${max}`
+  return z.union([z.string(), z.number()], { error: message }).transform((value, ctx) => {
+    const text = String(value).trim()
+    const n = /^\d+$/.test(text) ? Number(text) : Number.NaN
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: text === '' ? missing : message })
+      return z.NEVER
+    }
+    return n
+  })
+}
+
+export const sufficiencyThresholdsSchema = z
+  .object({
+    periodDays: wholeNumber('periodDays', 'Enter how many days of requests to count'),
+    minRequests: wholeNumber('minRequests', 'Enter the fewest requests that give a rating'),
+    sufficientSuccessPercent: wholeNumber(
+      'sufficientSuccessPercent',
+      'Enter the % of requests sourced needed for Sufficient',
+    ),
+    lowSuccessPercent: wholeNumber(
+      'lowSuccessPercent',
+      'Enter the % of requests sourced below which it is Low',
+    ),
+    sufficientMedianDays: wholeNumber('sufficientMedianDays', 'Enter the most median days for Sufficient'),
+    lowMedianDays: wholeNumber('lowMedianDays', 'Enter the median days above which it is Low'),
+  })
+  .superRefine((t, ctx) => {
+    if (t.lowSuccessPercent >= t.sufficientSuccessPercent)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lowSuccessPercent'],
+        message: 'The % for Low must be less than the % for Sufficient',
+      })
+    if (t.sufficientMedianDays >= t.lowMedianDays)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lowMedianDays'],
+        message: 'The days for Low must be more than the days for Sufficient',
+      })
+  })
+
+export async function updateSufficiencyThresholds(
+  db: Database,
+  councilId: number,
+  input: unknown,
+  actor: Actor,
+): Promise<SufficiencyThresholds> {
+  const thresholds = parseInput(sufficiencyThresholdsSchema, input)
+  return db.transaction(async (tx) => {
+    const before = await getSufficiencyThresholds(tx, councilId)
+    const values = {
+      sufficiencyPeriodDays: thresholds.periodDays,
+      sufficiencyMinRequests: thresholds.minRequests,
+      sufficiencySufficientSuccessPercent: thresholds.sufficientSuccessPercent,
+      sufficiencyLowSuccessPercent: thresholds.lowSuccessPercent,
+      sufficiencySufficientMedianDays: thresholds.sufficientMedianDays,
+      sufficiencyLowMedianDays: thresholds.lowMedianDays,
+      updatedAt: new Date(),
+      updatedBy: actor.kind === 'user' ? actor.email : actor.label,
+    }
+    await tx
+      .insert(marketSettings)
+      .values({ councilId, ...values })
+      .onConflictDoUpdate({ target: marketSettings.councilId, set: values })
+    const changes = Object.fromEntries(
+      (Object.keys(thresholds) as (keyof SufficiencyThresholds)[])
+        .filter((key) => before[key] !== thresholds[key])
+        .map((key) => [key, { from: before[key], to: thresholds[key] }]),
+    )
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'market_settings.sufficiency_updated',
+      entityType: 'market_settings',
+      entityId: councilId,
+      details: changes,
+    })
+    return thresholds
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The matrix
+
+export interface SufficiencyCell extends SufficiencyInputs {
+  placementType: PlacementType
+  successPercent: number | null
+  rating: SufficiencyRating
+}
+
+export interface SufficiencyRow {
+  pcnAreaId: number
+  pcnArea: string
+  locality: string
+  cells: SufficiencyCell[]
+}
+
+export interface SufficiencyMatrix {
+  thresholds: SufficiencyThresholds
+  from: Date
+  to: Date
+  /** Vacancy and spare hours reports older than this many days are not counted. */
+  staleAfterDays: number
+  rows: SufficiencyRow[]
+  /** Requests of the period whose person is in no PCN area, so in no row. */
+  requestsWithoutArea: number
+}
+
+const key = (pcnAreaId: number, type: PlacementType) => `${pcnAreaId}:${type}`
+
+/**
+ * Each request submitted in the period, with what had become of it by the period's end. The
+ * person's PCN area is where they live, kept on the person when the request was made.
+ */
+async function requestHistories(db: Queryable, councilId: number, from: Date, to: Date) {
+  const submittedAt = sql<string>`min(${requestEvents.at}) filter (where ${requestEvents.toStatus} = 'submitted')`
+  const rows = await db
+    .select({
+      requestId: sourcingRequests.id,
+      serviceType: sourcingRequests.serviceType,
+      pcnAreaId: people.pcnAreaId,
+      submittedAt,
+      awardedAt: sql<
+        string | null
+      >`min(${requestEvents.at}) filter (where ${requestEvents.toStatus} = 'awarded')`,
+      everUnsourced: sql<boolean>`coalesce(bool_or(${requestEvents.toStatus} = 'unsourced'), false)`,
+      cancelled: sql<boolean>`coalesce(bool_or(${requestEvents.toStatus} = 'cancelled'), false)`,
+    })
+    .from(sourcingRequests)
+    .innerJoin(people, eq(people.id, sourcingRequests.personId))
+    .innerJoin(requestEvents, and(eq(requestEvents.requestId, sourcingRequests.id), lt(requestEvents.at, to)))
+    .where(
+      and(
+        eq(sourcingRequests.councilId, councilId),
+        inArray(sourcingRequests.serviceType, [...PLACEMENT_TYPES]),
+      ),
+    )
+    .groupBy(sourcingRequests.id, people.pcnAreaId)
+    .having(
+      sql`${submittedAt} >= ${from.toISOString()}::timestamptz and ${submittedAt} < ${to.toISOString()}::timestamptz`,
+    )
+  const offerCounts = new Map<number, number>()
+  if (rows.length > 0) {
+    const counted = await db
+      .select({ requestId: offers.requestId, offers: sql<number>`count(*)::int` })
+      .from(offers)
+      .where(
+        and(
+          inIds(
+            offers.requestId,
+            rows.map((r) => r.requestId),
+          ),
+          lt(offers.createdAt, to),
+        ),
+      )
+      .groupBy(offers.requestId)
+    for (const c of counted) offerCounts.set(c.requestId, Number(c.offers))
+  }
+  return rows.map((r) => ({
+    pcnAreaId: r.pcnAreaId,
+    placementType: r.serviceType as PlacementType,
+    history: {
+      submittedAt: new Date(r.submittedAt),
+      awardedAt: r.awardedAt ? new Date(r.awardedAt) : null,
+      everUnsourced: Boolean(r.everUnsourced),
+      cancelled: Boolean(r.cancelled),
+      offers: offerCounts.get(r.requestId) ?? 0,
+    } satisfies RequestHistory,
+  }))
+}
+
+/** Vacant beds by PCN area and bed type: each home's newest report of each bed type, if recent. */
+async function vacanciesByArea(db: Queryable, councilId: number, since: Date, to: Date) {
+  const latest = await db
+    .selectDistinctOn([bedVacancyReports.locationId, bedVacancyReports.bedType], {
+      pcnAreaId: locations.pcnAreaId,
+      bedType: bedVacancyReports.bedType,
+      vacancies: bedVacancyReports.vacancies,
+      reportedAt: bedVacancyReports.reportedAt,
+    })
+    .from(bedVacancyReports)
+    .innerJoin(locations, eq(locations.id, bedVacancyReports.locationId))
+    .where(
+      and(
+        eq(bedVacancyReports.councilId, councilId),
+        eq(locations.active, true),
+        isNotNull(locations.pcnAreaId),
+        lte(bedVacancyReports.reportedAt, to),
+      ),
+    )
+    .orderBy(
+      bedVacancyReports.locationId,
+      bedVacancyReports.bedType,
+      desc(bedVacancyReports.reportedAt),
+      desc(bedVacancyReports.id),
+    )
+  const totals = new Map<string, number>()
+  for (const row of latest) {
+    if (row.reportedAt < since) continue
+    const k = `${row.pcnAreaId}:${row.bedType}`
+    totals.set(k, (totals.get(k) ?? 0) + row.vacancies)
+  }
+  return totals
+}
+
+/** Spare home care hours a week by PCN area: each location's newest report per district, if recent. */
+async function spareHoursByArea(db: Queryable, councilId: number, since: Date, to: Date) {
+  const latest = await db
+    .selectDistinctOn([homeCareCapacityReports.locationId, homeCareCapacityReports.outcode], {
+      pcnAreaId: councilDistricts.pcnAreaId,
+      spare: homeCareCapacityReports.spareMinutesPerWeek,
+      reportedAt: homeCareCapacityReports.reportedAt,
+    })
+    .from(homeCareCapacityReports)
+    .innerJoin(locations, eq(locations.id, homeCareCapacityReports.locationId))
+    .innerJoin(
+      councilDistricts,
+      and(
+        eq(councilDistricts.councilId, homeCareCapacityReports.councilId),
+        eq(councilDistricts.outcode, homeCareCapacityReports.outcode),
+      ),
+    )
+    .where(
+      and(
+        eq(homeCareCapacityReports.councilId, councilId),
+        eq(locations.active, true),
+        isNotNull(councilDistricts.pcnAreaId),
+        lte(homeCareCapacityReports.reportedAt, to),
+      ),
+    )
+    .orderBy(
+      homeCareCapacityReports.locationId,
+      homeCareCapacityReports.outcode,
+      desc(homeCareCapacityReports.reportedAt),
+      desc(homeCareCapacityReports.id),
+    )
+  const minutes = new Map<number, number>()
+  for (const row of latest) {
+    if (row.reportedAt < since || row.pcnAreaId === null) continue
+    minutes.set(row.pcnAreaId, (minutes.get(row.pcnAreaId) ?? 0) + row.spare)
+  }
+  return new Map([...minutes].map(([id, m]) => [id, Math.round((m / 60) * 10) / 10]))
+}
+
+/** The sufficiency of every PCN area of the council for every placement type, as at `now`. */
+export async function sufficiencyMatrix(
+  db: Queryable,
+  councilId: number,
+  now = new Date(),
+): Promise<SufficiencyMatrix> {
+  const thresholds = await getSufficiencyThresholds(db, councilId)
+  const from = new Date(now.getTime() - thresholds.periodDays * DAY_MS)
+  const capacitySince = new Date(now.getTime() - STALE_AFTER_DAYS * DAY_MS)
+  const [areas, requests, beds, hours] = await Promise.all([
+    db
+      .select({ id: pcnAreas.id, name: pcnAreas.name, locality: localities.name })
+      .from(pcnAreas)
+      .innerJoin(localities, eq(localities.id, pcnAreas.localityId))
+      .where(eq(pcnAreas.councilId, councilId))
+      .orderBy(asc(localities.name), asc(pcnAreas.name)),
+    requestHistories(db, councilId, from, now),
+    vacanciesByArea(db, councilId, capacitySince, now),
+    spareHoursByArea(db, councilId, capacitySince, now),
+  ])
+  const histories = new Map<string, RequestHistory[]>()
+  let requestsWithoutArea = 0
+  for (const r of requests) {
+    if (r.pcnAreaId === null) {
+      requestsWithoutArea++
+      continue
+    }
+    const k = key(r.pcnAreaId, r.placementType)
+    histories.set(k, [...(histories.get(k) ?? []), r.history])
+  }
+  const rows = areas.map((area) => ({
+    pcnAreaId: area.id,
+    pcnArea: area.name,
+    locality: area.locality,
+    cells: PLACEMENT_TYPES.map((placementType): SufficiencyCell => {
+      const bedType = bedTypeFor(placementType)
+      const inputs: SufficiencyInputs = {
+        ...sourcingFigures(histories.get(key(area.id, placementType)) ?? []),
+        vacancies: bedType ? (beds.get(`${area.id}:${bedType}`) ?? null) : (hours.get(area.id) ?? null),
+      }
+      return {
+        placementType,
+        ...inputs,
+        successPercent: successPercent(inputs),
+        rating: rateSufficiency(inputs, thresholds),
+      }
+    }),
+  }))
+  return { thresholds, from, to: now, staleAfterDays: STALE_AFTER_DAYS, rows, requestsWithoutArea }
+}
