@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config.ts'
 import { DataDirectoryInUseError } from '../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
+import { ChromiumMissingError } from '../market/report/pdf.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
 import { registerGeoCommands } from './geo.ts'
@@ -9,6 +10,7 @@ import { registerIclCommand } from './icl.ts'
 import { registerImportCommands } from './import.ts'
 import { registerMigrateCommand } from './migrate.ts'
 import { registerNotificationCommands } from './notifications.ts'
+import { registerReportCommands } from './report.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerSimulateCommand } from './simulate.ts'
 import { registerTokenCommands } from './tokens.ts'
@@ -29,6 +31,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerGeoCommands(program, context)
   registerSimulateCommand(program, context)
   registerIclCommand(program, context)
+  registerReportCommands(program, context)
   for (const command of program.commands) command.exitOverride()
   return program
 }
@@ -48,7 +51,8 @@ export async function runCli(argv: string[]): Promise<number> {
       error instanceof ValidationError ||
       error instanceof NotFoundError ||
       error instanceof ConflictError ||
-      error instanceof DataDirectoryInUseError
+      error instanceof DataDirectoryInUseError ||
+      error instanceof ChromiumMissingError
     ) {
       process.stderr.write(`caremarket: ${error.message}\n`)
       return 1

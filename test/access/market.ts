@@ -35,6 +35,7 @@ export const marketRules: AccessRule[] = [
   },
   { route: 'GET /admin/market-position', allowed: ['council_admin'] },
   { route: 'GET /insights', allowed: ['broker', 'commissioner', 'council_admin'] },
+  { route: 'GET /insights/report.html', allowed: ['broker', 'commissioner', 'council_admin'] },
   { route: 'POST /admin/market-position', allowed: ['council_admin'] },
   { route: 'GET /sufficiency', allowed: EDITORS },
   { route: 'GET /admin/sufficiency', allowed: ['council_admin'] },

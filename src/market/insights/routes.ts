@@ -7,6 +7,8 @@ import { chartMarkup } from '../../web/charts.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import { renderMarketReportHtml } from '../report/render.ts'
+import { marketReport } from '../report/service.ts'
 import { hoursTrendChart, timeToSourceChart } from './charts.ts'
 import { type InsightsReport, insightsReport } from './service.ts'
 
@@ -103,6 +105,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
         localities: report.localities,
         values: valuesOf(report),
         ...(await charts(report)),
+        reportHref: `/insights/report.html?from=${report.from}&to=${report.to}`,
         errorList: [],
         fieldErrors: {},
       })
@@ -115,6 +118,29 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
         values: typedValues(request.query),
         ...dateErrors(error.errors),
       })
+    }
+  })
+
+  // The committee report of the dashboard's period, for the whole council, as one standalone file.
+  app.get('/insights/report.html', { config: { access: INSIGHTS_ROLES } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { from, to } = filtersOf(request.query)
+    const council = { id: user.councilId, code: user.councilCode, name: user.councilName }
+    try {
+      const report = await marketReport(db, council, { from, to })
+      return reply
+        .type('text/html; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="social-care-market-${council.code.toLowerCase()}-${report.from}-to-${report.to}.html"`,
+        )
+        .send(await renderMarketReportHtml(report))
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return reply
+        .code(400)
+        .type('text/plain; charset=utf-8')
+        .send(error.errors.map((e) => e.message).join('\n'))
     }
   })
 }

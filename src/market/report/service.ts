@@ -1,0 +1,78 @@
+// The committee report on the social care market: the figures of the insights, capacity and Interim
+// Care List services for one period, gathered for one document. Nothing here computes a figure anew.
+import { z } from 'zod'
+import type { Queryable } from '../../db/connection.ts'
+import { parseInput } from '../../errors.ts'
+import { type CapacitySummary, capacitySummary } from '../../providers/capacity/service.ts'
+import { endOfLondonDay } from '../icl/rules.ts'
+import { type IclReport, iclReport } from '../icl/service.ts'
+import { percentChange } from '../insights/rules.ts'
+import { type InsightsReport, insightsReport } from '../insights/service.ts'
+
+export const marketReportSchema = z.object({
+  from: z.string().trim().optional(),
+  to: z.string().trim().optional(),
+})
+
+export interface MarketReport {
+  council: { code: string; name: string }
+  from: string
+  to: string
+  /** The instant the period's figures stand at: the end of its last day, or now if that is later. */
+  at: Date
+  generatedAt: Date
+  insights: InsightsReport
+  /** Home care hours at the first and last trend dates of the period, and the change between them. */
+  hoursChange: {
+    fromDate: string
+    fromHours: number
+    toDate: string
+    toHours: number
+    percent: number | null
+  } | null
+  capacity: CapacitySummary
+  icl: IclReport
+}
+
+/**
+ * The whole council's figures for a period (by default the insights' six months to today). The
+ * period is checked by the insights service, so a bad one fails as it does on the dashboard.
+ */
+export async function marketReport(
+  db: Queryable,
+  council: { id: number; code: string; name: string },
+  input: unknown,
+  now = new Date(),
+): Promise<MarketReport> {
+  const terms = parseInput(marketReportSchema, input)
+  const insights = await insightsReport(db, council.id, { from: terms.from, to: terms.to }, now)
+  const { from, to } = insights
+  const at = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
+  const [capacity, icl] = await Promise.all([
+    capacitySummary(db, council.id, at),
+    iclReport(db, council.id, { from, to }, now),
+  ])
+  const trend = insights.hours?.trend ?? []
+  const first = trend[0]
+  const last = trend.at(-1)
+  return {
+    council: { code: council.code, name: council.name },
+    from,
+    to,
+    at,
+    generatedAt: now,
+    insights,
+    hoursChange:
+      first && last
+        ? {
+            fromDate: first.date,
+            fromHours: first.hoursPerWeek,
+            toDate: last.date,
+            toHours: last.hoursPerWeek,
+            percent: percentChange(first.hoursPerWeek, last.hoursPerWeek),
+          }
+        : null,
+    capacity,
+    icl,
+  }
+}
