@@ -510,13 +510,18 @@ function summaryOf(decision: StoredDecision | null): string {
   return `Not invited: ${decision.reasons.map((r) => r.text).join('; ')}`
 }
 
+/**
+ * The latest round's decisions matching a condition: best-ranked first, or a page at a time in
+ * location order (an order that stays put from page to page).
+ */
 async function storedDecisions(
   db: Queryable,
   councilId: number,
   requestId: number,
   condition: SQL,
+  page?: { offset: number; limit: number },
 ): Promise<StoredDecision[]> {
-  return db
+  const query = db
     .select({
       locationId: eligibilityDecisions.locationId,
       round: eligibilityDecisions.round,
@@ -535,7 +540,9 @@ async function storedDecisions(
         condition,
       ),
     )
-    .orderBy(eligibilityDecisions.rankPenalty, eligibilityDecisions.locationId)
+    .$dynamic()
+  if (!page) return query.orderBy(eligibilityDecisions.rankPenalty, eligibilityDecisions.locationId)
+  return query.orderBy(eligibilityDecisions.locationId).offset(page.offset).limit(page.limit)
 }
 
 /** Why one location was or was not invited in the request's latest round. */
@@ -654,27 +661,5 @@ export async function listDecisions(
 ): Promise<StoredDecision[]> {
   await loadRequest(db, councilId, requestId)
   const condition = page.eligible === undefined ? sql`true` : eq(eligibilityDecisions.eligible, page.eligible)
-  const rows = await db
-    .select({
-      locationId: eligibilityDecisions.locationId,
-      round: eligibilityDecisions.round,
-      eligible: eligibilityDecisions.eligible,
-      reasons: eligibilityDecisions.reasons,
-      flags: eligibilityDecisions.flags,
-      rankPenalty: eligibilityDecisions.rankPenalty,
-      decidedAt: eligibilityDecisions.decidedAt,
-    })
-    .from(eligibilityDecisions)
-    .where(
-      and(
-        eq(eligibilityDecisions.councilId, councilId),
-        eq(eligibilityDecisions.requestId, requestId),
-        sql`${eligibilityDecisions.round} = (select max(round) from ${eligibilityDecisions} where request_id = ${requestId})`,
-        condition,
-      ),
-    )
-    .orderBy(eligibilityDecisions.locationId)
-    .offset(page.offset)
-    .limit(page.limit)
-  return rows
+  return storedDecisions(db, councilId, requestId, condition, page)
 }

@@ -12,6 +12,7 @@ import {
 import type { Database, Queryable } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
+import { checkPeriod } from '../period.ts'
 import { iclSnapshots } from '../schema.ts'
 import {
   breakdowns,
@@ -48,8 +49,6 @@ export async function iclAt(db: Queryable, councilId: number, at: Date): Promise
 // ---------------------------------------------------------------------------------------------
 // A period's figures
 
-/** The earliest date a period may start: before it there was no eBrokerage to report on. */
-export const EARLIEST_DATE = '2000-01-01'
 const DEFAULT_PERIOD_DAYS = 28
 
 const dateField = (label: string) =>
@@ -95,13 +94,7 @@ function periodOf(
   now: Date,
   errors: FieldError[],
 ): { from: string; to: string } {
-  const today = londonDate(now)
-  const to = terms.to || today
-  const from = terms.from || addCalendarDays(to, -DEFAULT_PERIOD_DAYS + 1)
-  if (from < EARLIEST_DATE) errors.push({ field: 'from', message: 'The start date must be in 2000 or later' })
-  if (to > today) errors.push({ field: 'to', message: 'The end date must be today or in the past' })
-  if (from > to) errors.push({ field: 'from', message: 'The start date must be on or before the end date' })
-  return { from, to }
+  return checkPeriod(terms, (to) => addCalendarDays(to, -DEFAULT_PERIOD_DAYS + 1), now, errors)
 }
 
 /**

@@ -7,6 +7,7 @@ import { chartMarkup } from '../../web/charts.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import { dateParam, periodBoxes, typedPeriodValues } from '../period.ts'
 import { renderMarketReportHtml } from '../report/render.ts'
 import { marketReport } from '../report/service.ts'
 import { hoursTrendChart, timeToSourceChart } from './charts.ts'
@@ -30,16 +31,6 @@ const SERVICE_TYPE_OPTIONS = REQUEST_SERVICE_TYPES.map((t) => ({
   text: REQUEST_SERVICE_TYPE_LABELS[t],
 }))
 
-/** A GOV.UK date input's boxes as 'YYYY-MM-DD', or a plain `name` parameter; '' when empty. */
-function dateParam(query: unknown, name: string): string {
-  const day = field(query, `${name}-day`).trim()
-  const month = field(query, `${name}-month`).trim()
-  const year = field(query, `${name}-year`).trim()
-  if (!day && !month && !year) return field(query, name).trim()
-  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
-  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
-}
-
 function filtersOf(query: unknown) {
   return {
     from: dateParam(query, 'from'),
@@ -51,31 +42,15 @@ function filtersOf(query: unknown) {
 
 /** The boxes as the user typed them, to show back with the error. */
 function typedValues(query: unknown): Record<string, string> {
-  const values: Record<string, string> = {}
-  for (const name of ['from', 'to']) {
-    const [year, month, day] = dateParam(query, name).split('-')
-    values[`${name}-day`] = field(query, `${name}-day`) || (day ?? '')
-    values[`${name}-month`] = field(query, `${name}-month`) || (month ?? '')
-    values[`${name}-year`] = field(query, `${name}-year`) || (year && year !== 'invalid' ? year : '')
+  return {
+    ...typedPeriodValues(query),
+    serviceType: field(query, 'serviceType'),
+    locality: field(query, 'locality'),
   }
-  values.serviceType = field(query, 'serviceType')
-  values.locality = field(query, 'locality')
-  return values
 }
 
 function valuesOf(report: InsightsReport): Record<string, string> {
-  const [fy, fm, fd] = report.from.split('-') as [string, string, string]
-  const [ty, tm, td] = report.to.split('-') as [string, string, string]
-  return {
-    'from-day': String(Number(fd)),
-    'from-month': String(Number(fm)),
-    'from-year': fy,
-    'to-day': String(Number(td)),
-    'to-month': String(Number(tm)),
-    'to-year': ty,
-    serviceType: report.serviceType ?? '',
-    locality: report.locality ?? '',
-  }
+  return { ...periodBoxes(report), serviceType: report.serviceType ?? '', locality: report.locality ?? '' }
 }
 
 const oneDecimal = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10)

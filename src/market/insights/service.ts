@@ -23,7 +23,7 @@ import {
   type RestrictionKind,
 } from '../../providers/vocabulary.ts'
 import { endOfLondonDay, startOfLondonDay } from '../icl/rules.ts'
-import { EARLIEST_DATE } from '../icl/service.ts'
+import { checkPeriod } from '../period.ts'
 import { MS_PER_DAY, percentage, percentChange, quantile, trendDates } from './rules.ts'
 
 const DEFAULT_MONTHS = 6
@@ -126,12 +126,7 @@ export async function insightsReport(
 ): Promise<InsightsReport> {
   const terms = parseInput(insightsSchema, input)
   const errors: FieldError[] = []
-  const today = londonDate(now)
-  const to = terms.to || today
-  const from = terms.from || monthsBefore(to, DEFAULT_MONTHS - 1)
-  if (from < EARLIEST_DATE) errors.push({ field: 'from', message: 'The start date must be in 2000 or later' })
-  if (to > today) errors.push({ field: 'to', message: 'The end date must be today or in the past' })
-  if (from > to) errors.push({ field: 'from', message: 'The start date must be on or before the end date' })
+  const { from, to } = checkPeriod(terms, (end) => monthsBefore(end, DEFAULT_MONTHS - 1), now, errors)
   const serviceType = terms.serviceType || null
   if (serviceType !== null && !isServiceType(serviceType))
     errors.push({ field: 'serviceType', message: 'Choose one of the service types' })
@@ -151,7 +146,7 @@ export async function insightsReport(
     sourcingTimes(db, scope, start, end),
     type === null || type === 'home_care' ? homeCareHours(db, scope, from, to, now) : null,
     priceFigures(db, scope, start, end),
-    qualityMix(db, scope, today),
+    qualityMix(db, scope, londonDate(now)),
   ])
   return {
     from,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, max, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, max, sql } from 'drizzle-orm'
 import { listCouncils, providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import { inIds } from '../../db/conditions.ts'
@@ -72,17 +72,18 @@ interface LatestBeds {
   reportedAt: Date
 }
 
-/** The newest vacancies per (location, bed type); only those since `since` when given. */
+/** The newest vacancies per (location, bed type); only those since `since`, or of one bed type, when given. */
 async function latestBeds(
   db: Queryable,
   councilId: number,
-  locationIds: number[] | 'all',
-  since?: Date,
+  locationIds: readonly number[] | 'all',
+  only: { since?: Date; bedType?: string } = {},
 ): Promise<LatestBeds[]> {
   if (locationIds !== 'all' && locationIds.length === 0) return []
   const conditions = [eq(bedVacancyReports.councilId, councilId)]
-  if (locationIds !== 'all') conditions.push(inArray(bedVacancyReports.locationId, locationIds))
-  if (since) conditions.push(gt(bedVacancyReports.reportedAt, since))
+  if (locationIds !== 'all') conditions.push(inIds(bedVacancyReports.locationId, locationIds))
+  if (only.since) conditions.push(gt(bedVacancyReports.reportedAt, only.since))
+  if (only.bedType) conditions.push(eq(bedVacancyReports.bedType, only.bedType))
   return db
     .selectDistinctOn([bedVacancyReports.locationId, bedVacancyReports.bedType], {
       locationId: bedVacancyReports.locationId,
@@ -107,11 +108,12 @@ interface LatestHomeCare {
   reportedAt: Date
 }
 
-/** The newest spare hours per (location, postcode district). */
+/** The newest spare hours per (location, postcode district); of one district when given. */
 async function latestHomeCare(
   db: Queryable,
   councilId: number,
-  locationIds: number[],
+  locationIds: readonly number[],
+  only: { outcode?: string } = {},
 ): Promise<LatestHomeCare[]> {
   if (locationIds.length === 0) return []
   return db
@@ -125,7 +127,8 @@ async function latestHomeCare(
     .where(
       and(
         eq(homeCareCapacityReports.councilId, councilId),
-        inArray(homeCareCapacityReports.locationId, locationIds),
+        inIds(homeCareCapacityReports.locationId, locationIds),
+        only.outcode ? eq(homeCareCapacityReports.outcode, only.outcode) : undefined,
       ),
     )
     .orderBy(
@@ -151,25 +154,8 @@ export async function latestVacanciesForBedType(
   locationIds: readonly number[],
   bedType: string,
 ): Promise<Map<number, LatestCapacity>> {
-  const result = new Map<number, LatestCapacity>()
-  if (locationIds.length === 0) return result
-  const rows = await db
-    .selectDistinctOn([bedVacancyReports.locationId], {
-      locationId: bedVacancyReports.locationId,
-      vacancies: bedVacancyReports.vacancies,
-      reportedAt: bedVacancyReports.reportedAt,
-    })
-    .from(bedVacancyReports)
-    .where(
-      and(
-        eq(bedVacancyReports.councilId, councilId),
-        inIds(bedVacancyReports.locationId, locationIds),
-        eq(bedVacancyReports.bedType, bedType),
-      ),
-    )
-    .orderBy(bedVacancyReports.locationId, desc(bedVacancyReports.reportedAt), desc(bedVacancyReports.id))
-  for (const row of rows) result.set(row.locationId, { available: row.vacancies, reportedAt: row.reportedAt })
-  return result
+  const rows = await latestBeds(db, councilId, locationIds, { bedType })
+  return new Map(rows.map((r) => [r.locationId, { available: r.vacancies, reportedAt: r.reportedAt }]))
 }
 
 /** The newest spare home care minutes a week in one postcode district, per location. */
@@ -179,29 +165,10 @@ export async function latestSpareMinutesInDistrict(
   locationIds: readonly number[],
   outcode: string,
 ): Promise<Map<number, LatestCapacity>> {
-  const result = new Map<number, LatestCapacity>()
-  if (locationIds.length === 0) return result
-  const rows = await db
-    .selectDistinctOn([homeCareCapacityReports.locationId], {
-      locationId: homeCareCapacityReports.locationId,
-      spare: homeCareCapacityReports.spareMinutesPerWeek,
-      reportedAt: homeCareCapacityReports.reportedAt,
-    })
-    .from(homeCareCapacityReports)
-    .where(
-      and(
-        eq(homeCareCapacityReports.councilId, councilId),
-        inIds(homeCareCapacityReports.locationId, locationIds),
-        eq(homeCareCapacityReports.outcode, outcode),
-      ),
-    )
-    .orderBy(
-      homeCareCapacityReports.locationId,
-      desc(homeCareCapacityReports.reportedAt),
-      desc(homeCareCapacityReports.id),
-    )
-  for (const row of rows) result.set(row.locationId, { available: row.spare, reportedAt: row.reportedAt })
-  return result
+  const rows = await latestHomeCare(db, councilId, locationIds, { outcode })
+  return new Map(
+    rows.map((r) => [r.locationId, { available: r.spareMinutesPerWeek, reportedAt: r.reportedAt }]),
+  )
 }
 
 /** When each location last reported anything, beds or home care. */
@@ -492,7 +459,7 @@ async function checkAgainstWhatIsKnown(
 ): Promise<void> {
   const locationIds = [...new Set(valid.map((r) => r.location.id))]
   const coverage = await coverageOf(tx, scope.councilId, locationIds)
-  const current = await latestBeds(tx, scope.councilId, locationIds, staleSince(now))
+  const current = await latestBeds(tx, scope.councilId, locationIds, { since: staleSince(now) })
   const seen = new Set<string>()
   const batchBeds = new Map<number, { first: ValidRow; figures: Map<BedType, number> }>()
   for (const r of valid) {
@@ -583,7 +550,7 @@ export async function capacitySummary(
       ? [{ id: l.id, localityId: l.localityId, registeredBeds: l.registeredBeds }]
       : [],
   )
-  const current = await latestBeds(db, councilId, 'all', since)
+  const current = await latestBeds(db, councilId, 'all', { since })
   const homeIds = new Set(homes.map((h) => h.id))
   const beds = summariseAvailability(
     homes,
