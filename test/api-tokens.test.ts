@@ -1,5 +1,7 @@
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auditLog } from '../src/db/schema.ts'
+import { recordTokenUses } from '../src/accounts/api-tokens.ts'
+import { apiTokens, auditLog } from '../src/db/schema.ts'
 import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
@@ -82,6 +84,20 @@ describe('API tokens', () => {
     const actions = (await t.database.db.select().from(auditLog)).map((e) => e.action)
     expect(actions).toContain('api_token.created')
     expect(actions).toContain('api_token.revoked')
+  })
+
+  it('record when each was last used, without a write in the request', async () => {
+    const admin = new Client(t.app)
+    await admin.signIn(council.emails.council_admin)
+    await admin.get('/admin/api-tokens')
+    const made = await admin.post('/admin/api-tokens', { name: 'Case system', role: 'broker' })
+    const token = made.body.match(/value="(cm_[^"]+)"/)?.[1] as string
+    const lastUsed = async () =>
+      (await t.database.db.select().from(apiTokens).where(eq(apiTokens.name, 'Case system')))[0]?.lastUsedAt
+    expect(await lastUsed()).toBeNull()
+    expect((await api('/api/v1/me', token)).statusCode).toBe(200)
+    await recordTokenUses()
+    expect(await lastUsed()).toBeInstanceOf(Date)
   })
 
   it('cannot be revoked by another provider', async () => {

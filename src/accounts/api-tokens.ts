@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { and, desc, eq, isNull, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../audit/service.ts'
+import { inIds } from '../db/conditions.ts'
 import type { Database, Queryable } from '../db/connection.ts'
 import { NotFoundError, parseInput, ValidationError } from '../errors.ts'
 import { COUNCIL_ROLES, type Role } from './roles.ts'
@@ -142,15 +143,40 @@ async function revoke(
       entityId: row.id,
       details: { name: row.name },
     })
+    // Delivered at commit to every process, so each forgets the token if it had kept it.
+    await tx.execute(sql`select pg_notify(${API_TOKEN_REVOKED_CHANNEL}, ${String(row.id)})`)
   })
+  // This process forgets it at once, not when the notification comes round.
+  for (const forget of revocationListeners) forget(tokenId)
+}
+
+/** The channel on which a revoked token's id is announced. */
+export const API_TOKEN_REVOKED_CHANNEL = 'caremarket_api_token_revoked'
+const revocationListeners = new Set<(tokenId: number) => void>()
+
+/** Calls `forget` with the id of every token this process revokes; the result stops it. */
+export function onApiTokenRevoked(forget: (tokenId: number) => void): () => void {
+  revocationListeners.add(forget)
+  return () => revocationListeners.delete(forget)
 }
 
 // Every API request resolves its token, so the query is built and (on PostgreSQL) planned once per
 // database rather than per request: building and planning it had capped API requests at about a
-// third of the rate of /health (bench brokerage).
+// third of the rate of /health (bench brokerage). It reads only the columns an identity needs.
 function prepareTokenLookup(db: Database) {
   return db
-    .select({ token: apiTokens, council: councils, creatorEmail: users.email })
+    .select({
+      id: apiTokens.id,
+      name: apiTokens.name,
+      role: apiTokens.role,
+      createdByUserId: apiTokens.createdByUserId,
+      providerOrganisationId: apiTokens.providerOrganisationId,
+      councilId: councils.id,
+      councilCode: councils.code,
+      councilName: councils.name,
+      councilIsDemo: councils.isDemo,
+      creatorEmail: users.email,
+    })
     .from(apiTokens)
     .innerJoin(councils, eq(councils.id, apiTokens.councilId))
     .leftJoin(users, eq(users.id, apiTokens.createdByUserId))
@@ -159,30 +185,90 @@ function prepareTokenLookup(db: Database) {
 }
 const tokenLookups = new WeakMap<Database, ReturnType<typeof prepareTokenLookup>>()
 
-/** The identity an API token acts as, or null when it is unknown or revoked. */
-export async function resolveApiToken(db: Database, token: string): Promise<SessionUser | null> {
-  if (!token.startsWith(TOKEN_PREFIX)) return null
+/** What an API token is known by in the database and in memory; null for what cannot be one. */
+export function apiTokenHash(token: string): string | null {
+  return token.startsWith(TOKEN_PREFIX) ? hashToken(token) : null
+}
+
+/** The identity of the token with this hash, read from the database; null when unknown or revoked. */
+export async function lookUpApiToken(db: Database, hash: string): Promise<SessionUser | null> {
   let lookup = tokenLookups.get(db)
   if (!lookup) {
     lookup = prepareTokenLookup(db)
     tokenLookups.set(db, lookup)
   }
-  const [row] = await lookup.execute({ hash: hashToken(token) })
+  const [row] = await lookup.execute({ hash })
   if (!row) return null
-  const lastUsed = row.token.lastUsedAt?.getTime() ?? 0
-  // Once a minute is precise enough to see which tokens are in use, without a write per request.
-  if (Date.now() - lastUsed > 60_000) {
-    await db.update(apiTokens).set({ lastUsedAt: sql`now()` }).where(eq(apiTokens.id, row.token.id))
-  }
   return {
-    id: row.token.createdByUserId ?? 0,
-    email: `api-token:${row.token.name} (${row.creatorEmail ?? 'command line'})`,
-    role: row.token.role as Role,
-    councilId: row.council.id,
-    councilCode: row.council.code,
-    councilName: row.council.name,
-    councilIsDemo: row.council.isDemo,
-    providerOrganisationId: row.token.providerOrganisationId,
-    apiTokenId: row.token.id,
+    id: row.createdByUserId ?? 0,
+    email: `api-token:${row.name} (${row.creatorEmail ?? 'command line'})`,
+    role: row.role as Role,
+    councilId: row.councilId,
+    councilCode: row.councilCode,
+    councilName: row.councilName,
+    councilIsDemo: row.councilIsDemo,
+    providerOrganisationId: row.providerOrganisationId,
+    apiTokenId: row.id,
   }
+}
+
+/** How often a token's "last used" time is brought up to date: enough to see which tokens are in use. */
+const LAST_USED_PRECISION_MS = 60_000
+/** Uses are gathered this long before one statement records them all. */
+const LAST_USED_FLUSH_MS = 1_000
+
+/**
+ * Records when tokens were last used, at most once a minute each and in one statement for all the
+ * tokens used in a second. Writing it within the request had added a round trip to the first API
+ * request of every token in each minute, half of all offers in bench brokerage. A use in the second
+ * before the service stops may go unrecorded: it is a hint for the token list, not an audit record.
+ */
+class TokenUseRecorder {
+  private readonly marked = new Map<number, number>()
+  private readonly pending = new Map<Database, Set<number>>()
+  private timer: NodeJS.Timeout | null = null
+
+  use(db: Database, tokenId: number, now = Date.now()): void {
+    if (now - (this.marked.get(tokenId) ?? 0) < LAST_USED_PRECISION_MS) return
+    this.marked.set(tokenId, now)
+    let ids = this.pending.get(db)
+    if (!ids) {
+      ids = new Set()
+      this.pending.set(db, ids)
+    }
+    ids.add(tokenId)
+    this.timer ??= setTimeout(() => void this.flush(), LAST_USED_FLUSH_MS).unref()
+  }
+
+  /** Writes every gathered use now. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    const batches = [...this.pending]
+    this.pending.clear()
+    await Promise.all(
+      batches.map(async ([db, ids]) => {
+        try {
+          await db
+            .update(apiTokens)
+            .set({ lastUsedAt: sql`now()` })
+            .where(inIds(apiTokens.id, [...ids]))
+        } catch {
+          // The database may have closed under us (shutdown, a test's end); the hint is not worth a crash.
+          for (const id of ids) this.marked.delete(id)
+        }
+      }),
+    )
+  }
+}
+const tokenUse = new TokenUseRecorder()
+
+/** Notes that a token was used; the time is recorded within a second or so. */
+export function noteTokenUse(db: Database, tokenId: number): void {
+  tokenUse.use(db, tokenId)
+}
+
+/** Records the token uses gathered so far; for tests and an orderly shutdown. */
+export function recordTokenUses(): Promise<void> {
+  return tokenUse.flush()
 }

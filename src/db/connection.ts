@@ -26,8 +26,28 @@ export interface DatabaseHandle {
   description: string
   /** Runs every migration not yet applied. Safe to call from several instances at once. */
   migrate(): Promise<void>
+  /**
+   * Hears notifications (`pg_notify`) on a channel from every process using the database. Resolves
+   * once it has tried to listen; the result stops listening. See `Listener` for what is promised.
+   */
+  listen(channel: string, listener: Listener): Promise<() => Promise<void>>
   close(): Promise<void>
 }
+
+/**
+ * What a listener is told. Notifications can be missed only while not listening, so a cache kept
+ * fresh by them must be trusted only between `onListening` and `onInterrupted`.
+ */
+export interface Listener {
+  onMessage(payload: string): void
+  /** Listening has begun, or begun again after an interruption. */
+  onListening(): void
+  /** The connection dropped: notifications sent from now until `onListening` are lost. */
+  onInterrupted(): void
+}
+
+/** How long to wait before listening again after the connection drops. */
+const LISTEN_RETRY_MS = 1_000
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string }
@@ -82,6 +102,12 @@ async function openPglite(
     engine: 'pglite',
     description,
     migrate: () => migratePglite(drizzlePglite({ client, casing }), { migrationsFolder }),
+    // One process owns an embedded database, so its connection, and listening, never drop.
+    listen: async (channel, listener) => {
+      const stop = await client.listen(channel, (payload) => listener.onMessage(payload))
+      listener.onListening()
+      return () => (client.closed ? Promise.resolve() : stop())
+    },
     close: async () => {
       await client.close()
       await afterClose()
@@ -100,7 +126,64 @@ function openPostgres(connectionString: string): DatabaseHandle {
     engine: 'postgres',
     description: `PostgreSQL at ${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname}`,
     migrate: () => migratePostgresWithLock(pool),
+    listen: (channel, listener) => listenPostgres(connectionString, channel, listener),
     close: () => pool.end(),
+  }
+}
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to other queries), reconnecting
+ * when it drops. A server that cannot be reached at first is retried in the same way.
+ */
+async function listenPostgres(
+  connectionString: string,
+  channel: string,
+  listener: Listener,
+): Promise<() => Promise<void>> {
+  let current: pg.Client | null = null
+  let retry: NodeJS.Timeout | null = null
+  let stopped = false
+
+  const lost = (client: pg.Client) => {
+    if (current !== client) return
+    current = null
+    listener.onInterrupted()
+    client.end().catch(() => {})
+    schedule()
+  }
+  const schedule = () => {
+    if (stopped || retry) return
+    retry = setTimeout(() => {
+      retry = null
+      void connect()
+    }, LISTEN_RETRY_MS).unref()
+  }
+  const connect = async () => {
+    const client = new pg.Client({ connectionString })
+    client.on('error', () => lost(client))
+    client.on('end', () => lost(client))
+    client.on('notification', (message) => {
+      if (message.channel === channel) listener.onMessage(message.payload ?? '')
+    })
+    try {
+      await client.connect()
+      await client.query(`listen "${channel.replaceAll('"', '""')}"`)
+    } catch {
+      client.end().catch(() => {})
+      return schedule()
+    }
+    if (stopped) return void client.end().catch(() => {})
+    current = client
+    listener.onListening()
+  }
+
+  await connect()
+  return async () => {
+    stopped = true
+    if (retry) clearTimeout(retry)
+    const client = current
+    current = null
+    await client?.end()
   }
 }
 

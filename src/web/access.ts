@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { resolveApiToken } from '../accounts/api-tokens.ts'
+import type { ApiTokenResolver } from '../accounts/api-token-cache.ts'
+import { recordTokenUses } from '../accounts/api-tokens.ts'
 import { ROLES, type Role } from '../accounts/roles.ts'
 import { resolveSession, type SessionPolicy, type SessionUser } from '../accounts/service.ts'
 import type { Database } from '../db/connection.ts'
@@ -26,6 +27,7 @@ declare module 'fastify' {
 
 export interface AccessOptions {
   db: Database
+  apiTokens: ApiTokenResolver
   sessionCookie: string
   sessionPolicy: SessionPolicy
   /** Runs once the user is known and before access is decided, so refusal pages have their context. */
@@ -68,10 +70,13 @@ export const accessPlugin = fp<AccessOptions>(async (app, options) => {
     }))
   })
 
+  // Token uses are recorded in the background; write the last of them before the database closes.
+  app.addHook('onClose', () => recordTokenUses())
+
   app.addHook('onRequest', async (request, reply) => {
     const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
     if (bearer && isApiRequest(request)) {
-      request.user = await resolveApiToken(options.db, bearer)
+      request.user = await options.apiTokens.resolve(bearer)
       if (!request.user) {
         return reply
           .code(401)

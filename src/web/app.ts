@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify'
 
+import { startApiTokenResolver } from '../accounts/api-token-cache.ts'
 import { apiTokenRoutes } from '../accounts/api-token-routes.ts'
 import { accountsRoutes } from '../accounts/routes.ts'
 import { loadServiceSecret } from '../accounts/service.ts'
@@ -79,8 +80,11 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await setUpSecurity(app, { cookieSecret, secureCookies: config.secureCookies, csrfCookie: cookies.csrf })
   // Before the access plugin: @fastify/view resets reply.locals in its own onRequest hook.
   await setUpViews(app, { production: process.env.NODE_ENV === 'production' })
+  const apiTokens = await startApiTokenResolver(database)
+  app.addHook('onClose', () => apiTokens.stop())
   await app.register(accessPlugin, {
     db: database.db,
+    apiTokens,
     sessionCookie: cookies.session,
     sessionPolicy: { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours },
     afterSession: setPageContext,
