@@ -79,6 +79,7 @@ function formatSummary(s: SimulationSummary): string {
     `  ${number.format(s.requests)} requests, ${number.format(s.published)} published, ${number.format(s.cancelled)} cancelled`,
     `  ${number.format(s.withOffers)} got at least one offer (${percent.format(s.responseRate)}); ${number.format(s.offers)} offers, ${s.meanOffersPerRequest} per published request`,
     `  ${number.format(s.awarded)} awarded (care started for ${number.format(s.started)}), ${number.format(s.unsourced)} unsourced (on the Interim Care List)`,
+    `  ${number.format(s.marketEvents)} market events recorded (failures, openings, changes in capacity)`,
     '',
   ].join('\n')
 }

@@ -85,3 +85,5 @@ export const mpsNarratives = pgTable(
   },
   (t) => [primaryKey({ columns: [t.councilId, t.sector] })],
 )
+
+export * from './events/schema.ts'

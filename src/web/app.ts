@@ -18,6 +18,7 @@ import { requestsRoutes } from '../brokerage/requests/routes.ts'
 import { settingsRoutes } from '../brokerage/settings/routes.ts'
 import type { Config } from '../config.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
+import { marketEventsRoutes } from '../market/events/routes.ts'
 import { marketRoutes } from '../market/icl/routes.ts'
 import { insightsRoutes } from '../market/insights/routes.ts'
 import { mpsRoutes } from '../market/mps/routes.ts'
@@ -120,6 +121,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(marketRoutes, domain)
   await app.register(mpsRoutes, domain)
   await app.register(insightsRoutes, domain)
+  await app.register(marketEventsRoutes, domain)
   await app.register(sufficiencyRoutes, domain)
   return app
 }

@@ -2,6 +2,7 @@ import type { Role } from '../accounts/roles.ts'
 import { offersCapabilities } from '../brokerage/offers/routes.ts'
 import { requestsCapabilities } from '../brokerage/requests/routes.ts'
 import { settingsCapabilities } from '../brokerage/settings/routes.ts'
+import { marketEventsCapabilities } from '../market/events/routes.ts'
 import { marketCapabilities } from '../market/icl/routes.ts'
 import { insightsCapabilities } from '../market/insights/routes.ts'
 import { mpsCapabilities } from '../market/mps/routes.ts'
@@ -77,6 +78,7 @@ export const CAPABILITIES: readonly Capability[] = [
   ...marketCapabilities,
   ...mpsCapabilities,
   ...insightsCapabilities,
+  ...marketEventsCapabilities,
   ...sufficiencyCapabilities,
 ]
 

@@ -1,6 +1,31 @@
-import type { AccessRule } from './types.ts'
+import { recordMarketEvent } from '../../src/market/events/service.ts'
+import type { AccessRule, MatrixContext } from './types.ts'
 
 const EDITORS: AccessRule['allowed'] = ['commissioner', 'council_admin']
+const INSIGHT_READERS: AccessRule['allowed'] = ['broker', 'commissioner', 'council_admin']
+
+// One closure in the home council, recorded once, for the routes of one event.
+const marketEventIds = new WeakMap<object, Promise<number>>()
+function marketEventUrl(suffix = '') {
+  return async ({ database, home }: MatrixContext) => {
+    let id = marketEventIds.get(database)
+    if (!id) {
+      id = recordMarketEvent(
+        database.db,
+        home.councilId,
+        {
+          kind: 'closure',
+          locationId: home.providerA.locationId,
+          occurredOn: '2026-01-05',
+          peopleAffected: 3,
+        },
+        { kind: 'system', label: 'test' },
+      ).then((row) => row.id)
+      marketEventIds.set(database, id)
+    }
+    return `/market-events/${await id}${suffix}`
+  }
+}
 
 export const marketRules: AccessRule[] = [
   { route: 'GET /icl', allowed: ['broker', 'commissioner', 'council_admin'] },
@@ -36,8 +61,20 @@ export const marketRules: AccessRule[] = [
   { route: 'GET /admin/market-position', allowed: ['council_admin'] },
   { route: 'GET /insights', allowed: ['broker', 'commissioner', 'council_admin'] },
   { route: 'GET /insights/report.html', allowed: ['broker', 'commissioner', 'council_admin'] },
+  { route: 'GET /insights.csv', allowed: ['broker', 'commissioner', 'council_admin'] },
+  { route: 'GET /api/v1/insights', allowed: ['broker', 'commissioner', 'council_admin'] },
   { route: 'POST /admin/market-position', allowed: ['council_admin'] },
   { route: 'GET /sufficiency', allowed: EDITORS },
   { route: 'GET /admin/sufficiency', allowed: ['council_admin'] },
   { route: 'POST /admin/sufficiency', allowed: ['council_admin'] },
+  { route: 'GET /market-events', allowed: INSIGHT_READERS },
+  { route: 'GET /market-events/new', allowed: EDITORS },
+  { route: 'GET /market-events/new/details', allowed: EDITORS },
+  { route: 'POST /market-events', allowed: EDITORS },
+  { route: 'GET /market-events/:id', allowed: INSIGHT_READERS, url: marketEventUrl() },
+  { route: 'GET /market-events/:id/edit', allowed: EDITORS, url: marketEventUrl('/edit') },
+  { route: 'POST /market-events/:id', allowed: EDITORS, url: marketEventUrl() },
+  { route: 'GET /market-events/:id/withdraw', allowed: EDITORS, url: marketEventUrl('/withdraw') },
+  { route: 'POST /market-events/:id/withdraw', allowed: EDITORS, url: marketEventUrl('/withdraw') },
+  { route: 'GET /api/v1/market-events', allowed: INSIGHT_READERS },
 ]

@@ -11,7 +11,9 @@
 //   awards the top-ranked offer (sometimes the person chooses another, with a reason), or marks
 //   the request unsourced; then awarded requests whose first package has started become started;
 // - care homes report their vacancies (every one in the first week, about 60% in later weeks),
-//   through the capacity service, so eligibility and scoring see fresh capacity.
+//   through the capacity service, so eligibility and scoring see fresh capacity;
+// - now and then a provider leaves, a service closes or opens, or a home changes its beds: market
+//   events a commissioner records (src/market/events/simulate.ts), after the year before the start.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, listUsers, type SessionUser } from '../../accounts/service.ts'
 import type { Database } from '../../db/connection.ts'
@@ -19,6 +21,7 @@ import { hashSeed, Random } from '../../demo/random.ts'
 import { ConflictError } from '../../errors.ts'
 import { outcodeOf } from '../../geography/rules.ts'
 import { councilDistricts, postcodes } from '../../geography/schema.ts'
+import { MarketEventSimulator } from '../../market/events/simulate.ts'
 import { bedTypesFor } from '../../providers/capacity/rules.ts'
 import { type CapacityInput, recordCapacity } from '../../providers/capacity/service.ts'
 import { listLocations } from '../../providers/service.ts'
@@ -69,6 +72,8 @@ export interface SimulationSummary {
   cancelled: number
   /** offers / published. */
   meanOffersPerRequest: number
+  /** Market events recorded: the year before the start (for a council with none yet) and the weeks simulated. */
+  marketEvents: number
 }
 
 const HOUR_MS = 3_600_000
@@ -119,23 +124,23 @@ export function mondayOf(date: Date): Date {
 }
 
 // biome-ignore format: a compact word list
-const FEMALE_NAMES = [
+export const FEMALE_NAMES = [
   'Margaret', 'Joan', 'Dorothy', 'Irene', 'Winifred', 'Edna', 'Mavis', 'Audrey', 'Brenda', 'Sheila',
   'Pauline', 'Jean', 'Elsie', 'Phyllis', 'Marjorie', 'Doreen', 'Gladys', 'Ivy', 'Hilda', 'Rosemary',
 ] as const
 // biome-ignore format: a compact word list
-const MALE_NAMES = [
+export const MALE_NAMES = [
   'Arthur', 'Harold', 'Kenneth', 'Dennis', 'Roy', 'Stanley', 'Leonard', 'Cyril', 'Walter', 'Norman',
   'Bernard', 'Frank', 'Geoffrey', 'Ronald', 'Reginald', 'Albert', 'Clifford', 'Eric', 'Derek', 'Alan',
 ] as const
 // Surnames from parts, so that they sound English without being anyone in particular.
 // biome-ignore format: a compact word list
-const SURNAME_STARTS = ['Apple', 'Brack', 'Thorn', 'Hazel', 'Marl', 'Ash', 'Fen', 'Hol', 'Brig', 'Whit', 'Pen', 'Rush'] as const
+export const SURNAME_STARTS = ['Apple', 'Brack', 'Thorn', 'Hazel', 'Marl', 'Ash', 'Fen', 'Hol', 'Brig', 'Whit', 'Pen', 'Rush'] as const
 // biome-ignore format: a compact word list
-const SURNAME_ENDS = ['thwaite', 'ford', 'ham', 'by', 'well', 'field', 'wood', 'stone', 'ridge', 'more', 'cott', 'ley'] as const
+export const SURNAME_ENDS = ['thwaite', 'ford', 'ham', 'by', 'well', 'field', 'wood', 'stone', 'ridge', 'more', 'cott', 'ley'] as const
 
 // biome-ignore format: a compact word list
-const NEEDS = [
+export const NEEDS = [
   'Needs help with washing, dressing and medication; walks with a frame.',
   'Recently discharged after a fall; needs support with mobility and personal care.',
   'Lives alone; needs prompting with meals and medication.',
@@ -144,14 +149,14 @@ const NEEDS = [
   'Diabetic; needs help with meals and monitoring.',
 ] as const
 // biome-ignore format: a compact word list
-const CHOICE_REASONS = [
+export const CHOICE_REASONS = [
   'The person chose a home nearer their family',
   'The person visited and preferred this home',
   'The person’s daughter lives near this provider',
   'The person knows staff at this provider',
 ] as const
 
-const USUAL_PRICE_POUNDS: Record<RequestServiceType, number> = {
+export const USUAL_PRICE_POUNDS: Record<RequestServiceType, number> = {
   residential: 850,
   dementia_residential: 920,
   nursing: 1_050,
@@ -244,11 +249,28 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
     unsourced: 0,
     cancelled: 0,
     meanOffersPerRequest: 0,
+    marketEvents: 0,
   }
   const offersOn = new Map<number, number>()
   const serviceTypeOf = new Map<number, RequestServiceType>()
   const queue = new EventQueue()
   const start = mondayOf(options.start ?? new Date(Date.now() - weeks * 7 * DAY_MS))
+
+  // Market events, recorded by the commissioner; a location that fails stops offering.
+  const commissioner = councilUsers.find((u) => u.role === 'commissioner')
+  const market = new MarketEventSimulator(db, {
+    councilId,
+    seed,
+    actor: commissioner
+      ? { kind: 'user', userId: commissioner.id, councilId, email: commissioner.email }
+      : { kind: 'system', label: 'simulator' },
+    locations: [...locations.values()],
+    schedule: (at, run) => queue.add(at, run),
+    onFailure: (ids) => {
+      for (const id of ids) locations.delete(id)
+    },
+  })
+  await market.history(start)
 
   /** Care homes report vacancies through the capacity service, one batch per organisation. */
   async function reportCapacity(now: Date, share: number) {
@@ -499,6 +521,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
     const monday = start.getTime() + week * 7 * DAY_MS
     const share = week === 0 ? 1 : 0.6
     queue.add(monday, () => reportCapacity(new Date(monday), share))
+    market.week(monday)
     for (const [serviceType, rate] of Object.entries(rates) as [RequestServiceType, number][]) {
       const count = poisson(rate, () => rng.next())
       for (let i = 0; i < count; i++) {
@@ -519,6 +542,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
   summary.withOffers = [...offersOn.values()].filter((n) => n > 0).length
   summary.responseRate = summary.published === 0 ? 0 : round(summary.withOffers / summary.published)
   summary.meanOffersPerRequest = summary.published === 0 ? 0 : round(summary.offers / summary.published)
+  summary.marketEvents = market.recorded.length
   return summary
 }
 

@@ -1,7 +1,10 @@
 import type { TopLevelSpec } from 'vega-lite'
-import type { HoursPoint, SourcingTimes } from './service.ts'
+import type { HardToServeLine, HoursPoint, SourcingTimes } from './service.ts'
 
 const oneDecimal = (n: number) => Math.round(n * 10) / 10
+
+// Tick labels as plain numbers at the ticks' own precision: "100", never "1e+2" as '~g' gives.
+const PLAIN = ',~f'
 
 /** Home care hours a week at each month end of the period (and its last day), as the table rounds them. */
 export function hoursTrendChart(trend: readonly HoursPoint[]): TopLevelSpec {
@@ -24,14 +27,17 @@ export function hoursTrendChart(trend: readonly HoursPoint[]): TopLevelSpec {
         type: 'quantitative',
         title: 'Hours a week',
         scale: { domainMin: 0, nice: true },
-        axis: { format: '~g' },
+        axis: { format: PLAIN },
       },
     },
   }
 }
 
-/** Median and 90th percentile days to source, side by side for each service type. */
-export function timeToSourceChart(lines: readonly SourcingTimes[]): TopLevelSpec {
+/** Median and 90th percentile days to source, side by side for each service type (or locality). */
+export function timeToSourceChart(
+  lines: readonly Pick<SourcingTimes, 'label' | 'medianDays' | 'p90Days'>[],
+  categoryTitle = 'Service type',
+): TopLevelSpec {
   const values = lines.flatMap((l) => [
     { type: l.label, measure: 'Median', days: l.medianDays === null ? null : oneDecimal(l.medianDays) },
     { type: l.label, measure: '90th percentile', days: l.p90Days === null ? null : oneDecimal(l.p90Days) },
@@ -42,22 +48,48 @@ export function timeToSourceChart(lines: readonly SourcingTimes[]): TopLevelSpec
     data: { values },
     mark: { type: 'bar' },
     encoding: {
-      y: { field: 'type', type: 'nominal', sort: null, title: 'Service type' },
+      y: { field: 'type', type: 'nominal', sort: null, title: categoryTitle },
       yOffset: { field: 'measure', type: 'nominal', sort: ['Median', '90th percentile'] },
       x: {
         field: 'days',
         type: 'quantitative',
         title: 'Days from submission to award',
         scale: { domainMin: 0, nice: true },
-        axis: { format: '~g' },
+        axis: { format: PLAIN },
       },
       color: {
         field: 'measure',
         type: 'nominal',
         sort: ['Median', '90th percentile'],
         title: 'Measure',
-        legend: { orient: 'bottom' },
+        legend: { orient: 'bottom', labelLimit: 240 },
       },
     },
+  }
+}
+
+/** The share of requests still unsourced after the days, one bar for each kind of area. */
+export function hardToServeChart(lines: readonly HardToServeLine[], days: number): TopLevelSpec {
+  const values = lines.map((l) => ({
+    area: l.label,
+    percent: l.percentUnsourced === null ? null : oneDecimal(l.percentUnsourced),
+    label: l.percentUnsourced === null ? '' : `${oneDecimal(l.percentUnsourced).toLocaleString('en-GB')}%`,
+  }))
+  const y = { field: 'area', type: 'nominal', sort: null, title: 'Area' } as const
+  const x = {
+    field: 'percent',
+    type: 'quantitative',
+    title: `Requests unsourced after ${days} days (%)`,
+    scale: { domainMin: 0, domainMax: 100 },
+    axis: { format: PLAIN },
+  } as const
+  return {
+    width: 360,
+    height: { step: 32 },
+    data: { values },
+    layer: [
+      { mark: { type: 'bar', height: { band: 0.7 } }, encoding: { y, x } },
+      { mark: { type: 'text', align: 'left', dx: 6 }, encoding: { y, x, text: { field: 'label' } } },
+    ],
   }
 }

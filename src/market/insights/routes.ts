@@ -3,6 +3,7 @@ import type { SessionUser } from '../../accounts/service.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../../brokerage/rules/index.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
+import { availabilityByLocalityChart } from '../../providers/capacity/charts.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -10,7 +11,8 @@ import type { Capability } from '../../web/navigation.ts'
 import { dateParam, periodBoxes, typedPeriodValues } from '../period.ts'
 import { renderMarketReportHtml } from '../report/render.ts'
 import { marketReport } from '../report/service.ts'
-import { hoursTrendChart, timeToSourceChart } from './charts.ts'
+import { hardToServeChart, hoursTrendChart, timeToSourceChart } from './charts.ts'
+import { insightsCsv } from './csv.ts'
 import { type InsightsReport, insightsReport } from './service.ts'
 
 /** Commissioners and admins; brokers too, read-only like everything here: it holds no personal data. */
@@ -21,7 +23,7 @@ export const insightsCapabilities: Capability[] = [
     href: '/insights',
     label: 'Market insights',
     description:
-      'See how the market responds: offers per request, time to source, home care hours, prices and quality.',
+      'See how the market responds: offers per request, time to source, requests hard to serve, home care hours, care home beds available, prices and quality.',
     roles: INSIGHTS_ROLES,
   },
 ]
@@ -37,7 +39,19 @@ function filtersOf(query: unknown) {
     to: dateParam(query, 'to'),
     serviceType: field(query, 'serviceType').trim(),
     locality: field(query, 'locality').trim(),
+    hardToServeDays: field(query, 'hardToServeDays').trim(),
   }
+}
+
+/** The filters of a report as a query string, for its CSV and API addresses. */
+function filtersQuery(report: InsightsReport): string {
+  return new URLSearchParams({
+    from: report.from,
+    to: report.to,
+    ...(report.serviceType ? { serviceType: report.serviceType } : {}),
+    ...(report.locality ? { locality: report.locality } : {}),
+    hardToServeDays: String(report.hardToServeDays),
+  }).toString()
 }
 
 /** The boxes as the user typed them, to show back with the error. */
@@ -46,11 +60,17 @@ function typedValues(query: unknown): Record<string, string> {
     ...typedPeriodValues(query),
     serviceType: field(query, 'serviceType'),
     locality: field(query, 'locality'),
+    hardToServeDays: field(query, 'hardToServeDays'),
   }
 }
 
 function valuesOf(report: InsightsReport): Record<string, string> {
-  return { ...periodBoxes(report), serviceType: report.serviceType ?? '', locality: report.locality ?? '' }
+  return {
+    ...periodBoxes(report),
+    serviceType: report.serviceType ?? '',
+    locality: report.locality ?? '',
+    hardToServeDays: String(report.hardToServeDays),
+  }
 }
 
 const oneDecimal = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10)
@@ -81,6 +101,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
         values: valuesOf(report),
         ...(await charts(report)),
         reportHref: `/insights/report.html?from=${report.from}&to=${report.to}`,
+        csvHref: `/insights.csv?${filtersQuery(report)}`,
         errorList: [],
         fieldErrors: {},
       })
@@ -95,6 +116,48 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       })
     }
   })
+
+  app.get('/insights.csv', { config: { access: INSIGHTS_ROLES } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const report = await insightsReport(db, user.councilId, filtersOf(request.query))
+    const where = report.locality ? `-${report.locality.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` : ''
+    const what = report.serviceType ? `-${report.serviceType.replace(/_/g, '-')}` : ''
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header(
+        'content-disposition',
+        `attachment; filename="market-insights${what}${where}-${report.from}-to-${report.to}.csv"`,
+      )
+      .send(insightsCsv(report))
+  })
+
+  app.get(
+    '/api/v1/insights',
+    {
+      config: { access: INSIGHTS_ROLES },
+      schema: {
+        summary:
+          'Market insights for a period: response rate, time to source by service type and locality, requests hard to serve (rural and urban), home care hours, % of care home beds available by bed type and locality, accepted prices and the quality mix',
+        description:
+          'Query parameters, all optional: from and to (YYYY-MM-DD; by default the six months to today), serviceType (one of the request service types), locality (a locality name), hardToServeDays (1 to 365, by default 14). A bad value answers 400 with the field at fault.',
+        tags: ['market'],
+        querystring: {
+          type: 'object',
+          properties: {
+            from: { type: 'string', description: 'First day of the period, YYYY-MM-DD' },
+            to: { type: 'string', description: 'Last day of the period, YYYY-MM-DD; not in the future' },
+            serviceType: { type: 'string', description: `One of ${REQUEST_SERVICE_TYPES.join(', ')}` },
+            locality: { type: 'string', description: 'One of the council’s locality names' },
+            hardToServeDays: {
+              type: 'string',
+              description: 'Days after publishing a request still without an award counts as hard to serve',
+            },
+          },
+        },
+      },
+    },
+    async (request) => insightsReport(db, (request.user as SessionUser).councilId, filtersOf(request.query)),
+  )
 
   // The committee report of the dashboard's period, for the whole council, as one standalone file.
   app.get('/insights/report.html', { config: { access: INSIGHTS_ROLES } }, async (request, reply) => {
@@ -136,6 +199,26 @@ async function charts(report: InsightsReport) {
             title: `Bar chart of the median and 90th percentile days to source by service type${suffix}`,
           })
         : null,
+    sourcingByLocalityChart:
+      report.timeToSource.byLocality.length > 0
+        ? await chartMarkup(timeToSourceChart(report.timeToSource.byLocality, 'Locality'), {
+            id: 'insights-time-to-source-locality',
+            title: 'Bar chart of the median and 90th percentile days to source by locality',
+          })
+        : null,
+    hardToServeChart:
+      report.hardToServe.total.requests > 0
+        ? await chartMarkup(hardToServeChart(report.hardToServe.byArea, report.hardToServe.days), {
+            id: 'insights-hard-to-serve',
+            title: `Bar chart of the percentage of requests unsourced ${report.hardToServe.days} days after publishing, rural and urban${suffix}`,
+          })
+        : null,
+    bedsChart: report.beds?.localities.some((l) => l.percentAvailable !== null)
+      ? await chartMarkup(availabilityByLocalityChart(report.beds.localities), {
+          id: 'insights-beds',
+          title: 'Bar chart of the percentage of care home beds available in each locality',
+        })
+      : null,
   }
 }
 

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm'
 import { z } from 'zod'
 import {
   isCalendarDate,
+  isCareHome,
   londonDate,
   type PriceUnit,
   priceUnitFor,
@@ -15,16 +16,31 @@ import {
 import type { Queryable } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
+import { type Availability, STALE_AFTER_DAYS } from '../../providers/capacity/rules.ts'
+import { bedAvailability, DENOMINATOR } from '../../providers/capacity/service.ts'
 import { NOT_YET_RATED } from '../../providers/quality/rules.ts'
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import {
+  BED_TYPE_LABELS,
+  BED_TYPES,
+  type BedType,
   RESTRICTION_KIND_LABELS,
   RESTRICTION_KINDS,
   type RestrictionKind,
 } from '../../providers/vocabulary.ts'
+import { type MarketEventsSummary, marketEventsSummary } from '../events/service.ts'
 import { endOfLondonDay, startOfLondonDay } from '../icl/rules.ts'
 import { checkPeriod } from '../period.ts'
-import { MS_PER_DAY, percentage, percentChange, quantile, trendDates } from './rules.ts'
+import {
+  DEFAULT_HARD_TO_SERVE_DAYS,
+  hardToServeOutcome,
+  MAX_HARD_TO_SERVE_DAYS,
+  MS_PER_DAY,
+  percentage,
+  percentChange,
+  quantile,
+  trendDates,
+} from './rules.ts'
 
 const DEFAULT_MONTHS = 6
 
@@ -42,6 +58,18 @@ export const insightsSchema = z.object({
   to: dateField('The end date'),
   serviceType: z.string().trim().optional(),
   locality: z.string().trim().optional(),
+  hardToServeDays: z
+    .union([z.string().trim(), z.number()])
+    .optional()
+    .refine(
+      (v) =>
+        v === undefined ||
+        v === '' ||
+        (/^\d{1,3}$/.test(String(v)) && Number(v) >= 1 && Number(v) <= MAX_HARD_TO_SERVE_DAYS),
+      {
+        message: `The days to count a request as hard to serve must be a whole number from 1 to ${MAX_HARD_TO_SERVE_DAYS}`,
+      },
+    ),
 })
 export type InsightsInput = z.input<typeof insightsSchema>
 
@@ -51,6 +79,38 @@ export interface SourcingTimes {
   awarded: number
   medianDays: number | null
   p90Days: number | null
+}
+
+export interface LocalitySourcingTimes {
+  /** Null for people with no locality recorded. */
+  localityId: number | null
+  label: string
+  awarded: number
+  medianDays: number | null
+  p90Days: number | null
+}
+
+export interface HardToServeLine {
+  /** Unknown: the preferred postcode's district is not one of the council's, or was not recorded. */
+  area: 'rural' | 'urban' | 'unknown' | 'all'
+  label: string
+  /** Requests published in the period whose days have passed and that were not cancelled by then. */
+  requests: number
+  /** Of those, the requests still without an award when the days had passed. */
+  unsourced: number
+  percentUnsourced: number | null
+}
+
+export interface BedFigures {
+  /** The instant the figures stand at: the end of the period's last day, or now if that is sooner. */
+  at: Date
+  staleAfterDays: number
+  denominator: string
+  /** The bed types shown: the one the chosen service type asks for, or every type. */
+  bedTypes: { bedType: BedType; label: string }[]
+  localities: Availability[]
+  /** Every locality's homes together; the chosen locality's when there is one. */
+  total: Availability
 }
 
 export interface HoursPoint {
@@ -74,6 +134,8 @@ export interface InsightsReport {
   serviceType: RequestServiceType | null
   locality: string | null
   localities: string[]
+  /** The days after publishing a request still without an award counts as hard to serve. */
+  hardToServeDays: number
   response: {
     published: number
     withOffers: number
@@ -81,7 +143,24 @@ export interface InsightsReport {
     responseRate: number | null
     meanOffersPerRequest: number | null
   }
-  timeToSource: { overall: SourcingTimes; byServiceType: SourcingTimes[] }
+  timeToSource: {
+    overall: SourcingTimes
+    byServiceType: SourcingTimes[]
+    byLocality: LocalitySourcingTimes[]
+  }
+  /** Null when the service type chosen is not a care home. */
+  beds: BedFigures | null
+  hardToServe: {
+    days: number
+    /** Requests published in the period. */
+    published: number
+    /** Published less than the days ago: too recent to tell. */
+    tooRecent: number
+    /** Cancelled without an award before the days had passed: left out. */
+    cancelled: number
+    byArea: HardToServeLine[]
+    total: HardToServeLine
+  }
   /** Null when the service type chosen is not home care. */
   hours: { at: string; hoursPerWeek: number; trend: HoursPoint[] } | null
   prices: {
@@ -99,7 +178,17 @@ export interface InsightsReport {
     goodOrOutstanding: number
     percentGoodOrOutstanding: number | null
     restrictions: { kind: RestrictionKind; label: string; count: number }[]
+    /** Packages active at the end of the period, by today's effective rating of their location. */
+    packages: {
+      at: string
+      active: number
+      rated: number
+      goodOrOutstanding: number
+      percentGoodOrOutstanding: number | null
+    }
   }
+  /** Market events that happened in the period at locations in the filters (src/market/events). */
+  events: MarketEventsSummary
 }
 
 function rowsOf<T>(result: unknown): T[] {
@@ -136,6 +225,10 @@ export async function insightsReport(
   if (locality !== null && !localityRow)
     errors.push({ field: 'locality', message: 'Choose one of the council’s localities' })
   if (errors.length > 0) throw new ValidationError(errors)
+  const hardToServeDays =
+    terms.hardToServeDays === undefined || terms.hardToServeDays === ''
+      ? DEFAULT_HARD_TO_SERVE_DAYS
+      : Number(terms.hardToServeDays)
 
   const type = serviceType as RequestServiceType | null
   const scope = { councilId, serviceType: type, localityId: localityRow?.id ?? null }
@@ -143,10 +236,15 @@ export async function insightsReport(
   const end = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
   const [response, timeToSource, hours, prices, quality] = await Promise.all([
     responseFigures(db, scope, start, end),
-    sourcingTimes(db, scope, start, end),
+    sourcingTimes(db, scope, start, end, localityRows),
     type === null || type === 'home_care' ? homeCareHours(db, scope, from, to, now) : null,
     priceFigures(db, scope, start, end),
-    qualityMix(db, scope, londonDate(now)),
+    qualityMix(db, scope, londonDate(now), to, end),
+  ])
+  const [beds, hardToServe, events] = await Promise.all([
+    type === null || isCareHome(type) ? bedFigures(db, scope, end) : null,
+    hardToServeFigures(db, scope, start, end, hardToServeDays, now),
+    marketEventsSummary(db, councilId, { from, to, localityId: scope.localityId, serviceType: type }),
   ])
   return {
     from,
@@ -154,11 +252,15 @@ export async function insightsReport(
     serviceType: type,
     locality,
     localities: localityRows.map((l) => l.name),
+    hardToServeDays,
     response,
     timeToSource,
     hours,
+    beds,
+    hardToServe,
     prices,
     quality,
+    events,
   }
 }
 
@@ -212,11 +314,25 @@ function sourcingLine(serviceType: RequestServiceType | null, days: number[]): S
   }
 }
 
-/** Days from a request's first submission to its first award, for requests first awarded in the period. */
-async function sourcingTimes(db: Queryable, scope: Scope, start: Date, end: Date) {
-  const rows = rowsOf<{ service_type: string; submitted_at: string | Date; awarded_at: string | Date }>(
+/**
+ * Days from a request's first submission to its first award, for requests first awarded in the
+ * period, by service type and by the person's locality.
+ */
+async function sourcingTimes(
+  db: Queryable,
+  scope: Scope,
+  start: Date,
+  end: Date,
+  localities: readonly { id: number; name: string }[],
+) {
+  const rows = rowsOf<{
+    service_type: string
+    locality_id: number | null
+    submitted_at: string | Date
+    awarded_at: string | Date
+  }>(
     await db.execute(sql`
-      select r.service_type, submitted.at as submitted_at, awarded.at as awarded_at
+      select r.service_type, p.locality_id, submitted.at as submitted_at, awarded.at as awarded_at
       from sourcing_requests r
       join people p on p.id = r.person_id
       join lateral (
@@ -231,8 +347,23 @@ async function sourcingTimes(db: Queryable, scope: Scope, start: Date, end: Date
   )
   const days = rows.map((r) => ({
     serviceType: r.service_type as RequestServiceType,
+    localityId: r.locality_id === null ? null : Number(r.locality_id),
     days: (new Date(r.awarded_at).getTime() - new Date(r.submitted_at).getTime()) / MS_PER_DAY,
   }))
+  const localityLine = (localityId: number | null, label: string): LocalitySourcingTimes => {
+    const its = days.filter((d) => d.localityId === localityId).map((d) => d.days)
+    return {
+      localityId,
+      label,
+      awarded: its.length,
+      medianDays: quantile(its, 0.5),
+      p90Days: quantile(its, 0.9),
+    }
+  }
+  const byLocality = [
+    ...localities.map((l) => localityLine(l.id, l.name)),
+    localityLine(null, 'No locality recorded'),
+  ].filter((l) => l.awarded > 0)
   const byServiceType = REQUEST_SERVICE_TYPES.filter((t) => days.some((d) => d.serviceType === t)).map((t) =>
     sourcingLine(
       t,
@@ -245,6 +376,7 @@ async function sourcingTimes(db: Queryable, scope: Scope, start: Date, end: Date
       days.map((d) => d.days),
     ),
     byServiceType,
+    byLocality,
   }
 }
 
@@ -323,8 +455,11 @@ async function priceFigures(db: Queryable, scope: Scope, start: Date, end: Date)
   }
 }
 
-/** Today's effective ratings and restrictions of the active locations that offer the service. */
-async function qualityMix(db: Queryable, scope: Scope, today: string) {
+/**
+ * Today's effective ratings and restrictions of the active locations that offer the service, and
+ * today's effective ratings of the locations of the packages active at the end of the period.
+ */
+async function qualityMix(db: Queryable, scope: Scope, today: string, to: string, end: Date) {
   const wanted = scope.serviceType === null ? null : REQUEST_SERVICE_TYPE_MAP[scope.serviceType]
   const rows = rowsOf<{ id: number }>(
     await db.execute(sql`
@@ -338,10 +473,18 @@ async function qualityMix(db: Queryable, scope: Scope, today: string) {
         )}`),
   )
   const ids = rows.map((r) => Number(r.id))
-  const [ratings, restrictions] = await Promise.all([
+  const placed = (await activePackages(db, scope, to, end)).map((r) => Number(r.location_id))
+  const [ratings, restrictions, placedRatings] = await Promise.all([
     effectiveRatings(db, scope.councilId, ids),
     activeRestrictions(db, scope.councilId, ids, today),
+    effectiveRatings(db, scope.councilId, [...new Set(placed)]),
   ])
+  const placedRated = placed.filter(
+    (id) => (placedRatings.get(id)?.rating ?? NOT_YET_RATED) !== NOT_YET_RATED,
+  )
+  const placedGood = placedRated.filter((id) =>
+    ['Good', 'Outstanding'].includes(placedRatings.get(id)?.rating ?? ''),
+  ).length
   const rated = [...ratings.values()].filter((r) => r.rating !== NOT_YET_RATED)
   const good = rated.filter((r) => r.rating === 'Good' || r.rating === 'Outstanding').length
   const inForce = [...restrictions.values()].flat()
@@ -356,5 +499,135 @@ async function qualityMix(db: Queryable, scope: Scope, today: string) {
       label: RESTRICTION_KIND_LABELS[kind],
       count: inForce.filter((r) => r.kind === kind).length,
     })),
+    packages: {
+      at: to,
+      active: placed.length,
+      rated: placedRated.length,
+      goodOrOutstanding: placedGood,
+      percentGoodOrOutstanding: percentage(placedGood, placedRated.length),
+    },
+  }
+}
+
+/**
+ * The location of each package active at the end of the period's last day, as home care hours
+ * count them: started by then, not ended before it, and already awarded at `end`.
+ */
+async function activePackages(db: Queryable, scope: Scope, to: string, end: Date) {
+  return rowsOf<{ location_id: number }>(
+    await db.execute(sql`
+      select k.location_id
+      from packages k
+      join people p on p.id = k.person_id
+      where k.council_id = ${scope.councilId}
+        ${scope.serviceType === null ? sql`` : sql`and k.service_type = ${scope.serviceType}`}
+        ${scope.localityId === null ? sql`` : sql`and p.locality_id = ${scope.localityId}`}
+        and k.start_date <= ${to}::date
+        and (k.end_date is null or k.end_date >= ${to}::date)
+        and k.created_at <= ${end.toISOString()}::timestamptz`),
+  )
+}
+
+/**
+ * % of care home beds available at the end of the period by bed type and locality, from the
+ * capacity service: of the homes registered for the chosen care home type, in the chosen locality.
+ */
+async function bedFigures(db: Queryable, scope: Scope, at: Date): Promise<BedFigures> {
+  const wanted = scope.serviceType === null ? null : REQUEST_SERVICE_TYPE_MAP[scope.serviceType]
+  const beds = await bedAvailability(db, scope.councilId, at, {
+    localityId: scope.localityId,
+    serviceType: wanted?.serviceType ?? null,
+    specialisms: wanted?.specialisms ?? [],
+  })
+  const shown = wanted?.bedType ? [wanted.bedType] : BED_TYPES
+  return {
+    at,
+    staleAfterDays: STALE_AFTER_DAYS,
+    denominator: DENOMINATOR,
+    bedTypes: shown.map((bedType) => ({ bedType, label: BED_TYPE_LABELS[bedType] })),
+    localities: beds.localities,
+    total: beds.total,
+  }
+}
+
+const AREA_LABELS = { rural: 'Rural', urban: 'Urban', unknown: 'Other or unknown district' } as const
+
+/**
+ * Requests published in the period still without an award `days` days after publishing, rural and
+ * urban apart: the rurality of the district of the request's preferred postcode.
+ */
+async function hardToServeFigures(
+  db: Queryable,
+  scope: Scope,
+  start: Date,
+  end: Date,
+  days: number,
+  now: Date,
+): Promise<InsightsReport['hardToServe']> {
+  const rows = rowsOf<{
+    rural: boolean | null
+    published_at: string | Date
+    awarded_at: string | Date | null
+    cancelled_at: string | Date | null
+  }>(
+    await db.execute(sql`
+      select d.rural, published.at as published_at, awarded.at as awarded_at, cancelled.at as cancelled_at
+      from sourcing_requests r
+      join people p on p.id = r.person_id
+      left join council_districts d on d.council_id = r.council_id and d.outcode = r.preferred_outcode
+      join lateral (
+        select min(e.at) as at from request_events e
+        where e.request_id = r.id and e.to_status = 'published'
+      ) published on true
+      join lateral (select min(k.created_at) as at from packages k where k.request_id = r.id) awarded on true
+      join lateral (
+        select min(e.at) as at from request_events e
+        where e.request_id = r.id and e.to_status = 'cancelled'
+      ) cancelled on true
+      where ${requestFilters(scope)}
+        and published.at >= ${start.toISOString()}::timestamptz
+        and published.at <= ${end.toISOString()}::timestamptz`),
+  )
+  const date = (v: string | Date | null) => (v === null ? null : new Date(v))
+  const judged = rows.map((r) => ({
+    area: r.rural === null ? ('unknown' as const) : r.rural ? ('rural' as const) : ('urban' as const),
+    outcome: hardToServeOutcome(
+      {
+        publishedAt: new Date(r.published_at),
+        awardedAt: date(r.awarded_at),
+        cancelledAt: date(r.cancelled_at),
+      },
+      days,
+      now,
+    ),
+  }))
+  const line = (area: HardToServeLine['area'], label: string, of: typeof judged): HardToServeLine => {
+    const counted = of.filter((j) => j.outcome === 'sourced' || j.outcome === 'unsourced')
+    const unsourced = counted.filter((j) => j.outcome === 'unsourced').length
+    return {
+      area,
+      label,
+      requests: counted.length,
+      unsourced,
+      percentUnsourced: percentage(unsourced, counted.length),
+    }
+  }
+  const byArea = (['rural', 'urban', 'unknown'] as const)
+    .map((area) =>
+      line(
+        area,
+        AREA_LABELS[area],
+        judged.filter((j) => j.area === area),
+      ),
+    )
+    // Districts outside the council's are rare: their line shows only when there are some.
+    .filter((l) => l.area !== 'unknown' || l.requests > 0)
+  return {
+    days,
+    published: rows.length,
+    tooRecent: judged.filter((j) => j.outcome === 'too_recent').length,
+    cancelled: judged.filter((j) => j.outcome === 'cancelled').length,
+    byArea,
+    total: line('all', 'All areas', judged),
   }
 }

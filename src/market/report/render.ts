@@ -33,6 +33,12 @@ environment.addFilter('number', (value: number | null | undefined) =>
 const figure = (n: number | null | undefined, fallback = 'none', suffix = '') =>
   n == null ? fallback : `${(Math.round(n * 10) / 10).toLocaleString('en-GB')}${suffix}`
 
+/** Pounds, without pence when there are none. */
+const money = (pence: number | null | undefined) =>
+  pence == null
+    ? null
+    : `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: pence % 100 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`
+
 /** A long trend's table keeps each month end and the last day; the chart keeps every day. */
 function tableDays<T extends { date: string }>(rows: readonly T[], from: string, to: string): T[] {
   if (rows.length <= 31) return [...rows]
@@ -76,6 +82,7 @@ export async function renderMarketReportHtml(report: MarketReport): Promise<stri
     report,
     charts,
     figure,
+    money,
     hoursPerWeek,
     restrictionsInForce,
     iclTableRows: tableDays(icl.trend, report.from, report.to),

@@ -48,6 +48,8 @@ describe('the committee report', () => {
     // The simulated history gives every section something to say.
     expect(report.insights.response.published).toBeGreaterThan(0)
     expect(report.capacity.beds.total.percentAvailable).not.toBeNull()
+    expect(report.insights.hardToServe.total.requests).toBeGreaterThan(0)
+    expect(report.insights.quality.packages.rated).toBeGreaterThan(0)
     expect(report.icl.trend.length).toBeGreaterThan(1)
     const trend = report.insights.hours?.trend ?? []
     expect(report.hoursChange).toMatchObject({
@@ -83,6 +85,33 @@ describe('the committee report', () => {
     )
     expect(paragraph('quality-paragraph')).toContain(
       `Of the ${insights.quality.locations.toLocaleString('en-GB')} active care locations`,
+    )
+    expect(paragraph('quality-paragraph')).toContain(
+      `<strong>${figure(insights.quality.packages.percentGoodOrOutstanding ?? -1)}%</strong> (${insights.quality.packages.goodOrOutstanding.toLocaleString('en-GB')}) are placed with one rated good or outstanding`,
+    )
+    const hard = insights.hardToServe
+    const rural = hard.byArea.find((l) => l.area === 'rural')
+    const urban = hard.byArea.find((l) => l.area === 'urban')
+    expect(paragraph('hard-to-serve-paragraph')).toContain(
+      `<strong>${figure(hard.total.percentUnsourced ?? -1)}%</strong> of the requests published in the period (${hard.total.unsourced} of ${hard.total.requests}) were still without an award 14 days after publishing`,
+    )
+    expect(paragraph('hard-to-serve-paragraph')).toContain(
+      `${figure(rural?.percentUnsourced ?? -1)}% in rural areas (${rural?.unsourced} of ${rural?.requests})`,
+    )
+    expect(paragraph('hard-to-serve-paragraph')).toContain(
+      `in urban areas (${urban?.unsourced} of ${urban?.requests})`,
+    )
+    // The beds by bed type and locality: a row per bed type, a column per locality and the total.
+    const byType = html.match(/<table[^>]*id="report-beds-by-type"[\s\S]*?<\/table>/)?.[0] ?? ''
+    expect(byType.match(/<tr class="govuk-table__row">/g)?.length).toBe(1 + 8)
+    const nursingRow =
+      byType.match(/<tr class="govuk-table__row">\s*<th[^>]*>\s*Nursing\s*<\/th>([\s\S]*?)<\/tr>/)?.[1] ?? ''
+    const cells = [...nursingRow.matchAll(/<td[^>]*>\s*([^<]*?)\s*<\/td>/g)].map((m) => m[1])
+    expect(cells).toEqual(
+      [...capacity.beds.localities, capacity.beds.total].map((l) => {
+        const percent = l.byBedType.find((b) => b.bedType === 'nursing')?.percentAvailable ?? null
+        return percent === null ? '–' : `${figure(percent)}%`
+      }),
     )
     for (const id of ['report-hours', 'report-beds', 'report-icl']) {
       expect(html).toContain(`<svg id="${id}"`)

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Queryable } from '../../db/connection.ts'
 import { parseInput } from '../../errors.ts'
 import { type CapacitySummary, capacitySummary } from '../../providers/capacity/service.ts'
+import { listMarketEvents, type MarketEventView } from '../events/service.ts'
 import { endOfLondonDay } from '../icl/rules.ts'
 import { type IclReport, iclReport } from '../icl/service.ts'
 import { percentChange } from '../insights/rules.ts'
@@ -32,6 +33,8 @@ export interface MarketReport {
   } | null
   capacity: CapacitySummary
   icl: IclReport
+  /** The market events that happened in the period, newest first, withdrawn ones left out; their totals are insights.events. */
+  marketEvents: MarketEventView[]
 }
 
 /**
@@ -48,9 +51,10 @@ export async function marketReport(
   const insights = await insightsReport(db, council.id, { from: terms.from, to: terms.to }, now)
   const { from, to } = insights
   const at = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
-  const [capacity, icl] = await Promise.all([
+  const [capacity, icl, events] = await Promise.all([
     capacitySummary(db, council.id, at),
     iclReport(db, council.id, { from, to }, now),
+    listMarketEvents(db, council.id, { from, to }, now),
   ])
   const trend = insights.hours?.trend ?? []
   const first = trend[0]
@@ -74,5 +78,6 @@ export async function marketReport(
         : null,
     capacity,
     icl,
+    marketEvents: events.events.filter((e) => e.withdrawnAt === null),
   }
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, max, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, lte, max, sql } from 'drizzle-orm'
 import { listCouncils, providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import { inIds } from '../../db/conditions.ts'
@@ -72,17 +72,21 @@ interface LatestBeds {
   reportedAt: Date
 }
 
-/** The newest vacancies per (location, bed type); only those since `since`, or of one bed type, when given. */
+/**
+ * The newest vacancies per (location, bed type); only those since `since`, up to `until`, or of one
+ * bed type, when given.
+ */
 async function latestBeds(
   db: Queryable,
   councilId: number,
   locationIds: readonly number[] | 'all',
-  only: { since?: Date; bedType?: string } = {},
+  only: { since?: Date; until?: Date; bedType?: string } = {},
 ): Promise<LatestBeds[]> {
   if (locationIds !== 'all' && locationIds.length === 0) return []
   const conditions = [eq(bedVacancyReports.councilId, councilId)]
   if (locationIds !== 'all') conditions.push(inIds(bedVacancyReports.locationId, locationIds))
   if (only.since) conditions.push(gt(bedVacancyReports.reportedAt, only.since))
+  if (only.until) conditions.push(lte(bedVacancyReports.reportedAt, only.until))
   if (only.bedType) conditions.push(eq(bedVacancyReports.bedType, only.bedType))
   return db
     .selectDistinctOn([bedVacancyReports.locationId, bedVacancyReports.bedType], {
@@ -108,12 +112,12 @@ interface LatestHomeCare {
   reportedAt: Date
 }
 
-/** The newest spare hours per (location, postcode district); of one district when given. */
+/** The newest spare hours per (location, postcode district); of one district, or up to `until`, when given. */
 async function latestHomeCare(
   db: Queryable,
   councilId: number,
   locationIds: readonly number[],
-  only: { outcode?: string } = {},
+  only: { outcode?: string; until?: Date } = {},
 ): Promise<LatestHomeCare[]> {
   if (locationIds.length === 0) return []
   return db
@@ -129,6 +133,7 @@ async function latestHomeCare(
         eq(homeCareCapacityReports.councilId, councilId),
         inIds(homeCareCapacityReports.locationId, locationIds),
         only.outcode ? eq(homeCareCapacityReports.outcode, only.outcode) : undefined,
+        only.until ? lte(homeCareCapacityReports.reportedAt, only.until) : undefined,
       ),
     )
     .orderBy(
@@ -529,6 +534,78 @@ export const DENOMINATOR =
   'Vacancies reported in the last 7 days ÷ registered beds of the care homes that reported in those 7 days. ' +
   'Homes that have not reported are left out of both. Respite vacancies are shown on their own and left out of the total, because a respite bed is usually also offered as another type.'
 
+/** Which care homes a bed availability figure covers; every active one when empty. */
+export interface CareHomeFilter {
+  localityId?: number | null
+  /** Homes registered for this service type (the register's vocabulary, e.g. nursing_home). */
+  serviceType?: string | null
+  /** Homes with every one of these specialisms. */
+  specialisms?: readonly string[]
+}
+
+type ActiveLocation = Pick<
+  typeof locations.$inferSelect,
+  'id' | 'localityId' | 'registeredBeds' | 'serviceTypes' | 'specialisms'
+>
+
+async function activeLocations(db: Queryable, councilId: number): Promise<ActiveLocation[]> {
+  return db
+    .select({
+      id: locations.id,
+      localityId: locations.localityId,
+      registeredBeds: locations.registeredBeds,
+      serviceTypes: locations.serviceTypes,
+      specialisms: locations.specialisms,
+    })
+    .from(locations)
+    .where(and(eq(locations.councilId, councilId), eq(locations.active, true)))
+}
+
+/**
+ * % of care home beds available by locality and bed type as it stood at `now`: the newest report
+ * of each bed type made in the 7 days up to then (a later report never hides an earlier one).
+ */
+async function availabilityOf(
+  db: Queryable,
+  councilId: number,
+  active: readonly ActiveLocation[],
+  now: Date,
+  filter: CareHomeFilter,
+): Promise<CapacitySummary['beds']> {
+  const wanted = (l: ActiveLocation) =>
+    (filter.localityId == null || l.localityId === filter.localityId) &&
+    (!filter.serviceType || l.serviceTypes.includes(filter.serviceType)) &&
+    (filter.specialisms ?? []).every((s) => l.specialisms.includes(s))
+  const homes = active.flatMap((l) =>
+    l.registeredBeds !== null && l.registeredBeds > 0 && wanted(l)
+      ? [{ id: l.id, localityId: l.localityId, registeredBeds: l.registeredBeds }]
+      : [],
+  )
+  const current = await latestBeds(db, councilId, 'all', { since: staleSince(now), until: now })
+  const homeIds = new Set(homes.map((h) => h.id))
+  const localityRows = (await listLocalities(db, councilId)).filter(
+    (l) => filter.localityId == null || l.id === filter.localityId,
+  )
+  return summariseAvailability(
+    homes,
+    current.filter((c) => homeIds.has(c.locationId)),
+    localityRows,
+  )
+}
+
+/**
+ * % of care home beds available by locality and bed type at `now`, of the homes the filter picks
+ * (one locality, or those registered for one service type): the figure capacitySummary gives.
+ */
+export async function bedAvailability(
+  db: Queryable,
+  councilId: number,
+  now = new Date(),
+  filter: CareHomeFilter = {},
+): Promise<CapacitySummary['beds']> {
+  return availabilityOf(db, councilId, await activeLocations(db, councilId), now, filter)
+}
+
 /** % of care home beds available by locality and bed type, and spare home care hours, for one council. */
 export async function capacitySummary(
   db: Queryable,
@@ -536,31 +613,12 @@ export async function capacitySummary(
   now = new Date(),
 ): Promise<CapacitySummary> {
   const since = staleSince(now)
-  const active = await db
-    .select({
-      id: locations.id,
-      localityId: locations.localityId,
-      registeredBeds: locations.registeredBeds,
-      serviceTypes: locations.serviceTypes,
-    })
-    .from(locations)
-    .where(and(eq(locations.councilId, councilId), eq(locations.active, true)))
-  const homes = active.flatMap((l) =>
-    l.registeredBeds !== null && l.registeredBeds > 0
-      ? [{ id: l.id, localityId: l.localityId, registeredBeds: l.registeredBeds }]
-      : [],
-  )
-  const current = await latestBeds(db, councilId, 'all', { since })
-  const homeIds = new Set(homes.map((h) => h.id))
-  const beds = summariseAvailability(
-    homes,
-    current.filter((c) => homeIds.has(c.locationId) && c.reportedAt <= now),
-    await listLocalities(db, councilId),
-  )
+  const active = await activeLocations(db, councilId)
+  const beds = await availabilityOf(db, councilId, active, now, {})
 
   const homeCareIds = active.filter((l) => coversDistricts(l)).map((l) => l.id)
-  const spare = (await latestHomeCare(db, councilId, homeCareIds)).filter(
-    (h) => h.reportedAt > since && h.reportedAt <= now,
+  const spare = (await latestHomeCare(db, councilId, homeCareIds, { until: now })).filter(
+    (h) => h.reportedAt > since,
   )
   const districts = new Map<string, { minutes: number; locations: Set<number> }>()
   for (const h of spare) {

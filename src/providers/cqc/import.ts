@@ -19,6 +19,8 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { NotFoundError, ValidationError } from '../../errors.ts'
 import { Locator } from '../../geography/service.ts'
+import { type RegisterChange, registerChange } from '../../market/events/rules.ts'
+import { RegisterEvents } from '../../market/events/service.ts'
 import { recordCqcRatings } from '../quality/service.ts'
 import { cqcImports } from '../schema.ts'
 import type { CqcRating } from '../vocabulary.ts'
@@ -87,6 +89,8 @@ export interface CqcImportSummary extends CqcImportReport {
   ratingsAdded: number
   providersAdded: number
   unmapped: CqcParseSummary['unmapped']
+  /** Market events the register's changes recorded, and import deregistrations withdrawn as locations came back. */
+  marketEvents: { recorded: number; withdrawn: number }
 }
 
 export type CqcImport = typeof cqcImports.$inferSelect
@@ -193,7 +197,14 @@ async function runImport(
       // One import per council at a time: a second waits rather than racing for the same rows.
       await tx.execute(sql`select pg_advisory_xact_lock(7240102, ${options.councilId})`)
       const locator = await Locator.forCouncil(tx, options.councilId)
-      const run = new ImportRun(tx, importId, format, localAuthority, options, locator)
+      // In the import's transaction: the register's changes and their market events stand or fall together.
+      const events = await RegisterEvents.start(tx, {
+        councilId: options.councilId,
+        importId,
+        fileName: options.fileName,
+        actor: options.actor,
+      })
+      const run = new ImportRun(tx, importId, format, localAuthority, options, locator, events)
       const rows = parseCqcFile(stream, {
         encoding: options.encoding,
         onBytes: (_bytes, total) => {
@@ -273,6 +284,7 @@ async function runImport(
           skipped: result.skipped,
           providersAdded: result.providersAdded,
           ratingsAdded: result.ratingsAdded,
+          marketEvents: result.marketEvents,
         },
       })
       return result
@@ -363,6 +375,7 @@ class ImportRun {
     private readonly localAuthority: string | null,
     private readonly options: CqcImportOptions,
     private readonly locator: Locator,
+    private readonly events: RegisterEvents,
   ) {
     this.laKey = localAuthority === null ? null : localAuthorityKey(localAuthority)
   }
@@ -400,6 +413,7 @@ class ImportRun {
     const inserts: (LocationValues & { cqcLocationId: string })[] = []
     const updates: (LocationValues & { id: number })[] = []
     const ratings: { cqcLocationId: string; rating: CqcRating; ratedOn: string }[] = []
+    const changes: { cqcLocationId: string; providerOrganisationId: number; change: RegisterChange }[] = []
     batch.forEach((record, i) => {
       this.seen.add(record.cqcLocationId)
       const existing = current.get(record.cqcLocationId)
@@ -420,6 +434,13 @@ class ImportRun {
       if (!existing) inserts.push({ ...values, cqcLocationId: record.cqcLocationId })
       else if (locationChanged(existing, values)) updates.push({ ...values, id: existing.id })
       else this.counts.unchanged++
+      const change = registerChange(existing, values.registeredBeds, this.events.registerHadLocations)
+      if (change)
+        changes.push({
+          cqcLocationId: record.cqcLocationId,
+          providerOrganisationId: values.providerOrganisationId,
+          change,
+        })
       const rating = newRating(existing, values)
       if (rating)
         ratings.push({
@@ -433,6 +454,12 @@ class ImportRun {
     await this.updateLocations(councilId, updates)
     this.counts.added += inserts.length
     this.counts.updated += updates.length
+    await this.events.changed(
+      changes.map(({ cqcLocationId, ...rest }) => ({
+        ...rest,
+        locationId: ids.get(cqcLocationId) as number,
+      })),
+    )
     // Only new ratings: a location's own columns still hold one recorded before history was kept.
     const recorded = await recordCqcRatings(
       this.tx,
@@ -547,16 +574,21 @@ class ImportRun {
 
   /** Marks the council's active locations that the file did not list as inactive; never deletes. */
   async deactivateMissing(): Promise<void> {
-    const [row] = rowsOf<{ count: number }>(
+    const rows = rowsOf<{ id: number; provider_organisation_id: number; registered_beds: number | null }>(
       await this.tx.execute(sql`
-        with deactivated as (
-          update locations set active = false, deactivated_at = now(), updated_at = now()
-          where council_id = ${this.options.councilId} and active
-            and cqc_location_id not in (select jsonb_array_elements_text(${JSON.stringify([...this.seen])}::jsonb))
-          returning 1)
-        select count(*)::int as count from deactivated`),
+        update locations set active = false, deactivated_at = now(), updated_at = now()
+        where council_id = ${this.options.councilId} and active
+          and cqc_location_id not in (select jsonb_array_elements_text(${JSON.stringify([...this.seen])}::jsonb))
+        returning id, provider_organisation_id, registered_beds`),
     )
-    this.counts.deactivated = row?.count ?? 0
+    this.counts.deactivated = rows.length
+    await this.events.deregistered(
+      rows.map((r) => ({
+        locationId: Number(r.id),
+        providerOrganisationId: Number(r.provider_organisation_id),
+        registeredBeds: r.registered_beds === null ? null : Number(r.registered_beds),
+      })),
+    )
   }
 
   summary(parsed: CqcParseSummary): CqcImportSummary {
@@ -573,6 +605,7 @@ class ImportRun {
       ratingsAdded: this.counts.ratingsAdded,
       providersAdded: this.counts.providersAdded,
       unmapped: parsed.unmapped,
+      marketEvents: { ...this.events.counts },
     }
   }
 }
