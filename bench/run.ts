@@ -3,10 +3,12 @@
 
 import { runBrokerageBenchmark } from './brokerage.ts'
 import { runImportBenchmark } from './import.ts'
+import { runMarketBenchmark } from './market.ts'
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   import: runImportBenchmark,
   brokerage: runBrokerageBenchmark,
+  market: runMarketBenchmark,
 }
 
 const wanted = process.argv.slice(2)

@@ -19,9 +19,13 @@ export function milesAgainst(distance: number, limit: number): string {
   return shown
 }
 
+// Made once: toLocaleString with options builds a new formatter on every call, and ranking a
+// request's offers writes prices for every offer.
+const poundsFormat = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+
 /** Integer pence as pounds, "£1,234.50". */
 export function pounds(pence: number): string {
-  return `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+  return `£${poundsFormat.format(pence / 100)}`
 }
 
 // One formatter, made once: eligibility writes dates for thousands of locations per request.

@@ -43,7 +43,7 @@ function listFrom(histories: readonly RequestHistory[], at: Date): IclList {
 
 /** The list as it stood at an instant, from the history: asking late gives what asking then gave. */
 export async function iclAt(db: Queryable, councilId: number, at: Date): Promise<IclList> {
-  return listFrom(await loadHistories(db, councilId, at), at)
+  return listFrom(await loadHistories(db, councilId, at, { changedAfter: at }), at)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ export async function iclReport(
 
   const end = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
   const start = endOfLondonDay(addCalendarDays(from, -1))
-  const histories = (await loadHistories(db, councilId, end)).filter(
+  const histories = (await loadHistories(db, councilId, end, { changedAfter: start })).filter(
     (h) => locality === null || h.locality === locality,
   )
   const list = listFrom(histories, end)
@@ -205,6 +205,32 @@ export function snapshotFor(histories: readonly RequestHistory[], date: string) 
   }
 }
 
+/**
+ * snapshotFor() for many dates at once, with the same result: each date is worked out from only the
+ * histories that were on the list at the end of the day or came onto it or left it during the day.
+ * Catching up years of days over a big council's history would otherwise go through every
+ * request's history once per day.
+ */
+export function snapshotsFor(histories: readonly RequestHistory[], dates: readonly string[]) {
+  const spans = histories
+    .flatMap((history) => listIntervals(history).map((interval) => ({ history, interval })))
+    .sort((a, b) => a.interval.on.getTime() - b.interval.on.getTime())
+  const ordered = [...dates].sort()
+  const result = new Map<string, ReturnType<typeof snapshotFor>>()
+  let next = 0
+  let open: typeof spans = []
+  for (const date of ordered) {
+    const dayStart = endOfLondonDay(addCalendarDays(date, -1)).getTime()
+    const dayEnd = endOfLondonDay(date).getTime()
+    while (next < spans.length && (spans[next] as (typeof spans)[number]).interval.on.getTime() <= dayEnd)
+      open.push(spans[next++] as (typeof spans)[number])
+    // An interval that ended at or before the day began has nothing more to say about later days.
+    open = open.filter((s) => s.interval.off === null || s.interval.off.getTime() > dayStart)
+    result.set(date, snapshotFor([...new Set(open.map((s) => s.history))], date))
+  }
+  return dates.map((date) => result.get(date) as ReturnType<typeof snapshotFor>)
+}
+
 export interface SnapshotRunResult {
   taken: { councilId: number; date: string }[]
 }
@@ -221,11 +247,15 @@ export async function takeDueSnapshots(db: Database, now: Date = new Date()): Pr
   for (const { id: councilId } of all) {
     const missing = await missingDates(db, councilId, yesterday)
     if (missing.length === 0) continue
-    const histories = await loadHistories(db, councilId, endOfLondonDay(yesterday))
-    for (const date of missing) {
+    const histories = await loadHistories(db, councilId, endOfLondonDay(yesterday), {
+      changedAfter: endOfLondonDay(addCalendarDays(missing[0] as string, -1)),
+    })
+    const snapshots = snapshotsFor(histories, missing)
+    for (const snapshot of snapshots) {
+      const { date } = snapshot
       const inserted = await db
         .insert(iclSnapshots)
-        .values({ councilId, takenAt: now, ...snapshotFor(histories, date) })
+        .values({ councilId, takenAt: now, ...snapshot })
         .onConflictDoNothing()
         .returning({ date: iclSnapshots.date })
       if (inserted.length > 0) result.taken.push({ councilId, date })

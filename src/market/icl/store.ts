@@ -15,16 +15,48 @@ function instant(value: Date | string): Date {
 }
 
 /**
+ * The requests that may be on the list at an instant after `after`, or come onto it or leave it
+ * after `after`: those on the list now, and those whose status changed or a slot was filled since.
+ * Any other request's history has nothing after `after`, so it stood then as it stands now: off the
+ * list. Without this, a council's whole history is read for every day asked about.
+ */
+function changedOrOnList(councilId: number, after: Date) {
+  const afterIso = after.toISOString()
+  return sql`
+    select id from sourcing_requests where council_id = ${councilId} and status = 'unsourced'
+    union
+    select v.request_id from request_visits v
+    join sourcing_requests o on o.id = v.request_id and o.status in ('awarded', 'started')
+    where v.council_id = ${councilId}
+      and not exists (select 1 from awarded_slots s where s.request_id = v.request_id and s.slot = v.id)
+    union
+    select request_id from request_events where council_id = ${councilId} and at > ${afterIso}::timestamptz
+    union
+    select s.request_id from awarded_slots s join packages k on k.id = s.package_id
+    where s.council_id = ${councilId} and k.created_at > ${afterIso}::timestamptz`
+}
+
+/**
  * Every request of the council that was ever on the list by `until` (unsourced, awarded or
  * started), with its history up to `until`. Locality and PCN are the person's placement; for a
  * person placed before those were kept, the council's district table places their postcode district.
+ * With `changedAfter`, only the requests that can matter to the list after that instant
+ * (changedOrOnList): the list at any instant from then to `until`, and who came and went.
  */
 export async function loadHistories(
   db: Queryable,
   councilId: number,
   until: Date,
+  options: { changedAfter?: Date } = {},
 ): Promise<RequestHistory[]> {
   const untilIso = until.toISOString()
+  // The few requests that can matter are found first, and only they are read.
+  let relevant = sql``
+  if (options.changedAfter) {
+    const found = rowsOf<{ id: number }>(await db.execute(changedOrOnList(councilId, options.changedAfter)))
+    if (found.length === 0) return []
+    relevant = sql`and r.id in (select jsonb_array_elements_text(${JSON.stringify(found.map((r) => Number(r.id)))}::jsonb)::int)`
+  }
   const requests = rowsOf<{
     id: number
     service_type: RequestServiceType
@@ -47,6 +79,7 @@ export async function loadHistories(
           select 1 from request_events e
           where e.council_id = r.council_id and e.request_id = r.id
             and e.to_status in ('unsourced', 'awarded', 'started') and e.at <= ${untilIso}::timestamptz)
+        ${relevant}
       order by r.id`),
   )
   if (requests.length === 0) return []
