@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { actorOf, type SessionUser } from '../accounts/service.ts'
 import type { Database } from '../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../errors.ts'
+import { locationMarketEvents } from '../market/events/service.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
 import { field, formErrors } from '../web/forms.ts'
 import { locationQualityPage } from './quality/location-page.ts'
@@ -58,10 +59,14 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     const { id } = parseInput(idParams, request.params)
     const user = request.user as SessionUser
     const location = await getLocation(db, scopeOf(user), id)
+    // Market events are for the staff who read the market events list (not social workers).
+    const readsEvents = user.role !== 'social_worker'
     return reply.view('providers/views/location.njk', {
       pageTitle: location.name,
       location: describeLocation(location),
       mayEnterCoordinates: user.role === 'commissioner',
+      marketEvents: readsEvents ? await locationMarketEvents(db, location.councilId, location) : null,
+      mayRecordEvents: user.role === 'commissioner' || user.role === 'council_admin',
       ...(await locationQualityPage(db, user, id, request.query)),
     })
   })

@@ -148,6 +148,21 @@ describe('recording a market event', () => {
     expect(costed.statusCode).toBe(303)
     expect((await commissioner.get(`/market-events/${id}`)).body).toContain('£31,500')
 
+    // The location's own page lists it; a broker reads it there, a social worker is not shown it.
+    const locationPage = await commissioner.get(`/locations/${home.providerA.locationId}`)
+    expect(locationPage.body).toContain(`href="/market-events/${id}">Location closure,`)
+    expect(locationPage.body).toContain(`href="/market-events/new?location=${home.providerA.locationId}"`)
+    const brokerView = await (await signedIn(home, 'broker')).get(`/locations/${home.providerA.locationId}`)
+    expect(brokerView.body).toContain(`href="/market-events/${id}"`)
+    expect(brokerView.body).not.toContain('/market-events/new')
+    const socialWorkerView = await (await signedIn(home, 'social_worker')).get(
+      `/locations/${home.providerA.locationId}`,
+    )
+    expect(socialWorkerView.statusCode).toBe(200)
+    expect(socialWorkerView.body).not.toContain('/market-events')
+    const otherHome = await commissioner.get(`/locations/${home.providerB.locationId}`)
+    expect(otherHome.body).toContain('No market events are recorded for this location or its provider.')
+
     // The list and its totals, and the same through the API.
     const list = await commissioner.get('/market-events')
     expect(list.statusCode).toBe(200)

@@ -1,7 +1,7 @@
 // Market events: provider exits, closures, deregistrations, openings and changes in capacity, with
 // the beds, home care hours and people they touched and what the failures cost the council. Recorded
 // by commissioners, and by the CQC import as the register changes (RegisterEvents below).
-import { and, asc, desc, eq, gte, isNull, lte, type SQL, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, isNull, lte, or, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, actorColumns, recordAudit } from '../../audit/service.ts'
 import {
@@ -721,6 +721,29 @@ export async function listMarketEvents(
     marketEventsSummary(db, councilId, { from, to }),
   ])
   return { from, to, events: rows.map(toView), summary }
+}
+
+/** Every event at one location, its provider's exits included, newest first; withdrawn ones too, marked. */
+export async function locationMarketEvents(
+  db: Queryable,
+  councilId: number,
+  location: { id: number; providerOrganisationId: number },
+): Promise<MarketEventView[]> {
+  const rows = await viewQuery(db)
+    .where(
+      and(
+        eq(marketEvents.councilId, councilId),
+        or(
+          eq(marketEvents.locationId, location.id),
+          and(
+            isNull(marketEvents.locationId),
+            eq(marketEvents.providerOrganisationId, location.providerOrganisationId),
+          ),
+        ),
+      ),
+    )
+    .orderBy(desc(marketEvents.occurredOn), desc(marketEvents.id))
+  return rows.map(toView)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -129,6 +129,22 @@ export function insightsCsvRows(report: InsightsReport): Row[] {
     'Placed with a location rated good or outstanding (%)',
     quality.packages.percentGoodOrOutstanding,
   )
+  const { events } = report
+  const eventsSection = `Market events from ${events.from} to ${events.to}`
+  for (const line of [
+    ...events.byKind,
+    { ...events.failures, label: 'Market failures' },
+    { ...events, label: 'All events' },
+  ]) {
+    add(eventsSection, line.label, 'Events', line.events)
+    add(eventsSection, line.label, 'Beds lost', line.bedsLost)
+    add(eventsSection, line.label, 'Beds gained', line.bedsGained)
+    add(eventsSection, line.label, 'Home care hours a week lost', line.homeCareHoursLost)
+    add(eventsSection, line.label, 'Home care hours a week gained', line.homeCareHoursGained)
+    add(eventsSection, line.label, 'People affected', line.peopleAffected)
+    add(eventsSection, line.label, 'Extra cost known (£)', line.extraCostPence / 100)
+    add(eventsSection, line.label, 'Events whose cost is not known yet', line.costNotKnown)
+  }
   return rows
 }
 

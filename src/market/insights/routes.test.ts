@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { addCalendarDays, londonDate } from '../../brokerage/rules/index.ts'
 import { bedVacancyReports, localities } from '../../db/schema.ts'
+import { recordMarketEvent } from '../events/service.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
@@ -21,6 +22,22 @@ beforeAll(async () => {
     reportedBy: 'test',
     source: 'web',
   })
+  // A home closed yesterday, with its cost not known yet.
+  await recordMarketEvent(
+    t.database.db,
+    home.councilId,
+    {
+      kind: 'closure',
+      locationId: String(home.providerA.locationId),
+      occurredOn: addCalendarDays(londonDate(new Date()), -1),
+      bedsLost: '30',
+      peopleAffected: '4',
+      homeCareHoursLost: '',
+      extraCost: '',
+      notes: '',
+    },
+    { kind: 'system', label: 'test' },
+  )
 })
 
 afterAll(async () => {
@@ -128,6 +145,23 @@ describe('GET /insights.csv', () => {
       rows.filter((r) => r[0]?.startsWith('Care home beds') && r[2] === 'Vacant beds').map((r) => r[1]),
     ).toEqual(['North: Residential'])
     expect(cell(/^Quality of packages/, '', 'Active packages')).toBe(String(api.quality.packages.active))
+    // The home that closed is in no locality, so North had no events.
+    expect(cell(/^Market events/, 'Market failures', 'Events')).toBe('0')
+    expect(api.events.failures.events).toBe(0)
+  })
+
+  it('adds up the market events of the period by kind, failures and all', async () => {
+    const client = await signedIn('commissioner')
+    const response = await client.get('/insights.csv')
+    expect(response.statusCode).toBe(200)
+    const rows = (parse(response.body) as string[][]).filter((r) => r[0]?.startsWith('Market events from'))
+    const cell = (breakdown: string, measure: string) =>
+      rows.find((r) => r[1] === breakdown && r[2] === measure)?.[3]
+    expect(cell('Market failures', 'Events')).toBe('1')
+    expect(cell('Location closure', 'Beds lost')).toBe('30')
+    expect(cell('Provider exit', 'Events')).toBe('0')
+    expect(cell('All events', 'People affected')).toBe('4')
+    expect(cell('All events', 'Events whose cost is not known yet')).toBe('1')
   })
 
   it('answers a bad filter with a 400 naming the field', async () => {
