@@ -1,18 +1,13 @@
-import type { AddressInfo } from 'node:net'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
-import { mondayOf, simulate } from '../src/brokerage/simulator/simulate.ts'
-import { createDemo } from '../src/demo/generate.ts'
-import { takeDueSnapshots } from '../src/market/icl/service.ts'
-import { createTestApp, PASSWORD } from '../test/helpers.ts'
+import { PASSWORD } from '../test/helpers.ts'
 import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
+import { startDemoServer } from './server.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 // As in browser.test.ts: skipped on a laptop without Chromium, never silently in CI.
 const skip = !haveChromium && !inCi
-
-const DAY_MS = 86_400_000
 
 class IclPage extends Layout {
   readonly headline: Locator
@@ -50,31 +45,11 @@ class IclPage extends Layout {
 }
 
 /**
- * The app with the demo council and two weeks of its brokerage, simulated through the services and
- * ending last week: unsourced requests on the list, and a daily snapshot of each day since.
+ * The demo council with two weeks of its brokerage, simulated through the services and ending last
+ * week: unsourced requests on the list, and a daily snapshot of each day since.
  */
-async function startIclServer() {
-  const { app, database, close } = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
-  try {
-    const demo = await createDemo(database.db, {
-      scale: 1,
-      seed: 1,
-      password: PASSWORD,
-      passwordCostLog2: 10,
-    })
-    const broker = demo.users.find((u) => u.role === 'broker')
-    if (!broker) throw new Error('the demo has no broker')
-    const start = mondayOf(new Date(Date.now() - 21 * DAY_MS))
-    await simulate(database.db, { councilCode: 'DEMO', weeks: 2, seed: 5, start, volume: 0.25 })
-    await takeDueSnapshots(database.db)
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const { port } = app.server.address() as AddressInfo
-    return { baseUrl: `http://127.0.0.1:${port}`, brokerEmail: broker.email, close }
-  } catch (error) {
-    await close()
-    throw error
-  }
-}
+const startIclServer = () =>
+  startDemoServer({ startDaysAgo: 21, weeks: 2, seed: 5, volume: 0.25, snapshots: true })
 
 interface ApiList {
   people: number
@@ -88,7 +63,7 @@ describe.skipIf(skip)(
     const session = browserSession(() => startIclServer())
 
     it('shows a broker the list, its trend, and what is wrong with a filter', async () => {
-      const broker = await session.signedIn(session.server.brokerEmail, PASSWORD)
+      const broker = await session.signedIn(session.server.emailOf('broker'), PASSWORD)
       const icl = new IclPage(broker.page)
       expect(await broker.visit('/icl')).toBe(200)
       expect(await icl.heading.textContent()).toBe('Interim Care List')

@@ -1,17 +1,13 @@
 import { readFile } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
 import { parse } from 'csv-parse/sync'
 import { and, asc, eq, gt } from 'drizzle-orm'
 import type { Download, Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { getCouncilByCode } from '../src/accounts/service.ts'
-import { mondayOf, simulate } from '../src/brokerage/simulator/simulate.ts'
 import { bedVacancyReports, locations } from '../src/db/schema.ts'
-import { createDemo } from '../src/demo/generate.ts'
-import { takeDueSnapshots } from '../src/market/icl/service.ts'
 import type { InsightsReport } from '../src/market/insights/service.ts'
 import { bedTypesFor } from '../src/providers/capacity/rules.ts'
-import { createTestApp, PASSWORD } from '../test/helpers.ts'
+import { PASSWORD } from '../test/helpers.ts'
 import {
   accessibilityProblems,
   browserSession,
@@ -21,12 +17,11 @@ import {
   submitForm,
   type Tab,
 } from './pages.ts'
+import { startDemoServer } from './server.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 // As in browser.test.ts: skipped on a laptop without Chromium, never silently in CI.
 const skip = !haveChromium && !inCi
-
-const DAY_MS = 86_400_000
 
 /** What the page shows for a figure: one decimal place, thousands separated. */
 const shown = (n: number | null) =>
@@ -94,54 +89,46 @@ class InsightsPage extends Layout {
  * packages to report on. The simulated capacity returns are stale by now, so two homes in three
  * report this morning.
  */
-async function startInsightsServer() {
-  const { app, database, close } = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
-  try {
-    const demo = await createDemo(database.db, {
-      scale: 1,
-      seed: 1,
-      password: PASSWORD,
-      passwordCostLog2: 10,
-    })
-    const commissioner = demo.users.find((u) => u.role === 'commissioner')
-    if (!commissioner) throw new Error('the demo has no commissioner')
-    const start = mondayOf(new Date(Date.now() - 28 * DAY_MS))
-    await simulate(database.db, { councilCode: 'DEMO', weeks: 2, seed: 7, start, volume: 0.25 })
-    await takeDueSnapshots(database.db)
-    const council = await getCouncilByCode(database.db, 'DEMO')
-    const homes = await database.db
-      .select()
-      .from(locations)
-      .where(
-        and(eq(locations.councilId, council.id), eq(locations.active, true), gt(locations.registeredBeds, 0)),
+const startInsightsServer = () =>
+  startDemoServer({
+    startDaysAgo: 28,
+    weeks: 2,
+    seed: 7,
+    volume: 0.25,
+    snapshots: true,
+    prepare: async (db) => {
+      const council = await getCouncilByCode(db, 'DEMO')
+      const homes = await db
+        .select()
+        .from(locations)
+        .where(
+          and(
+            eq(locations.councilId, council.id),
+            eq(locations.active, true),
+            gt(locations.registeredBeds, 0),
+          ),
+        )
+        .orderBy(asc(locations.id))
+      const reportedAt = new Date(Date.now() - 3_600_000)
+      await db.insert(bedVacancyReports).values(
+        homes
+          .filter((_, i) => i % 3 !== 0)
+          .flatMap((home, i) =>
+            bedTypesFor(home)
+              .filter((type) => type !== 'respite')
+              .map((bedType) => ({
+                councilId: council.id,
+                locationId: home.id,
+                bedType,
+                vacancies: i % 4,
+                reportedAt,
+                reportedBy: 'e2e',
+                source: 'web',
+              })),
+          ),
       )
-      .orderBy(asc(locations.id))
-    const reportedAt = new Date(Date.now() - 3_600_000)
-    await database.db.insert(bedVacancyReports).values(
-      homes
-        .filter((_, i) => i % 3 !== 0)
-        .flatMap((home, i) =>
-          bedTypesFor(home)
-            .filter((type) => type !== 'respite')
-            .map((bedType) => ({
-              councilId: council.id,
-              locationId: home.id,
-              bedType,
-              vacancies: i % 4,
-              reportedAt,
-              reportedBy: 'e2e',
-              source: 'web',
-            })),
-        ),
-    )
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const { port } = app.server.address() as AddressInfo
-    return { baseUrl: `http://127.0.0.1:${port}`, commissionerEmail: commissioner.email, close }
-  } catch (error) {
-    await close()
-    throw error
-  }
-}
+    },
+  })
 
 async function api(tab: Tab, query = ''): Promise<ApiInsights> {
   const response = await tab.context.request.get(`/api/v1/insights${query ? `?${query}` : ''}`)
@@ -170,7 +157,7 @@ describe.skipIf(skip)(
     const session = browserSession(() => startInsightsServer())
 
     it('shows a commissioner the figures the API gives, each chart with its table', async () => {
-      const tab = await session.signedIn(session.server.commissionerEmail, PASSWORD)
+      const tab = await session.signedIn(session.server.emailOf('commissioner'), PASSWORD)
       const insights = new InsightsPage(tab.page)
       expect(await tab.visit('/insights')).toBe(200)
       expect(await insights.heading.textContent()).toBe('Market insights')
@@ -246,7 +233,7 @@ describe.skipIf(skip)(
     })
 
     it('narrows the figures to a locality and says what is wrong with a filter', async () => {
-      const tab = await session.signedIn(session.server.commissionerEmail, PASSWORD)
+      const tab = await session.signedIn(session.server.emailOf('commissioner'), PASSWORD)
       const insights = new InsightsPage(tab.page)
       expect(await tab.visit('/insights')).toBe(200)
       const { localities } = await api(tab)
@@ -283,7 +270,7 @@ describe.skipIf(skip)(
     })
 
     it('downloads a committee report that agrees with the API, and shows PCN sufficiency', async () => {
-      const tab = await session.signedIn(session.server.commissionerEmail, PASSWORD)
+      const tab = await session.signedIn(session.server.emailOf('commissioner'), PASSWORD)
       const insights = new InsightsPage(tab.page)
       expect(await tab.visit('/insights')).toBe(200)
       const figures = await api(tab)

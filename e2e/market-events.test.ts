@@ -1,17 +1,13 @@
-import type { AddressInfo } from 'node:net'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { londonDate } from '../src/brokerage/rules/index.ts'
-import { mondayOf, simulate } from '../src/brokerage/simulator/simulate.ts'
-import { createDemo } from '../src/demo/generate.ts'
-import { createTestApp, PASSWORD } from '../test/helpers.ts'
+import { PASSWORD } from '../test/helpers.ts'
 import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
+import { startDemoServer } from './server.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
 // As in browser.test.ts: skipped on a laptop without Chromium, never silently in CI.
 const skip = !haveChromium && !inCi
-
-const DAY_MS = 86_400_000
 
 class MarketEventsPage extends Layout {
   readonly record: Locator
@@ -73,27 +69,7 @@ class FiguresPage extends Layout {
 }
 
 /** The demo council with a week of simulated brokerage: the year of market events before it too. */
-async function startServer() {
-  const { app, database, close } = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
-  try {
-    const demo = await createDemo(database.db, {
-      scale: 1,
-      seed: 1,
-      password: PASSWORD,
-      passwordCostLog2: 10,
-    })
-    const commissioner = demo.users.find((u) => u.role === 'commissioner')
-    if (!commissioner) throw new Error('the demo has no commissioner')
-    const start = mondayOf(new Date(Date.now() - 14 * DAY_MS))
-    await simulate(database.db, { councilCode: 'DEMO', weeks: 1, seed: 3, start, volume: 0.1 })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const { port } = app.server.address() as AddressInfo
-    return { baseUrl: `http://127.0.0.1:${port}`, commissionerEmail: commissioner.email, close }
-  } catch (error) {
-    await close()
-    throw error
-  }
-}
+const startEventsServer = () => startDemoServer({ startDaysAgo: 14, weeks: 1, seed: 3, volume: 0.1 })
 
 interface ApiEvents {
   summary: { failures: { events: number; peopleAffected: number } }
@@ -103,10 +79,10 @@ interface ApiEvents {
 describe.skipIf(skip)(
   `market events in Chromium, checked by axe${skip ? ' (skipped: no Chromium)' : ''}`,
   () => {
-    const session = browserSession(() => startServer())
+    const session = browserSession(() => startEventsServer())
 
     it('lets a commissioner see the year’s events and record a closure', async () => {
-      const tab = await session.signedIn(session.server.commissionerEmail, PASSWORD)
+      const tab = await session.signedIn(session.server.emailOf('commissioner'), PASSWORD)
       const list = new MarketEventsPage(tab.page)
       expect(await tab.visit('/market-events')).toBe(200)
       expect(await list.heading.textContent()).toBe('Market events')
