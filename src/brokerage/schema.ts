@@ -176,7 +176,11 @@ export const requestEvents = pgTable(
     actor: text().notNull(),
     at: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index().on(t.requestId, t.at)],
+  (t) => [
+    index().on(t.requestId, t.at),
+    // The market figures find the requests first submitted in a period (PCN sufficiency).
+    index().on(t.councilId, t.toStatus, t.at),
+  ],
 )
 
 /** Why each location was or was not invited, for every publication round of a request. */
@@ -288,6 +292,8 @@ export const packages = pgTable(
   (t) => [
     index().on(t.councilId, t.providerOrganisationId),
     index().on(t.requestId),
+    // The market figures find the awards made in a period (accepted prices).
+    index().on(t.councilId, t.createdAt),
     check('packages_prices_non_negative', sql`${t.agreedPricePence} >= 0 and ${t.weeklyCostPence} >= 0`),
   ],
 )

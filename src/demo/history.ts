@@ -15,7 +15,9 @@
 // What is left out: the decisions of locations not invited (a row for every active location of the
 // council for every round), and the in-app messages and emails of invitations and outcomes. The
 // register is taken as it stands, with no restrictions or framework lots (the demo has none).
-// The Interim Care List's daily snapshots are the market service's to take: takeDueSnapshots().
+// The Interim Care List's spells and the insights' request outcomes are rebuilt from the history
+// once written (rebuildIclSpells, rebuildRequestOutcomes); the list's daily snapshots are the
+// market service's to take: takeDueSnapshots().
 import { TZDate } from '@date-fns/tz'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, listUsers } from '../accounts/service.ts'
@@ -70,6 +72,8 @@ import { ConflictError } from '../errors.ts'
 import { outcodeOf } from '../geography/rules.ts'
 import { councilDistricts, postcodes } from '../geography/schema.ts'
 import { Locator, loadCouncilDistricts } from '../geography/service.ts'
+import { rebuildIclSpells } from '../market/icl/service.ts'
+import { rebuildRequestOutcomes } from '../market/insights/outcomes.ts'
 import { bedTypesFor } from '../providers/capacity/rules.ts'
 import { coverageOf, coversDistricts, updateLocationProfile } from '../providers/profile/service.ts'
 import { effectiveRatings } from '../providers/quality/service.ts'
@@ -1362,6 +1366,9 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     await resetIdentity(client, table)
   for (const table of ['bed_vacancy_reports', 'home_care_capacity_reports', 'audit_log'])
     await resetIdentity(client, table)
+  // Written past the services, the history's spells on the Interim Care List are made from it.
+  await rebuildIclSpells(db, councilId)
+  await rebuildRequestOutcomes(db, councilId)
 
   summary.withOffers = requestsWithOffers.size
   summary.meanOffersPerRequest =

@@ -3,6 +3,7 @@ import {
   check,
   date,
   doublePrecision,
+  index,
   integer,
   jsonb,
   pgTable,
@@ -11,6 +12,7 @@ import {
   timestamp,
 } from 'drizzle-orm/pg-core'
 import { councils } from '../accounts/schema.ts'
+import { sourcingRequests } from '../brokerage/schema.ts'
 import type { IclBreakdowns } from './icl/rules.ts'
 
 /**
@@ -36,6 +38,43 @@ export const iclSnapshots = pgTable(
   },
   (t) => [primaryKey({ columns: [t.councilId, t.date] })],
 )
+
+/**
+ * Each stretch of time a request kept its person on the Interim Care List, from `onAt` until
+ * `offAt` (null while still on it): a rollup of the request's history by the list's rules
+ * (listIntervals), rewritten in the same transaction as every change that can move it. It lets a
+ * period's list read only the requests on it during the period.
+ */
+export const iclSpells = pgTable(
+  'icl_spells',
+  {
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    requestId: integer()
+      .notNull()
+      .references(() => sourcingRequests.id),
+    onAt: timestamp({ withTimezone: true }).notNull(),
+    offAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.requestId, t.onAt] }),
+    index().on(t.councilId, t.offAt),
+    index('icl_spells_open_index').on(t.councilId).where(sql`${t.offAt} is null`),
+  ],
+)
+
+/**
+ * Councils whose spells are still to be made from their history: every council there was when
+ * icl_spells was added (the migration lists them). Each is rebuilt the first time its list is
+ * read, and its row removed in the same transaction; a council made later keeps its spells from
+ * its first request.
+ */
+export const iclSpellsPending = pgTable('icl_spells_pending', {
+  councilId: integer()
+    .primaryKey()
+    .references(() => councils.id),
+})
 
 /** The council's Market Position Statement settings; a council without a row uses the defaults. */
 export const marketSettings = pgTable(
@@ -87,3 +126,4 @@ export const mpsNarratives = pgTable(
 )
 
 export * from './events/schema.ts'
+export * from './insights/schema.ts'

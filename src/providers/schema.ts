@@ -249,6 +249,8 @@ export const bedVacancyReports = pgTable(
   },
   (t) => [
     index().on(t.councilId, t.locationId, t.reportedAt),
+    // The market figures read the last 7 days of a whole council's reports.
+    index().on(t.councilId, t.reportedAt),
     check('bed_vacancy_reports_non_negative', sql`${t.vacancies} >= 0`),
     check('bed_vacancy_reports_source_valid', sql`${t.source} in ('web', 'csv', 'api')`),
   ],
@@ -273,6 +275,8 @@ export const homeCareCapacityReports = pgTable(
   },
   (t) => [
     index().on(t.councilId, t.locationId, t.reportedAt),
+    // The market figures read the last 7 days of a whole council's reports.
+    index().on(t.councilId, t.reportedAt),
     check('home_care_capacity_non_negative', sql`${t.spareMinutesPerWeek} >= 0`),
     check('home_care_capacity_source_valid', sql`${t.source} in ('web', 'csv', 'api')`),
   ],

@@ -9,6 +9,8 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { keepIclSpells } from '../../market/icl/service.ts'
+import { keepRequestOutcome } from '../../market/insights/outcomes.ts'
 import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../providers/capacity/service.ts'
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
@@ -437,6 +439,11 @@ async function awardInTransaction(
       reason: `Offer ${offer.id} accepted`,
       details: { offerId: offer.id, packageId: pkg.id },
     })
+  } else {
+    // A visit filled without a change of status can still take the person off the list.
+    await keepIclSpells(tx, request.councilId, request.id)
+    // The status change keeps the request's outcome; an award without one keeps it here.
+    await keepRequestOutcome(tx, request.id)
   }
   await recordAudit(tx, user.actor, {
     councilId: request.councilId,

@@ -7,6 +7,8 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { keepIclSpells, statusChangeMovesList } from '../../market/icl/service.ts'
+import { keepRequestOutcome } from '../../market/insights/outcomes.ts'
 import { inviteEligibleLocations } from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
@@ -182,6 +184,7 @@ export async function transitionRequest(
     actor: actorLabel(actor),
     at: now,
   })
+  await keepRequestOutcome(tx, request.id)
   await recordAudit(tx, actor, {
     councilId: request.councilId,
     action: AUDIT_ACTIONS[action],
@@ -189,6 +192,7 @@ export async function transitionRequest(
     entityId: request.id,
     details: { from, to, ...(reason ? { reason } : {}), ...options.details },
   })
+  if (statusChangeMovesList(from, to)) await keepIclSpells(tx, request.councilId, request.id)
   return updated
 }
 

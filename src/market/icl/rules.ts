@@ -122,6 +122,11 @@ export function entryAt(history: RequestHistory, at: Date): IclEntry | null {
   }
 }
 
+/** Whether a request in this status can keep its person on the list (with slots still unfilled). */
+export function statusCanHoldOnList(status: RequestStatus): boolean {
+  return staysOnInterimCareList(status, { total: 1, awarded: 0 })
+}
+
 /** The stretches of time the request kept its person on the list, in order. */
 export function listIntervals(history: RequestHistory): ListInterval[] {
   const instants = [...new Set([...history.events, ...history.fills].map((c) => c.at.getTime()))].sort(

@@ -23,7 +23,7 @@ import { createTestDatabase } from '../../db/testing.ts'
 import { createDemo } from '../../demo/generate.ts'
 import { ValidationError } from '../../errors.ts'
 import { endOfLondonDay } from './rules.ts'
-import { iclAt, iclReport, takeDueSnapshots } from './service.ts'
+import { iclAt, iclReport, rebuildIclSpells, takeDueSnapshots } from './service.ts'
 
 const system = { kind: 'system', label: 'test' } as const
 const at = (iso: string) => new Date(iso)
@@ -267,6 +267,9 @@ describe('a hand-worked history', () => {
       ],
     })
     ids = { careHome: careHome.requestId, split: split.requestId, republished: republished.requestId }
+    // The history above is written straight to the tables, as the bulk history generator writes it;
+    // the spells on the list are then made from it the same way.
+    await rebuildIclSpells(db, councilId)
   })
   afterAll(async () => database?.close())
 

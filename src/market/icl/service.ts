@@ -8,12 +8,13 @@ import {
   calendarDaysBetween,
   isCalendarDate,
   londonDate,
+  type RequestStatus,
 } from '../../brokerage/rules/index.ts'
-import type { Database, Queryable } from '../../db/connection.ts'
+import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
 import { checkPeriod } from '../period.ts'
-import { iclSnapshots } from '../schema.ts'
+import { iclSnapshots, iclSpellsPending } from '../schema.ts'
 import {
   breakdowns,
   endOfLondonDay,
@@ -25,8 +26,9 @@ import {
   listIntervals,
   movements,
   type RequestHistory,
+  statusCanHoldOnList,
 } from './rules.ts'
-import { loadHistories } from './store.ts'
+import { loadHistories, replaceSpells } from './store.ts'
 
 export interface IclList extends IclHeadline {
   at: Date
@@ -43,7 +45,55 @@ function listFrom(histories: readonly RequestHistory[], at: Date): IclList {
 
 /** The list as it stood at an instant, from the history: asking late gives what asking then gave. */
 export async function iclAt(db: Queryable, councilId: number, at: Date): Promise<IclList> {
-  return listFrom(await loadHistories(db, councilId, at, { changedAfter: at }), at)
+  await ensureSpells(db, councilId)
+  return listFrom(await loadHistories(db, councilId, { until: at, onListAfter: at }), at)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spells on the list (icl_spells): which requests a period's list has to read
+
+/**
+ * Rewrites a request's spells from its whole history, in the transaction of a change to it: its
+ * status changes and slot fills. The request's row is locked, so changes to one request keep its
+ * spells one after another.
+ */
+export async function keepIclSpells(tx: Transaction, councilId: number, requestId: number): Promise<void> {
+  await tx.execute(sql`
+    select 1 from sourcing_requests where id = ${requestId} and council_id = ${councilId} for update`)
+  const histories = await loadHistories(tx, councilId, { requestIds: [requestId] })
+  await replaceSpells(tx, councilId, histories.flatMap(listIntervals), [requestId])
+}
+
+/** Whether a change of status can move a request onto or off the list: only into or out of a status that can hold it there. */
+export function statusChangeMovesList(from: RequestStatus, to: RequestStatus): boolean {
+  return statusCanHoldOnList(from) || statusCanHoldOnList(to)
+}
+
+/**
+ * Rebuilds a council's spells from its raw history by the same rules: after history written in
+ * bulk, and for a council whose spells were never made. Taking the table's lock waits for the
+ * changes being kept and holds back new ones, which then rewrite their requests' spells after it.
+ */
+export async function rebuildIclSpells(db: Queryable, councilId: number): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`lock table icl_spells in share row exclusive mode`)
+    const spells = (await loadHistories(tx, councilId)).flatMap(listIntervals)
+    await replaceSpells(tx, councilId, spells)
+    await tx.delete(iclSpellsPending).where(eq(iclSpellsPending.councilId, councilId))
+    return spells.length
+  })
+}
+
+/**
+ * Makes a council's spells from its history the first time they are needed, if the council had
+ * history before spells were kept (icl_spells_pending). One lookup by key otherwise.
+ */
+async function ensureSpells(db: Queryable, councilId: number): Promise<void> {
+  const [pending] = await db
+    .select({ councilId: iclSpellsPending.councilId })
+    .from(iclSpellsPending)
+    .where(eq(iclSpellsPending.councilId, councilId))
+  if (pending) await rebuildIclSpells(db, councilId)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,8 +167,9 @@ export async function iclReport(
   if (errors.length > 0) throw new ValidationError(errors)
 
   const end = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
+  await ensureSpells(db, councilId)
   const start = endOfLondonDay(addCalendarDays(from, -1))
-  const histories = (await loadHistories(db, councilId, end, { changedAfter: start })).filter(
+  const histories = (await loadHistories(db, councilId, { until: end, onListAfter: start })).filter(
     (h) => locality === null || h.locality === locality,
   )
   const list = listFrom(histories, end)
@@ -247,8 +298,10 @@ export async function takeDueSnapshots(db: Database, now: Date = new Date()): Pr
   for (const { id: councilId } of all) {
     const missing = await missingDates(db, councilId, yesterday)
     if (missing.length === 0) continue
-    const histories = await loadHistories(db, councilId, endOfLondonDay(yesterday), {
-      changedAfter: endOfLondonDay(addCalendarDays(missing[0] as string, -1)),
+    await ensureSpells(db, councilId)
+    const histories = await loadHistories(db, councilId, {
+      until: endOfLondonDay(yesterday),
+      onListAfter: endOfLondonDay(addCalendarDays(missing[0] as string, -1)),
     })
     const snapshots = snapshotsFor(histories, missing)
     for (const snapshot of snapshots) {

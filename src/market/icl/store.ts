@@ -2,9 +2,10 @@
 // and the times slots were filled (awarded_slots, stamped by their package's creation).
 import { sql } from 'drizzle-orm'
 import { careMinutesPerWeek } from '../../brokerage/offers/rules.ts'
-import type { RequestServiceType, RequestStatus } from '../../brokerage/rules/index.ts'
+import { REQUEST_STATUSES, type RequestServiceType, type RequestStatus } from '../../brokerage/rules/index.ts'
 import type { Queryable } from '../../db/connection.ts'
-import type { RequestHistory } from './rules.ts'
+import { iclSpells } from '../schema.ts'
+import { type ListInterval, type RequestHistory, statusCanHoldOnList } from './rules.ts'
 
 function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows
@@ -14,48 +15,60 @@ function instant(value: Date | string): Date {
   return value instanceof Date ? value : new Date(value)
 }
 
-/**
- * The requests that may be on the list at an instant after `after`, or come onto it or leave it
- * after `after`: those on the list now, and those whose status changed or a slot was filled since.
- * Any other request's history has nothing after `after`, so it stood then as it stands now: off the
- * list. Without this, a council's whole history is read for every day asked about.
- */
-function changedOrOnList(councilId: number, after: Date) {
-  const afterIso = after.toISOString()
-  return sql`
-    select id from sourcing_requests where council_id = ${councilId} and status = 'unsourced'
-    union
-    select v.request_id from request_visits v
-    join sourcing_requests o on o.id = v.request_id and o.status in ('awarded', 'started')
-    where v.council_id = ${councilId}
-      and not exists (select 1 from awarded_slots s where s.request_id = v.request_id and s.slot = v.id)
-    union
-    select request_id from request_events where council_id = ${councilId} and at > ${afterIso}::timestamptz
-    union
-    select s.request_id from awarded_slots s join packages k on k.id = s.package_id
-    where s.council_id = ${councilId} and k.created_at > ${afterIso}::timestamptz`
+/** Which requests' histories to read, and up to when. */
+export interface HistoryScope {
+  /** History up to and including this instant; all of it without. */
+  until?: Date
+  /**
+   * Only the requests on the list at some instant after this one (and up to `until`), found by
+   * their spells (icl_spells): the list at any instant from then to `until`, and who came and went.
+   */
+  onListAfter?: Date
+  /** Only these requests. */
+  requestIds?: readonly number[]
 }
 
+/** The statuses that can hold a request's person on the list, as an SQL list. */
+const listStatuses = () =>
+  sql.join(
+    REQUEST_STATUSES.filter(statusCanHoldOnList).map((status) => sql`${status}`),
+    sql`, `,
+  )
+
+const inList = (ids: readonly number[]) =>
+  sql`(select jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::int)`
+
 /**
- * Every request of the council that was ever on the list by `until` (unsourced, awarded or
- * started), with its history up to `until`. Locality and PCN are the person's placement; for a
- * person placed before those were kept, the council's district table places their postcode district.
- * With `changedAfter`, only the requests that can matter to the list after that instant
- * (changedOrOnList): the list at any instant from then to `until`, and who came and went.
+ * The requests of the council that were ever on the list (unsourced, awarded or started) in the
+ * scope, with their history. Locality and PCN are the person's placement; for a person placed
+ * before those were kept, the council's district table places their postcode district.
  */
 export async function loadHistories(
   db: Queryable,
   councilId: number,
-  until: Date,
-  options: { changedAfter?: Date } = {},
+  scope: HistoryScope = {},
 ): Promise<RequestHistory[]> {
-  const untilIso = until.toISOString()
-  // The few requests that can matter are found first, and only they are read.
-  let relevant = sql``
-  if (options.changedAfter) {
-    const found = rowsOf<{ id: number }>(await db.execute(changedOrOnList(councilId, options.changedAfter)))
+  const until = scope.until ? sql`and at <= ${scope.until.toISOString()}::timestamptz` : sql``
+  // Without spells to go by, only the requests that have been in a status that can hold them there.
+  let relevant = sql`and exists (
+    select 1 from request_events
+    where council_id = r.council_id and request_id = r.id
+      and to_status in (${listStatuses()}) ${until})`
+  if (scope.onListAfter) {
+    // The few requests that can matter are found first, and only they are read.
+    const found = rowsOf<{ id: number }>(
+      await db.execute(sql`
+        select distinct request_id as id from icl_spells
+        where council_id = ${councilId}
+          and (off_at is null or off_at > ${scope.onListAfter.toISOString()}::timestamptz)
+          ${scope.until ? sql`and on_at <= ${scope.until.toISOString()}::timestamptz` : sql``}`),
+    )
     if (found.length === 0) return []
-    relevant = sql`and r.id in (select jsonb_array_elements_text(${JSON.stringify(found.map((r) => Number(r.id)))}::jsonb)::int)`
+    relevant = sql`and r.id in ${inList(found.map((r) => Number(r.id)))}`
+  }
+  if (scope.requestIds) {
+    if (scope.requestIds.length === 0) return []
+    relevant = sql`${relevant} and r.id in ${inList(scope.requestIds)}`
   }
   const requests = rowsOf<{
     id: number
@@ -74,21 +87,15 @@ export async function loadHistories(
       left join council_districts d on d.council_id = r.council_id and d.outcode = p.outcode
       left join localities l on l.id = coalesce(p.locality_id, d.locality_id)
       left join pcn_areas a on a.id = coalesce(p.pcn_area_id, d.pcn_area_id)
-      where r.council_id = ${councilId}
-        and exists (
-          select 1 from request_events e
-          where e.council_id = r.council_id and e.request_id = r.id
-            and e.to_status in ('unsourced', 'awarded', 'started') and e.at <= ${untilIso}::timestamptz)
-        ${relevant}
+      where r.council_id = ${councilId} ${relevant}
       order by r.id`),
   )
   if (requests.length === 0) return []
-  const ids = JSON.stringify(requests.map((r) => r.id))
-  const inIds = sql`(select jsonb_array_elements_text(${ids}::jsonb)::int)`
+  const inIds = inList(requests.map((r) => r.id))
   const events = rowsOf<{ request_id: number; to_status: RequestStatus; at: Date | string }>(
     await db.execute(sql`
       select request_id, to_status, at from request_events
-      where council_id = ${councilId} and request_id in ${inIds} and at <= ${untilIso}::timestamptz
+      where council_id = ${councilId} and request_id in ${inIds} ${until}
       order by request_id, at, id`),
   )
   const visits = rowsOf<{
@@ -107,7 +114,8 @@ export async function loadHistories(
     await db.execute(sql`
       select s.request_id, s.slot, p.created_at as at
       from awarded_slots s join packages p on p.id = s.package_id
-      where s.council_id = ${councilId} and s.request_id in ${inIds} and p.created_at <= ${untilIso}::timestamptz
+      where s.council_id = ${councilId} and s.request_id in ${inIds}
+        ${scope.until ? sql`and p.created_at <= ${scope.until.toISOString()}::timestamptz` : sql``}
       order by s.request_id, p.created_at`),
   )
   const byRequest = new Map(
@@ -138,4 +146,27 @@ export async function loadHistories(
     })
   for (const f of fills) byRequest.get(f.request_id)?.fills.push({ slot: f.slot, at: instant(f.at) })
   return [...byRequest.values()] satisfies RequestHistory[]
+}
+
+const SPELLS_PER_INSERT = 5_000
+
+/** Replaces the spells of the council's requests (only of `requestIds` when given) with these. */
+export async function replaceSpells(
+  db: Queryable,
+  councilId: number,
+  spells: readonly ListInterval[],
+  requestIds?: readonly number[],
+): Promise<void> {
+  if (requestIds?.length === 0) return
+  await db.execute(sql`
+    delete from icl_spells where council_id = ${councilId}
+    ${requestIds ? sql`and request_id in ${inList(requestIds)}` : sql``}`)
+  for (let i = 0; i < spells.length; i += SPELLS_PER_INSERT)
+    await db
+      .insert(iclSpells)
+      .values(
+        spells
+          .slice(i, i + SPELLS_PER_INSERT)
+          .map((s) => ({ councilId, requestId: s.requestId, onAt: s.on, offAt: s.off })),
+      )
 }

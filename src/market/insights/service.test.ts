@@ -17,6 +17,7 @@ import {
   sourcingRequests,
 } from '../../db/schema.ts'
 import { ValidationError } from '../../errors.ts'
+import { rebuildRequestOutcomes } from './outcomes.ts'
 import { insightsReport } from './service.ts'
 
 // January to mid-March is GMT, so these UTC instants fall on the same London dates.
@@ -405,6 +406,8 @@ beforeAll(async () => {
       })
     }
   }
+  // Written past the services, so the rollup they keep is made from it.
+  await rebuildRequestOutcomes(db, home.councilId)
   // Quality: A and B are Good, the bad one Inadequate; add an inactive Outstanding one.
   const bad = place.bad
   await addLocation(db, home.councilId, providers[1]?.id ?? 0, {
@@ -817,5 +820,93 @@ describe('insightsReport', () => {
       expect(await fieldsOf({ hardToServeDays: days })).toEqual(['hardToServeDays'])
     expect(await fieldsOf({ ...PERIOD, hardToServeDays: '' })).toEqual([])
     expect(await fieldsOf(PERIOD)).toEqual([])
+  })
+})
+
+describe('insightsReport over requests published and awarded more than once', () => {
+  it('counts each request once, at its first publication and its first award', async () => {
+    const { db } = t.database
+    const other = await seedCouncil(t.database, 'INSR', t.config)
+    const councilId = other.councilId
+    const provider = other.providerA
+    const history = async (spec: {
+      submitted: string
+      published: string[]
+      awarded: string[]
+      offers: number
+    }) => {
+      const { requestId, personId } = await createTestRequest(db, councilId, {
+        serviceType: 'home_care',
+        usualPricePence: 2_400,
+      })
+      await db.insert(requestEvents).values(
+        [spec.submitted, ...spec.published].map((at, i) => ({
+          councilId,
+          requestId,
+          fromStatus: i === 0 ? 'draft' : i === 1 ? 'submitted' : 'closed',
+          toStatus: i === 0 ? 'submitted' : 'published',
+          actor: 'test',
+          at: new Date(at),
+        })),
+      )
+      const offerIds: number[] = []
+      for (let n = 0; n < spec.offers; n++) {
+        const [offer] = await db
+          .insert(offers)
+          .values({
+            councilId,
+            requestId,
+            locationId: provider.locationId,
+            providerOrganisationId: provider.id,
+            pricePence: 2_400,
+            earliestStart: '2026-01-01',
+            meetsAllNeeds: true,
+            status: 'withdrawn',
+          })
+          .returning()
+        offerIds.push(offer?.id ?? 0)
+      }
+      for (const at of spec.awarded)
+        await db.insert(packages).values({
+          councilId,
+          requestId,
+          offerId: offerIds[0] as number,
+          personId,
+          locationId: provider.locationId,
+          providerOrganisationId: provider.id,
+          serviceType: 'home_care',
+          agreedPricePence: 2_400,
+          weeklyCostPence: 2_400,
+          minutesPerWeek: 60,
+          startDate: at.slice(0, 10),
+          createdAt: new Date(at),
+          createdBy: 'test',
+        })
+    }
+    // First published and first awarded before the period: in neither count, though republished
+    // and awarded a second visit in it.
+    await history({
+      submitted: '2025-12-18T09:00:00Z',
+      published: ['2025-12-20T09:00:00Z', '2026-01-10T09:00:00Z'],
+      awarded: ['2025-12-28T09:00:00Z', '2026-01-15T09:00:00Z'],
+      offers: 1,
+    })
+    // Published twice and awarded twice in the period: once each, at the first.
+    await history({
+      submitted: '2026-01-05T08:00:00Z',
+      published: ['2026-01-05T09:00:00Z', '2026-02-01T09:00:00Z'],
+      awarded: ['2026-01-20T08:00:00Z', '2026-02-10T09:00:00Z'],
+      offers: 2,
+    })
+    await rebuildRequestOutcomes(db, councilId)
+    const report = await insightsReport(db, councilId, PERIOD, NOW)
+    expect(report.response).toMatchObject({ published: 1, withOffers: 1, offers: 2 })
+    expect(report.timeToSource.overall.awarded).toBe(1)
+    expect(report.timeToSource.overall.medianDays).toBeCloseTo(15, 9)
+    // Awarded 15 days after its first publication: still unsourced after 14.
+    expect(report.hardToServe).toMatchObject({ published: 1, tooRecent: 0, cancelled: 0 })
+    expect(report.hardToServe.total).toMatchObject({ requests: 1, unsourced: 1 })
+    // Every package counts in the hours, whenever its request was first awarded.
+    expect(report.hours?.hoursPerWeek).toBe(4)
   })
 })

@@ -1,6 +1,6 @@
 // The commissioners' market insights: response rate, time to source, home care hours commissioned,
 // accepted prices and the quality mix, computed live from the platform's own records for a period.
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import {
   isCalendarDate,
@@ -234,18 +234,19 @@ export async function insightsReport(
   const scope = { councilId, serviceType: type, localityId: localityRow?.id ?? null }
   const start = startOfLondonDay(from)
   const end = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
-  const [response, timeToSource, hours, prices, quality] = await Promise.all([
-    responseFigures(db, scope, start, end),
+  const [published, timeToSource, hours, prices, quality] = await Promise.all([
+    publishedRequests(db, scope, start, end),
     sourcingTimes(db, scope, start, end, localityRows),
     type === null || type === 'home_care' ? homeCareHours(db, scope, from, to, now) : null,
     priceFigures(db, scope, start, end),
     qualityMix(db, scope, londonDate(now), to, end),
   ])
-  const [beds, hardToServe, events] = await Promise.all([
+  const [beds, events] = await Promise.all([
     type === null || isCareHome(type) ? bedFigures(db, scope, end) : null,
-    hardToServeFigures(db, scope, start, end, hardToServeDays, now),
     marketEventsSummary(db, councilId, { from, to, localityId: scope.localityId, serviceType: type }),
   ])
+  const response = responseFigures(published)
+  const hardToServe = hardToServeFigures(published, hardToServeDays, now)
   return {
     from,
     to,
@@ -270,31 +271,78 @@ interface Scope {
   localityId: number | null
 }
 
-/** The request (alias r) and its person (alias p) match the filters. */
+/** The person whose id `personId` holds lives in the chosen locality, if one is chosen. */
+function inLocality(scope: Scope, personId: SQL) {
+  return scope.localityId === null
+    ? sql``
+    : sql`and exists (select 1 from people p where p.id = ${personId} and p.locality_id = ${scope.localityId})`
+}
+
+/** The request (alias r) matches the filters. */
 function requestFilters(scope: Scope) {
   return sql`r.council_id = ${scope.councilId}
     ${scope.serviceType === null ? sql`` : sql`and r.service_type = ${scope.serviceType}`}
-    ${scope.localityId === null ? sql`` : sql`and p.locality_id = ${scope.localityId}`}`
+    ${inLocality(scope, sql`r.person_id`)}`
+}
+
+interface PublishedRequest {
+  /** Offers received, withdrawn ones too. */
+  offers: number
+  rural: boolean | null
+  publishedAt: Date
+  awardedAt: Date | null
+  cancelledAt: Date | null
+}
+
+/** The request's outcome (alias q, request_outcomes) matches the filters. */
+function outcomeFilters(scope: Scope) {
+  return sql`q.council_id = ${scope.councilId}
+    ${scope.serviceType === null ? sql`` : sql`and q.service_type = ${scope.serviceType}`}
+    ${inLocality(scope, sql`q.person_id`)}`
+}
+
+/**
+ * Requests first published in the period, with the offers each received, the rurality of their
+ * preferred postcode's district and when each was first awarded and first cancelled; read from the
+ * request_outcomes rollup by its index on the first publication.
+ */
+async function publishedRequests(
+  db: Queryable,
+  scope: Scope,
+  start: Date,
+  end: Date,
+): Promise<PublishedRequest[]> {
+  const rows = rowsOf<{
+    offers: number
+    rural: boolean | null
+    published_at: string | Date
+    awarded_at: string | Date | null
+    cancelled_at: string | Date | null
+  }>(
+    await db.execute(sql`
+      select (select count(*) from offers o where o.request_id = q.request_id)::int as offers,
+        d.rural, q.published_at, q.awarded_at, q.cancelled_at
+      from request_outcomes q
+      left join council_districts d on d.council_id = q.council_id and d.outcode = q.preferred_outcode
+      where ${outcomeFilters(scope)}
+        and q.published_at >= ${start.toISOString()}::timestamptz
+        and q.published_at <= ${end.toISOString()}::timestamptz`),
+  )
+  const date = (v: string | Date | null) => (v === null ? null : new Date(v))
+  return rows.map((r) => ({
+    offers: Number(r.offers),
+    rural: r.rural,
+    publishedAt: new Date(r.published_at),
+    awardedAt: date(r.awarded_at),
+    cancelledAt: date(r.cancelled_at),
+  }))
 }
 
 /** Requests first published in the period, and the offers each received (withdrawn ones too). */
-async function responseFigures(db: Queryable, scope: Scope, start: Date, end: Date) {
-  const rows = rowsOf<{ offers: number }>(
-    await db.execute(sql`
-      select (select count(*) from offers o where o.request_id = r.id)::int as offers
-      from sourcing_requests r
-      join people p on p.id = r.person_id
-      join lateral (
-        select min(e.at) as at from request_events e
-        where e.request_id = r.id and e.to_status = 'published'
-      ) published on true
-      where ${requestFilters(scope)}
-        and published.at >= ${start.toISOString()}::timestamptz
-        and published.at <= ${end.toISOString()}::timestamptz`),
-  )
+function responseFigures(rows: readonly PublishedRequest[]): InsightsReport['response'] {
   const published = rows.length
-  const withOffers = rows.filter((r) => Number(r.offers) > 0).length
-  const offers = rows.reduce((sum, r) => sum + Number(r.offers), 0)
+  const withOffers = rows.filter((r) => r.offers > 0).length
+  const offers = rows.reduce((sum, r) => sum + r.offers, 0)
   return {
     published,
     withOffers,
@@ -316,7 +364,8 @@ function sourcingLine(serviceType: RequestServiceType | null, days: number[]): S
 
 /**
  * Days from a request's first submission to its first award, for requests first awarded in the
- * period, by service type and by the person's locality.
+ * period, by service type and by the person's locality; read from the request_outcomes rollup by its
+ * index on the first award.
  */
 async function sourcingTimes(
   db: Queryable,
@@ -332,18 +381,13 @@ async function sourcingTimes(
     awarded_at: string | Date
   }>(
     await db.execute(sql`
-      select r.service_type, p.locality_id, submitted.at as submitted_at, awarded.at as awarded_at
-      from sourcing_requests r
-      join people p on p.id = r.person_id
-      join lateral (
-        select min(e.at) as at from request_events e
-        where e.request_id = r.id and e.to_status = 'submitted'
-      ) submitted on true
-      join lateral (select min(k.created_at) as at from packages k where k.request_id = r.id) awarded on true
-      where ${requestFilters(scope)}
-        and submitted.at is not null
-        and awarded.at >= ${start.toISOString()}::timestamptz
-        and awarded.at <= ${end.toISOString()}::timestamptz`),
+      select q.service_type, p.locality_id, q.submitted_at, q.awarded_at
+      from request_outcomes q
+      join people p on p.id = q.person_id
+      where ${outcomeFilters(scope)}
+        and q.submitted_at is not null
+        and q.awarded_at >= ${start.toISOString()}::timestamptz
+        and q.awarded_at <= ${end.toISOString()}::timestamptz`),
   )
   const days = rows.map((r) => ({
     serviceType: r.service_type as RequestServiceType,
@@ -383,40 +427,39 @@ async function sourcingTimes(
 /**
  * Home care hours a week of the packages active at the end of each trend date: started by then,
  * not ended before it, and already awarded then (a package awarded later does not rewrite history).
+ * One query sums every date's packages.
  */
 async function homeCareHours(db: Queryable, scope: Scope, from: string, to: string, now: Date) {
-  const rows = rowsOf<{
-    start_date: string
-    end_date: string | null
-    created_at: string | Date
-    minutes_per_week: number | null
-  }>(
-    await db.execute(sql`
-      select k.start_date::text as start_date, k.end_date::text as end_date, k.created_at, k.minutes_per_week
-      from packages k
-      join people p on p.id = k.person_id
-      where k.council_id = ${scope.councilId} and k.service_type = 'home_care'
-        ${scope.localityId === null ? sql`` : sql`and p.locality_id = ${scope.localityId}`}`),
+  const dates = trendDates(from, to)
+  const moments = dates.map(
+    (date) =>
+      sql`(${date}::date, ${new Date(Math.min(endOfLondonDay(date).getTime(), now.getTime())).toISOString()}::timestamptz)`,
   )
-  const hoursOn = (date: string) => {
-    const cutoff = Math.min(endOfLondonDay(date).getTime(), now.getTime())
-    const minutes = rows
-      .filter(
-        (r) =>
-          r.start_date <= date &&
-          (r.end_date === null || r.end_date >= date) &&
-          new Date(r.created_at).getTime() <= cutoff,
-      )
-      .reduce((sum, r) => sum + Number(r.minutes_per_week ?? 0), 0)
-    return minutes / 60
-  }
+  const rows = rowsOf<{ date: string; minutes: number | string }>(
+    await db.execute(sql`
+      select t.date::text as date, coalesce(sum(k.minutes_per_week), 0)::bigint as minutes
+      from (values ${sql.join(moments, sql`, `)}) as t(date, cutoff)
+      left join (
+        select k.start_date, k.end_date, k.created_at, k.minutes_per_week
+        from packages k
+        where k.council_id = ${scope.councilId} and k.service_type = 'home_care'
+          ${inLocality(scope, sql`k.person_id`)}
+          -- Only packages active on some trend date can count.
+          and k.start_date <= ${to}::date and (k.end_date is null or k.end_date >= ${dates[0] ?? to}::date)
+      ) k on k.start_date <= t.date and (k.end_date is null or k.end_date >= t.date)
+        and k.created_at <= t.cutoff
+      group by t.date`),
+  )
+  const minutesOn = new Map(rows.map((r) => [r.date, Number(r.minutes)]))
+  const hoursOn = (date: string) => (minutesOn.get(date) ?? 0) / 60
   let previous: number | null = null
-  const trend = trendDates(from, to).map((date) => {
+  const trend = dates.map((date) => {
     const hoursPerWeek = hoursOn(date)
     const point = { date, hoursPerWeek, change: percentChange(previous, hoursPerWeek) }
     previous = hoursPerWeek
     return point
   })
+  // The period's last day is always the trend's last date.
   return { at: to, hoursPerWeek: hoursOn(to), trend }
 }
 
@@ -427,8 +470,9 @@ async function priceFigures(db: Queryable, scope: Scope, start: Date, end: Date)
       select k.service_type, k.agreed_price_pence, r.usual_price_pence
       from packages k
       join sourcing_requests r on r.id = k.request_id
-      join people p on p.id = r.person_id
       where ${requestFilters(scope)}
+        -- A package is its request's council's: this finds the period's awards by index.
+        and k.council_id = ${scope.councilId}
         and k.created_at >= ${start.toISOString()}::timestamptz
         and k.created_at <= ${end.toISOString()}::timestamptz`),
   )
@@ -473,18 +517,23 @@ async function qualityMix(db: Queryable, scope: Scope, today: string, to: string
         )}`),
   )
   const ids = rows.map((r) => Number(r.id))
-  const placed = (await activePackages(db, scope, to, end)).map((r) => Number(r.location_id))
+  const placed = await activePackages(db, scope, to, end)
   const [ratings, restrictions, placedRatings] = await Promise.all([
     effectiveRatings(db, scope.councilId, ids),
     activeRestrictions(db, scope.councilId, ids, today),
-    effectiveRatings(db, scope.councilId, [...new Set(placed)]),
+    effectiveRatings(
+      db,
+      scope.councilId,
+      placed.map((p) => p.locationId),
+    ),
   ])
   const placedRated = placed.filter(
-    (id) => (placedRatings.get(id)?.rating ?? NOT_YET_RATED) !== NOT_YET_RATED,
+    (p) => (placedRatings.get(p.locationId)?.rating ?? NOT_YET_RATED) !== NOT_YET_RATED,
   )
-  const placedGood = placedRated.filter((id) =>
-    ['Good', 'Outstanding'].includes(placedRatings.get(id)?.rating ?? ''),
-  ).length
+  const placedGood = placedRated.filter((p) =>
+    ['Good', 'Outstanding'].includes(placedRatings.get(p.locationId)?.rating ?? ''),
+  )
+  const packagesOf = (of: readonly { packages: number }[]) => of.reduce((sum, p) => sum + p.packages, 0)
   const rated = [...ratings.values()].filter((r) => r.rating !== NOT_YET_RATED)
   const good = rated.filter((r) => r.rating === 'Good' || r.rating === 'Outstanding').length
   const inForce = [...restrictions.values()].flat()
@@ -501,31 +550,32 @@ async function qualityMix(db: Queryable, scope: Scope, today: string, to: string
     })),
     packages: {
       at: to,
-      active: placed.length,
-      rated: placedRated.length,
-      goodOrOutstanding: placedGood,
-      percentGoodOrOutstanding: percentage(placedGood, placedRated.length),
+      active: packagesOf(placed),
+      rated: packagesOf(placedRated),
+      goodOrOutstanding: packagesOf(placedGood),
+      percentGoodOrOutstanding: percentage(packagesOf(placedGood), packagesOf(placedRated)),
     },
   }
 }
 
 /**
- * The location of each package active at the end of the period's last day, as home care hours
- * count them: started by then, not ended before it, and already awarded at `end`.
+ * How many packages active at the end of the period's last day each location has, as home care
+ * hours count them: started by then, not ended before it, and already awarded at `end`.
  */
 async function activePackages(db: Queryable, scope: Scope, to: string, end: Date) {
-  return rowsOf<{ location_id: number }>(
+  const rows = rowsOf<{ location_id: number; packages: number }>(
     await db.execute(sql`
-      select k.location_id
+      select k.location_id, count(*)::int as packages
       from packages k
-      join people p on p.id = k.person_id
       where k.council_id = ${scope.councilId}
         ${scope.serviceType === null ? sql`` : sql`and k.service_type = ${scope.serviceType}`}
-        ${scope.localityId === null ? sql`` : sql`and p.locality_id = ${scope.localityId}`}
+        ${inLocality(scope, sql`k.person_id`)}
         and k.start_date <= ${to}::date
         and (k.end_date is null or k.end_date >= ${to}::date)
-        and k.created_at <= ${end.toISOString()}::timestamptz`),
+        and k.created_at <= ${end.toISOString()}::timestamptz
+      group by k.location_id`),
   )
+  return rows.map((r) => ({ locationId: Number(r.location_id), packages: Number(r.packages) }))
 }
 
 /**
@@ -556,50 +606,14 @@ const AREA_LABELS = { rural: 'Rural', urban: 'Urban', unknown: 'Other or unknown
  * Requests published in the period still without an award `days` days after publishing, rural and
  * urban apart: the rurality of the district of the request's preferred postcode.
  */
-async function hardToServeFigures(
-  db: Queryable,
-  scope: Scope,
-  start: Date,
-  end: Date,
+function hardToServeFigures(
+  rows: readonly PublishedRequest[],
   days: number,
   now: Date,
-): Promise<InsightsReport['hardToServe']> {
-  const rows = rowsOf<{
-    rural: boolean | null
-    published_at: string | Date
-    awarded_at: string | Date | null
-    cancelled_at: string | Date | null
-  }>(
-    await db.execute(sql`
-      select d.rural, published.at as published_at, awarded.at as awarded_at, cancelled.at as cancelled_at
-      from sourcing_requests r
-      join people p on p.id = r.person_id
-      left join council_districts d on d.council_id = r.council_id and d.outcode = r.preferred_outcode
-      join lateral (
-        select min(e.at) as at from request_events e
-        where e.request_id = r.id and e.to_status = 'published'
-      ) published on true
-      join lateral (select min(k.created_at) as at from packages k where k.request_id = r.id) awarded on true
-      join lateral (
-        select min(e.at) as at from request_events e
-        where e.request_id = r.id and e.to_status = 'cancelled'
-      ) cancelled on true
-      where ${requestFilters(scope)}
-        and published.at >= ${start.toISOString()}::timestamptz
-        and published.at <= ${end.toISOString()}::timestamptz`),
-  )
-  const date = (v: string | Date | null) => (v === null ? null : new Date(v))
+): InsightsReport['hardToServe'] {
   const judged = rows.map((r) => ({
     area: r.rural === null ? ('unknown' as const) : r.rural ? ('rural' as const) : ('urban' as const),
-    outcome: hardToServeOutcome(
-      {
-        publishedAt: new Date(r.published_at),
-        awardedAt: date(r.awarded_at),
-        cancelledAt: date(r.cancelled_at),
-      },
-      days,
-      now,
-    ),
+    outcome: hardToServeOutcome(r, days, now),
   }))
   const line = (area: HardToServeLine['area'], label: string, of: typeof judged): HardToServeLine => {
     const counted = of.filter((j) => j.outcome === 'sourced' || j.outcome === 'unsourced')

@@ -1,10 +1,8 @@
 // PCN sufficiency: per PCN area and placement type, the sourcing record of the period and the
 // capacity reported now, rated by the council's thresholds.
-import { and, asc, desc, eq, inArray, isNotNull, lt, lte, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, isNotNull, lte, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
-import { offers, people, requestEvents, sourcingRequests } from '../../brokerage/schema.ts'
-import { inIds } from '../../db/conditions.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { parseInput } from '../../errors.ts'
 import { councilDistricts, localities, pcnAreas } from '../../geography/schema.ts'
@@ -163,61 +161,61 @@ const key = (pcnAreaId: number, type: PlacementType) => `${pcnAreaId}:${type}`
 
 /**
  * Each request submitted in the period, with what had become of it by the period's end. The
- * person's PCN area is where they live, kept on the person when the request was made.
+ * person's PCN area is where they live, kept on the person when the request was made. The period's
+ * first submissions are found by index, so the work follows the period, not the whole history.
  */
 async function requestHistories(db: Queryable, councilId: number, from: Date, to: Date) {
-  const submittedAt = sql<string>`min(${requestEvents.at}) filter (where ${requestEvents.toStatus} = 'submitted')`
-  const rows = await db
-    .select({
-      requestId: sourcingRequests.id,
-      serviceType: sourcingRequests.serviceType,
-      pcnAreaId: people.pcnAreaId,
-      submittedAt,
-      awardedAt: sql<
-        string | null
-      >`min(${requestEvents.at}) filter (where ${requestEvents.toStatus} = 'awarded')`,
-      everUnsourced: sql<boolean>`coalesce(bool_or(${requestEvents.toStatus} = 'unsourced'), false)`,
-      cancelled: sql<boolean>`coalesce(bool_or(${requestEvents.toStatus} = 'cancelled'), false)`,
-    })
-    .from(sourcingRequests)
-    .innerJoin(people, eq(people.id, sourcingRequests.personId))
-    .innerJoin(requestEvents, and(eq(requestEvents.requestId, sourcingRequests.id), lt(requestEvents.at, to)))
-    .where(
-      and(
-        eq(sourcingRequests.councilId, councilId),
-        inArray(sourcingRequests.serviceType, [...PLACEMENT_TYPES]),
-      ),
-    )
-    .groupBy(sourcingRequests.id, people.pcnAreaId)
-    .having(
-      sql`${submittedAt} >= ${from.toISOString()}::timestamptz and ${submittedAt} < ${to.toISOString()}::timestamptz`,
-    )
-  const offerCounts = new Map<number, number>()
-  if (rows.length > 0) {
-    const counted = await db
-      .select({ requestId: offers.requestId, offers: sql<number>`count(*)::int` })
-      .from(offers)
-      .where(
-        and(
-          inIds(
-            offers.requestId,
-            rows.map((r) => r.requestId),
-          ),
-          lt(offers.createdAt, to),
-        ),
-      )
-      .groupBy(offers.requestId)
-    for (const c of counted) offerCounts.set(c.requestId, Number(c.offers))
-  }
+  const before = sql`${to.toISOString()}::timestamptz`
+  const result = await db.execute(sql`
+    select r.service_type, p.pcn_area_id, submitted.at as submitted_at, outcome.awarded_at,
+      outcome.ever_unsourced, outcome.cancelled,
+      (select count(*) from offers o where o.request_id = r.id and o.created_at < ${before})::int as offers
+    from (
+      select distinct e.request_id, e.at
+      from request_events e
+      where e.council_id = ${councilId} and e.to_status = 'submitted'
+        and e.at >= ${from.toISOString()}::timestamptz and e.at < ${before}
+        and not exists (
+          select 1 from request_events f
+          where f.request_id = e.request_id and f.to_status = 'submitted' and f.at < e.at
+        )
+    ) submitted
+    join sourcing_requests r on r.id = submitted.request_id
+    join people p on p.id = r.person_id
+    cross join lateral (
+      select min(e.at) filter (where e.to_status = 'awarded') as awarded_at,
+        coalesce(bool_or(e.to_status = 'unsourced'), false) as ever_unsourced,
+        coalesce(bool_or(e.to_status = 'cancelled'), false) as cancelled
+      from request_events e
+      where e.request_id = r.id and e.at < ${before}
+    ) outcome
+    where r.council_id = ${councilId}
+      and r.service_type in (${sql.join(
+        PLACEMENT_TYPES.map((t) => sql`${t}`),
+        sql`, `,
+      )})`)
+  const rows = (
+    result as unknown as {
+      rows: {
+        service_type: string
+        pcn_area_id: number | null
+        submitted_at: string | Date
+        awarded_at: string | Date | null
+        ever_unsourced: boolean
+        cancelled: boolean
+        offers: number
+      }[]
+    }
+  ).rows
   return rows.map((r) => ({
-    pcnAreaId: r.pcnAreaId,
-    placementType: r.serviceType as PlacementType,
+    pcnAreaId: r.pcn_area_id === null ? null : Number(r.pcn_area_id),
+    placementType: r.service_type as PlacementType,
     history: {
-      submittedAt: new Date(r.submittedAt),
-      awardedAt: r.awardedAt ? new Date(r.awardedAt) : null,
-      everUnsourced: Boolean(r.everUnsourced),
+      submittedAt: new Date(r.submitted_at),
+      awardedAt: r.awarded_at ? new Date(r.awarded_at) : null,
+      everUnsourced: Boolean(r.ever_unsourced),
       cancelled: Boolean(r.cancelled),
-      offers: offerCounts.get(r.requestId) ?? 0,
+      offers: Number(r.offers),
     } satisfies RequestHistory,
   }))
 }
@@ -238,6 +236,8 @@ async function vacanciesByArea(db: Queryable, councilId: number, since: Date, to
         eq(bedVacancyReports.councilId, councilId),
         eq(locations.active, true),
         isNotNull(locations.pcnAreaId),
+        // The newest report up to `to` counts only when it is recent, so older ones need not be read.
+        gte(bedVacancyReports.reportedAt, since),
         lte(bedVacancyReports.reportedAt, to),
       ),
     )
@@ -278,6 +278,7 @@ async function spareHoursByArea(db: Queryable, councilId: number, since: Date, t
         eq(homeCareCapacityReports.councilId, councilId),
         eq(locations.active, true),
         isNotNull(councilDistricts.pcnAreaId),
+        gte(homeCareCapacityReports.reportedAt, since),
         lte(homeCareCapacityReports.reportedAt, to),
       ),
     )

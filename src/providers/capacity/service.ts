@@ -117,7 +117,7 @@ async function latestHomeCare(
   db: Queryable,
   councilId: number,
   locationIds: readonly number[],
-  only: { outcode?: string; until?: Date } = {},
+  only: { outcode?: string; since?: Date; until?: Date } = {},
 ): Promise<LatestHomeCare[]> {
   if (locationIds.length === 0) return []
   return db
@@ -133,6 +133,7 @@ async function latestHomeCare(
         eq(homeCareCapacityReports.councilId, councilId),
         inIds(homeCareCapacityReports.locationId, locationIds),
         only.outcode ? eq(homeCareCapacityReports.outcode, only.outcode) : undefined,
+        only.since ? gt(homeCareCapacityReports.reportedAt, only.since) : undefined,
         only.until ? lte(homeCareCapacityReports.reportedAt, only.until) : undefined,
       ),
     )
@@ -617,9 +618,7 @@ export async function capacitySummary(
   const beds = await availabilityOf(db, councilId, active, now, {})
 
   const homeCareIds = active.filter((l) => coversDistricts(l)).map((l) => l.id)
-  const spare = (await latestHomeCare(db, councilId, homeCareIds, { until: now })).filter(
-    (h) => h.reportedAt > since,
-  )
+  const spare = await latestHomeCare(db, councilId, homeCareIds, { since, until: now })
   const districts = new Map<string, { minutes: number; locations: Set<number> }>()
   for (const h of spare) {
     const district = districts.get(h.outcode) ?? { minutes: 0, locations: new Set<number>() }

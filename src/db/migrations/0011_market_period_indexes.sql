@@ -1,0 +1,2 @@
+CREATE INDEX "packages_council_id_created_at_index" ON "packages" USING btree ("council_id","created_at");--> statement-breakpoint
+CREATE INDEX "request_events_council_id_to_status_at_index" ON "request_events" USING btree ("council_id","to_status","at");

@@ -1,0 +1,2 @@
+CREATE INDEX "bed_vacancy_reports_council_id_reported_at_index" ON "bed_vacancy_reports" USING btree ("council_id","reported_at");--> statement-breakpoint
+CREATE INDEX "home_care_capacity_reports_council_id_reported_at_index" ON "home_care_capacity_reports" USING btree ("council_id","reported_at");

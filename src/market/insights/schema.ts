@@ -1,0 +1,33 @@
+import { index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { councils } from '../../accounts/schema.ts'
+import { people, sourcingRequests } from '../../brokerage/schema.ts'
+
+/**
+ * The instants the insights figures are made of, one row per request that has left its draft: a
+ * rollup of request_events and packages (firsts only), rewritten from them in the same transaction
+ * as every status change and award (keepRequestOutcome), so a period's figures read the requests of
+ * the period by index. The person's locality and the district's rurality are read where they are
+ * kept, so changes to them need nothing here.
+ */
+export const requestOutcomes = pgTable(
+  'request_outcomes',
+  {
+    requestId: integer()
+      .primaryKey()
+      .references(() => sourcingRequests.id),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    personId: integer()
+      .notNull()
+      .references(() => people.id),
+    serviceType: text(),
+    preferredOutcode: text(),
+    /** The first event into each status; the first package's creation for the award. */
+    submittedAt: timestamp({ withTimezone: true }),
+    publishedAt: timestamp({ withTimezone: true }),
+    awardedAt: timestamp({ withTimezone: true }),
+    cancelledAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [index().on(t.councilId, t.publishedAt), index().on(t.councilId, t.awardedAt)],
+)
