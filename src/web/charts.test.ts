@@ -53,11 +53,17 @@ describe('renderChart', () => {
     expect(svg).toContain('font-family="&quot;GDS Transport&quot;, arial, sans-serif"')
   })
 
-  it('draws what it is given each time: nothing is cached between charts', async () => {
+  it('draws what it is given each time: a drawing is reused only for the very same spec and options', async () => {
     const fewer = await renderChart(barChart(localities.slice(1)), options)
     const all = await renderChart(barChart(localities), options)
     expect(bars(fewer)).toBe(localities.length - 1)
     expect(bars(all)).toBe(localities.length)
+    const changed = localities.map((l, i) => (i === 0 ? { ...l, locality: 'Dereham' } : l))
+    expect(await renderChart(barChart(changed), options)).toContain('>Dereham</text>')
+    expect(await renderChart(barChart(localities), { ...options, id: 'beds-again' })).toContain(
+      'aria-labelledby="beds-again-title"',
+    )
+    expect(await renderChart(barChart(localities), options)).toBe(all)
   })
 
   it('keeps a category without a figure on the axis, with no bar', async () => {

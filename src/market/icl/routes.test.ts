@@ -5,6 +5,7 @@ import { createTestRequest, setRequestStatus } from '../../brokerage/offers/test
 import { addCalendarDays, londonDate } from '../../brokerage/rules/index.ts'
 import { iclSnapshots, localities } from '../../db/schema.ts'
 import { TREND_CHART_HEIGHT } from './charts.ts'
+import { ICL_PAGE_SIZE } from './routes.ts'
 import { hoursPerWeek } from './rules.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
@@ -254,5 +255,50 @@ describe('the Interim Care List API', () => {
     const paths = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths
     expect(paths['/api/v1/icl']?.get?.summary).toMatch(/Interim Care List/)
     expect(paths['/api/v1/icl/snapshots']?.get?.summary).toMatch(/snapshots/)
+  })
+})
+
+describe('a list longer than a page', () => {
+  let other: Fixture
+  const names: string[] = []
+
+  beforeAll(async () => {
+    other = await seedCouncil(t.database, 'ICLP', t.config)
+    const caller = { councilId: other.councilId, actor: { kind: 'system', label: 'test' } } as const
+    for (let i = 1; i <= ICL_PAGE_SIZE + 1; i++) {
+      const name = `Waiting Person ${String(i).padStart(3, '0')}`
+      names.push(name)
+      const { requestId } = await createTestRequest(t.database.db, other.councilId, {
+        person: { name, dateOfBirth: '1940-01-01' },
+        publish: false,
+      })
+      await setRequestStatus(t.database.db, requestId, 'closed')
+      await markUnsourced(t.database.db, caller, requestId, {})
+    }
+  }, 120_000)
+
+  it('shows a page of people at a time, longest waiting first, with links between the pages', async () => {
+    const client = new Client(t.app)
+    await client.signIn(other.emails.broker)
+    const first = await client.get('/icl')
+    expect(first.statusCode).toBe(200)
+    expect(first.body).toContain(`Showing 1 to ${ICL_PAGE_SIZE} of ${ICL_PAGE_SIZE + 1} people`)
+    expect(first.body).toContain(names[0])
+    expect(first.body).toContain(names[ICL_PAGE_SIZE - 1])
+    expect(first.body).not.toContain(names[ICL_PAGE_SIZE])
+    const next = /<a[^>]*href="([^"]*page=2[^"]*)"[^>]*rel="next"/.exec(first.body)?.[1]
+    expect(next).toBeDefined()
+    const second = await client.get((next as string).replaceAll('&amp;', '&'))
+    expect(second.statusCode).toBe(200)
+    expect(second.body).toContain(
+      `Showing ${ICL_PAGE_SIZE + 1} to ${ICL_PAGE_SIZE + 1} of ${ICL_PAGE_SIZE + 1} people`,
+    )
+    expect(second.body).toContain(names[ICL_PAGE_SIZE])
+    expect(second.body).not.toContain(names[0])
+    // Past the last page shows the last; a page that is not a number is refused.
+    expect((await client.get('/icl?page=9')).body).toContain(names[ICL_PAGE_SIZE])
+    const bad = await client.get('/icl?page=two')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.body).toContain('Page must be a whole number from 1')
   })
 })

@@ -43,6 +43,18 @@ function valuesOf(report: IclReport): Record<string, string> {
 
 const oneDecimal = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10)
 
+/** People shown a page: a large council has well over a thousand on its list, all in the CSV. */
+export const ICL_PAGE_SIZE = 100
+
+/** The page of the list asked for; one past the last shows the last. */
+function listPage(query: unknown, people: number): number {
+  const typed = field(query, 'page').trim()
+  if (typed === '') return 1
+  if (!/^\d{1,6}$/.test(typed) || Number(typed) < 1)
+    throw new ValidationError([{ field: 'page', message: 'Page must be a whole number from 1' }])
+  return Math.min(Number(typed), Math.max(1, Math.ceil(people / ICL_PAGE_SIZE)))
+}
+
 export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
   app.get('/icl', { config: { access: ICL_ROLES } }, async (request, reply) => {
     const user = request.user as SessionUser
@@ -53,9 +65,17 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
         to: report.to,
         ...(report.locality ? { locality: report.locality } : {}),
       })
+      const people = report.entries.length
+      const page = listPage(request.query, people)
+      const first = (page - 1) * ICL_PAGE_SIZE
+      const pageHref = (n: number) => `/icl?${csvQuery}&page=${n}#who-is-waiting`
       return reply.view('market/icl/views/icl.njk', {
         pageTitle: 'Interim Care List',
         report,
+        pageEntries: report.entries.slice(first, first + ICL_PAGE_SIZE),
+        listShown: { first: first + 1, last: Math.min(first + ICL_PAGE_SIZE, people), people },
+        previousHref: page > 1 ? pageHref(page - 1) : null,
+        nextHref: first + ICL_PAGE_SIZE < people ? pageHref(page + 1) : null,
         localities: report.localities,
         values: valuesOf(report),
         csvHref: `/icl.csv?${csvQuery}`,
