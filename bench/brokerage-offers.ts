@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import pg from 'pg'
 import { log, type OfferJob } from './brokerage-market.ts'
-import { round } from './measure.ts'
+import { percentile, round } from './measure.ts'
 
 export const CONNECTIONS = 50
 
@@ -252,11 +252,4 @@ export async function rawInsert(url: string, jobs: OfferJob[]): Promise<RawInser
     connections: CONNECTIONS,
     latencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
   }
-}
-
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  const rank = Math.ceil((p / 100) * sorted.length)
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number
 }

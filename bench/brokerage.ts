@@ -27,12 +27,11 @@ import {
   type ApiMeasurement,
   CONNECTIONS,
   measureApi,
-  percentile,
   type RawInsertResult,
   rawInsert,
   startServer,
 } from './brokerage-offers.ts'
-import { round } from './measure.ts'
+import { round, timing } from './measure.ts'
 
 const SCALE = 50
 const ELIGIBILITY_REQUESTS = 200
@@ -52,27 +51,6 @@ const TARGETS = {
   postgresOffersPerSecond: 1_000,
   postgresOfferP99Ms: 50,
   apiVsRawInsert: 0.3,
-}
-
-interface Timing {
-  samples: number
-  p50: number
-  p95: number
-  p99: number
-  mean: number
-  max: number
-}
-
-function timing(values: number[]): Timing {
-  const sorted = [...values].sort((a, b) => a - b)
-  return {
-    samples: sorted.length,
-    p50: round(percentile(sorted, 50), 2),
-    p95: round(percentile(sorted, 95), 2),
-    p99: round(percentile(sorted, 99), 2),
-    mean: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), 2),
-    max: round(sorted.at(-1) ?? Number.NaN, 2),
-  }
 }
 
 /**
@@ -123,17 +101,17 @@ export async function timeEligibility(db: Database, requests: { councilId: numbe
     if (a.length !== b.length || a.some((id, k) => id !== b[k]))
       throw new Error(`request ${request.id}: the narrowed and full-scan invitations differ`)
   }
-  const pre = timing(prefiltered)
-  const full = timing(fullScan)
+  const pre = timing(prefiltered, 2)
+  const full = timing(fullScan, 2)
   const mean = (values: number[]) => round(values.reduce((a, b) => a + b, 0) / Math.max(1, values.length), 1)
   return {
     requests: requests.length,
     prefilteredMs: pre,
     prefilteredPhasesP50Ms: {
-      request: timing(phases.request).p50,
-      candidates: timing(phases.candidates).p50,
-      facts: timing(phases.facts).p50,
-      decide: timing(phases.decide).p50,
+      request: timing(phases.request, 2).p50,
+      candidates: timing(phases.candidates, 2).p50,
+      facts: timing(phases.facts, 2).p50,
+      decide: timing(phases.decide, 2).p50,
     },
     fullScanMs: full,
     fullScanOverPrefiltered: { p50: round(full.p50 / pre.p50, 1), p95: round(full.p95 / pre.p95, 1) },

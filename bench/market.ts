@@ -29,8 +29,8 @@ import { keyData } from '../src/market/mps/service.ts'
 import { todayInLondon } from '../src/providers/quality/service.ts'
 import { oneNationalCouncil } from './brokerage.ts'
 import { DEFAULT_SERVER, reachable } from './brokerage-market.ts'
-import { percentile, startServer } from './brokerage-offers.ts'
-import { round } from './measure.ts'
+import { startServer } from './brokerage-offers.ts'
+import { percentile, round, type Timing, timing } from './measure.ts'
 
 const FULL = { councils: 8, requests: 200_000, capacityUpdates: 3_000_000, weeks: 261 }
 const SEED = 1
@@ -47,27 +47,6 @@ const log = (message: string) => process.stderr.write(`bench market: ${message}\
 function envNumber(name: string, fallback: number): number {
   const value = Number(process.env[name])
   return Number.isFinite(value) && value > 0 ? value : fallback
-}
-
-interface Timing {
-  samples: number
-  p50: number
-  p95: number
-  p99: number
-  mean: number
-  max: number
-}
-
-function timing(values: number[]): Timing {
-  const sorted = [...values].sort((a, b) => a - b)
-  return {
-    samples: sorted.length,
-    p50: round(percentile(sorted, 50), 1),
-    p95: round(percentile(sorted, 95), 1),
-    p99: round(percentile(sorted, 99), 1),
-    mean: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), 1),
-    max: round(sorted.at(-1) ?? Number.NaN, 1),
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

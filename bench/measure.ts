@@ -72,3 +72,32 @@ export function round(value: number, digits = 1): number {
   const factor = 10 ** digits
   return Math.round(value * factor) / factor
 }
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number
+}
+
+export interface Timing {
+  samples: number
+  p50: number
+  p95: number
+  p99: number
+  mean: number
+  max: number
+}
+
+/** The spread of a set of timings in ms, rounded to `digits` decimal places. */
+export function timing(values: number[], digits = 1): Timing {
+  const sorted = [...values].sort((a, b) => a - b)
+  return {
+    samples: sorted.length,
+    p50: round(percentile(sorted, 50), digits),
+    p95: round(percentile(sorted, 95), digits),
+    p99: round(percentile(sorted, 99), digits),
+    mean: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), digits),
+    max: round(sorted.at(-1) ?? Number.NaN, digits),
+  }
+}
