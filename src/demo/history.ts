@@ -60,6 +60,7 @@ import {
 import {
   CHOICE_REASONS,
   FEMALE_NAMES,
+  homeCareVisits,
   MALE_NAMES,
   mondayOf,
   NEEDS,
@@ -660,23 +661,6 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     }
   }
 
-  function visitsFor(): Omit<VisitPattern, 'id'>[] {
-    const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
-    const windows = [
-      { windowStart: '07:30', windowEnd: '09:30', durationMinutes: 45 },
-      { windowStart: '12:00', windowEnd: '13:30', durationMinutes: 30 },
-      { windowStart: '17:00', windowEnd: '18:30', durationMinutes: 30 },
-      { windowStart: '20:00', windowEnd: '21:30', durationMinutes: 30 },
-    ]
-    const count = rng.pick([1, 2, 2, 3, 4, 4])
-    const twoCarers = rng.chance(0.2)
-    return windows.slice(0, count).map((w, i) => ({
-      ...w,
-      days: everyDay,
-      carers: twoCarers && (i === 0 || i === count - 1) ? 2 : 1,
-    }))
-  }
-
   function transition(
     request: Request,
     to: RequestStatus,
@@ -1051,7 +1035,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       emergencyHours: urgency === 'emergency' ? rng.pick([24, 48]) : null,
       inHospital: urgency !== 'routine' && rng.chance(0.6),
       usualPricePence: Math.round(USUAL_PRICE_POUNDS[serviceType] * 100),
-      visits: (homeCare ? visitsFor() : []).map((v) => ({ ...v, id: ++next.visits })),
+      visits: (homeCare ? homeCareVisits(rng) : []).map((v) => ({ ...v, id: ++next.visits })),
       status: 'draft',
       version: 1,
       createdAt: at,

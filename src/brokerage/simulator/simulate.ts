@@ -123,6 +123,27 @@ export function mondayOf(date: Date): Date {
   return new Date(day.getTime() - weekday * DAY_MS)
 }
 
+/**
+ * A home care visit pattern, every day: 1 to 4 visits, and for one person in five the first and last
+ * visits need two carers. The bulk history generator draws its patterns the same way.
+ */
+export function homeCareVisits(rng: Random) {
+  const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
+  const windows = [
+    { windowStart: '07:30', windowEnd: '09:30', durationMinutes: 45 },
+    { windowStart: '12:00', windowEnd: '13:30', durationMinutes: 30 },
+    { windowStart: '17:00', windowEnd: '18:30', durationMinutes: 30 },
+    { windowStart: '20:00', windowEnd: '21:30', durationMinutes: 30 },
+  ]
+  const count = rng.pick([1, 2, 2, 3, 4, 4])
+  const twoCarers = rng.chance(0.2)
+  return windows.slice(0, count).map((w, i) => ({
+    ...w,
+    days: everyDay,
+    carers: twoCarers && (i === 0 || i === count - 1) ? 2 : 1,
+  }))
+}
+
 // biome-ignore format: a compact word list
 export const FEMALE_NAMES = [
   'Margaret', 'Joan', 'Dorothy', 'Irene', 'Winifred', 'Edna', 'Mavis', 'Audrey', 'Brenda', 'Sheila',
@@ -315,23 +336,6 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
     }
   }
 
-  function visitsFor() {
-    const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']
-    const windows = [
-      { windowStart: '07:30', windowEnd: '09:30', durationMinutes: 45 },
-      { windowStart: '12:00', windowEnd: '13:30', durationMinutes: 30 },
-      { windowStart: '17:00', windowEnd: '18:30', durationMinutes: 30 },
-      { windowStart: '20:00', windowEnd: '21:30', durationMinutes: 30 },
-    ]
-    const count = rng.pick([1, 2, 2, 3, 4, 4])
-    const twoCarers = rng.chance(0.2)
-    return windows.slice(0, count).map((w, i) => ({
-      ...w,
-      days: everyDay,
-      carers: twoCarers && (i === 0 || i === count - 1) ? 2 : 1,
-    }))
-  }
-
   async function arrive(serviceType: RequestServiceType, at: number) {
     const now = new Date(at)
     const today = londonDate(now)
@@ -353,7 +357,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
       emergencyHours: urgency === 'emergency' ? rng.pick([24, 48]) : undefined,
       inHospital: urgency !== 'routine' && rng.chance(0.6),
       usualPricePounds: String(USUAL_PRICE_POUNDS[serviceType]),
-      visits: homeCare ? visitsFor() : [],
+      visits: homeCare ? homeCareVisits(rng) : [],
       notesForProviders: '',
     }
     const created = await createRequest(db, socialWorker, input, { now })
