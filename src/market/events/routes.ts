@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
+import { poundsShort } from '../../brokerage/rules/format.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -68,13 +69,7 @@ function pageErrors(errors: FieldError[]) {
   }
 }
 
-const money = (pence: number | null | undefined) =>
-  pence === null || pence === undefined
-    ? null
-    : `£${(pence / 100).toLocaleString('en-GB', {
-        minimumFractionDigits: pence % 100 === 0 ? 0 : 2,
-        maximumFractionDigits: 2,
-      })}`
+const money = (pence: number | null | undefined) => (pence == null ? null : poundsShort(pence))
 
 const hours = (minutes: number) => hoursOf(minutes)
 
