@@ -427,30 +427,27 @@ async function sourcingTimes(
 /**
  * Home care hours a week of the packages active at the end of each trend date: started by then,
  * not ended before it, and already awarded then (a package awarded later does not rewrite history).
- * One query sums every date's packages.
+ * One pass over the packages sums every date's, each date's sum its own filtered aggregate: a join
+ * of dates to packages made a row for every package on every date, three times the work.
  */
 async function homeCareHours(db: Queryable, scope: Scope, from: string, to: string, now: Date) {
   const dates = trendDates(from, to)
-  const moments = dates.map(
-    (date) =>
-      sql`(${date}::date, ${new Date(Math.min(endOfLondonDay(date).getTime(), now.getTime())).toISOString()}::timestamptz)`,
-  )
-  const rows = rowsOf<{ date: string; minutes: number | string }>(
+  const sums = dates.map((date, i) => {
+    const cutoff = new Date(Math.min(endOfLondonDay(date).getTime(), now.getTime())).toISOString()
+    return sql`coalesce(sum(k.minutes_per_week) filter (where k.start_date <= ${date}::date
+      and (k.end_date is null or k.end_date >= ${date}::date)
+      and k.created_at <= ${cutoff}::timestamptz), 0)::bigint as ${sql.identifier(`m${i}`)}`
+  })
+  const [row] = rowsOf<Record<string, number | string>>(
     await db.execute(sql`
-      select t.date::text as date, coalesce(sum(k.minutes_per_week), 0)::bigint as minutes
-      from (values ${sql.join(moments, sql`, `)}) as t(date, cutoff)
-      left join (
-        select k.start_date, k.end_date, k.created_at, k.minutes_per_week
-        from packages k
-        where k.council_id = ${scope.councilId} and k.service_type = 'home_care'
-          ${inLocality(scope, sql`k.person_id`)}
-          -- Only packages active on some trend date can count.
-          and k.start_date <= ${to}::date and (k.end_date is null or k.end_date >= ${dates[0] ?? to}::date)
-      ) k on k.start_date <= t.date and (k.end_date is null or k.end_date >= t.date)
-        and k.created_at <= t.cutoff
-      group by t.date`),
+      select ${sql.join(sums, sql`, `)}
+      from packages k
+      where k.council_id = ${scope.councilId} and k.service_type = 'home_care'
+        ${inLocality(scope, sql`k.person_id`)}
+        -- Only packages active on some trend date can count.
+        and k.start_date <= ${to}::date and (k.end_date is null or k.end_date >= ${dates[0] ?? to}::date)`),
   )
-  const minutesOn = new Map(rows.map((r) => [r.date, Number(r.minutes)]))
+  const minutesOn = new Map(dates.map((date, i) => [date, Number(row?.[`m${i}`] ?? 0)]))
   const hoursOn = (date: string) => (minutesOn.get(date) ?? 0) / 60
   let previous: number | null = null
   const trend = dates.map((date) => {
