@@ -276,6 +276,9 @@ export const packages = pgTable(
       .references(() => providerOrganisations.id),
     serviceType: text().notNull(),
     agreedPricePence: integer().notNull(),
+    // The request's usual price when it was awarded (a republished request may have widened it):
+    // the accepted prices measure compares the agreed price with it without reading the request.
+    usualPricePence: integer(),
     weeklyCostPence: integer().notNull(),
     minutesPerWeek: integer(),
     visitIds: integer().array().notNull().default(sql`'{}'`),

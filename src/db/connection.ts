@@ -116,7 +116,13 @@ async function openPglite(
 }
 
 function openPostgres(connectionString: string): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString, max: 10 })
+  const pool = new pg.Pool({
+    connectionString,
+    max: 10,
+    // No parallel workers: starting them costs more than the scans they would share on the few
+    // cores a council's server has, and the market pages already run their statements side by side.
+    options: '-c max_parallel_workers_per_gather=0',
+  })
   // An idle connection the server drops (restart, failover, admin kill) is reported here; the pool
   // discards it and the next query connects afresh. Without a listener it would crash the process.
   pool.on('error', () => {})

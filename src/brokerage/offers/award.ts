@@ -408,6 +408,7 @@ async function awardInTransaction(
       providerOrganisationId: offer.providerOrganisationId,
       serviceType: request.serviceType,
       agreedPricePence: offer.pricePence,
+      usualPricePence: request.usualPricePence,
       weeklyCostPence: weeklyCost,
       minutesPerWeek: coveredVisits.length > 0 ? careMinutesPerWeek(coveredVisits) : null,
       visitIds: coveredVisits.map((v) => v.id),

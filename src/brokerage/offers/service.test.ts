@@ -2,7 +2,15 @@ import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
-import { auditLog, eligibilityDecisions, inbox, locations, offers, outbox } from '../../db/schema.ts'
+import {
+  auditLog,
+  eligibilityDecisions,
+  inbox,
+  locations,
+  offers,
+  outbox,
+  packages,
+} from '../../db/schema.ts'
 import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { placeRestriction } from '../../providers/quality/service.ts'
@@ -482,6 +490,9 @@ describe('award', () => {
     })
     expect(result.weeklyCostPence).toBe(100_000)
     expect(result.declinedOfferIds).toEqual([a.offer.id])
+    // The package keeps the usual price it was agreed against, for the accepted prices measure.
+    const [kept] = await database.db.select().from(packages).where(eq(packages.requestId, requestId))
+    expect(kept?.usualPricePence).toBe(95_000)
     await expect(award(database.db, broker, requestId, { offerId: a.offer.id })).rejects.toThrow(
       ConflictError,
     )

@@ -1,20 +1,5 @@
-// Pure figures of the market insights dashboard: order statistics and the month ends of a period.
+// Pure figures of the market insights dashboard: the month ends of a period, changes and shares.
 import { addCalendarDays } from '../../brokerage/rules/index.ts'
-
-/**
- * The p-th quantile (0 to 1) of the values, interpolating linearly between the two nearest ranks
- * (so the median of an even count is the mean of the middle two); null for no values.
- */
-export function quantile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const position = p * (sorted.length - 1)
-  const below = Math.floor(position)
-  const above = Math.ceil(position)
-  const low = sorted[below] as number
-  const high = sorted[above] as number
-  return low + (high - low) * (position - below)
-}
 
 /** The last day of each calendar month that ends inside the period, oldest first. */
 export function monthEnds(from: string, to: string): string[] {

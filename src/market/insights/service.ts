@@ -35,10 +35,8 @@ import {
   DEFAULT_HARD_TO_SERVE_DAYS,
   hardToServeOutcome,
   MAX_HARD_TO_SERVE_DAYS,
-  MS_PER_DAY,
   percentage,
   percentChange,
-  quantile,
   trendDates,
 } from './rules.ts'
 
@@ -278,13 +276,6 @@ function inLocality(scope: Scope, personId: SQL) {
     : sql`and exists (select 1 from people p where p.id = ${personId} and p.locality_id = ${scope.localityId})`
 }
 
-/** The request (alias r) matches the filters. */
-function requestFilters(scope: Scope) {
-  return sql`r.council_id = ${scope.councilId}
-    ${scope.serviceType === null ? sql`` : sql`and r.service_type = ${scope.serviceType}`}
-    ${inLocality(scope, sql`r.person_id`)}`
-}
-
 interface PublishedRequest {
   /** Offers received, withdrawn ones too. */
   offers: number
@@ -352,20 +343,14 @@ function responseFigures(rows: readonly PublishedRequest[]): InsightsReport['res
   }
 }
 
-function sourcingLine(serviceType: RequestServiceType | null, days: number[]): SourcingTimes {
-  return {
-    serviceType,
-    label: serviceType === null ? 'All service types' : REQUEST_SERVICE_TYPE_LABELS[serviceType],
-    awarded: days.length,
-    medianDays: quantile(days, 0.5),
-    p90Days: quantile(days, 0.9),
-  }
-}
+const noneAwarded = { awarded: 0, medianDays: null, p90Days: null }
 
 /**
  * Days from a request's first submission to its first award, for requests first awarded in the
- * period, by service type and by the person's locality; read from the request_outcomes rollup by its
- * index on the first award.
+ * period, overall, by service type and by the person's locality; read from the request_outcomes
+ * rollup by its index on the first award. The database takes the median and 90th percentile of each
+ * group (percentile_cont: linear between the two nearest ranks, so the median of an even count is
+ * the mean of the middle two), so that tens of thousands of awards never travel to the service.
  */
 async function sourcingTimes(
   db: Queryable,
@@ -375,50 +360,62 @@ async function sourcingTimes(
   localities: readonly { id: number; name: string }[],
 ) {
   const rows = rowsOf<{
-    service_type: string
+    grouped: number
+    service_type: string | null
     locality_id: number | null
-    submitted_at: string | Date
-    awarded_at: string | Date
+    awarded: number
+    quantiles: number[]
   }>(
     await db.execute(sql`
-      select q.service_type, p.locality_id, q.submitted_at, q.awarded_at
-      from request_outcomes q
-      join people p on p.id = q.person_id
-      where ${outcomeFilters(scope)}
-        and q.submitted_at is not null
-        and q.awarded_at >= ${start.toISOString()}::timestamptz
-        and q.awarded_at <= ${end.toISOString()}::timestamptz`),
+      select grouping(s.service_type, s.locality_id) as grouped, s.service_type, s.locality_id,
+        count(*)::int as awarded,
+        percentile_cont(array[0.5, 0.9]) within group (order by s.days) as quantiles
+      from (
+        select q.service_type,
+          -- Looked up for each award by key: cheaper than a join that reads every person.
+          (select p.locality_id from people p where p.id = q.person_id) as locality_id,
+          extract(epoch from q.awarded_at - q.submitted_at)::float8 / 86400 as days
+        from request_outcomes q
+        where ${outcomeFilters(scope)}
+          and q.submitted_at is not null
+          and q.awarded_at >= ${start.toISOString()}::timestamptz
+          and q.awarded_at <= ${end.toISOString()}::timestamptz
+      ) s
+      group by grouping sets ((), (s.service_type), (s.locality_id))`),
   )
-  const days = rows.map((r) => ({
-    serviceType: r.service_type as RequestServiceType,
-    localityId: r.locality_id === null ? null : Number(r.locality_id),
-    days: (new Date(r.awarded_at).getTime() - new Date(r.submitted_at).getTime()) / MS_PER_DAY,
-  }))
-  const localityLine = (localityId: number | null, label: string): LocalitySourcingTimes => {
-    const its = days.filter((d) => d.localityId === localityId).map((d) => d.days)
-    return {
-      localityId,
-      label,
-      awarded: its.length,
-      medianDays: quantile(its, 0.5),
-      p90Days: quantile(its, 0.9),
-    }
-  }
+  // grouping() sets a bit for each column the row is not grouped by: 3 overall, 1 by service
+  // type, 2 by locality (whose null is people with no locality recorded).
+  const figures = (row: (typeof rows)[number] | undefined) =>
+    row && Number(row.awarded) > 0
+      ? {
+          awarded: Number(row.awarded),
+          medianDays: Number(row.quantiles[0]),
+          p90Days: Number(row.quantiles[1]),
+        }
+      : noneAwarded
+  const byType = rows.filter((r) => Number(r.grouped) === 1)
+  const byPlace = rows.filter((r) => Number(r.grouped) === 2)
+  const placeOf = (localityId: number | null) =>
+    byPlace.find((r) => (r.locality_id === null ? null : Number(r.locality_id)) === localityId)
   const byLocality = [
-    ...localities.map((l) => localityLine(l.id, l.name)),
-    localityLine(null, 'No locality recorded'),
-  ].filter((l) => l.awarded > 0)
-  const byServiceType = REQUEST_SERVICE_TYPES.filter((t) => days.some((d) => d.serviceType === t)).map((t) =>
-    sourcingLine(
-      t,
-      days.filter((d) => d.serviceType === t).map((d) => d.days),
-    ),
-  )
+    ...localities.map((l) => ({ localityId: l.id, label: l.name })),
+    { localityId: null, label: 'No locality recorded' },
+  ]
+    .map((l): LocalitySourcingTimes => ({ ...l, ...figures(placeOf(l.localityId)) }))
+    .filter((l) => l.awarded > 0)
+  const byServiceType = REQUEST_SERVICE_TYPES.map(
+    (t): SourcingTimes => ({
+      serviceType: t,
+      label: REQUEST_SERVICE_TYPE_LABELS[t],
+      ...figures(byType.find((r) => r.service_type === t)),
+    }),
+  ).filter((l) => l.awarded > 0)
   return {
-    overall: sourcingLine(
-      null,
-      days.map((d) => d.days),
-    ),
+    overall: {
+      serviceType: null,
+      label: 'All service types',
+      ...figures(rows.find((r) => Number(r.grouped) === 3)),
+    } satisfies SourcingTimes,
     byServiceType,
     byLocality,
   }
@@ -460,38 +457,53 @@ async function homeCareHours(db: Queryable, scope: Scope, from: string, to: stri
   return { at: to, hoursPerWeek: hoursOn(to), trend }
 }
 
-/** Awards made in the period against their request's usual price. */
+/**
+ * Awards made in the period against their request's usual price at award, counted and their median
+ * price taken by service type in the database: a period holds tens of thousands of awards.
+ */
 async function priceFigures(db: Queryable, scope: Scope, start: Date, end: Date) {
-  const rows = rowsOf<{ service_type: string; agreed_price_pence: number; usual_price_pence: number | null }>(
+  const rows = rowsOf<{
+    service_type: string
+    awarded: number
+    with_usual: number
+    above: number
+    median: number | string
+  }>(
     await db.execute(sql`
-      select k.service_type, k.agreed_price_pence, r.usual_price_pence
+      select k.service_type, count(*)::int as awarded, count(k.usual_price_pence)::int as with_usual,
+        count(*) filter (where k.agreed_price_pence > k.usual_price_pence)::int as above,
+        percentile_cont(0.5) within group (order by k.agreed_price_pence) as median
       from packages k
-      join sourcing_requests r on r.id = k.request_id
-      where ${requestFilters(scope)}
-        -- A package is its request's council's: this finds the period's awards by index.
-        and k.council_id = ${scope.councilId}
+      where k.council_id = ${scope.councilId}
+        ${scope.serviceType === null ? sql`` : sql`and k.service_type = ${scope.serviceType}`}
+        ${inLocality(scope, sql`k.person_id`)}
         and k.created_at >= ${start.toISOString()}::timestamptz
-        and k.created_at <= ${end.toISOString()}::timestamptz`),
+        and k.created_at <= ${end.toISOString()}::timestamptz
+      group by k.service_type`),
   )
-  const withUsual = rows.filter((r) => r.usual_price_pence !== null)
-  const above = withUsual.filter((r) => Number(r.agreed_price_pence) > Number(r.usual_price_pence)).length
-  const byServiceType = REQUEST_SERVICE_TYPES.filter((t) => rows.some((r) => r.service_type === t)).map(
-    (t): PriceLine => {
-      const prices = rows.filter((r) => r.service_type === t).map((r) => Number(r.agreed_price_pence))
-      return {
-        serviceType: t,
-        label: REQUEST_SERVICE_TYPE_LABELS[t],
-        unit: priceUnitFor(t),
-        awarded: prices.length,
-        medianPricePence: quantile(prices, 0.5),
-      }
-    },
-  )
+  const total = (column: 'awarded' | 'with_usual' | 'above') =>
+    rows.reduce((sum, r) => sum + Number(r[column]), 0)
+  const withUsual = total('with_usual')
+  const above = total('above')
+  const byServiceType = REQUEST_SERVICE_TYPES.flatMap((t): PriceLine[] => {
+    const row = rows.find((r) => r.service_type === t)
+    return row
+      ? [
+          {
+            serviceType: t,
+            label: REQUEST_SERVICE_TYPE_LABELS[t],
+            unit: priceUnitFor(t),
+            awarded: Number(row.awarded),
+            medianPricePence: Number(row.median),
+          },
+        ]
+      : []
+  })
   return {
-    awarded: rows.length,
-    withUsualPrice: withUsual.length,
+    awarded: total('awarded'),
+    withUsualPrice: withUsual,
     aboveUsualPrice: above,
-    percentAbove: percentage(above, withUsual.length),
+    percentAbove: percentage(above, withUsual),
     byServiceType,
   }
 }
@@ -502,8 +514,8 @@ async function priceFigures(db: Queryable, scope: Scope, start: Date, end: Date)
  */
 async function qualityMix(db: Queryable, scope: Scope, today: string, to: string, end: Date) {
   const wanted = scope.serviceType === null ? null : REQUEST_SERVICE_TYPE_MAP[scope.serviceType]
-  const rows = rowsOf<{ id: number }>(
-    await db.execute(sql`
+  const [offering, placed] = await Promise.all([
+    db.execute(sql`
       select l.id from locations l
       where l.council_id = ${scope.councilId} and l.active
         ${scope.localityId === null ? sql`` : sql`and l.locality_id = ${scope.localityId}`}
@@ -512,26 +524,23 @@ async function qualityMix(db: Queryable, scope: Scope, today: string, to: string
           (wanted?.specialisms ?? []).map((s) => sql`and ${s} = any(l.specialisms)`),
           sql` `,
         )}`),
-  )
-  const ids = rows.map((r) => Number(r.id))
-  const placed = await activePackages(db, scope, to, end)
-  const [ratings, restrictions, placedRatings] = await Promise.all([
-    effectiveRatings(db, scope.councilId, ids),
-    activeRestrictions(db, scope.councilId, ids, today),
-    effectiveRatings(
-      db,
-      scope.councilId,
-      placed.map((p) => p.locationId),
-    ),
+    activePackages(db, scope, to, end),
   ])
+  const ids = rowsOf<{ id: number }>(offering).map((r) => Number(r.id))
+  // One look-up of ratings serves both: the placed locations are mostly the offering ones.
+  const [ratingOf, restrictions] = await Promise.all([
+    effectiveRatings(db, scope.councilId, [...new Set([...ids, ...placed.map((p) => p.locationId)])]),
+    activeRestrictions(db, scope.councilId, ids, today),
+  ])
+  const ratings = ids.map((id) => ratingOf.get(id)).filter((r) => r !== undefined)
   const placedRated = placed.filter(
-    (p) => (placedRatings.get(p.locationId)?.rating ?? NOT_YET_RATED) !== NOT_YET_RATED,
+    (p) => (ratingOf.get(p.locationId)?.rating ?? NOT_YET_RATED) !== NOT_YET_RATED,
   )
   const placedGood = placedRated.filter((p) =>
-    ['Good', 'Outstanding'].includes(placedRatings.get(p.locationId)?.rating ?? ''),
+    ['Good', 'Outstanding'].includes(ratingOf.get(p.locationId)?.rating ?? ''),
   )
   const packagesOf = (of: readonly { packages: number }[]) => of.reduce((sum, p) => sum + p.packages, 0)
-  const rated = [...ratings.values()].filter((r) => r.rating !== NOT_YET_RATED)
+  const rated = ratings.filter((r) => r.rating !== NOT_YET_RATED)
   const good = rated.filter((r) => r.rating === 'Good' || r.rating === 'Outstanding').length
   const inForce = [...restrictions.values()].flat()
   return {
