@@ -80,7 +80,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   })
   await setUpSecurity(app, { cookieSecret, secureCookies: config.secureCookies, csrfCookie: cookies.csrf })
   // Before the access plugin: @fastify/view resets reply.locals in its own onRequest hook.
-  await setUpViews(app, { production: process.env.NODE_ENV === 'production' })
+  await setUpViews(app)
   const apiTokens = await startApiTokenResolver(database)
   app.addHook('onClose', () => apiTokens.stop())
   await app.register(accessPlugin, {

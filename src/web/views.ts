@@ -41,11 +41,16 @@ function addFilters(env: nunjucks.Environment): void {
   )
 }
 
-export async function setUpViews(app: FastifyInstance, options: { production: boolean }): Promise<void> {
+/**
+ * Each template is compiled once per process, whatever NODE_ENV says: templates ship with the code
+ * and change only with a restart, and compiling the large market pages on every request took more
+ * of the request's time than reading their figures.
+ */
+export async function setUpViews(app: FastifyInstance): Promise<void> {
   await app.register(fastifyView, {
     engine: { nunjucks },
     templates: [govukFrontendDir, sourceDir],
-    production: options.production,
-    options: { autoescape: true, noCache: !options.production, onConfigure: addFilters },
+    production: true,
+    options: { autoescape: true, noCache: false, onConfigure: addFilters },
   })
 }

@@ -303,29 +303,33 @@ async function publishedRequests(
   start: Date,
   end: Date,
 ): Promise<PublishedRequest[]> {
+  // Times as epoch milliseconds: the driver hands timestamps over as text, slow to parse by the
+  // ten thousand.
+  const ms = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`
   const rows = rowsOf<{
     offers: number
     rural: boolean | null
-    published_at: string | Date
-    awarded_at: string | Date | null
-    cancelled_at: string | Date | null
+    published_ms: number
+    awarded_ms: number | null
+    cancelled_ms: number | null
   }>(
     await db.execute(sql`
       select (select count(*) from offers o where o.request_id = q.request_id)::int as offers,
-        d.rural, q.published_at, q.awarded_at, q.cancelled_at
+        d.rural, ${ms(sql`q.published_at`)} as published_ms, ${ms(sql`q.awarded_at`)} as awarded_ms,
+        ${ms(sql`q.cancelled_at`)} as cancelled_ms
       from request_outcomes q
       left join council_districts d on d.council_id = q.council_id and d.outcode = q.preferred_outcode
       where ${outcomeFilters(scope)}
         and q.published_at >= ${start.toISOString()}::timestamptz
         and q.published_at <= ${end.toISOString()}::timestamptz`),
   )
-  const date = (v: string | Date | null) => (v === null ? null : new Date(v))
+  const date = (v: number | null) => (v === null ? null : new Date(Number(v)))
   return rows.map((r) => ({
     offers: Number(r.offers),
     rural: r.rural,
-    publishedAt: new Date(r.published_at),
-    awardedAt: date(r.awarded_at),
-    cancelledAt: date(r.cancelled_at),
+    publishedAt: new Date(Number(r.published_ms)),
+    awardedAt: date(r.awarded_ms),
+    cancelledAt: date(r.cancelled_ms),
   }))
 }
 

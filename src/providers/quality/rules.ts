@@ -71,16 +71,28 @@ function severity(rating: CqcRating): number {
   return CQC_RATINGS.indexOf(rating)
 }
 
-const longDate = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'UTC',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-})
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+]
 
-/** '2024-03-04' as people write it: 4 March 2024. */
+/**
+ * '2024-03-04' as people write it: 4 March 2024. Spelt out by hand, not by Intl: every effective
+ * rating's reason names its date, and the market pages rate thousands of locations at once.
+ */
 export function formatDate(date: string): string {
-  return longDate.format(new Date(`${date}T00:00:00Z`))
+  const [year, month, day] = date.split('-')
+  return `${Number(day)} ${MONTHS[Number(month) - 1]} ${year}`
 }
 
 function describe(source: RatingSource, r: DatedRating): string {
