@@ -35,27 +35,6 @@ export function percentage(part: number, whole: number): number | null {
   return whole === 0 ? null : (part / whole) * 100
 }
 
-export const MS_PER_DAY = 86_400_000
-
 /** The days after publishing a request is counted as hard to serve if still without an award. */
 export const DEFAULT_HARD_TO_SERVE_DAYS = 14
 export const MAX_HARD_TO_SERVE_DAYS = 365
-
-export type HardToServeOutcome = 'too_recent' | 'sourced' | 'cancelled' | 'unsourced'
-
-/**
- * What had become of a request `days` days after it was first published: awarded by then, cancelled
- * by then without an award (its need went away, so it says nothing about the market), or still
- * unsourced. Until those days have passed it is too recent to tell.
- */
-export function hardToServeOutcome(
-  request: { publishedAt: Date; awardedAt: Date | null; cancelledAt: Date | null },
-  days: number,
-  now: Date,
-): HardToServeOutcome {
-  const mark = request.publishedAt.getTime() + days * MS_PER_DAY
-  if (mark > now.getTime()) return 'too_recent'
-  if (request.awardedAt && request.awardedAt.getTime() <= mark) return 'sourced'
-  if (request.cancelledAt && request.cancelledAt.getTime() <= mark) return 'cancelled'
-  return 'unsourced'
-}

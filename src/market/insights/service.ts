@@ -33,7 +33,6 @@ import { endOfLondonDay, startOfLondonDay } from '../icl/rules.ts'
 import { checkPeriod } from '../period.ts'
 import {
   DEFAULT_HARD_TO_SERVE_DAYS,
-  hardToServeOutcome,
   MAX_HARD_TO_SERVE_DAYS,
   percentage,
   percentChange,
@@ -233,7 +232,7 @@ export async function insightsReport(
   const start = startOfLondonDay(from)
   const end = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
   const [published, timeToSource, hours, prices, quality] = await Promise.all([
-    publishedRequests(db, scope, start, end),
+    publishedRequests(db, scope, start, end, hardToServeDays, now),
     sourcingTimes(db, scope, start, end, localityRows),
     type === null || type === 'home_care' ? homeCareHours(db, scope, from, to, now) : null,
     priceFigures(db, scope, start, end),
@@ -244,7 +243,7 @@ export async function insightsReport(
     marketEventsSummary(db, councilId, { from, to, localityId: scope.localityId, serviceType: type }),
   ])
   const response = responseFigures(published)
-  const hardToServe = hardToServeFigures(published, hardToServeDays, now)
+  const hardToServe = hardToServeFigures(published, hardToServeDays)
   return {
     from,
     to,
@@ -276,15 +275,6 @@ function inLocality(scope: Scope, personId: SQL) {
     : sql`and exists (select 1 from people p where p.id = ${personId} and p.locality_id = ${scope.localityId})`
 }
 
-interface PublishedRequest {
-  /** Offers received, withdrawn ones too. */
-  offers: number
-  rural: boolean | null
-  publishedAt: Date
-  awardedAt: Date | null
-  cancelledAt: Date | null
-}
-
 /** The request's outcome (alias q, request_outcomes) matches the filters. */
 function outcomeFilters(scope: Scope) {
   return sql`q.council_id = ${scope.councilId}
@@ -292,52 +282,82 @@ function outcomeFilters(scope: Scope) {
     ${inLocality(scope, sql`q.person_id`)}`
 }
 
+/** Requests first published in the period, in the districts of one rurality, and what became of them. */
+interface PublishedInArea {
+  /** Null: the preferred postcode's district is not one of the council's, or was not recorded. */
+  rural: boolean | null
+  published: number
+  withOffers: number
+  /** Offers received, withdrawn ones too. */
+  offers: number
+  tooRecent: number
+  sourced: number
+  cancelled: number
+  unsourced: number
+}
+
 /**
- * Requests first published in the period, with the offers each received, the rurality of their
- * preferred postcode's district and when each was first awarded and first cancelled; read from the
- * request_outcomes rollup by its index on the first publication.
+ * Requests first published in the period, counted by the rurality of their preferred postcode's
+ * district: the offers each received, and what had become of each `days` days after publishing.
+ * Awarded by then is sourced; cancelled by then without an award is left out (the need went away,
+ * so it says nothing about the market); neither is unsourced; and until those days have passed it
+ * is too recent to tell. Read from the request_outcomes rollup by its index on the first
+ * publication, and counted in the database: a period publishes tens of thousands of requests.
  */
 async function publishedRequests(
   db: Queryable,
   scope: Scope,
   start: Date,
   end: Date,
-): Promise<PublishedRequest[]> {
-  // Times as epoch milliseconds: the driver hands timestamps over as text, slow to parse by the
-  // ten thousand.
-  const ms = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`
-  const rows = rowsOf<{
-    offers: number
-    rural: boolean | null
-    published_ms: number
-    awarded_ms: number | null
-    cancelled_ms: number | null
-  }>(
+  days: number,
+  now: Date,
+): Promise<PublishedInArea[]> {
+  const rows = rowsOf<Record<string, number | string | boolean | null>>(
     await db.execute(sql`
-      select (select count(*) from offers o where o.request_id = q.request_id)::int as offers,
-        d.rural, ${ms(sql`q.published_at`)} as published_ms, ${ms(sql`q.awarded_at`)} as awarded_ms,
-        ${ms(sql`q.cancelled_at`)} as cancelled_ms
-      from request_outcomes q
-      left join council_districts d on d.council_id = q.council_id and d.outcode = q.preferred_outcode
-      where ${outcomeFilters(scope)}
-        and q.published_at >= ${start.toISOString()}::timestamptz
-        and q.published_at <= ${end.toISOString()}::timestamptz`),
+      with judged as (
+        select d.rural,
+          (select count(*) from offers o where o.request_id = q.request_id) as offers,
+          -- Whole days of 24 hours, as a clock counts them, whatever the clocks did in between.
+          q.published_at + ${days * 86_400}::int * interval '1 second' as mark,
+          q.awarded_at, q.cancelled_at
+        from request_outcomes q
+        left join council_districts d on d.council_id = q.council_id and d.outcode = q.preferred_outcode
+        where ${outcomeFilters(scope)}
+          and q.published_at >= ${start.toISOString()}::timestamptz
+          and q.published_at <= ${end.toISOString()}::timestamptz
+      ), outcomes as (
+        select rural, offers, mark > ${now.toISOString()}::timestamptz as too_recent,
+          coalesce(awarded_at <= mark, false) as sourced, coalesce(cancelled_at <= mark, false) as cancelled
+        from judged
+      )
+      select rural, count(*)::int as published, count(*) filter (where offers > 0)::int as with_offers,
+        coalesce(sum(offers), 0)::int as offers,
+        count(*) filter (where too_recent)::int as too_recent,
+        count(*) filter (where not too_recent and sourced)::int as sourced,
+        count(*) filter (where not too_recent and not sourced and cancelled)::int as cancelled,
+        count(*) filter (where not too_recent and not sourced and not cancelled)::int as unsourced
+      from outcomes group by rural`),
   )
-  const date = (v: number | null) => (v === null ? null : new Date(Number(v)))
   return rows.map((r) => ({
+    rural: r.rural === null ? null : Boolean(r.rural),
+    published: Number(r.published),
+    withOffers: Number(r.with_offers),
     offers: Number(r.offers),
-    rural: r.rural,
-    publishedAt: new Date(Number(r.published_ms)),
-    awardedAt: date(r.awarded_ms),
-    cancelledAt: date(r.cancelled_ms),
+    tooRecent: Number(r.too_recent),
+    sourced: Number(r.sourced),
+    cancelled: Number(r.cancelled),
+    unsourced: Number(r.unsourced),
   }))
 }
 
+const sumOf = <T>(rows: readonly T[], figure: (row: T) => number) =>
+  rows.reduce((sum, row) => sum + figure(row), 0)
+
 /** Requests first published in the period, and the offers each received (withdrawn ones too). */
-function responseFigures(rows: readonly PublishedRequest[]): InsightsReport['response'] {
-  const published = rows.length
-  const withOffers = rows.filter((r) => r.offers > 0).length
-  const offers = rows.reduce((sum, r) => sum + r.offers, 0)
+function responseFigures(areas: readonly PublishedInArea[]): InsightsReport['response'] {
+  const published = sumOf(areas, (a) => a.published)
+  const withOffers = sumOf(areas, (a) => a.withOffers)
+  const offers = sumOf(areas, (a) => a.offers)
   return {
     published,
     withOffers,
@@ -616,42 +636,33 @@ const AREA_LABELS = { rural: 'Rural', urban: 'Urban', unknown: 'Other or unknown
  * Requests published in the period still without an award `days` days after publishing, rural and
  * urban apart: the rurality of the district of the request's preferred postcode.
  */
-function hardToServeFigures(
-  rows: readonly PublishedRequest[],
-  days: number,
-  now: Date,
-): InsightsReport['hardToServe'] {
-  const judged = rows.map((r) => ({
-    area: r.rural === null ? ('unknown' as const) : r.rural ? ('rural' as const) : ('urban' as const),
-    outcome: hardToServeOutcome(r, days, now),
-  }))
-  const line = (area: HardToServeLine['area'], label: string, of: typeof judged): HardToServeLine => {
-    const counted = of.filter((j) => j.outcome === 'sourced' || j.outcome === 'unsourced')
-    const unsourced = counted.filter((j) => j.outcome === 'unsourced').length
-    return {
-      area,
-      label,
-      requests: counted.length,
-      unsourced,
-      percentUnsourced: percentage(unsourced, counted.length),
-    }
+function hardToServeFigures(areas: readonly PublishedInArea[], days: number): InsightsReport['hardToServe'] {
+  const line = (
+    area: HardToServeLine['area'],
+    label: string,
+    of: readonly PublishedInArea[],
+  ): HardToServeLine => {
+    const unsourced = sumOf(of, (a) => a.unsourced)
+    const requests = sumOf(of, (a) => a.sourced) + unsourced
+    return { area, label, requests, unsourced, percentUnsourced: percentage(unsourced, requests) }
   }
+  const areaOf = (a: PublishedInArea) => (a.rural === null ? 'unknown' : a.rural ? 'rural' : 'urban')
   const byArea = (['rural', 'urban', 'unknown'] as const)
     .map((area) =>
       line(
         area,
         AREA_LABELS[area],
-        judged.filter((j) => j.area === area),
+        areas.filter((a) => areaOf(a) === area),
       ),
     )
     // Districts outside the council's are rare: their line shows only when there are some.
     .filter((l) => l.area !== 'unknown' || l.requests > 0)
   return {
     days,
-    published: rows.length,
-    tooRecent: judged.filter((j) => j.outcome === 'too_recent').length,
-    cancelled: judged.filter((j) => j.outcome === 'cancelled').length,
+    published: sumOf(areas, (a) => a.published),
+    tooRecent: sumOf(areas, (a) => a.tooRecent),
+    cancelled: sumOf(areas, (a) => a.cancelled),
     byArea,
-    total: line('all', 'All areas', judged),
+    total: line('all', 'All areas', areas),
   }
 }
