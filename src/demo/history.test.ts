@@ -150,6 +150,19 @@ describe('a generated history', () => {
     ).toBe(0)
   })
 
+  it('keeps on each package its request’s usual price, and the end date and reason of an ended one', async () => {
+    expect(
+      await count(sql`
+        select count(*) from packages k join sourcing_requests r on r.id = k.request_id
+        where k.council_id = ${councilId} and k.usual_price_pence is distinct from r.usual_price_pence`),
+    ).toBe(0)
+    expect(
+      await count(sql`
+        select count(*) from packages
+        where council_id = ${councilId} and end_date is not null and end_reason is not null`),
+    ).toBe(summary.packagesEnded)
+  })
+
   it('starts care once the first package has started, as the scheduler would by the end', async () => {
     const today = londonDate(END)
     expect(

@@ -349,6 +349,11 @@ const T = {
     ],
   },
 } satisfies Record<string, TableSpec>
+
+/** Where an ended package's end date and reason sit in its row. */
+const PACKAGE_END_DATE = T.packages.columns.findIndex(([name]) => name === 'end_date')
+const PACKAGE_END_REASON = T.packages.columns.findIndex(([name]) => name === 'end_reason')
+
 type TableName = keyof typeof T
 /** Tables whose ids are given in time order as they are written: nothing refers to them. */
 const NUMBERED_ON_WRITE: TableName[] = ['events', 'beds', 'homeCare', 'audit']
@@ -1259,8 +1264,8 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     const endReason = rng.pick(END_REASONS)
     for (const a of awards) {
       if (ended) {
-        a.row[15] = endDate
-        a.row[16] = endReason
+        a.row[PACKAGE_END_DATE] = endDate
+        a.row[PACKAGE_END_REASON] = endReason
         audit(endedAt, broker, 'package.ended', 'package', a.id, { endDate, reason: endReason })
         summary.packagesEnded++
       }
