@@ -229,7 +229,7 @@ export async function keyData(
 ): Promise<KeyData> {
   const definition = SECTOR_DEFINITIONS[sector]
   const [packages, locations, threshold] = await Promise.all([
-    activePackages(db, councilId, today),
+    activePackages(db, councilId, today, definition.rows),
     activeLocations(db, councilId),
     getSuppressionThreshold(db, councilId),
   ])

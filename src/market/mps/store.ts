@@ -3,18 +3,30 @@
 import { sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/connection.ts'
 import type { LocationFact, PackageFact } from './rules.ts'
+import type { KeyDataRowDefinition } from './sectors.ts'
 
 function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows
 }
 
-/** Packages active on `today` (started, and not ended before it), with their request's client group. */
+/**
+ * Packages active on `today` (started, and not ended before it), with their request's client group:
+ * those of the rows' service types and client groups only, for a sector's page reads its own.
+ */
 export async function activePackages(
   db: Queryable,
   councilId: number,
   today: string,
+  rows: readonly KeyDataRowDefinition[],
 ): Promise<PackageFact[]> {
-  const rows = rowsOf<{
+  const serviceTypes = [...new Set(rows.flatMap((r) => r.requestServiceTypes))]
+  const clientGroups = [...new Set(rows.map((r) => r.clientGroup))]
+  const list = (values: readonly string[]) =>
+    sql.join(
+      values.map((v) => sql`${v}`),
+      sql`, `,
+    )
+  const found = rowsOf<{
     person_id: number
     service_type: string
     client_group: string | null
@@ -26,9 +38,11 @@ export async function activePackages(
       join sourcing_requests r on r.id = p.request_id and r.council_id = p.council_id
       where p.council_id = ${councilId}
         and p.start_date <= ${today}::date
-        and (p.end_date is null or p.end_date >= ${today}::date)`),
+        and (p.end_date is null or p.end_date >= ${today}::date)
+        and p.service_type in (${list(serviceTypes)})
+        and r.client_group in (${list(clientGroups)})`),
   )
-  return rows.map((r) => ({
+  return found.map((r) => ({
     personId: Number(r.person_id),
     serviceType: r.service_type,
     clientGroup: r.client_group,
