@@ -1,6 +1,7 @@
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify } from 'csv-stringify'
+import { MONTH_NAMES } from '../quality/rules.ts'
 import type { ClientGroup, ServiceType, Specialism } from '../vocabulary.ts'
 import {
   CARE_DIRECTORY_COLUMNS,
@@ -38,21 +39,6 @@ export interface WriteOptions {
   producedOn?: Date
 }
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
 function isoParts(date: string | null | undefined): [string, string, string] | undefined {
   const match = date ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(date) : null
   return match ? [match[1] ?? '', match[2] ?? '', match[3] ?? ''] : undefined
@@ -63,7 +49,7 @@ function directoryDate(date: string | null | undefined): string {
   const parts = isoParts(date)
   if (!parts) return ''
   const [year, month, day] = parts
-  return `${day}/${MONTHS[Number(month) - 1]?.slice(0, 3)}/${year} - 00:00`
+  return `${day}/${MONTH_NAMES[Number(month) - 1]?.slice(0, 3)}/${year} - 00:00`
 }
 
 /** Spreadsheet exports' dd/mm/yyyy. */
@@ -73,7 +59,7 @@ function sheetDate(date: string | null | undefined): string {
 }
 
 function longDate(date: Date): string {
-  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`
+  return `${date.getUTCDate()} ${MONTH_NAMES[date.getUTCMonth()]} ${date.getUTCFullYear()}`
 }
 
 const value = (item: string | number | null | undefined) =>

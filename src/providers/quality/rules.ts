@@ -71,7 +71,8 @@ function severity(rating: CqcRating): number {
   return CQC_RATINGS.indexOf(rating)
 }
 
-const MONTHS = [
+/** The months as people write them, January first. */
+export const MONTH_NAMES = [
   'January',
   'February',
   'March',
@@ -92,7 +93,7 @@ const MONTHS = [
  */
 export function formatDate(date: string): string {
   const [year, month, day] = date.split('-')
-  return `${Number(day)} ${MONTHS[Number(month) - 1]} ${year}`
+  return `${Number(day)} ${MONTH_NAMES[Number(month) - 1]} ${year}`
 }
 
 function describe(source: RatingSource, r: DatedRating): string {
