@@ -2,6 +2,7 @@
 // the same rows with `pg`, the baseline measured in the same run.
 
 import { type ChildProcess, spawn } from 'node:child_process'
+import http from 'node:http'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
@@ -65,6 +66,26 @@ export interface ApiResult {
   timeouts: number
 }
 
+/** One job's POST: its own Idempotency-Key within the run. */
+function offerRequest(job: OfferJob, tokens: Map<number, string>, run: string) {
+  return {
+    path: `/api/v1/requests/${job.requestId}/offers`,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${tokens.get(job.providerOrganisationId)}`,
+      'idempotency-key': `${run}-${job.requestId}-${job.locationId}`,
+    },
+    body: JSON.stringify({
+      locationId: job.locationId,
+      pricePence: job.pricePence,
+      earliestStart: job.earliestStart,
+      visitIds: job.visitIds,
+      meetsAllNeeds: true,
+      notes: '',
+    }),
+  }
+}
+
 /**
  * Sends one POST per job, each with its own Idempotency-Key, from `connections` clients at once,
  * for at most `seconds`. Every client takes the next job from one shared list.
@@ -73,7 +94,7 @@ function drive(
   port: number,
   jobs: OfferJob[],
   tokens: Map<number, string>,
-  options: { seconds: number; connections: number; label: string; overallRate?: number },
+  options: { seconds: number; connections: number; label: string },
 ): Promise<autocannon.Result> {
   let next = 0
   const run = `${options.label}-${process.pid}-${Date.now()}`
@@ -83,7 +104,6 @@ function drive(
         url: `http://127.0.0.1:${port}`,
         connections: options.connections,
         amount: jobs.length,
-        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
         timeout: 30,
         requests: [
           {
@@ -92,24 +112,7 @@ function drive(
               const job = jobs[next++]
               // Never reached while `amount` is the number of jobs; kept so a surplus send is harmless.
               if (!job) return { ...request, method: 'GET', path: '/health' }
-              return {
-                ...request,
-                method: 'POST',
-                path: `/api/v1/requests/${job.requestId}/offers`,
-                headers: {
-                  'content-type': 'application/json',
-                  authorization: `Bearer ${tokens.get(job.providerOrganisationId)}`,
-                  'idempotency-key': `${run}-${job.requestId}-${job.locationId}`,
-                },
-                body: JSON.stringify({
-                  locationId: job.locationId,
-                  pricePence: job.pricePence,
-                  earliestStart: job.earliestStart,
-                  visitIds: job.visitIds,
-                  meetsAllNeeds: true,
-                  notes: '',
-                }),
-              }
+              return { ...request, method: 'POST', ...offerRequest(job, tokens, run) }
             },
           },
         ],
@@ -122,6 +125,87 @@ function drive(
     )
     const timer = setTimeout(() => instance.stop(), options.seconds * 1000)
   })
+}
+
+/**
+ * Sends the jobs at a steady `rate` a second, one every 1/rate s whatever the answers, over at most
+ * `connections` kept-alive connections (a send waits for a free one), and times each offer from the
+ * moment it was due, so that an offer held up behind a slow one counts its wait too. autocannon's
+ * own rate limit is no good here: each connection sends its share of a second back to back as soon
+ * as the second starts, so most offers met a server as busy as at full speed.
+ */
+async function pace(
+  port: number,
+  jobs: OfferJob[],
+  tokens: Map<number, string>,
+  options: { rate: number; connections: number; label: string },
+): Promise<ApiResult> {
+  const run = `${options.label}-${process.pid}-${Date.now()}`
+  const agent = new http.Agent({ keepAlive: true, maxSockets: options.connections })
+  const latencies: number[] = []
+  const statusCodes: Record<string, number> = {}
+  let errors = 0
+  let timeouts = 0
+  const send = (job: OfferJob, due: number) =>
+    new Promise<void>((resolve) => {
+      const { path: url, headers, body } = offerRequest(job, tokens, run)
+      const request = http.request(
+        { host: '127.0.0.1', port, method: 'POST', path: url, headers, agent, timeout: 30_000 },
+        (response) => {
+          response.resume()
+          response.once('end', () => {
+            latencies.push(performance.now() - due)
+            const code = String(response.statusCode)
+            statusCodes[code] = (statusCodes[code] ?? 0) + 1
+            resolve()
+          })
+        },
+      )
+      request.once('timeout', () => {
+        timeouts++
+        request.destroy()
+      })
+      request.once('error', () => {
+        errors++
+        resolve()
+      })
+      request.end(body)
+    })
+  const interval = 1000 / options.rate
+  const started = performance.now()
+  const sent: Promise<void>[] = []
+  while (sent.length < jobs.length) {
+    // Send every job that is due by now, then sleep until the next one is.
+    const now = performance.now()
+    for (let due = started + sent.length * interval; due <= now && sent.length < jobs.length; ) {
+      sent.push(send(jobs[sent.length] as OfferJob, due))
+      due = started + sent.length * interval
+    }
+    const next = started + sent.length * interval - performance.now()
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next)))
+  }
+  await Promise.all(sent)
+  const seconds = (performance.now() - started) / 1000
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  const made = statusCodes['201'] ?? 0
+  return {
+    offersPerSecond: Math.round(made / seconds),
+    offersMade: made,
+    seconds: round(seconds, 2),
+    connections: options.connections,
+    latencyMs: {
+      p50: round(percentile(latencies, 50), 1),
+      p90: round(percentile(latencies, 90), 1),
+      p99: round(percentile(latencies, 99), 1),
+      max: round(latencies.at(-1) ?? 0, 1),
+      mean: round(latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, latencies.length), 2),
+    },
+    non2xx: jobs.length - made - errors,
+    statusCodes,
+    errors,
+    timeouts,
+  }
 }
 
 function summarise(result: autocannon.Result): ApiResult {
@@ -151,9 +235,9 @@ function summarise(result: autocannon.Result): ApiResult {
 export interface ApiMeasurement extends ApiResult {
   warmup: { offersMade: number; non2xx: number }
   /**
-   * The same clients held to the target rate: the latency an offer sees at that load. At full
-   * speed 50 clients always have 50 offers queued, so latency there is mostly queueing
-   * (50 ÷ throughput) and says little about one offer.
+   * Offers sent at a steady target rate over as many connections: the latency an offer sees at
+   * that load, from the moment it was due. At full speed 50 clients always have 50 offers queued,
+   * so latency there is mostly queueing (50 ÷ throughput) and says little about one offer.
    */
   atTargetRate: (ApiResult & { offeredPerSecond: number }) | null
 }
@@ -185,13 +269,15 @@ export async function measureApi(
   if (options.targetRate && rest.length >= options.targetRate) {
     const seconds = Math.min(options.seconds, Math.floor(rest.length / options.targetRate))
     log(`measuring at ${options.targetRate} offers/s for ${seconds} s, ${CONNECTIONS} connections`)
-    const held = await drive(port, rest.slice(0, seconds * options.targetRate), tokens, {
-      seconds: seconds + 5,
+    const held = await pace(port, rest.slice(0, seconds * options.targetRate), tokens, {
+      rate: options.targetRate,
       connections: CONNECTIONS,
       label: 'rate',
-      overallRate: options.targetRate,
     })
-    atTargetRate = { ...summarise(held), offeredPerSecond: options.targetRate }
+    atTargetRate = { ...held, offeredPerSecond: options.targetRate }
+    log(
+      `at ${options.targetRate} offers/s: ${held.offersPerSecond} made a second, p99 ${held.latencyMs.p99} ms`,
+    )
   }
   return { ...result, warmup: { offersMade: warmup['2xx'], non2xx: warmup.non2xx }, atTargetRate }
 }
