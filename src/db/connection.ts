@@ -115,14 +115,25 @@ async function openPglite(
   }
 }
 
+// No parallel workers: starting them costs more than the scans they would share on the few cores a
+// council's server has, and the market pages already run their statements side by side.
+const SESSION_SETTINGS = '-c max_parallel_workers_per_gather=0'
+
+/**
+ * The connection string without its `options` parameter, and those options followed by ours: pg
+ * lets a URL's options replace the pool's, so an operator's settings there would drop ours, or
+ * ours theirs. Theirs come last, so an operator can still set the same setting otherwise.
+ */
+export function withSessionSettings(connectionString: string): { connectionString: string; options: string } {
+  const url = new URL(connectionString)
+  const theirs = url.searchParams.get('options')
+  if (theirs === null) return { connectionString, options: SESSION_SETTINGS }
+  url.searchParams.delete('options')
+  return { connectionString: url.toString(), options: `${SESSION_SETTINGS} ${theirs}` }
+}
+
 function openPostgres(connectionString: string): DatabaseHandle {
-  const pool = new pg.Pool({
-    connectionString,
-    max: 10,
-    // No parallel workers: starting them costs more than the scans they would share on the few
-    // cores a council's server has, and the market pages already run their statements side by side.
-    options: '-c max_parallel_workers_per_gather=0',
-  })
+  const pool = new pg.Pool({ ...withSessionSettings(connectionString), max: 10 })
   // An idle connection the server drops (restart, failover, admin kill) is reported here; the pool
   // discards it and the next query connects afresh. Without a listener it would crash the process.
   pool.on('error', () => {})
