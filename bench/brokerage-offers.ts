@@ -244,7 +244,7 @@ export interface ApiMeasurement extends ApiResult {
 
 /**
  * A short unmeasured warm-up on the first jobs (JIT, pools, caches); the measured run as fast as
- * the clients can go; then, when `targetRate` is given and jobs remain, a run held to that rate.
+ * the clients can go; then, when `targetRate` is given, `seconds` of offers sent at that rate.
  */
 export async function measureApi(
   port: number,
@@ -255,7 +255,9 @@ export async function measureApi(
   const warm = jobs.slice(0, options.warmupJobs)
   log(`warming up with ${warm.length} offers`)
   const warmup = await drive(port, warm, tokens, { seconds: 30, connections: CONNECTIONS, label: 'warm' })
-  const measured = jobs.slice(options.warmupJobs)
+  // The run at the target rate keeps its own jobs for the full `seconds`, however fast the first went.
+  const reserved = options.targetRate ? options.targetRate * options.seconds : 0
+  const measured = jobs.slice(options.warmupJobs, jobs.length - reserved)
   log(`measuring: up to ${measured.length} offers or ${options.seconds} s, ${CONNECTIONS} connections`)
   const fastest = await drive(port, measured, tokens, {
     seconds: options.seconds,
@@ -263,13 +265,10 @@ export async function measureApi(
     label: 'run',
   })
   const result = summarise(fastest)
-  // autocannon counts every response; the jobs it used are the first `requests.sent` of the list.
-  const rest = measured.slice(fastest.requests.sent)
   let atTargetRate: ApiMeasurement['atTargetRate'] = null
-  if (options.targetRate && rest.length >= options.targetRate) {
-    const seconds = Math.min(options.seconds, Math.floor(rest.length / options.targetRate))
-    log(`measuring at ${options.targetRate} offers/s for ${seconds} s, ${CONNECTIONS} connections`)
-    const held = await pace(port, rest.slice(0, seconds * options.targetRate), tokens, {
+  if (options.targetRate) {
+    log(`measuring at ${options.targetRate} offers/s for ${options.seconds} s, ${CONNECTIONS} connections`)
+    const held = await pace(port, jobs.slice(jobs.length - reserved), tokens, {
       rate: options.targetRate,
       connections: CONNECTIONS,
       label: 'rate',

@@ -40,8 +40,9 @@ const FULL_SCAN_EVERY = 4
 const WARMUP_REQUESTS = 5
 const OFFER_SECONDS = 10
 const OFFER_WARMUP_JOBS = 500
-// Enough distinct invited (request, location) pairs for 10 s above the target rate, then 10 s at it.
-const POSTGRES_OFFER_PAIRS = 26_000
+// Enough distinct invited (request, location) pairs for 10 s at well above the target rate, then
+// 10 s at it.
+const POSTGRES_OFFER_PAIRS = 40_000
 const POSTGRES_OFFER_REQUESTS = 1_700
 const PGLITE_SCALE = 3
 const PGLITE_OFFER_PAIRS = 4_000
