@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // Caremarket is written in TypeScript and run through tsx, so a checkout works
-// straight after `npm install` with no build step.
-import { register } from 'tsx/esm/api'
-
+// straight after `npm install` with no build step. It needs Node.js 24, which the
+// project brings itself (the `node` package): npm scripts and `npx` find it first.
+const [major] = process.versions.node.split('.').map(Number)
+if (major < 24) {
+  process.stderr.write(
+    `Caremarket needs Node.js 24 or later; this is Node.js ${process.versions.node}.\n` +
+      'Run it through npm, which uses the Node.js the project installs: `npm start`, or `npx caremarket …`.\n',
+  )
+  process.exit(1)
+}
+const { register } = await import('tsx/esm/api')
 register()
 await import('../src/main.ts')
