@@ -1,14 +1,32 @@
 import { defineConfig } from 'vitest/config'
 
+// Three layers, so the inner loop runs in seconds: `unit` (pure functions, no database, no
+// browser: files named *.unit.test.ts), `integration` (services, HTTP and the CLI against a
+// real database) and `e2e` (the browser). `npm test` runs them all.
+const UNIT = ['src/**/*.unit.test.ts', 'test/**/*.unit.test.ts']
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'e2e/**/*.test.ts'],
     pool: 'forks',
     // Generous: some tests start processes and browsers, and CI machines are small and busy.
     // A timeout here only catches hangs; speed is measured in benchmarks, never in tests.
     testTimeout: 240_000,
     hookTimeout: 240_000,
-    // The browser tests start their own server and browser; keep the rest of the suite from starving them.
-    fileParallelism: true,
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: UNIT,
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['e2e/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
+      },
+    ],
   },
 })

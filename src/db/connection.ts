@@ -52,7 +52,8 @@ const LISTEN_RETRY_MS = 1_000
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string }
   | { kind: 'pglite'; dataDir: string }
-  | { kind: 'memory' }
+  /** In memory; `from` is a data directory dumped by PGlite (`dumpDataDir`) to start from. */
+  | { kind: 'memory'; from?: Blob }
 
 const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
 const casing = 'snake_case'
@@ -73,8 +74,10 @@ export class DataDirectoryInUseError extends Error {
 
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'postgres') return openPostgres(target.url)
-  if (target.kind === 'memory')
-    return openPglite(new PGlite(), 'embedded PostgreSQL in memory', async () => {})
+  if (target.kind === 'memory') {
+    const client = new PGlite(target.from ? { loadDataDir: target.from } : undefined)
+    return openPglite(client, 'embedded PostgreSQL in memory', async () => {})
+  }
 
   mkdirSync(target.dataDir, { recursive: true })
   // PGlite is single-process: a second process opening the same directory would corrupt it.
@@ -89,6 +92,17 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
   }
   const client = new PGlite(path.join(target.dataDir, 'pglite'), { startParams: PGLITE_START_PARAMS })
   return openPglite(client, `embedded PostgreSQL in ${target.dataDir}`, release)
+}
+
+/** A migrated, empty embedded database as a dumped data directory, to start others from (tests). */
+export async function dumpMigratedPglite(): Promise<Blob> {
+  const client = new PGlite()
+  try {
+    await migratePglite(drizzlePglite({ client, casing }), { migrationsFolder })
+    return await client.dumpDataDir('none')
+  } finally {
+    await client.close()
+  }
 }
 
 async function openPglite(
