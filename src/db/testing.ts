@@ -13,16 +13,29 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     await handle.migrate()
     return handle
   }
-  const name = `caremarket_test_${randomBytes(6).toString('hex')}`
-  await withAdminClient(serverUrl, (client) => client.query(`create database ${name}`))
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  const handle = await openDatabase({ kind: 'postgres', url: url.toString() })
+  const server = await createServerDatabase(serverUrl)
+  const handle = await openDatabase({ kind: 'postgres', url: server.url })
   await handle.migrate()
   return {
     ...handle,
     close: async () => {
       await handle.close()
+      await server.drop()
+    },
+  }
+}
+
+/** A new, empty database on the PostgreSQL server at serverUrl, for a test to hand to other processes. */
+export async function createServerDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `caremarket_test_${randomBytes(6).toString('hex')}`
+  await withAdminClient(serverUrl, (client) => client.query(`create database ${name}`))
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
       await withAdminClient(serverUrl, (client) =>
         client.query(`drop database if exists ${name} with (force)`),
       )
