@@ -1,5 +1,6 @@
 // The jobs that time drives: closing requests at their deadline, starting them when care starts,
-// and the Interim Care List's daily snapshot. Their state lives in the database, not in timers, so
+// the Interim Care List's daily snapshot, and recording as failed the CQC imports whose process
+// ended (a killed process cannot say so itself). Their state lives in the database, not in timers, so
 // each run catches up on whatever came due while the service was down, and each job is safe to run
 // from several instances at once. Composed here, like the web app, so no domain depends on another
 // only to be scheduled.
@@ -8,6 +9,7 @@ import { startDueRequests } from './brokerage/care-starts.ts'
 import { closeDueRequests } from './brokerage/deadlines.ts'
 import type { Database } from './db/connection.ts'
 import { takeDueSnapshots } from './market/icl/service.ts'
+import { failAbandonedImports } from './providers/cqc/import.ts'
 
 export interface SchedulerOptions {
   db: Database
@@ -26,6 +28,17 @@ interface Job {
 }
 
 const JOBS: Job[] = [
+  {
+    failure: 'recording abandoned CQC imports as failed failed; will try again',
+    run: async (db) => {
+      const failed = await failAbandonedImports(db)
+      if (failed.length === 0) return null
+      return {
+        message: 'recorded CQC imports whose process ended as failed',
+        details: { imports: failed.map((f) => f.id) },
+      }
+    },
+  },
   {
     failure: 'closing requests at their deadline failed; will try again',
     run: async (db, now) => {

@@ -1,9 +1,34 @@
 import { spawn } from 'node:child_process'
-import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { once } from 'node:events'
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { asc, eq } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createCouncil } from '../accounts/service.ts'
+import { type Database, type DatabaseHandle, type DatabaseTarget, openDatabase } from '../db/connection.ts'
+import { createServerDatabase } from '../db/testing.ts'
 import { writeDemoCqcFile } from '../demo/cqc-export.ts'
+import {
+  ABANDONED_IMPORT_ERROR,
+  failAbandonedImports,
+  getCqcImport,
+  importCqcFile,
+  listCqcImports,
+} from '../providers/cqc/import.ts'
+import { locations, providerOrganisations } from '../providers/schema.ts'
 
 const bin = path.resolve(import.meta.dirname, '../../bin/caremarket.js')
 const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures/cqc')
@@ -151,4 +176,121 @@ describe('caremarket import cqc and geo import', () => {
       'Loaded 0 postcode and 2,848 postcode district centroids from uk-outcodes.csv.',
     )
   })
+})
+
+/** How far a process has read a file it holds open (from Linux's /proc), or null if it has none open. */
+function readPosition(pid: number, file: string): number | null {
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== file) continue
+      return Number(/^pos:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1])
+    }
+  } catch {
+    // The process has ended, or closed the file while it was looked at.
+  }
+  return null
+}
+
+async function registerOf(db: Database, councilId: number) {
+  return {
+    locations: await db
+      .select()
+      .from(locations)
+      .where(eq(locations.councilId, councilId))
+      .orderBy(asc(locations.id)),
+    providers: await db
+      .select()
+      .from(providerOrganisations)
+      .where(eq(providerOrganisations.councilId, councilId))
+      .orderBy(asc(providerOrganisations.id)),
+  }
+}
+
+describe('an import whose process is killed part-way', () => {
+  const serverUrl = process.env.TEST_DATABASE_URL
+  it.skipIf(!existsSync('/proc/self/fdinfo'))(
+    `is recorded as failed, and the register is as it was (${serverUrl ? 'PostgreSQL' : 'embedded database'})`,
+    async () => {
+      const server = serverUrl ? await createServerDatabase(serverUrl) : null
+      const target: DatabaseTarget = server
+        ? { kind: 'postgres', url: server.url }
+        : { kind: 'pglite', dataDir: path.join(scratch, 'killed') }
+      const childEnv = {
+        ...env,
+        ...(server
+          ? { DATABASE_URL: server.url }
+          : { CAREMARKET_DATA_DIR: target.kind === 'pglite' ? target.dataDir : '' }),
+      }
+      let database: DatabaseHandle | null = await openDatabase(target)
+      try {
+        await database.migrate()
+        const system = { kind: 'system', label: 'test' } as const
+        const council = await createCouncil(
+          database.db,
+          { code: 'KILL', name: 'Norfolk County Council' },
+          system,
+        )
+        await importCqcFile(database.db, {
+          councilId: council.id,
+          input: createReadStream(path.join(fixtures, 'hsca-active-locations.csv')),
+          fileName: 'hsca-active-locations.csv',
+          full: false,
+          actor: system,
+        })
+        const before = await registerOf(database.db, council.id)
+        expect(before.locations).toHaveLength(3)
+        // The embedded database is the importing process's alone while it runs.
+        if (!server) {
+          await database.close()
+          database = null
+        }
+
+        // Every row of it new, and the rest of the register missing from it: a commit of any part would show.
+        const big = path.join(scratch, 'killed.csv')
+        await writeDemoCqcFile(createWriteStream(big), { scale: 10, seed: 9 })
+        const size = statSync(big).size
+        const child = spawn(
+          process.execPath,
+          [bin, 'import', 'cqc', big, '--council', 'KILL', '--all-local-authorities', '--full', '--json'],
+          { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] },
+        )
+        let stderr = ''
+        child.stderr?.on('data', (d) => {
+          stderr += d
+        })
+        const exited = once(child, 'exit')
+        // On PostgreSQL other processes see a running import's progress, written beside its heartbeat.
+        const progressShown = async () => {
+          if (!database) return true
+          const [running] = await listCqcImports(database.db, council.id, { limit: 1 })
+          return running?.fileName === 'killed.csv' && running.bytesRead > 0
+        }
+        for (;;) {
+          if (child.exitCode !== null) throw new Error(`the import ended before it was killed: ${stderr}`)
+          if ((readPosition(child.pid as number, big) ?? 0) >= size / 4 && (await progressShown())) break
+          await sleep(10)
+        }
+        child.kill('SIGKILL')
+        await exited
+
+        // Started again at once: the embedded database's lock is not left to go stale.
+        database ??= await openDatabase(target)
+        const [stranded] = await listCqcImports(database.db, council.id, { limit: 1 })
+        expect(stranded).toMatchObject({ fileName: 'killed.csv', status: 'running', error: null })
+        // On PostgreSQL the owner is gone once it has missed its heartbeats; here that is not waited for.
+        expect(await failAbandonedImports(database.db, { ownerGoneAfterMs: 0 })).toEqual([
+          { id: stranded?.id, councilId: council.id },
+        ])
+        expect(await getCqcImport(database.db, council.id, stranded?.id as number)).toMatchObject({
+          status: 'failed',
+          error: ABANDONED_IMPORT_ERROR,
+          finishedAt: expect.any(Date),
+        })
+        expect(await registerOf(database.db, council.id)).toEqual(before)
+      } finally {
+        await database?.close()
+        await server?.drop()
+      }
+    },
+  )
 })

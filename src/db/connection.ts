@@ -9,8 +9,10 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import pg from 'pg'
-import lockfile from 'proper-lockfile'
+import { lockDataDirectory } from './data-directory-lock.ts'
 import * as schema from './schema.ts'
+
+export { DataDirectoryInUseError } from './data-directory-lock.ts'
 
 export type Schema = typeof schema
 /** The database, whichever engine is behind it. Code never needs to know which. */
@@ -63,15 +65,6 @@ const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers
 // Any fixed number: it names the lock that keeps two instances from migrating at once.
 const MIGRATION_LOCK_KEY = 7_240_101
 
-export class DataDirectoryInUseError extends Error {
-  constructor(dataDir: string) {
-    super(
-      `The data directory ${dataDir} is in use by another Caremarket process. ` +
-        'Stop that process first, or point DATABASE_URL at a PostgreSQL server so that several can share it.',
-    )
-  }
-}
-
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'postgres') return openPostgres(target.url)
   if (target.kind === 'memory') {
@@ -81,15 +74,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHand
 
   mkdirSync(target.dataDir, { recursive: true })
   // PGlite is single-process: a second process opening the same directory would corrupt it.
-  let release: () => Promise<void>
-  try {
-    release = await lockfile.lock(target.dataDir, {
-      lockfilePath: path.join(target.dataDir, 'caremarket.lock'),
-    })
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ELOCKED') throw new DataDirectoryInUseError(target.dataDir)
-    throw error
-  }
+  const release = await lockDataDirectory(target.dataDir)
   const client = new PGlite(path.join(target.dataDir, 'pglite'), { startParams: PGLITE_START_PARAMS })
   return openPglite(client, `embedded PostgreSQL in ${target.dataDir}`, release)
 }

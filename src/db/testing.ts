@@ -30,19 +30,35 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
     if (!from) await handle.migrate()
     return handle
   }
-  const name = `caremarket_test_${randomBytes(6).toString('hex')}`
   const template = process.env[TEMPLATE_ENV.postgres]
-  await withAdminClient(serverUrl, (client) =>
-    client.query(`create database ${name}${template ? ` template ${pg.escapeIdentifier(template)}` : ''}`),
-  )
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  const handle = await openDatabase({ kind: 'postgres', url: url.toString() })
+  const server = await createServerDatabase(serverUrl, { template })
+  const handle = await openDatabase({ kind: 'postgres', url: server.url })
   if (!template) await handle.migrate()
   return {
     ...handle,
     close: async () => {
       await handle.close()
+      await server.drop()
+    },
+  }
+}
+
+/**
+ * A new database on the PostgreSQL server at serverUrl, empty or a copy of a template, for a test
+ * to use or to hand to other processes.
+ */
+export async function createServerDatabase(
+  serverUrl: string,
+  options: { template?: string } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `caremarket_test_${randomBytes(6).toString('hex')}`
+  const template = options.template ? ` template ${pg.escapeIdentifier(options.template)}` : ''
+  await withAdminClient(serverUrl, (client) => client.query(`create database ${name}${template}`))
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    drop: async () => {
       await withAdminClient(serverUrl, (client) =>
         client.query(`drop database if exists ${name} with (force)`),
       )
@@ -53,7 +69,9 @@ export async function createTestDatabase(): Promise<DatabaseHandle> {
 /** A short fingerprint of every migration, so a template is never reused across schema changes. */
 export function migrationsFingerprint(): string {
   const hash = createHash('sha256')
-  for (const file of readdirSync(migrationsFolder).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(migrationsFolder)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     hash.update(file).update(readFileSync(path.join(migrationsFolder, file)))
   }
   hash.update(readFileSync(path.join(migrationsFolder, 'meta', '_journal.json')))

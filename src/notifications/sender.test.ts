@@ -5,9 +5,9 @@ import { ConfigError, loadConfig } from '../config.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { createTestDatabase } from '../db/testing.ts'
 import { ValidationError } from '../errors.ts'
-import { MAX_SEND_ATTEMPTS, outboxStatus, retryDelayMs } from './rules.ts'
+import { MAX_SEND_ATTEMPTS, outboxStatus, retryDelayMs, SEND_LEASE_MS } from './rules.ts'
 import { outbox } from './schema.ts'
-import { sendDueEmails, startOutboxSender } from './sender.ts'
+import { type MailTransport, sendDueEmails, startOutboxSender } from './sender.ts'
 import { enqueueEmail, lastEmailed } from './service.ts'
 import { closedPort, type SmtpPeer, startSmtpPeer } from './testing.ts'
 
@@ -157,6 +157,47 @@ describe('sendDueEmails over SMTP', () => {
       .where(eq(outbox.id, id))
     expect(await sendDueEmails(database.db, peer.transport())).toEqual({ sent: 0, failed: 0 })
     expect(outboxStatus(await message(id), true)).toBe('failed')
+  })
+
+  it('tries a message again once the lease of a sender that died mid-send runs out, even on its last attempt', async () => {
+    const { id } = await enqueueEmail(database.db, {
+      councilId,
+      kind: 'test',
+      to: 'a@example.org',
+      subject: 'Last chance',
+      body: 'Body',
+    })
+    await database.db
+      .update(outbox)
+      .set({ attempts: MAX_SEND_ATTEMPTS - 1, lastError: 'ECONNREFUSED' })
+      .where(eq(outbox.id, id))
+    // A sender that claims the message and never finishes, as one killed mid-send.
+    let claimed: () => void = () => {}
+    const sending = new Promise<void>((resolve) => {
+      claimed = resolve
+    })
+    const dying: MailTransport = {
+      sendMail: () => {
+        claimed()
+        return new Promise(() => {})
+      },
+    }
+    void sendDueEmails(database.db, dying)
+    await sending
+    // Leased meanwhile: no other sender takes it.
+    expect(await sendDueEmails(database.db, peer.transport())).toEqual({ sent: 0, failed: 0 })
+    expect(outboxStatus(await message(id), true)).toBe('retrying')
+
+    // A second over, as the database's clock may be a fraction of a millisecond ahead of this one.
+    const leaseOver = new Date(Date.now() + SEND_LEASE_MS + 1000)
+    expect(await sendDueEmails(database.db, peer.transport(), { now: leaseOver })).toEqual({
+      sent: 1,
+      failed: 0,
+    })
+    expect((await peer.waitFor(1))[0]?.parsed.subject).toBe('Last chance')
+    const row = await message(id)
+    expect(row.attempts).toBe(MAX_SEND_ATTEMPTS)
+    expect(outboxStatus(row, true)).toBe('sent')
   })
 
   it('delivers each message once when several senders run at the same time', async () => {

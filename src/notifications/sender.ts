@@ -45,10 +45,11 @@ export function createSmtpTransport(smtp: SmtpSettings): MailTransport {
 }
 
 /**
- * Delivers the messages that are due, a batch at a time. Each message is first claimed: its
- * attempt is counted and it is leased for a while, in one statement that skips rows another
- * sender has locked. Several instances can run this at once and no message goes out twice,
- * unless a sender dies between sending and recording, when the lease runs out and it is retried.
+ * Delivers the messages that are due, a batch at a time. Each message is first claimed: it is
+ * leased for a while, in one statement that skips rows another sender has locked. Several
+ * instances can run this at once and no message goes out twice, unless a sender dies between
+ * sending and recording, when the lease runs out and it is retried. An attempt is counted with its
+ * outcome, so a sender that dies mid-send never uses up a message's last attempt unknown.
  */
 export async function sendDueEmails(
   db: Database,
@@ -71,10 +72,7 @@ export async function sendDueEmails(
     .for('update', { skipLocked: true })
   const claimed = await db
     .update(outbox)
-    .set({
-      attempts: sql`${outbox.attempts} + 1`,
-      nextAttemptAt: at(SEND_LEASE_MS),
-    })
+    .set({ nextAttemptAt: at(SEND_LEASE_MS) })
     .where(inArray(outbox.id, due))
     .returning()
 
@@ -90,15 +88,16 @@ export async function sendDueEmails(
       })
       await db
         .update(outbox)
-        .set({ sentAt: at(0), lastError: null })
+        .set({ sentAt: at(0), attempts: sql`${outbox.attempts} + 1`, lastError: null })
         .where(eq(outbox.id, message.id))
       sent++
     } catch (error) {
       await db
         .update(outbox)
         .set({
+          attempts: sql`${outbox.attempts} + 1`,
           lastError: describeError(error),
-          nextAttemptAt: at(retryDelayMs(message.attempts)),
+          nextAttemptAt: at(retryDelayMs(message.attempts + 1)),
         })
         .where(eq(outbox.id, message.id))
       failed++

@@ -341,6 +341,10 @@ export const cqcImports = pgTable(
     startedBy: text().notNull(),
     startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp({ withTimezone: true }),
+    /** The process running the import (host:pid:random); null on imports from before it was kept. */
+    ownerId: text(),
+    /** Last sign of life from that process, while it runs (on PostgreSQL). */
+    heartbeatAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index().on(t.councilId, t.startedAt),

@@ -1,16 +1,25 @@
 import { createReadStream } from 'node:fs'
 import { PassThrough, Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCouncil } from '../../accounts/service.ts'
 import { auditLog } from '../../audit/schema.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { createTestDatabase } from '../../db/testing.ts'
-import { ValidationError } from '../../errors.ts'
+import { ConflictError, ValidationError } from '../../errors.ts'
 import { councilDistricts, localities, outcodes, postcodes } from '../../geography/schema.ts'
 import { cqcImports, locationRatings, locations, providerOrganisations } from '../schema.ts'
-import { getCqcImport, importCqcFile, importProgress, listCqcImports, startCqcImport } from './import.ts'
+import {
+  ABANDONED_IMPORT_ERROR,
+  failAbandonedImports,
+  getCqcImport,
+  importCqcFile,
+  importProgress,
+  listCqcImports,
+  startCqcImport,
+} from './import.ts'
 import { inLocalAuthority, localAuthorityKey, localAuthorityOfCouncil } from './import-rules.ts'
 import { type CqcLocationWriteInput, writeHscaCsv } from './write.ts'
 
@@ -470,4 +479,57 @@ describe('importCqcFile', () => {
     expect(count).toMatchObject({ status: 'completed', added: 1234 })
     await expect(getCqcImport(database.db, councilId + 1, importId)).rejects.toThrow('No such import')
   })
+
+  it('saves nothing when it was recorded as abandoned while it ran', async () => {
+    const councilId = await council()
+    const input = await hscaFile(Array.from({ length: 1200 }, (_, i) => home(i)))
+    const { importId, finished } = await startCqcImport(database.db, {
+      councilId,
+      input,
+      fileName: 'overtaken.csv',
+      full: false,
+      actor,
+    })
+    // What another instance's sweep does once this process's heartbeat has stopped for too long.
+    await database.db
+      .update(cqcImports)
+      .set({ status: 'failed', error: ABANDONED_IMPORT_ERROR, finishedAt: new Date() })
+      .where(eq(cqcImports.id, importId))
+    await expect(finished).rejects.toThrow(ConflictError)
+    expect(await register(councilId)).toEqual([])
+    expect(await getCqcImport(database.db, councilId, importId)).toMatchObject({
+      status: 'failed',
+      error: ABANDONED_IMPORT_ERROR,
+    })
+  })
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    'on PostgreSQL beats while it runs, even while it waits for another import, and is left running',
+    async () => {
+      const councilId = await council()
+      const input = await hscaFile([home(1)])
+      let started: Awaited<ReturnType<typeof startCqcImport>> | undefined
+      // Another import of the council holds its lock: this one waits, outside any row it could write.
+      await database.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(7240102, ${councilId})`)
+        started = await startCqcImport(database.db, {
+          councilId,
+          input,
+          fileName: 'waits.csv',
+          full: false,
+          actor,
+        })
+        const importId = started.importId
+        let row = await getCqcImport(database.db, councilId, importId)
+        for (let attempt = 0; attempt < 200 && row.heartbeatAt <= row.startedAt; attempt++) {
+          await sleep(50)
+          row = await getCqcImport(database.db, councilId, importId)
+        }
+        expect(row.heartbeatAt.getTime()).toBeGreaterThan(row.startedAt.getTime())
+        expect(await failAbandonedImports(database.db)).toEqual([])
+        expect(await getCqcImport(database.db, councilId, importId)).toMatchObject({ status: 'running' })
+      })
+      expect(await started?.finished).toMatchObject({ added: 1 })
+    },
+  )
 })

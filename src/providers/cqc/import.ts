@@ -10,15 +10,25 @@
 // On PostgreSQL the bytes read are also written to the cqc_imports row over another connection
 // every second, so other processes see them. On the embedded database that is impossible (PGlite
 // runs one transaction at a time, and other queries wait for it), so the row is written at the end.
+//
+// An import whose process ends (killed, crashed, the machine lost) must not stay "running": its
+// transaction is rolled back, so nothing was saved, but its record says otherwise. Each import
+// records its owner (INSTANCE_ID). On PostgreSQL that write every second is also the owner's
+// heartbeat, and an import without one for IMPORT_OWNER_GONE_AFTER_MS has lost its process. On the
+// embedded database one process holds the data directory at a time, so an import started by any
+// other process has ended with it. failAbandonedImports, run by the scheduler at start-up and
+// every minute, records those as failed. An import so recorded saves nothing even if its process
+// was only slow: it commits only while its record still says it is running.
 
 import { Readable } from 'node:stream'
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, lt, ne, or, sql } from 'drizzle-orm'
 import pg from 'pg'
 import { listCouncils } from '../../accounts/service.ts'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
-import { NotFoundError, ValidationError } from '../../errors.ts'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { Locator } from '../../geography/service.ts'
+import { INSTANCE_ID } from '../../instance.ts'
 import { type RegisterChange, registerChange } from '../../market/events/rules.ts'
 import { RegisterEvents } from '../../market/events/service.ts'
 import { recordCqcRatings } from '../quality/service.ts'
@@ -42,6 +52,18 @@ import type { CqcFormat, CqcLocationRecord, CqcParseSummary, RejectedRow } from 
 
 /** Rows written per statement; a batch is one JSON parameter, so there is no bind-parameter limit. */
 export const IMPORT_BATCH_SIZE = 500
+
+/** On PostgreSQL, how often a running import writes its progress and heartbeat to its record. */
+const HEARTBEAT_MS = 1_000
+/** On PostgreSQL, how long a running import may go without a heartbeat before its process is taken to have ended. */
+const IMPORT_OWNER_GONE_AFTER_MS = 60_000
+
+export const ABANDONED_IMPORT_ERROR =
+  'The import stopped before it finished: the Caremarket process running it ended. ' +
+  'Nothing from this file was saved. Upload the file again.'
+const OVERTAKEN_IMPORT_ERROR =
+  'The import was recorded as stopped because this Caremarket process gave no sign of life for too long. ' +
+  'Nothing from this file was saved. Upload the file again.'
 
 export interface CqcImportOptions {
   councilId: number
@@ -130,6 +152,7 @@ export async function startCqcImport(
       status: 'running',
       bytesTotal: options.bytesTotal ?? null,
       startedBy: actorName(options.actor),
+      ownerId: INSTANCE_ID,
     })
     .returning({ id: cqcImports.id })
   if (!row) throw new Error('the import was not recorded')
@@ -170,24 +193,14 @@ async function runImport(
 ): Promise<CqcImportSummary> {
   const progress = progressByImport.get(importId) as ImportProgress
   let lastReport = 0
-  let rowWrites: Promise<unknown> = Promise.resolve()
-  let lastRowWrite = 0
-  const serverProgress = isPostgresServer(db)
   const reportProgress = (force = false) => {
     const now = Date.now()
     if (force || now - lastReport >= 250) {
       lastReport = now
       options.onProgress?.({ ...progress })
     }
-    if (serverProgress && !force && now - lastRowWrite >= 1000) {
-      lastRowWrite = now
-      const bytesRead = progress.bytesRead
-      // Over another pooled connection, outside the import's transaction; never awaited inside it.
-      rowWrites = rowWrites
-        .then(() => db.update(cqcImports).set({ bytesRead }).where(eq(cqcImports.id, importId)))
-        .catch(() => {})
-    }
   }
+  const heartbeat = isPostgresServer(db) ? startHeartbeat(db, progress) : null
 
   try {
     const { format, stream } = await peekFormat(options.input, options.encoding ?? 'utf8')
@@ -251,8 +264,7 @@ async function runImport(
       }
       if (options.full) await run.deactivateMissing()
       const result = run.summary(parsed)
-      await rowWrites
-      await tx
+      const [recorded] = await tx
         .update(cqcImports)
         .set({
           status: 'completed',
@@ -265,7 +277,10 @@ async function runImport(
           rejected: result.rejected,
           finishedAt: new Date(),
         })
-        .where(eq(cqcImports.id, importId))
+        .where(and(eq(cqcImports.id, importId), eq(cqcImports.status, 'running')))
+        .returning({ id: cqcImports.id })
+      // Recorded as abandoned meanwhile: roll back, so the register agrees with the record.
+      if (!recorded) throw new ConflictError(OVERTAKEN_IMPORT_ERROR)
       await recordAudit(tx, options.actor, {
         councilId: options.councilId,
         action: 'cqc_import.completed',
@@ -289,21 +304,76 @@ async function runImport(
       })
       return result
     })
+    await heartbeat?.stop()
     reportProgress(true)
     return summary
   } catch (error) {
     options.input.destroy()
-    await rowWrites
+    await heartbeat?.stop()
     const message =
       error instanceof ValidationError
         ? error.errors.map((e) => e.message).join(' ')
-        : 'The import failed unexpectedly and changed nothing. The error has been logged.'
+        : error instanceof ConflictError
+          ? error.message
+          : 'The import failed unexpectedly and changed nothing. The error has been logged.'
+    // An import already recorded as abandoned keeps that reason.
     await db
       .update(cqcImports)
       .set({ status: 'failed', error: message, bytesRead: progress.bytesRead, finishedAt: new Date() })
-      .where(eq(cqcImports.id, importId))
+      .where(and(eq(cqcImports.id, importId), eq(cqcImports.status, 'running')))
     throw error
   }
+}
+
+/**
+ * On PostgreSQL, writes the bytes read and a heartbeat to the import's record every second, over
+ * another pooled connection, outside the import's transaction (whose writes nobody sees until it
+ * commits). It never waits for the import, which never waits for it.
+ */
+function startHeartbeat(db: Database, progress: ImportProgress): { stop(): Promise<void> } {
+  let writing: Promise<unknown> = Promise.resolve()
+  let busy = false
+  const timer = setInterval(() => {
+    // A database too slow to take one beat a second gets one at a time.
+    if (busy) return
+    busy = true
+    writing = db
+      .update(cqcImports)
+      .set({ bytesRead: progress.bytesRead, heartbeatAt: sql`now()` })
+      .where(and(eq(cqcImports.id, progress.importId), eq(cqcImports.status, 'running')))
+      .catch(() => {})
+      .finally(() => {
+        busy = false
+      })
+  }, HEARTBEAT_MS)
+  return {
+    async stop() {
+      clearInterval(timer)
+      await writing
+    },
+  }
+}
+
+/**
+ * Records as failed every running import whose process has ended, with a reason that says so,
+ * and returns them. Run at start-up and every minute (the scheduler).
+ */
+export async function failAbandonedImports(
+  db: Database,
+  options: { ownerGoneAfterMs?: number } = {},
+): Promise<{ id: number; councilId: number }[]> {
+  const ownerGone = isPostgresServer(db)
+    ? lt(
+        cqcImports.heartbeatAt,
+        sql`now() - make_interval(secs => ${(options.ownerGoneAfterMs ?? IMPORT_OWNER_GONE_AFTER_MS) / 1000})`,
+      )
+    : // The data directory is this process's alone: another process's import ended with it.
+      or(isNull(cqcImports.ownerId), ne(cqcImports.ownerId, INSTANCE_ID))
+  return db
+    .update(cqcImports)
+    .set({ status: 'failed', error: ABANDONED_IMPORT_ERROR, finishedAt: sql`now()` })
+    .where(and(eq(cqcImports.status, 'running'), ownerGone))
+    .returning({ id: cqcImports.id, councilId: cqcImports.councilId })
 }
 
 // As much as the parser reads to recognise a file.
@@ -695,6 +765,8 @@ export async function listCqcImports(
       startedBy: cqcImports.startedBy,
       startedAt: cqcImports.startedAt,
       finishedAt: cqcImports.finishedAt,
+      ownerId: cqcImports.ownerId,
+      heartbeatAt: cqcImports.heartbeatAt,
     })
     .from(cqcImports)
     .where(eq(cqcImports.councilId, councilId))

@@ -7,7 +7,10 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { issueApiToken } from '../../accounts/api-tokens.ts'
+import { INSTANCE_ID } from '../../instance.ts'
+import { startScheduler } from '../../scheduler.ts'
 import { cqcImports, locations } from '../schema.ts'
+import { ABANDONED_IMPORT_ERROR } from './import.ts'
 
 const fixtures = path.resolve(import.meta.dirname, '../../../test/fixtures/cqc')
 const HSCA = readFileSync(path.join(fixtures, 'hsca-active-locations.csv'))
@@ -278,5 +281,58 @@ describe('importing the CQC register on the web', () => {
     expect(bad.json()).toMatchObject({
       error: { status: 400, errors: [{ field: 'file', message: 'Select a CQC register file' }] },
     })
+  })
+
+  it('says an import whose process ended has failed, on the page and in the API', async () => {
+    const running = {
+      councilId: home.councilId,
+      fileName: 'register.csv',
+      status: 'running',
+      bytesTotal: 1000,
+      bytesRead: 300,
+      startedBy: home.emails.commissioner,
+    }
+    const [abandoned] = await t.database.db
+      .insert(cqcImports)
+      .values({
+        ...running,
+        ownerId: 'gone-host:4242:0badcafe',
+        heartbeatAt: new Date(Date.now() - 3600_000),
+      })
+      .returning()
+    // Alive: on a server, another instance's import that still beats; on the embedded database,
+    // which one process holds, only this process's own.
+    const [alive] = await t.database.db
+      .insert(cqcImports)
+      .values({
+        ...running,
+        ownerId: t.database.engine === 'postgres' ? 'other-host:77:feedf00d' : INSTANCE_ID,
+        heartbeatAt: new Date(),
+      })
+      .returning()
+    const stranded = await commissioner.get(`/register/import/${abandoned?.id}`)
+    expect(stranded.body).toContain('30% of the file read')
+
+    // The scheduler's first round, as at start-up.
+    await startScheduler({ db: t.database.db, logger: { info() {}, error() {} } })()
+
+    const page = await commissioner.get(`/register/import/${abandoned?.id}`)
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('The import failed')
+    expect(page.body).toContain(ABANDONED_IMPORT_ERROR)
+    expect(page.body).not.toContain('the import carries on')
+    const api = (await commissioner.get(`/api/v1/register/imports/${abandoned?.id}`)).json() as {
+      import: Record<string, unknown>
+    }
+    expect(api.import).toMatchObject({
+      status: 'failed',
+      error: ABANDONED_IMPORT_ERROR,
+      finishedAt: expect.any(String),
+    })
+    const stillRunning = (await commissioner.get(`/api/v1/register/imports/${alive?.id}`)).json() as {
+      import: Record<string, unknown>
+    }
+    expect(stillRunning.import).toMatchObject({ status: 'running', error: null, finishedAt: null })
+    await t.database.db.delete(cqcImports).where(eq(cqcImports.id, alive?.id as number))
   })
 })
