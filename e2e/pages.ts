@@ -189,6 +189,26 @@ export class AddUserPage extends Layout {
   }
 }
 
+/**
+ * A request's "What providers will see": the free text as providers will read it, with anything
+ * that looks like an identifier highlighted, and the publish form's box for confirming it was checked.
+ */
+export class ProviderPreview {
+  readonly section: Locator
+  readonly highlights: Locator
+  readonly identifiersChecked: Locator
+  readonly publish: Locator
+  readonly errorSummary: Locator
+
+  constructor(readonly page: Page) {
+    this.section = page.getByRole('heading', { name: 'What providers will see', level: 2 })
+    this.highlights = page.locator('mark.app-identifier:not(.app-identifier--removed)')
+    this.identifiersChecked = page.getByRole('checkbox', { name: /^I have checked the highlighted text/ })
+    this.publish = page.getByRole('button', { name: 'Publish to providers' })
+    this.errorSummary = page.getByRole('alert').filter({ hasText: 'There is a problem' })
+  }
+}
+
 async function hrefsOf(links: Locator): Promise<string[]> {
   const hrefs = await links.evaluateAll((elements) => elements.map((e) => e.getAttribute('href') ?? ''))
   return hrefs.filter(Boolean)

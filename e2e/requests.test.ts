@@ -2,7 +2,14 @@ import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
 import { PASSWORD } from '../test/helpers.ts'
-import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
+import {
+  browserSession,
+  expectAccessible,
+  haveChromium,
+  Layout,
+  ProviderPreview,
+  submitForm,
+} from './pages.ts'
 import { startServer } from './server.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
@@ -108,10 +115,19 @@ describe.skipIf(skip)(
       expect(tab.path).toBe(`${requestPath}/edit/notes`)
       await expectAccessible(tab)
 
-      await page.getByLabel('Notes for providers (optional)').fill('Would like to bring her cat.')
+      await page
+        .getByLabel('Notes for providers (optional)')
+        .fill('Would like to bring her cat. Winifred’s son is on 07700 900123.')
       await submit(tab, question.continueButton)
       expect(tab.path).toBe(`${requestPath}/check-answers`)
       await expectAccessible(tab)
+      // What providers will read: her name taken out, the phone number highlighted.
+      const preview = new ProviderPreview(page)
+      await preview.section.waitFor()
+      expect(await preview.highlights.allTextContents()).toEqual(['Looks like a phone number: 07700 900123'])
+      expect(await page.getByRole('main').textContent()).toContain(
+        'Taken out, the person’s name: [removed]’s son',
+      )
       const main = page.getByRole('main')
       expect(await main.textContent()).toContain('Care home: dementia residential')
       expect(await main.textContent()).toContain('£950.00 per week')
@@ -147,7 +163,17 @@ describe.skipIf(skip)(
       const tab = await signedIn(session.server.fixture.emails.broker)
       expect(await tab.visit(submittedPath)).toBe(200)
       await expectAccessible(tab)
-      await submit(tab, tab.page.getByRole('button', { name: 'Publish to providers' }))
+      // The notes have a phone number in them: publishing needs the broker to say it was checked.
+      const preview = new ProviderPreview(tab.page)
+      expect(await preview.highlights.count()).toBe(1)
+      await submit(tab, preview.publish)
+      await preview.errorSummary.waitFor()
+      expect(await preview.errorSummary.textContent()).toContain(
+        'Providers would see what looks like a phone number in the notes for providers',
+      )
+      await expectAccessible(tab)
+      await preview.identifiersChecked.check()
+      await submit(tab, preview.publish)
       expect(tab.path).toBe(`${submittedPath}?done=published`)
       const main = tab.page.getByRole('main')
       expect(await main.textContent()).toContain('Offers close')

@@ -6,6 +6,7 @@ import { issueApiToken } from '../../accounts/api-tokens.ts'
 import { auditLog, offers, outbox, sourcingRequests } from '../../db/schema.ts'
 import { importCentroids } from '../../geography/service.ts'
 import { startDraft } from '../requests/drafts.ts'
+import { foldForComparison } from '../rules/identifiers.ts'
 import { addCalendarDays, londonDate } from '../rules/index.ts'
 import { addLocation, createTestRequest, NORWICH, shapeLocation, TEST_PERSON } from './test-factory.ts'
 
@@ -439,6 +440,139 @@ describe('privacy before award', () => {
     }
     expect(bodies.find(([what]) => what === 'opportunity page')?.[1]).toContain('85+')
     expect(bodies.find(([what]) => what === 'opportunity page')?.[1]).toContain('NR3')
+  })
+})
+
+/** The person of the probe below: a name beyond ASCII, with an apostrophe and a hyphen. */
+const PROBED = {
+  name: 'Siân Zoë José O’Neill-Brady',
+  dateOfBirth: '1941-03-09',
+  sex: 'female' as const,
+  postcode: 'NR3 1QX',
+  outcode: 'NR3',
+  nhsNumber: '4010232137',
+}
+
+/** How people write that person's identity in notes: none of it may reach a provider before award. */
+const PROBE_VARIANTS = [
+  // names
+  'Siân Zoë José O’Neill-Brady',
+  'SIAN ZOE JOSE ONEILL BRADY',
+  'Sian',
+  'Sia\u0302n',
+  'Zoë',
+  'ZOE',
+  'José',
+  'Jose',
+  'Brady',
+  'Neill',
+  "O'Neill",
+  'O’Neill',
+  'ONeill',
+  'Neill-Brady',
+  "Siân O'Neill",
+  'J. O’Neill',
+  // dates of birth
+  '9 March 1941',
+  '9th March 1941',
+  'March 9, 1941',
+  'Mar 9th 1941',
+  '9-Mar-1941',
+  '9 Mar 41',
+  '09031941',
+  '1941/03/09',
+  '1941-03-09',
+  '09/03/1941',
+  '9/3/41',
+  '09.03.1941',
+  '9 3 1941',
+  '9th of March, 1941',
+  'MARCH 9TH 1941',
+  'March 1941',
+  '１９４１-０３-０９',
+  // NHS numbers
+  '401 023 2137',
+  '401-023-2137',
+  '401.023.2137',
+  '401/023/2137',
+  '4010232137',
+  '４０１ ０２３ ２１３７',
+  '40102 32137',
+  '401 - 023 - 2137',
+  '401\u00A0023\u00A02137',
+  // postcodes
+  'NR3 1QX',
+  'NR3-1QX',
+  'nr31qx',
+  'NR3  1QX',
+  'ＮＲ３ １ＱＸ',
+  'n r 3 1 q x',
+  'NR3–1QX',
+]
+
+const wordsOf = (text: string) =>
+  foldForComparison(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean)
+
+/** Whether the words of a phrase are in the text one after another, compared as the redaction compares. */
+function shows(text: string, phrase: string): boolean {
+  const words = wordsOf(text)
+  const wanted = wordsOf(phrase)
+  return words.some((_, i) => wanted.every((w, k) => words[i + k] === w))
+}
+
+function decodeHtml(html: string): string {
+  return html
+    .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n) => String.fromCodePoint(Number.parseInt(n, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+}
+
+describe('privacy before award, probed', () => {
+  it(`keeps ${PROBE_VARIANTS.length} written forms of the person’s identity off the opportunity page and the API`, async () => {
+    const half = Math.ceil(PROBE_VARIANTS.length / 2)
+    const { requestId } = await createTestRequest(t.database.db, home.councilId, {
+      serviceType: 'home_care',
+      person: PROBED,
+      visits: [{ days: ['mon', 'thu'], windowStart: '09:00', windowEnd: '10:00', durationMinutes: 30 }],
+      needsSummary: `Needs help at home. ${PROBE_VARIANTS.slice(0, half)
+        .map((v) => `Also written (${v}).`)
+        .join(' ')}`,
+      notesForProviders: PROBE_VARIANTS.slice(half).join('\n'),
+      // Shown to providers, and repeated in the note on a location whose care workers do not speak it.
+      language: "Siân O'Neill",
+    })
+    const providerA = new Client(t.app)
+    await providerA.signIn(home.emails.providerA)
+    const page = await providerA.get(`/provider/opportunities/${requestId}`)
+    expect(page.statusCode).toBe(200)
+    const list = await providerA.get('/provider/opportunities')
+    const detail = await api(tokens.a, 'GET', `/api/v1/opportunities/${requestId}`)
+    const all = await api(tokens.a, 'GET', '/api/v1/opportunities')
+    expect(detail.statusCode).toBe(200)
+    const opportunity = (
+      detail.json() as { opportunity: { language: string; matches: { flags: { text: string }[] }[] } }
+    ).opportunity
+    expect(opportunity.language).toBe('[removed]')
+    expect(opportunity.matches.flatMap((m) => m.flags.map((f) => f.text))).toContain(
+      'No care workers listed who speak [removed], the person’s preference',
+    )
+
+    const seen: [string, string][] = [
+      ['opportunity page', decodeHtml(page.body)],
+      ['opportunities page', decodeHtml(list.body)],
+      ['API detail', JSON.stringify(detail.json())],
+      ['API list', JSON.stringify(all.json())],
+    ]
+    const leaks = seen.flatMap(([where, body]) =>
+      PROBE_VARIANTS.filter((variant) => shows(body, variant)).map((variant) => `${where}: ${variant}`),
+    )
+    expect(leaks).toEqual([])
+    expect(seen[0]?.[1]).toContain('Also written ([removed]).')
   })
 })
 

@@ -19,7 +19,10 @@ export function ageOn(dateOfBirth: string, onDate: string): number {
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0)
 }
 
-/** The age groups the Interim Care List reports by (DOMAIN.md §8); providers see only the band. */
+/**
+ * The age groups the Interim Care List reports by (DOMAIN.md §8); providers see only the band.
+ * Free text is taken care of by `src/brokerage/rules/identifiers.ts`.
+ */
 export function ageBand(dateOfBirth: string, onDate: string): AgeBand {
   const age = ageOn(dateOfBirth, onDate)
   if (age < 18) return 'Under 18'
@@ -27,64 +30,6 @@ export function ageBand(dateOfBirth: string, onDate: string): AgeBand {
   if (age < 75) return '65–74'
   if (age < 85) return '75–84'
   return '85+'
-}
-
-export interface IdentifyingDetails {
-  name: string
-  dateOfBirth: string
-  postcode: string
-  nhsNumber: string | null
-  /** The request's preferred postcode, a full postcode too when it is not the person's. */
-  preferredPostcode?: string | null
-}
-
-const REMOVED = '[removed]'
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-}
-
-/** A pattern that matches a value however it is spaced: "NR3 1AB", "nr31ab", "485 777 3456". */
-function looseSpacing(value: string): RegExp | null {
-  const compact = value.replace(/\s+/g, '')
-  if (compact.length < 3) return null
-  return new RegExp(compact.split('').map(escapeRegExp).join('\\s*'), 'gi')
-}
-
-/**
- * Free text a social worker wrote for providers (needs, notes) with the person's identifying
- * details taken out, in case one was typed in by mistake: the name and each part of it, the date
- * of birth in the forms people write it, the full postcodes and the NHS number.
- */
-export function redactIdentifiers(text: string, person: IdentifyingDetails): string {
-  let result = text
-  const patterns: RegExp[] = []
-  const name = person.name.trim()
-  if (name) {
-    patterns.push(new RegExp(escapeRegExp(name).replace(/\s+/g, '\\s+'), 'gi'))
-    for (const part of name.split(/\s+/)) {
-      if (part.length >= 2) patterns.push(new RegExp(`\\b${escapeRegExp(part)}\\b`, 'gi'))
-    }
-  }
-  const [y, m, d] = person.dateOfBirth.split('-')
-  if (y && m && d) {
-    patterns.push(new RegExp(escapeRegExp(person.dateOfBirth), 'g'))
-    const day = String(Number(d))
-    const month = String(Number(m))
-    patterns.push(new RegExp(`\\b0?${day}[/.-]0?${month}[/.-](${y}|${y.slice(2)})\\b`, 'g'))
-    patterns.push(new RegExp(`\\b0?${day}(st|nd|rd|th)?\\s+${monthName(Number(m))}\\w*\\s+${y}\\b`, 'gi'))
-  }
-  for (const value of [person.postcode, person.preferredPostcode ?? '', person.nhsNumber ?? '']) {
-    const pattern = looseSpacing(value)
-    if (pattern && value.replace(/\s+/g, '').length >= 5) patterns.push(pattern)
-  }
-  for (const pattern of patterns) result = result.replace(pattern, REMOVED)
-  return result
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
-function monthName(month: number): string {
-  return MONTHS[month - 1] ?? ''
 }
 
 // ---------------------------------------------------------------------------------------------

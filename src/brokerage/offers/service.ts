@@ -20,6 +20,7 @@ import {
   URGENCY_LABELS,
   type Urgency,
 } from '../requests/input.ts'
+import { type IdentifyingDetails, redactOwnIdentifiers } from '../rules/identifiers.ts'
 import {
   isCalendarDate,
   londonDate,
@@ -34,15 +35,7 @@ import {
 } from '../rules/index.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import { eligibilityDecisions, offers, people, requestVisits, sourcingRequests } from '../schema.ts'
-import {
-  type AgeBand,
-  ageBand,
-  careMinutesPerWeek,
-  type IdentifyingDetails,
-  offerWindowProblem,
-  redactIdentifiers,
-  type VisitPattern,
-} from './rules.ts'
+import { type AgeBand, ageBand, careMinutesPerWeek, offerWindowProblem, type VisitPattern } from './rules.ts'
 import {
   insertOfferWithAudit,
   isUniqueViolation,
@@ -93,7 +86,8 @@ export interface MatchView {
  * A request as providers see it before award: only the age band, sex (where the social worker
  * recorded it as mattering for care), the postcode district, the needs, the hours or bed type,
  * the start date, the urgency and the deadline. This type has no field for the person's name,
- * date of birth, full postcode or NHS number, and free text has them taken out.
+ * date of birth, full postcode or NHS number, and free text has them taken out: the needs, notes
+ * and language, and the match notes (a language flag repeats the language as it was typed).
  */
 export interface Opportunity {
   requestId: number
@@ -149,6 +143,7 @@ export function anonymise(
 ): Opportunity {
   const mapped = REQUEST_SERVICE_TYPE_MAP[request.serviceType]
   const who = { ...identifiers(person), preferredPostcode: request.preferredPostcode }
+  const redact = (text: string) => redactOwnIdentifiers(text, who)
   const unit = priceUnitFor(request.serviceType)
   return {
     requestId: request.id,
@@ -161,12 +156,12 @@ export function anonymise(
     clientGroupLabel:
       CLIENT_GROUP_LABELS[request.clientGroup as keyof typeof CLIENT_GROUP_LABELS] ?? request.clientGroup,
     specialismLabels: request.specialisms.map((s) => SPECIALISM_LABELS[s as Specialism] ?? s),
-    needsSummary: redactIdentifiers(request.needsSummary, who),
-    notesForProviders: redactIdentifiers(request.notesForProviders, who),
+    needsSummary: redact(request.needsSummary),
+    notesForProviders: redact(request.notesForProviders),
     carerGenderLabel: request.carerGender
       ? (CARER_GENDER_LABELS[request.carerGender as CarerGenderChoice] ?? null)
       : null,
-    language: request.language ? redactIdentifiers(request.language, who) : null,
+    language: request.language ? redact(request.language) : null,
     bedTypeLabel: mapped.bedType ? BED_TYPE_LABELS[mapped.bedType] : null,
     visits: visits.map(visitView),
     careHoursPerWeek: visits.length > 0 ? Math.round((careMinutesPerWeek(visits) / 60) * 100) / 100 : null,
@@ -176,7 +171,10 @@ export function anonymise(
     deadlineAt: request.deadlineAt,
     priceUnit: unit,
     priceUnitLabel: PRICE_UNIT_LABELS[unit],
-    matches,
+    matches: matches.map((m) => ({
+      ...m,
+      flags: m.flags.map((f) => ({ code: f.code, text: redact(f.text) })),
+    })),
   }
 }
 

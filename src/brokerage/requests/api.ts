@@ -24,6 +24,8 @@ import {
 
 const BROKERS = ['broker'] as const
 const TAGS = ['requests']
+const PUBLISH_CHECK =
+  'Optional JSON body {version?, identifiersChecked?}. The person’s name, date of birth, NHS number and full postcode are always taken out of the needs summary, notes for providers and language before providers read them. When that text still has something that looks like anyone’s identity (a date, a phone number, an email address, a 10-digit number, a full postcode, a title and a name), publishing is refused with 400 on the field identifiersChecked, naming what and where, until the request is sent again with identifiersChecked: true to confirm it was checked.'
 
 function body(request: FastifyRequest): Record<string, unknown> {
   const given = request.body
@@ -46,6 +48,17 @@ function expectedVersion(request: FastifyRequest): number | undefined {
     { version: body(request).version },
   )
   return version
+}
+
+/** `identifiersChecked: true`: the broker has checked the text providers will read (see publish). */
+function identifiersChecked(request: FastifyRequest): boolean | undefined {
+  const { identifiersChecked } = parseInput(
+    z.object({
+      identifiersChecked: z.boolean({ error: 'identifiersChecked must be true or false' }).optional(),
+    }),
+    { identifiersChecked: body(request).identifiersChecked },
+  )
+  return identifiersChecked
 }
 
 function published(result: PublishResult) {
@@ -139,13 +152,17 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
       config: { access: BROKERS },
       schema: {
         summary: 'Publish a submitted request: sets its deadline and invites the eligible providers',
+        description: PUBLISH_CHECK,
         tags: TAGS,
       },
     },
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return published(
-        await publish(db, request.user as SessionUser, id, { expectedVersion: expectedVersion(request) }),
+        await publish(db, request.user as SessionUser, id, {
+          expectedVersion: expectedVersion(request),
+          identifiersChecked: identifiersChecked(request),
+        }),
       )
     },
   )
@@ -192,16 +209,18 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
       config: { access: BROKERS },
       schema: {
         summary:
-          'Publish an unsourced request again, optionally wider: {maxDistanceMiles?, budgetPounds?, lotId? (null for none), startDate?}',
+          'Publish an unsourced request again, optionally wider: {maxDistanceMiles?, budgetPounds?, lotId? (null for none), startDate?, identifiersChecked?}',
+        description: PUBLISH_CHECK,
         tags: TAGS,
       },
     },
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
-      const { version: _version, ...widened } = body(request)
+      const { version: _version, identifiersChecked: _checked, ...widened } = body(request)
       return published(
         await republish(db, request.user as SessionUser, id, widened, {
           expectedVersion: expectedVersion(request),
+          identifiersChecked: identifiersChecked(request),
         }),
       )
     },

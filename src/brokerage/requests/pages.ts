@@ -38,12 +38,14 @@ import {
   getRequest,
   mayAct,
   measuredFromPersonsPostcode,
+  providerPreview,
   removeDraftVisit,
   requestLotChoices,
   type SourcingRequest,
   saveDraftPage,
   startDraft,
   submit,
+  suspectedIdentifiersSummary,
   wizardContext,
 } from './service.ts'
 import {
@@ -264,6 +266,7 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     const wizard = await wizardContext(db, user.councilId)
     const lots = draft.lotId !== null ? await requestLotChoices(db, user.councilId) : []
     const missing = missingPages(draft, wizard)
+    const preview = providerPreview(draft)
     // Errors about answers link to the page that asks the question.
     const pageOfField = (name: string): DraftPage | null =>
       isDraftPage(name) ? name : name === 'startDate' ? 'start' : null
@@ -285,6 +288,13 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
         href: stepHref(draft.id, page, { returnToCheck: true }),
       })),
       backHref: stepHref(draft.id, 'notes'),
+      providerPreview: preview,
+      suspectedSummary: suspectedIdentifiersSummary(preview),
+      changeHrefs: {
+        needsSummary: stepHref(draft.id, 'needs', { returnToCheck: true }),
+        language: stepHref(draft.id, 'carers', { returnToCheck: true }),
+        notesForProviders: stepHref(draft.id, 'notes', { returnToCheck: true }),
+      },
       errorList,
       fieldErrors: {},
     })

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream'
+import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import { auditLog } from '../../db/schema.ts'
 import { importCentroids } from '../../geography/service.ts'
 import { shapeLocation } from '../offers/test-factory.ts'
 import { addCalendarDays, londonDate } from '../rules/index.ts'
@@ -439,5 +441,129 @@ describe('cancelling on the web', () => {
     expect(done.headers.location).toBe(`/requests/${id}?done=cancelled`)
     const page = await broker.get(`/requests/${id}`)
     expect(page.body).toContain('Moved to another council')
+  })
+})
+
+describe('what providers will see, checked before publishing', () => {
+  const suspectText = {
+    needsSummary: 'Winifred needs help with washing.\nHer son is on 07700 900123.',
+    notesForProviders: 'Born 17/04/1938; has a cat.',
+  }
+  const checkMessage =
+    'Providers would see what looks like a phone number in the needs summary: confirm you have checked it identifies no one'
+
+  async function submitted(overrides: Record<string, unknown>): Promise<number> {
+    const created = await api(
+      'POST',
+      '/api/v1/requests',
+      careHomeRequest({ startDate: inDays(20), ...overrides }),
+    )
+    expect(created.status).toBe(201)
+    const id = created.body.request.id
+    expect((await api('POST', `/api/v1/requests/${id}/submit`, {})).status).toBe(200)
+    return id
+  }
+
+  it('shows the provider text on check answers, the person’s identifiers taken out and a phone number highlighted', async () => {
+    const created = await api(
+      'POST',
+      '/api/v1/requests',
+      careHomeRequest({ startDate: inDays(20), ...suspectText }),
+    )
+    const page = await (await signedIn(home, 'broker')).get(
+      `/requests/${created.body.request.id}/check-answers`,
+    )
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('What providers will see')
+    expect(page.body).toContain(
+      '<mark class="app-identifier app-identifier--removed"><span class="govuk-visually-hidden">Taken out, the person’s name: </span>[removed]</mark> needs help with washing.<br />',
+    )
+    expect(page.body).toContain(
+      'Her son is on <mark class="app-identifier"><span class="govuk-visually-hidden">Looks like a phone number: </span>07700 900123</mark>.',
+    )
+    expect(page.body).toContain('Born <mark class="app-identifier app-identifier--removed">')
+    expect(page.body).toContain(
+      'Highlighted text looks like someone’s personal details: a phone number in the needs summary.',
+    )
+    expect(page.body).toContain(`href="/requests/${created.body.request.id}/edit/needs?return=check"`)
+  })
+
+  it('publishes only once the broker confirms the highlighted text identifies no one', async () => {
+    const id = await submitted(suspectText)
+    const broker = await signedIn(home, 'broker')
+    const page = await broker.get(`/requests/${id}`)
+    expect(page.body).toContain('What providers will see')
+    expect(page.body).toContain('Looks like a phone number: </span>07700 900123</mark>')
+    expect(page.body).toContain(
+      'I have checked the highlighted text: it does not identify the person or anyone else',
+    )
+    const version = /name="version" value="(\d+)"/.exec(page.body)?.[1] as string
+
+    const unchecked = await broker.post(`/requests/${id}/publish`, { version })
+    expect(unchecked.statusCode).toBe(400)
+    expect(unchecked.body).toContain('There is a problem')
+    expect(unchecked.body).toContain(`<a href="#identifiersChecked">${checkMessage}</a>`)
+    expect(unchecked.body).toContain('id="identifiersChecked-error"')
+
+    const checked = await broker.post(`/requests/${id}/publish`, { version, identifiersChecked: 'yes' })
+    expect(checked.statusCode).toBe(303)
+    const [audit] = await t.database.db
+      .select({ details: auditLog.details })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'sourcing_request.published'), eq(auditLog.entityId, String(id))))
+    expect(audit?.details).toMatchObject({
+      identifiersConfirmed: [{ field: 'needsSummary', kinds: ['phone'] }],
+    })
+  })
+
+  it('refuses the API’s publish without identifiersChecked: true, naming what and where but not repeating it', async () => {
+    const id = await submitted(suspectText)
+    const refused = await api('POST', `/api/v1/requests/${id}/publish`, {})
+    expect(refused.status).toBe(400)
+    expect(refused.body.error.errors).toEqual([{ field: 'identifiersChecked', message: checkMessage }])
+    expect(JSON.stringify(refused.body)).not.toContain('07700')
+    const wrongType = await api('POST', `/api/v1/requests/${id}/publish`, { identifiersChecked: 'yes' })
+    expect(wrongType.status).toBe(400)
+    expect(wrongType.body.error.errors).toEqual([
+      { field: 'identifiersChecked', message: 'identifiersChecked must be true or false' },
+    ])
+    const published = await api('POST', `/api/v1/requests/${id}/publish`, { identifiersChecked: true })
+    expect(published.status).toBe(200)
+    expect(published.body.request.status).toBe('published')
+  })
+
+  it('asks again on the republish page and in the API', async () => {
+    const id = await submitted(suspectText)
+    expect((await api('POST', `/api/v1/requests/${id}/publish`, { identifiersChecked: true })).status).toBe(
+      200,
+    )
+    expect((await api('POST', `/api/v1/requests/${id}/close`)).status).toBe(200)
+    expect((await api('POST', `/api/v1/requests/${id}/unsourced`, {})).status).toBe(200)
+    const broker = await signedIn(home, 'broker')
+    const page = await broker.get(`/requests/${id}/republish`)
+    expect(page.body).toContain('Looks like a phone number: </span>07700 900123</mark>')
+    const version = /name="version" value="(\d+)"/.exec(page.body)?.[1] as string
+    const unchecked = await broker.post(`/requests/${id}/republish`, { version, maxDistanceMiles: '20' })
+    expect(unchecked.statusCode).toBe(400)
+    expect(unchecked.body).toContain(checkMessage)
+    expect(unchecked.body).toContain('value="20"')
+    expect((await api('POST', `/api/v1/requests/${id}/republish`, {})).status).toBe(400)
+    const republished = await broker.post(`/requests/${id}/republish`, {
+      version,
+      maxDistanceMiles: '20',
+      identifiersChecked: 'yes',
+    })
+    expect(republished.statusCode).toBe(303)
+  })
+
+  it('publishes without asking when the only identifiers are the person’s own: those are always taken out', async () => {
+    const id = await submitted({
+      needsSummary: 'Winifred Applethwaite, born 17 April 1938, NHS 943 476 5919.',
+    })
+    const page = await (await signedIn(home, 'broker')).get(`/requests/${id}`)
+    expect(page.body).toContain('What providers will see')
+    expect(page.body).not.toContain('I have checked the highlighted text')
+    expect(page.body).not.toContain('Highlighted text looks like')
+    expect((await api('POST', `/api/v1/requests/${id}/publish`, {})).status).toBe(200)
   })
 })

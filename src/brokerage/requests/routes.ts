@@ -23,14 +23,17 @@ import {
   cancel,
   closeRequest,
   getRequest,
+  IDENTIFIERS_CHECKED_FIELD,
   listRequestEvents,
   listRequests,
   mayAct,
   measuredFromPersonsPostcode,
+  providerPreview,
   publish,
   republish,
   requestLotChoices,
   type SourcingRequest,
+  suspectedIdentifiersSummary,
   wizardContext,
 } from './service.ts'
 
@@ -65,6 +68,11 @@ const listQuery = z.object({
   status: z.enum(REQUEST_STATUSES, { error: 'Choose a status from the list' }).optional(),
   page: z.coerce.number().int().positive().max(100_000).default(1),
 })
+
+/** The publish forms' "I have checked the text providers will see" box. */
+function identifiersCheckedFrom(body: unknown): boolean {
+  return field(body, IDENTIFIERS_CHECKED_FIELD) === 'yes'
+}
 
 function versionFrom(body: unknown): number | undefined {
   const version = Number(field(body, 'version'))
@@ -123,6 +131,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
     const wizard = await wizardContext(db, user.councilId)
     const lots = request.lotId !== null ? await requestLotChoices(db, user.councilId) : []
     const actions = availableActions(user, request)
+    const preview = request.status === 'draft' ? [] : providerPreview(request)
     return reply.code(options.status ?? 200).view('brokerage/requests/views/request.njk', {
       pageTitle: `Request ${request.id}`,
       request,
@@ -141,6 +150,9 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
       buttons: (['publish', 'close'] as RequestAction[])
         .filter((a) => actions.includes(a))
         .map((action) => ({ action, label: ACTION_BUTTON_LABELS[action] })),
+      providerPreview: preview,
+      suspectedSummary: suspectedIdentifiersSummary(preview),
+      identifiersToCheck: actions.includes('publish') && preview.some((p) => p.suspected.length > 0),
       canCancel: actions.includes('cancel'),
       canRepublish: actions.includes('republish'),
       offersHref: request.publishedAt ? `/requests/${request.id}/offers` : null,
@@ -164,7 +176,11 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
       const { id } = parseInput(requestParams, request.params)
       const expectedVersion = versionFrom(request.body)
       try {
-        if (action === 'publish') await publish(db, user, id, { expectedVersion })
+        if (action === 'publish')
+          await publish(db, user, id, {
+            expectedVersion,
+            identifiersChecked: identifiersCheckedFrom(request.body),
+          })
         else await closeRequest(db, user, id, { expectedVersion })
         return reply.redirect(`/requests/${id}?done=${done}`, 303)
       } catch (error) {
@@ -237,9 +253,13 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
       budgetPounds: request.budgetPence === null ? '' : String(request.budgetPence / 100),
       lotId: request.lotId === null ? 'none' : String(request.lotId),
     }
+    const preview = providerPreview(request)
     return reply.code(options.status ?? 200).view('brokerage/requests/views/republish.njk', {
       pageTitle: 'Republish the request',
       request,
+      providerPreview: preview,
+      suspectedSummary: suspectedIdentifiersSummary(preview),
+      identifiersToCheck: preview.some((p) => p.suspected.length > 0),
       startDateText: dateText(request.startDate),
       lots: lots.filter((lot) => lot.procurement === 'dps' || lot.id === request.lotId),
       values,
@@ -265,6 +285,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
       'startDate-day': field(request.body, 'startDate-day'),
       'startDate-month': field(request.body, 'startDate-month'),
       'startDate-year': field(request.body, 'startDate-year'),
+      [IDENTIFIERS_CHECKED_FIELD]: field(request.body, IDENTIFIERS_CHECKED_FIELD),
     }
     try {
       await republish(
@@ -277,7 +298,10 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
           lotId: values.lotId,
           startDate: dateFromForm(request.body, 'startDate'),
         },
-        { expectedVersion: versionFrom(request.body) },
+        {
+          expectedVersion: versionFrom(request.body),
+          identifiersChecked: identifiersCheckedFrom(request.body),
+        },
       )
       return reply.redirect(`/requests/${id}?done=republished`, 303)
     } catch (error) {

@@ -34,6 +34,7 @@ import {
 } from './callers.ts'
 import { unansweredErrors, wizardContext } from './drafts.ts'
 import { newRequestSchema, republishSchema } from './input.ts'
+import { confirmProviderText, providerPreview } from './privacy.ts'
 import {
   checkLot,
   creatorId,
@@ -84,6 +85,7 @@ export {
   unansweredErrors,
   wizardContext,
 } from './drafts.ts'
+export { IDENTIFIERS_CHECKED_FIELD, providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
 export { getRequest, measuredFromPersonsPostcode, type RequestScope } from './records.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
@@ -324,6 +326,14 @@ export async function submit(
   return getRequest(db, caller, requestId)
 }
 
+export interface PublishOptions extends LifecycleOptions {
+  /**
+   * The broker has checked the text providers will read: needed when something in it that is not
+   * the person's own identifier looks like one (a date, a phone number, an email address, ...).
+   */
+  identifiersChecked?: boolean
+}
+
 export interface PublishResult {
   request: SourcingRequest
   /** The deadline and how it was worked out. */
@@ -361,8 +371,12 @@ async function publishRound(
   action: 'publish' | 'republish',
   now: Date,
   changes: { set?: RequestColumns; reason?: string | null; details?: Record<string, unknown> } = {},
+  identifiersChecked?: boolean,
 ) {
   assertTransition(row.status as RequestStatus, action)
+  const person = await findPerson(tx, row.councilId, row.personId)
+  if (!person) throw new NotFoundError('No such request')
+  const confirmed = confirmProviderText(providerPreview({ ...row, person }), identifiersChecked)
   const next = answeredRow({ ...row, ...changes.set } as RequestRow)
   const window = await responseWindowFor(tx, next, now)
   const round = (await countPublications(tx, row.councilId, row.id)) + 1
@@ -372,6 +386,7 @@ async function publishRound(
     set: { ...changes.set, publishedAt: now, deadlineAt: window.deadline, closedAt: null },
     details: {
       ...changes.details,
+      ...(confirmed.length > 0 ? { identifiersConfirmed: confirmed } : {}),
       round,
       deadlineAt: window.deadline.toISOString(),
       window: window.explanation,
@@ -388,19 +403,20 @@ async function publishRound(
 
 /**
  * Publishes a submitted request to providers: sets its deadline from the council's response
- * windows and calendar, and invites the eligible locations, all in one transaction.
+ * windows and calendar, and invites the eligible locations, all in one transaction. Text providers
+ * would read with something like an identifier in it needs `identifiersChecked`.
  */
 export async function publish(
   db: Database,
   caller: RequestCaller,
   requestId: number,
-  options: LifecycleOptions = {},
+  options: PublishOptions = {},
 ): Promise<PublishResult> {
   authorise(caller, 'publish')
   const now = options.now ?? new Date()
   const outcome = await db.transaction(async (tx) => {
     const row = await lockedRow(tx, caller, requestId, options)
-    return publishRound(tx, caller, row, 'publish', now)
+    return publishRound(tx, caller, row, 'publish', now, {}, options.identifiersChecked)
   })
   return { request: await getRequest(db, caller, requestId), ...outcome }
 }
@@ -477,7 +493,7 @@ export async function republish(
   caller: RequestCaller,
   requestId: number,
   input: Record<string, unknown>,
-  options: LifecycleOptions = {},
+  options: PublishOptions = {},
 ): Promise<PublishResult> {
   authorise(caller, 'republish')
   const now = options.now ?? new Date()
@@ -521,11 +537,19 @@ export async function republish(
       changes.push(`start date ${row.startDate} to ${widened.startDate}`)
     }
     if (errors.length > 0) throw new ValidationError(errors)
-    return publishRound(tx, caller, row, 'republish', now, {
-      set,
-      reason: changes.length > 0 ? `Widened: ${changes.join('; ')}` : 'Republished unchanged',
-      details: { widened: set },
-    })
+    return publishRound(
+      tx,
+      caller,
+      row,
+      'republish',
+      now,
+      {
+        set,
+        reason: changes.length > 0 ? `Widened: ${changes.join('; ')}` : 'Republished unchanged',
+        details: { widened: set },
+      },
+      options.identifiersChecked,
+    )
   })
   return { request: await getRequest(db, caller, requestId), ...outcome }
 }
