@@ -106,6 +106,26 @@ describe('sign-in', () => {
     expect(evilResponse.headers.location).toBe('/')
   })
 
+  it('keeps a return address that browsers would read as another site off the form and the redirect', async () => {
+    const client = new Client(t.app)
+    const page = await client.get('/sign-in?returnTo=%2F%09%2Fevil.example')
+    expect(page.body).toContain('name="returnTo" value="/"')
+    for (const returnTo of [
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '/.//evil.example',
+      '/%2e%2e//evil.example',
+    ]) {
+      await client.get('/sign-in')
+      const response = await client.post('/sign-in', {
+        email: council.emails.council_admin,
+        password: PASSWORD,
+        returnTo,
+      })
+      expect(response.headers.location, JSON.stringify(returnTo)).toBe('/')
+    }
+  })
+
   it('rotates the session on sign-in', async () => {
     const client = new Client(t.app)
     await client.signIn(council.emails.broker)
