@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/connection.ts'
-import { ConflictError, ValidationError } from '../errors.ts'
+import { ConflictError, TooManyAttemptsError, ValidationError } from '../errors.ts'
 import { getOrganisation } from '../providers/service.ts'
 import { ANY_ROLE } from '../web/access.ts'
 import { field, formErrors, safeReturnPath } from '../web/forms.ts'
 import { capabilitiesFor } from '../web/navigation.ts'
+import { FailedSignIns } from './failed-sign-ins.ts'
 import { ROLE_LABELS, ROLES } from './roles.ts'
 import {
   actorOf,
@@ -15,6 +16,7 @@ import {
   listUsers,
   MIN_PASSWORD_LENGTH,
   type NewUser,
+  normaliseEmail,
   type SessionUser,
   signIn,
 } from './service.ts'
@@ -51,6 +53,8 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     })
   })
 
+  const failedSignIns = new FailedSignIns(config.signInFailuresPerEmailPerMinute)
+
   app.post(
     '/sign-in',
     {
@@ -76,8 +80,17 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
         })
       if (missing.length > 0) return showForm(400, missing)
 
-      const user = await signIn(db, email, password.slice(0, 1024), { ip: request.ip })
+      const limitKey = normaliseEmail(email)
+      if (!failedSignIns.begin(limitKey)) throw new TooManyAttemptsError('Too many failed sign-ins')
+      const user = await signIn(
+        db,
+        email,
+        password.slice(0, 1024),
+        { ip: request.ip },
+        { passwordCostLog2: config.passwordCostLog2 },
+      )
       if (!user) return showForm(401, [{ field: 'email', message: SIGN_IN_FAILED }])
+      failedSignIns.succeeded(limitKey)
       // A new session on every sign-in, so a session fixed before sign-in is worthless.
       if (request.sessionToken && request.user) await endSession(db, request.sessionToken, request.user)
       const token = await createSession(db, user, sessionPolicy)

@@ -175,9 +175,23 @@ export async function providerUserEmailsByOrganisation(
   return result
 }
 
-// Verifying against a real hash when the user is unknown keeps the timing the same either way,
-// so response time does not reveal which email addresses have accounts.
-let decoyHash: Promise<string> | undefined
+/** Email addresses are kept lower-case; sign-in and its limits read them the same way. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+// Verifying against a real hash of the same cost when the user is unknown keeps the timing the
+// same either way, so response time does not reveal which email addresses have accounts.
+const decoyHashes = new Map<number, Promise<string>>()
+
+function decoyHash(costLog2: number): Promise<string> {
+  let hash = decoyHashes.get(costLog2)
+  if (!hash) {
+    hash = hashPassword('decoy-password-for-timing', costLog2)
+    decoyHashes.set(costLog2, hash)
+  }
+  return hash
+}
 
 /** Checks an email and password. Every outcome is audited. */
 export async function signIn(
@@ -185,16 +199,16 @@ export async function signIn(
   email: string,
   password: string,
   context: { ip: string },
+  options: AccountsOptions = {},
 ): Promise<SessionUser | null> {
-  const normalised = email.trim().toLowerCase()
+  const normalised = normaliseEmail(email)
   const [row] = await db
     .select({ user: users, council: councils })
     .from(users)
     .innerJoin(councils, eq(councils.id, users.councilId))
     .where(eq(users.email, normalised))
   if (!row) {
-    decoyHash ??= hashPassword('decoy-password-for-timing')
-    await verifyPassword(password, await decoyHash)
+    await verifyPassword(password, await decoyHash(options.passwordCostLog2 ?? DEFAULT_COST_LOG2))
     await recordAudit(db, null, {
       councilId: null,
       action: 'sign_in.failed',
