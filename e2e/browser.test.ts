@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ROLE_LABELS, ROLES, type Role } from '../src/accounts/roles.ts'
+import { addUser, createCouncil } from '../src/accounts/service.ts'
 import { PASSWORD } from '../test/helpers.ts'
 import {
   AddUserPage,
@@ -110,6 +111,35 @@ describe.skipIf(skip)(`pages in Chromium, checked by axe${skip ? ' (skipped: no 
     await signIn.errorSummary.filter({ hasText: 'Enter a correct email address and password' }).waitFor()
     expect(await signIn.email.inputValue()).toBe(session.server.fixture.emails.broker)
     await expectAccessible(tab)
+    await closeTab(tab)
+  })
+
+  it('asks accessibly which council to sign in to when the password opens accounts in two', async () => {
+    const { database, fixture } = session.server
+    const system = { kind: 'system', label: 'test' } as const
+    const second = await createCouncil(database.db, { code: 'EZW', name: 'EZW Test Council' }, system)
+    const email = 'two-councils@eze.test'
+    for (const councilId of [fixture.councilId, second.id])
+      await addUser(database.db, councilId, { email, role: 'broker', password: PASSWORD }, system, {
+        passwordCostLog2: 10,
+      })
+    const tab = await session.open()
+    const signIn = new SignInPage(tab.page)
+    await signIn.open(tab)
+    await signIn.signIn(email, PASSWORD)
+    expect(tab.path).toBe('/sign-in/council')
+    const choose = tab.page.getByRole('button', { name: 'Continue' })
+    await expectAccessible(tab)
+    await submitForm(tab, choose)
+    await tab.page
+      .getByRole('alert')
+      .filter({ hasText: 'Select the council you want to sign in to' })
+      .waitFor()
+    await expectAccessible(tab)
+    await tab.page.getByLabel('EZW Test Council').check()
+    await submitForm(tab, choose)
+    expect(tab.path).toBe('/')
+    expect((await new HomePage(tab.page).headerHomeLink.textContent())?.trim()).toBe('EZW Test Council')
     await closeTab(tab)
   })
 

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { mondayOf, simulate } from '../src/brokerage/simulator/simulate.ts'
-import type { Database } from '../src/db/connection.ts'
+import type { Database, DatabaseHandle } from '../src/db/connection.ts'
 import { createDemo } from '../src/demo/generate.ts'
 import { takeDueSnapshots } from '../src/market/icl/service.ts'
 import { createTestApp, type Fixture, PASSWORD, seedCouncil } from '../test/helpers.ts'
@@ -9,6 +9,7 @@ export interface RunningServer {
   baseUrl: string
   fixture: Fixture
   councilName: string
+  database: DatabaseHandle
   close: () => Promise<void>
 }
 
@@ -22,7 +23,13 @@ export async function startServer(code = 'EZE'): Promise<RunningServer> {
     const fixture = await seedCouncil(database, code, config)
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as AddressInfo
-    return { baseUrl: `http://127.0.0.1:${port}`, fixture, councilName: `${code} Test Council`, close }
+    return {
+      baseUrl: `http://127.0.0.1:${port}`,
+      fixture,
+      councilName: `${code} Test Council`,
+      database,
+      close,
+    }
   } catch (error) {
     await close()
     throw error

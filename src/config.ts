@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
 
@@ -10,7 +11,9 @@ const environmentSchema = z.object({
   // Set when the service is behind TLS: cookies become Secure and take the __Host- prefix.
   CAREMARKET_SECURE_COOKIES: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),
-  CAREMARKET_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  // `false`, or the addresses of the proxies in front of the service: see trustProxySetting.
+  CAREMARKET_TRUST_PROXY: z.string().trim().default('false'),
+  CAREMARKET_SIGN_IN_FAILURES_PER_EMAIL_PER_MINUTE: z.coerce.number().int().positive().default(10),
   CAREMARKET_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
   CAREMARKET_SESSION_MAX_HOURS: z.coerce.number().int().positive().default(12),
   CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
@@ -37,10 +40,12 @@ export interface Config {
   dataDir: string
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL']
   secureCookies: boolean
-  trustProxy: boolean
+  /** Which X-Forwarded-For entries to believe: none, or those added by proxies at these addresses. */
+  trustProxy: TrustProxy
   sessionIdleMinutes: number
   sessionMaxHours: number
   signInAttemptsPerMinute: number
+  signInFailuresPerEmailPerMinute: number
   demoPassword: string
   demoWeeks: number
   passwordCostLog2: number
@@ -60,6 +65,51 @@ export interface SmtpSettings {
 
 export class ConfigError extends Error {}
 
+/** The proxies whose X-Forwarded-For entries are believed: none, or those at these addresses. */
+export type TrustProxy = false | string[]
+
+const TRUST_PROXY_EXAMPLE =
+  'list the addresses of the proxies in front of Caremarket, e.g. CAREMARKET_TRUST_PROXY=10.0.0.0/8,127.0.0.1, or set false'
+
+// proxy-addr's names for the private ranges, as Fastify accepts them.
+const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/**
+ * Reads CAREMARKET_TRUST_PROXY: `false`, or the proxies' addresses and CIDR ranges. Each trusted
+ * proxy's X-Forwarded-For entry is read from the right, and the first address that is not a
+ * trusted proxy is the client's. `true` (trust every hop) is refused, since the client writes the
+ * leftmost entries itself and could pick the address the sign-in limit counts; so is a count of
+ * hops, which Fastify no longer honours because a client reaching the service directly could
+ * supply the hops itself.
+ */
+export function trustProxySetting(value: string): TrustProxy {
+  if (value === '' || value === 'false') return false
+  if (value === 'true')
+    throw new ConfigError(
+      `Invalid environment: CAREMARKET_TRUST_PROXY=true would believe any X-Forwarded-For a client sends; ${TRUST_PROXY_EXAMPLE}`,
+    )
+  if (/^\d+$/.test(value))
+    throw new ConfigError(
+      `Invalid environment: CAREMARKET_TRUST_PROXY=${value} counts proxies, which cannot tell a proxy from a client that connects directly; ${TRUST_PROXY_EXAMPLE}`,
+    )
+  const entries = value.split(',').map((entry) => entry.trim())
+  const invalid = entries.filter((entry) => !isProxyAddress(entry))
+  if (invalid.length > 0)
+    throw new ConfigError(
+      `Invalid environment: CAREMARKET_TRUST_PROXY has ${invalid.map((entry) => `"${entry}"`).join(', ')}, which is not an IP address or CIDR range; ${TRUST_PROXY_EXAMPLE}`,
+    )
+  return entries
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (NAMED_RANGES.has(entry)) return true
+  const [address = '', prefix, ...rest] = entry.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = environmentSchema.safeParse(env)
   if (!parsed.success) {
@@ -76,10 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: e.CAREMARKET_SECURE_COOKIES
       ? e.CAREMARKET_SECURE_COOKIES === 'true'
       : e.NODE_ENV === 'production',
-    trustProxy: e.CAREMARKET_TRUST_PROXY === 'true',
+    trustProxy: trustProxySetting(e.CAREMARKET_TRUST_PROXY),
     sessionIdleMinutes: e.CAREMARKET_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.CAREMARKET_SESSION_MAX_HOURS,
     signInAttemptsPerMinute: e.CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE,
+    signInFailuresPerEmailPerMinute: e.CAREMARKET_SIGN_IN_FAILURES_PER_EMAIL_PER_MINUTE,
     demoPassword: e.CAREMARKET_DEMO_PASSWORD,
     demoWeeks: e.CAREMARKET_DEMO_WEEKS,
     passwordCostLog2: e.CAREMARKET_PASSWORD_COST_LOG2,

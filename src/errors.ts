@@ -34,3 +34,8 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
   if (!result.success) throw ValidationError.fromZod(result.error)
   return result.data
 }
+
+/** Too many attempts at something limited, such as sign-in. Shown as the GOV.UK 'Too many attempts' page. */
+export class TooManyAttemptsError extends Error {
+  readonly statusCode = 429
+}

@@ -72,6 +72,14 @@ describe('caremarket CLI', () => {
     expect(missing.stderr).toContain('--role')
   })
 
+  it('refuses to start when told to trust every proxy, and says what to set instead', async () => {
+    const refused = await run(['serve'], { ...freshEnv(), CAREMARKET_TRUST_PROXY: 'true', PORT: '0' })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('CAREMARKET_TRUST_PROXY=true would believe any X-Forwarded-For')
+    expect(refused.stderr).toContain('CAREMARKET_TRUST_PROXY=10.0.0.0/8,127.0.0.1')
+    expect(refused.stderr).not.toContain('    at ')
+  })
+
   it('migrates, builds the demo, and adds users, printing one JSON document each', async () => {
     const env = freshEnv()
     const migrated = await run(['migrate', '--json'], env)

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addUser, createCouncil } from '../src/accounts/service.ts'
 import { auditLog, sessions } from '../src/db/schema.ts'
 import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from './helpers.ts'
 
@@ -106,6 +107,26 @@ describe('sign-in', () => {
     expect(evilResponse.headers.location).toBe('/')
   })
 
+  it('keeps a return address that browsers would read as another site off the form and the redirect', async () => {
+    const client = new Client(t.app)
+    const page = await client.get('/sign-in?returnTo=%2F%09%2Fevil.example')
+    expect(page.body).toContain('name="returnTo" value="/"')
+    for (const returnTo of [
+      '/\t/evil.example',
+      '/\n/evil.example',
+      '/.//evil.example',
+      '/%2e%2e//evil.example',
+    ]) {
+      await client.get('/sign-in')
+      const response = await client.post('/sign-in', {
+        email: council.emails.council_admin,
+        password: PASSWORD,
+        returnTo,
+      })
+      expect(response.headers.location, JSON.stringify(returnTo)).toBe('/')
+    }
+  })
+
   it('rotates the session on sign-in', async () => {
     const client = new Client(t.app)
     await client.signIn(council.emails.broker)
@@ -114,6 +135,148 @@ describe('sign-in', () => {
     expect(client.cookies).not.toBe(first)
     const stale = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: first } })
     expect(stale.statusCode).toBe(303)
+  })
+})
+
+describe('an email address with accounts in several councils', () => {
+  const system = { kind: 'system', label: 'test' } as const
+  const councilIds: Record<'north' | 'south', number> = { north: 0, south: 0 }
+  const userIds: Record<string, number> = {}
+
+  beforeAll(async () => {
+    const options = { passwordCostLog2: t.config.passwordCostLog2 }
+    for (const [key, code, name] of [
+      ['north', 'NORTH', 'North Shire Council'],
+      ['south', 'SOUTH', 'South Shire Council'],
+    ] as const) {
+      const created = await createCouncil(t.database.db, { code, name }, system)
+      councilIds[key] = created.id
+      const accounts: [string, string][] = [
+        ['manager@both.test', PASSWORD],
+        ['other@both.test', `${key} password only`],
+      ]
+      for (const [email, password] of accounts) {
+        const role = key === 'north' ? 'broker' : 'commissioner'
+        userIds[`${key}:${email}`] = (
+          await addUser(t.database.db, created.id, { email, role, password }, system, options)
+        ).id
+      }
+    }
+  })
+
+  /** The sign-in entries about one user. */
+  async function auditFor(userId: number) {
+    return (await t.database.db.select().from(auditLog)).filter(
+      (e) => e.action.startsWith('sign_in.') && e.entityType === 'user' && e.entityId === String(userId),
+    )
+  }
+
+  it('asks which council once the password is right, then signs in to the one chosen', async () => {
+    const client = new Client(t.app)
+    await client.get('/sign-in')
+    const response = await client.post('/sign-in', {
+      email: 'Manager@Both.test',
+      password: PASSWORD,
+      returnTo: '/admin/settings',
+    })
+    expect(response.statusCode).toBe(303)
+    expect(response.headers.location).toBe('/sign-in/council')
+    expect(response.cookies.find((c) => c.name === 'caremarket-session')).toBeUndefined()
+    const choice = response.cookies.find((c) => c.name === 'caremarket-council-choice')
+    expect(choice?.httpOnly).toBe(true)
+
+    const page = await client.get('/sign-in/council')
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('Which council do you want to sign in to?')
+    expect(page.body).toContain('North Shire Council')
+    expect(page.body).toContain('South Shire Council')
+    expect(page.body).toContain('Commissioner')
+    expect(page.body).toContain('type="radio"')
+
+    const unchosen = await client.post('/sign-in/council', {})
+    expect(unchosen.statusCode).toBe(400)
+    expect(unchosen.body).toContain('govuk-error-summary')
+    expect(unchosen.body).toContain('href="#account"')
+    expect(unchosen.body).toContain('Select the council you want to sign in to')
+
+    const chosen = await client.post('/sign-in/council', {
+      account: String(userIds['south:manager@both.test']),
+    })
+    expect(chosen.statusCode).toBe(303)
+    expect(chosen.headers.location).toBe('/admin/settings')
+    const me = (await client.get('/api/v1/me')).json() as { council: { code: string }; role: string }
+    expect(me.council.code).toBe('SOUTH')
+    expect(me.role).toBe('commissioner')
+    expect((await auditFor(userIds['south:manager@both.test'] as number)).map((e) => e.action)).toContain(
+      'sign_in.succeeded',
+    )
+    expect(await auditFor(userIds['north:manager@both.test'] as number)).toEqual([])
+    // The choice is used up.
+    expect((await client.get('/sign-in/council')).headers.location).toBe('/sign-in')
+  })
+
+  it('offers only the accounts the choice was made for, and only with an untouched choice cookie', async () => {
+    const client = new Client(t.app)
+    await client.get('/sign-in')
+    await client.post('/sign-in', { email: 'manager@both.test', password: PASSWORD })
+    await client.get('/sign-in/council')
+    const stranger = await client.post('/sign-in/council', {
+      account: String(userIds['north:other@both.test']),
+    })
+    expect(stranger.statusCode).toBe(400)
+    expect(stranger.body).toContain('Select the council you want to sign in to')
+
+    const forged = Buffer.from(
+      JSON.stringify({
+        userIds: [userIds['north:other@both.test']],
+        returnTo: '/',
+        expiresAt: Date.now() + 60_000,
+      }),
+    ).toString('base64url')
+    const signature = client.cookies.match(/caremarket-council-choice=[^.;]+\.([^;]+)/)?.[1]
+    const tampered = client.cookies.replace(
+      /caremarket-council-choice=[^;]+/,
+      `caremarket-council-choice=${forged}.${signature}`,
+    )
+    for (const cookie of [tampered, client.cookies.replace(/caremarket-council-choice=[^;]+/, '')]) {
+      const response = await t.app.inject({
+        method: 'GET',
+        url: '/sign-in/council',
+        remoteAddress: client.remoteAddress,
+        headers: { cookie },
+      })
+      expect(response.statusCode).toBe(303)
+      expect(response.headers.location).toBe('/sign-in')
+    }
+  })
+
+  it('signs straight in to the one council the password opens, and tells no other council', async () => {
+    const client = new Client(t.app)
+    await client.get('/sign-in')
+    const response = await client.post('/sign-in', {
+      email: 'other@both.test',
+      password: 'north password only',
+    })
+    expect(response.headers.location).toBe('/')
+    expect(((await client.get('/api/v1/me')).json() as { council: { code: string } }).council.code).toBe(
+      'NORTH',
+    )
+    expect(await auditFor(userIds['south:other@both.test'] as number)).toEqual([])
+  })
+
+  it('refuses a wrong password with the usual message and audits the failure in each council', async () => {
+    const client = new Client(t.app)
+    await client.get('/sign-in')
+    const response = await client.post('/sign-in', { email: 'other@both.test', password: 'neither password' })
+    expect(response.statusCode).toBe(401)
+    expect(response.body).toContain('Enter a correct email address and password')
+    for (const key of ['north', 'south'] as const) {
+      const failures = (await auditFor(userIds[`${key}:other@both.test`] as number)).filter(
+        (e) => e.action === 'sign_in.failed',
+      )
+      expect(failures).toHaveLength(1)
+      expect(failures[0]?.councilId).toBe(councilIds[key])
+    }
   })
 })
 

@@ -89,6 +89,26 @@ describe('adding users in the web UI', () => {
       password: 'a good long password',
     })
     expect(response.statusCode).toBe(409)
-    expect(response.body).toContain('already exists')
+    expect(response.body).toContain(
+      `A user with the email address ${council.emails.broker} already exists in this council`,
+    )
+  })
+
+  it('adds a user whose email address another council uses, without revealing that council’s user', async () => {
+    const elsewhere = await seedCouncil(t.database, 'ELSEWHERE', t.config)
+    const response = await addUser({
+      email: elsewhere.emails.commissioner,
+      role: 'broker',
+      password: 'a password for this council',
+    })
+    expect(response.statusCode).toBe(303)
+    const list = await admin.get('/api/v1/users')
+    const emails = (list.json() as { users: { email: string }[] }).users.map((u) => u.email)
+    expect(emails).toContain(elsewhere.emails.commissioner)
+    expect(emails.filter((e) => e.endsWith('@elsewhere.test'))).toEqual([elsewhere.emails.commissioner])
+    const person = new Client(t.app)
+    await person.signIn(elsewhere.emails.commissioner, 'a password for this council')
+    const me = (await person.get('/api/v1/me')).json() as { council: { code: string }; role: string }
+    expect(me).toMatchObject({ council: { code: 'USERS' }, role: 'broker' })
   })
 })

@@ -1,4 +1,5 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto'
+import pLimit from 'p-limit'
 
 // OWASP's recommended scrypt cost: N = 2^17, r = 8, p = 1. The parameters are stored in each
 // hash, so the cost can be raised later without breaking existing passwords.
@@ -7,10 +8,18 @@ const BLOCK_SIZE = 8
 const PARALLELISM = 1
 const KEY_LENGTH = 32
 
+// Each hash at N = 2^17 holds 128 MB while it runs. Hashes beyond these wait their turn, so a
+// burst of sign-ins (failed ones cost the same) queues instead of exhausting memory.
+const MAX_CONCURRENT_HASHES = 2
+const hashing = pLimit(MAX_CONCURRENT_HASHES)
+
 function scryptAsync(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)))
-  })
+  return hashing(
+    () =>
+      new Promise((resolve, reject) => {
+        scrypt(password, salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)))
+      }),
+  )
 }
 
 function options(costLog2: number, r: number, p: number): ScryptOptions {

@@ -1,13 +1,16 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/connection.ts'
-import { ConflictError, ValidationError } from '../errors.ts'
+import { ConflictError, TooManyAttemptsError, ValidationError } from '../errors.ts'
 import { getOrganisation } from '../providers/service.ts'
 import { ANY_ROLE } from '../web/access.ts'
 import { field, formErrors, safeReturnPath } from '../web/forms.ts'
 import { capabilitiesFor } from '../web/navigation.ts'
+import { COUNCIL_CHOICE_MINUTES, decodeCouncilChoice, encodeCouncilChoice } from './council-choice.ts'
+import { FailedSignIns } from './failed-sign-ins.ts'
 import { ROLE_LABELS, ROLES } from './roles.ts'
 import {
+  activeAccounts,
   actorOf,
   addUser,
   createSession,
@@ -15,21 +18,26 @@ import {
   listUsers,
   MIN_PASSWORD_LENGTH,
   type NewUser,
+  normaliseEmail,
+  recordSignIn,
   type SessionUser,
-  signIn,
+  verifySignIn,
 } from './service.ts'
 
 export interface AccountsRoutesOptions {
   db: Database
   config: Config
   sessionCookie: string
+  /** Holds the accounts a password opened in several councils while the person chooses one. */
+  councilChoiceCookie: string
 }
 
 const SIGN_IN_FAILED = 'Enter a correct email address and password'
+const CHOOSE_COUNCIL = 'Select the council you want to sign in to'
 
 export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
   app,
-  { db, config, sessionCookie },
+  { db, config, sessionCookie, councilChoiceCookie },
 ) => {
   const sessionPolicy = { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours }
   const cookieOptions = {
@@ -50,6 +58,22 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
       fieldErrors: {},
     })
   })
+
+  const failedSignIns = new FailedSignIns(config.signInFailuresPerEmailPerMinute)
+
+  /** Signs the person in to one account: a new session every time, so one fixed before is worthless. */
+  const startSession = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: SessionUser,
+    returnTo: string,
+  ) => {
+    await recordSignIn(db, user, { ip: request.ip })
+    if (request.sessionToken && request.user) await endSession(db, request.sessionToken, request.user)
+    const token = await createSession(db, user, sessionPolicy)
+    reply.setCookie(sessionCookie, token, { ...cookieOptions, maxAge: sessionPolicy.maxHours * 3600 })
+    return reply.redirect(returnTo, 303)
+  }
 
   app.post(
     '/sign-in',
@@ -76,15 +100,67 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
         })
       if (missing.length > 0) return showForm(400, missing)
 
-      const user = await signIn(db, email, password.slice(0, 1024), { ip: request.ip })
-      if (!user) return showForm(401, [{ field: 'email', message: SIGN_IN_FAILED }])
-      // A new session on every sign-in, so a session fixed before sign-in is worthless.
-      if (request.sessionToken && request.user) await endSession(db, request.sessionToken, request.user)
-      const token = await createSession(db, user, sessionPolicy)
-      reply.setCookie(sessionCookie, token, { ...cookieOptions, maxAge: sessionPolicy.maxHours * 3600 })
-      return reply.redirect(returnTo, 303)
+      const limitKey = normaliseEmail(email)
+      if (!failedSignIns.begin(limitKey)) throw new TooManyAttemptsError('Too many failed sign-ins')
+      const accounts = await verifySignIn(
+        db,
+        email,
+        password.slice(0, 1024),
+        { ip: request.ip },
+        { passwordCostLog2: config.passwordCostLog2 },
+      )
+      if (accounts.length === 0) return showForm(401, [{ field: 'email', message: SIGN_IN_FAILED }])
+      failedSignIns.succeeded(limitKey)
+      const [only] = accounts
+      if (only && accounts.length === 1) return startSession(request, reply, only, returnTo)
+      const choice = encodeCouncilChoice(
+        accounts.map((account) => account.id),
+        returnTo,
+      )
+      reply.setCookie(councilChoiceCookie, choice, {
+        ...cookieOptions,
+        signed: true,
+        maxAge: COUNCIL_CHOICE_MINUTES * 60,
+      })
+      return reply.redirect('/sign-in/council', 303)
     },
   )
+
+  /** The accounts waiting to be chosen from, or null (back to sign-in) when there is no valid choice. */
+  const pendingChoice = async (request: FastifyRequest) => {
+    const cookie = request.cookies[councilChoiceCookie]
+    const unsigned = cookie ? request.unsignCookie(cookie) : null
+    const choice = unsigned?.valid && unsigned.value ? decodeCouncilChoice(unsigned.value) : null
+    if (!choice) return null
+    const accounts = await activeAccounts(db, choice.userIds)
+    return accounts.length > 0 ? { accounts, returnTo: choice.returnTo } : null
+  }
+
+  const showCouncilChoice = (reply: FastifyReply, status: number, accounts: SessionUser[], error?: string) =>
+    reply.code(status).view('accounts/views/sign-in-council.njk', {
+      pageTitle: 'Which council do you want to sign in to?',
+      accounts: accounts.map((account) => ({
+        value: String(account.id),
+        text: account.councilName,
+        hint: ROLE_LABELS[account.role],
+      })),
+      ...formErrors(error ? [{ field: 'account', message: error }] : []),
+    })
+
+  app.get('/sign-in/council', { config: { access: 'public' } }, async (request, reply) => {
+    const choice = await pendingChoice(request)
+    if (!choice) return reply.redirect('/sign-in', 303)
+    return showCouncilChoice(reply, 200, choice.accounts)
+  })
+
+  app.post('/sign-in/council', { config: { access: 'public' } }, async (request, reply) => {
+    const choice = await pendingChoice(request)
+    if (!choice) return reply.redirect('/sign-in', 303)
+    const chosen = choice.accounts.find((account) => String(account.id) === field(request.body, 'account'))
+    if (!chosen) return showCouncilChoice(reply, 400, choice.accounts, CHOOSE_COUNCIL)
+    reply.clearCookie(councilChoiceCookie, cookieOptions)
+    return startSession(request, reply, chosen, safeReturnPath(choice.returnTo))
+  })
 
   app.post('/sign-out', { config: { access: ANY_ROLE } }, async (request, reply) => {
     const user = request.user as SessionUser

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
+import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
 import { providerOrganisations } from '../providers/schema.ts'
 
 /** The tenant. Every tenant-owned row carries its council_id. */
@@ -18,8 +18,9 @@ export const users = pgTable(
     councilId: integer()
       .notNull()
       .references(() => councils.id),
-    // Stored lower-case; sign-in is by e-mail address alone, so it is unique across councils.
-    email: text().notNull().unique(),
+    // Stored lower-case, and unique within a council: a person working with two councils has an
+    // account in each, and sign-in asks which one when the password opens more than one.
+    email: text().notNull(),
     role: text().notNull(),
     providerOrganisationId: integer().references(() => providerOrganisations.id),
     passwordHash: text().notNull(),
@@ -28,7 +29,9 @@ export const users = pgTable(
     lastSignInAt: timestamp({ withTimezone: true }),
   },
   (t) => [
-    index().on(t.councilId),
+    uniqueIndex().on(t.councilId, t.email),
+    // Sign-in finds every council's account for an address.
+    index().on(t.email),
     check(
       'users_role_valid',
       sql`${t.role} in ('social_worker', 'broker', 'commissioner', 'council_admin', 'provider_user')`,

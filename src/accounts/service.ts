@@ -112,8 +112,13 @@ export async function addUser(
       }
       providerOrganisationId = organisation.id
     }
-    const [existing] = await tx.select({ id: users.id }).from(users).where(eq(users.email, value.email))
-    if (existing) throw new ConflictError(`A user with the email address ${value.email} already exists`)
+    // Only this council's users are looked at: another council's accounts are never revealed.
+    const [existing] = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.councilId, councilId), eq(users.email, value.email)))
+    if (existing)
+      throw new ConflictError(`A user with the email address ${value.email} already exists in this council`)
     const [created] = await tx
       .insert(users)
       .values({ councilId, email: value.email, role: value.role, providerOrganisationId, passwordHash })
@@ -175,45 +180,75 @@ export async function providerUserEmailsByOrganisation(
   return result
 }
 
-// Verifying against a real hash when the user is unknown keeps the timing the same either way,
-// so response time does not reveal which email addresses have accounts.
-let decoyHash: Promise<string> | undefined
+/** Email addresses are kept lower-case; sign-in and its limits read them the same way. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
 
-/** Checks an email and password. Every outcome is audited. */
-export async function signIn(
+// Verifying against a real hash of the same cost when the user is unknown keeps the timing the
+// same either way, so response time does not reveal which email addresses have accounts.
+const decoyHashes = new Map<number, Promise<string>>()
+
+function decoyHash(costLog2: number): Promise<string> {
+  let hash = decoyHashes.get(costLog2)
+  if (!hash) {
+    hash = hashPassword('decoy-password-for-timing', costLog2)
+    decoyHashes.set(costLog2, hash)
+  }
+  return hash
+}
+
+/**
+ * The accounts an email address and password open: usually one, or one in each council a person
+ * works with. Failures are audited here; a success is recorded by recordSignIn once the person has
+ * the account they chose.
+ */
+export async function verifySignIn(
   db: Database,
   email: string,
   password: string,
   context: { ip: string },
-): Promise<SessionUser | null> {
-  const normalised = email.trim().toLowerCase()
-  const [row] = await db
+  options: AccountsOptions = {},
+): Promise<SessionUser[]> {
+  const normalised = normaliseEmail(email)
+  const rows = await db
     .select({ user: users, council: councils })
     .from(users)
     .innerJoin(councils, eq(councils.id, users.councilId))
     .where(eq(users.email, normalised))
-  if (!row) {
-    decoyHash ??= hashPassword('decoy-password-for-timing')
-    await verifyPassword(password, await decoyHash)
+    .orderBy(asc(councils.name))
+  if (rows.length === 0) {
+    await verifyPassword(password, await decoyHash(options.passwordCostLog2 ?? DEFAULT_COST_LOG2))
     await recordAudit(db, null, {
       councilId: null,
       action: 'sign_in.failed',
       details: { email: normalised, reason: 'unknown user', ip: context.ip },
     })
-    return null
+    return []
   }
-  const valid = await verifyPassword(password, row.user.passwordHash)
-  if (!valid || !row.user.active) {
+  // Disabled accounts are checked too, so the time taken does not depend on which are disabled.
+  const matches = await Promise.all(rows.map((row) => verifyPassword(password, row.user.passwordHash)))
+  const opened = rows.filter((row, i) => matches[i] && row.user.active)
+  if (opened.length > 0) return opened.map((row) => toSessionUser(row.user, row.council))
+  // Each council sees only the failure of its own account.
+  for (const [i, row] of rows.entries()) {
     await recordAudit(db, null, {
       councilId: row.user.councilId,
       action: 'sign_in.failed',
       entityType: 'user',
       entityId: row.user.id,
-      details: { email: normalised, reason: valid ? 'account disabled' : 'wrong password', ip: context.ip },
+      details: {
+        email: normalised,
+        reason: matches[i] ? 'account disabled' : 'wrong password',
+        ip: context.ip,
+      },
     })
-    return null
   }
-  const user = toSessionUser(row.user, row.council)
+  return []
+}
+
+/** Records the sign-in of an account verifySignIn opened. */
+export async function recordSignIn(db: Database, user: SessionUser, context: { ip: string }): Promise<void> {
   await db.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id))
   await recordAudit(db, actorOf(user), {
     councilId: user.councilId,
@@ -222,7 +257,18 @@ export async function signIn(
     entityId: user.id,
     details: { ip: context.ip },
   })
-  return user
+}
+
+/** The active accounts among these, for the person to choose one after their password opened them all. */
+export async function activeAccounts(db: Queryable, userIds: readonly number[]): Promise<SessionUser[]> {
+  if (userIds.length === 0) return []
+  const rows = await db
+    .select({ user: users, council: councils })
+    .from(users)
+    .innerJoin(councils, eq(councils.id, users.councilId))
+    .where(and(inArray(users.id, [...userIds]), eq(users.active, true)))
+    .orderBy(asc(councils.name))
+  return rows.map((row) => toSessionUser(row.user, row.council))
 }
 
 export function actorOf(user: SessionUser): Actor {

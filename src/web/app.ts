@@ -53,7 +53,11 @@ export interface AppDependencies {
 export function cookieNames(secure: boolean) {
   // The __Host- prefix needs Secure, so it is used only behind TLS.
   const prefix = secure ? '__Host-' : ''
-  return { session: `${prefix}caremarket-session`, csrf: `${prefix}caremarket-csrf` }
+  return {
+    session: `${prefix}caremarket-session`,
+    csrf: `${prefix}caremarket-csrf`,
+    councilChoice: `${prefix}caremarket-council-choice`,
+  }
 }
 
 /** Composes the web service from one plugin per concern; each domain brings its own routes. */
@@ -104,7 +108,12 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   })
 
   setUpHealth(app, database)
-  await app.register(accountsRoutes, { db: database.db, config, sessionCookie: cookies.session })
+  await app.register(accountsRoutes, {
+    db: database.db,
+    config,
+    sessionCookie: cookies.session,
+    councilChoiceCookie: cookies.councilChoice,
+  })
   await app.register(providersRoutes, { db: database.db })
   await app.register(auditRoutes, { db: database.db })
   const domain = { db: database.db, config }

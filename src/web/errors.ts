@@ -71,7 +71,8 @@ function describe(error: FastifyError): Problem {
     return {
       status: 429,
       title: 'Too many attempts',
-      message: 'There have been too many attempts from your connection. Wait a minute, then try again.',
+      // One message for every limit, so which one was reached reveals nothing.
+      message: 'There have been too many attempts. Wait a minute, then try again.',
     }
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {

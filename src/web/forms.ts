@@ -10,11 +10,23 @@ export function formErrors(errors: FieldError[]) {
   }
 }
 
-/** A path inside this service to return to after sign-in; anything else becomes the home page. */
+// Any origin will do: only whether a value stays on it matters. `.invalid` can never resolve.
+const RETURN_BASE = 'https://caremarket.invalid'
+const MAX_RETURN_PATH_LENGTH = 2048
+
+/**
+ * A path inside this service to return to after sign-in; anything else becomes the home page.
+ * The value is read as browsers read a Location header (the WHATWG URL parser drops tabs and
+ * newlines and treats a backslash as `/`), and only the path, query and fragment the parser wrote out are
+ * used. That path is parsed once more, because dot segments can leave it starting `//`
+ * (`/.//evil` becomes `//evil`), which a browser would take for another host.
+ */
 export function safeReturnPath(value: unknown): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\'))
-    return '/'
-  return value
+  if (typeof value !== 'string' || !value.startsWith('/') || value.length > MAX_RETURN_PATH_LENGTH) return '/'
+  const parsed = URL.parse(value, RETURN_BASE)
+  if (parsed?.origin !== RETURN_BASE) return '/'
+  const path = `${parsed.pathname}${parsed.search}${parsed.hash}`
+  return URL.parse(path, RETURN_BASE)?.href === parsed.href ? path : '/'
 }
 
 /** Reads a form field as a string: a missing or repeated field is treated as empty. */

@@ -13,6 +13,8 @@ export const foundationRules: AccessRule[] = [
   { route: 'GET /accessibility', allowed: 'public' },
   { route: 'GET /sign-in', allowed: 'public' },
   { route: 'POST /sign-in', allowed: 'public' },
+  { route: 'GET /sign-in/council', allowed: 'public' },
+  { route: 'POST /sign-in/council', allowed: 'public' },
   { route: 'POST /sign-out', allowed: EVERYONE },
   { route: 'GET /', allowed: EVERYONE },
   { route: 'GET /api/v1/me', allowed: EVERYONE },

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.ts'
+
+function trustProxy(value: string | undefined) {
+  return loadConfig({ CAREMARKET_TRUST_PROXY: value }).trustProxy
+}
+
+describe('CAREMARKET_TRUST_PROXY', () => {
+  it('trusts no proxy unless told', () => {
+    expect(trustProxy(undefined)).toBe(false)
+    expect(trustProxy('false')).toBe(false)
+  })
+
+  it('takes the proxies’ addresses and CIDR ranges', () => {
+    expect(trustProxy('10.0.0.0/8,127.0.0.1')).toEqual(['10.0.0.0/8', '127.0.0.1'])
+    expect(trustProxy(' 192.168.1.10 , fd00::/8, ::1 ')).toEqual(['192.168.1.10', 'fd00::/8', '::1'])
+    expect(trustProxy('loopback,uniquelocal')).toEqual(['loopback', 'uniquelocal'])
+  })
+
+  it('refuses true, which lets a client choose its own address, and says what to write', () => {
+    expect(() => trustProxy('true')).toThrow(ConfigError)
+    expect(() => trustProxy('true')).toThrow(/CAREMARKET_TRUST_PROXY=10\.0\.0\.0\/8,127\.0\.0\.1/)
+  })
+
+  it('refuses a count of proxies, which a client connecting directly could supply', () => {
+    expect(() => trustProxy('1')).toThrow(ConfigError)
+    expect(() => trustProxy('1')).toThrow(/counts proxies.*list the addresses/)
+  })
+
+  it('names each entry that is not an address or range', () => {
+    expect(() => trustProxy('10.0.0.0/33,proxy.internal,10.0.0.1')).toThrow(
+      /"10\.0\.0\.0\/33", "proxy\.internal", which is not an IP address or CIDR range/,
+    )
+    expect(() => trustProxy('10.0.0.1,')).toThrow(/""/)
+    expect(() => trustProxy('TRUE')).toThrow(ConfigError)
+  })
+})
