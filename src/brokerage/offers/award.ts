@@ -15,7 +15,7 @@ import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../p
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
-import { transitionRequest } from '../requests/service.ts'
+import { timeOfChange, transitionRequest } from '../requests/service.ts'
 import {
   type BrokerageSettings,
   canAwardSlot,
@@ -294,11 +294,11 @@ export async function award(
   user: { councilId: number; actor: Actor },
   requestId: number,
   input: unknown,
-  now = new Date(),
+  clock?: Date,
 ): Promise<AwardResult> {
   const terms = parseInput(awardSchema, input)
   try {
-    return await db.transaction((tx) => awardInTransaction(tx, user, requestId, terms, now))
+    return await db.transaction((tx) => awardInTransaction(tx, user, requestId, terms, { now: clock }))
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new ConflictError('This request, or one of these visits, has just been awarded by someone else')
@@ -312,9 +312,10 @@ async function awardInTransaction(
   user: { councilId: number; actor: Actor },
   requestId: number,
   terms: z.output<typeof awardSchema>,
-  now: Date,
+  clock: { now?: Date },
 ): Promise<AwardResult> {
   const loaded = await loadRequest(tx, user.councilId, requestId, { lock: true })
+  const now = await timeOfChange(tx, clock)
   const { request, visits } = loaded
   const allowed = canAwardSlot(request.status, false)
   if (!allowed.ok) throw new ConflictError(allowed.message)
@@ -618,11 +619,12 @@ export async function markUnsourced(
   user: { councilId: number; actor: Actor },
   requestId: number,
   input: unknown,
-  now = new Date(),
+  clock?: Date,
 ): Promise<{ status: 'unsourced'; declinedOffers: number }> {
   const terms = parseInput(unsourcedSchema, input)
   return db.transaction(async (tx) => {
     const { request } = await loadRequest(tx, user.councilId, requestId, { lock: true })
+    const now = await timeOfChange(tx, { now: clock })
     const [anyAwarded] = await tx
       .select({ slot: awardedSlots.slot })
       .from(awardedSlots)
