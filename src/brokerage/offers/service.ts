@@ -5,7 +5,13 @@ import { z } from 'zod'
 import { type Actor, actorColumns, recordAudit } from '../../audit/service.ts'
 import { databaseClock } from '../../db/clock.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
-import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import {
+  ConflictError,
+  NotFoundError,
+  parseInput,
+  UnprocessableError,
+  ValidationError,
+} from '../../errors.ts'
 import { locationSummaries, organisationLocations } from '../../providers/service.ts'
 import {
   BED_TYPE_LABELS,
@@ -40,6 +46,7 @@ import {
   ageBand,
   careMinutesPerWeek,
   type IdentifyingDetails,
+  offerFingerprint,
   offerWindowProblem,
   redactIdentifiers,
   type VisitPattern,
@@ -512,7 +519,9 @@ export interface OfferResult {
 
 /**
  * Makes an offer for one of the organisation's invited locations. With an idempotency key, the
- * same key on the same request returns the offer it first made, however often it is sent.
+ * same key on the same request with the same body returns the offer it first made, however often it
+ * is sent; the same key with another body is refused (422). A key belongs to the provider
+ * organisation and the request it is sent to, whichever of the organisation's tokens or users sends it.
  */
 export async function makeOffer(
   db: Database,
@@ -540,6 +549,7 @@ export async function makeOffer(
     notes: terms.notes,
     visitIds: [...new Set(terms.visitIds)].sort((a, b) => a - b),
     idempotencyKey: key,
+    idempotencyFingerprint: key ? offerFingerprint(requestId, input) : null,
     now: options.now ?? null,
   }
   // The usual offer passes every check and is made in one statement that checks as it inserts.
@@ -554,10 +564,15 @@ export async function makeOffer(
     if (!isUniqueViolation(error)) throw error
   }
   // Otherwise read what the checks need and say why: a repeated Idempotency-Key (the earlier offer
-  // is the answer), an uninvited location, a closed request, a live offer already there.
+  // is the answer, if the request is the same), an uninvited location, a closed request, a live
+  // offer already there.
   const context = await offerContext(db, scope, requestId, terms.locationId, key)
-  if (context?.repeatOfferId)
+  if (context?.repeatOfferId) {
+    const fingerprint = context.repeatFingerprint
+    if (fingerprint !== null && fingerprint !== values.idempotencyFingerprint)
+      throw new UnprocessableError('This Idempotency-Key was already used with a different request')
     return { offer: await getOwnOffer(db, scope, context.repeatOfferId), created: false }
+  }
   checkNewOffer(context, terms.visitIds, options.now ?? context?.checkedAt ?? new Date())
   // Every check passes now: the request changed between the two statements (republished, say).
   throw new ConflictError('The request changed while the offer was being made: try again')

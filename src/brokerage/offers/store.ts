@@ -230,6 +230,8 @@ export interface OfferContext {
   liveOfferId: number | null
   /** The organisation's offer on the request made with the same Idempotency-Key. */
   repeatOfferId: number | null
+  /** The fingerprint of the request that offer was made by; null for offers made before they were kept. */
+  repeatFingerprint: string | null
   /** The database's time when this was read, to judge the deadline by the clock offers are stamped with. */
   checkedAt: Date
 }
@@ -268,7 +270,11 @@ export async function offerContext(
             where request_id = ${requestId} and provider_organisation_id = ${scope.providerOrganisationId}
               and idempotency_key = ${idempotencyKey})`
         : sql<number | null>`null::int`,
-
+      repeatFingerprint: idempotencyKey
+        ? sql<string | null>`(select idempotency_fingerprint from ${offers}
+            where request_id = ${requestId} and provider_organisation_id = ${scope.providerOrganisationId}
+              and idempotency_key = ${idempotencyKey})`
+        : sql<string | null>`null::text`,
       checkedAt: sql<Date>`${databaseNow}`.mapWith(sourcingRequests.updatedAt),
     })
     .from(sourcingRequests)
@@ -287,6 +293,8 @@ export interface NewOfferRow {
   notes: string
   visitIds: number[]
   idempotencyKey: string | null
+  /** SHA-256 of the request that came with the Idempotency-Key (`offerFingerprint`). */
+  idempotencyFingerprint: string | null
   /** The time to stamp it with when the caller keeps its own clock; null for the database's. */
   now: Date | null
 }
@@ -318,10 +326,12 @@ const makeOfferStatement = preparedSql<{
       select open_request.*, coalesce(${p('now')}::timestamptz, ${databaseNow}) as at from open_request
     ), inserted as (
       insert into ${offers} (council_id, request_id, location_id, provider_organisation_id, price_pence,
-        earliest_start, meets_all_needs, notes, visit_ids, idempotency_key, created_at, updated_at)
+        earliest_start, meets_all_needs, notes, visit_ids, idempotency_key, idempotency_fingerprint,
+        created_at, updated_at)
       select council_id, id, ${p('locationId')}::int, ${p('providerOrganisationId')}::int,
         ${p('pricePence')}::int, ${p('earliestStart')}::date, ${p('meetsAllNeeds')}::boolean,
-        ${p('notes')}::text, ${chosenVisits}, ${p('idempotencyKey')}::text, at, at
+        ${p('notes')}::text, ${chosenVisits}, ${p('idempotencyKey')}::text,
+        ${p('idempotencyFingerprint')}::text, at, at
       from stamped
       where deadline_at is null or deadline_at > at
       returning id, version, council_id, request_id, location_id, price_pence, visit_ids, created_at
