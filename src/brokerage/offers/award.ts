@@ -287,7 +287,8 @@ export interface AwardResult {
  * Accepts an offer (for home care, for some or all of its visits): creates the package, fills the
  * slots, moves the request to awarded, and tells the winner and every bidder whose offer can no
  * longer win. All in one transaction: a second award of the same slot fails on the slots' key and
- * is refused with ConflictError.
+ * is refused with ConflictError. `clock` is the time of the award for callers that keep their own
+ * (the simulator, tests); otherwise it is the database's, read once the request is locked.
  */
 export async function award(
   db: Database,
@@ -613,6 +614,7 @@ export type UnsourcedInput = z.input<typeof unsourcedSchema>
 /**
  * A closed request with no acceptable offer: it becomes unsourced and the person goes on the
  * Interim Care List (with the in-hospital flag where relevant) until it is sourced or cancelled.
+ * Timed as an award is (`clock`).
  */
 export async function markUnsourced(
   db: Database,
