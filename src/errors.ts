@@ -28,6 +28,11 @@ export class ConflictError extends Error {
   readonly statusCode = 409
 }
 
+/** A well-formed request that cannot be carried out as sent, e.g. an Idempotency-Key reused for another request. */
+export class UnprocessableError extends Error {
+  readonly statusCode = 422
+}
+
 /** Parses with a Zod schema, turning failure into a ValidationError. */
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const result = schema.safeParse(input)

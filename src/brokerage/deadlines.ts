@@ -3,11 +3,13 @@
 // has passed, including those that passed while the service was down. Several instances may run
 // at once: a request is closed by a conditional update on its version, so exactly one of them
 // closes it and the others skip it. src/scheduler.ts runs it with the other time-driven jobs.
+// A close is stamped with the run's time, which is at or after the deadline: offers are refused from
+// the deadline on by the clock that stamps them, so every offer is earlier than the close.
 import { and, asc, eq, gt, lte } from 'drizzle-orm'
 import type { Database } from '../db/connection.ts'
 import { ConflictError } from '../errors.ts'
 import { transitionRequest } from './requests/service.ts'
-import { findRequestRow } from './requests/store.ts'
+import { lockRequestRow } from './requests/store.ts'
 import { sourcingRequests } from './schema.ts'
 
 const SCHEDULER = { kind: 'system', label: 'deadline scheduler' } as const
@@ -42,7 +44,7 @@ export async function closeDueRequests(db: Database, now: Date = new Date()): Pr
       afterId = id
       try {
         const closed = await db.transaction(async (tx) => {
-          const row = await findRequestRow(tx, councilId, id)
+          const row = await lockRequestRow(tx, councilId, id)
           if (row?.status !== 'published' || !row.deadlineAt || row.deadlineAt > now) return false
           await transitionRequest(tx, row, 'close', SCHEDULER, {
             now,

@@ -234,6 +234,8 @@ export const offers = pgTable(
     visitIds: integer().array().notNull().default(sql`'{}'`),
     status: text().notNull().default('submitted'),
     idempotencyKey: text(),
+    /** SHA-256 of the request the Idempotency-Key came with: the same key with another request is refused. */
+    idempotencyFingerprint: text(),
     version: integer().notNull().default(1),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts'
 import { forbiddenPage, isApiRequest } from './access.ts'
 
 interface Problem {
@@ -35,6 +35,8 @@ function describe(error: FastifyError): Problem {
   if (error instanceof NotFoundError) return { status: 404, title: 'Page not found', message: error.message }
   if (error instanceof ConflictError)
     return { status: 409, title: 'There is a conflict', message: error.message }
+  if (error instanceof UnprocessableError)
+    return { status: 422, title: 'There is a problem', message: error.message }
   if (error.validation) {
     return {
       status: 400,

@@ -231,10 +231,24 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/requests/:id/offers',
     {
       config: { access: PROVIDERS },
-      schema: json(
-        'Make an offer: { locationId, pricePence, earliestStart, visitIds, meetsAllNeeds, notes }. With an Idempotency-Key header, sending again returns the first offer (200) instead of making another.',
-        ['opportunities'],
-      ),
+      schema: {
+        ...json(
+          'Make an offer: { locationId, pricePence, earliestStart, visitIds, meetsAllNeeds, notes }. With an Idempotency-Key header, sending again returns the first offer (200) instead of making another.',
+          ['opportunities'],
+        ),
+        description:
+          'Answers 201 with the offer made. With an Idempotency-Key header (up to 200 characters), the same key sent again with the same body to the same request answers 200 with the offer it first made, however often it is sent; the same key with a different body answers 422 ("This Idempotency-Key was already used with a different request"), and makes nothing. A key belongs to your organisation and the request it is sent to, whichever of your tokens sends it. 400 names the field at fault; 404 if the request is not one your locations were invited to; 409 if offers are closed or the location already has a live offer.',
+        headers: {
+          type: 'object',
+          properties: {
+            'idempotency-key': {
+              type: 'string',
+              description:
+                'A key of your choosing, unique to this offer, so that sending it again makes no second offer',
+            },
+          },
+        },
+      },
     },
     async (request, reply) => {
       const user = request.user as SessionUser

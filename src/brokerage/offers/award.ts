@@ -15,7 +15,7 @@ import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../p
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
-import { transitionRequest } from '../requests/service.ts'
+import { timeOfChange, transitionRequest } from '../requests/service.ts'
 import {
   type BrokerageSettings,
   canAwardSlot,
@@ -287,18 +287,19 @@ export interface AwardResult {
  * Accepts an offer (for home care, for some or all of its visits): creates the package, fills the
  * slots, moves the request to awarded, and tells the winner and every bidder whose offer can no
  * longer win. All in one transaction: a second award of the same slot fails on the slots' key and
- * is refused with ConflictError.
+ * is refused with ConflictError. `clock` is the time of the award for callers that keep their own
+ * (the simulator, tests); otherwise it is the database's, read once the request is locked.
  */
 export async function award(
   db: Database,
   user: { councilId: number; actor: Actor },
   requestId: number,
   input: unknown,
-  now = new Date(),
+  clock?: Date,
 ): Promise<AwardResult> {
   const terms = parseInput(awardSchema, input)
   try {
-    return await db.transaction((tx) => awardInTransaction(tx, user, requestId, terms, now))
+    return await db.transaction((tx) => awardInTransaction(tx, user, requestId, terms, { now: clock }))
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new ConflictError('This request, or one of these visits, has just been awarded by someone else')
@@ -312,9 +313,10 @@ async function awardInTransaction(
   user: { councilId: number; actor: Actor },
   requestId: number,
   terms: z.output<typeof awardSchema>,
-  now: Date,
+  clock: { now?: Date },
 ): Promise<AwardResult> {
   const loaded = await loadRequest(tx, user.councilId, requestId, { lock: true })
+  const now = await timeOfChange(tx, clock)
   const { request, visits } = loaded
   const allowed = canAwardSlot(request.status, false)
   if (!allowed.ok) throw new ConflictError(allowed.message)
@@ -612,17 +614,19 @@ export type UnsourcedInput = z.input<typeof unsourcedSchema>
 /**
  * A closed request with no acceptable offer: it becomes unsourced and the person goes on the
  * Interim Care List (with the in-hospital flag where relevant) until it is sourced or cancelled.
+ * Timed as an award is (`clock`).
  */
 export async function markUnsourced(
   db: Database,
   user: { councilId: number; actor: Actor },
   requestId: number,
   input: unknown,
-  now = new Date(),
+  clock?: Date,
 ): Promise<{ status: 'unsourced'; declinedOffers: number }> {
   const terms = parseInput(unsourcedSchema, input)
   return db.transaction(async (tx) => {
     const { request } = await loadRequest(tx, user.councilId, requestId, { lock: true })
+    const now = await timeOfChange(tx, { now: clock })
     const [anyAwarded] = await tx
       .select({ slot: awardedSlots.slot })
       .from(awardedSlots)

@@ -684,6 +684,35 @@ describe('concurrency and refusals', () => {
     expect(rows).toHaveLength(1)
   })
 
+  it('answers 422 to an Idempotency-Key sent again with a different body, and makes nothing', async () => {
+    const { requestId } = await createTestRequest(t.database.db, home.councilId)
+    const url = `/api/v1/requests/${requestId}/offers`
+    const key = { 'idempotency-key': 'one-offer' }
+    const first = await api(tokens.a, 'POST', url, offerTerms(home.providerA.locationId, 90_000), key)
+    expect(first.statusCode, first.body).toBe(201)
+    const offerId = (first.json() as { offer: { id: number } }).offer.id
+    // The same body, its keys in another order: the same request, so the first offer again.
+    const { pricePence, ...rest } = offerTerms(home.providerA.locationId, 90_000)
+    const reordered = await api(tokens.a, 'POST', url, { pricePence, ...rest }, key)
+    expect(reordered.statusCode, reordered.body).toBe(200)
+    expect((reordered.json() as { offer: { id: number } }).offer.id).toBe(offerId)
+    for (const body of [
+      offerTerms(home.providerA.locationId, 1_000),
+      offerTerms(home.providerA.locationId, 90_000, { notes: 'Another request' }),
+    ]) {
+      const reused = await api(tokens.a, 'POST', url, body, key)
+      expect(reused.statusCode, reused.body).toBe(422)
+      expect((reused.json() as { error: { message: string } }).error.message).toBe(
+        'This Idempotency-Key was already used with a different request',
+      )
+    }
+    const rows = await t.database.db.select().from(offers).where(eq(offers.requestId, requestId))
+    expect(rows.map((r) => [r.id, r.pricePence])).toEqual([[offerId, 90_000]])
+    // Another organisation's key is its own.
+    const theirs = await api(tokens.b, 'POST', url, offerTerms(home.providerB.locationId, 95_000), key)
+    expect(theirs.statusCode, theirs.body).toBe(201)
+  })
+
   it('refuses an offer after the deadline, for another provider’s location, and an award on a cancelled request', async () => {
     const late = await createTestRequest(t.database.db, home.councilId, {
       deadlineAt: new Date(Date.now() - 1000),
@@ -771,6 +800,15 @@ describe('the API documentation', () => {
       reason: 'Started by mistake',
     })
     expect(cancelled.statusCode, cancelled.body).toBe(200)
+  })
+
+  it('describes the Idempotency-Key and its 422 in /openapi.json', async () => {
+    const paths = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths
+    const post = paths['/api/v1/requests/{id}/offers']?.post
+    expect(post?.description).toMatch(/same key with a different body answers 422/)
+    expect(post?.parameters).toContainEqual(
+      expect.objectContaining({ in: 'header', name: 'idempotency-key' }),
+    )
   })
 
   it('lists every offers, award and package route in /openapi.json', async () => {

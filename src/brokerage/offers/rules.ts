@@ -1,6 +1,8 @@
 // Pure rules of offers, awards and packages: what a provider may see before award, what an offer's
 // price means per week, when an offer may still change. No I/O.
+import { createHash } from 'node:crypto'
 import { TZDate } from '@date-fns/tz'
+import canonicalJson from 'safe-stable-stringify'
 import { londonDate } from '../rules/deadlines.ts'
 import { govukDate, LONDON, nhsNumberText, pounds } from '../rules/format.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
@@ -195,4 +197,18 @@ export const VIEW_HELPERS = {
   hours: (minutes: number | null | undefined) =>
     minutes === null || minutes === undefined ? '' : `${Math.round((minutes / 60) * 100) / 100}`,
   dateText,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency-Key
+
+/**
+ * What an offer made with an Idempotency-Key is remembered by: the SHA-256 of the request it answers
+ * and the body sent, as canonical JSON (keys sorted, so the same terms in another order or spacing
+ * are the same request). A key sent again with the same fingerprint gets the first offer back; with
+ * another, it is refused.
+ */
+export function offerFingerprint(requestId: number, body: unknown): string {
+  const canonical = canonicalJson({ target: `/api/v1/requests/${requestId}/offers`, body }) ?? ''
+  return createHash('sha256').update(canonical).digest('hex')
 }

@@ -3,8 +3,15 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, actorColumns, recordAudit } from '../../audit/service.ts'
+import { databaseClock } from '../../db/clock.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
-import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import {
+  ConflictError,
+  NotFoundError,
+  parseInput,
+  UnprocessableError,
+  ValidationError,
+} from '../../errors.ts'
 import { locationSummaries, organisationLocations } from '../../providers/service.ts'
 import {
   BED_TYPE_LABELS,
@@ -35,7 +42,14 @@ import {
 } from '../rules/index.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import { eligibilityDecisions, offers, people, requestVisits, sourcingRequests } from '../schema.ts'
-import { type AgeBand, ageBand, careMinutesPerWeek, offerWindowProblem, type VisitPattern } from './rules.ts'
+import {
+  type AgeBand,
+  ageBand,
+  careMinutesPerWeek,
+  offerFingerprint,
+  offerWindowProblem,
+  type VisitPattern,
+} from './rules.ts'
 import {
   insertOfferWithAudit,
   isUniqueViolation,
@@ -469,7 +483,11 @@ export const offerRevisionSchema = builtOncePerDay((today: string) =>
 )
 export type OfferRevision = z.input<ReturnType<typeof offerRevisionSchema>>
 
-/** The request row is shared-locked while an offer changes, so a broker closing it waits, and no offer slips in after. */
+/**
+ * The request row is shared-locked while an offer changes, so a broker closing it waits, and no
+ * offer slips in after. The change's time is the database's clock read after this, as a close's is,
+ * unless the caller keeps its own clock (the simulator, tests).
+ */
 async function lockRequestForOffers(tx: Queryable, councilId: number, requestId: number) {
   const [row] = await tx
     .select({ status: sourcingRequests.status, deadlineAt: sourcingRequests.deadlineAt })
@@ -505,7 +523,9 @@ export interface OfferResult {
 
 /**
  * Makes an offer for one of the organisation's invited locations. With an idempotency key, the
- * same key on the same request returns the offer it first made, however often it is sent.
+ * same key on the same request with the same body returns the offer it first made, however often it
+ * is sent; the same key with another body is refused (422). A key belongs to the provider
+ * organisation and the request it is sent to, whichever of the organisation's tokens or users sends it.
  */
 export async function makeOffer(
   db: Database,
@@ -515,14 +535,13 @@ export async function makeOffer(
   input: unknown,
   options: { idempotencyKey?: string | null; now?: Date } = {},
 ): Promise<OfferResult> {
-  const now = options.now ?? new Date()
   const key = options.idempotencyKey?.trim() || null
   if (key && key.length > 200) {
     throw new ValidationError([
       { field: 'Idempotency-Key', message: 'The Idempotency-Key must be 200 characters or fewer' },
     ])
   }
-  const terms = parseInput(newOfferSchema(londonDate(now)), input)
+  const terms = parseInput(newOfferSchema(londonDate(options.now ?? new Date())), input)
   const values = {
     councilId: scope.councilId,
     requestId,
@@ -534,24 +553,31 @@ export async function makeOffer(
     notes: terms.notes,
     visitIds: [...new Set(terms.visitIds)].sort((a, b) => a - b),
     idempotencyKey: key,
-    now,
+    idempotencyFingerprint: key ? offerFingerprint(requestId, input) : null,
+    now: options.now ?? null,
   }
   // The usual offer passes every check and is made in one statement that checks as it inserts.
   try {
     const made = await insertOfferWithAudit(db, values, actorColumns(actor))
     if (made) {
-      const row: OfferRow = { ...values, ...made, status: 'submitted', createdAt: now, updatedAt: now }
+      const { at, ...offer } = made
+      const row: OfferRow = { ...values, ...offer, status: 'submitted', createdAt: at, updatedAt: at }
       return { offer: offerView(row, made.locationName), created: true }
     }
   } catch (error) {
     if (!isUniqueViolation(error)) throw error
   }
   // Otherwise read what the checks need and say why: a repeated Idempotency-Key (the earlier offer
-  // is the answer), an uninvited location, a closed request, a live offer already there.
+  // is the answer, if the request is the same), an uninvited location, a closed request, a live
+  // offer already there.
   const context = await offerContext(db, scope, requestId, terms.locationId, key)
-  if (context?.repeatOfferId)
+  if (context?.repeatOfferId) {
+    const fingerprint = context.repeatFingerprint
+    if (fingerprint !== null && fingerprint !== values.idempotencyFingerprint)
+      throw new UnprocessableError('This Idempotency-Key was already used with a different request')
     return { offer: await getOwnOffer(db, scope, context.repeatOfferId), created: false }
-  checkNewOffer(context, terms.visitIds, now)
+  }
+  checkNewOffer(context, terms.visitIds, options.now ?? context?.checkedAt ?? new Date())
   // Every check passes now: the request changed between the two statements (republished, say).
   throw new ConflictError('The request changed while the offer was being made: try again')
 }
@@ -622,13 +648,14 @@ export async function reviseOffer(
   actor: Actor,
   offerId: number,
   input: unknown,
-  now = new Date(),
+  clock?: Date,
 ): Promise<OfferView> {
-  const terms = parseInput(offerRevisionSchema(londonDate(now)), input)
+  const terms = parseInput(offerRevisionSchema(londonDate(clock ?? new Date())), input)
   return db.transaction(async (tx) => {
     const current = await getOwnOffer(tx, scope, offerId)
     const request = await lockRequestForOffers(tx, scope.councilId, current.requestId)
     if (!request) throw new NotFoundError('No such offer')
+    const now = clock ?? (await databaseClock(tx))
     const closed = offerWindowProblem(request.status, request.deadlineAt, now)
     if (closed) throw new ConflictError(closed)
     refuseUnlessLive(current, 'revised')
@@ -675,13 +702,14 @@ export async function withdrawOffer(
   scope: ProviderScope,
   actor: Actor,
   offerId: number,
-  now = new Date(),
+  clock?: Date,
 ): Promise<OfferView> {
   return db.transaction(async (tx) => {
     const current = await getOwnOffer(tx, scope, offerId)
     const request = await lockRequestForOffers(tx, scope.councilId, current.requestId)
     if (!request) throw new NotFoundError('No such offer')
     if (current.status === 'withdrawn') return current
+    const now = clock ?? (await databaseClock(tx))
     const closed = offerWindowProblem(request.status, request.deadlineAt, now)
     if (closed) throw new ConflictError(closed)
     refuseUnlessLive(current, 'withdrawn')

@@ -3,6 +3,7 @@
 import { and, asc, desc, eq, max, sql } from 'drizzle-orm'
 import { providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { auditLog } from '../../audit/schema.ts'
+import { databaseNow } from '../../db/clock.ts'
 import { inIds } from '../../db/conditions.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { preparedSql } from '../../db/prepared.ts'
@@ -229,6 +230,10 @@ export interface OfferContext {
   liveOfferId: number | null
   /** The organisation's offer on the request made with the same Idempotency-Key. */
   repeatOfferId: number | null
+  /** The fingerprint of the request that offer was made by; null for offers made before they were kept. */
+  repeatFingerprint: string | null
+  /** The database's time when this was read, to judge the deadline by the clock offers are stamped with. */
+  checkedAt: Date
 }
 
 const latestRoundOf = (requestId: number) =>
@@ -265,6 +270,12 @@ export async function offerContext(
             where request_id = ${requestId} and provider_organisation_id = ${scope.providerOrganisationId}
               and idempotency_key = ${idempotencyKey})`
         : sql<number | null>`null::int`,
+      repeatFingerprint: idempotencyKey
+        ? sql<string | null>`(select idempotency_fingerprint from ${offers}
+            where request_id = ${requestId} and provider_organisation_id = ${scope.providerOrganisationId}
+              and idempotency_key = ${idempotencyKey})`
+        : sql<string | null>`null::text`,
+      checkedAt: sql<Date>`${databaseNow}`.mapWith(sourcingRequests.updatedAt),
     })
     .from(sourcingRequests)
     .where(and(eq(sourcingRequests.councilId, scope.councilId), eq(sourcingRequests.id, requestId)))
@@ -282,20 +293,27 @@ export interface NewOfferRow {
   notes: string
   visitIds: number[]
   idempotencyKey: string | null
-  now: Date
+  /** SHA-256 of the request that came with the Idempotency-Key (`offerFingerprint`). */
+  idempotencyFingerprint: string | null
+  /** The time to stamp it with when the caller keeps its own clock; null for the database's. */
+  now: Date | null
 }
 
 const p = (name: keyof NewOfferRow | 'actorUserId' | 'actor') => sql.placeholder(name)
 const chosenVisits = sql`${p('visitIds')}::int[]`
-const makeOfferStatement = preparedSql<{ id: number; version: number; location_name: string }>(
+const makeOfferStatement = preparedSql<{
+  id: number
+  version: number
+  location_name: string
+  at_ms: number
+}>(
   'make_offer',
   sql`
     with open_request as (
-      select r.id, r.council_id, l.name as location_name from ${sourcingRequests} r
+      select r.id, r.council_id, r.deadline_at, l.name as location_name from ${sourcingRequests} r
       join ${locations} l on l.id = ${p('locationId')} and l.council_id = r.council_id
         and l.provider_organisation_id = ${p('providerOrganisationId')}
       where r.council_id = ${p('councilId')} and r.id = ${p('requestId')} and r.status = 'published'
-        and (r.deadline_at is null or r.deadline_at > ${p('now')}::timestamptz)
         and exists(select 1 from ${eligibilityDecisions} d
           where d.request_id = r.id and d.location_id = ${p('locationId')} and d.eligible
             and d.round = (select max(round) from ${eligibilityDecisions} where request_id = r.id))
@@ -303,15 +321,20 @@ const makeOfferStatement = preparedSql<{ id: number; version: number; location_n
                          else cardinality(${chosenVisits}) > 0 and ${chosenVisits} <@ array_agg(id) end
              from ${requestVisits} where council_id = r.council_id and request_id = r.id)
       for share of r
+    ), stamped as (
+      -- The time is read once the share lock is held, so a close waiting for it is later still.
+      select open_request.*, coalesce(${p('now')}::timestamptz, ${databaseNow}) as at from open_request
     ), inserted as (
       insert into ${offers} (council_id, request_id, location_id, provider_organisation_id, price_pence,
-        earliest_start, meets_all_needs, notes, visit_ids, idempotency_key, created_at, updated_at)
+        earliest_start, meets_all_needs, notes, visit_ids, idempotency_key, idempotency_fingerprint,
+        created_at, updated_at)
       select council_id, id, ${p('locationId')}::int, ${p('providerOrganisationId')}::int,
         ${p('pricePence')}::int, ${p('earliestStart')}::date, ${p('meetsAllNeeds')}::boolean,
         ${p('notes')}::text, ${chosenVisits}, ${p('idempotencyKey')}::text,
-        ${p('now')}::timestamptz, ${p('now')}::timestamptz
-      from open_request
-      returning id, version, council_id, request_id, location_id, price_pence, visit_ids
+        ${p('idempotencyFingerprint')}::text, at, at
+      from stamped
+      where deadline_at is null or deadline_at > at
+      returning id, version, council_id, request_id, location_id, price_pence, visit_ids, created_at
     ), audited as (
       insert into ${auditLog} (council_id, actor_user_id, actor, action, entity_type, entity_id, details)
       select council_id, ${p('actorUserId')}::int, ${p('actor')}::text, 'offer.submitted', 'offer', id::text,
@@ -319,22 +342,32 @@ const makeOfferStatement = preparedSql<{ id: number; version: number; location_n
           'pricePence', price_pence, 'visitIds', to_jsonb(visit_ids))
       from inserted
     )
-    select inserted.id, inserted.version, open_request.location_name from inserted, open_request`,
+    select inserted.id, inserted.version, stamped.location_name,
+      (extract(epoch from inserted.created_at) * 1000)::float8 as at_ms
+    from inserted, stamped`,
 )
 
 /**
  * Makes the offer and its audit row in one statement, only when every check passes: the request is
  * published and before its deadline, the location is the organisation's own and invited in the
  * latest round, and the visits are the request's (some of them for home care, none otherwise). The
- * share lock makes a broker's close wait for the offer, or the offer see the close. Null when a
- * check failed (the caller reads the context to say which); a unique violation when the location
- * already has a live offer or the Idempotency-Key was used.
+ * share lock makes a broker's close wait for the offer, or the offer see the close; the offer's time
+ * is read under it (the database's clock, as the close's is), and the deadline is checked against
+ * that same time. Null when a check failed (the caller reads the context to say which); a unique
+ * violation when the location already has a live offer or the Idempotency-Key was used.
  */
 export async function insertOfferWithAudit(
   db: Database,
   offer: NewOfferRow,
   audit: { actorUserId: number | null; actor: string },
-): Promise<{ id: number; version: number; locationName: string } | null> {
-  const [row] = await makeOfferStatement(db, { ...offer, ...audit, now: offer.now.toISOString() })
-  return row ? { id: Number(row.id), version: Number(row.version), locationName: row.location_name } : null
+): Promise<{ id: number; version: number; locationName: string; at: Date } | null> {
+  const [row] = await makeOfferStatement(db, { ...offer, ...audit, now: offer.now?.toISOString() ?? null })
+  return row
+    ? {
+        id: Number(row.id),
+        version: Number(row.version),
+        locationName: row.location_name,
+        at: new Date(Number(row.at_ms)),
+      }
+    : null
 }

@@ -5,6 +5,7 @@
 import { and, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
+import { databaseClock } from '../../db/clock.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { keepIclSpells, statusChangeMovesList } from '../../market/icl/service.ts'
@@ -52,8 +53,8 @@ import {
   answeredRow,
   countPublications,
   findPerson,
-  findRequestRow,
   listEvents,
+  lockRequestRow,
   type RequestColumns,
   type RequestEvent,
   type RequestFilters,
@@ -138,6 +139,7 @@ const AUDIT_ACTIONS: Record<RequestAction, string> = {
 export interface TransitionOptions {
   /** Why: required to cancel; kept on the event for every action. */
   reason?: string | null
+  /** When: the time the caller read once it held the row's lock (`timeOfChange`). */
   now?: Date
   /** Other columns the same change sets (deadline, closedAt, ...). */
   set?: RequestColumns
@@ -160,7 +162,7 @@ export async function transitionRequest(
 ): Promise<RequestRow> {
   const from = request.status as RequestStatus
   const to = assertTransition(from, action, { reason: options.reason })
-  const now = options.now ?? new Date()
+  const now = options.now ?? (await databaseClock(tx))
   const reason = options.reason?.trim() || null
   const [updated] = await tx
     .update(sourcingRequests)
@@ -198,17 +200,32 @@ export async function transitionRequest(
   return updated
 }
 
+/**
+ * When a change to a request happens: the caller's clock when it has one (the simulator, tests),
+ * otherwise the database's, read once the request's row is locked. Offers take a share lock on the
+ * row and stamp themselves with the same clock, so a close or cancellation stamped this way is
+ * later than every offer it waited for, and no offer is stored after it.
+ */
+export async function timeOfChange(tx: Queryable, clock: Clock): Promise<Date> {
+  return clock.now ?? databaseClock(tx)
+}
+
+function checkVersion(row: RequestRow, options: LifecycleOptions): void {
+  if (options.expectedVersion !== undefined && options.expectedVersion !== row.version)
+    throw new ConflictError('This request has changed since you opened it. Reload it and try again.')
+}
+
+/** The request's row locked for a change, and the time of the change, read under the lock. */
 async function lockedRow(
   tx: Transaction,
   caller: RequestCaller,
   requestId: number,
   options: LifecycleOptions,
-): Promise<RequestRow> {
-  const row = await findRequestRow(tx, caller.councilId, requestId)
+): Promise<{ row: RequestRow; now: Date }> {
+  const row = await lockRequestRow(tx, caller.councilId, requestId)
   if (!row) throw new NotFoundError('No such request')
-  if (options.expectedVersion !== undefined && options.expectedVersion !== row.version)
-    throw new ConflictError('This request has changed since you opened it. Reload it and try again.')
-  return row
+  checkVersion(row, options)
+  return { row, now: await timeOfChange(tx, options) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,13 +323,12 @@ export async function submit(
   requestId: number,
   options: LifecycleOptions = {},
 ): Promise<SourcingRequest> {
-  const now = options.now ?? new Date()
   const request = await getRequest(db, caller, requestId)
   authorise(caller, 'submit', request)
   assertTransition(request.status, 'submit')
   const missing = unansweredErrors(request, await wizardContext(db, caller.councilId))
   if (missing.length > 0) throw new ValidationError(missing)
-  if ((request.startDate as string) < londonDate(now))
+  if ((request.startDate as string) < londonDate(options.now ?? new Date()))
     throw new ValidationError([
       {
         field: 'startDate',
@@ -320,7 +336,7 @@ export async function submit(
       },
     ])
   await db.transaction(async (tx) => {
-    const row = await lockedRow(tx, caller, requestId, options)
+    const { row, now } = await lockedRow(tx, caller, requestId, options)
     await transitionRequest(tx, row, 'submit', actorFor(caller), { now })
   })
   return getRequest(db, caller, requestId)
@@ -413,9 +429,8 @@ export async function publish(
   options: PublishOptions = {},
 ): Promise<PublishResult> {
   authorise(caller, 'publish')
-  const now = options.now ?? new Date()
   const outcome = await db.transaction(async (tx) => {
-    const row = await lockedRow(tx, caller, requestId, options)
+    const { row, now } = await lockedRow(tx, caller, requestId, options)
     return publishRound(tx, caller, row, 'publish', now, {}, options.identifiersChecked)
   })
   return { request: await getRequest(db, caller, requestId), ...outcome }
@@ -433,13 +448,12 @@ export async function closeRequest(
   options: LifecycleOptions & { reason?: string | null } = {},
 ): Promise<SourcingRequest> {
   authorise(caller, 'close')
-  const now = options.now ?? new Date()
   await db.transaction(async (tx) => {
-    const row = await findRequestRow(tx, caller.councilId, requestId)
+    const row = await lockRequestRow(tx, caller.councilId, requestId)
     if (!row) throw new NotFoundError('No such request')
     if (row.status === 'closed') return
-    if (options.expectedVersion !== undefined && options.expectedVersion !== row.version)
-      throw new ConflictError('This request has changed since you opened it. Reload it and try again.')
+    checkVersion(row, options)
+    const now = await timeOfChange(tx, options)
     await transitionRequest(tx, row, 'close', actorFor(caller), {
       now,
       reason: options.reason ?? (isSystem(caller) ? null : 'Closed early by a broker'),
@@ -456,7 +470,6 @@ export async function cancel(
   requestId: number,
   options: LifecycleOptions & { reason?: unknown },
 ): Promise<SourcingRequest> {
-  const now = options.now ?? new Date()
   const request = await getRequest(db, caller, requestId)
   authorise(caller, 'cancel', request)
   const { reason } = parseInput(
@@ -472,7 +485,7 @@ export async function cancel(
     { reason: options.reason },
   )
   await db.transaction(async (tx) => {
-    const row = await lockedRow(tx, caller, requestId, options)
+    const { row, now } = await lockedRow(tx, caller, requestId, options)
     await transitionRequest(tx, row, 'cancel', actorFor(caller), {
       now,
       reason,
@@ -496,11 +509,10 @@ export async function republish(
   options: PublishOptions = {},
 ): Promise<PublishResult> {
   authorise(caller, 'republish')
-  const now = options.now ?? new Date()
-  const context = await inputContext(db, caller.councilId, now)
+  const context = await inputContext(db, caller.councilId, options.now ?? new Date())
   const widened = parseInput(republishSchema(context), input)
   const outcome = await db.transaction(async (tx) => {
-    const row = await lockedRow(tx, caller, requestId, options)
+    const { row, now } = await lockedRow(tx, caller, requestId, options)
     assertTransition(row.status as RequestStatus, 'republish')
     const errors: FieldError[] = []
     const set: RequestColumns = {}

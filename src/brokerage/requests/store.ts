@@ -230,6 +230,23 @@ export async function findRequestRow(
   return row
 }
 
+/**
+ * The request's row, locked for a change of status: offers, and other changes, in flight on it
+ * finish first, and new ones wait until the change commits.
+ */
+export async function lockRequestRow(
+  tx: Queryable,
+  councilId: number,
+  requestId: number,
+): Promise<RequestRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(sourcingRequests)
+    .where(and(eq(sourcingRequests.councilId, councilId), eq(sourcingRequests.id, requestId)))
+    .for('update')
+  return row
+}
+
 export async function findRequest(
   db: Queryable,
   councilId: number,

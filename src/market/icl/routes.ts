@@ -1,9 +1,9 @@
-import { stringify } from 'csv-stringify/sync'
 import type { FastifyPluginAsync } from 'fastify'
 import type { SessionUser } from '../../accounts/service.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
 import { chartMarkup } from '../../web/charts.ts'
+import { csvText } from '../../web/csv.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -111,7 +111,7 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
       e.careType,
       e.inHospital ? 'yes' : 'no',
     ])
-    const csv = stringify([
+    const csv = csvText([
       [
         'request',
         'name',

@@ -1,7 +1,7 @@
 // The dashboard's figures for the chosen filters as one CSV: a row per figure, so a spreadsheet can
 // filter and pivot it, with the filters themselves in the first rows.
-import { stringify } from 'csv-stringify/sync'
 import { PRICE_UNIT_LABELS, REQUEST_SERVICE_TYPE_LABELS } from '../../brokerage/rules/index.ts'
+import { csvText } from '../../web/csv.ts'
 import type { InsightsReport } from './service.ts'
 
 type Value = string | number | null
@@ -149,5 +149,5 @@ export function insightsCsvRows(report: InsightsReport): Row[] {
 }
 
 export function insightsCsv(report: InsightsReport): string {
-  return stringify([['section', 'breakdown', 'measure', 'value'], ...insightsCsvRows(report)])
+  return csvText([['section', 'breakdown', 'measure', 'value'], ...insightsCsvRows(report)])
 }

@@ -164,6 +164,20 @@ describe('GET /insights.csv', () => {
     expect(cell('All events', 'Events whose cost is not known yet')).toBe('1')
   })
 
+  it('writes a locality whose name is a formula as text a spreadsheet will not run', async () => {
+    const formula = "@SUM(1+1)*cmd|' /C calc'!A0"
+    const other = await seedCouncil(t.database, 'INSF', t.config)
+    await t.database.db.insert(localities).values({ councilId: other.councilId, name: formula })
+    const client = new Client(t.app)
+    await client.signIn(other.emails.commissioner)
+    const response = await client.get(`/insights.csv?locality=${encodeURIComponent(formula)}`)
+    expect(response.statusCode).toBe(200)
+    expect(response.body).toContain(`"'${formula}"`)
+    const cells = (parse(response.body) as string[][]).flat()
+    expect(cells).toContain(`'${formula}`)
+    expect(cells).not.toContain(formula)
+  })
+
   it('answers a bad filter with a 400 naming the field', async () => {
     const client = await signedIn('broker')
     for (const [query, message] of [

@@ -1,9 +1,9 @@
-import { stringify } from 'csv-stringify/sync'
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { todayInLondon } from '../../providers/quality/service.ts'
+import { csvText } from '../../web/csv.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -123,7 +123,7 @@ export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) 
           'content-disposition',
           `attachment; filename="market-position-${council.code.toLowerCase()}-${sector}-${data.today}.csv"`,
         )
-        .send(stringify(keyDataCsvRows(data)))
+        .send(csvText(keyDataCsvRows(data)))
     },
   )
 

@@ -129,9 +129,9 @@ export function figureText(figure: Figure, kind: FigureKind, threshold: number):
   return figure.value.toLocaleString('en-GB')
 }
 
-/** The CSV's cell: exact pounds rather than £m, and the same words for suppressed figures. */
-export function figureCsv(figure: Figure, kind: FigureKind, threshold: number): string {
-  if (figure.kind === 'value' && kind === 'money') return String(Math.round(figure.value / 100))
-  if (figure.kind === 'value') return String(figure.value)
+/** The CSV's cell: a number, in exact pounds rather than £m, or the same words for suppressed figures. */
+export function figureCsv(figure: Figure, kind: FigureKind, threshold: number): string | number {
+  if (figure.kind === 'value' && kind === 'money') return Math.round(figure.value / 100)
+  if (figure.kind === 'value') return figure.value
   return figureText(figure, kind, threshold)
 }

@@ -73,7 +73,7 @@ describe('figures as text', () => {
   it('shows large spend in millions and exact pounds in the CSV', () => {
     expect(figureText({ kind: 'value', value: 128_000_000_00 }, 'money', 5)).toBe('£128.0m')
     expect(figureText({ kind: 'value', value: 45_678_90 }, 'money', 5)).toBe('£45,679')
-    expect(figureCsv({ kind: 'value', value: 128_000_000_49 }, 'money', 5)).toBe('128000000')
+    expect(figureCsv({ kind: 'value', value: 128_000_000_49 }, 'money', 5)).toBe(128000000)
     expect(figureText({ kind: 'value', value: 70.6 }, 'percent', 5)).toBe('70.6%')
     expect(figureText({ kind: 'value', value: 5997 }, 'count', 5)).toBe('5,997')
   })

@@ -349,7 +349,7 @@ describe('key data', () => {
       'suppressed',
       'fewer than 5',
       'fewer than 5',
-      String(nursing.facts.places),
+      nursing.facts.places,
       'suppressed',
     ])
     expect(csv.flat().join(',')).not.toContain(String((nursing.facts.weeklyCostPence * 52) / 100))

@@ -281,7 +281,7 @@ export function keyDataTable(data: KeyData): { label: string; cells: string[] }[
 }
 
 /** The key data as the CSV holds it: exact pounds, and the same suppression as the page. */
-export function keyDataCsvRows(data: KeyData): string[][] {
+export function keyDataCsvRows(data: KeyData): (string | number)[][] {
   return [
     [
       'Service',

@@ -2,8 +2,8 @@
 // bed rows, home care rows or both: each row fills in the columns of one kind and leaves the
 // other kind's blank.
 import { parse } from 'csv-parse/sync'
-import { stringify } from 'csv-stringify/sync'
 import { ValidationError } from '../../errors.ts'
+import { csvText } from '../../web/csv.ts'
 import { minutesToHours } from './rules.ts'
 import type { CapacityInput, LocationCapacity } from './service.ts'
 
@@ -90,7 +90,7 @@ export function bedTemplate(capacity: LocationCapacity[]): string {
         l.beds.find((b) => b.bedType === bedType)?.vacancies ?? '',
       ]),
     )
-  return stringify([[...BED_COLUMNS], ...rows])
+  return csvText([[...BED_COLUMNS], ...rows])
 }
 
 export function homeCareTemplate(capacity: LocationCapacity[]): string {
@@ -103,5 +103,5 @@ export function homeCareTemplate(capacity: LocationCapacity[]): string {
         h.spareMinutesPerWeek === null ? '' : minutesToHours(h.spareMinutesPerWeek),
       ]),
   )
-  return stringify([[...HOME_CARE_COLUMNS], ...rows])
+  return csvText([[...HOME_CARE_COLUMNS], ...rows])
 }

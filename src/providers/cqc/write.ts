@@ -65,6 +65,12 @@ function longDate(date: Date): string {
 const value = (item: string | number | null | undefined) =>
   item === null || item === undefined ? '' : String(item)
 
+/**
+ * These files are the CQC's own formats, written from the demo's made-up register for the import's
+ * tests and benchmarks, never from what people typed. They are not neutralised as the CSVs that
+ * people download are (src/web/csv.ts): the CQC writes "-" and negative longitudes as they are, and
+ * the import must read back exactly what it would read from the CQC.
+ */
 async function writeRows(rows: AsyncIterable<string[]> | Iterable<string[]>, out: Writable): Promise<void> {
   // csv-stringify quotes fields holding its record delimiter, not a bare "\n": quote those too.
   const stringifier = stringify({ record_delimiter: 'windows', quoted_match: /[\r\n]/ })
