@@ -28,6 +28,19 @@ export function setUpErrorHandling(app: FastifyInstance): void {
   })
 }
 
+/**
+ * For addresses the router cannot read (bad percent-encoding, a parameter too long). They are
+ * answered before any hook or template is set up, so plainly, and saying `no-store` themselves.
+ */
+export function answerUnreadableAddress(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode ?? 400
+  const message = 'The web address is not valid. If you typed it, check it is correct.'
+  request.log.info({ code: error.code, status }, 'unreadable address')
+  reply.code(status).header('cache-control', 'no-store')
+  if (isApiRequest(request)) return reply.send({ error: { status, message } })
+  return reply.type('text/plain; charset=utf-8').send(message)
+}
+
 function describe(error: FastifyError): Problem {
   if (error instanceof ValidationError) {
     return { status: 400, title: 'There is a problem', message: error.message, errors: error.errors }
