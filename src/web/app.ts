@@ -31,6 +31,7 @@ import { profileRoutes } from '../providers/profile/routes.ts'
 import { qualityRoutes } from '../providers/quality/routes.ts'
 import { providersRoutes } from '../providers/routes.ts'
 import { accessPlugin, isApiRequest, markRoutesPublic } from './access.ts'
+import { markRoutesShared, setUpCaching } from './caching.ts'
 import { answerUnreadableAddress, setUpErrorHandling } from './errors.ts'
 import { healthSchema, setUpHealth } from './health.ts'
 import { inputChecks } from './input.ts'
@@ -94,9 +95,11 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   })
   setUpErrorHandling(app)
   await app.register(inputChecks)
+  setUpCaching(app)
 
   await app.register(async (assets) => {
     markRoutesPublic(assets)
+    markRoutesShared(assets)
     await assets.register(fastifyStatic, {
       root: [`${govukFrontendDir}/govuk/assets`, `${govukFrontendDir}/govuk`, `${sourceDir}/web/public`],
       prefix: '/assets/',

@@ -279,7 +279,6 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
     const user = request.user as SessionUser
     const { packageId } = parseInput(packageParams, request.params)
     const pkg = await viewProviderPackage(db, providerScope(user), actorOf(user), packageId)
-    reply.header('cache-control', 'no-store')
     return reply.view('brokerage/offers/views/provider-package.njk', { pageTitle: `Package ${pkg.id}`, pkg })
   })
 
