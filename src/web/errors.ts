@@ -22,8 +22,13 @@ export function setUpErrorHandling(app: FastifyInstance): void {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = describe(error)
+    // Messages can quote what was entered, so a refusal is logged by its fields alone.
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
-    else request.log.info({ code: error.code, status: problem.status }, problem.message)
+    else
+      request.log.info(
+        { code: error.code, status: problem.status, fields: problem.errors?.map((e) => e.field) },
+        problem.title,
+      )
     return respond(request, reply, problem)
   })
 }
