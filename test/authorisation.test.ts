@@ -14,6 +14,9 @@ type Who = Role | 'anonymous'
  */
 const EXPECTED = new Map(ACCESS_RULES.map((rule) => [rule.route, rule]))
 
+/** Static files and the API's documentation. */
+const SHARED_FILES = /^GET \/(assets|docs|openapi\.json)/
+
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
 let other: Fixture
@@ -79,6 +82,10 @@ describe('the authorisation matrix', () => {
             ? await client.get(target)
             : await client.send(method as 'POST' | 'PUT' | 'PATCH' | 'DELETE', target, {})
         const api = url.startsWith('/api/')
+        // Nothing is kept by a browser or proxy but the files that are the same for everyone.
+        if (route === 'GET /assets/*') expect(response.headers['cache-control']).toBe('public, max-age=3600')
+        else if (SHARED_FILES.test(route)) expect(response.headers['cache-control']).not.toBe('no-store')
+        else expect(response.headers['cache-control'], `${route} as ${who}`).toBe('no-store')
         if (mayUse) {
           expect([401, 403, 404], `${route} as ${who} gave ${response.statusCode}`).not.toContain(
             response.statusCode,

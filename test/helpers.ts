@@ -1,4 +1,4 @@
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { pino } from 'pino'
 import { createApiToken } from '../src/accounts/api-tokens.ts'
 import type { Role } from '../src/accounts/roles.ts'
@@ -139,10 +139,14 @@ export async function seedCouncil(database: DatabaseHandle, code: string, config
   }
 }
 
-export async function createTestApp(overrides: NodeJS.ProcessEnv = {}) {
+export async function createTestApp(
+  overrides: NodeJS.ProcessEnv = {},
+  options: { logger?: FastifyBaseLogger; beforeReady?: (app: FastifyInstance) => void } = {},
+) {
   const config = testConfig(overrides)
   const database = await createTestDatabase()
-  const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) })
+  const app = await buildApp({ config, database, logger: options.logger ?? pino({ level: 'silent' }) })
+  options.beforeReady?.(app)
   await app.ready()
   return {
     app,

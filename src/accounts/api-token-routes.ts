@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { parseInput, ValidationError } from '../errors.ts'
+import { recordId } from '../storable.ts'
 import type { DomainOptions } from '../web/domain.ts'
 import { field, formErrors } from '../web/forms.ts'
 import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts'
 import { COUNCIL_ROLES, ROLE_LABELS, type Role } from './roles.ts'
 import type { SessionUser } from './service.ts'
 
-const idParams = z.object({ id: z.coerce.number({ error: 'Token ID must be a number' }).int().positive() })
+const idParams = z.object({ id: recordId('Token ID') })
 
 /** The same token pages for a provider (its organisation's tokens) and a council admin (the council's). */
 export const apiTokenRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {

@@ -75,11 +75,13 @@ export async function issueApiToken(
       { field: 'provider', message: 'A provider_user token needs a provider, and only it' },
     ])
   }
+  // The command line names tokens too; the same rule holds for it as for the pages.
+  const { name } = parseInput(newTokenSchema.pick({ name: true }), { name: spec.name })
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(apiTokens)
-      .values({ ...spec, tokenHash: hashToken(token) })
+      .values({ ...spec, name, tokenHash: hashToken(token) })
       .returning({ id: apiTokens.id })
     if (!row) throw new Error('insert returned no row')
     await recordAudit(tx, actor, {
@@ -87,7 +89,7 @@ export async function issueApiToken(
       action: 'api_token.created',
       entityType: 'api_token',
       entityId: row.id,
-      details: { name: spec.name, role: spec.role },
+      details: { name, role: spec.role },
     })
     return { id: row.id, token }
   })

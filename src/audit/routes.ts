@@ -3,10 +3,12 @@ import { z } from 'zod'
 import type { SessionUser } from '../accounts/service.ts'
 import type { Database } from '../db/connection.ts'
 import { parseInput } from '../errors.ts'
+import { recordId } from '../storable.ts'
 import { listAudit } from './service.ts'
 
 const PAGE_SIZE = 100
-const query = z.object({ before: z.coerce.number().int().positive().optional() })
+// Audit entries have bigint IDs.
+const query = z.object({ before: recordId('before', { column: 'bigint' }).optional() })
 
 export const auditRoutes: FastifyPluginAsync<{ db: Database }> = async (app, { db }) => {
   app.get('/admin/audit', { config: { access: ['council_admin'] } }, async (request, reply) => {

@@ -128,6 +128,42 @@ describe('caremarket import cqc and geo import', () => {
     expect(bad.stderr).toContain('not a CQC register file')
     expect(bad.stderr).toContain('CQC Location ID (for office use only)')
 
+    // Saved as UTF-16, as spreadsheet programs offer: every other byte is a NUL.
+    const utf16 = path.join(scratch, 'utf16.csv')
+    writeFileSync(utf16, Buffer.from('\ufeffLocation ID,Name\n', 'utf16le'))
+    const notText = await run(['import', 'cqc', utf16, '--council', 'DEMO'])
+    expect(notText.code).toBe(1)
+    expect(notText.stderr).toContain('The file has a NUL byte at byte 4')
+    expect(notText.stderr).not.toMatch(/\n\s+at /)
+
+    // JSON can spell a NUL with an escape: PostgreSQL cannot store it, so that row is rejected.
+    const escaped = path.join(scratch, 'escaped.json')
+    const location = {
+      locationId: '1-5999999001',
+      providerId: '1-4999999001',
+      name: 'Willow \u0000 House',
+      postalAddressLine1: '7 Imaginary Avenue',
+      postalCode: 'NR6 9ZH',
+      registrationStatus: 'Registered',
+      numberOfBeds: 10,
+      gacServiceTypes: [{ name: 'Residential homes', description: 'Care home service without nursing' }],
+    }
+    writeFileSync(escaped, JSON.stringify([location]))
+    const rows = await run([
+      'import',
+      'cqc',
+      escaped,
+      '--council',
+      'DEMO',
+      '--all-local-authorities',
+      '--json',
+    ])
+    expect(rows.code, rows.stderr).toBe(0)
+    expect(JSON.parse(rows.stdout)).toMatchObject({
+      added: 0,
+      rejected: [{ line: 1, reason: 'name must not contain a NUL character (U+0000)' }],
+    })
+
     const missing = await run(['import', 'cqc', path.join(scratch, 'nope.csv'), '--council', 'DEMO'])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('no such file')

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { ConfigError } from '../config.ts'
 import { DataDirectoryInUseError } from '../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
+import { serializeError } from '../logging.ts'
 import { ChromiumMissingError } from '../market/report/pdf.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
@@ -57,9 +58,8 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`caremarket: ${error.message}\n`)
       return 1
     }
-    process.stderr.write(
-      `caremarket: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    )
+    // Written as a log line would be: a failed query's parameters stay out of it.
+    process.stderr.write(`caremarket: unexpected error: ${serializeError(error).stack ?? String(error)}\n`)
     return 1
   }
 }

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { pino } from 'pino'
 import { listCouncils } from '../accounts/service.ts'
 import { simulate } from '../brokerage/simulator/simulate.ts'
 import { createDemo, type DemoResult } from '../demo/generate.ts'
+import { createLogger } from '../logging.ts'
 import { startOutboxSender } from '../notifications/sender.ts'
 import { capacityReminderJob } from '../providers/capacity/service.ts'
 import { startScheduler } from '../scheduler.ts'
@@ -21,7 +21,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
 
 async function serve(context: CliContext, options: { demo: boolean }): Promise<void> {
   const config = context.config()
-  const logger = pino({ level: config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization'] })
+  const logger = createLogger({ level: config.logLevel })
   const database = await openConfiguredDatabase(config)
   await database.migrate()
   logger.info({ database: database.description }, 'database migrated')

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import type { SessionUser } from '../accounts/service.ts'
 import { parseInput } from '../errors.ts'
+import { recordId } from '../storable.ts'
 import type { DomainOptions } from '../web/domain.ts'
 import type { Capability } from '../web/navigation.ts'
 import { OUTBOX_STATUS_LABELS, outboxStatus } from './rules.ts'
@@ -20,18 +21,9 @@ export const notificationsCapabilities: Capability[] = [
 ]
 
 const PAGE_SIZE = 50
-const ID_MESSAGE = 'Message ID must be a positive whole number'
-const idParams = z.object({
-  id: z.coerce.number({ error: ID_MESSAGE }).int({ error: ID_MESSAGE }).positive({ error: ID_MESSAGE }),
-})
-const BEFORE_MESSAGE = 'before must be a positive whole number'
-const listQuery = z.object({
-  before: z.coerce
-    .number({ error: BEFORE_MESSAGE })
-    .int({ error: BEFORE_MESSAGE })
-    .positive({ error: BEFORE_MESSAGE })
-    .optional(),
-})
+// Outbox messages have bigint IDs.
+const idParams = z.object({ id: recordId('Message ID', { column: 'bigint' }) })
+const listQuery = z.object({ before: recordId('before', { column: 'bigint' }).optional() })
 
 export const notificationsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db, config }) => {
   const smtpConfigured = config.smtp !== null
@@ -60,13 +52,17 @@ export const notificationsRoutes: FastifyPluginAsync<DomainOptions> = async (app
     })
   })
 
-  app.get('/admin/outbox/:id', { config: { access: OUTBOX_READERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { id } = parseInput(idParams, request.params)
-    const message = describe(await getOutboxMessage(db, user.councilId, id))
-    return reply.view('notifications/views/outbox-message.njk', {
-      pageTitle: message.subject,
-      message,
-    })
-  })
+  app.get(
+    '/admin/outbox/:id',
+    { config: { access: OUTBOX_READERS, bigintParams: ['id'] } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { id } = parseInput(idParams, request.params)
+      const message = describe(await getOutboxMessage(db, user.councilId, id))
+      return reply.view('notifications/views/outbox-message.njk', {
+        pageTitle: message.subject,
+        message,
+      })
+    },
+  )
 }

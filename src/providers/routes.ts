@@ -4,6 +4,7 @@ import { actorOf, type SessionUser } from '../accounts/service.ts'
 import type { Database } from '../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../errors.ts'
 import { locationMarketEvents } from '../market/events/service.ts'
+import { recordId } from '../storable.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
 import { field, formErrors } from '../web/forms.ts'
 import { locationQualityPage } from './quality/location-page.ts'
@@ -26,10 +27,7 @@ const pageQuery = z.object({
     .max(100_000)
     .default(1),
 })
-const ID_MESSAGE = 'Location ID must be a positive whole number'
-const idParams = z.object({
-  id: z.coerce.number({ error: ID_MESSAGE }).int({ error: ID_MESSAGE }).positive({ error: ID_MESSAGE }),
-})
+const idParams = z.object({ id: recordId('Location ID') })
 
 /** Council staff see their council's register; a provider user sees only its own organisation. */
 function scopeOf(user: SessionUser): RegisterScope {

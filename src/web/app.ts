@@ -31,8 +31,10 @@ import { profileRoutes } from '../providers/profile/routes.ts'
 import { qualityRoutes } from '../providers/quality/routes.ts'
 import { providersRoutes } from '../providers/routes.ts'
 import { accessPlugin, isApiRequest, markRoutesPublic } from './access.ts'
-import { setUpErrorHandling } from './errors.ts'
+import { markRoutesShared, setUpCaching } from './caching.ts'
+import { answerUnreadableAddress, setUpErrorHandling } from './errors.ts'
 import { healthSchema, setUpHealth } from './health.ts'
+import { inputChecks } from './input.ts'
 import { navigationFor } from './navigation.ts'
 import { setUpSecurity } from './security.ts'
 import { govukFrontendDir, setUpViews, sourceDir } from './views.ts'
@@ -67,6 +69,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
+    frameworkErrors: answerUnreadableAddress,
   })
   const cookies = cookieNames(config.secureCookies)
   const cookieSecret = await loadServiceSecret(database.db, 'cookie-signing')
@@ -95,9 +98,12 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
     afterSession: setPageContext,
   })
   setUpErrorHandling(app)
+  await app.register(inputChecks)
+  setUpCaching(app)
 
   await app.register(async (assets) => {
     markRoutesPublic(assets)
+    markRoutesShared(assets)
     await assets.register(fastifyStatic, {
       root: [`${govukFrontendDir}/govuk/assets`, `${govukFrontendDir}/govuk`, `${sourceDir}/web/public`],
       prefix: '/assets/',

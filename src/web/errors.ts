@@ -22,10 +22,28 @@ export function setUpErrorHandling(app: FastifyInstance): void {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = describe(error)
+    // Messages can quote what was entered, so a refusal is logged by its fields alone.
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
-    else request.log.info({ code: error.code, status: problem.status }, problem.message)
+    else
+      request.log.info(
+        { code: error.code, status: problem.status, fields: problem.errors?.map((e) => e.field) },
+        problem.title,
+      )
     return respond(request, reply, problem)
   })
+}
+
+/**
+ * For addresses the router cannot read (bad percent-encoding, a parameter too long). They are
+ * answered before any hook or template is set up, so plainly, and saying `no-store` themselves.
+ */
+export function answerUnreadableAddress(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const status = error.statusCode ?? 400
+  const message = 'The web address is not valid. If you typed it, check it is correct.'
+  request.log.info({ code: error.code, status }, 'unreadable address')
+  reply.code(status).header('cache-control', 'no-store')
+  if (isApiRequest(request)) return reply.send({ error: { status, message } })
+  return reply.type('text/plain; charset=utf-8').send(message)
 }
 
 function describe(error: FastifyError): Problem {

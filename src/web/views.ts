@@ -29,13 +29,17 @@ const londonDate = new Intl.DateTimeFormat('en-GB', {
   year: 'numeric',
 })
 
+/** A date as the UI shows it; nothing for a value that is no date, rather than a RangeError mid-page. */
+function formatted(format: Intl.DateTimeFormat, value: Date | string | null | undefined): string {
+  const date = value ? new Date(value) : null
+  return date && !Number.isNaN(date.getTime()) ? format.format(date) : ''
+}
+
 function addFilters(env: nunjucks.Environment): void {
   env.addFilter('londonDateTime', (value: Date | string | null | undefined) =>
-    value ? londonDateTime.format(new Date(value)) : '',
+    formatted(londonDateTime, value),
   )
-  env.addFilter('londonDate', (value: Date | string | null | undefined) =>
-    value ? londonDate.format(new Date(value)) : '',
-  )
+  env.addFilter('londonDate', (value: Date | string | null | undefined) => formatted(londonDate, value))
   env.addFilter('number', (value: number | null | undefined) =>
     value == null ? '' : value.toLocaleString('en-GB'),
   )

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { parseInput, ValidationError } from '../../errors.ts'
+import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field } from '../../web/forms.ts'
@@ -26,16 +27,10 @@ import {
   withdrawOffer,
 } from './service.ts'
 
-const positive = (name: string) =>
-  z.coerce
-    .number({ error: `${name} must be a positive whole number` })
-    .int(`${name} must be a positive whole number`)
-    .positive(`${name} must be a positive whole number`)
-    .max(2_147_483_647, `${name} must be a positive whole number`)
-const offerParams = z.object({ offerId: positive('Offer ID') })
-const opportunityParams = z.object({ requestId: positive('Request ID') })
+const offerParams = z.object({ offerId: recordId('Offer ID') })
+const opportunityParams = z.object({ requestId: recordId('Request ID') })
 const decisionsQuery = z.object({
-  locationId: positive('Location ID').optional(),
+  locationId: recordId('Location ID').optional(),
   q: z.string().max(200).optional(),
   eligible: z.enum(['true', 'false']).optional(),
   offset: z.coerce.number().int().min(0).max(10_000_000).default(0),

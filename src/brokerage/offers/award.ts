@@ -15,6 +15,7 @@ import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../p
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
+import { recordId } from '../../storable.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
 import {
   type BrokerageSettings,
@@ -241,8 +242,7 @@ function actorName(actor: Actor): string {
 // Award
 
 const MAX_TEXT = 2000
-const id = (message: string) =>
-  z.coerce.number({ error: message }).int(message).positive(message).max(2_147_483_647, message)
+const id = (message: string) => recordId('ID', { message })
 const optionalText = (label: string) =>
   z
     .string({ error: `${label} must be text` })

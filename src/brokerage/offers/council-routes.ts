@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -18,15 +19,9 @@ export const EVALUATORS = ['broker', 'social_worker'] as const
 /** Who may end a package: the broker who arranged it, or the person's social worker. */
 export const PACKAGE_MANAGERS = ['broker', 'social_worker'] as const
 
-const positive = (name: string) =>
-  z.coerce
-    .number({ error: `${name} must be a positive whole number` })
-    .int(`${name} must be a positive whole number`)
-    .positive(`${name} must be a positive whole number`)
-    .max(2_147_483_647, `${name} must be a positive whole number`)
-export const requestParams = z.object({ id: positive('Request ID') })
-const awardParams = z.object({ id: positive('Request ID'), offerId: positive('Offer ID') })
-export const packageParams = z.object({ packageId: positive('Package ID') })
+export const requestParams = z.object({ id: recordId('Request ID') })
+const awardParams = z.object({ id: recordId('Request ID'), offerId: recordId('Offer ID') })
+export const packageParams = z.object({ packageId: recordId('Package ID') })
 
 type FormValues = Record<string, string | string[]>
 
@@ -125,9 +120,9 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
   app.get('/requests/:id/offers', { config: { access: EVALUATORS } }, async (request, reply) => {
     const { id } = parseInput(requestParams, request.params)
     const done = field(request.query, 'done')
-    const awarded = Number(field(request.query, 'package'))
+    const awarded = recordId('package').safeParse(field(request.query, 'package')).data
     const messages: Record<string, string> = {
-      awarded: `Offer accepted: package ${awarded} has been created and every bidder has been told.`,
+      awarded: `Offer accepted: ${awarded ? `package ${awarded}` : 'a package'} has been created and every bidder has been told.`,
       unsourced:
         'The request is unsourced: the person is on the Interim Care List until it is sourced or cancelled.',
     }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { recordId } from '../../storable.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import { londonDate, REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
@@ -28,15 +29,9 @@ import { organisationInbox } from './store.ts'
 
 export const PROVIDERS = ['provider_user'] as const
 
-const positive = (name: string) =>
-  z.coerce
-    .number({ error: `${name} must be a positive whole number` })
-    .int(`${name} must be a positive whole number`)
-    .positive(`${name} must be a positive whole number`)
-    .max(2_147_483_647, `${name} must be a positive whole number`)
-const requestParams = z.object({ requestId: positive('Request ID') })
-const offerParams = z.object({ requestId: positive('Request ID'), offerId: positive('Offer ID') })
-const packageParams = z.object({ packageId: positive('Package ID') })
+const requestParams = z.object({ requestId: recordId('Request ID') })
+const offerParams = z.object({ requestId: recordId('Request ID'), offerId: recordId('Offer ID') })
+const packageParams = z.object({ packageId: recordId('Package ID') })
 
 export function providerScope(user: SessionUser): ProviderScope {
   return { councilId: user.councilId, providerOrganisationId: user.providerOrganisationId as number }
@@ -284,7 +279,6 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
     const user = request.user as SessionUser
     const { packageId } = parseInput(packageParams, request.params)
     const pkg = await viewProviderPackage(db, providerScope(user), actorOf(user), packageId)
-    reply.header('cache-control', 'no-store')
     return reply.view('brokerage/offers/views/provider-package.njk', { pageTitle: `Package ${pkg.id}`, pkg })
   })
 

@@ -19,6 +19,7 @@ import {
   SPECIALISM_LABELS,
   type Specialism,
 } from '../../providers/vocabulary.ts'
+import { recordId } from '../../storable.ts'
 import {
   CARER_GENDER_LABELS,
   type CarerGenderChoice,
@@ -417,8 +418,7 @@ export async function getOpportunity(
 
 const MAX_NOTES = 2000
 const MAX_PENCE = 100_000_000
-const intId = (message: string) =>
-  z.coerce.number({ error: message }).int(message).positive(message).max(2_147_483_647, message)
+const intId = (message: string) => recordId('ID', { message })
 
 function offerTermsShape(today: string) {
   return {

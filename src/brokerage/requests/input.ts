@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import { normalisePostcode } from '../../geography/rules.ts'
 import { CLIENT_GROUPS, SPECIALISMS } from '../../providers/vocabulary.ts'
+import { recordId } from '../../storable.ts'
 import {
   addCalendarDays,
   CARER_GENDERS,
@@ -130,11 +131,7 @@ const optionalText = (label: string, max = MAX_TEXT) =>
       .max(max, `${label} must be ${max.toLocaleString('en-GB')} characters or fewer`),
   )
 
-const id = (message: string) =>
-  z.preprocess(
-    numeric,
-    z.number({ error: message }).int(message).positive(message).max(2_147_483_647, message),
-  )
+const id = (message: string) => z.preprocess(numeric, recordId('ID', { message }))
 
 /** The NHS number's check digit: modulus 11 over the first nine digits, weighted 10 down to 2. */
 export function isValidNhsNumber(value: string): boolean {

@@ -11,6 +11,7 @@ import {
   SPECIALISM_LABELS,
   SPECIALISMS,
 } from '../../providers/vocabulary.ts'
+import { recordId } from '../../storable.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field } from '../../web/forms.ts'
 import {
@@ -63,16 +64,9 @@ import {
 
 export const REQUESTERS = ['social_worker', 'broker'] as const
 
-const ID_MESSAGE = 'must be a positive whole number'
-const positiveId = (name: string) =>
-  z.coerce
-    .number({ error: `${name} ${ID_MESSAGE}` })
-    .int({ error: `${name} ${ID_MESSAGE}` })
-    .positive({ error: `${name} ${ID_MESSAGE}` })
-    .max(2_147_483_647, { error: `${name} ${ID_MESSAGE}` })
-export const requestParams = z.object({ id: positiveId('Request ID') })
-const pageParams = z.object({ id: positiveId('Request ID'), page: z.string() })
-const visitParams = z.object({ id: positiveId('Request ID'), visitId: positiveId('Visit ID') })
+export const requestParams = z.object({ id: recordId('Request ID') })
+const pageParams = z.object({ id: recordId('Request ID'), page: z.string() })
+const visitParams = z.object({ id: recordId('Request ID'), visitId: recordId('Visit ID') })
 
 export function stepHref(
   requestId: number,

@@ -45,6 +45,10 @@ export const SETTINGS_FIELDS = [
 ] as const
 
 const dateParams = z.object({ date: z.string() })
+const bannerQuery = z.object({
+  added: z.iso.date().optional().catch(undefined),
+  removed: z.iso.date().optional().catch(undefined),
+})
 
 /** A GOV.UK date input's three boxes as 'YYYY-MM-DD'; '' when all are empty; 'invalid' when not a date. */
 function dateFromForm(body: unknown, name: string): string {
@@ -128,12 +132,11 @@ export const settingsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     })
   }
 
-  app.get('/admin/bank-holidays', { config: { access: ADMINS } }, async (request, reply) =>
-    showHolidays(reply, request.user as SessionUser, {
-      added: field(request.query, 'added') || undefined,
-      removed: field(request.query, 'removed') || undefined,
-    }),
-  )
+  app.get('/admin/bank-holidays', { config: { access: ADMINS } }, async (request, reply) => {
+    // Set by the redirects below; anything but a date is not worth a banner.
+    const { added, removed } = bannerQuery.safeParse(request.query).data ?? {}
+    return showHolidays(reply, request.user as SessionUser, { added, removed })
+  })
 
   app.post('/admin/bank-holidays', { config: { access: ADMINS } }, async (request, reply) => {
     const user = request.user as SessionUser

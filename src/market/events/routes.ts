@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { poundsShort } from '../../brokerage/rules/format.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { recordId } from '../../storable.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -47,14 +48,7 @@ export const marketEventsCapabilities: Capability[] = [
   },
 ]
 
-const ID_MESSAGE = 'Market event ID must be a positive whole number'
-const eventParams = z.object({
-  id: z.coerce
-    .number({ error: ID_MESSAGE })
-    .int({ error: ID_MESSAGE })
-    .positive({ error: ID_MESSAGE })
-    .max(2_147_483_647, { error: ID_MESSAGE }),
-})
+const eventParams = z.object({ id: recordId('Market event ID') })
 
 const DATE_FIELDS = ['from', 'to', 'occurredOn']
 

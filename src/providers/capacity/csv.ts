@@ -3,6 +3,7 @@
 // other kind's blank.
 import { parse } from 'csv-parse/sync'
 import { ValidationError } from '../../errors.ts'
+import { nulByteProblem } from '../../storable.ts'
 import { csvText } from '../../web/csv.ts'
 import { minutesToHours } from './rules.ts'
 import type { CapacityInput, LocationCapacity } from './service.ts'
@@ -21,6 +22,8 @@ function fileProblem(message: string): ValidationError {
 
 /** Turns an uploaded file into capacity rows, each labelled with its line. Whole-file problems throw. */
 export function parseCapacityCsv(content: Buffer | string): CapacityInput[] {
+  const notText = nulByteProblem(Buffer.isBuffer(content) ? content : Buffer.from(content))
+  if (notText) throw fileProblem(notText)
   let records: { record: string[]; info: { lines: number } }[]
   try {
     records = parse(content, {

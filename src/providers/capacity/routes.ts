@@ -1,4 +1,3 @@
-import fastifyMultipart from '@fastify/multipart'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
@@ -7,6 +6,7 @@ import { COUNCIL_STAFF } from '../../web/access.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
+import { acceptUploads } from '../../web/input.ts'
 import type { Capability } from '../../web/navigation.ts'
 import type { OrganisationScope } from '../profile/service.ts'
 import { availabilityByBedTypeChart, availabilityByLocalityChart } from './charts.ts'
@@ -115,14 +115,13 @@ function formLocations(
 const oversizedUploads = new WeakSet<FastifyRequest>()
 
 export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
-  // Registered here, so only this plugin's routes accept multipart bodies.
-  await app.register(fastifyMultipart, {
-    attachFieldsToBody: 'keyValues',
-    throwFileSizeLimit: false,
+  // Here, so only this plugin's routes accept multipart bodies.
+  await acceptUploads(app, {
     limits: { fileSize: MAX_CSV_BYTES, files: 1, fields: 5, parts: 6 },
-    async onFile(part) {
-      await part.toBuffer()
-      if (part.file.truncated) oversizedUploads.add(this)
+    async onFile(request, part) {
+      const content = await part.toBuffer()
+      if (part.file.truncated) oversizedUploads.add(request)
+      return content
     },
   })
 

@@ -31,6 +31,7 @@ import { Locator } from '../../geography/service.ts'
 import { INSTANCE_ID } from '../../instance.ts'
 import { type RegisterChange, registerChange } from '../../market/events/rules.ts'
 import { RegisterEvents } from '../../market/events/service.ts'
+import { nulByteProblem } from '../../storable.ts'
 import { recordCqcRatings } from '../quality/service.ts'
 import { cqcImports } from '../schema.ts'
 import type { CqcRating } from '../vocabulary.ts'
@@ -404,6 +405,7 @@ export async function peekFormat(
   }
   let format: CqcFormat
   try {
+    refuseNulBytes(Buffer.concat(head), 0)
     format = sniffCqcFile(Buffer.concat(head).toString(encoding)).format
   } catch (error) {
     await iterator.return?.()
@@ -416,13 +418,22 @@ export async function peekFormat(
       for (;;) {
         const next = await iterator.next()
         if (next.done) return
-        yield next.value as Buffer
+        const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(String(next.value), encoding)
+        refuseNulBytes(chunk, size)
+        size += chunk.length
+        yield chunk
       }
     } finally {
       await iterator.return?.()
     }
   }
   return { format, stream: Readable.from(whole(), { objectMode: false }) }
+}
+
+/** PostgreSQL cannot store a NUL, and a file holding one is not the text file it should be. */
+function refuseNulBytes(chunk: Buffer, offset: number): void {
+  const notText = nulByteProblem(chunk, offset)
+  if (notText) throw new ValidationError([{ field: 'file', message: notText }])
 }
 
 interface ProviderRow {

@@ -4,6 +4,7 @@ import { pick } from 'stream-json/filters/pick.js'
 import { streamArray } from 'stream-json/streamers/stream-array.js'
 import { streamValues } from 'stream-json/streamers/stream-values.js'
 import { ValidationError } from '../../errors.ts'
+import { unstorableText } from '../../storable.ts'
 import {
   CARE_DIRECTORY_FIELDS,
   HSCA_FIELDS,
@@ -195,6 +196,9 @@ function reject(line: number, reason: string): Rejected {
 }
 
 function normalise(raw: RawLocation, state: RunState): ParsedRow {
+  // API JSON can spell any character with an escape; the reasons below quote some values.
+  const unstorable = unstorableValue(raw)
+  if (unstorable) return reject(raw.line, unstorable)
   const problems: string[] = []
   const locationId = text(raw.locationId)
   const providerId = text(raw.providerId)
@@ -258,6 +262,17 @@ function normalise(raw: RawLocation, state: RunState): ParsedRow {
     localAuthority: text(raw.localAuthority),
   }
   return { ok: true, record }
+}
+
+function unstorableValue(raw: RawLocation): string | undefined {
+  for (const [field, value] of Object.entries(raw)) {
+    const texts = [value].flat(2).filter((v): v is string => typeof v === 'string')
+    for (const text of texts) {
+      const problem = unstorableText(text)
+      if (problem) return `${field} ${problem}`
+    }
+  }
+  return undefined
 }
 
 function mapRawServiceTypes(labels: RawLocation['serviceTypes']) {

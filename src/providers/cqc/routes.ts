@@ -3,15 +3,18 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { open, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import fastifyMultipart, { type MultipartFile } from '@fastify/multipart'
+import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import type { Database } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { nulByteProblem, recordId } from '../../storable.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
+import { acceptUploads } from '../../web/input.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { sniffCqcFile } from './detect.ts'
 import { type CqcImport, getCqcImport, importProgress, listCqcImports, startCqcImport } from './import.ts'
@@ -34,10 +37,7 @@ const IMPORTERS = ['commissioner'] as const
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 const LIST_LIMIT = 100
 
-const ID_MESSAGE = 'Import ID must be a positive whole number'
-const importParams = z.object({
-  importId: z.coerce.number({ error: ID_MESSAGE }).int({ error: ID_MESSAGE }).positive({ error: ID_MESSAGE }),
-})
+const importParams = z.object({ importId: recordId('Import ID') })
 
 interface Upload {
   path: string
@@ -45,14 +45,19 @@ interface Upload {
   bytes: number
   /** Cut off at MAX_UPLOAD_BYTES. */
   tooLarge: boolean
+  /** Why the file is not text, when it holds a NUL byte. */
+  notText?: string
 }
 
 // Uploads saved for a request, deleted when its response is sent unless an import has taken them.
 const savedUploads = new WeakMap<FastifyRequest, Upload>()
 const takenUploads = new WeakSet<Upload>()
 
-/** Streams the uploaded file to a temporary file: a register file is never held in memory. */
-async function saveUpload(this: FastifyRequest, part: MultipartFile): Promise<void> {
+/**
+ * Streams the uploaded file to a temporary file: a register file is never held in memory. A NUL
+ * byte is looked for on the way, so a file that is not text is refused before its import starts.
+ */
+async function saveUpload(request: FastifyRequest, part: MultipartFile): Promise<Upload> {
   const target = path.join(tmpdir(), `caremarket-cqc-${randomBytes(8).toString('hex')}`)
   const upload: Upload = {
     path: target,
@@ -60,11 +65,19 @@ async function saveUpload(this: FastifyRequest, part: MultipartFile): Promise<vo
     bytes: 0,
     tooLarge: false,
   }
-  savedUploads.set(this, upload)
-  await pipeline(part.file, createWriteStream(target))
+  savedUploads.set(request, upload)
+  let offset = 0
+  const lookForNul = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      upload.notText ??= nulByteProblem(chunk, offset)
+      offset += chunk.length
+      done(null, chunk)
+    },
+  })
+  await pipeline(part.file, lookForNul, createWriteStream(target))
   upload.bytes = (await stat(target)).size
   upload.tooLarge = part.file.truncated
-  ;(part as unknown as { value: Upload }).value = upload
+  return upload
 }
 
 async function firstBytes(file: string): Promise<string> {
@@ -97,6 +110,7 @@ async function readImportForm(request: FastifyRequest): Promise<ImportRequest> {
       field: 'file',
       message: `The file must be smaller than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`,
     })
+  else if (upload.notText) errors.push({ field: 'file', message: upload.notText })
   else {
     try {
       sniffCqcFile(await firstBytes(upload.path))
@@ -195,12 +209,9 @@ function describeImport(row: CqcImport) {
 }
 
 export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
-  // Registered here, so only this plugin's routes accept multipart bodies. Fields are attached to
-  // the body so that the CSRF token is read from the form like any other.
-  await app.register(fastifyMultipart, {
-    attachFieldsToBody: 'keyValues',
-    // A file over the limit is cut off and reported on the form rather than failing the request.
-    throwFileSizeLimit: false,
+  // Here, so only this plugin's routes accept multipart bodies. Fields come in the body, so the
+  // CSRF token is read from the form like any other; a file over the limit is reported on the form.
+  await acceptUploads(app, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 12 },
     onFile: saveUpload,
   })

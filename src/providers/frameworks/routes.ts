@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -52,15 +53,8 @@ export const frameworksCapabilities: Capability[] = [
 
 const COMMISSIONERS = ['commissioner'] as const
 
-const ID_MESSAGE = 'must be a positive whole number'
-const id = (name: string) =>
-  z.coerce
-    .number({ error: `${name} ${ID_MESSAGE}` })
-    .int({ error: `${name} ${ID_MESSAGE}` })
-    .positive({ error: `${name} ${ID_MESSAGE}` })
-    .max(2_147_483_647, { error: `${name} ${ID_MESSAGE}` })
-const lotParams = z.object({ lotId: id('Lot ID') })
-const membershipParams = z.object({ lotId: id('Lot ID'), membershipId: id('Membership ID') })
+const lotParams = z.object({ lotId: recordId('Lot ID') })
+const membershipParams = z.object({ lotId: recordId('Lot ID'), membershipId: recordId('Membership ID') })
 const onQuery = z.object({ on: z.iso.date({ error: 'Enter a date, for example 2025-04-01' }) })
 
 const STATUS_TAG_CLASSES: Record<string, string> = {

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { recordId } from '../../storable.ts'
 import {
   frameworkLots,
   locations,
@@ -142,10 +143,7 @@ export const newLotSchema = z
 export type NewLot = z.input<typeof newLotSchema>
 
 const applicationSchema = z.object({
-  locationId: z.coerce
-    .number({ error: 'Choose a location' })
-    .int({ error: 'Choose a location' })
-    .positive({ error: 'Choose a location' }),
+  locationId: recordId('Location', { message: 'Choose a location' }),
   answers: z.record(z.string(), z.unknown()).default({}),
 })
 

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -30,10 +31,7 @@ export const profileCapabilities: Capability[] = [
   },
 ]
 
-const ID_MESSAGE = 'ID must be a positive whole number'
-const idParams = z.object({
-  id: z.coerce.number({ error: ID_MESSAGE }).int({ error: ID_MESSAGE }).positive({ error: ID_MESSAGE }),
-})
+const idParams = z.object({ id: recordId('ID') })
 
 function scopeOf(user: SessionUser): OrganisationScope {
   return { councilId: user.councilId, providerOrganisationId: user.providerOrganisationId as number }

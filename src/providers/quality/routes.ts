@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, parseInput, ValidationError } from '../../errors.ts'
+import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -36,19 +37,8 @@ export const qualityCapabilities: Capability[] = [
 const COMMISSIONER = ['commissioner'] as const
 const EVERYONE = [...COUNCIL_STAFF, 'provider_user'] as const
 
-const ID_MESSAGE = 'Location ID must be a positive whole number'
-const RESTRICTION_ID_MESSAGE = 'Restriction ID must be a positive whole number'
-const positiveId = (message: string) =>
-  z.coerce
-    .number({ error: message })
-    .int({ error: message })
-    .positive({ error: message })
-    .max(2_147_483_647, { error: message })
-const locationParams = z.object({ id: positiveId(ID_MESSAGE) })
-const restrictionParams = z.object({
-  id: positiveId(ID_MESSAGE),
-  restrictionId: positiveId(RESTRICTION_ID_MESSAGE),
-})
+const locationParams = z.object({ id: recordId('Location ID') })
+const restrictionParams = z.object({ id: recordId('Location ID'), restrictionId: recordId('Restriction ID') })
 
 const DATE_FIELDS = ['ratedOn', 'startsOn', 'endsOn']
 
