@@ -1,5 +1,8 @@
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { addUser as addUserToCouncil } from '../src/accounts/service.ts'
 import { auditLog } from '../src/db/schema.ts'
+import { ConflictError } from '../src/errors.ts'
 import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
@@ -93,6 +96,36 @@ describe('adding users in the web UI', () => {
       `A user with the email address ${council.emails.broker} already exists in this council`,
     )
   })
+
+  // Only a server has a second connection to hold the other add's row with, uncommitted.
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    'refuses with a 409 an add that races another of the same email address',
+    async () => {
+      // A connection of the service's own pool, apart from the one the add will use.
+      const pool = (t.database.db as unknown as { $client: pg.Pool }).$client
+      const server = await pool.connect()
+      try {
+        await server.query('begin')
+        await server.query(
+          `insert into users (council_id, email, role, password_hash) values ($1, 'race@users.test', 'broker', 'x')`,
+          [council.councilId],
+        )
+        const racing = addUserToCouncil(
+          t.database.db,
+          council.councilId,
+          { email: 'race@users.test', role: 'broker', password: 'a good long password' },
+          { kind: 'system', label: 'test' },
+          { passwordCostLog2: t.config.passwordCostLog2 },
+        )
+        // The add has read that no such user exists, and waits on the uncommitted row.
+        await new Promise((resolve) => setTimeout(resolve, 500))
+        await server.query('commit')
+        await expect(racing).rejects.toBeInstanceOf(ConflictError)
+      } finally {
+        server.release()
+      }
+    },
+  )
 
   it('adds a user whose email address another council uses, without revealing that council’s user', async () => {
     const elsewhere = await seedCouncil(t.database, 'ELSEWHERE', t.config)

@@ -112,18 +112,15 @@ export async function addUser(
       }
       providerOrganisationId = organisation.id
     }
-    // Only this council's users are looked at: another council's accounts are never revealed.
-    const [existing] = await tx
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.councilId, councilId), eq(users.email, value.email)))
-    if (existing)
-      throw new ConflictError(`A user with the email address ${value.email} already exists in this council`)
+    // Emails are unique per council (the index decides, so two adds at once cannot both win):
+    // another council's accounts are never revealed.
     const [created] = await tx
       .insert(users)
       .values({ councilId, email: value.email, role: value.role, providerOrganisationId, passwordHash })
+      .onConflictDoNothing({ target: [users.councilId, users.email] })
       .returning({ id: users.id })
-    if (!created) throw new Error('insert returned no row')
+    if (!created)
+      throw new ConflictError(`A user with the email address ${value.email} already exists in this council`)
     await recordAudit(tx, actor, {
       councilId,
       action: 'user.created',
