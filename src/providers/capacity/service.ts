@@ -1,13 +1,13 @@
-import { and, asc, desc, eq, gt, lte, max, sql } from 'drizzle-orm'
+import { and, asc, eq, max, sql } from 'drizzle-orm'
 import { listCouncils, providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { type Actor, recordAudit } from '../../audit/service.ts'
-import { inIds } from '../../db/conditions.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { type FieldError, NotFoundError, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
 import type { ScheduledJob } from '../../notifications/sender.ts'
 import { enqueueEmail, lastEmailed } from '../../notifications/service.ts'
 import { byDistrict, coverageOf, coversDistricts, type OrganisationScope } from '../profile/service.ts'
+import { newestBedVacancies, newestSpareHomeCare } from '../reporting/capacity.ts'
 import { bedVacancyReports, homeCareCapacityReports, locations, providerOrganisations } from '../schema.ts'
 import { BED_TYPES, type BedType } from '../vocabulary.ts'
 import {
@@ -65,86 +65,6 @@ async function organisationLocations(db: Queryable, scope: OrganisationScope): P
     .orderBy(asc(locations.name), asc(locations.id))
 }
 
-interface LatestBeds {
-  locationId: number
-  bedType: string
-  vacancies: number
-  reportedAt: Date
-}
-
-/**
- * The newest vacancies per (location, bed type); only those since `since`, up to `until`, or of one
- * bed type, when given.
- */
-async function latestBeds(
-  db: Queryable,
-  councilId: number,
-  locationIds: readonly number[] | 'all',
-  only: { since?: Date; until?: Date; bedType?: string } = {},
-): Promise<LatestBeds[]> {
-  if (locationIds !== 'all' && locationIds.length === 0) return []
-  const conditions = [eq(bedVacancyReports.councilId, councilId)]
-  if (locationIds !== 'all') conditions.push(inIds(bedVacancyReports.locationId, locationIds))
-  if (only.since) conditions.push(gt(bedVacancyReports.reportedAt, only.since))
-  if (only.until) conditions.push(lte(bedVacancyReports.reportedAt, only.until))
-  if (only.bedType) conditions.push(eq(bedVacancyReports.bedType, only.bedType))
-  return db
-    .selectDistinctOn([bedVacancyReports.locationId, bedVacancyReports.bedType], {
-      locationId: bedVacancyReports.locationId,
-      bedType: bedVacancyReports.bedType,
-      vacancies: bedVacancyReports.vacancies,
-      reportedAt: bedVacancyReports.reportedAt,
-    })
-    .from(bedVacancyReports)
-    .where(and(...conditions))
-    .orderBy(
-      bedVacancyReports.locationId,
-      bedVacancyReports.bedType,
-      desc(bedVacancyReports.reportedAt),
-      desc(bedVacancyReports.id),
-    )
-}
-
-interface LatestHomeCare {
-  locationId: number
-  outcode: string
-  spareMinutesPerWeek: number
-  reportedAt: Date
-}
-
-/** The newest spare hours per (location, postcode district); of one district, or up to `until`, when given. */
-async function latestHomeCare(
-  db: Queryable,
-  councilId: number,
-  locationIds: readonly number[],
-  only: { outcode?: string; since?: Date; until?: Date } = {},
-): Promise<LatestHomeCare[]> {
-  if (locationIds.length === 0) return []
-  return db
-    .selectDistinctOn([homeCareCapacityReports.locationId, homeCareCapacityReports.outcode], {
-      locationId: homeCareCapacityReports.locationId,
-      outcode: homeCareCapacityReports.outcode,
-      spareMinutesPerWeek: homeCareCapacityReports.spareMinutesPerWeek,
-      reportedAt: homeCareCapacityReports.reportedAt,
-    })
-    .from(homeCareCapacityReports)
-    .where(
-      and(
-        eq(homeCareCapacityReports.councilId, councilId),
-        inIds(homeCareCapacityReports.locationId, locationIds),
-        only.outcode ? eq(homeCareCapacityReports.outcode, only.outcode) : undefined,
-        only.since ? gt(homeCareCapacityReports.reportedAt, only.since) : undefined,
-        only.until ? lte(homeCareCapacityReports.reportedAt, only.until) : undefined,
-      ),
-    )
-    .orderBy(
-      homeCareCapacityReports.locationId,
-      homeCareCapacityReports.outcode,
-      desc(homeCareCapacityReports.reportedAt),
-      desc(homeCareCapacityReports.id),
-    )
-}
-
 // Brokerage reads one figure for many locations at once (the request's bed type or district):
 // one query for all of them, never one per location.
 
@@ -160,7 +80,7 @@ export async function latestVacanciesForBedType(
   locationIds: readonly number[],
   bedType: string,
 ): Promise<Map<number, LatestCapacity>> {
-  const rows = await latestBeds(db, councilId, locationIds, { bedType })
+  const rows = await newestBedVacancies(db, councilId, locationIds, { bedType })
   return new Map(rows.map((r) => [r.locationId, { available: r.vacancies, reportedAt: r.reportedAt }]))
 }
 
@@ -171,7 +91,7 @@ export async function latestSpareMinutesInDistrict(
   locationIds: readonly number[],
   outcode: string,
 ): Promise<Map<number, LatestCapacity>> {
-  const rows = await latestHomeCare(db, councilId, locationIds, { outcode })
+  const rows = await newestSpareHomeCare(db, councilId, locationIds, { outcode })
   return new Map(
     rows.map((r) => [r.locationId, { available: r.spareMinutesPerWeek, reportedAt: r.reportedAt }]),
   )
@@ -229,8 +149,8 @@ export async function getProviderCapacity(
   const own = (await organisationLocations(db, scope)).filter((l) => l.active)
   const ids = own.map((l) => l.id)
   const [beds, homeCare, coverage] = [
-    await latestBeds(db, scope.councilId, ids),
-    await latestHomeCare(db, scope.councilId, ids),
+    await newestBedVacancies(db, scope.councilId, ids),
+    await newestSpareHomeCare(db, scope.councilId, ids),
     await coverageOf(db, scope.councilId, ids),
   ]
   return own.map((location) => {
@@ -465,7 +385,7 @@ async function checkAgainstWhatIsKnown(
 ): Promise<void> {
   const locationIds = [...new Set(valid.map((r) => r.location.id))]
   const coverage = await coverageOf(tx, scope.councilId, locationIds)
-  const current = await latestBeds(tx, scope.councilId, locationIds, { since: staleSince(now) })
+  const current = await newestBedVacancies(tx, scope.councilId, locationIds, { since: staleSince(now) })
   const seen = new Set<string>()
   const batchBeds = new Map<number, { first: ValidRow; figures: Map<BedType, number> }>()
   for (const r of valid) {
@@ -582,7 +502,7 @@ async function availabilityOf(
       ? [{ id: l.id, localityId: l.localityId, registeredBeds: l.registeredBeds }]
       : [],
   )
-  const current = await latestBeds(db, councilId, 'all', { since: staleSince(now), until: now })
+  const current = await newestBedVacancies(db, councilId, 'all', { since: staleSince(now), until: now })
   const homeIds = new Set(homes.map((h) => h.id))
   const localityRows = (await listLocalities(db, councilId)).filter(
     (l) => filter.localityId == null || l.id === filter.localityId,
@@ -618,7 +538,7 @@ export async function capacitySummary(
   const beds = await availabilityOf(db, councilId, active, now, {})
 
   const homeCareIds = active.filter((l) => coversDistricts(l)).map((l) => l.id)
-  const spare = await latestHomeCare(db, councilId, homeCareIds, { since, until: now })
+  const spare = await newestSpareHomeCare(db, councilId, homeCareIds, { since, until: now })
   const districts = new Map<string, { minutes: number; locations: Set<number> }>()
   for (const h of spare) {
     const district = districts.get(h.outcode) ?? { minutes: 0, locations: new Set<number>() }

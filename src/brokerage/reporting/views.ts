@@ -1,0 +1,107 @@
+// Brokerage's reporting read model: the views through which other domains (the market's figures)
+// read what brokerage records, never its tables. Their names and columns are the contract;
+// brokerage may reshape its tables as long as the views keep their columns.
+//
+// Each is a plain projection (the slot fills one join, which every reader would make), so
+// PostgreSQL inlines it into the reader's query and plans that as if it named the tables: the
+// same indexes, the same plans. They carry ids, places and figures, never a person's name, date of
+// birth or postcode: the Interim Care List's names come through histories.ts.
+import { sql } from 'drizzle-orm'
+import { date, integer, pgView, text, timestamp } from 'drizzle-orm/pg-core'
+import {
+  awardedSlots,
+  offers,
+  packages,
+  people,
+  requestEvents,
+  requestVisits,
+  sourcingRequests,
+} from '../schema.ts'
+
+/** Every request, with what it asks for. Service type and client group are null in an unanswered draft. */
+export const brokerageRequestFacts = pgView('brokerage_request_facts', {
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  personId: integer().notNull(),
+  serviceType: text(),
+  clientGroup: text(),
+  /** The district distance is measured from ("NR3"). */
+  preferredOutcode: text(),
+}).as(
+  sql`select id, council_id, person_id, service_type, client_group, preferred_outcode
+    from ${sourcingRequests}`,
+)
+
+/** Every change of a request's status, append-only: into `to_status` at `at`. */
+export const brokerageStatusChanges = pgView('brokerage_status_changes', {
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  requestId: integer().notNull(),
+  toStatus: text().notNull(),
+  at: timestamp({ withTimezone: true }).notNull(),
+}).as(sql`select id, council_id, request_id, to_status, at from ${requestEvents}`)
+
+/** The home care visits a request asks for: each is a slot awarded on its own. */
+export const brokerageVisitFacts = pgView('brokerage_visit_facts', {
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  requestId: integer().notNull(),
+  /** Days of the week ("mon" ... "sun"). */
+  days: text().array().notNull(),
+  durationMinutes: integer().notNull(),
+  carers: integer().notNull(),
+}).as(sql`select id, council_id, request_id, days, duration_minutes, carers from ${requestVisits}`)
+
+/** When each slot of a request was filled: slot 0 is a whole placement, otherwise a visit's id. */
+export const brokerageSlotFills = pgView('brokerage_slot_fills', {
+  councilId: integer().notNull(),
+  requestId: integer().notNull(),
+  slot: integer().notNull(),
+  filledAt: timestamp({ withTimezone: true }).notNull(),
+}).as(
+  sql`select s.council_id, s.request_id, s.slot, p.created_at as filled_at
+    from ${awardedSlots} s join ${packages} p on p.id = s.package_id`,
+)
+
+/**
+ * Every package of care an award made: active from its start date until its end date (null while
+ * it goes on), awarded at `awarded_at`. Prices in pence; minutes a week for home care.
+ */
+export const brokeragePackageFacts = pgView('brokerage_package_facts', {
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  requestId: integer().notNull(),
+  personId: integer().notNull(),
+  locationId: integer().notNull(),
+  providerOrganisationId: integer().notNull(),
+  serviceType: text().notNull(),
+  startDate: date().notNull(),
+  endDate: date(),
+  awardedAt: timestamp({ withTimezone: true }).notNull(),
+  minutesPerWeek: integer(),
+  weeklyCostPence: integer().notNull(),
+  agreedPricePence: integer().notNull(),
+  /** The request's usual price when it was awarded; null when it had none. */
+  usualPricePence: integer(),
+}).as(
+  sql`select id, council_id, request_id, person_id, location_id, provider_organisation_id, service_type,
+      start_date, end_date, created_at as awarded_at, minutes_per_week, weekly_cost_pence,
+      agreed_price_pence, usual_price_pence
+    from ${packages}`,
+)
+
+/** Every offer a request received, withdrawn and declined ones too. */
+export const brokerageOfferFacts = pgView('brokerage_offer_facts', {
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  requestId: integer().notNull(),
+  madeAt: timestamp({ withTimezone: true }).notNull(),
+}).as(sql`select id, council_id, request_id, created_at as made_at from ${offers}`)
+
+/** Where each person lives, as the council's localities and PCN areas place them; null where unplaced. */
+export const brokeragePersonFacts = pgView('brokerage_person_facts', {
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  localityId: integer(),
+  pcnAreaId: integer(),
+}).as(sql`select id, council_id, locality_id, pcn_area_id from ${people}`)
