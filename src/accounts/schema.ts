@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
-import { providerOrganisations } from '../providers/schema.ts'
+import { providerOrganisationKey } from '../providers/keys.ts'
 
 /** The tenant. Every tenant-owned row carries its council_id. */
 export const councils = pgTable('councils', {
@@ -22,7 +22,7 @@ export const users = pgTable(
     // account in each, and sign-in asks which one when the password opens more than one.
     email: text().notNull(),
     role: text().notNull(),
-    providerOrganisationId: integer().references(() => providerOrganisations.id),
+    providerOrganisationId: integer().references(providerOrganisationKey),
     passwordHash: text().notNull(),
     active: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -83,7 +83,7 @@ export const apiTokens = pgTable(
     name: text().notNull(),
     tokenHash: text().notNull().unique(),
     role: text().notNull(),
-    providerOrganisationId: integer().references(() => providerOrganisations.id),
+    providerOrganisationId: integer().references(providerOrganisationKey),
     createdByUserId: integer().references(() => users.id),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp({ withTimezone: true }),

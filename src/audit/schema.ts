@@ -1,5 +1,5 @@
 import { bigint, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
-import { councils, users } from '../accounts/schema.ts'
+import { councilKey, userKey } from '../accounts/keys.ts'
 
 /**
  * Who did what, and when. Append-only: a trigger in the migrations refuses UPDATE and DELETE.
@@ -9,9 +9,9 @@ export const auditLog = pgTable(
   'audit_log',
   {
     id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer().references(() => councils.id),
+    councilId: integer().references(councilKey),
     at: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    actorUserId: integer().references(() => users.id),
+    actorUserId: integer().references(userKey),
     actor: text().notNull(),
     action: text().notNull(),
     entityType: text(),

@@ -15,15 +15,13 @@ import {
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
-import { councils, users } from '../accounts/schema.ts'
+import { councilKey, userKey } from '../accounts/keys.ts'
 import { localities, pcnAreas } from '../geography/schema.ts'
-import { locations, providerOrganisations } from '../providers/schema.ts'
+import { locationKey, providerOrganisationKey } from '../providers/keys.ts'
 
 /** A council's brokerage settings (weights, windows, thresholds), validated by the rules' Zod schema. */
 export const councilSettings = pgTable('council_settings', {
-  councilId: integer()
-    .primaryKey()
-    .references(() => councils.id),
+  councilId: integer().primaryKey().references(councilKey),
   brokerage: jsonb().$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   updatedBy: text(),
@@ -33,9 +31,7 @@ export const councilSettings = pgTable('council_settings', {
 export const bankHolidays = pgTable(
   'bank_holidays',
   {
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     day: date().notNull(),
     name: text().notNull(),
   },
@@ -47,9 +43,7 @@ export const people = pgTable(
   'people',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     name: text().notNull(),
     dateOfBirth: date().notNull(),
     sex: text(),
@@ -70,13 +64,11 @@ export const sourcingRequests = pgTable(
   'sourcing_requests',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     personId: integer()
       .notNull()
       .references(() => people.id),
-    createdByUserId: integer().references(() => users.id),
+    createdByUserId: integer().references(userKey),
     // The service type, client group, needs summary and start date are null only in a draft whose
     // question is not answered yet (sourcing_requests_answered_unless_draft).
     /** care_home_residential, care_home_nursing, care_home_dementia_residential, care_home_dementia_nursing, home_care, supported_living, day_opportunities */
@@ -141,9 +133,7 @@ export const requestVisits = pgTable(
   'request_visits',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     requestId: integer()
       .notNull()
       .references(() => sourcingRequests.id),
@@ -164,9 +154,7 @@ export const requestEvents = pgTable(
   'request_events',
   {
     id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     requestId: integer()
       .notNull()
       .references(() => sourcingRequests.id),
@@ -187,16 +175,12 @@ export const requestEvents = pgTable(
 export const eligibilityDecisions = pgTable(
   'eligibility_decisions',
   {
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     requestId: integer()
       .notNull()
       .references(() => sourcingRequests.id),
     round: integer().notNull(),
-    locationId: integer()
-      .notNull()
-      .references(() => locations.id),
+    locationId: integer().notNull().references(locationKey),
     eligible: boolean().notNull(),
     reasons: jsonb().$type<{ code: string; text: string }[]>().notNull(),
     flags: jsonb().$type<{ code: string; text: string }[]>().notNull().default(sql`'[]'::jsonb`),
@@ -213,18 +197,12 @@ export const offers = pgTable(
   'offers',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     requestId: integer()
       .notNull()
       .references(() => sourcingRequests.id),
-    locationId: integer()
-      .notNull()
-      .references(() => locations.id),
-    providerOrganisationId: integer()
-      .notNull()
-      .references(() => providerOrganisations.id),
+    locationId: integer().notNull().references(locationKey),
+    providerOrganisationId: integer().notNull().references(providerOrganisationKey),
     /** Weekly for care homes, hourly for home care; integer pence. */
     pricePence: integer().notNull(),
     earliestStart: date().notNull(),
@@ -258,9 +236,7 @@ export const packages = pgTable(
   'packages',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     requestId: integer()
       .notNull()
       .references(() => sourcingRequests.id),
@@ -270,12 +246,8 @@ export const packages = pgTable(
     personId: integer()
       .notNull()
       .references(() => people.id),
-    locationId: integer()
-      .notNull()
-      .references(() => locations.id),
-    providerOrganisationId: integer()
-      .notNull()
-      .references(() => providerOrganisations.id),
+    locationId: integer().notNull().references(locationKey),
+    providerOrganisationId: integer().notNull().references(providerOrganisationKey),
     serviceType: text().notNull(),
     agreedPricePence: integer().notNull(),
     // The request's usual price when it was awarded (a republished request may have widened it):
@@ -307,9 +279,7 @@ export const packages = pgTable(
 export const awardedSlots = pgTable(
   'awarded_slots',
   {
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     requestId: integer()
       .notNull()
       .references(() => sourcingRequests.id),
@@ -327,11 +297,9 @@ export const inbox = pgTable(
   'inbox',
   {
     id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
-    providerOrganisationId: integer().references(() => providerOrganisations.id),
-    userId: integer().references(() => users.id),
+    councilId: integer().notNull().references(councilKey),
+    providerOrganisationId: integer().references(providerOrganisationKey),
+    userId: integer().references(userKey),
     subject: text().notNull(),
     body: text().notNull(),
     link: text(),

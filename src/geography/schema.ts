@@ -1,14 +1,12 @@
 import { boolean, doublePrecision, index, integer, pgTable, text, unique } from 'drizzle-orm/pg-core'
-import { councils } from '../accounts/schema.ts'
+import { councilKey } from '../accounts/keys.ts'
 
 /** A council's operational areas, e.g. Norfolk's North, South, West, East and Norwich. */
 export const localities = pgTable(
   'localities',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     name: text().notNull(),
   },
   (t) => [unique().on(t.councilId, t.name)],
@@ -19,9 +17,7 @@ export const pcnAreas = pgTable(
   'pcn_areas',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     localityId: integer()
       .notNull()
       .references(() => localities.id),
@@ -48,9 +44,7 @@ export const postcodes = pgTable('postcodes', {
 export const councilDistricts = pgTable(
   'council_districts',
   {
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     outcode: text().notNull(),
     localityId: integer()
       .notNull()

@@ -11,8 +11,8 @@ import {
   text,
   timestamp,
 } from 'drizzle-orm/pg-core'
-import { councils } from '../accounts/schema.ts'
-import { sourcingRequests } from '../brokerage/schema.ts'
+import { councilKey } from '../accounts/keys.ts'
+import { requestKey } from '../brokerage/keys.ts'
 import type { IclBreakdowns } from './icl/rules.ts'
 
 /**
@@ -22,9 +22,7 @@ import type { IclBreakdowns } from './icl/rules.ts'
 export const iclSnapshots = pgTable(
   'icl_snapshots',
   {
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     date: date().notNull(),
     people: integer().notNull(),
     unfilledMinutesPerWeek: integer().notNull(),
@@ -48,12 +46,8 @@ export const iclSnapshots = pgTable(
 export const iclSpells = pgTable(
   'icl_spells',
   {
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
-    requestId: integer()
-      .notNull()
-      .references(() => sourcingRequests.id),
+    councilId: integer().notNull().references(councilKey),
+    requestId: integer().notNull().references(requestKey),
     onAt: timestamp({ withTimezone: true }).notNull(),
     offAt: timestamp({ withTimezone: true }),
   },
@@ -71,18 +65,14 @@ export const iclSpells = pgTable(
  * its first request.
  */
 export const iclSpellsPending = pgTable('icl_spells_pending', {
-  councilId: integer()
-    .primaryKey()
-    .references(() => councils.id),
+  councilId: integer().primaryKey().references(councilKey),
 })
 
 /** The council's Market Position Statement settings; a council without a row uses the defaults. */
 export const marketSettings = pgTable(
   'market_settings',
   {
-    councilId: integer()
-      .primaryKey()
-      .references(() => councils.id),
+    councilId: integer().primaryKey().references(councilKey),
     /** Published counts below this are shown as "fewer than N". */
     suppressionThreshold: integer().notNull().default(5),
     // PCN sufficiency thresholds (src/market/sufficiency/rules.ts explains each).
@@ -112,9 +102,7 @@ export const marketSettings = pgTable(
 export const mpsNarratives = pgTable(
   'mps_narratives',
   {
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     sector: text().notNull(),
     supplyAndDemand: text().notNull().default(''),
     commissioningIntentions: text().notNull().default(''),

@@ -1,5 +1,5 @@
 import { bigint, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core'
-import { councils } from '../accounts/schema.ts'
+import { councilKey } from '../accounts/keys.ts'
 
 /**
  * Every email Caremarket sends is first written here, in the same transaction as the change that
@@ -10,9 +10,7 @@ export const outbox = pgTable(
   'outbox',
   {
     id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     kind: text().notNull(),
     toAddress: text().notNull(),
     subject: text().notNull(),

@@ -13,7 +13,7 @@ import {
   timestamp,
   unique,
 } from 'drizzle-orm/pg-core'
-import { councils } from '../accounts/schema.ts'
+import { councilKey } from '../accounts/keys.ts'
 import { localities, pcnAreas } from '../geography/schema.ts'
 
 /** A registered provider (CQC provider ID) as known to one council. */
@@ -21,9 +21,7 @@ export const providerOrganisations = pgTable(
   'provider_organisations',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     cqcProviderId: text().notNull(),
     name: text().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -37,9 +35,7 @@ export const locations = pgTable(
   'locations',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     providerOrganisationId: integer()
       .notNull()
       .references(() => providerOrganisations.id),
@@ -97,9 +93,7 @@ export const locationRatings = pgTable(
   'location_ratings',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     locationId: integer()
       .notNull()
       .references(() => locations.id),
@@ -127,9 +121,7 @@ export const restrictions = pgTable(
   'restrictions',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     locationId: integer()
       .notNull()
       .references(() => locations.id),
@@ -163,9 +155,7 @@ export const frameworkLots = pgTable(
   'framework_lots',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     name: text().notNull(),
     procurement: text().notNull(),
     serviceType: text(),
@@ -186,9 +176,7 @@ export const lotMemberships = pgTable(
   'lot_memberships',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     lotId: integer()
       .notNull()
       .references(() => frameworkLots.id),
@@ -215,9 +203,7 @@ export const lotMembershipEvents = pgTable(
   'lot_membership_events',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     membershipId: integer()
       .notNull()
       .references(() => lotMemberships.id),
@@ -235,9 +221,7 @@ export const bedVacancyReports = pgTable(
   'bed_vacancy_reports',
   {
     id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     locationId: integer()
       .notNull()
       .references(() => locations.id),
@@ -261,9 +245,7 @@ export const homeCareCapacityReports = pgTable(
   'home_care_capacity_reports',
   {
     id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     locationId: integer()
       .notNull()
       .references(() => locations.id),
@@ -287,9 +269,7 @@ export const providerContacts = pgTable(
   'provider_contacts',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     providerOrganisationId: integer()
       .notNull()
       .references(() => providerOrganisations.id),
@@ -306,9 +286,7 @@ export const providerContacts = pgTable(
 export const locationCoverage = pgTable(
   'location_coverage',
   {
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     locationId: integer()
       .notNull()
       .references(() => locations.id),
@@ -322,9 +300,7 @@ export const cqcImports = pgTable(
   'cqc_imports',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     fileName: text().notNull(),
     format: text(),
     full: boolean().notNull().default(false),

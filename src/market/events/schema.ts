@@ -10,8 +10,8 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
-import { councils } from '../../accounts/schema.ts'
-import { cqcImports, locations, providerOrganisations } from '../../providers/schema.ts'
+import { councilKey } from '../../accounts/keys.ts'
+import { cqcImportKey, locationKey, providerOrganisationKey } from '../../providers/keys.ts'
 
 /**
  * A change in the market's supply: a provider exit, a location's closure or deregistration, a new
@@ -23,15 +23,11 @@ export const marketEvents = pgTable(
   'market_events',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
-    councilId: integer()
-      .notNull()
-      .references(() => councils.id),
+    councilId: integer().notNull().references(councilKey),
     kind: text().notNull(),
-    providerOrganisationId: integer()
-      .notNull()
-      .references(() => providerOrganisations.id),
+    providerOrganisationId: integer().notNull().references(providerOrganisationKey),
     /** Null for a provider exit, which covers every location of the provider. */
-    locationId: integer().references(() => locations.id),
+    locationId: integer().references(locationKey),
     occurredOn: date().notNull(),
     bedsLost: integer().notNull().default(0),
     bedsGained: integer().notNull().default(0),
@@ -45,7 +41,7 @@ export const marketEvents = pgTable(
     extraCostPence: bigint({ mode: 'number' }),
     notes: text().notNull().default(''),
     source: text().notNull().default('manual'),
-    cqcImportId: integer().references(() => cqcImports.id),
+    cqcImportId: integer().references(cqcImportKey),
     recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     recordedBy: text().notNull(),
     updatedAt: timestamp({ withTimezone: true }),
