@@ -443,7 +443,8 @@ async function awardInTransaction(
       details: { offerId: offer.id, packageId: pkg.id },
     })
   } else {
-    // A visit filled without a change of status can still take the person off the list.
+    // A visit filled without a change of status can still take the person off the list. The
+    // request's row is locked (loadRequest), so the rollups are kept one award after another.
     await keepIclSpells(tx, request.councilId, request.id)
     // The status change keeps the request's outcome; an award without one keeps it here.
     await keepRequestOutcome(tx, request.id)

@@ -151,7 +151,9 @@ export interface TransitionOptions {
  * Moves a request through one action of the state machine, inside the caller's transaction:
  * refuses what nextStatus() refuses (409, or 400 for a missing cancel reason), updates the row
  * only if its version is still the one read (else 409: someone else changed it first), and
- * writes the request_events row and the audit entry. Returns the updated row.
+ * writes the request_events row and the audit entry. Returns the updated row. The update holds the
+ * request's row to the end of the transaction, so the market's rollups kept here are rewritten
+ * one change of the request after another: they take no lock of their own on it.
  */
 export async function transitionRequest(
   tx: Transaction,

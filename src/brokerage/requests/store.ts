@@ -1,5 +1,8 @@
-// SQL for sourcing requests, their people, visits and events. Nothing outside brokerage reads
-// these tables: other domains call the request service.
+// SQL for sourcing requests, their people, visits and events: brokerage's own tables, which only
+// brokerage's code names. Other domains call the request service, or read what their figures need
+// through brokerage's reporting read model (src/brokerage/reporting/: views whose columns are the
+// contract, and functions over them); no other domain's code names these tables, even in raw SQL.
+// Only the demo's history generator and tests write them directly, to build histories in bulk.
 import { and, asc, count, desc, eq, inArray, type SQL } from 'drizzle-orm'
 import type { Queryable } from '../../db/connection.ts'
 import type { ClientGroup, Specialism } from '../../providers/vocabulary.ts'

@@ -14,7 +14,11 @@ import {
 import type { Queryable } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { localities } from '../../geography/schema.ts'
-import { cqcImports, locations, providerOrganisations } from '../../providers/schema.ts'
+import {
+  providersImportFacts,
+  providersLocationFacts,
+  providersOrganisationFacts,
+} from '../../providers/reporting/views.ts'
 import { checkPeriod, EARLIEST_DATE } from '../period.ts'
 import {
   type EventTotals,
@@ -222,23 +226,23 @@ export type PlaceInput = {
 async function locationOf(db: Queryable, councilId: number, id: number) {
   const [row] = await db
     .select({
-      id: locations.id,
-      name: locations.name,
-      postcode: locations.postcode,
-      registeredBeds: locations.registeredBeds,
-      active: locations.active,
-      providerOrganisationId: locations.providerOrganisationId,
+      id: providersLocationFacts.id,
+      name: providersLocationFacts.name,
+      postcode: providersLocationFacts.postcode,
+      registeredBeds: providersLocationFacts.registeredBeds,
+      active: providersLocationFacts.active,
+      providerOrganisationId: providersLocationFacts.providerOrganisationId,
     })
-    .from(locations)
-    .where(and(eq(locations.councilId, councilId), eq(locations.id, id)))
+    .from(providersLocationFacts)
+    .where(and(eq(providersLocationFacts.councilId, councilId), eq(providersLocationFacts.id, id)))
   return row
 }
 
 async function providerOf(db: Queryable, councilId: number, id: number) {
   const [row] = await db
-    .select({ id: providerOrganisations.id, name: providerOrganisations.name })
-    .from(providerOrganisations)
-    .where(and(eq(providerOrganisations.councilId, councilId), eq(providerOrganisations.id, id)))
+    .select({ id: providersOrganisationFacts.id, name: providersOrganisationFacts.name })
+    .from(providersOrganisationFacts)
+    .where(and(eq(providersOrganisationFacts.councilId, councilId), eq(providersOrganisationFacts.id, id)))
   return row
 }
 
@@ -254,21 +258,21 @@ async function providerLocations(
 ): Promise<PlaceLocation[]> {
   return db
     .select({
-      id: locations.id,
-      name: locations.name,
-      postcode: locations.postcode,
-      registeredBeds: locations.registeredBeds,
-      active: locations.active,
+      id: providersLocationFacts.id,
+      name: providersLocationFacts.name,
+      postcode: providersLocationFacts.postcode,
+      registeredBeds: providersLocationFacts.registeredBeds,
+      active: providersLocationFacts.active,
     })
-    .from(locations)
+    .from(providersLocationFacts)
     .where(
       and(
-        eq(locations.councilId, councilId),
-        eq(locations.providerOrganisationId, providerId),
-        sql`(${locations.active} or ${locations.deactivatedAt} >= ${on}::date)`,
+        eq(providersLocationFacts.councilId, councilId),
+        eq(providersLocationFacts.providerOrganisationId, providerId),
+        sql`(${providersLocationFacts.active} or ${providersLocationFacts.deactivatedAt} >= ${on}::date)`,
       ),
     )
-    .orderBy(asc(locations.name), asc(locations.id))
+    .orderBy(asc(providersLocationFacts.name), asc(providersLocationFacts.id))
 }
 
 /**
@@ -360,7 +364,7 @@ export async function countActivePackages(
     await db.execute(sql`
       select count(distinct k.person_id)::int as people,
         coalesce(sum(k.minutes_per_week) filter (where k.service_type = 'home_care'), 0)::int as minutes
-      from packages k
+      from brokerage_package_facts k
       where k.council_id = ${councilId} and ${at}
         and k.start_date <= ${on}::date
         and (k.end_date is null or k.end_date >= ${on}::date)`),
@@ -621,18 +625,21 @@ function viewQuery(db: Queryable) {
   return db
     .select({
       event: marketEvents,
-      providerName: providerOrganisations.name,
-      locationName: locations.name,
-      postcode: locations.postcode,
-      registeredBeds: locations.registeredBeds,
+      providerName: providersOrganisationFacts.name,
+      locationName: providersLocationFacts.name,
+      postcode: providersLocationFacts.postcode,
+      registeredBeds: providersLocationFacts.registeredBeds,
       locality: localities.name,
-      cqcImportFileName: cqcImports.fileName,
+      cqcImportFileName: providersImportFacts.fileName,
     })
     .from(marketEvents)
-    .innerJoin(providerOrganisations, eq(providerOrganisations.id, marketEvents.providerOrganisationId))
-    .leftJoin(locations, eq(locations.id, marketEvents.locationId))
-    .leftJoin(localities, eq(localities.id, locations.localityId))
-    .leftJoin(cqcImports, eq(cqcImports.id, marketEvents.cqcImportId))
+    .innerJoin(
+      providersOrganisationFacts,
+      eq(providersOrganisationFacts.id, marketEvents.providerOrganisationId),
+    )
+    .leftJoin(providersLocationFacts, eq(providersLocationFacts.id, marketEvents.locationId))
+    .leftJoin(localities, eq(localities.id, providersLocationFacts.localityId))
+    .leftJoin(providersImportFacts, eq(providersImportFacts.id, marketEvents.cqcImportId))
 }
 
 function toView(row: Awaited<ReturnType<typeof viewQuery>>[number]): MarketEventView {
@@ -790,7 +797,7 @@ export async function marketEventsSummary(
   const wanted = terms.serviceType ? REQUEST_SERVICE_TYPE_MAP[terms.serviceType] : null
   if (terms.localityId || wanted) {
     conditions.push(sql`exists (
-      select 1 from locations l
+      select 1 from providers_location_facts l
       where l.council_id = ${marketEvents.councilId}
         and (l.id = ${marketEvents.locationId}
           or (${marketEvents.locationId} is null and l.provider_organisation_id = ${marketEvents.providerOrganisationId}))
@@ -840,22 +847,25 @@ export async function placeOptions(db: Queryable, councilId: number): Promise<Pl
   const [locationRows, providerRows] = await Promise.all([
     db
       .select({
-        id: locations.id,
-        name: locations.name,
-        postcode: locations.postcode,
-        active: locations.active,
-        providerOrganisationId: locations.providerOrganisationId,
-        providerName: providerOrganisations.name,
+        id: providersLocationFacts.id,
+        name: providersLocationFacts.name,
+        postcode: providersLocationFacts.postcode,
+        active: providersLocationFacts.active,
+        providerOrganisationId: providersLocationFacts.providerOrganisationId,
+        providerName: providersOrganisationFacts.name,
       })
-      .from(locations)
-      .innerJoin(providerOrganisations, eq(providerOrganisations.id, locations.providerOrganisationId))
-      .where(eq(locations.councilId, councilId))
-      .orderBy(asc(locations.name), asc(locations.id)),
+      .from(providersLocationFacts)
+      .innerJoin(
+        providersOrganisationFacts,
+        eq(providersOrganisationFacts.id, providersLocationFacts.providerOrganisationId),
+      )
+      .where(eq(providersLocationFacts.councilId, councilId))
+      .orderBy(asc(providersLocationFacts.name), asc(providersLocationFacts.id)),
     db
-      .select({ id: providerOrganisations.id, name: providerOrganisations.name })
-      .from(providerOrganisations)
-      .where(eq(providerOrganisations.councilId, councilId))
-      .orderBy(asc(providerOrganisations.name), asc(providerOrganisations.id)),
+      .select({ id: providersOrganisationFacts.id, name: providersOrganisationFacts.name })
+      .from(providersOrganisationFacts)
+      .where(eq(providersOrganisationFacts.councilId, councilId))
+      .orderBy(asc(providersOrganisationFacts.name), asc(providersOrganisationFacts.id)),
   ])
   const counts = new Map<number, number>()
   for (const l of locationRows)
@@ -912,19 +922,24 @@ export class RegisterEvents {
   static async start(db: Queryable, context: RegisterEventContext): Promise<RegisterEvents> {
     const now = context.now ?? new Date()
     const [had] = await db
-      .select({ id: locations.id })
-      .from(locations)
-      .where(eq(locations.councilId, context.councilId))
+      .select({ id: providersLocationFacts.id })
+      .from(providersLocationFacts)
+      .where(eq(providersLocationFacts.councilId, context.councilId))
       .limit(1)
     const [last] = await db
-      .select({ at: sql<Date | string | null>`max(${cqcImports.finishedAt})` })
-      .from(cqcImports)
-      .where(and(eq(cqcImports.councilId, context.councilId), eq(cqcImports.status, 'completed')))
+      .select({ at: sql<Date | string | null>`max(${providersImportFacts.finishedAt})` })
+      .from(providersImportFacts)
+      .where(
+        and(
+          eq(providersImportFacts.councilId, context.councilId),
+          eq(providersImportFacts.status, 'completed'),
+        ),
+      )
     const lastAt = last?.at ? new Date(last.at) : null
     return new RegisterEvents(db, context, had !== undefined, lastAt, londonDate(now), now)
   }
 
-  /** After a batch of the file is written: its new, returning and resized locations. */
+  /** After a batch of the file is written: its new, returning and resized providersLocationFacts. */
   async changed(
     changes: { locationId: number; providerOrganisationId: number; change: RegisterChange }[],
   ): Promise<void> {

@@ -168,7 +168,9 @@ describe('a hand-worked history', () => {
           requestId,
           offerId: offer?.id as number,
           personId: (
-            (await db.execute(sql`select person_id from sourcing_requests where id = ${requestId}`)) as {
+            (await db.execute(
+              sql`select person_id from brokerage_request_facts where id = ${requestId}`,
+            )) as {
               rows: { person_id: number }[]
             }
           ).rows[0]?.person_id as number,
@@ -366,20 +368,23 @@ describe('a hand-worked history', () => {
 // ---------------------------------------------------------------------------------------------
 // Properties over a simulated history
 
-/** The list's size and unfilled minutes straight from the tables, independently of the service. */
+/**
+ * The list's size and unfilled minutes straight from brokerage's reporting views, independently of
+ * the service.
+ */
 async function independentCount(handle: DatabaseHandle, councilId: number, instant: Date) {
   const result = (await handle.db.execute(sql`
     with status_at as (
-      select distinct on (request_id) request_id, to_status from request_events
+      select distinct on (request_id) request_id, to_status from brokerage_status_changes
       where council_id = ${councilId} and at <= ${instant.toISOString()}::timestamptz
       order by request_id, at desc, id desc),
     visit as (
       select v.request_id, v.id,
         (select count(distinct d) from unnest(v.days) d) * v.duration_minutes * v.carers as minutes
-      from request_visits v where v.council_id = ${councilId}),
+      from brokerage_visit_facts v where v.council_id = ${councilId}),
     filled as (
-      select s.request_id, s.slot from awarded_slots s join packages p on p.id = s.package_id
-      where s.council_id = ${councilId} and p.created_at <= ${instant.toISOString()}::timestamptz),
+      select request_id, slot from brokerage_slot_fills
+      where council_id = ${councilId} and filled_at <= ${instant.toISOString()}::timestamptz),
     per_request as (
       select st.request_id, st.to_status,
         (select count(*) from visit where visit.request_id = st.request_id) as visits,

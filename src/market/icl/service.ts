@@ -2,7 +2,8 @@
 // daily snapshots behind the trend.
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import { councils } from '../../accounts/schema.ts'
+import { listCouncils } from '../../accounts/service.ts'
+import { firstStatusChangeAt } from '../../brokerage/reporting/histories.ts'
 import {
   addCalendarDays,
   calendarDaysBetween,
@@ -54,12 +55,10 @@ export async function iclAt(db: Queryable, councilId: number, at: Date): Promise
 
 /**
  * Rewrites a request's spells from its whole history, in the transaction of a change to it: its
- * status changes and slot fills. The request's row is locked, so changes to one request keep its
- * spells one after another.
+ * status changes and slot fills. The caller holds the request's row (brokerage's transition has
+ * updated it, an award has locked it), so changes to one request keep its spells one after another.
  */
 export async function keepIclSpells(tx: Transaction, councilId: number, requestId: number): Promise<void> {
-  await tx.execute(sql`
-    select 1 from sourcing_requests where id = ${requestId} and council_id = ${councilId} for update`)
   const histories = await loadHistories(tx, councilId, { requestIds: [requestId] })
   await replaceSpells(tx, councilId, histories.flatMap(listIntervals), [requestId])
 }
@@ -294,7 +293,7 @@ export interface SnapshotRunResult {
 export async function takeDueSnapshots(db: Database, now: Date = new Date()): Promise<SnapshotRunResult> {
   const yesterday = addCalendarDays(londonDate(now), -1)
   const result: SnapshotRunResult = { taken: [] }
-  const all = await db.select({ id: councils.id }).from(councils).orderBy(asc(councils.id))
+  const all = (await listCouncils(db)).sort((a, b) => a.id - b.id)
   for (const { id: councilId } of all) {
     const missing = await missingDates(db, councilId, yesterday)
     if (missing.length === 0) continue
@@ -319,14 +318,9 @@ export async function takeDueSnapshots(db: Database, now: Date = new Date()): Pr
 
 /** London dates from the council's first recorded request change to `until` that have no snapshot. */
 async function missingDates(db: Queryable, councilId: number, until: string): Promise<string[]> {
-  const [first] = (
-    (await db.execute(sql`
-      select min(at) as first from request_events where council_id = ${councilId}`)) as unknown as {
-      rows: { first: Date | string | null }[]
-    }
-  ).rows
-  if (!first?.first) return []
-  const start = londonDate(new Date(first.first))
+  const first = await firstStatusChangeAt(db, councilId)
+  if (!first) return []
+  const start = londonDate(first)
   if (start > until) return []
   const taken = new Set(
     (

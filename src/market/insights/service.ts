@@ -272,7 +272,8 @@ interface Scope {
 function inLocality(scope: Scope, personId: SQL) {
   return scope.localityId === null
     ? sql``
-    : sql`and exists (select 1 from people p where p.id = ${personId} and p.locality_id = ${scope.localityId})`
+    : sql`and exists (select 1 from brokerage_person_facts p
+        where p.id = ${personId} and p.locality_id = ${scope.localityId})`
 }
 
 /** The request's outcome (alias q, request_outcomes) matches the filters. */
@@ -316,7 +317,7 @@ async function publishedRequests(
     await db.execute(sql`
       with judged as (
         select d.rural,
-          (select count(*) from offers o where o.request_id = q.request_id) as offers,
+          (select count(*) from brokerage_offer_facts o where o.request_id = q.request_id) as offers,
           -- Whole days of 24 hours, as a clock counts them, whatever the clocks did in between.
           q.published_at + ${days * 86_400}::int * interval '1 second' as mark,
           q.awarded_at, q.cancelled_at
@@ -397,7 +398,7 @@ async function sourcingTimes(
       from (
         select q.service_type,
           -- Looked up for each award by key: cheaper than a join that reads every person.
-          (select p.locality_id from people p where p.id = q.person_id) as locality_id,
+          (select p.locality_id from brokerage_person_facts p where p.id = q.person_id) as locality_id,
           extract(epoch from q.awarded_at - q.submitted_at)::float8 / 86400 as days
         from request_outcomes q
         where ${outcomeFilters(scope)}
@@ -457,12 +458,12 @@ async function homeCareHours(db: Queryable, scope: Scope, from: string, to: stri
     const cutoff = new Date(Math.min(endOfLondonDay(date).getTime(), now.getTime())).toISOString()
     return sql`coalesce(sum(k.minutes_per_week) filter (where k.start_date <= ${date}::date
       and (k.end_date is null or k.end_date >= ${date}::date)
-      and k.created_at <= ${cutoff}::timestamptz), 0)::bigint as ${sql.identifier(`m${i}`)}`
+      and k.awarded_at <= ${cutoff}::timestamptz), 0)::bigint as ${sql.identifier(`m${i}`)}`
   })
   const [row] = rowsOf<Record<string, number | string>>(
     await db.execute(sql`
       select ${sql.join(sums, sql`, `)}
-      from packages k
+      from brokerage_package_facts k
       where k.council_id = ${scope.councilId} and k.service_type = 'home_care'
         ${inLocality(scope, sql`k.person_id`)}
         -- Only packages active on some trend date can count.
@@ -497,12 +498,12 @@ async function priceFigures(db: Queryable, scope: Scope, start: Date, end: Date)
       select k.service_type, count(*)::int as awarded, count(k.usual_price_pence)::int as with_usual,
         count(*) filter (where k.agreed_price_pence > k.usual_price_pence)::int as above,
         percentile_cont(0.5) within group (order by k.agreed_price_pence) as median
-      from packages k
+      from brokerage_package_facts k
       where k.council_id = ${scope.councilId}
         ${scope.serviceType === null ? sql`` : sql`and k.service_type = ${scope.serviceType}`}
         ${inLocality(scope, sql`k.person_id`)}
-        and k.created_at >= ${start.toISOString()}::timestamptz
-        and k.created_at <= ${end.toISOString()}::timestamptz
+        and k.awarded_at >= ${start.toISOString()}::timestamptz
+        and k.awarded_at <= ${end.toISOString()}::timestamptz
       group by k.service_type`),
   )
   const total = (column: 'awarded' | 'with_usual' | 'above') =>
@@ -540,7 +541,7 @@ async function qualityMix(db: Queryable, scope: Scope, today: string, to: string
   const wanted = scope.serviceType === null ? null : REQUEST_SERVICE_TYPE_MAP[scope.serviceType]
   const [offering, placed] = await Promise.all([
     db.execute(sql`
-      select l.id from locations l
+      select l.id from providers_location_facts l
       where l.council_id = ${scope.councilId} and l.active
         ${scope.localityId === null ? sql`` : sql`and l.locality_id = ${scope.localityId}`}
         ${wanted === null ? sql`` : sql`and ${wanted.serviceType} = any(l.service_types)`}
@@ -596,13 +597,13 @@ async function activePackages(db: Queryable, scope: Scope, to: string, end: Date
   const rows = rowsOf<{ location_id: number; packages: number }>(
     await db.execute(sql`
       select k.location_id, count(*)::int as packages
-      from packages k
+      from brokerage_package_facts k
       where k.council_id = ${scope.councilId}
         ${scope.serviceType === null ? sql`` : sql`and k.service_type = ${scope.serviceType}`}
         ${inLocality(scope, sql`k.person_id`)}
         and k.start_date <= ${to}::date
         and (k.end_date is null or k.end_date >= ${to}::date)
-        and k.created_at <= ${end.toISOString()}::timestamptz
+        and k.awarded_at <= ${end.toISOString()}::timestamptz
       group by k.location_id`),
   )
   return rows.map((r) => ({ locationId: Number(r.location_id), packages: Number(r.packages) }))

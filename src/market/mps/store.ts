@@ -1,5 +1,5 @@
-// What the key data is computed from: the council's active packages (brokerage) and active
-// register locations (providers), read as reporting queries with nothing personal but an id.
+// What the key data is computed from: the council's active packages and active register
+// locations, read through brokerage's and providers' reporting views with nothing personal but an id.
 import { sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/connection.ts'
 import type { LocationFact, PackageFact } from './rules.ts'
@@ -34,8 +34,8 @@ export async function activePackages(
   }>(
     await db.execute(sql`
       select p.person_id, p.service_type, r.client_group, p.weekly_cost_pence
-      from packages p
-      join sourcing_requests r on r.id = p.request_id and r.council_id = p.council_id
+      from brokerage_package_facts p
+      join brokerage_request_facts r on r.id = p.request_id and r.council_id = p.council_id
       where p.council_id = ${councilId}
         and p.start_date <= ${today}::date
         and (p.end_date is null or p.end_date >= ${today}::date)
@@ -60,7 +60,7 @@ export async function activeLocations(db: Queryable, councilId: number): Promise
   }>(
     await db.execute(sql`
       select id, service_types, client_groups, registered_beds
-      from locations
+      from providers_location_facts
       where council_id = ${councilId} and active`),
   )
   return rows.map((r) => ({

@@ -1,13 +1,14 @@
 // PCN sufficiency: per PCN area and placement type, the sourcing record of the period and the
 // capacity reported now, rated by the council's thresholds.
-import { and, asc, desc, eq, gte, isNotNull, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { parseInput } from '../../errors.ts'
 import { councilDistricts, localities, pcnAreas } from '../../geography/schema.ts'
-import { STALE_AFTER_DAYS } from '../../providers/capacity/rules.ts'
-import { bedVacancyReports, homeCareCapacityReports, locations } from '../../providers/schema.ts'
+import { STALE_AFTER_DAYS, staleSince } from '../../providers/capacity/rules.ts'
+import { newestBedVacancies, newestSpareHomeCare } from '../../providers/reporting/capacity.ts'
+import { providersLocationFacts } from '../../providers/reporting/views.ts'
 import { marketSettings } from '../schema.ts'
 import {
   bedTypeFor,
@@ -169,24 +170,25 @@ async function requestHistories(db: Queryable, councilId: number, from: Date, to
   const result = await db.execute(sql`
     select r.service_type, p.pcn_area_id, submitted.at as submitted_at, outcome.awarded_at,
       outcome.ever_unsourced, outcome.cancelled,
-      (select count(*) from offers o where o.request_id = r.id and o.created_at < ${before})::int as offers
+      (select count(*) from brokerage_offer_facts o where o.request_id = r.id and o.made_at < ${before})::int
+        as offers
     from (
       select distinct e.request_id, e.at
-      from request_events e
+      from brokerage_status_changes e
       where e.council_id = ${councilId} and e.to_status = 'submitted'
         and e.at >= ${from.toISOString()}::timestamptz and e.at < ${before}
         and not exists (
-          select 1 from request_events f
+          select 1 from brokerage_status_changes f
           where f.request_id = e.request_id and f.to_status = 'submitted' and f.at < e.at
         )
     ) submitted
-    join sourcing_requests r on r.id = submitted.request_id
-    join people p on p.id = r.person_id
+    join brokerage_request_facts r on r.id = submitted.request_id
+    join brokerage_person_facts p on p.id = r.person_id
     cross join lateral (
       select min(e.at) filter (where e.to_status = 'awarded') as awarded_at,
         coalesce(bool_or(e.to_status = 'unsourced'), false) as ever_unsourced,
         coalesce(bool_or(e.to_status = 'cancelled'), false) as cancelled
-      from request_events e
+      from brokerage_status_changes e
       where e.request_id = r.id and e.at < ${before}
     ) outcome
     where r.council_id = ${councilId}
@@ -220,78 +222,59 @@ async function requestHistories(db: Queryable, councilId: number, from: Date, to
   }))
 }
 
-/** Vacant beds by PCN area and bed type: each home's newest report of each bed type, if recent. */
-async function vacanciesByArea(db: Queryable, councilId: number, since: Date, to: Date) {
-  const latest = await db
-    .selectDistinctOn([bedVacancyReports.locationId, bedVacancyReports.bedType], {
-      pcnAreaId: locations.pcnAreaId,
-      bedType: bedVacancyReports.bedType,
-      vacancies: bedVacancyReports.vacancies,
-      reportedAt: bedVacancyReports.reportedAt,
-    })
-    .from(bedVacancyReports)
-    .innerJoin(locations, eq(locations.id, bedVacancyReports.locationId))
-    .where(
-      and(
-        eq(bedVacancyReports.councilId, councilId),
-        eq(locations.active, true),
-        isNotNull(locations.pcnAreaId),
-        // The newest report up to `to` counts only when it is recent, so older ones need not be read.
-        gte(bedVacancyReports.reportedAt, since),
-        lte(bedVacancyReports.reportedAt, to),
-      ),
-    )
-    .orderBy(
-      bedVacancyReports.locationId,
-      bedVacancyReports.bedType,
-      desc(bedVacancyReports.reportedAt),
-      desc(bedVacancyReports.id),
-    )
+/** The council's active locations, each with its PCN area (null where it is in none). */
+async function activeLocationAreas(db: Queryable, councilId: number): Promise<Map<number, number | null>> {
+  const rows = await db
+    .select({ id: providersLocationFacts.id, pcnAreaId: providersLocationFacts.pcnAreaId })
+    .from(providersLocationFacts)
+    .where(and(eq(providersLocationFacts.councilId, councilId), eq(providersLocationFacts.active, true)))
+  return new Map(rows.map((r) => [r.id, r.pcnAreaId]))
+}
+
+/**
+ * Vacant beds by PCN area and bed type: each active home's newest report of each bed type, if
+ * current, counted in the home's PCN area.
+ */
+async function vacanciesByArea(
+  db: Queryable,
+  councilId: number,
+  areaOf: Map<number, number | null>,
+  now: Date,
+) {
+  const newest = await newestBedVacancies(db, councilId, 'all', { since: staleSince(now), until: now })
   const totals = new Map<string, number>()
-  for (const row of latest) {
-    if (row.reportedAt < since) continue
-    const k = `${row.pcnAreaId}:${row.bedType}`
+  for (const row of newest) {
+    const pcnAreaId = areaOf.get(row.locationId)
+    if (pcnAreaId === undefined || pcnAreaId === null) continue
+    const k = `${pcnAreaId}:${row.bedType}`
     totals.set(k, (totals.get(k) ?? 0) + row.vacancies)
   }
   return totals
 }
 
-/** Spare home care hours a week by PCN area: each location's newest report per district, if recent. */
-async function spareHoursByArea(db: Queryable, councilId: number, since: Date, to: Date) {
-  const latest = await db
-    .selectDistinctOn([homeCareCapacityReports.locationId, homeCareCapacityReports.outcode], {
-      pcnAreaId: councilDistricts.pcnAreaId,
-      spare: homeCareCapacityReports.spareMinutesPerWeek,
-      reportedAt: homeCareCapacityReports.reportedAt,
-    })
-    .from(homeCareCapacityReports)
-    .innerJoin(locations, eq(locations.id, homeCareCapacityReports.locationId))
-    .innerJoin(
-      councilDistricts,
-      and(
-        eq(councilDistricts.councilId, homeCareCapacityReports.councilId),
-        eq(councilDistricts.outcode, homeCareCapacityReports.outcode),
-      ),
-    )
-    .where(
-      and(
-        eq(homeCareCapacityReports.councilId, councilId),
-        eq(locations.active, true),
-        isNotNull(councilDistricts.pcnAreaId),
-        gte(homeCareCapacityReports.reportedAt, since),
-        lte(homeCareCapacityReports.reportedAt, to),
-      ),
-    )
-    .orderBy(
-      homeCareCapacityReports.locationId,
-      homeCareCapacityReports.outcode,
-      desc(homeCareCapacityReports.reportedAt),
-      desc(homeCareCapacityReports.id),
-    )
+/**
+ * Spare home care hours a week by PCN area: each active location's newest report per postcode
+ * district, if current, counted in the district's PCN area.
+ */
+async function spareHoursByArea(
+  db: Queryable,
+  councilId: number,
+  active: Map<number, number | null>,
+  now: Date,
+) {
+  const [districtAreas, newest] = await Promise.all([
+    db
+      .select({ outcode: councilDistricts.outcode, pcnAreaId: councilDistricts.pcnAreaId })
+      .from(councilDistricts)
+      .where(and(eq(councilDistricts.councilId, councilId), isNotNull(councilDistricts.pcnAreaId))),
+    newestSpareHomeCare(db, councilId, 'all', { since: staleSince(now), until: now }),
+  ])
+  const areaOfDistrict = new Map(districtAreas.map((d) => [d.outcode, d.pcnAreaId as number]))
   const minutes = new Map<number, number>()
-  for (const row of latest) {
-    if (row.reportedAt < since || row.pcnAreaId === null) continue
-    minutes.set(row.pcnAreaId, (minutes.get(row.pcnAreaId) ?? 0) + row.spare)
+  for (const row of newest) {
+    const pcnAreaId = areaOfDistrict.get(row.outcode)
+    if (!active.has(row.locationId) || pcnAreaId === undefined) continue
+    minutes.set(pcnAreaId, (minutes.get(pcnAreaId) ?? 0) + row.spareMinutesPerWeek)
   }
   return new Map([...minutes].map(([id, m]) => [id, Math.round((m / 60) * 10) / 10]))
 }
@@ -304,7 +287,7 @@ export async function sufficiencyMatrix(
 ): Promise<SufficiencyMatrix> {
   const thresholds = await getSufficiencyThresholds(db, councilId)
   const from = new Date(now.getTime() - thresholds.periodDays * DAY_MS)
-  const capacitySince = new Date(now.getTime() - STALE_AFTER_DAYS * DAY_MS)
+  const locationAreas = await activeLocationAreas(db, councilId)
   const [areas, requests, beds, hours] = await Promise.all([
     db
       .select({ id: pcnAreas.id, name: pcnAreas.name, locality: localities.name })
@@ -313,8 +296,8 @@ export async function sufficiencyMatrix(
       .where(eq(pcnAreas.councilId, councilId))
       .orderBy(asc(localities.name), asc(pcnAreas.name)),
     requestHistories(db, councilId, from, now),
-    vacanciesByArea(db, councilId, capacitySince, now),
-    spareHoursByArea(db, councilId, capacitySince, now),
+    vacanciesByArea(db, councilId, locationAreas, now),
+    spareHoursByArea(db, councilId, locationAreas, now),
   ])
   const histories = new Map<string, RequestHistory[]>()
   let requestsWithoutArea = 0

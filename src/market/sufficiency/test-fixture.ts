@@ -1,10 +1,19 @@
 // Test-only: a council's PCN areas and a hand-built request and capacity history for them. Never
 // imported by the running service.
 import { eq } from 'drizzle-orm'
-import { offers, people, requestEvents, sourcingRequests } from '../../brokerage/schema.ts'
 import type { Database } from '../../db/connection.ts'
-import { councilDistricts, localities, pcnAreas } from '../../geography/schema.ts'
-import { bedVacancyReports, homeCareCapacityReports, locations } from '../../providers/schema.ts'
+import {
+  bedVacancyReports,
+  councilDistricts,
+  homeCareCapacityReports,
+  localities,
+  locations,
+  offers,
+  pcnAreas,
+  people,
+  requestEvents,
+  sourcingRequests,
+} from '../../db/schema.ts'
 import type { PlacementType } from './rules.ts'
 
 const HOUR_MS = 3_600_000
