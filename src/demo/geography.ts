@@ -1,7 +1,7 @@
 // Fictional but self-consistent geography: each demo council sits in its own box of real English
 // latitude and longitude, so that distances in miles mean what they would for a real council.
 
-import type { Random } from './random.ts'
+import type { Random } from '../shared/random.ts'
 
 export interface Point {
   latitude: number

@@ -80,8 +80,8 @@ import { coverageOf, coversDistricts, updateLocationProfile } from '../providers
 import { effectiveRatings } from '../providers/quality/service.ts'
 import { locations as locationsTable } from '../providers/schema.ts'
 import { type ClientGroup, SPECIALISMS, type Specialism } from '../providers/vocabulary.ts'
+import { hashSeed, Random } from '../shared/random.ts'
 import { type Cell, maxId, rawClient, resetIdentity, TableBuffer, type TableSpec } from './bulk.ts'
-import { hashSeed, Random } from './random.ts'
 
 export interface HistoryOptions {
   councilCode: string

@@ -1,7 +1,7 @@
 // Word lists for fictional names. Place names are built from parts so that they sound English
 // without being real places a reader might look up.
 
-import type { Random } from './random.ts'
+import type { Random } from '../shared/random.ts'
 
 // biome-ignore format: a compact word list
 const PLACE_STARTS = [

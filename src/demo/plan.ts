@@ -8,6 +8,7 @@ import {
   type ServiceType,
   type Specialism,
 } from '../providers/vocabulary.ts'
+import { hashSeed, Random } from '../shared/random.ts'
 import { type Box, councilBox, type DistrictPlan, PostcodeMaker, planDistricts } from './geography.ts'
 import {
   councilCode,
@@ -19,7 +20,6 @@ import {
   streetAddress,
   UniqueNames,
 } from './names.ts'
-import { hashSeed, Random } from './random.ts'
 
 /** Ratings and their dates are relative to this day, never to the clock, so output is repeatable. */
 export const REFERENCE_DATE = '2026-01-01'

@@ -10,7 +10,7 @@ import type { Actor } from '../../audit/service.ts'
 import { londonDate } from '../../brokerage/rules/index.ts'
 import { poisson } from '../../brokerage/simulator/rates.ts'
 import type { Queryable } from '../../db/connection.ts'
-import { hashSeed, Random } from '../../demo/random.ts'
+import { hashSeed, Random } from '../../shared/random.ts'
 import { hoursText, type MarketEventKind, poundsText } from './rules.ts'
 import { marketEvents } from './schema.ts'
 import {
