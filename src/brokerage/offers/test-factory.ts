@@ -3,7 +3,7 @@
 // the same transaction). Never imported by the running service.
 import { eq, sql } from 'drizzle-orm'
 import type { Database } from '../../db/connection.ts'
-import { locationCoverage, locations } from '../../providers/schema.ts'
+import { locationCoverage, locations } from '../../db/schema.ts'
 import { type InvitationResult, inviteEligibleLocations } from '../invitations.ts'
 import { addCalendarDays, londonDate, type RequestServiceType } from '../rules/index.ts'
 import { people, requestVisits, sourcingRequests } from '../schema.ts'

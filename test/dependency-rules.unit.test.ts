@@ -1,0 +1,97 @@
+// The rules of .dependency-cruiser.cjs, run through dependency-cruiser as `npm run lint` runs them:
+// on a small tree of files that break and keep each rule, and on Caremarket's own code.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { cruise, type IConfiguration, type ICruiseResult } from 'dependency-cruiser'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const config = createRequire(import.meta.url)(path.join(root, '.dependency-cruiser.cjs')) as IConfiguration
+
+/** The violations dependency-cruiser finds under baseDir, as "rule: from → to". */
+async function violations(baseDir: string, paths: string[]): Promise<string[]> {
+  const { cache: _, ...options } = config.options ?? {}
+  const result = await cruise(paths, {
+    ...options,
+    baseDir,
+    validate: true,
+    ruleSet: { forbidden: config.forbidden ?? [] },
+  })
+  const output = result.output as ICruiseResult
+  return output.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`).sort()
+}
+
+describe('the dependency rules', () => {
+  let tree: string
+  /** Each file of the tree and what it imports. */
+  const files: Record<string, string> = {
+    // A domain's own tables and the other domains' published keys and read models.
+    'src/brokerage/schema.ts': `import { locationKey } from '../providers/keys.ts'\nexport const offers = locationKey`,
+    'src/brokerage/keys.ts': `import { offers } from './schema.ts'\nexport const requestKey = offers`,
+    'src/brokerage/reporting/views.ts': `import { offers } from '../schema.ts'\nexport const offerFacts = offers`,
+    'src/brokerage/requests/store.ts': `import { offers } from '../schema.ts'\nexport const read = offers`,
+    'src/providers/schema.ts': `export const locations = 1`,
+    'src/providers/keys.ts': `import { locations } from './schema.ts'\nexport const locationKey = locations`,
+    'src/providers/capacity/store.ts': `import { locations } from '../schema.ts'\nexport const newest = locations`,
+    'src/geography/schema.ts': `export const localities = 1`,
+    'src/market/schema.ts': `import { requestKey } from '../brokerage/keys.ts'\nexport const spells = requestKey`,
+    'src/market/figures.ts': [
+      `import { offerFacts } from '../brokerage/reporting/views.ts'`,
+      `import { localities } from '../geography/schema.ts'`,
+      `import { spells } from './schema.ts'`,
+      // A cross-domain table import, and a type-only one.
+      `import { offers } from '../brokerage/schema.ts'`,
+      `import type { locations } from '../providers/schema.ts'`,
+      `export const all = [offerFacts, localities, spells, offers] as unknown as typeof locations`,
+    ].join('\n'),
+    'src/market/icl/store.ts': `import { read } from '../../brokerage/requests/store.ts'\nexport const list = read`,
+    'src/market/icl/service.test.ts': `import { offers } from '../../db/schema.ts'\nexport const fixture = offers`,
+    'src/market/icl/service.ts': `import { offers } from '../../db/schema.ts'\nexport const all = offers`,
+    // Brokerage's offer path may read the register and write the audit log, nothing more.
+    'src/brokerage/offers/store.ts': [
+      `import { locations } from '../../providers/schema.ts'`,
+      `import { spells } from '../../market/schema.ts'`,
+      `export const both = [locations, spells]`,
+    ].join('\n'),
+    'src/db/schema.ts': [
+      `export * from '../brokerage/schema.ts'`,
+      `export * from '../brokerage/reporting/views.ts'`,
+      `export * from '../market/icl/service.ts'`,
+    ].join('\n'),
+    'src/db/connection.ts': `import * as schema from './schema.ts'\nimport { spells } from '../market/schema.ts'\nexport const db = [schema, spells]`,
+    'src/demo/generate.ts': `export const demo = 1`,
+    'src/cli/demo.ts': `import { demo } from '../demo/generate.ts'\nexport const command = demo`,
+    'src/web/app.ts': `import { demo } from '../demo/generate.ts'\nexport const app = demo`,
+    'bench/market.ts': `import { demo } from '../src/demo/generate.ts'\nexport const bench = demo`,
+  }
+
+  beforeAll(() => {
+    tree = mkdtempSync(path.join(tmpdir(), 'caremarket-dependency-rules-'))
+    for (const [file, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(tree, file)), { recursive: true })
+      writeFileSync(path.join(tree, file), `${text}\n`)
+    }
+  })
+
+  afterAll(() => rmSync(tree, { recursive: true, force: true }))
+
+  it('refuse what crosses a boundary, and let through what goes by the published ways', async () => {
+    expect(await violations(tree, ['src', 'bench'])).toEqual([
+      'db-imports-no-domain: src/db/connection.ts → src/market/schema.ts',
+      'demo-only-for-cli-bench-and-tests: src/web/app.ts → src/demo/generate.ts',
+      'gathered-schema-gathers-only-schemas: src/db/schema.ts → src/market/icl/service.ts',
+      'no-gathered-schema-in-domain-code: src/market/icl/service.ts → src/db/schema.ts',
+      'no-other-domains-schema: src/market/figures.ts → src/brokerage/schema.ts',
+      'no-other-domains-schema: src/market/figures.ts → src/providers/schema.ts',
+      'no-other-domains-store: src/market/icl/store.ts → src/brokerage/requests/store.ts',
+      'offer-path-reads-only-the-register-and-audit: src/brokerage/offers/store.ts → src/market/schema.ts',
+    ])
+  })
+
+  it('hold on Caremarket’s own code', async () => {
+    expect(await violations(root, ['src', 'test', 'e2e', 'bench'])).toEqual([])
+  })
+})
