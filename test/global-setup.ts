@@ -1,5 +1,6 @@
 // Once per test run: a migrated database to copy for each test file, on each engine in use.
 // Running the migrations took most of a database-backed test file's start-up.
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -30,14 +31,20 @@ async function pgliteTemplate(fingerprint: string): Promise<string> {
   return file
 }
 
-/** A migrated template database on the server, made once per set of migrations. */
+/**
+ * A migrated template database on the server, made once per set of migrations and per role: a
+ * role may copy only a database it owns or one marked as a template, and a template another role
+ * made (a superuser's, on a shared server) may not be marked so.
+ */
 async function postgresTemplate(serverUrl: string, fingerprint: string): Promise<string> {
-  const name = `caremarket_template_${fingerprint}`
-  await withAdminClient(serverUrl, async (admin) => {
+  return withAdminClient(serverUrl, async (admin) => {
+    const role = (await admin.query<{ role: string }>('select current_user as role')).rows[0].role
+    const owner = createHash('sha256').update(role).digest('hex').slice(0, 8)
+    const name = `caremarket_template_${fingerprint}_${owner}`
     await admin.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY])
     try {
       const found = await admin.query('select 1 from pg_database where datname = $1', [name])
-      if (found.rowCount) return
+      if (found.rowCount) return name
       const building = `${name}_building`
       await admin.query(`drop database if exists ${building} with (force)`)
       await admin.query(`create database ${building}`)
@@ -51,9 +58,9 @@ async function postgresTemplate(serverUrl: string, fingerprint: string): Promise
       }
       // Renamed only once complete, so a template that exists is always whole.
       await admin.query(`alter database ${building} rename to ${name}`)
+      return name
     } finally {
       await admin.query('select pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY])
     }
   })
-  return name
 }
