@@ -42,6 +42,7 @@ beforeAll(async () => {
   await addLocation(db, home.councilId, home.providerB.id, { cqcLocationId: '1-OASFAR', latitude: 55, longitude: 1 })
   const response = await t.app.inject({ method: 'GET', url: '/openapi.json' })
   document = response.json() as Document
+  if (process.env.OPENAPI_OUT) (await import("node:fs")).writeFileSync(process.env.OPENAPI_OUT, response.body)
 })
 afterAll(async () => t.close())
 

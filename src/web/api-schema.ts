@@ -2,6 +2,7 @@
 // describe each operation in /openapi.json, turned into JSON Schema by Zod's own z.toJSONSchema.
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
 import { z } from 'zod'
+import { jsonSchemaOf } from '../shared/json-schema.ts'
 
 /** The one shape of every error the JSON API answers with (see respond in errors.ts). */
 export const apiError = z
@@ -69,28 +70,6 @@ export const zodSchemasOnly: FastifySchemaCompiler<unknown> = ({ schema, url }) 
 /** Answers are written as handlers return them; their schemas document them (tests hold them to it). */
 export const serializeAsIs = () => (data: unknown) => JSON.stringify(data)
 
-/** A Zod schema as JSON Schema 2020-12, as OpenAPI 3.1 takes it. `io` is which side of a transform. */
-export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
-    io,
-    // Transforms (a form's blank field, pounds typed as text) accept any JSON; the field's own
-    // metadata says what it expects.
-    unrepresentable: 'any',
-    override: ({ jsonSchema }) => {
-      // A field with a default may be left out, whatever Zod reads from its preprocessing.
-      const { properties, required } = jsonSchema as {
-        properties?: Record<string, { default?: unknown }>
-        required?: string[]
-      }
-      if (!properties || !required) return
-      const left = required.filter((key) => properties[key]?.default === undefined)
-      if (left.length > 0) jsonSchema.required = left
-      else delete jsonSchema.required
-    },
-  })
-  return json
-}
-
 /** For @fastify/swagger: each route's Zod schemas as JSON Schema, errors as references to Error. */
 export function zodToOpenApi({ schema, url }: { schema: FastifySchema; url: string }) {
   if (!schema || schema.hide) return { schema, url }
@@ -116,3 +95,18 @@ export function zodToOpenApi({ schema, url }: { schema: FastifySchema; url: stri
 
 /** The Error schema, for the document's components. */
 export const errorComponent = () => jsonSchemaOf(apiError, 'output')
+
+interface DocumentOperation {
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: { required?: string[] } }> }
+}
+
+/** A body with no required field may be left out: @fastify/swagger marks every body required. */
+export function finishDocument<T extends { paths?: object }>({ openapiObject }: { openapiObject: T }): T {
+  for (const item of Object.values(openapiObject.paths ?? {})) {
+    for (const operation of Object.values(item ?? {}) as DocumentOperation[]) {
+      const body = operation?.requestBody
+      if (body && !body.content?.['application/json']?.schema?.required?.length) body.required = false
+    }
+  }
+  return openapiObject
+}

@@ -31,7 +31,7 @@ import { profileRoutes } from '../providers/profile/routes.ts'
 import { qualityRoutes } from '../providers/quality/routes.ts'
 import { providersRoutes } from '../providers/routes.ts'
 import { accessPlugin, isApiRequest, markRoutesPublic } from './access.ts'
-import { errorComponent, serializeAsIs, zodSchemasOnly, zodToOpenApi } from './api-schema.ts'
+import { errorComponent, finishDocument, serializeAsIs, zodSchemasOnly, zodToOpenApi } from './api-schema.ts'
 import { markRoutesShared, setUpCaching } from './caching.ts'
 import { answerUnreadableAddress, setUpErrorHandling } from './errors.ts'
 import { healthSchema, setUpHealth } from './health.ts'
@@ -80,6 +80,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   app.setSerializerCompiler(serializeAsIs)
   await app.register(fastifySwagger, {
     transform: zodToOpenApi,
+    transformObject: finishDocument,
     openapi: {
       openapi: '3.1.0',
       info: {
