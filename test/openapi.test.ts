@@ -68,7 +68,8 @@ describe('/openapi.json', () => {
     const missing: string[] = []
     for (const [path, method, op] of operations) {
       const name = `${method.toUpperCase()} ${path}`
-      if (op.requestBody && !op.requestBody.content?.['application/json']?.schema) missing.push(`${name} body`)
+      const bodies = Object.values(op.requestBody?.content ?? {})
+      if (op.requestBody && (bodies.length === 0 || bodies.some((b) => !b.schema))) missing.push(`${name} body`)
       const successes = Object.keys(op.responses).filter((status) => status.startsWith('2'))
       if (successes.length === 0) missing.push(`${name} has no 2xx answer`)
       for (const status of successes) {
@@ -184,5 +185,30 @@ describe('the brokerage journey over HTTP', () => {
     await call(provider, 'GET', '/api/v1/provider/packages', '/api/v1/provider/packages')
     await call(provider, 'GET', '/api/v1/provider/packages/{packageId}', `/api/v1/provider/packages/${packageId}`)
     expect((await call(council, 'GET', requestPath, '/api/v1/requests/999999')).status).toBe(404)
+  })
+
+  it('answers the register, capacity, frameworks and market reads as /openapi.json says', async () => {
+    const council = home.councilApiToken
+    const provider = home.providerApiToken
+    const location = home.providerA.locationId
+    await call(council, 'GET', '/api/v1/me', '/api/v1/me')
+    await call(council, 'GET', '/api/v1/users', '/api/v1/users')
+    await call(council, 'GET', '/api/v1/locations', '/api/v1/locations?page=1')
+    await call(council, 'GET', '/api/v1/locations/{id}', `/api/v1/locations/${location}`)
+    await call(council, 'GET', '/api/v1/locations/{id}/quality', `/api/v1/locations/${location}/quality`)
+    await call(council, 'GET', '/api/v1/locations/{id}/profile', `/api/v1/locations/${location}/profile`)
+    await call(council, 'GET', '/api/v1/restrictions', '/api/v1/restrictions')
+    await call(council, 'GET', '/api/v1/register/imports', '/api/v1/register/imports')
+    await call(council, 'GET', '/api/v1/frameworks', '/api/v1/frameworks')
+    await call(council, 'GET', '/api/v1/capacity/summary', '/api/v1/capacity/summary')
+    await call(provider, 'POST', '/api/v1/capacity', '/api/v1/capacity', [
+      { locationId: location, bedType: 'residential', vacancies: 2 },
+    ])
+    await call(provider, 'GET', '/api/v1/capacity', '/api/v1/capacity')
+    await call(council, 'GET', '/api/v1/icl', '/api/v1/icl')
+    await call(council, 'GET', '/api/v1/icl/snapshots', '/api/v1/icl/snapshots')
+    await call(council, 'GET', '/api/v1/market-events', '/api/v1/market-events')
+    await call(council, 'GET', '/api/v1/insights', '/api/v1/insights')
+    expect((await call(council, 'GET', '/api/v1/insights', '/api/v1/insights?from=nonsense')).status).toBe(400)
   })
 })

@@ -23,6 +23,8 @@ import {
   type SessionUser,
   verifySignIn,
 } from './service.ts'
+import { operation } from '../web/api-schema.ts'
+import { meSchema, usersSchema } from './schemas.ts'
 
 export interface AccountsRoutesOptions {
   db: Database
@@ -253,7 +255,12 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     '/api/v1/me',
     {
       config: { access: ANY_ROLE },
-      schema: { summary: 'The signed-in user', tags: ['accounts'] },
+      schema: operation({
+        summary: 'The signed-in user',
+        tags: ['accounts'],
+        responses: { 200: meSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
@@ -271,7 +278,12 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     '/api/v1/users',
     {
       config: { access: ['council_admin'] },
-      schema: { summary: 'Users of your council', tags: ['accounts'] },
+      schema: operation({
+        summary: 'Users of your council',
+        tags: ['accounts'],
+        responses: { 200: usersSchema },
+        errors: [],
+      }),
     },
     async (request) => ({ users: await listUsers(db, (request.user as SessionUser).councilId) }),
   )

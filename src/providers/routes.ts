@@ -16,6 +16,8 @@ import {
   setLocationCoordinates,
 } from './service.ts'
 import { CLIENT_GROUP_LABELS, SERVICE_TYPE_LABELS, SPECIALISM_LABELS } from './vocabulary.ts'
+import { operation } from '../web/api-schema.ts'
+import { locationListSchema, oneLocationSchema } from './schemas.ts'
 
 const PAGE_SIZE = 50
 const PAGE_MESSAGE = 'Page must be a whole number from 1'
@@ -145,7 +147,13 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     '/api/v1/locations',
     {
       config: { access: ['social_worker', 'broker', 'commissioner', 'council_admin', 'provider_user'] },
-      schema: { summary: 'Locations in your scope, a page at a time', tags: ['providers'] },
+      schema: operation({
+        summary: 'Locations in your scope, a page at a time',
+        tags: ['providers'],
+        querystring: pageQuery,
+        responses: { 200: locationListSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const { page } = parseInput(pageQuery, request.query)
@@ -161,7 +169,13 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     '/api/v1/locations/:id',
     {
       config: { access: ['social_worker', 'broker', 'commissioner', 'council_admin', 'provider_user'] },
-      schema: { summary: 'One location in your scope', tags: ['providers'] },
+      schema: operation({
+        summary: 'One location in your scope',
+        tags: ['providers'],
+        params: idParams,
+        responses: { 200: oneLocationSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const { id } = parseInput(idParams, request.params)

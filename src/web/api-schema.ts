@@ -105,7 +105,8 @@ export function finishDocument<T extends { paths?: object }>({ openapiObject }: 
   for (const item of Object.values(openapiObject.paths ?? {})) {
     for (const operation of Object.values(item ?? {}) as DocumentOperation[]) {
       const body = operation?.requestBody
-      if (body && !body.content?.['application/json']?.schema?.required?.length) body.required = false
+      const schemas = Object.values(body?.content ?? {})
+      if (body && schemas.every((media) => !media.schema?.required?.length)) body.required = false
     }
   }
   return openapiObject

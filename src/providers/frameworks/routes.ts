@@ -33,6 +33,8 @@ import {
   type ProviderScope,
   providerMemberships,
 } from './service.ts'
+import { operation } from '../../web/api-schema.ts'
+import { admittedQuery, admittedSchema, lotsSchema } from './schemas.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const frameworksCapabilities: Capability[] = [
@@ -337,10 +339,12 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     '/api/v1/frameworks',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'Framework and DPS lots, with how many memberships are in each status',
         tags: ['frameworks'],
-      },
+        responses: { 200: lotsSchema },
+        errors: [],
+      }),
     },
     async (request) => ({ lots: await listLots(db, (request.user as SessionUser).councilId) }),
   )
@@ -349,15 +353,19 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     '/api/v1/frameworks/:lotId/admitted',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'The locations admitted to a lot on a date (?on=YYYY-MM-DD, default today)',
         tags: ['frameworks'],
-      },
+        params: lotParams,
+        querystring: admittedQuery,
+        responses: { 200: admittedSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { lotId } = parseInput(lotParams, request.params)
-      const on = field(request.query, 'on') || londonToday()
+      const on = parseInput(admittedQuery, request.query ?? {}).on ?? londonToday()
       const lot = await getLot(db, user.councilId, lotId)
       return {
         lot: { id: lot.id, name: lot.name, procurement: lot.procurement },

@@ -19,6 +19,8 @@ import {
   removeContact,
   updateLocationProfile,
 } from './service.ts'
+import { operation } from '../../web/api-schema.ts'
+import { profileSchema } from './schemas.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const profileCapabilities: Capability[] = [
@@ -188,10 +190,13 @@ export const profileRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     '/api/v1/locations/:id/profile',
     {
       config: { access: [...COUNCIL_STAFF, 'provider_user'] },
-      schema: {
+      schema: operation({
         summary: 'A location’s profile: coverage, specialisms, languages and care workers',
         tags: ['providers'],
-      },
+        params: idParams,
+        responses: { 200: profileSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser

@@ -22,6 +22,8 @@ import {
   restrictionRegister,
   todayInLondon,
 } from './service.ts'
+import { operation } from '../../web/api-schema.ts'
+import { locationQualitySchema, restrictionRegisterSchema } from './schemas.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const qualityCapabilities: Capability[] = [
@@ -249,10 +251,13 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     '/api/v1/locations/:id/quality',
     {
       config: { access: EVERYONE },
-      schema: {
+      schema: operation({
         summary: 'A location’s CQC ratings, PAMMS audits, effective rating and restrictions',
         tags: ['providers'],
-      },
+        params: locationParams,
+        responses: { 200: locationQualitySchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const { id } = parseInput(locationParams, request.params)
@@ -270,10 +275,12 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     '/api/v1/restrictions',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'Restrictions in force today, with restricted services and beds by sector',
         tags: ['providers'],
-      },
+        responses: { 200: restrictionRegisterSchema },
+        errors: [],
+      }),
     },
     async (request) => restrictionRegister(db, (request.user as SessionUser).councilId),
   )
