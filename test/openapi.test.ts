@@ -1,9 +1,16 @@
 // /openapi.json is a valid OpenAPI 3.1 document, and what the API answers matches what it declares:
 // the brokerage journey runs over HTTP and each answer is checked against its operation's schema.
+import { spawnSync } from 'node:child_process'
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
 import { validate } from '@readme/openapi-parser'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
+import openapiTS from 'openapi-typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addLocation, NORWICH, shapeLocation, TEST_PERSON } from '../src/brokerage/offers/test-factory.ts'
 import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
@@ -22,6 +29,8 @@ interface Document {
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
+const CLIENT = fileURLToPath(new URL('fixtures/api-client/journey.ts', import.meta.url))
+const TSC = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc')
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
@@ -33,16 +42,21 @@ beforeAll(async () => {
   const { db } = t.database
   await importCentroids(
     db,
-    Readable.from(`postcode,latitude,longitude\n${TEST_PERSON.postcode},${NORWICH.latitude},${NORWICH.longitude}\n`),
+    Readable.from(
+      `postcode,latitude,longitude\n${TEST_PERSON.postcode},${NORWICH.latitude},${NORWICH.longitude}\n`,
+    ),
   )
   await shapeLocation(db, home.providerA.locationId, {
     latitude: NORWICH.latitude + 2 / 69.09,
     longitude: NORWICH.longitude,
   })
-  await addLocation(db, home.councilId, home.providerB.id, { cqcLocationId: '1-OASFAR', latitude: 55, longitude: 1 })
+  await addLocation(db, home.councilId, home.providerB.id, {
+    cqcLocationId: '1-OASFAR',
+    latitude: 55,
+    longitude: 1,
+  })
   const response = await t.app.inject({ method: 'GET', url: '/openapi.json' })
   document = response.json() as Document
-  if (process.env.OPENAPI_OUT) (await import("node:fs")).writeFileSync(process.env.OPENAPI_OUT, response.body)
 })
 afterAll(async () => t.close())
 
@@ -50,7 +64,9 @@ function apiOperations(): [string, string, Operation][] {
   return Object.entries(document.paths)
     .filter(([path]) => path.startsWith('/api/v1/'))
     .flatMap(([path, item]) =>
-      METHODS.filter((method) => item[method]).map((method) => [path, method, item[method] as Operation] as const),
+      METHODS.filter((method) => item[method]).map(
+        (method) => [path, method, item[method] as Operation] as const,
+      ),
     )
     .map(([path, method, op]) => [path, method, op])
 }
@@ -69,7 +85,8 @@ describe('/openapi.json', () => {
     for (const [path, method, op] of operations) {
       const name = `${method.toUpperCase()} ${path}`
       const bodies = Object.values(op.requestBody?.content ?? {})
-      if (op.requestBody && (bodies.length === 0 || bodies.some((b) => !b.schema))) missing.push(`${name} body`)
+      if (op.requestBody && (bodies.length === 0 || bodies.some((b) => !b.schema)))
+        missing.push(`${name} body`)
       const successes = Object.keys(op.responses).filter((status) => status.startsWith('2'))
       if (successes.length === 0) missing.push(`${name} has no 2xx answer`)
       for (const status of successes) {
@@ -81,6 +98,35 @@ describe('/openapi.json', () => {
       }
     }
     expect(missing).toEqual([])
+  })
+})
+
+describe('types generated from /openapi.json', () => {
+  it('type-check a client that walks the brokerage journey', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'caremarket-api-client-'))
+    try {
+      await writeFile(
+        join(dir, 'api.ts'),
+        await openapiTS(structuredClone(document) as never, { silent: true }),
+      )
+      await copyFile(CLIENT, join(dir, 'journey.ts'))
+      const compilerOptions = {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        lib: ['ES2022', 'DOM'],
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        allowImportingTsExtensions: true,
+        types: [],
+      }
+      await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['journey.ts'] }))
+      const tsc = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8' })
+      expect(tsc.stdout + tsc.stderr).toBe('')
+      expect(tsc.status).toBe(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
 
@@ -100,10 +146,6 @@ describe('the brokerage journey over HTTP', () => {
       },
       payload: body === undefined ? undefined : JSON.stringify(body),
     })
-    if (process.env.DUMP_API) {
-      console.log(method, path, response.statusCode, JSON.stringify(response.json(), null, 1))
-      return { status: response.statusCode, json: response.json() }
-    }
     const operation = document.paths[path]?.[method.toLowerCase()]
     expect(operation, `${method} ${path} is documented`).toBeDefined()
     const declared = operation?.responses[String(response.statusCode)]
@@ -111,7 +153,9 @@ describe('the brokerage journey over HTTP', () => {
     const schema = declared?.content?.['application/json']?.schema as Schema
     const check = ajv.compile({ ...schema, components: document.components })
     const json = response.json()
-    expect(check(json), `${method} ${path} ${response.statusCode}: ${ajv.errorsText(check.errors)}`).toBe(true)
+    expect(check(json), `${method} ${path} ${response.statusCode}: ${ajv.errorsText(check.errors)}`).toBe(
+      true,
+    )
     return { status: response.statusCode, json }
   }
 
@@ -137,10 +181,12 @@ describe('the brokerage journey over HTTP', () => {
     expect(created.status).toBe(201)
     const id = created.json.request.id as number
     const requestPath = '/api/v1/requests/{id}'
-    expect((await call(council, 'POST', `${requestPath}/submit`, `/api/v1/requests/${id}/submit`, {})).status).toBe(200)
-    expect((await call(council, 'POST', `${requestPath}/publish`, `/api/v1/requests/${id}/publish`, {})).status).toBe(
-      200,
-    )
+    expect(
+      (await call(council, 'POST', `${requestPath}/submit`, `/api/v1/requests/${id}/submit`, {})).status,
+    ).toBe(200)
+    expect(
+      (await call(council, 'POST', `${requestPath}/publish`, `/api/v1/requests/${id}/publish`, {})).status,
+    ).toBe(200)
     await call(council, 'GET', requestPath, `/api/v1/requests/${id}`)
     await call(council, 'GET', '/api/v1/requests', '/api/v1/requests?status=published')
     await call(council, 'GET', `${requestPath}/eligibility`, `/api/v1/requests/${id}/eligibility`)
@@ -169,7 +215,9 @@ describe('the brokerage journey over HTTP', () => {
     expect(refused.status).toBe(400)
     expect((await call(provider, 'GET', requestPath, `/api/v1/requests/${id}`)).status).toBe(403)
 
-    expect((await call(council, 'POST', `${requestPath}/close`, `/api/v1/requests/${id}/close`, {})).status).toBe(200)
+    expect(
+      (await call(council, 'POST', `${requestPath}/close`, `/api/v1/requests/${id}/close`, {})).status,
+    ).toBe(200)
     await call(council, 'GET', `${requestPath}/offers`, `/api/v1/requests/${id}/offers`)
     const awarded = await call(council, 'POST', `${requestPath}/award`, `/api/v1/requests/${id}/award`, {
       offerId: offer.id,
@@ -183,7 +231,12 @@ describe('the brokerage journey over HTTP', () => {
     await call(council, 'GET', '/api/v1/packages', `/api/v1/packages?requestId=${id}`)
     await call(council, 'GET', '/api/v1/packages/{packageId}', `/api/v1/packages/${packageId}`)
     await call(provider, 'GET', '/api/v1/provider/packages', '/api/v1/provider/packages')
-    await call(provider, 'GET', '/api/v1/provider/packages/{packageId}', `/api/v1/provider/packages/${packageId}`)
+    await call(
+      provider,
+      'GET',
+      '/api/v1/provider/packages/{packageId}',
+      `/api/v1/provider/packages/${packageId}`,
+    )
     expect((await call(council, 'GET', requestPath, '/api/v1/requests/999999')).status).toBe(404)
   })
 
@@ -209,6 +262,8 @@ describe('the brokerage journey over HTTP', () => {
     await call(council, 'GET', '/api/v1/icl/snapshots', '/api/v1/icl/snapshots')
     await call(council, 'GET', '/api/v1/market-events', '/api/v1/market-events')
     await call(council, 'GET', '/api/v1/insights', '/api/v1/insights')
-    expect((await call(council, 'GET', '/api/v1/insights', '/api/v1/insights?from=nonsense')).status).toBe(400)
+    expect((await call(council, 'GET', '/api/v1/insights', '/api/v1/insights?from=nonsense')).status).toBe(
+      400,
+    )
   })
 })

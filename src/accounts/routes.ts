@@ -4,11 +4,13 @@ import type { Database } from '../db/connection.ts'
 import { ConflictError, TooManyAttemptsError, ValidationError } from '../errors.ts'
 import { getOrganisation } from '../providers/service.ts'
 import { ANY_ROLE } from '../web/access.ts'
+import { operation } from '../web/api-schema.ts'
 import { field, formErrors, safeReturnPath } from '../web/forms.ts'
 import { capabilitiesFor } from '../web/navigation.ts'
 import { COUNCIL_CHOICE_MINUTES, decodeCouncilChoice, encodeCouncilChoice } from './council-choice.ts'
 import { FailedSignIns } from './failed-sign-ins.ts'
 import { ROLE_LABELS, ROLES } from './roles.ts'
+import { meSchema, usersSchema } from './schemas.ts'
 import {
   activeAccounts,
   actorOf,
@@ -23,8 +25,6 @@ import {
   type SessionUser,
   verifySignIn,
 } from './service.ts'
-import { operation } from '../web/api-schema.ts'
-import { meSchema, usersSchema } from './schemas.ts'
 
 export interface AccountsRoutesOptions {
   db: Database

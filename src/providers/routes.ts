@@ -6,8 +6,10 @@ import { type FieldError, parseInput, ValidationError } from '../errors.ts'
 import { locationMarketEvents } from '../market/events/service.ts'
 import { recordId } from '../storable.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
+import { operation } from '../web/api-schema.ts'
 import { field, formErrors } from '../web/forms.ts'
 import { locationQualityPage } from './quality/location-page.ts'
+import { locationListSchema, oneLocationSchema } from './schemas.ts'
 import {
   getLocation,
   getOrganisation,
@@ -16,8 +18,6 @@ import {
   setLocationCoordinates,
 } from './service.ts'
 import { CLIENT_GROUP_LABELS, SERVICE_TYPE_LABELS, SPECIALISM_LABELS } from './vocabulary.ts'
-import { operation } from '../web/api-schema.ts'
-import { locationListSchema, oneLocationSchema } from './schemas.ts'
 
 const PAGE_SIZE = 50
 const PAGE_MESSAGE = 'Page must be a whole number from 1'

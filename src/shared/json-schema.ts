@@ -23,7 +23,7 @@ export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<
       if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum
       if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum
       if (jsonSchema.format === 'date' || jsonSchema.format === 'date-time') delete jsonSchema.pattern
-      const shape = (zodSchema as z.ZodType)._zod.def.type === 'object' ? (zodSchema as z.ZodObject).shape : null
+      const shape = zodSchema._zod.def.type === 'object' ? (zodSchema as unknown as z.ZodObject).shape : null
       if (io === 'input' && shape) {
         const required = new Set(jsonSchema.required ?? [])
         for (const [key, field] of Object.entries(shape)) if (requiredFields.has(field)) required.add(key)

@@ -1,5 +1,6 @@
 // The JSON API's schemas are Zod schemas: the same objects that validate input and type it also
 // describe each operation in /openapi.json, turned into JSON Schema by Zod's own z.toJSONSchema.
+import type { SwaggerTransformObject } from '@fastify/swagger'
 import type { FastifySchema, FastifySchemaCompiler } from 'fastify'
 import { z } from 'zod'
 import { jsonSchemaOf } from '../shared/json-schema.ts'
@@ -52,6 +53,8 @@ export function operation(spec: {
   querystring?: z.ZodType
   headers?: z.ZodType
   body?: z.ZodType
+  /** Content types other than JSON, e.g. multipart/form-data for an upload. */
+  consumes?: string[]
   responses: Responses
   errors: readonly number[]
 }): FastifySchema {
@@ -101,13 +104,14 @@ interface DocumentOperation {
 }
 
 /** A body with no required field may be left out: @fastify/swagger marks every body required. */
-export function finishDocument<T extends { paths?: object }>({ openapiObject }: { openapiObject: T }): T {
-  for (const item of Object.values(openapiObject.paths ?? {})) {
+export const finishDocument: SwaggerTransformObject = (document) => {
+  if (!('openapiObject' in document)) return document.swaggerObject
+  for (const item of Object.values(document.openapiObject.paths ?? {})) {
     for (const operation of Object.values(item ?? {}) as DocumentOperation[]) {
       const body = operation?.requestBody
       const schemas = Object.values(body?.content ?? {})
       if (body && schemas.every((media) => !media.schema?.required?.length)) body.required = false
     }
   }
-  return openapiObject
+  return document.openapiObject
 }

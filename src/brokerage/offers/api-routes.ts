@@ -129,7 +129,8 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     {
       config: { access: BROKERS },
       schema: operation({
-        summary: 'The ranked shortlist of a request’s offers, with every score’s parts, the weights and the flags',
+        summary:
+          'The ranked shortlist of a request’s offers, with every score’s parts, the weights and the flags',
         tags: ['offers'],
         params: requestParams,
         responses: { 200: evaluationSchema },
@@ -398,7 +399,8 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     {
       config: { access: PROVIDERS },
       schema: operation({
-        summary: 'One of your packages with the person’s details; every call is logged as a view of personal data',
+        summary:
+          'One of your packages with the person’s details; every call is logged as a view of personal data',
         tags: ['packages'],
         params: packageParams,
         responses: { 200: providerPackageDetailSchema },

@@ -34,7 +34,9 @@ const decision = z.object({
 })
 const explanation = z.object({
   location: z.object({ id: z.int(), name: z.string(), cqcLocationId: z.string(), providerName: z.string() }),
-  decision: decision.nullable().describe('Null when the location was not active on the register at publication'),
+  decision: decision
+    .nullable()
+    .describe('Null when the location was not active on the register at publication'),
   summary: z.string(),
 })
 export const eligibilitySchema = z.union([
@@ -65,7 +67,11 @@ const scoredOffer = z.object({
   quality: z.object({ ...component, rating: z.string() }),
   price: z.object({ ...component, pricePence: z.int(), lowestPricePence: z.int() }),
   distance: z.object({ ...component, miles: z.number().nullable() }),
-  flags: z.object({ aboveUsualPrice: z.boolean(), qualityTeamSignOff: z.boolean(), staleCapacity: z.boolean() }),
+  flags: z.object({
+    aboveUsualPrice: z.boolean(),
+    qualityTeamSignOff: z.boolean(),
+    staleCapacity: z.boolean(),
+  }),
   aboveUsualPriceByPence: z.int().nullable(),
   capacityAgeDays: z.int().nullable(),
   notes: z.array(note),
@@ -198,7 +204,10 @@ const packageFields = {
   createdAt: instant,
   createdBy: z.string(),
 }
-const councilPackage = z.object({ ...packageFields, person: z.object({ name: z.string(), outcode: z.string() }) })
+const councilPackage = z.object({
+  ...packageFields,
+  person: z.object({ name: z.string(), outcode: z.string() }),
+})
 
 export const packageListSchema = z.object({ packages: z.array(councilPackage) })
 export const packageSchema = councilPackage.extend({ visits: z.array(visitView) })
@@ -245,7 +254,12 @@ export const opportunitySchema = z
     priceUnit,
     priceUnitLabel: z.string(),
     matches: z.array(
-      z.object({ locationId: z.int(), locationName: z.string(), flags: z.array(note), rankPenalty: z.number() }),
+      z.object({
+        locationId: z.int(),
+        locationName: z.string(),
+        flags: z.array(note),
+        rankPenalty: z.number(),
+      }),
     ),
   })
   .describe('A request as providers see it before award: no name, date of birth, full postcode or NHS number')
@@ -270,5 +284,8 @@ export const offerSchema = z.object({
 export const opportunityDetailSchema = z.object({
   opportunity: opportunitySchema,
   offers: z.array(offerSchema).describe('Your offers on it'),
-  closedBecause: z.string().nullable().describe('Why offers can no longer be made or changed; null while they can'),
+  closedBecause: z
+    .string()
+    .nullable()
+    .describe('Why offers can no longer be made or changed; null while they can'),
 })

@@ -49,14 +49,19 @@ const version = z.preprocess(
 const identifiersCheckedSchema = z
   .boolean({ error: 'identifiersChecked must be true or false' })
   .optional()
-  .describe('true: the broker has checked the text providers will read for anything that identifies the person')
+  .describe(
+    'true: the broker has checked the text providers will read for anything that identifies the person',
+  )
 
 const versionBody = z.object({ version })
 const publishBody = z.object({ version, identifiersChecked: identifiersCheckedSchema })
 const cancelBody = cancelSchema.extend({ version })
 // A schema's shape does not depend on the day or the council's default distance; only its checks do.
 const anyDay: InputContext = { today: '1970-01-01', defaultMaxDistanceMiles: 1 }
-const republishBody = republishSchema(anyDay).extend({ version, identifiersChecked: identifiersCheckedSchema })
+const republishBody = republishSchema(anyDay).extend({
+  version,
+  identifiersChecked: identifiersCheckedSchema,
+})
 
 /** An optional `version` in the body: the change is made only if the request is still at it. */
 function expectedVersion(request: FastifyRequest): number | undefined {

@@ -3,8 +3,8 @@
 // (one section per page), the JSON API (all sections at once) and the simulator.
 import { z } from 'zod'
 import { normalisePostcode } from '../../geography/rules.ts'
-import { requiredInput } from '../../shared/json-schema.ts'
 import { CLIENT_GROUPS, SPECIALISMS } from '../../providers/vocabulary.ts'
+import { requiredInput } from '../../shared/json-schema.ts'
 import { recordId } from '../../storable.ts'
 import {
   addCalendarDays,

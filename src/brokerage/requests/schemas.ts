@@ -21,7 +21,11 @@ export const sourcingRequestSchema = z.object({
   id: z.int(),
   councilId: z.int(),
   status,
-  version: z.int().describe('Bumped on every change of status; give it back to make a change only if nothing changed since'),
+  version: z
+    .int()
+    .describe(
+      'Bumped on every change of status; give it back to make a change only if nothing changed since',
+    ),
   createdByUserId: z.int().nullable(),
   person: z.object({
     id: z.int(),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { SessionUser } from '../../accounts/service.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
+import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import { csvText } from '../../web/csv.ts'
 import type { DomainOptions } from '../../web/domain.ts'
@@ -10,9 +11,14 @@ import type { Capability } from '../../web/navigation.ts'
 import { dateParam, periodBoxes, typedPeriodValues } from '../period.ts'
 import { hoursTrendChart, peopleTrendChart } from './charts.ts'
 import { hoursPerWeek } from './rules.ts'
-import { type IclReport, iclReport, periodSchema, snapshotPeriodSchema, snapshotsInPeriod } from './service.ts'
-import { operation } from '../../web/api-schema.ts'
 import { iclReportSchema, snapshotsSchema } from './schemas.ts'
+import {
+  type IclReport,
+  iclReport,
+  periodSchema,
+  snapshotPeriodSchema,
+  snapshotsInPeriod,
+} from './service.ts'
 
 /** Council staff who broker care or commission it; providers never see the list. */
 const ICL_ROLES = ['broker', 'commissioner', 'council_admin'] as const

@@ -34,7 +34,9 @@ export const iclReportSchema = z.object({
       daysWaiting: z.number(),
       unfilledMinutesPerWeek: z.int(),
       unfilledHoursPerWeek: z.number(),
-      requestedMinutesPerWeek: z.int().describe('All the request’s care minutes a week: the most that can be unfilled'),
+      requestedMinutesPerWeek: z
+        .int()
+        .describe('All the request’s care minutes a week: the most that can be unfilled'),
       locality: z.string(),
       pcn: z.string(),
       ageGroup: z.string(),

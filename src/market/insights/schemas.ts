@@ -4,7 +4,12 @@ import { REQUEST_SERVICE_TYPES } from '../../brokerage/rules/index.ts'
 import { marketEventsSummarySchema } from '../events/schemas.ts'
 
 const day = z.iso.date()
-const times = { label: z.string(), awarded: z.int(), medianDays: z.number().nullable(), p90Days: z.number().nullable() }
+const times = {
+  label: z.string(),
+  awarded: z.int(),
+  medianDays: z.number().nullable(),
+  p90Days: z.number().nullable(),
+}
 const hardToServeLine = z.object({
   area: z.enum(['rural', 'urban', 'unknown', 'all']),
   label: z.string(),
@@ -22,7 +27,12 @@ const availability = z.object({
   vacancies: z.int(),
   percentAvailable: z.number().nullable(),
   byBedType: z.array(
-    z.object({ bedType: z.string(), label: z.string(), vacancies: z.int(), percentAvailable: z.number().nullable() }),
+    z.object({
+      bedType: z.string(),
+      label: z.string(),
+      vacancies: z.int(),
+      percentAvailable: z.number().nullable(),
+    }),
   ),
 })
 

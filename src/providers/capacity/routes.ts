@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -20,6 +21,7 @@ import {
   parseCapacityCsv,
 } from './csv.ts'
 import { bedTypeLabel, MAX_SPARE_HOURS_PER_WEEK, minutesToHours, STALE_AFTER_DAYS } from './rules.ts'
+import { capacityReportedSchema, capacitySummarySchema, providerCapacitySchema } from './schemas.ts'
 import {
   type CapacityInput,
   capacitySummary,
@@ -27,8 +29,6 @@ import {
   type LocationCapacity,
   recordCapacity,
 } from './service.ts'
-import { operation } from '../../web/api-schema.ts'
-import { capacityReportedSchema, capacitySummarySchema, providerCapacitySchema } from './schemas.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const capacityCapabilities: Capability[] = [

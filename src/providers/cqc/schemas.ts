@@ -32,7 +32,10 @@ export const oneImportSchema = z.object({
 
 /** The upload's fields, as multipart/form-data. */
 export const importUploadSchema = z.object({
-  file: z.string().meta({ format: 'binary' }).describe('The CQC register: CSV, or the ODS or XLSX CQC publishes'),
+  file: z
+    .string()
+    .meta({ format: 'binary' })
+    .describe('The CQC register: CSV, or the ODS or XLSX CQC publishes'),
   localAuthority: z.string().optional().describe('Import the locations of this local authority'),
   allLocalAuthorities: z.enum(['yes']).optional().describe('Import every local authority'),
   full: z.enum(['yes']).optional().describe('A full register: locations not in it are deactivated'),

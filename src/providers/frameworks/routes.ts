@@ -4,6 +4,7 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { operation } from '../../web/api-schema.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -16,6 +17,7 @@ import {
   PROCUREMENT_LABELS,
   PROCUREMENTS,
 } from './rules.ts'
+import { admittedQuery, admittedSchema, lotsSchema } from './schemas.ts'
 import {
   admittedLocations,
   applicationChoices,
@@ -33,8 +35,6 @@ import {
   type ProviderScope,
   providerMemberships,
 } from './service.ts'
-import { operation } from '../../web/api-schema.ts'
-import { admittedQuery, admittedSchema, lotsSchema } from './schemas.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const frameworksCapabilities: Capability[] = [

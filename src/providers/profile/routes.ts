@@ -4,11 +4,13 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { operation } from '../../web/api-schema.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { SERVICE_TYPE_LABELS, SPECIALISM_LABELS, SPECIALISMS } from '../vocabulary.ts'
 import { MAX_LANGUAGES } from './rules.ts'
+import { profileSchema } from './schemas.ts'
 import {
   addContact,
   coversDistricts,
@@ -19,8 +21,6 @@ import {
   removeContact,
   updateLocationProfile,
 } from './service.ts'
-import { operation } from '../../web/api-schema.ts'
-import { profileSchema } from './schemas.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const profileCapabilities: Capability[] = [

@@ -4,6 +4,7 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { operation } from '../../web/api-schema.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -11,6 +12,7 @@ import { getLocation } from '../service.ts'
 import { RESTRICTION_KIND_LABELS, RESTRICTION_KINDS } from '../vocabulary.ts'
 import { describeRestrictionView, registerPage, scopeOf } from './location-page.ts'
 import { PAMMS_RATINGS } from './rules.ts'
+import { locationQualitySchema, restrictionRegisterSchema } from './schemas.ts'
 import {
   getRestriction,
   liftRestriction,
@@ -22,8 +24,6 @@ import {
   restrictionRegister,
   todayInLondon,
 } from './service.ts'
-import { operation } from '../../web/api-schema.ts'
-import { locationQualitySchema, restrictionRegisterSchema } from './schemas.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const qualityCapabilities: Capability[] = [
