@@ -12,6 +12,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import openapiTS from 'openapi-typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { issueApiToken } from '../src/accounts/api-tokens.ts'
 import { addLocation, NORWICH, shapeLocation, TEST_PERSON } from '../src/brokerage/offers/test-factory.ts'
 import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
 import { importCentroids } from '../src/geography/service.ts'
@@ -35,6 +36,7 @@ const TSC = join(dirname(createRequire(import.meta.url).resolve('typescript/pack
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
 let document: Document
+const tokens = { council_admin: '', commissioner: '' }
 
 beforeAll(async () => {
   t = await createTestApp()
@@ -55,6 +57,16 @@ beforeAll(async () => {
     latitude: 55,
     longitude: 1,
   })
+  for (const role of ['council_admin', 'commissioner'] as const) {
+    const spec = {
+      councilId: home.councilId,
+      name: role,
+      role,
+      providerOrganisationId: null,
+      createdByUserId: null,
+    }
+    tokens[role] = (await issueApiToken(db, spec, { kind: 'system', label: 'test' })).token
+  }
   const response = await t.app.inject({ method: 'GET', url: '/openapi.json' })
   document = response.json() as Document
 })
@@ -245,13 +257,16 @@ describe('the brokerage journey over HTTP', () => {
     const provider = home.providerApiToken
     const location = home.providerA.locationId
     await call(council, 'GET', '/api/v1/me', '/api/v1/me')
-    await call(council, 'GET', '/api/v1/users', '/api/v1/users')
+    expect((await call(council, 'GET', '/api/v1/users', '/api/v1/users')).status).toBe(403)
+    expect((await call(tokens.council_admin, 'GET', '/api/v1/users', '/api/v1/users')).status).toBe(200)
     await call(council, 'GET', '/api/v1/locations', '/api/v1/locations?page=1')
     await call(council, 'GET', '/api/v1/locations/{id}', `/api/v1/locations/${location}`)
     await call(council, 'GET', '/api/v1/locations/{id}/quality', `/api/v1/locations/${location}/quality`)
     await call(council, 'GET', '/api/v1/locations/{id}/profile', `/api/v1/locations/${location}/profile`)
     await call(council, 'GET', '/api/v1/restrictions', '/api/v1/restrictions')
-    await call(council, 'GET', '/api/v1/register/imports', '/api/v1/register/imports')
+    expect(
+      (await call(tokens.commissioner, 'GET', '/api/v1/register/imports', '/api/v1/register/imports')).status,
+    ).toBe(200)
     await call(council, 'GET', '/api/v1/frameworks', '/api/v1/frameworks')
     await call(council, 'GET', '/api/v1/capacity/summary', '/api/v1/capacity/summary')
     await call(provider, 'POST', '/api/v1/capacity', '/api/v1/capacity', [

@@ -34,6 +34,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   429: 'Too many attempts',
 }
 
+const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'Done', 201: 'Made', 202: 'Accepted: under way' }
+
 /** Every API operation may answer these: bad input, no credentials, the wrong role. */
 export const COMMON_ERRORS = [400, 401, 403] as const
 
@@ -89,7 +91,13 @@ export function zodToOpenApi({ schema, url }: { schema: FastifySchema; url: stri
           description: ERROR_DESCRIPTIONS[Number(status)] ?? 'An error',
           content: { 'application/json': { schema: ERROR_REF } },
         }
-      } else response[status] = zod instanceof z.ZodType ? jsonSchemaOf(zod, 'output') : zod
+      } else if (zod instanceof z.ZodType) {
+        const json = jsonSchemaOf(zod, 'output')
+        response[status] = {
+          description: (json.description as string | undefined) ?? SUCCESS_DESCRIPTIONS[Number(status)] ?? 'Done',
+          content: { 'application/json': { schema: json } },
+        }
+      } else response[status] = zod
     }
     converted.response = response
   }
