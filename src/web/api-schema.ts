@@ -37,7 +37,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'Done', 201: 'Made', 202: 'Accepted: under way' }
 
 /** Every API operation may answer these: bad input, no credentials, the wrong role. */
-export const COMMON_ERRORS = [400, 401, 403] as const
+const COMMON_ERRORS = [400, 401, 403] as const
 
 type Responses = Record<number, z.ZodType>
 
