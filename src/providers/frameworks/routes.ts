@@ -365,7 +365,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     async (request) => {
       const user = request.user as SessionUser
       const { lotId } = parseInput(lotParams, request.params)
-      const on = parseInput(admittedQuery, request.query ?? {}).on ?? londonToday()
+      const on = field(request.query, 'on') || londonToday()
       const lot = await getLot(db, user.councilId, lotId)
       return {
         lot: { id: lot.id, name: lot.name, procurement: lot.procurement },

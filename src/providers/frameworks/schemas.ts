@@ -1,6 +1,7 @@
 // What the frameworks API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
 import { PROCUREMENTS } from './rules.ts'
+import { onDateSchema } from './service.ts'
 
 export const lotsSchema = z.object({
   lots: z.array(
@@ -20,14 +21,8 @@ export const lotsSchema = z.object({
   ),
 })
 
-export const admittedQuery = z.object({
-  on: z
-    .preprocess(
-      (v) => (v === '' ? undefined : v),
-      z.iso.date({ error: 'Enter a date, for example 2025-04-01' }).optional(),
-    )
-    .describe('YYYY-MM-DD; by default today'),
-})
+/** `?on=`: the service checks it is a date, once it has found the lot; by default today. */
+export const admittedQuery = onDateSchema.partial()
 
 export const admittedSchema = z.object({
   lot: z.object({ id: z.int(), name: z.string(), procurement: z.enum(PROCUREMENTS) }),
