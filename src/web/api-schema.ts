@@ -94,7 +94,8 @@ export function zodToOpenApi({ schema, url }: { schema: FastifySchema; url: stri
       } else if (zod instanceof z.ZodType) {
         const json = jsonSchemaOf(zod, 'output')
         response[status] = {
-          description: (json.description as string | undefined) ?? SUCCESS_DESCRIPTIONS[Number(status)] ?? 'Done',
+          description:
+            (json.description as string | undefined) ?? SUCCESS_DESCRIPTIONS[Number(status)] ?? 'Done',
           content: { 'application/json': { schema: json } },
         }
       } else response[status] = zod
