@@ -81,6 +81,8 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(fastifySwagger, {
     transform: zodToOpenApi,
     transformObject: finishDocument,
+    // Shared schemas are named by their $id (`health`) rather than numbered.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {
