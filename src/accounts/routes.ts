@@ -4,11 +4,13 @@ import type { Database } from '../db/connection.ts'
 import { ConflictError, TooManyAttemptsError, ValidationError } from '../errors.ts'
 import { getOrganisation } from '../providers/service.ts'
 import { ANY_ROLE } from '../web/access.ts'
+import { operation } from '../web/api-schema.ts'
 import { field, formErrors, safeReturnPath } from '../web/forms.ts'
 import { capabilitiesFor } from '../web/navigation.ts'
 import { COUNCIL_CHOICE_MINUTES, decodeCouncilChoice, encodeCouncilChoice } from './council-choice.ts'
 import { FailedSignIns } from './failed-sign-ins.ts'
 import { ROLE_LABELS, ROLES } from './roles.ts'
+import { meSchema, usersSchema } from './schemas.ts'
 import {
   activeAccounts,
   actorOf,
@@ -253,7 +255,12 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     '/api/v1/me',
     {
       config: { access: ANY_ROLE },
-      schema: { summary: 'The signed-in user', tags: ['accounts'] },
+      schema: operation({
+        summary: 'The signed-in user',
+        tags: ['accounts'],
+        responses: { 200: meSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
@@ -271,7 +278,12 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     '/api/v1/users',
     {
       config: { access: ['council_admin'] },
-      schema: { summary: 'Users of your council', tags: ['accounts'] },
+      schema: operation({
+        summary: 'Users of your council',
+        tags: ['accounts'],
+        responses: { 200: usersSchema },
+        errors: [],
+      }),
     },
     async (request) => ({ users: await listUsers(db, (request.user as SessionUser).councilId) }),
   )

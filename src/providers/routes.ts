@@ -6,8 +6,10 @@ import { type FieldError, parseInput, ValidationError } from '../errors.ts'
 import { locationMarketEvents } from '../market/events/service.ts'
 import { recordId } from '../storable.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
+import { operation } from '../web/api-schema.ts'
 import { field, formErrors } from '../web/forms.ts'
 import { locationQualityPage } from './quality/location-page.ts'
+import { locationListSchema, oneLocationSchema } from './schemas.ts'
 import {
   getLocation,
   getOrganisation,
@@ -145,7 +147,13 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     '/api/v1/locations',
     {
       config: { access: ['social_worker', 'broker', 'commissioner', 'council_admin', 'provider_user'] },
-      schema: { summary: 'Locations in your scope, a page at a time', tags: ['providers'] },
+      schema: operation({
+        summary: 'Locations in your scope, a page at a time',
+        tags: ['providers'],
+        querystring: pageQuery,
+        responses: { 200: locationListSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const { page } = parseInput(pageQuery, request.query)
@@ -161,7 +169,13 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     '/api/v1/locations/:id',
     {
       config: { access: ['social_worker', 'broker', 'commissioner', 'council_admin', 'provider_user'] },
-      schema: { summary: 'One location in your scope', tags: ['providers'] },
+      schema: operation({
+        summary: 'One location in your scope',
+        tags: ['providers'],
+        params: idParams,
+        responses: { 200: oneLocationSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const { id } = parseInput(idParams, request.params)

@@ -31,6 +31,7 @@ import { profileRoutes } from '../providers/profile/routes.ts'
 import { qualityRoutes } from '../providers/quality/routes.ts'
 import { providersRoutes } from '../providers/routes.ts'
 import { accessPlugin, isApiRequest, markRoutesPublic } from './access.ts'
+import { errorComponent, finishDocument, serializeAsIs, zodSchemasOnly, zodToOpenApi } from './api-schema.ts'
 import { markRoutesShared, setUpCaching } from './caching.ts'
 import { answerUnreadableAddress, setUpErrorHandling } from './errors.ts'
 import { healthSchema, setUpHealth } from './health.ts'
@@ -75,14 +76,28 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   const cookieSecret = await loadServiceSecret(database.db, 'cookie-signing')
 
   app.addSchema(healthSchema)
+  app.setValidatorCompiler(zodSchemasOnly)
+  app.setSerializerCompiler(serializeAsIs)
   await app.register(fastifySwagger, {
+    transform: zodToOpenApi,
+    transformObject: finishDocument,
+    // Shared schemas are named by their $id (`health`) rather than numbered.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
+      openapi: '3.1.0',
       info: {
         title: 'Caremarket API',
         version: '1',
         description: 'eBrokerage and care-market API for councils and providers.',
       },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: cookies.session } } },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: cookies.session },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+        schemas: { Error: errorComponent() },
+      },
+      security: [{ session: [] }, { token: [] }],
     },
   })
   await setUpSecurity(app, { cookieSecret, secureCookies: config.secureCookies, csrfCookie: cookies.csrf })

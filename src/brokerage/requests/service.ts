@@ -465,6 +465,16 @@ export async function closeRequest(
   return getRequest(db, caller, requestId)
 }
 
+export const cancelSchema = z.object({
+  reason: z.preprocess(
+    (v) => (typeof v === 'string' ? v : undefined),
+    z
+      .string({ error: 'Enter a reason for cancelling the request' })
+      .trim()
+      .max(2000, 'Reason must be 2,000 characters or fewer'),
+  ),
+})
+
 /** Cancels a request at any stage before care starts; the reason is required and kept. */
 export async function cancel(
   db: Database,
@@ -474,18 +484,7 @@ export async function cancel(
 ): Promise<SourcingRequest> {
   const request = await getRequest(db, caller, requestId)
   authorise(caller, 'cancel', request)
-  const { reason } = parseInput(
-    z.object({
-      reason: z.preprocess(
-        (v) => (typeof v === 'string' ? v : undefined),
-        z
-          .string({ error: 'Enter a reason for cancelling the request' })
-          .trim()
-          .max(2000, 'Reason must be 2,000 characters or fewer'),
-      ),
-    }),
-    { reason: options.reason },
-  )
+  const { reason } = parseInput(cancelSchema, { reason: options.reason })
   await db.transaction(async (tx) => {
     const { row, now } = await lockedRow(tx, caller, requestId, options)
     await transitionRequest(tx, row, 'cancel', actorFor(caller), {

@@ -4,6 +4,7 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { poundsShort } from '../../brokerage/rules/format.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
+import { operation } from '../../web/api-schema.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -20,6 +21,7 @@ import {
   type MarketEventKind,
   poundsText,
 } from './rules.ts'
+import { marketEventsListSchema } from './schemas.ts'
 import {
   checkEventPlace,
   type EventPlace,
@@ -28,6 +30,7 @@ import {
   listMarketEvents,
   type MarketEventView,
   type PlaceInput,
+  periodSchema,
   placeOptions,
   recordMarketEvent,
   updateMarketEvent,
@@ -366,20 +369,16 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     '/api/v1/market-events',
     {
       config: { access: READERS },
-      schema: {
+      schema: operation({
         summary:
           'Market events in a period: provider exits, closures, deregistrations, openings and changes in capacity, with the beds, home care hours and people affected and the extra cost of the failures, and their totals',
         description:
           'Query parameters, both optional: from and to (YYYY-MM-DD; by default the year to today). Events are those that happened in the period, newest first; withdrawn events are listed with withdrawnAt set and left out of the summary. Home care is in hours a week and costs in pence; an extra cost not yet known is null. A bad value answers 400 with the field at fault.',
         tags: ['market'],
-        querystring: {
-          type: 'object',
-          properties: {
-            from: { type: 'string', description: 'First day of the period, YYYY-MM-DD' },
-            to: { type: 'string', description: 'Last day of the period, YYYY-MM-DD; not in the future' },
-          },
-        },
-      },
+        querystring: periodSchema,
+        responses: { 200: marketEventsListSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser

@@ -693,6 +693,7 @@ const dateText = (label: string) =>
     .refine((v) => !v || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isCalendarDate(v)), {
       message: `${label} must be a real date`,
     })
+    .describe(`${label}, YYYY-MM-DD`)
 
 export const periodSchema = z.object({ from: dateText('The start date'), to: dateText('The end date') })
 

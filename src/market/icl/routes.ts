@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { SessionUser } from '../../accounts/service.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
+import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import { csvText } from '../../web/csv.ts'
 import type { DomainOptions } from '../../web/domain.ts'
@@ -10,7 +11,14 @@ import type { Capability } from '../../web/navigation.ts'
 import { dateParam, periodBoxes, typedPeriodValues } from '../period.ts'
 import { hoursTrendChart, peopleTrendChart } from './charts.ts'
 import { hoursPerWeek } from './rules.ts'
-import { type IclReport, iclReport, snapshotsInPeriod } from './service.ts'
+import { iclReportSchema, snapshotsSchema } from './schemas.ts'
+import {
+  type IclReport,
+  iclReport,
+  periodSchema,
+  snapshotPeriodSchema,
+  snapshotsInPeriod,
+} from './service.ts'
 
 /** Council staff who broker care or commission it; providers never see the list. */
 const ICL_ROLES = ['broker', 'commissioner', 'council_admin'] as const
@@ -135,11 +143,14 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
     '/api/v1/icl',
     {
       config: { access: ICL_ROLES },
-      schema: {
+      schema: operation({
         summary:
           'The Interim Care List: the headline figures and breakdowns at the end of a period (?from=&to=, YYYY-MM-DD, by default the 28 days to today), the people added and removed in it, and who is on the list; ?locality= for one locality',
         tags: ['market'],
-      },
+        querystring: periodSchema,
+        responses: { 200: iclReportSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
@@ -169,11 +180,14 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
     '/api/v1/icl/snapshots',
     {
       config: { access: ICL_ROLES },
-      schema: {
+      schema: operation({
         summary:
           'The Interim Care List’s daily snapshots in a period (?from=&to=, YYYY-MM-DD, by default the 28 days to today), oldest first: each day’s figures at its end, its additions and removals, and its breakdowns',
         tags: ['market'],
-      },
+        querystring: snapshotPeriodSchema,
+        responses: { 200: snapshotsSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser

@@ -4,6 +4,7 @@ import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../../broker
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
 import { availabilityByLocalityChart } from '../../providers/capacity/charts.ts'
+import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -13,7 +14,8 @@ import { renderMarketReportHtml } from '../report/render.ts'
 import { marketReport } from '../report/service.ts'
 import { hardToServeChart, hoursTrendChart, timeToSourceChart } from './charts.ts'
 import { insightsCsv } from './csv.ts'
-import { type InsightsReport, insightsReport } from './service.ts'
+import { insightsReportSchema } from './schemas.ts'
+import { type InsightsReport, insightsReport, insightsSchema } from './service.ts'
 
 /** Commissioners and admins; brokers too, read-only like everything here: it holds no personal data. */
 const INSIGHTS_ROLES = ['broker', 'commissioner', 'council_admin'] as const
@@ -135,26 +137,16 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     '/api/v1/insights',
     {
       config: { access: INSIGHTS_ROLES },
-      schema: {
+      schema: operation({
         summary:
           'Market insights for a period: response rate, time to source by service type and locality, requests hard to serve (rural and urban), home care hours, % of care home beds available by bed type and locality, accepted prices and the quality mix',
         description:
           'Query parameters, all optional: from and to (YYYY-MM-DD; by default the six months to today), serviceType (one of the request service types), locality (a locality name), hardToServeDays (1 to 365, by default 14). A bad value answers 400 with the field at fault.',
         tags: ['market'],
-        querystring: {
-          type: 'object',
-          properties: {
-            from: { type: 'string', description: 'First day of the period, YYYY-MM-DD' },
-            to: { type: 'string', description: 'Last day of the period, YYYY-MM-DD; not in the future' },
-            serviceType: { type: 'string', description: `One of ${REQUEST_SERVICE_TYPES.join(', ')}` },
-            locality: { type: 'string', description: 'One of the council’s locality names' },
-            hardToServeDays: {
-              type: 'string',
-              description: 'Days after publishing a request still without an award counts as hard to serve',
-            },
-          },
-        },
-      },
+        querystring: insightsSchema,
+        responses: { 200: insightsReportSchema },
+        errors: [],
+      }),
     },
     async (request) => insightsReport(db, (request.user as SessionUser).councilId, filtersOf(request.query)),
   )

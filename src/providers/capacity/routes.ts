@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -20,6 +21,7 @@ import {
   parseCapacityCsv,
 } from './csv.ts'
 import { bedTypeLabel, MAX_SPARE_HOURS_PER_WEEK, minutesToHours, STALE_AFTER_DAYS } from './rules.ts'
+import { capacityReportedSchema, capacitySummarySchema, providerCapacitySchema } from './schemas.ts'
 import {
   type CapacityInput,
   capacitySummary,
@@ -219,7 +221,12 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     '/api/v1/capacity',
     {
       config: { access: ['provider_user'] },
-      schema: { summary: 'The latest capacity of each of your locations', tags: ['capacity'] },
+      schema: operation({
+        summary: 'The latest capacity of each of your locations',
+        tags: ['capacity'],
+        responses: { 200: providerCapacitySchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const capacity = await getProviderCapacity(db, scopeOf(request.user as SessionUser))
@@ -254,12 +261,15 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     '/api/v1/capacity',
     {
       config: { access: ['provider_user'] },
-      schema: {
+      schema: operation({
         summary: 'Report capacity: a JSON array of updates, all saved or none',
         description:
           'Each update names a location by locationId or cqcLocationId and gives either bedType and vacancies, or outcode and spareHoursPerWeek (up to 2 decimal places).',
         tags: ['capacity'],
-      },
+        body: apiUpdates,
+        responses: { 201: capacityReportedSchema },
+        errors: [],
+      }),
     },
     async (request, reply) => {
       const user = request.user as SessionUser
@@ -303,10 +313,12 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     '/api/v1/capacity/summary',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: '% of care home beds available by locality and bed type, and spare home care hours',
         tags: ['capacity'],
-      },
+        responses: { 200: capacitySummarySchema },
+        errors: [],
+      }),
     },
     async (request) => capacitySummary(db, (request.user as SessionUser).councilId),
   )

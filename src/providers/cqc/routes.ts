@@ -12,6 +12,7 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import type { Database } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { nulByteProblem, recordId } from '../../storable.ts'
+import { operation } from '../../web/api-schema.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import { acceptUploads } from '../../web/input.ts'
@@ -20,6 +21,7 @@ import { sniffCqcFile } from './detect.ts'
 import { type CqcImport, getCqcImport, importProgress, listCqcImports, startCqcImport } from './import.ts'
 import { localAuthorityOfCouncil } from './import-rules.ts'
 import { CQC_FORMAT_LABELS, type CqcFormat } from './records.ts'
+import { importListSchema, importUploadSchema, oneImportSchema } from './schemas.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const cqcImportCapabilities: Capability[] = [
@@ -292,7 +294,12 @@ export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/register/imports',
     {
       config: { access: IMPORTERS },
-      schema: { summary: 'Your council’s CQC imports, newest first (up to 100)', tags: ['register'] },
+      schema: operation({
+        summary: 'Your council’s CQC imports, newest first (up to 100)',
+        tags: ['register'],
+        responses: { 200: importListSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const rows = await listCqcImports(db, (request.user as SessionUser).councilId, { limit: LIST_LIMIT })
@@ -309,10 +316,13 @@ export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/register/imports/:importId',
     {
       config: { access: IMPORTERS },
-      schema: {
+      schema: operation({
         summary: 'One CQC import: its progress while it runs, then its report',
         tags: ['register'],
-      },
+        params: importParams,
+        responses: { 200: oneImportSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const { importId } = parseInput(importParams, request.params)
@@ -324,12 +334,16 @@ export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/register/imports',
     {
       config: { access: IMPORTERS },
-      schema: {
+      schema: operation({
         summary:
           'Upload a CQC register file (multipart/form-data: file, and optionally localAuthority, ' +
           'allLocalAuthorities=yes, full=yes). The import runs in the background; poll the import it returns.',
         tags: ['register'],
-      },
+        consumes: ['multipart/form-data'],
+        body: importUploadSchema,
+        responses: { 202: oneImportSchema },
+        errors: [409, 413, 415],
+      }),
     },
     async (request, reply) => {
       const importId = await beginImport(db, request, await readImportForm(request))

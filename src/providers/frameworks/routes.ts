@@ -4,6 +4,7 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { operation } from '../../web/api-schema.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -16,6 +17,7 @@ import {
   PROCUREMENT_LABELS,
   PROCUREMENTS,
 } from './rules.ts'
+import { admittedQuery, admittedSchema, lotsSchema } from './schemas.ts'
 import {
   admittedLocations,
   applicationChoices,
@@ -337,10 +339,12 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     '/api/v1/frameworks',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'Framework and DPS lots, with how many memberships are in each status',
         tags: ['frameworks'],
-      },
+        responses: { 200: lotsSchema },
+        errors: [],
+      }),
     },
     async (request) => ({ lots: await listLots(db, (request.user as SessionUser).councilId) }),
   )
@@ -349,10 +353,14 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     '/api/v1/frameworks/:lotId/admitted',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'The locations admitted to a lot on a date (?on=YYYY-MM-DD, default today)',
         tags: ['frameworks'],
-      },
+        params: lotParams,
+        querystring: admittedQuery,
+        responses: { 200: admittedSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser

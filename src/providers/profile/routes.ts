@@ -4,11 +4,13 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { operation } from '../../web/api-schema.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { SERVICE_TYPE_LABELS, SPECIALISM_LABELS, SPECIALISMS } from '../vocabulary.ts'
 import { MAX_LANGUAGES } from './rules.ts'
+import { profileSchema } from './schemas.ts'
 import {
   addContact,
   coversDistricts,
@@ -188,10 +190,13 @@ export const profileRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     '/api/v1/locations/:id/profile',
     {
       config: { access: [...COUNCIL_STAFF, 'provider_user'] },
-      schema: {
+      schema: operation({
         summary: 'A location’s profile: coverage, specialisms, languages and care workers',
         tags: ['providers'],
-      },
+        params: idParams,
+        responses: { 200: profileSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser

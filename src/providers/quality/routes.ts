@@ -4,6 +4,7 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { operation } from '../../web/api-schema.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -11,6 +12,7 @@ import { getLocation } from '../service.ts'
 import { RESTRICTION_KIND_LABELS, RESTRICTION_KINDS } from '../vocabulary.ts'
 import { describeRestrictionView, registerPage, scopeOf } from './location-page.ts'
 import { PAMMS_RATINGS } from './rules.ts'
+import { locationQualitySchema, restrictionRegisterSchema } from './schemas.ts'
 import {
   getRestriction,
   liftRestriction,
@@ -249,10 +251,13 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     '/api/v1/locations/:id/quality',
     {
       config: { access: EVERYONE },
-      schema: {
+      schema: operation({
         summary: 'A location’s CQC ratings, PAMMS audits, effective rating and restrictions',
         tags: ['providers'],
-      },
+        params: locationParams,
+        responses: { 200: locationQualitySchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const { id } = parseInput(locationParams, request.params)
@@ -270,10 +275,12 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     '/api/v1/restrictions',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'Restrictions in force today, with restricted services and beds by sector',
         tags: ['providers'],
-      },
+        responses: { 200: restrictionRegisterSchema },
+        errors: [],
+      }),
     },
     async (request) => restrictionRegister(db, (request.user as SessionUser).councilId),
   )
