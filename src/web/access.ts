@@ -38,6 +38,18 @@ export function isApiRequest(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/')
 }
 
+const OPEN_DATA_PATH = /^\/councils\/[^/?#]+\/openreferral(?:[/?#]|$)/
+
+/** A council's public open data feed: JSON for anyone, with no page context and so no cookie. */
+export function isOpenDataRequest(request: FastifyRequest): boolean {
+  return OPEN_DATA_PATH.test(request.url)
+}
+
+/** Whether answers, errors included, are JSON rather than pages. */
+export function answersJson(request: FastifyRequest): boolean {
+  return isApiRequest(request) || isOpenDataRequest(request)
+}
+
 /**
  * The one place where authorisation is enforced. Every route must declare `config.access`;
  * the service refuses to start if one does not. Council and provider scope come from the

@@ -27,10 +27,11 @@ import { notificationsRoutes } from '../notifications/routes.ts'
 import { capacityRoutes } from '../providers/capacity/routes.ts'
 import { cqcImportRoutes } from '../providers/cqc/routes.ts'
 import { frameworksRoutes } from '../providers/frameworks/routes.ts'
+import { openReferralRoutes } from '../providers/openreferral/routes.ts'
 import { profileRoutes } from '../providers/profile/routes.ts'
 import { qualityRoutes } from '../providers/quality/routes.ts'
 import { providersRoutes } from '../providers/routes.ts'
-import { accessPlugin, isApiRequest, markRoutesPublic } from './access.ts'
+import { accessPlugin, answersJson, markRoutesPublic } from './access.ts'
 import { errorComponent, finishDocument, serializeAsIs, zodSchemasOnly, zodToOpenApi } from './api-schema.ts'
 import { markRoutesShared, setUpCaching } from './caching.ts'
 import { answerUnreadableAddress, setUpErrorHandling } from './errors.ts'
@@ -144,6 +145,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
   await app.register(frameworksRoutes, domain)
   await app.register(capacityRoutes, domain)
   await app.register(profileRoutes, domain)
+  await app.register(openReferralRoutes, domain)
   await app.register(notificationsRoutes, domain)
   await app.register(settingsRoutes, domain)
   await app.register(requestsRoutes, domain)
@@ -158,7 +160,7 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
 
 /** What every page's layout needs. Set before the body is read, so error pages have it too. */
 function setPageContext(request: FastifyRequest, reply: FastifyReply): void {
-  if (isApiRequest(request) || request.url.startsWith('/assets/')) return
+  if (answersJson(request) || request.url.startsWith('/assets/')) return
   reply.locals = {
     user: request.user,
     navigation: navigationFor(request.user?.role, request.url),

@@ -1,0 +1,71 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { z } from 'zod'
+import { parseInput } from '../../errors.ts'
+import type { DomainOptions } from '../../web/domain.ts'
+import {
+  HSDS_OPENAPI_URL,
+  ORUK_PROFILE_URL,
+  ORUK_VERSION,
+  pageOf,
+  SERVICE_TYPE_TAXONOMY,
+  SERVICE_TYPE_TERMS,
+} from './rules.ts'
+import { feedCouncil, getService, listServices, parsePageQuery } from './service.ts'
+
+/** Where a council's feed lives; errors under it answer in JSON (see isOpenDataRequest). */
+export const openReferralBase = (code: string) => `/councils/${encodeURIComponent(code)}/openreferral`
+
+const councilParams = z.object({ code: z.string() })
+const serviceParams = z.object({ code: z.string(), id: z.string() })
+
+// The feed is public and changes only when the register does, so anyone may keep it briefly.
+// Open Referral UK asks that any web page may read a feed, hence the open CORS header.
+function publicAnswer(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'public, max-age=300').header('access-control-allow-origin', '*')
+}
+
+const PUBLIC = { access: 'public' } as const
+
+export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+  app.get('/councils/:code/openreferral', { config: PUBLIC }, async (request, reply) => {
+    await feedCouncil(db, parseInput(councilParams, request.params).code)
+    publicAnswer(reply)
+    return { version: ORUK_VERSION, profile: ORUK_PROFILE_URL, openapi_url: HSDS_OPENAPI_URL }
+  })
+
+  app.get('/councils/:code/openreferral/services', { config: PUBLIC }, async (request, reply) => {
+    const council = await feedCouncil(db, parseInput(councilParams, request.params).code)
+    const page = parsePageQuery(request.query)
+    const answer = await listServices(db, council, page)
+    publicAnswer(reply)
+    return answer
+  })
+
+  app.get('/councils/:code/openreferral/services/:id', { config: PUBLIC }, async (request, reply) => {
+    const params = parseInput(serviceParams, request.params)
+    const council = await feedCouncil(db, params.code)
+    const service = await getService(db, council, params.id)
+    publicAnswer(reply)
+    return service
+  })
+
+  app.get('/councils/:code/openreferral/taxonomies', { config: PUBLIC }, async (request, reply) => {
+    await feedCouncil(db, parseInput(councilParams, request.params).code)
+    const page = parsePageQuery(request.query)
+    const all = [{ ...SERVICE_TYPE_TAXONOMY, taxonomy_terms: SERVICE_TYPE_TERMS }]
+    publicAnswer(reply)
+    return pageSlice(all, page)
+  })
+
+  app.get('/councils/:code/openreferral/taxonomy_terms', { config: PUBLIC }, async (request, reply) => {
+    await feedCouncil(db, parseInput(councilParams, request.params).code)
+    const page = parsePageQuery(request.query)
+    publicAnswer(reply)
+    return pageSlice(SERVICE_TYPE_TERMS, page)
+  })
+}
+
+function pageSlice<T>(all: T[], page: { page: number; perPage: number }) {
+  const start = (page.page - 1) * page.perPage
+  return pageOf(page, all.length, all.slice(start, start + page.perPage))
+}
