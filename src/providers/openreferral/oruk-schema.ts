@@ -99,7 +99,9 @@ export interface OrukValidators {
   root: ValidateFunction
   service: ValidateFunction
   serviceList: ValidateFunction
+  taxonomy: ValidateFunction
   taxonomyList: ValidateFunction
+  taxonomyTerm: ValidateFunction
   taxonomyTermList: ValidateFunction
 }
 
@@ -117,7 +119,9 @@ export function orukValidators(): OrukValidators {
     root: ajv.compile(ROOT),
     service: schemaOf('service.json'),
     serviceList: ajv.compile(pageOf('service.json')),
+    taxonomy: schemaOf('taxonomy.json'),
     taxonomyList: ajv.compile(pageOf('taxonomy.json')),
+    taxonomyTerm: schemaOf('taxonomy_term.json'),
     taxonomyTermList: ajv.compile(pageOf('taxonomy_term.json')),
   }
 }

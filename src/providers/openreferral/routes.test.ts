@@ -181,6 +181,11 @@ describe('the Open Referral UK feed of a council’s register', () => {
     const terms = (await getJson(feed('/taxonomy_terms?per_page=2'))).body
     expectValid(schemas.taxonomyTermList, terms)
     expect(terms).toMatchObject({ size: 2, total_items: 5, total_pages: 3 })
+    const taxonomy = (await getJson(feed(`/taxonomies/${taxonomies.contents[0].id}`))).body
+    expectValid(schemas.taxonomy, taxonomy)
+    const term = (await getJson(feed(`/taxonomy_terms/${terms.contents[1].id}`))).body
+    expectValid(schemas.taxonomyTerm, term)
+    expect(term).toEqual(terms.contents[1])
   })
 
   it('never shows another council’s providers, nor closed locations', async () => {
@@ -217,6 +222,8 @@ describe('the Open Referral UK feed of a council’s register', () => {
       feed('/services/not-a-uuid'),
       feed(`/services/${rowUuid('service', 999_999)}`),
       feed('/nothing-here'),
+      feed(`/taxonomy_terms/${rowUuid('service', 1)}`),
+      feed(`/taxonomies/${rowUuid('service', 1)}`),
     ]) {
       const { response, body } = await getJson(url, { accept: 'text/html' })
       expect(response.statusCode, url).toBe(404)

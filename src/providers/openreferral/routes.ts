@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
-import { parseInput } from '../../errors.ts'
+import { NotFoundError, parseInput } from '../../errors.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import {
   HSDS_OPENAPI_URL,
@@ -9,6 +9,8 @@ import {
   pageOf,
   SERVICE_TYPE_TAXONOMY,
   SERVICE_TYPE_TERMS,
+  serviceTypeByTermId,
+  serviceTypeTerm,
 } from './rules.ts'
 import { feedCouncil, getService, listServices, parsePageQuery } from './service.ts'
 
@@ -16,7 +18,7 @@ import { feedCouncil, getService, listServices, parsePageQuery } from './service
 export const openReferralBase = (code: string) => `/councils/${encodeURIComponent(code)}/openreferral`
 
 const councilParams = z.object({ code: z.string() })
-const serviceParams = z.object({ code: z.string(), id: z.string() })
+const idParams = z.object({ code: z.string(), id: z.string() })
 
 // The feed is public and changes only when the register does, so anyone may keep it briefly.
 // Open Referral UK asks that any web page may read a feed, hence the open CORS header.
@@ -25,6 +27,7 @@ function publicAnswer(reply: FastifyReply): FastifyReply {
 }
 
 const PUBLIC = { access: 'public' } as const
+const SERVICE_TYPE_TAXONOMY_IN_FULL = { ...SERVICE_TYPE_TAXONOMY, taxonomy_terms: SERVICE_TYPE_TERMS }
 
 export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
   app.get('/councils/:code/openreferral', { config: PUBLIC }, async (request, reply) => {
@@ -42,7 +45,7 @@ export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app,
   })
 
   app.get('/councils/:code/openreferral/services/:id', { config: PUBLIC }, async (request, reply) => {
-    const params = parseInput(serviceParams, request.params)
+    const params = parseInput(idParams, request.params)
     const council = await feedCouncil(db, params.code)
     const service = await getService(db, council, params.id)
     publicAnswer(reply)
@@ -52,9 +55,16 @@ export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app,
   app.get('/councils/:code/openreferral/taxonomies', { config: PUBLIC }, async (request, reply) => {
     await feedCouncil(db, parseInput(councilParams, request.params).code)
     const page = parsePageQuery(request.query)
-    const all = [{ ...SERVICE_TYPE_TAXONOMY, taxonomy_terms: SERVICE_TYPE_TERMS }]
     publicAnswer(reply)
-    return pageSlice(all, page)
+    return pageSlice([SERVICE_TYPE_TAXONOMY_IN_FULL], page)
+  })
+
+  app.get('/councils/:code/openreferral/taxonomies/:id', { config: PUBLIC }, async (request, reply) => {
+    const params = parseInput(idParams, request.params)
+    await feedCouncil(db, params.code)
+    if (params.id.toLowerCase() !== SERVICE_TYPE_TAXONOMY.id) throw new NotFoundError('No such taxonomy')
+    publicAnswer(reply)
+    return SERVICE_TYPE_TAXONOMY_IN_FULL
   })
 
   app.get('/councils/:code/openreferral/taxonomy_terms', { config: PUBLIC }, async (request, reply) => {
@@ -62,6 +72,15 @@ export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     const page = parsePageQuery(request.query)
     publicAnswer(reply)
     return pageSlice(SERVICE_TYPE_TERMS, page)
+  })
+
+  app.get('/councils/:code/openreferral/taxonomy_terms/:id', { config: PUBLIC }, async (request, reply) => {
+    const params = parseInput(idParams, request.params)
+    await feedCouncil(db, params.code)
+    const type = serviceTypeByTermId(params.id)
+    if (!type) throw new NotFoundError('No such taxonomy term')
+    publicAnswer(reply)
+    return serviceTypeTerm(type)
   })
 }
 
