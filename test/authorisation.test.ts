@@ -16,6 +16,8 @@ const EXPECTED = new Map(ACCESS_RULES.map((rule) => [rule.route, rule]))
 
 /** Static files and the API's documentation. */
 const SHARED_FILES = /^GET \/(assets|docs|openapi\.json)/
+/** Open data, which anyone but a signed-in user (whose session it may carry) may keep briefly. */
+const OPEN_DATA = /^GET \/councils\/:code\/openreferral/
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
@@ -85,6 +87,8 @@ describe('the authorisation matrix', () => {
         // Nothing is kept by a browser or proxy but the files that are the same for everyone.
         if (route === 'GET /assets/*') expect(response.headers['cache-control']).toBe('public, max-age=3600')
         else if (SHARED_FILES.test(route)) expect(response.headers['cache-control']).not.toBe('no-store')
+        else if (OPEN_DATA.test(route) && who === 'anonymous')
+          expect(response.headers['cache-control']).toBe('public, max-age=300')
         else expect(response.headers['cache-control'], `${route} as ${who}`).toBe('no-store')
         if (mayUse) {
           expect([401, 403, 404], `${route} as ${who} gave ${response.statusCode}`).not.toContain(
