@@ -59,11 +59,14 @@ export function operation(spec: {
   consumes?: string[]
   responses: Responses
   errors: readonly number[]
+  /** Open data anyone may read: no credentials, so neither a 401 nor a 403. */
+  open?: boolean
 }): FastifySchema {
-  const { responses, errors, ...rest } = spec
+  const { responses, errors, open, ...rest } = spec
   const response: Record<number, z.ZodType> = { ...responses }
-  for (const status of new Set([...COMMON_ERRORS, ...errors])) response[status] = apiError
-  return { ...rest, response }
+  const common = open ? [400] : COMMON_ERRORS
+  for (const status of new Set([...common, ...errors])) response[status] = apiError
+  return { ...rest, ...(open ? { security: [] } : {}), response }
 }
 
 /** Fastify neither compiles nor checks Zod schemas: handlers and services parse with them. */

@@ -1,4 +1,5 @@
-import type { ValidateFunction } from 'ajv/dist/2020.js'
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
@@ -265,5 +266,32 @@ describe('the Open Referral UK feed of a council’s register', () => {
     const response = await client.get(feed('/services'))
     expect(response.statusCode).toBe(200)
     expect(response.headers['cache-control']).toBe('no-store')
+  })
+})
+
+describe('the feed in /openapi.json', () => {
+  it('is documented as open to anyone, and answers as documented', async () => {
+    const document = (await t.app.inject('/openapi.json')).json()
+    const ajv = new Ajv2020({ strict: false })
+    addFormats.default(ajv)
+    const service = (await allServices())[0]
+    const taxonomyId = (await getJson(feed('/taxonomies'))).body.contents[0].id
+    const termId = (await getJson(feed('/taxonomy_terms'))).body.contents[0].id
+    const calls: [string, string][] = [
+      ['', feed()],
+      ['/services', feed('/services?per_page=2')],
+      ['/services/{id}', feed(`/services/${service?.id}`)],
+      ['/taxonomies', feed('/taxonomies')],
+      ['/taxonomies/{id}', feed(`/taxonomies/${taxonomyId}`)],
+      ['/taxonomy_terms', feed('/taxonomy_terms')],
+      ['/taxonomy_terms/{id}', feed(`/taxonomy_terms/${termId}`)],
+    ]
+    for (const [path, url] of calls) {
+      const operation = document.paths[`/councils/{code}/openreferral${path}`]?.get
+      expect(operation?.security, path).toEqual([])
+      expect(Object.keys(operation?.responses ?? {}).sort(), path).toEqual(['200', '400', '404'])
+      const validate = ajv.compile(operation.responses['200'].content['application/json'].schema)
+      expectValid(validate, (await getJson(url)).body)
+    }
   })
 })

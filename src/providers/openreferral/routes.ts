@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { NotFoundError, parseInput } from '../../errors.ts'
+import { operation } from '../../web/api-schema.ts'
 import type { DomainOptions } from '../../web/domain.ts'
 import {
   HSDS_OPENAPI_URL,
@@ -12,13 +13,21 @@ import {
   serviceTypeByTermId,
   serviceTypeTerm,
 } from './rules.ts'
-import { feedCouncil, getService, listServices, parsePageQuery } from './service.ts'
+import {
+  feedItemParams,
+  feedParams,
+  feedRootSchema,
+  fullServiceSchema,
+  serviceListSchema,
+  taxonomyListSchema,
+  taxonomySchema,
+  taxonomyTermListSchema,
+  taxonomyTermSchema,
+} from './schemas.ts'
+import { feedCouncil, getService, listServices, pageQuery, parsePageQuery } from './service.ts'
 
 /** Where a council's feed lives; errors under it answer in JSON (see isOpenDataRequest). */
 export const openReferralBase = (code: string) => `/councils/${encodeURIComponent(code)}/openreferral`
-
-const councilParams = z.object({ code: z.string() })
-const idParams = z.object({ code: z.string(), id: z.string() })
 
 // The feed is public and changes only when the register does, so anyone may keep it briefly.
 // Open Referral UK asks that any web page may read a feed, hence the open CORS header.
@@ -27,61 +36,107 @@ function publicAnswer(reply: FastifyReply): FastifyReply {
 }
 
 const PUBLIC = { access: 'public' } as const
+
+/** A route of the feed: public, and documented in /openapi.json as open data. */
+function feedRoute(summary: string, answer: z.ZodType, options: { item?: boolean; paged?: boolean } = {}) {
+  return {
+    config: PUBLIC,
+    schema: operation({
+      summary,
+      tags: ['open data'],
+      params: options.item ? feedItemParams : feedParams,
+      ...(options.paged ? { querystring: pageQuery } : {}),
+      responses: { 200: answer },
+      errors: [404],
+      open: true,
+    }),
+  }
+}
 const SERVICE_TYPE_TAXONOMY_IN_FULL = { ...SERVICE_TYPE_TAXONOMY, taxonomy_terms: SERVICE_TYPE_TERMS }
 
 export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
-  app.get('/councils/:code/openreferral', { config: PUBLIC }, async (request, reply) => {
-    await feedCouncil(db, parseInput(councilParams, request.params).code)
-    publicAnswer(reply)
-    return { version: ORUK_VERSION, profile: ORUK_PROFILE_URL, openapi_url: HSDS_OPENAPI_URL }
-  })
+  app.get(
+    '/councils/:code/openreferral',
+    feedRoute('The Open Referral UK version the feed follows', feedRootSchema),
+    async (request, reply) => {
+      await feedCouncil(db, parseInput(feedParams, request.params).code)
+      publicAnswer(reply)
+      return { version: ORUK_VERSION, profile: ORUK_PROFILE_URL, openapi_url: HSDS_OPENAPI_URL }
+    },
+  )
 
-  app.get('/councils/:code/openreferral/services', { config: PUBLIC }, async (request, reply) => {
-    const council = await feedCouncil(db, parseInput(councilParams, request.params).code)
-    const page = parsePageQuery(request.query)
-    const answer = await listServices(db, council, page)
-    publicAnswer(reply)
-    return answer
-  })
+  app.get(
+    '/councils/:code/openreferral/services',
+    feedRoute('The register’s active locations as services, a page at a time', serviceListSchema, {
+      paged: true,
+    }),
+    async (request, reply) => {
+      const council = await feedCouncil(db, parseInput(feedParams, request.params).code)
+      const page = parsePageQuery(request.query)
+      const answer = await listServices(db, council, page)
+      publicAnswer(reply)
+      return answer
+    },
+  )
 
-  app.get('/councils/:code/openreferral/services/:id', { config: PUBLIC }, async (request, reply) => {
-    const params = parseInput(idParams, request.params)
-    const council = await feedCouncil(db, params.code)
-    const service = await getService(db, council, params.id)
-    publicAnswer(reply)
-    return service
-  })
+  app.get(
+    '/councils/:code/openreferral/services/:id',
+    feedRoute('One service in full', fullServiceSchema, { item: true }),
+    async (request, reply) => {
+      const params = parseInput(feedItemParams, request.params)
+      const council = await feedCouncil(db, params.code)
+      const service = await getService(db, council, params.id)
+      publicAnswer(reply)
+      return service
+    },
+  )
 
-  app.get('/councils/:code/openreferral/taxonomies', { config: PUBLIC }, async (request, reply) => {
-    await feedCouncil(db, parseInput(councilParams, request.params).code)
-    const page = parsePageQuery(request.query)
-    publicAnswer(reply)
-    return pageSlice([SERVICE_TYPE_TAXONOMY_IN_FULL], page)
-  })
+  app.get(
+    '/councils/:code/openreferral/taxonomies',
+    feedRoute('The taxonomies of the feed: the service types', taxonomyListSchema, { paged: true }),
+    async (request, reply) => {
+      await feedCouncil(db, parseInput(feedParams, request.params).code)
+      const page = parsePageQuery(request.query)
+      publicAnswer(reply)
+      return pageSlice([SERVICE_TYPE_TAXONOMY_IN_FULL], page)
+    },
+  )
 
-  app.get('/councils/:code/openreferral/taxonomies/:id', { config: PUBLIC }, async (request, reply) => {
-    const params = parseInput(idParams, request.params)
-    await feedCouncil(db, params.code)
-    if (params.id.toLowerCase() !== SERVICE_TYPE_TAXONOMY.id) throw new NotFoundError('No such taxonomy')
-    publicAnswer(reply)
-    return SERVICE_TYPE_TAXONOMY_IN_FULL
-  })
+  app.get(
+    '/councils/:code/openreferral/taxonomies/:id',
+    feedRoute('One taxonomy with its terms', taxonomySchema, { item: true }),
+    async (request, reply) => {
+      const params = parseInput(feedItemParams, request.params)
+      await feedCouncil(db, params.code)
+      if (params.id.toLowerCase() !== SERVICE_TYPE_TAXONOMY.id) throw new NotFoundError('No such taxonomy')
+      publicAnswer(reply)
+      return SERVICE_TYPE_TAXONOMY_IN_FULL
+    },
+  )
 
-  app.get('/councils/:code/openreferral/taxonomy_terms', { config: PUBLIC }, async (request, reply) => {
-    await feedCouncil(db, parseInput(councilParams, request.params).code)
-    const page = parsePageQuery(request.query)
-    publicAnswer(reply)
-    return pageSlice(SERVICE_TYPE_TERMS, page)
-  })
+  app.get(
+    '/councils/:code/openreferral/taxonomy_terms',
+    feedRoute('The service types as taxonomy terms', taxonomyTermListSchema, { paged: true }),
+    async (request, reply) => {
+      await feedCouncil(db, parseInput(feedParams, request.params).code)
+      const page = parsePageQuery(request.query)
+      publicAnswer(reply)
+      return pageSlice(SERVICE_TYPE_TERMS, page)
+    },
+  )
 
-  app.get('/councils/:code/openreferral/taxonomy_terms/:id', { config: PUBLIC }, async (request, reply) => {
-    const params = parseInput(idParams, request.params)
-    await feedCouncil(db, params.code)
-    const type = serviceTypeByTermId(params.id)
-    if (!type) throw new NotFoundError('No such taxonomy term')
-    publicAnswer(reply)
-    return serviceTypeTerm(type)
-  })
+  app.get(
+    '/councils/:code/openreferral/taxonomy_terms/:id',
+    feedRoute('One taxonomy term', taxonomyTermSchema, { item: true }),
+    async (request, reply) => {
+      const params = parseInput(feedItemParams, request.params)
+      await feedCouncil(db, params.code)
+      const type = serviceTypeByTermId(params.id)
+      if (!type) throw new NotFoundError('No such taxonomy term')
+      publicAnswer(reply)
+      return serviceTypeTerm(type)
+    },
+  )
 }
 
 function pageSlice<T>(all: T[], page: { page: number; perPage: number }) {

@@ -36,8 +36,10 @@ const wholeNumber = (field: string, max: number) =>
     )
 
 export const pageQuery = z.object({
-  page: wholeNumber('page', 1_000_000).default(1),
-  per_page: wholeNumber('per_page', MAX_PER_PAGE).default(DEFAULT_PER_PAGE),
+  page: wholeNumber('page', 1_000_000).default(1).describe('The page, from 1'),
+  per_page: wholeNumber('per_page', MAX_PER_PAGE)
+    .default(DEFAULT_PER_PAGE)
+    .describe(`How many on a page, 1 to ${MAX_PER_PAGE}`),
 })
 
 export function parsePageQuery(query: unknown): PageRequest {
