@@ -26,9 +26,6 @@ import {
 } from './schemas.ts'
 import { feedCouncil, getService, listServices, pageQuery, parsePageQuery } from './service.ts'
 
-/** Where a council's feed lives; errors under it answer in JSON (see isOpenDataRequest). */
-export const openReferralBase = (code: string) => `/councils/${encodeURIComponent(code)}/openreferral`
-
 // The feed is public and changes only when the register does, so anyone may keep it briefly.
 // Open Referral UK asks that any web page may read a feed, hence the open CORS header.
 function publicAnswer(reply: FastifyReply): FastifyReply {
