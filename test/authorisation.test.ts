@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../src/accounts/roles.ts'
 import { auditLog } from '../src/db/schema.ts'
 import { ACCESS_RULES } from './access/index.ts'
+import { OPEN_DATA_ROUTE } from './access/openreferral.ts'
 import { EVERYONE, STAFF } from './access/types.ts'
 import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
 
@@ -16,8 +17,6 @@ const EXPECTED = new Map(ACCESS_RULES.map((rule) => [rule.route, rule]))
 
 /** Static files and the API's documentation. */
 const SHARED_FILES = /^GET \/(assets|docs|openapi\.json)/
-/** Open data, which anyone but a signed-in user (whose session it may carry) may keep briefly. */
-const OPEN_DATA = /^GET \/councils\/:code\/openreferral/
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
@@ -87,7 +86,7 @@ describe('the authorisation matrix', () => {
         // Nothing is kept by a browser or proxy but the files that are the same for everyone.
         if (route === 'GET /assets/*') expect(response.headers['cache-control']).toBe('public, max-age=3600')
         else if (SHARED_FILES.test(route)) expect(response.headers['cache-control']).not.toBe('no-store')
-        else if (OPEN_DATA.test(route) && who === 'anonymous')
+        else if (OPEN_DATA_ROUTE.test(route) && who === 'anonymous')
           expect(response.headers['cache-control']).toBe('public, max-age=300')
         else expect(response.headers['cache-control'], `${route} as ${who}`).toBe('no-store')
         if (mayUse) {

@@ -1,6 +1,9 @@
 import { rowUuid, SERVICE_TYPE_TAXONOMY, SERVICE_TYPE_TERMS } from '../../src/providers/openreferral/rules.ts'
 import type { AccessRule } from './types.ts'
 
+/** Routes of open data, which anyone but a signed-in user (whose session it may carry) may keep briefly. */
+export const OPEN_DATA_ROUTE = /^GET \/councils\/:code\/openreferral/
+
 const feed = (code: string, path = '') => `/councils/${code}/openreferral${path}`
 
 /** The Open Referral UK feed of a council's register is open data: anyone may read it. */
