@@ -1,0 +1,31 @@
+// Accounts' services as the registry hands them out: each closes over the database.
+
+import { bindDatabase } from '../db/bind.ts'
+import type { DatabaseHandle } from '../db/connection.ts'
+import { startApiTokenResolver } from './api-token-cache.ts'
+import { issueApiToken, revokeCouncilApiToken } from './api-tokens.ts'
+import { addUser, getCouncilByCode, listCouncils, loadServiceSecret, resolveSession } from './service.ts'
+
+export interface AccountsDependencies {
+  database: DatabaseHandle
+}
+
+export function createAccountsServices({ database }: AccountsDependencies) {
+  return {
+    accounts: {
+      ...bindDatabase(database.db, {
+        getCouncilByCode,
+        listCouncils,
+        addUser,
+        resolveSession,
+        loadServiceSecret,
+        issueApiToken,
+        revokeCouncilApiToken,
+      }),
+      /** Resolves API tokens, forgetting revoked ones as the database announces them. */
+      startApiTokenResolver: () => startApiTokenResolver(database),
+    },
+  }
+}
+
+export type AccountsServices = ReturnType<typeof createAccountsServices>

@@ -1,0 +1,51 @@
+// The one registry of Caremarket's services. Built once per process from the database, the
+// configuration, a clock and a mailer; the web app, the CLI and the scheduler take what they need
+// from it, and route tests build the app from a substitute.
+import { createAccountsServices } from './accounts/services.ts'
+import { createBrokerageServices } from './brokerage/services.ts'
+import type { Config } from './config.ts'
+import { bindDatabase } from './db/bind.ts'
+import { checkDatabase, type DatabaseHandle } from './db/connection.ts'
+import { importCentroids, listLocalities } from './geography/service.ts'
+import { createMarketServices } from './market/services.ts'
+import { createSmtpTransport, type MailTransport, sendDueEmails } from './notifications/sender.ts'
+import { createProvidersServices } from './providers/services.ts'
+
+export interface ServiceDependencies {
+  database: DatabaseHandle
+  config: Config
+  /** The time now; tests and the simulator give their own. */
+  clock?: () => Date
+  /** Where emails go; by default SMTP when it is configured, else they stay in the outbox. */
+  mailer?: MailTransport
+}
+
+export function createServices({ database, config, clock, mailer }: ServiceDependencies) {
+  const { db } = database
+  const transport = mailer ?? (config.smtp ? createSmtpTransport(config.smtp) : undefined)
+  return {
+    config,
+    clock: clock ?? (() => new Date()),
+    /**
+     * The database itself, for the route plugins still given it rather than their services, and
+     * for the outbox sender and the demo, which write in bulk.
+     */
+    database,
+    health: {
+      engine: database.engine,
+      check: () => checkDatabase(db),
+    },
+    ...createAccountsServices({ database }),
+    geography: bindDatabase(db, { listLocalities, importCentroids }),
+    ...createProvidersServices({ db }),
+    ...createBrokerageServices({ db }),
+    ...createMarketServices({ db }),
+    notifications: {
+      mailer: transport,
+      sendDueEmails: (options?: { now?: Date; limit?: number }) =>
+        transport ? sendDueEmails(db, transport, options) : Promise.resolve({ sent: 0, failed: 0 }),
+    },
+  }
+}
+
+export type Services = ReturnType<typeof createServices>
