@@ -5,7 +5,7 @@ import { ConflictError, TooManyAttemptsError, ValidationError } from '../errors.
 import { getOrganisation } from '../providers/service.ts'
 import { ANY_ROLE } from '../web/access.ts'
 import { field, formErrors, safeReturnPath } from '../web/forms.ts'
-import { capabilitiesFor } from '../web/navigation.ts'
+import type { Navigation } from '../web/navigation.ts'
 import { COUNCIL_CHOICE_MINUTES, decodeCouncilChoice, encodeCouncilChoice } from './council-choice.ts'
 import { FailedSignIns } from './failed-sign-ins.ts'
 import { ROLE_LABELS, ROLES } from './roles.ts'
@@ -30,6 +30,8 @@ export interface AccountsRoutesOptions {
   sessionCookie: string
   /** Holds the accounts a password opened in several councils while the person chooses one. */
   councilChoiceCookie: string
+  /** The lines on each role's home page, from every module's navigation. */
+  capabilitiesFor: Navigation['capabilitiesFor']
 }
 
 const SIGN_IN_FAILED = 'Enter a correct email address and password'
@@ -37,7 +39,7 @@ const CHOOSE_COUNCIL = 'Select the council you want to sign in to'
 
 export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
   app,
-  { db, config, sessionCookie, councilChoiceCookie },
+  { db, config, sessionCookie, councilChoiceCookie, capabilitiesFor },
 ) => {
   const sessionPolicy = { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours }
   const cookieOptions = {

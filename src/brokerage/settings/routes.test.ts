@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { createTestDatabase } from '../../db/testing.ts'
+import { MODULES } from '../../modules.ts'
+import { createServices } from '../../services.ts'
 import { buildApp } from '../../web/app.ts'
 import { settingsRoutes } from './routes.ts'
 import { getBankHolidays, getBrokerageSettings } from './service.ts'
@@ -16,7 +18,10 @@ let admin: Client
 beforeAll(async () => {
   const config = testConfig({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
   database = await createTestDatabase()
-  app = await buildApp({ config, database, logger: pino({ level: 'silent' }) })
+  app = await buildApp(createServices({ database: database, config: config }), {
+    modules: MODULES,
+    logger: pino({ level: 'silent' }),
+  })
   // Until the app registers the settings pages itself.
   if (!app.hasRoute({ method: 'GET', url: '/admin/settings' }))
     await app.register(settingsRoutes, { db: database.db, config })

@@ -1,0 +1,55 @@
+// The market's areas, each with its routes, navigation and jobs.
+import { type DomainModule, databaseOptions } from '../module.ts'
+import { marketEventsCapabilities, marketEventsRoutes } from './events/routes.ts'
+import { marketCapabilities, marketRoutes } from './icl/routes.ts'
+import { insightsCapabilities, insightsRoutes } from './insights/routes.ts'
+import { mpsCapabilities, mpsRoutes } from './mps/routes.ts'
+import { sufficiencyCapabilities, sufficiencyRoutes } from './sufficiency/routes.ts'
+
+export const iclModule: DomainModule = {
+  async routes(app, services) {
+    await app.register(marketRoutes, databaseOptions(services))
+  },
+  navigation: marketCapabilities,
+  jobs: ({ icl }) => [
+    {
+      failure: 'taking the Interim Care List’s daily snapshots failed; will try again',
+      run: async (now) => {
+        const result = await icl.takeDueSnapshots(now)
+        if (result.taken.length === 0) return null
+        return {
+          message: 'took the Interim Care List’s daily snapshots',
+          details: { snapshots: result.taken.length },
+        }
+      },
+    },
+  ],
+}
+
+export const mpsModule: DomainModule = {
+  async routes(app, services) {
+    await app.register(mpsRoutes, databaseOptions(services))
+  },
+  navigation: mpsCapabilities,
+}
+
+export const insightsModule: DomainModule = {
+  async routes(app, services) {
+    await app.register(insightsRoutes, databaseOptions(services))
+  },
+  navigation: insightsCapabilities,
+}
+
+export const marketEventsModule: DomainModule = {
+  async routes(app, services) {
+    await app.register(marketEventsRoutes, databaseOptions(services))
+  },
+  navigation: marketEventsCapabilities,
+}
+
+export const sufficiencyModule: DomainModule = {
+  async routes(app, services) {
+    await app.register(sufficiencyRoutes, databaseOptions(services))
+  },
+  navigation: sufficiencyCapabilities,
+}
