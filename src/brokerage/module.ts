@@ -5,8 +5,8 @@ import { requestsCapabilities, requestsRoutes } from './requests/routes.ts'
 import { settingsCapabilities, settingsRoutes } from './settings/routes.ts'
 
 export const requestsModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(requestsRoutes, databaseOptions(services))
+  async routes(app, { requests, brokerageSettings }) {
+    await app.register(requestsRoutes, { requests, brokerageSettings })
   },
   navigation: requestsCapabilities,
   jobs: ({ timedTransitions }) => [
@@ -43,8 +43,8 @@ export const brokerageSettingsModule: DomainModule = {
 }
 
 export const offersModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(offersRoutes, databaseOptions(services))
+  async routes(app, { offers }) {
+    await app.register(offersRoutes, { offers })
   },
   navigation: offersCapabilities,
 }

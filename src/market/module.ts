@@ -7,8 +7,11 @@ import { mpsCapabilities, mpsRoutes } from './mps/routes.ts'
 import { sufficiencyCapabilities, sufficiencyRoutes } from './sufficiency/routes.ts'
 
 export const iclModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(marketRoutes, databaseOptions(services))
+  async routes(app, { icl, geography }) {
+    await app.register(marketRoutes, {
+      icl,
+      localityNames: async (councilId) => (await geography.listLocalities(councilId)).map((l) => l.name),
+    })
   },
   navigation: marketCapabilities,
   jobs: ({ icl }) => [

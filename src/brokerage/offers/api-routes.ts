@@ -5,27 +5,11 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { field } from '../../web/forms.ts'
-import { eligibilityOverview, explainEligibility, listDecisions } from '../invitations.ts'
-import { award, evaluateOffers, markUnsourced } from './award.ts'
 import { BROKERS, PACKAGE_MANAGERS, packageParams, requestParams } from './council-routes.ts'
-import {
-  endPackage,
-  getPackage,
-  listPackages,
-  listProviderPackages,
-  viewProviderPackage,
-} from './packages.ts'
 import { PROVIDERS, providerScope } from './provider-routes.ts'
-import {
-  getOpportunity,
-  listOpportunities,
-  makeOffer,
-  opportunityFiltersSchema,
-  reviseOffer,
-  withdrawOffer,
-} from './service.ts'
+import type { OffersRouteOptions } from './route-options.ts'
+import { opportunityFiltersSchema } from './service.ts'
 
 const offerParams = z.object({ offerId: recordId('Offer ID') })
 const opportunityParams = z.object({ requestId: recordId('Request ID') })
@@ -54,7 +38,7 @@ function versionOf(body: Record<string, unknown>, ifMatch: string | undefined): 
 
 const json = (summary: string, tags: string[]) => ({ summary, tags })
 
-export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (app, { offers }) => {
   // ---- Council: eligibility, evaluation and award ----
 
   app.get(
@@ -70,9 +54,10 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
       const query = parseInput(decisionsQuery, request.query)
-      if (query.locationId !== undefined) return explainEligibility(db, user.councilId, id, query.locationId)
-      const overview = await eligibilityOverview(db, user.councilId, id, { search: query.q })
-      const decisions = await listDecisions(db, user.councilId, id, {
+      if (query.locationId !== undefined)
+        return offers.explainEligibility(user.councilId, id, query.locationId)
+      const overview = await offers.eligibilityOverview(user.councilId, id, { search: query.q })
+      const decisions = await offers.listDecisions(user.councilId, id, {
         offset: query.offset,
         limit: query.limit,
         eligible: query.eligible === undefined ? undefined : query.eligible === 'true',
@@ -93,7 +78,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      const evaluation = await evaluateOffers(db, user.councilId, id)
+      const evaluation = await offers.evaluateOffers(user.councilId, id)
       const { person: _person, ...rest } = evaluation
       return rest
     },
@@ -111,8 +96,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request, reply) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      const result = await award(
-        db,
+      const result = await offers.award(
         { councilId: user.councilId, actor: actorOf(user) },
         id,
         bodyObject(request.body),
@@ -133,8 +117,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      return markUnsourced(
-        db,
+      return offers.markUnsourced(
         { councilId: user.councilId, actor: actorOf(user) },
         id,
         bodyObject(request.body ?? {}),
@@ -154,7 +137,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       const user = request.user as SessionUser
       const requestId = Number(field(request.query, 'requestId'))
       return {
-        packages: await listPackages(db, user.councilId, {
+        packages: await offers.listPackages(user.councilId, {
           requestId: Number.isInteger(requestId) && requestId > 0 ? requestId : undefined,
         }),
       }
@@ -166,7 +149,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     { config: { access: COUNCIL_STAFF }, schema: json('One package', ['packages']) },
     async (request) => {
       const { packageId } = parseInput(packageParams, request.params)
-      return getPackage(db, (request.user as SessionUser).councilId, packageId)
+      return offers.getPackage((request.user as SessionUser).councilId, packageId)
     },
   )
 
@@ -179,8 +162,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
-      return endPackage(
-        db,
+      return offers.endPackage(
         { councilId: user.councilId, actor: actorOf(user) },
         packageId,
         bodyObject(request.body),
@@ -205,7 +187,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
         district: field(request.query, 'district'),
       })
       return {
-        opportunities: await listOpportunities(db, providerScope(request.user as SessionUser), filters),
+        opportunities: await offers.listOpportunities(providerScope(request.user as SessionUser), filters),
       }
     },
   )
@@ -218,7 +200,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     },
     async (request) => {
       const { requestId } = parseInput(opportunityParams, request.params)
-      return getOpportunity(db, providerScope(request.user as SessionUser), requestId)
+      return offers.getOpportunity(providerScope(request.user as SessionUser), requestId)
     },
   )
 
@@ -249,9 +231,15 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
       const key = request.headers['idempotency-key']
-      const result = await makeOffer(db, providerScope(user), actorOf(user), id, bodyObject(request.body), {
-        idempotencyKey: typeof key === 'string' ? key : null,
-      })
+      const result = await offers.makeOffer(
+        providerScope(user),
+        actorOf(user),
+        id,
+        bodyObject(request.body),
+        {
+          idempotencyKey: typeof key === 'string' ? key : null,
+        },
+      )
       return reply.code(result.created ? 201 : 200).send({ offer: result.offer })
     },
   )
@@ -271,7 +259,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       const body = bodyObject(request.body)
       const ifMatch = request.headers['if-match']
       const input = { ...body, version: versionOf(body, typeof ifMatch === 'string' ? ifMatch : undefined) }
-      return { offer: await reviseOffer(db, providerScope(user), actorOf(user), offerId, input) }
+      return { offer: await offers.reviseOffer(providerScope(user), actorOf(user), offerId, input) }
     },
   )
 
@@ -284,7 +272,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { offerId } = parseInput(offerParams, request.params)
-      return { offer: await withdrawOffer(db, providerScope(user), actorOf(user), offerId) }
+      return { offer: await offers.withdrawOffer(providerScope(user), actorOf(user), offerId) }
     },
   )
 
@@ -295,7 +283,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       schema: json('Packages your organisation provides, without the person’s details', ['packages']),
     },
     async (request) => ({
-      packages: await listProviderPackages(db, providerScope(request.user as SessionUser)),
+      packages: await offers.listProviderPackages(providerScope(request.user as SessionUser)),
     }),
   )
 
@@ -311,7 +299,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
-      return viewProviderPackage(db, providerScope(user), actorOf(user), packageId)
+      return offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
     },
   )
 }
