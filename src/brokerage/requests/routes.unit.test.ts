@@ -42,7 +42,7 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
     inHospital: false,
     usualPricePence: 80_000,
     budgetPence: null,
-    priceUnit: 'week',
+    priceUnit: 'weekly',
     notesForProviders: '',
     carerGender: null,
     language: null,
