@@ -2,13 +2,16 @@
 // configuration, a clock and a mailer; the web app, the CLI and the scheduler take what they need
 // from it, and route tests build the app from a substitute.
 import { createAccountsServices } from './accounts/services.ts'
+import { brokerageEvents } from './brokerage/events.ts'
 import { createBrokerageServices } from './brokerage/services.ts'
 import type { Config } from './config.ts'
 import { bindDatabase } from './db/bind.ts'
 import { checkDatabase, type DatabaseHandle } from './db/connection.ts'
 import { importCentroids, listLocalities } from './geography/service.ts'
+import { listenToBrokerage, listenToRegister } from './market/listeners.ts'
 import { createMarketServices } from './market/services.ts'
 import { createSmtpTransport, type MailTransport, sendDueEmails } from './notifications/sender.ts'
+import { registerEvents } from './providers/cqc/register-events.ts'
 import { createProvidersServices } from './providers/services.ts'
 
 export interface ServiceDependencies {
@@ -20,7 +23,18 @@ export interface ServiceDependencies {
   mailer?: MailTransport
 }
 
+/**
+ * Registers every domain's listeners on the events of the domains they react to: the market keeps
+ * the Interim Care List's spells and request outcomes as brokerage changes requests, and records
+ * market events as the CQC import changes the register. Registering again changes nothing.
+ */
+export function wireDomainEvents(): void {
+  listenToBrokerage(brokerageEvents)
+  listenToRegister(registerEvents)
+}
+
 export function createServices({ database, config, clock, mailer }: ServiceDependencies) {
+  wireDomainEvents()
   const { db } = database
   const transport = mailer ?? (config.smtp ? createSmtpTransport(config.smtp) : undefined)
   return {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { simulate } from '../brokerage/simulator/simulate.ts'
 import { createDemo, type DemoResult } from '../demo/generate.ts'
 import { createLogger } from '../logging.ts'
 import { MODULES, scheduledJobs } from '../modules.ts'
@@ -7,6 +6,7 @@ import { startOutboxSender } from '../notifications/sender.ts'
 import { capacityReminderJob } from '../providers/capacity/service.ts'
 import { startScheduler } from '../scheduler.ts'
 import { createServices } from '../services.ts'
+import { simulate } from '../simulator/simulate.ts'
 import { buildApp } from '../web/app.ts'
 import { type CliContext, openConfiguredDatabase } from './context.ts'
 

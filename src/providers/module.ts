@@ -9,7 +9,10 @@ import { providersRoutes } from './routes.ts'
 
 export const registerModule: DomainModule = {
   async routes(app, services) {
-    await app.register(providersRoutes, databaseOptions(services))
+    await app.register(providersRoutes, {
+      db: services.database.db,
+      locationMarketEvents: services.marketEvents.locationMarketEvents,
+    })
   },
   navigation: [
     {

@@ -3,7 +3,6 @@ import { z } from 'zod'
 import { actorOf, type SessionUser } from '../accounts/service.ts'
 import type { Database } from '../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../errors.ts'
-import { locationMarketEvents } from '../market/events/service.ts'
 import { recordId } from '../storable.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
 import { field, formErrors } from '../web/forms.ts'
@@ -38,7 +37,22 @@ function labels(values: string[], names: Record<string, string>): string {
   return values.map((v) => names[v] ?? v).join(', ')
 }
 
-export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app, { db }) => {
+export interface RegisterRouteOptions {
+  db: Database
+  /**
+   * The market events of a location and of its provider, newest first: the market's, given at
+   * composition, so the register does not depend on the market.
+   */
+  locationMarketEvents(
+    councilId: number,
+    location: { id: number; providerOrganisationId: number },
+  ): Promise<unknown[]>
+}
+
+export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
+  app,
+  { db, locationMarketEvents },
+) => {
   app.get('/locations', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const { page } = parseInput(pageQuery, request.query)
     const user = request.user as SessionUser
@@ -63,7 +77,7 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
       pageTitle: location.name,
       location: describeLocation(location),
       mayEnterCoordinates: user.role === 'commissioner',
-      marketEvents: readsEvents ? await locationMarketEvents(db, location.councilId, location) : null,
+      marketEvents: readsEvents ? await locationMarketEvents(location.councilId, location) : null,
       mayRecordEvents: user.role === 'commissioner' || user.role === 'council_admin',
       ...(await locationQualityPage(db, user, id, request.query)),
     })
