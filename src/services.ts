@@ -2,15 +2,16 @@
 // configuration, a clock and a mailer; the web app, the CLI and the scheduler take what they need
 // from it, and route tests build the app from a substitute.
 import { createAccountsServices } from './accounts/services.ts'
+import { createAuditServices } from './audit/services.ts'
 import { brokerageEvents } from './brokerage/events.ts'
 import { createBrokerageServices } from './brokerage/services.ts'
 import type { Config } from './config.ts'
-import { bindDatabase } from './db/bind.ts'
 import { checkDatabase, type DatabaseHandle } from './db/connection.ts'
-import { importCentroids, listLocalities } from './geography/service.ts'
+import { createGeographyServices } from './geography/services.ts'
 import { listenToBrokerage, listenToRegister } from './market/listeners.ts'
 import { createMarketServices } from './market/services.ts'
-import { createSmtpTransport, type MailTransport, sendDueEmails } from './notifications/sender.ts'
+import { createSmtpTransport, type MailTransport } from './notifications/sender.ts'
+import { createNotificationsServices } from './notifications/services.ts'
 import { registerEvents } from './providers/cqc/register-events.ts'
 import { createProvidersServices } from './providers/services.ts'
 
@@ -50,15 +51,12 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
       check: () => checkDatabase(db),
     },
     ...createAccountsServices({ database }),
-    geography: bindDatabase(db, { listLocalities, importCentroids }),
+    ...createAuditServices({ db }),
+    ...createGeographyServices({ db }),
     ...createProvidersServices({ db }),
     ...createBrokerageServices({ db }),
     ...createMarketServices({ db }),
-    notifications: {
-      mailer: transport,
-      sendDueEmails: (options?: { now?: Date; limit?: number }) =>
-        transport ? sendDueEmails(db, transport, options) : Promise.resolve({ sent: 0, failed: 0 }),
-    },
+    ...createNotificationsServices({ db, mailer: transport }),
   }
 }
 

@@ -1,9 +1,9 @@
-import { type DomainModule, databaseOptions } from '../module.ts'
+import type { DomainModule } from '../module.ts'
 import { auditRoutes } from './routes.ts'
 
 export const auditModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(auditRoutes, databaseOptions(services))
+  async routes(app, { audit }) {
+    await app.register(auditRoutes, { audit })
   },
   navigation: [
     {

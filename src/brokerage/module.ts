@@ -1,5 +1,5 @@
 // Brokerage's areas, each with its routes, navigation and jobs.
-import { type DomainModule, databaseOptions } from '../module.ts'
+import type { DomainModule } from '../module.ts'
 import { offersCapabilities, offersRoutes } from './offers/routes.ts'
 import { requestsCapabilities, requestsRoutes } from './requests/routes.ts'
 import { settingsCapabilities, settingsRoutes } from './settings/routes.ts'
@@ -36,8 +36,8 @@ export const requestsModule: DomainModule = {
 }
 
 export const brokerageSettingsModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(settingsRoutes, databaseOptions(services))
+  async routes(app, { brokerageSettings }) {
+    await app.register(settingsRoutes, { brokerageSettings })
   },
   navigation: settingsCapabilities,
 }

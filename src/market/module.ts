@@ -1,5 +1,5 @@
 // The market's areas, each with its routes, navigation and jobs.
-import { type DomainModule, databaseOptions } from '../module.ts'
+import type { DomainModule } from '../module.ts'
 import { marketEventsCapabilities, marketEventsRoutes } from './events/routes.ts'
 import { marketCapabilities, marketRoutes } from './icl/routes.ts'
 import { insightsCapabilities, insightsRoutes } from './insights/routes.ts'
@@ -30,29 +30,29 @@ export const iclModule: DomainModule = {
 }
 
 export const mpsModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(mpsRoutes, databaseOptions(services))
+  async routes(app, { mps }) {
+    await app.register(mpsRoutes, { mps })
   },
   navigation: mpsCapabilities,
 }
 
 export const insightsModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(insightsRoutes, databaseOptions(services))
+  async routes(app, { insights, marketReport, geography }) {
+    await app.register(insightsRoutes, { insights, marketReport, geography })
   },
   navigation: insightsCapabilities,
 }
 
 export const marketEventsModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(marketEventsRoutes, databaseOptions(services))
+  async routes(app, { marketEvents }) {
+    await app.register(marketEventsRoutes, { marketEvents })
   },
   navigation: marketEventsCapabilities,
 }
 
 export const sufficiencyModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(sufficiencyRoutes, databaseOptions(services))
+  async routes(app, { sufficiency }) {
+    await app.register(sufficiencyRoutes, { sufficiency })
   },
   navigation: sufficiencyCapabilities,
 }

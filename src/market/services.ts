@@ -3,6 +3,7 @@
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
 import {
+  checkEventPlace,
   eventDefaults,
   getMarketEvent,
   listMarketEvents,
@@ -40,6 +41,7 @@ export function createMarketServices({ db }: MarketDependencies) {
     icl: bindDatabase(db, { iclReport, iclAt, snapshotsInPeriod, takeDueSnapshots }),
     insights: bindDatabase(db, { insightsReport }),
     marketEvents: bindDatabase(db, {
+      checkEventPlace,
       listMarketEvents,
       getMarketEvent,
       eventDefaults,

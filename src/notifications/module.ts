@@ -1,9 +1,9 @@
-import { type DomainModule, databaseOptions } from '../module.ts'
+import type { DomainModule } from '../module.ts'
 import { notificationsCapabilities, notificationsRoutes } from './routes.ts'
 
 export const notificationsModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(notificationsRoutes, databaseOptions(services))
+  async routes(app, { notifications, config }) {
+    await app.register(notificationsRoutes, { notifications, config })
   },
   navigation: notificationsCapabilities,
 }

@@ -7,7 +7,6 @@ import { createTestDatabase } from '../../db/testing.ts'
 import { MODULES } from '../../modules.ts'
 import { createServices } from '../../services.ts'
 import { buildApp } from '../../web/app.ts'
-import { settingsRoutes } from './routes.ts'
 import { getBankHolidays, getBrokerageSettings } from './service.ts'
 
 let app: FastifyInstance
@@ -22,9 +21,6 @@ beforeAll(async () => {
     modules: MODULES,
     logger: pino({ level: 'silent' }),
   })
-  // Until the app registers the settings pages itself.
-  if (!app.hasRoute({ method: 'GET', url: '/admin/settings' }))
-    await app.register(settingsRoutes, { db: database.db, config })
   await app.ready()
   home = await seedCouncil(database, 'SETH', config)
   admin = new Client(app)
