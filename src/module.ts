@@ -2,7 +2,6 @@
 // drives. src/modules.ts gathers them; the web app and the scheduler compose whatever they are given.
 import type { FastifyInstance } from 'fastify'
 import type { Services } from './services.ts'
-import type { DomainOptions } from './web/domain.ts'
 import type { Capability, Navigation } from './web/navigation.ts'
 
 /** A scheduled job: does what is due and says what to log, or null when there was nothing to do. */
@@ -24,9 +23,4 @@ export interface DomainModule {
   /** Pages it offers, for the navigation and each role's home page, in the order shown. */
   navigation: readonly Capability[]
   jobs?(services: Services): Job[]
-}
-
-/** What a route plugin not yet given its own services is given: the database and the configuration. */
-export function databaseOptions(services: Services): DomainOptions {
-  return { db: services.database.db, config: services.config }
 }

@@ -41,10 +41,7 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
   return {
     config,
     clock: clock ?? (() => new Date()),
-    /**
-     * The database itself, for the route plugins still given it rather than their services, and
-     * for the outbox sender and the demo, which write in bulk.
-     */
+    /** The database itself, for the outbox sender, the demo and the simulator, which run beside the services. */
     database,
     health: {
       engine: database.engine,

@@ -1,4 +1,4 @@
-import { type DomainModule, databaseOptions } from '../module.ts'
+import type { DomainModule } from '../module.ts'
 import { apiTokenRoutes } from './api-token-routes.ts'
 import { accountsRoutes } from './routes.ts'
 
@@ -6,12 +6,14 @@ import { accountsRoutes } from './routes.ts'
 export const accountsModule: DomainModule = {
   async routes(app, services, web) {
     await app.register(accountsRoutes, {
-      ...databaseOptions(services),
+      accounts: services.accounts,
+      organisationOf: services.register.getOrganisation,
+      config: services.config,
       sessionCookie: web.cookies.session,
       councilChoiceCookie: web.cookies.councilChoice,
       capabilitiesFor: web.navigation.capabilitiesFor,
     })
-    await app.register(apiTokenRoutes, databaseOptions(services))
+    await app.register(apiTokenRoutes, { accounts: services.accounts })
   },
   navigation: [
     {

@@ -3,8 +3,26 @@
 import { bindDatabase } from '../db/bind.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { startApiTokenResolver } from './api-token-cache.ts'
-import { issueApiToken, revokeCouncilApiToken } from './api-tokens.ts'
-import { addUser, getCouncilByCode, listCouncils, loadServiceSecret, resolveSession } from './service.ts'
+import {
+  createApiToken,
+  issueApiToken,
+  listApiTokens,
+  revokeApiToken,
+  revokeCouncilApiToken,
+} from './api-tokens.ts'
+import {
+  activeAccounts,
+  addUser,
+  createSession,
+  endSession,
+  getCouncilByCode,
+  listCouncils,
+  listUsers,
+  loadServiceSecret,
+  recordSignIn,
+  resolveSession,
+  verifySignIn,
+} from './service.ts'
 
 export interface AccountsDependencies {
   database: DatabaseHandle
@@ -17,9 +35,18 @@ export function createAccountsServices({ database }: AccountsDependencies) {
         getCouncilByCode,
         listCouncils,
         addUser,
+        listUsers,
+        verifySignIn,
+        recordSignIn,
+        activeAccounts,
+        createSession,
+        endSession,
         resolveSession,
         loadServiceSecret,
         issueApiToken,
+        createApiToken,
+        listApiTokens,
+        revokeApiToken,
         revokeCouncilApiToken,
       }),
       /** Resolves API tokens, forgetting revoked ones as the database announces them. */

@@ -1,5 +1,5 @@
 // The register's areas, each with its routes, navigation and jobs.
-import { type DomainModule, databaseOptions } from '../module.ts'
+import type { DomainModule } from '../module.ts'
 import { capacityCapabilities, capacityRoutes } from './capacity/routes.ts'
 import { cqcImportCapabilities, cqcImportRoutes } from './cqc/routes.ts'
 import { frameworksCapabilities, frameworksRoutes } from './frameworks/routes.ts'
@@ -10,7 +10,8 @@ import { providersRoutes } from './routes.ts'
 export const registerModule: DomainModule = {
   async routes(app, services) {
     await app.register(providersRoutes, {
-      db: services.database.db,
+      register: services.register,
+      quality: services.quality,
       locationMarketEvents: services.marketEvents.locationMarketEvents,
     })
   },
@@ -32,8 +33,8 @@ export const registerModule: DomainModule = {
 }
 
 export const cqcImportModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(cqcImportRoutes, databaseOptions(services))
+  async routes(app, { cqcImports }) {
+    await app.register(cqcImportRoutes, { cqcImports })
   },
   navigation: cqcImportCapabilities,
   jobs: ({ cqcImports }) => [
@@ -53,29 +54,29 @@ export const cqcImportModule: DomainModule = {
 }
 
 export const qualityModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(qualityRoutes, databaseOptions(services))
+  async routes(app, { quality, register }) {
+    await app.register(qualityRoutes, { quality, register })
   },
   navigation: qualityCapabilities,
 }
 
 export const frameworksModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(frameworksRoutes, databaseOptions(services))
+  async routes(app, { frameworks }) {
+    await app.register(frameworksRoutes, { frameworks })
   },
   navigation: frameworksCapabilities,
 }
 
 export const capacityModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(capacityRoutes, databaseOptions(services))
+  async routes(app, { capacity }) {
+    await app.register(capacityRoutes, { capacity })
   },
   navigation: capacityCapabilities,
 }
 
 export const profileModule: DomainModule = {
-  async routes(app, services) {
-    await app.register(profileRoutes, databaseOptions(services))
+  async routes(app, { profile }) {
+    await app.register(profileRoutes, { profile })
   },
   navigation: profileCapabilities,
 }

@@ -2,7 +2,13 @@
 
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
-import { remindAllStaleProviders, remindStaleProviders } from './capacity/service.ts'
+import {
+  capacitySummary,
+  getProviderCapacity,
+  recordCapacity,
+  remindAllStaleProviders,
+  remindStaleProviders,
+} from './capacity/service.ts'
 import {
   failAbandonedImports,
   getCqcImport,
@@ -10,7 +16,41 @@ import {
   listCqcImports,
   startCqcImport,
 } from './cqc/import.ts'
-import { findOrganisationByCqcId, getLocation, getOrganisation, listLocations } from './service.ts'
+import {
+  admittedLocations,
+  applicationChoices,
+  apply,
+  createLot,
+  decide,
+  getLot,
+  getMembership,
+  listLots,
+  listMemberships,
+  listOpenLots,
+  providerMemberships,
+} from './frameworks/service.ts'
+import {
+  addContact,
+  getLocationProfile,
+  getProviderProfile,
+  removeContact,
+  updateLocationProfile,
+} from './profile/service.ts'
+import {
+  getRestriction,
+  liftRestriction,
+  locationQuality,
+  placeRestriction,
+  recordPammsAudit,
+  restrictionRegister,
+} from './quality/service.ts'
+import {
+  findOrganisationByCqcId,
+  getLocation,
+  getOrganisation,
+  listLocations,
+  setLocationCoordinates,
+} from './service.ts'
 
 export interface ProvidersDependencies {
   db: Database
@@ -18,7 +58,42 @@ export interface ProvidersDependencies {
 
 export function createProvidersServices({ db }: ProvidersDependencies) {
   return {
-    register: bindDatabase(db, { findOrganisationByCqcId, getOrganisation, listLocations, getLocation }),
+    register: bindDatabase(db, {
+      findOrganisationByCqcId,
+      getOrganisation,
+      listLocations,
+      getLocation,
+      setLocationCoordinates,
+    }),
+    quality: bindDatabase(db, {
+      locationQuality,
+      recordPammsAudit,
+      placeRestriction,
+      liftRestriction,
+      getRestriction,
+      restrictionRegister,
+    }),
+    frameworks: bindDatabase(db, {
+      createLot,
+      getLot,
+      listLots,
+      listOpenLots,
+      listMemberships,
+      getMembership,
+      providerMemberships,
+      admittedLocations,
+      applicationChoices,
+      apply,
+      decide,
+    }),
+    capacity: bindDatabase(db, { getProviderCapacity, recordCapacity, capacitySummary }),
+    profile: bindDatabase(db, {
+      getProviderProfile,
+      getLocationProfile,
+      addContact,
+      removeContact,
+      updateLocationProfile,
+    }),
     cqcImports: bindDatabase(db, {
       importCqcFile,
       startCqcImport,
