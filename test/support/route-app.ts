@@ -40,7 +40,11 @@ function missing(path: string): unknown {
   })
 }
 
-function substituteRegistry(given: SubstituteServices, user: SessionUser | null, config: Config): Services {
+function substituteRegistry(
+  given: SubstituteServices,
+  user: () => SessionUser | null,
+  config: Config,
+): Services {
   const infrastructure = {
     config,
     clock: () => new Date(),
@@ -48,9 +52,12 @@ function substituteRegistry(given: SubstituteServices, user: SessionUser | null,
     health: { engine: 'pglite', check: async () => ({ status: 'ok', latencyMs: 0 }) },
     accounts: {
       loadServiceSecret: async () => 'a cookie-signing secret for route tests only',
-      resolveSession: async (token: string) => (token === SESSION_TOKEN ? user : null),
+      resolveSession: async (token: string) => (token === SESSION_TOKEN ? user() : null),
       startApiTokenResolver: async () => ({
-        resolve: async (token: string) => (token === API_TOKEN && user ? { ...user, apiTokenId: 99 } : null),
+        resolve: async (token: string) => {
+          const signedIn = user()
+          return token === API_TOKEN && signedIn ? { ...signedIn, apiTokenId: 99 } : null
+        },
         stop: async () => {},
       }),
       ...given.accounts,
@@ -64,6 +71,8 @@ function substituteRegistry(given: SubstituteServices, user: SessionUser | null,
 
 export interface RouteApp {
   app: FastifyInstance
+  /** Who is signed in from now on (the session and the API token both act as them), or no one. */
+  signIn(user: SessionUser | null): void
   /** A GET as the signed-in user's browser. */
   get(url: string): Promise<LightMyRequestResponse>
   /** A form POST as the signed-in user's browser, with a valid CSRF token. */
@@ -75,7 +84,9 @@ export interface RouteApp {
 
 /**
  * The app with only the given modules' routes, over the given services, with `user` signed in
- * (or no one). Requests carry the session cookie; posts carry a CSRF token read from a page.
+ * (or no one). Requests carry the session cookie; posts carry a CSRF token. The routes hold the
+ * given service objects themselves, so a test may replace their methods between requests and
+ * build the app once per file.
  */
 export async function buildRouteApp(options: {
   modules: readonly DomainModule[]
@@ -83,7 +94,8 @@ export async function buildRouteApp(options: {
   user: SessionUser | null
 }): Promise<RouteApp> {
   const config = loadConfig({ LOG_LEVEL: 'silent' })
-  const services = substituteRegistry(options.services, options.user, config)
+  let user = options.user
+  const services = substituteRegistry(options.services, () => user, config)
   const app = await buildApp(services, { modules: options.modules, logger: pino({ level: 'silent' }) })
   // A CSRF token as a page's form carries it, without needing any module's page.
   app.get('/csrf-token-for-tests', { config: { access: 'public' } }, async (_request, reply) => ({
@@ -107,6 +119,9 @@ export async function buildRouteApp(options: {
   }
   return {
     app,
+    signIn: (next) => {
+      user = next
+    },
     get: (url) => app.inject({ method: 'GET', url, headers: { cookie: session } }),
     async post(url, form) {
       const { token, cookie } = await csrfToken()

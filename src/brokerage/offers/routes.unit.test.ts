@@ -1,6 +1,6 @@
 // The offer, award and package pages and API over substitute services: what the routes do with
 // what the services answer, in milliseconds. routes.test.ts covers the services behind them.
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { buildRouteApp, type RouteApp, sessionUser } from '../../../test/support/route-app.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
@@ -40,21 +40,27 @@ function aPackage(overrides: Partial<CouncilPackageView> = {}): CouncilPackageVi
   }
 }
 
-let current: RouteApp | undefined
-afterEach(async () => {
-  await current?.close()
-  current = undefined
+const offers: Record<string, unknown> = {}
+let t: RouteApp
+beforeAll(async () => {
+  t = await buildRouteApp({ modules: [offersModule], services: { offers }, user: sessionUser('broker') })
+})
+afterAll(() => t.close())
+beforeEach(() => {
+  for (const name of Object.keys(offers)) delete offers[name]
 })
 
-async function offerRoutes(offers: Record<string, unknown>, user: SessionUser = sessionUser('broker')) {
-  current = await buildRouteApp({ modules: [offersModule], services: { offers }, user })
-  return current
+/** The app, with the service answering as given and the user signed in. */
+function offerRoutes(fakes: Record<string, unknown>, user: SessionUser = sessionUser('broker')): RouteApp {
+  Object.assign(offers, fakes)
+  t.signIn(user)
+  return t
 }
 
 describe('package and offer routes over substitute services', () => {
   it('lists the council’s packages in the state asked for', async () => {
     const listPackages = vi.fn(async () => [aPackage()])
-    const t = await offerRoutes({ listPackages })
+    const t = offerRoutes({ listPackages })
     const page = await t.get('/packages?state=active')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Beech House')
@@ -62,7 +68,7 @@ describe('package and offer routes over substitute services', () => {
   })
 
   it('shows a package, with the form to end it for those who may', async () => {
-    const t = await offerRoutes({ getPackage: async () => aPackage() })
+    const t = offerRoutes({ getPackage: async () => aPackage() })
     const page = await t.get('/packages/12')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Package 12')
@@ -73,17 +79,16 @@ describe('package and offer routes over substitute services', () => {
     const notFound = async () => {
       throw new NotFoundError('No such package')
     }
-    const t = await offerRoutes({ getPackage: notFound, getOpportunity: notFound })
+    const t = offerRoutes({ getPackage: notFound, getOpportunity: notFound })
     expect((await t.get('/packages/12')).statusCode).toBe(404)
     expect((await t.api('GET', '/api/v1/packages/12')).statusCode).toBe(404)
   })
 
   it('keeps provider pages from council staff, and council pages from providers, as 403', async () => {
     const getPackage = vi.fn(async () => aPackage())
-    const council = await offerRoutes({ getPackage, listOpportunities: vi.fn() })
+    const council = offerRoutes({ getPackage, listOpportunities: vi.fn() })
     expect((await council.get('/provider/opportunities')).statusCode).toBe(403)
-    await council.close()
-    const provider = await offerRoutes({ getPackage }, sessionUser('provider_user'))
+    const provider = offerRoutes({ getPackage }, sessionUser('provider_user'))
     expect((await provider.get('/packages/12')).statusCode).toBe(403)
     expect(getPackage).not.toHaveBeenCalled()
   })
@@ -92,7 +97,7 @@ describe('package and offer routes over substitute services', () => {
     const endPackage = vi.fn(async () => {
       throw new ValidationError([{ field: 'reason', message: 'Enter why the package ended' }])
     })
-    const t = await offerRoutes({ getPackage: async () => aPackage(), endPackage })
+    const t = offerRoutes({ getPackage: async () => aPackage(), endPackage })
     const page = await t.post('/packages/12/end', {
       'endDate-day': '1',
       'endDate-month': '7',
@@ -112,7 +117,7 @@ describe('package and offer routes over substitute services', () => {
       .fn()
       .mockRejectedValueOnce(new ValidationError([{ field: 'slots', message: 'Choose the visits' }]))
       .mockRejectedValueOnce(new ConflictError('The slot was awarded already'))
-    const t = await offerRoutes({ award })
+    const t = offerRoutes({ award })
     const invalid = await t.api('POST', '/api/v1/requests/7/award', { offerId: 30 })
     expect(invalid.statusCode).toBe(400)
     expect(invalid.json().error.errors).toEqual([{ field: 'slots', message: 'Choose the visits' }])
@@ -127,7 +132,7 @@ describe('package and offer routes over substitute services', () => {
     const getOpportunity = async () => {
       throw new NotFoundError('No such opportunity')
     }
-    const t = await offerRoutes({ makeOffer, getOpportunity }, sessionUser('provider_user'))
+    const t = offerRoutes({ makeOffer, getOpportunity }, sessionUser('provider_user'))
     const answer = await t.api('POST', '/api/v1/requests/7/offers', { locationId: 4 })
     expect(answer.statusCode).toBe(400)
     expect(answer.json().error.errors).toEqual([{ field: 'pricePence', message: 'Enter a price' }])

@@ -1,6 +1,6 @@
 // The request pages and API over substitute services: what the routes do with what the services
 // answer, in milliseconds. The database-backed routes.test.ts covers the services behind them.
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { buildRouteApp, type RouteApp, sessionUser } from '../../../test/support/route-app.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import { NotFoundError, ValidationError } from '../../errors.ts'
@@ -60,29 +60,29 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
   }
 }
 
-let current: RouteApp | undefined
-afterEach(async () => {
-  await current?.close()
-  current = undefined
+const requests: Record<string, unknown> = {}
+let t: RouteApp
+beforeAll(async () => {
+  t = await buildRouteApp({ modules: [requestsModule], services: { requests }, user: sessionUser('broker') })
+})
+afterAll(() => t.close())
+beforeEach(() => {
+  for (const name of Object.keys(requests)) delete requests[name]
+  Object.assign(requests, {
+    wizardContext: async () => ({ hasLots: false }),
+    requestLotChoices: async () => [],
+    listRequestEvents: async () => [],
+  })
 })
 
-async function requestRoutes(
-  requests: Record<string, unknown>,
+/** The app, with the service answering as given and the user signed in. */
+function requestRoutes(
+  fakes: Record<string, unknown>,
   user: SessionUser | null = sessionUser('broker'),
-) {
-  current = await buildRouteApp({
-    modules: [requestsModule],
-    services: {
-      requests: {
-        wizardContext: async () => ({ hasLots: false }),
-        requestLotChoices: async () => [],
-        listRequestEvents: async () => [],
-        ...requests,
-      },
-    },
-    user,
-  })
-  return current
+): RouteApp {
+  Object.assign(requests, fakes)
+  t.signIn(user)
+  return t
 }
 
 describe('request pages over substitute services', () => {
@@ -107,7 +107,7 @@ describe('request pages over substitute services', () => {
       ],
       total: 1,
     }))
-    const t = await requestRoutes({ listRequests })
+    const t = requestRoutes({ listRequests })
     const page = await t.get('/requests?status=published&page=2')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Ada Example')
@@ -115,7 +115,7 @@ describe('request pages over substitute services', () => {
   })
 
   it('shows a request with the actions its state and the role allow', async () => {
-    const t = await requestRoutes({ getRequest: async () => aRequest() })
+    const t = requestRoutes({ getRequest: async () => aRequest() })
     const page = await t.get('/requests/7')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Request 7')
@@ -123,7 +123,7 @@ describe('request pages over substitute services', () => {
   })
 
   it('passes the service’s not found and forbidden through as 404 and 403', async () => {
-    const t = await requestRoutes({
+    const t = requestRoutes({
       getRequest: async (_user: SessionUser, id: number) => {
         if (id === 8) throw new ForbiddenError('Only the social worker who started it can change it')
         throw new NotFoundError('No such request')
@@ -136,7 +136,7 @@ describe('request pages over substitute services', () => {
 
   it('refuses a request ID that is not a number before asking the service', async () => {
     const getRequest = vi.fn()
-    const t = await requestRoutes({ getRequest })
+    const t = requestRoutes({ getRequest })
     expect((await t.get('/requests/seven')).statusCode).toBe(400)
     expect(getRequest).not.toHaveBeenCalled()
   })
@@ -145,7 +145,7 @@ describe('request pages over substitute services', () => {
     const cancel = vi.fn(async () => {
       throw new ValidationError([{ field: 'reason', message: 'Enter a reason for cancelling the request' }])
     })
-    const t = await requestRoutes({ getRequest: async () => aRequest(), cancel })
+    const t = requestRoutes({ getRequest: async () => aRequest(), cancel })
     const page = await t.post('/requests/7/cancel', { reason: '', version: '3' })
     expect(page.statusCode).toBe(400)
     expect(page.body).toContain('Enter a reason for cancelling the request')
@@ -157,7 +157,7 @@ describe('request pages over substitute services', () => {
 
   it('publishes through the service and goes back to the request', async () => {
     const publish = vi.fn(async () => ({}))
-    const t = await requestRoutes({ publish })
+    const t = requestRoutes({ publish })
     const done = await t.post('/requests/7/publish', { version: '3', identifiersChecked: 'yes' })
     expect(done.statusCode).toBe(303)
     expect(done.headers.location).toBe('/requests/7?done=published')
@@ -168,7 +168,7 @@ describe('request pages over substitute services', () => {
   })
 
   it('answers the API’s invalid new request with the service’s errors as 400', async () => {
-    const t = await requestRoutes({
+    const t = requestRoutes({
       createRequest: async () => {
         throw new ValidationError([{ field: 'serviceType', message: 'Choose the type of care' }])
       },
@@ -185,13 +185,13 @@ describe('request pages over substitute services', () => {
 
   it('keeps the role check of the route: a commissioner may not publish', async () => {
     const publish = vi.fn()
-    const t = await requestRoutes({ publish }, sessionUser('commissioner'))
+    const t = requestRoutes({ publish }, sessionUser('commissioner'))
     expect((await t.post('/requests/7/publish', { version: '3' })).statusCode).toBe(403)
     expect(publish).not.toHaveBeenCalled()
   })
 
   it('sends someone signed out to sign in', async () => {
-    const t = await requestRoutes({}, null)
+    const t = requestRoutes({}, null)
     const answer = await t.get('/requests')
     expect(answer.statusCode).toBe(303)
     expect(answer.headers.location).toBe('/sign-in?returnTo=%2Frequests')

@@ -1,6 +1,6 @@
 // The Interim Care List's pages, CSV and API over a substitute service: what the routes do with
 // what the service answers, in milliseconds. routes.test.ts covers the service behind them.
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { buildRouteApp, type RouteApp, sessionUser } from '../../../test/support/route-app.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import { ValidationError } from '../../errors.ts'
@@ -43,28 +43,32 @@ function aReport(overrides: Partial<IclReport> = {}): IclReport {
   }
 }
 
-let current: RouteApp | undefined
-afterEach(async () => {
-  await current?.close()
-  current = undefined
+const icl: Record<string, unknown> = {}
+const COMMISSIONER = sessionUser('commissioner')
+let t: RouteApp
+beforeAll(async () => {
+  t = await buildRouteApp({
+    modules: [iclModule],
+    services: { icl, geography: { listLocalities: async () => [{ id: 1, name: 'Norwich' }] as never } },
+    user: COMMISSIONER,
+  })
+})
+afterAll(() => t.close())
+beforeEach(() => {
+  for (const name of Object.keys(icl)) delete icl[name]
 })
 
-async function iclRoutes(icl: Record<string, unknown>, user: SessionUser = sessionUser('commissioner')) {
-  current = await buildRouteApp({
-    modules: [iclModule],
-    services: {
-      icl,
-      geography: { listLocalities: async () => [{ id: 1, name: 'Norwich' }] as never },
-    },
-    user,
-  })
-  return current
+/** The app, with the service answering as given and the user signed in. */
+function iclRoutes(fakes: Record<string, unknown>, user: SessionUser = COMMISSIONER): RouteApp {
+  Object.assign(icl, fakes)
+  t.signIn(user)
+  return t
 }
 
 describe('Interim Care List routes over a substitute service', () => {
   it('shows the list the service reports for the council and period asked', async () => {
     const iclReport = vi.fn(async () => aReport())
-    const t = await iclRoutes({ iclReport })
+    const t = iclRoutes({ iclReport })
     const page = await t.get('/icl?from=2026-04-04&to=2026-05-01&locality=Norwich')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Ada Example')
@@ -72,7 +76,7 @@ describe('Interim Care List routes over a substitute service', () => {
   })
 
   it('writes the CSV and the API answer from the same report', async () => {
-    const t = await iclRoutes({ iclReport: async () => aReport() })
+    const t = iclRoutes({ iclReport: async () => aReport() })
     const csv = await t.get('/icl.csv')
     expect(csv.statusCode).toBe(200)
     expect(csv.headers['content-disposition']).toContain('interim-care-list-2026-05-01.csv')
@@ -83,7 +87,7 @@ describe('Interim Care List routes over a substitute service', () => {
   })
 
   it('shows the period’s errors from the service as 400, with the council’s localities', async () => {
-    const t = await iclRoutes({
+    const t = iclRoutes({
       iclReport: async () => {
         throw new ValidationError([{ field: 'from', message: 'The start must be on or before the end' }])
       },
@@ -97,17 +101,16 @@ describe('Interim Care List routes over a substitute service', () => {
   })
 
   it('refuses a page that is not a whole number as 400', async () => {
-    const t = await iclRoutes({ iclReport: async () => aReport() })
+    const t = iclRoutes({ iclReport: async () => aReport() })
     expect((await t.get('/icl?page=two')).statusCode).toBe(400)
   })
 
   it('keeps the list from providers and social workers, as 403, without asking the service', async () => {
     const iclReport = vi.fn(async () => aReport())
-    const provider = await iclRoutes({ iclReport }, sessionUser('provider_user'))
+    const provider = iclRoutes({ iclReport }, sessionUser('provider_user'))
     expect((await provider.get('/icl')).statusCode).toBe(403)
     expect((await provider.api('GET', '/api/v1/icl/snapshots')).statusCode).toBe(403)
-    await provider.close()
-    const socialWorker = await iclRoutes({ iclReport }, sessionUser('social_worker'))
+    const socialWorker = iclRoutes({ iclReport }, sessionUser('social_worker'))
     expect((await socialWorker.get('/icl.csv')).statusCode).toBe(403)
     expect(iclReport).not.toHaveBeenCalled()
   })
