@@ -25,11 +25,17 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: UNIT,
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/compose-events.ts'],
         },
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ['e2e/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/compose-events.ts'],
+        },
       },
     ],
   },

@@ -7,6 +7,8 @@ import { type Config, loadConfig } from '../src/config.ts'
 import type { DatabaseHandle } from '../src/db/connection.ts'
 import { locations, providerOrganisations } from '../src/db/schema.ts'
 import { createTestDatabase } from '../src/db/testing.ts'
+import { MODULES } from '../src/modules.ts'
+import { createServices } from '../src/services.ts'
 import { buildApp } from '../src/web/app.ts'
 
 export const PASSWORD = 'correct horse battery'
@@ -145,13 +147,18 @@ export async function createTestApp(
 ) {
   const config = testConfig(overrides)
   const database = await createTestDatabase()
-  const app = await buildApp({ config, database, logger: options.logger ?? pino({ level: 'silent' }) })
+  const services = createServices({ database, config })
+  const app = await buildApp(services, {
+    modules: MODULES,
+    logger: options.logger ?? pino({ level: 'silent' }),
+  })
   options.beforeReady?.(app)
   await app.ready()
   return {
     app,
     database,
     config,
+    services,
     close: async () => {
       await app.close()
       await database.close()

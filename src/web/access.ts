@@ -3,8 +3,7 @@ import fp from 'fastify-plugin'
 import type { ApiTokenResolver } from '../accounts/api-token-cache.ts'
 import { recordTokenUses } from '../accounts/api-tokens.ts'
 import { ROLES, type Role } from '../accounts/roles.ts'
-import { resolveSession, type SessionPolicy, type SessionUser } from '../accounts/service.ts'
-import type { Database } from '../db/connection.ts'
+import type { SessionPolicy, SessionUser } from '../accounts/service.ts'
 
 /** Who may use a route: anyone, or signed-in users holding one of the roles. */
 export type Access = 'public' | readonly Role[]
@@ -26,7 +25,8 @@ declare module 'fastify' {
 }
 
 export interface AccessOptions {
-  db: Database
+  /** The signed-in user a session cookie names, or null when it has ended or expired. */
+  resolveSession: (token: string, policy: SessionPolicy) => Promise<SessionUser | null>
   apiTokens: ApiTokenResolver
   sessionCookie: string
   sessionPolicy: SessionPolicy
@@ -98,7 +98,7 @@ export const accessPlugin = fp<AccessOptions>(async (app, options) => {
     }
     const token = request.cookies[options.sessionCookie]
     if (token) {
-      request.user = await resolveSession(options.db, token, options.sessionPolicy)
+      request.user = await options.resolveSession(token, options.sessionPolicy)
       request.sessionToken = request.user ? token : null
     }
     options.afterSession?.(request, reply)

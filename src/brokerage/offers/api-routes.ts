@@ -6,20 +6,12 @@ import { parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { field } from '../../web/forms.ts'
-import { eligibilityOverview, explainEligibility, listDecisions } from '../invitations.ts'
-import { award, awardSchema, evaluateOffers, markUnsourced, unsourcedSchema } from './award.ts'
+import { awardSchema, unsourcedSchema } from './award.ts'
 import { BROKERS, PACKAGE_MANAGERS, packageParams, requestParams } from './council-routes.ts'
-import {
-  endPackage,
-  endPackageSchema,
-  getPackage,
-  listPackages,
-  listProviderPackages,
-  viewProviderPackage,
-} from './packages.ts'
+import { endPackageSchema } from './packages.ts'
 import { PROVIDERS, providerScope } from './provider-routes.ts'
+import type { OffersRouteOptions } from './route-options.ts'
 import {
   awardResultSchema,
   eligibilitySchema,
@@ -33,16 +25,7 @@ import {
   providerPackageSchema,
   unsourcedResultSchema,
 } from './schemas.ts'
-import {
-  getOpportunity,
-  listOpportunities,
-  makeOffer,
-  newOfferSchema,
-  offerRevisionSchema,
-  opportunityFiltersSchema,
-  reviseOffer,
-  withdrawOffer,
-} from './service.ts'
+import { newOfferSchema, offerRevisionSchema, opportunityFiltersSchema } from './service.ts'
 
 const offerParams = z.object({ offerId: recordId('Offer ID') })
 const opportunityParams = z.object({ requestId: recordId('Request ID') })
@@ -92,7 +75,7 @@ const revisionHeaders = z.object({
 })
 const oneOffer = z.object({ offer: offerSchema })
 
-export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (app, { offers }) => {
   // ---- Council: eligibility, evaluation and award ----
 
   app.get(
@@ -113,9 +96,10 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
       const query = parseInput(decisionsQuery, request.query)
-      if (query.locationId !== undefined) return explainEligibility(db, user.councilId, id, query.locationId)
-      const overview = await eligibilityOverview(db, user.councilId, id, { search: query.q })
-      const decisions = await listDecisions(db, user.councilId, id, {
+      if (query.locationId !== undefined)
+        return offers.explainEligibility(user.councilId, id, query.locationId)
+      const overview = await offers.eligibilityOverview(user.councilId, id, { search: query.q })
+      const decisions = await offers.listDecisions(user.councilId, id, {
         offset: query.offset,
         limit: query.limit,
         eligible: query.eligible === undefined ? undefined : query.eligible === 'true',
@@ -140,7 +124,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      const evaluation = await evaluateOffers(db, user.councilId, id)
+      const evaluation = await offers.evaluateOffers(user.councilId, id)
       const { person: _person, ...rest } = evaluation
       return rest
     },
@@ -163,8 +147,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request, reply) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      const result = await award(
-        db,
+      const result = await offers.award(
         { councilId: user.councilId, actor: actorOf(user) },
         id,
         bodyObject(request.body),
@@ -190,8 +173,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      return markUnsourced(
-        db,
+      return offers.markUnsourced(
         { councilId: user.councilId, actor: actorOf(user) },
         id,
         bodyObject(request.body ?? {}),
@@ -216,7 +198,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { requestId } = parseInput(packagesQuery, request.query ?? {})
-      return { packages: await listPackages(db, user.councilId, { requestId }) }
+      return { packages: await offers.listPackages(user.councilId, { requestId }) }
     },
   )
 
@@ -234,7 +216,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     },
     async (request) => {
       const { packageId } = parseInput(packageParams, request.params)
-      return getPackage(db, (request.user as SessionUser).councilId, packageId)
+      return offers.getPackage((request.user as SessionUser).councilId, packageId)
     },
   )
 
@@ -254,8 +236,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
-      return endPackage(
-        db,
+      return offers.endPackage(
         { councilId: user.councilId, actor: actorOf(user) },
         packageId,
         bodyObject(request.body),
@@ -283,7 +264,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
         district: field(request.query, 'district'),
       })
       return {
-        opportunities: await listOpportunities(db, providerScope(request.user as SessionUser), filters),
+        opportunities: await offers.listOpportunities(providerScope(request.user as SessionUser), filters),
       }
     },
   )
@@ -302,7 +283,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     },
     async (request) => {
       const { requestId } = parseInput(opportunityParams, request.params)
-      return getOpportunity(db, providerScope(request.user as SessionUser), requestId)
+      return offers.getOpportunity(providerScope(request.user as SessionUser), requestId)
     },
   )
 
@@ -327,9 +308,15 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
       const key = request.headers['idempotency-key']
-      const result = await makeOffer(db, providerScope(user), actorOf(user), id, bodyObject(request.body), {
-        idempotencyKey: typeof key === 'string' ? key : null,
-      })
+      const result = await offers.makeOffer(
+        providerScope(user),
+        actorOf(user),
+        id,
+        bodyObject(request.body),
+        {
+          idempotencyKey: typeof key === 'string' ? key : null,
+        },
+      )
       return reply.code(result.created ? 201 : 200).send({ offer: result.offer })
     },
   )
@@ -355,7 +342,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       const body = bodyObject(request.body)
       const ifMatch = request.headers['if-match']
       const input = { ...body, version: versionOf(body, typeof ifMatch === 'string' ? ifMatch : undefined) }
-      return { offer: await reviseOffer(db, providerScope(user), actorOf(user), offerId, input) }
+      return { offer: await offers.reviseOffer(providerScope(user), actorOf(user), offerId, input) }
     },
   )
 
@@ -374,7 +361,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { offerId } = parseInput(offerParams, request.params)
-      return { offer: await withdrawOffer(db, providerScope(user), actorOf(user), offerId) }
+      return { offer: await offers.withdrawOffer(providerScope(user), actorOf(user), offerId) }
     },
   )
 
@@ -390,7 +377,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       }),
     },
     async (request) => ({
-      packages: await listProviderPackages(db, providerScope(request.user as SessionUser)),
+      packages: await offers.listProviderPackages(providerScope(request.user as SessionUser)),
     }),
   )
 
@@ -410,7 +397,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     async (request) => {
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
-      return viewProviderPackage(db, providerScope(user), actorOf(user), packageId)
+      return offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
     },
   )
 }

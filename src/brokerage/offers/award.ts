@@ -9,13 +9,12 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
-import { keepIclSpells } from '../../market/icl/service.ts'
-import { keepRequestOutcome } from '../../market/insights/outcomes.ts'
 import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../providers/capacity/service.ts'
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
 import { recordId } from '../../storable.ts'
+import { brokerageEvents } from '../events.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
 import {
   type BrokerageSettings,
@@ -443,11 +442,13 @@ async function awardInTransaction(
       details: { offerId: offer.id, packageId: pkg.id },
     })
   } else {
-    // A visit filled without a change of status can still take the person off the list. The
-    // request's row is locked (loadRequest), so the rollups are kept one award after another.
-    await keepIclSpells(tx, request.councilId, request.id)
-    // The status change keeps the request's outcome; an award without one keeps it here.
-    await keepRequestOutcome(tx, request.id)
+    // A visit filled without a change of status can still take the person off the Interim Care
+    // List. The request's row is locked (loadRequest), so listeners keep theirs one award after another.
+    await brokerageEvents.emit(
+      'requestAwardedWithoutStatusChange',
+      { councilId: request.councilId, requestId: request.id },
+      tx,
+    )
   }
   await recordAudit(tx, user.actor, {
     councilId: request.councilId,

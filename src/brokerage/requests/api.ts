@@ -7,24 +7,12 @@ import type { SessionUser } from '../../accounts/service.ts'
 import { parseInput } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { REQUEST_STATUSES } from '../rules/index.ts'
 import { type InputContext, newRequestSchema, republishSchema } from './input.ts'
 import { REQUESTERS, requestParams } from './pages.ts'
+import type { RequestsRouteOptions } from './route-options.ts'
 import { publishedSchema, requestEventSchema, requestListSchema, sourcingRequestSchema } from './schemas.ts'
-import {
-  cancel,
-  cancelSchema,
-  closeRequest,
-  createRequest,
-  getRequest,
-  listRequestEvents,
-  listRequests,
-  type PublishResult,
-  publish,
-  republish,
-  submit,
-} from './service.ts'
+import { cancelSchema, type PublishResult } from './service.ts'
 
 const BROKERS = ['broker'] as const
 const TAGS = ['requests']
@@ -98,7 +86,7 @@ const listQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 })
 
-export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (app, { requests }) => {
   app.post(
     '/api/v1/requests',
     {
@@ -114,7 +102,7 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
       }),
     },
     async (request, reply) => {
-      const created = await createRequest(db, request.user as SessionUser, body(request))
+      const created = await requests.createRequest(request.user as SessionUser, body(request))
       return reply.code(201).send({ request: created })
     },
   )
@@ -134,7 +122,7 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     async (request) => {
       const user = request.user as SessionUser
       const query = parseInput(listQuery, request.query ?? {})
-      return listRequests(db, user.councilId, query)
+      return requests.listRequests(user.councilId, query)
     },
   )
 
@@ -153,7 +141,10 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      return { request: await getRequest(db, user, id), events: await listRequestEvents(db, user, id) }
+      return {
+        request: await requests.getRequest(user, id),
+        events: await requests.listRequestEvents(user, id),
+      }
     },
   )
 
@@ -173,7 +164,7 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return {
-        request: await submit(db, request.user as SessionUser, id, {
+        request: await requests.submit(request.user as SessionUser, id, {
           expectedVersion: expectedVersion(request),
         }),
       }
@@ -197,7 +188,7 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return published(
-        await publish(db, request.user as SessionUser, id, {
+        await requests.publish(request.user as SessionUser, id, {
           expectedVersion: expectedVersion(request),
           identifiersChecked: identifiersChecked(request),
         }),
@@ -221,7 +212,7 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return {
-        request: await closeRequest(db, request.user as SessionUser, id, {
+        request: await requests.closeRequest(request.user as SessionUser, id, {
           expectedVersion: expectedVersion(request),
         }),
       }
@@ -244,7 +235,7 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return {
-        request: await cancel(db, request.user as SessionUser, id, {
+        request: await requests.cancel(request.user as SessionUser, id, {
           reason: body(request).reason,
           expectedVersion: expectedVersion(request),
         }),
@@ -271,7 +262,7 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
       const { id } = parseInput(requestParams, request.params)
       const { version: _version, identifiersChecked: _checked, ...widened } = body(request)
       return published(
-        await republish(db, request.user as SessionUser, id, widened, {
+        await requests.republish(request.user as SessionUser, id, widened, {
           expectedVersion: expectedVersion(request),
           identifiersChecked: identifiersChecked(request),
         }),

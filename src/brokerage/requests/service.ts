@@ -8,8 +8,7 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import { databaseClock } from '../../db/clock.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
-import { keepIclSpells, statusChangeMovesList } from '../../market/icl/service.ts'
-import { keepRequestOutcome } from '../../market/insights/outcomes.ts'
+import { brokerageEvents } from '../events.ts'
 import { inviteEligibleLocations } from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
@@ -151,9 +150,10 @@ export interface TransitionOptions {
  * Moves a request through one action of the state machine, inside the caller's transaction:
  * refuses what nextStatus() refuses (409, or 400 for a missing cancel reason), updates the row
  * only if its version is still the one read (else 409: someone else changed it first), and
- * writes the request_events row and the audit entry. Returns the updated row. The update holds the
- * request's row to the end of the transaction, so the market's rollups kept here are rewritten
- * one change of the request after another: they take no lock of their own on it.
+ * writes the request_events row and the audit entry, and tells listeners (`requestStatusChanged`).
+ * Returns the updated row. The update holds the request's row to the end of the transaction, so
+ * what listeners keep (the market's rollups) is rewritten one change of the request after another:
+ * they take no lock of their own on it.
  */
 export async function transitionRequest(
   tx: Transaction,
@@ -190,7 +190,6 @@ export async function transitionRequest(
     actor: actorLabel(actor),
     at: now,
   })
-  await keepRequestOutcome(tx, request.id)
   await recordAudit(tx, actor, {
     councilId: request.councilId,
     action: AUDIT_ACTIONS[action],
@@ -198,7 +197,11 @@ export async function transitionRequest(
     entityId: request.id,
     details: { from, to, ...(reason ? { reason } : {}), ...options.details },
   })
-  if (statusChangeMovesList(from, to)) await keepIclSpells(tx, request.councilId, request.id)
+  await brokerageEvents.emit(
+    'requestStatusChanged',
+    { councilId: request.councilId, requestId: request.id, from, to },
+    tx,
+  )
   return updated
 }
 

@@ -2,7 +2,6 @@ import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCouncil, getCouncilByCode } from '../../accounts/service.ts'
-import { mondayOf, simulate } from '../../brokerage/simulator/simulate.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import {
   awardedSlots,
@@ -22,6 +21,7 @@ import {
 import { createTestDatabase } from '../../db/testing.ts'
 import { createDemo } from '../../demo/generate.ts'
 import { ValidationError } from '../../errors.ts'
+import { mondayOf, simulate } from '../../simulator/simulate.ts'
 import { endOfLondonDay } from './rules.ts'
 import { iclAt, iclReport, rebuildIclSpells, takeDueSnapshots } from './service.ts'
 

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCouncilByCode } from '../../accounts/service.ts'
 import type { SystemCaller } from '../../brokerage/requests/callers.ts'
 import { cancel, republish } from '../../brokerage/requests/service.ts'
-import { simulate } from '../../brokerage/simulator/simulate.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { iclSpells, iclSpellsPending, sourcingRequests } from '../../db/schema.ts'
 import { createTestDatabase } from '../../db/testing.ts'
 import { createDemo } from '../../demo/generate.ts'
+import { simulate } from '../../simulator/simulate.ts'
 import { iclAt, rebuildIclSpells } from './service.ts'
 
 // Three simulated weeks through the brokerage services, which keep the spells as they go; then

@@ -2,20 +2,19 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { SessionUser } from '../../accounts/service.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../../brokerage/rules/index.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
-import { listLocalities } from '../../geography/service.ts'
+import type { GeographyServices } from '../../geography/services.ts'
 import { availabilityByLocalityChart } from '../../providers/capacity/charts.ts'
 import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { dateParam, periodBoxes, typedPeriodValues } from '../period.ts'
 import { renderMarketReportHtml } from '../report/render.ts'
-import { marketReport } from '../report/service.ts'
+import type { MarketServices } from '../services.ts'
 import { hardToServeChart, hoursTrendChart, timeToSourceChart } from './charts.ts'
 import { insightsCsv } from './csv.ts'
 import { insightsReportSchema } from './schemas.ts'
-import { type InsightsReport, insightsReport, insightsSchema } from './service.ts'
+import { type InsightsReport, insightsSchema } from './service.ts'
 
 /** Commissioners and admins; brokers too, read-only like everything here: it holds no personal data. */
 const INSIGHTS_ROLES = ['broker', 'commissioner', 'council_admin'] as const
@@ -84,7 +83,17 @@ const pounds = (pence: number | null) =>
     ? null
     : `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
 
-export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the insights dashboard, its CSV and API are given: the services they call, nothing more. */
+export interface InsightsRouteOptions {
+  insights: MarketServices['insights']
+  marketReport: MarketServices['marketReport']
+  geography: Pick<GeographyServices['geography'], 'listLocalities'>
+}
+
+export const insightsRoutes: FastifyPluginAsync<InsightsRouteOptions> = async (
+  app,
+  { insights, geography, marketReport },
+) => {
   app.get('/insights', { config: { access: INSIGHTS_ROLES } }, async (request, reply) => {
     const user = request.user as SessionUser
     const common = {
@@ -95,7 +104,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       pounds,
     }
     try {
-      const report = await insightsReport(db, user.councilId, filtersOf(request.query))
+      const report = await insights.insightsReport(user.councilId, filtersOf(request.query))
       return reply.view('market/insights/views/insights.njk', {
         ...common,
         report,
@@ -112,7 +121,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       return reply.code(400).view('market/insights/views/insights.njk', {
         ...common,
         report: null,
-        localities: (await listLocalities(db, user.councilId)).map((l) => l.name),
+        localities: (await geography.listLocalities(user.councilId)).map((l) => l.name),
         values: typedValues(request.query),
         ...dateErrors(error.errors),
       })
@@ -121,7 +130,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
 
   app.get('/insights.csv', { config: { access: INSIGHTS_ROLES } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const report = await insightsReport(db, user.councilId, filtersOf(request.query))
+    const report = await insights.insightsReport(user.councilId, filtersOf(request.query))
     const where = report.locality ? `-${report.locality.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` : ''
     const what = report.serviceType ? `-${report.serviceType.replace(/_/g, '-')}` : ''
     return reply
@@ -148,7 +157,8 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
         errors: [],
       }),
     },
-    async (request) => insightsReport(db, (request.user as SessionUser).councilId, filtersOf(request.query)),
+    async (request) =>
+      insights.insightsReport((request.user as SessionUser).councilId, filtersOf(request.query)),
   )
 
   // The committee report of the dashboard's period, for the whole council, as one standalone file.
@@ -157,7 +167,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     const { from, to } = filtersOf(request.query)
     const council = { id: user.councilId, code: user.councilCode, name: user.councilName }
     try {
-      const report = await marketReport(db, council, { from, to })
+      const report = await marketReport.marketReport(council, { from, to })
       return reply
         .type('text/html; charset=utf-8')
         .header(

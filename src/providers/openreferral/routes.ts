@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { z } from 'zod'
 import { NotFoundError, parseInput } from '../../errors.ts'
 import { operation } from '../../web/api-schema.ts'
-import type { DomainOptions } from '../../web/domain.ts'
+import type { ProvidersServices } from '../services.ts'
 import {
   HSDS_OPENAPI_URL,
   ORUK_PROFILE_URL,
@@ -24,7 +24,7 @@ import {
   taxonomyTermListSchema,
   taxonomyTermSchema,
 } from './schemas.ts'
-import { feedCouncil, getService, listServices, pageQuery, parsePageQuery } from './service.ts'
+import { pageQuery, parsePageQuery } from './service.ts'
 
 // The feed is public and changes only when the register does, so anyone may keep it briefly.
 // Open Referral UK asks that any web page may read a feed, hence the open CORS header.
@@ -51,12 +51,19 @@ function feedRoute(summary: string, answer: z.ZodType, options: { item?: boolean
 }
 const SERVICE_TYPE_TAXONOMY_IN_FULL = { ...SERVICE_TYPE_TAXONOMY, taxonomy_terms: SERVICE_TYPE_TERMS }
 
-export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+export interface OpenReferralRouteOptions {
+  openReferral: ProvidersServices['openReferral']
+}
+
+export const openReferralRoutes: FastifyPluginAsync<OpenReferralRouteOptions> = async (
+  app,
+  { openReferral },
+) => {
   app.get(
     '/councils/:code/openreferral',
     feedRoute('The Open Referral UK version the feed follows', feedRootSchema),
     async (request, reply) => {
-      await feedCouncil(db, parseInput(feedParams, request.params).code)
+      await openReferral.feedCouncil(parseInput(feedParams, request.params).code)
       publicAnswer(reply)
       return { version: ORUK_VERSION, profile: ORUK_PROFILE_URL, openapi_url: HSDS_OPENAPI_URL }
     },
@@ -68,9 +75,9 @@ export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app,
       paged: true,
     }),
     async (request, reply) => {
-      const council = await feedCouncil(db, parseInput(feedParams, request.params).code)
+      const council = await openReferral.feedCouncil(parseInput(feedParams, request.params).code)
       const page = parsePageQuery(request.query)
-      const answer = await listServices(db, council, page)
+      const answer = await openReferral.listServices(council, page)
       publicAnswer(reply)
       return answer
     },
@@ -81,8 +88,8 @@ export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     feedRoute('One service in full', fullServiceSchema, { item: true }),
     async (request, reply) => {
       const params = parseInput(feedItemParams, request.params)
-      const council = await feedCouncil(db, params.code)
-      const service = await getService(db, council, params.id)
+      const council = await openReferral.feedCouncil(params.code)
+      const service = await openReferral.getService(council, params.id)
       publicAnswer(reply)
       return service
     },
@@ -92,7 +99,7 @@ export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     '/councils/:code/openreferral/taxonomies',
     feedRoute('The taxonomies of the feed: the service types', taxonomyListSchema, { paged: true }),
     async (request, reply) => {
-      await feedCouncil(db, parseInput(feedParams, request.params).code)
+      await openReferral.feedCouncil(parseInput(feedParams, request.params).code)
       const page = parsePageQuery(request.query)
       publicAnswer(reply)
       return pageSlice([SERVICE_TYPE_TAXONOMY_IN_FULL], page)
@@ -104,7 +111,7 @@ export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     feedRoute('One taxonomy with its terms', taxonomySchema, { item: true }),
     async (request, reply) => {
       const params = parseInput(feedItemParams, request.params)
-      await feedCouncil(db, params.code)
+      await openReferral.feedCouncil(params.code)
       if (params.id.toLowerCase() !== SERVICE_TYPE_TAXONOMY.id) throw new NotFoundError('No such taxonomy')
       publicAnswer(reply)
       return SERVICE_TYPE_TAXONOMY_IN_FULL
@@ -115,7 +122,7 @@ export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     '/councils/:code/openreferral/taxonomy_terms',
     feedRoute('The service types as taxonomy terms', taxonomyTermListSchema, { paged: true }),
     async (request, reply) => {
-      await feedCouncil(db, parseInput(feedParams, request.params).code)
+      await openReferral.feedCouncil(parseInput(feedParams, request.params).code)
       const page = parsePageQuery(request.query)
       publicAnswer(reply)
       return pageSlice(SERVICE_TYPE_TERMS, page)
@@ -127,7 +134,7 @@ export const openReferralRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     feedRoute('One taxonomy term', taxonomyTermSchema, { item: true }),
     async (request, reply) => {
       const params = parseInput(feedItemParams, request.params)
-      await feedCouncil(db, params.code)
+      await openReferral.feedCouncil(params.code)
       const type = serviceTypeByTermId(params.id)
       if (!type) throw new NotFoundError('No such taxonomy term')
       publicAnswer(reply)

@@ -1,13 +1,19 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { getCouncilByCode } from '../../accounts/service.ts'
-import type { DatabaseHandle } from '../../db/connection.ts'
-import { auditLog, offers, packages, people, requestEvents, sourcingRequests } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
-import { createDemo } from '../../demo/generate.ts'
-import { Random } from '../../shared/random.ts'
-import { addCalendarDays, londonDate } from '../rules/index.ts'
-import { norfolkWeeklyArrivals, poisson, RURAL_FACTOR, responseProbability, weeklyArrivals } from './rates.ts'
+import { getCouncilByCode } from '../accounts/service.ts'
+import { addCalendarDays, londonDate } from '../brokerage/rules/index.ts'
+import {
+  norfolkWeeklyArrivals,
+  poisson,
+  RURAL_FACTOR,
+  responseProbability,
+  weeklyArrivals,
+} from '../brokerage/simulator/rates.ts'
+import type { DatabaseHandle } from '../db/connection.ts'
+import { auditLog, offers, packages, people, requestEvents, sourcingRequests } from '../db/schema.ts'
+import { createTestDatabase } from '../db/testing.ts'
+import { createDemo } from '../demo/generate.ts'
+import { Random } from '../shared/random.ts'
 import { mondayOf, type SimulationSummary, simulate } from './simulate.ts'
 
 describe('arrival rates', () => {
