@@ -79,5 +79,5 @@ describe('caremarket icl', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  }, 60_000)
+  })
 })

@@ -152,5 +152,5 @@ describe('caremarket report market', () => {
     } finally {
       rmSync(data, { recursive: true, force: true })
     }
-  }, 60_000)
+  })
 })

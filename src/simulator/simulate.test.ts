@@ -82,7 +82,7 @@ describe('simulating two weeks on the demo council', () => {
     summary = await simulate(first.db, RUN)
     again = await simulate(second.db, RUN)
     councilId = (await getCouncilByCode(first.db, 'DEMO')).id
-  }, 120_000)
+  })
 
   afterAll(async () => {
     await first?.close()

@@ -129,7 +129,7 @@ beforeAll(async () => {
     startDate: '2026-01-01',
     endDate: '2026-01-31',
   })
-}, 60_000)
+})
 afterAll(async () => database?.close())
 
 describe('the rules', () => {

@@ -426,7 +426,7 @@ describe('a simulated history', () => {
       .from(iclSnapshots)
       .where(sql`${iclSnapshots.councilId} = ${councilId}`)
     await simulate(database.db, { councilCode: 'DEMO', weeks: 1, seed: 4, start: weekThree, volume: 0.25 })
-  }, 180_000)
+  })
   afterAll(async () => database?.close())
 
   it('has a list to check', async () => {

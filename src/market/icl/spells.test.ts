@@ -46,7 +46,7 @@ beforeAll(async () => {
     reason: 'The family has arranged care privately',
     now: new Date('2026-03-23T10:00:00Z'),
   })
-}, 180_000)
+})
 afterAll(async () => database?.close())
 
 describe('spells on the Interim Care List', () => {

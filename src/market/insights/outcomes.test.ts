@@ -38,7 +38,7 @@ beforeAll(async () => {
     start: new Date('2026-03-02T10:00:00Z'),
     volume: 0.25,
   })
-}, 180_000)
+})
 
 afterAll(async () => database?.close())
 

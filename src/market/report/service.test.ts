@@ -35,7 +35,7 @@ beforeAll(async () => {
   council = await getCouncilByCode(database.db, 'DEMO')
   report = await marketReport(database.db, council, PERIOD, NOW)
   html = await renderMarketReportHtml(report)
-}, 180_000)
+})
 
 afterAll(async () => database?.close())
 
