@@ -11,6 +11,7 @@ import {
   HSCA_SERVICE_TYPE_PREFIX,
   HSCA_SERVICE_USER_BAND_PREFIX,
   locateColumns,
+  prefixedColumns,
 } from './columns.ts'
 import { type CqcLayout, sniffCqcFile } from './detect.ts'
 import {
@@ -381,17 +382,10 @@ function careDirectoryRow(header: string[]) {
   })
 }
 
-function flagColumns(header: string[], prefix: string): [number, string][] {
-  const key = labelKey(prefix)
-  return header.flatMap((name, position): [number, string][] =>
-    labelKey(name).startsWith(key) ? [[position, name.trim().slice(prefix.length).trim()]] : [],
-  )
-}
-
 function hscaRow(header: string[]) {
   const { index } = locateColumns(header, HSCA_FIELDS)
-  const serviceTypeColumns = flagColumns(header, HSCA_SERVICE_TYPE_PREFIX)
-  const bandColumns = flagColumns(header, HSCA_SERVICE_USER_BAND_PREFIX)
+  const serviceTypeColumns = prefixedColumns(header, HSCA_SERVICE_TYPE_PREFIX)
+  const bandColumns = prefixedColumns(header, HSCA_SERVICE_USER_BAND_PREFIX)
   const flagged = (fields: string[], columns: [number, string][]) =>
     columns.filter(([position]) => isYes(fields[position])).map(([, label]) => label)
   return (fields: string[], line: number): RawLocation => ({

@@ -162,32 +162,6 @@ describe('care directory CSV', () => {
     expect(seen).toHaveLength(5)
   })
 
-  it('reads the 2017 edition headers ("Local Authority", "CQC Location (for office use only)")', async () => {
-    const header = [...CARE_DIRECTORY_COLUMNS]
-      .map((name) => (name === 'Local authority' ? 'Local Authority' : name))
-      .map((name) => (name.startsWith('CQC Location ID') ? 'CQC Location (for office use only)' : name))
-    const text = [
-      'CQC data,,,',
-      ',,,',
-      'Produced 23 August 2017,,,',
-      ',,,',
-      header.map((name) => `"${name}"`).join(','),
-      'Old Mill House,,"1 Fake Street,Fictonham",NR2 9AA,,,Homecare agencies|Residential homes|Nursing homes,' +
-        '23/08/2017,Dementia,Old Mill Ltd,Norfolk,East of England,,1-100,1-200',
-    ].join('\r\n')
-    const { records } = await parseText(text)
-    expect(records).toEqual([
-      expect.objectContaining({
-        line: 6,
-        cqcLocationId: '1-100',
-        cqcProviderId: '1-200',
-        serviceTypes: ['residential_home', 'nursing_home', 'home_care'],
-        localAuthority: 'Norfolk',
-        lastInspectionDate: '2017-08-23',
-      }),
-    ])
-  })
-
   it('reads Windows-1252 files when told to', async () => {
     const text = fixtureText('care-directory.csv').replace('Brambleford House,', 'Brambleford Caf\u00e9,')
     const { records } = await collect(
