@@ -13,7 +13,16 @@ import {
   locateColumns,
   prefixedColumns,
 } from './columns.ts'
-import { type CqcLayout, sniffCqcFile } from './detect.ts'
+import {
+  type Candidate,
+  type CqcLayout,
+  expectFormat,
+  HEADER_SEARCH_LINES,
+  headerCandidates,
+  notARegister,
+  registerLayout,
+  sniffCqcFile,
+} from './detect.ts'
 import {
   isYes,
   joinAddress,
@@ -30,6 +39,7 @@ import {
   text,
 } from './mapping.ts'
 import type { CqcFormat, CqcLocationRecord, CqcParseSummary, ParsedRow } from './records.ts'
+import { type WorkbookKind, workbookKind, workbookRows } from './workbook.ts'
 
 export interface CqcParseOptions {
   /** How the bytes are encoded. Old care directory files were Windows-1252: use 'latin1' for those. */
@@ -38,13 +48,16 @@ export interface CqcParseOptions {
   onBytes?: (bytes: number, totalBytes: number) => void
   /** Called once per file for each CQC value with no Caremarket equivalent. */
   onUnmapped?: (kind: 'serviceType' | 'specialism', value: string) => void
+  /** Called once the format is known, before the first row: a workbook's once its register sheet is found. */
+  onFormat?: (format: CqcFormat) => void
 }
 
 export type CqcRowStream = AsyncGenerator<ParsedRow, CqcParseSummary, undefined>
 
 /**
  * Parses any of the three CQC register files, recognised from its first bytes, yielding one row
- * at a time. Memory stays flat however long the file is. Throws a ValidationError when the file
+ * at a time. The care directory and HSCA sheet may also come as an .xlsx or .ods workbook: the
+ * register is the first sheet with a register's header row in its first rows. Memory stays flat however long the file is. Throws a ValidationError when the file
  * is not a CQC register file or is malformed beyond one row (unbalanced quotes, broken JSON).
  */
 export function parseCqcFile(input: Readable, options: CqcParseOptions = {}): CqcRowStream {
@@ -72,6 +85,7 @@ const HEAD_BYTES = 64 * 1024
 
 interface Source {
   head: string
+  headBytes: Buffer
   stream: Readable
   bytes: () => number
 }
@@ -112,8 +126,10 @@ async function openSource(input: Readable, options: CqcParseOptions): Promise<So
       await iterator.return?.()
     }
   }
+  const headBytes = Buffer.concat(head)
   return {
-    head: Buffer.concat(head).toString(encoding),
+    head: headBytes.toString(encoding),
+    headBytes,
     stream: Readable.from(chunks(), { objectMode: false }),
     bytes: () => total,
   }
@@ -134,9 +150,14 @@ async function* parseAs(
   options: CqcParseOptions,
 ): CqcRowStream {
   const source = await openSource(input, options)
-  let layout: CqcLayout
+  let layout: CqcLayout | undefined
+  let kind: WorkbookKind | undefined
   try {
-    layout = sniffCqcFile(source.head, expected)
+    kind = workbookKind(source.headBytes)
+    if (!kind) {
+      layout = sniffCqcFile(source.head, expected)
+      options.onFormat?.(layout.format)
+    }
   } catch (error) {
     source.stream.destroy()
     input.destroy()
@@ -150,10 +171,14 @@ async function* parseAs(
     unmappedSpecialisms: new Set(),
     options,
   }
-  const rows =
-    layout.format === 'api-json'
+  const rows = kind
+    ? sheetRows(source.stream, kind, (found) => {
+        layout = expectFormat(found, expected)
+        options.onFormat?.(found.format)
+      })
+    : layout?.format === 'api-json'
       ? jsonRows(source.stream, layout.shape)
-      : csvRows(source.stream, layout, options)
+      : csvRows(source.stream, layout as CsvLayout, options)
   for await (const raw of rows) {
     const row = 'rejected' in raw ? raw : normalise(raw, state)
     if (row.ok) state.accepted++
@@ -161,7 +186,7 @@ async function* parseAs(
     yield row
   }
   return {
-    format: layout.format,
+    format: (layout as CqcLayout).format,
     accepted: state.accepted,
     rejected: state.rejected,
     bytes: source.bytes(),
@@ -411,6 +436,70 @@ function hscaRow(header: string[]) {
     lastInspectionDate: null,
     localAuthority: column(fields, index.localAuthority),
   })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workbooks
+
+/**
+ * The locations on a workbook's register sheet: the first sheet with a register's header row
+ * among its first rows (HSCA workbooks begin with a notes sheet; title rows may come before the
+ * header). Reading stops at the end of that sheet. `onLayout` hears the header before any row.
+ */
+async function* sheetRows(
+  source: Readable,
+  kind: WorkbookKind,
+  onLayout: (layout: CsvLayout) => void,
+): AsyncGenerator<RawLocation | Rejected> {
+  const found: Candidate[] = []
+  let register: string | undefined
+  let toRow: ((fields: string[], line: number) => RawLocation) | undefined
+  let width = 0
+  for await (const row of workbookRows(source, kind)) {
+    if (register !== undefined && row.sheet !== register) return
+    if (toRow) {
+      const fields = row.cells.slice(0, width).map((cell) => cell.trim())
+      while (fields.length < width) fields.push('')
+      // Cells past the header's last column hold nothing a row needs, unless they hold something.
+      if (row.cells.slice(width).some((cell) => cell.trim() !== ''))
+        yield reject(row.line, `has ${row.cells.length} cells but the header has ${width}`)
+      else yield toRow(fields, row.line)
+      continue
+    }
+    if (row.line > HEADER_SEARCH_LINES) continue
+    const candidates = headerCandidates(
+      row.cells.map((cell) => cell.trim()),
+      row.line,
+      `row ${row.line} of sheet "${row.sheet}"`,
+    )
+    found.push(...candidates)
+    const layout = registerLayout(candidates)
+    if (!layout) continue
+    onLayout(layout)
+    register = row.sheet
+    width = layout.header.length
+    toRow = layout.format === 'care-directory' ? careDirectoryRow(layout.header) : hscaRow(layout.header)
+  }
+  if (!toRow) throw notARegister(found)
+}
+
+/**
+ * The layout of a workbook's register sheet, read only as far as its header row; throws the
+ * ValidationError an import of the workbook would.
+ */
+export async function workbookLayout(input: Readable): Promise<CqcFormat> {
+  let format: CqcFormat | undefined
+  const rows = parseCqcFile(input, { onFormat: (found) => (format = found) })
+  try {
+    while (format === undefined) {
+      const next = await rows.next()
+      if (next.done) return next.value.format
+    }
+    return format
+  } finally {
+    await rows.return(undefined as never)
+    input.destroy()
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

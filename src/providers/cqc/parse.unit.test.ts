@@ -11,7 +11,7 @@ import { parse as parseCsv } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ValidationError } from '../../errors.ts'
 import { SERVICE_TYPES, SPECIALISMS } from '../vocabulary.ts'
-import { CARE_DIRECTORY_COLUMNS, HSCA_COLUMNS } from './columns.ts'
+import { HSCA_COLUMNS } from './columns.ts'
 import { detectFormat } from './detect.ts'
 import {
   CARE_DIRECTORY_SPECIALISM_NAMES,
