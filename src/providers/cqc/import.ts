@@ -32,7 +32,11 @@ import { INSTANCE_ID } from '../../instance.ts'
 import { type RegisterChange, registerChange } from '../../market/events/rules.ts'
 import { RegisterEvents } from '../../market/events/service.ts'
 import { nulByteProblem } from '../../storable.ts'
-import { recordCqcRatings } from '../quality/service.ts'
+import {
+  type KeyQuestionRatingEntry,
+  recordCqcRatings,
+  recordKeyQuestionRatings,
+} from '../quality/service.ts'
 import { cqcImports } from '../schema.ts'
 import type { CqcRating } from '../vocabulary.ts'
 import { sniffCqcFile } from './detect.ts'
@@ -510,6 +514,7 @@ class ImportRun {
     const inserts: (LocationValues & { cqcLocationId: string })[] = []
     const updates: (LocationValues & { id: number })[] = []
     const ratings: { cqcLocationId: string; rating: CqcRating; ratedOn: string }[] = []
+    const keyQuestionRatings: (Omit<KeyQuestionRatingEntry, 'locationId'> & { cqcLocationId: string })[] = []
     const changes: { cqcLocationId: string; providerOrganisationId: number; change: RegisterChange }[] = []
     batch.forEach((record, i) => {
       this.seen.add(record.cqcLocationId)
@@ -538,6 +543,8 @@ class ImportRun {
           providerOrganisationId: values.providerOrganisationId,
           change,
         })
+      for (const entry of record.keyQuestionRatings)
+        keyQuestionRatings.push({ cqcLocationId: record.cqcLocationId, ...entry })
       const rating = newRating(existing, values)
       if (rating)
         ratings.push({
@@ -569,6 +576,16 @@ class ImportRun {
       this.options.actor,
     )
     this.counts.ratingsAdded += recorded.added
+    // History only, as the overall rating's: the same ratings again change nothing.
+    await recordKeyQuestionRatings(
+      this.tx,
+      councilId,
+      keyQuestionRatings.map(({ cqcLocationId, ...entry }) => ({
+        ...entry,
+        locationId: ids.get(cqcLocationId) as number,
+      })),
+      this.options.actor,
+    )
   }
 
   private async upsertProviders(batch: CqcLocationRecord[]): Promise<Map<string, number>> {

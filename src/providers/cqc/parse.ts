@@ -5,6 +5,7 @@ import { streamArray } from 'stream-json/streamers/stream-array.js'
 import { streamValues } from 'stream-json/streamers/stream-values.js'
 import { ValidationError } from '../../errors.ts'
 import { unstorableText } from '../../storable.ts'
+import { KEY_QUESTION_LABELS } from '../vocabulary.ts'
 import {
   CARE_DIRECTORY_FIELDS,
   HSCA_FIELDS,
@@ -33,12 +34,19 @@ import {
   parseBeds,
   parseCoordinate,
   parseCqcDate,
+  parseKeyQuestion,
   parsePostcode,
   parseRating,
   splitMultiValue,
   text,
 } from './mapping.ts'
-import type { CqcFormat, CqcLocationRecord, CqcParseSummary, ParsedRow } from './records.ts'
+import type {
+  CqcFormat,
+  CqcLocationRecord,
+  CqcParseSummary,
+  KeyQuestionRating,
+  ParsedRow,
+} from './records.ts'
 import { type WorkbookKind, workbookKind, workbookRows } from './workbook.ts'
 
 export interface CqcParseOptions {
@@ -213,6 +221,8 @@ interface RawLocation {
   ratingDate: unknown
   lastInspectionDate: unknown
   localAuthority: unknown
+  /** Each key question's name, rating and date as the file gives them. */
+  keyQuestions: { name: unknown; rating: unknown; date: unknown }[]
 }
 
 type Rejected = { ok: false; rejected: { line: number; reason: string } }
@@ -245,6 +255,7 @@ function normalise(raw: RawLocation, state: RunState): ParsedRow {
   const lastInspection = parseCqcDate(raw.lastInspectionDate)
   for (const result of [postcode, latitude, longitude, beds, rating, ratingDate, lastInspection])
     if (!result.ok) problems.push(result.reason)
+  const keyQuestionRatings = parseKeyQuestions(raw, problems)
 
   if (
     problems.length > 0 ||
@@ -286,8 +297,26 @@ function normalise(raw: RawLocation, state: RunState): ParsedRow {
     cqcRatingDate: rating.value ? ratingDate.value : null,
     lastInspectionDate: lastInspection.value,
     localAuthority: text(raw.localAuthority),
+    keyQuestionRatings,
   }
   return { ok: true, record }
+}
+
+/** The key questions' ratings with a date; a rating CQC does not use is a problem of the row. */
+function parseKeyQuestions(raw: RawLocation, problems: string[]): KeyQuestionRating[] {
+  const ratings: KeyQuestionRating[] = []
+  for (const item of raw.keyQuestions) {
+    const keyQuestion = parseKeyQuestion(item.name)
+    if (!keyQuestion || ratings.some((r) => r.keyQuestion === keyQuestion)) continue
+    const rating = parseRating(item.rating)
+    // A key question without its own date was rated with the overall rating.
+    const ratedOn = parseCqcDate(text(item.date) ?? raw.ratingDate)
+    if (!rating.ok) problems.push(`${KEY_QUESTION_LABELS[keyQuestion]}: ${rating.reason}`)
+    else if (!ratedOn.ok) problems.push(`${KEY_QUESTION_LABELS[keyQuestion]}: ${ratedOn.reason}`)
+    else if (rating.value && ratedOn.value)
+      ratings.push({ keyQuestion, rating: rating.value, ratedOn: ratedOn.value })
+  }
+  return ratings
 }
 
 function unstorableValue(raw: RawLocation): string | undefined {
@@ -404,6 +433,7 @@ function careDirectoryRow(header: string[]) {
     ratingDate: null,
     lastInspectionDate: column(fields, index.latestCheck),
     localAuthority: column(fields, index.localAuthority),
+    keyQuestions: [],
   })
 }
 
@@ -435,6 +465,8 @@ function hscaRow(header: string[]) {
     ratingDate: column(fields, index.ratingDate),
     lastInspectionDate: null,
     localAuthority: column(fields, index.localAuthority),
+    // CQC's HSCA sheet carries the overall rating only; the key questions are in its ratings workbook.
+    keyQuestions: [],
   })
 }
 
@@ -576,5 +608,12 @@ function apiRow(value: unknown, line: number): RawLocation | Rejected {
     ratingDate: isObject(overall) ? overall.reportDate : null,
     lastInspectionDate: lastInspection.date,
     localAuthority: value.localAuthority,
+    keyQuestions: isObject(overall)
+      ? objects(overall.keyQuestionRatings).map((item) => ({
+          name: item.name,
+          rating: item.rating,
+          date: item.reportDate,
+        }))
+      : [],
   }
 }

@@ -106,6 +106,7 @@ describe('care directory CSV', () => {
       cqcRatingDate: null,
       lastInspectionDate: '2026-01-09',
       localAuthority: 'Norfolk',
+      keyQuestionRatings: [],
     })
   })
 
@@ -209,6 +210,7 @@ describe('HSCA Active Locations CSV', () => {
       cqcRatingDate: '2025-02-01',
       lastInspectionDate: null,
       localAuthority: 'Norfolk',
+      keyQuestionRatings: [],
     })
     expect(byId(records, '1-7000000002')).toMatchObject({
       postcode: 'IP1 9ZB',
@@ -289,6 +291,7 @@ describe('CQC API location JSON', () => {
       cqcRatingDate: '2025-06-12',
       lastInspectionDate: '2025-04-30',
       localAuthority: 'Norfolk',
+      keyQuestionRatings: [{ keyQuestion: 'safe', rating: 'Good', ratedOn: '2025-06-12' }],
     })
     expect(byId(records, '1-5000000002')).toMatchObject({
       postcode: 'IP2 9ZJ',
@@ -312,6 +315,45 @@ describe('CQC API location JSON', () => {
       { line: 4, reason: 'registration status is "Deregistered" since 2024-11-30' },
       { line: 5, reason: 'missing CQC provider ID' },
     ])
+  })
+
+  it('reads the five key questions’ ratings, each with its own date or the overall rating’s', async () => {
+    const location = {
+      locationId: '1-5000000101',
+      providerId: '1-4000000101',
+      name: 'Key Question House',
+      postalCode: 'NR6 9ZH',
+      registrationStatus: 'Registered',
+      gacServiceTypes: [{ name: 'Residential homes', description: 'Care home service without nursing' }],
+      currentRatings: {
+        overall: {
+          rating: 'Requires improvement',
+          reportDate: '2025-03-01',
+          keyQuestionRatings: [
+            { name: 'Safe', rating: 'Inadequate', reportDate: '2025-03-01' },
+            { name: 'Effective', rating: 'Good', reportDate: '2023-10-09' },
+            { name: 'Caring', rating: 'Outstanding' },
+            { name: 'Responsive', rating: 'Not rated' },
+            { name: 'Well-led', rating: 'Requires Improvement', reportDate: '2025-03-01' },
+          ],
+        },
+      },
+    }
+    const { records } = await parseText(JSON.stringify([location]))
+    expect(records[0]?.keyQuestionRatings).toEqual([
+      { keyQuestion: 'safe', rating: 'Inadequate', ratedOn: '2025-03-01' },
+      { keyQuestion: 'effective', rating: 'Good', ratedOn: '2023-10-09' },
+      { keyQuestion: 'caring', rating: 'Outstanding', ratedOn: '2025-03-01' },
+      { keyQuestion: 'well_led', rating: 'Requires improvement', ratedOn: '2025-03-01' },
+    ])
+    const wrong = structuredClone(location)
+    wrong.currentRatings.overall.keyQuestionRatings[0] = {
+      name: 'Safe',
+      rating: 'Superb',
+      reportDate: '2025-03-01',
+    }
+    const { rejected } = await parseText(JSON.stringify([wrong]))
+    expect(rejected).toEqual([{ line: 1, reason: 'Safe: unknown rating "Superb"' }])
   })
 
   it('parses {"locations": [...]} and one object per line the same way', async () => {
@@ -500,8 +542,15 @@ const careDirectoryView = (record: CqcLocationRecord) => ({
   registeredBeds: null,
   cqcRating: null,
   cqcRatingDate: null,
+  keyQuestionRatings: [],
 })
-const hscaView = (record: CqcLocationRecord) => ({ ...record, line: 0, lastInspectionDate: null })
+// Neither register file carries the key questions' ratings.
+const hscaView = (record: CqcLocationRecord) => ({
+  ...record,
+  line: 0,
+  lastInspectionDate: null,
+  keyQuestionRatings: [],
+})
 
 async function roundTrip(
   records: CqcLocationRecord[],

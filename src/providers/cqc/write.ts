@@ -21,8 +21,10 @@ import type { CqcLocationRecord } from './records.ts'
 /** A location to write: a parsed record, or one built from Caremarket's own data. */
 export type CqcLocationWriteInput = Omit<
   CqcLocationRecord,
-  'line' | 'providerName' | 'lastInspectionDate'
+  'line' | 'providerName' | 'lastInspectionDate' | 'keyQuestionRatings'
 > & {
+  /** Not written: neither file CQC publishes for the register carries them. */
+  keyQuestionRatings?: CqcLocationRecord['keyQuestionRatings']
   line?: number
   providerName?: string | null
   lastInspectionDate?: string | null

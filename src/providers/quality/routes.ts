@@ -250,7 +250,8 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     {
       config: { access: EVERYONE },
       schema: {
-        summary: 'A location’s CQC ratings, PAMMS audits, effective rating and restrictions',
+        summary:
+          'A location’s CQC ratings (overall and by key question), PAMMS audits, effective rating and restrictions',
         tags: ['providers'],
       },
     },
@@ -261,6 +262,7 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
         locationId: id,
         effectiveRating: quality.effective,
         ratings: quality.history,
+        keyQuestionRatings: quality.keyQuestions,
         restrictions: { current: quality.currentRestrictions, past: quality.pastRestrictions },
       }
     },
