@@ -23,13 +23,16 @@ export const HEADER_SEARCH_LINES = 20
 
 function expectedFormats(): string {
   const hscaColumns = [...Object.values(HSCA_FIELDS).map((names) => names[0]), ...HSCA_REQUIRED_FLAG_COLUMNS]
-  return [
-    `${CQC_FORMAT_LABELS['care-directory']}: ${CARE_DIRECTORY_PREAMBLE_LINES} title lines, then the header row ` +
-      `"${CARE_DIRECTORY_COLUMNS.join(', ')}"`,
-    `${CQC_FORMAT_LABELS['hsca-active-locations']}: a header row with the columns "${hscaColumns.join(', ')}"`,
-    `${CQC_FORMAT_LABELS['api-json']}: an array of location objects (or {"locations": [...]}, or one object ` +
-      `per line) with the fields "${API_LOCATION_FIELDS.join(', ')}"`,
-  ].join('; ')
+  return (
+    [
+      `${CQC_FORMAT_LABELS['care-directory']}: ${CARE_DIRECTORY_PREAMBLE_LINES} title lines, then the header row ` +
+        `"${CARE_DIRECTORY_COLUMNS.join(', ')}"`,
+      `${CQC_FORMAT_LABELS['hsca-active-locations']}: a header row with the columns "${hscaColumns.join(', ')}"`,
+      `${CQC_FORMAT_LABELS['api-json']}: an array of location objects (or {"locations": [...]}, or one object ` +
+        `per line) with the fields "${API_LOCATION_FIELDS.join(', ')}"`,
+    ].join('; ') +
+    '. The care directory and HSCA sheet may also be .xlsx or .ods workbooks, whose register sheet has that header row'
+  )
 }
 
 function invalid(message: string): ValidationError {

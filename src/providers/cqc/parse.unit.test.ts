@@ -414,7 +414,7 @@ describe('format detection', () => {
   it('names the missing column when a recognised file lacks one it needs', async () => {
     const text = fixtureText('hsca-active-locations.csv').replace('Care homes beds', 'Beds')
     const message = await expectValidation(parseText(text))
-    expect(message).toMatch(/looks like a CQC HSCA Active Locations CSV .* has no column "Care homes beds"/)
+    expect(message).toMatch(/looks like a CQC HSCA Active Locations sheet .* has no column "Care homes beds"/)
   })
 
   it('per-format parsers read their own format', async () => {
@@ -429,7 +429,7 @@ describe('format detection', () => {
       collect(parseHscaCsv(createReadStream(fixturePath('care-directory.csv')))),
     )
     expect(message).toContain(
-      'Expected a CQC HSCA Active Locations CSV but the file is a CQC care directory CSV',
+      'Expected a CQC HSCA Active Locations sheet but the file is a CQC care directory.',
     )
   })
 

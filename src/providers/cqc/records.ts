@@ -4,9 +4,10 @@ import type { ClientGroup, CqcRating, KeyQuestion, ServiceType, Specialism } fro
 export const CQC_FORMATS = ['care-directory', 'hsca-active-locations', 'api-json'] as const
 export type CqcFormat = (typeof CQC_FORMATS)[number]
 
+// Not "CSV": either may come as a workbook (.xlsx or .ods).
 export const CQC_FORMAT_LABELS: Record<CqcFormat, string> = {
-  'care-directory': 'CQC care directory CSV',
-  'hsca-active-locations': 'CQC HSCA Active Locations CSV',
+  'care-directory': 'CQC care directory',
+  'hsca-active-locations': 'CQC HSCA Active Locations sheet',
   'api-json': 'CQC API location JSON',
 }
 
