@@ -172,7 +172,6 @@ export async function runImportBenchmark() {
     const workbookStarted = performance.now()
     const out = createWriteStream(workbook)
     await writeHscaXlsx(demoCqcLocations({ scale: SCALE, seed: SEED, limit: LOCATIONS }), out)
-    if (!out.writableFinished) await once(out, 'finish')
     const workbookSeconds = round((performance.now() - workbookStarted) / 1000, 2)
     const districts = await writeGeography(centroids)
     writeFileSync(districtsFile, JSON.stringify(districts))

@@ -65,8 +65,9 @@ export type CqcRowStream = AsyncGenerator<ParsedRow, CqcParseSummary, undefined>
 /**
  * Parses any of the three CQC register files, recognised from its first bytes, yielding one row
  * at a time. The care directory and HSCA sheet may also come as an .xlsx or .ods workbook: the
- * register is the first sheet with a register's header row in its first rows. Memory stays flat however long the file is. Throws a ValidationError when the file
- * is not a CQC register file or is malformed beyond one row (unbalanced quotes, broken JSON).
+ * register is the first sheet with a register's header row in its first rows. Memory stays flat
+ * however long the file is. Throws a ValidationError when the file is not a CQC register file or
+ * is malformed beyond one row (unbalanced quotes, broken JSON, a workbook that cannot be read).
  */
 export function parseCqcFile(input: Readable, options: CqcParseOptions = {}): CqcRowStream {
   return parseAs(input, undefined, options)
@@ -492,7 +493,8 @@ async function* sheetRows(
     if (toRow) {
       const fields = row.cells.slice(0, width).map((cell) => cell.trim())
       while (fields.length < width) fields.push('')
-      // Cells past the header's last column hold nothing a row needs, unless they hold something.
+      // A cell past the header's last column means the row's cells have shifted, as a CSV row
+      // with too many fields; empty ones are only formatting.
       if (row.cells.slice(width).some((cell) => cell.trim() !== ''))
         yield reject(row.line, `has ${row.cells.length} cells but the header has ${width}`)
       else yield toRow(fields, row.line)

@@ -34,7 +34,7 @@ import {
   parseHscaCsv,
 } from './parse.ts'
 import type { CqcLocationRecord, CqcParseSummary, ParsedRow } from './records.ts'
-import { type CqcLocationWriteInput, writeCareDirectoryCsv, writeHscaCsv } from './write.ts'
+import { type CqcLocationWriteInput, writeCareDirectoryCsv, writeHscaCsv, writeHscaXlsx } from './write.ts'
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/cqc/', import.meta.url))
 const fixturePath = (name: string) => join(fixtures, name)
@@ -682,6 +682,7 @@ describe('streaming', () => {
     ['hsca.csv', (out: Writable) => writeHscaCsv(syntheticLocations(ROWS), out)],
     ['directory.csv', (out: Writable) => writeCareDirectoryCsv(syntheticLocations(ROWS), out)],
     ['api.json', (out: Writable) => pipeline(Readable.from(apiJsonArray(syntheticLocations(ROWS))), out)],
+    ['hsca.xlsx', (out: Writable) => writeHscaXlsx(syntheticLocations(ROWS), out)],
   ] as const) {
     it(`parses a generated ${ROWS}-row ${name} with bounded heap growth`, async () => {
       const path = join(dir, name)

@@ -82,12 +82,21 @@ export async function* workbookRows(input: Readable, kind: WorkbookKind): AsyncG
 async function* xlsxRows(input: Readable): AsyncGenerator<SheetRow> {
   // exceljs pipes the input into a zip reader of its own and does not hear that reader fail: an
   // archive that stops part-way would leave it waiting for the rest of a sheet for ever. The input
-  // goes through a stream that catches that pipe, so a failure there (or of the input) ends the read.
-  let fail: (error: Error) => void = () => {}
-  const failure = new Promise<never>((_resolve, reject) => {
-    fail = reject
-  })
-  failure.catch(() => {})
+  // goes through a stream that catches that pipe, so a failure there (or of the input) ends the
+  // wait for the next row. (Not Promise.race with one failure promise: each race would leave a
+  // reaction on it, holding every row read.)
+  let failed: Error | undefined
+  let rejectWaiting: ((error: Error) => void) | undefined
+  const fail = (error: Error) => {
+    failed ??= error
+    rejectWaiting?.(error)
+  }
+  const next = <T>(iterator: AsyncIterator<T>) =>
+    new Promise<IteratorResult<T>>((resolve, reject) => {
+      if (failed) return reject(failed)
+      rejectWaiting = reject
+      iterator.next().then(resolve, reject)
+    })
   const source = new PassThrough()
   const pipe = source.pipe.bind(source)
   source.pipe = ((destination: Writable, options?: { end?: boolean }) => {
@@ -105,7 +114,6 @@ async function* xlsxRows(input: Readable): AsyncGenerator<SheetRow> {
     worksheets: 'emit',
     entries: 'ignore',
   })
-  const next = <T>(iterator: AsyncIterator<T>) => Promise.race([iterator.next(), failure])
   const worksheets = reader[Symbol.asyncIterator]()
   let sheets = 0
   try {

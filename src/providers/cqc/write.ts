@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify } from 'csv-stringify'
@@ -215,7 +216,7 @@ function hscaCell(column: string, text: string): string | number | Date | null {
 /**
  * Writes the HSCA Active Locations workbook (.xlsx) as CQC lays it out: a notes sheet first, then
  * the register sheet, whose header row follows a few title rows. Numbers and dates are real
- * numbers and dates. Streams, and ends `out`.
+ * numbers and dates. Streams, and ends `out`; resolves once it has finished.
  */
 export async function writeHscaXlsx(locations: Locations, out: Writable): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: true })
@@ -233,4 +234,5 @@ export async function writeHscaXlsx(locations: Locations, out: Writable): Promis
     sheet.addRow(row.map((text, i) => hscaCell(HSCA_COLUMNS[i] ?? '', text))).commit()
   sheet.commit()
   await workbook.commit()
+  if (!out.writableFinished) await once(out, 'finish')
 }
