@@ -3,6 +3,7 @@
 //   node --import tsx bench/import-worker.ts <setup|measure> <pglite|postgres> <file> <centroids> <districts.json> <rows> <dataDir|url>
 
 import { createReadStream, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
 import { createCouncil, getCouncilByCode } from '../src/accounts/service.ts'
 import { type Database, openDatabase } from '../src/db/connection.ts'
 import { demoCqcLocations } from '../src/demo/cqc-export.ts'
@@ -159,7 +160,7 @@ async function measure(args: WorkerArgs): Promise<Omit<WorkerResult, 'setupSecon
       importCqcFile(db, {
         councilId,
         input: createReadStream(file),
-        fileName: 'hsca-active-locations.csv',
+        fileName: path.basename(file),
         bytesTotal: statSync(file).size,
         // The file holds fifty demo councils' local authorities; the bench council takes them all.
         localAuthority: null,

@@ -20,7 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createCouncil } from '../accounts/service.ts'
 import { type Database, type DatabaseHandle, type DatabaseTarget, openDatabase } from '../db/connection.ts'
 import { createServerDatabase } from '../db/testing.ts'
-import { writeDemoCqcFile } from '../demo/cqc-export.ts'
+import { demoCqcLocations, writeDemoCqcFile } from '../demo/cqc-export.ts'
 import {
   ABANDONED_IMPORT_ERROR,
   failAbandonedImports,
@@ -28,6 +28,7 @@ import {
   importCqcFile,
   listCqcImports,
 } from '../providers/cqc/import.ts'
+import { writeHscaXlsx } from '../providers/cqc/write.ts'
 import { locations, providerOrganisations } from '../providers/schema.ts'
 
 const bin = path.resolve(import.meta.dirname, '../../bin/caremarket.js')
@@ -117,6 +118,17 @@ describe('caremarket import cqc and geo import', () => {
       updated: 0,
       unchanged: ownReport.updated + ownReport.unchanged,
     })
+
+    // The same register as the HSCA workbook CQC publishes: read directly, it changes nothing.
+    const workbook = path.join(scratch, 'HSCA_Active_Locations.xlsx')
+    const out = createWriteStream(workbook)
+    await writeHscaXlsx(demoCqcLocations({ scale: 2, seed: 3 }), out)
+    const fromWorkbook = await run(['import', 'cqc', workbook, '--council', 'DEMO'])
+    expect(fromWorkbook.code, fromWorkbook.stderr).toBe(0)
+    expect(fromWorkbook.stdout).toContain('(CQC HSCA Active Locations')
+    expect(fromWorkbook.stdout).toContain(
+      `0 added, 0 updated, ${ownReport.updated + ownReport.unchanged} unchanged, 0 marked inactive, 0 rows rejected.`,
+    )
   })
 
   it('refuses a file with the wrong headers, a missing file and contradictory options', async () => {
@@ -163,6 +175,18 @@ describe('caremarket import cqc and geo import', () => {
       added: 0,
       rejected: [{ line: 1, reason: 'name must not contain a NUL character (U+0000)' }],
     })
+
+    // A workbook that stops part-way (a download cut short) is refused in words, not a stack trace.
+    const cut = path.join(scratch, 'cut.xlsx')
+    const whole = path.join(scratch, 'whole.xlsx')
+    const out = createWriteStream(whole)
+    await writeHscaXlsx(demoCqcLocations({ scale: 1, seed: 3 }), out)
+    const bytes = readFileSync(whole)
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)))
+    const broken = await run(['import', 'cqc', cut, '--council', 'DEMO'])
+    expect(broken.code).toBe(1)
+    expect(broken.stderr).toContain('The Excel workbook could not be read: the file ends part-way')
+    expect(broken.stderr).not.toMatch(/\n\s+at /)
 
     const missing = await run(['import', 'cqc', path.join(scratch, 'nope.csv'), '--council', 'DEMO'])
     expect(missing.code).toBe(2)

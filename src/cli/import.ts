@@ -46,8 +46,9 @@ export function registerImportCommands(program: Command, context: CliContext): v
     .command('cqc')
     .description(
       'Import a CQC register file into a council’s provider register: the care directory CSV, the HSCA ' +
-        'Active Locations CSV or CQC API location JSON (recognised from the file). Importing the same ' +
-        'file again changes nothing.',
+        'Active Locations workbook (.xlsx or .ods, as CQC publishes it) or CSV, or CQC API location JSON ' +
+        '(recognised from the file; a workbook’s register is the sheet whose header row matches). ' +
+        'Importing the same file again changes nothing.',
     )
     .argument('<file>', 'the CQC file')
     .requiredOption('--council <code>', 'the council code, e.g. DEMO')
@@ -57,7 +58,11 @@ export function registerImportCommands(program: Command, context: CliContext): v
     )
     .option('--all-local-authorities', 'keep every row of the file, whatever its local authority')
     .option('--full', 'the file is the whole register: mark active locations missing from it as inactive')
-    .option('--encoding <encoding>', 'utf8, or latin1 for old Windows-1252 care directory files', 'utf8')
+    .option(
+      '--encoding <encoding>',
+      'utf8, or latin1 for old Windows-1252 care directory files (CSV only)',
+      'utf8',
+    )
     .option('--json', 'print the report as JSON')
     .action(async (file: string, options: ImportCqcOptions) => {
       if (options.localAuthority !== undefined && options.allLocalAuthorities)

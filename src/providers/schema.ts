@@ -116,6 +116,38 @@ export const locationRatings = pgTable(
   ],
 )
 
+/**
+ * CQC's ratings of a location's five key questions (safe, effective, caring, responsive, well-led),
+ * each with the date CQC published it, kept as a history like the overall rating's.
+ */
+export const locationKeyQuestionRatings = pgTable(
+  'location_key_question_ratings',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().notNull().references(councilKey),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    keyQuestion: text().notNull(),
+    rating: text().notNull(),
+    ratedOn: date().notNull(),
+    recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    recordedBy: text().notNull(),
+  },
+  (t) => [
+    unique().on(t.locationId, t.keyQuestion, t.ratedOn),
+    index().on(t.councilId, t.locationId),
+    check(
+      'location_key_question_ratings_key_question_valid',
+      sql`${t.keyQuestion} in ('safe', 'effective', 'caring', 'responsive', 'well_led')`,
+    ),
+    check(
+      'location_key_question_ratings_rating_valid',
+      sql`${t.rating} in ('Outstanding', 'Good', 'Requires improvement', 'Inadequate')`,
+    ),
+  ],
+)
+
 /** Commissioners' restrictions on placing with a location. Lifting sets lifted_at; rows are never deleted. */
 export const restrictions = pgTable(
   'restrictions',

@@ -50,6 +50,17 @@ export const CLIENT_GROUP_LABELS: Record<ClientGroup, string> = {
 export const CQC_RATINGS = ['Outstanding', 'Good', 'Requires improvement', 'Inadequate'] as const
 export type CqcRating = (typeof CQC_RATINGS)[number]
 
+/** CQC's five key questions, each rated on the same scale as the overall rating. */
+export const KEY_QUESTIONS = ['safe', 'effective', 'caring', 'responsive', 'well_led'] as const
+export type KeyQuestion = (typeof KEY_QUESTIONS)[number]
+export const KEY_QUESTION_LABELS: Record<KeyQuestion, string> = {
+  safe: 'Safe',
+  effective: 'Effective',
+  caring: 'Caring',
+  responsive: 'Responsive',
+  well_led: 'Well-led',
+}
+
 /** Bed types a care home reports vacancies for. */
 export const BED_TYPES = [
   'residential',

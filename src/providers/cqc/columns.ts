@@ -1,7 +1,6 @@
 // Column names of the CQC register files, as public code that reads the real files uses them.
-// Headers are matched with labelKey, so capitals and spacing may differ between editions.
-
-import { labelKey } from './mapping.ts'
+// CARE_DIRECTORY_FIELDS and HSCA_FIELDS are the one table of the titles each edition has used;
+// headers are compared with headerKey, so capitals, spacing, NBSPs, a BOM and brackets may differ.
 
 /** Lines before the care directory's header row: title, blank, "This data was produced on ...", blank. */
 export const CARE_DIRECTORY_PREAMBLE_LINES = 4
@@ -25,7 +24,13 @@ export const CARE_DIRECTORY_COLUMNS = [
   'CQC Provider ID (for office use only)',
 ] as const
 
-/** The columns the care directory parser reads, with each edition's spelling (2017 files lack "ID"). */
+/**
+ * The columns the care directory parser reads, with every title CQC has published for each; the
+ * first is today's and the one error messages name.
+ * - 2017 to 2020 editions: "Local Authority", and the location ID column titled
+ *   "CQC Location (for office use only" (no "ID", no closing bracket), the name scripts still use.
+ * - Since about 2023: "Local authority" and "CQC Location ID (for office use only)".
+ */
 export const CARE_DIRECTORY_FIELDS = {
   name: ['Name'],
   address: ['Address'],
@@ -34,9 +39,13 @@ export const CARE_DIRECTORY_FIELDS = {
   latestCheck: ['Date of latest check'],
   specialisms: ['Specialisms/services'],
   providerName: ['Provider name'],
-  localAuthority: ['Local authority'],
-  locationId: ['CQC Location ID (for office use only)', 'CQC Location (for office use only)'],
-  providerId: ['CQC Provider ID (for office use only)'],
+  localAuthority: ['Local authority', 'Local Authority'],
+  locationId: [
+    'CQC Location ID (for office use only)',
+    'CQC Location (for office use only',
+    'CQC Location (for office use only)',
+  ],
+  providerId: ['CQC Provider ID (for office use only)', 'CQC Provider (for office use only)'],
 } as const satisfies Record<string, readonly string[]>
 
 /** Enough of the header row to recognise a care directory file. */
@@ -178,12 +187,16 @@ export const HSCA_COLUMNS = [
 export const HSCA_SERVICE_TYPE_PREFIX = 'Service type - '
 export const HSCA_SERVICE_USER_BAND_PREFIX = 'Service user band - '
 
-/** The single-valued columns the HSCA parser reads. */
+/**
+ * The single-valued columns the HSCA parser reads, with every title CQC has published for each
+ * (the first is today's). CQC's other sheets of the same family spell some differently: "Care
+ * Home?" and "Location Post Code" (the ratings workbook), which editions of this sheet have used too.
+ */
 export const HSCA_FIELDS = {
   locationId: ['Location ID'],
   name: ['Location Name'],
-  careHome: ['Care home?'],
-  beds: ['Care homes beds'],
+  careHome: ['Care home?', 'Care Home?'],
+  beds: ['Care homes beds', 'Care home beds'],
   rating: ['Location Latest Overall Rating'],
   ratingDate: ['Publication Date'],
   localAuthority: ['Location Local Authority'],
@@ -191,7 +204,7 @@ export const HSCA_FIELDS = {
   addressLine2: ['Location Address Line 2'],
   city: ['Location City'],
   county: ['Location County'],
-  postcode: ['Location Postal Code'],
+  postcode: ['Location Postal Code', 'Location Post Code', 'Location Postcode'],
   latitude: ['Location Latitude'],
   longitude: ['Location Longitude'],
   providerId: ['Provider ID'],
@@ -250,22 +263,71 @@ export const API_LOCATION_FIELDS = [
 
 export type FieldSpec = Record<string, readonly string[]>
 
+/**
+ * The key a column title is compared by: capitals, spacing (NBSP included), a BOM or zero-width
+ * characters and punctuation (brackets, balanced or not, "?", "/", "-") make no difference.
+ */
+export function headerKey(title: string): string {
+  return title
+    .normalize('NFKC')
+    .replace(/[\uFEFF\u200B-\u200D]/g, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim()
+}
+
+// CQC has dropped "ID" from a title before ("CQC Location (for office use only"); a title that
+// differs from a known one only by that word is the same column.
+function withoutId(key: string): string {
+  return key
+    .split(' ')
+    .filter((word) => word !== 'id')
+    .join(' ')
+}
+
 /** Where each field's column is in a header row; fields with no column are listed in `missing`. */
 export function locateColumns<F extends FieldSpec>(
   header: readonly string[],
   fields: F,
 ): { index: Partial<Record<keyof F, number>>; missing: string[] } {
-  const positions = new Map<string, number>()
+  const exact = new Map<string, number>()
+  const loose = new Map<string, number>()
   header.forEach((name, position) => {
-    const key = labelKey(name)
-    if (!positions.has(key)) positions.set(key, position)
+    const key = headerKey(name)
+    if (key === '') return
+    if (!exact.has(key)) exact.set(key, position)
+    if (!loose.has(withoutId(key))) loose.set(withoutId(key), position)
   })
   const index: Partial<Record<keyof F, number>> = {}
   const missing: string[] = []
   for (const [field, names] of Object.entries(fields) as [keyof F & string, readonly string[]][]) {
-    const position = names.map((name) => positions.get(labelKey(name))).find((p) => p !== undefined)
+    const keys = names.map(headerKey)
+    const position =
+      keys.map((key) => exact.get(key)).find((p) => p !== undefined) ??
+      keys.map((key) => loose.get(withoutId(key))).find((p) => p !== undefined)
     if (position === undefined) missing.push(names[0] ?? field)
     else index[field] = position
   }
   return { index, missing }
+}
+
+/** The columns whose titles start with `prefix` ("Service type - "), with the rest of each title. */
+export function prefixedColumns(header: readonly string[], prefix: string): [number, string][] {
+  const key = `${headerKey(prefix)} `
+  return header.flatMap((name, position): [number, string][] => {
+    if (!`${headerKey(name)} `.startsWith(key)) return []
+    // The label is what follows the first dash: "Service type - Community health care services - ...".
+    const dash = name.indexOf('-')
+    return dash === -1
+      ? []
+      : [
+          [
+            position,
+            name
+              .slice(dash + 1)
+              .replace(/\s+/g, ' ')
+              .trim(),
+          ],
+        ]
+  })
 }

@@ -19,17 +19,20 @@ export type CqcLayout =
   | { format: 'api-json'; shape: 'array' | 'wrapped' | 'lines' }
 
 // Header rows sit on line 1 (HSCA) or after a short title block (care directory); allow some slack.
-const HEADER_SEARCH_LINES = 20
+export const HEADER_SEARCH_LINES = 20
 
 function expectedFormats(): string {
   const hscaColumns = [...Object.values(HSCA_FIELDS).map((names) => names[0]), ...HSCA_REQUIRED_FLAG_COLUMNS]
-  return [
-    `${CQC_FORMAT_LABELS['care-directory']}: ${CARE_DIRECTORY_PREAMBLE_LINES} title lines, then the header row ` +
-      `"${CARE_DIRECTORY_COLUMNS.join(', ')}"`,
-    `${CQC_FORMAT_LABELS['hsca-active-locations']}: a header row with the columns "${hscaColumns.join(', ')}"`,
-    `${CQC_FORMAT_LABELS['api-json']}: an array of location objects (or {"locations": [...]}, or one object ` +
-      `per line) with the fields "${API_LOCATION_FIELDS.join(', ')}"`,
-  ].join('; ')
+  return (
+    [
+      `${CQC_FORMAT_LABELS['care-directory']}: ${CARE_DIRECTORY_PREAMBLE_LINES} title lines, then the header row ` +
+        `"${CARE_DIRECTORY_COLUMNS.join(', ')}"`,
+      `${CQC_FORMAT_LABELS['hsca-active-locations']}: a header row with the columns "${hscaColumns.join(', ')}"`,
+      `${CQC_FORMAT_LABELS['api-json']}: an array of location objects (or {"locations": [...]}, or one object ` +
+        `per line) with the fields "${API_LOCATION_FIELDS.join(', ')}"`,
+    ].join('; ') +
+    '. The care directory and HSCA sheet may also be .xlsx or .ods workbooks, whose register sheet has that header row'
+  )
 }
 
 function invalid(message: string): ValidationError {
@@ -45,24 +48,60 @@ function csvFields(line: string): string[] | undefined {
   }
 }
 
-interface Candidate {
+/** A row that may be a register's header row, with the identity columns of one format it lacks. */
+export interface Candidate {
   format: 'care-directory' | 'hsca-active-locations'
   line: number
+  /** Where the row is, for messages: 'line 5', 'row 7 of sheet "HSCA_Active_Locations"'. */
+  place: string
   header: string[]
   missingIdentity: string[]
 }
 
+/** How a row reads as the header of each format. */
+export function headerCandidates(header: string[], line: number, place = `line ${line}`): Candidate[] {
+  if (header.length < 2) return []
+  const directory = locateColumns(header, pick(CARE_DIRECTORY_FIELDS, CARE_DIRECTORY_IDENTITY))
+  const hsca = locateColumns(header, pick(HSCA_FIELDS, HSCA_IDENTITY))
+  return [
+    { format: 'care-directory', line, place, header, missingIdentity: directory.missing },
+    { format: 'hsca-active-locations', line, place, header, missingIdentity: hsca.missing },
+  ]
+}
+
 function candidates(lines: string[]): Candidate[] {
-  const found: Candidate[] = []
-  lines.slice(0, HEADER_SEARCH_LINES).forEach((text, i) => {
+  return lines.slice(0, HEADER_SEARCH_LINES).flatMap((text, i) => {
     const header = csvFields(text)
-    if (!header || header.length < 2) return
-    const directory = locateColumns(header, pick(CARE_DIRECTORY_FIELDS, CARE_DIRECTORY_IDENTITY))
-    found.push({ format: 'care-directory', line: i + 1, header, missingIdentity: directory.missing })
-    const hsca = locateColumns(header, pick(HSCA_FIELDS, HSCA_IDENTITY))
-    found.push({ format: 'hsca-active-locations', line: i + 1, header, missingIdentity: hsca.missing })
+    return header ? headerCandidates(header, i + 1) : []
   })
-  return found
+}
+
+/**
+ * The layout a header row gives, when it has every identity column of a format; throws a
+ * ValidationError naming what is missing when it has those but lacks another column the import needs.
+ */
+export function registerLayout(found: Candidate[]): Extract<CqcLayout, { headerLine: number }> | undefined {
+  const match = found.find((candidate) => candidate.missingIdentity.length === 0)
+  if (!match) return undefined
+  const missing = missingColumns(match.format, match.header)
+  if (missing.length > 0)
+    throw invalid(
+      `The file looks like a ${CQC_FORMAT_LABELS[match.format]} (header on ${match.place}) but has no ` +
+        `column ${missing.map((name) => `"${name}"`).join(', ')}. Expected one of: ${expectedFormats()}.`,
+    )
+  return { format: match.format, headerLine: match.line, header: match.header }
+}
+
+/** The refusal of a file none of whose rows is a register's header row, with the nearest miss. */
+export function notARegister(found: Candidate[]): ValidationError {
+  const closest = found
+    .filter((candidate) => candidate.missingIdentity.length <= 3)
+    .sort((a, b) => a.missingIdentity.length - b.missingIdentity.length)[0]
+  const hint = closest
+    ? ` ${closest.place[0]?.toUpperCase()}${closest.place.slice(1)} looks like a ${CQC_FORMAT_LABELS[closest.format]} ` +
+      `header but has no column ${closest.missingIdentity.map((name) => `"${name}"`).join(', ')}.`
+    : ''
+  return invalid(`The file is not a CQC register file.${hint} Expected one of: ${expectedFormats()}.`)
 }
 
 function pick<F extends Record<string, readonly string[]>>(
@@ -94,7 +133,11 @@ function jsonShape(text: string): 'array' | 'wrapped' | 'lines' | undefined {
 export function sniffCqcFile(firstBytes: string, expected?: CqcFormat): CqcLayout {
   const text = firstBytes.replace(/^\uFEFF/, '')
   if (text.trim() === '') throw invalid('The file is empty.')
-  const layout = sniff(text)
+  return expectFormat(sniff(text), expected)
+}
+
+/** The layout, or a ValidationError when it is not of the format a caller expects. */
+export function expectFormat<L extends CqcLayout>(layout: L, expected: CqcFormat | undefined): L {
   if (expected && layout.format !== expected)
     throw invalid(
       `Expected a ${CQC_FORMAT_LABELS[expected]} but the file is a ${CQC_FORMAT_LABELS[layout.format]}.`,
@@ -107,25 +150,9 @@ function sniff(text: string): CqcLayout {
   if (shape) return { format: 'api-json', shape }
 
   const found = candidates(text.split(/\r?\n/))
-  const match = found.find((candidate) => candidate.missingIdentity.length === 0)
-  if (match) {
-    const missing = missingColumns(match.format, match.header)
-    if (missing.length > 0)
-      throw invalid(
-        `The file looks like a ${CQC_FORMAT_LABELS[match.format]} (header on line ${match.line}) but has no ` +
-          `column ${missing.map((name) => `"${name}"`).join(', ')}. Expected one of: ${expectedFormats()}.`,
-      )
-    return { format: match.format, headerLine: match.line, header: match.header }
-  }
-
-  const closest = found
-    .filter((candidate) => candidate.missingIdentity.length <= 3)
-    .sort((a, b) => a.missingIdentity.length - b.missingIdentity.length)[0]
-  const hint = closest
-    ? ` Line ${closest.line} looks like a ${CQC_FORMAT_LABELS[closest.format]} header but has no column ` +
-      `${closest.missingIdentity.map((name) => `"${name}"`).join(', ')}.`
-    : ''
-  throw invalid(`The file is not a CQC register file.${hint} Expected one of: ${expectedFormats()}.`)
+  const layout = registerLayout(found)
+  if (layout) return layout
+  throw notARegister(found)
 }
 
 /** Which CQC register format a file is, from its first bytes; see sniffCqcFile. */

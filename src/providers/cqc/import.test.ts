@@ -10,7 +10,14 @@ import { auditLog } from '../../db/schema.ts'
 import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, ValidationError } from '../../errors.ts'
 import { councilDistricts, localities, outcodes, postcodes } from '../../geography/schema.ts'
-import { cqcImports, locationRatings, locations, providerOrganisations } from '../schema.ts'
+import { locationQuality } from '../quality/service.ts'
+import {
+  cqcImports,
+  locationKeyQuestionRatings,
+  locationRatings,
+  locations,
+  providerOrganisations,
+} from '../schema.ts'
 import {
   ABANDONED_IMPORT_ERROR,
   failAbandonedImports,
@@ -374,6 +381,66 @@ describe('importCqcFile', () => {
       latitude: 52.68,
       geoSource: 'postcode',
     })
+  })
+
+  it('keeps the key questions’ ratings in the history, once each, and gives the latest of each', async () => {
+    const councilId = await council()
+    const apiFile = (safe: { rating: string; reportDate: string }) =>
+      Readable.from([
+        JSON.stringify([
+          {
+            locationId: '1-5900000001',
+            providerId: '1-4900000001',
+            name: 'Key Question House',
+            postalCode: 'NR6 9ZH',
+            localAuthority: 'Norfolk',
+            registrationStatus: 'Registered',
+            gacServiceTypes: [
+              { name: 'Residential homes', description: 'Care home service without nursing' },
+            ],
+            currentRatings: {
+              overall: {
+                rating: 'Good',
+                reportDate: '2025-03-01',
+                keyQuestionRatings: [
+                  { name: 'Safe', ...safe },
+                  { name: 'Effective', rating: 'Good', reportDate: '2023-10-09' },
+                  { name: 'Well-led', rating: 'Outstanding', reportDate: '2025-03-01' },
+                ],
+              },
+            },
+          },
+        ]),
+      ])
+    const run = (input: Readable) =>
+      importCqcFile(database.db, { councilId, input, fileName: 'api.json', full: false, actor })
+    await run(apiFile({ rating: 'Requires improvement', reportDate: '2024-02-02' }))
+    await run(apiFile({ rating: 'Requires improvement', reportDate: '2024-02-02' }))
+    const stored = () =>
+      database.db
+        .select({
+          keyQuestion: locationKeyQuestionRatings.keyQuestion,
+          rating: locationKeyQuestionRatings.rating,
+          ratedOn: locationKeyQuestionRatings.ratedOn,
+        })
+        .from(locationKeyQuestionRatings)
+        .where(eq(locationKeyQuestionRatings.councilId, councilId))
+        .orderBy(asc(locationKeyQuestionRatings.keyQuestion), asc(locationKeyQuestionRatings.ratedOn))
+    expect(await stored()).toEqual([
+      { keyQuestion: 'effective', rating: 'Good', ratedOn: '2023-10-09' },
+      { keyQuestion: 'safe', rating: 'Requires improvement', ratedOn: '2024-02-02' },
+      { keyQuestion: 'well_led', rating: 'Outstanding', ratedOn: '2025-03-01' },
+    ])
+    // CQC rates "safe" again: the earlier rating stays in the history.
+    await run(apiFile({ rating: 'Good', reportDate: '2025-03-01' }))
+    expect(await stored()).toHaveLength(4)
+    const [location] = await register(councilId)
+    const quality = await locationQuality(database.db, { councilId }, location?.id as number)
+    expect(quality.keyQuestions).toEqual([
+      { keyQuestion: 'safe', label: 'Safe', rating: 'Good', ratedOn: '2025-03-01' },
+      { keyQuestion: 'effective', label: 'Effective', rating: 'Good', ratedOn: '2023-10-09' },
+      { keyQuestion: 'well_led', label: 'Well-led', rating: 'Outstanding', ratedOn: '2025-03-01' },
+    ])
   })
 
   it('places by the postcode table first, then by district', async () => {

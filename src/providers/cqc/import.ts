@@ -30,7 +30,11 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { Locator } from '../../geography/service.ts'
 import { INSTANCE_ID } from '../../instance.ts'
 import { nulByteProblem } from '../../storable.ts'
-import { recordCqcRatings } from '../quality/service.ts'
+import {
+  type KeyQuestionRatingEntry,
+  recordCqcRatings,
+  recordKeyQuestionRatings,
+} from '../quality/service.ts'
 import { cqcImports, locations } from '../schema.ts'
 import type { CqcRating } from '../vocabulary.ts'
 import { sniffCqcFile } from './detect.ts'
@@ -55,6 +59,7 @@ import {
   registerChange,
   registerEvents,
 } from './register-events.ts'
+import { looksLikeWorkbook } from './workbook.ts'
 
 /** Rows written per statement; a batch is one JSON parameter, so there is no bind-parameter limit. */
 export const IMPORT_BATCH_SIZE = 500
@@ -209,9 +214,25 @@ async function runImport(
   const heartbeat = isPostgresServer(db) ? startHeartbeat(db, progress) : null
 
   try {
-    const { format, stream } = await peekFormat(options.input, options.encoding ?? 'utf8')
+    const peeked = await peekFormat(options.input, options.encoding ?? 'utf8')
+    let format = peeked.format
+    const rows = parseCqcFile(peeked.stream, {
+      encoding: options.encoding,
+      onBytes: (_bytes, total) => {
+        progress.bytesRead = total
+        reportProgress()
+      },
+      onFormat: (found) => {
+        format = found
+      },
+    })
+    // A workbook says what it is once its register sheet's header row is read, with the first row.
+    let first = format ? undefined : await rows.next()
+    if (first?.done) format = first.value.format
+    if (!format) throw new Error('the format of the file was not found')
+    const known: CqcFormat = format
     // Before the transaction, so the progress page can say what the file is while it is read.
-    await db.update(cqcImports).set({ format }).where(eq(cqcImports.id, importId))
+    await db.update(cqcImports).set({ format: known }).where(eq(cqcImports.id, importId))
     const summary = await db.transaction(async (tx) => {
       // One import per council at a time: a second waits rather than racing for the same rows.
       await tx.execute(sql`select pg_advisory_xact_lock(7240102, ${options.councilId})`)
@@ -227,16 +248,9 @@ async function runImport(
         previousImportAt: await previousImportAt(tx, options.councilId),
       }
       const registerHadLocations = await hasLocations(tx, options.councilId)
-      const run = new ImportRun(tx, importId, format, localAuthority, options, locator, {
+      const run = new ImportRun(tx, importId, known, localAuthority, options, locator, {
         registerImport,
         registerHadLocations,
-      })
-      const rows = parseCqcFile(stream, {
-        encoding: options.encoding,
-        onBytes: (_bytes, total) => {
-          progress.bytesRead = total
-          reportProgress()
-        },
       })
       let batch: CqcLocationRecord[] = []
       let parsed: CqcParseSummary
@@ -251,7 +265,8 @@ async function runImport(
       }
       try {
         for (;;) {
-          const next = await rows.next()
+          const next = first ?? (await rows.next())
+          first = undefined
           if (next.done) {
             parsed = next.value
             break
@@ -396,11 +411,12 @@ const HEAD_BYTES = 64 * 1024
  * Recognises the file's format from its first bytes before any row is written, because what a
  * row changes depends on it (the care directory carries no ratings or beds), and hands back a
  * stream of the whole file. A file that is no CQC register file fails here, naming the headers.
+ * A workbook's format is undefined here: it is known once its register sheet's header row is read.
  */
 export async function peekFormat(
   input: Readable,
   encoding: 'utf8' | 'latin1',
-): Promise<{ format: CqcFormat; stream: Readable }> {
+): Promise<{ format: CqcFormat | undefined; stream: Readable }> {
   const iterator: AsyncIterator<unknown> = input[Symbol.asyncIterator]()
   const head: Buffer[] = []
   let size = 0
@@ -415,10 +431,14 @@ export async function peekFormat(
     head.push(chunk)
     size += chunk.length
   }
-  let format: CqcFormat
+  // A workbook is binary: its NUL bytes are its own, and its text cells are checked row by row.
+  const workbook = looksLikeWorkbook(Buffer.concat(head))
+  let format: CqcFormat | undefined
   try {
-    refuseNulBytes(Buffer.concat(head), 0)
-    format = sniffCqcFile(Buffer.concat(head).toString(encoding)).format
+    if (!workbook) {
+      refuseNulBytes(Buffer.concat(head), 0)
+      format = sniffCqcFile(Buffer.concat(head).toString(encoding)).format
+    }
   } catch (error) {
     await iterator.return?.()
     throw error
@@ -431,7 +451,7 @@ export async function peekFormat(
         const next = await iterator.next()
         if (next.done) return
         const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(String(next.value), encoding)
-        refuseNulBytes(chunk, size)
+        if (!workbook) refuseNulBytes(chunk, size)
         size += chunk.length
         yield chunk
       }
@@ -508,6 +528,7 @@ class ImportRun {
     const inserts: (LocationValues & { cqcLocationId: string })[] = []
     const updates: (LocationValues & { id: number })[] = []
     const ratings: { cqcLocationId: string; rating: CqcRating; ratedOn: string }[] = []
+    const keyQuestionRatings: (Omit<KeyQuestionRatingEntry, 'locationId'> & { cqcLocationId: string })[] = []
     const changes: { cqcLocationId: string; providerOrganisationId: number; change: RegisterChange }[] = []
     batch.forEach((record, i) => {
       this.seen.add(record.cqcLocationId)
@@ -536,6 +557,8 @@ class ImportRun {
           providerOrganisationId: values.providerOrganisationId,
           change,
         })
+      for (const entry of record.keyQuestionRatings)
+        keyQuestionRatings.push({ cqcLocationId: record.cqcLocationId, ...entry })
       const rating = newRating(existing, values)
       if (rating)
         ratings.push({
@@ -574,6 +597,16 @@ class ImportRun {
       this.options.actor,
     )
     this.counts.ratingsAdded += recorded.added
+    // History only, as the overall rating's: the same ratings again change nothing.
+    await recordKeyQuestionRatings(
+      this.tx,
+      councilId,
+      keyQuestionRatings.map(({ cqcLocationId, ...entry }) => ({
+        ...entry,
+        locationId: ids.get(cqcLocationId) as number,
+      })),
+      this.options.actor,
+    )
   }
 
   private async upsertProviders(batch: CqcLocationRecord[]): Promise<Map<string, number>> {

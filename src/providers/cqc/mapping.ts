@@ -8,6 +8,9 @@ import {
   type ClientGroup,
   CQC_RATINGS,
   type CqcRating,
+  KEY_QUESTION_LABELS,
+  KEY_QUESTIONS,
+  type KeyQuestion,
   SERVICE_TYPES,
   type ServiceType,
   SPECIALISMS,
@@ -233,6 +236,16 @@ export function parseRating(raw: unknown): FieldResult<CqcRating | null> {
   if (rating) return ok(rating)
   if (NO_RATING.has(key)) return ok(null)
   return fail(`unknown rating "${value}"`)
+}
+
+const KEY_QUESTION_BY_KEY = new Map<string, KeyQuestion>(
+  KEY_QUESTIONS.map((question) => [labelKey(KEY_QUESTION_LABELS[question]).replace(/[^a-z]/g, ''), question]),
+)
+
+/** A key question from CQC's name for it ("Safe", "Well-led", "Well led"); undefined for any other. */
+export function parseKeyQuestion(raw: unknown): KeyQuestion | undefined {
+  const value = text(raw)
+  return value === null ? undefined : KEY_QUESTION_BY_KEY.get(value.toLowerCase().replace(/[^a-z]/g, ''))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,14 +5,25 @@ import { streamArray } from 'stream-json/streamers/stream-array.js'
 import { streamValues } from 'stream-json/streamers/stream-values.js'
 import { ValidationError } from '../../errors.ts'
 import { unstorableText } from '../../storable.ts'
+import { KEY_QUESTION_LABELS } from '../vocabulary.ts'
 import {
   CARE_DIRECTORY_FIELDS,
   HSCA_FIELDS,
   HSCA_SERVICE_TYPE_PREFIX,
   HSCA_SERVICE_USER_BAND_PREFIX,
   locateColumns,
+  prefixedColumns,
 } from './columns.ts'
-import { type CqcLayout, sniffCqcFile } from './detect.ts'
+import {
+  type Candidate,
+  type CqcLayout,
+  expectFormat,
+  HEADER_SEARCH_LINES,
+  headerCandidates,
+  notARegister,
+  registerLayout,
+  sniffCqcFile,
+} from './detect.ts'
 import {
   isYes,
   joinAddress,
@@ -23,12 +34,20 @@ import {
   parseBeds,
   parseCoordinate,
   parseCqcDate,
+  parseKeyQuestion,
   parsePostcode,
   parseRating,
   splitMultiValue,
   text,
 } from './mapping.ts'
-import type { CqcFormat, CqcLocationRecord, CqcParseSummary, ParsedRow } from './records.ts'
+import type {
+  CqcFormat,
+  CqcLocationRecord,
+  CqcParseSummary,
+  KeyQuestionRating,
+  ParsedRow,
+} from './records.ts'
+import { type WorkbookKind, workbookKind, workbookRows } from './workbook.ts'
 
 export interface CqcParseOptions {
   /** How the bytes are encoded. Old care directory files were Windows-1252: use 'latin1' for those. */
@@ -37,14 +56,18 @@ export interface CqcParseOptions {
   onBytes?: (bytes: number, totalBytes: number) => void
   /** Called once per file for each CQC value with no Caremarket equivalent. */
   onUnmapped?: (kind: 'serviceType' | 'specialism', value: string) => void
+  /** Called once the format is known, before the first row: a workbook's once its register sheet is found. */
+  onFormat?: (format: CqcFormat) => void
 }
 
 export type CqcRowStream = AsyncGenerator<ParsedRow, CqcParseSummary, undefined>
 
 /**
  * Parses any of the three CQC register files, recognised from its first bytes, yielding one row
- * at a time. Memory stays flat however long the file is. Throws a ValidationError when the file
- * is not a CQC register file or is malformed beyond one row (unbalanced quotes, broken JSON).
+ * at a time. The care directory and HSCA sheet may also come as an .xlsx or .ods workbook: the
+ * register is the first sheet with a register's header row in its first rows. Memory stays flat
+ * however long the file is. Throws a ValidationError when the file is not a CQC register file or
+ * is malformed beyond one row (unbalanced quotes, broken JSON, a workbook that cannot be read).
  */
 export function parseCqcFile(input: Readable, options: CqcParseOptions = {}): CqcRowStream {
   return parseAs(input, undefined, options)
@@ -71,6 +94,7 @@ const HEAD_BYTES = 64 * 1024
 
 interface Source {
   head: string
+  headBytes: Buffer
   stream: Readable
   bytes: () => number
 }
@@ -111,8 +135,10 @@ async function openSource(input: Readable, options: CqcParseOptions): Promise<So
       await iterator.return?.()
     }
   }
+  const headBytes = Buffer.concat(head)
   return {
-    head: Buffer.concat(head).toString(encoding),
+    head: headBytes.toString(encoding),
+    headBytes,
     stream: Readable.from(chunks(), { objectMode: false }),
     bytes: () => total,
   }
@@ -133,9 +159,14 @@ async function* parseAs(
   options: CqcParseOptions,
 ): CqcRowStream {
   const source = await openSource(input, options)
-  let layout: CqcLayout
+  let layout: CqcLayout | undefined
+  let kind: WorkbookKind | undefined
   try {
-    layout = sniffCqcFile(source.head, expected)
+    kind = workbookKind(source.headBytes)
+    if (!kind) {
+      layout = sniffCqcFile(source.head, expected)
+      options.onFormat?.(layout.format)
+    }
   } catch (error) {
     source.stream.destroy()
     input.destroy()
@@ -149,10 +180,14 @@ async function* parseAs(
     unmappedSpecialisms: new Set(),
     options,
   }
-  const rows =
-    layout.format === 'api-json'
+  const rows = kind
+    ? sheetRows(source.stream, kind, (found) => {
+        layout = expectFormat(found, expected)
+        options.onFormat?.(found.format)
+      })
+    : layout?.format === 'api-json'
       ? jsonRows(source.stream, layout.shape)
-      : csvRows(source.stream, layout, options)
+      : csvRows(source.stream, layout as CsvLayout, options)
   for await (const raw of rows) {
     const row = 'rejected' in raw ? raw : normalise(raw, state)
     if (row.ok) state.accepted++
@@ -160,7 +195,7 @@ async function* parseAs(
     yield row
   }
   return {
-    format: layout.format,
+    format: (layout as CqcLayout).format,
     accepted: state.accepted,
     rejected: state.rejected,
     bytes: source.bytes(),
@@ -187,6 +222,8 @@ interface RawLocation {
   ratingDate: unknown
   lastInspectionDate: unknown
   localAuthority: unknown
+  /** Each key question's name, rating and date as the file gives them. */
+  keyQuestions: { name: unknown; rating: unknown; date: unknown }[]
 }
 
 type Rejected = { ok: false; rejected: { line: number; reason: string } }
@@ -219,6 +256,7 @@ function normalise(raw: RawLocation, state: RunState): ParsedRow {
   const lastInspection = parseCqcDate(raw.lastInspectionDate)
   for (const result of [postcode, latitude, longitude, beds, rating, ratingDate, lastInspection])
     if (!result.ok) problems.push(result.reason)
+  const keyQuestionRatings = parseKeyQuestions(raw, problems)
 
   if (
     problems.length > 0 ||
@@ -260,8 +298,26 @@ function normalise(raw: RawLocation, state: RunState): ParsedRow {
     cqcRatingDate: rating.value ? ratingDate.value : null,
     lastInspectionDate: lastInspection.value,
     localAuthority: text(raw.localAuthority),
+    keyQuestionRatings,
   }
   return { ok: true, record }
+}
+
+/** The key questions' ratings with a date; a rating CQC does not use is a problem of the row. */
+function parseKeyQuestions(raw: RawLocation, problems: string[]): KeyQuestionRating[] {
+  const ratings: KeyQuestionRating[] = []
+  for (const item of raw.keyQuestions) {
+    const keyQuestion = parseKeyQuestion(item.name)
+    if (!keyQuestion || ratings.some((r) => r.keyQuestion === keyQuestion)) continue
+    const rating = parseRating(item.rating)
+    // A key question without its own date was rated with the overall rating.
+    const ratedOn = parseCqcDate(text(item.date) ?? raw.ratingDate)
+    if (!rating.ok) problems.push(`${KEY_QUESTION_LABELS[keyQuestion]}: ${rating.reason}`)
+    else if (!ratedOn.ok) problems.push(`${KEY_QUESTION_LABELS[keyQuestion]}: ${ratedOn.reason}`)
+    else if (rating.value && ratedOn.value)
+      ratings.push({ keyQuestion, rating: rating.value, ratedOn: ratedOn.value })
+  }
+  return ratings
 }
 
 function unstorableValue(raw: RawLocation): string | undefined {
@@ -378,20 +434,14 @@ function careDirectoryRow(header: string[]) {
     ratingDate: null,
     lastInspectionDate: column(fields, index.latestCheck),
     localAuthority: column(fields, index.localAuthority),
+    keyQuestions: [],
   })
-}
-
-function flagColumns(header: string[], prefix: string): [number, string][] {
-  const key = labelKey(prefix)
-  return header.flatMap((name, position): [number, string][] =>
-    labelKey(name).startsWith(key) ? [[position, name.trim().slice(prefix.length).trim()]] : [],
-  )
 }
 
 function hscaRow(header: string[]) {
   const { index } = locateColumns(header, HSCA_FIELDS)
-  const serviceTypeColumns = flagColumns(header, HSCA_SERVICE_TYPE_PREFIX)
-  const bandColumns = flagColumns(header, HSCA_SERVICE_USER_BAND_PREFIX)
+  const serviceTypeColumns = prefixedColumns(header, HSCA_SERVICE_TYPE_PREFIX)
+  const bandColumns = prefixedColumns(header, HSCA_SERVICE_USER_BAND_PREFIX)
   const flagged = (fields: string[], columns: [number, string][]) =>
     columns.filter(([position]) => isYes(fields[position])).map(([, label]) => label)
   return (fields: string[], line: number): RawLocation => ({
@@ -416,7 +466,74 @@ function hscaRow(header: string[]) {
     ratingDate: column(fields, index.ratingDate),
     lastInspectionDate: null,
     localAuthority: column(fields, index.localAuthority),
+    // CQC's HSCA sheet carries the overall rating only; the key questions are in its ratings workbook.
+    keyQuestions: [],
   })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workbooks
+
+/**
+ * The locations on a workbook's register sheet: the first sheet with a register's header row
+ * among its first rows (HSCA workbooks begin with a notes sheet; title rows may come before the
+ * header). Reading stops at the end of that sheet. `onLayout` hears the header before any row.
+ */
+async function* sheetRows(
+  source: Readable,
+  kind: WorkbookKind,
+  onLayout: (layout: CsvLayout) => void,
+): AsyncGenerator<RawLocation | Rejected> {
+  const found: Candidate[] = []
+  let register: string | undefined
+  let toRow: ((fields: string[], line: number) => RawLocation) | undefined
+  let width = 0
+  for await (const row of workbookRows(source, kind)) {
+    if (register !== undefined && row.sheet !== register) return
+    if (toRow) {
+      const fields = row.cells.slice(0, width).map((cell) => cell.trim())
+      while (fields.length < width) fields.push('')
+      // A cell past the header's last column means the row's cells have shifted, as a CSV row
+      // with too many fields; empty ones are only formatting.
+      if (row.cells.slice(width).some((cell) => cell.trim() !== ''))
+        yield reject(row.line, `has ${row.cells.length} cells but the header has ${width}`)
+      else yield toRow(fields, row.line)
+      continue
+    }
+    if (row.line > HEADER_SEARCH_LINES) continue
+    const candidates = headerCandidates(
+      row.cells.map((cell) => cell.trim()),
+      row.line,
+      `row ${row.line} of sheet "${row.sheet}"`,
+    )
+    found.push(...candidates)
+    const layout = registerLayout(candidates)
+    if (!layout) continue
+    onLayout(layout)
+    register = row.sheet
+    width = layout.header.length
+    toRow = layout.format === 'care-directory' ? careDirectoryRow(layout.header) : hscaRow(layout.header)
+  }
+  if (!toRow) throw notARegister(found)
+}
+
+/**
+ * The layout of a workbook's register sheet, read only as far as its header row; throws the
+ * ValidationError an import of the workbook would.
+ */
+export async function workbookLayout(input: Readable): Promise<CqcFormat> {
+  let format: CqcFormat | undefined
+  const rows = parseCqcFile(input, { onFormat: (found) => (format = found) })
+  try {
+    while (format === undefined) {
+      const next = await rows.next()
+      if (next.done) return next.value.format
+    }
+    return format
+  } finally {
+    await rows.return(undefined as never)
+    input.destroy()
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,5 +610,12 @@ function apiRow(value: unknown, line: number): RawLocation | Rejected {
     ratingDate: isObject(overall) ? overall.reportDate : null,
     lastInspectionDate: lastInspection.date,
     localAuthority: value.localAuthority,
+    keyQuestions: isObject(overall)
+      ? objects(overall.keyQuestionRatings).map((item) => ({
+          name: item.name,
+          rating: item.rating,
+          date: item.reportDate,
+        }))
+      : [],
   }
 }

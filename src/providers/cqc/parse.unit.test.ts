@@ -11,7 +11,7 @@ import { parse as parseCsv } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ValidationError } from '../../errors.ts'
 import { SERVICE_TYPES, SPECIALISMS } from '../vocabulary.ts'
-import { CARE_DIRECTORY_COLUMNS, HSCA_COLUMNS } from './columns.ts'
+import { HSCA_COLUMNS } from './columns.ts'
 import { detectFormat } from './detect.ts'
 import {
   CARE_DIRECTORY_SPECIALISM_NAMES,
@@ -34,7 +34,7 @@ import {
   parseHscaCsv,
 } from './parse.ts'
 import type { CqcLocationRecord, CqcParseSummary, ParsedRow } from './records.ts'
-import { type CqcLocationWriteInput, writeCareDirectoryCsv, writeHscaCsv } from './write.ts'
+import { type CqcLocationWriteInput, writeCareDirectoryCsv, writeHscaCsv, writeHscaXlsx } from './write.ts'
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/cqc/', import.meta.url))
 const fixturePath = (name: string) => join(fixtures, name)
@@ -106,6 +106,7 @@ describe('care directory CSV', () => {
       cqcRatingDate: null,
       lastInspectionDate: '2026-01-09',
       localAuthority: 'Norfolk',
+      keyQuestionRatings: [],
     })
   })
 
@@ -162,32 +163,6 @@ describe('care directory CSV', () => {
     expect(seen).toHaveLength(5)
   })
 
-  it('reads the 2017 edition headers ("Local Authority", "CQC Location (for office use only)")', async () => {
-    const header = [...CARE_DIRECTORY_COLUMNS]
-      .map((name) => (name === 'Local authority' ? 'Local Authority' : name))
-      .map((name) => (name.startsWith('CQC Location ID') ? 'CQC Location (for office use only)' : name))
-    const text = [
-      'CQC data,,,',
-      ',,,',
-      'Produced 23 August 2017,,,',
-      ',,,',
-      header.map((name) => `"${name}"`).join(','),
-      'Old Mill House,,"1 Fake Street,Fictonham",NR2 9AA,,,Homecare agencies|Residential homes|Nursing homes,' +
-        '23/08/2017,Dementia,Old Mill Ltd,Norfolk,East of England,,1-100,1-200',
-    ].join('\r\n')
-    const { records } = await parseText(text)
-    expect(records).toEqual([
-      expect.objectContaining({
-        line: 6,
-        cqcLocationId: '1-100',
-        cqcProviderId: '1-200',
-        serviceTypes: ['residential_home', 'nursing_home', 'home_care'],
-        localAuthority: 'Norfolk',
-        lastInspectionDate: '2017-08-23',
-      }),
-    ])
-  })
-
   it('reads Windows-1252 files when told to', async () => {
     const text = fixtureText('care-directory.csv').replace('Brambleford House,', 'Brambleford Caf\u00e9,')
     const { records } = await collect(
@@ -235,6 +210,7 @@ describe('HSCA Active Locations CSV', () => {
       cqcRatingDate: '2025-02-01',
       lastInspectionDate: null,
       localAuthority: 'Norfolk',
+      keyQuestionRatings: [],
     })
     expect(byId(records, '1-7000000002')).toMatchObject({
       postcode: 'IP1 9ZB',
@@ -315,6 +291,7 @@ describe('CQC API location JSON', () => {
       cqcRatingDate: '2025-06-12',
       lastInspectionDate: '2025-04-30',
       localAuthority: 'Norfolk',
+      keyQuestionRatings: [{ keyQuestion: 'safe', rating: 'Good', ratedOn: '2025-06-12' }],
     })
     expect(byId(records, '1-5000000002')).toMatchObject({
       postcode: 'IP2 9ZJ',
@@ -338,6 +315,45 @@ describe('CQC API location JSON', () => {
       { line: 4, reason: 'registration status is "Deregistered" since 2024-11-30' },
       { line: 5, reason: 'missing CQC provider ID' },
     ])
+  })
+
+  it('reads the five key questions’ ratings, each with its own date or the overall rating’s', async () => {
+    const location = {
+      locationId: '1-5000000101',
+      providerId: '1-4000000101',
+      name: 'Key Question House',
+      postalCode: 'NR6 9ZH',
+      registrationStatus: 'Registered',
+      gacServiceTypes: [{ name: 'Residential homes', description: 'Care home service without nursing' }],
+      currentRatings: {
+        overall: {
+          rating: 'Requires improvement',
+          reportDate: '2025-03-01',
+          keyQuestionRatings: [
+            { name: 'Safe', rating: 'Inadequate', reportDate: '2025-03-01' },
+            { name: 'Effective', rating: 'Good', reportDate: '2023-10-09' },
+            { name: 'Caring', rating: 'Outstanding' },
+            { name: 'Responsive', rating: 'Not rated' },
+            { name: 'Well-led', rating: 'Requires Improvement', reportDate: '2025-03-01' },
+          ],
+        },
+      },
+    }
+    const { records } = await parseText(JSON.stringify([location]))
+    expect(records[0]?.keyQuestionRatings).toEqual([
+      { keyQuestion: 'safe', rating: 'Inadequate', ratedOn: '2025-03-01' },
+      { keyQuestion: 'effective', rating: 'Good', ratedOn: '2023-10-09' },
+      { keyQuestion: 'caring', rating: 'Outstanding', ratedOn: '2025-03-01' },
+      { keyQuestion: 'well_led', rating: 'Requires improvement', ratedOn: '2025-03-01' },
+    ])
+    const wrong = structuredClone(location)
+    wrong.currentRatings.overall.keyQuestionRatings[0] = {
+      name: 'Safe',
+      rating: 'Superb',
+      reportDate: '2025-03-01',
+    }
+    const { rejected } = await parseText(JSON.stringify([wrong]))
+    expect(rejected).toEqual([{ line: 1, reason: 'Safe: unknown rating "Superb"' }])
   })
 
   it('parses {"locations": [...]} and one object per line the same way', async () => {
@@ -398,7 +414,7 @@ describe('format detection', () => {
   it('names the missing column when a recognised file lacks one it needs', async () => {
     const text = fixtureText('hsca-active-locations.csv').replace('Care homes beds', 'Beds')
     const message = await expectValidation(parseText(text))
-    expect(message).toMatch(/looks like a CQC HSCA Active Locations CSV .* has no column "Care homes beds"/)
+    expect(message).toMatch(/looks like a CQC HSCA Active Locations sheet .* has no column "Care homes beds"/)
   })
 
   it('per-format parsers read their own format', async () => {
@@ -413,7 +429,7 @@ describe('format detection', () => {
       collect(parseHscaCsv(createReadStream(fixturePath('care-directory.csv')))),
     )
     expect(message).toContain(
-      'Expected a CQC HSCA Active Locations CSV but the file is a CQC care directory CSV',
+      'Expected a CQC HSCA Active Locations sheet but the file is a CQC care directory.',
     )
   })
 
@@ -526,8 +542,15 @@ const careDirectoryView = (record: CqcLocationRecord) => ({
   registeredBeds: null,
   cqcRating: null,
   cqcRatingDate: null,
+  keyQuestionRatings: [],
 })
-const hscaView = (record: CqcLocationRecord) => ({ ...record, line: 0, lastInspectionDate: null })
+// Neither register file carries the key questions' ratings.
+const hscaView = (record: CqcLocationRecord) => ({
+  ...record,
+  line: 0,
+  lastInspectionDate: null,
+  keyQuestionRatings: [],
+})
 
 async function roundTrip(
   records: CqcLocationRecord[],
@@ -659,6 +682,7 @@ describe('streaming', () => {
     ['hsca.csv', (out: Writable) => writeHscaCsv(syntheticLocations(ROWS), out)],
     ['directory.csv', (out: Writable) => writeCareDirectoryCsv(syntheticLocations(ROWS), out)],
     ['api.json', (out: Writable) => pipeline(Readable.from(apiJsonArray(syntheticLocations(ROWS))), out)],
+    ['hsca.xlsx', (out: Writable) => writeHscaXlsx(syntheticLocations(ROWS), out)],
   ] as const) {
     it(`parses a generated ${ROWS}-row ${name} with bounded heap growth`, async () => {
       const path = join(dir, name)

@@ -1,12 +1,13 @@
-import type { ClientGroup, CqcRating, ServiceType, Specialism } from '../vocabulary.ts'
+import type { ClientGroup, CqcRating, KeyQuestion, ServiceType, Specialism } from '../vocabulary.ts'
 
 /** The three CQC register files Caremarket can import. */
 export const CQC_FORMATS = ['care-directory', 'hsca-active-locations', 'api-json'] as const
 export type CqcFormat = (typeof CQC_FORMATS)[number]
 
+// Not "CSV": either may come as a workbook (.xlsx or .ods).
 export const CQC_FORMAT_LABELS: Record<CqcFormat, string> = {
-  'care-directory': 'CQC care directory CSV',
-  'hsca-active-locations': 'CQC HSCA Active Locations CSV',
+  'care-directory': 'CQC care directory',
+  'hsca-active-locations': 'CQC HSCA Active Locations sheet',
   'api-json': 'CQC API location JSON',
 }
 
@@ -35,6 +36,15 @@ export interface CqcLocationRecord {
   /** 'YYYY-MM-DD' of CQC's latest check or inspection, where the source gives it. */
   lastInspectionDate: string | null
   localAuthority: string | null
+  /** The key questions' latest ratings, where the source gives them (CQC API location objects). */
+  keyQuestionRatings: KeyQuestionRating[]
+}
+
+export interface KeyQuestionRating {
+  keyQuestion: KeyQuestion
+  rating: CqcRating
+  /** 'YYYY-MM-DD' CQC published it. */
+  ratedOn: string
 }
 
 export interface RejectedRow {

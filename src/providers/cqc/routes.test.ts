@@ -2,16 +2,21 @@ import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { PassThrough, Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { parse as parseCsv } from 'csv-parse/sync'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import { odsBuffer, xlsxBuffer } from '../../../test/workbooks.ts'
 import { issueApiToken } from '../../accounts/api-tokens.ts'
 import { INSTANCE_ID } from '../../instance.ts'
 import { scheduledJobs } from '../../modules.ts'
 import { startScheduler } from '../../scheduler.ts'
 import { cqcImports, locations } from '../schema.ts'
 import { ABANDONED_IMPORT_ERROR } from './import.ts'
+import { parseCqcFile } from './parse.ts'
+import { writeHscaXlsx } from './write.ts'
 
 const fixtures = path.resolve(import.meta.dirname, '../../../test/fixtures/cqc')
 const HSCA = readFileSync(path.join(fixtures, 'hsca-active-locations.csv'))
@@ -335,5 +340,62 @@ describe('importing the CQC register on the web', () => {
     }
     expect(stillRunning.import).toMatchObject({ status: 'running', error: null, finishedAt: null })
     await t.database.db.delete(cqcImports).where(eq(cqcImports.id, alive?.id as number))
+  })
+
+  it('imports the HSCA workbook as CQC publishes it, .xlsx or .ods', async () => {
+    const records = []
+    for await (const row of parseCqcFile(Readable.from([HSCA]))) if (row.ok) records.push(row.record)
+    const xlsx = new PassThrough()
+    const chunks: Buffer[] = []
+    xlsx.on('data', (chunk: Buffer) => chunks.push(chunk))
+    await writeHscaXlsx(records, xlsx)
+    const csvRows = parseCsv(HSCA, { relax_column_count: true }) as string[][]
+    const ods = await odsBuffer([
+      { name: 'Notes', rows: [['About this file']] },
+      { name: 'HSCA_Active_Locations', rows: [['HSCA Active Locations'], [], ...csvRows] },
+    ])
+    for (const file of [
+      { name: 'HSCA_Active_Locations.xlsx', content: Buffer.concat(chunks) },
+      { name: 'HSCA_Active_Locations.ods', content: ods },
+    ]) {
+      await commissioner.get('/register/import')
+      const response = await upload(commissioner, '/register/import', { localAuthority: 'Suffolk' }, file)
+      expect(response.statusCode).toBe(303)
+      const importId = Number(response.headers.location?.split('/').at(-1))
+      expect(await finished(commissioner, importId)).toMatchObject({
+        status: 'completed',
+        format: 'hsca-active-locations',
+        fileName: file.name,
+        bytesRead: file.content.length,
+        error: null,
+      })
+    }
+  })
+
+  it('refuses a workbook it cannot read, or one with no register sheet, on the form', async () => {
+    const before = leftoverUploads()
+    const importsBefore = await t.database.db.select().from(cqcImports)
+    const whole = await xlsxBuffer([
+      {
+        name: 'A',
+        rows: [
+          ['Location ID', 'Location Name'],
+          ['1-1', 'A'],
+        ],
+      },
+    ])
+    for (const [name, content, message] of [
+      ['cut.xlsx', whole.subarray(0, whole.length - 100), 'the file ends part-way through the workbook'],
+      ['old.xls', Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(600)]), '(.xls)'],
+      ['other.xlsx', whole, 'The file is not a CQC register file.'],
+    ] as const) {
+      await commissioner.get('/register/import')
+      const response = await upload(commissioner, '/register/import', {}, { name, content })
+      expect(response.statusCode).toBe(400)
+      expect(response.body).toContain('There is a problem')
+      expect(response.body).toContain(message)
+    }
+    expect(await t.database.db.select().from(cqcImports)).toEqual(importsBefore)
+    await noUploadsLeft(before)
   })
 })

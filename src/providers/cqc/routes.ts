@@ -19,8 +19,10 @@ import type { ProvidersServices } from '../services.ts'
 import { sniffCqcFile } from './detect.ts'
 import { type CqcImport, importProgress } from './import.ts'
 import { localAuthorityOfCouncil } from './import-rules.ts'
+import { workbookLayout } from './parse.ts'
 import { CQC_FORMAT_LABELS, type CqcFormat } from './records.ts'
 import { importListSchema, importUploadSchema, oneImportSchema } from './schemas.ts'
+import { looksLikeWorkbook } from './workbook.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const cqcImportCapabilities: Capability[] = [
@@ -68,9 +70,12 @@ async function saveUpload(request: FastifyRequest, part: MultipartFile): Promise
   }
   savedUploads.set(request, upload)
   let offset = 0
+  let workbook = false
   const lookForNul = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      upload.notText ??= nulByteProblem(chunk, offset)
+      // A workbook is binary: it is checked by reading it (checkFile).
+      if (offset === 0) workbook = looksLikeWorkbook(chunk)
+      if (!workbook) upload.notText ??= nulByteProblem(chunk, offset)
       offset += chunk.length
       done(null, chunk)
     },
@@ -81,15 +86,25 @@ async function saveUpload(request: FastifyRequest, part: MultipartFile): Promise
   return upload
 }
 
-async function firstBytes(file: string): Promise<string> {
+async function firstBytes(file: string): Promise<Buffer> {
   const handle = await open(file, 'r')
   try {
     const buffer = Buffer.alloc(64 * 1024)
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
-    return buffer.subarray(0, bytesRead).toString('utf8')
+    return buffer.subarray(0, bytesRead)
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * Throws the ValidationError the import would, before it starts: from the first bytes of a text
+ * file; a workbook is read as far as its register sheet's header row.
+ */
+async function checkFile(file: string): Promise<void> {
+  const head = await firstBytes(file)
+  if (looksLikeWorkbook(head)) await workbookLayout(createReadStream(file))
+  else sniffCqcFile(head.toString('utf8'))
 }
 
 interface ImportRequest {
@@ -114,7 +129,7 @@ async function readImportForm(request: FastifyRequest): Promise<ImportRequest> {
   else if (upload.notText) errors.push({ field: 'file', message: upload.notText })
   else {
     try {
-      sniffCqcFile(await firstBytes(upload.path))
+      await checkFile(upload.path)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       errors.push(...error.errors)

@@ -1,6 +1,8 @@
+import { once } from 'node:events'
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify } from 'csv-stringify'
+import ExcelJS from 'exceljs'
 import { MONTH_NAMES } from '../quality/rules.ts'
 import type { ClientGroup, ServiceType, Specialism } from '../vocabulary.ts'
 import {
@@ -20,8 +22,10 @@ import type { CqcLocationRecord } from './records.ts'
 /** A location to write: a parsed record, or one built from Caremarket's own data. */
 export type CqcLocationWriteInput = Omit<
   CqcLocationRecord,
-  'line' | 'providerName' | 'lastInspectionDate'
+  'line' | 'providerName' | 'lastInspectionDate' | 'keyQuestionRatings'
 > & {
+  /** Not written: neither file CQC publishes for the register carries them. */
+  keyQuestionRatings?: CqcLocationRecord['keyQuestionRatings']
   line?: number
   providerName?: string | null
   lastInspectionDate?: string | null
@@ -138,56 +142,97 @@ function splitAddress(address: string): { street: string; line2: string; city: s
 export async function writeHscaCsv(locations: Locations, out: Writable): Promise<void> {
   async function* rows(): AsyncGenerator<string[]> {
     yield [...HSCA_COLUMNS]
-    for await (const location of locations) {
-      const careHome = location.serviceTypes.some((type) => CARE_HOMES.includes(type))
-      const personalCare = location.serviceTypes.some((type) => !CARE_HOMES.includes(type))
-      const { street, line2, city } = splitAddress(location.address)
-      const row = new Map<string, string>([
-        ['Location ID', location.cqcLocationId],
-        ['Location HSCA start date', sheetDate(location.registrationDate)],
-        ['Dormant (Y/N)', 'N'],
-        ['Care home?', careHome ? 'Y' : 'N'],
-        ['Location Name', location.name],
-        ['Location Telephone Number', value(location.phone)],
-        ['Location Web Address', value(location.website)],
-        ['Care homes beds', value(location.registeredBeds)],
-        ['Location Type/Sector', 'Social Care Org'],
-        ['Location Inspection Directorate', 'Adult social care'],
-        [
-          'Location Primary Inspection Category',
-          careHome ? 'Residential social care' : 'Community based adult social care services',
-        ],
-        ['Location Latest Overall Rating', value(location.cqcRating)],
-        ['Publication Date', sheetDate(location.cqcRatingDate)],
-        ['Inherited Rating (Y/N)', location.cqcRating ? 'N' : ''],
-        ['Location Region', value(location.region)],
-        ['Location Local Authority', value(location.localAuthority)],
-        ['Location Street Address', street],
-        ['Location Address Line 2', line2],
-        ['Location City', city],
-        ['Location Postal Code', value(location.postcode)],
-        ['Location Latitude', value(location.latitude)],
-        ['Location Longitude', value(location.longitude)],
-        ['Brand ID', '-'],
-        ['Brand Name', '-'],
-        ['Provider ID', location.cqcProviderId],
-        ['Provider Name', value(location.providerName)],
-        ['Provider Type/Sector', 'Social Care Org'],
-        ['Provider Inspection Directorate', 'Adult social care'],
-        ['Provider Ownership Type', 'Organisation'],
-        [
-          'Regulated activity - Accommodation for persons who require nursing or personal care',
-          careHome ? 'Y' : '',
-        ],
-        ['Regulated activity - Nursing care', location.serviceTypes.includes('nursing_home') ? 'Y' : ''],
-        ['Regulated activity - Personal care', personalCare ? 'Y' : ''],
-      ])
-      for (const type of location.serviceTypes)
-        row.set(HSCA_SERVICE_TYPE_PREFIX + HSCA_SERVICE_TYPE_NAMES[type], 'Y')
-      for (const need of [...location.specialisms, ...location.clientGroups])
-        row.set(HSCA_SERVICE_USER_BAND_PREFIX + HSCA_SERVICE_USER_BAND_NAMES[need], 'Y')
-      yield HSCA_COLUMNS.map((name) => row.get(name) ?? '')
-    }
+    yield* hscaRows(locations)
   }
   await writeRows(rows(), out)
+}
+
+/** The HSCA sheet's rows, one per location, as text. */
+async function* hscaRows(locations: Locations): AsyncGenerator<string[]> {
+  for await (const location of locations) {
+    const careHome = location.serviceTypes.some((type) => CARE_HOMES.includes(type))
+    const personalCare = location.serviceTypes.some((type) => !CARE_HOMES.includes(type))
+    const { street, line2, city } = splitAddress(location.address)
+    const row = new Map<string, string>([
+      ['Location ID', location.cqcLocationId],
+      ['Location HSCA start date', sheetDate(location.registrationDate)],
+      ['Dormant (Y/N)', 'N'],
+      ['Care home?', careHome ? 'Y' : 'N'],
+      ['Location Name', location.name],
+      ['Location Telephone Number', value(location.phone)],
+      ['Location Web Address', value(location.website)],
+      ['Care homes beds', value(location.registeredBeds)],
+      ['Location Type/Sector', 'Social Care Org'],
+      ['Location Inspection Directorate', 'Adult social care'],
+      [
+        'Location Primary Inspection Category',
+        careHome ? 'Residential social care' : 'Community based adult social care services',
+      ],
+      ['Location Latest Overall Rating', value(location.cqcRating)],
+      ['Publication Date', sheetDate(location.cqcRatingDate)],
+      ['Inherited Rating (Y/N)', location.cqcRating ? 'N' : ''],
+      ['Location Region', value(location.region)],
+      ['Location Local Authority', value(location.localAuthority)],
+      ['Location Street Address', street],
+      ['Location Address Line 2', line2],
+      ['Location City', city],
+      ['Location Postal Code', value(location.postcode)],
+      ['Location Latitude', value(location.latitude)],
+      ['Location Longitude', value(location.longitude)],
+      ['Brand ID', '-'],
+      ['Brand Name', '-'],
+      ['Provider ID', location.cqcProviderId],
+      ['Provider Name', value(location.providerName)],
+      ['Provider Type/Sector', 'Social Care Org'],
+      ['Provider Inspection Directorate', 'Adult social care'],
+      ['Provider Ownership Type', 'Organisation'],
+      [
+        'Regulated activity - Accommodation for persons who require nursing or personal care',
+        careHome ? 'Y' : '',
+      ],
+      ['Regulated activity - Nursing care', location.serviceTypes.includes('nursing_home') ? 'Y' : ''],
+      ['Regulated activity - Personal care', personalCare ? 'Y' : ''],
+    ])
+    for (const type of location.serviceTypes)
+      row.set(HSCA_SERVICE_TYPE_PREFIX + HSCA_SERVICE_TYPE_NAMES[type], 'Y')
+    for (const need of [...location.specialisms, ...location.clientGroups])
+      row.set(HSCA_SERVICE_USER_BAND_PREFIX + HSCA_SERVICE_USER_BAND_NAMES[need], 'Y')
+    yield HSCA_COLUMNS.map((name) => row.get(name) ?? '')
+  }
+}
+
+// Cells CQC's workbooks hold as numbers and dates rather than text.
+const HSCA_NUMBER_COLUMNS = new Set(['Care homes beds', 'Location Latitude', 'Location Longitude'])
+const HSCA_DATE_COLUMNS = new Set(['Location HSCA start date', 'Publication Date'])
+
+function hscaCell(column: string, text: string): string | number | Date | null {
+  if (text === '') return null
+  if (HSCA_NUMBER_COLUMNS.has(column)) return Number(text)
+  const dmy = HSCA_DATE_COLUMNS.has(column) ? /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(text) : null
+  if (dmy) return new Date(Date.UTC(Number(dmy[3]), Number(dmy[2]) - 1, Number(dmy[1])))
+  return text
+}
+
+/**
+ * Writes the HSCA Active Locations workbook (.xlsx) as CQC lays it out: a notes sheet first, then
+ * the register sheet, whose header row follows a few title rows. Numbers and dates are real
+ * numbers and dates. Streams, and ends `out`; resolves once it has finished.
+ */
+export async function writeHscaXlsx(locations: Locations, out: Writable): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: true })
+  const notes = workbook.addWorksheet('Notes')
+  notes.addRow(['Care Quality Commission: HSCA Active Locations']).commit()
+  notes.addRow(['Locations registered under the Health and Social Care Act 2008']).commit()
+  notes.commit()
+  const sheet = workbook.addWorksheet('HSCA_Active_Locations')
+  sheet.addRow(['HSCA Active Locations']).commit()
+  sheet.addRow([]).commit()
+  sheet.addRow(['This data was produced from the register']).commit()
+  sheet.addRow([]).commit()
+  sheet.addRow([...HSCA_COLUMNS]).commit()
+  for await (const row of hscaRows(locations))
+    sheet.addRow(row.map((text, i) => hscaCell(HSCA_COLUMNS[i] ?? '', text))).commit()
+  sheet.commit()
+  await workbook.commit()
+  if (!out.writableFinished) await once(out, 'finish')
 }

@@ -68,6 +68,7 @@ function describeQuality(quality: LocationQuality, today: string) {
         : '',
     },
     cqcRatings: history.filter((h) => h.source === 'cqc'),
+    keyQuestions: quality.keyQuestions.map((entry) => ({ ...entry, ratedOnText: formatDate(entry.ratedOn) })),
     pammsAudits: history.filter((h) => h.source === 'pamms'),
     currentRestrictions: quality.currentRestrictions.map((r) => describeRestrictionView(r, today)),
     pastRestrictions: quality.pastRestrictions.map((r) => describeRestrictionView(r, today)),

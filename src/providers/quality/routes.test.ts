@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { auditLog, restrictions } from '../../db/schema.ts'
-import { placeRestriction } from './service.ts'
+import { placeRestriction, recordKeyQuestionRatings } from './service.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
@@ -181,6 +181,43 @@ describe('restrictions through the web', () => {
     const wrong = `/locations/${home.providerA.locationId}/restrictions/${restriction.id}/lift`
     expect((await commissioner.get(wrong)).statusCode).toBe(404)
     expect((await commissioner.post(wrong, { reason: 'x' })).statusCode).toBe(404)
+  })
+})
+
+describe('CQC key questions', () => {
+  it('shows the latest rating of each key question on the location page and in the API', async () => {
+    const locationId = home.providerA.locationId
+    const actor = { kind: 'system', label: 'test' } as const
+    await recordKeyQuestionRatings(
+      t.database.db,
+      home.councilId,
+      [
+        { locationId, keyQuestion: 'safe', rating: 'Requires improvement', ratedOn: '2023-05-04' },
+        { locationId, keyQuestion: 'safe', rating: 'Good', ratedOn: '2025-02-01' },
+        { locationId, keyQuestion: 'well_led', rating: 'Outstanding', ratedOn: '2025-02-01' },
+      ],
+      actor,
+    )
+    const broker = await signedIn(home.emails.broker)
+    const page = textOf((await broker.get(`/locations/${locationId}`)).body)
+    expect(page).toContain('CQC key questions')
+    expect(page).toMatch(/Safe\s+Good \(1 February 2025\)/)
+    expect(page).toMatch(/Well-led\s+Outstanding \(1 February 2025\)/)
+    expect(page).not.toContain('Requires improvement (4 May 2023)')
+    const api = (await broker.get(`/api/v1/locations/${locationId}/quality`)).json() as {
+      keyQuestionRatings: unknown[]
+    }
+    expect(api.keyQuestionRatings).toEqual([
+      { keyQuestion: 'safe', label: 'Safe', rating: 'Good', ratedOn: '2025-02-01' },
+      { keyQuestion: 'well_led', label: 'Well-led', rating: 'Outstanding', ratedOn: '2025-02-01' },
+    ])
+  })
+
+  it('says nothing of key questions where CQC has rated none', async () => {
+    const broker = await signedIn(home.emails.broker)
+    const page = await broker.get(`/locations/${home.providerB.locationId}`)
+    expect(page.statusCode).toBe(200)
+    expect(page.body).not.toContain('CQC key questions')
   })
 })
 

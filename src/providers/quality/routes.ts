@@ -254,7 +254,8 @@ export const qualityRoutes: FastifyPluginAsync<QualityRouteOptions> = async (
     {
       config: { access: EVERYONE },
       schema: operation({
-        summary: 'A location’s CQC ratings, PAMMS audits, effective rating and restrictions',
+        summary:
+          'A location’s CQC ratings (overall and by key question), PAMMS audits, effective rating and restrictions',
         tags: ['providers'],
         params: locationParams,
         responses: { 200: locationQualitySchema },
@@ -268,6 +269,7 @@ export const qualityRoutes: FastifyPluginAsync<QualityRouteOptions> = async (
         locationId: id,
         effectiveRating: quality.effective,
         ratings: quality.history,
+        keyQuestionRatings: quality.keyQuestions,
         restrictions: { current: quality.currentRestrictions, past: quality.pastRestrictions },
       }
     },

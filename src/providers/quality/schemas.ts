@@ -1,5 +1,6 @@
 // What the quality API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
+import { KEY_QUESTIONS } from '../vocabulary.ts'
 
 const instant = z.iso.datetime()
 const day = z.iso.date()
@@ -44,6 +45,16 @@ export const locationQualitySchema = z.object({
       recordedAt: instant.nullable(),
     }),
   ),
+  keyQuestionRatings: z
+    .array(
+      z.object({
+        keyQuestion: z.enum(KEY_QUESTIONS),
+        label: z.string(),
+        rating: z.string(),
+        ratedOn: day,
+      }),
+    )
+    .describe('The latest CQC rating of each key question CQC has rated, in CQC’s order'),
   restrictions: z.object({ current: z.array(restriction), past: z.array(restriction) }),
 })
 

@@ -4,9 +4,23 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
-import { locationRatings, locations, providerOrganisations, restrictions } from '../schema.ts'
+import {
+  locationKeyQuestionRatings,
+  locationRatings,
+  locations,
+  providerOrganisations,
+  restrictions,
+} from '../schema.ts'
 import { getLocation, type RegisterScope } from '../service.ts'
-import { CQC_RATINGS, type CqcRating, RESTRICTION_KINDS, type RestrictionKind } from '../vocabulary.ts'
+import {
+  CQC_RATINGS,
+  type CqcRating,
+  KEY_QUESTION_LABELS,
+  KEY_QUESTIONS,
+  type KeyQuestion,
+  RESTRICTION_KINDS,
+  type RestrictionKind,
+} from '../vocabulary.ts'
 import {
   type DatedRating,
   describeRestriction,
@@ -156,6 +170,105 @@ export async function recordCqcRatings(
     result.corrected += chunk.corrected
   }
   return result
+}
+
+export interface KeyQuestionRatingEntry {
+  locationId: number
+  keyQuestion: KeyQuestion
+  rating: CqcRating
+  /** 'YYYY-MM-DD': the date CQC published it. */
+  ratedOn: string
+}
+
+const keyQuestionRatingSchema = cqcRatingSchema.extend({
+  keyQuestion: z.enum(KEY_QUESTIONS, {
+    error: `The key question must be one of: ${KEY_QUESTIONS.join(', ')}`,
+  }),
+})
+
+/**
+ * Keeps CQC's key-question ratings in each location's history, as recordCqcRatings keeps the
+ * overall one: the same rating for the same key question and date again changes nothing; a
+ * different one replaces it (CQC corrected it). Returns how many were added or corrected.
+ */
+export async function recordKeyQuestionRatings(
+  db: Queryable,
+  councilId: number,
+  entries: readonly KeyQuestionRatingEntry[],
+  actor: Actor,
+): Promise<number> {
+  let changed = 0
+  for (let start = 0; start < entries.length; start += RATINGS_PER_STATEMENT) {
+    // The last entry for a location, key question and date wins; one statement may not touch a row twice.
+    const wanted = new Map<string, KeyQuestionRatingEntry>()
+    for (const entry of entries.slice(start, start + RATINGS_PER_STATEMENT)) {
+      const parsed = parseInput(keyQuestionRatingSchema, entry)
+      wanted.set(`${entry.locationId}|${parsed.keyQuestion}|${parsed.ratedOn}`, { ...entry, ...parsed })
+    }
+    const locationIds = [...new Set([...wanted.values()].map((e) => e.locationId))]
+    const inCouncil = await db
+      .select({ id: locations.id })
+      .from(locations)
+      .where(and(eq(locations.councilId, councilId), inArray(locations.id, locationIds)))
+    if (inCouncil.length !== locationIds.length) throw new NotFoundError('No such location')
+    const recordedBy = actorName(actor)
+    const rows = await db
+      .insert(locationKeyQuestionRatings)
+      .values([...wanted.values()].map((entry) => ({ councilId, recordedBy, ...entry })))
+      .onConflictDoUpdate({
+        target: [
+          locationKeyQuestionRatings.locationId,
+          locationKeyQuestionRatings.keyQuestion,
+          locationKeyQuestionRatings.ratedOn,
+        ],
+        set: { rating: sql`excluded.rating`, recordedBy, recordedAt: sql`now()` },
+        setWhere: sql`${locationKeyQuestionRatings.rating} <> excluded.rating`,
+      })
+      .returning({ id: locationKeyQuestionRatings.id })
+    changed += rows.length
+  }
+  return changed
+}
+
+export interface KeyQuestionView {
+  keyQuestion: KeyQuestion
+  label: string
+  rating: CqcRating
+  ratedOn: string
+}
+
+/** The latest CQC rating of each key question CQC has rated at the location, in CQC's order. */
+async function latestKeyQuestionRatings(
+  db: Queryable,
+  location: { id: number; councilId: number },
+): Promise<KeyQuestionView[]> {
+  const rows = await db
+    .select()
+    .from(locationKeyQuestionRatings)
+    .where(
+      and(
+        eq(locationKeyQuestionRatings.councilId, location.councilId),
+        eq(locationKeyQuestionRatings.locationId, location.id),
+      ),
+    )
+  const latest = new Map<string, (typeof rows)[number]>()
+  for (const row of rows) {
+    const seen = latest.get(row.keyQuestion)
+    if (!seen || row.ratedOn > seen.ratedOn) latest.set(row.keyQuestion, row)
+  }
+  return KEY_QUESTIONS.flatMap((keyQuestion) => {
+    const row = latest.get(keyQuestion)
+    return row
+      ? [
+          {
+            keyQuestion,
+            label: KEY_QUESTION_LABELS[keyQuestion],
+            rating: row.rating as CqcRating,
+            ratedOn: row.ratedOn,
+          },
+        ]
+      : []
+  })
 }
 
 async function recordCqcRatingsChunk(
@@ -673,6 +786,8 @@ export interface LocationQuality {
   effective: EffectiveRating
   /** CQC ratings and PAMMS audits together, newest first. */
   history: RatingEntry[]
+  /** The latest CQC rating of each key question, where CQC has given one. */
+  keyQuestions: KeyQuestionView[]
   /** In force now or starting later, soonest ending first. */
   currentRestrictions: RestrictionView[]
   /** Lifted or ended, most recent first. */
@@ -698,6 +813,7 @@ export async function locationQuality(
     today,
     effective: effectiveFrom(history),
     history,
+    keyQuestions: await latestKeyQuestionRatings(db, location),
     currentRestrictions: views.filter((r) => r.status === 'in_force' || r.status === 'scheduled'),
     pastRestrictions: views.filter((r) => r.status === 'lifted' || r.status === 'ended'),
   }
