@@ -64,6 +64,14 @@ module.exports = {
       to: { path: '^src/demo/' },
     },
     {
+      name: 'shared-is-pure',
+      comment:
+        'src/shared/ holds the rules every module shares (distance, statistics, money, dates): pure modules that import nothing of Caremarket outside src/shared/.',
+      severity: 'error',
+      from: { path: '^src/shared/', pathNot: TESTS },
+      to: { path: '^src/', pathNot: '^src/shared/' },
+    },
+    {
       name: 'db-imports-no-domain',
       comment:
         "The database layer (connection, migrations, test databases) knows no domain; src/db/schema.ts only gathers the domains' schemas and reporting views.",

@@ -28,6 +28,7 @@ import {
   searchLocations,
 } from '../providers/service.ts'
 import type { ClientGroup, RestrictionKind, Specialism } from '../providers/vocabulary.ts'
+import { EARTH_RADIUS_MILES, type Point, toRadians } from '../shared/distance.ts'
 import { ageBand, careMinutesPerWeek, dateText, deadlineText, londonMonthStart } from './offers/rules.ts'
 import { type LoadedRequest, loadRequest, notifyOrganisations, readTogether } from './offers/store.ts'
 import { carerGenderOf } from './requests/input.ts'
@@ -36,7 +37,6 @@ import {
   type BrokerageSettings,
   type CandidateRestriction,
   decideAll,
-  EARTH_RADIUS_MILES,
   type EligibilityCandidate,
   type EligibilityDecision,
   type EligibilityRequest,
@@ -44,7 +44,6 @@ import {
   eligibilityRequirements,
   londonDate,
   normaliseOutcode,
-  type Point,
   type RatingValue,
   REGISTER_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPE_LABELS,
@@ -88,7 +87,6 @@ interface Box {
   maxLon: number
 }
 
-const toRadians = (d: number) => (d * Math.PI) / 180
 const toDegrees = (r: number) => (r * 180) / Math.PI
 
 /** A latitude/longitude box that holds every point within `limit` miles of the centre, with a little to spare. */
@@ -112,15 +110,18 @@ interface Prefilter {
   reasonOf: SQL
 }
 
-/** Miles between a location and a point, in SQL: the rules' haversine, so both agree. */
+/**
+ * Miles between a location and a point, in SQL: greatCircleMiles (src/shared/distance.ts) with
+ * the same radius and the same haversine through atan2, so the database and the rules agree.
+ */
 function sqlMiles(point: Point): SQL {
   const lat = sql`radians(${locations.latitude})`
   const lon = sql`radians(${locations.longitude})`
   const pLat = toRadians(point.latitude)
   const pLon = toRadians(point.longitude)
-  return sql`(2 * ${EARTH_RADIUS_MILES}::float8 * asin(least(1, sqrt(
-    power(sin((${lat} - ${pLat}::float8) / 2), 2)
-    + cos(${pLat}::float8) * cos(${lat}) * power(sin((${lon} - ${pLon}::float8) / 2), 2)))))`
+  const h = sql`(power(sin((${lat} - ${pLat}::float8) / 2), 2)
+    + cos(${pLat}::float8) * cos(${lat}) * power(sin((${lon} - ${pLon}::float8) / 2), 2))`
+  return sql`(2 * ${EARTH_RADIUS_MILES}::float8 * atan2(sqrt(${h}), sqrt(greatest(0, 1 - ${h}))))`
 }
 
 /** A distance as the rules write it against a limit: one decimal place, two when one would round onto the limit. */

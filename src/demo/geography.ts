@@ -1,12 +1,8 @@
 // Fictional but self-consistent geography: each demo council sits in its own box of real English
 // latitude and longitude, so that distances in miles mean what they would for a real council.
 
+import type { Point } from '../shared/distance.ts'
 import type { Random } from '../shared/random.ts'
-
-export interface Point {
-  latitude: number
-  longitude: number
-}
 
 export interface Box {
   south: number
@@ -29,7 +25,6 @@ export interface DistrictPlan {
   weight: number
 }
 
-const EARTH_RADIUS_MILES = 3958.8
 const MILES_PER_DEGREE_LATITUDE = 69.05
 
 // Inland England from Cheshire to Suffolk and the Home Counties: every box inside it is on land or
@@ -59,16 +54,6 @@ const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ'
 
 export function milesPerDegreeLongitude(latitude: number): number {
   return 69.17 * Math.cos((latitude * Math.PI) / 180)
-}
-
-export function haversineMiles(a: Point, b: Point): number {
-  const toRadians = Math.PI / 180
-  const dLat = (b.latitude - a.latitude) * toRadians
-  const dLon = (b.longitude - a.longitude) * toRadians
-  const h =
-    Math.sin(dLat / 2) ** 2 +
-    Math.cos(a.latitude * toRadians) * Math.cos(b.latitude * toRadians) * Math.sin(dLon / 2) ** 2
-  return 2 * EARTH_RADIUS_MILES * Math.asin(Math.min(1, Math.sqrt(h)))
 }
 
 /** The point `east` and `north` miles from `origin` (flat-earth offsets are fine at county scale). */

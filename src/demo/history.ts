@@ -33,12 +33,10 @@ import {
   type BrokerageSettings,
   decideAll,
   type EligibilityCandidate,
-  greatCircleMiles,
   isCareHome,
   LONDON,
   londonDate,
   type OfferForScoring,
-  type Point,
   priceUnitFor,
   type RatingValue,
   REQUEST_SERVICE_TYPE_MAP,
@@ -80,6 +78,7 @@ import { coverageOf, coversDistricts, updateLocationProfile } from '../providers
 import { effectiveRatings } from '../providers/quality/service.ts'
 import { locations as locationsTable } from '../providers/schema.ts'
 import { type ClientGroup, SPECIALISMS, type Specialism } from '../providers/vocabulary.ts'
+import { greatCircleMiles, type Point } from '../shared/distance.ts'
 import { hashSeed, Random } from '../shared/random.ts'
 import { type Cell, maxId, rawClient, resetIdentity, TableBuffer, type TableSpec } from './bulk.ts'
 

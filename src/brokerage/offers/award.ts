@@ -15,13 +15,13 @@ import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../p
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
+import { greatCircleMiles } from '../../shared/distance.ts'
 import { recordId } from '../../storable.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
 import {
   type BrokerageSettings,
   canAwardSlot,
   describePrice,
-  greatCircleMiles,
   londonDate,
   type OfferForScoring,
   type PriceUnit,

@@ -26,7 +26,7 @@ import {
   SPECIALISM_LABELS,
   type Specialism,
 } from '../../providers/vocabulary.ts'
-import { greatCircleMiles, type Point } from './distance.ts'
+import { greatCircleMiles, type Point } from '../../shared/distance.ts'
 import { govukDate, listOf, miles, milesAgainst, plural } from './format.ts'
 import type { BrokerageSettings } from './settings.ts'
 import {
