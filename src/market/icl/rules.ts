@@ -13,6 +13,7 @@ import {
   type RequestStatus,
   staysOnInterimCareList,
 } from '../../brokerage/rules/index.ts'
+import { median } from '../../shared/statistics.ts'
 
 export const UNKNOWN_AREA = 'Not known'
 
@@ -193,15 +194,6 @@ export interface IclHeadline {
   unfilledMinutesPerWeek: number
   meanDaysWaiting: number | null
   medianDaysWaiting: number | null
-}
-
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 export function headline(entries: readonly IclEntry[]): IclHeadline {
