@@ -43,7 +43,6 @@ import {
   type EligibilityRequirements,
   eligibilityRequirements,
   londonDate,
-  normaliseOutcode,
   type RatingValue,
   REGISTER_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPE_LABELS,
@@ -461,18 +460,19 @@ async function notifyInvited(
   }
   const { request, person, visits } = run.loaded
   const service = REQUEST_SERVICE_TYPE_LABELS[request.serviceType]
+  const { outcode } = run.requirements
   const hours = visits.length > 0 ? `, ${miles(careMinutesPerWeek(visits) / 60)} hours of care a week` : ''
   const deadline = request.deadlineAt ? ` Offers close ${deadlineText(request.deadlineAt)}.` : ''
   const link = `/provider/opportunities/${request.id}`
   // Anonymised, as on the opportunities page: never the person's name, date of birth, postcode or NHS number.
-  const what = `${service} in ${normaliseOutcode(person.outcode)} for a person aged ${ageBand(person.dateOfBirth, londonDate(now))}${hours}, from ${dateText(request.startDate)}.`
+  const what = `${service} in ${outcode} for a person aged ${ageBand(person.dateOfBirth, londonDate(now))}${hours}, from ${dateText(request.startDate)}.`
   return notifyOrganisations(
     tx,
     request.councilId,
     INVITATION_EMAIL_KIND,
     [...byOrganisation].map(([providerOrganisationId, locationIds]) => ({
       providerOrganisationId,
-      subject: `New opportunity: ${service} in ${normaliseOutcode(person.outcode)}`,
+      subject: `New opportunity: ${service} in ${outcode}`,
       body: `You are invited to offer on request ${request.id}: ${what}${deadline}\n\n${locationIds.length === 1 ? 'One of your locations matches' : `${locationIds.length} of your locations match`}.`,
       link,
     })),

@@ -22,6 +22,8 @@ describe('postcodes', () => {
     expect(normalisePostcode('NOT A CODE')).toBeNull()
     expect(normalisePostcode('')).toBeNull()
     expect(normaliseOutcode(' nr1 ')).toBe('NR1')
+    expect(normaliseOutcode(' nr 3 ')).toBe('NR3')
+    expect(normaliseOutcode('not a district')).toBeNull()
     expect(normaliseOutcode('NR1 3QE')).toBeNull()
   })
 

@@ -5,13 +5,13 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { normaliseOutcode } from '../../geography/rules.ts'
 import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
 import {
   describePrice,
   isCalendarDate,
   londonDate,
-  normaliseOutcode,
   priceUnitFor,
   REQUEST_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPE_MAP,
@@ -126,7 +126,7 @@ export async function listPackages(
   return rows
     .map((r) => ({
       ...packageView(r.pkg, places.get(r.pkg.locationId), today),
-      person: { name: r.name, outcode: normaliseOutcode(r.outcode) },
+      person: { name: r.name, outcode: normaliseOutcode(r.outcode) ?? r.outcode },
     }))
     .filter((p) => !filters.state || p.state === filters.state)
 }
@@ -150,7 +150,7 @@ export async function getPackage(
   )
   return {
     ...packageView(row.pkg, places.get(row.pkg.locationId), londonDate(now)),
-    person: { name: row.name, outcode: normaliseOutcode(row.outcode) },
+    person: { name: row.name, outcode: normaliseOutcode(row.outcode) ?? row.outcode },
     visits: visits.map(visitView),
   }
 }
@@ -235,7 +235,7 @@ export async function listProviderPackages(
   const today = londonDate(now)
   return rows.map((r) => ({
     ...packageView(r.pkg, places.get(r.pkg.locationId), today),
-    outcode: normaliseOutcode(r.outcode),
+    outcode: normaliseOutcode(r.outcode) ?? r.outcode,
   }))
 }
 

@@ -12,6 +12,7 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../../errors.ts'
+import { normaliseOutcode } from '../../geography/rules.ts'
 import { locationSummaries, organisationLocations } from '../../providers/service.ts'
 import {
   BED_TYPE_LABELS,
@@ -32,7 +33,6 @@ import { type IdentifyingDetails, redactOwnIdentifiers } from '../rules/identifi
 import {
   isCalendarDate,
   londonDate,
-  normaliseOutcode,
   PRICE_UNIT_LABELS,
   type PriceUnit,
   priceUnitFor,
@@ -167,7 +167,7 @@ export function anonymise(
     serviceLabel: REQUEST_SERVICE_TYPE_LABELS[request.serviceType],
     ageBand: ageBand(person.dateOfBirth, today),
     sex: person.sex === 'female' || person.sex === 'male' ? person.sex : null,
-    outcode: normaliseOutcode(person.outcode),
+    outcode: normaliseOutcode(person.outcode) ?? person.outcode,
     clientGroupLabel:
       CLIENT_GROUP_LABELS[request.clientGroup as keyof typeof CLIENT_GROUP_LABELS] ?? request.clientGroup,
     specialismLabels: request.specialisms.map((s) => SPECIALISM_LABELS[s as Specialism] ?? s),
@@ -207,7 +207,8 @@ export const opportunityFiltersSchema = z.object({
     .catch(undefined),
   district: z
     .preprocess(
-      (v) => (typeof v === 'string' && v.trim() !== '' ? normaliseOutcode(v) : undefined),
+      // A district that is not one is kept as typed: it is shown back, and no request matches it.
+      (v) => (typeof v === 'string' && v.trim() !== '' ? (normaliseOutcode(v) ?? v.trim()) : undefined),
       z.string().max(8).optional(),
     )
     .catch(undefined),
@@ -240,7 +241,10 @@ async function invitations(
   if (where.statuses) conditions.push(inArray(sourcingRequests.status, where.statuses))
   if (where.requestIds) conditions.push(inArray(eligibilityDecisions.requestId, where.requestIds))
   if (where.filters?.serviceType) conditions.push(eq(sourcingRequests.serviceType, where.filters.serviceType))
-  if (where.filters?.district) conditions.push(eq(people.outcode, normaliseOutcode(where.filters.district)))
+  if (where.filters?.district) {
+    const { district } = where.filters
+    conditions.push(eq(people.outcode, normaliseOutcode(district) ?? district))
+  }
   return db
     .select({
       requestId: eligibilityDecisions.requestId,

@@ -17,6 +17,8 @@
 // - a preferred (not required) carer gender the location cannot supply lowers the rank;
 // - a carer gender the location has not stated is flagged for the provider to confirm;
 // - "contact quality team" and an unreached placement limit are flagged.
+
+import { normaliseOutcode } from '../../geography/rules.ts'
 import {
   BED_TYPE_LABELS,
   type BedType,
@@ -170,11 +172,6 @@ export type EligibilitySettings = Pick<BrokerageSettings, 'maxDistanceMiles' | '
 
 const DAY_MS = 86_400_000
 
-/** Postcode districts compare without spaces or case: " nr3" is NR3. */
-export function normaliseOutcode(outcode: string): string {
-  return outcode.replace(/\s+/g, '').toUpperCase()
-}
-
 /**
  * What a request asks of every location, worked out once. The service can use it to narrow a large
  * register in SQL (service type, specialisms, a box around the distance) before deciding the rest
@@ -205,7 +202,9 @@ export function eligibilityRequirements(
     bedType: mapped.bedType,
     specialisms: [...new Set([...mapped.specialisms, ...request.specialisms])],
     clientGroup: request.clientGroup,
-    outcode: normaliseOutcode(request.outcode),
+    // A district that is not one (never written by the request forms) is kept as recorded: it
+    // names the person's place in the reasons, and no location covers it.
+    outcode: normaliseOutcode(request.outcode) ?? request.outcode,
     maxDistanceMiles: request.maxDistanceMiles ?? settings.maxDistanceMiles,
     reach: reachRule(request.serviceType),
     lotId: request.lotId,

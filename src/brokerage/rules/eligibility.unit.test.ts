@@ -9,7 +9,6 @@ import {
   type EligibilityCandidate,
   type EligibilityRequest,
   eligibilityRequirements,
-  normaliseOutcode,
   RANK_PENALTIES,
 } from './eligibility.ts'
 import { DEFAULT_BROKERAGE_SETTINGS } from './settings.ts'
@@ -501,10 +500,6 @@ describe('decideEligibility', () => {
       maxDistanceMiles: 10,
       reach: 'coverage',
     })
-  })
-
-  it('normalises postcode districts', () => {
-    expect(normaliseOutcode(' nr 3 ')).toBe('NR3')
   })
 })
 
