@@ -12,7 +12,7 @@ import { describePrice, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } fro
 import { award, type Evaluation, evaluateOffers, markUnsourced } from './award.ts'
 import { dateFromForm, dateParts, fieldList, ids, onPage } from './forms.ts'
 import { endPackage, getPackage, listPackages } from './packages.ts'
-import { dateText, deadlineText, PACKAGE_STATE_LABELS, parsePounds, poundsInput } from './rules.ts'
+import { dateText, deadlineText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
 
 export const BROKERS = ['broker'] as const
 export const EVALUATORS = ['broker', 'social_worker'] as const
@@ -60,7 +60,7 @@ function evaluationView(evaluation: Evaluation) {
 /** An award form as the service takes it. */
 function awardFromForm(body: unknown) {
   const choice = field(body, 'aboveUsualPrice')
-  const topUp = parsePounds(field(body, 'topUp'), 'the top-up')
+  const topUp = parsePrice(field(body, 'topUp'), 'the top-up')
   const visits = fieldList(body, 'visitIds')
   return {
     values: {

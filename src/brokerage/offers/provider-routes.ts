@@ -9,7 +9,7 @@ import { field, formErrors } from '../../web/forms.ts'
 import { londonDate, REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
 import { dateFromForm, dateParts, fieldList, ids, onPage } from './forms.ts'
 import { listProviderPackages, viewProviderPackage } from './packages.ts'
-import { deadlineText, parsePounds, poundsInput } from './rules.ts'
+import { deadlineText, parsePrice, poundsInput } from './rules.ts'
 import {
   getOpportunity,
   getOwnOffer,
@@ -62,7 +62,7 @@ function termsFromForm(body: unknown) {
     meetsAllNeeds: field(body, 'meetsAllNeeds'),
     notes: field(body, 'notes'),
   }
-  const price = parsePounds(field(body, 'price'))
+  const price = parsePrice(field(body, 'price'))
   const meets = field(body, 'meetsAllNeeds')
   const terms = {
     pricePence: price.ok ? price.value : 1,

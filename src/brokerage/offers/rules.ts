@@ -3,8 +3,9 @@
 import { createHash } from 'node:crypto'
 import { TZDate } from '@date-fns/tz'
 import canonicalJson from 'safe-stable-stringify'
+import { formatPounds, formatPoundsInput, parsePounds } from '../../shared/money.ts'
 import { londonDate } from '../rules/deadlines.ts'
-import { govukDate, LONDON, nhsNumberText, pounds } from '../rules/format.ts'
+import { govukDate, LONDON, nhsNumberText } from '../rules/format.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import { isCareHome, type PriceUnit, type RequestServiceType } from '../rules/vocabulary.ts'
 
@@ -94,25 +95,26 @@ export function slotsOf(serviceType: RequestServiceType, visitIds: readonly numb
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }
 
-/** "£1,050.50", "1050.5" or "1050" as integer pence; more than 0, at most £1,000,000. */
-export function parsePounds(text: string, what = 'the price'): Parsed<number> {
-  const cleaned = text.trim().replace(/^£/, '').replace(/,/g, '').trim()
-  if (cleaned === '') return { ok: false, problem: `Enter ${what}` }
-  if (cleaned.startsWith('-')) return { ok: false, problem: `${capitalise(what)} cannot be negative` }
-  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) {
-    return { ok: false, problem: `Enter ${what} in pounds and pence, like 1050.50` }
+/** A price or top-up typed in pounds ("£1,050.50") as integer pence: more than £0, at most £1,000,000. */
+export function parsePrice(text: string, what = 'the price'): Parsed<number> {
+  const parsed = parsePounds(text)
+  if (!parsed.ok) {
+    const problem = {
+      empty: `Enter ${what}`,
+      negative: `${capitalise(what)} cannot be negative`,
+      invalid: `Enter ${what} in pounds and pence, like 1050.50`,
+    }[parsed.problem]
+    return { ok: false, problem }
   }
-  const [pounds, pence = ''] = cleaned.split('.') as [string, string?]
-  const value = Number(pounds) * 100 + Number(pence.padEnd(2, '0'))
-  if (value <= 0) return { ok: false, problem: `${capitalise(what)} must be more than £0` }
-  if (value > 100_000_000) return { ok: false, problem: `${capitalise(what)} must be £1,000,000 or less` }
-  return { ok: true, value }
+  const { pence } = parsed
+  if (pence <= 0) return { ok: false, problem: `${capitalise(what)} must be more than £0` }
+  if (pence > 100_000_000) return { ok: false, problem: `${capitalise(what)} must be £1,000,000 or less` }
+  return { ok: true, value: pence }
 }
 
-/** Pence as a form shows pounds: 105050 → "1050.50". */
+/** Pence as the offer forms show pounds, always with pence as their hint does: 105050 → "1050.50". */
 export function poundsInput(pence: number | null | undefined): string {
-  if (pence === null || pence === undefined) return ''
-  return (pence / 100).toFixed(2)
+  return formatPoundsInput(pence, { pence: 'always' })
 }
 
 function capitalise(text: string): string {
@@ -193,7 +195,8 @@ export function londonMonthStart(now: Date): Date {
 /** Formatting the offers pages call from their templates. */
 export const VIEW_HELPERS = {
   nhsNumberText,
-  money: (pence: number | null | undefined) => (pence === null || pence === undefined ? '' : pounds(pence)),
+  money: (pence: number | null | undefined) =>
+    pence === null || pence === undefined ? '' : formatPounds(pence),
   hours: (minutes: number | null | undefined) =>
     minutes === null || minutes === undefined ? '' : `${Math.round((minutes / 60) * 100) / 100}`,
   dateText,

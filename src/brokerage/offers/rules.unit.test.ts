@@ -6,7 +6,7 @@ import {
   offerWindowProblem,
   packageStartDate,
   packageState,
-  parsePounds,
+  parsePrice,
   slotsOf,
   weeklyCostPence,
 } from './rules.ts'
@@ -47,13 +47,13 @@ describe('weekly cost', () => {
 
 describe('prices typed in pounds', () => {
   it('reads pounds and pence, and says what is wrong', () => {
-    expect(parsePounds('£1,050.5')).toEqual({ ok: true, value: 105_050 })
-    expect(parsePounds('24')).toEqual({ ok: true, value: 2_400 })
-    expect(parsePounds('')).toEqual({ ok: false, problem: 'Enter the price' })
-    expect(parsePounds('-3')).toEqual({ ok: false, problem: 'The price cannot be negative' })
-    expect(parsePounds('0')).toEqual({ ok: false, problem: 'The price must be more than £0' })
-    expect(parsePounds('12.345').ok).toBe(false)
-    expect(parsePounds('ten').ok).toBe(false)
+    expect(parsePrice('£1,050.5')).toEqual({ ok: true, value: 105_050 })
+    expect(parsePrice('24')).toEqual({ ok: true, value: 2_400 })
+    expect(parsePrice('')).toEqual({ ok: false, problem: 'Enter the price' })
+    expect(parsePrice('-3')).toEqual({ ok: false, problem: 'The price cannot be negative' })
+    expect(parsePrice('0')).toEqual({ ok: false, problem: 'The price must be more than £0' })
+    expect(parsePrice('12.345').ok).toBe(false)
+    expect(parsePrice('ten').ok).toBe(false)
   })
 })
 

@@ -1,6 +1,8 @@
 // Form fields of the question pages, both ways: what a page shows for a saved draft, and what a
 // posted form means to the service.
+
 import type { FieldError } from '../../errors.ts'
+import { formatPoundsInput } from '../../shared/money.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { SourcingRequest } from './store.ts'
 import type { DraftPage } from './wizard.ts'
@@ -37,9 +39,6 @@ const DATE_FIELDS = ['dateOfBirth', 'startDate']
 /** Form values a page shows: what was posted (to redisplay after an error), as strings or lists. */
 export type FormValues = Record<string, string | string[]>
 
-const penceToPounds = (pence: number | null) =>
-  pence === null ? '' : pence % 100 === 0 ? String(pence / 100) : (pence / 100).toFixed(2)
-
 /** What a page shows for a saved draft. */
 export function valuesFor(page: DraftPage, request: SourcingRequest): FormValues {
   const { person } = request
@@ -74,8 +73,8 @@ export function valuesFor(page: DraftPage, request: SourcingRequest): FormValues
       }
     case 'price':
       return {
-        usualPricePounds: penceToPounds(request.usualPricePence),
-        budgetPounds: penceToPounds(request.budgetPence),
+        usualPricePounds: formatPoundsInput(request.usualPricePence),
+        budgetPounds: formatPoundsInput(request.budgetPence),
       }
     case 'visits':
       return { carers: '1' }

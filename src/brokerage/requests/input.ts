@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import { normalisePostcode } from '../../geography/rules.ts'
 import { CLIENT_GROUPS, SPECIALISMS } from '../../providers/vocabulary.ts'
+import { parsePounds } from '../../shared/money.ts'
 import { recordId } from '../../storable.ts'
 import {
   addCalendarDays,
@@ -213,41 +214,21 @@ function calendarDate(
     })
 }
 
-/**
- * Pounds as typed ("1,234.50", "£25", 25.5) to integer pence; refuses negative amounts with a
- * message saying so, and more than two decimal places.
- */
-export function parsePounds(value: unknown): number | 'negative' | 'invalid' | undefined {
-  const given = blank(value)
-  if (given === undefined) return undefined
-  const text = typeof given === 'number' ? String(given) : typeof given === 'string' ? given : null
-  if (text === null) return 'invalid'
-  const compact = text.replace(/[£,\s]/g, '')
-  if (/^-\d*\.?\d+$/.test(compact)) return Number(compact) === 0 ? 0 : 'negative'
-  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(compact)
-  if (!match) return 'invalid'
-  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'))
-}
-
 const pounds = (label: string) =>
   z
     .unknown()
     .optional()
     .transform((value, ctx) => {
-      const pence = parsePounds(value)
-      if (pence === 'negative') {
-        ctx.addIssue({ code: 'custom', message: `${label} must be £0 or more` })
-        return z.NEVER
-      }
-      if (pence === 'invalid') {
-        ctx.addIssue({ code: 'custom', message: `${label} must be an amount in pounds, like 950 or 22.50` })
-        return z.NEVER
-      }
-      if (pence !== undefined && pence > MAX_PENCE) {
-        ctx.addIssue({ code: 'custom', message: `${label} must be £1,000,000 or less` })
-        return z.NEVER
-      }
-      return pence ?? null
+      const parsed = parsePounds(value)
+      if (parsed.ok && parsed.pence <= MAX_PENCE) return parsed.pence
+      if (!parsed.ok && parsed.problem === 'empty') return null
+      const message = parsed.ok
+        ? `${label} must be £1,000,000 or less`
+        : parsed.problem === 'negative'
+          ? `${label} must be £0 or more`
+          : `${label} must be an amount in pounds, like 950 or 22.50`
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
     })
 
 const maxDistanceMessage = `Maximum distance must be more than 0 and at most ${MAX_DISTANCE_LIMIT_MILES} miles`

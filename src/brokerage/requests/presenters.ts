@@ -1,7 +1,8 @@
 // How a request reads on its pages: the summary sections of "Check your answers" and of the
 // request page, built once so both say the same thing.
 import { CLIENT_GROUP_LABELS, SPECIALISM_LABELS } from '../../providers/vocabulary.ts'
-import { govukDate, miles, nhsNumberText, plural, pounds } from '../rules/format.ts'
+import { formatPounds } from '../../shared/money.ts'
+import { govukDate, miles, nhsNumberText, plural } from '../rules/format.ts'
 import {
   PRICE_UNIT_LABELS,
   REQUEST_ACTION_LABELS,
@@ -73,7 +74,7 @@ export function hoursText(minutes: number): string {
 
 function priceText(pence: number | null, request: SourcingRequest): string {
   if (pence === null) return 'Not given'
-  return `${pounds(pence)}${request.priceUnit ? ` ${PRICE_UNIT_LABELS[request.priceUnit]}` : ''}`
+  return `${formatPounds(pence)}${request.priceUnit ? ` ${PRICE_UNIT_LABELS[request.priceUnit]}` : ''}`
 }
 
 export interface SummaryRow {

@@ -10,10 +10,10 @@ import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { keepIclSpells, statusChangeMovesList } from '../../market/icl/service.ts'
 import { keepRequestOutcome } from '../../market/insights/outcomes.ts'
+import { formatPounds } from '../../shared/money.ts'
 import { inviteEligibleLocations } from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
-import { pounds } from '../rules/format.ts'
 import {
   londonDate,
   nextStatus,
@@ -532,11 +532,11 @@ export async function republish(
       if (row.budgetPence !== null && widened.budgetPounds < row.budgetPence)
         errors.push({
           field: 'budgetPounds',
-          message: `Republishing can only widen the search: enter a budget of ${pounds(row.budgetPence)} or more`,
+          message: `Republishing can only widen the search: enter a budget of ${formatPounds(row.budgetPence)} or more`,
         })
       set.budgetPence = widened.budgetPounds
       changes.push(
-        `budget ${row.budgetPence === null ? 'none' : pounds(row.budgetPence)} to ${pounds(widened.budgetPounds)}`,
+        `budget ${row.budgetPence === null ? 'none' : formatPounds(row.budgetPence)} to ${formatPounds(widened.budgetPounds)}`,
       )
     }
     if (widened.lotId !== undefined && widened.lotId !== row.lotId) {

@@ -16,7 +16,8 @@
 //   submission, then the lower offer id, so the ranking is a total order and never depends on the
 //   order the offers were read in.
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
-import { govukDate, plural, pounds } from './format.ts'
+import { formatPounds } from '../../shared/money.ts'
+import { govukDate, plural } from './format.ts'
 import type { BrokerageSettings } from './settings.ts'
 import { NOT_YET_RATED, PRICE_UNIT_LABELS, type PriceUnit, type RatingValue } from './vocabulary.ts'
 
@@ -209,7 +210,7 @@ function score(
   if (above !== null && context.usualPricePence !== null) {
     notes.push({
       code: 'above_usual_price',
-      text: `${describePrice(offer.pricePence, context.priceUnit)} is ${pounds(above)} above the usual price of ${pounds(context.usualPricePence)}`,
+      text: `${describePrice(offer.pricePence, context.priceUnit)} is ${formatPounds(above)} above the usual price of ${formatPounds(context.usualPricePence)}`,
     })
   }
   const qualityTeamSignOff = offer.restrictions.includes('contact_quality_team')
@@ -337,5 +338,5 @@ export function rankPerSlot(
 
 /** A price as pages show it: "£1,050.00 per week". */
 export function describePrice(pricePence: number, unit: PriceUnit): string {
-  return `${pounds(pricePence)} ${PRICE_UNIT_LABELS[unit]}`
+  return `${formatPounds(pricePence)} ${PRICE_UNIT_LABELS[unit]}`
 }

@@ -1,5 +1,7 @@
 // The vocabulary of market events and the pure rules for their figures. No database here.
 
+import { parsePounds } from '../../shared/money.ts'
+
 export const MARKET_EVENT_KINDS = [
   'provider_exit',
   'closure',
@@ -109,16 +111,13 @@ export function parseHours(input: string | number | null | undefined, what: stri
 
 /** Pounds and pence, with or without "£" and commas, as pence; empty is null (not known yet). */
 export function parseCost(input: string | number | null | undefined): Parsed<number | null> {
-  const text = String(input ?? '')
-    .trim()
-    .replace(/^£/, '')
-    .replace(/,/g, '')
-    .trim()
-  if (text === '') return { ok: true, value: null }
-  if (text.startsWith('-')) return { ok: false, problem: 'The extra cost cannot be negative' }
-  if (!/^\d+(\.\d{1,2})?$/.test(text))
+  const parsed = parsePounds(input)
+  if (!parsed.ok) {
+    if (parsed.problem === 'empty') return { ok: true, value: null }
+    if (parsed.problem === 'negative') return { ok: false, problem: 'The extra cost cannot be negative' }
     return { ok: false, problem: 'The extra cost must be an amount in pounds, like 25000 or 1,250.50' }
-  const pence = Math.round(Number(text) * 100)
+  }
+  const { pence } = parsed
   if (pence > MAX_EXTRA_COST_PENCE)
     return { ok: false, problem: 'The extra cost must be £100,000,000 or less' }
   return { ok: true, value: pence }
@@ -133,12 +132,6 @@ export function hoursOf(minutes: number): number {
 export function hoursText(minutes: number | null | undefined): string {
   if (!minutes) return ''
   return String(hoursOf(minutes))
-}
-
-/** Pence for a form box: "25000" or "1250.50". */
-export function poundsText(pence: number | null | undefined): string {
-  if (pence === null || pence === undefined) return ''
-  return pence % 100 === 0 ? String(pence / 100) : (pence / 100).toFixed(2)
 }
 
 /** What a change to a location by a CQC import means for the market, before any record is consulted. */

@@ -5,13 +5,15 @@
 // Rates come from DOMAIN.md §12 and seed 000: Norfolk (693 regulated sites) counted 18 market
 // failures in a year, affecting 370 people (about 20 each) at £0.57m of extra cost (about £1,540 a
 // person). Openings and changes in registered beds are assumed a little rarer than failures.
+
 import { count, eq } from 'drizzle-orm'
 import type { Actor } from '../../audit/service.ts'
 import { londonDate } from '../../brokerage/rules/index.ts'
 import { poisson } from '../../brokerage/simulator/rates.ts'
 import type { Queryable } from '../../db/connection.ts'
+import { formatPoundsInput } from '../../shared/money.ts'
 import { hashSeed, Random } from '../../shared/random.ts'
-import { hoursText, type MarketEventKind, poundsText } from './rules.ts'
+import { hoursText, type MarketEventKind } from './rules.ts'
 import { marketEvents } from './schema.ts'
 import {
   checkEventPlace,
@@ -264,7 +266,7 @@ function figuresOf(event: MarketEventRow) {
     homeCareHoursLost: hoursText(event.homeCareMinutesLost),
     homeCareHoursGained: hoursText(event.homeCareMinutesGained),
     peopleAffected: String(event.peopleAffected),
-    extraCost: poundsText(event.extraCostPence),
+    extraCost: formatPoundsInput(event.extraCostPence),
     notes: event.notes,
   }
 }

@@ -1,5 +1,6 @@
 // Pure rules of the Market Position Statement's key data: which packages and locations a row
 // counts, the figures, and small-number suppression. No I/O.
+import { formatRoundedPounds } from '../../shared/money.ts'
 import type { KeyDataRowDefinition } from './sectors.ts'
 
 export const DEFAULT_SUPPRESSION_THRESHOLD = 5
@@ -111,19 +112,13 @@ export function publishedFigures(facts: RowFacts, threshold: number): KeyDataFig
 
 export type FigureKind = 'money' | 'count' | 'percent'
 
-const pounds = new Intl.NumberFormat('en-GB', {
-  style: 'currency',
-  currency: 'GBP',
-  maximumFractionDigits: 0,
-})
-
 /** How a figure reads on the page and in the CSV; suppressed counts say only "fewer than N". */
 export function figureText(figure: Figure, kind: FigureKind, threshold: number): string {
   if (figure.kind === 'not_applicable') return 'Not applicable'
   if (figure.kind === 'suppressed') return kind === 'count' ? `fewer than ${threshold}` : 'suppressed'
   if (kind === 'money') {
     const value = figure.value / 100
-    return value >= 1_000_000 ? `£${(value / 1_000_000).toFixed(1)}m` : pounds.format(Math.round(value))
+    return value >= 1_000_000 ? `£${(value / 1_000_000).toFixed(1)}m` : formatRoundedPounds(figure.value)
   }
   if (kind === 'percent') return `${figure.value.toFixed(1)}%`
   return figure.value.toLocaleString('en-GB')

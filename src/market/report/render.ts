@@ -1,8 +1,8 @@
 // The committee report as one standalone HTML document: its own CSS, charts drawn inline as SVG,
 // no scripts and nothing fetched, so it reads the same saved, emailed or printed.
 import nunjucks from 'nunjucks'
-import { poundsShort } from '../../brokerage/rules/format.ts'
 import { availabilityByLocalityChart } from '../../providers/capacity/charts.ts'
+import { formatPoundsShort } from '../../shared/money.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import { govukFrontendDir, sourceDir } from '../../web/views.ts'
 import { peopleTrendChart } from '../icl/charts.ts'
@@ -35,7 +35,7 @@ const figure = (n: number | null | undefined, fallback = 'none', suffix = '') =>
   n == null ? fallback : `${(Math.round(n * 10) / 10).toLocaleString('en-GB')}${suffix}`
 
 /** Pounds, without pence when there are none. */
-const money = (pence: number | null | undefined) => (pence == null ? null : poundsShort(pence))
+const money = (pence: number | null | undefined) => (pence == null ? null : formatPoundsShort(pence))
 
 /** A long trend's table keeps each month end and the last day; the chart keeps every day. */
 function tableDays<T extends { date: string }>(rows: readonly T[], from: string, to: string): T[] {
