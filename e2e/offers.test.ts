@@ -9,7 +9,8 @@ import {
   shapeLocation,
   TEST_PERSON,
 } from '../src/brokerage/offers/test-factory.ts'
-import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
+import { addCalendarDays } from '../src/brokerage/rules/index.ts'
+import { londonDate } from '../src/shared/dates.ts'
 import { createTestApp, type Fixture, PASSWORD, seedCouncil } from '../test/helpers.ts'
 import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
 

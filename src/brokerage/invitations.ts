@@ -6,6 +6,7 @@
 // few left with every fact from the register, and every other active location gets its one
 // deciding reason written by the same INSERT ... SELECT that narrows, without ever leaving the
 // database. Every active location therefore has a stored, explainable decision for every round.
+
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import { inIds } from '../db/conditions.ts'
@@ -28,8 +29,9 @@ import {
   searchLocations,
 } from '../providers/service.ts'
 import type { ClientGroup, RestrictionKind, Specialism } from '../providers/vocabulary.ts'
+import { formatDate, londonDate } from '../shared/dates.ts'
 import { EARTH_RADIUS_MILES, type Point, toRadians } from '../shared/distance.ts'
-import { ageBand, careMinutesPerWeek, dateText, deadlineText, londonMonthStart } from './offers/rules.ts'
+import { ageBand, careMinutesPerWeek, deadlineText, londonMonthStart } from './offers/rules.ts'
 import { type LoadedRequest, loadRequest, notifyOrganisations, readTogether } from './offers/store.ts'
 import { carerGenderOf } from './requests/input.ts'
 import { miles } from './rules/format.ts'
@@ -42,7 +44,6 @@ import {
   type EligibilityRequest,
   type EligibilityRequirements,
   eligibilityRequirements,
-  londonDate,
   type RatingValue,
   REGISTER_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPE_LABELS,
@@ -465,7 +466,7 @@ async function notifyInvited(
   const deadline = request.deadlineAt ? ` Offers close ${deadlineText(request.deadlineAt)}.` : ''
   const link = `/provider/opportunities/${request.id}`
   // Anonymised, as on the opportunities page: never the person's name, date of birth, postcode or NHS number.
-  const what = `${service} in ${outcode} for a person aged ${ageBand(person.dateOfBirth, londonDate(now))}${hours}, from ${dateText(request.startDate)}.`
+  const what = `${service} in ${outcode} for a person aged ${ageBand(person.dateOfBirth, londonDate(now))}${hours}, from ${formatDate(request.startDate)}.`
   return notifyOrganisations(
     tx,
     request.councilId,

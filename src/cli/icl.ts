@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import { getCouncilByCode } from '../accounts/service.ts'
-import { isCalendarDate } from '../brokerage/rules/index.ts'
 import { endOfLondonDay, hoursPerWeek } from '../market/icl/rules.ts'
 import { type IclList, iclAt } from '../market/icl/service.ts'
+import { isCalendarDate } from '../shared/dates.ts'
 import { type CliContext, CliUsageError, printJson } from './context.ts'
 
 /** A London date (the list at the end of that day) or an ISO instant. */

@@ -2,11 +2,11 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { getCouncilByCode } from '../accounts/service.ts'
-import { isCalendarDate } from '../brokerage/rules/index.ts'
 import { ValidationError } from '../errors.ts'
 import { ChromiumMissingError, chromiumPath, htmlToPdf } from '../market/report/pdf.ts'
 import { renderMarketReportHtml } from '../market/report/render.ts'
 import { marketReport } from '../market/report/service.ts'
+import { isCalendarDate } from '../shared/dates.ts'
 import { type CliContext, CliUsageError } from './context.ts'
 
 function parseDate(name: string) {

@@ -18,6 +18,7 @@
 // The Interim Care List's spells and the insights' request outcomes are rebuilt from the history
 // once written (rebuildIclSpells, rebuildRequestOutcomes); the list's daily snapshots are the
 // market service's to take: takeDueSnapshots().
+
 import { TZDate } from '@date-fns/tz'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, listUsers } from '../accounts/service.ts'
@@ -34,8 +35,6 @@ import {
   decideAll,
   type EligibilityCandidate,
   isCareHome,
-  LONDON,
-  londonDate,
   type OfferForScoring,
   priceUnitFor,
   type RatingValue,
@@ -78,6 +77,7 @@ import { coverageOf, coversDistricts, updateLocationProfile } from '../providers
 import { effectiveRatings } from '../providers/quality/service.ts'
 import { locations as locationsTable } from '../providers/schema.ts'
 import { type ClientGroup, SPECIALISMS, type Specialism } from '../providers/vocabulary.ts'
+import { LONDON, londonDate } from '../shared/dates.ts'
 import { greatCircleMiles, type Point } from '../shared/distance.ts'
 import { hashSeed, Random } from '../shared/random.ts'
 import { type Cell, maxId, rawClient, resetIdentity, TableBuffer, type TableSpec } from './bulk.ts'

@@ -4,6 +4,7 @@
 // One accepted offer per slot: a care home request has one slot (0, the placement), a home care
 // request one per visit. The awarded_slots primary key (request, slot) is the guarantee; the row
 // lock on the request only makes a losing broker wait and then read a clear refusal.
+
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
@@ -15,6 +16,7 @@ import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../p
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { greatCircleMiles } from '../../shared/distance.ts'
 import { recordId } from '../../storable.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
@@ -22,7 +24,6 @@ import {
   type BrokerageSettings,
   canAwardSlot,
   describePrice,
-  londonDate,
   type OfferForScoring,
   type PriceUnit,
   priceUnitFor,

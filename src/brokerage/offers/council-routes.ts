@@ -1,18 +1,20 @@
 // Council pages: who was invited and why, the ranked shortlist, the award, and packages.
+
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { formatDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import type { DomainOptions } from '../../web/domain.ts'
-import { field, formErrors } from '../../web/forms.ts'
+import { dateFromForm, field, formErrors, typedDateParts } from '../../web/forms.ts'
 import { eligibilityOverview } from '../invitations.ts'
 import { describePrice, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } from '../rules/index.ts'
 import { award, type Evaluation, evaluateOffers, markUnsourced } from './award.ts'
-import { dateFromForm, dateParts, fieldList, ids, onPage } from './forms.ts'
+import { fieldList, ids, onPage } from './forms.ts'
 import { endPackage, getPackage, listPackages } from './packages.ts'
-import { dateText, deadlineText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
+import { deadlineText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
 
 export const BROKERS = ['broker'] as const
 export const EVALUATORS = ['broker', 'social_worker'] as const
@@ -255,8 +257,8 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
       pkg,
       canEnd: (PACKAGE_MANAGERS as readonly string[]).includes(user.role) && pkg.endDate === null,
       ended: options.ended ?? false,
-      startText: dateText(pkg.startDate),
-      endText: pkg.endDate ? dateText(pkg.endDate) : null,
+      startText: formatDate(pkg.startDate),
+      endText: pkg.endDate ? formatDate(pkg.endDate) : null,
       values: options.values ?? {},
       ...formErrors(options.errors ?? []),
     })
@@ -273,10 +275,7 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
     const user = request.user as SessionUser
     const { packageId } = parseInput(packageParams, request.params)
     const values = {
-      ...dateParts('endDate', dateFromForm(request.body, 'endDate')),
-      'endDate-day': field(request.body, 'endDate-day'),
-      'endDate-month': field(request.body, 'endDate-month'),
-      'endDate-year': field(request.body, 'endDate-year'),
+      ...typedDateParts(request.body, 'endDate'),
       reason: field(request.body, 'reason'),
     }
     try {

@@ -1,5 +1,6 @@
 // Packages: what an award commits the council to. Council staff see every package of the council;
 // a provider sees its own, and only there the person's details, every view of which is logged.
+
 import { and, desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
@@ -8,10 +9,9 @@ import { ConflictError, NotFoundError, parseInput, ValidationError } from '../..
 import { normaliseOutcode } from '../../geography/rules.ts'
 import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import {
   describePrice,
-  isCalendarDate,
-  londonDate,
   priceUnitFor,
   REQUEST_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPE_MAP,

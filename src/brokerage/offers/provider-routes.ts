@@ -1,13 +1,15 @@
 // Provider pages: opportunities, making and changing offers, packages won, and messages.
+
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import type { DomainOptions } from '../../web/domain.ts'
-import { field, formErrors } from '../../web/forms.ts'
-import { londonDate, REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
-import { dateFromForm, dateParts, fieldList, ids, onPage } from './forms.ts'
+import { dateFromForm, dateParts, field, formErrors } from '../../web/forms.ts'
+import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
+import { fieldList, ids, onPage } from './forms.ts'
 import { listProviderPackages, viewProviderPackage } from './packages.ts'
 import { deadlineText, parsePrice, poundsInput } from './rules.ts'
 import {

@@ -5,9 +5,10 @@ import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/
 import { issueApiToken } from '../../accounts/api-tokens.ts'
 import { auditLog, offers, outbox, sourcingRequests } from '../../db/schema.ts'
 import { importCentroids } from '../../geography/service.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { startDraft } from '../requests/drafts.ts'
 import { foldForComparison } from '../rules/identifiers.ts'
-import { addCalendarDays, londonDate } from '../rules/index.ts'
+import { addCalendarDays } from '../rules/index.ts'
 import { addLocation, createTestRequest, NORWICH, shapeLocation, TEST_PERSON } from './test-factory.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>

@@ -1,11 +1,12 @@
 // Pure rules of offers, awards and packages: what a provider may see before award, what an offer's
 // price means per week, when an offer may still change. No I/O.
+
 import { createHash } from 'node:crypto'
 import { TZDate } from '@date-fns/tz'
 import canonicalJson from 'safe-stable-stringify'
+import { formatDate, formatLondonDate, LONDON, londonClockTime, londonDate } from '../../shared/dates.ts'
 import { formatPounds, formatPoundsInput, parsePounds } from '../../shared/money.ts'
-import { londonDate } from '../rules/deadlines.ts'
-import { govukDate, LONDON, nhsNumberText } from '../rules/format.ts'
+import { nhsNumberText } from '../rules/format.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import { isCareHome, type PriceUnit, type RequestServiceType } from '../rules/vocabulary.ts'
 
@@ -141,23 +142,9 @@ export function offerWindowProblem(status: RequestStatus, deadlineAt: Date | nul
   return null
 }
 
-const londonClock = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  hour: '2-digit',
-  minute: '2-digit',
-})
-function londonTime(instant: Date): string {
-  return londonClock.format(instant)
-}
-
 /** A deadline as pages and emails write it: "on 3 March 2026 at 14:00". */
 export function deadlineText(instant: Date): string {
-  return `on ${govukDate(instant)} at ${londonTime(instant)}`
-}
-
-/** A 'YYYY-MM-DD' date as GOV.UK writes it: "3 March 2026". */
-export function dateText(date: string): string {
-  return govukDate(new Date(`${date}T12:00:00Z`))
+  return `on ${formatLondonDate(instant)} at ${londonClockTime(instant)}`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,7 +186,7 @@ export const VIEW_HELPERS = {
     pence === null || pence === undefined ? '' : formatPounds(pence),
   hours: (minutes: number | null | undefined) =>
     minutes === null || minutes === undefined ? '' : `${Math.round((minutes / 60) * 100) / 100}`,
-  dateText,
+  dateText: formatDate,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // The provider's side of brokerage: the opportunities it was invited to, anonymised, and the offers
 // it makes, revises and withdraws until the deadline. A provider only ever reads its own offers.
+
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, actorColumns, recordAudit } from '../../audit/service.ts'
@@ -20,6 +21,7 @@ import {
   SPECIALISM_LABELS,
   type Specialism,
 } from '../../providers/vocabulary.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import {
   CARER_GENDER_LABELS,
@@ -31,8 +33,6 @@ import {
 } from '../requests/input.ts'
 import { type IdentifyingDetails, redactOwnIdentifiers } from '../rules/identifiers.ts'
 import {
-  isCalendarDate,
-  londonDate,
   PRICE_UNIT_LABELS,
   type PriceUnit,
   priceUnitFor,

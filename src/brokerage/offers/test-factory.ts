@@ -1,11 +1,13 @@
 // Test-only: published requests without the request pages, so offers and awards can be tested on
 // their own. It publishes the way the request service does (status, deadline, then invitations in
 // the same transaction). Never imported by the running service.
+
 import { eq, sql } from 'drizzle-orm'
 import type { Database } from '../../db/connection.ts'
 import { locationCoverage, locations } from '../../db/schema.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { type InvitationResult, inviteEligibleLocations } from '../invitations.ts'
-import { addCalendarDays, londonDate, type RequestServiceType } from '../rules/index.ts'
+import { addCalendarDays, type RequestServiceType } from '../rules/index.ts'
 import { people, requestVisits, sourcingRequests } from '../schema.ts'
 
 /** Norwich city centre, where the test people live. */

@@ -3,7 +3,7 @@
 
 import type { FieldError } from '../../errors.ts'
 import { formatPoundsInput } from '../../shared/money.ts'
-import { field, formErrors } from '../../web/forms.ts'
+import { dateFromForm, dateParts, field, formErrors, typedDateParts } from '../../web/forms.ts'
 import type { SourcingRequest } from './store.ts'
 import type { DraftPage } from './wizard.ts'
 
@@ -12,26 +12,6 @@ export function fields(body: unknown, name: string): string[] {
   const value = (body as Record<string, unknown> | null | undefined)?.[name]
   if (typeof value === 'string') return [value]
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
-}
-
-/** A GOV.UK date input's three boxes as 'YYYY-MM-DD'; '' when all are empty; 'invalid' when not a date. */
-export function dateFromForm(body: unknown, name: string): string {
-  const day = field(body, `${name}-day`).trim()
-  const month = field(body, `${name}-month`).trim()
-  const year = field(body, `${name}-year`).trim()
-  if (!day && !month && !year) return ''
-  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
-  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
-}
-
-function dateParts(name: string, date: string | null): Record<string, string> {
-  if (!date) return {}
-  const [year, month, day] = date.split('-')
-  return {
-    [`${name}-day`]: String(Number(day)),
-    [`${name}-month`]: String(Number(month)),
-    [`${name}-year`]: year ?? '',
-  }
 }
 
 const DATE_FIELDS = ['dateOfBirth', 'startDate']
@@ -93,11 +73,7 @@ export function inputFrom(
   body: unknown,
 ): { input: Record<string, unknown>; values: FormValues } {
   const text = (...names: string[]) => Object.fromEntries(names.map((n) => [n, field(body, n)]))
-  const dates = (name: string) => ({
-    [`${name}-day`]: field(body, `${name}-day`),
-    [`${name}-month`]: field(body, `${name}-month`),
-    [`${name}-year`]: field(body, `${name}-year`),
-  })
+  const dates = (name: string) => typedDateParts(body, name)
   switch (page) {
     case 'person': {
       const values = { ...text('name', 'sex', 'postcode', 'nhsNumber'), ...dates('dateOfBirth') }

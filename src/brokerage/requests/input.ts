@@ -1,16 +1,17 @@
 // What a sourcing request is made of, and how each answer is checked. Pure: the caller supplies
 // today's date and the council's default distance. The same schemas serve the question pages
 // (one section per page), the JSON API (all sections at once) and the simulator.
+
 import { z } from 'zod'
 import { normalisePostcode } from '../../geography/rules.ts'
 import { CLIENT_GROUPS, SPECIALISMS } from '../../providers/vocabulary.ts'
+import { isCalendarDate } from '../../shared/dates.ts'
 import { parsePounds } from '../../shared/money.ts'
 import { recordId } from '../../storable.ts'
 import {
   addCalendarDays,
   CARER_GENDERS,
   type CarerGender,
-  isCalendarDate,
   MAX_DISTANCE_LIMIT_MILES,
   REQUEST_SERVICE_TYPES,
   type RequestServiceType,

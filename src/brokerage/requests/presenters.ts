@@ -1,8 +1,10 @@
 // How a request reads on its pages: the summary sections of "Check your answers" and of the
 // request page, built once so both say the same thing.
+
 import { CLIENT_GROUP_LABELS, SPECIALISM_LABELS } from '../../providers/vocabulary.ts'
+import { formatDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
-import { govukDate, miles, nhsNumberText, plural } from '../rules/format.ts'
+import { miles, nhsNumberText, plural } from '../rules/format.ts'
 import {
   PRICE_UNIT_LABELS,
   REQUEST_ACTION_LABELS,
@@ -46,7 +48,7 @@ export const STATUS_TAG_CLASSES: Record<RequestStatus, string> = {
 }
 
 export function dateText(date: string | null): string {
-  return date ? govukDate(new Date(`${date}T12:00:00Z`)) : ''
+  return date ? formatDate(date) : ''
 }
 
 /** "Monday to Friday", "Saturday and Sunday", "Monday, Wednesday and Friday", "Every day". */

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { auditLog } from '../../db/schema.ts'
 import { importCentroids } from '../../geography/service.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { shapeLocation } from '../offers/test-factory.ts'
-import { addCalendarDays, londonDate } from '../rules/index.ts'
+import { addCalendarDays } from '../rules/index.ts'
 import { careHomeRequest, homeCareRequest } from './test-users.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>

@@ -4,11 +4,11 @@ import type { SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import type { DomainOptions } from '../../web/domain.ts'
-import { field } from '../../web/forms.ts'
+import { dateFromForm, field } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { REQUEST_STATUSES, type RequestAction } from '../rules/index.ts'
 import { requestsApiRoutes } from './api.ts'
-import { dateFromForm, pageErrors } from './forms.ts'
+import { pageErrors } from './forms.ts'
 import { draftPagesRoutes, REQUESTERS, requestParams } from './pages.ts'
 import {
   ACTION_BUTTON_LABELS,

@@ -2,6 +2,7 @@
 // reading them, and every step of their life (DOMAIN.md §4). Each change of status goes through
 // transitionRequest(): the state machine decides, the row changes only if nobody changed it first
 // (optimistic concurrency on `version`), and the event and audit entry are written with it.
+
 import { and, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
@@ -10,12 +11,12 @@ import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { keepIclSpells, statusChangeMovesList } from '../../market/icl/service.ts'
 import { keepRequestOutcome } from '../../market/insights/outcomes.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
 import { inviteEligibleLocations } from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
 import {
-  londonDate,
   nextStatus,
   type RequestAction,
   type RequestStatus,

@@ -28,8 +28,9 @@ import {
   SPECIALISM_LABELS,
   type Specialism,
 } from '../../providers/vocabulary.ts'
+import { formatLondonDate } from '../../shared/dates.ts'
 import { greatCircleMiles, type Point } from '../../shared/distance.ts'
-import { govukDate, listOf, miles, milesAgainst, plural } from './format.ts'
+import { listOf, miles, milesAgainst, plural } from './format.ts'
 import type { BrokerageSettings } from './settings.ts'
 import {
   type CarerGender,
@@ -405,11 +406,11 @@ function decide(p: PreparedRequest, candidate: EligibilityCandidate): Eligibilit
       addFlag(
         flags,
         'stale_capacity',
-        `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${govukDate(capacity.reportedAt)}; reports older than ${plural(staleLimit, 'day')} may be out of date`,
+        `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${formatLondonDate(capacity.reportedAt)}; reports older than ${plural(staleLimit, 'day')} may be out of date`,
       )
     } else if (capacity.available <= 0) {
       const what = p.bedLabel ? `no ${p.bedLabel} vacancies` : 'no spare hours'
-      addFlag(flags, 'no_vacancy_reported', `Reported ${what} on ${govukDate(capacity.reportedAt)}`)
+      addFlag(flags, 'no_vacancy_reported', `Reported ${what} on ${formatLondonDate(capacity.reportedAt)}`)
     }
   }
 

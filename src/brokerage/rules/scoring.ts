@@ -15,9 +15,11 @@
 // - Ties on the total go to the higher quality score, then the lower price, then the earlier
 //   submission, then the lower offer id, so the ranking is a total order and never depends on the
 //   order the offers were read in.
+
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
+import { formatLondonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
-import { govukDate, plural } from './format.ts'
+import { plural } from './format.ts'
 import type { BrokerageSettings } from './settings.ts'
 import { NOT_YET_RATED, PRICE_UNIT_LABELS, type PriceUnit, type RatingValue } from './vocabulary.ts'
 
@@ -230,7 +232,7 @@ function score(
       text:
         reportedAt === null || capacityAgeDays === null
           ? 'The location has never reported its capacity'
-          : `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${govukDate(reportedAt)}; reports older than ${plural(staleDays, 'day')} may be out of date`,
+          : `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${formatLondonDate(reportedAt)}; reports older than ${plural(staleDays, 'day')} may be out of date`,
     })
   }
 

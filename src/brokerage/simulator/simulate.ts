@@ -14,6 +14,7 @@
 //   through the capacity service, so eligibility and scoring see fresh capacity;
 // - now and then a provider leaves, a service closes or opens, or a home changes its beds: market
 //   events a commissioner records (src/market/events/simulate.ts), after the year before the start.
+
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, listUsers, type SessionUser } from '../../accounts/service.ts'
 import type { Database } from '../../db/connection.ts'
@@ -24,6 +25,7 @@ import { MarketEventSimulator } from '../../market/events/simulate.ts'
 import { bedTypesFor } from '../../providers/capacity/rules.ts'
 import { type CapacityInput, recordCapacity } from '../../providers/capacity/service.ts'
 import { listLocations } from '../../providers/service.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { hashSeed, Random } from '../../shared/random.ts'
 import { startDueRequests } from '../care-starts.ts'
 import { closeDueRequests } from '../deadlines.ts'
@@ -32,7 +34,7 @@ import { makeOffer } from '../offers/service.ts'
 import type { SystemCaller } from '../requests/callers.ts'
 import { actorFor, cancel, createRequest, publish, submit } from '../requests/service.ts'
 import type { SourcingRequest } from '../requests/store.ts'
-import { addCalendarDays, londonDate, type RequestServiceType } from '../rules/index.ts'
+import { addCalendarDays, type RequestServiceType } from '../rules/index.ts'
 import { eligibilityDecisions } from '../schema.ts'
 import {
   CANCELLED_BEFORE_PUBLISH,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { addCalendarDays, londonDate } from '../../brokerage/rules/index.ts'
+import { addCalendarDays } from '../../brokerage/rules/index.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { recordMarketEvent } from './service.ts'
 import { addPackage } from './test-fixture.ts'
 

@@ -1,13 +1,12 @@
 // Market events: provider exits, closures, deregistrations, openings and changes in capacity, with
 // the beds, home care hours and people they touched and what the failures cost the council. Recorded
 // by commissioners, and by the CQC import as the register changes (RegisterEvents below).
+
 import { and, asc, desc, eq, gte, isNull, lte, or, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, actorColumns, recordAudit } from '../../audit/service.ts'
 import {
   addCalendarDays,
-  isCalendarDate,
-  londonDate,
   REQUEST_SERVICE_TYPE_MAP,
   type RequestServiceType,
 } from '../../brokerage/rules/index.ts'
@@ -19,6 +18,7 @@ import {
   providersLocationFacts,
   providersOrganisationFacts,
 } from '../../providers/reporting/views.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { checkPeriod, EARLIEST_DATE } from '../period.ts'
 import {
   type EventTotals,

@@ -8,9 +8,9 @@
 
 import { count, eq } from 'drizzle-orm'
 import type { Actor } from '../../audit/service.ts'
-import { londonDate } from '../../brokerage/rules/index.ts'
 import { poisson } from '../../brokerage/simulator/rates.ts'
 import type { Queryable } from '../../db/connection.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { formatPoundsInput } from '../../shared/money.ts'
 import { hashSeed, Random } from '../../shared/random.ts'
 import { hoursText, type MarketEventKind } from './rules.ts'

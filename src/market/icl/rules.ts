@@ -1,18 +1,18 @@
 // The Interim Care List (DOMAIN.md §8) as pure functions of each request's history: its status
 // changes and the times its slots were filled. Computing from history, never from the current
 // row, is what makes the list at a past instant the same whenever it is asked for. No I/O.
+
 import { TZDate } from '@date-fns/tz'
 import { ageBand } from '../../brokerage/offers/rules.ts'
 import {
   addCalendarDays,
   calendarDaysBetween,
-  LONDON,
-  londonDate,
   REQUEST_SERVICE_TYPE_LABELS,
   type RequestServiceType,
   type RequestStatus,
   staysOnInterimCareList,
 } from '../../brokerage/rules/index.ts'
+import { LONDON, londonDate } from '../../shared/dates.ts'
 import { median } from '../../shared/statistics.ts'
 
 export const UNKNOWN_AREA = 'Not known'

@@ -1,19 +1,15 @@
 // The Interim Care List: the list at any instant, the committee's figures over a period, and the
 // daily snapshots behind the trend.
+
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { listCouncils } from '../../accounts/service.ts'
 import { firstStatusChangeAt } from '../../brokerage/reporting/histories.ts'
-import {
-  addCalendarDays,
-  calendarDaysBetween,
-  isCalendarDate,
-  londonDate,
-  type RequestStatus,
-} from '../../brokerage/rules/index.ts'
+import { addCalendarDays, calendarDaysBetween, type RequestStatus } from '../../brokerage/rules/index.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { checkPeriod } from '../period.ts'
 import { iclSnapshots, iclSpellsPending } from '../schema.ts'
 import {

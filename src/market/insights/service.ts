@@ -1,11 +1,10 @@
 // The commissioners' market insights: response rate, time to source, home care hours commissioned,
 // accepted prices and the quality mix, computed live from the platform's own records for a period.
+
 import { type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import {
-  isCalendarDate,
   isCareHome,
-  londonDate,
   type PriceUnit,
   priceUnitFor,
   REQUEST_SERVICE_TYPE_LABELS,
@@ -28,6 +27,7 @@ import {
   RESTRICTION_KINDS,
   type RestrictionKind,
 } from '../../providers/vocabulary.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { type MarketEventsSummary, marketEventsSummary } from '../events/service.ts'
 import { endOfLondonDay, startOfLondonDay } from '../icl/rules.ts'
 import { checkPeriod } from '../period.ts'

@@ -6,6 +6,7 @@ import { type FieldError, NotFoundError, ValidationError } from '../../errors.ts
 import { listLocalities } from '../../geography/service.ts'
 import type { ScheduledJob } from '../../notifications/sender.ts'
 import { enqueueEmail, lastEmailed } from '../../notifications/service.ts'
+import { formatLondonDate } from '../../shared/dates.ts'
 import { byDistrict, coverageOf, coversDistricts, type OrganisationScope } from '../profile/service.ts'
 import { newestBedVacancies, newestSpareHomeCare } from '../reporting/capacity.ts'
 import { bedVacancyReports, homeCareCapacityReports, locations, providerOrganisations } from '../schema.ts'
@@ -575,12 +576,6 @@ export async function capacitySummary(
 export const REMINDER_KIND = 'capacity_reminder'
 // Any fixed number: with the council's ID it names the lock that keeps two senders from reminding at once.
 const REMINDER_LOCK_KEY = 7_240_301
-const londonDate = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-})
 
 export interface ReminderResult {
   councilId: number
@@ -629,7 +624,7 @@ export async function remindStaleProviders(
       const at = last.get(location.id) ?? null
       if (freshness(at, now) === 'current') continue
       const entry = due.get(location.providerOrganisationId) ?? { name: location.organisationName, lines: [] }
-      entry.lines.push(`${location.name}: ${at ? `last updated ${londonDate.format(at)}` : 'never reported'}`)
+      entry.lines.push(`${location.name}: ${at ? `last updated ${formatLondonDate(at)}` : 'never reported'}`)
       due.set(location.providerOrganisationId, entry)
     }
 

@@ -3,6 +3,7 @@
 // about capitals ("Care Home?" / "Care home?", "Sensory impairment" / "Sensory impairments").
 
 import { isValid, toNormalised } from 'postcode'
+import { MONTH_NAMES } from '../../shared/dates.ts'
 import {
   CLIENT_GROUPS,
   type ClientGroup,
@@ -238,20 +239,7 @@ export function parseRating(raw: unknown): FieldResult<CqcRating | null> {
 // ---------------------------------------------------------------------------------------------
 // Dates
 
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-]
+const MONTHS = MONTH_NAMES.map((month) => month.toLowerCase())
 
 function monthNumber(name: string): number | undefined {
   const key = name.toLowerCase()

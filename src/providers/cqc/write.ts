@@ -1,7 +1,7 @@
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify } from 'csv-stringify'
-import { MONTH_NAMES } from '../quality/rules.ts'
+import { MONTH_NAMES } from '../../shared/dates.ts'
 import type { ClientGroup, ServiceType, Specialism } from '../vocabulary.ts'
 import {
   CARE_DIRECTORY_COLUMNS,

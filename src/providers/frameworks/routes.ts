@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import type { DomainOptions } from '../../web/domain.ts'
@@ -12,7 +13,6 @@ import {
   availableDecisions,
   DECISION_RULES,
   LOT_STATUS_LABELS,
-  londonToday,
   PROCUREMENT_LABELS,
   PROCUREMENTS,
 } from './rules.ts'
@@ -111,7 +111,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     })
 
   app.get('/frameworks/new', { config: { access: COMMISSIONERS } }, async (_request, reply) =>
-    showNewLotForm(reply, 200, { opensOn: londonToday() }, []),
+    showNewLotForm(reply, 200, { opensOn: londonDate(new Date()) }, []),
   )
 
   app.post('/frameworks', { config: { access: COMMISSIONERS } }, async (request, reply) => {
@@ -166,7 +166,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
       created: field(request.query, 'created') === '1',
       awaiting: memberships.filter((m) => m.status === 'applied'),
       members: memberships.filter((m) => m.status !== 'applied'),
-      on: on || londonToday(),
+      on: on || londonDate(new Date()),
       admitted,
       ...formErrors(errors),
     })
@@ -197,7 +197,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
         label: DECISION_RULES[d].label,
         to: DECISION_RULES[d].to,
       })),
-      values: { effectiveOn: londonToday(), ...options.values },
+      values: { effectiveOn: londonDate(new Date()), ...options.values },
       ...formErrors(options.errors ?? []),
     })
   }
@@ -280,7 +280,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
       pageTitle: choices.lot.name,
       lot: choices.lot,
       window: choices.window,
-      today: londonToday(),
+      today: londonDate(new Date()),
       eligible: choices.locations.filter((l) => l.mayApply.ok),
       ineligible: choices.locations.filter((l) => !l.mayApply.ok),
       values: options.values ?? {},
@@ -357,7 +357,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     async (request) => {
       const user = request.user as SessionUser
       const { lotId } = parseInput(lotParams, request.params)
-      const on = field(request.query, 'on') || londonToday()
+      const on = field(request.query, 'on') || londonDate(new Date())
       const lot = await getLot(db, user.councilId, lotId)
       return {
         lot: { id: lot.id, name: lot.name, procurement: lot.procurement },

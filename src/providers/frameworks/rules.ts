@@ -155,13 +155,3 @@ export function earliestEffectiveDate(events: readonly StatusEvent[]): string | 
   for (const event of events) if (latest === null || event.effectiveOn > latest) latest = event.effectiveOn
   return latest
 }
-
-/** Today's date in England, as 'YYYY-MM-DD': a decision "from today" means the council's today, not UTC's. */
-export function londonToday(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now)
-}

@@ -1,5 +1,6 @@
 // Quality and restriction rules: pure functions, no I/O. Dates are 'YYYY-MM-DD' strings, which
 // compare correctly as strings.
+import { formatDate, londonDate } from '../../shared/dates.ts'
 import {
   CQC_RATINGS,
   type CqcRating,
@@ -69,31 +70,6 @@ export interface EffectiveRating {
 /** Higher is worse: the position on the CQC scale, Outstanding first. */
 function severity(rating: CqcRating): number {
   return CQC_RATINGS.indexOf(rating)
-}
-
-/** The months as people write them, January first. */
-export const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
-/**
- * '2024-03-04' as people write it: 4 March 2024. Spelt out by hand, not by Intl: every effective
- * rating's reason names its date, and the market pages rate thousands of locations at once.
- */
-export function formatDate(date: string): string {
-  const [year, month, day] = date.split('-')
-  return `${Number(day)} ${MONTH_NAMES[Number(month) - 1]} ${year}`
 }
 
 function describe(source: RatingSource, r: DatedRating): string {
@@ -174,18 +150,6 @@ export interface RestrictionFacts {
   /** The last day the restriction applies; null while open-ended. */
   endsOn: string | null
   liftedAt: Date | null
-}
-
-const londonDateFormat = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-})
-
-/** The calendar date in England at an instant: the date the council's staff would write down. */
-export function londonDate(instant: Date): string {
-  return londonDateFormat.format(instant)
 }
 
 /**

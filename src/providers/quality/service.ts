@@ -4,6 +4,7 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { locationRatings, locations, providerOrganisations, restrictions } from '../schema.ts'
 import { getLocation, type RegisterScope } from '../service.ts'
 import { CQC_RATINGS, type CqcRating, RESTRICTION_KINDS, type RestrictionKind } from '../vocabulary.ts'
@@ -13,7 +14,6 @@ import {
   type EffectiveRating,
   effectiveRating,
   isInForce,
-  londonDate,
   PAMMS_RATINGS,
   pammsToCqc,
   type RatingSource,
@@ -43,12 +43,6 @@ function actorName(actor: Actor): string {
   return actor.kind === 'user' ? actor.email : actor.label
 }
 
-function isRealDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false
-  const date = new Date(`${value}T00:00:00Z`)
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value
-}
-
 type DateOptions = { optional?: boolean; notAfterToday?: boolean }
 
 /** Checks a 'YYYY-MM-DD' date: empty is "missing" (or null when optional), anything not a real date is "invalid". */
@@ -60,7 +54,7 @@ function checkDate(what: string, options: DateOptions) {
       ctx.addIssue({ code: 'custom', message: `Enter ${what}` })
       return z.NEVER
     }
-    if (!isRealDate(trimmed)) {
+    if (!isCalendarDate(trimmed)) {
       ctx.addIssue({ code: 'custom', message: `${capitalise(what)} must be a real date, like 27 3 2025` })
       return z.NEVER
     }
