@@ -6,8 +6,8 @@ import { addUser, createCouncil, type SessionUser } from '../src/accounts/servic
 import { type Config, loadConfig } from '../src/config.ts'
 import type { DatabaseHandle } from '../src/db/connection.ts'
 import { locations, providerOrganisations } from '../src/db/schema.ts'
-import { createTestDatabase } from '../src/db/testing.ts'
 import { buildApp } from '../src/web/app.ts'
+import { createTestDatabase } from './support/database.ts'
 
 export const PASSWORD = 'correct horse battery'
 const system = { kind: 'system', label: 'test' } as const

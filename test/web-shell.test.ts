@@ -1,8 +1,8 @@
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase } from '../src/db/testing.ts'
 import { buildApp } from '../src/web/app.ts'
 import { testConfig } from './helpers.ts'
+import { createTestDatabase } from './support/database.ts'
 
 const database = await createTestDatabase()
 afterAll(async () => database.close())

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
+import { createTestRequest, setRequestStatus } from '../../test/support/offers-factory.ts'
 import { createCouncil } from '../accounts/service.ts'
 import { markUnsourced } from '../brokerage/offers/award.ts'
-import { createTestRequest, setRequestStatus } from '../brokerage/offers/test-factory.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { buildProgram } from './index.ts'
 
 const system = { kind: 'system', label: 'test' } as const

@@ -1,6 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm'
 import { isValid, toOutcode } from 'postcode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
 import { verifyPassword } from '../accounts/password.ts'
 import { ROLES } from '../accounts/roles.ts'
 import type { Database, DatabaseHandle } from '../db/connection.ts'
@@ -16,7 +17,6 @@ import {
   providerOrganisations,
   users,
 } from '../db/schema.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { ConflictError } from '../errors.ts'
 import { greatCircleMiles } from '../shared/distance.ts'
 import { createDemo, type DemoResult } from './generate.ts'

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../../test/support/database.ts'
 import { createCouncil, getCouncilByCode } from '../../accounts/service.ts'
 import { mondayOf, simulate } from '../../brokerage/simulator/simulate.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
@@ -19,7 +20,6 @@ import {
   requestVisits,
   sourcingRequests,
 } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { createDemo } from '../../demo/generate.ts'
 import { ValidationError } from '../../errors.ts'
 import { endOfLondonDay } from './rules.ts'

@@ -1,12 +1,12 @@
 import { asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../../test/support/database.ts'
 import { getCouncilByCode } from '../../accounts/service.ts'
 import type { SystemCaller } from '../../brokerage/requests/callers.ts'
 import { cancel, republish } from '../../brokerage/requests/service.ts'
 import { simulate } from '../../brokerage/simulator/simulate.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { iclSpells, iclSpellsPending, sourcingRequests } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { createDemo } from '../../demo/generate.ts'
 import { iclAt, rebuildIclSpells } from './service.ts'
 

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { addLocation, createTestRequest } from '../../brokerage/offers/test-factory.ts'
+import { addLocation, createTestRequest } from '../../../test/support/offers-factory.ts'
 import type { RequestServiceType } from '../../brokerage/rules/index.ts'
 import {
   bedVacancyReports,
