@@ -17,11 +17,11 @@ import { londonDate } from '../src/shared/dates.ts'
 import { round } from './measure.ts'
 
 export const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres'
-export const SEED = 1
+const SEED = 1
 
 export const log = (message: string) => process.stderr.write(`bench brokerage: ${message}\n`)
 
-export const BENCH_SERVICE_TYPES: RequestServiceType[] = [
+const BENCH_SERVICE_TYPES: RequestServiceType[] = [
   'residential',
   'nursing',
   'dementia_residential',
@@ -103,7 +103,7 @@ export async function buildMarket(db: Database, scale: number) {
 }
 
 /** Postcodes in the council's own districts, so that its people are placed; its locations' if it has none. */
-export async function homePostcodes(db: Database, councilId: number, limit: number): Promise<string[]> {
+async function homePostcodes(db: Database, councilId: number, limit: number): Promise<string[]> {
   const rows = await db
     .select({ postcode: postcodes.postcode })
     .from(postcodes)
@@ -162,7 +162,7 @@ function requestInput(spec: RequestSpec, index: number, today: string) {
   }
 }
 
-export const systemCaller = (councilId: number): SystemCaller => ({
+const systemCaller = (councilId: number): SystemCaller => ({
   kind: 'system',
   label: 'bench',
   councilId,

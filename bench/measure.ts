@@ -1,7 +1,7 @@
 // Timing and memory sampling shared by the benchmarks.
 import { percentile as sharedPercentile } from '../src/shared/statistics.ts'
 
-export const MB = 1024 * 1024
+const MB = 1024 * 1024
 
 /** Samples the resident set size every 50 ms and remembers the peak since the last reset. */
 export class RssSampler {

@@ -160,7 +160,7 @@ export async function createTestApp(
 }
 
 /** Cookies from a response, as a Cookie header value, merged over earlier ones. */
-export function mergeCookies(previous: string, response: LightMyRequestResponse): string {
+function mergeCookies(previous: string, response: LightMyRequestResponse): string {
   const jar = new Map(
     previous
       .split('; ')
@@ -173,12 +173,6 @@ export function mergeCookies(previous: string, response: LightMyRequestResponse)
     else jar.set(cookie.name, cookie.value)
   }
   return [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
-}
-
-export function csrfTokenFrom(html: string): string {
-  const match = html.match(/name="_csrf" value="([^"]+)"/)
-  if (!match?.[1]) throw new Error('no CSRF token on the page')
-  return match[1]
 }
 
 /** A browser-like client: keeps cookies and reads the CSRF token from the last page it saw. */

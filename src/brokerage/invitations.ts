@@ -52,12 +52,12 @@ import { eligibilityDecisions, packages } from './schema.ts'
 import { getBrokerageSettings } from './settings/service.ts'
 
 const SYSTEM: Actor = { kind: 'system', label: 'eligibility' }
-export const INVITATION_EMAIL_KIND = 'brokerage_invitation'
+const INVITATION_EMAIL_KIND = 'brokerage_invitation'
 
 // ---------------------------------------------------------------------------------------------
 // The request as the eligibility rules see it
 
-export function eligibilityRequestOf(loaded: LoadedRequest, lotName: string | null): EligibilityRequest {
+function eligibilityRequestOf(loaded: LoadedRequest, lotName: string | null): EligibilityRequest {
   const { request, person } = loaded
   return {
     serviceType: request.serviceType,
@@ -90,7 +90,7 @@ interface Box {
 const toDegrees = (r: number) => (r * 180) / Math.PI
 
 /** A latitude/longitude box that holds every point within `limit` miles of the centre, with a little to spare. */
-export function boundingBox(centre: Point, limitMiles: number): Box {
+function boundingBox(centre: Point, limitMiles: number): Box {
   const angle = Math.min(Math.PI / 2, (limitMiles / EARTH_RADIUS_MILES) * 1.001)
   const dLat = toDegrees(angle)
   const cosLat = Math.cos(toRadians(centre.latitude))
@@ -585,7 +585,7 @@ export interface EligibilityOverview {
   search: { text: string; results: EligibilityExplanation[] } | null
 }
 
-export const SEARCH_LIMIT = 50
+const SEARCH_LIMIT = 50
 
 /** The broker's view of a request's eligibility: who was invited, and any location looked up by name or CQC ID. */
 export async function eligibilityOverview(

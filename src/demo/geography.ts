@@ -11,8 +11,6 @@ export interface Box {
   east: number
 }
 
-export const LOCALITY_DIRECTIONS = ['North', 'South', 'West', 'East'] as const
-
 export interface DistrictPlan {
   outcode: string
   /** The main place, used in addresses and for naming. */
@@ -35,13 +33,13 @@ const MAX_CELL = { latitude: 0.6, longitude: 1.4 }
 // Keeps a visible gap between neighbouring councils.
 const CELL_GAP = 0.03
 
-export const DISTRICTS_PER_COUNCIL = 24
+const DISTRICTS_PER_COUNCIL = 24
 const CITY_DISTRICTS = 5
 // Urban districts are 30% of the population, as in Norfolk (70.2% rural).
 const URBAN_POPULATION_SHARE = 0.3
 /** How far a postcode may lie from its district centroid. */
-export const URBAN_POSTCODE_RADIUS_MILES = 0.8
-export const RURAL_POSTCODE_RADIUS_MILES = 2
+const URBAN_POSTCODE_RADIUS_MILES = 0.8
+const RURAL_POSTCODE_RADIUS_MILES = 2
 // Keeps every district centroid far enough inside its box that its postcodes stay inside too.
 const BOX_INSET_MILES = RURAL_POSTCODE_RADIUS_MILES + 0.5
 
@@ -52,12 +50,12 @@ const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 // The letters Royal Mail uses in the last two characters of a postcode.
 const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ'
 
-export function milesPerDegreeLongitude(latitude: number): number {
+function milesPerDegreeLongitude(latitude: number): number {
   return 69.17 * Math.cos((latitude * Math.PI) / 180)
 }
 
 /** The point `east` and `north` miles from `origin` (flat-earth offsets are fine at county scale). */
-export function offsetMiles(origin: Point, east: number, north: number): Point {
+function offsetMiles(origin: Point, east: number, north: number): Point {
   return {
     latitude: origin.latitude + north / MILES_PER_DEGREE_LATITUDE,
     longitude: origin.longitude + east / milesPerDegreeLongitude(origin.latitude),

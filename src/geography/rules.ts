@@ -3,11 +3,6 @@
 import { isValid, toNormalised, toOutcode, validOutcode } from 'postcode'
 import { greatCircleMiles, type Point } from '../shared/distance.ts'
 
-/** Whether a full UK postcode is valid, whatever its spacing and capitals. */
-export function isValidPostcode(raw: string): boolean {
-  return isValid(raw.replace(/\s+/g, ''))
-}
-
 /** A full UK postcode in its normal form ("NR1 3QE"), or null when it is not one. */
 export function normalisePostcode(raw: string | null | undefined): string | null {
   if (!raw) return null
@@ -52,7 +47,7 @@ export function parseCoordinate(
   return Number.isFinite(number) && Math.abs(number) <= limit ? number : null
 }
 
-export const GEO_SOURCES = ['postcode', 'district', 'manual'] as const
+const GEO_SOURCES = ['postcode', 'district', 'manual'] as const
 /** How a location's coordinates were found: its full postcode, its postcode district, or typed in. */
 export type GeoSource = (typeof GEO_SOURCES)[number]
 
@@ -103,7 +98,7 @@ export interface CouncilDistrict {
  * district's locality: the default distance for placing in a care home (DOMAIN.md §5). A place
  * further away is not in the council's area, and a locality would only mislead.
  */
-export const NEAREST_DISTRICT_MAX_MILES = 15
+const NEAREST_DISTRICT_MAX_MILES = 15
 
 /**
  * The council district a place belongs to: the one with its outcode, or else — for a place with

@@ -7,7 +7,7 @@ import { resolveSession, type SessionPolicy, type SessionUser } from '../account
 import type { Database } from '../db/connection.ts'
 
 /** Who may use a route: anyone, or signed-in users holding one of the roles. */
-export type Access = 'public' | readonly Role[]
+type Access = 'public' | readonly Role[]
 export const ANY_ROLE: readonly Role[] = ROLES
 export const COUNCIL_STAFF: readonly Role[] = ['social_worker', 'broker', 'commissioner', 'council_admin']
 

@@ -64,7 +64,7 @@ const foundationCapabilities: Capability[] = [
   },
 ]
 
-export const CAPABILITIES: readonly Capability[] = [
+const CAPABILITIES: readonly Capability[] = [
   ...foundationCapabilities,
   ...cqcImportCapabilities,
   ...qualityCapabilities,

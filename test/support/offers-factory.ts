@@ -31,7 +31,7 @@ export const TEST_PERSON: PersonSpec = {
   nhsNumber: '9434765919',
 }
 
-export interface VisitSpec {
+interface VisitSpec {
   days: string[]
   windowStart: string
   windowEnd: string

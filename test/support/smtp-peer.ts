@@ -5,7 +5,7 @@ import nodemailer from 'nodemailer'
 import { SMTPServer } from 'smtp-server'
 import type { MailTransport } from '../../src/notifications/sender.ts'
 
-export interface ReceivedMail {
+interface ReceivedMail {
   /** Envelope recipients, as the server saw them. */
   to: string[]
   from: string

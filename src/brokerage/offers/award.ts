@@ -48,9 +48,9 @@ import {
   type RequestRow,
 } from './store.ts'
 
-export const OUTCOME_EMAIL_KIND = 'offer_outcome'
+const OUTCOME_EMAIL_KIND = 'offer_outcome'
 
-export interface OfferDetails {
+interface OfferDetails {
   id: number
   locationId: number
   locationName: string
@@ -252,7 +252,7 @@ const optionalText = (label: string) =>
     .optional()
     .transform((v) => v ?? '')
 
-export const awardSchema = z.object({
+const awardSchema = z.object({
   offerId: id('Choose the offer to accept'),
   /** Home care: the visits to award to this offer; all its unfilled visits when left out. */
   visitIds: z.array(id('Choose visits from the offer’s visits')).optional(),
@@ -271,7 +271,6 @@ export const awardSchema = z.object({
     .optional(),
   qualitySignOffBy: optionalText('The name of who signed off'),
 })
-export type AwardInput = z.input<typeof awardSchema>
 
 export interface AwardResult {
   packageId: number
@@ -602,7 +601,7 @@ export async function declineOpenOffers(
 // ---------------------------------------------------------------------------------------------
 // Unsourced
 
-export const unsourcedSchema = z.object({
+const unsourcedSchema = z.object({
   reason: z
     .string()
     .trim()
@@ -611,7 +610,6 @@ export const unsourcedSchema = z.object({
     .transform((v) => v || 'No acceptable offer'),
   inHospital: z.boolean().optional(),
 })
-export type UnsourcedInput = z.input<typeof unsourcedSchema>
 
 /**
  * A closed request with no acceptable offer: it becomes unsourced and the person goes on the

@@ -17,7 +17,7 @@ import { endPackage, getPackage, listPackages } from './packages.ts'
 import { deadlineText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
 
 export const BROKERS = ['broker'] as const
-export const EVALUATORS = ['broker', 'social_worker'] as const
+const EVALUATORS = ['broker', 'social_worker'] as const
 /** Who may end a package: the broker who arranged it, or the person's social worker. */
 export const PACKAGE_MANAGERS = ['broker', 'social_worker'] as const
 

@@ -155,7 +155,7 @@ export async function getPackage(
   }
 }
 
-export const endPackageSchema = z.object({
+const endPackageSchema = z.object({
   endDate: z
     .string({ error: 'Enter the last day of care' })
     .trim()
@@ -167,7 +167,6 @@ export const endPackageSchema = z.object({
     .min(1, 'Enter why the package is ending')
     .max(2000, 'The reason must be 2,000 characters or fewer'),
 })
-export type EndPackageInput = z.input<typeof endPackageSchema>
 
 /** Ends a package on a date (its last day of care), with the reason. A package ends once. */
 export async function endPackage(

@@ -13,11 +13,11 @@ import { isCareHome, type PriceUnit, type RequestServiceType } from '../rules/vo
 // ---------------------------------------------------------------------------------------------
 // Privacy before award (DOMAIN.md §5)
 
-export const AGE_BANDS = ['18–64', '65–74', '75–84', '85+'] as const
+const AGE_BANDS = ['18–64', '65–74', '75–84', '85+'] as const
 export type AgeBand = (typeof AGE_BANDS)[number] | 'Under 18'
 
 /** Whole years from a date of birth to a date, both 'YYYY-MM-DD'. */
-export function ageOn(dateOfBirth: string, onDate: string): number {
+function ageOn(dateOfBirth: string, onDate: string): number {
   const [by, bm, bd] = dateOfBirth.split('-').map(Number) as [number, number, number]
   const [y, m, d] = onDate.split('-').map(Number) as [number, number, number]
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0)
@@ -49,7 +49,7 @@ export interface VisitPattern {
 }
 
 /** How often a visit happens in a week: once on each of its days. */
-export function visitsPerWeek(visit: Pick<VisitPattern, 'days'>): number {
+function visitsPerWeek(visit: Pick<VisitPattern, 'days'>): number {
   return new Set(visit.days).size
 }
 
@@ -65,7 +65,7 @@ export function careMinutesPerWeek(
 }
 
 /** Days a week on which at least one of the visits happens. */
-export function daysPerWeek(visits: readonly Pick<VisitPattern, 'days'>[]): number {
+function daysPerWeek(visits: readonly Pick<VisitPattern, 'days'>[]): number {
   return new Set(visits.flatMap((v) => v.days)).size
 }
 

@@ -90,7 +90,7 @@ export interface VisitView {
   carers: number
 }
 
-export interface MatchView {
+interface MatchView {
   locationId: number
   locationName: string
   flags: { code: string; text: string }[]
@@ -149,7 +149,7 @@ function identifiers(person: PersonRow): IdentifyingDetails {
   }
 }
 
-export function anonymise(
+function anonymise(
   request: RequestRow,
   person: PersonRow,
   visits: VisitPattern[],
@@ -475,7 +475,6 @@ export const newOfferSchema = builtOncePerDay((today: string) =>
     z.object({ locationId: intId('Choose which of your locations is offering'), ...offerTermsShape(today) }),
   ),
 )
-export type NewOffer = z.input<ReturnType<typeof newOfferSchema>>
 
 export const offerRevisionSchema = builtOncePerDay((today: string) =>
   withNotesWhenNeedsUnmet(
@@ -485,7 +484,6 @@ export const offerRevisionSchema = builtOncePerDay((today: string) =>
     }),
   ),
 )
-export type OfferRevision = z.input<ReturnType<typeof offerRevisionSchema>>
 
 /**
  * The request row is shared-locked while an offer changes, so a broker closing it waits, and no

@@ -1,10 +1,9 @@
 // SQL for the brokerage tables that offers, awards and packages share: loading a request with its
 // person and visits, the current publication round, and the in-app inbox.
-import { and, asc, desc, eq, max, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, sql } from 'drizzle-orm'
 import { providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { auditLog } from '../../audit/schema.ts'
 import { databaseNow } from '../../db/clock.ts'
-import { inIds } from '../../db/conditions.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { preparedSql } from '../../db/prepared.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
@@ -99,37 +98,6 @@ export async function loadVisits(
     .from(requestVisits)
     .where(and(eq(requestVisits.councilId, councilId), eq(requestVisits.requestId, requestId)))
     .orderBy(asc(requestVisits.windowStart), asc(requestVisits.id))
-}
-
-/** The latest publication round with stored decisions; 0 when the request was never published. */
-export async function latestRound(db: Queryable, requestId: number): Promise<number> {
-  const [row] = await db
-    .select({ round: max(eligibilityDecisions.round) })
-    .from(eligibilityDecisions)
-    .where(eq(eligibilityDecisions.requestId, requestId))
-  return row?.round ?? 0
-}
-
-/** The latest round's decisions for some locations of one request, by location. */
-export async function decisionsFor(
-  db: Queryable,
-  requestId: number,
-  locationIds: readonly number[],
-): Promise<Map<number, typeof eligibilityDecisions.$inferSelect>> {
-  const result = new Map<number, typeof eligibilityDecisions.$inferSelect>()
-  if (locationIds.length === 0) return result
-  const rows = await db
-    .select()
-    .from(eligibilityDecisions)
-    .where(
-      and(
-        eq(eligibilityDecisions.requestId, requestId),
-        sql`${eligibilityDecisions.round} = (select max(round) from ${eligibilityDecisions} where request_id = ${requestId})`,
-        inIds(eligibilityDecisions.locationId, locationIds),
-      ),
-    )
-  for (const row of rows) result.set(row.locationId, row)
-  return result
 }
 
 export interface ProviderMessage {

@@ -8,7 +8,7 @@ import type { SourcingRequest } from './store.ts'
 import type { DraftPage } from './wizard.ts'
 
 /** Every value of a repeated form field (ticked checkboxes); one value arrives as a string. */
-export function fields(body: unknown, name: string): string[] {
+function fields(body: unknown, name: string): string[] {
   const value = (body as Record<string, unknown> | null | undefined)?.[name]
   if (typeof value === 'string') return [value]
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []

@@ -44,7 +44,7 @@ export const URGENCY_LABELS: Record<Urgency, string> = {
   emergency: 'Emergency',
 }
 
-export const SEXES = ['female', 'male'] as const
+const SEXES = ['female', 'male'] as const
 export type Sex = (typeof SEXES)[number]
 
 /**
@@ -420,7 +420,7 @@ export function checkPrice(
     })
 }
 
-export function checkVisits(
+function checkVisits(
   request: { serviceType: RequestServiceType; visits: readonly unknown[] },
   ctx: Issues,
 ): void {
@@ -429,8 +429,6 @@ export function checkVisits(
   if (request.serviceType !== 'home_care' && request.visits.length > 0)
     ctx.addIssue({ code: 'custom', path: ['visits'], message: 'Visits are only for home care' })
 }
-
-export const priceSchema = z.object(priceShape).superRefine(checkPrice)
 
 /** Runs a rule across fields only when none of the fields it reads has an error of its own. */
 function whenValid(...fields: string[]) {
@@ -490,10 +488,7 @@ export function newRequestSchema(ctx: InputContext) {
   )
 }
 
-export type NewRequestInput = z.input<ReturnType<typeof newRequestSchema>>
-export type NewRequest = z.output<ReturnType<typeof newRequestSchema>>
 export type PersonInput = z.input<z.ZodObject<ReturnType<typeof personShape>>>
-export type Person = z.output<z.ZodObject<ReturnType<typeof personShape>>>
 
 /** What republishing may widen: a longer distance, a bigger budget, another lot or none, a new start date. */
 export function republishSchema(ctx: InputContext) {
@@ -509,8 +504,6 @@ export function republishSchema(ctx: InputContext) {
     }),
   })
 }
-
-export type RepublishInput = z.input<ReturnType<typeof republishSchema>>
 
 /** Care minutes a week in a visit pattern: each visit's length on each of its days. */
 export function minutesPerWeek(visits: readonly Pick<Visit, 'days' | 'durationMinutes'>[]): number {

@@ -74,8 +74,6 @@ export {
   type LifecycleOptions,
   mayAct,
   type RequestCaller,
-  type RequestPermission,
-  type SystemCaller,
 } from './callers.ts'
 export {
   addDraftVisit,
@@ -84,7 +82,6 @@ export {
   requestLotChoices,
   saveDraftPage,
   startDraft,
-  unansweredErrors,
   wizardContext,
 } from './drafts.ts'
 export { IDENTIFIERS_CHECKED_FIELD, providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
@@ -114,7 +111,7 @@ export async function listRequestEvents(
 // Transitions
 
 /** The state machine's answer, as the error the caller should see when it says no. */
-export function assertTransition(
+function assertTransition(
   from: RequestStatus,
   action: RequestAction,
   options: { reason?: string | null } = {},
@@ -363,7 +360,7 @@ export interface PublishResult {
 }
 
 /** The response window for a request published now, with the council's settings and calendar. */
-export async function responseWindowFor(
+async function responseWindowFor(
   db: Queryable,
   request: Pick<AnsweredRequestRow, 'councilId' | 'startDate' | 'urgency' | 'emergencyHours'>,
   publishedAt: Date,

@@ -71,7 +71,7 @@ export interface CandidateRestriction {
   awardsThisMonth: number
 }
 
-export interface CandidateCapacity {
+interface CandidateCapacity {
   /** Vacancies for the request's bed type, or spare home care minutes a week in the person's district. */
   available: number
   reportedAt: Date
@@ -104,7 +104,7 @@ export interface EligibilityCandidate {
   languages: readonly string[]
 }
 
-export type ExclusionReasonCode =
+type ExclusionReasonCode =
   | 'service_type'
   | 'client_group'
   | 'specialism_missing'
@@ -117,7 +117,7 @@ export type ExclusionReasonCode =
   | 'not_on_lot'
   | 'carer_gender'
 
-export interface Reason {
+interface Reason {
   code: ExclusionReasonCode
   text: string
 }
@@ -131,7 +131,7 @@ export type FlagCode =
   | 'carer_gender_unconfirmed'
   | 'language'
 
-export interface Flag {
+interface Flag {
   code: FlagCode
   text: string
   /** What this flag adds to the decision's rankPenalty. */

@@ -23,7 +23,7 @@ export interface IdentifyingDetails {
 /** What providers see where one of the person's identifiers was. */
 export const REMOVED = '[removed]'
 
-export type OwnIdentifierKind = 'name' | 'date_of_birth' | 'nhs_number' | 'postcode'
+type OwnIdentifierKind = 'name' | 'date_of_birth' | 'nhs_number' | 'postcode'
 export type SuspectedIdentifierKind =
   | 'email'
   | 'phone'

@@ -88,7 +88,7 @@ export interface ScoringContext {
   now: Date
 }
 
-export interface ScoreComponent {
+interface ScoreComponent {
   /** 0..100 */
   score: number
   /** 0..100, the weights adding up to 100 */
@@ -97,7 +97,7 @@ export interface ScoreComponent {
   weighted: number
 }
 
-export interface OfferFlags {
+interface OfferFlags {
   /** Above the council's usual price: the broker agrees the rate with a reason, or (care homes) records a top-up. */
   aboveUsualPrice: boolean
   /** A "contact quality team" restriction is in force: the award needs the quality team's sign-off. */
@@ -106,7 +106,7 @@ export interface OfferFlags {
   staleCapacity: boolean
 }
 
-export interface OfferNote {
+interface OfferNote {
   code: 'above_usual_price' | 'quality_team_sign_off' | 'stale_capacity' | 'tie_break'
   text: string
 }
@@ -130,9 +130,9 @@ export interface ScoredOffer {
   submittedAt: Date
 }
 
-export type OfferExclusionCode = 'inadequate' | 'no_new_placements' | 'invalid_price'
+type OfferExclusionCode = 'inadequate' | 'no_new_placements' | 'invalid_price'
 
-export interface ExcludedOffer {
+interface ExcludedOffer {
   offerId: number
   locationId: number
   code: OfferExclusionCode
@@ -301,7 +301,7 @@ export interface SlotOffer extends OfferForScoring {
   slotIds: readonly SlotId[]
 }
 
-export interface SlotShortlist {
+interface SlotShortlist {
   slotId: SlotId
   /** The offers covering this slot, scored against each other: the lowest price is this slot's. */
   shortlist: Shortlist

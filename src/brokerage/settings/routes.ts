@@ -33,7 +33,7 @@ export const settingsCapabilities: Capability[] = [
   },
 ]
 
-export const SETTINGS_FIELDS = [
+const SETTINGS_FIELDS = [
   'qualityWeight',
   'priceWeight',
   'distanceWeight',

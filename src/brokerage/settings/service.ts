@@ -95,7 +95,7 @@ export async function getBankHolidays(db: Queryable, councilId: number): Promise
   return new Set((await listBankHolidays(db, councilId)).map((h) => h.date))
 }
 
-export const newBankHolidaySchema = z
+const newBankHolidaySchema = z
   .object({
     date: z
       .string({ error: 'Enter the date of the bank holiday' })

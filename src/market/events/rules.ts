@@ -29,14 +29,10 @@ export const MARKET_EVENT_KIND_HINTS: Record<MarketEventKind, string> = {
 }
 
 /** The kinds that are market failures: care the council had to find again. */
-export const FAILURE_KINDS: readonly MarketEventKind[] = ['provider_exit', 'closure', 'deregistration']
+const FAILURE_KINDS: readonly MarketEventKind[] = ['provider_exit', 'closure', 'deregistration']
 
 export function isFailure(kind: MarketEventKind): boolean {
   return FAILURE_KINDS.includes(kind)
-}
-
-export function isMarketEventKind(value: string): value is MarketEventKind {
-  return (MARKET_EVENT_KINDS as readonly string[]).includes(value)
 }
 
 export const FIGURE_FIELDS = [
@@ -70,9 +66,9 @@ export const KIND_FIGURES: Record<MarketEventKind, readonly FigureField[]> = {
 
 export const MAX_BEDS = 10_000
 export const MAX_PEOPLE = 100_000
-export const MAX_HOURS_PER_WEEK = 100_000
+const MAX_HOURS_PER_WEEK = 100_000
 /** £100m: far above any one failure, low enough to catch a slipped decimal point. */
-export const MAX_EXTRA_COST_PENCE = 10_000_000_000
+const MAX_EXTRA_COST_PENCE = 10_000_000_000
 export const MAX_NOTES = 2_000
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }

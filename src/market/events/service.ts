@@ -334,7 +334,7 @@ async function placeFrom(
 // ---------------------------------------------------------------------------------------------
 // What Caremarket can work out
 
-export interface PackagesCounted {
+interface PackagesCounted {
   /** People with a package of care active at the locations on the date. */
   people: number
   /** Their home care, a week. */
@@ -345,7 +345,7 @@ export interface PackagesCounted {
  * The people with a package active on the date at the given locations (or any location of the
  * provider): started by then and not ended before it. A person with two packages there counts once.
  */
-export async function countActivePackages(
+async function countActivePackages(
   db: Queryable,
   councilId: number,
   where: { locationIds: number[] } | { providerOrganisationId: number },
@@ -694,7 +694,7 @@ const dateText = (label: string) =>
       message: `${label} must be a real date`,
     })
 
-export const periodSchema = z.object({ from: dateText('The start date'), to: dateText('The end date') })
+const periodSchema = z.object({ from: dateText('The start date'), to: dateText('The end date') })
 
 export interface MarketEventsList {
   from: string
@@ -756,7 +756,7 @@ export async function locationMarketEvents(
 // ---------------------------------------------------------------------------------------------
 // Summary
 
-export interface KindTotals extends EventTotals {
+interface KindTotals extends EventTotals {
   kind: MarketEventKind
   label: string
 }

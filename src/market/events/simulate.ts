@@ -23,14 +23,14 @@ import {
   updateMarketEvent,
 } from './service.ts'
 
-export const NORFOLK_SITES = 693
-export const FAILURES_PER_SITE_YEAR = 18 / NORFOLK_SITES
-export const OPENINGS_PER_SITE_YEAR = 12 / NORFOLK_SITES
-export const CAPACITY_CHANGES_PER_SITE_YEAR = 10 / NORFOLK_SITES
+const NORFOLK_SITES = 693
+const FAILURES_PER_SITE_YEAR = 18 / NORFOLK_SITES
+const OPENINGS_PER_SITE_YEAR = 12 / NORFOLK_SITES
+const CAPACITY_CHANGES_PER_SITE_YEAR = 10 / NORFOLK_SITES
 /** £0.57m over 370 people. */
-export const COST_PER_PERSON_POUNDS = 570_000 / 370
+const COST_PER_PERSON_POUNDS = 570_000 / 370
 /** Home care hours a week per person in Norfolk: 44,500 hours for 5,300 people. */
-export const HOURS_PER_PERSON = 44_500 / 5_300
+const HOURS_PER_PERSON = 44_500 / 5_300
 
 const DAY_MS = 86_400_000
 const WEEK_MS = 7 * DAY_MS

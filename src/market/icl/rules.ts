@@ -15,7 +15,7 @@ import {
 import { LONDON, londonDate } from '../../shared/dates.ts'
 import { median } from '../../shared/statistics.ts'
 
-export const UNKNOWN_AREA = 'Not known'
+const UNKNOWN_AREA = 'Not known'
 
 /** Everything the list needs to know about one request, from its history. */
 export interface RequestHistory {
@@ -73,7 +73,7 @@ function filledAt(history: RequestHistory, at: Date): Set<number> {
   return new Set(history.fills.filter((f) => f.at.getTime() <= at.getTime()).map((f) => f.slot))
 }
 
-export function requestedMinutesPerWeek(history: RequestHistory): number {
+function requestedMinutesPerWeek(history: RequestHistory): number {
   return history.visits.reduce((sum, v) => sum + v.minutesPerWeek, 0)
 }
 
@@ -98,7 +98,7 @@ export function unfilledMinutesAt(history: RequestHistory, at: Date): number {
 }
 
 /** When the social worker submitted the request; its first recorded change if the history begins later. */
-export function submittedAt(history: RequestHistory): Date | null {
+function submittedAt(history: RequestHistory): Date | null {
   const submitted = history.events.find((e) => e.toStatus === 'submitted') ?? history.events[0]
   return submitted?.at ?? null
 }
@@ -175,7 +175,7 @@ export function movements(intervals: readonly ListInterval[], after: Date, until
 // ---------------------------------------------------------------------------------------------
 // Headline figures
 
-export interface BreakdownRow {
+interface BreakdownRow {
   key: string
   people: number
   unfilledMinutesPerWeek: number

@@ -105,12 +105,11 @@ const dateField = (label: string) =>
       message: `${label} must be a real date`,
     })
 
-export const periodSchema = z.object({
+const periodSchema = z.object({
   from: dateField('The start date'),
   to: dateField('The end date'),
   locality: z.string().trim().optional(),
 })
-export type PeriodInput = z.input<typeof periodSchema>
 
 export interface IclReport extends IclList {
   from: string
@@ -231,7 +230,7 @@ function snapshotRow(row: typeof iclSnapshots.$inferSelect): SnapshotRow {
 // Daily snapshots
 
 /** What a London date's snapshot holds: the list at the end of that day, and that day's movements. */
-export function snapshotFor(histories: readonly RequestHistory[], date: string) {
+function snapshotFor(histories: readonly RequestHistory[], date: string) {
   const end = endOfLondonDay(date)
   const list = listFrom(histories, end)
   const { added, removed } = movements(
@@ -257,7 +256,7 @@ export function snapshotFor(histories: readonly RequestHistory[], date: string) 
  * Catching up years of days over a big council's history would otherwise go through every
  * request's history once per day.
  */
-export function snapshotsFor(histories: readonly RequestHistory[], dates: readonly string[]) {
+function snapshotsFor(histories: readonly RequestHistory[], dates: readonly string[]) {
   const spans = histories
     .flatMap((history) => listIntervals(history).map((interval) => ({ history, interval })))
     .sort((a, b) => a.interval.on.getTime() - b.interval.on.getTime())

@@ -50,7 +50,7 @@ const dateField = (label: string) =>
       message: `${label} must be a real date`,
     })
 
-export const insightsSchema = z.object({
+const insightsSchema = z.object({
   from: dateField('The start date'),
   to: dateField('The end date'),
   serviceType: z.string().trim().optional(),
@@ -68,7 +68,6 @@ export const insightsSchema = z.object({
       },
     ),
 })
-export type InsightsInput = z.input<typeof insightsSchema>
 
 export interface SourcingTimes {
   serviceType: RequestServiceType | null
@@ -78,7 +77,7 @@ export interface SourcingTimes {
   p90Days: number | null
 }
 
-export interface LocalitySourcingTimes {
+interface LocalitySourcingTimes {
   /** Null for people with no locality recorded. */
   localityId: number | null
   label: string
@@ -98,7 +97,7 @@ export interface HardToServeLine {
   percentUnsourced: number | null
 }
 
-export interface BedFigures {
+interface BedFigures {
   /** The instant the figures stand at: the end of the period's last day, or now if that is sooner. */
   at: Date
   staleAfterDays: number
@@ -117,7 +116,7 @@ export interface HoursPoint {
   change: number | null
 }
 
-export interface PriceLine {
+interface PriceLine {
   serviceType: RequestServiceType
   label: string
   unit: PriceUnit

@@ -7,7 +7,7 @@ export const DEFAULT_SUPPRESSION_THRESHOLD = 5
 export const MIN_SUPPRESSION_THRESHOLD = 2
 export const MAX_SUPPRESSION_THRESHOLD = 100
 /** Spend is a year of the weekly cost the council is committed to today. */
-export const WEEKS_PER_YEAR = 52
+const WEEKS_PER_YEAR = 52
 
 /** One active package, reduced to what the figures need: no name, no address. */
 export interface PackageFact {
@@ -38,7 +38,7 @@ export interface RowFacts {
   goodOrOutstanding: number
 }
 
-export function packageMatches(row: KeyDataRowDefinition, pkg: PackageFact): boolean {
+function packageMatches(row: KeyDataRowDefinition, pkg: PackageFact): boolean {
   return (
     (row.requestServiceTypes as readonly string[]).includes(pkg.serviceType) &&
     pkg.clientGroup === row.clientGroup

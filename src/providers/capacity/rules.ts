@@ -147,7 +147,7 @@ export interface Availability {
 }
 
 /** A share as a percentage with one decimal place; null when there is nothing to divide by. */
-export function percent(part: number, whole: number): number | null {
+function percent(part: number, whole: number): number | null {
   return whole > 0 ? Math.round((part / whole) * 1000) / 10 : null
 }
 

@@ -45,7 +45,7 @@ const locationColumns = {
 }
 
 /** Care homes report vacancies: they need registered beds to report against. */
-export function reportsBeds(location: Pick<LocationRow, 'registeredBeds' | 'serviceTypes'>): boolean {
+function reportsBeds(location: Pick<LocationRow, 'registeredBeds' | 'serviceTypes'>): boolean {
   return (
     (location.registeredBeds ?? 0) > 0 ||
     location.serviceTypes.includes('residential_home') ||
@@ -573,7 +573,7 @@ export async function capacitySummary(
 
 // ---- Reminders ----
 
-export const REMINDER_KIND = 'capacity_reminder'
+const REMINDER_KIND = 'capacity_reminder'
 // Any fixed number: with the council's ID it names the lock that keeps two senders from reminding at once.
 const REMINDER_LOCK_KEY = 7_240_301
 

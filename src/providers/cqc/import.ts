@@ -52,7 +52,7 @@ import { parseCqcFile } from './parse.ts'
 import type { CqcFormat, CqcLocationRecord, CqcParseSummary, RejectedRow } from './records.ts'
 
 /** Rows written per statement; a batch is one JSON parameter, so there is no bind-parameter limit. */
-export const IMPORT_BATCH_SIZE = 500
+const IMPORT_BATCH_SIZE = 500
 
 /** On PostgreSQL, how often a running import writes its progress and heartbeat to its record. */
 const HEARTBEAT_MS = 1_000
@@ -94,7 +94,7 @@ export interface ImportProgress {
 }
 
 /** What the CLI prints and the report page shows. */
-export interface CqcImportReport {
+interface CqcImportReport {
   importId: number
   added: number
   updated: number
@@ -385,7 +385,7 @@ const HEAD_BYTES = 64 * 1024
  * row changes depends on it (the care directory carries no ratings or beds), and hands back a
  * stream of the whole file. A file that is no CQC register file fails here, naming the headers.
  */
-export async function peekFormat(
+async function peekFormat(
   input: Readable,
   encoding: 'utf8' | 'latin1',
 ): Promise<{ format: CqcFormat; stream: Readable }> {

@@ -36,7 +36,7 @@ import {
   statusOn,
 } from './rules.ts'
 
-export interface LotQuestion {
+interface LotQuestion {
   id: string
   text: string
 }
@@ -97,7 +97,7 @@ const MAX_PROVIDER_LOCATIONS = 1000
 
 const isoDate = (message: string) => z.iso.date({ error: message })
 
-export const newLotSchema = z
+const newLotSchema = z
   .object({
     name: z
       .string({ error: 'Enter a name for the lot' })

@@ -3,7 +3,7 @@ import { normaliseOutcode } from '../../geography/rules.ts'
 
 export const MAX_LANGUAGES = 20
 const MAX_LANGUAGE_LENGTH = 60
-export const MAX_COVERAGE_DISTRICTS = 300
+const MAX_COVERAGE_DISTRICTS = 300
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }
 

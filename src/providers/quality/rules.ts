@@ -175,7 +175,7 @@ export function restrictionStatus(
 }
 
 /** How restrictive each kind is, for choosing which one describes a location. Higher is stricter. */
-export const RESTRICTION_SEVERITY: Record<RestrictionKind, number> = {
+const RESTRICTION_SEVERITY: Record<RestrictionKind, number> = {
   contact_quality_team: 1,
   placement_limit: 2,
   no_new_placements: 3,
@@ -257,10 +257,10 @@ export function restrictionEffect(
 // ---------------------------------------------------------------------------------------------
 // The register's restriction summary, as Norfolk's Market Position Statement reports it (seed 002).
 
-export const SECTORS = ['residential_home', 'nursing_home', 'home_care', 'supported_living', 'other'] as const
+const SECTORS = ['residential_home', 'nursing_home', 'home_care', 'supported_living', 'other'] as const
 export type Sector = (typeof SECTORS)[number]
 
-export const SECTOR_LABELS: Record<Sector, string> = {
+const SECTOR_LABELS: Record<Sector, string> = {
   residential_home: 'Care homes (residential)',
   nursing_home: 'Care homes (nursing)',
   home_care: SERVICE_TYPE_LABELS.home_care,
@@ -293,7 +293,7 @@ export interface RestrictedLocation {
   kinds: RestrictionKind[]
 }
 
-export interface SummaryLine {
+interface SummaryLine {
   services: number
   beds: number
   /** Percentages of the sector's (or register's) services and beds, one decimal place. */
