@@ -119,6 +119,107 @@ export function effectiveRating(cqc: DatedRating | null, pamms: DatedRating | nu
   return severity(p.rating) > severity(c.rating) ? pick('pamms', p, tie) : pick('cqc', c, tie)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Rating histories
+
+/** One CQC rating or PAMMS audit of a location, as its history lists it. */
+export interface RatingEntry {
+  /** Null for the register's current CQC rating when no history row holds it (data from before history was kept). */
+  id: number | null
+  source: RatingSource
+  /** On the CQC scale, as stored. */
+  rating: CqcRating
+  /** As people say it: PAMMS's own words for audits. */
+  label: string
+  ratedOn: string | null
+  reference: string | null
+  recordedBy: string | null
+  recordedAt: Date | null
+}
+
+/** A rating as the history stores it. */
+export interface StoredRating {
+  id: number
+  source: string
+  rating: string
+  ratedOn: string | null
+  reference: string | null
+  recordedBy: string | null
+  recordedAt: Date | null
+}
+
+/** The register's latest CQC rating, from the location's own columns. */
+export interface RegisterCqcColumns {
+  cqcRating: string | null
+  cqcRatingDate: string | null
+}
+
+/** The register's latest CQC rating when the history does not hold it yet. */
+function registerCqcEntry(
+  location: RegisterCqcColumns,
+  cqcRows: { ratedOn: string | null }[],
+): RatingEntry | null {
+  if (!location.cqcRating) return null
+  if (location.cqcRatingDate && cqcRows.some((r) => r.ratedOn === location.cqcRatingDate)) return null
+  if (!location.cqcRatingDate && cqcRows.length > 0) return null
+  const rating = location.cqcRating as CqcRating
+  return {
+    id: null,
+    source: 'cqc',
+    rating,
+    label: rating,
+    ratedOn: location.cqcRatingDate,
+    reference: null,
+    recordedBy: null,
+    recordedAt: null,
+  }
+}
+
+function entryOf(row: StoredRating): RatingEntry {
+  const rating = row.rating as CqcRating
+  const source = row.source as RatingSource
+  return {
+    id: row.id,
+    source,
+    rating,
+    label: ratingLabel(source, rating),
+    ratedOn: row.ratedOn,
+    reference: row.reference,
+    recordedBy: row.recordedBy,
+    recordedAt: row.recordedAt,
+  }
+}
+
+function newestFirst(a: RatingEntry, b: RatingEntry): number {
+  return (b.ratedOn ?? '').localeCompare(a.ratedOn ?? '') || a.source.localeCompare(b.source)
+}
+
+/** A location's history, newest first: its stored ratings, and the register's CQC rating if they lack it. */
+export function ratingHistoryOf(location: RegisterCqcColumns, rows: readonly StoredRating[]): RatingEntry[] {
+  const entries = rows.map(entryOf)
+  const fromRegister = registerCqcEntry(
+    location,
+    rows.filter((r) => r.source === 'cqc'),
+  )
+  if (fromRegister) entries.push(fromRegister)
+  return entries.sort(newestFirst)
+}
+
+function latestOf(entries: RatingEntry[], source: RatingSource): DatedRating | null {
+  const latest = entries.find((e) => e.source === source)
+  return latest ? { rating: latest.rating, ratedOn: latest.ratedOn } : null
+}
+
+/** The effective rating of a location, from a history sorted newest first. */
+export function effectiveFrom(history: RatingEntry[]): EffectiveRating {
+  return effectiveRating(latestOf(history, 'cqc'), latestOf(history, 'pamms'))
+}
+
+/** CQC's latest rating: the register's columns hold it, unless the history has a newer one. */
+export function latestCqc(history: DatedRating | null, register: DatedRating | null): DatedRating | null {
+  return history && (!register || (history.ratedOn ?? '') > (register.ratedOn ?? '')) ? history : register
+}
+
 /** The quality part of an offer's score (DOMAIN.md §7); null means the location may not be chosen at all. */
 export function qualityScore(rating: EffectiveRatingValue): number | null {
   switch (rating) {
