@@ -78,9 +78,20 @@ function atNoon(date: string): Date {
   return new Date(year, month - 1, day, 12)
 }
 
+// Eligibility and the market pages write the same few dates for thousands of locations at once
+// (rating dates, capacity reports): each is formatted once and remembered, a few thousand at most.
+const written = new Map<string, string>()
+const MAX_REMEMBERED = 4096
+
 /** A 'YYYY-MM-DD' date as GOV.UK writes it: "7 December 2026". */
 export function formatDate(date: string): string {
-  return format(atNoon(date), 'd MMMM yyyy', { locale: british })
+  let text = written.get(date)
+  if (text === undefined) {
+    text = format(atNoon(date), 'd MMMM yyyy', { locale: british })
+    if (written.size >= MAX_REMEMBERED) written.clear()
+    written.set(date, text)
+  }
+  return text
 }
 
 /** The day of the week of a 'YYYY-MM-DD' date: "Saturday". */
