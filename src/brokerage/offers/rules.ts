@@ -142,6 +142,39 @@ export function offerWindowProblem(status: RequestStatus, deadlineAt: Date | nul
   return null
 }
 
+/**
+ * Why an offer in this status can no longer be changed (`doing`: "revised", "withdrawn"); null
+ * while it is submitted.
+ */
+export function offerChangeProblem(status: string, doing: string): string | null {
+  if (status === 'submitted') return null
+  const why =
+    status === 'withdrawn'
+      ? 'it has been withdrawn: make a new offer instead'
+      : status === 'accepted'
+        ? 'it has been accepted'
+        : 'the request has been decided'
+  return `This offer cannot be ${doing}: ${why}`
+}
+
+/**
+ * The visits an offer covers, each once and in order: some of the request's visits, at least one,
+ * or none when the request has no visits.
+ */
+export function chooseVisits(chosen: readonly number[], visits: readonly { id: number }[]): Parsed<number[]> {
+  const unique = [...new Set(chosen)].sort((a, b) => a - b)
+  if (visits.length === 0) {
+    return unique.length > 0
+      ? { ok: false, problem: 'This request has no visits to choose' }
+      : { ok: true, value: [] }
+  }
+  const known = new Set(visits.map((v) => v.id))
+  if (unique.some((id) => !known.has(id)))
+    return { ok: false, problem: 'Choose visits from this request’s visits' }
+  if (unique.length === 0) return { ok: false, problem: 'Choose at least one visit you can cover' }
+  return { ok: true, value: unique }
+}
+
 /** A deadline as pages and emails write it: "on 3 March 2026 at 14:00". */
 export function deadlineText(instant: Date): string {
   return `on ${formatLondonDate(instant)} at ${londonClockTime(instant)}`

@@ -46,6 +46,8 @@ import {
   type AgeBand,
   ageBand,
   careMinutesPerWeek,
+  chooseVisits,
+  offerChangeProblem,
   offerFingerprint,
   offerWindowProblem,
   type VisitPattern,
@@ -458,22 +460,11 @@ export const offerRevisionSchema = builtOncePerDay((today: string) =>
   ),
 )
 
+/** The visits an offer covers, in order, or ValidationError saying what is wrong with the choice. */
 function checkVisits(chosen: number[], visits: readonly { id: number }[]): number[] {
-  const unique = [...new Set(chosen)].sort((a, b) => a - b)
-  if (visits.length === 0) {
-    if (unique.length > 0) {
-      throw new ValidationError([{ field: 'visitIds', message: 'This request has no visits to choose' }])
-    }
-    return []
-  }
-  const known = new Set(visits.map((v) => v.id))
-  if (unique.some((id) => !known.has(id))) {
-    throw new ValidationError([{ field: 'visitIds', message: 'Choose visits from this request’s visits' }])
-  }
-  if (unique.length === 0) {
-    throw new ValidationError([{ field: 'visitIds', message: 'Choose at least one visit you can cover' }])
-  }
-  return unique
+  const choice = chooseVisits(chosen, visits)
+  if (!choice.ok) throw new ValidationError([{ field: 'visitIds', message: choice.problem }])
+  return choice.value
 }
 
 export interface OfferResult {
@@ -579,14 +570,8 @@ export async function getOwnOffer(db: Queryable, scope: ProviderScope, offerId: 
 }
 
 function refuseUnlessLive(offer: OfferView, doing: string): void {
-  if (offer.status === 'submitted') return
-  const why =
-    offer.status === 'withdrawn'
-      ? 'it has been withdrawn: make a new offer instead'
-      : offer.status === 'accepted'
-        ? 'it has been accepted'
-        : 'the request has been decided'
-  throw new ConflictError(`This offer cannot be ${doing}: ${why}`)
+  const problem = offerChangeProblem(offer.status, doing)
+  if (problem) throw new ConflictError(problem)
 }
 
 /**
