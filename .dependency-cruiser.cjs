@@ -22,6 +22,30 @@ const OFFER_PATH = '^src/brokerage/(invitations|offers/store)[.]ts$'
 module.exports = {
   forbidden: [
     {
+      name: 'brokerage-and-providers-never-import-market',
+      comment:
+        'The market reacts to brokerage and the register: it listens to their events (src/market/listeners.ts) and reads their read models. They never know it is there.',
+      severity: 'error',
+      from: { path: '^src/(brokerage|providers)/', pathNot: TESTS },
+      to: { path: '^src/market/' },
+    },
+    {
+      name: 'web-and-scheduler-import-no-domain',
+      comment:
+        "The web app and the scheduler compose the modules and services they are given (src/module.ts, src/services.ts types): they name no domain's code and not the list of modules. Accounts' sessions and roles are the web's own business.",
+      severity: 'error',
+      from: { path: '^src/(web/|scheduler[.]ts$)', pathNot: TESTS },
+      to: { path: `^src/((${DOMAINS.replace('accounts|', '')})/|modules[.]ts$)` },
+    },
+    {
+      name: 'accounts-imports-no-brokerage-or-market',
+      comment:
+        'Accounts (users, sessions, roles) are beneath brokerage and the market: they never import them.',
+      severity: 'error',
+      from: { path: '^src/accounts/', pathNot: TESTS },
+      to: { path: '^src/(brokerage|market)/' },
+    },
+    {
       name: 'no-other-domains-schema',
       comment:
         "A domain reads another domain's data through its service or its reporting read model, and refers to its rows through the keys it publishes (keys.ts): never through its schema.ts.",

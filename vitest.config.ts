@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 // Three layers, so the inner loop runs in seconds: `unit` (pure functions, no database, no
@@ -8,6 +9,9 @@ const UNIT = ['src/**/*.unit.test.ts', 'test/**/*.unit.test.ts']
 export default defineConfig({
   test: {
     pool: 'forks',
+    // One worker per core. Vitest keeps one core for itself by default, but its main process is
+    // mostly idle while database-backed files run, so on a two-core machine that halves the run.
+    maxWorkers: availableParallelism(),
     // Generous: some tests start processes and browsers, and CI machines are small and busy.
     // A timeout here only catches hangs; speed is measured in benchmarks, never in tests.
     testTimeout: 240_000,
@@ -21,11 +25,17 @@ export default defineConfig({
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: UNIT,
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/compose-events.ts'],
         },
       },
       {
         extends: true,
-        test: { name: 'e2e', include: ['e2e/**/*.test.ts'], globalSetup: ['test/global-setup.ts'] },
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/compose-events.ts'],
+        },
       },
     ],
   },

@@ -13,8 +13,12 @@ import type { Database } from '../src/db/connection.ts'
 import { createDemo } from '../src/demo/generate.ts'
 import { councilDistricts, postcodes } from '../src/geography/schema.ts'
 import { locations } from '../src/providers/schema.ts'
+import { wireDomainEvents } from '../src/services.ts'
 import { londonDate } from '../src/shared/dates.ts'
 import { round } from './measure.ts'
+
+// Requests go through the request service as composed, the market keeping its summaries.
+wireDomainEvents()
 
 export const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres'
 const SEED = 1

@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net'
 import pino from 'pino'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/connection.ts'
+import { MODULES } from '../src/modules.ts'
+import { createServices } from '../src/services.ts'
 import { buildApp } from '../src/web/app.ts'
 
 const [engine, target] = process.argv.slice(2)
@@ -18,7 +20,10 @@ const database = await openDatabase(
   engine === 'pglite' ? { kind: 'pglite', dataDir: target } : { kind: 'postgres', url: target },
 )
 const config = loadConfig({ LOG_LEVEL: 'silent', CAREMARKET_PASSWORD_COST_LOG2: '10' })
-const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) })
+const app = await buildApp(createServices({ database: database, config: config }), {
+  modules: MODULES,
+  logger: pino({ level: 'silent' }),
+})
 await app.listen({ port: 0, host: '127.0.0.1' })
 process.stdout.write(`${JSON.stringify({ port: (app.server.address() as AddressInfo).port })}\n`)
 

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net'
-import { mondayOf, simulate } from '../src/brokerage/simulator/simulate.ts'
 import type { Database, DatabaseHandle } from '../src/db/connection.ts'
 import { createDemo } from '../src/demo/generate.ts'
 import { takeDueSnapshots } from '../src/market/icl/service.ts'
+import { mondayOf, simulate } from '../src/simulator/simulate.ts'
 import { createTestApp, type Fixture, PASSWORD, seedCouncil } from '../test/helpers.ts'
 
 export interface RunningServer {

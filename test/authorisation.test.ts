@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../src/accounts/roles.ts'
 import { auditLog } from '../src/db/schema.ts'
 import { ACCESS_RULES } from './access/index.ts'
+import { OPEN_DATA_ROUTE } from './access/openreferral.ts'
 import { EVERYONE, STAFF } from './access/types.ts'
 import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
 
@@ -85,6 +86,8 @@ describe('the authorisation matrix', () => {
         // Nothing is kept by a browser or proxy but the files that are the same for everyone.
         if (route === 'GET /assets/*') expect(response.headers['cache-control']).toBe('public, max-age=3600')
         else if (SHARED_FILES.test(route)) expect(response.headers['cache-control']).not.toBe('no-store')
+        else if (OPEN_DATA_ROUTE.test(route) && who === 'anonymous')
+          expect(response.headers['cache-control']).toBe('public, max-age=300')
         else expect(response.headers['cache-control'], `${route} as ${who}`).toBe('no-store')
         if (mayUse) {
           expect([401, 403, 404], `${route} as ${who} gave ${response.statusCode}`).not.toContain(

@@ -74,6 +74,20 @@ describe('the dependency rules', () => {
       `export const pence = [miles, offers]`,
     ].join('\n'),
     'src/brokerage/rules/eligibility.ts': `import { miles } from '../../shared/distance.ts'\nexport const near = miles`,
+    // Brokerage and the register tell the market through events; the market listens.
+    'src/brokerage/events.ts': `export const brokerageEvents = 1`,
+    'src/brokerage/requests/service.ts': `import { all } from '../../market/figures.ts'\nexport const publish = all`,
+    'src/brokerage/requests/service.test.ts': `import { all } from '../../market/figures.ts'\nexport const check = all`,
+    'src/providers/cqc/import.ts': `import type { all } from '../../market/figures.ts'\nexport type Change = typeof all`,
+    'src/market/listeners.ts': `import { brokerageEvents } from '../brokerage/events.ts'\nexport const listen = brokerageEvents`,
+    // The web app and the scheduler compose what they are given.
+    'src/module.ts': `export type DomainModule = { name: string }`,
+    'src/modules.ts': `import { publish } from './brokerage/requests/service.ts'\nexport const MODULES = [publish]`,
+    'src/web/navigation.ts': `import { publish } from '../brokerage/requests/service.ts'\nexport const items = [publish]`,
+    'src/web/access.ts': `import { roles } from '../accounts/roles.ts'\nimport type { DomainModule } from '../module.ts'\nexport const all = roles as unknown as DomainModule`,
+    'src/web/routes.ts': `import { MODULES } from '../modules.ts'\nexport const routes = MODULES`,
+    'src/scheduler.ts': `import { listen } from './market/listeners.ts'\nexport const jobs = listen`,
+    'src/accounts/roles.ts': `import { all } from '../market/figures.ts'\nexport const roles = all`,
   }
 
   beforeAll(() => {
@@ -88,6 +102,10 @@ describe('the dependency rules', () => {
 
   it('refuse what crosses a boundary, and let through what goes by the published ways', async () => {
     expect(await violations(tree, ['src', 'bench'])).toEqual([
+      'accounts-imports-no-brokerage-or-market: src/accounts/roles.ts → src/market/figures.ts',
+      'brokerage-and-providers-never-import-market: src/brokerage/offers/store.ts → src/market/schema.ts',
+      'brokerage-and-providers-never-import-market: src/brokerage/requests/service.ts → src/market/figures.ts',
+      'brokerage-and-providers-never-import-market: src/providers/cqc/import.ts → src/market/figures.ts',
       'db-imports-no-domain: src/db/connection.ts → src/market/schema.ts',
       'demo-only-for-cli-bench-and-tests: src/web/app.ts → src/demo/generate.ts',
       'gathered-schema-gathers-only-schemas: src/db/schema.ts → src/market/icl/service.ts',
@@ -97,6 +115,9 @@ describe('the dependency rules', () => {
       'no-other-domains-store: src/market/icl/store.ts → src/brokerage/requests/store.ts',
       'offer-path-reads-only-the-register-and-audit: src/brokerage/offers/store.ts → src/market/schema.ts',
       'shared-is-pure: src/shared/money.ts → src/brokerage/schema.ts',
+      'web-and-scheduler-import-no-domain: src/scheduler.ts → src/market/listeners.ts',
+      'web-and-scheduler-import-no-domain: src/web/navigation.ts → src/brokerage/requests/service.ts',
+      'web-and-scheduler-import-no-domain: src/web/routes.ts → src/modules.ts',
     ])
   })
 

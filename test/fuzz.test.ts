@@ -3,6 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../src/accounts/roles.ts'
 import { ACCESS_RULES } from './access/index.ts'
+import { OPEN_DATA_ROUTE } from './access/openreferral.ts'
 import type { AccessRule } from './access/types.ts'
 import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from './helpers.ts'
 
@@ -403,10 +404,16 @@ describe('malformed input never gives a 5xx, nor an answer that may be cached', 
       await learnInputs(client, method, url)
       const failures: string[] = []
       const shared = /^GET \/(assets|docs|openapi\.json)/.test(rule.route)
+      const openData = OPEN_DATA_ROUTE.test(rule.route)
       const check = async (probe: Probe) => {
         const response = await send(client, probe)
         if (response.statusCode >= 500) failures.push(`${probe.what} gave ${response.statusCode}`)
-        // Whatever the answer, no browser or proxy may keep it: it can carry personal data.
+        // Open data is the same whatever else is sent, so a browser or proxy may keep it briefly.
+        else if (openData && response.statusCode === 200) {
+          if (response.headers['cache-control'] !== 'public, max-age=300')
+            failures.push(`${probe.what} gave open data without its Cache-Control`)
+        }
+        // Whatever else the answer, no browser or proxy may keep it: it can carry personal data.
         else if (!shared && response.headers['cache-control'] !== 'no-store')
           failures.push(`${probe.what} gave ${response.statusCode} without Cache-Control: no-store`)
       }

@@ -38,8 +38,8 @@ async function pgliteTemplate(fingerprint: string): Promise<string> {
  */
 async function postgresTemplate(serverUrl: string, fingerprint: string): Promise<string> {
   return withAdminClient(serverUrl, async (admin) => {
-    const [{ role } = { role: '' }] = (await admin.query<{ role: string }>('select current_user as role'))
-      .rows
+    const { rows } = await admin.query<{ role: string }>('select current_user as role')
+    const role = rows[0]?.role ?? ''
     const owner = createHash('sha256').update(role).digest('hex').slice(0, 8)
     const name = `caremarket_template_${fingerprint}_${owner}`
     await admin.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY])

@@ -6,6 +6,8 @@ import { addUser, createCouncil, type SessionUser } from '../src/accounts/servic
 import { type Config, loadConfig } from '../src/config.ts'
 import type { DatabaseHandle } from '../src/db/connection.ts'
 import { locations, providerOrganisations } from '../src/db/schema.ts'
+import { MODULES } from '../src/modules.ts'
+import { createServices } from '../src/services.ts'
 import { buildApp } from '../src/web/app.ts'
 import { createTestDatabase } from './support/database.ts'
 
@@ -145,13 +147,18 @@ export async function createTestApp(
 ) {
   const config = testConfig(overrides)
   const database = await createTestDatabase()
-  const app = await buildApp({ config, database, logger: options.logger ?? pino({ level: 'silent' }) })
+  const services = createServices({ database, config })
+  const app = await buildApp(services, {
+    modules: MODULES,
+    logger: options.logger ?? pino({ level: 'silent' }),
+  })
   options.beforeReady?.(app)
   await app.ready()
   return {
     app,
     database,
     config,
+    services,
     close: async () => {
       await app.close()
       await database.close()

@@ -1,5 +1,7 @@
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MODULES } from '../src/modules.ts'
+import { createServices } from '../src/services.ts'
 import { buildApp } from '../src/web/app.ts'
 import { testConfig } from './helpers.ts'
 import { createTestDatabase } from './support/database.ts'
@@ -10,7 +12,10 @@ afterAll(async () => database.close())
 describe('the web shell', () => {
   let app: Awaited<ReturnType<typeof buildApp>>
   beforeAll(async () => {
-    app = await buildApp({ config: testConfig(), database, logger: pino({ level: 'silent' }) })
+    app = await buildApp(createServices({ database: database, config: testConfig() }), {
+      modules: MODULES,
+      logger: pino({ level: 'silent' }),
+    })
     app.get('/test/failure', { config: { access: 'public' } }, async () => {
       throw new Error('secret internal detail')
     })
@@ -57,7 +62,10 @@ describe('the web shell', () => {
 
 describe('route access declarations', () => {
   it('refuse to start a service with a route that does not declare who may use it', async () => {
-    const app = await buildApp({ config: testConfig(), database, logger: pino({ level: 'silent' }) })
+    const app = await buildApp(createServices({ database: database, config: testConfig() }), {
+      modules: MODULES,
+      logger: pino({ level: 'silent' }),
+    })
     app.get('/test/undeclared', async () => 'open to whom?')
     await expect(app.ready()).rejects.toThrow('Routes without declared access: GET /test/undeclared')
     await app.close().catch(() => {})
@@ -67,7 +75,10 @@ describe('route access declarations', () => {
 describe('health', () => {
   it('reports 503 when the database is unavailable', async () => {
     const own = await createTestDatabase()
-    const app = await buildApp({ config: testConfig(), database: own, logger: pino({ level: 'silent' }) })
+    const app = await buildApp(createServices({ database: own, config: testConfig() }), {
+      modules: MODULES,
+      logger: pino({ level: 'silent' }),
+    })
     await app.ready()
     await own.close()
     const response = await app.inject({ method: 'GET', url: '/health' })

@@ -2,16 +2,20 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { parseInput, ValidationError } from '../errors.ts'
 import { recordId } from '../storable.ts'
-import type { DomainOptions } from '../web/domain.ts'
 import { field, formErrors } from '../web/forms.ts'
-import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.ts'
 import { COUNCIL_ROLES, ROLE_LABELS, type Role } from './roles.ts'
 import type { SessionUser } from './service.ts'
+import type { AccountsServices } from './services.ts'
 
 const idParams = z.object({ id: recordId('Token ID') })
 
 /** The same token pages for a provider (its organisation's tokens) and a council admin (the council's). */
-export const apiTokenRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the API token pages are given: the services they call, nothing more. */
+export interface ApiTokenRouteOptions {
+  accounts: Pick<AccountsServices['accounts'], 'listApiTokens' | 'createApiToken' | 'revokeApiToken'>
+}
+
+export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (app, { accounts }) => {
   const variants = [
     {
       basePath: '/provider/api-tokens',
@@ -39,7 +43,7 @@ export const apiTokenRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
         errors?: ValidationError
       },
     ) => {
-      const tokens = await listApiTokens(db, user)
+      const tokens = await accounts.listApiTokens(user)
       return reply.code(extra.status ?? 200).view('accounts/views/api-tokens.njk', {
         pageTitle: 'API tokens',
         basePath: variant.basePath,
@@ -67,7 +71,10 @@ export const apiTokenRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       const user = request.user as SessionUser
       const values = { name: field(request.body, 'name'), role: field(request.body, 'role') }
       try {
-        const created = await createApiToken(db, user, { name: values.name, role: values.role || undefined })
+        const created = await accounts.createApiToken(user, {
+          name: values.name,
+          role: values.role || undefined,
+        })
         // The secret is shown on this response only; a redirect would have to carry it in the URL.
         return show(user, reply, { status: 201, newToken: created.token })
       } catch (error) {
@@ -81,7 +88,7 @@ export const apiTokenRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       { config: { access: variant.roles } },
       async (request, reply) => {
         const { id } = parseInput(idParams, request.params)
-        await revokeApiToken(db, request.user as SessionUser, id)
+        await accounts.revokeApiToken(request.user as SessionUser, id)
         return reply.redirect(`${variant.basePath}?revoked=1`, 303)
       },
     )

@@ -1,35 +1,27 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
-import type { Database } from '../db/connection.ts'
 import { ConflictError, TooManyAttemptsError, ValidationError } from '../errors.ts'
-import { getOrganisation } from '../providers/service.ts'
 import { ANY_ROLE } from '../web/access.ts'
+import { operation } from '../web/api-schema.ts'
 import { field, formErrors, safeReturnPath } from '../web/forms.ts'
-import { capabilitiesFor } from '../web/navigation.ts'
+import type { Navigation } from '../web/navigation.ts'
 import { COUNCIL_CHOICE_MINUTES, decodeCouncilChoice, encodeCouncilChoice } from './council-choice.ts'
 import { FailedSignIns } from './failed-sign-ins.ts'
 import { ROLE_LABELS, ROLES } from './roles.ts'
-import {
-  activeAccounts,
-  actorOf,
-  addUser,
-  createSession,
-  endSession,
-  listUsers,
-  MIN_PASSWORD_LENGTH,
-  type NewUser,
-  normaliseEmail,
-  recordSignIn,
-  type SessionUser,
-  verifySignIn,
-} from './service.ts'
+import { meSchema, usersSchema } from './schemas.ts'
+import { actorOf, MIN_PASSWORD_LENGTH, type NewUser, normaliseEmail, type SessionUser } from './service.ts'
+import type { AccountsServices } from './services.ts'
 
 export interface AccountsRoutesOptions {
-  db: Database
+  accounts: AccountsServices['accounts']
+  /** A provider user's organisation, for the home page: the register's, given at composition. */
+  organisationOf(councilId: number, organisationId: number): Promise<{ name: string }>
   config: Config
   sessionCookie: string
   /** Holds the accounts a password opened in several councils while the person chooses one. */
   councilChoiceCookie: string
+  /** The lines on each role's home page, from every module's navigation. */
+  capabilitiesFor: Navigation['capabilitiesFor']
 }
 
 const SIGN_IN_FAILED = 'Enter a correct email address and password'
@@ -37,7 +29,7 @@ const CHOOSE_COUNCIL = 'Select the council you want to sign in to'
 
 export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
   app,
-  { db, config, sessionCookie, councilChoiceCookie },
+  { accounts: accountsService, organisationOf, config, sessionCookie, councilChoiceCookie, capabilitiesFor },
 ) => {
   const sessionPolicy = { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours }
   const cookieOptions = {
@@ -68,9 +60,10 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     user: SessionUser,
     returnTo: string,
   ) => {
-    await recordSignIn(db, user, { ip: request.ip })
-    if (request.sessionToken && request.user) await endSession(db, request.sessionToken, request.user)
-    const token = await createSession(db, user, sessionPolicy)
+    await accountsService.recordSignIn(user, { ip: request.ip })
+    if (request.sessionToken && request.user)
+      await accountsService.endSession(request.sessionToken, request.user)
+    const token = await accountsService.createSession(user, sessionPolicy)
     reply.setCookie(sessionCookie, token, { ...cookieOptions, maxAge: sessionPolicy.maxHours * 3600 })
     return reply.redirect(returnTo, 303)
   }
@@ -102,8 +95,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
 
       const limitKey = normaliseEmail(email)
       if (!failedSignIns.begin(limitKey)) throw new TooManyAttemptsError('Too many failed sign-ins')
-      const accounts = await verifySignIn(
-        db,
+      const accounts = await accountsService.verifySignIn(
         email,
         password.slice(0, 1024),
         { ip: request.ip },
@@ -132,7 +124,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     const unsigned = cookie ? request.unsignCookie(cookie) : null
     const choice = unsigned?.valid && unsigned.value ? decodeCouncilChoice(unsigned.value) : null
     if (!choice) return null
-    const accounts = await activeAccounts(db, choice.userIds)
+    const accounts = await accountsService.activeAccounts(choice.userIds)
     return accounts.length > 0 ? { accounts, returnTo: choice.returnTo } : null
   }
 
@@ -164,7 +156,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
 
   app.post('/sign-out', { config: { access: ANY_ROLE } }, async (request, reply) => {
     const user = request.user as SessionUser
-    if (request.sessionToken) await endSession(db, request.sessionToken, user)
+    if (request.sessionToken) await accountsService.endSession(request.sessionToken, user)
     reply.clearCookie(sessionCookie, cookieOptions)
     return reply.redirect('/sign-in?signedOut=1', 303)
   })
@@ -172,7 +164,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
   app.get('/', { config: { access: ANY_ROLE } }, async (request, reply) => {
     const user = request.user as SessionUser
     const organisation = user.providerOrganisationId
-      ? await getOrganisation(db, user.councilId, user.providerOrganisationId)
+      ? await organisationOf(user.councilId, user.providerOrganisationId)
       : null
     return reply.view('web/views/pages/home.njk', {
       pageTitle: organisation ? organisation.name : user.councilName,
@@ -186,7 +178,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
   )
 
   const showUsers = async (user: SessionUser, reply: FastifyReply, added?: string) => {
-    const rows = await listUsers(db, user.councilId)
+    const rows = await accountsService.listUsers(user.councilId)
     return reply.view('accounts/views/users.njk', {
       pageTitle: 'Users',
       added,
@@ -231,7 +223,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
       cqcProviderId: values.role === 'provider_user' ? values.cqcProviderId : undefined,
     } as NewUser
     try {
-      const created = await addUser(db, user.councilId, input, actorOf(user), {
+      const created = await accountsService.addUser(user.councilId, input, actorOf(user), {
         passwordCostLog2: config.passwordCostLog2,
       })
       return reply.redirect(`/admin/users?added=${encodeURIComponent(created.email)}`, 303)
@@ -253,7 +245,12 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     '/api/v1/me',
     {
       config: { access: ANY_ROLE },
-      schema: { summary: 'The signed-in user', tags: ['accounts'] },
+      schema: operation({
+        summary: 'The signed-in user',
+        tags: ['accounts'],
+        responses: { 200: meSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
@@ -271,8 +268,13 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     '/api/v1/users',
     {
       config: { access: ['council_admin'] },
-      schema: { summary: 'Users of your council', tags: ['accounts'] },
+      schema: operation({
+        summary: 'Users of your council',
+        tags: ['accounts'],
+        responses: { 200: usersSchema },
+        errors: [],
+      }),
     },
-    async (request) => ({ users: await listUsers(db, (request.user as SessionUser).councilId) }),
+    async (request) => ({ users: await accountsService.listUsers((request.user as SessionUser).councilId) }),
   )
 }

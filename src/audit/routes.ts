@@ -1,19 +1,23 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import type { SessionUser } from '../accounts/service.ts'
-import type { Database } from '../db/connection.ts'
 import { parseInput } from '../errors.ts'
 import { recordId } from '../storable.ts'
-import { listAudit } from './service.ts'
+import type { AuditServices } from './services.ts'
 
 const PAGE_SIZE = 100
 // Audit entries have bigint IDs.
 const query = z.object({ before: recordId('before', { column: 'bigint' }).optional() })
 
-export const auditRoutes: FastifyPluginAsync<{ db: Database }> = async (app, { db }) => {
+/** What the audit log page is given: the service it calls, nothing more. */
+export interface AuditRouteOptions {
+  audit: AuditServices['audit']
+}
+
+export const auditRoutes: FastifyPluginAsync<AuditRouteOptions> = async (app, { audit }) => {
   app.get('/admin/audit', { config: { access: ['council_admin'] } }, async (request, reply) => {
     const { before } = parseInput(query, request.query)
-    const entries = await listAudit(db, (request.user as SessionUser).councilId, {
+    const entries = await audit.listAudit((request.user as SessionUser).councilId, {
       before,
       limit: PAGE_SIZE + 1,
     })

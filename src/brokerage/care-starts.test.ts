@@ -11,7 +11,9 @@ import {
 } from '../../test/support/offers-factory.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { auditLog, packages, requestEvents } from '../db/schema.ts'
+import { scheduledJobs } from '../modules.ts'
 import { startScheduler } from '../scheduler.ts'
+import { createServices } from '../services.ts'
 import { startDueRequests } from './care-starts.ts'
 import { award, evaluateOffers } from './offers/award.ts'
 import { makeOffer } from './offers/service.ts'
@@ -161,8 +163,16 @@ describe('starting requests when their care starts', () => {
 
   it('runs at start-up of the scheduler, from two instances at once, exactly once', async () => {
     const due = await awardedPlacement('2026-06-12')
-    const stopFirst = startScheduler({ db: database.db, logger: silent, now: () => RESTARTED_AT })
-    const stopSecond = startScheduler({ db: database.db, logger: silent, now: () => RESTARTED_AT })
+    const stopFirst = startScheduler({
+      jobs: scheduledJobs(createServices({ database, config: testConfig() })),
+      logger: silent,
+      now: () => RESTARTED_AT,
+    })
+    const stopSecond = startScheduler({
+      jobs: scheduledJobs(createServices({ database, config: testConfig() })),
+      logger: silent,
+      now: () => RESTARTED_AT,
+    })
     await Promise.all([stopFirst(), stopSecond()])
     expect(await statusOf(due.requestId)).toBe('started')
     expect(await startEvents(due.requestId)).toHaveLength(1)

@@ -6,7 +6,9 @@ import { careHomeRequest, sessionUserOf } from '../../test/support/request-users
 import type { SessionUser } from '../accounts/service.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { auditLog, requestEvents } from '../db/schema.ts'
+import { scheduledJobs } from '../modules.ts'
 import { startScheduler } from '../scheduler.ts'
+import { createServices } from '../services.ts'
 import { closeDueRequests, DEADLINE_REASON } from './deadlines.ts'
 import { createRequest, getRequest, submit, transitionRequest } from './requests/service.ts'
 import { findRequestRow } from './requests/store.ts'
@@ -90,8 +92,16 @@ describe('closing requests at their deadline', () => {
 
   it('acts on passed deadlines at start-up, from two instances at once, exactly once', async () => {
     const due = await publishedRequest(DEADLINE)
-    const stopFirst = startScheduler({ db: database.db, logger: silent, now: () => RESTARTED_AT })
-    const stopSecond = startScheduler({ db: database.db, logger: silent, now: () => RESTARTED_AT })
+    const stopFirst = startScheduler({
+      jobs: scheduledJobs(createServices({ database, config: testConfig() })),
+      logger: silent,
+      now: () => RESTARTED_AT,
+    })
+    const stopSecond = startScheduler({
+      jobs: scheduledJobs(createServices({ database, config: testConfig() })),
+      logger: silent,
+      now: () => RESTARTED_AT,
+    })
     // Stopping waits for the start-up run in progress.
     await Promise.all([stopFirst(), stopSecond()])
     expect(await closeEvents(due)).toHaveLength(1)

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import path from 'node:path'
 import { pipeline, Transform } from 'node:stream'
 import type { Command } from 'commander'
-import { CENTROID_HEADERS, importCentroids } from '../geography/service.ts'
+import { CENTROID_HEADERS } from '../geography/service.ts'
 import { type CliContext, printJson } from './context.ts'
 import { fileToRead, progressBar } from './import.ts'
 
@@ -35,12 +35,12 @@ export function registerGeoCommands(program: Command, context: CliContext): void
           done(null, chunk)
         },
       })
-      const report = await context.withDatabase(async ({ db }) => {
+      const report = await context.withServices(async ({ geography }) => {
         bar?.start(bytesTotal, 0)
         try {
           // pipeline closes the file whichever end fails.
           pipeline(createReadStream(file), counter, () => {})
-          return await importCentroids(db, counter)
+          return await geography.importCentroids(counter)
         } finally {
           bar?.stop()
         }

@@ -3,11 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { testConfig } from '../../test/helpers.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { createTestRequest, setRequestStatus } from '../../test/support/offers-factory.ts'
 import { createCouncil } from '../accounts/service.ts'
 import { markUnsourced } from '../brokerage/offers/award.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
+import { cliContext } from './context.ts'
 import { buildProgram } from './index.ts'
 
 const system = { kind: 'system', label: 'test' } as const
@@ -24,12 +26,10 @@ beforeAll(async () => {
 afterAll(async () => database?.close())
 
 async function runInProcess(args: string[]): Promise<string> {
-  const context = {
-    config: () => {
-      throw new Error('not needed')
-    },
-    withDatabase: <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
-  }
+  const context = cliContext(
+    () => testConfig(),
+    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
+  )
   let out = ''
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     out += String(chunk)
@@ -79,5 +79,5 @@ describe('caremarket icl', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  }, 60_000)
+  })
 })

@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
-import { getCouncilByCode } from '../accounts/service.ts'
 import { endOfLondonDay, hoursPerWeek } from '../market/icl/rules.ts'
-import { type IclList, iclAt } from '../market/icl/service.ts'
+import type { IclList } from '../market/icl/service.ts'
 import { isCalendarDate } from '../shared/dates.ts'
 import { type CliContext, CliUsageError, printJson } from './context.ts'
 
@@ -25,9 +24,9 @@ export function registerIclCommand(program: Command, context: CliContext): void 
     .option('--at <date>', 'a date (the end of that London day) or an ISO instant', parseAt)
     .option('--json', 'print the result as JSON')
     .action(async (options: { council: string; at?: Date; json?: boolean }) => {
-      const list = await context.withDatabase(async ({ db }) => {
-        const council = await getCouncilByCode(db, options.council.trim().toUpperCase())
-        return iclAt(db, council.id, options.at ?? new Date())
+      const list = await context.withServices(async ({ accounts, icl }) => {
+        const council = await accounts.getCouncilByCode(options.council.trim().toUpperCase())
+        return icl.iclAt(council.id, options.at ?? new Date())
       })
       if (options.json) {
         printJson({

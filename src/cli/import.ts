@@ -2,8 +2,7 @@ import { createReadStream, statSync } from 'node:fs'
 import path from 'node:path'
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
-import { getCouncilByCode } from '../accounts/service.ts'
-import { importCqcFile } from '../providers/cqc/import.ts'
+import type { importCqcFile } from '../providers/cqc/import.ts'
 import { CQC_FORMAT_LABELS } from '../providers/cqc/records.ts'
 import { type CliContext, CliUsageError, printJson } from './context.ts'
 
@@ -70,12 +69,12 @@ export function registerImportCommands(program: Command, context: CliContext): v
         `Importing ${path.basename(file)} [{bar}] {percentage}% | {rows} rows | {duration_formatted}`,
         options.json,
       )
-      await context.withDatabase(async ({ db }) => {
-        const council = await getCouncilByCode(db, options.council)
+      await context.withServices(async ({ accounts, cqcImports }) => {
+        const council = await accounts.getCouncilByCode(options.council)
         bar?.start(bytesTotal, 0, { rows: 0 })
         let summary: Awaited<ReturnType<typeof importCqcFile>>
         try {
-          summary = await importCqcFile(db, {
+          summary = await cqcImports.importCqcFile({
             councilId: council.id,
             input: createReadStream(file),
             fileName: path.basename(file),

@@ -1,7 +1,4 @@
 import type { Command } from 'commander'
-import { getCouncilByCode } from '../accounts/service.ts'
-import { createSmtpTransport, sendDueEmails } from '../notifications/sender.ts'
-import { remindAllStaleProviders, remindStaleProviders } from '../providers/capacity/service.ts'
 import { type CliContext, CliUsageError, printJson } from './context.ts'
 
 /** `outbox send` and `capacity remind`: the sender loop's work, run once, for cron or a person. */
@@ -15,12 +12,11 @@ export function registerNotificationCommands(program: Command, context: CliConte
     .action(async (options: { json?: boolean }) => {
       const smtp = context.config().smtp
       if (!smtp) throw new CliUsageError('SMTP is not configured: set SMTP_URL (or SMTP_HOST) and SMTP_FROM')
-      const transport = createSmtpTransport(smtp)
-      try {
-        await context.withDatabase(async ({ db }) => {
+      await context.withServices(async ({ notifications }) => {
+        try {
           const total = { sent: 0, failed: 0 }
           for (;;) {
-            const round = await sendDueEmails(db, transport)
+            const round = await notifications.sendDueEmails()
             total.sent += round.sent
             total.failed += round.failed
             if (round.sent + round.failed < 50) break
@@ -28,10 +24,10 @@ export function registerNotificationCommands(program: Command, context: CliConte
           if (options.json) printJson(total)
           else
             process.stdout.write(`Sent ${total.sent} messages; ${total.failed} failed and will be retried.\n`)
-        })
-      } finally {
-        transport.close?.()
-      }
+        } finally {
+          notifications.mailer?.close?.()
+        }
+      })
     })
 
   program
@@ -42,10 +38,14 @@ export function registerNotificationCommands(program: Command, context: CliConte
     .option('--council <code>', 'one council only; every council when left out')
     .option('--json', 'print the result as JSON')
     .action(async (options: { council?: string; json?: boolean }) => {
-      await context.withDatabase(async ({ db }) => {
+      await context.withServices(async ({ accounts, capacityReminders }) => {
         const results = options.council
-          ? [await remindStaleProviders(db, (await getCouncilByCode(db, options.council)).id)]
-          : await remindAllStaleProviders(db)
+          ? [
+              await capacityReminders.remindStaleProviders(
+                (await accounts.getCouncilByCode(options.council)).id,
+              ),
+            ]
+          : await capacityReminders.remindAllStaleProviders()
         if (options.json) return printJson({ councils: results })
         const reminded = results.flatMap((r) => r.reminded)
         const lines = reminded.map((r) => `  ${r.name}: ${r.to.join(', ')}`)

@@ -3,11 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { testConfig } from '../../test/helpers.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { createCouncil } from '../accounts/service.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { DEFAULT_CHROMIUM_PATH } from '../market/report/pdf.ts'
-import { CliUsageError } from './context.ts'
+import { CliUsageError, cliContext } from './context.ts'
 import { buildProgram, runCli } from './index.ts'
 
 const system = { kind: 'system', label: 'test' } as const
@@ -25,12 +26,10 @@ afterAll(async () => {
 })
 
 async function runInProcess(args: string[]): Promise<string> {
-  const context = {
-    config: () => {
-      throw new Error('not needed')
-    },
-    withDatabase: <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
-  }
+  const context = cliContext(
+    () => testConfig(),
+    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
+  )
   let out = ''
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     out += String(chunk)
@@ -153,5 +152,5 @@ describe('caremarket report market', () => {
     } finally {
       rmSync(data, { recursive: true, force: true })
     }
-  }, 60_000)
+  })
 })

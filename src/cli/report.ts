@@ -1,11 +1,9 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
-import { getCouncilByCode } from '../accounts/service.ts'
 import { ValidationError } from '../errors.ts'
 import { ChromiumMissingError, chromiumPath, htmlToPdf } from '../market/report/pdf.ts'
 import { renderMarketReportHtml } from '../market/report/render.ts'
-import { marketReport } from '../market/report/service.ts'
 import { isCalendarDate } from '../shared/dates.ts'
 import { type CliContext, CliUsageError } from './context.ts'
 
@@ -41,11 +39,11 @@ export function registerReportCommands(program: Command, context: CliContext): v
       const kind = outputKind(options.out)
       if (options.from > options.to)
         throw new CliUsageError(`--from (${options.from}) must be on or before --to (${options.to})`)
-      const html = await context.withDatabase(async ({ db }) => {
-        const council = await getCouncilByCode(db, options.council.trim().toUpperCase())
+      const html = await context.withServices(async ({ accounts, marketReport }) => {
+        const council = await accounts.getCouncilByCode(options.council.trim().toUpperCase())
         try {
           return await renderMarketReportHtml(
-            await marketReport(db, council, { from: options.from, to: options.to }),
+            await marketReport.marketReport(council, { from: options.from, to: options.to }),
           )
         } catch (error) {
           if (error instanceof ValidationError)

@@ -1,11 +1,12 @@
 import type { Command } from 'commander'
-import { listCouncils } from '../accounts/service.ts'
-import { simulate } from '../brokerage/simulator/simulate.ts'
 import { createDemo, type DemoResult } from '../demo/generate.ts'
 import { createLogger } from '../logging.ts'
+import { MODULES, scheduledJobs } from '../modules.ts'
 import { startOutboxSender } from '../notifications/sender.ts'
 import { capacityReminderJob } from '../providers/capacity/service.ts'
 import { startScheduler } from '../scheduler.ts'
+import { createServices } from '../services.ts'
+import { simulate } from '../simulator/simulate.ts'
 import { buildApp } from '../web/app.ts'
 import { type CliContext, openConfiguredDatabase } from './context.ts'
 
@@ -25,12 +26,13 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
   const database = await openConfiguredDatabase(config)
   await database.migrate()
   logger.info({ database: database.description }, 'database migrated')
+  const services = createServices({ database, config })
 
   // The embedded database is for trying Caremarket out, so it starts with a demo council.
   // A production server gets demo data only when asked.
   let demo: DemoResult | undefined
   const wantsDemo = options.demo || !config.databaseUrl
-  if (wantsDemo && (await listCouncils(database.db)).length === 0) {
+  if (wantsDemo && (await services.accounts.listCouncils()).length === 0) {
     logger.info('no council yet: creating the demo council')
     demo = await createDemo(database.db, {
       scale: 1,
@@ -53,13 +55,19 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
     }
   }
 
-  const app = await buildApp({ config, database, logger })
+  const app = await buildApp(services, { modules: MODULES, logger })
   await app.listen({ port: config.port, host: config.host })
   // Email goes out through the outbox; the same loop runs the daily capacity reminders.
-  const stopSender = startOutboxSender({ db: database.db, config, logger, dailyJobs: [capacityReminderJob] })
+  const stopSender = startOutboxSender({
+    db: database.db,
+    config,
+    logger,
+    dailyJobs: [capacityReminderJob],
+    transport: services.notifications.mailer,
+  })
   // Closes requests at their deadlines, starts awarded ones when care starts and takes the Interim
   // Care List's daily snapshot; its first run catches up on what came due while we were down.
-  const stopJobs = startScheduler({ db: database.db, logger, intervalMs: 60_000 })
+  const stopJobs = startScheduler({ jobs: scheduledJobs(services), logger, intervalMs: 60_000 })
   const bound = app.server.address()
   const address = `http://localhost:${typeof bound === 'object' && bound ? bound.port : config.port}`
   const lines = [`Caremarket is running at ${address} on ${database.description}`]

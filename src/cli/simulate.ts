@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
-import { type SimulationSummary, simulate } from '../brokerage/simulator/simulate.ts'
+import { type SimulationSummary, simulate } from '../simulator/simulate.ts'
 import { type CliContext, CliUsageError, parseInteger, printJson } from './context.ts'
 
 function parseVolume(value: string): number {

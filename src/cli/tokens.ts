@@ -1,9 +1,6 @@
 import type { Command } from 'commander'
-import { issueApiToken, revokeCouncilApiToken } from '../accounts/api-tokens.ts'
 import { isRole, ROLES } from '../accounts/roles.ts'
-import { getCouncilByCode } from '../accounts/service.ts'
 import { ValidationError } from '../errors.ts'
-import { findOrganisationByCqcId } from '../providers/service.ts'
 import { type CliContext, CliUsageError, parseInteger, printJson } from './context.ts'
 
 const cli = { kind: 'system', label: 'cli' } as const
@@ -27,11 +24,11 @@ export function registerTokenCommands(program: Command, context: CliContext): vo
         if (!isRole(options.role))
           throw new CliUsageError(`--role must be one of ${ROLES.join(', ')}, not "${options.role}"`)
         const role = options.role
-        await context.withDatabase(async ({ db }) => {
-          const council = await getCouncilByCode(db, options.council)
+        await context.withServices(async ({ accounts, register }) => {
+          const council = await accounts.getCouncilByCode(options.council)
           let providerOrganisationId: number | null = null
           if (options.provider) {
-            const organisation = await findOrganisationByCqcId(db, council.id, options.provider)
+            const organisation = await register.findOrganisationByCqcId(council.id, options.provider)
             if (!organisation) {
               throw new ValidationError([
                 {
@@ -42,8 +39,7 @@ export function registerTokenCommands(program: Command, context: CliContext): vo
             }
             providerOrganisationId = organisation.id
           }
-          const created = await issueApiToken(
-            db,
+          const created = await accounts.issueApiToken(
             {
               councilId: council.id,
               name: options.name,
@@ -70,9 +66,9 @@ export function registerTokenCommands(program: Command, context: CliContext): vo
     .requiredOption('--id <n>', 'the token ID', parseInteger('--id', 1, 2 ** 31 - 1))
     .option('--json', 'print the result as JSON')
     .action(async (options: { council: string; id: number; json?: boolean }) => {
-      await context.withDatabase(async ({ db }) => {
-        const council = await getCouncilByCode(db, options.council)
-        await revokeCouncilApiToken(db, council.id, options.id, cli)
+      await context.withServices(async ({ accounts }) => {
+        const council = await accounts.getCouncilByCode(options.council)
+        await accounts.revokeCouncilApiToken(council.id, options.id, cli)
         if (options.json) printJson({ id: options.id, revoked: true })
         else process.stdout.write(`Token ${options.id} revoked.\n`)
       })

@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import { ROLES } from '../accounts/roles.ts'
-import { addUser, getCouncilByCode } from '../accounts/service.ts'
 import { type CliContext, CliUsageError, printJson } from './context.ts'
 
 async function readStdin(): Promise<string> {
@@ -37,10 +36,9 @@ export function registerUserCommands(program: Command, context: CliContext): voi
         json?: boolean
       }) => {
         const password = await readStdin()
-        await context.withDatabase(async ({ db }) => {
-          const council = await getCouncilByCode(db, options.council)
-          const created = await addUser(
-            db,
+        await context.withServices(async ({ accounts }) => {
+          const council = await accounts.getCouncilByCode(options.council)
+          const created = await accounts.addUser(
             council.id,
             { email: options.email, role: options.role as never, password, cqcProviderId: options.provider },
             { kind: 'system', label: 'cli' },

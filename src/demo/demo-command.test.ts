@@ -1,14 +1,14 @@
 import { Command } from 'commander'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createTestDatabase } from '../../test/support/database.ts'
-import { type CliContext, CliUsageError } from '../cli/context.ts'
+import { type CliContext, CliUsageError, cliContext } from '../cli/context.ts'
 import { registerDemoCommand } from '../cli/demo.ts'
 import type { Config } from '../config.ts'
 
 // Each command run gets a fresh database, as a new installation would.
-const context: CliContext = {
-  config: () => ({ demoPassword: 'caremarket-demo', passwordCostLog2: 10 }) as Config,
-  async withDatabase(work) {
+const context: CliContext = cliContext(
+  () => ({ demoPassword: 'caremarket-demo', passwordCostLog2: 10 }) as Config,
+  async (work) => {
     const database = await createTestDatabase()
     try {
       return await work(database)
@@ -16,7 +16,7 @@ const context: CliContext = {
       await database.close()
     }
   },
-}
+)
 
 async function run(...args: string[]): Promise<{ stdout: string; stderr: string }> {
   const program = new Command('caremarket').exitOverride()

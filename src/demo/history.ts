@@ -54,17 +54,6 @@ import {
   RURAL_FACTOR,
   weeklyArrivals,
 } from '../brokerage/simulator/rates.ts'
-import {
-  CHOICE_REASONS,
-  FEMALE_NAMES,
-  homeCareVisits,
-  MALE_NAMES,
-  mondayOf,
-  NEEDS,
-  SURNAME_ENDS,
-  SURNAME_STARTS,
-  USUAL_PRICE_POUNDS,
-} from '../brokerage/simulator/simulate.ts'
 import type { Database } from '../db/connection.ts'
 import { ConflictError } from '../errors.ts'
 import { outcodeOf } from '../geography/rules.ts'
@@ -80,6 +69,17 @@ import { type ClientGroup, SPECIALISMS, type Specialism } from '../providers/voc
 import { LONDON, londonDate } from '../shared/dates.ts'
 import { greatCircleMiles, type Point } from '../shared/distance.ts'
 import { hashSeed, Random } from '../shared/random.ts'
+import {
+  CHOICE_REASONS,
+  FEMALE_NAMES,
+  homeCareVisits,
+  MALE_NAMES,
+  mondayOf,
+  NEEDS,
+  SURNAME_ENDS,
+  SURNAME_STARTS,
+  USUAL_PRICE_POUNDS,
+} from '../simulator/simulate.ts'
 import { type Cell, maxId, rawClient, resetIdentity, TableBuffer, type TableSpec } from './bulk.ts'
 
 export interface HistoryOptions {

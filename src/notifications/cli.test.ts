@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { type Fixture, seedCouncil, testConfig } from '../../test/helpers.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { type SmtpPeer, startSmtpPeer } from '../../test/support/smtp-peer.ts'
-import { CliUsageError } from '../cli/context.ts'
+import { CliUsageError, cliContext } from '../cli/context.ts'
 import { registerNotificationCommands } from '../cli/notifications.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { outbox } from '../db/schema.ts'
@@ -27,10 +27,13 @@ beforeEach(async () => {
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   const program = new Command('caremarket').exitOverride()
-  registerNotificationCommands(program, {
-    config: () => testConfig(env),
-    withDatabase: (work) => work(database),
-  })
+  registerNotificationCommands(
+    program,
+    cliContext(
+      () => testConfig(env),
+      (work) => work(database),
+    ),
+  )
   const output: string[] = []
   const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
     output.push(String(chunk))

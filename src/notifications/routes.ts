@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { z } from 'zod'
 import type { SessionUser } from '../accounts/service.ts'
+import type { Config } from '../config.ts'
 import { parseInput } from '../errors.ts'
 import { recordId } from '../storable.ts'
-import type { DomainOptions } from '../web/domain.ts'
 import type { Capability } from '../web/navigation.ts'
 import { OUTBOX_STATUS_LABELS, outboxStatus } from './rules.ts'
-import { EMAIL_KIND_LABELS, getOutboxMessage, listOutbox, type OutboxMessage } from './service.ts'
+import { EMAIL_KIND_LABELS, type OutboxMessage } from './service.ts'
+import type { NotificationsServices } from './services.ts'
 
 const OUTBOX_READERS = ['commissioner', 'council_admin'] as const
 
@@ -25,7 +26,16 @@ const PAGE_SIZE = 50
 const idParams = z.object({ id: recordId('Message ID', { column: 'bigint' }) })
 const listQuery = z.object({ before: recordId('before', { column: 'bigint' }).optional() })
 
-export const notificationsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db, config }) => {
+/** What the mail log's pages are given: the services they call, nothing more. */
+export interface NotificationsRouteOptions {
+  notifications: Pick<NotificationsServices['notifications'], 'listOutbox' | 'getOutboxMessage'>
+  config: Config
+}
+
+export const notificationsRoutes: FastifyPluginAsync<NotificationsRouteOptions> = async (
+  app,
+  { notifications, config },
+) => {
   const smtpConfigured = config.smtp !== null
   const describe = (message: OutboxMessage) => {
     const status = outboxStatus(message, smtpConfigured)
@@ -41,7 +51,7 @@ export const notificationsRoutes: FastifyPluginAsync<DomainOptions> = async (app
     const user = request.user as SessionUser
     const { before } = parseInput(listQuery, request.query)
     // One extra row says whether there is an older page.
-    const rows = await listOutbox(db, user.councilId, { before, limit: PAGE_SIZE + 1 })
+    const rows = await notifications.listOutbox(user.councilId, { before, limit: PAGE_SIZE + 1 })
     const page = rows.slice(0, PAGE_SIZE)
     return reply.view('notifications/views/outbox.njk', {
       pageTitle: 'Email outbox',
@@ -58,7 +68,7 @@ export const notificationsRoutes: FastifyPluginAsync<DomainOptions> = async (app
     async (request, reply) => {
       const user = request.user as SessionUser
       const { id } = parseInput(idParams, request.params)
-      const message = describe(await getOutboxMessage(db, user.councilId, id))
+      const message = describe(await notifications.getOutboxMessage(user.councilId, id))
       return reply.view('notifications/views/outbox-message.njk', {
         pageTitle: message.subject,
         message,

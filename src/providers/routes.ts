@@ -1,20 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../accounts/service.ts'
-import type { Database } from '../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../errors.ts'
-import { locationMarketEvents } from '../market/events/service.ts'
 import { recordId } from '../storable.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
+import { operation } from '../web/api-schema.ts'
 import { field, formErrors } from '../web/forms.ts'
 import { locationQualityPage } from './quality/location-page.ts'
-import {
-  getLocation,
-  getOrganisation,
-  listLocations,
-  type RegisterScope,
-  setLocationCoordinates,
-} from './service.ts'
+import { locationListSchema, oneLocationSchema } from './schemas.ts'
+import type { listLocations, RegisterScope } from './service.ts'
+import type { ProvidersServices } from './services.ts'
 import { CLIENT_GROUP_LABELS, SERVICE_TYPE_LABELS, SPECIALISM_LABELS } from './vocabulary.ts'
 
 const PAGE_SIZE = 50
@@ -38,11 +33,28 @@ function labels(values: string[], names: Record<string, string>): string {
   return values.map((v) => names[v] ?? v).join(', ')
 }
 
-export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app, { db }) => {
+/** What the register's pages are given: the services they call, nothing more. */
+export interface RegisterRouteOptions {
+  register: ProvidersServices['register']
+  quality: Pick<ProvidersServices['quality'], 'locationQuality'>
+  /**
+   * The market events of a location and of its provider, newest first: the market's, given at
+   * composition, so the register does not depend on the market.
+   */
+  locationMarketEvents(
+    councilId: number,
+    location: { id: number; providerOrganisationId: number },
+  ): Promise<unknown[]>
+}
+
+export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
+  app,
+  { register, quality, locationMarketEvents },
+) => {
   app.get('/locations', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const { page } = parseInput(pageQuery, request.query)
     const user = request.user as SessionUser
-    const result = await listLocations(db, scopeOf(user), {
+    const result = await register.listLocations(scopeOf(user), {
       offset: (page - 1) * PAGE_SIZE,
       limit: PAGE_SIZE,
     })
@@ -56,16 +68,16 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
   app.get('/locations/:id', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const { id } = parseInput(idParams, request.params)
     const user = request.user as SessionUser
-    const location = await getLocation(db, scopeOf(user), id)
+    const location = await register.getLocation(scopeOf(user), id)
     // Market events are for the staff who read the market events list (not social workers).
     const readsEvents = user.role !== 'social_worker'
     return reply.view('providers/views/location.njk', {
       pageTitle: location.name,
       location: describeLocation(location),
       mayEnterCoordinates: user.role === 'commissioner',
-      marketEvents: readsEvents ? await locationMarketEvents(db, location.councilId, location) : null,
+      marketEvents: readsEvents ? await locationMarketEvents(location.councilId, location) : null,
       mayRecordEvents: user.role === 'commissioner' || user.role === 'council_admin',
-      ...(await locationQualityPage(db, user, id, request.query)),
+      ...(await locationQualityPage(quality, user, id, request.query)),
     })
   })
 
@@ -77,7 +89,7 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     values: Record<string, string>,
     errors: FieldError[],
   ) => {
-    const location = await getLocation(db, scopeOf(user), id)
+    const location = await register.getLocation(scopeOf(user), id)
     return reply.code(status).view('providers/views/coordinates.njk', {
       pageTitle: 'Enter the location’s coordinates',
       location,
@@ -89,7 +101,7 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
   app.get('/locations/:id/coordinates', { config: { access: ['commissioner'] } }, async (request, reply) => {
     const { id } = parseInput(idParams, request.params)
     const user = request.user as SessionUser
-    const location = await getLocation(db, scopeOf(user), id)
+    const location = await register.getLocation(scopeOf(user), id)
     const values: Record<string, string> =
       location.geoSource === 'manual'
         ? { latitude: String(location.latitude), longitude: String(location.longitude) }
@@ -102,7 +114,7 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     const user = request.user as SessionUser
     const values = { latitude: field(request.body, 'latitude'), longitude: field(request.body, 'longitude') }
     try {
-      const result = await setLocationCoordinates(db, user.councilId, id, values, actorOf(user))
+      const result = await register.setLocationCoordinates(user.councilId, id, values, actorOf(user))
       const done = result.usedEnteredCoordinates ? 'coordinates-saved' : 'coordinates-overridden'
       return reply.redirect(`/locations/${id}?done=${done}`, 303)
     } catch (error) {
@@ -115,8 +127,8 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
   app.get('/provider', { config: { access: ['provider_user'] } }, async (request, reply) => {
     const user = request.user as SessionUser
     const { page } = parseInput(pageQuery, request.query)
-    const organisation = await getOrganisation(db, user.councilId, user.providerOrganisationId as number)
-    const result = await listLocations(db, scopeOf(user), {
+    const organisation = await register.getOrganisation(user.councilId, user.providerOrganisationId as number)
+    const result = await register.listLocations(scopeOf(user), {
       offset: (page - 1) * PAGE_SIZE,
       limit: PAGE_SIZE,
     })
@@ -132,12 +144,12 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
   app.get('/provider/locations/:id', { config: { access: ['provider_user'] } }, async (request, reply) => {
     const { id } = parseInput(idParams, request.params)
     const user = request.user as SessionUser
-    const location = await getLocation(db, scopeOf(user), id)
+    const location = await register.getLocation(scopeOf(user), id)
     return reply.view('providers/views/location.njk', {
       pageTitle: location.name,
       location: describeLocation(location),
       backPath: '/provider',
-      ...(await locationQualityPage(db, user, id, request.query)),
+      ...(await locationQualityPage(quality, user, id, request.query)),
     })
   })
 
@@ -145,11 +157,17 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     '/api/v1/locations',
     {
       config: { access: ['social_worker', 'broker', 'commissioner', 'council_admin', 'provider_user'] },
-      schema: { summary: 'Locations in your scope, a page at a time', tags: ['providers'] },
+      schema: operation({
+        summary: 'Locations in your scope, a page at a time',
+        tags: ['providers'],
+        querystring: pageQuery,
+        responses: { 200: locationListSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const { page } = parseInput(pageQuery, request.query)
-      const result = await listLocations(db, scopeOf(request.user as SessionUser), {
+      const result = await register.listLocations(scopeOf(request.user as SessionUser), {
         offset: (page - 1) * PAGE_SIZE,
         limit: PAGE_SIZE,
       })
@@ -161,11 +179,17 @@ export const providersRoutes: FastifyPluginAsync<{ db: Database }> = async (app,
     '/api/v1/locations/:id',
     {
       config: { access: ['social_worker', 'broker', 'commissioner', 'council_admin', 'provider_user'] },
-      schema: { summary: 'One location in your scope', tags: ['providers'] },
+      schema: operation({
+        summary: 'One location in your scope',
+        tags: ['providers'],
+        params: idParams,
+        responses: { 200: oneLocationSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const { id } = parseInput(idParams, request.params)
-      return { location: await getLocation(db, scopeOf(request.user as SessionUser), id) }
+      return { location: await register.getLocation(scopeOf(request.user as SessionUser), id) }
     },
   )
 }

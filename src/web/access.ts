@@ -3,8 +3,7 @@ import fp from 'fastify-plugin'
 import type { ApiTokenResolver } from '../accounts/api-token-cache.ts'
 import { recordTokenUses } from '../accounts/api-tokens.ts'
 import { ROLES, type Role } from '../accounts/roles.ts'
-import { resolveSession, type SessionPolicy, type SessionUser } from '../accounts/service.ts'
-import type { Database } from '../db/connection.ts'
+import type { SessionPolicy, SessionUser } from '../accounts/service.ts'
 
 /** Who may use a route: anyone, or signed-in users holding one of the roles. */
 type Access = 'public' | readonly Role[]
@@ -26,7 +25,8 @@ declare module 'fastify' {
 }
 
 export interface AccessOptions {
-  db: Database
+  /** The signed-in user a session cookie names, or null when it has ended or expired. */
+  resolveSession: (token: string, policy: SessionPolicy) => Promise<SessionUser | null>
   apiTokens: ApiTokenResolver
   sessionCookie: string
   sessionPolicy: SessionPolicy
@@ -34,8 +34,20 @@ export interface AccessOptions {
   afterSession?: (request: FastifyRequest, reply: FastifyReply) => void
 }
 
-export function isApiRequest(request: FastifyRequest): boolean {
+function isApiRequest(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/')
+}
+
+const OPEN_DATA_PATH = /^\/councils\/[^/?#]+\/openreferral(?:[/?#]|$)/
+
+/** A council's public open data feed: JSON for anyone, with no page context and so no cookie. */
+function isOpenDataRequest(request: FastifyRequest): boolean {
+  return OPEN_DATA_PATH.test(request.url)
+}
+
+/** Whether answers, errors included, are JSON rather than pages. */
+export function answersJson(request: FastifyRequest): boolean {
+  return isApiRequest(request) || isOpenDataRequest(request)
 }
 
 /**
@@ -86,7 +98,7 @@ export const accessPlugin = fp<AccessOptions>(async (app, options) => {
     }
     const token = request.cookies[options.sessionCookie]
     if (token) {
-      request.user = await resolveSession(options.db, token, options.sessionPolicy)
+      request.user = await options.resolveSession(token, options.sessionPolicy)
       request.sessionToken = request.user ? token : null
     }
     options.afterSession?.(request, reply)

@@ -7,35 +7,15 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify'
-
-import { startApiTokenResolver } from '../accounts/api-token-cache.ts'
-import { apiTokenRoutes } from '../accounts/api-token-routes.ts'
-import { accountsRoutes } from '../accounts/routes.ts'
-import { loadServiceSecret } from '../accounts/service.ts'
-import { auditRoutes } from '../audit/routes.ts'
-import { offersRoutes } from '../brokerage/offers/routes.ts'
-import { requestsRoutes } from '../brokerage/requests/routes.ts'
-import { settingsRoutes } from '../brokerage/settings/routes.ts'
-import type { Config } from '../config.ts'
-import type { DatabaseHandle } from '../db/connection.ts'
-import { marketEventsRoutes } from '../market/events/routes.ts'
-import { marketRoutes } from '../market/icl/routes.ts'
-import { insightsRoutes } from '../market/insights/routes.ts'
-import { mpsRoutes } from '../market/mps/routes.ts'
-import { sufficiencyRoutes } from '../market/sufficiency/routes.ts'
-import { notificationsRoutes } from '../notifications/routes.ts'
-import { capacityRoutes } from '../providers/capacity/routes.ts'
-import { cqcImportRoutes } from '../providers/cqc/routes.ts'
-import { frameworksRoutes } from '../providers/frameworks/routes.ts'
-import { profileRoutes } from '../providers/profile/routes.ts'
-import { qualityRoutes } from '../providers/quality/routes.ts'
-import { providersRoutes } from '../providers/routes.ts'
-import { accessPlugin, isApiRequest, markRoutesPublic } from './access.ts'
+import type { DomainModule } from '../module.ts'
+import type { Services } from '../services.ts'
+import { accessPlugin, answersJson, markRoutesPublic } from './access.ts'
+import { errorComponent, finishDocument, serializeAsIs, zodSchemasOnly, zodToOpenApi } from './api-schema.ts'
 import { markRoutesShared, setUpCaching } from './caching.ts'
 import { answerUnreadableAddress, setUpErrorHandling } from './errors.ts'
 import { healthSchema, setUpHealth } from './health.ts'
 import { inputChecks } from './input.ts'
-import { navigationFor } from './navigation.ts'
+import { type Capability, createNavigation, type Navigation } from './navigation.ts'
 import { setUpSecurity } from './security.ts'
 import { govukFrontendDir, setUpViews, sourceDir } from './views.ts'
 
@@ -46,9 +26,9 @@ declare module 'fastify' {
   }
 }
 
-export interface AppDependencies {
-  config: Config
-  database: DatabaseHandle
+export interface AppOptions {
+  /** The areas whose routes and navigation make up the app: MODULES from src/modules.ts. */
+  modules: readonly DomainModule[]
   logger: FastifyBaseLogger
 }
 
@@ -62,8 +42,15 @@ function cookieNames(secure: boolean) {
   }
 }
 
-/** Composes the web service from one plugin per concern; each domain brings its own routes. */
-export async function buildApp({ config, database, logger }: AppDependencies): Promise<FastifyInstance> {
+/**
+ * Composes the web service from one plugin per concern over the service registry; each module
+ * brings its own routes and navigation, and its route plugins are given only the services they use.
+ */
+export async function buildApp(
+  services: Services,
+  { modules, logger }: AppOptions,
+): Promise<FastifyInstance> {
+  const { config } = services
   const app = Fastify({
     loggerInstance: logger,
     trustProxy: config.trustProxy,
@@ -72,30 +59,45 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
     frameworkErrors: answerUnreadableAddress,
   })
   const cookies = cookieNames(config.secureCookies)
-  const cookieSecret = await loadServiceSecret(database.db, 'cookie-signing')
+  const navigation = createNavigation(modules.flatMap((m): readonly Capability[] => m.navigation))
+  const cookieSecret = await services.accounts.loadServiceSecret('cookie-signing')
 
   app.addSchema(healthSchema)
+  app.setValidatorCompiler(zodSchemasOnly)
+  app.setSerializerCompiler(serializeAsIs)
   await app.register(fastifySwagger, {
+    transform: zodToOpenApi,
+    transformObject: finishDocument,
+    // Shared schemas are named by their $id (`health`) rather than numbered.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
+      openapi: '3.1.0',
       info: {
         title: 'Caremarket API',
         version: '1',
         description: 'eBrokerage and care-market API for councils and providers.',
       },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: cookies.session } } },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: cookies.session },
+          token: { type: 'http', scheme: 'bearer' },
+        },
+        schemas: { Error: errorComponent() },
+      },
+      security: [{ session: [] }, { token: [] }],
     },
   })
   await setUpSecurity(app, { cookieSecret, secureCookies: config.secureCookies, csrfCookie: cookies.csrf })
   // Before the access plugin: @fastify/view resets reply.locals in its own onRequest hook.
   await setUpViews(app)
-  const apiTokens = await startApiTokenResolver(database)
+  const apiTokens = await services.accounts.startApiTokenResolver()
   app.addHook('onClose', () => apiTokens.stop())
   await app.register(accessPlugin, {
-    db: database.db,
+    resolveSession: services.accounts.resolveSession,
     apiTokens,
     sessionCookie: cookies.session,
     sessionPolicy: { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours },
-    afterSession: setPageContext,
+    afterSession: (request, reply) => setPageContext(navigation, request, reply),
   })
   setUpErrorHandling(app)
   await app.register(inputChecks)
@@ -113,40 +115,18 @@ export async function buildApp({ config, database, logger }: AppDependencies): P
     assets.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   })
 
-  setUpHealth(app, database)
-  await app.register(accountsRoutes, {
-    db: database.db,
-    config,
-    sessionCookie: cookies.session,
-    councilChoiceCookie: cookies.councilChoice,
-  })
-  await app.register(providersRoutes, { db: database.db })
-  await app.register(auditRoutes, { db: database.db })
-  const domain = { db: database.db, config }
-  await app.register(apiTokenRoutes, domain)
-  await app.register(cqcImportRoutes, domain)
-  await app.register(qualityRoutes, domain)
-  await app.register(frameworksRoutes, domain)
-  await app.register(capacityRoutes, domain)
-  await app.register(profileRoutes, domain)
-  await app.register(notificationsRoutes, domain)
-  await app.register(settingsRoutes, domain)
-  await app.register(requestsRoutes, domain)
-  await app.register(offersRoutes, domain)
-  await app.register(marketRoutes, domain)
-  await app.register(mpsRoutes, domain)
-  await app.register(insightsRoutes, domain)
-  await app.register(marketEventsRoutes, domain)
-  await app.register(sufficiencyRoutes, domain)
+  setUpHealth(app, services.health)
+  const web = { cookies, navigation }
+  for (const module of modules) await module.routes(app, services, web)
   return app
 }
 
 /** What every page's layout needs. Set before the body is read, so error pages have it too. */
-function setPageContext(request: FastifyRequest, reply: FastifyReply): void {
-  if (isApiRequest(request) || request.url.startsWith('/assets/')) return
+function setPageContext(navigation: Navigation, request: FastifyRequest, reply: FastifyReply): void {
+  if (answersJson(request) || request.url.startsWith('/assets/')) return
   reply.locals = {
     user: request.user,
-    navigation: navigationFor(request.user?.role, request.url),
+    navigation: navigation.navigationFor(request.user?.role, request.url),
     cspNonce: reply.cspNonce?.script,
     csrfToken: reply.generateCsrf(),
   }

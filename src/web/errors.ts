@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts'
-import { forbiddenPage, isApiRequest } from './access.ts'
+import { answersJson, forbiddenPage } from './access.ts'
 
 interface Problem {
   status: number
@@ -42,7 +42,7 @@ export function answerUnreadableAddress(error: FastifyError, request: FastifyReq
   const message = 'The web address is not valid. If you typed it, check it is correct.'
   request.log.info({ code: error.code, status }, 'unreadable address')
   reply.code(status).header('cache-control', 'no-store')
-  if (isApiRequest(request)) return reply.send({ error: { status, message } })
+  if (answersJson(request)) return reply.send({ error: { status, message } })
   return reply.type('text/plain; charset=utf-8').send(message)
 }
 
@@ -108,7 +108,7 @@ function describe(error: FastifyError): Problem {
 function respond(request: FastifyRequest, reply: FastifyReply, problem: Problem) {
   reply.code(problem.status)
   if (problem.status === 429) reply.header('retry-after', '60')
-  if (isApiRequest(request) || !acceptsHtml(request)) {
+  if (answersJson(request) || !acceptsHtml(request)) {
     return reply.send({
       error: {
         status: problem.status,

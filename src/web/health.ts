@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import { checkDatabase, type DatabaseHandle } from '../db/connection.ts'
+import type { DatabaseHandle } from '../db/connection.ts'
 
-export function setUpHealth(app: FastifyInstance, database: DatabaseHandle): void {
+export interface HealthCheck {
+  engine: DatabaseHandle['engine']
+  check(): Promise<{ status: 'ok' | 'unavailable'; latencyMs: number }>
+}
+
+export function setUpHealth(app: FastifyInstance, health: HealthCheck): void {
   app.get(
     '/health',
     {
@@ -16,11 +21,11 @@ export function setUpHealth(app: FastifyInstance, database: DatabaseHandle): voi
       },
     },
     async (_request, reply) => {
-      const check = await checkDatabase(database.db)
+      const check = await health.check()
       const healthy = check.status === 'ok'
       return reply.code(healthy ? 200 : 503).send({
         status: healthy ? 'ok' : 'unavailable',
-        database: { status: check.status, engine: database.engine, latencyMs: check.latencyMs },
+        database: { status: check.status, engine: health.engine, latencyMs: check.latencyMs },
       })
     },
   )

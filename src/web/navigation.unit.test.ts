@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ROLES } from '../accounts/roles.ts'
-import { capabilitiesFor, navigationFor } from './navigation.ts'
+import { moduleCapabilities } from '../modules.ts'
+import { createNavigation } from './navigation.ts'
+
+const { capabilitiesFor, navigationFor } = createNavigation(moduleCapabilities())
 
 describe('navigation', () => {
   it('offers every role a home page and something to do', () => {

@@ -5,6 +5,7 @@ import { frameworksRules } from './frameworks.ts'
 import { marketRules } from './market.ts'
 import { notificationsRules } from './notifications.ts'
 import { offersRules } from './offers.ts'
+import { openReferralRules } from './openreferral.ts'
 import { profileRules } from './profile.ts'
 import { qualityRules } from './quality.ts'
 import { requestsRules } from './requests.ts'
@@ -24,4 +25,5 @@ export const ACCESS_RULES: AccessRule[] = [
   ...settingsRules,
   ...offersRules,
   ...marketRules,
+  ...openReferralRules,
 ]

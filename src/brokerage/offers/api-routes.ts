@@ -5,27 +5,27 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import type { DomainOptions } from '../../web/domain.ts'
+import { operation } from '../../web/api-schema.ts'
 import { field } from '../../web/forms.ts'
-import { eligibilityOverview, explainEligibility, listDecisions } from '../invitations.ts'
-import { award, evaluateOffers, markUnsourced } from './award.ts'
+import { awardSchema, unsourcedSchema } from './award.ts'
 import { BROKERS, PACKAGE_MANAGERS, packageParams, requestParams } from './council-routes.ts'
-import {
-  endPackage,
-  getPackage,
-  listPackages,
-  listProviderPackages,
-  viewProviderPackage,
-} from './packages.ts'
+import { endPackageSchema } from './packages.ts'
 import { PROVIDERS, providerScope } from './provider-routes.ts'
+import type { OffersRouteOptions } from './route-options.ts'
 import {
-  getOpportunity,
-  listOpportunities,
-  makeOffer,
-  opportunityFiltersSchema,
-  reviseOffer,
-  withdrawOffer,
-} from './service.ts'
+  awardResultSchema,
+  eligibilitySchema,
+  evaluationSchema,
+  offerSchema,
+  opportunityDetailSchema,
+  opportunitySchema,
+  packageListSchema,
+  packageSchema,
+  providerPackageDetailSchema,
+  providerPackageSchema,
+  unsourcedResultSchema,
+} from './schemas.ts'
+import { newOfferSchema, offerRevisionSchema, opportunityFiltersSchema } from './service.ts'
 
 const offerParams = z.object({ offerId: recordId('Offer ID') })
 const opportunityParams = z.object({ requestId: recordId('Request ID') })
@@ -52,27 +52,54 @@ function versionOf(body: Record<string, unknown>, ifMatch: string | undefined): 
   return match ? Number(match[1]) : undefined
 }
 
-const json = (summary: string, tags: string[]) => ({ summary, tags })
+/** `?requestId=`: anything but a request's ID lists every package, as it always has. */
+const packagesQuery = z.object({
+  requestId: z
+    .preprocess((v) => (typeof v === 'string' ? v : undefined), recordId('Request ID').optional())
+    .catch(undefined),
+})
+// A schema's shape does not depend on the day; only its checks do.
+const ANY_DAY = '1970-01-01'
+const offerHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .max(200)
+    .optional()
+    .describe('A key of your choosing, unique to this offer, so that sending it again makes no second offer'),
+})
+const revisionHeaders = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .describe('The version revised ("3" or W/"3"), when the body does not give it'),
+})
+const oneOffer = z.object({ offer: offerSchema })
 
-export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (app, { offers }) => {
   // ---- Council: eligibility, evaluation and award ----
 
   app.get(
     '/api/v1/requests/:id/eligibility',
     {
       config: { access: BROKERS },
-      schema: json(
-        'Why each location was or was not invited: the invited, any found by ?q= (name or CQC ID), one ?locationId=, or every decision a page at a time (?eligible=&offset=&limit=)',
-        ['eligibility'],
-      ),
+      schema: operation({
+        summary:
+          'Why each location was or was not invited: the invited, any found by ?q= (name or CQC ID), one ?locationId=, or every decision a page at a time (?eligible=&offset=&limit=)',
+        tags: ['eligibility'],
+        params: requestParams,
+        querystring: decisionsQuery,
+        responses: { 200: eligibilitySchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
       const query = parseInput(decisionsQuery, request.query)
-      if (query.locationId !== undefined) return explainEligibility(db, user.councilId, id, query.locationId)
-      const overview = await eligibilityOverview(db, user.councilId, id, { search: query.q })
-      const decisions = await listDecisions(db, user.councilId, id, {
+      if (query.locationId !== undefined)
+        return offers.explainEligibility(user.councilId, id, query.locationId)
+      const overview = await offers.eligibilityOverview(user.councilId, id, { search: query.q })
+      const decisions = await offers.listDecisions(user.councilId, id, {
         offset: query.offset,
         limit: query.limit,
         eligible: query.eligible === undefined ? undefined : query.eligible === 'true',
@@ -85,15 +112,19 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/requests/:id/offers',
     {
       config: { access: BROKERS },
-      schema: json(
-        'The ranked shortlist of a request’s offers, with every score’s parts, the weights and the flags',
-        ['offers'],
-      ),
+      schema: operation({
+        summary:
+          'The ranked shortlist of a request’s offers, with every score’s parts, the weights and the flags',
+        tags: ['offers'],
+        params: requestParams,
+        responses: { 200: evaluationSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      const evaluation = await evaluateOffers(db, user.councilId, id)
+      const evaluation = await offers.evaluateOffers(user.councilId, id)
       const { person: _person, ...rest } = evaluation
       return rest
     },
@@ -103,16 +134,20 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/requests/:id/award',
     {
       config: { access: BROKERS },
-      schema: json(
-        'Accept an offer (home care: for some or all of its visits) and create the package. 409 when the request is not open to award (closed, or awarded or started with home care visits still unfilled), or the slot was awarded already.',
-        ['offers'],
-      ),
+      schema: operation({
+        summary:
+          'Accept an offer (home care: for some or all of its visits) and create the package. 409 when the request is not open to award (closed, or awarded or started with home care visits still unfilled), or the slot was awarded already.',
+        tags: ['offers'],
+        params: requestParams,
+        body: awardSchema,
+        responses: { 201: awardResultSchema },
+        errors: [404, 409],
+      }),
     },
     async (request, reply) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      const result = await award(
-        db,
+      const result = await offers.award(
         { councilId: user.councilId, actor: actorOf(user) },
         id,
         bodyObject(request.body),
@@ -125,16 +160,20 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/requests/:id/unsourced',
     {
       config: { access: BROKERS },
-      schema: json(
-        'Mark a closed request with no acceptable offer as unsourced (the person goes on the Interim Care List)',
-        ['offers'],
-      ),
+      schema: operation({
+        summary:
+          'Mark a closed request with no acceptable offer as unsourced (the person goes on the Interim Care List)',
+        tags: ['offers'],
+        params: requestParams,
+        body: unsourcedSchema,
+        responses: { 200: unsourcedResultSchema },
+        errors: [404, 409],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      return markUnsourced(
-        db,
+      return offers.markUnsourced(
         { councilId: user.councilId, actor: actorOf(user) },
         id,
         bodyObject(request.body ?? {}),
@@ -148,25 +187,36 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/packages',
     {
       config: { access: COUNCIL_STAFF },
-      schema: json('The council’s packages, newest first (?requestId=)', ['packages']),
+      schema: operation({
+        summary: 'The council’s packages, newest first (?requestId=)',
+        tags: ['packages'],
+        querystring: packagesQuery,
+        responses: { 200: packageListSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
-      const requestId = Number(field(request.query, 'requestId'))
-      return {
-        packages: await listPackages(db, user.councilId, {
-          requestId: Number.isInteger(requestId) && requestId > 0 ? requestId : undefined,
-        }),
-      }
+      const { requestId } = parseInput(packagesQuery, request.query ?? {})
+      return { packages: await offers.listPackages(user.councilId, { requestId }) }
     },
   )
 
   app.get(
     '/api/v1/packages/:packageId',
-    { config: { access: COUNCIL_STAFF }, schema: json('One package', ['packages']) },
+    {
+      config: { access: COUNCIL_STAFF },
+      schema: operation({
+        summary: 'One package',
+        tags: ['packages'],
+        params: packageParams,
+        responses: { 200: packageSchema },
+        errors: [404],
+      }),
+    },
     async (request) => {
       const { packageId } = parseInput(packageParams, request.params)
-      return getPackage(db, (request.user as SessionUser).councilId, packageId)
+      return offers.getPackage((request.user as SessionUser).councilId, packageId)
     },
   )
 
@@ -174,13 +224,19 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/packages/:packageId/end',
     {
       config: { access: PACKAGE_MANAGERS },
-      schema: json('End a package: { endDate, reason }', ['packages']),
+      schema: operation({
+        summary: 'End a package: { endDate, reason }',
+        tags: ['packages'],
+        params: packageParams,
+        body: endPackageSchema,
+        responses: { 200: packageSchema },
+        errors: [404, 409],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
-      return endPackage(
-        db,
+      return offers.endPackage(
         { councilId: user.councilId, actor: actorOf(user) },
         packageId,
         bodyObject(request.body),
@@ -194,10 +250,13 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/opportunities',
     {
       config: { access: PROVIDERS },
-      schema: json(
-        'Published requests your locations were invited to, anonymised (?serviceType=&district=)',
-        ['opportunities'],
-      ),
+      schema: operation({
+        summary: 'Published requests your locations were invited to, anonymised (?serviceType=&district=)',
+        tags: ['opportunities'],
+        querystring: opportunityFiltersSchema,
+        responses: { 200: z.object({ opportunities: z.array(opportunitySchema) }) },
+        errors: [],
+      }),
     },
     async (request) => {
       const filters = opportunityFiltersSchema.parse({
@@ -205,7 +264,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
         district: field(request.query, 'district'),
       })
       return {
-        opportunities: await listOpportunities(db, providerScope(request.user as SessionUser), filters),
+        opportunities: await offers.listOpportunities(providerScope(request.user as SessionUser), filters),
       }
     },
   )
@@ -214,11 +273,17 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/opportunities/:requestId',
     {
       config: { access: PROVIDERS },
-      schema: json('One opportunity, anonymised, with your offers on it', ['opportunities']),
+      schema: operation({
+        summary: 'One opportunity, anonymised, with your offers on it',
+        tags: ['opportunities'],
+        params: opportunityParams,
+        responses: { 200: opportunityDetailSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const { requestId } = parseInput(opportunityParams, request.params)
-      return getOpportunity(db, providerScope(request.user as SessionUser), requestId)
+      return offers.getOpportunity(providerScope(request.user as SessionUser), requestId)
     },
   )
 
@@ -226,32 +291,32 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/requests/:id/offers',
     {
       config: { access: PROVIDERS },
-      schema: {
-        ...json(
+      schema: operation({
+        summary:
           'Make an offer: { locationId, pricePence, earliestStart, visitIds, meetsAllNeeds, notes }. With an Idempotency-Key header, sending again returns the first offer (200) instead of making another.',
-          ['opportunities'],
-        ),
+        tags: ['opportunities'],
         description:
           'Answers 201 with the offer made. With an Idempotency-Key header (up to 200 characters), the same key sent again with the same body to the same request answers 200 with the offer it first made, however often it is sent; the same key with a different body answers 422 ("This Idempotency-Key was already used with a different request"), and makes nothing. A key belongs to your organisation and the request it is sent to, whichever of your tokens sends it. 400 names the field at fault; 404 if the request is not one your locations were invited to; 409 if offers are closed or the location already has a live offer.',
-        headers: {
-          type: 'object',
-          properties: {
-            'idempotency-key': {
-              type: 'string',
-              description:
-                'A key of your choosing, unique to this offer, so that sending it again makes no second offer',
-            },
-          },
-        },
-      },
+        params: requestParams,
+        headers: offerHeaders,
+        body: newOfferSchema(ANY_DAY),
+        responses: { 201: oneOffer, 200: oneOffer },
+        errors: [404, 409, 422],
+      }),
     },
     async (request, reply) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
       const key = request.headers['idempotency-key']
-      const result = await makeOffer(db, providerScope(user), actorOf(user), id, bodyObject(request.body), {
-        idempotencyKey: typeof key === 'string' ? key : null,
-      })
+      const result = await offers.makeOffer(
+        providerScope(user),
+        actorOf(user),
+        id,
+        bodyObject(request.body),
+        {
+          idempotencyKey: typeof key === 'string' ? key : null,
+        },
+      )
       return reply.code(result.created ? 201 : 200).send({ offer: result.offer })
     },
   )
@@ -260,10 +325,16 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/offers/:offerId',
     {
       config: { access: PROVIDERS },
-      schema: json(
-        'Revise an offer until the deadline: the full terms and the version revised (in the body, or If-Match). 409 if it has changed since.',
-        ['opportunities'],
-      ),
+      schema: operation({
+        summary:
+          'Revise an offer until the deadline: the full terms and the version revised (in the body, or If-Match). 409 if it has changed since.',
+        tags: ['opportunities'],
+        params: offerParams,
+        headers: revisionHeaders,
+        body: offerRevisionSchema(ANY_DAY),
+        responses: { 200: oneOffer },
+        errors: [404, 409],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
@@ -271,7 +342,7 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       const body = bodyObject(request.body)
       const ifMatch = request.headers['if-match']
       const input = { ...body, version: versionOf(body, typeof ifMatch === 'string' ? ifMatch : undefined) }
-      return { offer: await reviseOffer(db, providerScope(user), actorOf(user), offerId, input) }
+      return { offer: await offers.reviseOffer(providerScope(user), actorOf(user), offerId, input) }
     },
   )
 
@@ -279,12 +350,18 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/offers/:offerId',
     {
       config: { access: PROVIDERS },
-      schema: json('Withdraw an offer until the deadline', ['opportunities']),
+      schema: operation({
+        summary: 'Withdraw an offer until the deadline',
+        tags: ['opportunities'],
+        params: offerParams,
+        responses: { 200: oneOffer },
+        errors: [404, 409],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { offerId } = parseInput(offerParams, request.params)
-      return { offer: await withdrawOffer(db, providerScope(user), actorOf(user), offerId) }
+      return { offer: await offers.withdrawOffer(providerScope(user), actorOf(user), offerId) }
     },
   )
 
@@ -292,10 +369,15 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/provider/packages',
     {
       config: { access: PROVIDERS },
-      schema: json('Packages your organisation provides, without the person’s details', ['packages']),
+      schema: operation({
+        summary: 'Packages your organisation provides, without the person’s details',
+        tags: ['packages'],
+        responses: { 200: z.object({ packages: z.array(providerPackageSchema) }) },
+        errors: [],
+      }),
     },
     async (request) => ({
-      packages: await listProviderPackages(db, providerScope(request.user as SessionUser)),
+      packages: await offers.listProviderPackages(providerScope(request.user as SessionUser)),
     }),
   )
 
@@ -303,15 +385,19 @@ export const offersApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/provider/packages/:packageId',
     {
       config: { access: PROVIDERS },
-      schema: json(
-        'One of your packages with the person’s details; every call is logged as a view of personal data',
-        ['packages'],
-      ),
+      schema: operation({
+        summary:
+          'One of your packages with the person’s details; every call is logged as a view of personal data',
+        tags: ['packages'],
+        params: packageParams,
+        responses: { 200: providerPackageDetailSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
-      return viewProviderPackage(db, providerScope(user), actorOf(user), packageId)
+      return offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
     },
   )
 }

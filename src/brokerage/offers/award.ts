@@ -10,8 +10,6 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
-import { keepIclSpells } from '../../market/icl/service.ts'
-import { keepRequestOutcome } from '../../market/insights/outcomes.ts'
 import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../providers/capacity/service.ts'
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
@@ -19,6 +17,7 @@ import type { RestrictionKind } from '../../providers/vocabulary.ts'
 import { londonDate } from '../../shared/dates.ts'
 import { greatCircleMiles } from '../../shared/distance.ts'
 import { recordId } from '../../storable.ts'
+import { brokerageEvents } from '../events.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
 import {
   type BrokerageSettings,
@@ -252,7 +251,7 @@ const optionalText = (label: string) =>
     .optional()
     .transform((v) => v ?? '')
 
-const awardSchema = z.object({
+export const awardSchema = z.object({
   offerId: id('Choose the offer to accept'),
   /** Home care: the visits to award to this offer; all its unfilled visits when left out. */
   visitIds: z.array(id('Choose visits from the offer’s visits')).optional(),
@@ -443,11 +442,13 @@ async function awardInTransaction(
       details: { offerId: offer.id, packageId: pkg.id },
     })
   } else {
-    // A visit filled without a change of status can still take the person off the list. The
-    // request's row is locked (loadRequest), so the rollups are kept one award after another.
-    await keepIclSpells(tx, request.councilId, request.id)
-    // The status change keeps the request's outcome; an award without one keeps it here.
-    await keepRequestOutcome(tx, request.id)
+    // A visit filled without a change of status can still take the person off the Interim Care
+    // List. The request's row is locked (loadRequest), so listeners keep theirs one award after another.
+    await brokerageEvents.emit(
+      'requestAwardedWithoutStatusChange',
+      { councilId: request.councilId, requestId: request.id },
+      tx,
+    )
   }
   await recordAudit(tx, user.actor, {
     councilId: request.councilId,
@@ -601,7 +602,7 @@ export async function declineOpenOffers(
 // ---------------------------------------------------------------------------------------------
 // Unsourced
 
-const unsourcedSchema = z.object({
+export const unsourcedSchema = z.object({
   reason: z
     .string()
     .trim()

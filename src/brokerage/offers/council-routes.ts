@@ -7,13 +7,11 @@ import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationEr
 import { formatDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { dateFromForm, field, formErrors, typedDateParts } from '../../web/forms.ts'
-import { eligibilityOverview } from '../invitations.ts'
 import { describePrice, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } from '../rules/index.ts'
-import { award, type Evaluation, evaluateOffers, markUnsourced } from './award.ts'
+import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
-import { endPackage, getPackage, listPackages } from './packages.ts'
+import type { OffersRouteOptions } from './route-options.ts'
 import { deadlineText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
 
 export const BROKERS = ['broker'] as const
@@ -89,12 +87,12 @@ function awardFromForm(body: unknown) {
   }
 }
 
-export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async (app, { offers }) => {
   app.get('/requests/:id/eligibility', { config: { access: BROKERS } }, async (request, reply) => {
     const user = request.user as SessionUser
     const { id } = parseInput(requestParams, request.params)
     const search = field(request.query, 'q').trim().slice(0, 200)
-    const overview = await eligibilityOverview(db, user.councilId, id, { search })
+    const overview = await offers.eligibilityOverview(user.councilId, id, { search })
     return reply.view('brokerage/offers/views/eligibility.njk', {
       pageTitle: `Who was invited to offer on request ${id}`,
       overview,
@@ -108,7 +106,7 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
     id: number,
     options: { status?: number; errors?: FieldError[]; done?: string | null; values?: FormValues } = {},
   ) => {
-    const evaluation = evaluationView(await evaluateOffers(db, user.councilId, id))
+    const evaluation = evaluationView(await offers.evaluateOffers(user.councilId, id))
     return reply.code(options.status ?? 200).view('brokerage/offers/views/shortlist.njk', {
       pageTitle: `Offers for request ${id}`,
       e: evaluation,
@@ -137,7 +135,7 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
     params: { id: number; offerId: number },
     options: { status?: number; values?: FormValues; errors?: FieldError[]; onlyVisit?: number } = {},
   ) => {
-    const evaluation = evaluationView(await evaluateOffers(db, user.councilId, params.id))
+    const evaluation = evaluationView(await offers.evaluateOffers(user.councilId, params.id))
     const offer = evaluation.offers.find((o) => o.id === params.offerId)
     if (!offer) throw new NotFoundError('No such offer on this request')
     const scored = evaluation.ranked.find((r) => r.offerId === offer.id) ?? null
@@ -183,7 +181,7 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
     const { values, input, topUpProblem, choice } = awardFromForm(request.body)
     try {
       if (topUpProblem) throw new ValidationError([{ field: 'topUp', message: topUpProblem }])
-      const result = await award(db, { councilId: user.councilId, actor: actorOf(user) }, params.id, {
+      const result = await offers.award({ councilId: user.councilId, actor: actorOf(user) }, params.id, {
         ...input,
         offerId: params.offerId,
       })
@@ -213,7 +211,7 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
     const { id } = parseInput(requestParams, request.params)
     const values = { reason: field(request.body, 'reason'), inHospital: field(request.body, 'inHospital') }
     try {
-      await markUnsourced(db, { councilId: user.councilId, actor: actorOf(user) }, id, {
+      await offers.markUnsourced({ councilId: user.councilId, actor: actorOf(user) }, id, {
         reason: values.reason,
         inHospital: values.inHospital === 'yes' ? true : values.inHospital === 'no' ? false : undefined,
       })
@@ -239,7 +237,7 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
     const filter = state === 'starting' || state === 'active' || state === 'ended' ? state : undefined
     return reply.view('brokerage/offers/views/packages.njk', {
       pageTitle: 'Packages',
-      packages: await listPackages(db, user.councilId, { state: filter }),
+      packages: await offers.listPackages(user.councilId, { state: filter }),
       state: filter ?? '',
       stateLabels: PACKAGE_STATE_LABELS,
     })
@@ -251,7 +249,7 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
     packageId: number,
     options: { status?: number; values?: FormValues; errors?: FieldError[]; ended?: boolean } = {},
   ) => {
-    const pkg = await getPackage(db, user.councilId, packageId)
+    const pkg = await offers.getPackage(user.councilId, packageId)
     return reply.code(options.status ?? 200).view('brokerage/offers/views/package.njk', {
       pageTitle: `Package ${pkg.id}`,
       pkg,
@@ -279,7 +277,7 @@ export const councilOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app
       reason: field(request.body, 'reason'),
     }
     try {
-      await endPackage(db, { councilId: user.councilId, actor: actorOf(user) }, packageId, {
+      await offers.endPackage({ councilId: user.councilId, actor: actorOf(user) }, packageId, {
         endDate: dateFromForm(request.body, 'endDate'),
         reason: values.reason,
       })

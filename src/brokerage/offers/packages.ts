@@ -155,7 +155,7 @@ export async function getPackage(
   }
 }
 
-const endPackageSchema = z.object({
+export const endPackageSchema = z.object({
   endDate: z
     .string({ error: 'Enter the last day of care' })
     .trim()

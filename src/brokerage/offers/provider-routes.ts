@@ -6,28 +6,19 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { dateFromForm, dateParts, field, formErrors } from '../../web/forms.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
 import { fieldList, ids, onPage } from './forms.ts'
-import { listProviderPackages, viewProviderPackage } from './packages.ts'
+import type { OffersRouteOptions } from './route-options.ts'
 import { deadlineText, parsePrice, poundsInput } from './rules.ts'
 import {
-  getOpportunity,
-  getOwnOffer,
-  listOpportunities,
-  listOwnOffers,
-  makeOffer,
   newOfferSchema,
   type OfferView,
   type OpportunityDetail,
   offerRevisionSchema,
   opportunityFiltersSchema,
   type ProviderScope,
-  reviseOffer,
-  withdrawOffer,
 } from './service.ts'
-import { organisationInbox } from './store.ts'
 
 export const PROVIDERS = ['provider_user'] as const
 
@@ -100,7 +91,7 @@ function offerValues(offer: OfferView): FormValues {
   }
 }
 
-export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async (app, { offers }) => {
   app.get('/provider/opportunities', { config: { access: PROVIDERS } }, async (request, reply) => {
     const user = request.user as SessionUser
     const filters = opportunityFiltersSchema.parse({
@@ -110,8 +101,8 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
     const scope = providerScope(user)
     return reply.view('brokerage/offers/views/opportunities.njk', {
       pageTitle: 'Opportunities',
-      opportunities: await listOpportunities(db, scope, filters),
-      offers: (await listOwnOffers(db, scope)).slice(0, 50),
+      opportunities: await offers.listOpportunities(scope, filters),
+      offers: (await offers.listOwnOffers(scope)).slice(0, 50),
       filters: { serviceType: filters.serviceType ?? '', district: filters.district ?? '' },
       serviceTypes: REQUEST_SERVICE_TYPES.map((value) => ({
         value,
@@ -126,7 +117,7 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
     requestId: number,
     options: { status?: number; values?: FormValues; errors?: FieldError[]; done?: string } = {},
   ) => {
-    const detail: OpportunityDetail = await getOpportunity(db, providerScope(user), requestId)
+    const detail: OpportunityDetail = await offers.getOpportunity(providerScope(user), requestId)
     const live = new Set(detail.offers.filter((o) => o.status === 'submitted').map((o) => o.locationId))
     return reply.code(options.status ?? 200).view('brokerage/offers/views/opportunity.njk', {
       pageTitle: `Opportunity ${requestId}`,
@@ -163,7 +154,7 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
       const problems = formProblems(newOfferSchema(londonDate(new Date())), input, priceProblem)
       try {
         if (problems.length > 0) throw new ValidationError(problems)
-        await makeOffer(db, providerScope(user), actorOf(user), requestId, input)
+        await offers.makeOffer(providerScope(user), actorOf(user), requestId, input)
         return reply.redirect(`/provider/opportunities/${requestId}?done=made`, 303)
       } catch (error) {
         if (error instanceof ValidationError) {
@@ -192,9 +183,9 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
     options: { status?: number; values?: FormValues; errors?: FieldError[] } = {},
   ) => {
     const scope = providerScope(user)
-    const offer = await getOwnOffer(db, scope, params.offerId)
+    const offer = await offers.getOwnOffer(scope, params.offerId)
     if (offer.requestId !== params.requestId) throw new NotFoundError('No such offer')
-    const detail = await getOpportunity(db, scope, params.requestId)
+    const detail = await offers.getOpportunity(scope, params.requestId)
     return reply.code(options.status ?? 200).view('brokerage/offers/views/offer.njk', {
       pageTitle: `Your offer ${offer.id}`,
       ...detail,
@@ -222,10 +213,10 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
       const input = { ...terms, version: Number(field(request.body, 'version')) || 0 }
       const problems = formProblems(offerRevisionSchema(londonDate(new Date())), input, priceProblem)
       try {
-        const offer = await getOwnOffer(db, providerScope(user), params.offerId)
+        const offer = await offers.getOwnOffer(providerScope(user), params.offerId)
         if (offer.requestId !== params.requestId) throw new NotFoundError('No such offer')
         if (problems.length > 0) throw new ValidationError(problems)
-        await reviseOffer(db, providerScope(user), actorOf(user), params.offerId, input)
+        await offers.reviseOffer(providerScope(user), actorOf(user), params.offerId, input)
         return reply.redirect(`/provider/opportunities/${params.requestId}?done=revised`, 303)
       } catch (error) {
         if (error instanceof ValidationError) {
@@ -254,9 +245,9 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
       const user = request.user as SessionUser
       const params = parseInput(offerParams, request.params)
       try {
-        const offer = await getOwnOffer(db, providerScope(user), params.offerId)
+        const offer = await offers.getOwnOffer(providerScope(user), params.offerId)
         if (offer.requestId !== params.requestId) throw new NotFoundError('No such offer')
-        await withdrawOffer(db, providerScope(user), actorOf(user), params.offerId)
+        await offers.withdrawOffer(providerScope(user), actorOf(user), params.offerId)
         return reply.redirect(`/provider/opportunities/${params.requestId}?done=withdrawn`, 303)
       } catch (error) {
         if (error instanceof ConflictError) {
@@ -273,14 +264,14 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
   app.get('/provider/packages', { config: { access: PROVIDERS } }, async (request, reply) =>
     reply.view('brokerage/offers/views/provider-packages.njk', {
       pageTitle: 'Packages you provide',
-      packages: await listProviderPackages(db, providerScope(request.user as SessionUser)),
+      packages: await offers.listProviderPackages(providerScope(request.user as SessionUser)),
     }),
   )
 
   app.get('/provider/packages/:packageId', { config: { access: PROVIDERS } }, async (request, reply) => {
     const user = request.user as SessionUser
     const { packageId } = parseInput(packageParams, request.params)
-    const pkg = await viewProviderPackage(db, providerScope(user), actorOf(user), packageId)
+    const pkg = await offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
     return reply.view('brokerage/offers/views/provider-package.njk', { pageTitle: `Package ${pkg.id}`, pkg })
   })
 
@@ -288,7 +279,7 @@ export const providerOffersRoutes: FastifyPluginAsync<DomainOptions> = async (ap
     const user = request.user as SessionUser
     return reply.view('brokerage/offers/views/messages.njk', {
       pageTitle: 'Messages',
-      messages: await organisationInbox(db, user.councilId, user.providerOrganisationId as number),
+      messages: await offers.organisationInbox(user.councilId, user.providerOrganisationId as number),
     })
   })
 }

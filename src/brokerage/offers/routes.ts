@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { offersApiRoutes } from './api-routes.ts'
 import { councilOffersRoutes } from './council-routes.ts'
 import { providerOffersRoutes } from './provider-routes.ts'
+import type { OffersRouteOptions } from './route-options.ts'
 import { VIEW_HELPERS } from './rules.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
@@ -36,7 +36,7 @@ export const offersCapabilities: Capability[] = [
   },
 ]
 
-export const offersRoutes: FastifyPluginAsync<DomainOptions> = async (app, options) => {
+export const offersRoutes: FastifyPluginAsync<OffersRouteOptions> = async (app, options) => {
   // Formatting the templates call; only this domain's routes see them.
   app.addHook('preHandler', async (_request, reply) => {
     if (reply.locals) Object.assign(reply.locals, VIEW_HELPERS)

@@ -6,24 +6,17 @@ import { z } from 'zod'
 import type { SessionUser } from '../../accounts/service.ts'
 import { parseInput } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import type { DomainOptions } from '../../web/domain.ts'
+import { operation } from '../../web/api-schema.ts'
 import { REQUEST_STATUSES } from '../rules/index.ts'
+import { type InputContext, newRequestSchema, republishSchema } from './input.ts'
 import { REQUESTERS, requestParams } from './pages.ts'
-import {
-  cancel,
-  closeRequest,
-  createRequest,
-  getRequest,
-  listRequestEvents,
-  listRequests,
-  type PublishResult,
-  publish,
-  republish,
-  submit,
-} from './service.ts'
+import type { RequestsRouteOptions } from './route-options.ts'
+import { publishedSchema, requestEventSchema, requestListSchema, sourcingRequestSchema } from './schemas.ts'
+import { cancelSchema, type PublishResult } from './service.ts'
 
 const BROKERS = ['broker'] as const
 const TAGS = ['requests']
+const oneRequest = z.object({ request: sourcingRequestSchema })
 const PUBLISH_CHECK =
   'Optional JSON body {version?, identifiersChecked?}. The person’s name, date of birth, NHS number and full postcode are always taken out of the needs summary, notes for providers and language before providers read them. When that text still has something that looks like anyone’s identity (a date, a phone number, an email address, a 10-digit number, a full postcode, a title and a name), publishing is refused with 400 on the field identifiersChecked, naming what and where, until the request is sent again with identifiersChecked: true to confirm it was checked.'
 
@@ -32,32 +25,42 @@ function body(request: FastifyRequest): Record<string, unknown> {
   return given && typeof given === 'object' && !Array.isArray(given) ? (given as Record<string, unknown>) : {}
 }
 
+const version = z.preprocess(
+  (v) => (v === '' || v === null ? undefined : v),
+  z.coerce
+    .number({ error: 'version must be a whole number' })
+    .int('version must be a whole number')
+    .positive('version must be a whole number')
+    .optional()
+    .describe('The change is made only if the request is still at this version; 409 if not'),
+)
+const identifiersCheckedSchema = z
+  .boolean({ error: 'identifiersChecked must be true or false' })
+  .optional()
+  .describe(
+    'true: the broker has checked the text providers will read for anything that identifies the person',
+  )
+
+const versionBody = z.object({ version })
+const publishBody = z.object({ version, identifiersChecked: identifiersCheckedSchema })
+const cancelBody = cancelSchema.extend({ version })
+// A schema's shape does not depend on the day or the council's default distance; only its checks do.
+const anyDay: InputContext = { today: '1970-01-01', defaultMaxDistanceMiles: 1 }
+const republishBody = republishSchema(anyDay).extend({
+  version,
+  identifiersChecked: identifiersCheckedSchema,
+})
+
 /** An optional `version` in the body: the change is made only if the request is still at it. */
 function expectedVersion(request: FastifyRequest): number | undefined {
-  const { version } = parseInput(
-    z.object({
-      version: z.preprocess(
-        (v) => (v === '' || v === null ? undefined : v),
-        z.coerce
-          .number({ error: 'version must be a whole number' })
-          .int('version must be a whole number')
-          .positive('version must be a whole number')
-          .optional(),
-      ),
-    }),
-    { version: body(request).version },
-  )
-  return version
+  return parseInput(versionBody, { version: body(request).version }).version
 }
 
 /** `identifiersChecked: true`: the broker has checked the text providers will read (see publish). */
 function identifiersChecked(request: FastifyRequest): boolean | undefined {
-  const { identifiersChecked } = parseInput(
-    z.object({
-      identifiersChecked: z.boolean({ error: 'identifiersChecked must be true or false' }).optional(),
-    }),
-    { identifiersChecked: body(request).identifiersChecked },
-  )
+  const { identifiersChecked } = parseInput(z.object({ identifiersChecked: identifiersCheckedSchema }), {
+    identifiersChecked: body(request).identifiersChecked,
+  })
   return identifiersChecked
 }
 
@@ -83,20 +86,23 @@ const listQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 })
 
-export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (app, { requests }) => {
   app.post(
     '/api/v1/requests',
     {
       config: { access: REQUESTERS },
-      schema: {
+      schema: operation({
         summary: 'Create a sourcing request (as a draft; submit it next)',
         description:
           'JSON body: person {name, dateOfBirth, sex?, postcode, nhsNumber?} or personId; serviceType; clientGroup; specialisms[]; needsSummary; preferredPostcode?; maxDistanceMiles?; startDate; urgency (routine, urgent, emergency); inHospital?; emergencyHours? (24 or 48); usualPricePounds and/or budgetPounds; notesForProviders?; lotId?; for home care visits[] {days[], windowStart, windowEnd, durationMinutes, carers}, carerGender?, language?.',
         tags: TAGS,
-      },
+        body: newRequestSchema(anyDay),
+        responses: { 201: oneRequest },
+        errors: [404],
+      }),
     },
     async (request, reply) => {
-      const created = await createRequest(db, request.user as SessionUser, body(request))
+      const created = await requests.createRequest(request.user as SessionUser, body(request))
       return reply.code(201).send({ request: created })
     },
   )
@@ -105,15 +111,18 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     '/api/v1/requests',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'The council’s sourcing requests, most recently changed first (?status=, ?limit=, ?offset=)',
         tags: TAGS,
-      },
+        querystring: listQuery,
+        responses: { 200: requestListSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const query = parseInput(listQuery, request.query ?? {})
-      return listRequests(db, user.councilId, query)
+      return requests.listRequests(user.councilId, query)
     },
   )
 
@@ -121,12 +130,21 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     '/api/v1/requests/:id',
     {
       config: { access: COUNCIL_STAFF },
-      schema: { summary: 'A sourcing request, with its person, visits and history', tags: TAGS },
+      schema: operation({
+        summary: 'A sourcing request, with its person, visits and history',
+        tags: TAGS,
+        params: requestParams,
+        responses: { 200: z.object({ request: sourcingRequestSchema, events: z.array(requestEventSchema) }) },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      return { request: await getRequest(db, user, id), events: await listRequestEvents(db, user, id) }
+      return {
+        request: await requests.getRequest(user, id),
+        events: await requests.listRequestEvents(user, id),
+      }
     },
   )
 
@@ -134,12 +152,19 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     '/api/v1/requests/:id/submit',
     {
       config: { access: REQUESTERS },
-      schema: { summary: 'Submit a draft request to the brokerage team', tags: TAGS },
+      schema: operation({
+        summary: 'Submit a draft request to the brokerage team',
+        tags: TAGS,
+        params: requestParams,
+        body: versionBody,
+        responses: { 200: oneRequest },
+        errors: [404, 409],
+      }),
     },
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return {
-        request: await submit(db, request.user as SessionUser, id, {
+        request: await requests.submit(request.user as SessionUser, id, {
           expectedVersion: expectedVersion(request),
         }),
       }
@@ -150,16 +175,20 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     '/api/v1/requests/:id/publish',
     {
       config: { access: BROKERS },
-      schema: {
+      schema: operation({
         summary: 'Publish a submitted request: sets its deadline and invites the eligible providers',
         description: PUBLISH_CHECK,
         tags: TAGS,
-      },
+        params: requestParams,
+        body: publishBody,
+        responses: { 200: publishedSchema },
+        errors: [404, 409],
+      }),
     },
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return published(
-        await publish(db, request.user as SessionUser, id, {
+        await requests.publish(request.user as SessionUser, id, {
           expectedVersion: expectedVersion(request),
           identifiersChecked: identifiersChecked(request),
         }),
@@ -171,15 +200,19 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     '/api/v1/requests/:id/close',
     {
       config: { access: BROKERS },
-      schema: {
+      schema: operation({
         summary: 'Close a published request to offers now (closing a closed request does nothing)',
         tags: TAGS,
-      },
+        params: requestParams,
+        body: versionBody,
+        responses: { 200: oneRequest },
+        errors: [404, 409],
+      }),
     },
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return {
-        request: await closeRequest(db, request.user as SessionUser, id, {
+        request: await requests.closeRequest(request.user as SessionUser, id, {
           expectedVersion: expectedVersion(request),
         }),
       }
@@ -190,12 +223,19 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     '/api/v1/requests/:id/cancel',
     {
       config: { access: REQUESTERS },
-      schema: { summary: 'Cancel a request before care starts; body {reason} is required', tags: TAGS },
+      schema: operation({
+        summary: 'Cancel a request before care starts; body {reason} is required',
+        tags: TAGS,
+        params: requestParams,
+        body: cancelBody,
+        responses: { 200: oneRequest },
+        errors: [404, 409],
+      }),
     },
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return {
-        request: await cancel(db, request.user as SessionUser, id, {
+        request: await requests.cancel(request.user as SessionUser, id, {
           reason: body(request).reason,
           expectedVersion: expectedVersion(request),
         }),
@@ -207,18 +247,22 @@ export const requestsApiRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     '/api/v1/requests/:id/republish',
     {
       config: { access: BROKERS },
-      schema: {
+      schema: operation({
         summary:
           'Publish an unsourced request again, optionally wider: {maxDistanceMiles?, budgetPounds?, lotId? (null for none), startDate?, identifiersChecked?}',
         description: PUBLISH_CHECK,
         tags: TAGS,
-      },
+        params: requestParams,
+        body: republishBody,
+        responses: { 200: publishedSchema },
+        errors: [404, 409],
+      }),
     },
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       const { version: _version, identifiersChecked: _checked, ...widened } = body(request)
       return published(
-        await republish(db, request.user as SessionUser, id, widened, {
+        await requests.republish(request.user as SessionUser, id, widened, {
           expectedVersion: expectedVersion(request),
           identifiersChecked: identifiersChecked(request),
         }),

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { normalisePostcode } from '../../geography/rules.ts'
 import { CLIENT_GROUPS, SPECIALISMS } from '../../providers/vocabulary.ts'
 import { isCalendarDate } from '../../shared/dates.ts'
+import { requiredInput } from '../../shared/json-schema.ts'
 import { parsePounds } from '../../shared/money.ts'
 import { recordId } from '../../storable.ts'
 import {
@@ -44,7 +45,7 @@ export const URGENCY_LABELS: Record<Urgency, string> = {
   emergency: 'Emergency',
 }
 
-const SEXES = ['female', 'male'] as const
+export const SEXES = ['female', 'male'] as const
 export type Sex = (typeof SEXES)[number]
 
 /**
@@ -125,13 +126,15 @@ const requiredText = (missing: string, label: string, max = MAX_TEXT) =>
   )
 
 const optionalText = (label: string, max = MAX_TEXT) =>
-  z.preprocess(
-    (v) => blank(v) ?? '',
-    z
-      .string({ error: `${label} must be text` })
-      .trim()
-      .max(max, `${label} must be ${max.toLocaleString('en-GB')} characters or fewer`),
-  )
+  z
+    .preprocess(
+      (v) => blank(v) ?? '',
+      z
+        .string({ error: `${label} must be text` })
+        .trim()
+        .max(max, `${label} must be ${max.toLocaleString('en-GB')} characters or fewer`),
+    )
+    .default('')
 
 const id = (message: string) => z.preprocess(numeric, recordId('ID', { message }))
 
@@ -157,7 +160,7 @@ const nhsNumber = z.preprocess(
 function postcode(missing: string, options: { required: true }): z.ZodType<string, unknown>
 function postcode(missing: string, options: { required: false }): z.ZodType<string | undefined, unknown>
 function postcode(missing: string, options: { required: boolean }): z.ZodType<string | undefined, unknown> {
-  return z
+  const schema = z
     .unknown()
     .optional()
     .transform((value, ctx) => {
@@ -173,6 +176,8 @@ function postcode(missing: string, options: { required: boolean }): z.ZodType<st
       }
       return normal
     })
+    .meta({ type: 'string', description: 'A UK postcode, like NR1 3QE' })
+  return options.required ? requiredInput(schema) : schema
 }
 
 type DateCheck = [(date: string) => boolean, string]
@@ -191,7 +196,7 @@ function calendarDate(
   checks: DateCheck[],
   options = { required: true },
 ): z.ZodType<string | undefined, unknown> {
-  return z
+  const schema = z
     .unknown()
     .optional()
     .transform((value, ctx) => {
@@ -213,6 +218,8 @@ function calendarDate(
       }
       return date
     })
+    .meta({ type: 'string', format: 'date' })
+  return options.required ? requiredInput(schema) : schema
 }
 
 const pounds = (label: string) =>
@@ -231,6 +238,7 @@ const pounds = (label: string) =>
       ctx.addIssue({ code: 'custom', message })
       return z.NEVER
     })
+    .meta({ type: ['number', 'string'], description: 'An amount in pounds, like 950 or "1,234.50"' })
 
 const maxDistanceMessage = `Maximum distance must be more than 0 and at most ${MAX_DISTANCE_LIMIT_MILES} miles`
 const maxDistance = z.preprocess(
@@ -314,7 +322,7 @@ export function timingShape(ctx: InputContext) {
   return {
     startDate: calendarDate(START_DATE_MISSING, START_DATE_INVALID, startDateChecks(ctx)),
     urgency: z.enum(URGENCIES, { error: 'Choose how urgent the request is' }),
-    inHospital: z.unknown().optional().transform(yes),
+    inHospital: z.unknown().optional().transform(yes).meta({ type: 'boolean' }),
     emergencyHours: z.preprocess(
       numeric,
       z.union([z.literal(24), z.literal(48)], { error: 'Choose 24 or 48 hours' }).optional(),
@@ -354,14 +362,16 @@ export const visitSchema = z
         .min(5, 'A visit must last at least 5 minutes')
         .max(720, 'A visit must last 720 minutes (12 hours) or less'),
     ),
-    carers: z.preprocess(
-      (v) => numeric(v) ?? 1,
-      z
-        .number({ error: `Enter the number of carers, from 1 to ${MAX_CARERS}` })
-        .int(`Enter the number of carers, from 1 to ${MAX_CARERS}`)
-        .min(1, `Enter the number of carers, from 1 to ${MAX_CARERS}`)
-        .max(MAX_CARERS, `Enter the number of carers, from 1 to ${MAX_CARERS}`),
-    ),
+    carers: z
+      .preprocess(
+        (v) => numeric(v) ?? 1,
+        z
+          .number({ error: `Enter the number of carers, from 1 to ${MAX_CARERS}` })
+          .int(`Enter the number of carers, from 1 to ${MAX_CARERS}`)
+          .min(1, `Enter the number of carers, from 1 to ${MAX_CARERS}`)
+          .max(MAX_CARERS, `Enter the number of carers, from 1 to ${MAX_CARERS}`),
+      )
+      .default(1),
   })
   .superRefine((visit, ctx) => {
     if (!TIME.test(visit.windowStart) || !TIME.test(visit.windowEnd)) return
@@ -451,12 +461,14 @@ export function newRequestSchema(ctx: InputContext) {
         ...locationShape(),
         ...timingShape(ctx),
         ...priceShape,
-        visits: z.preprocess(
-          (v) => blank(v) ?? [],
-          z
-            .array(visitSchema, { error: 'Visits must be a list' })
-            .max(MAX_VISITS, `Enter no more than ${MAX_VISITS} visits`),
-        ),
+        visits: z
+          .preprocess(
+            (v) => blank(v) ?? [],
+            z
+              .array(visitSchema, { error: 'Visits must be a list' })
+              .max(MAX_VISITS, `Enter no more than ${MAX_VISITS} visits`),
+          )
+          .default([]),
         ...carersShape,
         ...notesShape,
         ...lotShape,

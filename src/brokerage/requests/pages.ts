@@ -12,7 +12,6 @@ import {
   SPECIALISMS,
 } from '../../providers/vocabulary.ts'
 import { recordId } from '../../storable.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { field } from '../../web/forms.ts'
 import {
   PRICE_UNIT_LABELS,
@@ -20,7 +19,8 @@ import {
   REQUEST_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPES,
 } from '../rules/index.ts'
-import { getBrokerageSettings } from '../settings/service.ts'
+import { ForbiddenError, mayAct } from './callers.ts'
+import type { DraftSection } from './drafts.ts'
 import { type FormValues, inputFrom, pageErrors, valuesFor } from './forms.ts'
 import {
   CARER_GENDER_CHOICES,
@@ -32,23 +32,10 @@ import {
   URGENCY_LABELS,
 } from './input.ts'
 import { summarySections, visitText } from './presenters.ts'
-import {
-  addDraftVisit,
-  type DraftSection,
-  ForbiddenError,
-  getRequest,
-  mayAct,
-  measuredFromPersonsPostcode,
-  providerPreview,
-  removeDraftVisit,
-  requestLotChoices,
-  type SourcingRequest,
-  saveDraftPage,
-  startDraft,
-  submit,
-  suspectedIdentifiersSummary,
-  wizardContext,
-} from './service.ts'
+import { providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
+import { measuredFromPersonsPostcode } from './records.ts'
+import type { RequestsRouteOptions } from './route-options.ts'
+import type { SourcingRequest } from './store.ts'
 import {
   CHECK_ANSWERS,
   DRAFT_PAGE_NAMES,
@@ -84,10 +71,13 @@ const vocabulary = {
   maxCarers: MAX_CARERS,
 }
 
-export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (
+  app,
+  { requests, brokerageSettings },
+) => {
   /** The draft, if this user may change it; a request past draft goes to its own page. */
   const draftFor = async (user: SessionUser, requestId: number): Promise<SourcingRequest> => {
-    const request = await getRequest(db, user, requestId)
+    const request = await requests.getRequest(user, requestId)
     if (!mayAct(user, 'editDraft', request))
       throw new ForbiddenError('Only the social worker who started this request, or a broker, can change it')
     return request
@@ -106,8 +96,8 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
       added?: boolean
     },
   ) => {
-    const settings = await getBrokerageSettings(db, user.councilId)
-    const wizard = await wizardContext(db, user.councilId)
+    const settings = await brokerageSettings.getBrokerageSettings(user.councilId)
+    const wizard = await requests.wizardContext(user.councilId)
     const fromPersonsPostcode = request ? measuredFromPersonsPostcode(request) : true
     const values = options.values ?? (request ? valuesFor(page, request) : {})
     const returnToCheck = options.returnToCheck ?? false
@@ -132,7 +122,7 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
       settings,
       priceUnit: unit ? PRICE_UNIT_LABELS[unit] : null,
       fromPersonsPostcode,
-      lots: page === 'lot' ? await requestLotChoices(db, user.councilId) : [],
+      lots: page === 'lot' ? await requests.requestLotChoices(user.councilId) : [],
       visits:
         request?.visits.map((visit, index) => ({ ...visit, number: index + 1, text: visitText(visit) })) ??
         [],
@@ -154,7 +144,7 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     const user = request.user as SessionUser
     const { input, values } = inputFrom('person', request.body)
     try {
-      const draft = await startDraft(db, user, input)
+      const draft = await requests.startDraft(user, input)
       return reply.redirect(stepHref(draft.id, 'service-type'), 303)
     } catch (error) {
       if (error instanceof ValidationError)
@@ -175,7 +165,7 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     const page = pageOf(request.params)
     const draft = await draftFor(user, id)
     if (draft.status !== 'draft') return reply.redirect(`/requests/${id}`, 303)
-    if (!pageApplies(page, draft, await wizardContext(db, user.councilId)))
+    if (!pageApplies(page, draft, await requests.wizardContext(user.councilId)))
       throw new NotFoundError('This question does not apply to this request')
     return showPage(reply, user, page, draft, {
       returnToCheck: field(request.query, 'return') === 'check',
@@ -193,7 +183,7 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     try {
       if (page === 'visits') {
         if (field(request.body, 'intent') === 'add') {
-          await addDraftVisit(db, user, id, input)
+          await requests.addDraftVisit(user, id, input)
           return reply.redirect(
             `${stepHref(id, 'visits', { returnToCheck })}${returnToCheck ? '&' : '?'}added=1#visits`,
             303,
@@ -202,17 +192,17 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
         if (draft.visits.length === 0)
           throw new ValidationError([{ field: 'visits', message: 'Add at least one visit for home care' }])
       } else {
-        await saveDraftPage(db, user, id, page as DraftSection, input)
+        await requests.saveDraftPage(user, id, page as DraftSection, input)
       }
-      const saved = await getRequest(db, user, id)
-      const next = nextStep(page, saved, await wizardContext(db, user.councilId), { returnToCheck })
+      const saved = await requests.getRequest(user, id)
+      const next = nextStep(page, saved, await requests.wizardContext(user.councilId), { returnToCheck })
       return reply.redirect(
         stepHref(id, next, { returnToCheck: returnToCheck && next !== CHECK_ANSWERS }),
         303,
       )
     } catch (error) {
       if (error instanceof ValidationError)
-        return showPage(reply, user, page, await getRequest(db, user, id), {
+        return showPage(reply, user, page, await requests.getRequest(user, id), {
           status: 400,
           values:
             page === 'visits' && field(request.body, 'intent') !== 'add'
@@ -232,7 +222,7 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
       const user = request.user as SessionUser
       const { id, visitId } = parseInput(visitParams, request.params)
       await draftFor(user, id)
-      await removeDraftVisit(db, user, id, visitId)
+      await requests.removeDraftVisit(user, id, visitId)
       const returnToCheck = field(request.body, 'return') === 'check'
       return reply.redirect(`${stepHref(id, 'visits', { returnToCheck })}#visits`, 303)
     },
@@ -253,8 +243,8 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     draft: SourcingRequest,
     options: { status: number; errors: FieldError[] },
   ) {
-    const wizard = await wizardContext(db, user.councilId)
-    const lots = draft.lotId !== null ? await requestLotChoices(db, user.councilId) : []
+    const wizard = await requests.wizardContext(user.councilId)
+    const lots = draft.lotId !== null ? await requests.requestLotChoices(user.councilId) : []
     const missing = missingPages(draft, wizard)
     const preview = providerPreview(draft)
     // Errors about answers link to the page that asks the question.
@@ -295,10 +285,10 @@ export const draftPagesRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     const { id } = parseInput(requestParams, request.params)
     const version = Number(field(request.body, 'version')) || undefined
     try {
-      await submit(db, user, id, { expectedVersion: version })
+      await requests.submit(user, id, { expectedVersion: version })
       return reply.redirect(`/requests/${id}?done=submitted`, 303)
     } catch (error) {
-      const draft = await getRequest(db, user, id)
+      const draft = await requests.getRequest(user, id)
       if (draft.status === 'draft' && (error instanceof ValidationError || error instanceof ConflictError))
         return showCheckAnswers(reply, user, draft, {
           status: error instanceof ValidationError ? 400 : 409,

@@ -3,11 +3,11 @@ import { z } from 'zod'
 import type { SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { dateFromForm, field } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { REQUEST_STATUSES, type RequestAction } from '../rules/index.ts'
 import { requestsApiRoutes } from './api.ts'
+import { availableActions, mayAct } from './callers.ts'
 import { pageErrors } from './forms.ts'
 import { draftPagesRoutes, REQUESTERS, requestParams } from './pages.ts'
 import {
@@ -18,24 +18,10 @@ import {
   STATUS_TAG_CLASSES,
   summarySections,
 } from './presenters.ts'
-import {
-  availableActions,
-  cancel,
-  closeRequest,
-  getRequest,
-  IDENTIFIERS_CHECKED_FIELD,
-  listRequestEvents,
-  listRequests,
-  mayAct,
-  measuredFromPersonsPostcode,
-  providerPreview,
-  publish,
-  republish,
-  requestLotChoices,
-  type SourcingRequest,
-  suspectedIdentifiersSummary,
-  wizardContext,
-} from './service.ts'
+import { IDENTIFIERS_CHECKED_FIELD, providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
+import { measuredFromPersonsPostcode } from './records.ts'
+import type { RequestsRouteOptions } from './route-options.ts'
+import type { SourcingRequest } from './store.ts'
 
 const BROKERS = ['broker'] as const
 const PAGE_SIZE = 50
@@ -79,8 +65,8 @@ function versionFrom(body: unknown): number | undefined {
   return Number.isInteger(version) && version > 0 ? version : undefined
 }
 
-export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, options) => {
-  const { db } = options
+export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (app, options) => {
+  const { requests } = options
   await app.register(draftPagesRoutes, options)
   await app.register(requestsApiRoutes, options)
 
@@ -90,7 +76,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
       status: field(request.query, 'status') || undefined,
       page: field(request.query, 'page') || undefined,
     })
-    const { requests, total } = await listRequests(db, user.councilId, {
+    const { requests: found, total } = await requests.listRequests(user.councilId, {
       status: query.status,
       limit: PAGE_SIZE,
       offset: (query.page - 1) * PAGE_SIZE,
@@ -98,7 +84,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
     const base = query.status ? `/requests?status=${query.status}&` : '/requests?'
     return reply.view('brokerage/requests/views/list.njk', {
       pageTitle: 'Sourcing requests',
-      requests: requests.map((r) => ({
+      requests: found.map((r) => ({
         ...r,
         serviceTypeLabel: r.serviceType ? REQUEST_SERVICE_TYPE_LABELS[r.serviceType] : 'Not chosen yet',
         startDateText: r.startDate ? dateText(r.startDate) : 'Not chosen yet',
@@ -127,9 +113,9 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
     requestId: number,
     options: { status?: number; errors?: FieldError[]; done?: string } = {},
   ) => {
-    const request = await getRequest(db, user, requestId)
-    const wizard = await wizardContext(db, user.councilId)
-    const lots = request.lotId !== null ? await requestLotChoices(db, user.councilId) : []
+    const request = await requests.getRequest(user, requestId)
+    const wizard = await requests.wizardContext(user.councilId)
+    const lots = request.lotId !== null ? await requests.requestLotChoices(user.councilId) : []
     const actions = availableActions(user, request)
     const preview = request.status === 'draft' ? [] : providerPreview(request)
     return reply.code(options.status ?? 200).view('brokerage/requests/views/request.njk', {
@@ -145,7 +131,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
         lotName: lots.find((lot) => lot.id === request.lotId)?.name ?? null,
         fromPersonsPostcode: measuredFromPersonsPostcode(request),
       }),
-      events: await listRequestEvents(db, user, requestId),
+      events: await requests.listRequestEvents(user, requestId),
       canContinueDraft: request.status === 'draft' && mayAct(user, 'editDraft', request),
       buttons: (['publish', 'close'] as RequestAction[])
         .filter((a) => actions.includes(a))
@@ -177,11 +163,11 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
       const expectedVersion = versionFrom(request.body)
       try {
         if (action === 'publish')
-          await publish(db, user, id, {
+          await requests.publish(user, id, {
             expectedVersion,
             identifiersChecked: identifiersCheckedFrom(request.body),
           })
-        else await closeRequest(db, user, id, { expectedVersion })
+        else await requests.closeRequest(user, id, { expectedVersion })
         return reply.redirect(`/requests/${id}?done=${done}`, 303)
       } catch (error) {
         if (error instanceof ConflictError || error instanceof ValidationError)
@@ -213,7 +199,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
   app.get('/requests/:id/cancel', { config: { access: REQUESTERS } }, async (request, reply) => {
     const user = request.user as SessionUser
     const { id } = parseInput(requestParams, request.params)
-    const found = await getRequest(db, user, id)
+    const found = await requests.getRequest(user, id)
     if (!availableActions(user, found).includes('cancel')) return reply.redirect(`/requests/${id}`, 303)
     return showCancel(reply, found)
   })
@@ -223,11 +209,11 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
     const { id } = parseInput(requestParams, request.params)
     const values = { reason: field(request.body, 'reason') }
     try {
-      await cancel(db, user, id, { reason: values.reason, expectedVersion: versionFrom(request.body) })
+      await requests.cancel(user, id, { reason: values.reason, expectedVersion: versionFrom(request.body) })
       return reply.redirect(`/requests/${id}?done=cancelled`, 303)
     } catch (error) {
       if (error instanceof ValidationError)
-        return showCancel(reply, await getRequest(db, user, id), {
+        return showCancel(reply, await requests.getRequest(user, id), {
           status: 400,
           values,
           errors: error.errors,
@@ -247,7 +233,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
     request: SourcingRequest,
     options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
   ) => {
-    const lots = await requestLotChoices(db, user.councilId)
+    const lots = await requests.requestLotChoices(user.councilId)
     const values = options.values ?? {
       maxDistanceMiles: String(request.maxDistanceMiles),
       budgetPounds: request.budgetPence === null ? '' : String(request.budgetPence / 100),
@@ -270,7 +256,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
   app.get('/requests/:id/republish', { config: { access: BROKERS } }, async (request, reply) => {
     const user = request.user as SessionUser
     const { id } = parseInput(requestParams, request.params)
-    const found = await getRequest(db, user, id)
+    const found = await requests.getRequest(user, id)
     if (!availableActions(user, found).includes('republish')) return reply.redirect(`/requests/${id}`, 303)
     return showRepublish(reply, user, found)
   })
@@ -288,8 +274,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
       [IDENTIFIERS_CHECKED_FIELD]: field(request.body, IDENTIFIERS_CHECKED_FIELD),
     }
     try {
-      await republish(
-        db,
+      await requests.republish(
         user,
         id,
         {
@@ -306,7 +291,7 @@ export const requestsRoutes: FastifyPluginAsync<DomainOptions> = async (app, opt
       return reply.redirect(`/requests/${id}?done=republished`, 303)
     } catch (error) {
       if (error instanceof ValidationError)
-        return showRepublish(reply, user, await getRequest(db, user, id), {
+        return showRepublish(reply, user, await requests.getRequest(user, id), {
           status: 400,
           values,
           errors: error.errors,

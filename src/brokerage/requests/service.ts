@@ -9,10 +9,9 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import { databaseClock } from '../../db/clock.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
-import { keepIclSpells, statusChangeMovesList } from '../../market/icl/service.ts'
-import { keepRequestOutcome } from '../../market/insights/outcomes.ts'
 import { londonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
+import { brokerageEvents } from '../events.ts'
 import { inviteEligibleLocations } from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
@@ -68,24 +67,20 @@ import {
 // The service is the request domain's one public face: what other modules call is exported here.
 export {
   actorFor,
-  availableActions,
   type Clock,
   ForbiddenError,
   type LifecycleOptions,
-  mayAct,
   type RequestCaller,
 } from './callers.ts'
 export {
   addDraftVisit,
-  type DraftSection,
   removeDraftVisit,
   requestLotChoices,
   saveDraftPage,
   startDraft,
   wizardContext,
 } from './drafts.ts'
-export { IDENTIFIERS_CHECKED_FIELD, providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
-export { getRequest, measuredFromPersonsPostcode, type RequestScope } from './records.ts'
+export { getRequest, type RequestScope } from './records.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
 
@@ -149,9 +144,10 @@ export interface TransitionOptions {
  * Moves a request through one action of the state machine, inside the caller's transaction:
  * refuses what nextStatus() refuses (409, or 400 for a missing cancel reason), updates the row
  * only if its version is still the one read (else 409: someone else changed it first), and
- * writes the request_events row and the audit entry. Returns the updated row. The update holds the
- * request's row to the end of the transaction, so the market's rollups kept here are rewritten
- * one change of the request after another: they take no lock of their own on it.
+ * writes the request_events row and the audit entry, and tells listeners (`requestStatusChanged`).
+ * Returns the updated row. The update holds the request's row to the end of the transaction, so
+ * what listeners keep (the market's rollups) is rewritten one change of the request after another:
+ * they take no lock of their own on it.
  */
 export async function transitionRequest(
   tx: Transaction,
@@ -188,7 +184,6 @@ export async function transitionRequest(
     actor: actorLabel(actor),
     at: now,
   })
-  await keepRequestOutcome(tx, request.id)
   await recordAudit(tx, actor, {
     councilId: request.councilId,
     action: AUDIT_ACTIONS[action],
@@ -196,7 +191,11 @@ export async function transitionRequest(
     entityId: request.id,
     details: { from, to, ...(reason ? { reason } : {}), ...options.details },
   })
-  if (statusChangeMovesList(from, to)) await keepIclSpells(tx, request.councilId, request.id)
+  await brokerageEvents.emit(
+    'requestStatusChanged',
+    { councilId: request.councilId, requestId: request.id, from, to },
+    tx,
+  )
   return updated
 }
 
@@ -463,6 +462,16 @@ export async function closeRequest(
   return getRequest(db, caller, requestId)
 }
 
+export const cancelSchema = z.object({
+  reason: z.preprocess(
+    (v) => (typeof v === 'string' ? v : undefined),
+    z
+      .string({ error: 'Enter a reason for cancelling the request' })
+      .trim()
+      .max(2000, 'Reason must be 2,000 characters or fewer'),
+  ),
+})
+
 /** Cancels a request at any stage before care starts; the reason is required and kept. */
 export async function cancel(
   db: Database,
@@ -472,18 +481,7 @@ export async function cancel(
 ): Promise<SourcingRequest> {
   const request = await getRequest(db, caller, requestId)
   authorise(caller, 'cancel', request)
-  const { reason } = parseInput(
-    z.object({
-      reason: z.preprocess(
-        (v) => (typeof v === 'string' ? v : undefined),
-        z
-          .string({ error: 'Enter a reason for cancelling the request' })
-          .trim()
-          .max(2000, 'Reason must be 2,000 characters or fewer'),
-      ),
-    }),
-    { reason: options.reason },
-  )
+  const { reason } = parseInput(cancelSchema, { reason: options.reason })
   await db.transaction(async (tx) => {
     const { row, now } = await lockedRow(tx, caller, requestId, options)
     await transitionRequest(tx, row, 'cancel', actorFor(caller), {

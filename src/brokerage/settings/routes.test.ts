@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
 import { createTestDatabase } from '../../../test/support/database.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
+import { MODULES } from '../../modules.ts'
+import { createServices } from '../../services.ts'
 import { buildApp } from '../../web/app.ts'
-import { settingsRoutes } from './routes.ts'
 import { getBankHolidays, getBrokerageSettings } from './service.ts'
 
 let app: FastifyInstance
@@ -16,10 +17,10 @@ let admin: Client
 beforeAll(async () => {
   const config = testConfig({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
   database = await createTestDatabase()
-  app = await buildApp({ config, database, logger: pino({ level: 'silent' }) })
-  // Until the app registers the settings pages itself.
-  if (!app.hasRoute({ method: 'GET', url: '/admin/settings' }))
-    await app.register(settingsRoutes, { db: database.db, config })
+  app = await buildApp(createServices({ database: database, config: config }), {
+    modules: MODULES,
+    logger: pino({ level: 'silent' }),
+  })
   await app.ready()
   home = await seedCouncil(database, 'SETH', config)
   admin = new Client(app)

@@ -2,18 +2,11 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { dateFromForm, field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { DEFAULT_BROKERAGE_SETTINGS, MAX_DISTANCE_LIMIT_MILES } from '../rules/index.ts'
-import {
-  addBankHoliday,
-  type BankHoliday,
-  getBrokerageSettings,
-  listBankHolidays,
-  removeBankHoliday,
-  updateBrokerageSettings,
-} from './service.ts'
+import type { BrokerageServices } from '../services.ts'
+import type { BankHoliday } from './service.ts'
 
 const ADMINS = ['council_admin'] as const
 
@@ -60,13 +53,21 @@ function byYear(holidays: BankHoliday[]): { year: string; holidays: BankHoliday[
   return [...years].map(([year, list]) => ({ year, holidays: list }))
 }
 
-export const settingsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the brokerage settings pages are given: the services they call, nothing more. */
+export interface SettingsRouteOptions {
+  brokerageSettings: BrokerageServices['brokerageSettings']
+}
+
+export const settingsRoutes: FastifyPluginAsync<SettingsRouteOptions> = async (
+  app,
+  { brokerageSettings },
+) => {
   const showSettings = async (
     reply: FastifyReply,
     user: SessionUser,
     options: { status?: number; values?: Record<string, string>; errors?: FieldError[]; saved?: boolean },
   ) => {
-    const current = await getBrokerageSettings(db, user.councilId)
+    const current = await brokerageSettings.getBrokerageSettings(user.councilId)
     const values =
       options.values ?? Object.fromEntries(SETTINGS_FIELDS.map((name) => [name, String(current[name])]))
     return reply.code(options.status ?? 200).view('brokerage/settings/views/settings.njk', {
@@ -87,7 +88,7 @@ export const settingsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     const user = request.user as SessionUser
     const values = Object.fromEntries(SETTINGS_FIELDS.map((name) => [name, field(request.body, name)]))
     try {
-      await updateBrokerageSettings(db, user.councilId, values, actorOf(user))
+      await brokerageSettings.updateBrokerageSettings(user.councilId, values, actorOf(user))
       return reply.redirect('/admin/settings?saved=1', 303)
     } catch (error) {
       if (error instanceof ValidationError)
@@ -107,7 +108,7 @@ export const settingsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       removed?: string
     },
   ) => {
-    const holidays = await listBankHolidays(db, user.councilId)
+    const holidays = await brokerageSettings.listBankHolidays(user.councilId)
     const { errorList, fieldErrors } = formErrors(options.errors ?? [])
     return reply.code(options.status ?? 200).view('brokerage/settings/views/bank-holidays.njk', {
       pageTitle: 'Bank holidays',
@@ -137,8 +138,7 @@ export const settingsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       name: field(request.body, 'name'),
     }
     try {
-      const holiday = await addBankHoliday(
-        db,
+      const holiday = await brokerageSettings.addBankHoliday(
         user.councilId,
         { date: dateFromForm(request.body, 'date'), name: values.name },
         actorOf(user),
@@ -160,7 +160,7 @@ export const settingsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
   app.post('/admin/bank-holidays/:date/delete', { config: { access: ADMINS } }, async (request, reply) => {
     const user = request.user as SessionUser
     const { date } = parseInput(dateParams, request.params)
-    const removed = await removeBankHoliday(db, user.councilId, date, actorOf(user))
+    const removed = await brokerageSettings.removeBankHoliday(user.councilId, date, actorOf(user))
     return reply.redirect(`/admin/bank-holidays?removed=${removed.date}`, 303)
   })
 }

@@ -4,10 +4,11 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { formatPoundsInput, formatPoundsShort } from '../../shared/money.ts'
 import { recordId } from '../../storable.ts'
-import type { DomainOptions } from '../../web/domain.ts'
+import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { dateParam, periodBoxes, typedPeriodValues } from '../period.ts'
+import type { MarketServices } from '../services.ts'
 import {
   FIGURE_FIELDS,
   type FigureField,
@@ -19,19 +20,8 @@ import {
   MARKET_EVENT_KINDS,
   type MarketEventKind,
 } from './rules.ts'
-import {
-  checkEventPlace,
-  type EventPlace,
-  eventDefaults,
-  getMarketEvent,
-  listMarketEvents,
-  type MarketEventView,
-  type PlaceInput,
-  placeOptions,
-  recordMarketEvent,
-  updateMarketEvent,
-  withdrawMarketEvent,
-} from './service.ts'
+import { marketEventsListSchema } from './schemas.ts'
+import { type EventPlace, type MarketEventView, type PlaceInput, periodSchema } from './service.ts'
 
 /** Commissioners record and correct events; brokers read them too, as they re-source the people affected. */
 const READERS = ['broker', 'commissioner', 'council_admin'] as const
@@ -139,14 +129,22 @@ function mayEdit(user: SessionUser): boolean {
   return (EDITORS as readonly string[]).includes(user.role)
 }
 
-export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the market events' pages and API are given: the services they call, nothing more. */
+export interface MarketEventsRouteOptions {
+  marketEvents: MarketServices['marketEvents']
+}
+
+export const marketEventsRoutes: FastifyPluginAsync<MarketEventsRouteOptions> = async (
+  app,
+  { marketEvents },
+) => {
   // The list ------------------------------------------------------------------------------------
 
   app.get('/market-events', { config: { access: READERS } }, async (request, reply) => {
     const user = request.user as SessionUser
     const common = { pageTitle: 'Market events', money, hours, mayEdit: mayEdit(user) }
     try {
-      const list = await listMarketEvents(db, user.councilId, {
+      const list = await marketEvents.listMarketEvents(user.councilId, {
         from: dateParam(request.query, 'from'),
         to: dateParam(request.query, 'to'),
       })
@@ -181,7 +179,7 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     reply.code(status).view('market/events/views/new.njk', {
       pageTitle: 'Record a market event',
       kinds: KINDS,
-      options: await placeOptions(db, user.councilId),
+      options: await marketEvents.placeOptions(user.councilId),
       values,
       ...pageErrors(errors),
     })
@@ -194,7 +192,7 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     values: Record<string, string> | null,
     errors: FieldError[],
   ) => {
-    const defaults = await eventDefaults(db, user.councilId, place)
+    const defaults = await marketEvents.eventDefaults(user.councilId, place)
     return reply.code(status).view('market/events/views/figures.njk', {
       pageTitle: 'Record a market event',
       mode: 'new',
@@ -220,7 +218,7 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
   app.get('/market-events/new/details', { config: { access: EDITORS } }, async (request, reply) => {
     const user = request.user as SessionUser
     try {
-      const place = await checkEventPlace(db, user.councilId, placeInput(request.query))
+      const place = await marketEvents.checkEventPlace(user.councilId, placeInput(request.query))
       return showFiguresForm(reply, user, 200, place, null, [])
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
@@ -233,14 +231,18 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     const input = placeInput(request.body)
     let place: EventPlace
     try {
-      place = await checkEventPlace(db, user.councilId, input)
+      place = await marketEvents.checkEventPlace(user.councilId, input)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       return showPlaceForm(reply, user, 400, placeValues(request.body), error.errors)
     }
     const values = figureValues(request.body)
     try {
-      const event = await recordMarketEvent(db, user.councilId, { ...input, ...values }, actorOf(user))
+      const event = await marketEvents.recordMarketEvent(
+        user.councilId,
+        { ...input, ...values },
+        actorOf(user),
+      )
       return reply.redirect(`/market-events/${event.id}?done=recorded`, 303)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
@@ -259,7 +261,7 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
   app.get('/market-events/:id', { config: { access: READERS } }, async (request, reply) => {
     const { id } = parseInput(eventParams, request.params)
     const user = request.user as SessionUser
-    const event = await getMarketEvent(db, user.councilId, id)
+    const event = await marketEvents.getMarketEvent(user.councilId, id)
     return reply.view('market/events/views/event.njk', {
       pageTitle: event.kindLabel,
       event,
@@ -279,7 +281,7 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     values: Record<string, string> | null,
     errors: FieldError[],
   ) => {
-    const event = await getMarketEvent(db, user.councilId, id)
+    const event = await marketEvents.getMarketEvent(user.councilId, id)
     if (event.withdrawnAt) return reply.redirect(`/market-events/${id}`, 303)
     return reply.code(status).view('market/events/views/figures.njk', {
       pageTitle: 'Change a market event',
@@ -309,8 +311,7 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
       'occurredOn-year': field(request.body, 'occurredOn-year'),
     }
     try {
-      await updateMarketEvent(
-        db,
+      await marketEvents.updateMarketEvent(
         user.councilId,
         id,
         { ...values, occurredOn: dateParam(request.body, 'occurredOn') },
@@ -331,7 +332,7 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     values: Record<string, string>,
     errors: FieldError[],
   ) => {
-    const event = await getMarketEvent(db, user.councilId, id)
+    const event = await marketEvents.getMarketEvent(user.councilId, id)
     if (event.withdrawnAt) return reply.redirect(`/market-events/${id}`, 303)
     return reply.code(status).view('market/events/views/withdraw.njk', {
       pageTitle: 'Withdraw a market event',
@@ -351,7 +352,7 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     const user = request.user as SessionUser
     const values = { reason: field(request.body, 'reason') }
     try {
-      await withdrawMarketEvent(db, user.councilId, id, values, actorOf(user))
+      await marketEvents.withdrawMarketEvent(user.councilId, id, values, actorOf(user))
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       return showWithdrawForm(reply, user, id, 400, values, error.errors)
@@ -365,24 +366,20 @@ export const marketEventsRoutes: FastifyPluginAsync<DomainOptions> = async (app,
     '/api/v1/market-events',
     {
       config: { access: READERS },
-      schema: {
+      schema: operation({
         summary:
           'Market events in a period: provider exits, closures, deregistrations, openings and changes in capacity, with the beds, home care hours and people affected and the extra cost of the failures, and their totals',
         description:
           'Query parameters, both optional: from and to (YYYY-MM-DD; by default the year to today). Events are those that happened in the period, newest first; withdrawn events are listed with withdrawnAt set and left out of the summary. Home care is in hours a week and costs in pence; an extra cost not yet known is null. A bad value answers 400 with the field at fault.',
         tags: ['market'],
-        querystring: {
-          type: 'object',
-          properties: {
-            from: { type: 'string', description: 'First day of the period, YYYY-MM-DD' },
-            to: { type: 'string', description: 'Last day of the period, YYYY-MM-DD; not in the future' },
-          },
-        },
-      },
+        querystring: periodSchema,
+        responses: { 200: marketEventsListSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
-      const list = await listMarketEvents(db, user.councilId, {
+      const list = await marketEvents.listMarketEvents(user.councilId, {
         from: field(request.query, 'from').trim(),
         to: field(request.query, 'to').trim(),
       })

@@ -1,6 +1,12 @@
-// The vocabulary of market events and the pure rules for their figures. No database here.
+// The vocabulary of market events, the pure rules for their figures, and the checks of what a
+// commissioner enters. No database here.
 
+import { z } from 'zod'
+import { addCalendarDays } from '../../brokerage/rules/index.ts'
+import { type FieldError, ValidationError } from '../../errors.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { parsePounds } from '../../shared/money.ts'
+import { EARLIEST_DATE } from '../period.ts'
 
 export const MARKET_EVENT_KINDS = [
   'provider_exit',
@@ -64,12 +70,12 @@ export const KIND_FIGURES: Record<MarketEventKind, readonly FigureField[]> = {
   ],
 }
 
-export const MAX_BEDS = 10_000
-export const MAX_PEOPLE = 100_000
+const MAX_BEDS = 10_000
+const MAX_PEOPLE = 100_000
 const MAX_HOURS_PER_WEEK = 100_000
 /** £100m: far above any one failure, low enough to catch a slipped decimal point. */
 const MAX_EXTRA_COST_PENCE = 10_000_000_000
-export const MAX_NOTES = 2_000
+const MAX_NOTES = 2_000
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }
 
@@ -130,33 +136,6 @@ export function hoursText(minutes: number | null | undefined): string {
   return String(hoursOf(minutes))
 }
 
-/** What a change to a location by a CQC import means for the market, before any record is consulted. */
-export type RegisterChange =
-  | { change: 'opened'; registeredBeds: number | null }
-  | { change: 'returned'; registeredBeds: number | null }
-  | { change: 'beds'; before: number; after: number }
-
-/**
- * The market change in one row of an import: a location new to a register that already had some
- * opens; an inactive one back in the file has returned; a change of registered beds where both the
- * old and the new figure are known (a format without beds keeps the old figure, so never counts).
- */
-export function registerChange(
-  existing: { active: boolean; registeredBeds: number | null } | undefined,
-  registeredBeds: number | null,
-  registerHadLocations: boolean,
-): RegisterChange | null {
-  if (!existing) return registerHadLocations ? { change: 'opened', registeredBeds } : null
-  if (!existing.active) return { change: 'returned', registeredBeds }
-  if (
-    existing.registeredBeds !== null &&
-    registeredBeds !== null &&
-    existing.registeredBeds !== registeredBeds
-  )
-    return { change: 'beds', before: existing.registeredBeds, after: registeredBeds }
-  return null
-}
-
 /** One event's figures, as the summary adds them up. */
 export interface EventFigures {
   kind: MarketEventKind
@@ -209,3 +188,213 @@ export function totalsOf(events: readonly EventFigures[]): EventTotals {
   totals.homeCareHoursGained = hoursOf(minutesGained)
   return totals
 }
+
+// ---------------------------------------------------------------------------------------------
+// What a commissioner enters
+
+const text = z.union([z.string(), z.number()]).nullish()
+
+function idField(message: string) {
+  return text.transform((value, ctx): number | null => {
+    const trimmed = String(value ?? '').trim()
+    if (trimmed === '') return null
+    if (!/^\d{1,9}$/.test(trimmed)) {
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
+    }
+    return Number(trimmed)
+  })
+}
+
+/** The date the event happened: a real date, from 2000 to today. */
+export function occurredOnField(now: Date) {
+  return text.transform((value, ctx): string => {
+    const trimmed = String(value ?? '').trim()
+    if (trimmed === '') {
+      ctx.addIssue({ code: 'custom', message: 'Enter the date it happened' })
+      return z.NEVER
+    }
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(trimmed) || !isCalendarDate(trimmed)) {
+      ctx.addIssue({ code: 'custom', message: 'The date it happened must be a real date, like 27 3 2026' })
+      return z.NEVER
+    }
+    if (trimmed > londonDate(now)) {
+      ctx.addIssue({ code: 'custom', message: 'The date it happened must be today or in the past' })
+      return z.NEVER
+    }
+    if (trimmed < EARLIEST_DATE) {
+      ctx.addIssue({ code: 'custom', message: 'The date it happened must be in 2000 or later' })
+      return z.NEVER
+    }
+    return trimmed
+  })
+}
+
+export function placeSchema(now: Date) {
+  return z.object({
+    kind: z.enum(MARKET_EVENT_KINDS, { error: 'Choose what happened' }),
+    locationId: idField('Choose the location from the list'),
+    providerId: idField('Choose the provider from the list'),
+    occurredOn: occurredOnField(now),
+  })
+}
+
+const figureParsers: Record<
+  FigureField,
+  (value: string | number | null | undefined) => ReturnType<typeof parseCount>
+> = {
+  bedsLost: (v) => parseCount(v, 'Beds lost', MAX_BEDS),
+  bedsGained: (v) => parseCount(v, 'Beds gained', MAX_BEDS),
+  homeCareHoursLost: (v) => parseHours(v, 'Home care hours lost'),
+  homeCareHoursGained: (v) => parseHours(v, 'Home care hours gained'),
+  peopleAffected: (v) => parseCount(v, 'People affected', MAX_PEOPLE),
+  extraCost: (v) => parseCost(v),
+}
+
+function figureField(name: FigureField) {
+  return text.transform((value, ctx): number | null => {
+    const parsed = figureParsers[name](value)
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.problem })
+      return z.NEVER
+    }
+    return parsed.value
+  })
+}
+
+export const figuresSchema = z.object({
+  bedsLost: figureField('bedsLost'),
+  bedsGained: figureField('bedsGained'),
+  homeCareHoursLost: figureField('homeCareHoursLost'),
+  homeCareHoursGained: figureField('homeCareHoursGained'),
+  peopleAffected: figureField('peopleAffected'),
+  extraCost: figureField('extraCost'),
+  notes: z
+    .string({ error: 'Enter the notes as text' })
+    .trim()
+    .max(MAX_NOTES, { error: `The notes must be ${MAX_NOTES.toLocaleString('en-GB')} characters or fewer` })
+    .nullish(),
+})
+
+export type Figures = z.infer<typeof figuresSchema>
+
+const NOT_FOR: Record<FigureField, string> = {
+  bedsLost: 'beds lost',
+  bedsGained: 'beds gained',
+  homeCareHoursLost: 'home care hours lost',
+  homeCareHoursGained: 'home care hours gained',
+  peopleAffected: 'people affected',
+  extraCost: 'extra cost',
+}
+
+/** Each figure that reads, the others as missing: so the kind's rules can be checked beside other errors. */
+function readableFigures(input: Partial<Record<FigureField, unknown>>): Record<FigureField, number | null> {
+  const figures = {} as Record<FigureField, number | null>
+  for (const name of FIGURE_FIELDS) {
+    const value = input[name]
+    const parsed = figureParsers[name](typeof value === 'string' || typeof value === 'number' ? value : null)
+    figures[name] = parsed.ok ? parsed.value : null
+  }
+  return figures
+}
+
+/**
+ * What a kind asks of its figures: only its own, people affected for a failure, some change for a
+ * change. A field already in error is left alone.
+ */
+export function checkFigures(
+  kind: MarketEventKind,
+  input: Partial<Record<FigureField, unknown>>,
+  errors: FieldError[],
+): void {
+  const figures = readableFigures(input)
+  const wrong = new Set(errors.map((e) => e.field))
+  const add = (field: FigureField, message: string) => {
+    if (!wrong.has(field)) errors.push({ field, message })
+    wrong.add(field)
+  }
+  const allowed = KIND_FIGURES[kind]
+  const label = MARKET_EVENT_KIND_LABELS[kind].toLowerCase()
+  for (const name of FIGURE_FIELDS) {
+    const value = figures[name]
+    if (!allowed.includes(name) && value !== null && value !== 0)
+      add(name, `A ${label} has no ${NOT_FOR[name]}`)
+  }
+  if (isFailure(kind) && figures.peopleAffected === null)
+    add('peopleAffected', 'Enter the number of people affected, or 0 if there were none')
+  if (
+    kind === 'capacity_change' &&
+    !figures.bedsLost &&
+    !figures.bedsGained &&
+    !figures.homeCareHoursLost &&
+    !figures.homeCareHoursGained
+  )
+    add('bedsLost', 'Enter the beds or home care hours lost or gained')
+}
+
+export function issuesOf(result: { success: boolean; error?: z.ZodError }): FieldError[] {
+  return result.success || !result.error ? [] : ValidationError.fromZod(result.error).errors
+}
+
+export type PlaceInput = {
+  kind?: unknown
+  locationId?: unknown
+  providerId?: unknown
+  occurredOn?: unknown
+}
+
+export type MarketEventInput = PlaceInput & Partial<Record<FigureField | 'notes', unknown>>
+
+export function storedFigures(figures: Figures) {
+  return {
+    bedsLost: figures.bedsLost ?? 0,
+    bedsGained: figures.bedsGained ?? 0,
+    homeCareMinutesLost: figures.homeCareHoursLost ?? 0,
+    homeCareMinutesGained: figures.homeCareHoursGained ?? 0,
+    peopleAffected: figures.peopleAffected ?? 0,
+    extraCostPence: figures.extraCost,
+    notes: figures.notes ?? '',
+  }
+}
+
+export type MarketEventUpdate = Partial<Record<FigureField | 'notes' | 'occurredOn', unknown>>
+
+export const EDITABLE = [
+  'occurredOn',
+  'bedsLost',
+  'bedsGained',
+  'homeCareMinutesLost',
+  'homeCareMinutesGained',
+  'peopleAffected',
+  'extraCostPence',
+  'notes',
+] as const
+
+export const withdrawSchema = z.object({
+  reason: z
+    .string({ error: 'Enter why the event is being withdrawn' })
+    .trim()
+    .min(1, { error: 'Enter why the event is being withdrawn' })
+    .max(MAX_NOTES, { error: `The reason must be ${MAX_NOTES.toLocaleString('en-GB')} characters or fewer` }),
+})
+
+const DEFAULT_YEARS = 1
+
+/** A year to the date: the period Norfolk counts its failures over. */
+export function yearBefore(to: string): string {
+  const [year, month, day] = to.split('-') as [string, string, string]
+  const sameDay = `${Number(year) - DEFAULT_YEARS}-${month}-${day === '29' && month === '02' ? '28' : day}`
+  return addCalendarDays(sameDay, 1)
+}
+
+const dateText = (label: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => !v || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isCalendarDate(v)), {
+      message: `${label} must be a real date`,
+    })
+    .describe(`${label}, YYYY-MM-DD`)
+
+export const periodSchema = z.object({ from: dateText('The start date'), to: dateText('The end date') })

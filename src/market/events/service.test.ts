@@ -7,7 +7,7 @@ import type { Actor } from '../../audit/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { auditLog, localities, locations } from '../../db/schema.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
-import { parseCost, parseCount, parseHours, registerChange, totalsOf } from './rules.ts'
+import { parseCost, parseCount, parseHours, totalsOf } from './rules.ts'
 import {
   checkEventPlace,
   eventDefaults,
@@ -129,7 +129,7 @@ beforeAll(async () => {
     startDate: '2026-01-01',
     endDate: '2026-01-31',
   })
-}, 60_000)
+})
 afterAll(async () => database?.close())
 
 describe('the rules', () => {
@@ -146,23 +146,6 @@ describe('the rules', () => {
     expect(parseCost('-5')).toEqual({ ok: false, problem: 'The extra cost cannot be negative' })
     expect(parseCost('£-5').ok).toBe(false)
     expect(parseCost('ten pounds').ok).toBe(false)
-  })
-
-  it('finds the market change in an import row', () => {
-    expect(registerChange(undefined, 30, true)).toEqual({ change: 'opened', registeredBeds: 30 })
-    expect(registerChange(undefined, 30, false)).toBeNull()
-    expect(registerChange({ active: false, registeredBeds: 30 }, 30, true)).toEqual({
-      change: 'returned',
-      registeredBeds: 30,
-    })
-    expect(registerChange({ active: true, registeredBeds: 30 }, 25, true)).toEqual({
-      change: 'beds',
-      before: 30,
-      after: 25,
-    })
-    expect(registerChange({ active: true, registeredBeds: 30 }, 30, true)).toBeNull()
-    // A file without beds keeps the old figure; a first figure is no change.
-    expect(registerChange({ active: true, registeredBeds: null }, 30, true)).toBeNull()
   })
 
   it('adds up costs only where known, and counts the failures still to be costed', () => {

@@ -55,7 +55,7 @@ beforeAll(async () => {
   second = await demoRun()
   await first.simulator.history(START)
   await second.simulator.history(START)
-}, 120_000)
+})
 afterAll(async () => {
   await first?.database.close()
   await second?.database.close()

@@ -277,7 +277,7 @@ describe('a list longer than a page', () => {
       await setRequestStatus(t.database.db, requestId, 'closed')
       await markUnsourced(t.database.db, caller, requestId, {})
     }
-  }, 120_000)
+  })
 
   it('shows a page of people at a time, longest waiting first, with links between the pages', async () => {
     const client = new Client(t.app)

@@ -1,16 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { SessionUser } from '../../accounts/service.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
-import { listLocalities } from '../../geography/service.ts'
+import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import { csvText } from '../../web/csv.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { dateParam, periodBoxes, typedPeriodValues } from '../period.ts'
+import type { MarketServices } from '../services.ts'
 import { hoursTrendChart, peopleTrendChart } from './charts.ts'
 import { hoursPerWeek } from './rules.ts'
-import { type IclReport, iclReport, snapshotsInPeriod } from './service.ts'
+import { iclReportSchema, snapshotsSchema } from './schemas.ts'
+import { type IclReport, periodSchema, snapshotPeriodSchema } from './service.ts'
 
 /** Council staff who broker care or commission it; providers never see the list. */
 const ICL_ROLES = ['broker', 'commissioner', 'council_admin'] as const
@@ -55,11 +56,18 @@ function listPage(query: unknown, people: number): number {
   return Math.min(Number(typed), Math.max(1, Math.ceil(people / ICL_PAGE_SIZE)))
 }
 
-export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the Interim Care List's pages and API are given: the services they call, nothing more. */
+export interface IclRouteOptions {
+  icl: Pick<MarketServices['icl'], 'iclReport' | 'snapshotsInPeriod'>
+  /** The council's localities, for the filter. */
+  localityNames(councilId: number): Promise<string[]>
+}
+
+export const marketRoutes: FastifyPluginAsync<IclRouteOptions> = async (app, { icl, localityNames }) => {
   app.get('/icl', { config: { access: ICL_ROLES } }, async (request, reply) => {
     const user = request.user as SessionUser
     try {
-      const report = await iclReport(db, user.councilId, periodQuery(request.query))
+      const report = await icl.iclReport(user.councilId, periodQuery(request.query))
       const csvQuery = new URLSearchParams({
         from: report.from,
         to: report.to,
@@ -90,7 +98,7 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
       return reply.code(400).view('market/icl/views/icl.njk', {
         pageTitle: 'Interim Care List',
         report: null,
-        localities: await localityNames(db, user.councilId),
+        localities: await localityNames(user.councilId),
         values: typedValues(request.query),
         ...dateErrors(error.errors),
       })
@@ -99,7 +107,7 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
 
   app.get('/icl.csv', { config: { access: ICL_ROLES } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const report = await iclReport(db, user.councilId, periodQuery(request.query))
+    const report = await icl.iclReport(user.councilId, periodQuery(request.query))
     const rows = report.entries.map((e) => [
       e.requestId,
       e.personName,
@@ -135,15 +143,18 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
     '/api/v1/icl',
     {
       config: { access: ICL_ROLES },
-      schema: {
+      schema: operation({
         summary:
           'The Interim Care List: the headline figures and breakdowns at the end of a period (?from=&to=, YYYY-MM-DD, by default the 28 days to today), the people added and removed in it, and who is on the list; ?locality= for one locality',
         tags: ['market'],
-      },
+        querystring: periodSchema,
+        responses: { 200: iclReportSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
-      const report = await iclReport(db, user.councilId, periodQuery(request.query))
+      const report = await icl.iclReport(user.councilId, periodQuery(request.query))
       return {
         from: report.from,
         to: report.to,
@@ -169,16 +180,19 @@ export const marketRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db 
     '/api/v1/icl/snapshots',
     {
       config: { access: ICL_ROLES },
-      schema: {
+      schema: operation({
         summary:
           'The Interim Care List’s daily snapshots in a period (?from=&to=, YYYY-MM-DD, by default the 28 days to today), oldest first: each day’s figures at its end, its additions and removals, and its breakdowns',
         tags: ['market'],
-      },
+        querystring: snapshotPeriodSchema,
+        responses: { 200: snapshotsSchema },
+        errors: [],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { from, to } = periodQuery(request.query)
-      return snapshotsInPeriod(db, user.councilId, { from, to })
+      return icl.snapshotsInPeriod(user.councilId, { from, to })
     },
   )
 }
@@ -197,10 +211,6 @@ async function trendCharts(report: IclReport) {
       title: `Line chart of the unfilled home care hours a week at the end of each day${where}`,
     }),
   }
-}
-
-async function localityNames(db: DomainOptions['db'], councilId: number): Promise<string[]> {
-  return (await listLocalities(db, councilId)).map((l) => l.name)
 }
 
 /** Error summary links point at a date input's first box. */

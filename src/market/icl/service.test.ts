@@ -3,7 +3,6 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../../test/support/database.ts'
 import { createCouncil, getCouncilByCode } from '../../accounts/service.ts'
-import { mondayOf, simulate } from '../../brokerage/simulator/simulate.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import {
   awardedSlots,
@@ -22,6 +21,7 @@ import {
 } from '../../db/schema.ts'
 import { createDemo } from '../../demo/generate.ts'
 import { ValidationError } from '../../errors.ts'
+import { mondayOf, simulate } from '../../simulator/simulate.ts'
 import { endOfLondonDay } from './rules.ts'
 import { iclAt, iclReport, rebuildIclSpells, takeDueSnapshots } from './service.ts'
 
@@ -426,7 +426,7 @@ describe('a simulated history', () => {
       .from(iclSnapshots)
       .where(sql`${iclSnapshots.councilId} = ${councilId}`)
     await simulate(database.db, { councilCode: 'DEMO', weeks: 1, seed: 4, start: weekThree, volume: 0.25 })
-  }, 180_000)
+  })
   afterAll(async () => database?.close())
 
   it('has a list to check', async () => {

@@ -104,8 +104,9 @@ const dateField = (label: string) =>
     .refine((v) => !v || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isCalendarDate(v)), {
       message: `${label} must be a real date`,
     })
+    .describe(`${label}, YYYY-MM-DD`)
 
-const periodSchema = z.object({
+export const periodSchema = z.object({
   from: dateField('The start date'),
   to: dateField('The end date'),
   locality: z.string().trim().optional(),
@@ -348,7 +349,7 @@ export async function listSnapshots(db: Queryable, councilId: number): Promise<S
   return rows.map(snapshotRow)
 }
 
-const snapshotPeriodSchema = periodSchema.pick({ from: true, to: true })
+export const snapshotPeriodSchema = periodSchema.pick({ from: true, to: true })
 
 export interface SnapshotsInPeriod {
   from: string

@@ -4,10 +4,10 @@ import { createTestDatabase } from '../../../test/support/database.ts'
 import { getCouncilByCode } from '../../accounts/service.ts'
 import type { SystemCaller } from '../../brokerage/requests/callers.ts'
 import { cancel, republish } from '../../brokerage/requests/service.ts'
-import { simulate } from '../../brokerage/simulator/simulate.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { iclSpells, iclSpellsPending, sourcingRequests } from '../../db/schema.ts'
 import { createDemo } from '../../demo/generate.ts'
+import { simulate } from '../../simulator/simulate.ts'
 import { iclAt, rebuildIclSpells } from './service.ts'
 
 // Three simulated weeks through the brokerage services, which keep the spells as they go; then
@@ -46,7 +46,7 @@ beforeAll(async () => {
     reason: 'The family has arranged care privately',
     now: new Date('2026-03-23T10:00:00Z'),
   })
-}, 180_000)
+})
 afterAll(async () => database?.close())
 
 describe('spells on the Interim Care List', () => {

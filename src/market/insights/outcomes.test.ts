@@ -2,9 +2,9 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../../test/support/database.ts'
 import { getCouncilByCode } from '../../accounts/service.ts'
-import { simulate } from '../../brokerage/simulator/simulate.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { createDemo } from '../../demo/generate.ts'
+import { simulate } from '../../simulator/simulate.ts'
 import { rebuildRequestOutcomes } from './outcomes.ts'
 
 let database: DatabaseHandle
@@ -38,7 +38,7 @@ beforeAll(async () => {
     start: new Date('2026-03-02T10:00:00Z'),
     volume: 0.25,
   })
-}, 180_000)
+})
 
 afterAll(async () => database?.close())
 

@@ -2,19 +2,20 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { SessionUser } from '../../accounts/service.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../../brokerage/rules/index.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
-import { listLocalities } from '../../geography/service.ts'
+import type { GeographyServices } from '../../geography/services.ts'
 import { availabilityByLocalityChart } from '../../providers/capacity/charts.ts'
 import { formatPounds } from '../../shared/money.ts'
+import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { dateParam, periodBoxes, typedPeriodValues } from '../period.ts'
 import { renderMarketReportHtml } from '../report/render.ts'
-import { marketReport } from '../report/service.ts'
+import type { MarketServices } from '../services.ts'
 import { hardToServeChart, hoursTrendChart, timeToSourceChart } from './charts.ts'
 import { insightsCsv } from './csv.ts'
-import { type InsightsReport, insightsReport } from './service.ts'
+import { insightsReportSchema } from './schemas.ts'
+import { type InsightsReport, insightsSchema } from './service.ts'
 
 /** Commissioners and admins; brokers too, read-only like everything here: it holds no personal data. */
 const INSIGHTS_ROLES = ['broker', 'commissioner', 'council_admin'] as const
@@ -80,7 +81,17 @@ const figure = (n: number | null, fallback: string, suffix = '') =>
   n === null ? fallback : `${(Math.round(n * 10) / 10).toLocaleString('en-GB')}${suffix}`
 const pounds = (pence: number | null) => (pence === null ? null : formatPounds(pence))
 
-export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the insights dashboard, its CSV and API are given: the services they call, nothing more. */
+export interface InsightsRouteOptions {
+  insights: MarketServices['insights']
+  marketReport: MarketServices['marketReport']
+  geography: Pick<GeographyServices['geography'], 'listLocalities'>
+}
+
+export const insightsRoutes: FastifyPluginAsync<InsightsRouteOptions> = async (
+  app,
+  { insights, geography, marketReport },
+) => {
   app.get('/insights', { config: { access: INSIGHTS_ROLES } }, async (request, reply) => {
     const user = request.user as SessionUser
     const common = {
@@ -91,7 +102,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       pounds,
     }
     try {
-      const report = await insightsReport(db, user.councilId, filtersOf(request.query))
+      const report = await insights.insightsReport(user.councilId, filtersOf(request.query))
       return reply.view('market/insights/views/insights.njk', {
         ...common,
         report,
@@ -108,7 +119,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       return reply.code(400).view('market/insights/views/insights.njk', {
         ...common,
         report: null,
-        localities: (await listLocalities(db, user.councilId)).map((l) => l.name),
+        localities: (await geography.listLocalities(user.councilId)).map((l) => l.name),
         values: typedValues(request.query),
         ...dateErrors(error.errors),
       })
@@ -117,7 +128,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
 
   app.get('/insights.csv', { config: { access: INSIGHTS_ROLES } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const report = await insightsReport(db, user.councilId, filtersOf(request.query))
+    const report = await insights.insightsReport(user.councilId, filtersOf(request.query))
     const where = report.locality ? `-${report.locality.toLowerCase().replace(/[^a-z0-9]+/g, '-')}` : ''
     const what = report.serviceType ? `-${report.serviceType.replace(/_/g, '-')}` : ''
     return reply
@@ -133,28 +144,19 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     '/api/v1/insights',
     {
       config: { access: INSIGHTS_ROLES },
-      schema: {
+      schema: operation({
         summary:
           'Market insights for a period: response rate, time to source by service type and locality, requests hard to serve (rural and urban), home care hours, % of care home beds available by bed type and locality, accepted prices and the quality mix',
         description:
           'Query parameters, all optional: from and to (YYYY-MM-DD; by default the six months to today), serviceType (one of the request service types), locality (a locality name), hardToServeDays (1 to 365, by default 14). A bad value answers 400 with the field at fault.',
         tags: ['market'],
-        querystring: {
-          type: 'object',
-          properties: {
-            from: { type: 'string', description: 'First day of the period, YYYY-MM-DD' },
-            to: { type: 'string', description: 'Last day of the period, YYYY-MM-DD; not in the future' },
-            serviceType: { type: 'string', description: `One of ${REQUEST_SERVICE_TYPES.join(', ')}` },
-            locality: { type: 'string', description: 'One of the council’s locality names' },
-            hardToServeDays: {
-              type: 'string',
-              description: 'Days after publishing a request still without an award counts as hard to serve',
-            },
-          },
-        },
-      },
+        querystring: insightsSchema,
+        responses: { 200: insightsReportSchema },
+        errors: [],
+      }),
     },
-    async (request) => insightsReport(db, (request.user as SessionUser).councilId, filtersOf(request.query)),
+    async (request) =>
+      insights.insightsReport((request.user as SessionUser).councilId, filtersOf(request.query)),
   )
 
   // The committee report of the dashboard's period, for the whole council, as one standalone file.
@@ -163,7 +165,7 @@ export const insightsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     const { from, to } = filtersOf(request.query)
     const council = { id: user.councilId, code: user.councilCode, name: user.councilName }
     try {
-      const report = await marketReport(db, council, { from, to })
+      const report = await marketReport.marketReport(council, { from, to })
       return reply
         .type('text/html; charset=utf-8')
         .header(

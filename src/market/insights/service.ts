@@ -49,8 +49,9 @@ const dateField = (label: string) =>
     .refine((v) => !v || (/^\d{4}-\d{2}-\d{2}$/.test(v) && isCalendarDate(v)), {
       message: `${label} must be a real date`,
     })
+    .describe(`${label}, YYYY-MM-DD`)
 
-const insightsSchema = z.object({
+export const insightsSchema = z.object({
   from: dateField('The start date'),
   to: dateField('The end date'),
   serviceType: z.string().trim().optional(),

@@ -4,27 +4,20 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { todayInLondon } from '../../providers/quality/service.ts'
 import { csvText } from '../../web/csv.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import type { MarketServices } from '../services.ts'
 import { renderNarrative } from './markdown.ts'
 import { MAX_SUPPRESSION_THRESHOLD, MIN_SUPPRESSION_THRESHOLD } from './rules.ts'
 import { MPS_SECTORS, type MpsSector, SECTOR_DEFINITIONS } from './sectors.ts'
 import {
-  getNarrative,
-  getSuppressionThreshold,
   KEY_DATA_COLUMNS,
-  keyData,
   keyDataCsvRows,
   keyDataTable,
   MAX_NARRATIVE_LENGTH,
   NARRATIVE_SECTIONS,
   type Narrative,
-  narrativeDates,
-  publicCouncil,
-  saveNarrative,
   sectorOrNotFound,
-  updateMarketSettings,
 } from './service.ts'
 
 /** Commissioners write the statement; the council admin may too, and sets its suppression threshold. */
@@ -61,12 +54,17 @@ function sectorLinks(code: string) {
   }))
 }
 
-export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the Market Position Statement's pages are given: the services they call, nothing more. */
+export interface MpsRouteOptions {
+  mps: MarketServices['mps']
+}
+
+export const mpsRoutes: FastifyPluginAsync<MpsRouteOptions> = async (app, { mps }) => {
   // Public pages: anyone may read the statement, signed in or not.
 
   app.get('/councils/:code/market-position', { config: { access: 'public' } }, async (request, reply) => {
     const { code } = publicParams.parse(request.params)
-    const council = await publicCouncil(db, code)
+    const council = await mps.publicCouncil(code)
     return reply.view('market/mps/views/index.njk', {
       pageTitle: `${council.name} Market Position Statement`,
       council,
@@ -79,12 +77,12 @@ export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) 
     { config: { access: 'public' } },
     async (request, reply) => {
       const params = sectorParams.parse(request.params)
-      const council = await publicCouncil(db, params.code)
+      const council = await mps.publicCouncil(params.code)
       const sector = sectorOrNotFound(params.sector)
       const today = todayInLondon()
       const [data, narrative] = await Promise.all([
-        keyData(db, council.id, sector, today),
-        getNarrative(db, council.id, sector),
+        mps.keyData(council.id, sector, today),
+        mps.getNarrative(council.id, sector),
       ])
       const definition = SECTOR_DEFINITIONS[sector]
       return reply.view('market/mps/views/sector.njk', {
@@ -114,9 +112,9 @@ export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) 
     { config: { access: 'public' } },
     async (request, reply) => {
       const params = sectorParams.parse(request.params)
-      const council = await publicCouncil(db, params.code)
+      const council = await mps.publicCouncil(params.code)
       const sector = sectorOrNotFound(params.sector)
-      const data = await keyData(db, council.id, sector)
+      const data = await mps.keyData(council.id, sector)
       return reply
         .type('text/csv; charset=utf-8')
         .header(
@@ -131,7 +129,7 @@ export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) 
 
   app.get('/market-position', { config: { access: EDITORS } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const dates = await narrativeDates(db, user.councilId)
+    const dates = await mps.narrativeDates(user.councilId)
     return reply.view('market/mps/views/manage.njk', {
       pageTitle: 'Market Position Statement',
       publicHref: publicBase(user.councilCode),
@@ -150,7 +148,7 @@ export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) 
     sector: MpsSector,
     options: { status?: number; values?: Record<string, string>; errors?: FieldError[]; saved?: boolean },
   ) => {
-    const narrative: Narrative | null = options.values ? null : await getNarrative(db, user.councilId, sector)
+    const narrative: Narrative | null = options.values ? null : await mps.getNarrative(user.councilId, sector)
     const values =
       options.values ??
       Object.fromEntries(NARRATIVE_SECTIONS.map((s) => [s.field, narrative?.[s.field] ?? '']))
@@ -180,7 +178,7 @@ export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) 
     const sector = sectorOrNotFound(editParams.parse(request.params).sector)
     const values = Object.fromEntries(NARRATIVE_SECTIONS.map((s) => [s.field, field(request.body, s.field)]))
     try {
-      await saveNarrative(db, user.councilId, sector, values, actorOf(user))
+      await mps.saveNarrative(user.councilId, sector, values, actorOf(user))
       return reply.redirect(`/market-position/${sector}/edit?saved=1`, 303)
     } catch (error) {
       if (error instanceof ValidationError)
@@ -195,7 +193,7 @@ export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) 
     options: { status?: number; values?: Record<string, string>; errors?: FieldError[]; saved?: boolean },
   ) => {
     const values = options.values ?? {
-      suppressionThreshold: String(await getSuppressionThreshold(db, user.councilId)),
+      suppressionThreshold: String(await mps.getSuppressionThreshold(user.councilId)),
     }
     return reply.code(options.status ?? 200).view('market/mps/views/settings.njk', {
       pageTitle: 'Market Position Statement settings',
@@ -215,7 +213,7 @@ export const mpsRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) 
     const user = request.user as SessionUser
     const values = { suppressionThreshold: field(request.body, 'suppressionThreshold') }
     try {
-      await updateMarketSettings(db, user.councilId, values, actorOf(user))
+      await mps.updateMarketSettings(user.councilId, values, actorOf(user))
       return reply.redirect('/admin/market-position?saved=1', 303)
     } catch (error) {
       if (error instanceof ValidationError)

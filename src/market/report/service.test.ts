@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../../test/support/database.ts'
 import { getCouncilByCode } from '../../accounts/service.ts'
-import { simulate } from '../../brokerage/simulator/simulate.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { createDemo } from '../../demo/generate.ts'
 import { capacitySummary } from '../../providers/capacity/service.ts'
+import { simulate } from '../../simulator/simulate.ts'
 import { endOfLondonDay, hoursPerWeek } from '../icl/rules.ts'
 import { iclReport, takeDueSnapshots } from '../icl/service.ts'
 import { insightsReport } from '../insights/service.ts'
@@ -35,7 +35,7 @@ beforeAll(async () => {
   council = await getCouncilByCode(database.db, 'DEMO')
   report = await marketReport(database.db, council, PERIOD, NOW)
   html = await renderMarketReportHtml(report)
-}, 180_000)
+})
 
 afterAll(async () => database?.close())
 

@@ -2,9 +2,9 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { chartMarkup } from '../../web/charts.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import type { MarketServices } from '../services.ts'
 import { sufficiencyHeatmap } from './charts.ts'
 import {
   DEFAULT_SUFFICIENCY_THRESHOLDS,
@@ -15,7 +15,6 @@ import {
   type SufficiencyThresholds,
   THRESHOLD_LIMITS,
 } from './rules.ts'
-import { getSufficiencyThresholds, sufficiencyMatrix, updateSufficiencyThresholds } from './service.ts'
 
 const READERS = ['commissioner', 'council_admin'] as const
 const ADMINS = ['council_admin'] as const
@@ -39,10 +38,18 @@ const THRESHOLD_FIELDS = Object.keys(DEFAULT_SUFFICIENCY_THRESHOLDS) as (keyof S
 
 const oneDecimal = (n: number) => (Math.round(n * 10) / 10).toLocaleString('en-GB')
 
-export const sufficiencyRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the PCN sufficiency pages are given: the services they call, nothing more. */
+export interface SufficiencyRouteOptions {
+  sufficiency: MarketServices['sufficiency']
+}
+
+export const sufficiencyRoutes: FastifyPluginAsync<SufficiencyRouteOptions> = async (
+  app,
+  { sufficiency },
+) => {
   app.get('/sufficiency', { config: { access: READERS } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const matrix = await sufficiencyMatrix(db, user.councilId)
+    const matrix = await sufficiency.sufficiencyMatrix(user.councilId)
     const tag = (rating: keyof typeof RATING_LABELS) => ({
       // Both the colour and the word: colour is never the only cue.
       html: `<strong class="govuk-tag govuk-tag--${RATING_TAG_COLOURS[rating]}">${RATING_LABELS[rating]}</strong>`,
@@ -94,7 +101,7 @@ export const sufficiencyRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     user: SessionUser,
     options: { status?: number; values?: Record<string, string>; errors?: FieldError[]; saved?: boolean },
   ) => {
-    const current = options.values ? null : await getSufficiencyThresholds(db, user.councilId)
+    const current = options.values ? null : await sufficiency.getSufficiencyThresholds(user.councilId)
     const values =
       options.values ?? Object.fromEntries(THRESHOLD_FIELDS.map((f) => [f, String(current?.[f] ?? '')]))
     return reply.code(options.status ?? 200).view('market/sufficiency/views/settings.njk', {
@@ -115,7 +122,7 @@ export const sufficiencyRoutes: FastifyPluginAsync<DomainOptions> = async (app, 
     const user = request.user as SessionUser
     const values = Object.fromEntries(THRESHOLD_FIELDS.map((f) => [f, field(request.body, f)]))
     try {
-      await updateSufficiencyThresholds(db, user.councilId, values, actorOf(user))
+      await sufficiency.updateSufficiencyThresholds(user.councilId, values, actorOf(user))
       return reply.redirect('/admin/sufficiency?saved=1', 303)
     } catch (error) {
       if (error instanceof ValidationError)

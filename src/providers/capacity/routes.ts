@@ -3,12 +3,13 @@ import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
-import type { DomainOptions } from '../../web/domain.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import { acceptUploads } from '../../web/input.ts'
 import type { Capability } from '../../web/navigation.ts'
 import type { OrganisationScope } from '../profile/service.ts'
+import type { ProvidersServices } from '../services.ts'
 import { availabilityByBedTypeChart, availabilityByLocalityChart } from './charts.ts'
 import {
   BED_COLUMNS,
@@ -20,13 +21,8 @@ import {
   parseCapacityCsv,
 } from './csv.ts'
 import { bedTypeLabel, MAX_SPARE_HOURS_PER_WEEK, minutesToHours, STALE_AFTER_DAYS } from './rules.ts'
-import {
-  type CapacityInput,
-  capacitySummary,
-  getProviderCapacity,
-  type LocationCapacity,
-  recordCapacity,
-} from './service.ts'
+import { capacityReportedSchema, capacitySummarySchema, providerCapacitySchema } from './schemas.ts'
+import type { CapacityInput, LocationCapacity } from './service.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const capacityCapabilities: Capability[] = [
@@ -114,7 +110,15 @@ function formLocations(
 // Which uploads were cut off at the size limit, so the page can say so instead of failing.
 const oversizedUploads = new WeakSet<FastifyRequest>()
 
-export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the capacity pages and API are given: the services they call, nothing more. */
+export interface CapacityRouteOptions {
+  capacity: ProvidersServices['capacity']
+}
+
+export const capacityRoutes: FastifyPluginAsync<CapacityRouteOptions> = async (
+  app,
+  { capacity: capacityService },
+) => {
   // Here, so only this plugin's routes accept multipart bodies.
   await acceptUploads(app, {
     limits: { fileSize: MAX_CSV_BYTES, files: 1, fields: 5, parts: 6 },
@@ -133,7 +137,7 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     errors: FieldError[] = [],
   ) => {
     const user = request.user as SessionUser
-    const capacity = await getProviderCapacity(db, scopeOf(user))
+    const capacity = await capacityService.getProviderCapacity(scopeOf(user))
     const saved = Number(field(request.query, 'saved'))
     return reply.code(status).view('providers/capacity/views/provider-capacity.njk', {
       pageTitle: 'Update capacity',
@@ -152,7 +156,9 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     const user = request.user as SessionUser
     const rows = formRows(request.body)
     try {
-      const result = await recordCapacity(db, scopeOf(user), actorOf(user), rows, { source: 'web' })
+      const result = await capacityService.recordCapacity(scopeOf(user), actorOf(user), rows, {
+        source: 'web',
+      })
       return reply.redirect(`/provider/capacity?saved=${result.saved}`, 303)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
@@ -192,7 +198,9 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       return showUpload(reply, 400, [{ field: 'file', message: 'Select a CSV file of capacity' }])
     try {
       const rows = parseCapacityCsv(file)
-      const result = await recordCapacity(db, scopeOf(user), actorOf(user), rows, { source: 'csv' })
+      const result = await capacityService.recordCapacity(scopeOf(user), actorOf(user), rows, {
+        source: 'csv',
+      })
       return reply.redirect(`/provider/capacity?saved=${result.saved}`, 303)
     } catch (error) {
       if (error instanceof ValidationError) return showUpload(reply, 400, error.errors)
@@ -205,7 +213,7 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
       `/provider/capacity/templates/${name}`,
       { config: { access: ['provider_user'] } },
       async (request, reply) => {
-        const capacity = await getProviderCapacity(db, scopeOf(request.user as SessionUser))
+        const capacity = await capacityService.getProviderCapacity(scopeOf(request.user as SessionUser))
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${name}"`)
@@ -219,10 +227,15 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     '/api/v1/capacity',
     {
       config: { access: ['provider_user'] },
-      schema: { summary: 'The latest capacity of each of your locations', tags: ['capacity'] },
+      schema: operation({
+        summary: 'The latest capacity of each of your locations',
+        tags: ['capacity'],
+        responses: { 200: providerCapacitySchema },
+        errors: [],
+      }),
     },
     async (request) => {
-      const capacity = await getProviderCapacity(db, scopeOf(request.user as SessionUser))
+      const capacity = await capacityService.getProviderCapacity(scopeOf(request.user as SessionUser))
       return {
         staleAfterDays: STALE_AFTER_DAYS,
         locations: capacity.map((l) => ({
@@ -254,25 +267,30 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     '/api/v1/capacity',
     {
       config: { access: ['provider_user'] },
-      schema: {
+      schema: operation({
         summary: 'Report capacity: a JSON array of updates, all saved or none',
         description:
           'Each update names a location by locationId or cqcLocationId and gives either bedType and vacancies, or outcode and spareHoursPerWeek (up to 2 decimal places).',
         tags: ['capacity'],
-      },
+        body: apiUpdates,
+        responses: { 201: capacityReportedSchema },
+        errors: [],
+      }),
     },
     async (request, reply) => {
       const user = request.user as SessionUser
       const updates = parseInput(apiUpdates, request.body)
       const rows: CapacityInput[] = updates.map((u, i) => ({ field: String(i), label: `Item ${i}`, ...u }))
-      const result = await recordCapacity(db, scopeOf(user), actorOf(user), rows, { source: 'api' })
+      const result = await capacityService.recordCapacity(scopeOf(user), actorOf(user), rows, {
+        source: 'api',
+      })
       return reply.code(201).send(result)
     },
   )
 
   app.get('/capacity', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const summary = await capacitySummary(db, user.councilId)
+    const summary = await capacityService.capacitySummary(user.councilId)
     const chosen = field(request.query, 'locality')
     const selected =
       summary.beds.localities.find((l) => String(l.localityId ?? 'none') === chosen) ?? summary.beds.total
@@ -303,12 +321,14 @@ export const capacityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { d
     '/api/v1/capacity/summary',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: '% of care home beds available by locality and bed type, and spare home care hours',
         tags: ['capacity'],
-      },
+        responses: { 200: capacitySummarySchema },
+        errors: [],
+      }),
     },
-    async (request) => capacitySummary(db, (request.user as SessionUser).councilId),
+    async (request) => capacityService.capacitySummary((request.user as SessionUser).councilId),
   )
 }
 

@@ -29,11 +29,9 @@ import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { Locator } from '../../geography/service.ts'
 import { INSTANCE_ID } from '../../instance.ts'
-import { type RegisterChange, registerChange } from '../../market/events/rules.ts'
-import { RegisterEvents } from '../../market/events/service.ts'
 import { nulByteProblem } from '../../storable.ts'
 import { recordCqcRatings } from '../quality/service.ts'
-import { cqcImports } from '../schema.ts'
+import { cqcImports, locations } from '../schema.ts'
 import type { CqcRating } from '../vocabulary.ts'
 import { sniffCqcFile } from './detect.ts'
 import {
@@ -50,6 +48,13 @@ import {
 } from './import-rules.ts'
 import { parseCqcFile } from './parse.ts'
 import type { CqcFormat, CqcLocationRecord, CqcParseSummary, RejectedRow } from './records.ts'
+import {
+  type RegisterChange,
+  type RegisterEventTally,
+  type RegisterImport,
+  registerChange,
+  registerEvents,
+} from './register-events.ts'
 
 /** Rows written per statement; a batch is one JSON parameter, so there is no bind-parameter limit. */
 const IMPORT_BATCH_SIZE = 500
@@ -211,14 +216,21 @@ async function runImport(
       // One import per council at a time: a second waits rather than racing for the same rows.
       await tx.execute(sql`select pg_advisory_xact_lock(7240102, ${options.councilId})`)
       const locator = await Locator.forCouncil(tx, options.councilId)
-      // In the import's transaction: the register's changes and their market events stand or fall together.
-      const events = await RegisterEvents.start(tx, {
+      // Listeners record what the register's changes mean (market events) in this transaction:
+      // the changes and what they caused stand or fall together.
+      const registerImport: RegisterImport = {
         councilId: options.councilId,
         importId,
         fileName: options.fileName,
         actor: options.actor,
+        at: new Date(),
+        previousImportAt: await previousImportAt(tx, options.councilId),
+      }
+      const registerHadLocations = await hasLocations(tx, options.councilId)
+      const run = new ImportRun(tx, importId, format, localAuthority, options, locator, {
+        registerImport,
+        registerHadLocations,
       })
-      const run = new ImportRun(tx, importId, format, localAuthority, options, locator, events)
       const rows = parseCqcFile(stream, {
         encoding: options.encoding,
         onBytes: (_bytes, total) => {
@@ -448,6 +460,8 @@ class ImportRun {
   private readonly laKey: string | null
   private counts = { added: 0, updated: 0, unchanged: 0, deactivated: 0, ratingsAdded: 0, providersAdded: 0 }
   private skipped = { otherLocalAuthority: 0, notCareService: 0 }
+  /** What listeners recorded because of the register's changes. */
+  private readonly marketEvents: RegisterEventTally = { recorded: 0, withdrawn: 0 }
 
   constructor(
     private readonly tx: Transaction,
@@ -456,7 +470,7 @@ class ImportRun {
     private readonly localAuthority: string | null,
     private readonly options: CqcImportOptions,
     private readonly locator: Locator,
-    private readonly events: RegisterEvents,
+    private readonly register: { registerImport: RegisterImport; registerHadLocations: boolean },
   ) {
     this.laKey = localAuthority === null ? null : localAuthorityKey(localAuthority)
   }
@@ -515,7 +529,7 @@ class ImportRun {
       if (!existing) inserts.push({ ...values, cqcLocationId: record.cqcLocationId })
       else if (locationChanged(existing, values)) updates.push({ ...values, id: existing.id })
       else this.counts.unchanged++
-      const change = registerChange(existing, values.registeredBeds, this.events.registerHadLocations)
+      const change = registerChange(existing, values.registeredBeds, this.register.registerHadLocations)
       if (change)
         changes.push({
           cqcLocationId: record.cqcLocationId,
@@ -535,12 +549,19 @@ class ImportRun {
     await this.updateLocations(councilId, updates)
     this.counts.added += inserts.length
     this.counts.updated += updates.length
-    await this.events.changed(
-      changes.map(({ cqcLocationId, ...rest }) => ({
-        ...rest,
-        locationId: ids.get(cqcLocationId) as number,
-      })),
-    )
+    if (changes.length > 0)
+      await registerEvents.emit(
+        'registerChanged',
+        {
+          import: this.register.registerImport,
+          changes: changes.map(({ cqcLocationId, ...rest }) => ({
+            ...rest,
+            locationId: ids.get(cqcLocationId) as number,
+          })),
+          tally: this.marketEvents,
+        },
+        this.tx,
+      )
     // Only new ratings: a location's own columns still hold one recorded before history was kept.
     const recorded = await recordCqcRatings(
       this.tx,
@@ -663,13 +684,20 @@ class ImportRun {
         returning id, provider_organisation_id, registered_beds`),
     )
     this.counts.deactivated = rows.length
-    await this.events.deregistered(
-      rows.map((r) => ({
-        locationId: Number(r.id),
-        providerOrganisationId: Number(r.provider_organisation_id),
-        registeredBeds: r.registered_beds === null ? null : Number(r.registered_beds),
-      })),
-    )
+    if (rows.length > 0)
+      await registerEvents.emit(
+        'locationsDeregistered',
+        {
+          import: this.register.registerImport,
+          locations: rows.map((r) => ({
+            locationId: Number(r.id),
+            providerOrganisationId: Number(r.provider_organisation_id),
+            registeredBeds: r.registered_beds === null ? null : Number(r.registered_beds),
+          })),
+          tally: this.marketEvents,
+        },
+        this.tx,
+      )
   }
 
   summary(parsed: CqcParseSummary): CqcImportSummary {
@@ -686,7 +714,7 @@ class ImportRun {
       ratingsAdded: this.counts.ratingsAdded,
       providersAdded: this.counts.providersAdded,
       unmapped: parsed.unmapped,
-      marketEvents: { ...this.events.counts },
+      marketEvents: { ...this.marketEvents },
     }
   }
 }
@@ -734,6 +762,25 @@ function toJsonRow(row: LocationValues & { id?: number; cqcLocationId?: string }
 }
 
 /** Rows of a raw query, whichever driver ran it (both return { rows }). */
+/** Whether the council's register had any location before this import. */
+async function hasLocations(tx: Transaction, councilId: number): Promise<boolean> {
+  const [any] = await tx
+    .select({ id: locations.id })
+    .from(locations)
+    .where(eq(locations.councilId, councilId))
+    .limit(1)
+  return any !== undefined
+}
+
+/** When the council's last completed import finished, or null before the first. */
+async function previousImportAt(tx: Transaction, councilId: number): Promise<Date | null> {
+  const [last] = await tx
+    .select({ at: sql<Date | string | null>`max(${cqcImports.finishedAt})` })
+    .from(cqcImports)
+    .where(and(eq(cqcImports.councilId, councilId), eq(cqcImports.status, 'completed')))
+  return last?.at ? new Date(last.at) : null
+}
+
 function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { issueApiToken } from '../../accounts/api-tokens.ts'
 import { INSTANCE_ID } from '../../instance.ts'
+import { scheduledJobs } from '../../modules.ts'
 import { startScheduler } from '../../scheduler.ts'
 import { cqcImports, locations } from '../schema.ts'
 import { ABANDONED_IMPORT_ERROR } from './import.ts'
@@ -314,7 +315,7 @@ describe('importing the CQC register on the web', () => {
     expect(stranded.body).toContain('30% of the file read')
 
     // The scheduler's first round, as at start-up.
-    await startScheduler({ db: t.database.db, logger: { info() {}, error() {} } })()
+    await startScheduler({ jobs: scheduledJobs(t.services), logger: { info() {}, error() {} } })()
 
     const page = await commissioner.get(`/register/import/${abandoned?.id}`)
     expect(page.statusCode).toBe(200)

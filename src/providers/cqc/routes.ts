@@ -9,17 +9,18 @@ import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
-import type { Database } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { nulByteProblem, recordId } from '../../storable.ts'
-import type { DomainOptions } from '../../web/domain.ts'
+import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import { acceptUploads } from '../../web/input.ts'
 import type { Capability } from '../../web/navigation.ts'
+import type { ProvidersServices } from '../services.ts'
 import { sniffCqcFile } from './detect.ts'
-import { type CqcImport, getCqcImport, importProgress, listCqcImports, startCqcImport } from './import.ts'
+import { type CqcImport, importProgress } from './import.ts'
 import { localAuthorityOfCouncil } from './import-rules.ts'
 import { CQC_FORMAT_LABELS, type CqcFormat } from './records.ts'
+import { importListSchema, importUploadSchema, oneImportSchema } from './schemas.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const cqcImportCapabilities: Capability[] = [
@@ -135,23 +136,29 @@ async function readImportForm(request: FastifyRequest): Promise<ImportRequest> {
 }
 
 /** Starts the import in the background; the upload is deleted once it has finished. */
-async function beginImport(db: Database, request: FastifyRequest, form: ImportRequest): Promise<number> {
+async function beginImport(
+  cqcImports: Pick<ProvidersServices['cqcImports'], 'startCqcImport'>,
+  request: FastifyRequest,
+  form: ImportRequest,
+): Promise<number> {
   const user = request.user as SessionUser
   takenUploads.add(form.upload)
   const input = createReadStream(form.upload.path)
-  const { importId, finished } = await startCqcImport(db, {
-    councilId: user.councilId,
-    input,
-    fileName: form.upload.fileName,
-    bytesTotal: form.upload.bytes,
-    localAuthority: form.localAuthority,
-    full: form.full,
-    actor: actorOf(user),
-  }).catch(async (error: unknown) => {
-    input.destroy()
-    await rm(form.upload.path, { force: true })
-    throw error
-  })
+  const { importId, finished } = await cqcImports
+    .startCqcImport({
+      councilId: user.councilId,
+      input,
+      fileName: form.upload.fileName,
+      bytesTotal: form.upload.bytes,
+      localAuthority: form.localAuthority,
+      full: form.full,
+      actor: actorOf(user),
+    })
+    .catch(async (error: unknown) => {
+      input.destroy()
+      await rm(form.upload.path, { force: true })
+      throw error
+    })
   finished
     .catch((error: unknown) => {
       // A bad file is the user's to fix and is shown on the report page; anything else is ours.
@@ -208,7 +215,12 @@ function describeImport(row: CqcImport) {
   }
 }
 
-export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the CQC import's pages and API are given: the services they call, nothing more. */
+export interface CqcImportRouteOptions {
+  cqcImports: Pick<ProvidersServices['cqcImports'], 'startCqcImport' | 'getCqcImport' | 'listCqcImports'>
+}
+
+export const cqcImportRoutes: FastifyPluginAsync<CqcImportRouteOptions> = async (app, { cqcImports }) => {
   // Here, so only this plugin's routes accept multipart bodies. Fields come in the body, so the
   // CSRF token is read from the form like any other; a file over the limit is reported on the form.
   await acceptUploads(app, {
@@ -253,13 +265,13 @@ export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
       if (error instanceof ValidationError) return showForm(request, reply, 400, error.errors)
       throw error
     }
-    const importId = await beginImport(db, request, form)
+    const importId = await beginImport(cqcImports, request, form)
     return reply.redirect(`/register/import/${importId}`, 303)
   })
 
   app.get('/register/import/:importId', { config: { access: IMPORTERS } }, async (request, reply) => {
     const { importId } = parseInput(importParams, request.params)
-    const row = await getCqcImport(db, (request.user as SessionUser).councilId, importId)
+    const row = await cqcImports.getCqcImport((request.user as SessionUser).councilId, importId)
     const view = describeImport(row)
     return reply.view('providers/cqc/views/import-report.njk', {
       pageTitle:
@@ -280,7 +292,9 @@ export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
   })
 
   app.get('/register/imports', { config: { access: IMPORTERS } }, async (request, reply) => {
-    const rows = await listCqcImports(db, (request.user as SessionUser).councilId, { limit: LIST_LIMIT })
+    const rows = await cqcImports.listCqcImports((request.user as SessionUser).councilId, {
+      limit: LIST_LIMIT,
+    })
     return reply.view('providers/cqc/views/imports.njk', {
       pageTitle: 'CQC imports',
       imports: rows.map((row) => describeImport({ ...row, rejected: [] })),
@@ -292,10 +306,17 @@ export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/register/imports',
     {
       config: { access: IMPORTERS },
-      schema: { summary: 'Your council’s CQC imports, newest first (up to 100)', tags: ['register'] },
+      schema: operation({
+        summary: 'Your council’s CQC imports, newest first (up to 100)',
+        tags: ['register'],
+        responses: { 200: importListSchema },
+        errors: [],
+      }),
     },
     async (request) => {
-      const rows = await listCqcImports(db, (request.user as SessionUser).councilId, { limit: LIST_LIMIT })
+      const rows = await cqcImports.listCqcImports((request.user as SessionUser).councilId, {
+        limit: LIST_LIMIT,
+      })
       return {
         imports: rows.map((row) => {
           const { rejected: _rejected, ...rest } = importJson({ ...row, rejected: [] })
@@ -309,14 +330,19 @@ export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/register/imports/:importId',
     {
       config: { access: IMPORTERS },
-      schema: {
+      schema: operation({
         summary: 'One CQC import: its progress while it runs, then its report',
         tags: ['register'],
-      },
+        params: importParams,
+        responses: { 200: oneImportSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const { importId } = parseInput(importParams, request.params)
-      return { import: importJson(await getCqcImport(db, (request.user as SessionUser).councilId, importId)) }
+      return {
+        import: importJson(await cqcImports.getCqcImport((request.user as SessionUser).councilId, importId)),
+      }
     },
   )
 
@@ -324,16 +350,20 @@ export const cqcImportRoutes: FastifyPluginAsync<DomainOptions> = async (app, { 
     '/api/v1/register/imports',
     {
       config: { access: IMPORTERS },
-      schema: {
+      schema: operation({
         summary:
           'Upload a CQC register file (multipart/form-data: file, and optionally localAuthority, ' +
           'allLocalAuthorities=yes, full=yes). The import runs in the background; poll the import it returns.',
         tags: ['register'],
-      },
+        consumes: ['multipart/form-data'],
+        body: importUploadSchema,
+        responses: { 202: oneImportSchema },
+        errors: [409, 413, 415],
+      }),
     },
     async (request, reply) => {
-      const importId = await beginImport(db, request, await readImportForm(request))
-      const row = await getCqcImport(db, (request.user as SessionUser).councilId, importId)
+      const importId = await beginImport(cqcImports, request, await readImportForm(request))
+      const row = await cqcImports.getCqcImport((request.user as SessionUser).councilId, importId)
       return reply
         .code(202)
         .header('location', `/api/v1/register/imports/${importId}`)

@@ -5,9 +5,10 @@ import { ConflictError, type FieldError, parseInput, ValidationError } from '../
 import { londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import type { DomainOptions } from '../../web/domain.ts'
+import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import type { ProvidersServices } from '../services.ts'
 import { SERVICE_TYPE_LABELS, SERVICE_TYPES, type ServiceType } from '../vocabulary.ts'
 import {
   availableDecisions,
@@ -16,23 +17,8 @@ import {
   PROCUREMENT_LABELS,
   PROCUREMENTS,
 } from './rules.ts'
-import {
-  admittedLocations,
-  applicationChoices,
-  apply,
-  createLot,
-  type DecisionInput,
-  decide,
-  getLot,
-  getMembership,
-  type Lot,
-  listLots,
-  listMemberships,
-  listOpenLots,
-  type NewLot,
-  type ProviderScope,
-  providerMemberships,
-} from './service.ts'
+import { admittedQuery, admittedSchema, lotsSchema } from './schemas.ts'
+import type { DecisionInput, Lot, NewLot, ProviderScope } from './service.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const frameworksCapabilities: Capability[] = [
@@ -84,13 +70,18 @@ function formFieldOf(error: FieldError): FieldError {
   return { ...error, field: head }
 }
 
-export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the frameworks' pages and API are given: the services they call, nothing more. */
+export interface FrameworksRouteOptions {
+  frameworks: ProvidersServices['frameworks']
+}
+
+export const frameworksRoutes: FastifyPluginAsync<FrameworksRouteOptions> = async (app, { frameworks }) => {
   app.get('/frameworks', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const user = request.user as SessionUser
     return reply.view('providers/frameworks/views/lots.njk', {
       ...vocabulary,
       pageTitle: 'Frameworks and DPS',
-      lots: await listLots(db, user.councilId),
+      lots: await frameworks.listLots(user.councilId),
       canCreate: user.role === 'commissioner',
     })
   })
@@ -134,7 +125,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
       closesOn: values.closesOn || null,
     } as NewLot
     try {
-      const lot = await createLot(db, user.councilId, input, actorOf(user))
+      const lot = await frameworks.createLot(user.councilId, input, actorOf(user))
       return reply.redirect(`/frameworks/${lot.id}?created=1`, 303)
     } catch (error) {
       if (error instanceof ValidationError) return showNewLotForm(reply, 400, values, error.errors)
@@ -147,15 +138,15 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
   app.get('/frameworks/:lotId', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const user = request.user as SessionUser
     const { lotId } = parseInput(lotParams, request.params)
-    const lot = await getLot(db, user.councilId, lotId)
-    const memberships = await listMemberships(db, user.councilId, lotId)
+    const lot = await frameworks.getLot(user.councilId, lotId)
+    const memberships = await frameworks.listMemberships(user.councilId, lotId)
     const on = field(request.query, 'on')
     let admitted: { on: string; locations: typeof memberships } | null = null
     let errors: FieldError[] = []
     if (on) {
       const parsed = onQuery.safeParse({ on })
       if (parsed.success) {
-        const ids = new Set(await admittedLocations(db, user.councilId, lotId, parsed.data.on))
+        const ids = new Set(await frameworks.admittedLocations(user.councilId, lotId, parsed.data.on))
         admitted = { on: parsed.data.on, locations: memberships.filter((m) => ids.has(m.locationId)) }
       } else errors = [{ field: 'on', message: 'Enter a date, for example 2025-04-01' }]
     }
@@ -183,8 +174,8 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
       decided?: boolean
     } = {},
   ) => {
-    const lot = await getLot(db, user.councilId, params.lotId)
-    const membership = await getMembership(db, user.councilId, params.lotId, params.membershipId)
+    const lot = await frameworks.getLot(user.councilId, params.lotId)
+    const membership = await frameworks.getMembership(user.councilId, params.lotId, params.membershipId)
     const decisions = user.role === 'commissioner' ? availableDecisions(membership.status) : []
     return reply.code(options.status ?? 200).view('providers/frameworks/views/membership.njk', {
       ...vocabulary,
@@ -226,8 +217,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
       }
       const expectedStatus = field(request.body, 'expectedStatus')
       try {
-        await decide(
-          db,
+        await frameworks.decide(
           user.councilId,
           params.lotId,
           params.membershipId,
@@ -257,12 +247,12 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
   app.get('/provider/frameworks', { config: { access: ['provider_user'] } }, async (request, reply) => {
     const user = request.user as SessionUser
     const scope = providerScope(user)
-    const memberships = await providerMemberships(db, scope)
+    const memberships = await frameworks.providerMemberships(scope)
     const appliedId = Number(field(request.query, 'applied'))
     return reply.view('providers/frameworks/views/provider-lots.njk', {
       ...vocabulary,
       pageTitle: 'Frameworks you can join',
-      openLots: await listOpenLots(db, user.councilId),
+      openLots: await frameworks.listOpenLots(user.councilId),
       memberships,
       applied: memberships.find((m) => m.id === appliedId && m.status === 'applied'),
     })
@@ -274,7 +264,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     lotId: number,
     options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
   ) => {
-    const choices = await applicationChoices(db, providerScope(user), lotId)
+    const choices = await frameworks.applicationChoices(providerScope(user), lotId)
     return reply.code(options.status ?? 200).view('providers/frameworks/views/apply.njk', {
       ...vocabulary,
       pageTitle: choices.lot.name,
@@ -303,7 +293,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     async (request, reply) => {
       const user = request.user as SessionUser
       const { lotId } = parseInput(lotParams, request.params)
-      const lot: Lot = await getLot(db, user.councilId, lotId)
+      const lot: Lot = await frameworks.getLot(user.councilId, lotId)
       const values: Record<string, string> = { locationId: field(request.body, 'locationId') }
       const answers: Record<string, string> = {}
       for (const question of lot.questions) {
@@ -311,8 +301,7 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
         values[`answers-${question.id}`] = answers[question.id] as string
       }
       try {
-        const membership = await apply(
-          db,
+        const membership = await frameworks.apply(
           providerScope(user),
           lotId,
           { locationId: values.locationId as string, answers },
@@ -337,32 +326,38 @@ export const frameworksRoutes: FastifyPluginAsync<DomainOptions> = async (app, {
     '/api/v1/frameworks',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'Framework and DPS lots, with how many memberships are in each status',
         tags: ['frameworks'],
-      },
+        responses: { 200: lotsSchema },
+        errors: [],
+      }),
     },
-    async (request) => ({ lots: await listLots(db, (request.user as SessionUser).councilId) }),
+    async (request) => ({ lots: await frameworks.listLots((request.user as SessionUser).councilId) }),
   )
 
   app.get(
     '/api/v1/frameworks/:lotId/admitted',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'The locations admitted to a lot on a date (?on=YYYY-MM-DD, default today)',
         tags: ['frameworks'],
-      },
+        params: lotParams,
+        querystring: admittedQuery,
+        responses: { 200: admittedSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { lotId } = parseInput(lotParams, request.params)
       const on = field(request.query, 'on') || londonDate(new Date())
-      const lot = await getLot(db, user.councilId, lotId)
+      const lot = await frameworks.getLot(user.councilId, lotId)
       return {
         lot: { id: lot.id, name: lot.name, procurement: lot.procurement },
         on,
-        locationIds: await admittedLocations(db, user.councilId, lotId, on),
+        locationIds: await frameworks.admittedLocations(user.councilId, lotId, on),
       }
     },
   )

@@ -161,7 +161,7 @@ const decisionSchema = z.object({
 
 export type DecisionInput = z.input<typeof decisionSchema>
 
-const onDateSchema = z.object({ on: isoDate('Enter a date, for example 2025-04-01') })
+export const onDateSchema = z.object({ on: isoDate('Enter a date, for example 2025-04-01') })
 
 function actorLabel(actor: Actor): string {
   return actor.kind === 'user' ? actor.email : actor.label

@@ -4,21 +4,14 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import type { DomainOptions } from '../../web/domain.ts'
+import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import type { ProvidersServices } from '../services.ts'
 import { SERVICE_TYPE_LABELS, SPECIALISM_LABELS, SPECIALISMS } from '../vocabulary.ts'
 import { MAX_LANGUAGES } from './rules.ts'
-import {
-  addContact,
-  coversDistricts,
-  getLocationProfile,
-  getProviderProfile,
-  type LocationProfile,
-  type OrganisationScope,
-  removeContact,
-  updateLocationProfile,
-} from './service.ts'
+import { profileSchema } from './schemas.ts'
+import { coversDistricts, type LocationProfile, type OrganisationScope } from './service.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const profileCapabilities: Capability[] = [
@@ -61,14 +54,22 @@ function list(body: unknown, name: string): string[] {
   return typeof value === 'string' && value !== '' ? [value] : []
 }
 
-export const profileRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
+/** What the provider profile pages and API are given: the services they call, nothing more. */
+export interface ProfileRouteOptions {
+  profile: ProvidersServices['profile']
+}
+
+export const profileRoutes: FastifyPluginAsync<ProfileRouteOptions> = async (
+  app,
+  { profile: profileService },
+) => {
   const showProfile = async (
     reply: FastifyReply,
     user: SessionUser,
     status: number,
     extra: { values?: Record<string, string>; errors?: FieldError[]; banner?: string } = {},
   ) => {
-    const profile = await getProviderProfile(db, scopeOf(user))
+    const profile = await profileService.getProviderProfile(scopeOf(user))
     return reply.code(status).view('providers/profile/views/profile.njk', {
       pageTitle: 'Your profile',
       organisation: profile.organisation,
@@ -102,7 +103,7 @@ export const profileRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
         phone: field(request.body, 'phone'),
       }
       try {
-        await addContact(db, scopeOf(user), actorOf(user), values)
+        await profileService.addContact(scopeOf(user), actorOf(user), values)
       } catch (error) {
         if (error instanceof ValidationError)
           return showProfile(reply, user, 400, { values, errors: error.errors })
@@ -118,7 +119,7 @@ export const profileRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     async (request, reply) => {
       const user = request.user as SessionUser
       const { id } = parseInput(idParams, request.params)
-      await removeContact(db, scopeOf(user), actorOf(user), id)
+      await profileService.removeContact(scopeOf(user), actorOf(user), id)
       return reply.redirect('/provider/profile?done=contact-removed#contacts', 303)
     },
   )
@@ -148,7 +149,7 @@ export const profileRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     { config: { access: ['provider_user'] } },
     async (request, reply) => {
       const { id } = parseInput(idParams, request.params)
-      const profile = await getLocationProfile(db, scopeOf(request.user as SessionUser), id)
+      const profile = await profileService.getLocationProfile(scopeOf(request.user as SessionUser), id)
       return showLocation(reply, 200, profile, {
         coverage: profile.coverage.join(', '),
         specialisms: profile.specialisms,
@@ -165,7 +166,7 @@ export const profileRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     async (request, reply) => {
       const user = request.user as SessionUser
       const { id } = parseInput(idParams, request.params)
-      const profile = await getLocationProfile(db, scopeOf(user), id)
+      const profile = await profileService.getLocationProfile(scopeOf(user), id)
       const values = {
         // Only home care locations are shown the coverage field; others leave coverage as it is.
         coverage: describe(profile).coversDistricts ? field(request.body, 'coverage') : undefined,
@@ -175,7 +176,7 @@ export const profileRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
         femaleCareWorkers: field(request.body, 'femaleCareWorkers'),
       }
       try {
-        await updateLocationProfile(db, scopeOf(user), actorOf(user), id, values)
+        await profileService.updateLocationProfile(scopeOf(user), actorOf(user), id, values)
       } catch (error) {
         if (error instanceof ValidationError) return showLocation(reply, 400, profile, values, error.errors)
         throw error
@@ -188,16 +189,18 @@ export const profileRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     '/api/v1/locations/:id/profile',
     {
       config: { access: [...COUNCIL_STAFF, 'provider_user'] },
-      schema: {
+      schema: operation({
         summary: 'A location’s profile: coverage, specialisms, languages and care workers',
         tags: ['providers'],
-      },
+        params: idParams,
+        responses: { 200: profileSchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(idParams, request.params)
-      const profile = await getLocationProfile(
-        db,
+      const profile = await profileService.getLocationProfile(
         { councilId: user.councilId, providerOrganisationId: user.providerOrganisationId },
         id,
       )

@@ -1,14 +1,13 @@
 // What the location page and the restrictions page show about quality, shaped for the templates.
 
 import type { SessionUser } from '../../accounts/service.ts'
-import type { Queryable } from '../../db/connection.ts'
 import { formatDate } from '../../shared/dates.ts'
 import { field } from '../../web/forms.ts'
 import type { RegisterScope } from '../service.ts'
+import type { ProvidersServices } from '../services.ts'
 import { NOT_YET_RATED, RATING_SOURCE_LABELS, ratingLabel } from './rules.ts'
 import {
   type LocationQuality,
-  locationQuality,
   type Restriction,
   type RestrictionView,
   type restrictionRegister,
@@ -79,12 +78,12 @@ function describeQuality(quality: LocationQuality, today: string) {
 
 /** The quality part of the location page: ratings, restrictions, and what the signed-in user may do. */
 export async function locationQualityPage(
-  db: Queryable,
+  qualityService: Pick<ProvidersServices['quality'], 'locationQuality'>,
   user: SessionUser,
   locationId: number,
   query: unknown,
 ) {
-  const quality = await locationQuality(db, scopeOf(user), locationId)
+  const quality = await qualityService.locationQuality(scopeOf(user), locationId)
   const today = quality.today
   return {
     quality: describeQuality(quality, today),

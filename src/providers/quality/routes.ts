@@ -4,24 +4,15 @@ import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import type { DomainOptions } from '../../web/domain.ts'
+import { operation } from '../../web/api-schema.ts'
 import { dateFromForm, field, formErrors, typedDateParts } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
-import { getLocation } from '../service.ts'
+import type { ProvidersServices } from '../services.ts'
 import { RESTRICTION_KIND_LABELS, RESTRICTION_KINDS } from '../vocabulary.ts'
 import { describeRestrictionView, registerPage, scopeOf } from './location-page.ts'
 import { PAMMS_RATINGS } from './rules.ts'
-import {
-  getRestriction,
-  liftRestriction,
-  locationQuality,
-  type PammsAuditInput,
-  placeRestriction,
-  type RestrictionInput,
-  recordPammsAudit,
-  restrictionRegister,
-  todayInLondon,
-} from './service.ts'
+import { locationQualitySchema, restrictionRegisterSchema } from './schemas.ts'
+import { type PammsAuditInput, type RestrictionInput, todayInLondon } from './service.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const qualityCapabilities: Capability[] = [
@@ -53,8 +44,17 @@ function pageErrors(error: ValidationError | null) {
   }
 }
 
-export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db }) => {
-  const locationFor = (user: SessionUser, id: number) => getLocation(db, scopeOf(user), id)
+/** What the quality pages and API are given: the services they call, nothing more. */
+export interface QualityRouteOptions {
+  quality: ProvidersServices['quality']
+  register: Pick<ProvidersServices['register'], 'getLocation'>
+}
+
+export const qualityRoutes: FastifyPluginAsync<QualityRouteOptions> = async (
+  app,
+  { quality: qualityService, register },
+) => {
+  const locationFor = (user: SessionUser, id: number) => register.getLocation(scopeOf(user), id)
 
   // PAMMS audits -------------------------------------------------------------------------------
 
@@ -90,8 +90,7 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
       ...typedDateParts(request.body, 'ratedOn'),
     }
     try {
-      await recordPammsAudit(
-        db,
+      await qualityService.recordPammsAudit(
         user.councilId,
         id,
         {
@@ -148,8 +147,7 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
       ...typedDateParts(request.body, 'endsOn'),
     }
     try {
-      await placeRestriction(
-        db,
+      await qualityService.placeRestriction(
         user.councilId,
         id,
         {
@@ -177,7 +175,7 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     error: ValidationError | null,
   ) => {
     const location = await locationFor(user, params.id)
-    const restriction = await getRestriction(db, scopeOf(user), params.id, params.restrictionId)
+    const restriction = await qualityService.getRestriction(scopeOf(user), params.id, params.restrictionId)
     if (restriction.liftedAt)
       throw new ConflictError(`This restriction was already lifted by ${restriction.liftedBy}`)
     return reply.code(status).view('providers/quality/views/restriction-lift.njk', {
@@ -206,7 +204,13 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
       const user = request.user as SessionUser
       const values = { reason: field(request.body, 'reason') }
       try {
-        await liftRestriction(db, user.councilId, params.id, params.restrictionId, values, actorOf(user))
+        await qualityService.liftRestriction(
+          user.councilId,
+          params.id,
+          params.restrictionId,
+          values,
+          actorOf(user),
+        )
       } catch (error) {
         if (error instanceof ValidationError) return showLiftForm(reply, user, params, 400, values, error)
         throw error
@@ -218,7 +222,7 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
   // The register's restrictions ----------------------------------------------------------------
 
   app.get('/restrictions', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
-    const register = await restrictionRegister(db, (request.user as SessionUser).councilId)
+    const register = await qualityService.restrictionRegister((request.user as SessionUser).councilId)
     return reply.view('providers/quality/views/restrictions.njk', {
       pageTitle: 'Restrictions',
       ...registerPage(register),
@@ -231,14 +235,17 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     '/api/v1/locations/:id/quality',
     {
       config: { access: EVERYONE },
-      schema: {
+      schema: operation({
         summary: 'A location’s CQC ratings, PAMMS audits, effective rating and restrictions',
         tags: ['providers'],
-      },
+        params: locationParams,
+        responses: { 200: locationQualitySchema },
+        errors: [404],
+      }),
     },
     async (request) => {
       const { id } = parseInput(locationParams, request.params)
-      const quality = await locationQuality(db, scopeOf(request.user as SessionUser), id)
+      const quality = await qualityService.locationQuality(scopeOf(request.user as SessionUser), id)
       return {
         locationId: id,
         effectiveRating: quality.effective,
@@ -252,11 +259,13 @@ export const qualityRoutes: FastifyPluginAsync<DomainOptions> = async (app, { db
     '/api/v1/restrictions',
     {
       config: { access: COUNCIL_STAFF },
-      schema: {
+      schema: operation({
         summary: 'Restrictions in force today, with restricted services and beds by sector',
         tags: ['providers'],
-      },
+        responses: { 200: restrictionRegisterSchema },
+        errors: [],
+      }),
     },
-    async (request) => restrictionRegister(db, (request.user as SessionUser).councilId),
+    async (request) => qualityService.restrictionRegister((request.user as SessionUser).councilId),
   )
 }

@@ -1,14 +1,20 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase } from '../../../test/support/database.ts'
-import { getCouncilByCode } from '../../accounts/service.ts'
-import type { DatabaseHandle } from '../../db/connection.ts'
-import { auditLog, offers, packages, people, requestEvents, sourcingRequests } from '../../db/schema.ts'
-import { createDemo } from '../../demo/generate.ts'
-import { londonDate } from '../../shared/dates.ts'
-import { Random } from '../../shared/random.ts'
-import { addCalendarDays } from '../rules/index.ts'
-import { norfolkWeeklyArrivals, poisson, RURAL_FACTOR, responseProbability, weeklyArrivals } from './rates.ts'
+import { createTestDatabase } from '../../test/support/database.ts'
+import { getCouncilByCode } from '../accounts/service.ts'
+import { addCalendarDays } from '../brokerage/rules/index.ts'
+import {
+  norfolkWeeklyArrivals,
+  poisson,
+  RURAL_FACTOR,
+  responseProbability,
+  weeklyArrivals,
+} from '../brokerage/simulator/rates.ts'
+import type { DatabaseHandle } from '../db/connection.ts'
+import { auditLog, offers, packages, people, requestEvents, sourcingRequests } from '../db/schema.ts'
+import { createDemo } from '../demo/generate.ts'
+import { londonDate } from '../shared/dates.ts'
+import { Random } from '../shared/random.ts'
 import { mondayOf, type SimulationSummary, simulate } from './simulate.ts'
 
 describe('arrival rates', () => {
@@ -77,7 +83,7 @@ describe('simulating two weeks on the demo council', () => {
     summary = await simulate(first.db, RUN)
     again = await simulate(second.db, RUN)
     councilId = (await getCouncilByCode(first.db, 'DEMO')).id
-  }, 120_000)
+  })
 
   afterAll(async () => {
     await first?.close()

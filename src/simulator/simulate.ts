@@ -16,33 +16,34 @@
 //   events a commissioner records (src/market/events/simulate.ts), after the year before the start.
 
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
-import { getCouncilByCode, listUsers, type SessionUser } from '../../accounts/service.ts'
-import type { Database } from '../../db/connection.ts'
-import { ConflictError } from '../../errors.ts'
-import { outcodeOf } from '../../geography/rules.ts'
-import { councilDistricts, postcodes } from '../../geography/schema.ts'
-import { MarketEventSimulator } from '../../market/events/simulate.ts'
-import { bedTypesFor } from '../../providers/capacity/rules.ts'
-import { type CapacityInput, recordCapacity } from '../../providers/capacity/service.ts'
-import { listLocations } from '../../providers/service.ts'
-import { londonDate } from '../../shared/dates.ts'
-import { hashSeed, Random } from '../../shared/random.ts'
-import { startDueRequests } from '../care-starts.ts'
-import { closeDueRequests } from '../deadlines.ts'
-import { award, evaluateOffers, markUnsourced } from '../offers/award.ts'
-import { makeOffer } from '../offers/service.ts'
-import type { SystemCaller } from '../requests/callers.ts'
-import { actorFor, cancel, createRequest, publish, submit } from '../requests/service.ts'
-import type { SourcingRequest } from '../requests/store.ts'
-import { addCalendarDays, type RequestServiceType } from '../rules/index.ts'
-import { eligibilityDecisions } from '../schema.ts'
+import { getCouncilByCode, listUsers, type SessionUser } from '../accounts/service.ts'
+import { startDueRequests } from '../brokerage/care-starts.ts'
+import { closeDueRequests } from '../brokerage/deadlines.ts'
+import { award, evaluateOffers, markUnsourced } from '../brokerage/offers/award.ts'
+import { makeOffer } from '../brokerage/offers/service.ts'
+import type { SystemCaller } from '../brokerage/requests/callers.ts'
+import { actorFor, cancel, createRequest, publish, submit } from '../brokerage/requests/service.ts'
+import type { SourcingRequest } from '../brokerage/requests/store.ts'
+import { addCalendarDays, type RequestServiceType } from '../brokerage/rules/index.ts'
+import { eligibilityDecisions } from '../brokerage/schema.ts'
 import {
   CANCELLED_BEFORE_PUBLISH,
   PERSON_CHOOSES_OTHER,
   poisson,
   responseProbability,
   weeklyArrivals,
-} from './rates.ts'
+} from '../brokerage/simulator/rates.ts'
+import type { Database } from '../db/connection.ts'
+import { ConflictError } from '../errors.ts'
+import { outcodeOf } from '../geography/rules.ts'
+import { councilDistricts, postcodes } from '../geography/schema.ts'
+import { MarketEventSimulator } from '../market/events/simulate.ts'
+import { bedTypesFor } from '../providers/capacity/rules.ts'
+import { type CapacityInput, recordCapacity } from '../providers/capacity/service.ts'
+import { listLocations } from '../providers/service.ts'
+import { wireDomainEvents } from '../services.ts'
+import { londonDate } from '../shared/dates.ts'
+import { hashSeed, Random } from '../shared/random.ts'
 
 export interface SimulateOptions {
   councilCode: string
@@ -190,6 +191,8 @@ export const USUAL_PRICE_POUNDS: Record<RequestServiceType, number> = {
 }
 
 export async function simulate(db: Database, options: SimulateOptions): Promise<SimulationSummary> {
+  // Through the real services, as composed: the market keeps its summaries as requests change.
+  wireDomainEvents()
   const { weeks, seed } = options
   const council = await getCouncilByCode(db, options.councilCode)
   const councilId = council.id

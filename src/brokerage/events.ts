@@ -1,0 +1,17 @@
+// What brokerage tells other domains about its changes, inside the transaction of each change.
+// Listeners register at composition (src/services.ts); brokerage never imports them. The
+// request's row is held by the emitting transaction (a transition updates it, an award locks
+// it), so a listener's writes about one request are made one change after another.
+import type { Transaction } from '../db/connection.ts'
+import { createEventBus } from '../shared/events.ts'
+import type { RequestStatus } from './rules/index.ts'
+
+export interface BrokerageEvents extends Record<string, unknown> {
+  /** A request moved through its state machine. */
+  requestStatusChanged: { councilId: number; requestId: number; from: RequestStatus; to: RequestStatus }
+  /** An award filled visits of a request without changing its status (home care still part-filled). */
+  requestAwardedWithoutStatusChange: { councilId: number; requestId: number }
+}
+
+/** Brokerage's events, one bus for the process: handlers act only on the transaction they are given. */
+export const brokerageEvents = createEventBus<BrokerageEvents, Transaction>()

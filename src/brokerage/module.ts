@@ -1,0 +1,50 @@
+// Brokerage's areas, each with its routes, navigation and jobs.
+import type { DomainModule } from '../module.ts'
+import { offersCapabilities, offersRoutes } from './offers/routes.ts'
+import { requestsCapabilities, requestsRoutes } from './requests/routes.ts'
+import { settingsCapabilities, settingsRoutes } from './settings/routes.ts'
+
+export const requestsModule: DomainModule = {
+  async routes(app, { requests, brokerageSettings }) {
+    await app.register(requestsRoutes, { requests, brokerageSettings })
+  },
+  navigation: requestsCapabilities,
+  jobs: ({ timedTransitions }) => [
+    {
+      failure: 'closing requests at their deadline failed; will try again',
+      run: async (now) => {
+        const result = await timedTransitions.closeDueRequests(now)
+        if (result.closed.length === 0) return null
+        return {
+          message: 'closed requests whose deadline passed',
+          details: { closed: result.closed.map((c) => c.requestId), skipped: result.skipped },
+        }
+      },
+    },
+    {
+      failure: 'starting requests whose care started failed; will try again',
+      run: async (now) => {
+        const result = await timedTransitions.startDueRequests(now)
+        if (result.started.length === 0) return null
+        return {
+          message: 'started requests whose care started',
+          details: { started: result.started.map((s) => s.requestId), skipped: result.skipped },
+        }
+      },
+    },
+  ],
+}
+
+export const brokerageSettingsModule: DomainModule = {
+  async routes(app, { brokerageSettings }) {
+    await app.register(settingsRoutes, { brokerageSettings })
+  },
+  navigation: settingsCapabilities,
+}
+
+export const offersModule: DomainModule = {
+  async routes(app, { offers }) {
+    await app.register(offersRoutes, { offers })
+  },
+  navigation: offersCapabilities,
+}

@@ -1,0 +1,121 @@
+// What the requests API answers with, as Zod schemas: /openapi.json documents them and tests hold
+// the answers to them.
+import { z } from 'zod'
+import { REQUEST_SERVICE_TYPES, REQUEST_STATUSES } from '../rules/index.ts'
+import { CARER_GENDER_CHOICES, DAYS_OF_WEEK, SEXES, URGENCIES } from './input.ts'
+
+const instant = z.iso.datetime()
+const day = z.iso.date()
+const status = z.enum(REQUEST_STATUSES)
+
+const requestVisitSchema = z.object({
+  id: z.int(),
+  days: z.array(z.enum(DAYS_OF_WEEK)),
+  windowStart: z.string().describe('HH:MM'),
+  windowEnd: z.string().describe('HH:MM'),
+  durationMinutes: z.int(),
+  carers: z.int(),
+})
+
+export const sourcingRequestSchema = z.object({
+  id: z.int(),
+  councilId: z.int(),
+  status,
+  version: z
+    .int()
+    .describe(
+      'Bumped on every change of status; give it back to make a change only if nothing changed since',
+    ),
+  createdByUserId: z.int().nullable(),
+  person: z.object({
+    id: z.int(),
+    name: z.string(),
+    dateOfBirth: day,
+    sex: z.enum(SEXES).nullable(),
+    postcode: z.string(),
+    outcode: z.string(),
+    localityId: z.int().nullable(),
+    pcnAreaId: z.int().nullable(),
+    nhsNumber: z.string().nullable(),
+  }),
+  serviceType: z.enum(REQUEST_SERVICE_TYPES).nullable().describe('Null only in a draft not yet answered'),
+  clientGroup: z.string().nullable(),
+  specialisms: z.array(z.string()),
+  needsSummary: z.string().nullable(),
+  preferredPostcode: z.string().nullable().describe('Where distance is measured from'),
+  preferredOutcode: z.string().nullable(),
+  latitude: z.number().nullable(),
+  longitude: z.number().nullable(),
+  maxDistanceMiles: z.number(),
+  startDate: day.nullable(),
+  urgency: z.enum(URGENCIES),
+  emergencyHours: z.union([z.literal(24), z.literal(48)]).nullable(),
+  inHospital: z.boolean(),
+  usualPricePence: z.int().nullable(),
+  budgetPence: z.int().nullable(),
+  priceUnit: z.enum(['weekly', 'hourly', 'daily']).nullable(),
+  notesForProviders: z.string(),
+  carerGender: z.enum(CARER_GENDER_CHOICES).nullable(),
+  language: z.string().nullable(),
+  lotId: z.int().nullable(),
+  visits: z.array(requestVisitSchema),
+  minutesPerWeek: z.int().describe('Minutes of care a week in the visit pattern (home care; 0 otherwise)'),
+  carerMinutesPerWeek: z.int().describe('Care-worker minutes a week: visits needing two carers count twice'),
+  publishedAt: instant.nullable(),
+  deadlineAt: instant.nullable(),
+  closedAt: instant.nullable(),
+  cancelReason: z.string().nullable(),
+  createdAt: instant,
+  updatedAt: instant,
+})
+
+export const requestEventSchema = z.object({
+  id: z.int(),
+  fromStatus: status.nullable(),
+  toStatus: status,
+  reason: z.string().nullable(),
+  actor: z.string(),
+  at: instant,
+})
+
+export const requestListSchema = z.object({
+  requests: z.array(
+    z.object({
+      id: z.int(),
+      status,
+      serviceType: z.enum(REQUEST_SERVICE_TYPES).nullable(),
+      personName: z.string(),
+      outcode: z.string(),
+      startDate: day.nullable(),
+      urgency: z.enum(URGENCIES),
+      inHospital: z.boolean(),
+      createdByUserId: z.int().nullable(),
+      publishedAt: instant.nullable(),
+      deadlineAt: instant.nullable(),
+      createdAt: instant,
+      updatedAt: instant,
+    }),
+  ),
+  total: z.int().describe('Requests matching, across every page'),
+})
+
+export const publishedSchema = z.object({
+  request: sourcingRequestSchema,
+  round: z.int().describe('1 when first published, then one more each time it is published again'),
+  deadlineAt: instant,
+  window: z.object({
+    kind: z.string(),
+    hours: z.number().nullable(),
+    workingDays: z.int().nullable(),
+    explanation: z.string(),
+    closesAfterStart: z.boolean(),
+  }),
+  invitations: z.object({
+    round: z.int(),
+    invited: z.int(),
+    excluded: z.int(),
+    decidedInFull: z.int(),
+    organisationsNotified: z.int(),
+    emails: z.int(),
+  }),
+})

@@ -1,0 +1,107 @@
+// Brokerage's services as the registry hands them out: each closes over the database.
+
+import { bindDatabase } from '../db/bind.ts'
+import type { Database } from '../db/connection.ts'
+import { startDueRequests } from './care-starts.ts'
+import { closeDueRequests } from './deadlines.ts'
+import { eligibilityOverview, explainEligibility, listDecisions } from './invitations.ts'
+import { award, evaluateOffers, markUnsourced } from './offers/award.ts'
+import {
+  endPackage,
+  getPackage,
+  listPackages,
+  listProviderPackages,
+  viewProviderPackage,
+} from './offers/packages.ts'
+import {
+  getOpportunity,
+  getOwnOffer,
+  listOpportunities,
+  listOwnOffers,
+  makeOffer,
+  reviseOffer,
+  withdrawOffer,
+} from './offers/service.ts'
+import { organisationInbox } from './offers/store.ts'
+import {
+  addDraftVisit,
+  cancel,
+  closeRequest,
+  createRequest,
+  getRequest,
+  listRequestEvents,
+  listRequests,
+  publish,
+  removeDraftVisit,
+  republish,
+  requestLotChoices,
+  saveDraftPage,
+  startDraft,
+  submit,
+  wizardContext,
+} from './requests/service.ts'
+import {
+  addBankHoliday,
+  getBrokerageSettings,
+  listBankHolidays,
+  removeBankHoliday,
+  updateBrokerageSettings,
+} from './settings/service.ts'
+
+export interface BrokerageDependencies {
+  db: Database
+}
+
+export function createBrokerageServices({ db }: BrokerageDependencies) {
+  return {
+    requests: bindDatabase(db, {
+      listRequests,
+      listRequestEvents,
+      getRequest,
+      createRequest,
+      startDraft,
+      saveDraftPage,
+      addDraftVisit,
+      removeDraftVisit,
+      wizardContext,
+      requestLotChoices,
+      submit,
+      publish,
+      closeRequest,
+      cancel,
+      republish,
+    }),
+    offers: bindDatabase(db, {
+      listOpportunities,
+      getOpportunity,
+      listOwnOffers,
+      getOwnOffer,
+      makeOffer,
+      reviseOffer,
+      withdrawOffer,
+      organisationInbox,
+      evaluateOffers,
+      award,
+      markUnsourced,
+      listPackages,
+      getPackage,
+      endPackage,
+      listProviderPackages,
+      viewProviderPackage,
+      eligibilityOverview,
+      explainEligibility,
+      listDecisions,
+    }),
+    brokerageSettings: bindDatabase(db, {
+      getBrokerageSettings,
+      updateBrokerageSettings,
+      listBankHolidays,
+      addBankHoliday,
+      removeBankHoliday,
+    }),
+    /** What time drives: closing requests at their deadline, starting them when care starts. */
+    timedTransitions: bindDatabase(db, { closeDueRequests, startDueRequests }),
+  }
+}
+
+export type BrokerageServices = ReturnType<typeof createBrokerageServices>

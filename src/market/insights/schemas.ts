@@ -1,0 +1,116 @@
+// What the insights API answers with, as Zod schemas: /openapi.json documents them.
+import { z } from 'zod'
+import { REQUEST_SERVICE_TYPES } from '../../brokerage/rules/index.ts'
+import { marketEventsSummarySchema } from '../events/schemas.ts'
+
+const day = z.iso.date()
+const times = {
+  label: z.string(),
+  awarded: z.int(),
+  medianDays: z.number().nullable(),
+  p90Days: z.number().nullable(),
+}
+const hardToServeLine = z.object({
+  area: z.enum(['rural', 'urban', 'unknown', 'all']),
+  label: z.string(),
+  requests: z.int(),
+  unsourced: z.int(),
+  percentUnsourced: z.number().nullable(),
+})
+const availability = z.object({
+  localityId: z.int().nullable(),
+  locality: z.string(),
+  homes: z.int(),
+  reportingHomes: z.int(),
+  reportingPercent: z.number().nullable(),
+  registeredBedsOfReportingHomes: z.int(),
+  vacancies: z.int(),
+  percentAvailable: z.number().nullable(),
+  byBedType: z.array(
+    z.object({
+      bedType: z.string(),
+      label: z.string(),
+      vacancies: z.int(),
+      percentAvailable: z.number().nullable(),
+    }),
+  ),
+})
+
+export const insightsReportSchema = z.object({
+  from: day,
+  to: day,
+  serviceType: z.enum(REQUEST_SERVICE_TYPES).nullable(),
+  locality: z.string().nullable(),
+  localities: z.array(z.string()),
+  hardToServeDays: z.int(),
+  response: z.object({
+    published: z.int(),
+    withOffers: z.int(),
+    offers: z.int(),
+    responseRate: z.number().nullable(),
+    meanOffersPerRequest: z.number().nullable(),
+  }),
+  timeToSource: z.object({
+    overall: z.object({ serviceType: z.enum(REQUEST_SERVICE_TYPES).nullable(), ...times }),
+    byServiceType: z.array(z.object({ serviceType: z.enum(REQUEST_SERVICE_TYPES).nullable(), ...times })),
+    byLocality: z.array(z.object({ localityId: z.int().nullable(), ...times })),
+  }),
+  beds: z
+    .object({
+      at: z.iso.datetime(),
+      staleAfterDays: z.int(),
+      denominator: z.string(),
+      bedTypes: z.array(z.object({ bedType: z.string(), label: z.string() })),
+      localities: z.array(availability),
+      total: availability,
+    })
+    .nullable()
+    .describe('Null when the service type chosen is not a care home'),
+  hardToServe: z.object({
+    days: z.int(),
+    published: z.int(),
+    tooRecent: z.int(),
+    cancelled: z.int(),
+    byArea: z.array(hardToServeLine),
+    total: hardToServeLine,
+  }),
+  hours: z
+    .object({
+      at: day,
+      hoursPerWeek: z.number(),
+      trend: z.array(z.object({ date: day, hoursPerWeek: z.number(), change: z.number().nullable() })),
+    })
+    .nullable()
+    .describe('Null when the service type chosen is not home care'),
+  prices: z.object({
+    awarded: z.int(),
+    withUsualPrice: z.int(),
+    aboveUsualPrice: z.int(),
+    percentAbove: z.number().nullable(),
+    byServiceType: z.array(
+      z.object({
+        serviceType: z.enum(REQUEST_SERVICE_TYPES),
+        label: z.string(),
+        unit: z.enum(['weekly', 'hourly', 'daily']),
+        awarded: z.int(),
+        medianPricePence: z.number().nullable(),
+      }),
+    ),
+  }),
+  quality: z.object({
+    on: day,
+    locations: z.int(),
+    rated: z.int(),
+    goodOrOutstanding: z.int(),
+    percentGoodOrOutstanding: z.number().nullable(),
+    restrictions: z.array(z.object({ kind: z.string(), label: z.string(), count: z.int() })),
+    packages: z.object({
+      at: day,
+      active: z.int(),
+      rated: z.int(),
+      goodOrOutstanding: z.int(),
+      percentGoodOrOutstanding: z.number().nullable(),
+    }),
+  }),
+  events: marketEventsSummarySchema,
+})

@@ -1,0 +1,73 @@
+// The market's services as the registry hands them out: each closes over the database.
+
+import { bindDatabase } from '../db/bind.ts'
+import type { Database } from '../db/connection.ts'
+import {
+  checkEventPlace,
+  eventDefaults,
+  getMarketEvent,
+  listMarketEvents,
+  locationMarketEvents,
+  marketEventsSummary,
+  placeOptions,
+  recordMarketEvent,
+  updateMarketEvent,
+  withdrawMarketEvent,
+} from './events/service.ts'
+import { iclAt, iclReport, snapshotsInPeriod, takeDueSnapshots } from './icl/service.ts'
+import { insightsReport } from './insights/service.ts'
+import {
+  getNarrative,
+  getSuppressionThreshold,
+  keyData,
+  narrativeDates,
+  publicCouncil,
+  saveNarrative,
+  updateMarketSettings,
+} from './mps/service.ts'
+import { marketReport } from './report/service.ts'
+import {
+  getSufficiencyThresholds,
+  sufficiencyMatrix,
+  updateSufficiencyThresholds,
+} from './sufficiency/service.ts'
+
+export interface MarketDependencies {
+  db: Database
+}
+
+export function createMarketServices({ db }: MarketDependencies) {
+  return {
+    icl: bindDatabase(db, { iclReport, iclAt, snapshotsInPeriod, takeDueSnapshots }),
+    insights: bindDatabase(db, { insightsReport }),
+    marketEvents: bindDatabase(db, {
+      checkEventPlace,
+      listMarketEvents,
+      getMarketEvent,
+      eventDefaults,
+      placeOptions,
+      recordMarketEvent,
+      updateMarketEvent,
+      withdrawMarketEvent,
+      marketEventsSummary,
+      locationMarketEvents,
+    }),
+    mps: bindDatabase(db, {
+      publicCouncil,
+      getSuppressionThreshold,
+      updateMarketSettings,
+      getNarrative,
+      narrativeDates,
+      saveNarrative,
+      keyData,
+    }),
+    sufficiency: bindDatabase(db, {
+      getSufficiencyThresholds,
+      updateSufficiencyThresholds,
+      sufficiencyMatrix,
+    }),
+    marketReport: bindDatabase(db, { marketReport }),
+  }
+}
+
+export type MarketServices = ReturnType<typeof createMarketServices>

@@ -1,0 +1,56 @@
+// Every area of Caremarket, in the order the navigation shows them. The web app registers their
+// routes and the scheduler runs their jobs, so neither names a domain.
+import { accountsModule } from './accounts/module.ts'
+import { auditModule } from './audit/module.ts'
+import { brokerageSettingsModule, offersModule, requestsModule } from './brokerage/module.ts'
+import {
+  iclModule,
+  insightsModule,
+  marketEventsModule,
+  mpsModule,
+  sufficiencyModule,
+} from './market/module.ts'
+import type { DomainModule, Job } from './module.ts'
+import { notificationsModule } from './notifications/module.ts'
+import {
+  capacityModule,
+  cqcImportModule,
+  frameworksModule,
+  openReferralModule,
+  profileModule,
+  qualityModule,
+  registerModule,
+} from './providers/module.ts'
+import type { Services } from './services.ts'
+import type { Capability } from './web/navigation.ts'
+
+export const MODULES: readonly DomainModule[] = [
+  registerModule,
+  accountsModule,
+  auditModule,
+  cqcImportModule,
+  qualityModule,
+  frameworksModule,
+  capacityModule,
+  profileModule,
+  openReferralModule,
+  notificationsModule,
+  requestsModule,
+  brokerageSettingsModule,
+  offersModule,
+  iclModule,
+  mpsModule,
+  insightsModule,
+  marketEventsModule,
+  sufficiencyModule,
+]
+
+/** Every page the modules offer, in the order the navigation shows them. */
+export function moduleCapabilities(modules: readonly DomainModule[] = MODULES): Capability[] {
+  return modules.flatMap((m) => m.navigation)
+}
+
+/** Every module's scheduled jobs, over the given services. */
+export function scheduledJobs(services: Services, modules: readonly DomainModule[] = MODULES): Job[] {
+  return modules.flatMap((m) => m.jobs?.(services) ?? [])
+}

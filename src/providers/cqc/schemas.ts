@@ -1,0 +1,42 @@
+// What the CQC import API answers with, as Zod schemas: /openapi.json documents them.
+import { z } from 'zod'
+
+const importFields = {
+  id: z.int(),
+  fileName: z.string(),
+  format: z.string().nullable(),
+  status: z.enum(['running', 'completed', 'failed']),
+  full: z.boolean(),
+  localAuthority: z.string().nullable(),
+  bytesTotal: z.int().nullable(),
+  bytesRead: z.int(),
+  rowsRead: z.int().nullable().describe('While it runs: the rows read so far'),
+  added: z.int(),
+  updated: z.int(),
+  unchanged: z.int(),
+  deactivated: z.int(),
+  error: z.string().nullable(),
+  startedBy: z.string(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().nullable(),
+}
+
+export const importListSchema = z.object({ imports: z.array(z.object(importFields)) })
+
+export const oneImportSchema = z.object({
+  import: z.object({
+    ...importFields,
+    rejected: z.array(z.object({ line: z.int(), reason: z.string() })).describe('Rows refused, and why'),
+  }),
+})
+
+/** The upload's fields, as multipart/form-data. */
+export const importUploadSchema = z.object({
+  file: z
+    .string()
+    .meta({ format: 'binary' })
+    .describe('The CQC register: CSV, or the ODS or XLSX CQC publishes'),
+  localAuthority: z.string().optional().describe('Import the locations of this local authority'),
+  allLocalAuthorities: z.enum(['yes']).optional().describe('Import every local authority'),
+  full: z.enum(['yes']).optional().describe('A full register: locations not in it are deactivated'),
+})

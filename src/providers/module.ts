@@ -1,0 +1,91 @@
+// The register's areas, each with its routes, navigation and jobs.
+import type { DomainModule } from '../module.ts'
+import { capacityCapabilities, capacityRoutes } from './capacity/routes.ts'
+import { cqcImportCapabilities, cqcImportRoutes } from './cqc/routes.ts'
+import { frameworksCapabilities, frameworksRoutes } from './frameworks/routes.ts'
+import { openReferralRoutes } from './openreferral/routes.ts'
+import { profileCapabilities, profileRoutes } from './profile/routes.ts'
+import { qualityCapabilities, qualityRoutes } from './quality/routes.ts'
+import { providersRoutes } from './routes.ts'
+
+export const registerModule: DomainModule = {
+  async routes(app, services) {
+    await app.register(providersRoutes, {
+      register: services.register,
+      quality: services.quality,
+      locationMarketEvents: services.marketEvents.locationMarketEvents,
+    })
+  },
+  navigation: [
+    {
+      href: '/locations',
+      label: 'Provider register',
+      description:
+        'Look up the care homes and home care services registered in your council’s area, with their ratings.',
+      roles: ['social_worker', 'broker', 'commissioner', 'council_admin'],
+    },
+    {
+      href: '/provider',
+      label: 'Your organisation',
+      description: 'See your organisation’s locations as the council’s register records them.',
+      roles: ['provider_user'],
+    },
+  ],
+}
+
+export const cqcImportModule: DomainModule = {
+  async routes(app, { cqcImports }) {
+    await app.register(cqcImportRoutes, { cqcImports })
+  },
+  navigation: cqcImportCapabilities,
+  jobs: ({ cqcImports }) => [
+    {
+      // A killed process cannot say so itself.
+      failure: 'recording abandoned CQC imports as failed failed; will try again',
+      run: async () => {
+        const failed = await cqcImports.failAbandonedImports()
+        if (failed.length === 0) return null
+        return {
+          message: 'recorded CQC imports whose process ended as failed',
+          details: { imports: failed.map((f) => f.id) },
+        }
+      },
+    },
+  ],
+}
+
+export const qualityModule: DomainModule = {
+  async routes(app, { quality, register }) {
+    await app.register(qualityRoutes, { quality, register })
+  },
+  navigation: qualityCapabilities,
+}
+
+export const frameworksModule: DomainModule = {
+  async routes(app, { frameworks }) {
+    await app.register(frameworksRoutes, { frameworks })
+  },
+  navigation: frameworksCapabilities,
+}
+
+export const capacityModule: DomainModule = {
+  async routes(app, { capacity }) {
+    await app.register(capacityRoutes, { capacity })
+  },
+  navigation: capacityCapabilities,
+}
+
+export const profileModule: DomainModule = {
+  async routes(app, { profile }) {
+    await app.register(profileRoutes, { profile })
+  },
+  navigation: profileCapabilities,
+}
+
+/** The register published as open data: no navigation, since the feed is for other systems. */
+export const openReferralModule: DomainModule = {
+  async routes(app, { openReferral }) {
+    await app.register(openReferralRoutes, { openReferral })
+  },
+  navigation: [],
+}

@@ -1,0 +1,43 @@
+// What the register's API answers with, as Zod schemas: /openapi.json documents them.
+import { z } from 'zod'
+
+const instant = z.iso.datetime()
+const day = z.iso.date()
+
+const locationSchema = z.object({
+  id: z.int(),
+  councilId: z.int(),
+  providerOrganisationId: z.int(),
+  providerName: z.string(),
+  cqcLocationId: z.string(),
+  name: z.string(),
+  address: z.string(),
+  postcode: z.string().nullable(),
+  latitude: z.number().nullable(),
+  longitude: z.number().nullable(),
+  registeredBeds: z.int().nullable(),
+  serviceTypes: z.array(z.string()),
+  specialisms: z.array(z.string()),
+  clientGroups: z.array(z.string()),
+  cqcRating: z.string().nullable(),
+  cqcRatingDate: day.nullable(),
+  localityId: z.int().nullable(),
+  pcnAreaId: z.int().nullable(),
+  geoSource: z.string().nullable(),
+  languages: z.array(z.string()),
+  maleCareWorkers: z.boolean().nullable(),
+  femaleCareWorkers: z.boolean().nullable(),
+  active: z.boolean(),
+  deactivatedAt: instant.nullable(),
+  createdAt: instant,
+  updatedAt: instant,
+})
+
+export const locationListSchema = z.object({
+  page: z.int(),
+  pageSize: z.int(),
+  total: z.int(),
+  locations: z.array(locationSchema),
+})
+
+export const oneLocationSchema = z.object({ location: locationSchema.extend({ cqcProviderId: z.string() }) })

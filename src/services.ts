@@ -1,0 +1,60 @@
+// The one registry of Caremarket's services. Built once per process from the database, the
+// configuration, a clock and a mailer; the web app, the CLI and the scheduler take what they need
+// from it, and route tests build the app from a substitute.
+import { createAccountsServices } from './accounts/services.ts'
+import { createAuditServices } from './audit/services.ts'
+import { brokerageEvents } from './brokerage/events.ts'
+import { createBrokerageServices } from './brokerage/services.ts'
+import type { Config } from './config.ts'
+import { checkDatabase, type DatabaseHandle } from './db/connection.ts'
+import { createGeographyServices } from './geography/services.ts'
+import { listenToBrokerage, listenToRegister } from './market/listeners.ts'
+import { createMarketServices } from './market/services.ts'
+import { createSmtpTransport, type MailTransport } from './notifications/sender.ts'
+import { createNotificationsServices } from './notifications/services.ts'
+import { registerEvents } from './providers/cqc/register-events.ts'
+import { createProvidersServices } from './providers/services.ts'
+
+export interface ServiceDependencies {
+  database: DatabaseHandle
+  config: Config
+  /** The time now; tests and the simulator give their own. */
+  clock?: () => Date
+  /** Where emails go; by default SMTP when it is configured, else they stay in the outbox. */
+  mailer?: MailTransport
+}
+
+/**
+ * Registers every domain's listeners on the events of the domains they react to: the market keeps
+ * the Interim Care List's spells and request outcomes as brokerage changes requests, and records
+ * market events as the CQC import changes the register. Registering again changes nothing.
+ */
+export function wireDomainEvents(): void {
+  listenToBrokerage(brokerageEvents)
+  listenToRegister(registerEvents)
+}
+
+export function createServices({ database, config, clock, mailer }: ServiceDependencies) {
+  wireDomainEvents()
+  const { db } = database
+  const transport = mailer ?? (config.smtp ? createSmtpTransport(config.smtp) : undefined)
+  return {
+    config,
+    clock: clock ?? (() => new Date()),
+    /** The database itself, for the outbox sender, the demo and the simulator, which run beside the services. */
+    database,
+    health: {
+      engine: database.engine,
+      check: () => checkDatabase(db),
+    },
+    ...createAccountsServices({ database }),
+    ...createAuditServices({ db }),
+    ...createGeographyServices({ db }),
+    ...createProvidersServices({ db }),
+    ...createBrokerageServices({ db }),
+    ...createMarketServices({ db }),
+    ...createNotificationsServices({ db, mailer: transport }),
+  }
+}
+
+export type Services = ReturnType<typeof createServices>
