@@ -10,8 +10,8 @@
 const DOMAINS = 'accounts|audit|geography|notifications|providers|brokerage|market'
 // Every domain but geography, whose schema any domain may import.
 const OWNED = 'accounts|audit|notifications|providers|brokerage|market'
-// Tests, and the test-only factories and fixtures that still live beside the code.
-const TESTS = '^(test|e2e)/|[.]test[.]ts$|/test-[a-z-]+[.]ts$|/testing[.]ts$'
+// Tests, and their factories and fixtures (test/support/).
+const TESTS = '^(test|e2e)/|[.]test[.]ts$'
 
 // Brokerage's offer path reads the register's locations and writes its audit row in the same
 // statement as the offer (bench brokerage), through providers' and audit's tables. Known, and to
@@ -86,6 +86,14 @@ module.exports = {
       severity: 'error',
       from: { pathNot: `^src/(demo|cli)/|^bench/|${TESTS}` },
       to: { path: '^src/demo/' },
+    },
+    {
+      name: 'shared-is-pure',
+      comment:
+        'src/shared/ holds the rules every module shares (distance, statistics, money, dates): pure modules that import nothing of Caremarket outside src/shared/.',
+      severity: 'error',
+      from: { path: '^src/shared/', pathNot: TESTS },
+      to: { path: '^src/', pathNot: '^src/shared/' },
     },
     {
       name: 'db-imports-no-domain',

@@ -7,24 +7,25 @@ import { issueApiToken } from '../src/accounts/api-tokens.ts'
 import { apiTokens, councils } from '../src/accounts/schema.ts'
 import type { SystemCaller } from '../src/brokerage/requests/callers.ts'
 import { createRequest, publish, submit } from '../src/brokerage/requests/service.ts'
-import { addCalendarDays, londonDate, type RequestServiceType } from '../src/brokerage/rules/index.ts'
+import { addCalendarDays, type RequestServiceType } from '../src/brokerage/rules/index.ts'
 import { eligibilityDecisions, requestVisits } from '../src/brokerage/schema.ts'
 import type { Database } from '../src/db/connection.ts'
 import { createDemo } from '../src/demo/generate.ts'
 import { councilDistricts, postcodes } from '../src/geography/schema.ts'
 import { locations } from '../src/providers/schema.ts'
 import { wireDomainEvents } from '../src/services.ts'
+import { londonDate } from '../src/shared/dates.ts'
 import { round } from './measure.ts'
 
 // Requests go through the request service as composed, the market keeping its summaries.
 wireDomainEvents()
 
 export const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/postgres'
-export const SEED = 1
+const SEED = 1
 
 export const log = (message: string) => process.stderr.write(`bench brokerage: ${message}\n`)
 
-export const BENCH_SERVICE_TYPES: RequestServiceType[] = [
+const BENCH_SERVICE_TYPES: RequestServiceType[] = [
   'residential',
   'nursing',
   'dementia_residential',
@@ -106,7 +107,7 @@ export async function buildMarket(db: Database, scale: number) {
 }
 
 /** Postcodes in the council's own districts, so that its people are placed; its locations' if it has none. */
-export async function homePostcodes(db: Database, councilId: number, limit: number): Promise<string[]> {
+async function homePostcodes(db: Database, councilId: number, limit: number): Promise<string[]> {
   const rows = await db
     .select({ postcode: postcodes.postcode })
     .from(postcodes)
@@ -165,7 +166,7 @@ function requestInput(spec: RequestSpec, index: number, today: string) {
   }
 }
 
-export const systemCaller = (councilId: number): SystemCaller => ({
+const systemCaller = (councilId: number): SystemCaller => ({
   kind: 'system',
   label: 'bench',
   councilId,

@@ -53,7 +53,7 @@ export async function startServer(engine: 'pglite' | 'postgres', target: string)
   }
 }
 
-export interface ApiResult {
+interface ApiResult {
   /** Offers made (201) per second over the measured run. */
   offersPerSecond: number
   offersMade: number

@@ -59,7 +59,7 @@ const TARGETS = {
  * every FULL_SCAN_EVERY-th. The passes are separate: a full scan builds 30,000 candidates, and
  * interleaved, the garbage collection it causes landed in the next narrowed run's time.
  */
-export async function timeEligibility(db: Database, requests: { councilId: number; id: number }[]) {
+async function timeEligibility(db: Database, requests: { councilId: number; id: number }[]) {
   const now = new Date()
   const run = (request: { councilId: number; id: number }, fullScan: boolean) =>
     assembleEligibility(db, { councilId: request.councilId, requestId: request.id, now, fullScan })

@@ -15,7 +15,7 @@ import { writeHscaXlsx } from '../src/providers/cqc/write.ts'
 import type { WorkerResult } from './import-worker.ts'
 import { round } from './measure.ts'
 
-export const LOCATIONS = 30_000
+const LOCATIONS = 30_000
 // 50 demo councils of about 600 locations each hold 30,000.
 const SCALE = 50
 const SEED = 1

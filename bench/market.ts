@@ -387,13 +387,7 @@ async function profileServices(handle: DatabaseHandle, councilCode: string) {
         .map(([text, ms]) => ({
           sql: text,
           calls: round(ms.length / PROFILE_RUNS, 1),
-          medianMs: round(
-            percentile(
-              [...ms].sort((a, b) => a - b),
-              50,
-            ),
-            1,
-          ),
+          medianMs: round(percentile(ms, 50), 1),
         }))
         .sort((a, b) => b.medianMs - a.medianMs)
         .slice(0, 8),

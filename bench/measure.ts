@@ -1,6 +1,7 @@
 // Timing and memory sampling shared by the benchmarks.
+import { percentile as sharedPercentile } from '../src/shared/statistics.ts'
 
-export const MB = 1024 * 1024
+const MB = 1024 * 1024
 
 /** Samples the resident set size every 50 ms and remembers the peak since the last reset. */
 export class RssSampler {
@@ -73,11 +74,9 @@ export function round(value: number, digits = 1): number {
   return Math.round(value * factor) / factor
 }
 
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN
-  const rank = Math.ceil((p / 100) * sorted.length)
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number
+/** The p-th percentile (0 to 100) of timings; NaN when there are none, so a report shows the gap. */
+export function percentile(values: number[], p: number): number {
+  return sharedPercentile(values, p) ?? Number.NaN
 }
 
 export interface Timing {

@@ -1,6 +1,6 @@
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { londonToday } from '../src/providers/frameworks/rules.ts'
+import { londonDate } from '../src/shared/dates.ts'
 import { PASSWORD } from '../test/helpers.ts'
 import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
 import { startServer } from './server.ts'
@@ -80,7 +80,7 @@ describe.skipIf(skip)(
 
     it('a commissioner creates a DPS lot, a provider applies, and the commissioner admits it', async () => {
       const { fixture } = session.server
-      const today = londonToday()
+      const today = londonDate(new Date())
 
       const commissioner = await signedIn(fixture.emails.commissioner)
       expect(await commissioner.visit('/frameworks')).toBe(200)

@@ -1,6 +1,7 @@
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
+import { addCalendarDays } from '../src/brokerage/rules/index.ts'
+import { londonDate } from '../src/shared/dates.ts'
 import { PASSWORD } from '../test/helpers.ts'
 import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
 import { startDemoServer } from './server.ts'

@@ -1,5 +1,6 @@
 // One request from creation to award, as a new user walks it after `npm start`: the real service
 // process on a fresh data directory, its demo council and the sign-ins it prints.
+
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -7,12 +8,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { greatCircleMiles } from '../src/brokerage/rules/distance.ts'
-import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
+import { addCalendarDays } from '../src/brokerage/rules/index.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPE_MAP } from '../src/brokerage/rules/vocabulary.ts'
 import { demoEmail } from '../src/demo/generate.ts'
 import { planCouncil } from '../src/demo/plan.ts'
 import { CLIENT_GROUP_LABELS } from '../src/providers/vocabulary.ts'
+import { londonDate } from '../src/shared/dates.ts'
+import { greatCircleMiles } from '../src/shared/distance.ts'
 import { browserSession, expectAccessible, haveChromium, Layout, submitForm, type Tab } from './pages.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'

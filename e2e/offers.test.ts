@@ -2,15 +2,16 @@ import type { AddressInfo } from 'node:net'
 import type { Locator, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { makeOffer } from '../src/brokerage/offers/service.ts'
+import { addCalendarDays } from '../src/brokerage/rules/index.ts'
+import { londonDate } from '../src/shared/dates.ts'
+import { createTestApp, type Fixture, PASSWORD, seedCouncil } from '../test/helpers.ts'
 import {
   createTestRequest,
   NORWICH,
   setRequestStatus,
   shapeLocation,
   TEST_PERSON,
-} from '../src/brokerage/offers/test-factory.ts'
-import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
-import { createTestApp, type Fixture, PASSWORD, seedCouncil } from '../test/helpers.ts'
+} from '../test/support/offers-factory.ts'
 import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
 
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'

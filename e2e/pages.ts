@@ -22,7 +22,7 @@ const MISSING_CHROMIUM =
 /** The standard the service promises in its accessibility statement: WCAG 2.2 AA. */
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 
-export function launchChromium(): Promise<Browser> {
+function launchChromium(): Promise<Browser> {
   // Debian's own build, so CI and laptops never download a browser; the flags keep it quiet and container-safe.
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -215,12 +215,7 @@ async function hrefsOf(links: Locator): Promise<string[]> {
 }
 
 /** A new tab, signed in as the given user. */
-export async function signedInTab(
-  browser: Browser,
-  baseUrl: string,
-  email: string,
-  password: string,
-): Promise<Tab> {
+async function signedInTab(browser: Browser, baseUrl: string, email: string, password: string): Promise<Tab> {
   const tab = await Tab.open(browser, baseUrl)
   const signIn = new SignInPage(tab.page)
   await signIn.open(tab)

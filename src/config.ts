@@ -66,7 +66,7 @@ export interface SmtpSettings {
 export class ConfigError extends Error {}
 
 /** The proxies whose X-Forwarded-For entries are believed: none, or those at these addresses. */
-export type TrustProxy = false | string[]
+type TrustProxy = false | string[]
 
 const TRUST_PROXY_EXAMPLE =
   'list the addresses of the proxies in front of Caremarket, e.g. CAREMARKET_TRUST_PROXY=10.0.0.0/8,127.0.0.1, or set false'
@@ -82,7 +82,7 @@ const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
  * hops, which Fastify no longer honours because a client reaching the service directly could
  * supply the hops itself.
  */
-export function trustProxySetting(value: string): TrustProxy {
+function trustProxySetting(value: string): TrustProxy {
   if (value === '' || value === 'false') return false
   if (value === 'true')
     throw new ConfigError(

@@ -17,7 +17,7 @@ const PERSONAL_FIELDS = [
   'phone',
 ]
 
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.cookie',
   'req.headers.authorization',
   'req.headers["csrf-token"]',
@@ -37,7 +37,7 @@ export function createLogger(options: { level: string }, destination?: Destinati
 }
 
 /** A request as its log lines show it: query values are left out, since searches name people. */
-export function serializeRequest(request: { method?: string; url?: string; ip?: string }) {
+function serializeRequest(request: { method?: string; url?: string; ip?: string }) {
   return { method: request.method, url: withoutQueryValues(request.url ?? ''), remoteAddress: request.ip }
 }
 

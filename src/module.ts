@@ -12,7 +12,7 @@ export interface Job {
 }
 
 /** What the web app shares with every module's routes. */
-export interface WebContext {
+interface WebContext {
   cookies: { session: string; councilChoice: string }
   navigation: Navigation
 }

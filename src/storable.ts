@@ -3,13 +3,13 @@
 import { z } from 'zod'
 
 /** The largest value of a PostgreSQL `integer`: the type of most of Caremarket's ids. */
-export const INTEGER_MAX = 2_147_483_647
+const INTEGER_MAX = 2_147_483_647
 /** The largest `bigint` id Caremarket reads: Drizzle reads them as JavaScript numbers. */
-export const BIGINT_ID_MAX = Number.MAX_SAFE_INTEGER
+const BIGINT_ID_MAX = Number.MAX_SAFE_INTEGER
 
 export type IdColumn = 'integer' | 'bigint'
 
-export function idColumnMax(column: IdColumn = 'integer'): number {
+function idColumnMax(column: IdColumn = 'integer'): number {
   return column === 'bigint' ? BIGINT_ID_MAX : INTEGER_MAX
 }
 

@@ -66,6 +66,14 @@ describe('the dependency rules', () => {
     'src/cli/demo.ts': `import { demo } from '../demo/generate.ts'\nexport const command = demo`,
     'src/web/app.ts': `import { demo } from '../demo/generate.ts'\nexport const app = demo`,
     'bench/market.ts': `import { demo } from '../src/demo/generate.ts'\nexport const bench = demo`,
+    // Shared rules are pure: they may import each other, and nothing else of Caremarket.
+    'src/shared/distance.ts': `export const miles = 1`,
+    'src/shared/money.ts': [
+      `import { miles } from './distance.ts'`,
+      `import { offers } from '../brokerage/schema.ts'`,
+      `export const pence = [miles, offers]`,
+    ].join('\n'),
+    'src/brokerage/rules/eligibility.ts': `import { miles } from '../../shared/distance.ts'\nexport const near = miles`,
     // Brokerage and the register tell the market through events; the market listens.
     'src/brokerage/events.ts': `export const brokerageEvents = 1`,
     'src/brokerage/requests/service.ts': `import { all } from '../../market/figures.ts'\nexport const publish = all`,
@@ -106,6 +114,7 @@ describe('the dependency rules', () => {
       'no-other-domains-schema: src/market/figures.ts → src/providers/schema.ts',
       'no-other-domains-store: src/market/icl/store.ts → src/brokerage/requests/store.ts',
       'offer-path-reads-only-the-register-and-audit: src/brokerage/offers/store.ts → src/market/schema.ts',
+      'shared-is-pure: src/shared/money.ts → src/brokerage/schema.ts',
       'web-and-scheduler-import-no-domain: src/scheduler.ts → src/market/listeners.ts',
       'web-and-scheduler-import-no-domain: src/web/navigation.ts → src/brokerage/requests/service.ts',
       'web-and-scheduler-import-no-domain: src/web/routes.ts → src/modules.ts',

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { dumpMigratedPglite, openDatabase } from '../src/db/connection.ts'
-import { migrationsFingerprint, TEMPLATE_ENV, withAdminClient } from '../src/db/testing.ts'
+import { migrationsFingerprint, TEMPLATE_ENV, withAdminClient } from './support/database.ts'
 
 // Any fixed number: it names the lock that keeps two test runs from making one template at once.
 const TEMPLATE_LOCK_KEY = 7_240_102

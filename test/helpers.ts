@@ -6,10 +6,10 @@ import { addUser, createCouncil, type SessionUser } from '../src/accounts/servic
 import { type Config, loadConfig } from '../src/config.ts'
 import type { DatabaseHandle } from '../src/db/connection.ts'
 import { locations, providerOrganisations } from '../src/db/schema.ts'
-import { createTestDatabase } from '../src/db/testing.ts'
 import { MODULES } from '../src/modules.ts'
 import { createServices } from '../src/services.ts'
 import { buildApp } from '../src/web/app.ts'
+import { createTestDatabase } from './support/database.ts'
 
 export const PASSWORD = 'correct horse battery'
 const system = { kind: 'system', label: 'test' } as const
@@ -167,7 +167,7 @@ export async function createTestApp(
 }
 
 /** Cookies from a response, as a Cookie header value, merged over earlier ones. */
-export function mergeCookies(previous: string, response: LightMyRequestResponse): string {
+function mergeCookies(previous: string, response: LightMyRequestResponse): string {
   const jar = new Map(
     previous
       .split('; ')
@@ -180,12 +180,6 @@ export function mergeCookies(previous: string, response: LightMyRequestResponse)
     else jar.set(cookie.name, cookie.value)
   }
   return [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
-}
-
-export function csrfTokenFrom(html: string): string {
-  const match = html.match(/name="_csrf" value="([^"]+)"/)
-  if (!match?.[1]) throw new Error('no CSRF token on the page')
-  return match[1]
 }
 
 /** A browser-like client: keeps cookies and reads the CSRF token from the last page it saw. */

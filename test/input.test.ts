@@ -1,9 +1,10 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { careHomeRequest } from '../src/brokerage/requests/test-users.ts'
-import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
+import { addCalendarDays } from '../src/brokerage/rules/index.ts'
+import { londonDate } from '../src/shared/dates.ts'
 import { ACCESS_RULES } from './access/index.ts'
 import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from './helpers.ts'
+import { careHomeRequest } from './support/request-users.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture

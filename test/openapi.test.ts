@@ -13,10 +13,11 @@ import addFormats from 'ajv-formats'
 import openapiTS from 'openapi-typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { issueApiToken } from '../src/accounts/api-tokens.ts'
-import { addLocation, NORWICH, shapeLocation, TEST_PERSON } from '../src/brokerage/offers/test-factory.ts'
-import { addCalendarDays, londonDate } from '../src/brokerage/rules/index.ts'
+import { addCalendarDays } from '../src/brokerage/rules/index.ts'
 import { importCentroids } from '../src/geography/service.ts'
+import { londonDate } from '../src/shared/dates.ts'
 import { createTestApp, type Fixture, seedCouncil } from './helpers.ts'
+import { addLocation, NORWICH, shapeLocation, TEST_PERSON } from './support/offers-factory.ts'
 
 type Schema = Record<string, unknown>
 interface Operation {

@@ -1,10 +1,10 @@
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase } from '../src/db/testing.ts'
 import { MODULES } from '../src/modules.ts'
 import { createServices } from '../src/services.ts'
 import { buildApp } from '../src/web/app.ts'
 import { testConfig } from './helpers.ts'
+import { createTestDatabase } from './support/database.ts'
 
 const database = await createTestDatabase()
 afterAll(async () => database.close())

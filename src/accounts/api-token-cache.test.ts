@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { type ApiTokenResolver, startApiTokenResolver } from './api-token-cache.ts'
 import { API_TOKEN_REVOKED_CHANNEL, issueApiToken, revokeCouncilApiToken } from './api-tokens.ts'
 import { apiTokens } from './schema.ts'

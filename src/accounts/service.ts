@@ -32,9 +32,9 @@ export interface SessionPolicy {
 }
 
 export const MIN_PASSWORD_LENGTH = 10
-export const MAX_PASSWORD_LENGTH = 256
+const MAX_PASSWORD_LENGTH = 256
 
-export const newUserSchema = z
+const newUserSchema = z
   .object({
     email: z
       .string()
@@ -74,7 +74,7 @@ export interface AccountsOptions {
   passwordCostLog2?: number
 }
 
-export async function findCouncilByCode(db: Queryable, code: string): Promise<Council | undefined> {
+async function findCouncilByCode(db: Queryable, code: string): Promise<Council | undefined> {
   const [row] = await db.select().from(councils).where(eq(councils.code, code.toUpperCase()))
   return row
 }
@@ -278,7 +278,7 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
 
-export function toSessionUser(user: typeof users.$inferSelect, council: Council): SessionUser {
+function toSessionUser(user: typeof users.$inferSelect, council: Council): SessionUser {
   return {
     id: user.id,
     email: user.email,
@@ -363,7 +363,7 @@ export async function loadServiceSecret(db: Database, name: string): Promise<str
   return row.value
 }
 
-export const councilCodeSchema = z
+const councilCodeSchema = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9]{2,12}$/, 'Council code must be 2 to 12 letters or digits')

@@ -1,22 +1,22 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../test/helpers.ts'
-import type { DatabaseHandle } from '../db/connection.ts'
-import { auditLog, packages, requestEvents } from '../db/schema.ts'
-import { createTestDatabase } from '../db/testing.ts'
-import { scheduledJobs } from '../modules.ts'
-import { startScheduler } from '../scheduler.ts'
-import { createServices } from '../services.ts'
-import { startDueRequests } from './care-starts.ts'
-import { award, evaluateOffers } from './offers/award.ts'
-import { makeOffer } from './offers/service.ts'
+import { createTestDatabase } from '../../test/support/database.ts'
 import {
   addLocation,
   createTestRequest,
   NORWICH,
   setRequestStatus,
   shapeLocation,
-} from './offers/test-factory.ts'
+} from '../../test/support/offers-factory.ts'
+import type { DatabaseHandle } from '../db/connection.ts'
+import { auditLog, packages, requestEvents } from '../db/schema.ts'
+import { scheduledJobs } from '../modules.ts'
+import { startScheduler } from '../scheduler.ts'
+import { createServices } from '../services.ts'
+import { startDueRequests } from './care-starts.ts'
+import { award, evaluateOffers } from './offers/award.ts'
+import { makeOffer } from './offers/service.ts'
 import { getRequest } from './requests/service.ts'
 
 const system = { kind: 'system', label: 'test' } as const

@@ -9,12 +9,13 @@
 // Home care split between providers starts when its first package starts: that is when the person
 // begins to receive care. Visits still unfilled stay on the Interim Care List and may still be
 // awarded (canAwardSlot() allows it once started); their packages start on their own dates.
+
 import { and, asc, eq, exists, gt, lte, sql } from 'drizzle-orm'
 import type { Database, Queryable } from '../db/connection.ts'
 import { ConflictError } from '../errors.ts'
+import { londonDate } from '../shared/dates.ts'
 import { transitionRequest } from './requests/service.ts'
 import { findRequestRow } from './requests/store.ts'
-import { londonDate } from './rules/index.ts'
 import { packages, sourcingRequests } from './schema.ts'
 
 const SCHEDULER = { kind: 'system', label: 'care start scheduler' } as const

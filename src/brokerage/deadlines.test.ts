@@ -1,17 +1,17 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../test/helpers.ts'
+import { createTestDatabase } from '../../test/support/database.ts'
+import { careHomeRequest, sessionUserOf } from '../../test/support/request-users.ts'
 import type { SessionUser } from '../accounts/service.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { auditLog, requestEvents } from '../db/schema.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { scheduledJobs } from '../modules.ts'
 import { startScheduler } from '../scheduler.ts'
 import { createServices } from '../services.ts'
 import { closeDueRequests, DEADLINE_REASON } from './deadlines.ts'
 import { createRequest, getRequest, submit, transitionRequest } from './requests/service.ts'
 import { findRequestRow } from './requests/store.ts'
-import { careHomeRequest, sessionUserOf } from './requests/test-users.ts'
 
 const PUBLISHED_AT = new Date('2026-03-02T10:00:00Z')
 const DEADLINE = new Date('2026-03-09T10:00:00Z')

@@ -6,6 +6,7 @@
 // few left with every fact from the register, and every other active location gets its one
 // deciding reason written by the same INSERT ... SELECT that narrows, without ever leaving the
 // database. Every active location therefore has a stored, explainable decision for every round.
+
 import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import { inIds } from '../db/conditions.ts'
@@ -28,7 +29,9 @@ import {
   searchLocations,
 } from '../providers/service.ts'
 import type { ClientGroup, RestrictionKind, Specialism } from '../providers/vocabulary.ts'
-import { ageBand, careMinutesPerWeek, dateText, deadlineText, londonMonthStart } from './offers/rules.ts'
+import { formatDate, londonDate } from '../shared/dates.ts'
+import { EARTH_RADIUS_MILES, type Point, toRadians } from '../shared/distance.ts'
+import { ageBand, careMinutesPerWeek, deadlineText, londonMonthStart } from './offers/rules.ts'
 import { type LoadedRequest, loadRequest, notifyOrganisations, readTogether } from './offers/store.ts'
 import { carerGenderOf } from './requests/input.ts'
 import { miles } from './rules/format.ts'
@@ -36,15 +39,11 @@ import {
   type BrokerageSettings,
   type CandidateRestriction,
   decideAll,
-  EARTH_RADIUS_MILES,
   type EligibilityCandidate,
   type EligibilityDecision,
   type EligibilityRequest,
   type EligibilityRequirements,
   eligibilityRequirements,
-  londonDate,
-  normaliseOutcode,
-  type Point,
   type RatingValue,
   REGISTER_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPE_LABELS,
@@ -53,12 +52,12 @@ import { eligibilityDecisions, packages } from './schema.ts'
 import { getBrokerageSettings } from './settings/service.ts'
 
 const SYSTEM: Actor = { kind: 'system', label: 'eligibility' }
-export const INVITATION_EMAIL_KIND = 'brokerage_invitation'
+const INVITATION_EMAIL_KIND = 'brokerage_invitation'
 
 // ---------------------------------------------------------------------------------------------
 // The request as the eligibility rules see it
 
-export function eligibilityRequestOf(loaded: LoadedRequest, lotName: string | null): EligibilityRequest {
+function eligibilityRequestOf(loaded: LoadedRequest, lotName: string | null): EligibilityRequest {
   const { request, person } = loaded
   return {
     serviceType: request.serviceType,
@@ -88,11 +87,10 @@ interface Box {
   maxLon: number
 }
 
-const toRadians = (d: number) => (d * Math.PI) / 180
 const toDegrees = (r: number) => (r * 180) / Math.PI
 
 /** A latitude/longitude box that holds every point within `limit` miles of the centre, with a little to spare. */
-export function boundingBox(centre: Point, limitMiles: number): Box {
+function boundingBox(centre: Point, limitMiles: number): Box {
   const angle = Math.min(Math.PI / 2, (limitMiles / EARTH_RADIUS_MILES) * 1.001)
   const dLat = toDegrees(angle)
   const cosLat = Math.cos(toRadians(centre.latitude))
@@ -112,15 +110,18 @@ interface Prefilter {
   reasonOf: SQL
 }
 
-/** Miles between a location and a point, in SQL: the rules' haversine, so both agree. */
+/**
+ * Miles between a location and a point, in SQL: greatCircleMiles (src/shared/distance.ts) with
+ * the same radius and the same haversine through atan2, so the database and the rules agree.
+ */
 function sqlMiles(point: Point): SQL {
   const lat = sql`radians(${locations.latitude})`
   const lon = sql`radians(${locations.longitude})`
   const pLat = toRadians(point.latitude)
   const pLon = toRadians(point.longitude)
-  return sql`(2 * ${EARTH_RADIUS_MILES}::float8 * asin(least(1, sqrt(
-    power(sin((${lat} - ${pLat}::float8) / 2), 2)
-    + cos(${pLat}::float8) * cos(${lat}) * power(sin((${lon} - ${pLon}::float8) / 2), 2)))))`
+  const h = sql`(power(sin((${lat} - ${pLat}::float8) / 2), 2)
+    + cos(${pLat}::float8) * cos(${lat}) * power(sin((${lon} - ${pLon}::float8) / 2), 2))`
+  return sql`(2 * ${EARTH_RADIUS_MILES}::float8 * atan2(sqrt(${h}), sqrt(greatest(0, 1 - ${h}))))`
 }
 
 /** A distance as the rules write it against a limit: one decimal place, two when one would round onto the limit. */
@@ -460,18 +461,19 @@ async function notifyInvited(
   }
   const { request, person, visits } = run.loaded
   const service = REQUEST_SERVICE_TYPE_LABELS[request.serviceType]
+  const { outcode } = run.requirements
   const hours = visits.length > 0 ? `, ${miles(careMinutesPerWeek(visits) / 60)} hours of care a week` : ''
   const deadline = request.deadlineAt ? ` Offers close ${deadlineText(request.deadlineAt)}.` : ''
   const link = `/provider/opportunities/${request.id}`
   // Anonymised, as on the opportunities page: never the person's name, date of birth, postcode or NHS number.
-  const what = `${service} in ${normaliseOutcode(person.outcode)} for a person aged ${ageBand(person.dateOfBirth, londonDate(now))}${hours}, from ${dateText(request.startDate)}.`
+  const what = `${service} in ${outcode} for a person aged ${ageBand(person.dateOfBirth, londonDate(now))}${hours}, from ${formatDate(request.startDate)}.`
   return notifyOrganisations(
     tx,
     request.councilId,
     INVITATION_EMAIL_KIND,
     [...byOrganisation].map(([providerOrganisationId, locationIds]) => ({
       providerOrganisationId,
-      subject: `New opportunity: ${service} in ${normaliseOutcode(person.outcode)}`,
+      subject: `New opportunity: ${service} in ${outcode}`,
       body: `You are invited to offer on request ${request.id}: ${what}${deadline}\n\n${locationIds.length === 1 ? 'One of your locations matches' : `${locationIds.length} of your locations match`}.`,
       link,
     })),
@@ -583,7 +585,7 @@ export interface EligibilityOverview {
   search: { text: string; results: EligibilityExplanation[] } | null
 }
 
-export const SEARCH_LIMIT = 50
+const SEARCH_LIMIT = 50
 
 /** The broker's view of a request's eligibility: who was invited, and any location looked up by name or CQC ID. */
 export async function eligibilityOverview(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { isCalendarDate } from '../brokerage/rules/index.ts'
 import { endOfLondonDay, hoursPerWeek } from '../market/icl/rules.ts'
 import type { IclList } from '../market/icl/service.ts'
+import { isCalendarDate } from '../shared/dates.ts'
 import { type CliContext, CliUsageError, printJson } from './context.ts'
 
 /** A London date (the list at the end of that day) or an ISO instant. */

@@ -17,9 +17,9 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createServerDatabase } from '../../test/support/database.ts'
 import { createCouncil } from '../accounts/service.ts'
 import { type Database, type DatabaseHandle, type DatabaseTarget, openDatabase } from '../db/connection.ts'
-import { createServerDatabase } from '../db/testing.ts'
 import { demoCqcLocations, writeDemoCqcFile } from '../demo/cqc-export.ts'
 import {
   ABANDONED_IMPORT_ERROR,

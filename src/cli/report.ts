@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
-import { isCalendarDate } from '../brokerage/rules/index.ts'
 import { ValidationError } from '../errors.ts'
 import { ChromiumMissingError, chromiumPath, htmlToPdf } from '../market/report/pdf.ts'
 import { renderMarketReportHtml } from '../market/report/render.ts'
+import { isCalendarDate } from '../shared/dates.ts'
 import { type CliContext, CliUsageError } from './context.ts'
 
 function parseDate(name: string) {

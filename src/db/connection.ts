@@ -14,7 +14,7 @@ import * as schema from './schema.ts'
 
 export { DataDirectoryInUseError } from './data-directory-lock.ts'
 
-export type Schema = typeof schema
+type Schema = typeof schema
 /** The database, whichever engine is behind it. Code never needs to know which. */
 export type Database = PgDatabase<PgQueryResultHKT, Schema>
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0]
@@ -40,7 +40,7 @@ export interface DatabaseHandle {
  * What a listener is told. Notifications can be missed only while not listening, so a cache kept
  * fresh by them must be trusted only between `onListening` and `onInterrupted`.
  */
-export interface Listener {
+interface Listener {
   onMessage(payload: string): void
   /** Listening has begun, or begun again after an interruption. */
   onListening(): void

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
 import { type DatabaseHandle, DataDirectoryInUseError, openDatabase } from './connection.ts'
 import { councils } from './schema.ts'
-import { createTestDatabase } from './testing.ts'
 
 // Tables that are national reference data or service plumbing rather than a council's own rows.
 const NOT_TENANT_OWNED = new Set([

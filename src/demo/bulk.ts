@@ -5,7 +5,7 @@
 import type { Database } from '../db/connection.ts'
 
 /** A column's SQL type; arrays and jsonb travel as text and are cast in SQL. */
-export type ColumnType =
+type ColumnType =
   | 'int'
   | 'bigint'
   | 'float8'

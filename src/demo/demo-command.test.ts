@@ -1,9 +1,9 @@
 import { Command } from 'commander'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
 import { type CliContext, CliUsageError, cliContext } from '../cli/context.ts'
 import { registerDemoCommand } from '../cli/demo.ts'
 import type { Config } from '../config.ts'
-import { createTestDatabase } from '../db/testing.ts'
 
 // Each command run gets a fresh database, as a new installation would.
 const context: CliContext = cliContext(

@@ -1,6 +1,7 @@
 import { asc, eq, sql } from 'drizzle-orm'
 import { isValid, toOutcode } from 'postcode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
 import { verifyPassword } from '../accounts/password.ts'
 import { ROLES } from '../accounts/roles.ts'
 import type { Database, DatabaseHandle } from '../db/connection.ts'
@@ -16,10 +17,10 @@ import {
   providerOrganisations,
   users,
 } from '../db/schema.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { ConflictError } from '../errors.ts'
+import { greatCircleMiles } from '../shared/distance.ts'
 import { createDemo, type DemoResult } from './generate.ts'
-import { boxContains, councilBox, haversineMiles, postcodeArea } from './geography.ts'
+import { boxContains, councilBox, postcodeArea } from './geography.ts'
 import { planCouncil } from './plan.ts'
 
 const PASSWORD = 'demo-password-for-tests'
@@ -228,7 +229,7 @@ describe('createDemo at scale 1', () => {
       if (!district) continue
       const point = { latitude: l.latitude as number, longitude: l.longitude as number }
       expect(postcodeRows.get(postcode)).toMatchObject(point)
-      expect(haversineMiles(point, district)).toBeLessThanOrEqual(2.05)
+      expect(greatCircleMiles(point, district)).toBeLessThanOrEqual(2.05)
       expect(l.localityId).toBe(district.localityId)
       expect(l.pcnAreaId).toBe(district.pcnAreaId)
     }
@@ -251,12 +252,12 @@ describe('createDemo at scale 1', () => {
       .from(councilDistricts)
       .innerJoin(outcodes, eq(outcodes.outcode, councilDistricts.outcode))
     const furthest = (list: typeof districts) =>
-      Math.max(...list.flatMap((a) => list.map((b) => haversineMiles(a, b))))
+      Math.max(...list.flatMap((a) => list.map((b) => greatCircleMiles(a, b))))
     const urban = districts.filter((d) => !d.rural)
     expect(furthest(districts)).toBeGreaterThan(30)
     expect(furthest(districts)).toBeLessThan(80)
     // The city's districts are within a few miles of each other.
-    const city = urban.filter((a) => urban.filter((b) => haversineMiles(a, b) < 5).length >= 5)
+    const city = urban.filter((a) => urban.filter((b) => greatCircleMiles(a, b) < 5).length >= 5)
     expect(city.length).toBeGreaterThanOrEqual(5)
   })
 
@@ -395,9 +396,9 @@ describe('demo geography', () => {
   it('measures great-circle distances in miles', () => {
     const london = { latitude: 51.5074, longitude: -0.1278 }
     const norwich = { latitude: 52.6309, longitude: 1.2974 }
-    expect(haversineMiles(london, norwich)).toBeGreaterThan(95)
-    expect(haversineMiles(london, norwich)).toBeLessThan(102)
-    expect(haversineMiles(london, london)).toBe(0)
+    expect(greatCircleMiles(london, norwich)).toBeGreaterThan(95)
+    expect(greatCircleMiles(london, norwich)).toBeLessThan(102)
+    expect(greatCircleMiles(london, london)).toBe(0)
   })
 
   it('gives each council its own postcode area that real postcodes never use', () => {
@@ -435,11 +436,11 @@ describe('demo geography', () => {
 
   it('draws a single council about the size of Norfolk', () => {
     const box = councilBox(0, 1)
-    const height = haversineMiles(
+    const height = greatCircleMiles(
       { latitude: box.south, longitude: box.west },
       { latitude: box.north, longitude: box.west },
     )
-    const width = haversineMiles(
+    const width = greatCircleMiles(
       { latitude: box.south, longitude: box.west },
       { latitude: box.south, longitude: box.east },
     )

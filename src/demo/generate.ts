@@ -25,7 +25,7 @@ export interface DemoOptions {
   onProgress?: (done: number, total: number) => void
 }
 
-export interface DemoCouncilSummary {
+interface DemoCouncilSummary {
   code: string
   name: string
   localities: number
@@ -62,7 +62,7 @@ export function demoEmail(role: string, code: string): string {
   return `${role.replaceAll('_', '-')}@${code.toLowerCase()}.caremarket.example`
 }
 
-export function summarise(plan: CouncilPlan): DemoCouncilSummary {
+function summarise(plan: CouncilPlan): DemoCouncilSummary {
   const careHomes = plan.locations.filter(
     (l) => l.serviceTypes.includes('residential_home') || l.serviceTypes.includes('nursing_home'),
   )

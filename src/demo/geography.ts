@@ -1,12 +1,8 @@
 // Fictional but self-consistent geography: each demo council sits in its own box of real English
 // latitude and longitude, so that distances in miles mean what they would for a real council.
 
+import type { Point } from '../shared/distance.ts'
 import type { Random } from '../shared/random.ts'
-
-export interface Point {
-  latitude: number
-  longitude: number
-}
 
 export interface Box {
   south: number
@@ -14,8 +10,6 @@ export interface Box {
   west: number
   east: number
 }
-
-export const LOCALITY_DIRECTIONS = ['North', 'South', 'West', 'East'] as const
 
 export interface DistrictPlan {
   outcode: string
@@ -29,7 +23,6 @@ export interface DistrictPlan {
   weight: number
 }
 
-const EARTH_RADIUS_MILES = 3958.8
 const MILES_PER_DEGREE_LATITUDE = 69.05
 
 // Inland England from Cheshire to Suffolk and the Home Counties: every box inside it is on land or
@@ -40,13 +33,13 @@ const MAX_CELL = { latitude: 0.6, longitude: 1.4 }
 // Keeps a visible gap between neighbouring councils.
 const CELL_GAP = 0.03
 
-export const DISTRICTS_PER_COUNCIL = 24
+const DISTRICTS_PER_COUNCIL = 24
 const CITY_DISTRICTS = 5
 // Urban districts are 30% of the population, as in Norfolk (70.2% rural).
 const URBAN_POPULATION_SHARE = 0.3
 /** How far a postcode may lie from its district centroid. */
-export const URBAN_POSTCODE_RADIUS_MILES = 0.8
-export const RURAL_POSTCODE_RADIUS_MILES = 2
+const URBAN_POSTCODE_RADIUS_MILES = 0.8
+const RURAL_POSTCODE_RADIUS_MILES = 2
 // Keeps every district centroid far enough inside its box that its postcodes stay inside too.
 const BOX_INSET_MILES = RURAL_POSTCODE_RADIUS_MILES + 0.5
 
@@ -57,22 +50,12 @@ const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 // The letters Royal Mail uses in the last two characters of a postcode.
 const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ'
 
-export function milesPerDegreeLongitude(latitude: number): number {
+function milesPerDegreeLongitude(latitude: number): number {
   return 69.17 * Math.cos((latitude * Math.PI) / 180)
 }
 
-export function haversineMiles(a: Point, b: Point): number {
-  const toRadians = Math.PI / 180
-  const dLat = (b.latitude - a.latitude) * toRadians
-  const dLon = (b.longitude - a.longitude) * toRadians
-  const h =
-    Math.sin(dLat / 2) ** 2 +
-    Math.cos(a.latitude * toRadians) * Math.cos(b.latitude * toRadians) * Math.sin(dLon / 2) ** 2
-  return 2 * EARTH_RADIUS_MILES * Math.asin(Math.min(1, Math.sqrt(h)))
-}
-
 /** The point `east` and `north` miles from `origin` (flat-earth offsets are fine at county scale). */
-export function offsetMiles(origin: Point, east: number, north: number): Point {
+function offsetMiles(origin: Point, east: number, north: number): Point {
   return {
     latitude: origin.latitude + north / MILES_PER_DEGREE_LATITUDE,
     longitude: origin.longitude + east / milesPerDegreeLongitude(origin.latitude),

@@ -1,18 +1,14 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
 import { getCouncilByCode } from '../accounts/service.ts'
 import { assembleEligibility } from '../brokerage/invitations.ts'
 import { evaluateOffers } from '../brokerage/offers/award.ts'
-import {
-  addCalendarDays,
-  londonDate,
-  REQUEST_TRANSITIONS,
-  type RequestStatus,
-} from '../brokerage/rules/index.ts'
+import { addCalendarDays, REQUEST_TRANSITIONS, type RequestStatus } from '../brokerage/rules/index.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { iclReport, listSnapshots, takeDueSnapshots } from '../market/icl/service.ts'
 import { iclSnapshots } from '../market/schema.ts'
+import { londonDate } from '../shared/dates.ts'
 import { createDemo } from './generate.ts'
 import { generateHistory, type HistorySummary } from './history.ts'
 

@@ -18,6 +18,7 @@
 // The Interim Care List's spells and the insights' request outcomes are rebuilt from the history
 // once written (rebuildIclSpells, rebuildRequestOutcomes); the list's daily snapshots are the
 // market service's to take: takeDueSnapshots().
+
 import { TZDate } from '@date-fns/tz'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, listUsers } from '../accounts/service.ts'
@@ -33,12 +34,8 @@ import {
   type BrokerageSettings,
   decideAll,
   type EligibilityCandidate,
-  greatCircleMiles,
   isCareHome,
-  LONDON,
-  londonDate,
   type OfferForScoring,
-  type Point,
   priceUnitFor,
   type RatingValue,
   REQUEST_SERVICE_TYPE_MAP,
@@ -69,6 +66,8 @@ import { coverageOf, coversDistricts, updateLocationProfile } from '../providers
 import { effectiveRatings } from '../providers/quality/service.ts'
 import { locations as locationsTable } from '../providers/schema.ts'
 import { type ClientGroup, SPECIALISMS, type Specialism } from '../providers/vocabulary.ts'
+import { LONDON, londonDate } from '../shared/dates.ts'
+import { greatCircleMiles, type Point } from '../shared/distance.ts'
 import { hashSeed, Random } from '../shared/random.ts'
 import {
   CHOICE_REASONS,

@@ -22,7 +22,7 @@ import {
 } from './names.ts'
 
 /** Ratings and their dates are relative to this day, never to the clock, so output is repeatable. */
-export const REFERENCE_DATE = '2026-01-01'
+const REFERENCE_DATE = '2026-01-01'
 
 type Sector =
   | 'op_residential'
@@ -99,12 +99,12 @@ const SUPPORTED_LIVING_BY_HOME_CARE = 25
 const SUPPORTED_LIVING_PROVIDERS = 32
 const EXTRA_CARE_BY_HOME_CARE = 10
 
-export interface ProviderPlan {
+interface ProviderPlan {
   cqcProviderId: string
   name: string
 }
 
-export interface LocationPlan {
+interface LocationPlan {
   /** Index into CouncilPlan.providers. */
   provider: number
   cqcLocationId: string

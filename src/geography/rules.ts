@@ -1,32 +1,7 @@
-// Pure geography: postcodes, distances and how a place is located. No I/O.
+// Pure geography: postcodes and how a place is located. No I/O. (Distances: src/shared/distance.ts.)
 
 import { isValid, toNormalised, toOutcode, validOutcode } from 'postcode'
-
-export interface Point {
-  latitude: number
-  longitude: number
-}
-
-/** The mean Earth radius in miles, as the haversine formula is usually given it. */
-export const EARTH_RADIUS_MILES = 3958.8
-
-const toRadians = (degrees: number) => (degrees * Math.PI) / 180
-
-/** Great-circle distance in miles (haversine). */
-export function milesBetween(a: Point, b: Point): number {
-  const dLat = toRadians(b.latitude - a.latitude)
-  const dLon = toRadians(b.longitude - a.longitude)
-  const h =
-    Math.sin(dLat / 2) ** 2 +
-    Math.cos(toRadians(a.latitude)) * Math.cos(toRadians(b.latitude)) * Math.sin(dLon / 2) ** 2
-  // atan2 rather than asin: asin loses precision as h nears 1, between almost antipodal points.
-  return 2 * EARTH_RADIUS_MILES * Math.atan2(Math.sqrt(h), Math.sqrt(Math.max(0, 1 - h)))
-}
-
-/** Whether a full UK postcode is valid, whatever its spacing and capitals. */
-export function isValidPostcode(raw: string): boolean {
-  return isValid(raw.replace(/\s+/g, ''))
-}
+import { greatCircleMiles, type Point } from '../shared/distance.ts'
 
 /** A full UK postcode in its normal form ("NR1 3QE"), or null when it is not one. */
 export function normalisePostcode(raw: string | null | undefined): string | null {
@@ -72,7 +47,7 @@ export function parseCoordinate(
   return Number.isFinite(number) && Math.abs(number) <= limit ? number : null
 }
 
-export const GEO_SOURCES = ['postcode', 'district', 'manual'] as const
+const GEO_SOURCES = ['postcode', 'district', 'manual'] as const
 /** How a location's coordinates were found: its full postcode, its postcode district, or typed in. */
 export type GeoSource = (typeof GEO_SOURCES)[number]
 
@@ -123,7 +98,7 @@ export interface CouncilDistrict {
  * district's locality: the default distance for placing in a care home (DOMAIN.md §5). A place
  * further away is not in the council's area, and a locality would only mislead.
  */
-export const NEAREST_DISTRICT_MAX_MILES = 15
+const NEAREST_DISTRICT_MAX_MILES = 15
 
 /**
  * The council district a place belongs to: the one with its outcode, or else — for a place with
@@ -142,7 +117,7 @@ export function districtFor(
   let nearestMiles = Number.POSITIVE_INFINITY
   for (const district of districts.values()) {
     if (!district.centroid) continue
-    const miles = milesBetween(point, district.centroid)
+    const miles = greatCircleMiles(point, district.centroid)
     if (miles < nearestMiles) {
       nearest = district
       nearestMiles = miles

@@ -3,11 +3,11 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { count, eq, like } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
 import { createCouncil } from '../accounts/service.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { ValidationError } from '../errors.ts'
-import { milesBetween } from './rules.ts'
+import { greatCircleMiles } from '../shared/distance.ts'
 import { councilDistricts, localities, outcodes, pcnAreas, postcodes } from './schema.ts'
 import { importCentroids, locate } from './service.ts'
 
@@ -196,7 +196,7 @@ describe('importCentroids', () => {
     const [norwich] = await database.db.select().from(outcodes).where(eq(outcodes.outcode, 'NR1'))
     const [ipswich] = await database.db.select().from(outcodes).where(eq(outcodes.outcode, 'IP1'))
     expect(norwich).toEqual({ outcode: 'NR1', latitude: 52.62671, longitude: 1.31012 })
-    expect(milesBetween(norwich as never, ipswich as never)).toBeCloseTo(39.36, 2)
+    expect(greatCircleMiles(norwich as never, ipswich as never)).toBeCloseTo(39.36, 2)
     // A district-only postcode is placed at its district centroid.
     expect(await locate(database.db, councilId, { postcode: 'NR1 9ZZ' })).toMatchObject({
       latitude: 52.62671,

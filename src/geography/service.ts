@@ -3,6 +3,7 @@ import { CsvError, parse as csvParse } from 'csv-parse'
 import { asc, eq, sql } from 'drizzle-orm'
 import type { Database, Queryable } from '../db/connection.ts'
 import { ValidationError } from '../errors.ts'
+import type { Point } from '../shared/distance.ts'
 import {
   type CouncilDistrict,
   centroidKey,
@@ -11,7 +12,6 @@ import {
   normalisePostcode,
   outcodeOf,
   type PlacedPoint,
-  type Point,
   parseCoordinate,
 } from './rules.ts'
 import { councilDistricts, localities, outcodes } from './schema.ts'

@@ -1,13 +1,13 @@
 // The market keeps its summaries by listening to brokerage's events, in brokerage's transaction.
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
+import { createTestRequest, setRequestStatus } from '../../test/support/offers-factory.ts'
 import { createCouncil } from '../accounts/service.ts'
 import { brokerageEvents } from '../brokerage/events.ts'
 import { markUnsourced } from '../brokerage/offers/award.ts'
-import { createTestRequest, setRequestStatus } from '../brokerage/offers/test-factory.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { sourcingRequests } from '../db/schema.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { iclAt } from './icl/service.ts'
 
 const system = { kind: 'system', label: 'test' } as const

@@ -1,9 +1,9 @@
 // The reporting period every market page and report takes: London dates, checked the same way
 // everywhere, and the GOV.UK date boxes that carry them in a form.
 
-import { londonDate } from '../brokerage/rules/index.ts'
 import type { FieldError } from '../errors.ts'
-import { field } from '../web/forms.ts'
+import { londonDate } from '../shared/dates.ts'
+import { dateFromForm, field } from '../web/forms.ts'
 
 /** The earliest date a period may start: before it there was no eBrokerage to report on. */
 export const EARLIEST_DATE = '2000-01-01'
@@ -29,12 +29,7 @@ export function checkPeriod(
 
 /** A GOV.UK date input's boxes as 'YYYY-MM-DD', or a plain `name` parameter; '' when empty. */
 export function dateParam(query: unknown, name: string): string {
-  const day = field(query, `${name}-day`).trim()
-  const month = field(query, `${name}-month`).trim()
-  const year = field(query, `${name}-year`).trim()
-  if (!day && !month && !year) return field(query, name).trim()
-  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
-  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
+  return dateFromForm(query, name) || field(query, name).trim()
 }
 
 /** The from and to boxes as the user typed them, to show back with an error. */

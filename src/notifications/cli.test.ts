@@ -1,12 +1,12 @@
 import { Command } from 'commander'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../test/helpers.ts'
+import { createTestDatabase } from '../../test/support/database.ts'
+import { type SmtpPeer, startSmtpPeer } from '../../test/support/smtp-peer.ts'
 import { CliUsageError, cliContext } from '../cli/context.ts'
 import { registerNotificationCommands } from '../cli/notifications.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { outbox } from '../db/schema.ts'
-import { createTestDatabase } from '../db/testing.ts'
-import { type SmtpPeer, startSmtpPeer } from './testing.ts'
 
 let database: DatabaseHandle
 let fixture: Fixture

@@ -1,15 +1,15 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
+import { closedPort, type SmtpPeer, startSmtpPeer } from '../../test/support/smtp-peer.ts'
 import { createCouncil } from '../accounts/service.ts'
 import { ConfigError, loadConfig } from '../config.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { ValidationError } from '../errors.ts'
 import { MAX_SEND_ATTEMPTS, outboxStatus, retryDelayMs, SEND_LEASE_MS } from './rules.ts'
 import { outbox } from './schema.ts'
 import { type MailTransport, sendDueEmails, startOutboxSender } from './sender.ts'
 import { enqueueEmail, lastEmailed } from './service.ts'
-import { closedPort, type SmtpPeer, startSmtpPeer } from './testing.ts'
 
 let database: DatabaseHandle
 let councilId: number

@@ -4,7 +4,7 @@ import { z } from 'zod'
 const instant = z.iso.datetime()
 const day = z.iso.date()
 
-export const locationSchema = z.object({
+const locationSchema = z.object({
   id: z.int(),
   councilId: z.int(),
   providerOrganisationId: z.int(),

@@ -93,7 +93,7 @@ export async function getLocation(
   return { ...row.location, providerName: row.providerName, cqcProviderId: row.cqcProviderId }
 }
 
-export const coordinatesSchema = z.object({
+const coordinatesSchema = z.object({
   latitude: z.coerce
     .number({ error: 'Enter the latitude as a number, like 52.63' })
     .min(49.8, { error: 'Latitude must be within England (49.8 to 55.9)' })

@@ -1,7 +1,8 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.ts'
 import { getCouncilByCode } from '../accounts/service.ts'
-import { addCalendarDays, londonDate } from '../brokerage/rules/index.ts'
+import { addCalendarDays } from '../brokerage/rules/index.ts'
 import {
   norfolkWeeklyArrivals,
   poisson,
@@ -11,8 +12,8 @@ import {
 } from '../brokerage/simulator/rates.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { auditLog, offers, packages, people, requestEvents, sourcingRequests } from '../db/schema.ts'
-import { createTestDatabase } from '../db/testing.ts'
 import { createDemo } from '../demo/generate.ts'
+import { londonDate } from '../shared/dates.ts'
 import { Random } from '../shared/random.ts'
 import { mondayOf, type SimulationSummary, simulate } from './simulate.ts'
 

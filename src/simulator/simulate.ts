@@ -14,6 +14,7 @@
 //   through the capacity service, so eligibility and scoring see fresh capacity;
 // - now and then a provider leaves, a service closes or opens, or a home changes its beds: market
 //   events a commissioner records (src/market/events/simulate.ts), after the year before the start.
+
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, listUsers, type SessionUser } from '../accounts/service.ts'
 import { startDueRequests } from '../brokerage/care-starts.ts'
@@ -23,7 +24,7 @@ import { makeOffer } from '../brokerage/offers/service.ts'
 import type { SystemCaller } from '../brokerage/requests/callers.ts'
 import { actorFor, cancel, createRequest, publish, submit } from '../brokerage/requests/service.ts'
 import type { SourcingRequest } from '../brokerage/requests/store.ts'
-import { addCalendarDays, londonDate, type RequestServiceType } from '../brokerage/rules/index.ts'
+import { addCalendarDays, type RequestServiceType } from '../brokerage/rules/index.ts'
 import { eligibilityDecisions } from '../brokerage/schema.ts'
 import {
   CANCELLED_BEFORE_PUBLISH,
@@ -41,6 +42,7 @@ import { bedTypesFor } from '../providers/capacity/rules.ts'
 import { type CapacityInput, recordCapacity } from '../providers/capacity/service.ts'
 import { listLocations } from '../providers/service.ts'
 import { wireDomainEvents } from '../services.ts'
+import { londonDate } from '../shared/dates.ts'
 import { hashSeed, Random } from '../shared/random.ts'
 
 export interface SimulateOptions {

@@ -6,7 +6,7 @@ import { ROLES, type Role } from '../accounts/roles.ts'
 import type { SessionPolicy, SessionUser } from '../accounts/service.ts'
 
 /** Who may use a route: anyone, or signed-in users holding one of the roles. */
-export type Access = 'public' | readonly Role[]
+type Access = 'public' | readonly Role[]
 export const ANY_ROLE: readonly Role[] = ROLES
 export const COUNCIL_STAFF: readonly Role[] = ['social_worker', 'broker', 'commissioner', 'council_admin']
 
@@ -34,14 +34,14 @@ export interface AccessOptions {
   afterSession?: (request: FastifyRequest, reply: FastifyReply) => void
 }
 
-export function isApiRequest(request: FastifyRequest): boolean {
+function isApiRequest(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/')
 }
 
 const OPEN_DATA_PATH = /^\/councils\/[^/?#]+\/openreferral(?:[/?#]|$)/
 
 /** A council's public open data feed: JSON for anyone, with no page context and so no cookie. */
-export function isOpenDataRequest(request: FastifyRequest): boolean {
+function isOpenDataRequest(request: FastifyRequest): boolean {
   return OPEN_DATA_PATH.test(request.url)
 }
 

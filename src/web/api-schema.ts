@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { jsonSchemaOf } from '../shared/json-schema.ts'
 
 /** The one shape of every error the JSON API answers with (see respond in errors.ts). */
-export const apiError = z
+const apiError = z
   .object({
     error: z.object({
       status: z.int().min(400).max(599).describe('The HTTP status, repeated'),

@@ -32,7 +32,7 @@ export interface AppOptions {
   logger: FastifyBaseLogger
 }
 
-export function cookieNames(secure: boolean) {
+function cookieNames(secure: boolean) {
   // The __Host- prefix needs Secure, so it is used only behind TLS.
   const prefix = secure ? '__Host-' : ''
   return {

@@ -3,7 +3,7 @@ import { type Loader, type LoggerInterface, loader, parse, View } from 'vega'
 import { type Config, compile, type TopLevelSpec } from 'vega-lite'
 
 /** GOV.UK Frontend's palette and font stack, so charts match the pages around them. */
-export const GOVUK_COLOURS = {
+const GOVUK_COLOURS = {
   blue: '#1d70b8',
   darkBlue: '#0f385c',
   black: '#0b0c0c',

@@ -18,7 +18,7 @@ export type CsvCell = string | number | null | undefined
 const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/
 
 /** Text as a spreadsheet will show it, never run it: a formula-like cell gets a leading `'`. */
-export function neutraliseCell(text: string): string {
+function neutraliseCell(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text
 }
 

@@ -1,4 +1,5 @@
 import type { FieldError } from '../errors.ts'
+import { type DateInput, dateInputOf, parseDateInput } from '../shared/dates.ts'
 
 /** The GOV.UK error summary and per-field messages for a form, from a list of field errors. */
 export function formErrors(errors: FieldError[]) {
@@ -33,4 +34,37 @@ export function safeReturnPath(value: unknown): string {
 export function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | null | undefined)?.[name]
   return typeof value === 'string' ? value : ''
+}
+
+/**
+ * A GOV.UK date input's boxes (`${name}-day`, `-month`, `-year`) as the services take a date:
+ * 'YYYY-MM-DD', '' when every box is empty, 'invalid' when the boxes hold no date's numbers. A date
+ * that does not exist (31 2 2026) comes through as written, for the service to say so in its words.
+ */
+export function dateFromForm(body: unknown, name: string): string {
+  const parsed = parseDateInput(typedDate(body, name))
+  if (parsed.ok) return parsed.date
+  if (parsed.problem === 'not-a-real-date') return parsed.written
+  return parsed.problem === 'empty' ? '' : 'invalid'
+}
+
+function typedDate(body: unknown, name: string): DateInput {
+  return {
+    day: field(body, `${name}-day`),
+    month: field(body, `${name}-month`),
+    year: field(body, `${name}-year`),
+  }
+}
+
+/** A date input's boxes as posted, to show them again after an error. */
+export function typedDateParts(body: unknown, name: string): Record<string, string> {
+  const { day, month, year } = typedDate(body, name)
+  return { [`${name}-day`]: day, [`${name}-month`]: month, [`${name}-year`]: year }
+}
+
+/** A date input's boxes filled with a 'YYYY-MM-DD' date; none for no date. */
+export function dateParts(name: string, date: string | null | undefined): Record<string, string> {
+  const boxes = dateInputOf(date)
+  if (!boxes) return {}
+  return { [`${name}-day`]: boxes.day, [`${name}-month`]: boxes.month, [`${name}-year`]: boxes.year }
 }

@@ -15,7 +15,7 @@ declare module 'fastify' {
 const ID_FIELD = /^(id|[a-z][A-Za-z]*Id|version)$/
 const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/
 /** Deeper than any form or API body Caremarket takes; refused before anything walks it. */
-export const MAX_INPUT_DEPTH = 32
+const MAX_INPUT_DEPTH = 32
 /** Enough to say what is wrong without echoing a whole hostile body back. */
 const MAX_REPORTED = 10
 
@@ -41,10 +41,7 @@ export const inputChecks = fp(async (app: FastifyInstance) => {
  * Text anywhere in a parsed input (names too) that cannot be stored, nesting too deep to walk, and
  * IDs that do not fit their column.
  */
-export function inputProblems(
-  input: unknown,
-  idColumn: (name: string) => IdColumn = () => 'integer',
-): FieldError[] {
+function inputProblems(input: unknown, idColumn: (name: string) => IdColumn = () => 'integer'): FieldError[] {
   const errors: FieldError[] = []
   // A stack rather than recursion: the input's shape is the sender's to choose.
   const pending = [{ value: input, name: '', path: '', depth: 0 }]

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import fastifyView from '@fastify/view'
 import type { FastifyInstance } from 'fastify'
 import nunjucks from 'nunjucks'
+import { formatLondonDate, formatLondonDateTime } from '../shared/dates.ts'
 
 const require = createRequire(import.meta.url)
 export const govukFrontendDir = path.join(
@@ -13,33 +14,23 @@ export const govukFrontendDir = path.join(
 /** Templates are named from src/, e.g. "accounts/views/sign-in.njk", beside govuk-frontend's own. */
 export const sourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-// The UI shows Europe/London; the database keeps UTC.
-const londonDateTime = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-})
-const londonDate = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-})
-
-/** A date as the UI shows it; nothing for a value that is no date, rather than a RangeError mid-page. */
-function formatted(format: Intl.DateTimeFormat, value: Date | string | null | undefined): string {
+/**
+ * An instant as the UI shows it, in Europe/London (the database keeps UTC); nothing for a value
+ * that is no date, rather than a RangeError mid-page.
+ */
+export function formatted(
+  format: (instant: Date) => string,
+  value: Date | string | null | undefined,
+): string {
   const date = value ? new Date(value) : null
-  return date && !Number.isNaN(date.getTime()) ? format.format(date) : ''
+  return date && !Number.isNaN(date.getTime()) ? format(date) : ''
 }
 
 function addFilters(env: nunjucks.Environment): void {
   env.addFilter('londonDateTime', (value: Date | string | null | undefined) =>
-    formatted(londonDateTime, value),
+    formatted(formatLondonDateTime, value),
   )
-  env.addFilter('londonDate', (value: Date | string | null | undefined) => formatted(londonDate, value))
+  env.addFilter('londonDate', (value: Date | string | null | undefined) => formatted(formatLondonDate, value))
   env.addFilter('number', (value: number | null | undefined) =>
     value == null ? '' : value.toLocaleString('en-GB'),
   )

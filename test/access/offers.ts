@@ -1,11 +1,6 @@
 import { award } from '../../src/brokerage/offers/award.ts'
 import { makeOffer } from '../../src/brokerage/offers/service.ts'
-import {
-  createTestRequest,
-  NORWICH,
-  setRequestStatus,
-  shapeLocation,
-} from '../../src/brokerage/offers/test-factory.ts'
+import { createTestRequest, NORWICH, setRequestStatus, shapeLocation } from '../support/offers-factory.ts'
 import { type AccessRule, type MatrixContext, STAFF } from './types.ts'
 
 const system = { kind: 'system', label: 'access matrix' } as const

@@ -1,8 +1,9 @@
 import type { Role } from '../../src/accounts/roles.ts'
 import { createRequest, publish, submit, transitionRequest } from '../../src/brokerage/requests/service.ts'
 import { findRequestRow } from '../../src/brokerage/requests/store.ts'
-import { careHomeRequest, homeCareRequest, sessionUserOf } from '../../src/brokerage/requests/test-users.ts'
-import { addCalendarDays, londonDate } from '../../src/brokerage/rules/index.ts'
+import { addCalendarDays } from '../../src/brokerage/rules/index.ts'
+import { londonDate } from '../../src/shared/dates.ts'
+import { careHomeRequest, homeCareRequest, sessionUserOf } from '../support/request-users.ts'
 import { type AccessRule, type MatrixContext, STAFF } from './types.ts'
 
 const REQUESTERS: Role[] = ['social_worker', 'broker']

@@ -4,6 +4,7 @@
 // One accepted offer per slot: a care home request has one slot (0, the placement), a home care
 // request one per visit. The awarded_slots primary key (request, slot) is the guarantee; the row
 // lock on the request only makes a losing broker wait and then read a clear refusal.
+
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
@@ -13,6 +14,8 @@ import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../p
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
+import { londonDate } from '../../shared/dates.ts'
+import { greatCircleMiles } from '../../shared/distance.ts'
 import { recordId } from '../../storable.ts'
 import { brokerageEvents } from '../events.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
@@ -20,8 +23,6 @@ import {
   type BrokerageSettings,
   canAwardSlot,
   describePrice,
-  greatCircleMiles,
-  londonDate,
   type OfferForScoring,
   type PriceUnit,
   priceUnitFor,
@@ -46,9 +47,9 @@ import {
   type RequestRow,
 } from './store.ts'
 
-export const OUTCOME_EMAIL_KIND = 'offer_outcome'
+const OUTCOME_EMAIL_KIND = 'offer_outcome'
 
-export interface OfferDetails {
+interface OfferDetails {
   id: number
   locationId: number
   locationName: string
@@ -269,7 +270,6 @@ export const awardSchema = z.object({
     .optional(),
   qualitySignOffBy: optionalText('The name of who signed off'),
 })
-export type AwardInput = z.input<typeof awardSchema>
 
 export interface AwardResult {
   packageId: number
@@ -611,7 +611,6 @@ export const unsourcedSchema = z.object({
     .transform((v) => v || 'No acceptable offer'),
   inHospital: z.boolean().optional(),
 })
-export type UnsourcedInput = z.input<typeof unsourcedSchema>
 
 /**
  * A closed request with no acceptable offer: it becomes unsourced and the person goes on the

@@ -5,13 +5,13 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import { createTestDatabase } from '../../../test/support/database.ts'
+import { addLocation, createTestRequest, NORWICH } from '../../../test/support/offers-factory.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { offers, requestEvents, sourcingRequests } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError } from '../../errors.ts'
 import { cancel, closeRequest } from '../requests/service.ts'
 import { makeOffer, reviseOffer, withdrawOffer } from './service.ts'
-import { addLocation, createTestRequest, NORWICH } from './test-factory.ts'
 
 const system = { kind: 'system', label: 'test' } as const
 const RACERS = 24

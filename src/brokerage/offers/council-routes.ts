@@ -1,19 +1,21 @@
 // Council pages: who was invited and why, the ranked shortlist, the award, and packages.
+
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { formatDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
-import { field, formErrors } from '../../web/forms.ts'
+import { dateFromForm, field, formErrors, typedDateParts } from '../../web/forms.ts'
 import { describePrice, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } from '../rules/index.ts'
 import type { Evaluation } from './award.ts'
-import { dateFromForm, dateParts, fieldList, ids, onPage } from './forms.ts'
+import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
-import { dateText, deadlineText, PACKAGE_STATE_LABELS, parsePounds, poundsInput } from './rules.ts'
+import { deadlineText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
 
 export const BROKERS = ['broker'] as const
-export const EVALUATORS = ['broker', 'social_worker'] as const
+const EVALUATORS = ['broker', 'social_worker'] as const
 /** Who may end a package: the broker who arranged it, or the person's social worker. */
 export const PACKAGE_MANAGERS = ['broker', 'social_worker'] as const
 
@@ -58,7 +60,7 @@ function evaluationView(evaluation: Evaluation) {
 /** An award form as the service takes it. */
 function awardFromForm(body: unknown) {
   const choice = field(body, 'aboveUsualPrice')
-  const topUp = parsePounds(field(body, 'topUp'), 'the top-up')
+  const topUp = parsePrice(field(body, 'topUp'), 'the top-up')
   const visits = fieldList(body, 'visitIds')
   return {
     values: {
@@ -253,8 +255,8 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
       pkg,
       canEnd: (PACKAGE_MANAGERS as readonly string[]).includes(user.role) && pkg.endDate === null,
       ended: options.ended ?? false,
-      startText: dateText(pkg.startDate),
-      endText: pkg.endDate ? dateText(pkg.endDate) : null,
+      startText: formatDate(pkg.startDate),
+      endText: pkg.endDate ? formatDate(pkg.endDate) : null,
       values: options.values ?? {},
       ...formErrors(options.errors ?? []),
     })
@@ -271,10 +273,7 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
     const user = request.user as SessionUser
     const { packageId } = parseInput(packageParams, request.params)
     const values = {
-      ...dateParts('endDate', dateFromForm(request.body, 'endDate')),
-      'endDate-day': field(request.body, 'endDate-day'),
-      'endDate-month': field(request.body, 'endDate-month'),
-      'endDate-year': field(request.body, 'endDate-year'),
+      ...typedDateParts(request.body, 'endDate'),
       reason: field(request.body, 'reason'),
     }
     try {

@@ -1,17 +1,17 @@
 // Packages: what an award commits the council to. Council staff see every package of the council;
 // a provider sees its own, and only there the person's details, every view of which is logged.
+
 import { and, desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { normaliseOutcode } from '../../geography/rules.ts'
 import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import {
   describePrice,
-  isCalendarDate,
-  londonDate,
-  normaliseOutcode,
   priceUnitFor,
   REQUEST_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPE_MAP,
@@ -126,7 +126,7 @@ export async function listPackages(
   return rows
     .map((r) => ({
       ...packageView(r.pkg, places.get(r.pkg.locationId), today),
-      person: { name: r.name, outcode: normaliseOutcode(r.outcode) },
+      person: { name: r.name, outcode: normaliseOutcode(r.outcode) ?? r.outcode },
     }))
     .filter((p) => !filters.state || p.state === filters.state)
 }
@@ -150,7 +150,7 @@ export async function getPackage(
   )
   return {
     ...packageView(row.pkg, places.get(row.pkg.locationId), londonDate(now)),
-    person: { name: row.name, outcode: normaliseOutcode(row.outcode) },
+    person: { name: row.name, outcode: normaliseOutcode(row.outcode) ?? row.outcode },
     visits: visits.map(visitView),
   }
 }
@@ -167,7 +167,6 @@ export const endPackageSchema = z.object({
     .min(1, 'Enter why the package is ending')
     .max(2000, 'The reason must be 2,000 characters or fewer'),
 })
-export type EndPackageInput = z.input<typeof endPackageSchema>
 
 /** Ends a package on a date (its last day of care), with the reason. A package ends once. */
 export async function endPackage(
@@ -235,7 +234,7 @@ export async function listProviderPackages(
   const today = londonDate(now)
   return rows.map((r) => ({
     ...packageView(r.pkg, places.get(r.pkg.locationId), today),
-    outcode: normaliseOutcode(r.outcode),
+    outcode: normaliseOutcode(r.outcode) ?? r.outcode,
   }))
 }
 

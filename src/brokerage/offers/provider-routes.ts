@@ -1,14 +1,16 @@
 // Provider pages: opportunities, making and changing offers, packages won, and messages.
+
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
-import { field, formErrors } from '../../web/forms.ts'
-import { londonDate, REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
-import { dateFromForm, dateParts, fieldList, ids, onPage } from './forms.ts'
+import { dateFromForm, dateParts, field, formErrors } from '../../web/forms.ts'
+import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
+import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
-import { deadlineText, parsePounds, poundsInput } from './rules.ts'
+import { deadlineText, parsePrice, poundsInput } from './rules.ts'
 import {
   newOfferSchema,
   type OfferView,
@@ -53,7 +55,7 @@ function termsFromForm(body: unknown) {
     meetsAllNeeds: field(body, 'meetsAllNeeds'),
     notes: field(body, 'notes'),
   }
-  const price = parsePounds(field(body, 'price'))
+  const price = parsePrice(field(body, 'price'))
   const meets = field(body, 'meetsAllNeeds')
   const terms = {
     pricePence: price.ok ? price.value : 1,

@@ -2,13 +2,20 @@ import { Readable } from 'node:stream'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import {
+  addLocation,
+  createTestRequest,
+  NORWICH,
+  shapeLocation,
+  TEST_PERSON,
+} from '../../../test/support/offers-factory.ts'
 import { issueApiToken } from '../../accounts/api-tokens.ts'
 import { auditLog, offers, outbox, sourcingRequests } from '../../db/schema.ts'
 import { importCentroids } from '../../geography/service.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { startDraft } from '../requests/drafts.ts'
 import { foldForComparison } from '../rules/identifiers.ts'
-import { addCalendarDays, londonDate } from '../rules/index.ts'
-import { addLocation, createTestRequest, NORWICH, shapeLocation, TEST_PERSON } from './test-factory.ts'
+import { addCalendarDays } from '../rules/index.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture

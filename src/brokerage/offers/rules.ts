@@ -1,21 +1,23 @@
 // Pure rules of offers, awards and packages: what a provider may see before award, what an offer's
 // price means per week, when an offer may still change. No I/O.
+
 import { createHash } from 'node:crypto'
 import { TZDate } from '@date-fns/tz'
 import canonicalJson from 'safe-stable-stringify'
-import { londonDate } from '../rules/deadlines.ts'
-import { govukDate, LONDON, nhsNumberText, pounds } from '../rules/format.ts'
+import { formatDate, formatLondonDate, LONDON, londonClockTime, londonDate } from '../../shared/dates.ts'
+import { formatPounds, formatPoundsInput, parsePounds } from '../../shared/money.ts'
+import { nhsNumberText } from '../rules/format.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import { isCareHome, type PriceUnit, type RequestServiceType } from '../rules/vocabulary.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Privacy before award (DOMAIN.md §5)
 
-export const AGE_BANDS = ['18–64', '65–74', '75–84', '85+'] as const
+const AGE_BANDS = ['18–64', '65–74', '75–84', '85+'] as const
 export type AgeBand = (typeof AGE_BANDS)[number] | 'Under 18'
 
 /** Whole years from a date of birth to a date, both 'YYYY-MM-DD'. */
-export function ageOn(dateOfBirth: string, onDate: string): number {
+function ageOn(dateOfBirth: string, onDate: string): number {
   const [by, bm, bd] = dateOfBirth.split('-').map(Number) as [number, number, number]
   const [y, m, d] = onDate.split('-').map(Number) as [number, number, number]
   return y - by - (m < bm || (m === bm && d < bd) ? 1 : 0)
@@ -47,7 +49,7 @@ export interface VisitPattern {
 }
 
 /** How often a visit happens in a week: once on each of its days. */
-export function visitsPerWeek(visit: Pick<VisitPattern, 'days'>): number {
+function visitsPerWeek(visit: Pick<VisitPattern, 'days'>): number {
   return new Set(visit.days).size
 }
 
@@ -63,7 +65,7 @@ export function careMinutesPerWeek(
 }
 
 /** Days a week on which at least one of the visits happens. */
-export function daysPerWeek(visits: readonly Pick<VisitPattern, 'days'>[]): number {
+function daysPerWeek(visits: readonly Pick<VisitPattern, 'days'>[]): number {
   return new Set(visits.flatMap((v) => v.days)).size
 }
 
@@ -94,25 +96,26 @@ export function slotsOf(serviceType: RequestServiceType, visitIds: readonly numb
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }
 
-/** "£1,050.50", "1050.5" or "1050" as integer pence; more than 0, at most £1,000,000. */
-export function parsePounds(text: string, what = 'the price'): Parsed<number> {
-  const cleaned = text.trim().replace(/^£/, '').replace(/,/g, '').trim()
-  if (cleaned === '') return { ok: false, problem: `Enter ${what}` }
-  if (cleaned.startsWith('-')) return { ok: false, problem: `${capitalise(what)} cannot be negative` }
-  if (!/^\d+(\.\d{1,2})?$/.test(cleaned)) {
-    return { ok: false, problem: `Enter ${what} in pounds and pence, like 1050.50` }
+/** A price or top-up typed in pounds ("£1,050.50") as integer pence: more than £0, at most £1,000,000. */
+export function parsePrice(text: string, what = 'the price'): Parsed<number> {
+  const parsed = parsePounds(text)
+  if (!parsed.ok) {
+    const problem = {
+      empty: `Enter ${what}`,
+      negative: `${capitalise(what)} cannot be negative`,
+      invalid: `Enter ${what} in pounds and pence, like 1050.50`,
+    }[parsed.problem]
+    return { ok: false, problem }
   }
-  const [pounds, pence = ''] = cleaned.split('.') as [string, string?]
-  const value = Number(pounds) * 100 + Number(pence.padEnd(2, '0'))
-  if (value <= 0) return { ok: false, problem: `${capitalise(what)} must be more than £0` }
-  if (value > 100_000_000) return { ok: false, problem: `${capitalise(what)} must be £1,000,000 or less` }
-  return { ok: true, value }
+  const { pence } = parsed
+  if (pence <= 0) return { ok: false, problem: `${capitalise(what)} must be more than £0` }
+  if (pence > 100_000_000) return { ok: false, problem: `${capitalise(what)} must be £1,000,000 or less` }
+  return { ok: true, value: pence }
 }
 
-/** Pence as a form shows pounds: 105050 → "1050.50". */
+/** Pence as the offer forms show pounds, always with pence as their hint does: 105050 → "1050.50". */
 export function poundsInput(pence: number | null | undefined): string {
-  if (pence === null || pence === undefined) return ''
-  return (pence / 100).toFixed(2)
+  return formatPoundsInput(pence, { pence: 'always' })
 }
 
 function capitalise(text: string): string {
@@ -139,23 +142,42 @@ export function offerWindowProblem(status: RequestStatus, deadlineAt: Date | nul
   return null
 }
 
-const londonClock = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  hour: '2-digit',
-  minute: '2-digit',
-})
-function londonTime(instant: Date): string {
-  return londonClock.format(instant)
+/**
+ * Why an offer in this status can no longer be changed (`doing`: "revised", "withdrawn"); null
+ * while it is submitted.
+ */
+export function offerChangeProblem(status: string, doing: string): string | null {
+  if (status === 'submitted') return null
+  const why =
+    status === 'withdrawn'
+      ? 'it has been withdrawn: make a new offer instead'
+      : status === 'accepted'
+        ? 'it has been accepted'
+        : 'the request has been decided'
+  return `This offer cannot be ${doing}: ${why}`
+}
+
+/**
+ * The visits an offer covers, each once and in order: some of the request's visits, at least one,
+ * or none when the request has no visits.
+ */
+export function chooseVisits(chosen: readonly number[], visits: readonly { id: number }[]): Parsed<number[]> {
+  const unique = [...new Set(chosen)].sort((a, b) => a - b)
+  if (visits.length === 0) {
+    return unique.length > 0
+      ? { ok: false, problem: 'This request has no visits to choose' }
+      : { ok: true, value: [] }
+  }
+  const known = new Set(visits.map((v) => v.id))
+  if (unique.some((id) => !known.has(id)))
+    return { ok: false, problem: 'Choose visits from this request’s visits' }
+  if (unique.length === 0) return { ok: false, problem: 'Choose at least one visit you can cover' }
+  return { ok: true, value: unique }
 }
 
 /** A deadline as pages and emails write it: "on 3 March 2026 at 14:00". */
 export function deadlineText(instant: Date): string {
-  return `on ${govukDate(instant)} at ${londonTime(instant)}`
-}
-
-/** A 'YYYY-MM-DD' date as GOV.UK writes it: "3 March 2026". */
-export function dateText(date: string): string {
-  return govukDate(new Date(`${date}T12:00:00Z`))
+  return `on ${formatLondonDate(instant)} at ${londonClockTime(instant)}`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,10 +215,11 @@ export function londonMonthStart(now: Date): Date {
 /** Formatting the offers pages call from their templates. */
 export const VIEW_HELPERS = {
   nhsNumberText,
-  money: (pence: number | null | undefined) => (pence === null || pence === undefined ? '' : pounds(pence)),
+  money: (pence: number | null | undefined) =>
+    pence === null || pence === undefined ? '' : formatPounds(pence),
   hours: (minutes: number | null | undefined) =>
     minutes === null || minutes === undefined ? '' : `${Math.round((minutes / 60) * 100) / 100}`,
-  dateText,
+  dateText: formatDate,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest'
 import {
   ageBand,
   careMinutesPerWeek,
+  chooseVisits,
   londonMonthStart,
+  offerChangeProblem,
   offerWindowProblem,
   packageStartDate,
   packageState,
-  parsePounds,
+  parsePrice,
   slotsOf,
   weeklyCostPence,
 } from './rules.ts'
@@ -47,13 +49,13 @@ describe('weekly cost', () => {
 
 describe('prices typed in pounds', () => {
   it('reads pounds and pence, and says what is wrong', () => {
-    expect(parsePounds('£1,050.5')).toEqual({ ok: true, value: 105_050 })
-    expect(parsePounds('24')).toEqual({ ok: true, value: 2_400 })
-    expect(parsePounds('')).toEqual({ ok: false, problem: 'Enter the price' })
-    expect(parsePounds('-3')).toEqual({ ok: false, problem: 'The price cannot be negative' })
-    expect(parsePounds('0')).toEqual({ ok: false, problem: 'The price must be more than £0' })
-    expect(parsePounds('12.345').ok).toBe(false)
-    expect(parsePounds('ten').ok).toBe(false)
+    expect(parsePrice('£1,050.5')).toEqual({ ok: true, value: 105_050 })
+    expect(parsePrice('24')).toEqual({ ok: true, value: 2_400 })
+    expect(parsePrice('')).toEqual({ ok: false, problem: 'Enter the price' })
+    expect(parsePrice('-3')).toEqual({ ok: false, problem: 'The price cannot be negative' })
+    expect(parsePrice('0')).toEqual({ ok: false, problem: 'The price must be more than £0' })
+    expect(parsePrice('12.345').ok).toBe(false)
+    expect(parsePrice('ten').ok).toBe(false)
   })
 })
 
@@ -86,5 +88,35 @@ describe('packages', () => {
   it('count placements per London calendar month', () => {
     expect(londonMonthStart(new Date('2026-07-15T12:00:00Z')).toISOString()).toBe('2026-06-30T23:00:00.000Z')
     expect(londonMonthStart(new Date('2026-01-31T23:30:00Z')).toISOString()).toBe('2026-01-01T00:00:00.000Z')
+  })
+})
+
+describe('changing an offer', () => {
+  it('covers some of the request’s visits, each once and in order, or none when it has none', () => {
+    const visits = [{ id: 4 }, { id: 7 }]
+    expect(chooseVisits([7, 4, 7], visits)).toEqual({ ok: true, value: [4, 7] })
+    expect(chooseVisits([], [])).toEqual({ ok: true, value: [] })
+    expect(chooseVisits([4], [])).toEqual({ ok: false, problem: 'This request has no visits to choose' })
+    expect(chooseVisits([5], visits)).toEqual({
+      ok: false,
+      problem: 'Choose visits from this request’s visits',
+    })
+    expect(chooseVisits([], visits)).toEqual({
+      ok: false,
+      problem: 'Choose at least one visit you can cover',
+    })
+  })
+
+  it('is only for a submitted offer, and says why another cannot change', () => {
+    expect(offerChangeProblem('submitted', 'revised')).toBeNull()
+    expect(offerChangeProblem('withdrawn', 'revised')).toBe(
+      'This offer cannot be revised: it has been withdrawn: make a new offer instead',
+    )
+    expect(offerChangeProblem('accepted', 'withdrawn')).toBe(
+      'This offer cannot be withdrawn: it has been accepted',
+    )
+    expect(offerChangeProblem('declined', 'withdrawn')).toBe(
+      'This offer cannot be withdrawn: the request has been decided',
+    )
   })
 })

@@ -1,6 +1,14 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import { createTestDatabase } from '../../../test/support/database.ts'
+import {
+  addLocation,
+  createTestRequest,
+  NORWICH,
+  setRequestStatus,
+  shapeLocation,
+} from '../../../test/support/offers-factory.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import {
   auditLog,
@@ -11,7 +19,6 @@ import {
   outbox,
   packages,
 } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { placeRestriction } from '../../providers/quality/service.ts'
 import { assembleEligibility, eligibilityOverview, explainEligibility } from '../invitations.ts'
@@ -19,7 +26,6 @@ import { cancel, closeRequest } from '../requests/service.ts'
 import { award, evaluateOffers, markUnsourced } from './award.ts'
 import { endPackage, listPackages, viewProviderPackage } from './packages.ts'
 import { getOpportunity, listOpportunities, makeOffer, reviseOffer, withdrawOffer } from './service.ts'
-import { addLocation, createTestRequest, NORWICH, setRequestStatus, shapeLocation } from './test-factory.ts'
 
 const system = { kind: 'system', label: 'test' } as const
 let database: DatabaseHandle

@@ -1,6 +1,6 @@
 // The provider's side of brokerage: the opportunities it was invited to, anonymised, and the offers
 // it makes, revises and withdraws until the deadline. A provider only ever reads its own offers.
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
+
 import { z } from 'zod'
 import { type Actor, actorColumns, recordAudit } from '../../audit/service.ts'
 import { databaseClock } from '../../db/clock.ts'
@@ -12,6 +12,7 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../../errors.ts'
+import { normaliseOutcode } from '../../geography/rules.ts'
 import { locationSummaries, organisationLocations } from '../../providers/service.ts'
 import {
   BED_TYPE_LABELS,
@@ -19,6 +20,7 @@ import {
   SPECIALISM_LABELS,
   type Specialism,
 } from '../../providers/vocabulary.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import {
   CARER_GENDER_LABELS,
@@ -30,9 +32,6 @@ import {
 } from '../requests/input.ts'
 import { type IdentifyingDetails, redactOwnIdentifiers } from '../rules/identifiers.ts'
 import {
-  isCalendarDate,
-  londonDate,
-  normaliseOutcode,
   PRICE_UNIT_LABELS,
   type PriceUnit,
   priceUnitFor,
@@ -42,11 +41,13 @@ import {
   type RequestServiceType,
 } from '../rules/index.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
-import { eligibilityDecisions, offers, people, requestVisits, sourcingRequests } from '../schema.ts'
+import type { offers } from '../schema.ts'
 import {
   type AgeBand,
   ageBand,
   careMinutesPerWeek,
+  chooseVisits,
+  offerChangeProblem,
   offerFingerprint,
   offerWindowProblem,
   type VisitPattern,
@@ -54,11 +55,19 @@ import {
 import {
   insertOfferWithAudit,
   isUniqueViolation,
+  latestInvitations,
   loadVisits,
+  lockRequestForOffers,
   type OfferContext,
   offerContext,
+  organisationOffer,
+  organisationOffers,
   type PersonRow,
   type RequestRow,
+  requestsWithPeople,
+  reviseOfferRow,
+  visitsOfRequests,
+  withdrawOfferRow,
 } from './store.ts'
 
 /** A provider user's own organisation, within its council. */
@@ -90,7 +99,7 @@ export interface VisitView {
   carers: number
 }
 
-export interface MatchView {
+interface MatchView {
   locationId: number
   locationName: string
   flags: { code: string; text: string }[]
@@ -149,7 +158,7 @@ function identifiers(person: PersonRow): IdentifyingDetails {
   }
 }
 
-export function anonymise(
+function anonymise(
   request: RequestRow,
   person: PersonRow,
   visits: VisitPattern[],
@@ -167,7 +176,7 @@ export function anonymise(
     serviceLabel: REQUEST_SERVICE_TYPE_LABELS[request.serviceType],
     ageBand: ageBand(person.dateOfBirth, today),
     sex: person.sex === 'female' || person.sex === 'male' ? person.sex : null,
-    outcode: normaliseOutcode(person.outcode),
+    outcode: normaliseOutcode(person.outcode) ?? person.outcode,
     clientGroupLabel:
       CLIENT_GROUP_LABELS[request.clientGroup as keyof typeof CLIENT_GROUP_LABELS] ?? request.clientGroup,
     specialismLabels: request.specialisms.map((s) => SPECIALISM_LABELS[s as Specialism] ?? s),
@@ -207,7 +216,8 @@ export const opportunityFiltersSchema = z.object({
     .catch(undefined),
   district: z
     .preprocess(
-      (v) => (typeof v === 'string' && v.trim() !== '' ? normaliseOutcode(v) : undefined),
+      // A district that is not one is kept as typed: it is shown back, and no request matches it.
+      (v) => (typeof v === 'string' && v.trim() !== '' ? (normaliseOutcode(v) ?? v.trim()) : undefined),
       z.string().max(8).optional(),
     )
     .catch(undefined),
@@ -228,31 +238,18 @@ async function invitations(
 ): Promise<InvitedRow[]> {
   const own = await organisationLocations(db, scope.councilId, scope.providerOrganisationId)
   if (own.length === 0 || where.requestIds?.length === 0) return []
-  const conditions = [
-    eq(eligibilityDecisions.councilId, scope.councilId),
-    eq(eligibilityDecisions.eligible, true),
-    inArray(
-      eligibilityDecisions.locationId,
-      own.map((l) => l.id),
-    ),
-    sql`${eligibilityDecisions.round} = (select max(d2.round) from ${eligibilityDecisions} d2 where d2.request_id = ${eligibilityDecisions.requestId})`,
-  ]
-  if (where.statuses) conditions.push(inArray(sourcingRequests.status, where.statuses))
-  if (where.requestIds) conditions.push(inArray(eligibilityDecisions.requestId, where.requestIds))
-  if (where.filters?.serviceType) conditions.push(eq(sourcingRequests.serviceType, where.filters.serviceType))
-  if (where.filters?.district) conditions.push(eq(people.outcode, normaliseOutcode(where.filters.district)))
-  return db
-    .select({
-      requestId: eligibilityDecisions.requestId,
-      locationId: eligibilityDecisions.locationId,
-      flags: eligibilityDecisions.flags,
-      rankPenalty: eligibilityDecisions.rankPenalty,
-    })
-    .from(eligibilityDecisions)
-    .innerJoin(sourcingRequests, eq(sourcingRequests.id, eligibilityDecisions.requestId))
-    .innerJoin(people, eq(people.id, sourcingRequests.personId))
-    .where(and(...conditions))
-    .orderBy(asc(eligibilityDecisions.requestId), asc(eligibilityDecisions.rankPenalty))
+  const district = where.filters?.district
+  return latestInvitations(
+    db,
+    scope.councilId,
+    own.map((l) => l.id),
+    {
+      statuses: where.statuses,
+      requestIds: where.requestIds,
+      serviceType: where.filters?.serviceType,
+      outcode: district ? (normaliseOutcode(district) ?? district) : undefined,
+    },
+  )
 }
 
 async function opportunitiesFor(
@@ -263,16 +260,8 @@ async function opportunitiesFor(
 ): Promise<Opportunity[]> {
   const requestIds = [...new Set(rows.map((r) => r.requestId))]
   if (requestIds.length === 0) return []
-  const requests = await db
-    .select({ request: sourcingRequests, person: people })
-    .from(sourcingRequests)
-    .innerJoin(people, eq(people.id, sourcingRequests.personId))
-    .where(and(eq(sourcingRequests.councilId, scope.councilId), inArray(sourcingRequests.id, requestIds)))
-  const visits = await db
-    .select()
-    .from(requestVisits)
-    .where(and(eq(requestVisits.councilId, scope.councilId), inArray(requestVisits.requestId, requestIds)))
-    .orderBy(asc(requestVisits.windowStart), asc(requestVisits.id))
+  const requests = await requestsWithPeople(db, scope.councilId, requestIds)
+  const visits = await visitsOfRequests(db, scope.councilId, requestIds)
   const names = await locationSummaries(
     db,
     scope.councilId,
@@ -352,17 +341,7 @@ function offerView(row: OfferRow, locationName: string): OfferView {
 }
 
 async function ownOffers(db: Queryable, scope: ProviderScope, requestId?: number): Promise<OfferView[]> {
-  const conditions = [
-    eq(offers.councilId, scope.councilId),
-    eq(offers.providerOrganisationId, scope.providerOrganisationId),
-  ]
-  if (requestId !== undefined) conditions.push(eq(offers.requestId, requestId))
-  const rows = await db
-    .select()
-    .from(offers)
-    .where(and(...conditions))
-    .orderBy(desc(offers.updatedAt), desc(offers.id))
-    .limit(200)
+  const rows = await organisationOffers(db, scope, requestId)
   const names = await locationSummaries(
     db,
     scope.councilId,
@@ -471,7 +450,6 @@ export const newOfferSchema = builtOncePerDay((today: string) =>
     z.object({ locationId: intId('Choose which of your locations is offering'), ...offerTermsShape(today) }),
   ),
 )
-export type NewOffer = z.input<ReturnType<typeof newOfferSchema>>
 
 export const offerRevisionSchema = builtOncePerDay((today: string) =>
   withNotesWhenNeedsUnmet(
@@ -481,38 +459,12 @@ export const offerRevisionSchema = builtOncePerDay((today: string) =>
     }),
   ),
 )
-export type OfferRevision = z.input<ReturnType<typeof offerRevisionSchema>>
 
-/**
- * The request row is shared-locked while an offer changes, so a broker closing it waits, and no
- * offer slips in after. The change's time is the database's clock read after this, as a close's is,
- * unless the caller keeps its own clock (the simulator, tests).
- */
-async function lockRequestForOffers(tx: Queryable, councilId: number, requestId: number) {
-  const [row] = await tx
-    .select({ status: sourcingRequests.status, deadlineAt: sourcingRequests.deadlineAt })
-    .from(sourcingRequests)
-    .where(and(eq(sourcingRequests.councilId, councilId), eq(sourcingRequests.id, requestId)))
-    .for('share')
-  return row as { status: RequestStatus; deadlineAt: Date | null } | undefined
-}
-
+/** The visits an offer covers, in order, or ValidationError saying what is wrong with the choice. */
 function checkVisits(chosen: number[], visits: readonly { id: number }[]): number[] {
-  const unique = [...new Set(chosen)].sort((a, b) => a - b)
-  if (visits.length === 0) {
-    if (unique.length > 0) {
-      throw new ValidationError([{ field: 'visitIds', message: 'This request has no visits to choose' }])
-    }
-    return []
-  }
-  const known = new Set(visits.map((v) => v.id))
-  if (unique.some((id) => !known.has(id))) {
-    throw new ValidationError([{ field: 'visitIds', message: 'Choose visits from this request’s visits' }])
-  }
-  if (unique.length === 0) {
-    throw new ValidationError([{ field: 'visitIds', message: 'Choose at least one visit you can cover' }])
-  }
-  return unique
+  const choice = chooseVisits(chosen, visits)
+  if (!choice.ok) throw new ValidationError([{ field: 'visitIds', message: choice.problem }])
+  return choice.value
 }
 
 export interface OfferResult {
@@ -611,30 +563,15 @@ function checkNewOffer(context: OfferContext | null, chosenVisits: number[], now
 
 /** One of the organisation's offers; NotFoundError for anyone else's. */
 export async function getOwnOffer(db: Queryable, scope: ProviderScope, offerId: number): Promise<OfferView> {
-  const [row] = await db
-    .select()
-    .from(offers)
-    .where(
-      and(
-        eq(offers.councilId, scope.councilId),
-        eq(offers.providerOrganisationId, scope.providerOrganisationId),
-        eq(offers.id, offerId),
-      ),
-    )
+  const row = await organisationOffer(db, scope, offerId)
   if (!row) throw new NotFoundError('No such offer')
   const names = await locationSummaries(db, scope.councilId, [row.locationId])
   return offerView(row, names.get(row.locationId)?.name ?? '')
 }
 
 function refuseUnlessLive(offer: OfferView, doing: string): void {
-  if (offer.status === 'submitted') return
-  const why =
-    offer.status === 'withdrawn'
-      ? 'it has been withdrawn: make a new offer instead'
-      : offer.status === 'accepted'
-        ? 'it has been accepted'
-        : 'the request has been decided'
-  throw new ConflictError(`This offer cannot be ${doing}: ${why}`)
+  const problem = offerChangeProblem(offer.status, doing)
+  if (problem) throw new ConflictError(problem)
 }
 
 /**
@@ -660,19 +597,14 @@ export async function reviseOffer(
     if (closed) throw new ConflictError(closed)
     refuseUnlessLive(current, 'revised')
     const visitIds = checkVisits(terms.visitIds, await loadVisits(tx, scope.councilId, current.requestId))
-    const [row] = await tx
-      .update(offers)
-      .set({
-        pricePence: terms.pricePence,
-        earliestStart: terms.earliestStart,
-        meetsAllNeeds: terms.meetsAllNeeds,
-        notes: terms.notes,
-        visitIds,
-        version: sql`${offers.version} + 1`,
-        updatedAt: now,
-      })
-      .where(and(eq(offers.id, offerId), eq(offers.version, terms.version), eq(offers.status, 'submitted')))
-      .returning()
+    const row = await reviseOfferRow(tx, offerId, terms.version, {
+      pricePence: terms.pricePence,
+      earliestStart: terms.earliestStart,
+      meetsAllNeeds: terms.meetsAllNeeds,
+      notes: terms.notes,
+      visitIds,
+      updatedAt: now,
+    })
     if (!row) {
       const latest = await getOwnOffer(tx, scope, offerId)
       throw new ConflictError(
@@ -713,11 +645,7 @@ export async function withdrawOffer(
     const closed = offerWindowProblem(request.status, request.deadlineAt, now)
     if (closed) throw new ConflictError(closed)
     refuseUnlessLive(current, 'withdrawn')
-    const [row] = await tx
-      .update(offers)
-      .set({ status: 'withdrawn', version: sql`${offers.version} + 1`, updatedAt: now })
-      .where(and(eq(offers.id, offerId), eq(offers.status, 'submitted')))
-      .returning()
+    const row = await withdrawOfferRow(tx, offerId, now)
     if (!row)
       throw new ConflictError('The offer changed while it was being withdrawn: reload it and try again')
     await recordAudit(tx, actor, {

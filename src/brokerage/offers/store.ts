@@ -1,10 +1,9 @@
 // SQL for the brokerage tables that offers, awards and packages share: loading a request with its
 // person and visits, the current publication round, and the in-app inbox.
-import { and, asc, desc, eq, max, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import { providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { auditLog } from '../../audit/schema.ts'
 import { databaseNow } from '../../db/clock.ts'
-import { inIds } from '../../db/conditions.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { preparedSql } from '../../db/prepared.ts'
 import { ConflictError, NotFoundError } from '../../errors.ts'
@@ -99,37 +98,6 @@ export async function loadVisits(
     .from(requestVisits)
     .where(and(eq(requestVisits.councilId, councilId), eq(requestVisits.requestId, requestId)))
     .orderBy(asc(requestVisits.windowStart), asc(requestVisits.id))
-}
-
-/** The latest publication round with stored decisions; 0 when the request was never published. */
-export async function latestRound(db: Queryable, requestId: number): Promise<number> {
-  const [row] = await db
-    .select({ round: max(eligibilityDecisions.round) })
-    .from(eligibilityDecisions)
-    .where(eq(eligibilityDecisions.requestId, requestId))
-  return row?.round ?? 0
-}
-
-/** The latest round's decisions for some locations of one request, by location. */
-export async function decisionsFor(
-  db: Queryable,
-  requestId: number,
-  locationIds: readonly number[],
-): Promise<Map<number, typeof eligibilityDecisions.$inferSelect>> {
-  const result = new Map<number, typeof eligibilityDecisions.$inferSelect>()
-  if (locationIds.length === 0) return result
-  const rows = await db
-    .select()
-    .from(eligibilityDecisions)
-    .where(
-      and(
-        eq(eligibilityDecisions.requestId, requestId),
-        sql`${eligibilityDecisions.round} = (select max(round) from ${eligibilityDecisions} where request_id = ${requestId})`,
-        inIds(eligibilityDecisions.locationId, locationIds),
-      ),
-    )
-  for (const row of rows) result.set(row.locationId, row)
-  return result
 }
 
 export interface ProviderMessage {
@@ -370,4 +338,150 @@ export async function insertOfferWithAudit(
         at: new Date(Number(row.at_ms)),
       }
     : null
+}
+
+// ---------------------------------------------------------------------------------------------
+// The provider's side: invitations and its own offers
+
+/** Which of the organisation's invitations to read. */
+export interface InvitationFilter {
+  statuses?: RequestStatus[]
+  requestIds?: number[]
+  serviceType?: RequestServiceType
+  /** A postcode district as stored. */
+  outcode?: string
+}
+
+/** The latest round's invitations of these locations, ranked within each request. */
+export function latestInvitations(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+  where: InvitationFilter,
+) {
+  const conditions = [
+    eq(eligibilityDecisions.councilId, councilId),
+    eq(eligibilityDecisions.eligible, true),
+    inArray(eligibilityDecisions.locationId, [...locationIds]),
+    sql`${eligibilityDecisions.round} = (select max(d2.round) from ${eligibilityDecisions} d2 where d2.request_id = ${eligibilityDecisions.requestId})`,
+  ]
+  if (where.statuses) conditions.push(inArray(sourcingRequests.status, where.statuses))
+  if (where.requestIds) conditions.push(inArray(eligibilityDecisions.requestId, where.requestIds))
+  if (where.serviceType) conditions.push(eq(sourcingRequests.serviceType, where.serviceType))
+  if (where.outcode) conditions.push(eq(people.outcode, where.outcode))
+  return db
+    .select({
+      requestId: eligibilityDecisions.requestId,
+      locationId: eligibilityDecisions.locationId,
+      flags: eligibilityDecisions.flags,
+      rankPenalty: eligibilityDecisions.rankPenalty,
+    })
+    .from(eligibilityDecisions)
+    .innerJoin(sourcingRequests, eq(sourcingRequests.id, eligibilityDecisions.requestId))
+    .innerJoin(people, eq(people.id, sourcingRequests.personId))
+    .where(and(...conditions))
+    .orderBy(asc(eligibilityDecisions.requestId), asc(eligibilityDecisions.rankPenalty))
+}
+
+/** Requests of the council with their person. */
+export function requestsWithPeople(db: Queryable, councilId: number, requestIds: readonly number[]) {
+  return db
+    .select({ request: sourcingRequests, person: people })
+    .from(sourcingRequests)
+    .innerJoin(people, eq(people.id, sourcingRequests.personId))
+    .where(and(eq(sourcingRequests.councilId, councilId), inArray(sourcingRequests.id, [...requestIds])))
+}
+
+/** The visits of several requests, each request's in time order. */
+export function visitsOfRequests(db: Queryable, councilId: number, requestIds: readonly number[]) {
+  return db
+    .select()
+    .from(requestVisits)
+    .where(and(eq(requestVisits.councilId, councilId), inArray(requestVisits.requestId, [...requestIds])))
+    .orderBy(asc(requestVisits.windowStart), asc(requestVisits.id))
+}
+
+/** An organisation's offers, newest first (at most 200), or one request's. */
+export function organisationOffers(
+  db: Queryable,
+  scope: { councilId: number; providerOrganisationId: number },
+  requestId?: number,
+): Promise<(typeof offers.$inferSelect)[]> {
+  const conditions = [
+    eq(offers.councilId, scope.councilId),
+    eq(offers.providerOrganisationId, scope.providerOrganisationId),
+  ]
+  if (requestId !== undefined) conditions.push(eq(offers.requestId, requestId))
+  return db
+    .select()
+    .from(offers)
+    .where(and(...conditions))
+    .orderBy(desc(offers.updatedAt), desc(offers.id))
+    .limit(200)
+}
+
+/** One of an organisation's offers. */
+export async function organisationOffer(
+  db: Queryable,
+  scope: { councilId: number; providerOrganisationId: number },
+  offerId: number,
+): Promise<typeof offers.$inferSelect | undefined> {
+  const [row] = await db
+    .select()
+    .from(offers)
+    .where(
+      and(
+        eq(offers.councilId, scope.councilId),
+        eq(offers.providerOrganisationId, scope.providerOrganisationId),
+        eq(offers.id, offerId),
+      ),
+    )
+  return row
+}
+
+/**
+ * Shares the request's row lock until the transaction ends, while an offer changes: a broker closing
+ * it waits, and no offer slips in after. The change's time is the database's clock read after this,
+ * as a close's is, unless the caller keeps its own clock (the simulator, tests). Undefined when the
+ * council has no such request.
+ */
+export async function lockRequestForOffers(tx: Queryable, councilId: number, requestId: number) {
+  const [row] = await tx
+    .select({ status: sourcingRequests.status, deadlineAt: sourcingRequests.deadlineAt })
+    .from(sourcingRequests)
+    .where(and(eq(sourcingRequests.councilId, councilId), eq(sourcingRequests.id, requestId)))
+    .for('share')
+  return row as { status: RequestStatus; deadlineAt: Date | null } | undefined
+}
+
+/** Revises a submitted offer at the given version; undefined when it is no longer that version or not submitted. */
+export async function reviseOfferRow(
+  tx: Queryable,
+  offerId: number,
+  version: number,
+  terms: Pick<
+    typeof offers.$inferInsert,
+    'pricePence' | 'earliestStart' | 'meetsAllNeeds' | 'notes' | 'visitIds' | 'updatedAt'
+  >,
+): Promise<typeof offers.$inferSelect | undefined> {
+  const [row] = await tx
+    .update(offers)
+    .set({ ...terms, version: sql`${offers.version} + 1` })
+    .where(and(eq(offers.id, offerId), eq(offers.version, version), eq(offers.status, 'submitted')))
+    .returning()
+  return row
+}
+
+/** Withdraws a submitted offer; undefined when it is no longer submitted. */
+export async function withdrawOfferRow(
+  tx: Queryable,
+  offerId: number,
+  now: Date,
+): Promise<typeof offers.$inferSelect | undefined> {
+  const [row] = await tx
+    .update(offers)
+    .set({ status: 'withdrawn', version: sql`${offers.version} + 1`, updatedAt: now })
+    .where(and(eq(offers.id, offerId), eq(offers.status, 'submitted')))
+    .returning()
+  return row
 }

@@ -1,44 +1,23 @@
 // Form fields of the question pages, both ways: what a page shows for a saved draft, and what a
 // posted form means to the service.
+
 import type { FieldError } from '../../errors.ts'
-import { field, formErrors } from '../../web/forms.ts'
+import { formatPoundsInput } from '../../shared/money.ts'
+import { dateFromForm, dateParts, field, formErrors, typedDateParts } from '../../web/forms.ts'
 import type { SourcingRequest } from './store.ts'
 import type { DraftPage } from './wizard.ts'
 
 /** Every value of a repeated form field (ticked checkboxes); one value arrives as a string. */
-export function fields(body: unknown, name: string): string[] {
+function fields(body: unknown, name: string): string[] {
   const value = (body as Record<string, unknown> | null | undefined)?.[name]
   if (typeof value === 'string') return [value]
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
-}
-
-/** A GOV.UK date input's three boxes as 'YYYY-MM-DD'; '' when all are empty; 'invalid' when not a date. */
-export function dateFromForm(body: unknown, name: string): string {
-  const day = field(body, `${name}-day`).trim()
-  const month = field(body, `${name}-month`).trim()
-  const year = field(body, `${name}-year`).trim()
-  if (!day && !month && !year) return ''
-  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
-  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
-}
-
-function dateParts(name: string, date: string | null): Record<string, string> {
-  if (!date) return {}
-  const [year, month, day] = date.split('-')
-  return {
-    [`${name}-day`]: String(Number(day)),
-    [`${name}-month`]: String(Number(month)),
-    [`${name}-year`]: year ?? '',
-  }
 }
 
 const DATE_FIELDS = ['dateOfBirth', 'startDate']
 
 /** Form values a page shows: what was posted (to redisplay after an error), as strings or lists. */
 export type FormValues = Record<string, string | string[]>
-
-const penceToPounds = (pence: number | null) =>
-  pence === null ? '' : pence % 100 === 0 ? String(pence / 100) : (pence / 100).toFixed(2)
 
 /** What a page shows for a saved draft. */
 export function valuesFor(page: DraftPage, request: SourcingRequest): FormValues {
@@ -74,8 +53,8 @@ export function valuesFor(page: DraftPage, request: SourcingRequest): FormValues
       }
     case 'price':
       return {
-        usualPricePounds: penceToPounds(request.usualPricePence),
-        budgetPounds: penceToPounds(request.budgetPence),
+        usualPricePounds: formatPoundsInput(request.usualPricePence),
+        budgetPounds: formatPoundsInput(request.budgetPence),
       }
     case 'visits':
       return { carers: '1' }
@@ -94,11 +73,7 @@ export function inputFrom(
   body: unknown,
 ): { input: Record<string, unknown>; values: FormValues } {
   const text = (...names: string[]) => Object.fromEntries(names.map((n) => [n, field(body, n)]))
-  const dates = (name: string) => ({
-    [`${name}-day`]: field(body, `${name}-day`),
-    [`${name}-month`]: field(body, `${name}-month`),
-    [`${name}-year`]: field(body, `${name}-year`),
-  })
+  const dates = (name: string) => typedDateParts(body, name)
   switch (page) {
     case 'person': {
       const values = { ...text('name', 'sex', 'postcode', 'nhsNumber'), ...dates('dateOfBirth') }

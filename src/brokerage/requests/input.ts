@@ -1,16 +1,18 @@
 // What a sourcing request is made of, and how each answer is checked. Pure: the caller supplies
 // today's date and the council's default distance. The same schemas serve the question pages
 // (one section per page), the JSON API (all sections at once) and the simulator.
+
 import { z } from 'zod'
 import { normalisePostcode } from '../../geography/rules.ts'
 import { CLIENT_GROUPS, SPECIALISMS } from '../../providers/vocabulary.ts'
+import { isCalendarDate } from '../../shared/dates.ts'
 import { requiredInput } from '../../shared/json-schema.ts'
+import { parsePounds } from '../../shared/money.ts'
 import { recordId } from '../../storable.ts'
 import {
   addCalendarDays,
   CARER_GENDERS,
   type CarerGender,
-  isCalendarDate,
   MAX_DISTANCE_LIMIT_MILES,
   REQUEST_SERVICE_TYPES,
   type RequestServiceType,
@@ -220,41 +222,21 @@ function calendarDate(
   return options.required ? requiredInput(schema) : schema
 }
 
-/**
- * Pounds as typed ("1,234.50", "£25", 25.5) to integer pence; refuses negative amounts with a
- * message saying so, and more than two decimal places.
- */
-export function parsePounds(value: unknown): number | 'negative' | 'invalid' | undefined {
-  const given = blank(value)
-  if (given === undefined) return undefined
-  const text = typeof given === 'number' ? String(given) : typeof given === 'string' ? given : null
-  if (text === null) return 'invalid'
-  const compact = text.replace(/[£,\s]/g, '')
-  if (/^-\d*\.?\d+$/.test(compact)) return Number(compact) === 0 ? 0 : 'negative'
-  const match = /^(\d+)(?:\.(\d{1,2}))?$/.exec(compact)
-  if (!match) return 'invalid'
-  return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'))
-}
-
 const pounds = (label: string) =>
   z
     .unknown()
     .optional()
     .transform((value, ctx) => {
-      const pence = parsePounds(value)
-      if (pence === 'negative') {
-        ctx.addIssue({ code: 'custom', message: `${label} must be £0 or more` })
-        return z.NEVER
-      }
-      if (pence === 'invalid') {
-        ctx.addIssue({ code: 'custom', message: `${label} must be an amount in pounds, like 950 or 22.50` })
-        return z.NEVER
-      }
-      if (pence !== undefined && pence > MAX_PENCE) {
-        ctx.addIssue({ code: 'custom', message: `${label} must be £1,000,000 or less` })
-        return z.NEVER
-      }
-      return pence ?? null
+      const parsed = parsePounds(value)
+      if (parsed.ok && parsed.pence <= MAX_PENCE) return parsed.pence
+      if (!parsed.ok && parsed.problem === 'empty') return null
+      const message = parsed.ok
+        ? `${label} must be £1,000,000 or less`
+        : parsed.problem === 'negative'
+          ? `${label} must be £0 or more`
+          : `${label} must be an amount in pounds, like 950 or 22.50`
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
     })
     .meta({ type: ['number', 'string'], description: 'An amount in pounds, like 950 or "1,234.50"' })
 
@@ -448,7 +430,7 @@ export function checkPrice(
     })
 }
 
-export function checkVisits(
+function checkVisits(
   request: { serviceType: RequestServiceType; visits: readonly unknown[] },
   ctx: Issues,
 ): void {
@@ -457,8 +439,6 @@ export function checkVisits(
   if (request.serviceType !== 'home_care' && request.visits.length > 0)
     ctx.addIssue({ code: 'custom', path: ['visits'], message: 'Visits are only for home care' })
 }
-
-export const priceSchema = z.object(priceShape).superRefine(checkPrice)
 
 /** Runs a rule across fields only when none of the fields it reads has an error of its own. */
 function whenValid(...fields: string[]) {
@@ -520,10 +500,7 @@ export function newRequestSchema(ctx: InputContext) {
   )
 }
 
-export type NewRequestInput = z.input<ReturnType<typeof newRequestSchema>>
-export type NewRequest = z.output<ReturnType<typeof newRequestSchema>>
 export type PersonInput = z.input<z.ZodObject<ReturnType<typeof personShape>>>
-export type Person = z.output<z.ZodObject<ReturnType<typeof personShape>>>
 
 /** What republishing may widen: a longer distance, a bigger budget, another lot or none, a new start date. */
 export function republishSchema(ctx: InputContext) {
@@ -539,8 +516,6 @@ export function republishSchema(ctx: InputContext) {
     }),
   })
 }
-
-export type RepublishInput = z.input<ReturnType<typeof republishSchema>>
 
 /** Care minutes a week in a visit pattern: each visit's length on each of its days. */
 export function minutesPerWeek(visits: readonly Pick<Visit, 'days' | 'durationMinutes'>[]): number {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { carerGenderOf, isValidNhsNumber, parsePounds } from './input.ts'
+import { carerGenderOf, isValidNhsNumber } from './input.ts'
 import { daysText } from './presenters.ts'
 import { missingPages, nextStep, previousStep } from './wizard.ts'
 
@@ -24,32 +24,6 @@ describe('NHS numbers', () => {
         const digits = '9434765919'.split('').map(Number)
         digits[position] = ((digits[position] as number) + change) % 10
         expect(isValidNhsNumber(digits.join(''))).toBe(false)
-      }),
-    )
-  })
-})
-
-describe('pounds as typed', () => {
-  it('become whole pence', () => {
-    expect(parsePounds('1,050.5')).toBe(105_050)
-    expect(parsePounds('£24.10')).toBe(2410)
-    expect(parsePounds(950)).toBe(95_000)
-    expect(parsePounds(' 0 ')).toBe(0)
-    expect(parsePounds('')).toBeUndefined()
-  })
-
-  it('refuse negative amounts, more than two decimal places and words', () => {
-    expect(parsePounds('-10')).toBe('negative')
-    expect(parsePounds('-0.5')).toBe('negative')
-    expect(parsePounds('10.505')).toBe('invalid')
-    expect(parsePounds('ten')).toBe('invalid')
-  })
-
-  it('never lose a penny to floating point', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100_000_000 }), (pence) => {
-        const typed = `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`
-        expect(parsePounds(typed)).toBe(pence)
       }),
     )
   })

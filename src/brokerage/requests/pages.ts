@@ -55,11 +55,7 @@ export const requestParams = z.object({ id: recordId('Request ID') })
 const pageParams = z.object({ id: recordId('Request ID'), page: z.string() })
 const visitParams = z.object({ id: recordId('Request ID'), visitId: recordId('Visit ID') })
 
-export function stepHref(
-  requestId: number,
-  step: NextStep,
-  options: { returnToCheck?: boolean } = {},
-): string {
+function stepHref(requestId: number, step: NextStep, options: { returnToCheck?: boolean } = {}): string {
   if (step === CHECK_ANSWERS) return `/requests/${requestId}/check-answers`
   return `/requests/${requestId}/edit/${step}${options.returnToCheck ? '?return=check' : ''}`
 }

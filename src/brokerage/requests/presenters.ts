@@ -1,10 +1,12 @@
 // How a request reads on its pages: the summary sections of "Check your answers" and of the
 // request page, built once so both say the same thing.
+
 import { CLIENT_GROUP_LABELS, SPECIALISM_LABELS } from '../../providers/vocabulary.ts'
-import { govukDate, miles, nhsNumberText, plural, pounds } from '../rules/format.ts'
+import { formatDate } from '../../shared/dates.ts'
+import { formatPounds } from '../../shared/money.ts'
+import { miles, nhsNumberText, plural } from '../rules/format.ts'
 import {
   PRICE_UNIT_LABELS,
-  REQUEST_ACTION_LABELS,
   REQUEST_SERVICE_TYPE_LABELS,
   REQUEST_STATUS_LABELS,
   type RequestAction,
@@ -12,9 +14,9 @@ import {
 } from '../rules/index.ts'
 import { CARER_GENDER_LABELS, DAY_LABELS, DAYS_OF_WEEK, URGENCY_LABELS } from './input.ts'
 import type { RequestVisit, SourcingRequest } from './store.ts'
-import { DRAFT_PAGE_NAMES, type DraftPage, pageAnswered, pageApplies, type WizardContext } from './wizard.ts'
+import { type DraftPage, pageAnswered, pageApplies, type WizardContext } from './wizard.ts'
 
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -45,7 +47,7 @@ export const STATUS_TAG_CLASSES: Record<RequestStatus, string> = {
 }
 
 export function dateText(date: string | null): string {
-  return date ? govukDate(new Date(`${date}T12:00:00Z`)) : ''
+  return date ? formatDate(date) : ''
 }
 
 /** "Monday to Friday", "Saturday and Sunday", "Monday, Wednesday and Friday", "Every day". */
@@ -63,7 +65,7 @@ export function visitText(visit: RequestVisit): string {
   return `${daysText(visit.days)}, between ${visit.windowStart} and ${visit.windowEnd}, ${plural(visit.durationMinutes, 'minute')}, ${plural(visit.carers, 'carer')}`
 }
 
-export function hoursText(minutes: number): string {
+function hoursText(minutes: number): string {
   const hours = Math.floor(minutes / 60)
   const rest = minutes % 60
   if (rest === 0) return plural(hours, 'hour')
@@ -73,10 +75,10 @@ export function hoursText(minutes: number): string {
 
 function priceText(pence: number | null, request: SourcingRequest): string {
   if (pence === null) return 'Not given'
-  return `${pounds(pence)}${request.priceUnit ? ` ${PRICE_UNIT_LABELS[request.priceUnit]}` : ''}`
+  return `${formatPounds(pence)}${request.priceUnit ? ` ${PRICE_UNIT_LABELS[request.priceUnit]}` : ''}`
 }
 
-export interface SummaryRow {
+interface SummaryRow {
   key: { text: string }
   value: { text?: string; html?: string }
   actions?: { items: { href: string; text: string; visuallyHiddenText: string }[] }
@@ -264,10 +266,6 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
   return sections
 }
 
-export function pageName(page: DraftPage): string {
-  return DRAFT_PAGE_NAMES[page]
-}
-
 export const ACTION_BUTTON_LABELS: Partial<Record<RequestAction, string>> = {
   submit: 'Submit request',
   publish: 'Publish to providers',
@@ -276,4 +274,4 @@ export const ACTION_BUTTON_LABELS: Partial<Record<RequestAction, string>> = {
   republish: 'Republish',
 }
 
-export { REQUEST_ACTION_LABELS, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS }
+export { REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS }

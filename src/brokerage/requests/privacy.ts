@@ -22,9 +22,7 @@ interface RequestText {
   language: string | null
 }
 
-export function identifyingDetails(
-  request: Pick<RequestText, 'person' | 'preferredPostcode'>,
-): IdentifyingDetails {
+function identifyingDetails(request: Pick<RequestText, 'person' | 'preferredPostcode'>): IdentifyingDetails {
   const { person } = request
   return {
     name: person.name,

@@ -1,12 +1,13 @@
 // Reading one request, and the pieces creating a request and its draft share: where a postcode
 // is, the person, the lot and the first event.
+
 import type { z } from 'zod'
 import type { Actor } from '../../audit/service.ts'
 import type { Queryable, Transaction } from '../../db/connection.ts'
 import { NotFoundError, ValidationError } from '../../errors.ts'
 import { locate } from '../../geography/service.ts'
 import { getLot } from '../../providers/frameworks/service.ts'
-import { londonDate } from '../rules/index.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { people, requestEvents } from '../schema.ts'
 import { getBrokerageSettings } from '../settings/service.ts'
 import { actorLabel, isSystem, type RequestCaller } from './callers.ts'

@@ -2,11 +2,12 @@ import { Readable } from 'node:stream'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import { shapeLocation } from '../../../test/support/offers-factory.ts'
+import { careHomeRequest, homeCareRequest } from '../../../test/support/request-users.ts'
 import { auditLog } from '../../db/schema.ts'
 import { importCentroids } from '../../geography/service.ts'
-import { shapeLocation } from '../offers/test-factory.ts'
-import { addCalendarDays, londonDate } from '../rules/index.ts'
-import { careHomeRequest, homeCareRequest } from './test-users.ts'
+import { londonDate } from '../../shared/dates.ts'
+import { addCalendarDays } from '../rules/index.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture

@@ -8,7 +8,7 @@ const instant = z.iso.datetime()
 const day = z.iso.date()
 const status = z.enum(REQUEST_STATUSES)
 
-export const requestVisitSchema = z.object({
+const requestVisitSchema = z.object({
   id: z.int(),
   days: z.array(z.enum(DAYS_OF_WEEK)),
   windowStart: z.string().describe('HH:MM'),

@@ -2,10 +2,11 @@ import { Readable } from 'node:stream'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import { createTestDatabase } from '../../../test/support/database.ts'
+import { careHomeRequest, homeCareRequest, sessionUserOf } from '../../../test/support/request-users.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { auditLog, requestEvents, sourcingRequests } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, ValidationError } from '../../errors.ts'
 import { importCentroids } from '../../geography/service.ts'
 import { createLot } from '../../providers/frameworks/service.ts'
@@ -28,7 +29,6 @@ import {
   transitionRequest,
 } from './service.ts'
 import { answeredRow, findRequestRow } from './store.ts'
-import { careHomeRequest, homeCareRequest, sessionUserOf } from './test-users.ts'
 
 /** Where the one placed postcode of these tests is: a preferred postcode away from the person's. */
 const NEAR_FAMILY = { postcode: 'NR1 3QE', latitude: 52.6241, longitude: 1.3061 }

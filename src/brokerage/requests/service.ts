@@ -2,19 +2,20 @@
 // reading them, and every step of their life (DOMAIN.md §4). Each change of status goes through
 // transitionRequest(): the state machine decides, the row changes only if nobody changed it first
 // (optimistic concurrency on `version`), and the event and audit entry are written with it.
+
 import { and, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import { databaseClock } from '../../db/clock.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { londonDate } from '../../shared/dates.ts'
+import { formatPounds } from '../../shared/money.ts'
 import { brokerageEvents } from '../events.ts'
 import { inviteEligibleLocations } from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
-import { pounds } from '../rules/format.ts'
 import {
-  londonDate,
   nextStatus,
   type RequestAction,
   type RequestStatus,
@@ -66,27 +67,20 @@ import {
 // The service is the request domain's one public face: what other modules call is exported here.
 export {
   actorFor,
-  availableActions,
   type Clock,
   ForbiddenError,
   type LifecycleOptions,
-  mayAct,
   type RequestCaller,
-  type RequestPermission,
-  type SystemCaller,
 } from './callers.ts'
 export {
   addDraftVisit,
-  type DraftSection,
   removeDraftVisit,
   requestLotChoices,
   saveDraftPage,
   startDraft,
-  unansweredErrors,
   wizardContext,
 } from './drafts.ts'
-export { IDENTIFIERS_CHECKED_FIELD, providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
-export { getRequest, measuredFromPersonsPostcode, type RequestScope } from './records.ts'
+export { getRequest, type RequestScope } from './records.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
 
@@ -112,7 +106,7 @@ export async function listRequestEvents(
 // Transitions
 
 /** The state machine's answer, as the error the caller should see when it says no. */
-export function assertTransition(
+function assertTransition(
   from: RequestStatus,
   action: RequestAction,
   options: { reason?: string | null } = {},
@@ -365,7 +359,7 @@ export interface PublishResult {
 }
 
 /** The response window for a request published now, with the council's settings and calendar. */
-export async function responseWindowFor(
+async function responseWindowFor(
   db: Queryable,
   request: Pick<AnsweredRequestRow, 'councilId' | 'startDate' | 'urgency' | 'emergencyHours'>,
   publishedAt: Date,
@@ -534,11 +528,11 @@ export async function republish(
       if (row.budgetPence !== null && widened.budgetPounds < row.budgetPence)
         errors.push({
           field: 'budgetPounds',
-          message: `Republishing can only widen the search: enter a budget of ${pounds(row.budgetPence)} or more`,
+          message: `Republishing can only widen the search: enter a budget of ${formatPounds(row.budgetPence)} or more`,
         })
       set.budgetPence = widened.budgetPounds
       changes.push(
-        `budget ${row.budgetPence === null ? 'none' : pounds(row.budgetPence)} to ${pounds(widened.budgetPounds)}`,
+        `budget ${row.budgetPence === null ? 'none' : formatPounds(row.budgetPence)} to ${formatPounds(widened.budgetPounds)}`,
       )
     }
     if (widened.lotId !== undefined && widened.lotId !== row.lotId) {

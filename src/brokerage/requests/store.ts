@@ -50,7 +50,7 @@ export function answeredRow(row: RequestRow): AnsweredRequestRow {
   return { ...row, serviceType, clientGroup, needsSummary, startDate }
 }
 
-export interface RequestPerson {
+interface RequestPerson {
   id: number
   name: string
   dateOfBirth: string
@@ -166,7 +166,7 @@ function toPerson(row: PersonRow): RequestPerson {
   }
 }
 
-export function toRequest(
+function toRequest(
   row: RequestRow,
   person: PersonRow,
   visitRows: (typeof requestVisits.$inferSelect)[],

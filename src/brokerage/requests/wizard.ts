@@ -3,7 +3,7 @@
 // from the draft alone.
 import type { SourcingRequest } from './store.ts'
 
-export const DRAFT_PAGES = [
+const DRAFT_PAGES = [
   'person',
   'service-type',
   'needs',
@@ -86,7 +86,7 @@ export function pageAnswered(page: DraftPage, draft: Draft): boolean {
   }
 }
 
-export function applicablePages(draft: Draft, context: WizardContext): DraftPage[] {
+function applicablePages(draft: Draft, context: WizardContext): DraftPage[] {
   return DRAFT_PAGES.filter((page) => pageApplies(page, draft, context))
 }
 

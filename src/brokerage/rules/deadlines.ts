@@ -11,12 +11,10 @@
 //   publication. Published on a weekend or bank holiday, counting starts from the next working day,
 //   so a provider always gets N full working days. Working days are Monday to Friday and the clocks
 //   change on Sundays, so this clock time always exists on the deadline day.
-import { TZDate, tz } from '@date-fns/tz'
-import { format } from 'date-fns'
-import { LONDON, plural } from './format.ts'
+import { TZDate } from '@date-fns/tz'
+import { LONDON, londonDate } from '../../shared/dates.ts'
+import { plural } from './format.ts'
 import type { BrokerageSettings } from './settings.ts'
-
-export { LONDON }
 
 export type HolidaySet = ReadonlySet<string>
 
@@ -113,16 +111,6 @@ function isWeekendDay(day: number): boolean {
   return sinceThursday === 2 || sinceThursday === 3
 }
 
-/** Whether a string is a real calendar date written 'YYYY-MM-DD'. */
-export function isCalendarDate(date: string): boolean {
-  try {
-    toDayNumber(date)
-    return true
-  } catch {
-    return false
-  }
-}
-
 export function addCalendarDays(date: string, days: number): string {
   return fromDayNumber(toDayNumber(date) + days)
 }
@@ -130,24 +118,6 @@ export function addCalendarDays(date: string, days: number): string {
 /** Calendar days from one date to another (negative when `to` is earlier). */
 export function calendarDaysBetween(from: string, to: string): number {
   return toDayNumber(to) - toDayNumber(from)
-}
-
-/** The date in England at an instant: the date the council's staff would write down. */
-export function londonDate(instant: Date): string {
-  // Every offer and page asks for today's date: one shared Intl formatter is many times cheaper
-  // than building a time-zoned date each time. en-CA writes dates as YYYY-MM-DD.
-  return LONDON_DAY.format(instant)
-}
-const LONDON_DAY = new Intl.DateTimeFormat('en-CA', {
-  timeZone: LONDON,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-})
-
-/** The London clock time of an instant, 'HH:mm'. */
-export function londonClockTime(instant: Date): string {
-  return format(instant, 'HH:mm', { in: tz(LONDON) })
 }
 
 // ---------------------------------------------------------------------------------------------

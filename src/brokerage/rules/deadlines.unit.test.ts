@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
+import { isCalendarDate, londonClockTime, londonDate } from '../../shared/dates.ts'
 import {
   addCalendarDays,
   addWorkingDays,
@@ -7,10 +8,7 @@ import {
   ENGLAND_AND_WALES_BANK_HOLIDAY_DATES,
   ENGLAND_AND_WALES_BANK_HOLIDAYS,
   holidaySet,
-  isCalendarDate,
   isWorkingDay,
-  londonClockTime,
-  londonDate,
   nextWorkingDay,
   responseDeadline,
   responseWindow,

@@ -17,6 +17,8 @@
 // - a preferred (not required) carer gender the location cannot supply lowers the rank;
 // - a carer gender the location has not stated is flagged for the provider to confirm;
 // - "contact quality team" and an unreached placement limit are flagged.
+
+import { normaliseOutcode } from '../../geography/rules.ts'
 import {
   BED_TYPE_LABELS,
   type BedType,
@@ -26,8 +28,9 @@ import {
   SPECIALISM_LABELS,
   type Specialism,
 } from '../../providers/vocabulary.ts'
-import { greatCircleMiles, type Point } from './distance.ts'
-import { govukDate, listOf, miles, milesAgainst, plural } from './format.ts'
+import { formatLondonDate } from '../../shared/dates.ts'
+import { greatCircleMiles, type Point } from '../../shared/distance.ts'
+import { listOf, miles, milesAgainst, plural } from './format.ts'
 import type { BrokerageSettings } from './settings.ts'
 import {
   type CarerGender,
@@ -68,7 +71,7 @@ export interface CandidateRestriction {
   awardsThisMonth: number
 }
 
-export interface CandidateCapacity {
+interface CandidateCapacity {
   /** Vacancies for the request's bed type, or spare home care minutes a week in the person's district. */
   available: number
   reportedAt: Date
@@ -101,7 +104,7 @@ export interface EligibilityCandidate {
   languages: readonly string[]
 }
 
-export type ExclusionReasonCode =
+type ExclusionReasonCode =
   | 'service_type'
   | 'client_group'
   | 'specialism_missing'
@@ -114,7 +117,7 @@ export type ExclusionReasonCode =
   | 'not_on_lot'
   | 'carer_gender'
 
-export interface Reason {
+interface Reason {
   code: ExclusionReasonCode
   text: string
 }
@@ -128,7 +131,7 @@ export type FlagCode =
   | 'carer_gender_unconfirmed'
   | 'language'
 
-export interface Flag {
+interface Flag {
   code: FlagCode
   text: string
   /** What this flag adds to the decision's rankPenalty. */
@@ -170,11 +173,6 @@ export type EligibilitySettings = Pick<BrokerageSettings, 'maxDistanceMiles' | '
 
 const DAY_MS = 86_400_000
 
-/** Postcode districts compare without spaces or case: " nr3" is NR3. */
-export function normaliseOutcode(outcode: string): string {
-  return outcode.replace(/\s+/g, '').toUpperCase()
-}
-
 /**
  * What a request asks of every location, worked out once. The service can use it to narrow a large
  * register in SQL (service type, specialisms, a box around the distance) before deciding the rest
@@ -205,7 +203,9 @@ export function eligibilityRequirements(
     bedType: mapped.bedType,
     specialisms: [...new Set([...mapped.specialisms, ...request.specialisms])],
     clientGroup: request.clientGroup,
-    outcode: normaliseOutcode(request.outcode),
+    // A district that is not one (never written by the request forms) is kept as recorded: it
+    // names the person's place in the reasons, and no location covers it.
+    outcode: normaliseOutcode(request.outcode) ?? request.outcode,
     maxDistanceMiles: request.maxDistanceMiles ?? settings.maxDistanceMiles,
     reach: reachRule(request.serviceType),
     lotId: request.lotId,
@@ -406,11 +406,11 @@ function decide(p: PreparedRequest, candidate: EligibilityCandidate): Eligibilit
       addFlag(
         flags,
         'stale_capacity',
-        `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${govukDate(capacity.reportedAt)}; reports older than ${plural(staleLimit, 'day')} may be out of date`,
+        `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${formatLondonDate(capacity.reportedAt)}; reports older than ${plural(staleLimit, 'day')} may be out of date`,
       )
     } else if (capacity.available <= 0) {
       const what = p.bedLabel ? `no ${p.bedLabel} vacancies` : 'no spare hours'
-      addFlag(flags, 'no_vacancy_reported', `Reported ${what} on ${govukDate(capacity.reportedAt)}`)
+      addFlag(flags, 'no_vacancy_reported', `Reported ${what} on ${formatLondonDate(capacity.reportedAt)}`)
     }
   }
 

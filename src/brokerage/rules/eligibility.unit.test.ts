@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BED_TYPES, type RestrictionKind, SERVICE_TYPES, SPECIALISMS } from '../../providers/vocabulary.ts'
-import { EARTH_RADIUS_MILES, greatCircleMiles, type Point } from './distance.ts'
+import { EARTH_RADIUS_MILES, type Point } from '../../shared/distance.ts'
 import {
   compareDecisions,
   decideAll,
@@ -9,7 +9,6 @@ import {
   type EligibilityCandidate,
   type EligibilityRequest,
   eligibilityRequirements,
-  normaliseOutcode,
   RANK_PENALTIES,
 } from './eligibility.ts'
 import { DEFAULT_BROKERAGE_SETTINGS } from './settings.ts'
@@ -115,30 +114,6 @@ describe('the service-type map', () => {
       'home_care',
       'supported_living',
     ])
-  })
-})
-
-describe('greatCircleMiles', () => {
-  it('measures Norwich to London as about 98 miles', () => {
-    const london = { latitude: 51.5074, longitude: -0.1278 }
-    const norwich = { latitude: 52.6309, longitude: 1.2974 }
-    expect(greatCircleMiles(norwich, london)).toBeCloseTo(98.5, 0)
-  })
-
-  it('is zero to itself, symmetric and obeys the triangle inequality (property)', () => {
-    const point = fc.record({
-      latitude: fc.double({ min: 49, max: 61, noNaN: true }),
-      longitude: fc.double({ min: -8, max: 2, noNaN: true }),
-    })
-    fc.assert(
-      fc.property(point, point, point, (a, b, c) => {
-        expect(greatCircleMiles(a, a)).toBe(0)
-        expect(greatCircleMiles(a, b)).toBeCloseTo(greatCircleMiles(b, a), 9)
-        expect(greatCircleMiles(a, c)).toBeLessThanOrEqual(
-          greatCircleMiles(a, b) + greatCircleMiles(b, c) + 1e-9,
-        )
-      }),
-    )
   })
 })
 
@@ -525,10 +500,6 @@ describe('decideEligibility', () => {
       maxDistanceMiles: 10,
       reach: 'coverage',
     })
-  })
-
-  it('normalises postcode districts', () => {
-    expect(normaliseOutcode(' nr 3 ')).toBe('NR3')
   })
 })
 

@@ -1,8 +1,5 @@
 // Plain-English pieces of the explanations the rules give brokers.
 
-/** Deadlines, dates and clock times are those of England. */
-export const LONDON = 'Europe/London'
-
 /** Miles to one decimal place, without a trailing ".0" ("15", "17.2"). */
 export function miles(n: number): string {
   const fixed = n.toFixed(1)
@@ -17,35 +14,6 @@ export function milesAgainst(distance: number, limit: number): string {
   const shown = miles(distance)
   if (distance > limit && Number(shown) <= limit) return distance.toFixed(2)
   return shown
-}
-
-// Made once: toLocaleString with options builds a new formatter on every call, and ranking a
-// request's offers writes prices for every offer.
-const poundsFormat = new Intl.NumberFormat('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-
-/** Integer pence as pounds, "£1,234.50". */
-export function pounds(pence: number): string {
-  return `£${poundsFormat.format(pence / 100)}`
-}
-
-const wholePoundsFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 })
-
-/** Integer pence as pounds, without pence when there are none: "£31,500", "£12.50". */
-export function poundsShort(pence: number): string {
-  return pence % 100 === 0 ? `£${wholePoundsFormat.format(pence / 100)}` : pounds(pence)
-}
-
-// One formatter, made once: eligibility writes dates for thousands of locations per request.
-const govukDateFormat = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: LONDON,
-})
-
-/** A date as GOV.UK writes it, in London: "3 March 2026". */
-export function govukDate(instant: Date): string {
-  return govukDateFormat.format(instant)
 }
 
 /** "A, B and C". */

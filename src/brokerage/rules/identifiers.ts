@@ -6,7 +6,9 @@
 // Text is matched on a folded copy (NFKC, case folded, accents and strokes removed, one apostrophe,
 // one hyphen, format characters dropped), each folded character mapped back to the characters it
 // came from, so what is kept stays exactly as it was typed. Pure: no I/O.
+
 import { isValid as isValidPostcode } from 'postcode'
+import { MONTH_NAMES } from '../../shared/dates.ts'
 
 export interface IdentifyingDetails {
   name: string
@@ -21,7 +23,7 @@ export interface IdentifyingDetails {
 /** What providers see where one of the person's identifiers was. */
 export const REMOVED = '[removed]'
 
-export type OwnIdentifierKind = 'name' | 'date_of_birth' | 'nhs_number' | 'postcode'
+type OwnIdentifierKind = 'name' | 'date_of_birth' | 'nhs_number' | 'postcode'
 export type SuspectedIdentifierKind =
   | 'email'
   | 'phone'
@@ -153,29 +155,16 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
 
-const MONTH_NAMES = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-]
+const MONTHS = MONTH_NAMES.map((month) => month.toLowerCase())
 
 /** A month written out or short, with or without a full stop: "april", "apr", "apr.", "sept". */
 function monthPattern(month: number): string {
-  const name = MONTH_NAMES[month - 1] as string
+  const name = MONTHS[month - 1] as string
   const short = month === 9 ? '(?:sept|sep)' : name.slice(0, 3)
   return `(?:${name}|${short}\\.?)`
 }
 
-const ANY_MONTH = `(?:${MONTH_NAMES.map((_, i) => monthPattern(i + 1)).join('|')})`
+const ANY_MONTH = `(?:${MONTHS.map((_, i) => monthPattern(i + 1)).join('|')})`
 const ORDINAL = '(?:st|nd|rd|th)?'
 /** Between the parts of a date with a month name: nothing, spaces, commas, full stops, slashes or hyphens. */
 const WORDY_SEPARATOR = '[\\s.,/\\-]*'

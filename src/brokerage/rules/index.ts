@@ -1,7 +1,6 @@
 // The pure rules of brokerage: no database, no I/O. The brokerage service assembles plain data
 // from the register and calls these.
 export * from './deadlines.ts'
-export * from './distance.ts'
 export * from './eligibility.ts'
 export * from './lifecycle.ts'
 export * from './scoring.ts'

@@ -42,18 +42,6 @@ export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
   cancelled: 'Cancelled',
 }
 
-/** Labels for buttons and audit entries. */
-export const REQUEST_ACTION_LABELS: Record<RequestAction, string> = {
-  submit: 'Submit',
-  publish: 'Publish',
-  close: 'Close',
-  award: 'Award',
-  start: 'Start care',
-  markUnsourced: 'Mark as unsourced',
-  republish: 'Republish',
-  cancel: 'Cancel',
-}
-
 /** Statuses that end the request's brokerage: nothing more can happen to it. */
 export const TERMINAL_STATUSES = ['started', 'cancelled'] as const satisfies readonly RequestStatus[]
 
@@ -88,7 +76,7 @@ export const REQUEST_TRANSITIONS: Readonly<Record<RequestAction, Transition>> = 
   cancel: { from: CANCELLABLE_STATUSES, to: 'cancelled' },
 }
 
-export type TransitionRefusal =
+type TransitionRefusal =
   /** The request is already where the action would take it. Idempotent actions (closing at the
    *  deadline) may treat this as success; awarding must not, or two brokers could both "win". */
   | 'already_in_status'
@@ -159,7 +147,7 @@ export function nextStatus(
   return { ok: true, status: transition.to }
 }
 
-export function canTransition(from: RequestStatus, action: RequestAction): boolean {
+function canTransition(from: RequestStatus, action: RequestAction): boolean {
   return REQUEST_TRANSITIONS[action].from.includes(from)
 }
 

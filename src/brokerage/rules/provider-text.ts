@@ -12,7 +12,7 @@ import {
   textParts,
 } from './identifiers.ts'
 
-export const PROVIDER_TEXT_FIELDS = [
+const PROVIDER_TEXT_FIELDS = [
   { field: 'needsSummary', label: 'Needs', name: 'the needs summary' },
   { field: 'language', label: 'Language', name: 'the language' },
   { field: 'notesForProviders', label: 'Notes for providers', name: 'the notes for providers' },

@@ -15,8 +15,11 @@
 // - Ties on the total go to the higher quality score, then the lower price, then the earlier
 //   submission, then the lower offer id, so the ranking is a total order and never depends on the
 //   order the offers were read in.
+
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
-import { govukDate, plural, pounds } from './format.ts'
+import { formatLondonDate } from '../../shared/dates.ts'
+import { formatPounds } from '../../shared/money.ts'
+import { plural } from './format.ts'
 import type { BrokerageSettings } from './settings.ts'
 import { NOT_YET_RATED, PRICE_UNIT_LABELS, type PriceUnit, type RatingValue } from './vocabulary.ts'
 
@@ -85,7 +88,7 @@ export interface ScoringContext {
   now: Date
 }
 
-export interface ScoreComponent {
+interface ScoreComponent {
   /** 0..100 */
   score: number
   /** 0..100, the weights adding up to 100 */
@@ -94,7 +97,7 @@ export interface ScoreComponent {
   weighted: number
 }
 
-export interface OfferFlags {
+interface OfferFlags {
   /** Above the council's usual price: the broker agrees the rate with a reason, or (care homes) records a top-up. */
   aboveUsualPrice: boolean
   /** A "contact quality team" restriction is in force: the award needs the quality team's sign-off. */
@@ -103,7 +106,7 @@ export interface OfferFlags {
   staleCapacity: boolean
 }
 
-export interface OfferNote {
+interface OfferNote {
   code: 'above_usual_price' | 'quality_team_sign_off' | 'stale_capacity' | 'tie_break'
   text: string
 }
@@ -127,9 +130,9 @@ export interface ScoredOffer {
   submittedAt: Date
 }
 
-export type OfferExclusionCode = 'inadequate' | 'no_new_placements' | 'invalid_price'
+type OfferExclusionCode = 'inadequate' | 'no_new_placements' | 'invalid_price'
 
-export interface ExcludedOffer {
+interface ExcludedOffer {
   offerId: number
   locationId: number
   code: OfferExclusionCode
@@ -209,7 +212,7 @@ function score(
   if (above !== null && context.usualPricePence !== null) {
     notes.push({
       code: 'above_usual_price',
-      text: `${describePrice(offer.pricePence, context.priceUnit)} is ${pounds(above)} above the usual price of ${pounds(context.usualPricePence)}`,
+      text: `${describePrice(offer.pricePence, context.priceUnit)} is ${formatPounds(above)} above the usual price of ${formatPounds(context.usualPricePence)}`,
     })
   }
   const qualityTeamSignOff = offer.restrictions.includes('contact_quality_team')
@@ -229,7 +232,7 @@ function score(
       text:
         reportedAt === null || capacityAgeDays === null
           ? 'The location has never reported its capacity'
-          : `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${govukDate(reportedAt)}; reports older than ${plural(staleDays, 'day')} may be out of date`,
+          : `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${formatLondonDate(reportedAt)}; reports older than ${plural(staleDays, 'day')} may be out of date`,
     })
   }
 
@@ -298,7 +301,7 @@ export interface SlotOffer extends OfferForScoring {
   slotIds: readonly SlotId[]
 }
 
-export interface SlotShortlist {
+interface SlotShortlist {
   slotId: SlotId
   /** The offers covering this slot, scored against each other: the lowest price is this slot's. */
   shortlist: Shortlist
@@ -337,5 +340,5 @@ export function rankPerSlot(
 
 /** A price as pages show it: "£1,050.00 per week". */
 export function describePrice(pricePence: number, unit: PriceUnit): string {
-  return `${pounds(pricePence)} ${PRICE_UNIT_LABELS[unit]}`
+  return `${formatPounds(pricePence)} ${PRICE_UNIT_LABELS[unit]}`
 }

@@ -33,7 +33,7 @@ export const REQUEST_SERVICE_TYPE_LABELS: Record<RequestServiceType, string> = {
  * Day opportunities are not a CQC-regulated activity, so the register's SERVICE_TYPES has no such
  * value yet; a location must list 'day_opportunities' to be invited to such a request.
  */
-export const DAY_OPPORTUNITIES = 'day_opportunities'
+const DAY_OPPORTUNITIES = 'day_opportunities'
 export type RegisterServiceType = ServiceType | typeof DAY_OPPORTUNITIES
 
 export const REGISTER_SERVICE_TYPE_LABELS: Record<RegisterServiceType, string> = {
@@ -69,7 +69,7 @@ export const REQUEST_SERVICE_TYPE_MAP: Readonly<Record<RequestServiceType, Regis
   day_opportunities: { serviceType: DAY_OPPORTUNITIES, bedType: null, specialisms: [] },
 }
 
-export const CARE_HOME_SERVICE_TYPES = [
+const CARE_HOME_SERVICE_TYPES = [
   'residential',
   'nursing',
   'dementia_residential',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
-import { field, formErrors } from '../../web/forms.ts'
+import { dateFromForm, field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { DEFAULT_BROKERAGE_SETTINGS, MAX_DISTANCE_LIMIT_MILES } from '../rules/index.ts'
 import type { BrokerageServices } from '../services.ts'
@@ -26,7 +26,7 @@ export const settingsCapabilities: Capability[] = [
   },
 ]
 
-export const SETTINGS_FIELDS = [
+const SETTINGS_FIELDS = [
   'qualityWeight',
   'priceWeight',
   'distanceWeight',
@@ -42,16 +42,6 @@ const bannerQuery = z.object({
   added: z.iso.date().optional().catch(undefined),
   removed: z.iso.date().optional().catch(undefined),
 })
-
-/** A GOV.UK date input's three boxes as 'YYYY-MM-DD'; '' when all are empty; 'invalid' when not a date. */
-function dateFromForm(body: unknown, name: string): string {
-  const day = field(body, `${name}-day`).trim()
-  const month = field(body, `${name}-month`).trim()
-  const year = field(body, `${name}-year`).trim()
-  if (!day && !month && !year) return ''
-  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
-  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
-}
 
 /** Holidays grouped by year, for one table per year. */
 function byYear(holidays: BankHoliday[]): { year: string; holidays: BankHoliday[] }[] {

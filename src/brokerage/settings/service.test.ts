@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import { createTestDatabase } from '../../../test/support/database.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { auditLog } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, ValidationError } from '../../errors.ts'
 import { DEFAULT_BROKERAGE_SETTINGS, ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../rules/index.ts'
 import {

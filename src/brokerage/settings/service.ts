@@ -1,16 +1,17 @@
 // A council's brokerage settings and its working-day calendar (DOMAIN.md §5–§7): defaults are
 // published practice, and the council admin may change every one of them.
+
 import { and, asc, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput } from '../../errors.ts'
+import { isCalendarDate, weekdayOf } from '../../shared/dates.ts'
 import {
   type BankHoliday,
   type BrokerageSettings,
   brokerageSettingsSchema,
   ENGLAND_AND_WALES_BANK_HOLIDAYS,
-  isCalendarDate,
   resolveBrokerageSettings,
 } from '../rules/index.ts'
 import { bankHolidays, councilSettings } from '../schema.ts'
@@ -94,9 +95,7 @@ export async function getBankHolidays(db: Queryable, councilId: number): Promise
   return new Set((await listBankHolidays(db, councilId)).map((h) => h.date))
 }
 
-const WEEKDAY = new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: 'UTC' })
-
-export const newBankHolidaySchema = z
+const newBankHolidaySchema = z
   .object({
     date: z
       .string({ error: 'Enter the date of the bank holiday' })
@@ -111,7 +110,7 @@ export const newBankHolidaySchema = z
   })
   .superRefine((holiday, ctx) => {
     if (!isCalendarDate(holiday.date)) return
-    const weekday = WEEKDAY.format(new Date(`${holiday.date}T00:00:00Z`))
+    const weekday = weekdayOf(holiday.date)
     if (weekday === 'Saturday' || weekday === 'Sunday')
       ctx.addIssue({
         code: 'custom',

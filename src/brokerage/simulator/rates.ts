@@ -13,15 +13,15 @@
 
 import type { RequestServiceType } from '../rules/index.ts'
 
-export const NORFOLK_SITES = 693
-export const HOME_CARE_PEOPLE = 5_300
-export const HOME_CARE_WEEKS = 104
-export const RESIDENTIAL_PLACES = 5_997
-export const NURSING_PLACES = 2_587
-export const COUNCIL_FUNDED_SHARE = 0.5
-export const RESIDENTIAL_WEEKS = 130
-export const NURSING_WEEKS = 52
-export const DEMENTIA_SHARE = 1 / 3
+const NORFOLK_SITES = 693
+const HOME_CARE_PEOPLE = 5_300
+const HOME_CARE_WEEKS = 104
+const RESIDENTIAL_PLACES = 5_997
+const NURSING_PLACES = 2_587
+const COUNCIL_FUNDED_SHARE = 0.5
+const RESIDENTIAL_WEEKS = 130
+const NURSING_WEEKS = 52
+const DEMENTIA_SHARE = 1 / 3
 
 /** Requests a Norfolk-sized council places each week, by service type. */
 export function norfolkWeeklyArrivals(): Record<RequestServiceType, number> {
@@ -79,7 +79,7 @@ export interface ResponderFacts {
 }
 
 /** How likely an urban location with plenty of room is to offer on a request it was invited to. */
-export const BASE_RESPONSE = 0.16
+const BASE_RESPONSE = 0.16
 /** Rural providers answer less: travel between visits, fewer staff to spare. */
 export const RURAL_FACTOR = 0.45
 

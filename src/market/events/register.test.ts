@@ -1,16 +1,16 @@
 import { PassThrough, Readable } from 'node:stream'
 import { and, asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../../test/support/database.ts'
+import { addPackage } from '../../../test/support/market-events-fixture.ts'
 import { createCouncil } from '../../accounts/service.ts'
-import { londonDate } from '../../brokerage/rules/index.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { auditLog, locations } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { importCqcFile } from '../../providers/cqc/import.ts'
 import { type CqcLocationWriteInput, writeHscaCsv } from '../../providers/cqc/write.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { marketEvents } from './schema.ts'
 import { recordMarketEvent } from './service.ts'
-import { addPackage } from './test-fixture.ts'
 
 const actor = { kind: 'system', label: 'test' } as const
 

@@ -2,7 +2,6 @@
 // register's events (src/providers/cqc/register-events.ts) in the import's own transaction.
 import { and, desc, eq, gte, isNull, sql } from 'drizzle-orm'
 import { recordAudit } from '../../audit/service.ts'
-import { londonDate } from '../../brokerage/rules/index.ts'
 import type { Queryable, Transaction } from '../../db/connection.ts'
 import type {
   RegisterChange,
@@ -10,6 +9,7 @@ import type {
   RegisterEventTally,
   RegisterImport,
 } from '../../providers/cqc/register-events.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { isFailure, type MarketEventKind } from './rules.ts'
 import { marketEvents } from './schema.ts'
 import { actorName, auditDetails, withdraw } from './service.ts'

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { addCalendarDays, londonDate } from '../../brokerage/rules/index.ts'
+import { addPackage } from '../../../test/support/market-events-fixture.ts'
+import { addCalendarDays } from '../../brokerage/rules/index.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { recordMarketEvent } from './service.ts'
-import { addPackage } from './test-fixture.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture

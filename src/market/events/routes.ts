@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
-import { poundsShort } from '../../brokerage/rules/format.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { formatPoundsInput, formatPoundsShort } from '../../shared/money.ts'
 import { recordId } from '../../storable.ts'
 import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -19,7 +19,6 @@ import {
   MARKET_EVENT_KIND_LABELS,
   MARKET_EVENT_KINDS,
   type MarketEventKind,
-  poundsText,
 } from './rules.ts'
 import { marketEventsListSchema } from './schemas.ts'
 import { type EventPlace, type MarketEventView, type PlaceInput, periodSchema } from './service.ts'
@@ -53,7 +52,7 @@ function pageErrors(errors: FieldError[]) {
   }
 }
 
-const money = (pence: number | null | undefined) => (pence == null ? null : poundsShort(pence))
+const money = (pence: number | null | undefined) => (pence == null ? null : formatPoundsShort(pence))
 
 const hours = (minutes: number) => hoursOf(minutes)
 
@@ -114,7 +113,7 @@ function eventFigureValues(event: MarketEventView): Record<string, string> {
     homeCareHoursLost: hoursText(event.homeCareMinutesLost) || '0',
     homeCareHoursGained: hoursText(event.homeCareMinutesGained) || '0',
     peopleAffected: String(event.peopleAffected),
-    extraCost: poundsText(event.extraCostPence),
+    extraCost: formatPoundsInput(event.extraCostPence),
     notes: event.notes,
   }
 }

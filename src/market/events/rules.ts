@@ -1,8 +1,11 @@
 // The vocabulary of market events, the pure rules for their figures, and the checks of what a
 // commissioner enters. No database here.
+
 import { z } from 'zod'
-import { addCalendarDays, isCalendarDate, londonDate } from '../../brokerage/rules/index.ts'
+import { addCalendarDays } from '../../brokerage/rules/index.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
+import { parsePounds } from '../../shared/money.ts'
 import { EARLIEST_DATE } from '../period.ts'
 
 export const MARKET_EVENT_KINDS = [
@@ -32,14 +35,10 @@ export const MARKET_EVENT_KIND_HINTS: Record<MarketEventKind, string> = {
 }
 
 /** The kinds that are market failures: care the council had to find again. */
-export const FAILURE_KINDS: readonly MarketEventKind[] = ['provider_exit', 'closure', 'deregistration']
+const FAILURE_KINDS: readonly MarketEventKind[] = ['provider_exit', 'closure', 'deregistration']
 
 export function isFailure(kind: MarketEventKind): boolean {
   return FAILURE_KINDS.includes(kind)
-}
-
-export function isMarketEventKind(value: string): value is MarketEventKind {
-  return (MARKET_EVENT_KINDS as readonly string[]).includes(value)
 }
 
 export const FIGURE_FIELDS = [
@@ -71,12 +70,12 @@ export const KIND_FIGURES: Record<MarketEventKind, readonly FigureField[]> = {
   ],
 }
 
-export const MAX_BEDS = 10_000
-export const MAX_PEOPLE = 100_000
-export const MAX_HOURS_PER_WEEK = 100_000
+const MAX_BEDS = 10_000
+const MAX_PEOPLE = 100_000
+const MAX_HOURS_PER_WEEK = 100_000
 /** £100m: far above any one failure, low enough to catch a slipped decimal point. */
-export const MAX_EXTRA_COST_PENCE = 10_000_000_000
-export const MAX_NOTES = 2_000
+const MAX_EXTRA_COST_PENCE = 10_000_000_000
+const MAX_NOTES = 2_000
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }
 
@@ -114,16 +113,13 @@ export function parseHours(input: string | number | null | undefined, what: stri
 
 /** Pounds and pence, with or without "£" and commas, as pence; empty is null (not known yet). */
 export function parseCost(input: string | number | null | undefined): Parsed<number | null> {
-  const text = String(input ?? '')
-    .trim()
-    .replace(/^£/, '')
-    .replace(/,/g, '')
-    .trim()
-  if (text === '') return { ok: true, value: null }
-  if (text.startsWith('-')) return { ok: false, problem: 'The extra cost cannot be negative' }
-  if (!/^\d+(\.\d{1,2})?$/.test(text))
+  const parsed = parsePounds(input)
+  if (!parsed.ok) {
+    if (parsed.problem === 'empty') return { ok: true, value: null }
+    if (parsed.problem === 'negative') return { ok: false, problem: 'The extra cost cannot be negative' }
     return { ok: false, problem: 'The extra cost must be an amount in pounds, like 25000 or 1,250.50' }
-  const pence = Math.round(Number(text) * 100)
+  }
+  const { pence } = parsed
   if (pence > MAX_EXTRA_COST_PENCE)
     return { ok: false, problem: 'The extra cost must be £100,000,000 or less' }
   return { ok: true, value: pence }
@@ -138,12 +134,6 @@ export function hoursOf(minutes: number): number {
 export function hoursText(minutes: number | null | undefined): string {
   if (!minutes) return ''
   return String(hoursOf(minutes))
-}
-
-/** Pence for a form box: "25000" or "1250.50". */
-export function poundsText(pence: number | null | undefined): string {
-  if (pence === null || pence === undefined) return ''
-  return pence % 100 === 0 ? String(pence / 100) : (pence / 100).toFixed(2)
 }
 
 /** One event's figures, as the summary adds them up. */
@@ -202,9 +192,9 @@ export function totalsOf(events: readonly EventFigures[]): EventTotals {
 // ---------------------------------------------------------------------------------------------
 // What a commissioner enters
 
-export const text = z.union([z.string(), z.number()]).nullish()
+const text = z.union([z.string(), z.number()]).nullish()
 
-export function idField(message: string) {
+function idField(message: string) {
   return text.transform((value, ctx): number | null => {
     const trimmed = String(value ?? '').trim()
     if (trimmed === '') return null
@@ -249,7 +239,7 @@ export function placeSchema(now: Date) {
   })
 }
 
-export const figureParsers: Record<
+const figureParsers: Record<
   FigureField,
   (value: string | number | null | undefined) => ReturnType<typeof parseCount>
 > = {
@@ -261,7 +251,7 @@ export const figureParsers: Record<
   extraCost: (v) => parseCost(v),
 }
 
-export function figureField(name: FigureField) {
+function figureField(name: FigureField) {
   return text.transform((value, ctx): number | null => {
     const parsed = figureParsers[name](value)
     if (!parsed.ok) {
@@ -288,7 +278,7 @@ export const figuresSchema = z.object({
 
 export type Figures = z.infer<typeof figuresSchema>
 
-export const NOT_FOR: Record<FigureField, string> = {
+const NOT_FOR: Record<FigureField, string> = {
   bedsLost: 'beds lost',
   bedsGained: 'beds gained',
   homeCareHoursLost: 'home care hours lost',
@@ -298,9 +288,7 @@ export const NOT_FOR: Record<FigureField, string> = {
 }
 
 /** Each figure that reads, the others as missing: so the kind's rules can be checked beside other errors. */
-export function readableFigures(
-  input: Partial<Record<FigureField, unknown>>,
-): Record<FigureField, number | null> {
+function readableFigures(input: Partial<Record<FigureField, unknown>>): Record<FigureField, number | null> {
   const figures = {} as Record<FigureField, number | null>
   for (const name of FIGURE_FIELDS) {
     const value = input[name]
@@ -390,7 +378,7 @@ export const withdrawSchema = z.object({
     .max(MAX_NOTES, { error: `The reason must be ${MAX_NOTES.toLocaleString('en-GB')} characters or fewer` }),
 })
 
-export const DEFAULT_YEARS = 1
+const DEFAULT_YEARS = 1
 
 /** A year to the date: the period Norfolk counts its failures over. */
 export function yearBefore(to: string): string {
@@ -399,7 +387,7 @@ export function yearBefore(to: string): string {
   return addCalendarDays(sameDay, 1)
 }
 
-export const dateText = (label: string) =>
+const dateText = (label: string) =>
   z
     .string()
     .trim()

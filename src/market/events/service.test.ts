@@ -1,10 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import { createTestDatabase } from '../../../test/support/database.ts'
+import { addPackage } from '../../../test/support/market-events-fixture.ts'
 import type { Actor } from '../../audit/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { auditLog, localities, locations } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { parseCost, parseCount, parseHours, totalsOf } from './rules.ts'
 import {
@@ -19,7 +20,6 @@ import {
   withdrawMarketEvent,
   yearBefore,
 } from './service.ts'
-import { addPackage } from './test-fixture.ts'
 
 // Mid-March is GMT: these instants fall on the London dates they name.
 const NOW = new Date('2026-03-15T12:00:00Z')

@@ -403,7 +403,7 @@ export async function locationMarketEvents(
 // ---------------------------------------------------------------------------------------------
 // Summary
 
-export interface KindTotals extends EventTotals {
+interface KindTotals extends EventTotals {
   kind: MarketEventKind
   label: string
 }

@@ -5,13 +5,15 @@
 // Rates come from DOMAIN.md §12 and seed 000: Norfolk (693 regulated sites) counted 18 market
 // failures in a year, affecting 370 people (about 20 each) at £0.57m of extra cost (about £1,540 a
 // person). Openings and changes in registered beds are assumed a little rarer than failures.
+
 import { count, eq } from 'drizzle-orm'
 import type { Actor } from '../../audit/service.ts'
-import { londonDate } from '../../brokerage/rules/index.ts'
 import { poisson } from '../../brokerage/simulator/rates.ts'
 import type { Queryable } from '../../db/connection.ts'
+import { londonDate } from '../../shared/dates.ts'
+import { formatPoundsInput } from '../../shared/money.ts'
 import { hashSeed, Random } from '../../shared/random.ts'
-import { hoursText, type MarketEventKind, poundsText } from './rules.ts'
+import { hoursText, type MarketEventKind } from './rules.ts'
 import { marketEvents } from './schema.ts'
 import {
   checkEventPlace,
@@ -21,14 +23,14 @@ import {
   updateMarketEvent,
 } from './service.ts'
 
-export const NORFOLK_SITES = 693
-export const FAILURES_PER_SITE_YEAR = 18 / NORFOLK_SITES
-export const OPENINGS_PER_SITE_YEAR = 12 / NORFOLK_SITES
-export const CAPACITY_CHANGES_PER_SITE_YEAR = 10 / NORFOLK_SITES
+const NORFOLK_SITES = 693
+const FAILURES_PER_SITE_YEAR = 18 / NORFOLK_SITES
+const OPENINGS_PER_SITE_YEAR = 12 / NORFOLK_SITES
+const CAPACITY_CHANGES_PER_SITE_YEAR = 10 / NORFOLK_SITES
 /** £0.57m over 370 people. */
-export const COST_PER_PERSON_POUNDS = 570_000 / 370
+const COST_PER_PERSON_POUNDS = 570_000 / 370
 /** Home care hours a week per person in Norfolk: 44,500 hours for 5,300 people. */
-export const HOURS_PER_PERSON = 44_500 / 5_300
+const HOURS_PER_PERSON = 44_500 / 5_300
 
 const DAY_MS = 86_400_000
 const WEEK_MS = 7 * DAY_MS
@@ -264,7 +266,7 @@ function figuresOf(event: MarketEventRow) {
     homeCareHoursLost: hoursText(event.homeCareMinutesLost),
     homeCareHoursGained: hoursText(event.homeCareMinutesGained),
     peopleAffected: String(event.peopleAffected),
-    extraCost: poundsText(event.extraCostPence),
+    extraCost: formatPoundsInput(event.extraCostPence),
     notes: event.notes,
   }
 }

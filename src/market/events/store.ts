@@ -175,6 +175,6 @@ export function toView(row: Awaited<ReturnType<typeof viewQuery>>[number]): Mark
 }
 
 /** Rows of a raw query, whichever driver ran it (both return { rows }). */
-export function rowsOf<T>(result: unknown): T[] {
+function rowsOf<T>(result: unknown): T[] {
   return (result as { rows: T[] }).rows
 }

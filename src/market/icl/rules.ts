@@ -1,20 +1,21 @@
 // The Interim Care List (DOMAIN.md §8) as pure functions of each request's history: its status
 // changes and the times its slots were filled. Computing from history, never from the current
 // row, is what makes the list at a past instant the same whenever it is asked for. No I/O.
+
 import { TZDate } from '@date-fns/tz'
 import { ageBand } from '../../brokerage/offers/rules.ts'
 import {
   addCalendarDays,
   calendarDaysBetween,
-  LONDON,
-  londonDate,
   REQUEST_SERVICE_TYPE_LABELS,
   type RequestServiceType,
   type RequestStatus,
   staysOnInterimCareList,
 } from '../../brokerage/rules/index.ts'
+import { LONDON, londonDate } from '../../shared/dates.ts'
+import { median } from '../../shared/statistics.ts'
 
-export const UNKNOWN_AREA = 'Not known'
+const UNKNOWN_AREA = 'Not known'
 
 /** Everything the list needs to know about one request, from its history. */
 export interface RequestHistory {
@@ -72,7 +73,7 @@ function filledAt(history: RequestHistory, at: Date): Set<number> {
   return new Set(history.fills.filter((f) => f.at.getTime() <= at.getTime()).map((f) => f.slot))
 }
 
-export function requestedMinutesPerWeek(history: RequestHistory): number {
+function requestedMinutesPerWeek(history: RequestHistory): number {
   return history.visits.reduce((sum, v) => sum + v.minutesPerWeek, 0)
 }
 
@@ -97,7 +98,7 @@ export function unfilledMinutesAt(history: RequestHistory, at: Date): number {
 }
 
 /** When the social worker submitted the request; its first recorded change if the history begins later. */
-export function submittedAt(history: RequestHistory): Date | null {
+function submittedAt(history: RequestHistory): Date | null {
   const submitted = history.events.find((e) => e.toStatus === 'submitted') ?? history.events[0]
   return submitted?.at ?? null
 }
@@ -174,7 +175,7 @@ export function movements(intervals: readonly ListInterval[], after: Date, until
 // ---------------------------------------------------------------------------------------------
 // Headline figures
 
-export interface BreakdownRow {
+interface BreakdownRow {
   key: string
   people: number
   unfilledMinutesPerWeek: number
@@ -193,15 +194,6 @@ export interface IclHeadline {
   unfilledMinutesPerWeek: number
   meanDaysWaiting: number | null
   medianDaysWaiting: number | null
-}
-
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
 }
 
 export function headline(entries: readonly IclEntry[]): IclHeadline {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../../test/support/database.ts'
 import { createCouncil, getCouncilByCode } from '../../accounts/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import {
@@ -18,7 +19,6 @@ import {
   requestVisits,
   sourcingRequests,
 } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { createDemo } from '../../demo/generate.ts'
 import { ValidationError } from '../../errors.ts'
 import { mondayOf, simulate } from '../../simulator/simulate.ts'

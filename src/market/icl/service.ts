@@ -1,19 +1,15 @@
 // The Interim Care List: the list at any instant, the committee's figures over a period, and the
 // daily snapshots behind the trend.
+
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { listCouncils } from '../../accounts/service.ts'
 import { firstStatusChangeAt } from '../../brokerage/reporting/histories.ts'
-import {
-  addCalendarDays,
-  calendarDaysBetween,
-  isCalendarDate,
-  londonDate,
-  type RequestStatus,
-} from '../../brokerage/rules/index.ts'
+import { addCalendarDays, calendarDaysBetween, type RequestStatus } from '../../brokerage/rules/index.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { listLocalities } from '../../geography/service.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { checkPeriod } from '../period.ts'
 import { iclSnapshots, iclSpellsPending } from '../schema.ts'
 import {
@@ -115,7 +111,6 @@ export const periodSchema = z.object({
   to: dateField('The end date'),
   locality: z.string().trim().optional(),
 })
-export type PeriodInput = z.input<typeof periodSchema>
 
 export interface IclReport extends IclList {
   from: string
@@ -236,7 +231,7 @@ function snapshotRow(row: typeof iclSnapshots.$inferSelect): SnapshotRow {
 // Daily snapshots
 
 /** What a London date's snapshot holds: the list at the end of that day, and that day's movements. */
-export function snapshotFor(histories: readonly RequestHistory[], date: string) {
+function snapshotFor(histories: readonly RequestHistory[], date: string) {
   const end = endOfLondonDay(date)
   const list = listFrom(histories, end)
   const { added, removed } = movements(
@@ -262,7 +257,7 @@ export function snapshotFor(histories: readonly RequestHistory[], date: string) 
  * Catching up years of days over a big council's history would otherwise go through every
  * request's history once per day.
  */
-export function snapshotsFor(histories: readonly RequestHistory[], dates: readonly string[]) {
+function snapshotsFor(histories: readonly RequestHistory[], dates: readonly string[]) {
   const spans = histories
     .flatMap((history) => listIntervals(history).map((interval) => ({ history, interval })))
     .sort((a, b) => a.interval.on.getTime() - b.interval.on.getTime())

@@ -10,7 +10,7 @@ type Row = [section: string, breakdown: string, measure: string, value: Value]
 /** Two decimal places at most; empty when there is no figure. */
 const value = (n: number | null): Value => (n === null ? null : Math.round(n * 100) / 100)
 
-export function insightsCsvRows(report: InsightsReport): Row[] {
+function insightsCsvRows(report: InsightsReport): Row[] {
   const rows: Row[] = []
   const add = (section: string, breakdown: string, measure: string, v: Value) =>
     rows.push([section, breakdown, measure, typeof v === 'number' ? value(v) : v])

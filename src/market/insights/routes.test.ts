@@ -1,8 +1,9 @@
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { addCalendarDays, londonDate } from '../../brokerage/rules/index.ts'
+import { addCalendarDays } from '../../brokerage/rules/index.ts'
 import { bedVacancyReports, localities } from '../../db/schema.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { recordMarketEvent } from '../events/service.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>

@@ -4,6 +4,7 @@ import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../../broker
 import { type FieldError, ValidationError } from '../../errors.ts'
 import type { GeographyServices } from '../../geography/services.ts'
 import { availabilityByLocalityChart } from '../../providers/capacity/charts.ts'
+import { formatPounds } from '../../shared/money.ts'
 import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -78,10 +79,7 @@ const oneDecimal = (n: number | null) => (n === null ? null : Math.round(n * 10)
 /** A figure rounded to one decimal place, or what to say when there is none. */
 const figure = (n: number | null, fallback: string, suffix = '') =>
   n === null ? fallback : `${(Math.round(n * 10) / 10).toLocaleString('en-GB')}${suffix}`
-const pounds = (pence: number | null) =>
-  pence === null
-    ? null
-    : `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+const pounds = (pence: number | null) => (pence === null ? null : formatPounds(pence))
 
 /** What the insights dashboard, its CSV and API are given: the services they call, nothing more. */
 export interface InsightsRouteOptions {

@@ -2,7 +2,7 @@
 import { addCalendarDays } from '../../brokerage/rules/index.ts'
 
 /** The last day of each calendar month that ends inside the period, oldest first. */
-export function monthEnds(from: string, to: string): string[] {
+function monthEnds(from: string, to: string): string[] {
   const ends: string[] = []
   let [year, month] = from.split('-').map(Number) as [number, number]
   for (;;) {

@@ -1,7 +1,7 @@
 import { eq, inArray } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { addLocation, createTestRequest } from '../../brokerage/offers/test-factory.ts'
+import { addLocation, createTestRequest } from '../../../test/support/offers-factory.ts'
 import type { RequestServiceType } from '../../brokerage/rules/index.ts'
 import {
   bedVacancyReports,
@@ -17,6 +17,7 @@ import {
   sourcingRequests,
 } from '../../db/schema.ts'
 import { ValidationError } from '../../errors.ts'
+import { percentile } from '../../shared/statistics.ts'
 import { rebuildRequestOutcomes } from './outcomes.ts'
 import { insightsReport } from './service.ts'
 
@@ -174,15 +175,6 @@ const HISTORY: Spec[] = [
 ]
 
 const within = (iso: string) => new Date(iso) >= START && new Date(iso) <= END
-
-/** The textbook order statistic: sort, then interpolate between the ranks either side of p(n-1). */
-function expectedQuantile(values: number[], p: number): number | null {
-  if (values.length === 0) return null
-  const s = [...values].sort((a, b) => a - b)
-  const i = p * (s.length - 1)
-  const lo = Math.floor(i)
-  return (s[lo] as number) + ((s[Math.ceil(i)] as number) - (s[lo] as number)) * (i - lo)
-}
 
 function expectedFigures(specs: Spec[], asAt: Date = NOW) {
   const published = specs.filter((s) => within(s.published))
@@ -478,14 +470,8 @@ describe('insightsReport', () => {
     const report = await insightsReport(t.database.db, home.councilId, PERIOD, NOW)
     const expected = expectedFigures(HISTORY)
     expect(report.timeToSource.overall.awarded).toBe(expected.days.length)
-    expect(report.timeToSource.overall.medianDays).toBeCloseTo(
-      expectedQuantile(expected.days, 0.5) ?? Number.NaN,
-      9,
-    )
-    expect(report.timeToSource.overall.p90Days).toBeCloseTo(
-      expectedQuantile(expected.days, 0.9) ?? Number.NaN,
-      9,
-    )
+    expect(report.timeToSource.overall.medianDays).toBeCloseTo(percentile(expected.days, 50) ?? Number.NaN, 9)
+    expect(report.timeToSource.overall.p90Days).toBeCloseTo(percentile(expected.days, 90) ?? Number.NaN, 9)
     const types = [
       ...new Set(
         HISTORY.filter((s) => s.award && within(s.award.at) && new Date(s.award.at) <= NOW).map(
@@ -497,8 +483,8 @@ describe('insightsReport', () => {
     for (const line of report.timeToSource.byServiceType) {
       const days = expected.daysOf(line.serviceType as string)
       expect(line.awarded).toBe(days.length)
-      expect(line.medianDays).toBeCloseTo(expectedQuantile(days, 0.5) ?? Number.NaN, 9)
-      expect(line.p90Days).toBeCloseTo(expectedQuantile(days, 0.9) ?? Number.NaN, 9)
+      expect(line.medianDays).toBeCloseTo(percentile(days, 50) ?? Number.NaN, 9)
+      expect(line.p90Days).toBeCloseTo(percentile(days, 90) ?? Number.NaN, 9)
     }
   })
 
@@ -528,7 +514,7 @@ describe('insightsReport', () => {
     for (const line of report.prices.byServiceType) {
       const prices = expected.pricesOf(line.serviceType)
       expect(line.awarded).toBe(prices.length)
-      expect(line.medianPricePence).toBe(expectedQuantile(prices, 0.5))
+      expect(line.medianPricePence).toBe(percentile(prices, 50))
     }
     expect(report.prices.byServiceType.map((l) => l.unit)).toContain('weekly')
   })
@@ -599,15 +585,15 @@ describe('insightsReport', () => {
       {
         label: 'North',
         awarded: north.days.length,
-        median: expectedQuantile(north.days, 0.5),
-        p90: expectedQuantile(north.days, 0.9),
+        median: percentile(north.days, 50),
+        p90: percentile(north.days, 90),
       },
       // South has no awards, so no line; people without a locality have theirs.
       {
         label: 'No locality recorded',
         awarded: elsewhere.days.length,
-        median: expectedQuantile(elsewhere.days, 0.5),
-        p90: expectedQuantile(elsewhere.days, 0.9),
+        median: percentile(elsewhere.days, 50),
+        p90: percentile(elsewhere.days, 90),
       },
     ])
     expect(north.days.length).toBeGreaterThan(0)

@@ -1,11 +1,10 @@
 // The commissioners' market insights: response rate, time to source, home care hours commissioned,
 // accepted prices and the quality mix, computed live from the platform's own records for a period.
+
 import { type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import {
-  isCalendarDate,
   isCareHome,
-  londonDate,
   type PriceUnit,
   priceUnitFor,
   REQUEST_SERVICE_TYPE_LABELS,
@@ -28,6 +27,7 @@ import {
   RESTRICTION_KINDS,
   type RestrictionKind,
 } from '../../providers/vocabulary.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { type MarketEventsSummary, marketEventsSummary } from '../events/service.ts'
 import { endOfLondonDay, startOfLondonDay } from '../icl/rules.ts'
 import { checkPeriod } from '../period.ts'
@@ -69,7 +69,6 @@ export const insightsSchema = z.object({
       },
     ),
 })
-export type InsightsInput = z.input<typeof insightsSchema>
 
 export interface SourcingTimes {
   serviceType: RequestServiceType | null
@@ -79,7 +78,7 @@ export interface SourcingTimes {
   p90Days: number | null
 }
 
-export interface LocalitySourcingTimes {
+interface LocalitySourcingTimes {
   /** Null for people with no locality recorded. */
   localityId: number | null
   label: string
@@ -99,7 +98,7 @@ export interface HardToServeLine {
   percentUnsourced: number | null
 }
 
-export interface BedFigures {
+interface BedFigures {
   /** The instant the figures stand at: the end of the period's last day, or now if that is sooner. */
   at: Date
   staleAfterDays: number
@@ -118,7 +117,7 @@ export interface HoursPoint {
   change: number | null
 }
 
-export interface PriceLine {
+interface PriceLine {
   serviceType: RequestServiceType
   label: string
   unit: PriceUnit

@@ -1,9 +1,10 @@
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { addCalendarDays, londonDate } from '../../brokerage/rules/index.ts'
+import { buildMarket, retireLocation } from '../../../test/support/mps-fixture.ts'
+import { addCalendarDays } from '../../brokerage/rules/index.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { keyData } from './service.ts'
-import { buildMarket, retireLocation } from './test-fixture.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture

@@ -1,12 +1,13 @@
 // Pure rules of the Market Position Statement's key data: which packages and locations a row
 // counts, the figures, and small-number suppression. No I/O.
+import { formatRoundedPounds } from '../../shared/money.ts'
 import type { KeyDataRowDefinition } from './sectors.ts'
 
 export const DEFAULT_SUPPRESSION_THRESHOLD = 5
 export const MIN_SUPPRESSION_THRESHOLD = 2
 export const MAX_SUPPRESSION_THRESHOLD = 100
 /** Spend is a year of the weekly cost the council is committed to today. */
-export const WEEKS_PER_YEAR = 52
+const WEEKS_PER_YEAR = 52
 
 /** One active package, reduced to what the figures need: no name, no address. */
 export interface PackageFact {
@@ -37,7 +38,7 @@ export interface RowFacts {
   goodOrOutstanding: number
 }
 
-export function packageMatches(row: KeyDataRowDefinition, pkg: PackageFact): boolean {
+function packageMatches(row: KeyDataRowDefinition, pkg: PackageFact): boolean {
   return (
     (row.requestServiceTypes as readonly string[]).includes(pkg.serviceType) &&
     pkg.clientGroup === row.clientGroup
@@ -111,19 +112,13 @@ export function publishedFigures(facts: RowFacts, threshold: number): KeyDataFig
 
 export type FigureKind = 'money' | 'count' | 'percent'
 
-const pounds = new Intl.NumberFormat('en-GB', {
-  style: 'currency',
-  currency: 'GBP',
-  maximumFractionDigits: 0,
-})
-
 /** How a figure reads on the page and in the CSV; suppressed counts say only "fewer than N". */
 export function figureText(figure: Figure, kind: FigureKind, threshold: number): string {
   if (figure.kind === 'not_applicable') return 'Not applicable'
   if (figure.kind === 'suppressed') return kind === 'count' ? `fewer than ${threshold}` : 'suppressed'
   if (kind === 'money') {
     const value = figure.value / 100
-    return value >= 1_000_000 ? `£${(value / 1_000_000).toFixed(1)}m` : pounds.format(Math.round(value))
+    return value >= 1_000_000 ? `£${(value / 1_000_000).toFixed(1)}m` : formatRoundedPounds(figure.value)
   }
   if (kind === 'percent') return `${figure.value.toFixed(1)}%`
   return figure.value.toLocaleString('en-GB')

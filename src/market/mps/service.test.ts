@@ -1,6 +1,13 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import {
+  addLot,
+  buildMarket,
+  type LocationSpec,
+  type PackageSpec,
+  retireLocation,
+} from '../../../test/support/mps-fixture.ts'
 import { auditLog } from '../../db/schema.ts'
 import { ValidationError } from '../../errors.ts'
 import type { KeyDataRow } from './service.ts'
@@ -12,7 +19,6 @@ import {
   saveNarrative,
   updateMarketSettings,
 } from './service.ts'
-import { addLot, buildMarket, type LocationSpec, type PackageSpec, retireLocation } from './test-fixture.ts'
 
 const TODAY = '2026-06-15'
 const system = { kind: 'system', label: 'test' } as const

@@ -55,7 +55,7 @@ export async function getSuppressionThreshold(db: Queryable, councilId: number):
 
 const THRESHOLD_MESSAGE = `Enter a whole number from ${MIN_SUPPRESSION_THRESHOLD} to ${MAX_SUPPRESSION_THRESHOLD}`
 
-export const marketSettingsSchema = z.object({
+const marketSettingsSchema = z.object({
   suppressionThreshold: z
     .union([z.string(), z.number()], { error: THRESHOLD_MESSAGE })
     .transform((value, ctx) => {
@@ -105,7 +105,7 @@ export const NARRATIVE_SECTIONS = [
   { field: 'commissioningIntentions', title: 'Commissioning intentions' },
   { field: 'messagesToProviders', title: 'Messages to providers' },
 ] as const
-export type NarrativeField = (typeof NARRATIVE_SECTIONS)[number]['field']
+type NarrativeField = (typeof NARRATIVE_SECTIONS)[number]['field']
 export const MAX_NARRATIVE_LENGTH = 10_000
 
 const narrativeText = (title: string) =>
@@ -117,12 +117,11 @@ const narrativeText = (title: string) =>
     })
     .default('')
 
-export const narrativeSchema = z.object({
+const narrativeSchema = z.object({
   supplyAndDemand: narrativeText('Supply and demand'),
   commissioningIntentions: narrativeText('Commissioning intentions'),
   messagesToProviders: narrativeText('Messages to providers'),
 })
-export type NarrativeInput = z.input<typeof narrativeSchema>
 
 export interface Narrative extends Record<NarrativeField, string> {
   updatedAt: Date | null

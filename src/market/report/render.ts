@@ -1,10 +1,12 @@
 // The committee report as one standalone HTML document: its own CSS, charts drawn inline as SVG,
 // no scripts and nothing fetched, so it reads the same saved, emailed or printed.
+
 import nunjucks from 'nunjucks'
-import { poundsShort } from '../../brokerage/rules/format.ts'
 import { availabilityByLocalityChart } from '../../providers/capacity/charts.ts'
+import { formatLondonDate } from '../../shared/dates.ts'
+import { formatPoundsShort } from '../../shared/money.ts'
 import { chartMarkup } from '../../web/charts.ts'
-import { govukFrontendDir, sourceDir } from '../../web/views.ts'
+import { formatted, govukFrontendDir, sourceDir } from '../../web/views.ts'
 import { peopleTrendChart } from '../icl/charts.ts'
 import { hoursPerWeek } from '../icl/rules.ts'
 import { hoursTrendChart } from '../insights/charts.ts'
@@ -12,19 +14,12 @@ import { trendDates } from '../insights/rules.ts'
 import { restrictionsChart } from './charts.ts'
 import type { MarketReport } from './service.ts'
 
-const londonDate = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-})
-
 // Its own environment: the app's is made per Fastify instance, and the CLI has none.
 const environment = new nunjucks.Environment(new nunjucks.FileSystemLoader([govukFrontendDir, sourceDir]), {
   autoescape: true,
 })
 environment.addFilter('londonDate', (value: Date | string | null | undefined) =>
-  value ? londonDate.format(new Date(value)) : '',
+  formatted(formatLondonDate, value),
 )
 environment.addFilter('number', (value: number | null | undefined) =>
   value == null ? '' : value.toLocaleString('en-GB'),
@@ -35,7 +30,7 @@ const figure = (n: number | null | undefined, fallback = 'none', suffix = '') =>
   n == null ? fallback : `${(Math.round(n * 10) / 10).toLocaleString('en-GB')}${suffix}`
 
 /** Pounds, without pence when there are none. */
-const money = (pence: number | null | undefined) => (pence == null ? null : poundsShort(pence))
+const money = (pence: number | null | undefined) => (pence == null ? null : formatPoundsShort(pence))
 
 /** A long trend's table keeps each month end and the last day; the chart keeps every day. */
 function tableDays<T extends { date: string }>(rows: readonly T[], from: string, to: string): T[] {

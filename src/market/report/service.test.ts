@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../../test/support/database.ts'
 import { getCouncilByCode } from '../../accounts/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { createDemo } from '../../demo/generate.ts'
 import { capacitySummary } from '../../providers/capacity/service.ts'
 import { simulate } from '../../simulator/simulate.ts'

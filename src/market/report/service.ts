@@ -10,7 +10,7 @@ import { type IclReport, iclReport } from '../icl/service.ts'
 import { percentChange } from '../insights/rules.ts'
 import { type InsightsReport, insightsReport } from '../insights/service.ts'
 
-export const marketReportSchema = z.object({
+const marketReportSchema = z.object({
   from: z.string().trim().optional(),
   to: z.string().trim().optional(),
 })

@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import {
+  addPcnAreas,
+  addRequestHistory,
+  placeLocation,
+  reportVacancies,
+} from '../../../test/support/sufficiency-fixture.ts'
 import { getSuppressionThreshold } from '../mps/service.ts'
 import { DEFAULT_SUFFICIENCY_THRESHOLDS } from './rules.ts'
 import { getSufficiencyThresholds } from './service.ts'
-import { addPcnAreas, addRequestHistory, placeLocation, reportVacancies } from './test-fixture.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture

@@ -3,6 +3,7 @@
 
 import { REQUEST_SERVICE_TYPE_MAP, type RequestServiceType } from '../../brokerage/rules/vocabulary.ts'
 import type { BedType } from '../../providers/vocabulary.ts'
+import { median } from '../../shared/statistics.ts'
 
 /**
  * The placement types rated: the four kinds of care home a request can ask for, and home care.
@@ -152,15 +153,6 @@ export function requestOutcome(h: RequestHistory): RequestOutcome {
 }
 
 const DAY_MS = 86_400_000
-
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
 
 /** Sourced/not sourced counts and the median days to source of one cell's requests. */
 export function sourcingFigures(

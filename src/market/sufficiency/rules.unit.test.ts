@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
   bedTypeFor,
-  median,
   type RequestHistory,
   rateSufficiency,
   requestOutcome,
@@ -90,12 +89,6 @@ describe('request outcomes and sourcing figures', () => {
     expect(requestOutcome(h({ cancelled: true }))).toBe('not_sourced')
     expect(requestOutcome(h({ cancelled: true, offers: 1 }))).toBe('undecided')
     expect(requestOutcome(h({ offers: 3 }))).toBe('undecided')
-  })
-
-  it('takes the median of an odd and an even count', () => {
-    expect(median([])).toBeNull()
-    expect(median([5, 1, 3])).toBe(3)
-    expect(median([4, 1, 3, 10])).toBe(3.5)
   })
 
   it('counts and times a cell’s requests', () => {

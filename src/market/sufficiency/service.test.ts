@@ -1,6 +1,15 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import {
+  type Areas,
+  addPcnAreas,
+  addRequestHistory,
+  type HistorySpec,
+  placeLocation,
+  reportSpareMinutes,
+  reportVacancies,
+} from '../../../test/support/sufficiency-fixture.ts'
 import { auditLog } from '../../db/schema.ts'
 import { ValidationError } from '../../errors.ts'
 import { STALE_AFTER_DAYS } from '../../providers/capacity/rules.ts'
@@ -16,15 +25,6 @@ import {
   sufficiencyMatrix,
   updateSufficiencyThresholds,
 } from './service.ts'
-import {
-  type Areas,
-  addPcnAreas,
-  addRequestHistory,
-  type HistorySpec,
-  placeLocation,
-  reportSpareMinutes,
-  reportVacancies,
-} from './test-fixture.ts'
 
 const NOW = new Date('2026-06-15T12:00:00Z')
 const DAY_MS = 86_400_000

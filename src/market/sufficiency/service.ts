@@ -62,7 +62,7 @@ const wholeNumber = (key: keyof SufficiencyThresholds, missing: string) => {
   })
 }
 
-export const sufficiencyThresholdsSchema = z
+const sufficiencyThresholdsSchema = z
   .object({
     periodDays: wholeNumber('periodDays', 'Enter how many days of requests to count'),
     minRequests: wholeNumber('minRequests', 'Enter the fewest requests that give a rating'),
@@ -134,7 +134,7 @@ export async function updateSufficiencyThresholds(
 // ---------------------------------------------------------------------------------------------
 // The matrix
 
-export interface SufficiencyCell extends SufficiencyInputs {
+interface SufficiencyCell extends SufficiencyInputs {
   placementType: PlacementType
   successPercent: number | null
   rating: SufficiencyRating

@@ -147,7 +147,7 @@ export interface Availability {
 }
 
 /** A share as a percentage with one decimal place; null when there is nothing to divide by. */
-export function percent(part: number, whole: number): number | null {
+function percent(part: number, whole: number): number | null {
   return whole > 0 ? Math.round((part / whole) * 1000) / 10 : null
 }
 
@@ -204,4 +204,33 @@ export function summariseAvailability(
   const unplaced = homes.filter((home) => home.localityId === null || !known.has(home.localityId))
   if (unplaced.length > 0) rows.push(summarise(null, 'No locality recorded', unplaced))
   return { localities: rows, total: summarise(null, 'All localities', homes) }
+}
+
+/** Care homes report vacancies: they need registered beds to report against. */
+export function reportsBeds(location: {
+  registeredBeds: number | null
+  serviceTypes: readonly string[]
+}): boolean {
+  return (
+    (location.registeredBeds ?? 0) > 0 ||
+    location.serviceTypes.includes('residential_home') ||
+    location.serviceTypes.includes('nursing_home')
+  )
+}
+
+/** The reminder email to an organisation whose locations' capacity is out of date. */
+export function reminderBody(councilName: string, organisationName: string, lines: string[]): string {
+  return [
+    'Hello,',
+    '',
+    `${councilName} uses Caremarket to see which care homes have vacancies and which home care services have spare hours, instead of phoning round.`,
+    '',
+    `The capacity of these locations of ${organisationName} has not been updated in the last ${STALE_AFTER_DAYS} days:`,
+    '',
+    ...lines.map((line) => `- ${line}`),
+    '',
+    'Please sign in to Caremarket and update it on the "Update capacity" page (/provider/capacity). If nothing has changed, submit the figures as they are: that marks them as up to date.',
+    '',
+    `This is an automatic reminder. You will get at most one every ${STALE_AFTER_DAYS} days while capacity is out of date.`,
+  ].join('\n')
 }

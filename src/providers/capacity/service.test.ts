@@ -1,6 +1,8 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import { createTestDatabase } from '../../../test/support/database.ts'
+import { startSmtpPeer } from '../../../test/support/smtp-peer.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import {
   auditLog,
@@ -11,10 +13,8 @@ import {
   outbox,
   users,
 } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { ValidationError } from '../../errors.ts'
 import { sendDueEmails } from '../../notifications/sender.ts'
-import { startSmtpPeer } from '../../notifications/testing.ts'
 import { capacitySummary, recordCapacity, remindAllStaleProviders, remindStaleProviders } from './service.ts'
 
 const DAY = 24 * 60 * 60 * 1000

@@ -1,4 +1,3 @@
-import { and, asc, eq, max, sql } from 'drizzle-orm'
 import { listCouncils, providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
@@ -6,9 +5,9 @@ import { type FieldError, NotFoundError, ValidationError } from '../../errors.ts
 import { listLocalities } from '../../geography/service.ts'
 import type { ScheduledJob } from '../../notifications/sender.ts'
 import { enqueueEmail, lastEmailed } from '../../notifications/service.ts'
+import { formatLondonDate } from '../../shared/dates.ts'
 import { byDistrict, coverageOf, coversDistricts, type OrganisationScope } from '../profile/service.ts'
 import { newestBedVacancies, newestSpareHomeCare } from '../reporting/capacity.ts'
-import { bedVacancyReports, homeCareCapacityReports, locations, providerOrganisations } from '../schema.ts'
 import { BED_TYPES, type BedType } from '../vocabulary.ts'
 import {
   type Availability,
@@ -20,50 +19,25 @@ import {
   isBedType,
   parseSpareHours,
   parseVacancies,
+  reminderBody,
+  reportsBeds,
   STALE_AFTER_DAYS,
   singleBedTypeProblem,
   staleSince,
   summariseAvailability,
 } from './rules.ts'
+import {
+  type ActiveLocation,
+  activeLocations,
+  activeLocationsWithOrganisation,
+  insertReports,
+  type LocationRow,
+  lastReported,
+  lockReminders,
+  organisationLocations,
+} from './store.ts'
 
 export type CapacitySource = 'web' | 'csv' | 'api'
-
-type LocationRow = Pick<
-  typeof locations.$inferSelect,
-  'id' | 'cqcLocationId' | 'name' | 'registeredBeds' | 'serviceTypes' | 'specialisms' | 'active'
->
-
-const locationColumns = {
-  id: locations.id,
-  cqcLocationId: locations.cqcLocationId,
-  name: locations.name,
-  registeredBeds: locations.registeredBeds,
-  serviceTypes: locations.serviceTypes,
-  specialisms: locations.specialisms,
-  active: locations.active,
-}
-
-/** Care homes report vacancies: they need registered beds to report against. */
-export function reportsBeds(location: Pick<LocationRow, 'registeredBeds' | 'serviceTypes'>): boolean {
-  return (
-    (location.registeredBeds ?? 0) > 0 ||
-    location.serviceTypes.includes('residential_home') ||
-    location.serviceTypes.includes('nursing_home')
-  )
-}
-
-async function organisationLocations(db: Queryable, scope: OrganisationScope): Promise<LocationRow[]> {
-  return db
-    .select(locationColumns)
-    .from(locations)
-    .where(
-      and(
-        eq(locations.councilId, scope.councilId),
-        eq(locations.providerOrganisationId, scope.providerOrganisationId),
-      ),
-    )
-    .orderBy(asc(locations.name), asc(locations.id))
-}
 
 // Brokerage reads one figure for many locations at once (the request's bed type or district):
 // one query for all of them, never one per location.
@@ -95,28 +69,6 @@ export async function latestSpareMinutesInDistrict(
   return new Map(
     rows.map((r) => [r.locationId, { available: r.spareMinutesPerWeek, reportedAt: r.reportedAt }]),
   )
-}
-
-/** When each location last reported anything, beds or home care. */
-async function lastReported(db: Queryable, councilId: number): Promise<Map<number, Date>> {
-  const beds = await db
-    .select({ locationId: bedVacancyReports.locationId, at: max(bedVacancyReports.reportedAt) })
-    .from(bedVacancyReports)
-    .where(eq(bedVacancyReports.councilId, councilId))
-    .groupBy(bedVacancyReports.locationId)
-  const homeCare = await db
-    .select({ locationId: homeCareCapacityReports.locationId, at: max(homeCareCapacityReports.reportedAt) })
-    .from(homeCareCapacityReports)
-    .where(eq(homeCareCapacityReports.councilId, councilId))
-    .groupBy(homeCareCapacityReports.locationId)
-  const last = new Map<number, Date>()
-  for (const row of [...beds, ...homeCare]) {
-    if (!row.at) continue
-    const at = new Date(row.at)
-    const seen = last.get(row.locationId)
-    if (!seen || seen < at) last.set(row.locationId, at)
-  }
-  return last
 }
 
 export interface LocationCapacity {
@@ -264,8 +216,7 @@ export async function recordCapacity(
           ]
         : [],
     )
-    if (bedRows.length > 0) await tx.insert(bedVacancyReports).values(bedRows)
-    if (homeCareRows.length > 0) await tx.insert(homeCareCapacityReports).values(homeCareRows)
+    await insertReports(tx, bedRows, homeCareRows)
     await recordAudit(tx, actor, {
       councilId: scope.councilId,
       action: 'capacity.reported',
@@ -464,24 +415,6 @@ export interface CareHomeFilter {
   specialisms?: readonly string[]
 }
 
-type ActiveLocation = Pick<
-  typeof locations.$inferSelect,
-  'id' | 'localityId' | 'registeredBeds' | 'serviceTypes' | 'specialisms'
->
-
-async function activeLocations(db: Queryable, councilId: number): Promise<ActiveLocation[]> {
-  return db
-    .select({
-      id: locations.id,
-      localityId: locations.localityId,
-      registeredBeds: locations.registeredBeds,
-      serviceTypes: locations.serviceTypes,
-      specialisms: locations.specialisms,
-    })
-    .from(locations)
-    .where(and(eq(locations.councilId, councilId), eq(locations.active, true)))
-}
-
 /**
  * % of care home beds available by locality and bed type as it stood at `now`: the newest report
  * of each bed type made in the 7 days up to then (a later report never hides an earlier one).
@@ -572,15 +505,7 @@ export async function capacitySummary(
 
 // ---- Reminders ----
 
-export const REMINDER_KIND = 'capacity_reminder'
-// Any fixed number: with the council's ID it names the lock that keeps two senders from reminding at once.
-const REMINDER_LOCK_KEY = 7_240_301
-const londonDate = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-})
+const REMINDER_KIND = 'capacity_reminder'
 
 export interface ReminderResult {
   councilId: number
@@ -604,17 +529,8 @@ export async function remindStaleProviders(
   const council = (await listCouncils(db)).find((c) => c.id === councilId)
   if (!council) throw new NotFoundError('No such council')
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${REMINDER_LOCK_KEY}, ${councilId})`)
-    const active = await tx
-      .select({
-        ...locationColumns,
-        providerOrganisationId: locations.providerOrganisationId,
-        organisationName: providerOrganisations.name,
-      })
-      .from(locations)
-      .innerJoin(providerOrganisations, eq(providerOrganisations.id, locations.providerOrganisationId))
-      .where(and(eq(locations.councilId, councilId), eq(locations.active, true)))
-      .orderBy(asc(locations.name), asc(locations.id))
+    await lockReminders(tx, councilId)
+    const active = await activeLocationsWithOrganisation(tx, councilId)
     const coverage = await coverageOf(
       tx,
       councilId,
@@ -629,7 +545,7 @@ export async function remindStaleProviders(
       const at = last.get(location.id) ?? null
       if (freshness(at, now) === 'current') continue
       const entry = due.get(location.providerOrganisationId) ?? { name: location.organisationName, lines: [] }
-      entry.lines.push(`${location.name}: ${at ? `last updated ${londonDate.format(at)}` : 'never reported'}`)
+      entry.lines.push(`${location.name}: ${at ? `last updated ${formatLondonDate(at)}` : 'never reported'}`)
       due.set(location.providerOrganisationId, entry)
     }
 
@@ -668,22 +584,6 @@ export async function remindStaleProviders(
     }
     return result
   })
-}
-
-function reminderBody(councilName: string, organisationName: string, lines: string[]): string {
-  return [
-    'Hello,',
-    '',
-    `${councilName} uses Caremarket to see which care homes have vacancies and which home care services have spare hours, instead of phoning round.`,
-    '',
-    `The capacity of these locations of ${organisationName} has not been updated in the last ${STALE_AFTER_DAYS} days:`,
-    '',
-    ...lines.map((line) => `- ${line}`),
-    '',
-    'Please sign in to Caremarket and update it on the "Update capacity" page (/provider/capacity). If nothing has changed, submit the figures as they are: that marks them as up to date.',
-    '',
-    `This is an automatic reminder. You will get at most one every ${STALE_AFTER_DAYS} days while capacity is out of date.`,
-  ].join('\n')
 }
 
 /** Reminds every council's providers; the outbox sender runs it once a day. */

@@ -85,7 +85,7 @@ export function isCareService(record: Pick<CqcLocationRecord, 'serviceTypes'>): 
 }
 
 /** What each file format carries. A field a format lacks keeps the register's current value. */
-export const FORMAT_CARRIES: Record<CqcFormat, { ratings: boolean; beds: boolean }> = {
+const FORMAT_CARRIES: Record<CqcFormat, { ratings: boolean; beds: boolean }> = {
   'care-directory': { ratings: false, beds: false },
   'hsca-active-locations': { ratings: true, beds: true },
   'api-json': { ratings: true, beds: true },

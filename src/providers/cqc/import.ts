@@ -62,7 +62,7 @@ import {
 import { looksLikeWorkbook } from './workbook.ts'
 
 /** Rows written per statement; a batch is one JSON parameter, so there is no bind-parameter limit. */
-export const IMPORT_BATCH_SIZE = 500
+const IMPORT_BATCH_SIZE = 500
 
 /** On PostgreSQL, how often a running import writes its progress and heartbeat to its record. */
 const HEARTBEAT_MS = 1_000
@@ -104,7 +104,7 @@ export interface ImportProgress {
 }
 
 /** What the CLI prints and the report page shows. */
-export interface CqcImportReport {
+interface CqcImportReport {
   importId: number
   added: number
   updated: number
@@ -413,7 +413,7 @@ const HEAD_BYTES = 64 * 1024
  * stream of the whole file. A file that is no CQC register file fails here, naming the headers.
  * A workbook's format is undefined here: it is known once its register sheet's header row is read.
  */
-export async function peekFormat(
+async function peekFormat(
   input: Readable,
   encoding: 'utf8' | 'latin1',
 ): Promise<{ format: CqcFormat | undefined; stream: Readable }> {

@@ -3,6 +3,7 @@
 // about capitals ("Care Home?" / "Care home?", "Sensory impairment" / "Sensory impairments").
 
 import { isValid, toNormalised } from 'postcode'
+import { MONTH_NAMES } from '../../shared/dates.ts'
 import {
   CLIENT_GROUPS,
   type ClientGroup,
@@ -251,20 +252,7 @@ export function parseKeyQuestion(raw: unknown): KeyQuestion | undefined {
 // ---------------------------------------------------------------------------------------------
 // Dates
 
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-]
+const MONTHS = MONTH_NAMES.map((month) => month.toLowerCase())
 
 function monthNumber(name: string): number | undefined {
   const key = name.toLowerCase()

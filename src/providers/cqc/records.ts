@@ -1,7 +1,7 @@
 import type { ClientGroup, CqcRating, KeyQuestion, ServiceType, Specialism } from '../vocabulary.ts'
 
 /** The three CQC register files Caremarket can import. */
-export const CQC_FORMATS = ['care-directory', 'hsca-active-locations', 'api-json'] as const
+const CQC_FORMATS = ['care-directory', 'hsca-active-locations', 'api-json'] as const
 export type CqcFormat = (typeof CQC_FORMATS)[number]
 
 // Not "CSV": either may come as a workbook (.xlsx or .ods).
@@ -55,7 +55,7 @@ export interface RejectedRow {
 export type ParsedRow = { ok: true; record: CqcLocationRecord } | { ok: false; rejected: RejectedRow }
 
 /** CQC values that have no Caremarket equivalent; reported once per file, never an error. */
-export interface UnmappedValues {
+interface UnmappedValues {
   serviceTypes: string[]
   specialisms: string[]
 }

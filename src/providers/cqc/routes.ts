@@ -37,7 +37,7 @@ export const cqcImportCapabilities: Capability[] = [
 
 const IMPORTERS = ['commissioner'] as const
 /** The national HSCA Active Locations sheet is about 40 MB as CSV; this leaves room for growth. */
-export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+const MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 const LIST_LIMIT = 100
 
 const importParams = z.object({ importId: recordId('Import ID') })

@@ -3,7 +3,7 @@ import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify } from 'csv-stringify'
 import ExcelJS from 'exceljs'
-import { MONTH_NAMES } from '../quality/rules.ts'
+import { MONTH_NAMES } from '../../shared/dates.ts'
 import type { ClientGroup, ServiceType, Specialism } from '../vocabulary.ts'
 import {
   CARE_DIRECTORY_COLUMNS,

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { auditLog } from '../../db/schema.ts'
-import { londonToday } from './rules.ts'
+import { londonDate } from '../../shared/dates.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
@@ -175,7 +175,7 @@ describe('a commissioner decides', () => {
     const response = await commissioner.post(membershipPath(), {
       decision: 'reject',
       reason: '',
-      effectiveOn: londonToday(),
+      effectiveOn: londonDate(new Date()),
       expectedStatus: 'applied',
     })
     expect(response.statusCode).toBe(400)
@@ -185,7 +185,7 @@ describe('a commissioner decides', () => {
   it('admits, and the location is then admitted on today’s date, by page and API', async () => {
     const commissioner = await signedIn(home, 'commissioner')
     await commissioner.get(membershipPath())
-    const today = londonToday()
+    const today = londonDate(new Date())
     const response = await commissioner.post(membershipPath(), {
       decision: 'admit',
       reason: '',
@@ -228,7 +228,7 @@ describe('a commissioner decides', () => {
     const response = await commissioner.post(membershipPath(), {
       decision: 'reject',
       reason: 'Missing evidence',
-      effectiveOn: londonToday(),
+      effectiveOn: londonDate(new Date()),
       expectedStatus: 'applied',
     })
     expect(response.statusCode).toBe(409)

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
@@ -13,7 +14,6 @@ import {
   availableDecisions,
   DECISION_RULES,
   LOT_STATUS_LABELS,
-  londonToday,
   PROCUREMENT_LABELS,
   PROCUREMENTS,
 } from './rules.ts'
@@ -102,7 +102,7 @@ export const frameworksRoutes: FastifyPluginAsync<FrameworksRouteOptions> = asyn
     })
 
   app.get('/frameworks/new', { config: { access: COMMISSIONERS } }, async (_request, reply) =>
-    showNewLotForm(reply, 200, { opensOn: londonToday() }, []),
+    showNewLotForm(reply, 200, { opensOn: londonDate(new Date()) }, []),
   )
 
   app.post('/frameworks', { config: { access: COMMISSIONERS } }, async (request, reply) => {
@@ -157,7 +157,7 @@ export const frameworksRoutes: FastifyPluginAsync<FrameworksRouteOptions> = asyn
       created: field(request.query, 'created') === '1',
       awaiting: memberships.filter((m) => m.status === 'applied'),
       members: memberships.filter((m) => m.status !== 'applied'),
-      on: on || londonToday(),
+      on: on || londonDate(new Date()),
       admitted,
       ...formErrors(errors),
     })
@@ -188,7 +188,7 @@ export const frameworksRoutes: FastifyPluginAsync<FrameworksRouteOptions> = asyn
         label: DECISION_RULES[d].label,
         to: DECISION_RULES[d].to,
       })),
-      values: { effectiveOn: londonToday(), ...options.values },
+      values: { effectiveOn: londonDate(new Date()), ...options.values },
       ...formErrors(options.errors ?? []),
     })
   }
@@ -270,7 +270,7 @@ export const frameworksRoutes: FastifyPluginAsync<FrameworksRouteOptions> = asyn
       pageTitle: choices.lot.name,
       lot: choices.lot,
       window: choices.window,
-      today: londonToday(),
+      today: londonDate(new Date()),
       eligible: choices.locations.filter((l) => l.mayApply.ok),
       ineligible: choices.locations.filter((l) => !l.mayApply.ok),
       values: options.values ?? {},
@@ -352,7 +352,7 @@ export const frameworksRoutes: FastifyPluginAsync<FrameworksRouteOptions> = asyn
     async (request) => {
       const user = request.user as SessionUser
       const { lotId } = parseInput(lotParams, request.params)
-      const on = field(request.query, 'on') || londonToday()
+      const on = field(request.query, 'on') || londonDate(new Date())
       const lot = await frameworks.getLot(user.councilId, lotId)
       return {
         lot: { id: lot.id, name: lot.name, procurement: lot.procurement },

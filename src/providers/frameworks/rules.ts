@@ -23,7 +23,7 @@ export const MAX_QUESTIONS = 20
  * Every status change a membership may make. A DPS is always open, so a rejected or removed
  * provider may apply again; a framework's door closes with its window.
  */
-export const TRANSITIONS: readonly { from: LotStatus | null; to: LotStatus; dpsOnly?: true }[] = [
+const TRANSITIONS: readonly { from: LotStatus | null; to: LotStatus; dpsOnly?: true }[] = [
   { from: null, to: 'applied' },
   { from: 'applied', to: 'admitted' },
   { from: 'applied', to: 'rejected' },
@@ -44,7 +44,7 @@ export function isAllowedTransition(
 }
 
 /** Statuses a commissioner must give a reason for: the provider is entitled to know why. */
-export const REASON_REQUIRED: readonly LotStatus[] = ['rejected', 'suspended', 'removed']
+const REASON_REQUIRED: readonly LotStatus[] = ['rejected', 'suspended', 'removed']
 
 export const DECISIONS = ['admit', 'reject', 'suspend', 'remove', 'reinstate'] as const
 export type Decision = (typeof DECISIONS)[number]
@@ -154,14 +154,4 @@ export function earliestEffectiveDate(events: readonly StatusEvent[]): string | 
   let latest: string | null = null
   for (const event of events) if (latest === null || event.effectiveOn > latest) latest = event.effectiveOn
   return latest
-}
-
-/** Today's date in England, as 'YYYY-MM-DD': a decision "from today" means the council's today, not UTC's. */
-export function londonToday(now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now)
 }

@@ -9,7 +9,6 @@ import {
   decisionOutcome,
   earliestEffectiveDate,
   isAllowedTransition,
-  londonToday,
   mayApply,
   reasonRequired,
   type StatusEvent,
@@ -201,13 +200,5 @@ describe('statusOn', () => {
         )
       }),
     )
-  })
-})
-
-describe('londonToday', () => {
-  it('gives the date in England, not in UTC', () => {
-    // 23:30 UTC on 30 June is 00:30 on 1 July in British Summer Time.
-    expect(londonToday(new Date('2025-06-30T23:30:00Z'))).toBe('2025-07-01')
-    expect(londonToday(new Date('2025-12-31T23:30:00Z'))).toBe('2025-12-31')
   })
 })

@@ -1,9 +1,9 @@
 import { and, eq, like, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import { createTestDatabase } from '../../../test/support/database.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { auditLog, locations, lotMembershipEvents, lotMemberships } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import {
   admittedLocations,

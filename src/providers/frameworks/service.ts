@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import {
   frameworkLots,
@@ -26,7 +27,6 @@ import {
   decisionOutcome,
   earliestEffectiveDate,
   LOT_STATUS_LABELS,
-  londonToday,
   MAX_QUESTIONS,
   mayApply,
   type Outcome,
@@ -36,7 +36,7 @@ import {
   statusOn,
 } from './rules.ts'
 
-export interface LotQuestion {
+interface LotQuestion {
   id: string
   text: string
 }
@@ -97,7 +97,7 @@ const MAX_PROVIDER_LOCATIONS = 1000
 
 const isoDate = (message: string) => z.iso.date({ error: message })
 
-export const newLotSchema = z
+const newLotSchema = z
   .object({
     name: z
       .string({ error: 'Enter a name for the lot' })
@@ -234,7 +234,7 @@ export async function listLots(db: Queryable, councilId: number): Promise<(Lot &
 
 /** Lots taking applications on the day: frameworks within their window, DPS lots once open. */
 export async function listOpenLots(db: Queryable, councilId: number, clock: Clock = {}): Promise<Lot[]> {
-  const today = clock.today ?? londonToday()
+  const today = clock.today ?? londonDate(new Date())
   const lots = await db
     .select()
     .from(frameworkLots)
@@ -417,7 +417,7 @@ export async function applicationChoices(
   window: Outcome<true>
   locations: { id: number; name: string; mayApply: Outcome<true> }[]
 }> {
-  const today = clock.today ?? londonToday()
+  const today = clock.today ?? londonDate(new Date())
   const lot = await getLot(db, scope.councilId, lotId)
   const own = await listLocations(db, scope, { offset: 0, limit: MAX_PROVIDER_LOCATIONS })
   const existing = new Map(
@@ -463,7 +463,7 @@ export async function apply(
   actor: Actor,
   clock: Clock = {},
 ): Promise<Membership> {
-  const today = clock.today ?? londonToday()
+  const today = clock.today ?? londonDate(new Date())
   const lot = await getLot(db, scope.councilId, lotId)
   const parsed = applicationSchema.safeParse(input)
   const errors: FieldError[] = parsed.success ? [] : ValidationError.fromZod(parsed.error).errors
@@ -546,7 +546,7 @@ export async function decide(
 ): Promise<{ membershipId: number; status: LotStatus; effectiveOn: string }> {
   const value = parseInput(decisionSchema, input)
   const decision: Decision = value.decision
-  const effectiveOn = value.effectiveOn ?? clock.today ?? londonToday()
+  const effectiveOn = value.effectiveOn ?? clock.today ?? londonDate(new Date())
   return db.transaction(async (tx) => {
     const lot = await getLot(tx, councilId, lotId)
     const [membership] = await tx

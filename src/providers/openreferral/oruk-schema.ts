@@ -38,7 +38,7 @@ function readJson(path: string): Json {
 }
 
 /** Each table's schema under the UK profile, keyed by file name (`service.json`). */
-export function orukTableSchemas(): Map<string, { [key: string]: Json }> {
+function orukTableSchemas(): Map<string, { [key: string]: Json }> {
   const tables = new Map<string, { [key: string]: Json }>()
   for (const file of readdirSync(join(FIXTURES, 'hsds')).filter((f) => f.endsWith('.json'))) {
     let schema = readJson(join(FIXTURES, 'hsds', file))

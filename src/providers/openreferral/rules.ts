@@ -159,7 +159,7 @@ export function serviceSummary(location: PublicLocation) {
   }
 }
 
-export function organization(org: PublicLocation['organisation']) {
+function organization(org: PublicLocation['organisation']) {
   const id = rowUuid('organization', org.id)
   return {
     id,
@@ -188,7 +188,7 @@ function splitAddress(address: string): { lines: string; town: string } {
   return { lines: parts.slice(0, -1).join(', '), town: parts.at(-1) ?? '' }
 }
 
-export function location(row: PublicLocation) {
+function location(row: PublicLocation) {
   const id = rowUuid('location', row.id)
   const { lines, town } = splitAddress(row.address)
   // A postcode district's centre is not where the service is, so only a place's own position is shown.

@@ -1,9 +1,9 @@
 // Parsing what a provider says about itself. Pure functions, no I/O.
-import { validOutcode } from 'postcode'
+import { normaliseOutcode } from '../../geography/rules.ts'
 
 export const MAX_LANGUAGES = 20
 const MAX_LANGUAGE_LENGTH = 60
-export const MAX_COVERAGE_DISTRICTS = 300
+const MAX_COVERAGE_DISTRICTS = 300
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }
 
@@ -12,11 +12,9 @@ type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string }
  * each checked, duplicates dropped, in the order given.
  */
 export function parseOutcodes(text: string): Parsed<string[]> {
-  const entries = text
-    .split(/[\s,;]+/)
-    .map((entry) => entry.trim().toUpperCase())
-    .filter(Boolean)
-  const invalid = entries.filter((entry) => !validOutcode(entry))
+  const entries = text.split(/[\s,;]+/).filter(Boolean)
+  const districts = entries.map(normaliseOutcode)
+  const invalid = entries.filter((_, i) => districts[i] === null).map((entry) => entry.toUpperCase())
   if (invalid.length > 0) {
     const shown = invalid.slice(0, 5).join(', ')
     return {
@@ -24,7 +22,7 @@ export function parseOutcodes(text: string): Parsed<string[]> {
       problem: `${shown}${invalid.length > 5 ? ` and ${invalid.length - 5} more` : ''} ${invalid.length === 1 ? 'is not a postcode district' : 'are not postcode districts'}. Enter districts like NR1 or PE30, separated by commas`,
     }
   }
-  const unique = [...new Set(entries)]
+  const unique = [...new Set(districts as string[])]
   if (unique.length > MAX_COVERAGE_DISTRICTS)
     return { ok: false, problem: `Enter ${MAX_COVERAGE_DISTRICTS} postcode districts or fewer` }
   return { ok: true, value: unique }

@@ -1,9 +1,11 @@
 // What the location page and the restrictions page show about quality, shaped for the templates.
+
 import type { SessionUser } from '../../accounts/service.ts'
+import { formatDate } from '../../shared/dates.ts'
 import { field } from '../../web/forms.ts'
 import type { RegisterScope } from '../service.ts'
 import type { ProvidersServices } from '../services.ts'
-import { formatDate, NOT_YET_RATED, RATING_SOURCE_LABELS, ratingLabel } from './rules.ts'
+import { NOT_YET_RATED, RATING_SOURCE_LABELS, ratingLabel } from './rules.ts'
 import {
   type LocationQuality,
   type Restriction,

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { auditLog, restrictions } from '../../db/schema.ts'
+import { dateParts } from '../../web/forms.ts'
 import { placeRestriction, recordKeyQuestionRatings } from './service.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
@@ -22,15 +23,6 @@ async function signedIn(email: string): Promise<Client> {
   const client = new Client(t.app)
   await client.signIn(email)
   return client
-}
-
-function dateParts(name: string, date: string) {
-  const [year, month, day] = date.split('-') as [string, string, string]
-  return {
-    [`${name}-day`]: String(Number(day)),
-    [`${name}-month`]: String(Number(month)),
-    [`${name}-year`]: year,
-  }
 }
 
 /** The text of a page without tags, so assertions read like what a person sees. */

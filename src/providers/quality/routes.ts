@@ -5,7 +5,7 @@ import { ConflictError, parseInput, ValidationError } from '../../errors.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
-import { field, formErrors } from '../../web/forms.ts'
+import { dateFromForm, field, formErrors, typedDateParts } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import type { ProvidersServices } from '../services.ts'
 import { RESTRICTION_KIND_LABELS, RESTRICTION_KINDS } from '../vocabulary.ts'
@@ -32,24 +32,6 @@ const locationParams = z.object({ id: recordId('Location ID') })
 const restrictionParams = z.object({ id: recordId('Location ID'), restrictionId: recordId('Restriction ID') })
 
 const DATE_FIELDS = ['ratedOn', 'startsOn', 'endsOn']
-
-/** A GOV.UK date input's three boxes as 'YYYY-MM-DD'; '' when all are empty; 'invalid' when not a date. */
-function dateFromForm(body: unknown, name: string): string {
-  const day = field(body, `${name}-day`).trim()
-  const month = field(body, `${name}-month`).trim()
-  const year = field(body, `${name}-year`).trim()
-  if (!day && !month && !year) return ''
-  if (!/^\d{1,2}$/.test(day) || !/^\d{1,2}$/.test(month) || !/^\d{4}$/.test(year)) return 'invalid'
-  return `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
-}
-
-function dateValues(body: unknown, name: string) {
-  return {
-    [`${name}-day`]: field(body, `${name}-day`),
-    [`${name}-month`]: field(body, `${name}-month`),
-    [`${name}-year`]: field(body, `${name}-year`),
-  }
-}
 
 /** The error summary links a date to its first box, as the GOV.UK date input pattern asks. */
 function pageErrors(error: ValidationError | null) {
@@ -105,7 +87,7 @@ export const qualityRoutes: FastifyPluginAsync<QualityRouteOptions> = async (
     const values = {
       rating: field(request.body, 'rating'),
       reference: field(request.body, 'reference'),
-      ...dateValues(request.body, 'ratedOn'),
+      ...typedDateParts(request.body, 'ratedOn'),
     }
     try {
       await qualityService.recordPammsAudit(
@@ -161,8 +143,8 @@ export const qualityRoutes: FastifyPluginAsync<QualityRouteOptions> = async (
       kind: field(request.body, 'kind'),
       monthlyLimit: field(request.body, 'monthlyLimit'),
       reason: field(request.body, 'reason'),
-      ...dateValues(request.body, 'startsOn'),
-      ...dateValues(request.body, 'endsOn'),
+      ...typedDateParts(request.body, 'startsOn'),
+      ...typedDateParts(request.body, 'endsOn'),
     }
     try {
       await qualityService.placeRestriction(

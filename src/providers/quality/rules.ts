@@ -1,5 +1,6 @@
 // Quality and restriction rules: pure functions, no I/O. Dates are 'YYYY-MM-DD' strings, which
 // compare correctly as strings.
+import { formatDate, londonDate } from '../../shared/dates.ts'
 import {
   CQC_RATINGS,
   type CqcRating,
@@ -71,31 +72,6 @@ function severity(rating: CqcRating): number {
   return CQC_RATINGS.indexOf(rating)
 }
 
-/** The months as people write them, January first. */
-export const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-]
-
-/**
- * '2024-03-04' as people write it: 4 March 2024. Spelt out by hand, not by Intl: every effective
- * rating's reason names its date, and the market pages rate thousands of locations at once.
- */
-export function formatDate(date: string): string {
-  const [year, month, day] = date.split('-')
-  return `${Number(day)} ${MONTH_NAMES[Number(month) - 1]} ${year}`
-}
-
 function describe(source: RatingSource, r: DatedRating): string {
   const label = ratingLabel(source, r.rating)
   const name = source === 'cqc' ? 'CQC rating' : 'PAMMS audit'
@@ -143,6 +119,107 @@ export function effectiveRating(cqc: DatedRating | null, pamms: DatedRating | nu
   return severity(p.rating) > severity(c.rating) ? pick('pamms', p, tie) : pick('cqc', c, tie)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Rating histories
+
+/** One CQC rating or PAMMS audit of a location, as its history lists it. */
+export interface RatingEntry {
+  /** Null for the register's current CQC rating when no history row holds it (data from before history was kept). */
+  id: number | null
+  source: RatingSource
+  /** On the CQC scale, as stored. */
+  rating: CqcRating
+  /** As people say it: PAMMS's own words for audits. */
+  label: string
+  ratedOn: string | null
+  reference: string | null
+  recordedBy: string | null
+  recordedAt: Date | null
+}
+
+/** A rating as the history stores it. */
+export interface StoredRating {
+  id: number
+  source: string
+  rating: string
+  ratedOn: string | null
+  reference: string | null
+  recordedBy: string | null
+  recordedAt: Date | null
+}
+
+/** The register's latest CQC rating, from the location's own columns. */
+export interface RegisterCqcColumns {
+  cqcRating: string | null
+  cqcRatingDate: string | null
+}
+
+/** The register's latest CQC rating when the history does not hold it yet. */
+function registerCqcEntry(
+  location: RegisterCqcColumns,
+  cqcRows: { ratedOn: string | null }[],
+): RatingEntry | null {
+  if (!location.cqcRating) return null
+  if (location.cqcRatingDate && cqcRows.some((r) => r.ratedOn === location.cqcRatingDate)) return null
+  if (!location.cqcRatingDate && cqcRows.length > 0) return null
+  const rating = location.cqcRating as CqcRating
+  return {
+    id: null,
+    source: 'cqc',
+    rating,
+    label: rating,
+    ratedOn: location.cqcRatingDate,
+    reference: null,
+    recordedBy: null,
+    recordedAt: null,
+  }
+}
+
+function entryOf(row: StoredRating): RatingEntry {
+  const rating = row.rating as CqcRating
+  const source = row.source as RatingSource
+  return {
+    id: row.id,
+    source,
+    rating,
+    label: ratingLabel(source, rating),
+    ratedOn: row.ratedOn,
+    reference: row.reference,
+    recordedBy: row.recordedBy,
+    recordedAt: row.recordedAt,
+  }
+}
+
+function newestFirst(a: RatingEntry, b: RatingEntry): number {
+  return (b.ratedOn ?? '').localeCompare(a.ratedOn ?? '') || a.source.localeCompare(b.source)
+}
+
+/** A location's history, newest first: its stored ratings, and the register's CQC rating if they lack it. */
+export function ratingHistoryOf(location: RegisterCqcColumns, rows: readonly StoredRating[]): RatingEntry[] {
+  const entries = rows.map(entryOf)
+  const fromRegister = registerCqcEntry(
+    location,
+    rows.filter((r) => r.source === 'cqc'),
+  )
+  if (fromRegister) entries.push(fromRegister)
+  return entries.sort(newestFirst)
+}
+
+function latestOf(entries: RatingEntry[], source: RatingSource): DatedRating | null {
+  const latest = entries.find((e) => e.source === source)
+  return latest ? { rating: latest.rating, ratedOn: latest.ratedOn } : null
+}
+
+/** The effective rating of a location, from a history sorted newest first. */
+export function effectiveFrom(history: RatingEntry[]): EffectiveRating {
+  return effectiveRating(latestOf(history, 'cqc'), latestOf(history, 'pamms'))
+}
+
+/** CQC's latest rating: the register's columns hold it, unless the history has a newer one. */
+export function latestCqc(history: DatedRating | null, register: DatedRating | null): DatedRating | null {
+  return history && (!register || (history.ratedOn ?? '') > (register.ratedOn ?? '')) ? history : register
+}
+
 /** The quality part of an offer's score (DOMAIN.md §7); null means the location may not be chosen at all. */
 export function qualityScore(rating: EffectiveRatingValue): number | null {
   switch (rating) {
@@ -176,18 +253,6 @@ export interface RestrictionFacts {
   liftedAt: Date | null
 }
 
-const londonDateFormat = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-})
-
-/** The calendar date in England at an instant: the date the council's staff would write down. */
-export function londonDate(instant: Date): string {
-  return londonDateFormat.format(instant)
-}
-
 /**
  * In force on a date: started, not yet ended (the end date is the last day it applies), and not
  * lifted on or before that date. Lifting takes effect at once, so it counts for the whole day.
@@ -211,7 +276,7 @@ export function restrictionStatus(
 }
 
 /** How restrictive each kind is, for choosing which one describes a location. Higher is stricter. */
-export const RESTRICTION_SEVERITY: Record<RestrictionKind, number> = {
+const RESTRICTION_SEVERITY: Record<RestrictionKind, number> = {
   contact_quality_team: 1,
   placement_limit: 2,
   no_new_placements: 3,
@@ -293,10 +358,10 @@ export function restrictionEffect(
 // ---------------------------------------------------------------------------------------------
 // The register's restriction summary, as Norfolk's Market Position Statement reports it (seed 002).
 
-export const SECTORS = ['residential_home', 'nursing_home', 'home_care', 'supported_living', 'other'] as const
+const SECTORS = ['residential_home', 'nursing_home', 'home_care', 'supported_living', 'other'] as const
 export type Sector = (typeof SECTORS)[number]
 
-export const SECTOR_LABELS: Record<Sector, string> = {
+const SECTOR_LABELS: Record<Sector, string> = {
   residential_home: 'Care homes (residential)',
   nursing_home: 'Care homes (nursing)',
   home_care: SERVICE_TYPE_LABELS.home_care,
@@ -329,7 +394,7 @@ export interface RestrictedLocation {
   kinds: RestrictionKind[]
 }
 
-export interface SummaryLine {
+interface SummaryLine {
   services: number
   beds: number
   /** Percentages of the sector's (or register's) services and beds, one decimal place. */

@@ -5,7 +5,6 @@ import {
   cqcToPamms,
   effectiveRating,
   isInForce,
-  londonDate,
   mayBidForPrimeProvider,
   NOT_YET_RATED,
   PAMMS_RATINGS,
@@ -264,13 +263,6 @@ describe('restrictionEffect', () => {
     expect(restrictionStatus(restriction({ startsOn: '2024-07-01' }), today)).toBe('scheduled')
     expect(restrictionStatus(restriction({ endsOn: '2024-06-14' }), today)).toBe('ended')
     expect(restrictionStatus(restriction({ liftedAt: new Date('2024-06-01') }), today)).toBe('lifted')
-  })
-})
-
-describe('londonDate', () => {
-  it('gives the date in England, not in UTC', () => {
-    expect(londonDate(new Date('2024-07-01T23:30:00Z'))).toBe('2024-07-02')
-    expect(londonDate(new Date('2024-01-01T23:30:00Z'))).toBe('2024-01-01')
   })
 })
 

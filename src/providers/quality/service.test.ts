@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import { createTestDatabase } from '../../../test/support/database.ts'
 import type { Actor } from '../../audit/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { auditLog, locationRatings, locations } from '../../db/schema.ts'
-import { createTestDatabase } from '../../db/testing.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { restrictionEffect } from './rules.ts'
 import {

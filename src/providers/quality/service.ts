@@ -1,16 +1,8 @@
-import { and, desc, eq, gte, inArray, isNull, lte, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
-import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
-import {
-  locationKeyQuestionRatings,
-  locationRatings,
-  locations,
-  providerOrganisations,
-  restrictions,
-} from '../schema.ts'
+import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { getLocation, type RegisterScope } from '../service.ts'
 import {
   CQC_RATINGS,
@@ -25,28 +17,44 @@ import {
   type DatedRating,
   describeRestriction,
   type EffectiveRating,
+  effectiveFrom,
   effectiveRating,
   isInForce,
-  londonDate,
+  latestCqc,
   PAMMS_RATINGS,
   pammsToCqc,
-  type RatingSource,
+  type RatingEntry,
+  type RegisterCqcColumns,
   type RestrictionSummary,
-  ratingLabel,
+  ratingHistoryOf,
   restrictionStatus,
   type Sector,
   sectorOf,
   summariseRestrictions,
 } from './rules.ts'
+import {
+  activeRegisterCounts,
+  asRestriction,
+  correctRating,
+  countLocationsInCouncil,
+  insertRatings,
+  insertRestriction,
+  keyQuestionRatingRows,
+  type LocationRating,
+  latestRatings,
+  markLifted,
+  type Restriction,
+  type RestrictionRow,
+  ratingsOfLocation,
+  restrictionById,
+  restrictionsAtActiveLocations,
+  restrictionsCovering,
+  restrictionsOfLocation,
+  storedCqcRatings,
+  upsertKeyQuestionRatings,
+} from './store.ts'
 
-export type LocationRating = typeof locationRatings.$inferSelect
-type RestrictionRow = typeof restrictions.$inferSelect
-/** A stored restriction; its kind typed, so it can go straight to restrictionEffect. */
-export type Restriction = Omit<RestrictionRow, 'kind'> & { kind: RestrictionKind }
-
-function asRestriction(row: RestrictionRow): Restriction {
-  return { ...row, kind: row.kind as RestrictionKind }
-}
+export type { LocationRating, RatingEntry, Restriction }
 
 /** Today's date in England, which is what "today" means for ratings and restrictions. */
 export function todayInLondon(): string {
@@ -55,12 +63,6 @@ export function todayInLondon(): string {
 
 function actorName(actor: Actor): string {
   return actor.kind === 'user' ? actor.email : actor.label
-}
-
-function isRealDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false
-  const date = new Date(`${value}T00:00:00Z`)
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value
 }
 
 type DateOptions = { optional?: boolean; notAfterToday?: boolean }
@@ -74,7 +76,7 @@ function checkDate(what: string, options: DateOptions) {
       ctx.addIssue({ code: 'custom', message: `Enter ${what}` })
       return z.NEVER
     }
-    if (!isRealDate(trimmed)) {
+    if (!isCalendarDate(trimmed)) {
       ctx.addIssue({ code: 'custom', message: `${capitalise(what)} must be a real date, like 27 3 2025` })
       return z.NEVER
     }
@@ -206,31 +208,16 @@ export async function recordKeyQuestionRatings(
       wanted.set(`${entry.locationId}|${parsed.keyQuestion}|${parsed.ratedOn}`, { ...entry, ...parsed })
     }
     const locationIds = [...new Set([...wanted.values()].map((e) => e.locationId))]
-    const inCouncil = await db
-      .select({ id: locations.id })
-      .from(locations)
-      .where(and(eq(locations.councilId, councilId), inArray(locations.id, locationIds)))
-    if (inCouncil.length !== locationIds.length) throw new NotFoundError('No such location')
-    const recordedBy = actorName(actor)
-    const rows = await db
-      .insert(locationKeyQuestionRatings)
-      .values([...wanted.values()].map((entry) => ({ councilId, recordedBy, ...entry })))
-      .onConflictDoUpdate({
-        target: [
-          locationKeyQuestionRatings.locationId,
-          locationKeyQuestionRatings.keyQuestion,
-          locationKeyQuestionRatings.ratedOn,
-        ],
-        set: { rating: sql`excluded.rating`, recordedBy, recordedAt: sql`now()` },
-        setWhere: sql`${locationKeyQuestionRatings.rating} <> excluded.rating`,
-      })
-      .returning({ id: locationKeyQuestionRatings.id })
+    if ((await countLocationsInCouncil(db, councilId, locationIds)) !== locationIds.length) {
+      throw new NotFoundError('No such location')
+    }
+    const rows = await upsertKeyQuestionRatings(db, councilId, actorName(actor), [...wanted.values()])
     changed += rows.length
   }
   return changed
 }
 
-export interface KeyQuestionView {
+interface KeyQuestionView {
   keyQuestion: KeyQuestion
   label: string
   rating: CqcRating
@@ -242,15 +229,7 @@ async function latestKeyQuestionRatings(
   db: Queryable,
   location: { id: number; councilId: number },
 ): Promise<KeyQuestionView[]> {
-  const rows = await db
-    .select()
-    .from(locationKeyQuestionRatings)
-    .where(
-      and(
-        eq(locationKeyQuestionRatings.councilId, location.councilId),
-        eq(locationKeyQuestionRatings.locationId, location.id),
-      ),
-    )
+  const rows = await keyQuestionRatingRows(db, location.councilId, location.id)
   const latest = new Map<string, (typeof rows)[number]>()
   for (const row of rows) {
     const seen = latest.get(row.keyQuestion)
@@ -285,31 +264,15 @@ async function recordCqcRatingsChunk(
     wanted.set(`${entry.locationId}|${parsed.ratedOn}`, { ...entry, ...parsed })
   }
   const locationIds = [...new Set(entries.map((e) => e.locationId))]
-  const inCouncil = await db
-    .select({ id: locations.id })
-    .from(locations)
-    .where(and(eq(locations.councilId, councilId), inArray(locations.id, locationIds)))
-  if (inCouncil.length !== locationIds.length) throw new NotFoundError('No such location')
-
-  const stored = await db
-    .select({
-      id: locationRatings.id,
-      locationId: locationRatings.locationId,
-      ratedOn: locationRatings.ratedOn,
-      rating: locationRatings.rating,
-    })
-    .from(locationRatings)
-    .where(
-      and(
-        eq(locationRatings.councilId, councilId),
-        eq(locationRatings.source, 'cqc'),
-        inArray(locationRatings.locationId, locationIds),
-        inArray(
-          locationRatings.ratedOn,
-          [...wanted.values()].map((e) => e.ratedOn),
-        ),
-      ),
-    )
+  if ((await countLocationsInCouncil(db, councilId, locationIds)) !== locationIds.length) {
+    throw new NotFoundError('No such location')
+  }
+  const stored = await storedCqcRatings(
+    db,
+    councilId,
+    locationIds,
+    [...wanted.values()].map((e) => e.ratedOn),
+  )
   const storedByKey = new Map(stored.map((r) => [`${r.locationId}|${r.ratedOn}`, r]))
   const recordedBy = actorName(actor)
   const additions = []
@@ -327,22 +290,13 @@ async function recordCqcRatingsChunk(
     } else if (existing.rating === entry.rating) {
       result.unchanged++
     } else {
-      await db
-        .update(locationRatings)
-        .set({ rating: entry.rating, recordedBy, recordedAt: new Date() })
-        .where(eq(locationRatings.id, existing.id))
+      await correctRating(db, existing.id, entry.rating, recordedBy)
       result.corrected++
     }
   }
   if (additions.length > 0) {
     // A concurrent import may have added the same row meanwhile; it is then the same rating.
-    const inserted = await db
-      .insert(locationRatings)
-      .values(additions)
-      .onConflictDoNothing({
-        target: [locationRatings.locationId, locationRatings.source, locationRatings.ratedOn],
-      })
-      .returning({ id: locationRatings.id })
+    const inserted = await insertRatings(db, additions)
     result.added += inserted.length
     result.unchanged += additions.length - inserted.length
   }
@@ -378,9 +332,8 @@ export async function recordPammsAudit(
   const audit = parseInput(pammsAuditSchema, input)
   await getLocation(db, { councilId }, locationId)
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(locationRatings)
-      .values({
+    const [row] = await insertRatings(tx, [
+      {
         councilId,
         locationId,
         source: 'pamms',
@@ -388,11 +341,8 @@ export async function recordPammsAudit(
         ratedOn: audit.ratedOn,
         reference: audit.reference,
         recordedBy: actorName(actor),
-      })
-      .onConflictDoNothing({
-        target: [locationRatings.locationId, locationRatings.source, locationRatings.ratedOn],
-      })
-      .returning()
+      },
+    ])
     if (!row) {
       throw new ConflictError(`A PAMMS audit dated ${audit.ratedOn} is already recorded for this location`)
     }
@@ -407,59 +357,6 @@ export async function recordPammsAudit(
   })
 }
 
-export interface RatingEntry {
-  /** Null for the register's current CQC rating when no history row holds it (data from before history was kept). */
-  id: number | null
-  source: RatingSource
-  /** On the CQC scale, as stored. */
-  rating: CqcRating
-  /** As people say it: PAMMS's own words for audits. */
-  label: string
-  ratedOn: string | null
-  reference: string | null
-  recordedBy: string | null
-  recordedAt: Date | null
-}
-
-type LocationCqcColumns = { cqcRating: string | null; cqcRatingDate: string | null }
-
-/** The register's latest CQC rating when the history does not hold it yet. */
-function registerCqcEntry(location: LocationCqcColumns, cqcRows: { ratedOn: string }[]): RatingEntry | null {
-  if (!location.cqcRating) return null
-  if (location.cqcRatingDate && cqcRows.some((r) => r.ratedOn === location.cqcRatingDate)) return null
-  if (!location.cqcRatingDate && cqcRows.length > 0) return null
-  const rating = location.cqcRating as CqcRating
-  return {
-    id: null,
-    source: 'cqc',
-    rating,
-    label: rating,
-    ratedOn: location.cqcRatingDate,
-    reference: null,
-    recordedBy: null,
-    recordedAt: null,
-  }
-}
-
-function toEntry(row: LocationRating): RatingEntry {
-  const rating = row.rating as CqcRating
-  const source = row.source as RatingSource
-  return {
-    id: row.id,
-    source,
-    rating,
-    label: ratingLabel(source, rating),
-    ratedOn: row.ratedOn,
-    reference: row.reference,
-    recordedBy: row.recordedBy,
-    recordedAt: row.recordedAt,
-  }
-}
-
-function newestFirst(a: RatingEntry, b: RatingEntry): number {
-  return (b.ratedOn ?? '').localeCompare(a.ratedOn ?? '') || a.source.localeCompare(b.source)
-}
-
 /** Every CQC rating and PAMMS audit of a location in the caller's scope, newest first. */
 export async function ratingHistory(
   db: Queryable,
@@ -472,31 +369,9 @@ export async function ratingHistory(
 
 async function historyOf(
   db: Queryable,
-  location: LocationCqcColumns & { id: number; councilId: number },
+  location: RegisterCqcColumns & { id: number; councilId: number },
 ): Promise<RatingEntry[]> {
-  const rows = await db
-    .select()
-    .from(locationRatings)
-    .where(
-      and(eq(locationRatings.councilId, location.councilId), eq(locationRatings.locationId, location.id)),
-    )
-  const entries = rows.map(toEntry)
-  const fromRegister = registerCqcEntry(
-    location,
-    rows.filter((r) => r.source === 'cqc'),
-  )
-  if (fromRegister) entries.push(fromRegister)
-  return entries.sort(newestFirst)
-}
-
-function latestOf(entries: RatingEntry[], source: RatingSource): DatedRating | null {
-  const latest = entries.find((e) => e.source === source)
-  return latest ? { rating: latest.rating, ratedOn: latest.ratedOn } : null
-}
-
-/** The effective rating of a location, from a history sorted newest first. */
-function effectiveFrom(history: RatingEntry[]): EffectiveRating {
-  return effectiveRating(latestOf(history, 'cqc'), latestOf(history, 'pamms'))
+  return ratingHistoryOf(location, await ratingsOfLocation(db, location.councilId, location.id))
 }
 
 /**
@@ -510,30 +385,7 @@ export async function effectiveRatings(
 ): Promise<Map<number, EffectiveRating>> {
   const result = new Map<number, EffectiveRating>()
   if (locationIds.length === 0) return result
-  const latest = (source: RatingSource, alias: string) =>
-    db
-      .select({ rating: locationRatings.rating, ratedOn: locationRatings.ratedOn })
-      .from(locationRatings)
-      .where(and(eq(locationRatings.locationId, locations.id), eq(locationRatings.source, source)))
-      .orderBy(desc(locationRatings.ratedOn))
-      .limit(1)
-      .as(alias)
-  const latestCqc = latest('cqc', 'latest_cqc')
-  const latestPamms = latest('pamms', 'latest_pamms')
-  const rows = await db
-    .select({
-      id: locations.id,
-      cqcRating: locations.cqcRating,
-      cqcRatingDate: locations.cqcRatingDate,
-      historyCqcRating: latestCqc.rating,
-      historyCqcOn: latestCqc.ratedOn,
-      pammsRating: latestPamms.rating,
-      pammsOn: latestPamms.ratedOn,
-    })
-    .from(locations)
-    .leftJoinLateral(latestCqc, sql`true`)
-    .leftJoinLateral(latestPamms, sql`true`)
-    .where(and(eq(locations.councilId, councilId), inIds(locations.id, locationIds)))
+  const rows = await latestRatings(db, councilId, locationIds)
   for (const row of rows) {
     const history: DatedRating | null = row.historyCqcRating
       ? { rating: row.historyCqcRating as CqcRating, ratedOn: row.historyCqcOn }
@@ -541,13 +393,10 @@ export async function effectiveRatings(
     const register: DatedRating | null = row.cqcRating
       ? { rating: row.cqcRating as CqcRating, ratedOn: row.cqcRatingDate }
       : null
-    // The register's columns hold CQC's latest unless the history has a newer one.
-    const cqc =
-      history && (!register || (history.ratedOn ?? '') > (register.ratedOn ?? '')) ? history : register
     const pamms: DatedRating | null = row.pammsRating
       ? { rating: row.pammsRating as CqcRating, ratedOn: row.pammsOn }
       : null
-    result.set(row.id, effectiveRating(cqc, pamms))
+    result.set(row.id, effectiveRating(latestCqc(history, register), pamms))
   }
   return result
 }
@@ -625,10 +474,12 @@ export async function placeRestriction(
   const restriction = parseRestriction(input)
   await getLocation(db, { councilId }, locationId)
   return db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(restrictions)
-      .values({ councilId, locationId, ...restriction, createdBy: actorName(actor) })
-      .returning()
+    const row = await insertRestriction(tx, {
+      councilId,
+      locationId,
+      ...restriction,
+      createdBy: actorName(actor),
+    })
     if (!row) throw new Error('restriction not stored')
     await recordAudit(tx, actor, {
       councilId,
@@ -663,12 +514,7 @@ export async function liftRestriction(
   const { reason } = parseInput(liftSchema, input)
   return db.transaction(async (tx) => {
     const existing = await getRestriction(tx, { councilId }, locationId, restrictionId)
-    // The lifted_at condition makes a second, concurrent lift find nothing to update.
-    const [row] = await tx
-      .update(restrictions)
-      .set({ liftedAt: new Date(), liftedBy: actorName(actor), liftReason: reason })
-      .where(and(eq(restrictions.id, existing.id), isNull(restrictions.liftedAt)))
-      .returning()
+    const row = await markLifted(tx, existing.id, { liftedBy: actorName(actor), liftReason: reason })
     if (!row)
       throw new ConflictError(
         `This restriction was already lifted${existing.liftedBy ? ` by ${existing.liftedBy}` : ''}`,
@@ -692,16 +538,7 @@ export async function getRestriction(
   restrictionId: number,
 ): Promise<Restriction> {
   await getLocation(db, scope, locationId)
-  const [row] = await db
-    .select()
-    .from(restrictions)
-    .where(
-      and(
-        eq(restrictions.councilId, scope.councilId),
-        eq(restrictions.locationId, locationId),
-        eq(restrictions.id, restrictionId),
-      ),
-    )
+  const row = await restrictionById(db, scope.councilId, locationId, restrictionId)
   if (!row) throw new NotFoundError('No such restriction')
   return asRestriction(row)
 }
@@ -718,29 +555,11 @@ export async function activeRestrictions(
 ): Promise<Map<number, Restriction[]>> {
   const result = new Map<number, Restriction[]>(locationIds.map((id) => [id, []]))
   if (locationIds.length === 0) return result
-  const rows = await db
-    .select()
-    .from(restrictions)
-    .where(
-      and(
-        eq(restrictions.councilId, councilId),
-        inIds(restrictions.locationId, locationIds),
-        ...datesCover(onDate),
-      ),
-    )
-  for (const row of rows) {
+  for (const row of await restrictionsCovering(db, councilId, locationIds, onDate)) {
     const restriction = asRestriction(row)
     if (isInForce(restriction, onDate)) result.get(row.locationId)?.push(restriction)
   }
   return result
-}
-
-/** Narrows to restrictions whose dates cover the day; isInForce then applies lifting, the one definition. */
-function datesCover(onDate: string) {
-  return [
-    lte(restrictions.startsOn, onDate),
-    or(isNull(restrictions.endsOn), gte(restrictions.endsOn, onDate)),
-  ]
 }
 
 export interface RestrictionView {
@@ -803,11 +622,7 @@ export async function locationQuality(
 ): Promise<LocationQuality> {
   const location = await getLocation(db, scope, locationId)
   const history = await historyOf(db, location)
-  const rows = await db
-    .select()
-    .from(restrictions)
-    .where(and(eq(restrictions.councilId, location.councilId), eq(restrictions.locationId, location.id)))
-    .orderBy(desc(restrictions.startsOn), desc(restrictions.id))
+  const rows = await restrictionsOfLocation(db, location.councilId, location.id)
   const views = rows.map((row) => viewRestriction(row, today))
   return {
     today,
@@ -835,28 +650,8 @@ export async function restrictionRegister(
   councilId: number,
   onDate: string = todayInLondon(),
 ): Promise<{ onDate: string; restrictions: RegisterRestriction[]; summary: RestrictionSummary }> {
-  const register = await db
-    .select({
-      serviceTypes: locations.serviceTypes,
-      services: sql<number>`count(*)`.mapWith(Number),
-      beds: sql<number>`coalesce(sum(${locations.registeredBeds}), 0)`.mapWith(Number),
-    })
-    .from(locations)
-    .where(and(eq(locations.councilId, councilId), eq(locations.active, true)))
-    .groupBy(locations.serviceTypes)
-  const rows = await db
-    .select({
-      restriction: restrictions,
-      locationName: locations.name,
-      providerName: providerOrganisations.name,
-      serviceTypes: locations.serviceTypes,
-      registeredBeds: locations.registeredBeds,
-    })
-    .from(restrictions)
-    .innerJoin(locations, eq(locations.id, restrictions.locationId))
-    .innerJoin(providerOrganisations, eq(providerOrganisations.id, locations.providerOrganisationId))
-    .where(and(eq(restrictions.councilId, councilId), eq(locations.active, true), ...datesCover(onDate)))
-    .orderBy(locations.name, restrictions.startsOn, restrictions.id)
+  const register = await activeRegisterCounts(db, councilId)
+  const rows = await restrictionsAtActiveLocations(db, councilId, onDate)
   const inForce = rows.filter((r) => isInForce(asRestriction(r.restriction), onDate))
   const byLocation = new Map<
     number,

@@ -3,9 +3,16 @@ import { existsSync, openAsBlob, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { type DatabaseHandle, openDatabase } from './connection.ts'
+import { type DatabaseHandle, openDatabase } from '../../src/db/connection.ts'
 
-const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
+const migrationsFolder = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'src',
+  'db',
+  'migrations',
+)
 
 /**
  * What a migrated test database is made from, set by the test run's global setup

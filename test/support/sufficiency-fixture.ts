@@ -1,7 +1,7 @@
 // Test-only: a council's PCN areas and a hand-built request and capacity history for them. Never
 // imported by the running service.
 import { eq } from 'drizzle-orm'
-import type { Database } from '../../db/connection.ts'
+import type { Database } from '../../src/db/connection.ts'
 import {
   bedVacancyReports,
   councilDistricts,
@@ -13,8 +13,8 @@ import {
   people,
   requestEvents,
   sourcingRequests,
-} from '../../db/schema.ts'
-import type { PlacementType } from './rules.ts'
+} from '../../src/db/schema.ts'
+import type { PlacementType } from '../../src/market/sufficiency/rules.ts'
 
 const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000

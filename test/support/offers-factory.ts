@@ -1,12 +1,14 @@
 // Test-only: published requests without the request pages, so offers and awards can be tested on
 // their own. It publishes the way the request service does (status, deadline, then invitations in
 // the same transaction). Never imported by the running service.
+
 import { eq, sql } from 'drizzle-orm'
-import type { Database } from '../../db/connection.ts'
-import { locationCoverage, locations } from '../../db/schema.ts'
-import { type InvitationResult, inviteEligibleLocations } from '../invitations.ts'
-import { addCalendarDays, londonDate, type RequestServiceType } from '../rules/index.ts'
-import { people, requestVisits, sourcingRequests } from '../schema.ts'
+import { type InvitationResult, inviteEligibleLocations } from '../../src/brokerage/invitations.ts'
+import { addCalendarDays, type RequestServiceType } from '../../src/brokerage/rules/index.ts'
+import { people, requestVisits, sourcingRequests } from '../../src/brokerage/schema.ts'
+import type { Database } from '../../src/db/connection.ts'
+import { locationCoverage, locations } from '../../src/db/schema.ts'
+import { londonDate } from '../../src/shared/dates.ts'
 
 /** Norwich city centre, where the test people live. */
 export const NORWICH = { latitude: 52.6309, longitude: 1.2974 }
@@ -29,7 +31,7 @@ export const TEST_PERSON: PersonSpec = {
   nhsNumber: '9434765919',
 }
 
-export interface VisitSpec {
+interface VisitSpec {
   days: string[]
   windowStart: string
   windowEnd: string

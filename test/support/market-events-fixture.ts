@@ -1,7 +1,7 @@
 // Test-only: packages of care at a location, written straight to the tables, so that the people a
 // market event affects can be counted by hand. Never imported by the running service.
-import type { Queryable } from '../../db/connection.ts'
-import { offers, packages, people, sourcingRequests } from '../../db/schema.ts'
+import type { Queryable } from '../../src/db/connection.ts'
+import { offers, packages, people, sourcingRequests } from '../../src/db/schema.ts'
 
 export interface PackageSpec {
   locationId: number

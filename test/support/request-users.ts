@@ -1,10 +1,10 @@
 // Test-only: the seeded council's users as the session users the services take. Never imported
 // by the running service.
 import { eq } from 'drizzle-orm'
-import type { Role } from '../../accounts/roles.ts'
-import type { SessionUser } from '../../accounts/service.ts'
-import type { DatabaseHandle } from '../../db/connection.ts'
-import { users } from '../../db/schema.ts'
+import type { Role } from '../../src/accounts/roles.ts'
+import type { SessionUser } from '../../src/accounts/service.ts'
+import type { DatabaseHandle } from '../../src/db/connection.ts'
+import { users } from '../../src/db/schema.ts'
 
 export async function sessionUserOf(
   database: DatabaseHandle,

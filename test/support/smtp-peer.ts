@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { type ParsedMail, simpleParser } from 'mailparser'
 import nodemailer from 'nodemailer'
 import { SMTPServer } from 'smtp-server'
-import type { MailTransport } from './sender.ts'
+import type { MailTransport } from '../../src/notifications/sender.ts'
 
-export interface ReceivedMail {
+interface ReceivedMail {
   /** Envelope recipients, as the server saw them. */
   to: string[]
   from: string

@@ -1,9 +1,8 @@
 // Test-only: a small hand-built market for the Market Position Statement's key data, with the
 // specs kept so tests can work out the expected figures on their own. Never imported by the service.
 import { eq } from 'drizzle-orm'
-import { createTestRequest } from '../../brokerage/offers/test-factory.ts'
-import type { RequestServiceType } from '../../brokerage/rules/index.ts'
-import type { Database } from '../../db/connection.ts'
+import type { RequestServiceType } from '../../src/brokerage/rules/index.ts'
+import type { Database } from '../../src/db/connection.ts'
 import {
   frameworkLots,
   locationRatings,
@@ -12,7 +11,8 @@ import {
   lotMemberships,
   offers,
   packages,
-} from '../../db/schema.ts'
+} from '../../src/db/schema.ts'
+import { createTestRequest } from './offers-factory.ts'
 
 export interface LocationSpec {
   key: string
