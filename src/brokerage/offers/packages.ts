@@ -7,6 +7,7 @@ import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
+import { brokerageEvents } from '../events.ts'
 import {
   describePrice,
   isCalendarDate,
@@ -202,6 +203,11 @@ export async function endPackage(
       entityId: packageId,
       details: { endDate: terms.endDate, reason: terms.reason },
     })
+    await brokerageEvents.emit(
+      'packageEnded',
+      { councilId: user.councilId, requestId: row.requestId, packageId, endDate: terms.endDate },
+      tx,
+    )
   })
   return getPackage(db, user.councilId, packageId, now)
 }
