@@ -104,10 +104,19 @@ export async function sendDueWebhooks(
   return result
 }
 
-/** A DNS lookup that refuses to connect to any address a webhook may not reach. */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+type Resolver = (
+  hostname: string,
+  options: { all: true; family?: number },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void
+
+/**
+ * A DNS lookup that refuses to connect when any address the host resolves to is one a webhook may
+ * not reach. The connection uses the address checked here, so a second answer cannot differ.
+ */
+export function guardedLookup(allowPrivate: boolean, resolve: Resolver = dnsLookup): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0)
       const refused = addresses.map((a) => refusedAddress(a.address, allowPrivate)).find(Boolean)
       if (refused)

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { checkWebhookUrl, refusedAddress, type WebhookUrlPolicy } from './url-rules.ts'
 
-const production: WebhookUrlPolicy = { allowHttp: false, allowPrivate: false, ownOrigin: 'https://caremarket.council.example' }
+const production: WebhookUrlPolicy = {
+  allowHttp: false,
+  allowPrivate: false,
+  ownOrigin: 'https://caremarket.council.example',
+}
 const reason = (url: string, policy = production) => {
   const result = checkWebhookUrl(url, policy)
   return result.ok ? null : result.reason
