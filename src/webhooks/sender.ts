@@ -2,7 +2,7 @@
 // the email outbox does (FOR UPDATE SKIP LOCKED and a lease), so several instances never send the
 // same delivery at once. Each attempt checks the URL again and every address its host resolves to
 // as it connects, follows no redirect, waits at most ATTEMPT_TIMEOUT_MS and keeps only the status.
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
+import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns'
 import http from 'node:http'
 import https from 'node:https'
 import type { LookupFunction } from 'node:net'
@@ -106,7 +106,7 @@ export async function sendDueWebhooks(
 
 type Resolver = (
   hostname: string,
-  options: { all: true; family?: number },
+  options: LookupAllOptions,
   callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
 ) => void
 
