@@ -2,6 +2,9 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createCouncil } from '../accounts/service.ts'
 import { brokerageEvents } from '../brokerage/events.ts'
+import { createTestRequest } from '../brokerage/offers/test-factory.ts'
+import { transitionRequest } from '../brokerage/requests/service.ts'
+import { findRequestRow } from '../brokerage/requests/store.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { createTestDatabase } from '../db/testing.ts'
 import { ValidationError } from '../errors.ts'
@@ -96,7 +99,39 @@ describe('the webhook outbox', () => {
   })
 })
 
+describe('brokerage’s real changes', () => {
+  it('queue a delivery with the change, and none when the change rolls back', async () => {
+    const { requestId } = await createTestRequest(database.db, councilId, { publish: false })
+    const cancel = async (fail: boolean) =>
+      database.db.transaction(async (tx) => {
+        const row = await findRequestRow(tx, councilId, requestId)
+        if (!row) throw new Error('no request')
+        await transitionRequest(tx, row, 'cancel', system, { reason: 'Moved away' })
+        if (fail) throw new Error('the change failed')
+      })
+    await expect(cancel(true)).rejects.toThrow('the change failed')
+    expect((await findRequestRow(database.db, councilId, requestId))?.status).toBe('submitted')
+    expect(await deliveries()).toEqual([])
+    await cancel(false)
+    const [row] = await deliveries()
+    expect(row?.payload).toMatchObject({
+      type: 'request.cancelled',
+      data: { requestId, status: 'cancelled' },
+    })
+  })
+})
+
 describe('sendDueWebhooks against a real receiver', () => {
+  it('sends a delivery once when two senders run at the same time', async () => {
+    await publishEvent()
+    const results = await Promise.all([
+      sendDueWebhooks(database.db, { policy: testPolicy, random: half }),
+      sendDueWebhooks(database.db, { policy: testPolicy, random: half }),
+    ])
+    expect(results.reduce((sum, r) => sum + r.delivered, 0)).toBe(1)
+    expect(receiver.received).toHaveLength(1)
+  })
+
   it('delivers with a valid signature, once', async () => {
     await publishEvent()
     expect(await sendDueWebhooks(database.db, { policy: testPolicy, random: half })).toEqual({
