@@ -35,3 +35,17 @@ describe('CAREMARKET_TRUST_PROXY', () => {
     expect(() => trustProxy('TRUE')).toThrow(ConfigError)
   })
 })
+
+describe('webhook settings', () => {
+  it('allows plain http only outside production', () => {
+    expect(loadConfig({}).webhooks).toEqual({ allowHttp: true, allowPrivate: false })
+    expect(loadConfig({ NODE_ENV: 'production' }).webhooks).toEqual({ allowHttp: false, allowPrivate: false })
+  })
+
+  it('refuses the test-only private-address flag in production', () => {
+    expect(loadConfig({ CAREMARKET_WEBHOOKS_ALLOW_PRIVATE: 'true' }).webhooks.allowPrivate).toBe(true)
+    expect(() => loadConfig({ NODE_ENV: 'production', CAREMARKET_WEBHOOKS_ALLOW_PRIVATE: 'true' })).toThrow(
+      /for tests only/,
+    )
+  })
+})

@@ -30,6 +30,10 @@ const environmentSchema = z.object({
   SMTP_PASSWORD: z.string().optional(),
   SMTP_SECURE: z.enum(['true', 'false']).optional(),
   SMTP_FROM: z.string().min(3).optional(),
+  // Where this service is reached (e.g. https://caremarket.council.gov.uk): webhooks may never point at it.
+  CAREMARKET_BASE_URL: z.string().url().optional(),
+  // Test-only: lets webhooks reach loopback and private addresses. Refused in production.
+  CAREMARKET_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false']).optional(),
 })
 
 export interface Config {
@@ -51,6 +55,16 @@ export interface Config {
   passwordCostLog2: number
   /** Where email goes; null when SMTP is not configured. */
   smtp: SmtpSettings | null
+  /** This service's own origin, when configured; webhooks may never point at it. */
+  baseUrl: string | undefined
+  webhooks: WebhookSettings
+}
+
+interface WebhookSettings {
+  /** Plain http endpoints: only outside production. */
+  allowHttp: boolean
+  /** Loopback and private addresses: only for tests, never in production. */
+  allowPrivate: boolean
 }
 
 export interface SmtpSettings {
@@ -135,7 +149,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoWeeks: e.CAREMARKET_DEMO_WEEKS,
     passwordCostLog2: e.CAREMARKET_PASSWORD_COST_LOG2,
     smtp: smtpSettings(e),
+    baseUrl: e.CAREMARKET_BASE_URL,
+    webhooks: webhookSettings(e),
   }
+}
+
+function webhookSettings(e: z.infer<typeof environmentSchema>): WebhookSettings {
+  const production = e.NODE_ENV === 'production'
+  const allowPrivate = e.CAREMARKET_WEBHOOKS_ALLOW_PRIVATE === 'true'
+  if (production && allowPrivate)
+    throw new ConfigError(
+      'Invalid environment: CAREMARKET_WEBHOOKS_ALLOW_PRIVATE=true lets webhooks reach private addresses and is for tests only; remove it in production',
+    )
+  return { allowHttp: !production, allowPrivate }
 }
 
 function smtpSettings(e: z.infer<typeof environmentSchema>): SmtpSettings | null {

@@ -23,6 +23,7 @@ import {
 } from './providers/module.ts'
 import type { Services } from './services.ts'
 import type { Capability } from './web/navigation.ts'
+import { webhooksModule } from './webhooks/module.ts'
 
 export const MODULES: readonly DomainModule[] = [
   registerModule,
@@ -35,6 +36,7 @@ export const MODULES: readonly DomainModule[] = [
   profileModule,
   openReferralModule,
   notificationsModule,
+  webhooksModule,
   requestsModule,
   brokerageSettingsModule,
   offersModule,

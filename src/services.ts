@@ -14,6 +14,8 @@ import { createSmtpTransport, type MailTransport } from './notifications/sender.
 import { createNotificationsServices } from './notifications/services.ts'
 import { registerEvents } from './providers/cqc/register-events.ts'
 import { createProvidersServices } from './providers/services.ts'
+import { listenToBrokerageForWebhooks } from './webhooks/listeners.ts'
+import { createWebhooksServices } from './webhooks/services.ts'
 
 export interface ServiceDependencies {
   database: DatabaseHandle
@@ -27,10 +29,12 @@ export interface ServiceDependencies {
 /**
  * Registers every domain's listeners on the events of the domains they react to: the market keeps
  * the Interim Care List's spells and request outcomes as brokerage changes requests, and records
- * market events as the CQC import changes the register. Registering again changes nothing.
+ * market events as the CQC import changes the register; webhooks queue deliveries to case systems
+ * as brokerage changes requests and packages. Registering again changes nothing.
  */
 export function wireDomainEvents(): void {
   listenToBrokerage(brokerageEvents)
+  listenToBrokerageForWebhooks(brokerageEvents)
   listenToRegister(registerEvents)
 }
 
@@ -54,6 +58,7 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
     ...createBrokerageServices({ db }),
     ...createMarketServices({ db }),
     ...createNotificationsServices({ db, mailer: transport }),
+    ...createWebhooksServices({ db, config }),
   }
 }
 

@@ -1,6 +1,7 @@
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../src/accounts/roles.ts'
-import { auditLog } from '../src/db/schema.ts'
+import { auditLog, webhookEndpoints } from '../src/db/schema.ts'
 import { ACCESS_RULES } from './access/index.ts'
 import { OPEN_DATA_ROUTE } from './access/openreferral.ts'
 import { EVERYONE, STAFF } from './access/types.ts'
@@ -138,6 +139,46 @@ describe('council scope', () => {
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('@other.test')
     expect(page.body).not.toContain('@home.test')
+  })
+
+  it('never shows or changes another council’s webhooks, by page or API', async () => {
+    const own = await (await clientFor(home, 'council_admin')).send('POST', '/api/v1/webhooks', {})
+    expect(own.statusCode).toBe(400)
+    const [hook] = await t.database.db
+      .insert(webhookEndpoints)
+      .values({
+        councilId: home.councilId,
+        url: 'https://cases.home.example/private',
+        secret: 'home-secret-of-at-least-24-chars',
+        eventTypes: ['request.cancelled'],
+        createdBy: 'test',
+      })
+      .returning({ id: webhookEndpoints.id })
+    const admin = await clientFor(other, 'council_admin')
+    const list = (await admin.get('/api/v1/webhooks')).json() as { webhooks: { url: string }[] }
+    expect(list.webhooks.map((w) => w.url)).not.toContain('https://cases.home.example/private')
+    expect((await admin.get('/admin/webhooks')).body).not.toContain('cases.home.example')
+    for (const url of [
+      `/api/v1/webhooks/${hook?.id}`,
+      `/admin/webhooks/${hook?.id}`,
+      `/api/v1/webhooks/${hook?.id}/deliveries`,
+    ])
+      expect((await admin.get(url)).statusCode, url).toBe(404)
+    expect((await admin.send('DELETE', `/api/v1/webhooks/${hook?.id}`, {})).statusCode).toBe(404)
+    expect((await admin.post(`/admin/webhooks/${hook?.id}/delete`, {})).statusCode).toBe(404)
+    expect(
+      (
+        await admin.post(`/admin/webhooks/${hook?.id}`, {
+          url: 'https://attacker.example/',
+          eventTypes: 'request.cancelled',
+        })
+      ).statusCode,
+    ).toBe(404)
+    const [still] = await t.database.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, hook?.id ?? 0))
+    expect(still?.url).toBe('https://cases.home.example/private')
   })
 
   it('adds users to the admin’s own council whatever the form says', async () => {

@@ -8,9 +8,18 @@ import type { RequestStatus } from './rules/index.ts'
 
 export interface BrokerageEvents extends Record<string, unknown> {
   /** A request moved through its state machine. */
-  requestStatusChanged: { councilId: number; requestId: number; from: RequestStatus; to: RequestStatus }
+  requestStatusChanged: {
+    councilId: number
+    requestId: number
+    from: RequestStatus
+    to: RequestStatus
+    /** The package the change is about: the one an award made, or the one care started with. */
+    packageId?: number
+  }
   /** An award filled visits of a request without changing its status (home care still part-filled). */
-  requestAwardedWithoutStatusChange: { councilId: number; requestId: number }
+  requestAwardedWithoutStatusChange: { councilId: number; requestId: number; packageId?: number }
+  /** A package was ended on its last day of care. */
+  packageEnded: { councilId: number; requestId: number; packageId: number; endDate: string }
 }
 
 /** Brokerage's events, one bus for the process: handlers act only on the transaction they are given. */

@@ -6,7 +6,7 @@
 // imports its listeners.
 
 /** Reacts to one event, inside the transaction it was emitted in. */
-type EventHandler<Payload, Transaction> = (payload: Payload, tx: Transaction) => Promise<void> | void
+export type EventHandler<Payload, Transaction> = (payload: Payload, tx: Transaction) => Promise<void> | void
 
 export interface EventBus<Events extends Record<string, unknown>, Transaction> {
   /**

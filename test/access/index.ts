@@ -11,6 +11,7 @@ import { qualityRules } from './quality.ts'
 import { requestsRules } from './requests.ts'
 import { settingsRules } from './settings.ts'
 import type { AccessRule } from './types.ts'
+import { webhooksRules } from './webhooks.ts'
 
 /** The whole authorisation matrix: each domain keeps its rows in a file of its own here. */
 export const ACCESS_RULES: AccessRule[] = [
@@ -21,6 +22,7 @@ export const ACCESS_RULES: AccessRule[] = [
   ...capacityRules,
   ...profileRules,
   ...notificationsRules,
+  ...webhooksRules,
   ...requestsRules,
   ...settingsRules,
   ...offersRules,

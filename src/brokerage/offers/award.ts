@@ -446,7 +446,7 @@ async function awardInTransaction(
     // List. The request's row is locked (loadRequest), so listeners keep theirs one award after another.
     await brokerageEvents.emit(
       'requestAwardedWithoutStatusChange',
-      { councilId: request.councilId, requestId: request.id },
+      { councilId: request.councilId, requestId: request.id, packageId: pkg.id },
       tx,
     )
   }

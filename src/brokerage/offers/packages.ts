@@ -10,6 +10,7 @@ import { normaliseOutcode } from '../../geography/rules.ts'
 import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
 import { isCalendarDate, londonDate } from '../../shared/dates.ts'
+import { brokerageEvents } from '../events.ts'
 import {
   describePrice,
   priceUnitFor,
@@ -201,6 +202,11 @@ export async function endPackage(
       entityId: packageId,
       details: { endDate: terms.endDate, reason: terms.reason },
     })
+    await brokerageEvents.emit(
+      'packageEnded',
+      { councilId: user.councilId, requestId: row.requestId, packageId, endDate: terms.endDate },
+      tx,
+    )
   })
   return getPackage(db, user.councilId, packageId, now)
 }

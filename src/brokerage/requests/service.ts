@@ -193,7 +193,13 @@ export async function transitionRequest(
   })
   await brokerageEvents.emit(
     'requestStatusChanged',
-    { councilId: request.councilId, requestId: request.id, from, to },
+    {
+      councilId: request.councilId,
+      requestId: request.id,
+      from,
+      to,
+      ...(typeof options.details?.packageId === 'number' ? { packageId: options.details.packageId } : {}),
+    },
     tx,
   )
   return updated
