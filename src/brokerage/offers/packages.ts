@@ -7,6 +7,7 @@ import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
+import { matchesReference } from '../requests/store.ts'
 import {
   describePrice,
   isCalendarDate,
@@ -56,6 +57,9 @@ export interface PackageView {
 /** What council staff also see: the person, as the council already holds them. */
 export interface CouncilPackageView extends PackageView {
   person: { name: string; outcode: string }
+  /** The request's case-system references as at award: council-side only, never in PackageView. */
+  personRef: string | null
+  caseRef: string | null
 }
 
 function packageView(
@@ -99,6 +103,8 @@ function packageView(
 export interface PackageFilters {
   requestId?: number
   state?: PackageState
+  /** Either case-system reference, matched whole in any case. */
+  externalRef?: string | null
 }
 
 /** The council's packages, newest first. */
@@ -110,6 +116,7 @@ export async function listPackages(
 ): Promise<CouncilPackageView[]> {
   const conditions = [eq(packages.councilId, councilId)]
   if (filters.requestId !== undefined) conditions.push(eq(packages.requestId, filters.requestId))
+  if (filters.externalRef) conditions.push(matchesReference(packages, filters.externalRef))
   const rows = await db
     .select({ pkg: packages, name: people.name, outcode: people.outcode })
     .from(packages)
@@ -127,6 +134,8 @@ export async function listPackages(
     .map((r) => ({
       ...packageView(r.pkg, places.get(r.pkg.locationId), today),
       person: { name: r.name, outcode: normaliseOutcode(r.outcode) },
+      personRef: r.pkg.personRef,
+      caseRef: r.pkg.caseRef,
     }))
     .filter((p) => !filters.state || p.state === filters.state)
 }
@@ -151,6 +160,8 @@ export async function getPackage(
   return {
     ...packageView(row.pkg, places.get(row.pkg.locationId), londonDate(now)),
     person: { name: row.name, outcode: normaliseOutcode(row.outcode) },
+    personRef: row.pkg.personRef,
+    caseRef: row.pkg.caseRef,
     visits: visits.map(visitView),
   }
 }

@@ -207,6 +207,8 @@ const packageFields = {
 const councilPackage = z.object({
   ...packageFields,
   person: z.object({ name: z.string(), outcode: z.string() }),
+  personRef: z.string().nullable().describe('The request’s case-system person ID at award'),
+  caseRef: z.string().nullable().describe('The request’s case or service agreement ID at award'),
 })
 
 export const packageListSchema = z.object({ packages: z.array(councilPackage) })

@@ -8,7 +8,7 @@ import { parseInput } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
 import { REQUEST_STATUSES } from '../rules/index.ts'
-import { type InputContext, newRequestSchema, republishSchema } from './input.ts'
+import { type InputContext, newRequestSchema, reference, republishSchema } from './input.ts'
 import { REQUESTERS, requestParams } from './pages.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
 import { publishedSchema, requestEventSchema, requestListSchema, sourcingRequestSchema } from './schemas.ts'
@@ -82,6 +82,10 @@ function published(result: PublishResult) {
 
 const listQuery = z.object({
   status: z.enum(REQUEST_STATUSES, { error: 'status must be one of the request statuses' }).optional(),
+  externalRef: reference(
+    'externalRef',
+    'Requests whose case-system person ID or case ID is this, in any case and ignoring spaces around it',
+  ),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 })
@@ -94,7 +98,7 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
       schema: operation({
         summary: 'Create a sourcing request (as a draft; submit it next)',
         description:
-          'JSON body: person {name, dateOfBirth, sex?, postcode, nhsNumber?} or personId; serviceType; clientGroup; specialisms[]; needsSummary; preferredPostcode?; maxDistanceMiles?; startDate; urgency (routine, urgent, emergency); inHospital?; emergencyHours? (24 or 48); usualPricePounds and/or budgetPounds; notesForProviders?; lotId?; for home care visits[] {days[], windowStart, windowEnd, durationMinutes, carers}, carerGender?, language?.',
+          'JSON body: person {name, dateOfBirth, sex?, postcode, nhsNumber?} or personId; personRef? and caseRef? (the council’s case system’s person and case or service agreement IDs: up to 100 printable characters, never shown to providers); serviceType; clientGroup; specialisms[]; needsSummary; preferredPostcode?; maxDistanceMiles?; startDate; urgency (routine, urgent, emergency); inHospital?; emergencyHours? (24 or 48); usualPricePounds and/or budgetPounds; notesForProviders?; lotId?; for home care visits[] {days[], windowStart, windowEnd, durationMinutes, carers}, carerGender?, language?.',
         tags: TAGS,
         body: newRequestSchema(anyDay),
         responses: { 201: oneRequest },
@@ -112,7 +116,8 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     {
       config: { access: COUNCIL_STAFF },
       schema: operation({
-        summary: 'The council’s sourcing requests, most recently changed first (?status=, ?limit=, ?offset=)',
+        summary:
+          'The council’s sourcing requests, most recently changed first (?status=, ?externalRef=, ?limit=, ?offset=)',
         tags: TAGS,
         querystring: listQuery,
         responses: { 200: requestListSchema },

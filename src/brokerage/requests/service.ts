@@ -295,6 +295,8 @@ export async function createRequest(
         carerGender: value.carerGender,
         language: value.language,
         lotId: value.lotId ?? null,
+        personRef: value.personRef,
+        caseRef: value.caseRef,
         status: 'draft',
         createdAt: now,
         updatedAt: now,
