@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, parseInput, ValidationError } from '../..
 import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
 import { matchesReference } from '../requests/store.ts'
+import { redactCaseReferences } from '../rules/identifiers.ts'
 import {
   describePrice,
   isCalendarDate,
@@ -282,6 +283,8 @@ export async function viewProviderPackage(
         person: people,
         needsSummary: sourcingRequests.needsSummary,
         notesForProviders: sourcingRequests.notesForProviders,
+        personRef: sourcingRequests.personRef,
+        caseRef: sourcingRequests.caseRef,
       })
       .from(packages)
       .innerJoin(people, eq(people.id, packages.personId))
@@ -314,9 +317,10 @@ export async function viewProviderPackage(
         postcode: row.person.postcode,
         nhsNumber: row.person.nhsNumber,
       },
-      // A package's request is past draft, so its needs summary is there.
-      needsSummary: row.needsSummary ?? '',
-      notesForProviders: row.notesForProviders,
+      // A package's request is past draft, so its needs summary is there. The awarded provider
+      // reads the person's details, but never the council's case-system IDs, even typed in text.
+      needsSummary: redactCaseReferences(row.needsSummary ?? '', row),
+      notesForProviders: redactCaseReferences(row.notesForProviders, row),
       visits: visits.map(visitView),
     }
   })

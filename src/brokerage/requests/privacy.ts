@@ -17,13 +17,15 @@ export const IDENTIFIERS_CHECKED_FIELD = 'identifiersChecked'
 interface RequestText {
   person: { name: string; dateOfBirth: string; postcode: string; nhsNumber: string | null }
   preferredPostcode: string | null
+  personRef?: string | null
+  caseRef?: string | null
   needsSummary: string | null
   notesForProviders: string
   language: string | null
 }
 
 export function identifyingDetails(
-  request: Pick<RequestText, 'person' | 'preferredPostcode'>,
+  request: Pick<RequestText, 'person' | 'preferredPostcode' | 'personRef' | 'caseRef'>,
 ): IdentifyingDetails {
   const { person } = request
   return {
@@ -32,6 +34,8 @@ export function identifyingDetails(
     postcode: person.postcode,
     nhsNumber: person.nhsNumber,
     preferredPostcode: request.preferredPostcode,
+    personRef: request.personRef,
+    caseRef: request.caseRef,
   }
 }
 
