@@ -502,9 +502,9 @@ describe('the council’s case-system IDs', () => {
     for (const ref of [' mosaic-77123 ', 'sa 4455 981']) {
       const found = await api(tokens.broker, 'GET', `/api/v1/packages?externalRef=${encodeURIComponent(ref)}`)
       expect(found.statusCode, found.body).toBe(200)
-      expect((found.json() as { packages: { id: number; personRef: string; caseRef: string }[] }).packages).toEqual([
-        expect.objectContaining({ id: packageId, personRef, caseRef }),
-      ])
+      expect(
+        (found.json() as { packages: { id: number; personRef: string; caseRef: string }[] }).packages,
+      ).toEqual([expect.objectContaining({ id: packageId, personRef, caseRef })])
     }
   })
 })
