@@ -12,7 +12,7 @@ import { type InputContext, newRequestSchema, reference, republishSchema } from 
 import { REQUESTERS, requestParams } from './pages.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
 import { publishedSchema, requestEventSchema, requestListSchema, sourcingRequestSchema } from './schemas.ts'
-import { cancelSchema, type PublishResult } from './service.ts'
+import { cancelSchema, type PublishResult, referencesSchema } from './service.ts'
 
 const BROKERS = ['broker'] as const
 const TAGS = ['requests']
@@ -150,6 +150,27 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
         request: await requests.getRequest(user, id),
         events: await requests.listRequestEvents(user, id),
       }
+    },
+  )
+
+  app.patch(
+    '/api/v1/requests/:id',
+    {
+      config: { access: REQUESTERS },
+      schema: operation({
+        summary: 'Change the request’s case-system IDs, at any stage: {personRef?, caseRef?}',
+        description:
+          'Only the IDs from the council’s case system change here; every other answer is fixed once the request is submitted. A field left out is kept; null or an empty string takes it away. The request’s packages take the new IDs too. Never shown to providers.',
+        tags: TAGS,
+        params: requestParams,
+        body: referencesSchema,
+        responses: { 200: oneRequest },
+        errors: [404],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return { request: await requests.setReferences(request.user as SessionUser, id, body(request)) }
     },
   )
 

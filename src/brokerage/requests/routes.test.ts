@@ -599,6 +599,37 @@ describe('the case system’s person and case IDs', () => {
     expect(await found('LAS-4077')).toEqual([])
     expect(await found('las-40771', other.councilApiToken)).toEqual([theirs.body.request.id])
 
+    const patch = async (id: number, payload: unknown, token = home.councilApiToken) => {
+      const response = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/requests/${id}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      })
+      return {
+        status: response.statusCode,
+        body: response.json() as ApiBody & { request: { personRef: string | null; caseRef: string | null } },
+      }
+    }
+    const id = mine.body.request.id
+    const changed = await patch(id, { caseRef: ' SA 9982 ' })
+    expect(changed.status).toBe(200)
+    expect(changed.body.request).toMatchObject({
+      personRef: 'LAS-40771',
+      caseRef: 'SA 9982',
+      version: mine.body.request.version,
+    })
+    expect(await found('sa 9981 x')).toEqual([])
+    expect(await found('sa 9982')).toEqual([id])
+    expect((await patch(id, { personRef: null })).body.request).toMatchObject({
+      personRef: null,
+      caseRef: 'SA 9982',
+    })
+    expect((await patch(id, { caseRef: 'x'.repeat(101) })).body.error.errors).toEqual([
+      { field: 'caseRef', message: 'Case or service agreement ID must be 100 characters or fewer' },
+    ])
+    expect((await patch(id, { caseRef: 'mine now' }, other.councilApiToken)).status).toBe(404)
+
     const tooLong = await api('GET', `/api/v1/requests?externalRef=${'x'.repeat(101)}`)
     expect(tooLong.status).toBe(400)
     expect(tooLong.body.error.errors).toEqual([
