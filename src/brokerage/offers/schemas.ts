@@ -122,6 +122,8 @@ export const evaluationSchema = z.object({
     deadlineAt: instant.nullable(),
     closedAt: instant.nullable(),
     cancelReason: z.string().nullable(),
+    personRef: z.string().nullable(),
+    caseRef: z.string().nullable(),
     version: z.int(),
     createdAt: instant,
     updatedAt: instant,
