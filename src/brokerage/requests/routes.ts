@@ -89,7 +89,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       ? { requests: [], total: 0 }
       : await requests.listRequests(user.councilId, {
           status: query.status,
-          externalRef: query.externalRef,
+          ...(query.externalRef ? { externalRef: query.externalRef } : {}),
           limit: PAGE_SIZE,
           offset: (query.page - 1) * PAGE_SIZE,
         })
