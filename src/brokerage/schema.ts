@@ -103,6 +103,12 @@ export const sourcingRequests = pgTable(
     deadlineAt: timestamp({ withTimezone: true }),
     closedAt: timestamp({ withTimezone: true }),
     cancelReason: text(),
+    /**
+     * The council's case system's references: the person's ID there and the case or service
+     * agreement. Council-side only: they identify the person, so no provider ever reads them.
+     */
+    personRef: text(),
+    caseRef: text(),
     /** Bumped on every transition, so two conflicting changes cannot both win. */
     version: integer().notNull().default(1),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -111,6 +117,9 @@ export const sourcingRequests = pgTable(
   (t) => [
     index().on(t.councilId, t.status),
     index().on(t.status, t.deadlineAt),
+    // Brokers find a request by either reference in any case (lower() on both sides).
+    index('sourcing_requests_person_ref_lower').on(t.councilId, sql`lower(${t.personRef})`),
+    index('sourcing_requests_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),
     check('sourcing_requests_urgency_valid', sql`${t.urgency} in ('routine', 'urgent', 'emergency')`),
     check(
       'sourcing_requests_status_valid',
@@ -263,6 +272,9 @@ export const packages = pgTable(
     startDate: date().notNull(),
     endDate: date(),
     endReason: text(),
+    /** The request's case-system references, copied at award; never shown to providers. */
+    personRef: text(),
+    caseRef: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     createdBy: text().notNull(),
   },
@@ -271,6 +283,8 @@ export const packages = pgTable(
     index().on(t.requestId),
     // The market figures find the awards made in a period (accepted prices).
     index().on(t.councilId, t.createdAt),
+    index('packages_person_ref_lower').on(t.councilId, sql`lower(${t.personRef})`),
+    index('packages_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),
     check('packages_prices_non_negative', sql`${t.agreedPricePence} >= 0 and ${t.weeklyCostPence} >= 0`),
   ],
 )

@@ -36,6 +36,7 @@ import {
   republish,
   requestLotChoices,
   saveDraftPage,
+  setReferences,
   startDraft,
   submit,
   wizardContext,
@@ -70,6 +71,7 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       closeRequest,
       cancel,
       republish,
+      setReferences,
     }),
     offers: bindDatabase(db, {
       listOpportunities,

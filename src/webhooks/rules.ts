@@ -59,7 +59,6 @@ export function webhookRetryDelayMs(attemptsSoFar: number, random: number): numb
   return Math.round(base * (0.75 + random * 0.5))
 }
 
-type DeliveryStatus = 'pending' | 'delivered' | 'failed'
 export const DELIVERY_STATUS_LABELS: Record<string, string> = {
   pending: 'Waiting to send',
   retrying: 'Retrying',

@@ -40,7 +40,6 @@ export const endpointInputSchema = z.object({
     .max(200, 'A secret must be 200 characters or fewer')
     .optional(),
 })
-type EndpointInput = z.input<typeof endpointInputSchema>
 
 const endpointColumns = {
   id: webhookEndpoints.id,

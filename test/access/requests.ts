@@ -73,6 +73,11 @@ export const requestsRules: AccessRule[] = [
   { route: 'GET /api/v1/requests', allowed: STAFF },
   { route: 'GET /api/v1/requests/:id', allowed: STAFF, url: at('submitted', '', '/api/v1/requests') },
   {
+    route: 'PATCH /api/v1/requests/:id',
+    allowed: REQUESTERS,
+    url: at('submitted', '', '/api/v1/requests'),
+  },
+  {
     route: 'POST /api/v1/requests/:id/submit',
     allowed: REQUESTERS,
     url: at('draft', '/submit', '/api/v1/requests'),

@@ -7,6 +7,7 @@ import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
 import { field } from '../../web/forms.ts'
+import { reference } from '../requests/input.ts'
 import { awardSchema, unsourcedSchema } from './award.ts'
 import { BROKERS, PACKAGE_MANAGERS, packageParams, requestParams } from './council-routes.ts'
 import { endPackageSchema } from './packages.ts'
@@ -57,6 +58,10 @@ const packagesQuery = z.object({
   requestId: z
     .preprocess((v) => (typeof v === 'string' ? v : undefined), recordId('Request ID').optional())
     .catch(undefined),
+  externalRef: reference(
+    'externalRef',
+    'Packages whose case-system person ID or case ID is this, in any case and ignoring spaces around it',
+  ),
 })
 // A schema's shape does not depend on the day; only its checks do.
 const ANY_DAY = '1970-01-01'
@@ -188,7 +193,7 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     {
       config: { access: COUNCIL_STAFF },
       schema: operation({
-        summary: 'The council’s packages, newest first (?requestId=)',
+        summary: 'The council’s packages, newest first (?requestId=, ?externalRef=)',
         tags: ['packages'],
         querystring: packagesQuery,
         responses: { 200: packageListSchema },
@@ -197,8 +202,8 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     },
     async (request) => {
       const user = request.user as SessionUser
-      const { requestId } = parseInput(packagesQuery, request.query ?? {})
-      return { packages: await offers.listPackages(user.councilId, { requestId }) }
+      const { requestId, externalRef } = parseInput(packagesQuery, request.query ?? {})
+      return { packages: await offers.listPackages(user.councilId, { requestId, externalRef }) }
     },
   )
 

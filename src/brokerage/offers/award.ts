@@ -418,6 +418,8 @@ async function awardInTransaction(
       choiceReason: terms.choiceReason || null,
       qualitySignOffBy: terms.qualitySignOffBy || null,
       startDate: packageStartDate(request.startDate, offer.earliestStart),
+      personRef: request.personRef,
+      caseRef: request.caseRef,
       createdAt: now,
       createdBy: actorName(user.actor),
     })

@@ -11,6 +11,8 @@ import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
 import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { brokerageEvents } from '../events.ts'
+import { matchesReference } from '../requests/store.ts'
+import { redactCaseReferences } from '../rules/identifiers.ts'
 import {
   describePrice,
   priceUnitFor,
@@ -57,6 +59,9 @@ export interface PackageView {
 /** What council staff also see: the person, as the council already holds them. */
 export interface CouncilPackageView extends PackageView {
   person: { name: string; outcode: string }
+  /** The request's case-system references as at award: council-side only, never in PackageView. */
+  personRef: string | null
+  caseRef: string | null
 }
 
 function packageView(
@@ -100,6 +105,8 @@ function packageView(
 export interface PackageFilters {
   requestId?: number
   state?: PackageState
+  /** Either case-system reference, matched whole in any case. */
+  externalRef?: string | null
 }
 
 /** The council's packages, newest first. */
@@ -111,6 +118,7 @@ export async function listPackages(
 ): Promise<CouncilPackageView[]> {
   const conditions = [eq(packages.councilId, councilId)]
   if (filters.requestId !== undefined) conditions.push(eq(packages.requestId, filters.requestId))
+  if (filters.externalRef) conditions.push(matchesReference(packages, filters.externalRef))
   const rows = await db
     .select({ pkg: packages, name: people.name, outcode: people.outcode })
     .from(packages)
@@ -128,6 +136,8 @@ export async function listPackages(
     .map((r) => ({
       ...packageView(r.pkg, places.get(r.pkg.locationId), today),
       person: { name: r.name, outcode: normaliseOutcode(r.outcode) ?? r.outcode },
+      personRef: r.pkg.personRef,
+      caseRef: r.pkg.caseRef,
     }))
     .filter((p) => !filters.state || p.state === filters.state)
 }
@@ -152,6 +162,8 @@ export async function getPackage(
   return {
     ...packageView(row.pkg, places.get(row.pkg.locationId), londonDate(now)),
     person: { name: row.name, outcode: normaliseOutcode(row.outcode) ?? row.outcode },
+    personRef: row.pkg.personRef,
+    caseRef: row.pkg.caseRef,
     visits: visits.map(visitView),
   }
 }
@@ -276,6 +288,8 @@ export async function viewProviderPackage(
         person: people,
         needsSummary: sourcingRequests.needsSummary,
         notesForProviders: sourcingRequests.notesForProviders,
+        personRef: sourcingRequests.personRef,
+        caseRef: sourcingRequests.caseRef,
       })
       .from(packages)
       .innerJoin(people, eq(people.id, packages.personId))
@@ -308,9 +322,10 @@ export async function viewProviderPackage(
         postcode: row.person.postcode,
         nhsNumber: row.person.nhsNumber,
       },
-      // A package's request is past draft, so its needs summary is there.
-      needsSummary: row.needsSummary ?? '',
-      notesForProviders: row.notesForProviders,
+      // A package's request is past draft, so its needs summary is there. The awarded provider
+      // reads the person's details, but never the council's case-system IDs, even typed in text.
+      needsSummary: redactCaseReferences(row.needsSummary ?? '', row),
+      notesForProviders: redactCaseReferences(row.notesForProviders, row),
       visits: visits.map(visitView),
     }
   })

@@ -43,7 +43,7 @@ const IDENTIFIERS = [
 
 function api(
   token: string,
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   url: string,
   body?: unknown,
   headers: Record<string, string> = {},
@@ -447,6 +447,72 @@ describe('privacy before award', () => {
     }
     expect(bodies.find(([what]) => what === 'opportunity page')?.[1]).toContain('85+')
     expect(bodies.find(([what]) => what === 'opportunity page')?.[1]).toContain('NR3')
+  })
+})
+
+describe('the council’s case-system IDs', () => {
+  it('never reach a provider, before or after award, even typed into the text; the council finds the package by them', async () => {
+    const personRef = 'MOSAIC-77123'
+    const caseRef = 'SA 4455 981'
+    const id = await publishedThroughApi({
+      serviceType: 'residential',
+      personRef,
+      caseRef,
+      needsSummary: 'Help with washing. Reviewed under mosaic 77123.',
+      notesForProviders: 'Service agreement SA-4455-981 applies.',
+    })
+    const providerA = new Client(t.app)
+    await providerA.signIn(home.emails.providerA)
+    const bodies: [string, string][] = []
+    const seen = async (what: string, response: { body: string; statusCode: number }) => {
+      expect(response.statusCode, `${what}: ${response.body.slice(0, 300)}`).toBeLessThan(400)
+      bodies.push([what, response.body])
+    }
+    await seen('opportunities page', await providerA.get('/provider/opportunities'))
+    await seen('opportunity page', await providerA.get(`/provider/opportunities/${id}`))
+    await seen('API opportunities', await api(tokens.a, 'GET', '/api/v1/opportunities'))
+    await seen('API opportunity', await api(tokens.a, 'GET', `/api/v1/opportunities/${id}`))
+    const made = await api(
+      tokens.a,
+      'POST',
+      `/api/v1/requests/${id}/offers`,
+      offerTerms(home.providerA.locationId, 90_000),
+    )
+    await seen('API offer made', made)
+    const offerId = (made.json() as { offer: { id: number } }).offer.id
+    await seen('offer page', await providerA.get(`/provider/opportunities/${id}/offers/${offerId}`))
+    expect((await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, {})).statusCode).toBe(200)
+    const awarded = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/award`, { offerId })
+    expect(awarded.statusCode, awarded.body).toBe(201)
+    const packageId = (awarded.json() as { packageId: number }).packageId
+    await seen('packages page', await providerA.get('/provider/packages'))
+    await seen('package page', await providerA.get(`/provider/packages/${packageId}`))
+    await seen('API packages', await api(tokens.a, 'GET', '/api/v1/provider/packages'))
+    await seen('API package', await api(tokens.a, 'GET', `/api/v1/provider/packages/${packageId}`))
+    await seen('messages page', await providerA.get('/provider/messages'))
+    const mail = await t.database.db.select().from(outbox).where(eq(outbox.toAddress, home.emails.providerA))
+    for (const message of mail)
+      bodies.push([`email ${message.subject}`, `${message.subject}\n${message.bodyText}`])
+
+    for (const [what, body] of bodies)
+      for (const secret of [personRef, caseRef, 'mosaic 77123', 'SA-4455-981'])
+        expect(shows(decodeHtml(body), secret), `${what} shows “${secret}”`).toBe(false)
+    // The awarded provider reads the rest of the text, with only the IDs taken out.
+    const detail = (await api(tokens.a, 'GET', `/api/v1/provider/packages/${packageId}`)).json() as {
+      needsSummary: string
+      notesForProviders: string
+    }
+    expect(detail.needsSummary).toBe('Help with washing. Reviewed under [removed].')
+    expect(detail.notesForProviders).toBe('Service agreement [removed] applies.')
+
+    // The council's package carries them, copied at award, and is found by either in any case.
+    for (const ref of [' mosaic-77123 ', 'sa 4455 981']) {
+      const found = await api(tokens.broker, 'GET', `/api/v1/packages?externalRef=${encodeURIComponent(ref)}`)
+      expect(found.statusCode, found.body).toBe(200)
+      expect(
+        (found.json() as { packages: { id: number; personRef: string; caseRef: string }[] }).packages,
+      ).toEqual([expect.objectContaining({ id: packageId, personRef, caseRef })])
+    }
   })
 })
 

@@ -36,6 +36,8 @@ function aPackage(overrides: Partial<CouncilPackageView> = {}): CouncilPackageVi
     createdAt: new Date('2026-05-20T10:00:00Z'),
     createdBy: 'broker@council.test',
     person: { name: 'Ada Example', outcode: 'NR1' },
+    personRef: null,
+    caseRef: null,
     ...overrides,
   }
 }

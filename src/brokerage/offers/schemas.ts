@@ -122,6 +122,8 @@ export const evaluationSchema = z.object({
     deadlineAt: instant.nullable(),
     closedAt: instant.nullable(),
     cancelReason: z.string().nullable(),
+    personRef: z.string().nullable(),
+    caseRef: z.string().nullable(),
     version: z.int(),
     createdAt: instant,
     updatedAt: instant,
@@ -207,6 +209,8 @@ const packageFields = {
 const councilPackage = z.object({
   ...packageFields,
   person: z.object({ name: z.string(), outcode: z.string() }),
+  personRef: z.string().nullable().describe('The request’s case-system person ID at award'),
+  caseRef: z.string().nullable().describe('The request’s case or service agreement ID at award'),
 })
 
 export const packageListSchema = z.object({ packages: z.array(councilPackage) })

@@ -166,7 +166,12 @@ function anonymise(
   today: string,
 ): Opportunity {
   const mapped = REQUEST_SERVICE_TYPE_MAP[request.serviceType]
-  const who = { ...identifiers(person), preferredPostcode: request.preferredPostcode }
+  const who = {
+    ...identifiers(person),
+    preferredPostcode: request.preferredPostcode,
+    personRef: request.personRef,
+    caseRef: request.caseRef,
+  }
   const redact = (text: string) => redactOwnIdentifiers(text, who)
   const unit = priceUnitFor(request.serviceType)
   return {

@@ -8,11 +8,11 @@ import { parseInput } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
 import { REQUEST_STATUSES } from '../rules/index.ts'
-import { type InputContext, newRequestSchema, republishSchema } from './input.ts'
+import { type InputContext, newRequestSchema, reference, republishSchema } from './input.ts'
 import { REQUESTERS, requestParams } from './pages.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
 import { publishedSchema, requestEventSchema, requestListSchema, sourcingRequestSchema } from './schemas.ts'
-import { cancelSchema, type PublishResult } from './service.ts'
+import { cancelSchema, type PublishResult, referencesSchema } from './service.ts'
 
 const BROKERS = ['broker'] as const
 const TAGS = ['requests']
@@ -82,6 +82,10 @@ function published(result: PublishResult) {
 
 const listQuery = z.object({
   status: z.enum(REQUEST_STATUSES, { error: 'status must be one of the request statuses' }).optional(),
+  externalRef: reference(
+    'externalRef',
+    'Requests whose case-system person ID or case ID is this, in any case and ignoring spaces around it',
+  ),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 })
@@ -94,7 +98,7 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
       schema: operation({
         summary: 'Create a sourcing request (as a draft; submit it next)',
         description:
-          'JSON body: person {name, dateOfBirth, sex?, postcode, nhsNumber?} or personId; serviceType; clientGroup; specialisms[]; needsSummary; preferredPostcode?; maxDistanceMiles?; startDate; urgency (routine, urgent, emergency); inHospital?; emergencyHours? (24 or 48); usualPricePounds and/or budgetPounds; notesForProviders?; lotId?; for home care visits[] {days[], windowStart, windowEnd, durationMinutes, carers}, carerGender?, language?.',
+          'JSON body: person {name, dateOfBirth, sex?, postcode, nhsNumber?} or personId; personRef? and caseRef? (the council’s case system’s person and case or service agreement IDs: up to 100 printable characters, never shown to providers); serviceType; clientGroup; specialisms[]; needsSummary; preferredPostcode?; maxDistanceMiles?; startDate; urgency (routine, urgent, emergency); inHospital?; emergencyHours? (24 or 48); usualPricePounds and/or budgetPounds; notesForProviders?; lotId?; for home care visits[] {days[], windowStart, windowEnd, durationMinutes, carers}, carerGender?, language?.',
         tags: TAGS,
         body: newRequestSchema(anyDay),
         responses: { 201: oneRequest },
@@ -112,7 +116,8 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     {
       config: { access: COUNCIL_STAFF },
       schema: operation({
-        summary: 'The council’s sourcing requests, most recently changed first (?status=, ?limit=, ?offset=)',
+        summary:
+          'The council’s sourcing requests, most recently changed first (?status=, ?externalRef=, ?limit=, ?offset=)',
         tags: TAGS,
         querystring: listQuery,
         responses: { 200: requestListSchema },
@@ -145,6 +150,27 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
         request: await requests.getRequest(user, id),
         events: await requests.listRequestEvents(user, id),
       }
+    },
+  )
+
+  app.patch(
+    '/api/v1/requests/:id',
+    {
+      config: { access: REQUESTERS },
+      schema: operation({
+        summary: 'Change the request’s case-system IDs, at any stage: {personRef?, caseRef?}',
+        description:
+          'Only the IDs from the council’s case system change here; every other answer is fixed once the request is submitted. A field left out is kept; null or an empty string takes it away. The request’s packages take the new IDs too. Never shown to providers.',
+        tags: TAGS,
+        params: requestParams,
+        body: referencesSchema,
+        responses: { 200: oneRequest },
+        errors: [404],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return { request: await requests.setReferences(request.user as SessionUser, id, body(request)) }
     },
   )
 

@@ -19,6 +19,7 @@ import {
   type PersonInput,
   personShape,
   priceShape,
+  referencesShape,
   serviceTypeShape,
   timingShape,
   type VisitInput,
@@ -60,7 +61,10 @@ export async function startDraft(
   const now = clock.now ?? new Date()
   const { councilId } = caller
   const context = await inputContext(db, councilId, now)
-  const person = parseInput(z.object(personShape(context)), personInput)
+  const { personRef, caseRef, ...person } = parseInput(
+    z.object({ ...personShape(context), ...referencesShape }),
+    personInput,
+  )
   const actor = actorFor(caller)
   const id = await db.transaction(async (tx) => {
     const { row, where } = await insertPerson(tx, councilId, person)
@@ -74,6 +78,8 @@ export async function startDraft(
         ...preferredLocation(person.postcode, where),
         maxDistanceMiles: context.defaultMaxDistanceMiles,
         urgency: 'routine',
+        personRef,
+        caseRef,
         status: 'draft',
         createdAt: now,
         updatedAt: now,
@@ -151,7 +157,11 @@ export async function saveDraftPage(
   await db.transaction(async (tx) => {
     switch (page) {
       case 'person': {
-        const person = parseInput(z.object(personShape(context)), input)
+        // The case-system references are asked with the person but belong to the request.
+        const { personRef, caseRef, ...person } = parseInput(
+          z.object({ ...personShape(context), ...referencesShape }),
+          input,
+        )
         const where = await place(tx, councilId, person.postcode)
         const wasHome = measuredFromPersonsPostcode(request)
         await tx
@@ -168,7 +178,12 @@ export async function saveDraftPage(
           })
           .where(and(eq(people.id, request.person.id), eq(people.councilId, councilId)))
         // Distance measured from the person's home follows them when their postcode changes.
-        await updateDraft(tx, request, wasHome ? preferredLocation(person.postcode, where) : {}, now)
+        await updateDraft(
+          tx,
+          request,
+          { personRef, caseRef, ...(wasHome ? preferredLocation(person.postcode, where) : {}) },
+          now,
+        )
         break
       }
       case 'service-type': {

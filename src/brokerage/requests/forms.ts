@@ -30,6 +30,8 @@ export function valuesFor(page: DraftPage, request: SourcingRequest): FormValues
         sex: person.sex ?? 'not_stated',
         postcode: person.postcode,
         nhsNumber: person.nhsNumber ?? '',
+        personRef: request.personRef ?? '',
+        caseRef: request.caseRef ?? '',
       }
     case 'service-type':
       return { serviceType: request.serviceType ?? '' }
@@ -76,7 +78,10 @@ export function inputFrom(
   const dates = (name: string) => typedDateParts(body, name)
   switch (page) {
     case 'person': {
-      const values = { ...text('name', 'sex', 'postcode', 'nhsNumber'), ...dates('dateOfBirth') }
+      const values = {
+        ...text('name', 'sex', 'postcode', 'nhsNumber', 'personRef', 'caseRef'),
+        ...dates('dateOfBirth'),
+      }
       return { input: { ...values, dateOfBirth: dateFromForm(body, 'dateOfBirth') }, values }
     }
     case 'service-type':

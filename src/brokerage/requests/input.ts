@@ -284,6 +284,52 @@ export function personShape(ctx: InputContext) {
   }
 }
 
+/** Most characters a case-system reference may have. */
+const MAX_REFERENCE = 100
+// Control characters (line breaks and tabs included), format characters and line or paragraph
+// separators: a reference is one line of what can be seen and typed.
+const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u
+
+/**
+ * A reference from the council's case system as typed: trimmed, runs of spaces made one, at most
+ * MAX_REFERENCE characters, printable; blank is none (null). The search takes the same form.
+ */
+export function reference(label: string, description: string) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): string | null => {
+      const given = blank(value)
+      if (given === undefined) return null
+      if (typeof given !== 'string' || UNPRINTABLE.test(given)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${label} must be letters, numbers and punctuation on one line`,
+        })
+        return z.NEVER
+      }
+      const text = given.trim().replace(/\s+/g, ' ')
+      if (text.length > MAX_REFERENCE) {
+        ctx.addIssue({ code: 'custom', message: `${label} must be ${MAX_REFERENCE} characters or fewer` })
+        return z.NEVER
+      }
+      return text
+    })
+    .meta({ type: ['string', 'null'], maxLength: MAX_REFERENCE, description })
+}
+
+/** The council's case system's references: council-side only, never shown to providers. */
+export const referencesShape = {
+  personRef: reference(
+    'Case system person ID',
+    'The person’s ID in the council’s case system; never shown to providers',
+  ),
+  caseRef: reference(
+    'Case or service agreement ID',
+    'The case or service agreement ID in the council’s case system; never shown to providers',
+  ),
+}
+
 export const serviceTypeShape = {
   serviceType: z.enum(REQUEST_SERVICE_TYPES, { error: 'Choose the type of care' }),
 }
@@ -456,6 +502,7 @@ export function newRequestSchema(ctx: InputContext) {
         /** An existing person of the council; otherwise `person` describes a new one. */
         personId: id('Person ID must be a positive whole number').optional(),
         person: z.object(personShape(ctx), { error: 'Give the person’s details' }).optional(),
+        ...referencesShape,
         ...serviceTypeShape,
         ...needsShape,
         ...locationShape(),

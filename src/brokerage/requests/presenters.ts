@@ -137,6 +137,8 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
         row('person', 'NHS number', {
           text: person.nhsNumber ? nhsNumberText(person.nhsNumber) : 'Not given',
         }),
+        row('person', 'Case system person ID', { text: request.personRef ?? 'Not given' }),
+        row('person', 'Case or service agreement ID', { text: request.caseRef ?? 'Not given' }),
       ],
     },
     {

@@ -17,12 +17,16 @@ export const IDENTIFIERS_CHECKED_FIELD = 'identifiersChecked'
 interface RequestText {
   person: { name: string; dateOfBirth: string; postcode: string; nhsNumber: string | null }
   preferredPostcode: string | null
+  personRef?: string | null
+  caseRef?: string | null
   needsSummary: string | null
   notesForProviders: string
   language: string | null
 }
 
-function identifyingDetails(request: Pick<RequestText, 'person' | 'preferredPostcode'>): IdentifyingDetails {
+function identifyingDetails(
+  request: Pick<RequestText, 'person' | 'preferredPostcode' | 'personRef' | 'caseRef'>,
+): IdentifyingDetails {
   const { person } = request
   return {
     name: person.name,
@@ -30,6 +34,8 @@ function identifyingDetails(request: Pick<RequestText, 'person' | 'preferredPost
     postcode: person.postcode,
     nhsNumber: person.nhsNumber,
     preferredPostcode: request.preferredPostcode,
+    personRef: request.personRef,
+    caseRef: request.caseRef,
   }
 }
 

@@ -568,3 +568,140 @@ describe('what providers will see, checked before publishing', () => {
     expect((await api('POST', `/api/v1/requests/${id}/publish`, {})).status).toBe(200)
   })
 })
+
+describe('the case system’s person and case IDs', () => {
+  it('are set through the API, trimmed, and find the request in any case; never another council’s', async () => {
+    const mine = await api(
+      'POST',
+      '/api/v1/requests',
+      careHomeRequest({ startDate: inDays(20), personRef: '  LAS-40771  ', caseRef: 'sa  9981\u00A0X' }),
+    )
+    expect(mine.status).toBe(201)
+    expect(mine.body.request).toMatchObject({ personRef: 'LAS-40771', caseRef: 'sa 9981 X' })
+    const theirs = await api(
+      'POST',
+      '/api/v1/requests',
+      careHomeRequest({ startDate: inDays(20), personRef: 'LAS-40771', caseRef: 'SA 9981 X' }),
+      other.councilApiToken,
+    )
+    expect(theirs.status).toBe(201)
+
+    const found = async (ref: string, token = home.councilApiToken) => {
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/api/v1/requests?externalRef=${encodeURIComponent(ref)}`,
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(response.statusCode, response.body).toBe(200)
+      return (response.json() as { requests: { id: number; personRef: string }[] }).requests.map((r) => r.id)
+    }
+    expect(await found('las-40771')).toEqual([mine.body.request.id])
+    expect(await found('  SA 9981   x ')).toEqual([mine.body.request.id])
+    expect(await found('LAS-4077')).toEqual([])
+    expect(await found('las-40771', other.councilApiToken)).toEqual([theirs.body.request.id])
+
+    const patch = async (id: number, payload: unknown, token = home.councilApiToken) => {
+      const response = await t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/requests/${id}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(payload),
+      })
+      return {
+        status: response.statusCode,
+        body: response.json() as ApiBody & { request: { personRef: string | null; caseRef: string | null } },
+      }
+    }
+    const id = mine.body.request.id
+    const changed = await patch(id, { caseRef: ' SA 9982 ' })
+    expect(changed.status).toBe(200)
+    expect(changed.body.request).toMatchObject({
+      personRef: 'LAS-40771',
+      caseRef: 'SA 9982',
+      version: mine.body.request.version,
+    })
+    expect(await found('sa 9981 x')).toEqual([])
+    expect(await found('sa 9982')).toEqual([id])
+    expect((await patch(id, { personRef: null })).body.request).toMatchObject({
+      personRef: null,
+      caseRef: 'SA 9982',
+    })
+    expect((await patch(id, { caseRef: 'x'.repeat(101) })).body.error.errors).toEqual([
+      { field: 'caseRef', message: 'Case or service agreement ID must be 100 characters or fewer' },
+    ])
+    expect((await patch(id, { caseRef: 'mine now' }, other.councilApiToken)).status).toBe(404)
+
+    const tooLong = await api('GET', `/api/v1/requests?externalRef=${'x'.repeat(101)}`)
+    expect(tooLong.status).toBe(400)
+    expect(tooLong.body.error.errors).toEqual([
+      { field: 'externalRef', message: 'externalRef must be 100 characters or fewer' },
+    ])
+    const bad = await api(
+      'POST',
+      '/api/v1/requests',
+      careHomeRequest({ startDate: inDays(20), personRef: 'LAS\n40771', caseRef: 'y'.repeat(101) }),
+    )
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.errors).toEqual([
+      {
+        field: 'personRef',
+        message: 'Case system person ID must be letters, numbers and punctuation on one line',
+      },
+      { field: 'caseRef', message: 'Case or service agreement ID must be 100 characters or fewer' },
+    ])
+  })
+
+  it('are asked with the person, shown to council staff, and the broker’s list finds the request by either', async () => {
+    const socialWorker = await signedIn(home, 'social_worker')
+    const person = {
+      name: 'Albert Quill',
+      ...dateFields('dateOfBirth', '1944-02-01'),
+      sex: 'male',
+      postcode: 'NR3 1QX',
+      nhsNumber: '',
+    }
+    const asked = await socialWorker.get('/requests/new/person')
+    expect(asked.body).toContain('Case system person ID (optional)')
+    expect(asked.body).toContain('never providers')
+    const refused = await socialWorker.post('/requests/new/person', { ...person, caseRef: 'z'.repeat(101) })
+    expect(refused.statusCode).toBe(400)
+    expect(refused.body).toContain('Case or service agreement ID must be 100 characters or fewer')
+    const started = await socialWorker.post('/requests/new/person', {
+      ...person,
+      personRef: ' PQ-5521 ',
+      caseRef: 'AGR 77/1',
+    })
+    expect(started.statusCode, started.body).toBe(303)
+    const id = Number(/\/requests\/(\d+)\//.exec(started.headers.location as string)?.[1])
+    const check = await socialWorker.get(`/requests/${id}/check-answers`)
+    expect(check.body).toContain('Case system person ID')
+    expect(check.body).toContain('PQ-5521')
+    expect(check.body).toContain('AGR 77/1')
+    // Changed on the same page.
+    const changed = await socialWorker.post(`/requests/${id}/edit/person`, {
+      ...person,
+      personRef: 'PQ-5522',
+      caseRef: '',
+      return: 'check',
+    })
+    expect(changed.statusCode, changed.body).toBe(303)
+
+    const broker = await signedIn(home, 'broker')
+    const page = await broker.get(`/requests/${id}`)
+    expect(page.body).toContain('PQ-5522')
+    expect(page.body).not.toContain('AGR 77/1')
+    const search = await broker.get('/requests?externalRef=%20pq-5522%20')
+    expect(search.statusCode).toBe(200)
+    expect(search.body).toContain(`href="/requests/${id}"`)
+    expect(search.body).toContain('value="pq-5522"')
+    const none = await broker.get('/requests?externalRef=AGR%2077%2F1')
+    expect(none.body).not.toContain(`href="/requests/${id}"`)
+    expect(none.body).toContain('There are no requests with that case system ID.')
+    const elsewhere = await (await signedIn(other, 'broker')).get('/requests?externalRef=PQ-5522')
+    expect(elsewhere.body).not.toContain(`href="/requests/${id}"`)
+    const tooLong = await broker.get(`/requests?externalRef=${'q'.repeat(101)}`)
+    expect(tooLong.statusCode).toBe(400)
+    expect(tooLong.body).toContain('govuk-error-summary')
+    expect(tooLong.body).toContain('Case system ID must be 100 characters or fewer')
+  })
+})

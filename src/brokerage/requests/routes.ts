@@ -9,6 +9,7 @@ import { REQUEST_STATUSES, type RequestAction } from '../rules/index.ts'
 import { requestsApiRoutes } from './api.ts'
 import { availableActions, mayAct } from './callers.ts'
 import { pageErrors } from './forms.ts'
+import { reference } from './input.ts'
 import { draftPagesRoutes, REQUESTERS, requestParams } from './pages.ts'
 import {
   ACTION_BUTTON_LABELS,
@@ -52,6 +53,7 @@ const DONE_MESSAGES: Record<string, string> = {
 
 const listQuery = z.object({
   status: z.enum(REQUEST_STATUSES, { error: 'Choose a status from the list' }).optional(),
+  externalRef: reference('Case system ID', 'A case-system person or case ID'),
   page: z.coerce.number().int().positive().max(100_000).default(1),
 })
 
@@ -72,17 +74,30 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
 
   app.get('/requests', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const query = parseInput(listQuery, {
+    const given = {
       status: field(request.query, 'status') || undefined,
+      externalRef: field(request.query, 'externalRef') || undefined,
       page: field(request.query, 'page') || undefined,
-    })
-    const { requests: found, total } = await requests.listRequests(user.councilId, {
-      status: query.status,
-      limit: PAGE_SIZE,
-      offset: (query.page - 1) * PAGE_SIZE,
-    })
-    const base = query.status ? `/requests?status=${query.status}&` : '/requests?'
-    return reply.view('brokerage/requests/views/list.njk', {
+    }
+    const parsed = listQuery.safeParse(given)
+    // A reference that cannot be one is said beside the search box, not as an error page.
+    const refError = parsed.success ? undefined : parsed.error.issues.find((i) => i.path[0] === 'externalRef')
+    const query = refError
+      ? parseInput(listQuery, { ...given, externalRef: undefined })
+      : parseInput(listQuery, given)
+    const { requests: found, total } = refError
+      ? { requests: [], total: 0 }
+      : await requests.listRequests(user.councilId, {
+          status: query.status,
+          ...(query.externalRef ? { externalRef: query.externalRef } : {}),
+          limit: PAGE_SIZE,
+          offset: (query.page - 1) * PAGE_SIZE,
+        })
+    const filters = new URLSearchParams()
+    if (query.status) filters.set('status', query.status)
+    if (query.externalRef) filters.set('externalRef', query.externalRef)
+    const base = `/requests?${filters.size > 0 ? `${filters}&` : ''}`
+    return reply.code(refError ? 400 : 200).view('brokerage/requests/views/list.njk', {
       pageTitle: 'Sourcing requests',
       requests: found.map((r) => ({
         ...r,
@@ -91,6 +106,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       })),
       total,
       status: query.status ?? '',
+      externalRef: refError ? given.externalRef : (query.externalRef ?? ''),
       statusItems: [
         { value: '', text: 'All statuses', selected: !query.status },
         ...REQUEST_STATUSES.map((s) => ({
@@ -104,6 +120,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       canCreate: user.role === 'social_worker' || user.role === 'broker',
       previousHref: query.page > 1 ? `${base}page=${query.page - 1}` : null,
       nextHref: query.page * PAGE_SIZE < total ? `${base}page=${query.page + 1}` : null,
+      ...pageErrors(refError ? [{ field: 'externalRef', message: refError.message }] : []),
     })
   })
 

@@ -54,6 +54,8 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
     deadlineAt: null,
     closedAt: null,
     cancelReason: null,
+    personRef: null,
+    caseRef: null,
     createdAt: at,
     updatedAt: at,
     ...overrides,

@@ -65,6 +65,8 @@ export const sourcingRequestSchema = z.object({
   deadlineAt: instant.nullable(),
   closedAt: instant.nullable(),
   cancelReason: z.string().nullable(),
+  personRef: z.string().nullable().describe('The person’s ID in the council’s case system'),
+  caseRef: z.string().nullable().describe('The case or service agreement ID in the council’s case system'),
   createdAt: instant,
   updatedAt: instant,
 })
@@ -90,6 +92,8 @@ export const requestListSchema = z.object({
       urgency: z.enum(URGENCIES),
       inHospital: z.boolean(),
       createdByUserId: z.int().nullable(),
+      personRef: z.string().nullable(),
+      caseRef: z.string().nullable(),
       publishedAt: instant.nullable(),
       deadlineAt: instant.nullable(),
       createdAt: instant,

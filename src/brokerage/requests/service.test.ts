@@ -668,3 +668,58 @@ describe('the table', () => {
     })
   })
 })
+
+describe('the case system’s person and case IDs', () => {
+  it('are kept on the request as typed, trimmed, changed with the person, and found in any case within the council', async () => {
+    const created = await createRequest(
+      database.db,
+      broker,
+      careHomeRequest({ personRef: ' MOS 1001 ', caseRef: 'CASE-88\u2003/ 2' }),
+      clock,
+    )
+    expect(created).toMatchObject({ personRef: 'MOS 1001', caseRef: 'CASE-88 / 2' })
+    const person = { name: 'Albert Moss', dateOfBirth: '1931-11-02', postcode: 'NR2 4TE' }
+    const draft = await startDraft(database.db, socialWorker, { ...person, personRef: 'mos 1002' }, clock)
+    expect(draft).toMatchObject({ personRef: 'mos 1002', caseRef: null })
+    const changed = await saveDraftPage(
+      database.db,
+      socialWorker,
+      draft.id,
+      'person',
+      { ...person, personRef: '', caseRef: 'case-88 / 2' },
+      clock,
+    )
+    expect(changed).toMatchObject({ personRef: null, caseRef: 'case-88 / 2' })
+    await createRequest(database.db, otherBroker, careHomeRequest({ personRef: 'MOS 1001' }), clock)
+
+    const ids = async (externalRef: string, councilId = home.councilId) =>
+      (await listRequests(database.db, councilId, { externalRef })).requests.map((r) => r.id).sort()
+    expect(await ids('mos 1001')).toEqual([created.id])
+    expect(await ids('Case-88 / 2')).toEqual([created.id, draft.id].sort())
+    expect(await ids('MOS 100')).toEqual([])
+    expect(await ids('mos 1002')).toEqual([])
+    expect((await listRequests(database.db, other.councilId, { externalRef: 'mos 1001' })).total).toBe(1)
+  })
+
+  it('refuses an ID on more than one line, with control characters, or longer than 100 characters', async () => {
+    const errors = await validationErrorOf(
+      createRequest(
+        database.db,
+        broker,
+        careHomeRequest({ personRef: 'MOS\t1001', caseRef: 'C'.repeat(101) }),
+        clock,
+      ),
+    )
+    expect(errors).toEqual({
+      personRef: 'Case system person ID must be letters, numbers and punctuation on one line',
+      caseRef: 'Case or service agreement ID must be 100 characters or fewer',
+    })
+    const fine = await createRequest(
+      database.db,
+      broker,
+      careHomeRequest({ personRef: 'P'.repeat(100), caseRef: null }),
+      clock,
+    )
+    expect(fine).toMatchObject({ personRef: 'P'.repeat(100), caseRef: null })
+  })
+})

@@ -22,7 +22,7 @@ import {
   type ResponseWindow,
   responseWindow,
 } from '../rules/index.ts'
-import { requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
+import { packages, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { getBankHolidays, getBrokerageSettings } from '../settings/service.ts'
 import {
   actorFor,
@@ -34,7 +34,7 @@ import {
   type RequestCaller,
 } from './callers.ts'
 import { unansweredErrors, wizardContext } from './drafts.ts'
-import { newRequestSchema, republishSchema } from './input.ts'
+import { newRequestSchema, referencesShape, republishSchema } from './input.ts'
 import { confirmProviderText, providerPreview } from './privacy.ts'
 import {
   checkLot,
@@ -295,6 +295,8 @@ export async function createRequest(
         carerGender: value.carerGender,
         language: value.language,
         lotId: value.lotId ?? null,
+        personRef: value.personRef,
+        caseRef: value.caseRef,
         status: 'draft',
         createdAt: now,
         updatedAt: now,
@@ -316,6 +318,54 @@ export async function createRequest(
     return created.id
   })
   return getRequest(db, { councilId }, id)
+}
+
+/** The case-system IDs a change may give: each left out is kept; null or blank takes it away. */
+export const referencesSchema = z.object(referencesShape).partial()
+
+/**
+ * Sets the request's case-system references at any stage: the case system may give a case or
+ * service agreement ID only once the request is made. Its packages' copies follow, so the
+ * council finds them by the IDs the case system now uses. Not a change of status: the version
+ * stays.
+ */
+export async function setReferences(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  input: Record<string, unknown>,
+  clock: Clock = {},
+): Promise<SourcingRequest> {
+  const request = await getRequest(db, caller, requestId)
+  authorise(caller, 'editDraft', request)
+  const given = parseInput(referencesSchema, input)
+  // A field sent, even as null, is a change; one left out is not.
+  const set = Object.fromEntries(
+    (['personRef', 'caseRef'] as const)
+      .filter((f) => Object.hasOwn(input, f))
+      .map((f) => [f, given[f] ?? null]),
+  ) as { personRef?: string | null; caseRef?: string | null }
+  if (Object.keys(set).length === 0) return request
+  await db.transaction(async (tx) => {
+    const now = await timeOfChange(tx, clock)
+    await tx
+      .update(sourcingRequests)
+      .set({ ...set, updatedAt: now })
+      .where(and(eq(sourcingRequests.councilId, caller.councilId), eq(sourcingRequests.id, requestId)))
+    await tx
+      .update(packages)
+      .set(set)
+      .where(and(eq(packages.councilId, caller.councilId), eq(packages.requestId, requestId)))
+    // Which IDs changed, not their values: the audit log does not copy the case system.
+    await recordAudit(tx, actorFor(caller), {
+      councilId: caller.councilId,
+      action: 'sourcing_request.references_changed',
+      entityType: 'sourcing_request',
+      entityId: requestId,
+      details: { fields: Object.keys(set) },
+    })
+  })
+  return getRequest(db, caller, requestId)
 }
 
 // ---------------------------------------------------------------------------------------------

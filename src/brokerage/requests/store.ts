@@ -3,7 +3,8 @@
 // through brokerage's reporting read model (src/brokerage/reporting/: views whose columns are the
 // contract, and functions over them); no other domain's code names these tables, even in raw SQL.
 // Only the demo's history generator and tests write them directly, to build histories in bulk.
-import { and, asc, count, desc, eq, inArray, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
+import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import type { Queryable } from '../../db/connection.ts'
 import type { ClientGroup, Specialism } from '../../providers/vocabulary.ts'
 import {
@@ -117,6 +118,10 @@ export interface SourcingRequest {
   deadlineAt: Date | null
   closedAt: Date | null
   cancelReason: string | null
+  /** The council's case system's person ID; council-side only, never shown to providers. */
+  personRef: string | null
+  /** The case system's case or service agreement ID; council-side only, never shown to providers. */
+  caseRef: string | null
   createdAt: Date
   updatedAt: Date
 }
@@ -140,6 +145,8 @@ export interface RequestSummary {
   urgency: Urgency
   inHospital: boolean
   createdByUserId: number | null
+  personRef: string | null
+  caseRef: string | null
   publishedAt: Date | null
   deadlineAt: Date | null
   createdAt: Date
@@ -216,6 +223,8 @@ function toRequest(
     deadlineAt: row.deadlineAt,
     closedAt: row.closedAt,
     cancelReason: row.cancelReason,
+    personRef: row.personRef,
+    caseRef: row.caseRef,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   }
@@ -322,8 +331,24 @@ export async function countPublications(
 export interface RequestFilters {
   status?: RequestStatus | readonly RequestStatus[]
   createdByUserId?: number
+  /** Either case-system reference, matched whole in any case (given trimmed, as `reference` leaves it). */
+  externalRef?: string | null
   limit?: number
   offset?: number
+}
+
+/**
+ * Rows whose person or case reference is `ref` in any case: lower() on both sides, as the
+ * (council, lower(ref)) indexes are built, so the search is two index scans.
+ */
+export function matchesReference(
+  columns: { personRef: AnyPgColumn; caseRef: AnyPgColumn },
+  ref: string,
+): SQL {
+  return or(
+    sql`lower(${columns.personRef}) = lower(${ref})`,
+    sql`lower(${columns.caseRef}) = lower(${ref})`,
+  ) as SQL
 }
 
 export async function selectRequestSummaries(
@@ -336,6 +361,7 @@ export async function selectRequestSummaries(
   if (statuses.length > 0) conditions.push(inArray(sourcingRequests.status, statuses as RequestStatus[]))
   if (filters.createdByUserId !== undefined)
     conditions.push(eq(sourcingRequests.createdByUserId, filters.createdByUserId))
+  if (filters.externalRef) conditions.push(matchesReference(sourcingRequests, filters.externalRef))
   const where = and(...conditions)
   const rows = await db
     .select({
@@ -348,6 +374,8 @@ export async function selectRequestSummaries(
       urgency: sourcingRequests.urgency,
       inHospital: sourcingRequests.inHospital,
       createdByUserId: sourcingRequests.createdByUserId,
+      personRef: sourcingRequests.personRef,
+      caseRef: sourcingRequests.caseRef,
       publishedAt: sourcingRequests.publishedAt,
       deadlineAt: sourcingRequests.deadlineAt,
       createdAt: sourcingRequests.createdAt,

@@ -18,12 +18,15 @@ export interface IdentifyingDetails {
   nhsNumber: string | null
   /** The request's preferred postcode, a full postcode too when it is not the person's. */
   preferredPostcode?: string | null
+  /** The council's case system's person and case IDs: never for providers, even typed into text. */
+  personRef?: string | null
+  caseRef?: string | null
 }
 
 /** What providers see where one of the person's identifiers was. */
 export const REMOVED = '[removed]'
 
-type OwnIdentifierKind = 'name' | 'date_of_birth' | 'nhs_number' | 'postcode'
+type OwnIdentifierKind = 'name' | 'date_of_birth' | 'nhs_number' | 'postcode' | 'case_reference'
 export type SuspectedIdentifierKind =
   | 'email'
   | 'phone'
@@ -38,6 +41,7 @@ export const IDENTIFIER_LABELS: Record<IdentifierKind, string> = {
   date_of_birth: 'the person’s date of birth',
   nhs_number: 'the person’s NHS number',
   postcode: 'the person’s full postcode',
+  case_reference: 'the person’s case system ID',
   email: 'an email address',
   phone: 'a phone number',
   nhs_number_like: 'a number like an NHS number',
@@ -354,14 +358,59 @@ function ownPatterns(person: IdentifyingDetails): OwnPattern[] {
     spacedPattern('nhs_number', person.nhsNumber, 10),
     spacedPattern('postcode', person.postcode, 5),
     spacedPattern('postcode', person.preferredPostcode, 5),
+    ...referencePatterns(person),
   ].filter((p): p is OwnPattern => p !== null)
+}
+
+/** Shorter references are left alone: three characters would take out ordinary numbers and words. */
+const MIN_REFERENCE_CHARACTERS = 4
+
+function referencePatterns(refs: Pick<IdentifyingDetails, 'personRef' | 'caseRef'>): OwnPattern[] {
+  return [
+    spacedPattern('case_reference', refs.personRef, MIN_REFERENCE_CHARACTERS),
+    spacedPattern('case_reference', refs.caseRef, MIN_REFERENCE_CHARACTERS),
+  ].filter((p): p is OwnPattern => p !== null)
+}
+
+/**
+ * The text with only the case-system references taken out: for the awarded provider, who reads
+ * the person's other details in full but never the council's case IDs.
+ */
+export function redactCaseReferences(
+  text: string,
+  refs: Pick<IdentifyingDetails, 'personRef' | 'caseRef'>,
+): string {
+  const patterns = referencePatterns(refs)
+  if (text === '' || patterns.length === 0) return text
+  const folded = fold(text)
+  const spans = patterns
+    .flatMap((p) =>
+      [...ownMatches(folded.text, p)].map(({ start, end }) => originalSpan(text, folded, start, end)),
+    )
+    .sort((a, b) => a.start - b.start || b.end - a.end)
+  let out = ''
+  let at = 0
+  for (const span of spans) {
+    if (span.end <= at) continue
+    out += text.slice(at, Math.max(at, span.start)) + (span.start >= at ? REMOVED : '')
+    at = span.end
+  }
+  return out + text.slice(at)
 }
 
 // Made once per person: the opportunities pages read many requests, each several fields.
 const patternCache = new Map<string, OwnPattern[]>()
 
 function cachedOwnPatterns(person: IdentifyingDetails): OwnPattern[] {
-  const key = [person.name, person.dateOfBirth, person.postcode, person.nhsNumber, person.preferredPostcode]
+  const key = [
+    person.name,
+    person.dateOfBirth,
+    person.postcode,
+    person.nhsNumber,
+    person.preferredPostcode,
+    person.personRef,
+    person.caseRef,
+  ]
     .map((v) => v ?? '')
     .join('\u0000')
   let patterns = patternCache.get(key)

@@ -4,6 +4,7 @@ import {
   foldForComparison,
   type IdentifyingDetails,
   REMOVED,
+  redactCaseReferences,
   redactOwnIdentifiers,
   suspectedIdentifiers,
   textParts,
@@ -316,5 +317,41 @@ describe('the text providers read', () => {
         previewProviderText({ needsSummary: 'Winifred', language: null, notesForProviders: '' }, winifred),
       ),
     ).toBeNull()
+  })
+})
+
+describe('the council’s case-system IDs', () => {
+  const referenced = { ...winifred, personRef: 'MOS-40771', caseRef: 'SA 9981/B' }
+
+  it('are taken out of text providers read however they are spaced, punctuated or cased', () => {
+    for (const written of [
+      'MOS-40771',
+      'mos 40771',
+      'MOS40771',
+      'ＭＯＳ４０７７１',
+      'SA 9981/B',
+      'sa-9981-b',
+      'SA9981B',
+    ])
+      expectGone(referenced, written)
+    expect(redactOwnIdentifiers('MOS-407712 and XSA9981B stay', referenced)).toBe(
+      'MOS-407712 and XSA9981B stay',
+    )
+    expect(
+      previewProviderText(
+        { needsSummary: 'Ref mos 40771.', language: null, notesForProviders: '' },
+        referenced,
+      )[0],
+    ).toMatchObject({ removed: 1, suspected: [] })
+  })
+
+  it('are the only thing taken out for the awarded provider, and short ones are left alone', () => {
+    expect(redactCaseReferences('Winifred, case SA 9981 / B, agreement mos-40771.', referenced)).toBe(
+      `Winifred, case ${REMOVED}, agreement ${REMOVED}.`,
+    )
+    expect(redactCaseReferences('Room 12 on floor 12', { personRef: '12', caseRef: null })).toBe(
+      'Room 12 on floor 12',
+    )
+    expect(redactCaseReferences('Nothing here', { personRef: null, caseRef: undefined })).toBe('Nothing here')
   })
 })
