@@ -21,6 +21,9 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...crypto, default: { ...crypto, scrypt }, scrypt }
 })
 
+// The suite's setup file may already have loaded password.ts with the real scrypt; load it afresh
+// so it takes the wrapped one.
+vi.resetModules()
 const { hashPassword, verifyPassword } = await import('./password.ts')
 
 /** Lets every hash that has finished complete, until all the given work is done. */
