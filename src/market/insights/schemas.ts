@@ -1,6 +1,7 @@
 // What the insights API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
 import { REQUEST_SERVICE_TYPES } from '../../brokerage/rules/index.ts'
+import { localityAvailabilitySchema as availability } from '../../providers/capacity/schemas.ts'
 import { marketEventsSummarySchema } from '../events/schemas.ts'
 
 const day = z.iso.date()
@@ -16,24 +17,6 @@ const hardToServeLine = z.object({
   requests: z.int(),
   unsourced: z.int(),
   percentUnsourced: z.number().nullable(),
-})
-const availability = z.object({
-  localityId: z.int().nullable(),
-  locality: z.string(),
-  homes: z.int(),
-  reportingHomes: z.int(),
-  reportingPercent: z.number().nullable(),
-  registeredBedsOfReportingHomes: z.int(),
-  vacancies: z.int(),
-  percentAvailable: z.number().nullable(),
-  byBedType: z.array(
-    z.object({
-      bedType: z.string(),
-      label: z.string(),
-      vacancies: z.int(),
-      percentAvailable: z.number().nullable(),
-    }),
-  ),
 })
 
 export const insightsReportSchema = z.object({

@@ -28,7 +28,8 @@ export const providerCapacitySchema = z.object({
 
 export const capacityReportedSchema = z.object({ saved: z.int(), reportedAt: instant })
 
-const availability = z.object({
+/** Care home beds available in a locality (or in total), as capacity summarises them. */
+export const localityAvailabilitySchema = z.object({
   localityId: z.int().nullable(),
   locality: z.string(),
   homes: z.int().describe('Active care homes with registered beds'),
@@ -51,7 +52,7 @@ export const capacitySummarySchema = z.object({
   generatedAt: instant,
   staleAfterDays: z.int(),
   denominator: z.string().describe('How the percentages are worked out, in words'),
-  beds: z.object({ localities: z.array(availability), total: availability }),
+  beds: z.object({ localities: z.array(localityAvailabilitySchema), total: localityAvailabilitySchema }),
   homeCare: z.object({
     locations: z.int(),
     reportingLocations: z.int(),
