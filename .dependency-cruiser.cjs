@@ -38,12 +38,15 @@ module.exports = {
       to: { path: `^src/((${DOMAINS.replace('accounts|', '')})/|modules[.]ts$)` },
     },
     {
-      name: 'accounts-imports-no-brokerage-or-market',
+      name: 'accounts-imports-no-domain',
       comment:
-        'Accounts (users, sessions, roles) are beneath brokerage and the market: they never import them.',
+        "Accounts (councils, users, sessions, roles) are beneath every domain: they import none, except to write the audit log and to hold the register's published keys (keys.ts) as foreign keys. What they need of the register (a provider user's organisation) is handed to them when the services are composed.",
       severity: 'error',
       from: { path: '^src/accounts/', pathNot: TESTS },
-      to: { path: '^src/(brokerage|market)/' },
+      to: {
+        path: `^src/(${DOMAINS.replace('accounts|', '')}|webhooks)/`,
+        pathNot: '^src/(audit/service|providers/keys)[.]ts$',
+      },
     },
     {
       name: 'no-other-domains-schema',

@@ -41,6 +41,7 @@ export function wireDomainEvents(): void {
 export function createServices({ database, config, clock, mailer }: ServiceDependencies) {
   wireDomainEvents()
   const { db } = database
+  const providers = createProvidersServices({ db })
   const transport = mailer ?? (config.smtp ? createSmtpTransport(config.smtp) : undefined)
   return {
     config,
@@ -51,10 +52,13 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
       engine: database.engine,
       check: () => checkDatabase(db),
     },
-    ...createAccountsServices({ database }),
+    ...providers,
+    ...createAccountsServices({
+      database,
+      findProviderOrganisation: providers.register.findOrganisationByCqcId,
+    }),
     ...createAuditServices({ db }),
     ...createGeographyServices({ db }),
-    ...createProvidersServices({ db }),
     ...createBrokerageServices({ db }),
     ...createMarketServices({ db }),
     ...createNotificationsServices({ db, mailer: transport }),

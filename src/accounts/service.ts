@@ -4,7 +4,6 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import type { Database, Queryable } from '../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../errors.ts'
-import { findOrganisationByCqcId } from '../providers/service.ts'
 import { DEFAULT_COST_LOG2, hashPassword, verifyPassword } from './password.ts'
 import { ROLES, type Role } from './roles.ts'
 import { councils, serviceSecrets, sessions, users } from './schema.ts'
@@ -74,6 +73,20 @@ export interface AccountsOptions {
   passwordCostLog2?: number
 }
 
+/**
+ * Finds the register's organisation a provider user works for. The register is the providers
+ * domain's; accounts sit beneath it and are handed this lookup when the services are composed.
+ */
+export type ProviderOrganisationLookup = (
+  councilId: number,
+  cqcProviderId: string,
+) => Promise<{ id: number } | undefined>
+
+export interface AddUserOptions extends AccountsOptions {
+  /** Needed only to add a provider user. */
+  findProviderOrganisation?: ProviderOrganisationLookup
+}
+
 async function findCouncilByCode(db: Queryable, code: string): Promise<Council | undefined> {
   const [row] = await db.select().from(councils).where(eq(councils.code, code.toUpperCase()))
   return row
@@ -94,24 +107,28 @@ export async function addUser(
   councilId: number,
   input: NewUser,
   actor: Actor,
-  options: AccountsOptions = {},
+  options: AddUserOptions = {},
 ): Promise<{ id: number; email: string; role: Role }> {
   const value = parseInput(newUserSchema, input)
   const passwordHash = await hashPassword(value.password, options.passwordCostLog2 ?? DEFAULT_COST_LOG2)
-  return db.transaction(async (tx) => {
-    let providerOrganisationId: number | null = null
-    if (value.cqcProviderId) {
-      const organisation = await findOrganisationByCqcId(tx, councilId, value.cqcProviderId)
-      if (!organisation) {
-        throw new ValidationError([
-          {
-            field: 'cqcProviderId',
-            message: `No provider with CQC provider ID ${value.cqcProviderId} in this council`,
-          },
-        ])
-      }
-      providerOrganisationId = organisation.id
+  // The organisation is looked up before the user's transaction: organisations are never deleted,
+  // and the foreign key refuses the insert if one ever were.
+  let providerOrganisationId: number | null = null
+  if (value.cqcProviderId) {
+    if (!options.findProviderOrganisation)
+      throw new Error('Adding a provider user needs the register to find the organisation')
+    const organisation = await options.findProviderOrganisation(councilId, value.cqcProviderId)
+    if (!organisation) {
+      throw new ValidationError([
+        {
+          field: 'cqcProviderId',
+          message: `No provider with CQC provider ID ${value.cqcProviderId} in this council`,
+        },
+      ])
     }
+    providerOrganisationId = organisation.id
+  }
+  return db.transaction(async (tx) => {
     // Emails are unique per council (the index decides, so two adds at once cannot both win):
     // another council's accounts are never revealed.
     const [created] = await tx

@@ -1,5 +1,6 @@
 // Accounts' services as the registry hands them out: each closes over the database.
 
+import type { Actor } from '../audit/service.ts'
 import { bindDatabase } from '../db/bind.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { startApiTokenResolver } from './api-token-cache.ts'
@@ -11,6 +12,7 @@ import {
   revokeCouncilApiToken,
 } from './api-tokens.ts'
 import {
+  type AccountsOptions,
   activeAccounts,
   addUser,
   createSession,
@@ -19,6 +21,8 @@ import {
   listCouncils,
   listUsers,
   loadServiceSecret,
+  type NewUser,
+  type ProviderOrganisationLookup,
   recordSignIn,
   resolveSession,
   verifySignIn,
@@ -26,15 +30,18 @@ import {
 
 export interface AccountsDependencies {
   database: DatabaseHandle
+  /** The register's organisations, which provider users belong to. */
+  findProviderOrganisation: ProviderOrganisationLookup
 }
 
-export function createAccountsServices({ database }: AccountsDependencies) {
+export function createAccountsServices({ database, findProviderOrganisation }: AccountsDependencies) {
   return {
     accounts: {
+      addUser: (councilId: number, input: NewUser, actor: Actor, options: AccountsOptions = {}) =>
+        addUser(database.db, councilId, input, actor, { ...options, findProviderOrganisation }),
       ...bindDatabase(database.db, {
         getCouncilByCode,
         listCouncils,
-        addUser,
         listUsers,
         verifySignIn,
         recordSignIn,
