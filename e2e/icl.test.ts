@@ -69,12 +69,28 @@ describe.skipIf(skip)(
       expect(await broker.visit('/icl')).toBe(200)
       expect(await icl.heading.textContent()).toBe('Interim Care List')
 
-      // The headline agrees with the list below it and with the API's figures for the same period.
+      // The page opens on who is waiting; the figures are a tab away.
       const api = (await (await broker.context.request.get('/api/v1/icl')).json()) as ApiList
       expect(api.people).toBeGreaterThan(0)
+      expect(await icl.list.isVisible()).toBe(true)
+      expect(await icl.list.locator('tbody tr').count()).toBe(api.people)
+      expect(await icl.headline.count()).toBe(0)
+
+      // At 320 px the wide list scrolls inside its own focusable container, never the page.
+      await broker.page.setViewportSize({ width: 320, height: 800 })
+      await expect
+        .poll(() => broker.page.evaluate(() => document.documentElement.scrollWidth))
+        .toBeLessThanOrEqual(320)
+      const container = broker.page.getByRole('region', { name: 'People on the list' })
+      await expect.poll(() => container.getAttribute('tabindex')).toBe('0')
+      await expectAccessible(broker)
+      await broker.page.setViewportSize({ width: 1280, height: 800 })
+
+      // The headline agrees with the list and with the API's figures for the same period.
+      await broker.page.getByRole('tab', { name: 'Figures' }).click()
       expect(await icl.figure(/People waiting at/)).toBe(api.people)
       expect(await icl.figure('Unfilled hours a week')).toBe(api.unfilledHoursPerWeek)
-      expect(await icl.list.locator('tbody tr').count()).toBe(api.people)
+      await broker.page.getByRole('tab', { name: 'Over time' }).click()
 
       // A point for each day's snapshot, and the same days in the chart's table.
       const { snapshots } = (await (await broker.context.request.get('/api/v1/icl/snapshots')).json()) as {

@@ -13,6 +13,8 @@ export const govukFrontendDir = path.join(
 )
 /** Templates are named from src/, e.g. "accounts/views/sign-in.njk", beside govuk-frontend's own. */
 export const sourceDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/** Caremarket's own versions of a few govuk-frontend macros, found before govuk-frontend's. */
+const overridesDir = path.join(sourceDir, 'web', 'views', 'overrides')
 
 /**
  * An instant as the UI shows it, in Europe/London (the database keeps UTC); nothing for a value
@@ -44,7 +46,7 @@ function addFilters(env: nunjucks.Environment): void {
 export async function setUpViews(app: FastifyInstance): Promise<void> {
   await app.register(fastifyView, {
     engine: { nunjucks },
-    templates: [govukFrontendDir, sourceDir],
+    templates: [overridesDir, govukFrontendDir, sourceDir],
     production: true,
     options: { autoescape: true, noCache: false, onConfigure: addFilters },
   })

@@ -75,6 +75,23 @@ describe('Interim Care List routes over a substitute service', () => {
     expect(iclReport).toHaveBeenCalledWith(1, { from: '2026-04-04', to: '2026-05-01', locality: 'Norwich' })
   })
 
+  it('opens on who is waiting, with the figures on tabs after it', async () => {
+    const t = iclRoutes({ iclReport: async () => aReport() })
+    const page = await t.get('/icl')
+    const order = [
+      'Who is waiting',
+      'Ada Example',
+      'Headline figures',
+      'By locality',
+      'no daily snapshots',
+    ].map((text) => page.body.indexOf(text))
+    expect(order.every((at) => at >= 0)).toBe(true)
+    expect(order).toEqual([...order].sort((a, b) => a - b))
+    expect(page.body).toContain('govuk-tabs__list')
+    // Each table scrolls in its own container at 320 px rather than the page.
+    expect(page.body).toMatch(/<div class="app-table-container">\s*<table class="govuk-table"/)
+  })
+
   it('writes the CSV and the API answer from the same report', async () => {
     const t = iclRoutes({ iclReport: async () => aReport() })
     const csv = await t.get('/icl.csv')

@@ -47,6 +47,10 @@ describe('the public Market Position Statement', () => {
   it('lists every sector without sign-in', async () => {
     const page = await new Client(t.app).get(base())
     expect(page.statusCode).toBe(200)
+    // The header names the council whose statement it is, not only the service.
+    expect(page.body).toMatch(
+      new RegExp(`govuk-generic-header__homepage-link[^>]*>\\s*${home.code} Test Council`),
+    )
     for (const title of [
       'Care homes for older people',
       'Care homes for working-age adults',
