@@ -95,6 +95,20 @@ describe.skipIf(skip)(`pages in Chromium, checked by axe${skip ? ' (skipped: no 
     await closeTab(tab)
   })
 
+  it('shows the API reference as an accessible page, from the same description as /openapi.json', async () => {
+    const tab = await session.open()
+    expect(await tab.visit('/docs')).toBe(200)
+    const document = (await (await tab.context.request.get('/openapi.json')).json()) as {
+      paths: Record<string, Record<string, unknown>>
+    }
+    const operations = Object.values(document.paths).flatMap((item) => Object.keys(item))
+    expect(await tab.page.locator('.app-api-operation').count()).toBe(operations.length)
+    await tab.page.getByRole('link', { name: 'Requests', exact: true }).click()
+    await tab.page.locator('.govuk-details__summary').first().click()
+    await expectAccessible(tab)
+    await closeTab(tab)
+  })
+
   it('shows sign-in errors accessibly', async () => {
     const tab = await session.open()
     const signIn = new SignInPage(tab.page)

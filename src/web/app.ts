@@ -1,6 +1,5 @@
 import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
-import fastifySwaggerUi from '@fastify/swagger-ui'
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -10,6 +9,7 @@ import Fastify, {
 import type { DomainModule } from '../module.ts'
 import type { Services } from '../services.ts'
 import { accessPlugin, answersJson, markRoutesPublic } from './access.ts'
+import { apiReference, type OpenApiDocument } from './api-reference.ts'
 import { errorComponent, finishDocument, serializeAsIs, zodSchemasOnly, zodToOpenApi } from './api-schema.ts'
 import { markRoutesShared, setUpCaching } from './caching.ts'
 import { answerUnreadableAddress, setUpErrorHandling } from './errors.ts'
@@ -111,8 +111,15 @@ export async function buildApp(
       prefix: '/assets/',
       maxAge: '1h',
     })
-    await assets.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true })
     assets.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+    assets.get('/docs', { schema: { hide: true } }, async (_request, reply) => {
+      const document = app.swagger() as unknown as OpenApiDocument
+      return reply.view('web/views/pages/api-reference.njk', {
+        pageTitle: 'Caremarket API reference',
+        info: document.info,
+        sections: apiReference(document),
+      })
+    })
   })
 
   setUpHealth(app, services.health)

@@ -3,11 +3,6 @@ import { type AccessRule, EVERYONE, STAFF } from './types.ts'
 export const foundationRules: AccessRule[] = [
   { route: 'GET /assets/*', allowed: 'public', url: () => '/assets/govuk-frontend.min.css' },
   { route: 'GET /docs', allowed: 'public' },
-  { route: 'GET /docs/static/index.html', allowed: 'public' },
-  { route: 'GET /docs/static/swagger-initializer.js', allowed: 'public' },
-  { route: 'GET /docs/json', allowed: 'public' },
-  { route: 'GET /docs/yaml', allowed: 'public' },
-  { route: 'GET /docs/static/*', allowed: 'public', url: () => '/docs/static/swagger-ui.css' },
   { route: 'GET /openapi.json', allowed: 'public' },
   { route: 'GET /health', allowed: 'public' },
   { route: 'GET /accessibility', allowed: 'public' },
