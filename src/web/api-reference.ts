@@ -18,7 +18,7 @@ export interface OpenApiDocument {
   paths?: Record<string, Record<string, OpenApiOperation>>
 }
 
-export interface ReferenceOperation {
+interface ReferenceOperation {
   /** A fragment id for links, e.g. "get-api-v1-requests-id". */
   id: string
   method: string
