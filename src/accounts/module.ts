@@ -18,18 +18,21 @@ export const accountsModule: DomainModule = {
   navigation: [
     {
       href: '/admin/users',
+      section: 'admin',
       label: 'Users',
       description: 'Add people to Caremarket and see who has access.',
       roles: ['council_admin'],
     },
     {
       href: '/admin/api-tokens',
+      section: 'admin',
       label: 'API tokens',
       description: 'Let council systems use the Caremarket API.',
       roles: ['council_admin'],
     },
     {
       href: '/provider/api-tokens',
+      section: 'organisation',
       label: 'API tokens',
       description: 'Let your own systems update Caremarket through its API.',
       roles: ['provider_user'],

@@ -8,6 +8,7 @@ export const auditModule: DomainModule = {
   navigation: [
     {
       href: '/admin/audit',
+      section: 'admin',
       label: 'Audit log',
       description: 'See who did what, and when.',
       roles: ['council_admin'],

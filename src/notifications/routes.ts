@@ -15,6 +15,7 @@ const OUTBOX_READERS = ['commissioner', 'council_admin'] as const
 export const notificationsCapabilities: Capability[] = [
   {
     href: '/admin/outbox',
+    section: 'admin',
     label: 'Email outbox',
     description: 'See every email Caremarket has sent or is waiting to send, such as reminders to providers.',
     roles: OUTBOX_READERS,

@@ -19,6 +19,7 @@ export const registerModule: DomainModule = {
   navigation: [
     {
       href: '/locations',
+      section: 'providers',
       label: 'Provider register',
       description:
         'Look up the care homes and home care services registered in your council’s area, with their ratings.',
@@ -26,6 +27,7 @@ export const registerModule: DomainModule = {
     },
     {
       href: '/provider',
+      section: 'organisation',
       label: 'Your organisation',
       description: 'See your organisation’s locations as the council’s register records them.',
       roles: ['provider_user'],

@@ -16,6 +16,7 @@ import { answerUnreadableAddress, setUpErrorHandling } from './errors.ts'
 import { healthSchema, setUpHealth } from './health.ts'
 import { inputChecks } from './input.ts'
 import { type Capability, createNavigation, type Navigation } from './navigation.ts'
+import { setUpSections } from './sections.ts'
 import { setUpSecurity } from './security.ts'
 import { govukFrontendDir, setUpViews, sourceDir } from './views.ts'
 
@@ -123,6 +124,7 @@ export async function buildApp(
   })
 
   setUpHealth(app, services.health)
+  setUpSections(app, navigation)
   const web = { cookies, navigation }
   for (const module of modules) await module.routes(app, services, web)
   return app

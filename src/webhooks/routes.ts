@@ -17,6 +17,7 @@ const ADMINS = ['council_admin'] as const
 export const webhooksCapabilities: Capability[] = [
   {
     href: '/admin/webhooks',
+    section: 'admin',
     label: 'Webhooks',
     description: 'Tell your case system when requests and packages change, and see what was sent.',
     roles: ADMINS,

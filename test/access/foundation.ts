@@ -12,6 +12,11 @@ export const foundationRules: AccessRule[] = [
   { route: 'POST /sign-in/council', allowed: 'public' },
   { route: 'POST /sign-out', allowed: EVERYONE },
   { route: 'GET /', allowed: EVERYONE },
+  // Section landing pages: the roles with a page in the section.
+  { route: 'GET /sections/providers', allowed: STAFF },
+  { route: 'GET /sections/market', allowed: ['broker', 'commissioner', 'council_admin'] },
+  { route: 'GET /sections/admin', allowed: ['commissioner', 'council_admin'] },
+  { route: 'GET /provider/sections/organisation', allowed: ['provider_user'] },
   { route: 'GET /api/v1/me', allowed: EVERYONE },
   { route: 'GET /admin/users', allowed: ['council_admin'] },
   { route: 'GET /admin/users/new', allowed: ['council_admin'] },

@@ -14,12 +14,14 @@ const ADMINS = ['council_admin'] as const
 export const settingsCapabilities: Capability[] = [
   {
     href: '/admin/settings',
+    section: 'admin',
     label: 'Brokerage settings',
     description: 'Set the weights for scoring offers, the maximum distance and the response windows.',
     roles: ADMINS,
   },
   {
     href: '/admin/bank-holidays',
+    section: 'admin',
     label: 'Bank holidays',
     description: 'Keep the bank holidays that response deadlines skip up to date.',
     roles: ADMINS,

@@ -30,6 +30,7 @@ const EDITORS = ['commissioner', 'council_admin'] as const
 export const marketEventsCapabilities: Capability[] = [
   {
     href: '/market-events',
+    section: 'market',
     label: 'Market events',
     description:
       'See provider exits, closures and openings, the beds, hours and people they affected, and the cost of market failure.',

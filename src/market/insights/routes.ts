@@ -23,6 +23,7 @@ const INSIGHTS_ROLES = ['broker', 'commissioner', 'council_admin'] as const
 export const insightsCapabilities: Capability[] = [
   {
     href: '/insights',
+    section: 'market',
     label: 'Market insights',
     description:
       'See how the market responds: offers per request, time to source, requests hard to serve, home care hours, care home beds available, prices and quality.',

@@ -27,12 +27,14 @@ const ADMINS = ['council_admin'] as const
 export const mpsCapabilities: Capability[] = [
   {
     href: '/market-position',
+    section: 'market',
     label: 'Market Position Statement',
     description: 'Write what the council tells providers about each sector; the key data is published live.',
     roles: EDITORS,
   },
   {
     href: '/admin/market-position',
+    section: 'admin',
     label: 'Market Position Statement settings',
     description: 'Set the smallest number the public Market Position Statement shows.',
     roles: ADMINS,

@@ -22,12 +22,14 @@ const ADMINS = ['council_admin'] as const
 export const sufficiencyCapabilities: Capability[] = [
   {
     href: '/sufficiency',
+    section: 'market',
     label: 'PCN sufficiency',
     description: 'See how hard it is to place people from each PCN area, by placement type.',
     roles: READERS,
   },
   {
     href: '/admin/sufficiency',
+    section: 'admin',
     label: 'PCN sufficiency settings',
     description: 'Set the thresholds that rate each PCN area Sufficient, Medium or Low.',
     roles: ADMINS,

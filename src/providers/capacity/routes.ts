@@ -35,6 +35,7 @@ export const capacityCapabilities: Capability[] = [
   },
   {
     href: '/capacity',
+    section: 'providers',
     label: 'Vacancies',
     description:
       'See the share of care home beds available by bed type and locality, spare home care hours, and how many providers reported in the last 7 days.',

@@ -28,6 +28,7 @@ import { looksLikeWorkbook } from './workbook.ts'
 export const cqcImportCapabilities: Capability[] = [
   {
     href: '/register/import',
+    section: 'providers',
     label: 'Import the CQC register',
     description:
       'Keep the provider register up to date from a CQC register file, and see what each import changed.',

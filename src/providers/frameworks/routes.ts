@@ -24,6 +24,7 @@ import type { DecisionInput, Lot, NewLot, ProviderScope } from './service.ts'
 export const frameworksCapabilities: Capability[] = [
   {
     href: '/frameworks',
+    section: 'providers',
     label: 'Frameworks and DPS',
     description:
       'See the framework and Dynamic Purchasing System lots, which locations are admitted to each, and on what date.',
@@ -31,6 +32,7 @@ export const frameworksCapabilities: Capability[] = [
   },
   {
     href: '/provider/frameworks',
+    section: 'organisation',
     label: 'Frameworks you can join',
     description: 'Apply to join the council’s frameworks and DPS lots, and follow your applications.',
     roles: ['provider_user'],

@@ -17,6 +17,7 @@ import { coversDistricts, type LocationProfile, type OrganisationScope } from '.
 export const profileCapabilities: Capability[] = [
   {
     href: '/provider/profile',
+    section: 'organisation',
     label: 'Your profile',
     description:
       'Keep your contacts, the districts your home care covers, specialisms, languages and care workers up to date, so the council can match people to you.',

@@ -18,6 +18,7 @@ import { type PammsAuditInput, type RestrictionInput, todayInLondon } from './se
 export const qualityCapabilities: Capability[] = [
   {
     href: '/restrictions',
+    section: 'providers',
     label: 'Restrictions',
     description:
       'See which services may not take new placements, or only with conditions, and how many services and beds that affects in each sector.',
