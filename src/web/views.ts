@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import fastifyView from '@fastify/view'
 import type { FastifyInstance } from 'fastify'
 import nunjucks from 'nunjucks'
-import { formatLondonDate, formatLondonDateTime } from '../shared/dates.ts'
+import { formatLondonDate, formatLondonDateTime, londonDate } from '../shared/dates.ts'
 
 const require = createRequire(import.meta.url)
 export const govukFrontendDir = path.join(
@@ -28,7 +28,19 @@ export function formatted(
   return date && !Number.isNaN(date.getTime()) ? format(date) : ''
 }
 
+/**
+ * A date some days from today, as a hint's example: "21 12 2026" for a GOV.UK date input, or
+ * "2026-12-21" for a field typed as ISO. Hints for dates still to come give one still to come.
+ */
+export function exampleDate(days: number, form: 'input' | 'iso' = 'input', now = new Date()): string {
+  const iso = londonDate(new Date(now.getTime() + days * 86_400_000))
+  if (form === 'iso') return iso
+  const [year, month, day] = iso.split('-')
+  return `${Number(day)} ${Number(month)} ${year}`
+}
+
 function addFilters(env: nunjucks.Environment): void {
+  env.addGlobal('exampleDate', exampleDate)
   env.addFilter('londonDateTime', (value: Date | string | null | undefined) =>
     formatted(formatLondonDateTime, value),
   )
