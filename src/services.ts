@@ -54,7 +54,7 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
     ...createAccountsServices({ database }),
     ...createAuditServices({ db }),
     ...createGeographyServices({ db }),
-    ...createProvidersServices({ db }),
+    ...createProvidersServices({ db, config }),
     ...createBrokerageServices({ db }),
     ...createMarketServices({ db }),
     ...createNotificationsServices({ db, mailer: transport }),

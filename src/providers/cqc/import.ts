@@ -50,6 +50,10 @@ const IMPORT_OWNER_GONE_AFTER_MS = 60_000
 export const ABANDONED_IMPORT_ERROR =
   'The import stopped before it finished: the Caremarket process running it ended. ' +
   'Nothing from this file was saved. Upload the file again.'
+/** An import from CQC's API commits page by page: what it finished stays, and the next run goes on. */
+export const ABANDONED_API_IMPORT_ERROR =
+  'The import stopped before it finished: the Caremarket process running it ended. ' +
+  'The pages of CQC’s changes it finished were saved; the next run carries on from there.'
 const OVERTAKEN_IMPORT_ERROR =
   'The import was recorded as stopped because this Caremarket process gave no sign of life for too long. ' +
   'Nothing from this file was saved. Upload the file again.'
@@ -160,13 +164,13 @@ export async function startCqcImport(
   return { importId, finished }
 }
 
-async function councilLocalAuthority(db: Queryable, councilId: number): Promise<string | null> {
+export async function councilLocalAuthority(db: Queryable, councilId: number): Promise<string | null> {
   const council = (await listCouncils(db)).find((c) => c.id === councilId)
   if (!council) throw new NotFoundError('No such council')
   return localAuthorityOfCouncil(council.name) || null
 }
 
-function actorName(actor: Actor): string {
+export function actorName(actor: Actor): string {
   return actor.kind === 'user' ? actor.email : actor.label
 }
 
@@ -377,7 +381,11 @@ export async function failAbandonedImports(
       or(isNull(cqcImports.ownerId), ne(cqcImports.ownerId, INSTANCE_ID))
   return db
     .update(cqcImports)
-    .set({ status: 'failed', error: ABANDONED_IMPORT_ERROR, finishedAt: sql`now()` })
+    .set({
+      status: 'failed',
+      error: sql`case when ${cqcImports.source} = 'api' then ${ABANDONED_API_IMPORT_ERROR} else ${ABANDONED_IMPORT_ERROR} end`,
+      finishedAt: sql`now()`,
+    })
     .where(and(eq(cqcImports.status, 'running'), ownerGone))
     .returning({ id: cqcImports.id, councilId: cqcImports.councilId })
 }
