@@ -26,7 +26,7 @@ export interface CqcApiClientOptions {
 }
 
 /** A location as CQC's API answered: its JSON, or why there is none to read. */
-export type LocationAnswer = { found: true; body: unknown } | { found: false; reason: string }
+type LocationAnswer = { found: true; body: unknown } | { found: false; reason: string }
 
 export interface CqcApiClient {
   /** One page of the IDs of locations CQC changed in [from, to]. */

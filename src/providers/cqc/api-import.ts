@@ -34,7 +34,7 @@ import { hasLocations, previousImportAt, RegisterWriter } from './register-write
 /** Location IDs per page of CQC's changes: each page is fetched, then written in one transaction. */
 const PAGE_SIZE = 500
 /** What an API import's record names instead of a file. */
-export const API_IMPORT_NAME = 'CQC API changes'
+const API_IMPORT_NAME = 'CQC API changes'
 /** How often, at most, a run writes its heartbeat while it fetches locations. */
 const HEARTBEAT_MS = 1_000
 

@@ -6,7 +6,7 @@ import { isCalendarDate, startOfLondonDay } from '../../shared/dates.ts'
 /** Tries of one request before the run stops (the first and four retries). */
 export const API_ATTEMPTS = 5
 /** The first retry's wait; each later one doubles, up to LONGEST_RETRY_MS. */
-export const FIRST_RETRY_MS = 1_000
+const FIRST_RETRY_MS = 1_000
 const LONGEST_RETRY_MS = 60_000
 /** The longest Retry-After honoured: a longer one is waited out this long and asked again. */
 const LONGEST_RETRY_AFTER_MS = 5 * 60_000
@@ -85,9 +85,9 @@ export function parseSince(
 }
 
 /** How often the daily job imports each council's changes. */
-export const DAILY_MS = 24 * 60 * 60_000
+const DAILY_MS = 24 * 60 * 60_000
 /** After a failed run the job waits this long before trying again (CQC may be down for a while). */
-export const RETRY_FAILED_RUN_AFTER_MS = 60 * 60_000
+const RETRY_FAILED_RUN_AFTER_MS = 60 * 60_000
 
 /**
  * Whether the daily job should run a council's API import now: not while one runs, not within an
