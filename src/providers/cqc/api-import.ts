@@ -24,7 +24,7 @@ import { INSTANCE_ID } from '../../instance.ts'
 import { cqcApiSyncs, cqcImports } from '../schema.ts'
 import { type CqcApiClient, CqcApiError, createCqcApiClient } from './api-client.ts'
 import { apiImportDue, toWholeSecond } from './api-rules.ts'
-import { actorName, councilLocalAuthority } from './import.ts'
+import { actorName, councilLocalAuthority, isPostgresServer } from './import.ts'
 import { labelKey, text } from './mapping.ts'
 import { parseApiLocation } from './parse.ts'
 import type { CqcLocationRecord, RejectedRow } from './records.ts'
@@ -35,7 +35,7 @@ import { hasLocations, previousImportAt, RegisterWriter } from './register-write
 const PAGE_SIZE = 500
 /** What an API import's record names instead of a file. */
 const API_IMPORT_NAME = 'CQC API changes'
-/** How often, at most, a run writes its heartbeat while it fetches locations. */
+/** On PostgreSQL, how often a running import writes its heartbeat (as the file import does). */
 const HEARTBEAT_MS = 1_000
 
 const OVERTAKEN_API_IMPORT_ERROR =
@@ -101,30 +101,28 @@ export async function importCqcApiChanges(
   }
   const startedAt = new Date()
   let page = window.pagesDone + 1
-  let lastHeartbeat = 0
-  const heartbeat = async () => {
-    if (Date.now() - lastHeartbeat < HEARTBEAT_MS) return
-    lastHeartbeat = Date.now()
-    await db.update(cqcImports).set({ heartbeatAt: sql`now()` }).where(eq(cqcImports.id, importId))
-  }
+  const heartbeat = isPostgresServer(db) ? startHeartbeat(db, importId) : null
   try {
     for (;;) {
       const changes = await options.client.changes(window, page, window.perPage)
       summary.pages.total = changes.totalPages
       if (page > changes.totalPages) break
-      const fetched = await fetchPage(options.client, changes.changes, (page - 1) * window.perPage, heartbeat)
+      const fetched = await fetchPage(options.client, changes.changes, (page - 1) * window.perPage)
       await writePage(db, options, { importId, window, page, localAuthority, startedAt }, fetched, summary)
       summary.pages.written++
       if (page >= changes.totalPages) break
       page++
     }
+    await heartbeat?.stop()
     await finishRun(db, options, importId, window, summary)
     return summary
   } catch (error) {
+    await heartbeat?.stop()
     const reason = error instanceof Error ? error.message : String(error)
+    const pagesSaved = window.pagesDone + summary.pages.written
     const saved =
-      summary.pages.written > 0 || window.pagesDone > 0
-        ? ` Pages 1 to ${page - 1} of CQC’s changes were saved; the next run carries on from page ${page}.`
+      pagesSaved > 0
+        ? ` Pages 1 to ${pagesSaved} of CQC’s changes were saved; the next run carries on from page ${pagesSaved + 1}.`
         : ' Nothing was saved; the next run starts this window again.'
     await db
       .update(cqcImports)
@@ -221,6 +219,32 @@ async function beginRun(
   })
 }
 
+/**
+ * On PostgreSQL, the run's sign of life every second, however long CQC takes to answer, so no
+ * instance takes it for abandoned. (On the embedded database one process holds the data, and an
+ * import's owner says whether it is alive.)
+ */
+function startHeartbeat(db: Database, importId: number): { stop(): Promise<void> } {
+  let writing: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    writing = writing
+      .then(() =>
+        db
+          .update(cqcImports)
+          .set({ heartbeatAt: sql`now()` })
+          .where(and(eq(cqcImports.id, importId), eq(cqcImports.status, 'running'))),
+      )
+      // A missed beat is made up by the next.
+      .catch(() => undefined)
+  }, HEARTBEAT_MS)
+  return {
+    async stop() {
+      clearInterval(timer)
+      await writing
+    },
+  }
+}
+
 async function syncState(db: Queryable, councilId: number) {
   const [state] = await db.select().from(cqcApiSyncs).where(eq(cqcApiSyncs.councilId, councilId))
   return state
@@ -255,7 +279,6 @@ async function fetchPage(
   client: CqcApiClient,
   changes: unknown[],
   linesBefore: number,
-  heartbeat: () => Promise<void>,
 ): Promise<FetchedPage> {
   const page: FetchedPage = { records: [], deregistered: [], rejected: [] }
   const seen = new Set<string>()
@@ -268,7 +291,6 @@ async function fetchPage(
     }
     if (seen.has(locationId)) continue
     seen.add(locationId)
-    await heartbeat()
     const answer = await client.location(locationId)
     if (!answer.found) {
       page.rejected.push({ line, locationId, reason: answer.reason })
@@ -450,7 +472,7 @@ export async function startDueCqcApiImports(
   },
 ): Promise<{ started: { councilId: number; code: string }[]; finished: Promise<unknown> }> {
   const started: { councilId: number; code: string }[] = []
-  const runs: Promise<unknown>[] = []
+  let queue: Promise<unknown> = Promise.resolve()
   for (const council of await listCouncils(db)) {
     const key = cqcApiKey(options.config, council.code)
     if (!key || runningHere.has(council.id)) continue
@@ -472,17 +494,19 @@ export async function startDueCqcApiImports(
       createCqcApiClient({ baseUrl: options.config.cqcApi.baseUrl, subscriptionKey: key })
     runningHere.add(council.id)
     started.push({ councilId: council.id, code: council.code })
-    runs.push(
-      importCqcApiChanges(db, {
-        councilId: council.id,
-        client,
-        actor: { kind: 'system', label: 'scheduler' },
-        now: options.now,
-      })
-        // The failure is on the import's record, for the council to see.
-        .catch(() => undefined)
-        .finally(() => runningHere.delete(council.id)),
-    )
+    // One council after another: the councils may share one key, and so CQC's rate limit.
+    queue = queue
+      .then(() =>
+        importCqcApiChanges(db, {
+          councilId: council.id,
+          client,
+          actor: { kind: 'system', label: 'scheduler' },
+          now: options.now,
+        }),
+      )
+      // The failure is on the import's record, for the council to see.
+      .catch(() => undefined)
+      .finally(() => runningHere.delete(council.id))
   }
-  return { started, finished: Promise.all(runs) }
+  return { started, finished: queue }
 }

@@ -174,7 +174,7 @@ export function actorName(actor: Actor): string {
   return actor.kind === 'user' ? actor.email : actor.label
 }
 
-function isPostgresServer(db: Database): boolean {
+export function isPostgresServer(db: Database): boolean {
   return (db as unknown as { $client?: unknown }).$client instanceof pg.Pool
 }
 
