@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './config.ts'
+import { ConfigError, cqcApiKey, cqcApiKeyVariable, loadConfig } from './config.ts'
 
 function trustProxy(value: string | undefined) {
   return loadConfig({ CAREMARKET_TRUST_PROXY: value }).trustProxy
@@ -47,5 +47,29 @@ describe('webhook settings', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', CAREMARKET_WEBHOOKS_ALLOW_PRIVATE: 'true' })).toThrow(
       /for tests only/,
     )
+  })
+})
+
+describe('CQC API settings', () => {
+  it('uses CQC’s public API by default, and no key until one is set', () => {
+    const config = loadConfig({})
+    expect(config.cqcApi.baseUrl).toBe('https://api.service.cqc.org.uk/public/v1')
+    expect(cqcApiKey(config, 'NORFOLK')).toBeUndefined()
+  })
+
+  it('gives a council its own key before the shared one, whatever the case of its code', () => {
+    const config = loadConfig({
+      CAREMARKET_CQC_API_URL: 'http://127.0.0.1:8080/public/v1/',
+      CAREMARKET_CQC_API_KEY: 'shared',
+      CAREMARKET_CQC_API_KEY_WEST_SUSSEX: ' own ',
+    })
+    expect(config.cqcApi.baseUrl).toBe('http://127.0.0.1:8080/public/v1')
+    expect(cqcApiKey(config, 'west-sussex')).toBe('own')
+    expect(cqcApiKey(config, 'NORFOLK')).toBe('shared')
+    expect(cqcApiKeyVariable('west-sussex')).toBe('CAREMARKET_CQC_API_KEY_WEST_SUSSEX')
+  })
+
+  it('refuses a URL that is not one', () => {
+    expect(() => loadConfig({ CAREMARKET_CQC_API_URL: 'cqc' })).toThrow(/CAREMARKET_CQC_API_URL/)
   })
 })

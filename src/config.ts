@@ -34,6 +34,10 @@ const environmentSchema = z.object({
   CAREMARKET_BASE_URL: z.string().url().optional(),
   // Test-only: lets webhooks reach loopback and private addresses. Refused in production.
   CAREMARKET_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false']).optional(),
+  // CQC's public API (its syndication API): where it is, and the subscription key every council
+  // uses unless CAREMARKET_CQC_API_KEY_<COUNCIL CODE> gives one its own.
+  CAREMARKET_CQC_API_URL: z.string().url().default('https://api.service.cqc.org.uk/public/v1'),
+  CAREMARKET_CQC_API_KEY: z.string().trim().min(1).optional(),
 })
 
 export interface Config {
@@ -58,6 +62,33 @@ export interface Config {
   /** This service's own origin, when configured; webhooks may never point at it. */
   baseUrl: string | undefined
   webhooks: WebhookSettings
+  cqcApi: CqcApiSettings
+}
+
+interface CqcApiSettings {
+  /** CQC's API, without a trailing slash: e.g. https://api.service.cqc.org.uk/public/v1. */
+  baseUrl: string
+  /** The subscription key of councils without their own. */
+  key: string | undefined
+  /** Councils' own keys, by council code written as in the variable's name (upper case, _ for others). */
+  councilKeys: Record<string, string>
+}
+
+const COUNCIL_KEY_PREFIX = 'CAREMARKET_CQC_API_KEY_'
+
+/** How a council code is written in CAREMARKET_CQC_API_KEY_<CODE>: environment names allow A-Z, 0-9 and _. */
+function councilKeyName(code: string): string {
+  return code.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+}
+
+/** The variable that gives one council its own CQC API subscription key. */
+export function cqcApiKeyVariable(councilCode: string): string {
+  return `${COUNCIL_KEY_PREFIX}${councilKeyName(councilCode)}`
+}
+
+/** The CQC API subscription key for a council: its own, or the one every council uses; undefined when neither is set. */
+export function cqcApiKey(config: Pick<Config, 'cqcApi'>, councilCode: string): string | undefined {
+  return config.cqcApi.councilKeys[councilKeyName(councilCode)] ?? config.cqcApi.key
 }
 
 interface WebhookSettings {
@@ -151,7 +182,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtp: smtpSettings(e),
     baseUrl: e.CAREMARKET_BASE_URL,
     webhooks: webhookSettings(e),
+    cqcApi: {
+      baseUrl: e.CAREMARKET_CQC_API_URL.replace(/\/+$/, ''),
+      key: e.CAREMARKET_CQC_API_KEY,
+      councilKeys: councilKeys(env),
+    },
   }
+}
+
+function councilKeys(env: NodeJS.ProcessEnv): Record<string, string> {
+  const keys: Record<string, string> = {}
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(COUNCIL_KEY_PREFIX) || !value?.trim()) continue
+    keys[name.slice(COUNCIL_KEY_PREFIX.length)] = value.trim()
+  }
+  return keys
 }
 
 function webhookSettings(e: z.infer<typeof environmentSchema>): WebhookSettings {

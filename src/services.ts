@@ -41,7 +41,7 @@ export function wireDomainEvents(): void {
 export function createServices({ database, config, clock, mailer }: ServiceDependencies) {
   wireDomainEvents()
   const { db } = database
-  const providers = createProvidersServices({ db })
+  const providers = createProvidersServices({ db, config })
   const transport = mailer ?? (config.smtp ? createSmtpTransport(config.smtp) : undefined)
   return {
     config,

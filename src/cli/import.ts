@@ -2,12 +2,19 @@ import { createReadStream, statSync } from 'node:fs'
 import path from 'node:path'
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
+import { cqcApiKey, cqcApiKeyVariable } from '../config.ts'
+import { createCqcApiClient } from '../providers/cqc/api-client.ts'
+import type { CqcApiImportSummary } from '../providers/cqc/api-import.ts'
+import { parseSince } from '../providers/cqc/api-rules.ts'
 import type { importCqcFile } from '../providers/cqc/import.ts'
 import { CQC_FORMAT_LABELS } from '../providers/cqc/records.ts'
+import { formatLondonDateTime } from '../shared/dates.ts'
 import { type CliContext, CliUsageError, printJson } from './context.ts'
 
 interface ImportCqcOptions {
   council: string
+  api?: boolean
+  since?: string
   localAuthority?: string
   allLocalAuthorities?: boolean
   full?: boolean
@@ -48,10 +55,19 @@ export function registerImportCommands(program: Command, context: CliContext): v
       'Import a CQC register file into a council’s provider register: the care directory CSV, the HSCA ' +
         'Active Locations workbook (.xlsx or .ods, as CQC publishes it) or CSV, or CQC API location JSON ' +
         '(recognised from the file; a workbook’s register is the sheet whose header row matches). ' +
-        'Importing the same file again changes nothing.',
+        'Importing the same file again changes nothing. With --api instead of a file: the locations CQC’s API ' +
+        'lists as changed since the last run (CAREMARKET_CQC_API_URL, CAREMARKET_CQC_API_KEY).',
     )
-    .argument('<file>', 'the CQC file')
+    .argument('[file]', 'the CQC file (not with --api)')
     .requiredOption('--council <code>', 'the council code, e.g. DEMO')
+    .option(
+      '--api',
+      'read CQC’s API instead of a file: the changes since the last run, carrying on an interrupted one',
+    )
+    .option(
+      '--since <date>',
+      'with --api: read the changes from this date (2026-12-01) or date and time (2026-12-01T06:00:00Z), starting over',
+    )
     .option(
       '--local-authority <name>',
       'keep the rows of this local authority, as CQC names it (default: the council’s own, from its name)',
@@ -64,7 +80,10 @@ export function registerImportCommands(program: Command, context: CliContext): v
       'utf8',
     )
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, options: ImportCqcOptions) => {
+    .action(async (file: string | undefined, options: ImportCqcOptions) => {
+      if (options.api) return importFromApi(context, file, options)
+      if (options.since !== undefined) throw new CliUsageError('--since goes with --api')
+      if (file === undefined) throw new CliUsageError('give the CQC file to import, or --api')
       if (options.localAuthority !== undefined && options.allLocalAuthorities)
         throw new CliUsageError('give --local-authority or --all-local-authorities, not both')
       if (options.encoding !== 'utf8' && options.encoding !== 'latin1')
@@ -119,4 +138,63 @@ export function registerImportCommands(program: Command, context: CliContext): v
         process.stdout.write(`${lines.join('\n')}\n`)
       })
     })
+}
+
+/** `import cqc --api`: CQC's changes since the last run, into the council's register. */
+async function importFromApi(
+  context: CliContext,
+  file: string | undefined,
+  options: ImportCqcOptions,
+): Promise<void> {
+  if (file !== undefined) throw new CliUsageError('give a file or --api, not both')
+  if (options.full || options.localAuthority !== undefined || options.allLocalAuthorities)
+    throw new CliUsageError(
+      '--api keeps the council’s own local authority and changes only what CQC changed: leave out --full, --local-authority and --all-local-authorities',
+    )
+  let since: Date | undefined
+  if (options.since !== undefined) {
+    const parsed = parseSince(options.since, new Date())
+    if (!parsed.ok) throw new CliUsageError(parsed.problem)
+    since = parsed.since
+  }
+  const config = context.config()
+  await context.withServices(async ({ accounts, cqcApiImports }) => {
+    const council = await accounts.getCouncilByCode(options.council)
+    const subscriptionKey = cqcApiKey(config, council.code)
+    if (!subscriptionKey)
+      throw new CliUsageError(
+        `no CQC API subscription key for ${council.code}: set CAREMARKET_CQC_API_KEY, or ${cqcApiKeyVariable(council.code)} for this council alone`,
+      )
+    const summary: CqcApiImportSummary = await cqcApiImports.importCqcApiChanges({
+      councilId: council.id,
+      client: createCqcApiClient({ baseUrl: config.cqcApi.baseUrl, subscriptionKey }),
+      since,
+      actor: { kind: 'system', label: 'cli' },
+    })
+    const { importId, added, updated, unchanged, deactivated, rejected } = summary
+    if (options.json) {
+      printJson({ importId, added, updated, unchanged, deactivated, rejected })
+      return
+    }
+    const { first, written, total } = summary.pages
+    const lines = [
+      `Imported CQC’s changes from ${formatLondonDateTime(summary.changesFrom)} to ${formatLondonDateTime(summary.changesTo)} ` +
+        `into ${council.name} (${council.code}), keeping local authority ${summary.localAuthority ?? 'any'}:`,
+      `  ${written === 0 ? 'no pages' : `pages ${first} to ${first + written - 1}`} of ${plural(total, 'page')}` +
+        (first > 1 ? ' (carrying on an interrupted run).' : '.'),
+      `  ${number.format(added)} added, ${number.format(updated)} updated, ${number.format(unchanged)} unchanged, ` +
+        `${number.format(deactivated)} marked inactive, ${plural(rejected.length, 'location')} rejected.`,
+    ]
+    const { otherLocalAuthority, notCareService } = summary.skipped
+    if (otherLocalAuthority > 0)
+      lines.push(`  Left out ${plural(otherLocalAuthority, 'location')} of other local authorities.`)
+    if (notCareService > 0)
+      lines.push(`  Left out ${plural(notCareService, 'location')} for services Caremarket does not broker.`)
+    if (rejected.length > 0) {
+      lines.push('', 'Rejected locations:')
+      for (const row of rejected)
+        lines.push(`  ${row.line}${row.locationId ? ` (${row.locationId})` : ''}: ${row.reason}`)
+    }
+    process.stdout.write(`${lines.join('\n')}\n`)
+  })
 }

@@ -4,6 +4,7 @@ import { DataDirectoryInUseError } from '../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import { serializeError } from '../logging.ts'
 import { ChromiumMissingError } from '../market/report/pdf.ts'
+import { CqcApiError } from '../providers/cqc/api-client.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
 import { registerGeoCommands } from './geo.ts'
@@ -53,7 +54,8 @@ export async function runCli(argv: string[]): Promise<number> {
       error instanceof NotFoundError ||
       error instanceof ConflictError ||
       error instanceof DataDirectoryInUseError ||
-      error instanceof ChromiumMissingError
+      error instanceof ChromiumMissingError ||
+      error instanceof CqcApiError
     ) {
       process.stderr.write(`caremarket: ${error.message}\n`)
       return 1

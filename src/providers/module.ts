@@ -40,7 +40,7 @@ export const cqcImportModule: DomainModule = {
     await app.register(cqcImportRoutes, { cqcImports })
   },
   navigation: cqcImportCapabilities,
-  jobs: ({ cqcImports }) => [
+  jobs: ({ cqcImports, cqcApiImports }) => [
     {
       // A killed process cannot say so itself.
       failure: 'recording abandoned CQC imports as failed failed; will try again',
@@ -50,6 +50,19 @@ export const cqcImportModule: DomainModule = {
         return {
           message: 'recorded CQC imports whose process ended as failed',
           details: { imports: failed.map((f) => f.id) },
+        }
+      },
+    },
+    {
+      // After the job above, so a run whose process ended is recorded as stopped and carried on.
+      failure: 'starting the daily imports from CQC’s API failed; will try again',
+      run: async (now) => {
+        // Each run goes on in the background; its outcome is on its import's record.
+        const { started } = await cqcApiImports.startDue(now)
+        if (started.length === 0) return null
+        return {
+          message: 'started the daily imports from CQC’s API',
+          details: { councils: started.map((s) => s.code) },
         }
       },
     },

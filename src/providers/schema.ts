@@ -333,7 +333,13 @@ export const cqcImports = pgTable(
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
     councilId: integer().notNull().references(councilKey),
+    /** 'file': an uploaded register file; 'api': the changes CQC's API lists for a window of time. */
+    source: text().notNull().default('file'),
+    /** The file's name; for an API import, what was imported ("CQC API changes"). */
     fileName: text().notNull(),
+    /** An API import: the window of CQC's changes it reads. */
+    changesFrom: timestamp({ withTimezone: true }),
+    changesTo: timestamp({ withTimezone: true }),
     format: text(),
     full: boolean().notNull().default(false),
     localAuthority: text(),
@@ -344,7 +350,10 @@ export const cqcImports = pgTable(
     updated: integer().notNull().default(0),
     unchanged: integer().notNull().default(0),
     deactivated: integer().notNull().default(0),
-    rejected: jsonb().$type<{ line: number; reason: string }[]>().notNull().default(sql`'[]'::jsonb`),
+    rejected: jsonb()
+      .$type<{ line: number; locationId?: string; reason: string }[]>()
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     error: text(),
     startedBy: text().notNull(),
     startedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -357,5 +366,26 @@ export const cqcImports = pgTable(
   (t) => [
     index().on(t.councilId, t.startedAt),
     check('cqc_imports_status_valid', sql`${t.status} in ('running', 'completed', 'failed')`),
+    check('cqc_imports_source_valid', sql`${t.source} in ('file', 'api')`),
   ],
 )
+
+/**
+ * Where each council's import from CQC's API has got to. A run reads CQC's changes in a fixed
+ * window [windowFrom, windowTo], a page at a time, each page committed with pagesDone, so an
+ * interrupted run carries on at the next page of the same window (the list of a closed window
+ * does not move). A completed run clears the window and leaves its end as nextFrom.
+ */
+export const cqcApiSyncs = pgTable('cqc_api_syncs', {
+  councilId: integer().primaryKey().references(councilKey),
+  /** Where the next run starts: the end of the last completed run's window. */
+  nextFrom: timestamp({ withTimezone: true }),
+  /** The unfinished run's window; null when no run is unfinished. */
+  windowFrom: timestamp({ withTimezone: true }),
+  windowTo: timestamp({ withTimezone: true }),
+  /** The unfinished run's page size: its pages are numbered by it. */
+  perPage: integer(),
+  /** The unfinished run's pages committed so far. */
+  pagesDone: integer().notNull().default(0),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+})

@@ -1,5 +1,6 @@
 // The register's services as the registry hands them out: each closes over the database.
 
+import type { Config } from '../config.ts'
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
 import {
@@ -9,6 +10,7 @@ import {
   remindAllStaleProviders,
   remindStaleProviders,
 } from './capacity/service.ts'
+import { importCqcApiChanges, startDueCqcApiImports } from './cqc/api-import.ts'
 import {
   failAbandonedImports,
   getCqcImport,
@@ -55,9 +57,11 @@ import {
 
 export interface ProvidersDependencies {
   db: Database
+  /** Where CQC's API is and the councils' subscription keys, for the daily import from it. */
+  config: Pick<Config, 'cqcApi'>
 }
 
-export function createProvidersServices({ db }: ProvidersDependencies) {
+export function createProvidersServices({ db, config }: ProvidersDependencies) {
   return {
     register: bindDatabase(db, {
       findOrganisationByCqcId,
@@ -102,6 +106,11 @@ export function createProvidersServices({ db }: ProvidersDependencies) {
       listCqcImports,
       failAbandonedImports,
     }),
+    cqcApiImports: {
+      ...bindDatabase(db, { importCqcApiChanges }),
+      /** The daily job: starts each due council's run, over the configured API and keys. */
+      startDue: (now: Date) => startDueCqcApiImports(db, { config, now }),
+    },
     capacityReminders: bindDatabase(db, { remindStaleProviders, remindAllStaleProviders }),
     openReferral: bindDatabase(db, { feedCouncil, listServices, getService }),
   }

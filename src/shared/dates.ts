@@ -2,7 +2,7 @@
 // UTC, and people see the date and time in England (ARCHITECTURE.md, data conventions). This is the
 // one place that turns an instant into a London date, reads GOV.UK date inputs and writes dates
 // for pages, emails and reports.
-import { tz } from '@date-fns/tz'
+import { TZDate, tz } from '@date-fns/tz'
 import { format, type Locale } from 'date-fns'
 import { enGB } from 'date-fns/locale'
 
@@ -54,6 +54,12 @@ export function isCalendarDate(date: string): boolean {
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])]
   const back = new Date(Date.UTC(year, month - 1, day))
   return back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day
+}
+
+/** The instant a London date ('YYYY-MM-DD', checked by the caller) begins. */
+export function startOfLondonDay(date: string): Date {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number]
+  return new Date(new TZDate(year, month - 1, day, 0, 0, 0, 0, LONDON).getTime())
 }
 
 // ---------------------------------------------------------------------------------------------

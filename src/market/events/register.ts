@@ -4,6 +4,7 @@ import { and, desc, eq, gte, isNull, sql } from 'drizzle-orm'
 import { recordAudit } from '../../audit/service.ts'
 import type { Queryable, Transaction } from '../../db/connection.ts'
 import type {
+  DeregistrationCause,
   RegisterChange,
   RegisterEvents,
   RegisterEventTally,
@@ -90,9 +91,10 @@ class RegisterEventRecorder {
     }
   }
 
-  /** After --full marks the locations missing from the file inactive. */
+  /** After an import marks locations inactive: missing from a full file, or deregistered by CQC. */
   async deregistered(
     rows: { locationId: number; providerOrganisationId: number; registeredBeds: number | null }[],
+    cause: DeregistrationCause,
   ): Promise<void> {
     for (const row of rows) {
       const latest = await this.latestEvent(row.locationId, row.providerOrganisationId)
@@ -111,7 +113,10 @@ class RegisterEventRecorder {
         homeCareMinutesLost: counted.homeCareMinutes,
         peopleAffected: counted.people,
         peopleCounted: counted.people,
-        notes: 'Missing from the CQC register file of a full import.',
+        notes:
+          cause === 'deregistered_by_cqc'
+            ? 'Deregistered on the CQC register, as CQC’s API reports.'
+            : 'Missing from the CQC register file of a full import.',
       })
     }
   }
@@ -199,8 +204,8 @@ export async function recordRegisterChanges(
 }
 
 export async function recordRegisterDeregistrations(
-  { import: context, locations, tally }: RegisterEvents['locationsDeregistered'],
+  { import: context, cause, locations, tally }: RegisterEvents['locationsDeregistered'],
   tx: Transaction,
 ): Promise<void> {
-  await new RegisterEventRecorder(tx, context, tally).deregistered(locations)
+  await new RegisterEventRecorder(tx, context, tally).deregistered(locations, cause)
 }

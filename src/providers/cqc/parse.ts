@@ -575,6 +575,23 @@ function objects(value: unknown): Json[] {
   return Array.isArray(value) ? value.filter(isObject) : []
 }
 
+/**
+ * One location object as CQC's API answers it, checked as a row of a file would be. `line` is its
+ * place in the caller's list. A deregistered location is rejected here, as it is in a file.
+ */
+export function parseApiLocation(value: unknown, line: number): ParsedRow {
+  const raw = apiRow(value, line)
+  if ('rejected' in raw) return raw
+  return normalise(raw, {
+    accepted: 0,
+    rejected: 0,
+    seen: new Map(),
+    unmappedServiceTypes: new Set(),
+    unmappedSpecialisms: new Set(),
+    options: {},
+  })
+}
+
 function apiRow(value: unknown, line: number): RawLocation | Rejected {
   if (!isObject(value)) return reject(line, 'not a JSON object')
   const organisationType = text(value.organisationType)

@@ -48,7 +48,10 @@ export interface KeyQuestionRating {
 }
 
 export interface RejectedRow {
+  /** The file's line; for an API import, the location's place in the run's list of changes. */
   line: number
+  /** An API import's rows are named by CQC location ID as well. */
+  locationId?: string
   reason: string
 }
 

@@ -23,6 +23,9 @@ export interface RegisterEventTally {
   withdrawn: number
 }
 
+/** Why an import marked locations inactive: missing from a full file, or deregistered in CQC's API. */
+export type DeregistrationCause = 'missing_from_full_file' | 'deregistered_by_cqc'
+
 /** What a change to a location by a CQC import is, before any record is consulted. */
 export type RegisterChange =
   | { change: 'opened'; registeredBeds: number | null }
@@ -36,9 +39,10 @@ export interface RegisterEvents extends Record<string, unknown> {
     changes: { locationId: number; providerOrganisationId: number; change: RegisterChange }[]
     tally: RegisterEventTally
   }
-  /** A full import marked the locations missing from its file inactive. */
+  /** An import marked locations inactive: missing from a full file, or deregistered in CQC's API. */
   locationsDeregistered: {
     import: RegisterImport
+    cause: DeregistrationCause
     locations: { locationId: number; providerOrganisationId: number; registeredBeds: number | null }[]
     tally: RegisterEventTally
   }

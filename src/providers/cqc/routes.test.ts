@@ -14,7 +14,7 @@ import { INSTANCE_ID } from '../../instance.ts'
 import { scheduledJobs } from '../../modules.ts'
 import { startScheduler } from '../../scheduler.ts'
 import { cqcImports, locations } from '../schema.ts'
-import { ABANDONED_IMPORT_ERROR } from './import.ts'
+import { ABANDONED_API_IMPORT_ERROR, ABANDONED_IMPORT_ERROR } from './import.ts'
 import { parseCqcFile } from './parse.ts'
 import { writeHscaXlsx } from './write.ts'
 
@@ -234,7 +234,7 @@ describe('importing the CQC register on the web', () => {
     expect((await stranger.get(`/register/import/${mine?.id}`)).statusCode).toBe(404)
     expect((await stranger.get(`/api/v1/register/imports/${mine?.id}`)).statusCode).toBe(404)
     const list = await stranger.get('/register/imports')
-    expect(list.body).toContain('No CQC file has been imported yet.')
+    expect(list.body).toContain('Nothing has been imported from CQC yet.')
   })
 
   it('accepts the same upload through the API with a commissioner’s token', async () => {
@@ -340,6 +340,77 @@ describe('importing the CQC register on the web', () => {
     }
     expect(stillRunning.import).toMatchObject({ status: 'running', error: null, finishedAt: null })
     await t.database.db.delete(cqcImports).where(eq(cqcImports.id, alive?.id as number))
+  })
+
+  it('shows imports from CQC’s API in the list and on their page, and one whose process ended as stopped with its pages kept', async () => {
+    const api = {
+      councilId: home.councilId,
+      source: 'api',
+      fileName: 'CQC API changes',
+      format: 'api-json',
+      localAuthority: 'HOME',
+      changesFrom: new Date('2026-11-01T00:00:00Z'),
+      changesTo: new Date('2026-12-07T06:00:00Z'),
+      startedBy: 'scheduler',
+    }
+    const [completed] = await t.database.db
+      .insert(cqcImports)
+      .values({
+        ...api,
+        status: 'completed',
+        added: 8,
+        unchanged: 2,
+        deactivated: 1,
+        rejected: [
+          {
+            line: 12,
+            locationId: '1-7999999999',
+            reason: 'CQC’s API answered with something that is not JSON',
+          },
+        ],
+        finishedAt: new Date(),
+      })
+      .returning()
+    const [abandoned] = await t.database.db
+      .insert(cqcImports)
+      .values({
+        ...api,
+        status: 'running',
+        added: 4,
+        ownerId: 'gone-host:4242:0badcafe',
+        heartbeatAt: new Date(0),
+      })
+      .returning()
+
+    const list = await commissioner.get('/register/imports')
+    expect(list.statusCode).toBe(200)
+    expect(list.body).toContain('API import: changes from 1 Nov 2026, 00:00 to 7 Dec 2026, 06:00')
+
+    const page = await commissioner.get(`/register/import/${completed?.id}`)
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('CQC API: changes from 1 Nov 2026, 00:00 to 7 Dec 2026, 06:00')
+    expect(page.body).toContain('Rejected locations')
+    expect(page.body).toContain('1-7999999999')
+    expect(page.body).not.toContain('Whole register')
+    const json = (await commissioner.get(`/api/v1/register/imports/${completed?.id}`)).json() as {
+      import: Record<string, unknown>
+    }
+    expect(json.import).toMatchObject({
+      source: 'api',
+      changesFrom: '2026-11-01T00:00:00.000Z',
+      changesTo: '2026-12-07T06:00:00.000Z',
+      added: 8,
+      deactivated: 1,
+      rejected: [{ line: 12, locationId: '1-7999999999' }],
+    })
+
+    const running = await commissioner.get(`/register/import/${abandoned?.id}`)
+    expect(running.body).toContain('So far 4 added')
+    await startScheduler({ jobs: scheduledJobs(t.services), logger: { info() {}, error() {} } })()
+    const stopped = await commissioner.get(`/register/import/${abandoned?.id}`)
+    expect(stopped.body).toContain('The import from CQC’s API stopped before it finished.')
+    expect(stopped.body).toContain(ABANDONED_API_IMPORT_ERROR)
+    expect(stopped.body).not.toContain('Nothing in the register was changed')
   })
 
   it('imports the HSCA workbook as CQC publishes it, .xlsx or .ods', async () => {

@@ -10,6 +10,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { formatLondonDateTime } from '../../shared/dates.ts'
 import { nulByteProblem, recordId } from '../../storable.ts'
 import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -192,7 +193,10 @@ function importJson(row: CqcImport) {
   const live = row.status === 'running' ? importProgress(row.id) : undefined
   return {
     id: row.id,
+    source: row.source as 'file' | 'api',
     fileName: row.fileName,
+    changesFrom: row.changesFrom,
+    changesTo: row.changesTo,
     format: row.format,
     status: row.status,
     full: row.full,
@@ -228,6 +232,11 @@ function describeImport(row: CqcImport) {
       row.status
     ],
     rowsReadText: json.rowsRead === null ? null : number.format(json.rowsRead),
+    /** What was imported, as the list and report name it. */
+    sourceLabel:
+      row.source === 'api' && row.changesFrom && row.changesTo
+        ? `CQC API: changes from ${formatLondonDateTime(row.changesFrom)} to ${formatLondonDateTime(row.changesTo)}`
+        : row.fileName,
   }
 }
 
@@ -292,7 +301,9 @@ export const cqcImportRoutes: FastifyPluginAsync<CqcImportRouteOptions> = async 
     return reply.view('providers/cqc/views/import-report.njk', {
       pageTitle:
         row.status === 'running'
-          ? `Importing ${row.fileName}`
+          ? row.source === 'api'
+            ? 'Importing CQC’s changes'
+            : `Importing ${row.fileName}`
           : row.status === 'completed'
             ? 'Import complete'
             : 'The import failed',

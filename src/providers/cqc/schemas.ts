@@ -3,7 +3,13 @@ import { z } from 'zod'
 
 const importFields = {
   id: z.int(),
-  fileName: z.string(),
+  source: z.enum(['file', 'api']).describe('An uploaded register file, or the changes CQC’s API listed'),
+  fileName: z.string().describe('The file’s name; for an API import, "CQC API changes"'),
+  changesFrom: z.iso
+    .datetime()
+    .nullable()
+    .describe('An API import: the start of the window of CQC’s changes it read'),
+  changesTo: z.iso.datetime().nullable().describe('An API import: the end of that window'),
   format: z.string().nullable(),
   status: z.enum(['running', 'completed', 'failed']),
   full: z.boolean(),
@@ -26,7 +32,15 @@ export const importListSchema = z.object({ imports: z.array(z.object(importField
 export const oneImportSchema = z.object({
   import: z.object({
     ...importFields,
-    rejected: z.array(z.object({ line: z.int(), reason: z.string() })).describe('Rows refused, and why'),
+    rejected: z
+      .array(
+        z.object({
+          line: z.int().describe('The file’s line; for an API import, the place in its list of changes'),
+          locationId: z.string().optional().describe('An API import: the CQC location ID'),
+          reason: z.string(),
+        }),
+      )
+      .describe('Rows refused, and why'),
   }),
 })
 
