@@ -8,9 +8,9 @@ import {
   CARE_DIRECTORY_COLUMNS,
   CARE_DIRECTORY_FIELDS,
   HSCA_FIELDS,
-  headerKey,
   locateColumns,
 } from './columns.ts'
+import { headerKey } from '../../spreadsheets/rows.ts'
 import { parseCqcFile } from './parse.ts'
 import type { CqcLocationRecord } from './records.ts'
 

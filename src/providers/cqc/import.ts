@@ -59,7 +59,7 @@ import {
   registerChange,
   registerEvents,
 } from './register-events.ts'
-import { looksLikeWorkbook } from './workbook.ts'
+import { looksLikeWorkbook } from '../../spreadsheets/workbook.ts'
 
 /** Rows written per statement; a batch is one JSON parameter, so there is no bind-parameter limit. */
 const IMPORT_BATCH_SIZE = 500

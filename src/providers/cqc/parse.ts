@@ -47,7 +47,7 @@ import type {
   KeyQuestionRating,
   ParsedRow,
 } from './records.ts'
-import { type WorkbookKind, workbookKind, workbookRows } from './workbook.ts'
+import { type WorkbookKind, workbookKind, workbookRows } from '../../spreadsheets/workbook.ts'
 
 export interface CqcParseOptions {
   /** How the bytes are encoded. Old care directory files were Windows-1252: use 'latin1' for those. */

@@ -22,7 +22,7 @@ import { localAuthorityOfCouncil } from './import-rules.ts'
 import { workbookLayout } from './parse.ts'
 import { CQC_FORMAT_LABELS, type CqcFormat } from './records.ts'
 import { importListSchema, importUploadSchema, oneImportSchema } from './schemas.ts'
-import { looksLikeWorkbook } from './workbook.ts'
+import { looksLikeWorkbook } from '../../spreadsheets/workbook.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const cqcImportCapabilities: Capability[] = [
