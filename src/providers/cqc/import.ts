@@ -29,6 +29,7 @@ import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { Locator } from '../../geography/service.ts'
 import { INSTANCE_ID } from '../../instance.ts'
+import { looksLikeWorkbook } from '../../spreadsheets/workbook.ts'
 import { nulByteProblem } from '../../storable.ts'
 import {
   type KeyQuestionRatingEntry,
@@ -59,7 +60,6 @@ import {
   registerChange,
   registerEvents,
 } from './register-events.ts'
-import { looksLikeWorkbook } from '../../spreadsheets/workbook.ts'
 
 /** Rows written per statement; a batch is one JSON parameter, so there is no bind-parameter limit. */
 const IMPORT_BATCH_SIZE = 500

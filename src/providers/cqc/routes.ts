@@ -10,6 +10,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { looksLikeWorkbook } from '../../spreadsheets/workbook.ts'
 import { nulByteProblem, recordId } from '../../storable.ts'
 import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -22,7 +23,6 @@ import { localAuthorityOfCouncil } from './import-rules.ts'
 import { workbookLayout } from './parse.ts'
 import { CQC_FORMAT_LABELS, type CqcFormat } from './records.ts'
 import { importListSchema, importUploadSchema, oneImportSchema } from './schemas.ts'
-import { looksLikeWorkbook } from '../../spreadsheets/workbook.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const cqcImportCapabilities: Capability[] = [
