@@ -194,21 +194,22 @@ export const packageImportRoutes: FastifyPluginAsync<PackageImportRouteOptions> 
       schema: operation({
         summary:
           'Load your council’s current book of packages (multipart/form-data: file, and optionally full=yes). ' +
-          'Answers 201 with the report when every row was good and all were imported, or 422 with the ' +
-          'report listing every rejected row when any was not, and then nothing was imported.',
+          'Answers 201 with the import’s report: status completed when every row was good and all were ' +
+          'imported; status rejected, listing every rejected row with its line and reason, when any was not, ' +
+          'and then nothing was imported. 400 when the file is not a table of packages (a column is missing).',
         tags: ['packages'],
         consumes: ['multipart/form-data'],
         body: packageImportUploadSchema,
-        responses: { 201: packageImportReportSchema, 422: packageImportReportSchema },
+        responses: { 201: packageImportReportSchema },
         errors: [413, 415],
       }),
     },
     async (request, reply) => {
       const report = await runImport(request)
       return reply
-        .code(report.rejected.length > 0 ? 422 : 201)
+        .code(201)
         .header('location', `/api/v1/packages/imports/${report.importId}`)
-        .send(report)
+        .send({ ...report, status: report.rejected.length > 0 ? 'rejected' : 'completed' })
     },
   )
 

@@ -5,9 +5,12 @@ const rejectedRows = z
   .array(z.object({ line: z.int(), reason: z.string() }))
   .describe('Rows refused, with their line in the file (the titles are line 1) and why')
 
-/** The report of one import, as the command line's --json prints it. */
+/** The report of one import: what the command line's --json prints, and its status. */
 export const packageImportReportSchema = z.object({
   importId: z.int(),
+  status: z
+    .enum(['completed', 'rejected'])
+    .describe('rejected: some row was rejected, so nothing was imported'),
   added: z.int().describe('Packages new to Caremarket'),
   updated: z.int().describe('Packages already imported whose details changed'),
   unchanged: z.int().describe('Packages already imported, as they were'),
