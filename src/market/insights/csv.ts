@@ -73,7 +73,12 @@ function insightsCsvRows(report: InsightsReport): Row[] {
       add('Home care hours commissioned', point.date, 'Hours a week', point.hoursPerWeek)
       add('Home care hours commissioned', point.date, 'Change on the month before (%)', point.change)
     }
-    add('Home care hours commissioned', report.hours.at, 'Of which brokered through Caremarket', report.hours.brokeredHoursPerWeek)
+    add(
+      'Home care hours commissioned',
+      report.hours.at,
+      'Of which brokered through Caremarket',
+      report.hours.brokeredHoursPerWeek,
+    )
   }
 
   if (report.beds) {

@@ -514,7 +514,12 @@ async function homeCareHours(db: Queryable, scope: Scope, from: string, to: stri
  * book: the packages active then, the people they are for and their weekly cost, with the part
  * brokered through Caremarket. Counted in the database over the service type's index.
  */
-async function commissionedCare(db: Queryable, scope: Scope, to: string, end: Date): Promise<CommissionedCare> {
+async function commissionedCare(
+  db: Queryable,
+  scope: Scope,
+  to: string,
+  end: Date,
+): Promise<CommissionedCare> {
   const rows = rowsOf<{ source: string | null; packages: number; people: number; weekly: number | string }>(
     await db.execute(sql`
       select k.source, count(*)::int as packages, count(distinct k.person_key)::int as people,

@@ -76,8 +76,8 @@ export const sufficiencyRoutes: FastifyPluginAsync<SufficiencyRouteOptions> = as
           format: 'numeric',
         },
         {
-          text: `${cell.peopleSupported.toLocaleString("en-GB")} (${cell.peopleSupportedBrokered.toLocaleString("en-GB")} brokered)`,
-          format: "numeric",
+          text: `${cell.peopleSupported.toLocaleString('en-GB')} (${cell.peopleSupportedBrokered.toLocaleString('en-GB')} brokered)`,
+          format: 'numeric',
         },
         tag(cell.rating),
       ]),

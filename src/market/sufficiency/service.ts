@@ -8,8 +8,8 @@ import { parseInput } from '../../errors.ts'
 import { councilDistricts, localities, pcnAreas } from '../../geography/schema.ts'
 import { STALE_AFTER_DAYS, staleSince } from '../../providers/capacity/rules.ts'
 import { newestBedVacancies, newestSpareHomeCare } from '../../providers/reporting/capacity.ts'
-import { londonDate } from '../../shared/dates.ts'
 import { providersLocationFacts } from '../../providers/reporting/views.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { marketSettings } from '../schema.ts'
 import {
   bedTypeFor,
