@@ -2,7 +2,12 @@
 // routes and the scheduler runs their jobs, so neither names a domain.
 import { accountsModule } from './accounts/module.ts'
 import { auditModule } from './audit/module.ts'
-import { brokerageSettingsModule, offersModule, requestsModule } from './brokerage/module.ts'
+import {
+  brokerageSettingsModule,
+  offersModule,
+  packageImportsModule,
+  requestsModule,
+} from './brokerage/module.ts'
 import {
   iclModule,
   insightsModule,
@@ -40,6 +45,7 @@ export const MODULES: readonly DomainModule[] = [
   requestsModule,
   brokerageSettingsModule,
   offersModule,
+  packageImportsModule,
   iclModule,
   mpsModule,
   insightsModule,

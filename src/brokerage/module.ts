@@ -1,6 +1,7 @@
 // Brokerage's areas, each with its routes, navigation and jobs.
 import type { DomainModule } from '../module.ts'
 import { offersCapabilities, offersRoutes } from './offers/routes.ts'
+import { packageImportCapabilities, packageImportRoutes } from './package-imports/routes.ts'
 import { requestsCapabilities, requestsRoutes } from './requests/routes.ts'
 import { settingsCapabilities, settingsRoutes } from './settings/routes.ts'
 
@@ -47,4 +48,11 @@ export const offersModule: DomainModule = {
     await app.register(offersRoutes, { offers })
   },
   navigation: offersCapabilities,
+}
+
+export const packageImportsModule: DomainModule = {
+  async routes(app, { packageImports }) {
+    await app.register(packageImportRoutes, { packageImports })
+  },
+  navigation: packageImportCapabilities,
 }

@@ -322,3 +322,90 @@ export const inbox = pgTable(
   },
   (t) => [index().on(t.councilId, t.providerOrganisationId, t.createdAt)],
 )
+
+/**
+ * An upload of the council's current book of packages from its case or finance system, and its
+ * report. A file with any rejected row writes nothing, and is kept as 'rejected' with its rows.
+ */
+export const packageImports = pgTable(
+  'package_imports',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().notNull().references(councilKey),
+    fileName: text().notNull(),
+    /** The file is the whole book: active imported packages missing from it were ended. */
+    full: boolean().notNull().default(false),
+    status: text().notNull(),
+    rowsRead: integer().notNull().default(0),
+    added: integer().notNull().default(0),
+    updated: integer().notNull().default(0),
+    unchanged: integer().notNull().default(0),
+    ended: integer().notNull().default(0),
+    rejected: jsonb().$type<{ line: number; reason: string }[]>().notNull().default(sql`'[]'::jsonb`),
+    startedBy: text().notNull(),
+    finishedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index().on(t.councilId, t.finishedAt),
+    check('package_imports_status_valid', sql`${t.status} in ('completed', 'rejected')`),
+  ],
+)
+
+/**
+ * A package of care from the council's own book (its case or finance system), not brokered through
+ * Caremarket: so the market's figures count the whole market. Only what they need is kept: the case
+ * system's person reference, never a name; an age band, never a date of birth; the postcode
+ * district, never the postcode. Its natural key is the person reference (in any case), the
+ * location, the service type and the start date.
+ */
+export const importedPackages = pgTable(
+  'imported_packages',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().notNull().references(councilKey),
+    personRef: text().notNull(),
+    /** '18–64', '65–74', '75–84', '85+' or 'Under 18', as the Interim Care List bands ages. */
+    ageBand: text().notNull(),
+    outcode: text().notNull(),
+    /** The district's locality and PCN area in the council's geography; null outside it. */
+    localityId: integer().references(() => localities.id),
+    pcnAreaId: integer().references(() => pcnAreas.id),
+    clientGroup: text().notNull(),
+    /** A request service type (src/brokerage/rules/vocabulary.ts). */
+    serviceType: text().notNull(),
+    locationId: integer().notNull().references(locationKey),
+    providerOrganisationId: integer().notNull().references(providerOrganisationKey),
+    weeklyCostPence: integer().notNull(),
+    minutesPerWeek: integer(),
+    startDate: date().notNull(),
+    endDate: date(),
+    /** council, health, joint, or self_funder (a self-funder whose care the council arranges). */
+    funding: text().notNull(),
+    /** The import that last added or changed it. */
+    importId: integer()
+      .notNull()
+      .references(() => packageImports.id),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('imported_packages_natural_key').on(
+      t.councilId,
+      sql`lower(${t.personRef})`,
+      t.locationId,
+      t.serviceType,
+      t.startDate,
+    ),
+    // The market's figures read a council's packages of a service type active on a date.
+    index().on(t.councilId, t.serviceType, t.startDate),
+    index().on(t.councilId, t.locationId),
+    check(
+      'imported_packages_figures_valid',
+      sql`${t.weeklyCostPence} >= 0 and coalesce(${t.minutesPerWeek}, 0) >= 0 and (${t.endDate} is null or ${t.endDate} >= ${t.startDate})`,
+    ),
+    check(
+      'imported_packages_funding_valid',
+      sql`${t.funding} in ('council', 'health', 'joint', 'self_funder')`,
+    ),
+  ],
+)

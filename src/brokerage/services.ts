@@ -23,6 +23,8 @@ import {
   withdrawOffer,
 } from './offers/service.ts'
 import { organisationInbox } from './offers/store.ts'
+import { importPackages } from './package-imports/service.ts'
+import { getPackageImport, listPackageImports } from './package-imports/store.ts'
 import {
   addDraftVisit,
   cancel,
@@ -94,6 +96,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       explainEligibility,
       listDecisions,
     }),
+    /** The council's own book of packages, loaded from its case or finance system. */
+    packageImports: bindDatabase(db, { importPackages, getPackageImport, listPackageImports }),
     brokerageSettings: bindDatabase(db, {
       getBrokerageSettings,
       updateBrokerageSettings,

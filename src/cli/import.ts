@@ -3,6 +3,7 @@ import path from 'node:path'
 import cliProgress from 'cli-progress'
 import type { Command } from 'commander'
 import { cqcApiKey, cqcApiKeyVariable } from '../config.ts'
+import { ValidationError } from '../errors.ts'
 import { createCqcApiClient } from '../providers/cqc/api-client.ts'
 import type { CqcApiImportSummary } from '../providers/cqc/api-import.ts'
 import { parseSince } from '../providers/cqc/api-rules.ts'
@@ -47,7 +48,9 @@ const number = new Intl.NumberFormat('en-GB')
 const plural = (n: number, one: string, many = `${one}s`) => `${number.format(n)} ${n === 1 ? one : many}`
 
 export function registerImportCommands(program: Command, context: CliContext): void {
-  const imports = program.command('import').description('Import register data from files')
+  const imports = program
+    .command('import')
+    .description('Import register data and the council’s book of packages from files')
 
   imports
     .command('cqc')
@@ -136,6 +139,53 @@ export function registerImportCommands(program: Command, context: CliContext): v
           for (const row of rejected) lines.push(`  line ${row.line}: ${row.reason}`)
         }
         process.stdout.write(`${lines.join('\n')}\n`)
+      })
+    })
+
+  imports
+    .command('packages')
+    .description(
+      'Load a council’s current book of packages from its case or finance system: a CSV file or an Excel ' +
+        '(.xlsx) or OpenDocument (.ods) workbook whose first sheet has the columns the README lists. If any ' +
+        'row is rejected, nothing is imported and every rejected row is listed. Importing the same file again ' +
+        'changes nothing.',
+    )
+    .argument('<file>', 'the CSV file or workbook')
+    .requiredOption('--council <code>', 'the council code, e.g. DEMO')
+    .option('--full', 'the file is the whole book: active imported packages missing from it are ended')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, options: { council: string; full?: boolean; json?: boolean }) => {
+      fileToRead(file)
+      await context.withServices(async ({ accounts, packageImports }) => {
+        const council = await accounts.getCouncilByCode(options.council)
+        const report = await packageImports.importPackages({
+          councilId: council.id,
+          input: createReadStream(file),
+          fileName: path.basename(file),
+          full: Boolean(options.full),
+          actor: { kind: 'system', label: 'cli' },
+        })
+        const { importId, added, updated, unchanged, ended, rejected } = report
+        if (options.json) printJson({ importId, added, updated, unchanged, ended, rejected })
+        else if (rejected.length > 0) {
+          const lines = [
+            `Nothing was imported from ${path.basename(file)}: ${plural(rejected.length, 'row')} rejected.`,
+            '',
+            'Rejected rows:',
+            ...rejected.map((row) => `  line ${row.line}: ${row.reason}`),
+          ]
+          process.stdout.write(`${lines.join('\n')}\n`)
+        } else
+          process.stdout.write(
+            `Imported ${path.basename(file)} into ${council.name} (${council.code}):\n` +
+              `  ${number.format(added)} added, ${number.format(updated)} updated, ${number.format(unchanged)} unchanged, ` +
+              `${number.format(ended)} ended.\n`,
+          )
+        // Nothing was written: the command failed, whatever it printed.
+        if (rejected.length > 0)
+          throw new ValidationError([
+            { field: 'file', message: `${plural(rejected.length, 'row')} rejected; nothing was imported` },
+          ])
       })
     })
 }

@@ -281,3 +281,30 @@ export async function organisationLocations(
     )
     .orderBy(asc(locations.name), asc(locations.id))
 }
+
+/**
+ * The council's locations by CQC location ID, active or not, for a file that names them (the
+ * council's book of packages). IDs not in the register are missing from the map.
+ */
+export async function locationsByCqcId(
+  db: Queryable,
+  councilId: number,
+  cqcLocationIds: readonly string[],
+): Promise<Map<string, { id: number; providerOrganisationId: number; active: boolean }>> {
+  if (cqcLocationIds.length === 0) return new Map()
+  const rows = await db
+    .select({
+      id: locations.id,
+      cqcLocationId: locations.cqcLocationId,
+      providerOrganisationId: locations.providerOrganisationId,
+      active: locations.active,
+    })
+    .from(locations)
+    .where(
+      and(
+        eq(locations.councilId, councilId),
+        sql`${locations.cqcLocationId} = any(${sql.param([...new Set(cqcLocationIds)])}::text[])`,
+      ),
+    )
+  return new Map(rows.map(({ cqcLocationId, ...row }) => [cqcLocationId, row]))
+}

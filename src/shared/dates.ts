@@ -63,6 +63,33 @@ export function startOfLondonDay(date: string): Date {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Dates written in files
+
+// A time after the date is ignored: spreadsheets export "01/02/2023 00:00:00" and workbooks' date
+// cells are read as instants ("2024-04-01T00:00:00.000Z"); the care directory writes "09/Jan/2026 - 00:00".
+const TIME = String.raw`(?:[ T]+-?\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?`
+const ISO_WRITTEN = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2})${TIME}$`)
+const UK_WRITTEN = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${TIME}$`)
+
+/** A date as 'YYYY-MM-DD' from its parts, or null when they make no date. */
+export function dateOfParts(year: number, month: number, day: number): string | null {
+  const date = `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`
+  return isCalendarDate(date) ? date : null
+}
+
+/**
+ * A date as files write it, 'YYYY-MM-DD': ISO ("2024-04-01") or as the UK writes it ("1/4/2024",
+ * "01/04/2024"), with any time after it ignored; null for anything else or no real date.
+ */
+export function parseWrittenDate(text: string): string | null {
+  const value = text.trim()
+  const iso = ISO_WRITTEN.exec(value)
+  if (iso) return dateOfParts(Number(iso[1]), Number(iso[2]), Number(iso[3]))
+  const uk = UK_WRITTEN.exec(value)
+  return uk ? dateOfParts(Number(uk[3]), Number(uk[2]), Number(uk[1])) : null
+}
+
+// ---------------------------------------------------------------------------------------------
 // Writing dates for people
 
 /**

@@ -13,7 +13,7 @@ import { isCareHome, type PriceUnit, type RequestServiceType } from '../rules/vo
 // ---------------------------------------------------------------------------------------------
 // Privacy before award (DOMAIN.md §5)
 
-const AGE_BANDS = ['18–64', '65–74', '75–84', '85+'] as const
+export const AGE_BANDS = ['18–64', '65–74', '75–84', '85+'] as const
 export type AgeBand = (typeof AGE_BANDS)[number] | 'Under 18'
 
 /** Whole years from a date of birth to a date, both 'YYYY-MM-DD'. */

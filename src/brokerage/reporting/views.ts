@@ -10,7 +10,9 @@ import { sql } from 'drizzle-orm'
 import { date, integer, pgView, text, timestamp } from 'drizzle-orm/pg-core'
 import {
   awardedSlots,
+  importedPackages,
   offers,
+  packageImports,
   packages,
   people,
   requestEvents,
@@ -89,6 +91,60 @@ export const brokeragePackageFacts = pgView('brokerage_package_facts', {
       agreed_price_pence, usual_price_pence
     from ${packages}`,
 )
+
+/**
+ * Every package of care the council commissions: those brokered through Caremarket and those of the
+ * council's own book (imported from its case system), `source` telling them apart. A package the
+ * book lists that Caremarket brokered (the same person reference, location and service type, over
+ * overlapping dates) is counted once, as brokered. `person_key` counts people across both: the
+ * case system's person reference where there is one, in any case. `recorded_at` is when an award
+ * recorded a brokered package; null for the book's, whose past the case system records. Locality and
+ * PCN area are where the person lives (a book's package: its postcode district's). Prices in pence;
+ * minutes a week for home care.
+ */
+export const brokerageCarePackages = pgView('brokerage_care_packages', {
+  source: text().$type<'brokered' | 'imported'>().notNull(),
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  personKey: text().notNull(),
+  locationId: integer().notNull(),
+  providerOrganisationId: integer().notNull(),
+  serviceType: text().notNull(),
+  clientGroup: text(),
+  startDate: date().notNull(),
+  endDate: date(),
+  recordedAt: timestamp({ withTimezone: true }),
+  minutesPerWeek: integer(),
+  weeklyCostPence: integer().notNull(),
+  localityId: integer(),
+  pcnAreaId: integer(),
+}).as(
+  sql`select 'brokered'::text as source, p.id, p.council_id,
+      coalesce('ref:' || lower(p.person_ref), 'person:' || p.person_id) as person_key,
+      p.location_id, p.provider_organisation_id, p.service_type, r.client_group, p.start_date, p.end_date,
+      p.created_at as recorded_at, p.minutes_per_week, p.weekly_cost_pence, pe.locality_id, pe.pcn_area_id
+    from ${packages} p
+    join ${sourcingRequests} r on r.id = p.request_id
+    join ${people} pe on pe.id = p.person_id
+    union all
+    select 'imported'::text, i.id, i.council_id, 'ref:' || lower(i.person_ref), i.location_id,
+      i.provider_organisation_id, i.service_type, i.client_group, i.start_date, i.end_date,
+      null::timestamptz, i.minutes_per_week, i.weekly_cost_pence, i.locality_id, i.pcn_area_id
+    from ${importedPackages} i
+    where not exists (
+      select 1 from ${packages} b
+      where b.council_id = i.council_id and lower(b.person_ref) = lower(i.person_ref)
+        and b.location_id = i.location_id and b.service_type = i.service_type
+        and b.start_date <= coalesce(i.end_date, 'infinity'::date)
+        and coalesce(b.end_date, 'infinity'::date) >= i.start_date)`,
+)
+
+/** Every completed import of the council's book of packages. */
+export const brokeragePackageImportFacts = pgView('brokerage_package_import_facts', {
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  finishedAt: timestamp({ withTimezone: true }).notNull(),
+}).as(sql`select id, council_id, finished_at from ${packageImports} where status = 'completed'`)
 
 /** Every offer a request received, withdrawn and declined ones too. */
 export const brokerageOfferFacts = pgView('brokerage_offer_facts', {

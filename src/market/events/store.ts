@@ -83,7 +83,8 @@ export interface PackagesCounted {
 
 /**
  * The people with a package active on the date at the given locations (or any location of the
- * provider): started by then and not ended before it. A person with two packages there counts once.
+ * provider), brokered or from the council's own book: started by then and not ended before it. A
+ * person with two packages there counts once.
  */
 export async function countActivePackages(
   db: Queryable,
@@ -102,9 +103,9 @@ export async function countActivePackages(
           )})`
   const [row] = rowsOf<{ people: number; minutes: number }>(
     await db.execute(sql`
-      select count(distinct k.person_id)::int as people,
+      select count(distinct k.person_key)::int as people,
         coalesce(sum(k.minutes_per_week) filter (where k.service_type = 'home_care'), 0)::int as minutes
-      from brokerage_package_facts k
+      from brokerage_care_packages k
       where k.council_id = ${councilId} and ${at}
         and k.start_date <= ${on}::date
         and (k.end_date is null or k.end_date >= ${on}::date)`),

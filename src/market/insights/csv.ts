@@ -57,11 +57,28 @@ function insightsCsvRows(report: InsightsReport): Row[] {
     add(hardSection, line.label, 'Unsourced (%)', line.percentUnsourced)
   }
 
+  const { commissioned } = report
+  const care = `Care commissioned on ${commissioned.at}`
+  for (const [line, figures] of [
+    ['All packages', commissioned],
+    ['Brokered through Caremarket', commissioned.brokered],
+  ] as const) {
+    add(care, line, 'Active packages', figures.packages)
+    add(care, line, 'People', figures.people)
+    add(care, line, 'Weekly cost (£)', figures.weeklyCostPence / 100)
+  }
+
   if (report.hours) {
     for (const point of report.hours.trend) {
       add('Home care hours commissioned', point.date, 'Hours a week', point.hoursPerWeek)
       add('Home care hours commissioned', point.date, 'Change on the month before (%)', point.change)
     }
+    add(
+      'Home care hours commissioned',
+      report.hours.at,
+      'Of which brokered through Caremarket',
+      report.hours.brokeredHoursPerWeek,
+    )
   }
 
   if (report.beds) {

@@ -61,10 +61,24 @@ export const insightsReportSchema = z.object({
     .object({
       at: day,
       hoursPerWeek: z.number(),
+      brokeredHoursPerWeek: z.number().describe('Of those hours, the ones brokered through Caremarket'),
       trend: z.array(z.object({ date: day, hoursPerWeek: z.number(), change: z.number().nullable() })),
     })
     .nullable()
     .describe('Null when the service type chosen is not home care'),
+  commissioned: z
+    .object({
+      at: day,
+      packages: z.int(),
+      people: z.int(),
+      weeklyCostPence: z.int(),
+      brokered: z
+        .object({ packages: z.int(), people: z.int(), weeklyCostPence: z.int() })
+        .describe('Of those, the packages brokered through Caremarket'),
+    })
+    .describe(
+      'Packages active at the end of the period: brokered through Caremarket and from the council’s own book (its case system), each person counted once',
+    ),
   prices: z.object({
     awarded: z.int(),
     withUsualPrice: z.int(),

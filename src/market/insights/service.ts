@@ -117,6 +117,19 @@ export interface HoursPoint {
   change: number | null
 }
 
+interface CareFigures {
+  packages: number
+  /** Distinct people, each counted once across brokered and imported packages. */
+  people: number
+  weeklyCostPence: number
+}
+
+interface CommissionedCare extends CareFigures {
+  at: string
+  /** Of those, the packages brokered through Caremarket. */
+  brokered: CareFigures
+}
+
 interface PriceLine {
   serviceType: RequestServiceType
   label: string
@@ -159,7 +172,9 @@ export interface InsightsReport {
     total: HardToServeLine
   }
   /** Null when the service type chosen is not home care. */
-  hours: { at: string; hoursPerWeek: number; trend: HoursPoint[] } | null
+  hours: { at: string; hoursPerWeek: number; brokeredHoursPerWeek: number; trend: HoursPoint[] } | null
+  /** The packages active at the end of the period, brokered and from the council's own book. */
+  commissioned: CommissionedCare
   prices: {
     awarded: number
     withUsualPrice: number
@@ -231,12 +246,13 @@ export async function insightsReport(
   const scope = { councilId, serviceType: type, localityId: localityRow?.id ?? null }
   const start = startOfLondonDay(from)
   const end = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
-  const [published, timeToSource, hours, prices, quality] = await Promise.all([
+  const [published, timeToSource, hours, prices, quality, commissioned] = await Promise.all([
     publishedRequests(db, scope, start, end, hardToServeDays, now),
     sourcingTimes(db, scope, start, end, localityRows),
     type === null || type === 'home_care' ? homeCareHours(db, scope, from, to, now) : null,
     priceFigures(db, scope, start, end),
     qualityMix(db, scope, londonDate(now), to, end),
+    commissionedCare(db, scope, to, end),
   ])
   const [beds, events] = await Promise.all([
     type === null || isCareHome(type) ? bedFigures(db, scope, end) : null,
@@ -254,6 +270,7 @@ export async function insightsReport(
     response,
     timeToSource,
     hours,
+    commissioned,
     beds,
     hardToServe,
     prices,
@@ -446,9 +463,15 @@ async function sourcingTimes(
   }
 }
 
+/** A package (alias k, brokerage_care_packages) is for a person living in the chosen locality, if one is chosen. */
+function packageInLocality(scope: Scope) {
+  return scope.localityId === null ? sql`` : sql`and k.locality_id = ${scope.localityId}`
+}
+
 /**
- * Home care hours a week of the packages active at the end of each trend date: started by then,
- * not ended before it, and already awarded then (a package awarded later does not rewrite history).
+ * Home care hours a week of the packages active at the end of each trend date, brokered and from the
+ * council's own book: started by then, not ended before it, and, if brokered, already awarded then
+ * (a package awarded later does not rewrite history; the book's past is the case system's record).
  * One pass over the packages sums every date's, each date's sum its own filtered aggregate: a join
  * of dates to packages made a row for every package on every date, three times the work.
  */
@@ -458,14 +481,18 @@ async function homeCareHours(db: Queryable, scope: Scope, from: string, to: stri
     const cutoff = new Date(Math.min(endOfLondonDay(date).getTime(), now.getTime())).toISOString()
     return sql`coalesce(sum(k.minutes_per_week) filter (where k.start_date <= ${date}::date
       and (k.end_date is null or k.end_date >= ${date}::date)
-      and k.awarded_at <= ${cutoff}::timestamptz), 0)::bigint as ${sql.identifier(`m${i}`)}`
+      and (k.recorded_at is null or k.recorded_at <= ${cutoff}::timestamptz)), 0)::bigint as ${sql.identifier(`m${i}`)}`
   })
+  const last = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime())).toISOString()
   const [row] = rowsOf<Record<string, number | string>>(
     await db.execute(sql`
-      select ${sql.join(sums, sql`, `)}
-      from brokerage_package_facts k
+      select ${sql.join(sums, sql`, `)},
+        coalesce(sum(k.minutes_per_week) filter (where k.source = 'brokered' and k.start_date <= ${to}::date
+          and (k.end_date is null or k.end_date >= ${to}::date)
+          and k.recorded_at <= ${last}::timestamptz), 0)::bigint as brokered
+      from brokerage_care_packages k
       where k.council_id = ${scope.councilId} and k.service_type = 'home_care'
-        ${inLocality(scope, sql`k.person_id`)}
+        ${packageInLocality(scope)}
         -- Only packages active on some trend date can count.
         and k.start_date <= ${to}::date and (k.end_date is null or k.end_date >= ${dates[0] ?? to}::date)`),
   )
@@ -479,7 +506,44 @@ async function homeCareHours(db: Queryable, scope: Scope, from: string, to: stri
     return point
   })
   // The period's last day is always the trend's last date.
-  return { at: to, hoursPerWeek: hoursOn(to), trend }
+  return { at: to, hoursPerWeek: hoursOn(to), brokeredHoursPerWeek: Number(row?.brokered ?? 0) / 60, trend }
+}
+
+/**
+ * The care the council commissions at the end of the period's last day, brokered and from its own
+ * book: the packages active then, the people they are for and their weekly cost, with the part
+ * brokered through Caremarket. Counted in the database over the service type's index.
+ */
+async function commissionedCare(
+  db: Queryable,
+  scope: Scope,
+  to: string,
+  end: Date,
+): Promise<CommissionedCare> {
+  const rows = rowsOf<{ source: string | null; packages: number; people: number; weekly: number | string }>(
+    await db.execute(sql`
+      select k.source, count(*)::int as packages, count(distinct k.person_key)::int as people,
+        coalesce(sum(k.weekly_cost_pence), 0)::bigint as weekly
+      from brokerage_care_packages k
+      where k.council_id = ${scope.councilId}
+        ${scope.serviceType === null ? sql`` : sql`and k.service_type = ${scope.serviceType}`}
+        ${packageInLocality(scope)}
+        and k.start_date <= ${to}::date
+        and (k.end_date is null or k.end_date >= ${to}::date)
+        and (k.recorded_at is null or k.recorded_at <= ${end.toISOString()}::timestamptz)
+      group by grouping sets ((), (k.source))`),
+  )
+  const figures = (row: (typeof rows)[number] | undefined) => ({
+    packages: Number(row?.packages ?? 0),
+    people: Number(row?.people ?? 0),
+    weeklyCostPence: Number(row?.weekly ?? 0),
+  })
+  return {
+    at: to,
+    // grouping sets: the row with no source is the total.
+    ...figures(rows.find((r) => r.source === null)),
+    brokered: figures(rows.find((r) => r.source === 'brokered')),
+  }
 }
 
 /**
@@ -590,20 +654,21 @@ async function qualityMix(db: Queryable, scope: Scope, today: string, to: string
 }
 
 /**
- * How many packages active at the end of the period's last day each location has, as home care
- * hours count them: started by then, not ended before it, and already awarded at `end`.
+ * How many packages active at the end of the period's last day each location has, brokered and from
+ * the council's own book, as home care hours count them: started by then, not ended before it, and,
+ * if brokered, already awarded at `end`.
  */
 async function activePackages(db: Queryable, scope: Scope, to: string, end: Date) {
   const rows = rowsOf<{ location_id: number; packages: number }>(
     await db.execute(sql`
       select k.location_id, count(*)::int as packages
-      from brokerage_package_facts k
+      from brokerage_care_packages k
       where k.council_id = ${scope.councilId}
         ${scope.serviceType === null ? sql`` : sql`and k.service_type = ${scope.serviceType}`}
-        ${inLocality(scope, sql`k.person_id`)}
+        ${packageInLocality(scope)}
         and k.start_date <= ${to}::date
         and (k.end_date is null or k.end_date >= ${to}::date)
-        and k.awarded_at <= ${end.toISOString()}::timestamptz
+        and (k.recorded_at is null or k.recorded_at <= ${end.toISOString()}::timestamptz)
       group by k.location_id`),
   )
   return rows.map((r) => ({ locationId: Number(r.location_id), packages: Number(r.packages) }))

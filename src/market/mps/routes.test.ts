@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream'
 import { parse } from 'csv-parse/sync'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { buildMarket, retireLocation } from '../../../test/support/mps-fixture.ts'
+import { importPackages } from '../../brokerage/package-imports/service.ts'
 import { addCalendarDays } from '../../brokerage/rules/index.ts'
 import { londonDate } from '../../shared/dates.ts'
 import { keyData } from './service.ts'
@@ -10,6 +12,9 @@ let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
 const today = londonDate(new Date())
 const base = () => `/councils/${home.code}/market-position`
+/** The council's own book: older people's home care not brokered through Caremarket. */
+const BOOK_PEOPLE = 7
+const BOOK_WEEKLY_PENCE = 10_000
 
 beforeAll(async () => {
   t = await createTestApp()
@@ -34,6 +39,22 @@ beforeAll(async () => {
       startDate: started,
     })),
   })
+  const book = [
+    'person_ref,age_band,postcode_district,client_group,service_type,location_ref,weekly_cost,hours_per_week,start_date,funding',
+    ...Array.from(
+      { length: BOOK_PEOPLE },
+      (_, i) =>
+        `B${i},85+,NR3,older_people,home_care,1-MPS-${home.councilId}-H1,${BOOK_WEEKLY_PENCE / 100},5,${started},council`,
+    ),
+  ].join('\n')
+  const report = await importPackages(db, {
+    councilId: home.councilId,
+    input: Readable.from([Buffer.from(book)]),
+    fileName: 'book.csv',
+    full: false,
+    actor: { kind: 'system', label: 'test' },
+  })
+  if (report.added !== BOOK_PEOPLE) throw new Error(`the book was not loaded: ${JSON.stringify(report)}`)
 })
 afterAll(async () => t.close())
 
@@ -67,8 +88,13 @@ describe('the public Market Position Statement', () => {
     expect(page.statusCode).toBe(200)
     const data = await keyData(t.database.db, home.councilId, 'home-care')
     const [older, younger] = data.rows
-    expect(older?.facts.people).toBe(5)
-    expect(page.body).toContain(`£${((5 * 25_000 * 52) / 100).toLocaleString('en-GB')}`)
+    expect(older?.facts.people).toBe(5 + BOOK_PEOPLE)
+    expect(older?.facts.brokeredPeople).toBe(5)
+    expect(page.body).toContain(
+      `£${(((5 * 25_000 + BOOK_PEOPLE * BOOK_WEEKLY_PENCE) * 52) / 100).toLocaleString('en-GB')}`,
+    )
+    expect(page.body).toContain('Of whom placed through Caremarket')
+    expect(page.body).toContain('count the council’s own records')
     expect(younger?.facts.people).toBe(1)
     expect(page.body).toContain('fewer than 5')
     expect(page.body).toContain('Rated good or outstanding')
@@ -94,13 +120,15 @@ describe('the public Market Position Statement', () => {
       'Service',
       'Spend a year (£)',
       'People supported',
+      'Of whom placed through Caremarket',
       'Accredited locations',
       'Places',
       'Rated good or outstanding (%)',
     ])
     expect(rows[1]).toEqual([
       'Older people (65 and over)',
-      String((5 * 25_000 * 52) / 100),
+      String(((5 * 25_000 + BOOK_PEOPLE * BOOK_WEEKLY_PENCE) * 52) / 100),
+      String(5 + BOOK_PEOPLE),
       '5',
       '6',
       'Not applicable',
@@ -109,6 +137,7 @@ describe('the public Market Position Statement', () => {
     expect(rows[2]).toEqual([
       'Younger adults (18 to 64)',
       'suppressed',
+      'fewer than 5',
       'fewer than 5',
       'fewer than 5',
       'Not applicable',
@@ -162,7 +191,7 @@ describe('commissioners’ narrative', () => {
     const ok = await admin.post('/admin/market-position', { suppressionThreshold: '6' })
     expect(ok.statusCode).toBe(303)
     const csv = parse((await new Client(t.app).get(`${base()}/home-care/key-data.csv`)).body) as string[][]
-    expect(csv[1]?.[2]).toBe('fewer than 6')
+    expect(csv[1]?.[3]).toBe('fewer than 6')
     await admin.post('/admin/market-position', { suppressionThreshold: '5' })
   })
 

@@ -95,6 +95,7 @@ export const mpsRoutes: FastifyPluginAsync<MpsRouteOptions> = async (app, { mps 
         // Figures are live, so a sector without narrative is as current as today.
         lastUpdated: narrative.updatedAt ?? today,
         threshold: data.threshold,
+        bookLoadedAt: data.bookLoadedAt,
         byLots: data.rows.some((r) => r.byLots),
         headings: KEY_DATA_COLUMNS.map((c) => c.heading),
         table: keyDataTable(data),

@@ -11,7 +11,10 @@ const WEEKS_PER_YEAR = 52
 
 /** One active package, reduced to what the figures need: no name, no address. */
 export interface PackageFact {
-  personId: number
+  /** Who it is for, the same person across brokered and imported packages (brokerage_care_packages). */
+  personKey: string
+  /** Brokered through Caremarket, rather than from the council's own book. */
+  brokered: boolean
   serviceType: string
   clientGroup: string | null
   weeklyCostPence: number
@@ -30,6 +33,8 @@ export type RatingOf = (locationId: number) => string | null
 export interface RowFacts {
   weeklyCostPence: number
   people: number
+  /** Of those people, the ones with a package brokered through Caremarket. */
+  brokeredPeople: number
   locations: number
   /** Null where places are not counted (outside care homes). */
   places: number | null
@@ -65,7 +70,8 @@ export function rowFacts(
   const ratings = locations.map((l) => ratingOf(l.id)).filter((r): r is string => r !== null)
   return {
     weeklyCostPence: counted.reduce((sum, p) => sum + p.weeklyCostPence, 0),
-    people: new Set(counted.map((p) => p.personId)).size,
+    people: new Set(counted.map((p) => p.personKey)).size,
+    brokeredPeople: new Set(counted.filter((p) => p.brokered).map((p) => p.personKey)).size,
     locations: locations.length,
     places: row.countsPlaces ? locations.reduce((sum, l) => sum + (l.registeredBeds ?? 0), 0) : null,
     rated: ratings.length,
@@ -73,12 +79,22 @@ export function rowFacts(
   }
 }
 
-/** A published figure: its value, or why it is not shown. */
-export type Figure = { kind: 'value'; value: number } | { kind: 'suppressed' } | { kind: 'not_applicable' }
+/**
+ * A published figure: its value, or why it is not shown. Not known: the market's size cannot be told
+ * from what Caremarket brokered alone, so people and spend wait for the council's own book.
+ */
+export type Figure =
+  | { kind: 'value'; value: number }
+  | { kind: 'suppressed' }
+  /** Large enough to show, but it and another figure together would tell a small number. */
+  | { kind: 'withheld' }
+  | { kind: 'not_applicable' }
+  | { kind: 'not_known' }
 
 export interface KeyDataFigures {
   annualSpendPence: Figure
   people: Figure
+  brokeredPeople: Figure
   locations: Figure
   places: Figure
   /** Rounded to one decimal place. */
@@ -93,14 +109,25 @@ export function countFigure(count: number, threshold: number): Figure {
 /**
  * Suppresses small numbers. Spend is suppressed with the people it pays for, so one person's
  * cost is never shown; a percentage of fewer rated locations than the threshold is suppressed.
+ * The people placed through Caremarket are suppressed too when the rest of the people are fewer
+ * than the threshold, so the two figures cannot be subtracted to tell a small number. Until the
+ * council has loaded its own book (`bookLoaded`), people and spend are not known: the packages
+ * brokered through Caremarket are not the market.
  */
-export function publishedFigures(facts: RowFacts, threshold: number): KeyDataFigures {
+export function publishedFigures(facts: RowFacts, threshold: number, bookLoaded: boolean): KeyDataFigures {
   const fewPeople = facts.people < threshold
+  const notBrokered = facts.people - facts.brokeredPeople
   return {
-    annualSpendPence: fewPeople
-      ? { kind: 'suppressed' }
-      : { kind: 'value', value: facts.weeklyCostPence * WEEKS_PER_YEAR },
-    people: countFigure(facts.people, threshold),
+    annualSpendPence: !bookLoaded
+      ? { kind: 'not_known' }
+      : fewPeople
+        ? { kind: 'suppressed' }
+        : { kind: 'value', value: facts.weeklyCostPence * WEEKS_PER_YEAR },
+    people: bookLoaded ? countFigure(facts.people, threshold) : { kind: 'not_known' },
+    brokeredPeople:
+      bookLoaded && notBrokered < threshold && facts.brokeredPeople >= threshold
+        ? { kind: 'withheld' }
+        : countFigure(facts.brokeredPeople, threshold),
     locations: countFigure(facts.locations, threshold),
     places: facts.places === null ? { kind: 'not_applicable' } : countFigure(facts.places, threshold),
     goodOrOutstandingPercent:
@@ -115,6 +142,8 @@ export type FigureKind = 'money' | 'count' | 'percent'
 /** How a figure reads on the page and in the CSV; suppressed counts say only "fewer than N". */
 export function figureText(figure: Figure, kind: FigureKind, threshold: number): string {
   if (figure.kind === 'not_applicable') return 'Not applicable'
+  if (figure.kind === 'not_known') return 'Not known'
+  if (figure.kind === 'withheld') return 'suppressed'
   if (figure.kind === 'suppressed') return kind === 'count' ? `fewer than ${threshold}` : 'suppressed'
   if (kind === 'money') {
     const value = figure.value / 100

@@ -12,6 +12,7 @@ import { SECTOR_DEFINITIONS } from './sectors.ts'
 const facts = (overrides: Partial<RowFacts>): RowFacts => ({
   weeklyCostPence: 123_456,
   people: 10,
+  brokeredPeople: 3,
   locations: 10,
   places: 100,
   rated: 10,
@@ -34,7 +35,7 @@ describe('small-number suppression at the threshold', () => {
 
   for (const people of [4, 5, 6]) {
     it(`suppresses spend with the people it pays for (${people} people)`, () => {
-      const figures = publishedFigures(facts({ people }), 5)
+      const figures = publishedFigures(facts({ people }), 5, true)
       if (people < 5) {
         expect(figures.people).toEqual({ kind: 'suppressed' })
         expect(figures.annualSpendPence).toEqual({ kind: 'suppressed' })
@@ -47,17 +48,43 @@ describe('small-number suppression at the threshold', () => {
 
   for (const rated of [4, 5, 6]) {
     it(`suppresses a percentage of fewer rated locations than the threshold (${rated} rated)`, () => {
-      const figure = publishedFigures(facts({ rated, goodOrOutstanding: 3 }), 5).goodOrOutstandingPercent
+      const figure = publishedFigures(
+        facts({ rated, goodOrOutstanding: 3 }),
+        5,
+        true,
+      ).goodOrOutstandingPercent
       if (rated < 5) expect(figure).toEqual({ kind: 'suppressed' })
       else expect(figure).toEqual({ kind: 'value', value: Math.round((3 / rated) * 1000) / 10 })
     })
   }
 
   it('suppresses small counts of locations and places too, and leaves places out outside care homes', () => {
-    const figures = publishedFigures(facts({ locations: 4, places: 4 }), 5)
+    const figures = publishedFigures(facts({ locations: 4, places: 4 }), 5, true)
     expect(figures.locations).toEqual({ kind: 'suppressed' })
     expect(figures.places).toEqual({ kind: 'suppressed' })
-    expect(publishedFigures(facts({ places: null }), 5).places).toEqual({ kind: 'not_applicable' })
+    expect(publishedFigures(facts({ places: null }), 5, true).places).toEqual({ kind: 'not_applicable' })
+  })
+
+  it('does not publish people or spend until the council has loaded its own book', () => {
+    const before = publishedFigures(facts({ people: 20, brokeredPeople: 20 }), 5, false)
+    expect(before.people).toEqual({ kind: 'not_known' })
+    expect(before.annualSpendPence).toEqual({ kind: 'not_known' })
+    expect(before.brokeredPeople).toEqual({ kind: 'value', value: 20 })
+    expect(figureText(before.people, 'count', 5)).toBe('Not known')
+    const after = publishedFigures(facts({ people: 20, brokeredPeople: 12 }), 5, true)
+    expect(after.people).toEqual({ kind: 'value', value: 20 })
+    expect(after.brokeredPeople).toEqual({ kind: 'value', value: 12 })
+  })
+
+  it('suppresses the people placed through Caremarket when the rest are too few to show', () => {
+    // 20 people, 17 of them brokered: showing 17 would tell that 3 were not.
+    const withheld = publishedFigures(facts({ people: 20, brokeredPeople: 17 }), 5, true).brokeredPeople
+    expect(withheld).toEqual({ kind: 'withheld' })
+    // Not "fewer than 5", which would be untrue.
+    expect(figureText(withheld, 'count', 5)).toBe('suppressed')
+    expect(publishedFigures(facts({ people: 20, brokeredPeople: 4 }), 5, true).brokeredPeople).toEqual({
+      kind: 'suppressed',
+    })
   })
 
   it('writes suppressed figures the same way on the page and in the CSV', () => {

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
@@ -8,6 +9,7 @@ import {
   type PackageSpec,
   retireLocation,
 } from '../../../test/support/mps-fixture.ts'
+import { importPackages } from '../../brokerage/package-imports/service.ts'
 import { auditLog } from '../../db/schema.ts'
 import { ValidationError } from '../../errors.ts'
 import type { KeyDataRow } from './service.ts'
@@ -276,6 +278,8 @@ function expectedFacts(row: Expectation, admitted?: (key: string) => boolean) {
   return {
     weeklyCostPence: live.reduce((sum, p) => sum + p.weeklyCostPence, 0),
     people: new Set(live.map((p) => p.person)).size,
+    // Every package of the fixture was brokered; the council's book holds only one that has ended.
+    brokeredPeople: new Set(live.map((p) => p.person)).size,
     locations: locs.length,
     places: row.places ? locs.reduce((sum, l) => sum + (l.beds ?? 0), 0) : null,
     rated: ratings.length,
@@ -326,6 +330,19 @@ beforeAll(async () => {
     opensOn: '2027-04-01',
     members: [{ locationId: id('R1'), events: [{ status: 'admitted', effectiveOn: '2027-04-01' }] }],
   })
+  // The council has loaded its own book (one package, ended long ago), so people and spend are published.
+  await importPackages(db, {
+    councilId: home.councilId,
+    input: Readable.from([
+      Buffer.from(
+        'person_ref,age_band,postcode_district,client_group,service_type,location_ref,weekly_cost,start_date,end_date,funding\n' +
+          `OLD1,85+,NR3,older_people,residential,1-MPS-${home.councilId}-R1,700,2020-01-01,2020-12-31,council\n`,
+      ),
+    ]),
+    fileName: 'book.csv',
+    full: false,
+    actor: system,
+  })
 })
 afterAll(async () => t.close())
 
@@ -353,6 +370,7 @@ describe('key data', () => {
     expect(csv[2]).toEqual([
       'Nursing homes',
       'suppressed',
+      'fewer than 5',
       'fewer than 5',
       'fewer than 5',
       nursing.facts.places,

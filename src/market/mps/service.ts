@@ -25,7 +25,7 @@ import {
   rowFacts,
 } from './rules.ts'
 import { isMpsSector, type MpsSector, SECTOR_DEFINITIONS } from './sectors.ts'
-import { activeLocations, activePackages } from './store.ts'
+import { activeLocations, activePackages, bookLoadedAt } from './store.ts'
 
 function actorName(actor: Actor): string {
   return actor.kind === 'user' ? actor.email : actor.label
@@ -216,6 +216,8 @@ export interface KeyData {
   sector: MpsSector
   today: string
   threshold: number
+  /** When the council last loaded its own book of packages; null if never (people and spend are then not known). */
+  bookLoadedAt: Date | null
   rows: KeyDataRow[]
 }
 
@@ -227,10 +229,11 @@ export async function keyData(
   today = todayInLondon(),
 ): Promise<KeyData> {
   const definition = SECTOR_DEFINITIONS[sector]
-  const [packages, locations, threshold] = await Promise.all([
+  const [packages, locations, threshold, loadedAt] = await Promise.all([
     activePackages(db, councilId, today, definition.rows),
     activeLocations(db, councilId),
     getSuppressionThreshold(db, councilId),
+    bookLoadedAt(db, councilId),
   ])
   const accreditedByType = new Map<string, Set<number> | null>()
   for (const row of definition.rows) {
@@ -256,9 +259,15 @@ export async function keyData(
     sector,
     today,
     threshold,
+    bookLoadedAt: loadedAt,
     rows: perRow.map(({ row, accredited, byLots }) => {
       const facts = rowFacts(row, packages, accredited, ratingOf)
-      return { label: row.label, facts, figures: publishedFigures(facts, threshold), byLots }
+      return {
+        label: row.label,
+        facts,
+        figures: publishedFigures(facts, threshold, loadedAt !== null),
+        byLots,
+      }
     }),
   }
 }
@@ -266,6 +275,7 @@ export async function keyData(
 export const KEY_DATA_COLUMNS: { key: keyof KeyDataFigures; heading: string; kind: FigureKind }[] = [
   { key: 'annualSpendPence', heading: 'Spend a year', kind: 'money' },
   { key: 'people', heading: 'People supported', kind: 'count' },
+  { key: 'brokeredPeople', heading: 'Of whom placed through Caremarket', kind: 'count' },
   { key: 'locations', heading: 'Accredited locations', kind: 'count' },
   { key: 'places', heading: 'Places', kind: 'count' },
   { key: 'goodOrOutstandingPercent', heading: 'Rated good or outstanding', kind: 'percent' },

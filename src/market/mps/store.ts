@@ -1,5 +1,6 @@
-// What the key data is computed from: the council's active packages and active register
-// locations, read through brokerage's and providers' reporting views with nothing personal but an id.
+// What the key data is computed from: the council's active packages (brokered and from its own
+// book) and active register locations, read through brokerage's and providers' reporting views with
+// nothing personal but a key.
 import { sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/connection.ts'
 import type { LocationFact, PackageFact } from './rules.ts'
@@ -27,23 +28,24 @@ export async function activePackages(
       sql`, `,
     )
   const found = rowsOf<{
-    person_id: number
+    person_key: string
+    source: string
     service_type: string
     client_group: string | null
     weekly_cost_pence: number
   }>(
     await db.execute(sql`
-      select p.person_id, p.service_type, r.client_group, p.weekly_cost_pence
-      from brokerage_package_facts p
-      join brokerage_request_facts r on r.id = p.request_id and r.council_id = p.council_id
+      select p.person_key, p.source, p.service_type, p.client_group, p.weekly_cost_pence
+      from brokerage_care_packages p
       where p.council_id = ${councilId}
         and p.start_date <= ${today}::date
         and (p.end_date is null or p.end_date >= ${today}::date)
         and p.service_type in (${list(serviceTypes)})
-        and r.client_group in (${list(clientGroups)})`),
+        and p.client_group in (${list(clientGroups)})`),
   )
   return found.map((r) => ({
-    personId: Number(r.person_id),
+    personKey: r.person_key,
+    brokered: r.source === 'brokered',
     serviceType: r.service_type,
     clientGroup: r.client_group,
     weeklyCostPence: Number(r.weekly_cost_pence),
@@ -69,4 +71,13 @@ export async function activeLocations(db: Queryable, councilId: number): Promise
     clientGroups: r.client_groups,
     registeredBeds: r.registered_beds === null ? null : Number(r.registered_beds),
   }))
+}
+
+/** When the council last loaded its own book of packages; null if it never has. */
+export async function bookLoadedAt(db: Queryable, councilId: number): Promise<Date | null> {
+  const [row] = rowsOf<{ at: Date | string | null }>(
+    await db.execute(sql`
+      select max(finished_at) as at from brokerage_package_import_facts where council_id = ${councilId}`),
+  )
+  return row?.at ? new Date(row.at) : null
 }

@@ -77,6 +77,10 @@ export const sufficiencyRoutes: FastifyPluginAsync<SufficiencyRouteOptions> = as
           text: cell.vacancies === null ? 'Not reported' : oneDecimal(cell.vacancies),
           format: 'numeric',
         },
+        {
+          text: `${cell.peopleSupported.toLocaleString('en-GB')} (${cell.peopleSupportedBrokered.toLocaleString('en-GB')} brokered)`,
+          format: 'numeric',
+        },
         tag(cell.rating),
       ]),
     )

@@ -9,6 +9,7 @@ import { councilDistricts, localities, pcnAreas } from '../../geography/schema.t
 import { STALE_AFTER_DAYS, staleSince } from '../../providers/capacity/rules.ts'
 import { newestBedVacancies, newestSpareHomeCare } from '../../providers/reporting/capacity.ts'
 import { providersLocationFacts } from '../../providers/reporting/views.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { marketSettings } from '../schema.ts'
 import {
   bedTypeFor,
@@ -138,6 +139,10 @@ interface SufficiencyCell extends SufficiencyInputs {
   placementType: PlacementType
   successPercent: number | null
   rating: SufficiencyRating
+  /** People living in the area with a package of this type active today, brokered or from the council's own book. */
+  peopleSupported: number
+  /** Of them, the people with one brokered through Caremarket. */
+  peopleSupportedBrokered: number
 }
 
 export interface SufficiencyRow {
@@ -222,6 +227,34 @@ async function requestHistories(db: Queryable, councilId: number, from: Date, to
   }))
 }
 
+/**
+ * People with a package of each placement type active on the date, by the PCN area where they live:
+ * the council's own book and the packages brokered through Caremarket, each person counted once.
+ */
+async function peopleSupportedByArea(db: Queryable, councilId: number, on: string) {
+  const rows = (
+    (await db.execute(sql`
+      select k.pcn_area_id, k.service_type, count(distinct k.person_key)::int as people,
+        count(distinct k.person_key) filter (where k.source = 'brokered')::int as brokered
+      from brokerage_care_packages k
+      where k.council_id = ${councilId} and k.pcn_area_id is not null
+        and k.service_type in (${sql.join(
+          PLACEMENT_TYPES.map((t) => sql`${t}`),
+          sql`, `,
+        )})
+        and k.start_date <= ${on}::date and (k.end_date is null or k.end_date >= ${on}::date)
+      group by k.pcn_area_id, k.service_type`)) as unknown as {
+      rows: { pcn_area_id: number; service_type: string; people: number; brokered: number }[]
+    }
+  ).rows
+  return new Map(
+    rows.map((r) => [
+      key(Number(r.pcn_area_id), r.service_type as PlacementType),
+      { people: Number(r.people), brokered: Number(r.brokered) },
+    ]),
+  )
+}
+
 /** The council's active locations, each with its PCN area (null where it is in none). */
 async function activeLocationAreas(db: Queryable, councilId: number): Promise<Map<number, number | null>> {
   const rows = await db
@@ -288,7 +321,7 @@ export async function sufficiencyMatrix(
   const thresholds = await getSufficiencyThresholds(db, councilId)
   const from = new Date(now.getTime() - thresholds.periodDays * DAY_MS)
   const locationAreas = await activeLocationAreas(db, councilId)
-  const [areas, requests, beds, hours] = await Promise.all([
+  const [areas, requests, beds, hours, supported] = await Promise.all([
     db
       .select({ id: pcnAreas.id, name: pcnAreas.name, locality: localities.name })
       .from(pcnAreas)
@@ -298,6 +331,7 @@ export async function sufficiencyMatrix(
     requestHistories(db, councilId, from, now),
     vacanciesByArea(db, councilId, locationAreas, now),
     spareHoursByArea(db, councilId, locationAreas, now),
+    peopleSupportedByArea(db, councilId, londonDate(now)),
   ])
   const histories = new Map<string, RequestHistory[]>()
   let requestsWithoutArea = 0
@@ -324,6 +358,8 @@ export async function sufficiencyMatrix(
         ...inputs,
         successPercent: successPercent(inputs),
         rating: rateSufficiency(inputs, thresholds),
+        peopleSupported: supported.get(key(area.id, placementType))?.people ?? 0,
+        peopleSupportedBrokered: supported.get(key(area.id, placementType))?.brokered ?? 0,
       }
     }),
   }))

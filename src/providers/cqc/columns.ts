@@ -1,6 +1,7 @@
 // Column names of the CQC register files, as public code that reads the real files uses them.
 // CARE_DIRECTORY_FIELDS and HSCA_FIELDS are the one table of the titles each edition has used;
 // headers are compared with headerKey, so capitals, spacing, NBSPs, a BOM and brackets may differ.
+import { headerKey } from '../../spreadsheets/rows.ts'
 
 /** Lines before the care directory's header row: title, blank, "This data was produced on ...", blank. */
 export const CARE_DIRECTORY_PREAMBLE_LINES = 4
@@ -262,19 +263,6 @@ export const API_LOCATION_FIELDS = [
 ] as const
 
 export type FieldSpec = Record<string, readonly string[]>
-
-/**
- * The key a column title is compared by: capitals, spacing (NBSP included), a BOM or zero-width
- * characters and punctuation (brackets, balanced or not, "?", "/", "-") make no difference.
- */
-export function headerKey(title: string): string {
-  return title
-    .normalize('NFKC')
-    .replace(/[\uFEFF\u200B-\u200D]/g, '')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim()
-}
 
 // CQC has dropped "ID" from a title before ("CQC Location (for office use only"); a title that
 // differs from a known one only by that word is the same column.

@@ -4,13 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
 import { ValidationError } from '../../errors.ts'
-import {
-  CARE_DIRECTORY_COLUMNS,
-  CARE_DIRECTORY_FIELDS,
-  HSCA_FIELDS,
-  headerKey,
-  locateColumns,
-} from './columns.ts'
+import { headerKey } from '../../spreadsheets/rows.ts'
+import { CARE_DIRECTORY_COLUMNS, CARE_DIRECTORY_FIELDS, HSCA_FIELDS, locateColumns } from './columns.ts'
 import { parseCqcFile } from './parse.ts'
 import type { CqcLocationRecord } from './records.ts'
 

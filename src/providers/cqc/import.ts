@@ -29,6 +29,7 @@ import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { Locator } from '../../geography/service.ts'
 import { INSTANCE_ID } from '../../instance.ts'
+import { looksLikeWorkbook } from '../../spreadsheets/workbook.ts'
 import { nulByteProblem } from '../../storable.ts'
 import { cqcImports } from '../schema.ts'
 import { sniffCqcFile } from './detect.ts'
@@ -37,7 +38,6 @@ import { parseCqcFile } from './parse.ts'
 import type { CqcFormat, CqcLocationRecord, CqcParseSummary, RejectedRow } from './records.ts'
 import type { RegisterImport } from './register-events.ts'
 import { hasLocations, previousImportAt, RegisterWriter } from './register-writer.ts'
-import { looksLikeWorkbook } from './workbook.ts'
 
 /** Rows written per statement; a batch is one JSON parameter, so there is no bind-parameter limit. */
 const IMPORT_BATCH_SIZE = 500

@@ -3,7 +3,7 @@
 // about capitals ("Care Home?" / "Care home?", "Sensory impairment" / "Sensory impairments").
 
 import { isValid, toNormalised } from 'postcode'
-import { MONTH_NAMES } from '../../shared/dates.ts'
+import { dateOfParts, MONTH_NAMES, parseWrittenDate } from '../../shared/dates.ts'
 import {
   CLIENT_GROUPS,
   type ClientGroup,
@@ -260,19 +260,9 @@ function monthNumber(name: string): number | undefined {
   return index === -1 ? undefined : index + 1
 }
 
-function isoDate(year: number, month: number, day: number): string | null {
-  const date = new Date(Date.UTC(year, month - 1, day))
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
-    return null
-  return date.toISOString().slice(0, 10)
-}
-
-// A time after the date is ignored: spreadsheets export "01/02/2023 00:00:00", the care directory
-// writes "09/Jan/2026 - 00:00".
-const TIME = String.raw`(?:[ T]+-?\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?`
-const ISO = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2})${TIME}$`)
-const DMY_NUMERIC = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${TIME}$`)
-const DMY_MONTH = new RegExp(String.raw`^(\d{1,2})[/ -]([A-Za-z]{3,9})[/ -](\d{4})${TIME}$`)
+// The care directory writes "09/Jan/2026 - 00:00"; other forms are read as every file's dates are.
+const DMY_MONTH =
+  /^(\d{1,2})[/ -]([A-Za-z]{3,9})[/ -](\d{4})(?:[ T]+-?\s*\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$/
 
 /**
  * CQC dates as 'YYYY-MM-DD': ISO (API), dd/mm/yyyy (spreadsheet exports), dd/Mon/yyyy - HH:MM
@@ -286,13 +276,11 @@ export function parseCqcDate(raw: unknown): FieldResult<string | null> {
 }
 
 function isoDateOf(value: string): string | null {
-  const iso = ISO.exec(value)
-  if (iso) return isoDate(Number(iso[1]), Number(iso[2]), Number(iso[3]))
-  const numeric = DMY_NUMERIC.exec(value)
-  if (numeric) return isoDate(Number(numeric[3]), Number(numeric[2]), Number(numeric[1]))
+  const written = parseWrittenDate(value)
+  if (written) return written
   const named = DMY_MONTH.exec(value)
   const month = named ? monthNumber(named[2] ?? '') : undefined
-  return named && month ? isoDate(Number(named[3]), month, Number(named[1])) : null
+  return named && month ? dateOfParts(Number(named[3]), month, Number(named[1])) : null
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { pick } from 'stream-json/filters/pick.js'
 import { streamArray } from 'stream-json/streamers/stream-array.js'
 import { streamValues } from 'stream-json/streamers/stream-values.js'
 import { ValidationError } from '../../errors.ts'
+import { type WorkbookKind, workbookKind, workbookRows } from '../../spreadsheets/workbook.ts'
 import { unstorableText } from '../../storable.ts'
 import { KEY_QUESTION_LABELS } from '../vocabulary.ts'
 import {
@@ -47,7 +48,6 @@ import type {
   KeyQuestionRating,
   ParsedRow,
 } from './records.ts'
-import { type WorkbookKind, workbookKind, workbookRows } from './workbook.ts'
 
 export interface CqcParseOptions {
   /** How the bytes are encoded. Old care directory files were Windows-1252: use 'latin1' for those. */

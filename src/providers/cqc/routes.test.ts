@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -8,6 +7,7 @@ import { parse as parseCsv } from 'csv-parse/sync'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import { multipart } from '../../../test/support/multipart.ts'
 import { odsBuffer, xlsxBuffer } from '../../../test/workbooks.ts'
 import { issueApiToken } from '../../accounts/api-tokens.ts'
 import { INSTANCE_ID } from '../../instance.ts'
@@ -25,27 +25,6 @@ let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
 let other: Fixture
 let commissioner: Client
-
-/** A multipart/form-data body, as a browser sends the upload form. */
-function multipart(fields: Record<string, string>, file?: { name: string; content: Buffer }) {
-  const boundary = `----caremarket${randomBytes(8).toString('hex')}`
-  const parts: Buffer[] = []
-  for (const [name, value] of Object.entries(fields))
-    parts.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
-    )
-  if (file)
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\n` +
-          'Content-Type: text/csv\r\n\r\n',
-      ),
-      file.content,
-      Buffer.from('\r\n'),
-    )
-  parts.push(Buffer.from(`--${boundary}--\r\n`))
-  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` }
-}
 
 async function upload(
   client: Client,

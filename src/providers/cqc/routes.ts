@@ -11,6 +11,7 @@ import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { formatLondonDateTime } from '../../shared/dates.ts'
+import { looksLikeWorkbook } from '../../spreadsheets/workbook.ts'
 import { nulByteProblem, recordId } from '../../storable.ts'
 import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
@@ -23,7 +24,6 @@ import { localAuthorityOfCouncil } from './import-rules.ts'
 import { workbookLayout } from './parse.ts'
 import { CQC_FORMAT_LABELS, type CqcFormat } from './records.ts'
 import { importListSchema, importUploadSchema, oneImportSchema } from './schemas.ts'
-import { looksLikeWorkbook } from './workbook.ts'
 
 /** Pages this domain offers, for the navigation and each role's home page. */
 export const cqcImportCapabilities: Capability[] = [

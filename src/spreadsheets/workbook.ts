@@ -13,7 +13,7 @@ import { PassThrough, pipeline, type Readable, type Writable } from 'node:stream
 import ExcelJS from 'exceljs'
 import { SaxesParser, type SaxesTagPlain } from 'saxes'
 import unzipper from 'unzipper'
-import { ValidationError } from '../../errors.ts'
+import { ValidationError } from '../errors.ts'
 
 export type WorkbookKind = 'xlsx' | 'ods'
 
