@@ -231,7 +231,7 @@ export async function assembleEligibility(
   const ids = rows.map((r) => r.id)
   const candidatesMs = clock()
   const [ratings, restrictions, lot, capacity] = await readTogether(db, [
-    () => effectiveRatings(db, councilId, ids),
+    () => effectiveRatings(db, councilId, ids, today),
     () => activeRestrictions(db, councilId, ids, today),
     () => lotStandings(db, councilId, requirements.lotId, today),
     () => capacityFor(db, councilId, ids, requirements),
@@ -246,6 +246,7 @@ export async function assembleEligibility(
     (row): EligibilityCandidate =>
       candidateOf(row, {
         rating: ratings.get(row.id)?.rating ?? 'Not yet rated',
+        qualityExclusion: ratings.get(row.id)?.ineligible ?? null,
         restrictions: (restrictions.get(row.id) ?? []).map(
           (r): CandidateRestriction => ({
             kind: r.kind as RestrictionKind,
@@ -289,7 +290,9 @@ function stopwatch(): () => number {
 
 function candidateOf(
   row: CandidateRow,
-  facts: Pick<EligibilityCandidate, 'restrictions' | 'admittedToLot' | 'capacity'> & { rating: RatingValue },
+  facts: Pick<EligibilityCandidate, 'restrictions' | 'admittedToLot' | 'capacity' | 'qualityExclusion'> & {
+    rating: RatingValue
+  },
 ): EligibilityCandidate {
   return {
     locationId: row.id,
@@ -302,6 +305,7 @@ function candidateOf(
         : null,
     coverageOutcodes: row.coverage,
     effectiveRating: facts.rating,
+    qualityExclusion: facts.qualityExclusion,
     restrictions: facts.restrictions,
     admittedToLot: facts.admittedToLot,
     capacity: facts.capacity,
