@@ -42,6 +42,7 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
   wireDomainEvents()
   const { db } = database
   const transport = mailer ?? (config.smtp ? createSmtpTransport(config.smtp) : undefined)
+  const providers = createProvidersServices({ db })
   return {
     config,
     clock: clock ?? (() => new Date()),
@@ -51,10 +52,10 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
       engine: database.engine,
       check: () => checkDatabase(db),
     },
-    ...createAccountsServices({ database }),
+    ...createAccountsServices({ database, findOrganisation: providers.register.findOrganisationByCqcId }),
     ...createAuditServices({ db }),
     ...createGeographyServices({ db }),
-    ...createProvidersServices({ db }),
+    ...providers,
     ...createBrokerageServices({ db }),
     ...createMarketServices({ db }),
     ...createNotificationsServices({ db, mailer: transport }),

@@ -7,6 +7,7 @@ import { type Config, loadConfig } from '../src/config.ts'
 import type { DatabaseHandle } from '../src/db/connection.ts'
 import { locations, providerOrganisations } from '../src/db/schema.ts'
 import { MODULES } from '../src/modules.ts'
+import { findOrganisationByCqcId } from '../src/providers/service.ts'
 import { createServices } from '../src/services.ts'
 import { buildApp } from '../src/web/app.ts'
 import { createTestDatabase } from './support/database.ts'
@@ -72,7 +73,10 @@ export async function seedCouncil(database: DatabaseHandle, code: string, config
     providerA: `provider-a@${lower}.test`,
     providerB: `provider-b@${lower}.test`,
   }
-  const options = { passwordCostLog2: config.passwordCostLog2 }
+  const options = {
+    passwordCostLog2: config.passwordCostLog2,
+    findOrganisation: (councilId: number, id: string) => findOrganisationByCqcId(db, councilId, id),
+  }
   const userIds: Partial<Record<Role, number>> = {}
   for (const role of ['social_worker', 'broker', 'commissioner', 'council_admin'] as const) {
     userIds[role] = (

@@ -4,7 +4,6 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import type { Database, Queryable } from '../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../errors.ts'
-import { findOrganisationByCqcId } from '../providers/service.ts'
 import { DEFAULT_COST_LOG2, hashPassword, verifyPassword } from './password.ts'
 import { ROLES, type Role } from './roles.ts'
 import { councils, serviceSecrets, sessions, users } from './schema.ts'
@@ -55,7 +54,7 @@ const newUserSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['cqcProviderId'],
-        message: 'Enter the CQC provider ID for a provider user',
+        message: 'Enter the CQC provider ID or council organisation ID for a provider user',
       })
     }
     if (value.role !== 'provider_user' && value.cqcProviderId) {
@@ -69,9 +68,21 @@ const newUserSchema = z
 
 export type NewUser = z.input<typeof newUserSchema>
 
+/**
+ * Finds a provider organisation of the council by the ID it is known by: CQC's provider ID, or
+ * the ID the council issued to an organisation it accredits itself. The register's, handed to
+ * accounts by the service registry, so accounts never reads the register itself.
+ */
+export type OrganisationLookup = (
+  councilId: number,
+  providerId: string,
+) => Promise<{ id: number } | undefined>
+
 export interface AccountsOptions {
   /** scrypt cost as a power of two; lowered only in tests. */
   passwordCostLog2?: number
+  /** Needed to add a provider user. */
+  findOrganisation?: OrganisationLookup
 }
 
 async function findCouncilByCode(db: Queryable, code: string): Promise<Council | undefined> {
@@ -101,12 +112,14 @@ export async function addUser(
   return db.transaction(async (tx) => {
     let providerOrganisationId: number | null = null
     if (value.cqcProviderId) {
-      const organisation = await findOrganisationByCqcId(tx, councilId, value.cqcProviderId)
+      if (!options.findOrganisation)
+        throw new Error('Adding a provider user needs the register’s organisation lookup')
+      const organisation = await options.findOrganisation(councilId, value.cqcProviderId)
       if (!organisation) {
         throw new ValidationError([
           {
             field: 'cqcProviderId',
-            message: `No provider with CQC provider ID ${value.cqcProviderId} in this council`,
+            message: `No provider with the CQC provider ID or council organisation ID ${value.cqcProviderId} in this council`,
           },
         ])
       }

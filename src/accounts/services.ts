@@ -1,5 +1,6 @@
 // Accounts' services as the registry hands them out: each closes over the database.
 
+import type { Actor } from '../audit/service.ts'
 import { bindDatabase } from '../db/bind.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { startApiTokenResolver } from './api-token-cache.ts'
@@ -11,6 +12,7 @@ import {
   revokeCouncilApiToken,
 } from './api-tokens.ts'
 import {
+  type AccountsOptions,
   activeAccounts,
   addUser,
   createSession,
@@ -26,15 +28,22 @@ import {
 
 export interface AccountsDependencies {
   database: DatabaseHandle
+  /** The register's look-up of a provider organisation, for linking provider users to theirs. */
+  findOrganisation: NonNullable<AccountsOptions['findOrganisation']>
 }
 
-export function createAccountsServices({ database }: AccountsDependencies) {
+export function createAccountsServices({ database, findOrganisation }: AccountsDependencies) {
   return {
     accounts: {
+      addUser: (
+        councilId: number,
+        input: Parameters<typeof addUser>[2],
+        actor: Actor,
+        options: AccountsOptions = {},
+      ) => addUser(database.db, councilId, input, actor, { findOrganisation, ...options }),
       ...bindDatabase(database.db, {
         getCouncilByCode,
         listCouncils,
-        addUser,
         listUsers,
         verifySignIn,
         recordSignIn,

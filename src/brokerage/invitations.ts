@@ -13,6 +13,7 @@ import { inIds } from '../db/conditions.ts'
 import type { Queryable, Transaction } from '../db/connection.ts'
 import {
   type LatestCapacity,
+  latestDayPlaces,
   latestSpareMinutesInDistrict,
   latestVacanciesForBedType,
 } from '../providers/capacity/service.ts'
@@ -28,7 +29,12 @@ import {
   locationSummaries,
   searchLocations,
 } from '../providers/service.ts'
-import type { ClientGroup, RestrictionKind, Specialism } from '../providers/vocabulary.ts'
+import {
+  type ClientGroup,
+  DAY_OPPORTUNITIES,
+  type RestrictionKind,
+  type Specialism,
+} from '../providers/vocabulary.ts'
 import { formatDate, londonDate } from '../shared/dates.ts'
 import { EARTH_RADIUS_MILES, type Point, toRadians } from '../shared/distance.ts'
 import { ageBand, careMinutesPerWeek, deadlineText, londonMonthStart } from './offers/rules.ts'
@@ -334,6 +340,7 @@ async function capacityFor(
   requirements: EligibilityRequirements,
 ): Promise<Map<number, LatestCapacity>> {
   if (requirements.bedType) return latestVacanciesForBedType(db, councilId, ids, requirements.bedType)
+  if (requirements.serviceType === DAY_OPPORTUNITIES) return latestDayPlaces(db, councilId, ids)
   if (requirements.serviceType === 'home_care' || requirements.serviceType === 'supported_living') {
     return latestSpareMinutesInDistrict(db, councilId, ids, requirements.outcode)
   }

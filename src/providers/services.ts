@@ -3,6 +3,12 @@
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
 import {
+  addAccreditedService,
+  getAccreditationImport,
+  importAccreditedServices,
+  locationAccreditation,
+} from './accredited/service.ts'
+import {
   capacitySummary,
   getProviderCapacity,
   recordCapacity,
@@ -65,6 +71,12 @@ export function createProvidersServices({ db }: ProvidersDependencies) {
       listLocations,
       getLocation,
       setLocationCoordinates,
+    }),
+    accredited: bindDatabase(db, {
+      addAccreditedService,
+      importAccreditedServices,
+      getAccreditationImport,
+      locationAccreditation,
     }),
     quality: bindDatabase(db, {
       locationQuality,

@@ -10,7 +10,11 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
-import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../providers/capacity/service.ts'
+import {
+  latestDayPlaces,
+  latestSpareMinutesInDistrict,
+  latestVacanciesForBedType,
+} from '../../providers/capacity/service.ts'
 import type { EffectiveRating } from '../../providers/quality/rules.ts'
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
@@ -124,7 +128,9 @@ async function scoringFacts(
   const bedType = REQUEST_SERVICE_TYPE_MAP[request.serviceType].bedType
   const capacity = bedType
     ? await latestVacanciesForBedType(db, councilId, ids, bedType)
-    : await latestSpareMinutesInDistrict(db, councilId, ids, person.outcode)
+    : request.serviceType === 'day_opportunities'
+      ? await latestDayPlaces(db, councilId, ids)
+      : await latestSpareMinutesInDistrict(db, councilId, ids, person.outcode)
   const centre =
     request.latitude !== null && request.longitude !== null
       ? { latitude: request.latitude, longitude: request.longitude }

@@ -418,7 +418,11 @@ function decide(p: PreparedRequest, candidate: EligibilityCandidate): Eligibilit
         `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${formatLondonDate(capacity.reportedAt)}; reports older than ${plural(staleLimit, 'day')} may be out of date`,
       )
     } else if (capacity.available <= 0) {
-      const what = p.bedLabel ? `no ${p.bedLabel} vacancies` : 'no spare hours'
+      const what = p.bedLabel
+        ? `no ${p.bedLabel} vacancies`
+        : p.serviceType === 'day_opportunities'
+          ? 'no spare places a day'
+          : 'no spare hours'
       addFlag(flags, 'no_vacancy_reported', `Reported ${what} on ${formatLondonDate(capacity.reportedAt)}`)
     }
   }

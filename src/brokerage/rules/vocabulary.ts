@@ -31,7 +31,6 @@ export const REQUEST_SERVICE_TYPE_LABELS: Record<RequestServiceType, string> = {
   day_opportunities: 'Day opportunities',
 }
 
-
 export interface RegisterRequirement {
   /** The service type the location must offer. */
   serviceType: RegisterServiceType

@@ -58,7 +58,12 @@ function capitalise(what: string): string {
 }
 
 /** Several choices, from a form's checkboxes (a string or a list) or a file's cell ("a; b"). */
-function choices<T extends string>(values: readonly T[], labels: Record<T, string>, what: string, atLeastOne: boolean) {
+function choices<T extends string>(
+  values: readonly T[],
+  labels: Record<T, string>,
+  what: string,
+  atLeastOne: boolean,
+) {
   return z
     .union([z.string(), z.array(z.string())], { error: `Choose ${what}` })
     .optional()
@@ -157,7 +162,12 @@ export const accreditedServiceSchema = z
     serviceTypes: choices(ACCREDITED_SERVICE_TYPES, REGISTER_SERVICE_TYPE_LABELS, 'services offered', true),
     specialisms: choices(SPECIALISMS, SPECIALISM_LABELS, 'specialisms', false),
     clientGroups: choices(CLIENT_GROUPS, CLIENT_GROUP_LABELS, 'client groups', true),
-    criteriaMet: choices(ACCREDITATION_CRITERIA, ACCREDITATION_CRITERION_LABELS, 'accreditation criteria', true),
+    criteriaMet: choices(
+      ACCREDITATION_CRITERIA,
+      ACCREDITATION_CRITERION_LABELS,
+      'accreditation criteria',
+      true,
+    ),
     accreditedFrom: dateOf('the date the accreditation starts'),
     accreditedTo: dateOf('the date the accreditation ends'),
     accreditedBy: text('who accredited the service', 200),

@@ -7,14 +7,10 @@ import { Locator } from '../../geography/service.ts'
 import { londonDate } from '../../shared/dates.ts'
 import { accreditationStanding } from '../quality/rules.ts'
 import { getLocation, type RegisterScope } from '../service.ts'
-import {
-  ACCREDITATION_CRITERION_LABELS,
-  type AccreditationCriterion,
-} from '../vocabulary.ts'
+import { ACCREDITATION_CRITERION_LABELS, type AccreditationCriterion } from '../vocabulary.ts'
 import { type ImportRow, readAccreditationFile } from './file.ts'
 import {
   type AccreditedService,
-  type AccreditedServiceInput,
   accreditedServiceSchema,
   entryChanges,
   nextCouncilId,
@@ -118,7 +114,9 @@ class CouncilRegister {
   }
 
   /** Adds the service, or brings it and its accreditation up to date; says which. */
-  async write(entry: AccreditedService): Promise<{ outcome: 'added' | 'updated' | 'unchanged'; locationId: number }> {
+  async write(
+    entry: AccreditedService,
+  ): Promise<{ outcome: 'added' | 'updated' | 'unchanged'; locationId: number }> {
     const existing = entry.serviceId ? this.byServiceId(entry.serviceId) : undefined
     if (existing) {
       const stored = this.stored(existing, entry.accreditedFrom)
@@ -184,7 +182,7 @@ class CouncilRegister {
 export async function addAccreditedService(
   db: Database,
   councilId: number,
-  input: AccreditedServiceInput,
+  input: unknown,
   actor: Actor,
 ): Promise<{ locationId: number; serviceId: string }> {
   const entry = parseInput(accreditedServiceSchema, input)
@@ -235,7 +233,10 @@ function reportOf(row: AccreditationImportRow): AccreditationImportReport {
 }
 
 /** Each row checked on its own and against the others: every problem, with its line. */
-function checkRows(rows: ImportRow[]): { entries: AccreditedService[]; rejected: AccreditationImportReport['rejected'] } {
+function checkRows(rows: ImportRow[]): {
+  entries: AccreditedService[]
+  rejected: AccreditationImportReport['rejected']
+} {
   const entries: AccreditedService[] = []
   const rejected: AccreditationImportReport['rejected'] = []
   const firstLine = new Map<string, number>()
@@ -246,7 +247,8 @@ function checkRows(rows: ImportRow[]): { entries: AccreditedService[]; rejected:
       if (!parsed.serviceId) problems.push('Enter the service ID: an import finds each service again by it')
       if (!parsed.organisationId) problems.push('Enter the organisation ID')
       const earlier = parsed.serviceId ? firstLine.get(parsed.serviceId) : undefined
-      if (earlier !== undefined) problems.push(`The service ID ${parsed.serviceId} is also on line ${earlier}`)
+      if (earlier !== undefined)
+        problems.push(`The service ID ${parsed.serviceId} is also on line ${earlier}`)
       if (problems.length > 0) {
         rejected.push({ line, reason: problems.join('; ') })
         continue
@@ -276,7 +278,12 @@ export async function importAccreditedServices(
 ): Promise<AccreditationImportReport> {
   const rows = await readAccreditationFile(file.content)
   const { entries, rejected } = checkRows(rows)
-  const common = { councilId, fileName: file.name.slice(0, 200), full: options.full, importedBy: actorName(actor) }
+  const common = {
+    councilId,
+    fileName: file.name.slice(0, 200),
+    full: options.full,
+    importedBy: actorName(actor),
+  }
   if (rejected.length > 0) {
     return db.transaction(async (tx) => {
       const row = await insertImport(tx, { ...common, status: 'rejected', rejected })

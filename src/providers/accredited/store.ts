@@ -2,12 +2,7 @@
 // rows whose regulator is the council), their accreditation periods and the imports' reports.
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/connection.ts'
-import {
-  accreditationImports,
-  locationAccreditations,
-  locations,
-  providerOrganisations,
-} from '../schema.ts'
+import { accreditationImports, locationAccreditations, locations, providerOrganisations } from '../schema.ts'
 
 // Any fixed number: with the council's ID it names the lock that serialises the council's
 // accreditation changes, so two never issue the same ID or import over each other.
@@ -34,7 +29,9 @@ export function councilOrganisations(db: Queryable, councilId: number): Promise<
   return db
     .select(organisationColumns)
     .from(providerOrganisations)
-    .where(and(eq(providerOrganisations.councilId, councilId), eq(providerOrganisations.regulator, 'council')))
+    .where(
+      and(eq(providerOrganisations.councilId, councilId), eq(providerOrganisations.regulator, 'council')),
+    )
 }
 
 export async function insertOrganisation(
@@ -87,7 +84,11 @@ export async function updateLocation(
 }
 
 /** Ends the services: off the active register, never deleted. Returns those ended. */
-export async function endLocations(db: Queryable, councilId: number, ids: readonly number[]): Promise<number> {
+export async function endLocations(
+  db: Queryable,
+  councilId: number,
+  ids: readonly number[],
+): Promise<number> {
   if (ids.length === 0) return 0
   const rows = await db
     .update(locations)

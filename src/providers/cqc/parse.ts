@@ -249,7 +249,9 @@ function normalise(raw: RawLocation, state: RunState): ParsedRow {
     ['provider', providerId],
   ] as const) {
     if (id?.toUpperCase().startsWith(COUNCIL_ID_PREFIX))
-      problems.push(`${what} ID ${id.slice(0, 40)} is one the council issues (${COUNCIL_ID_PREFIX}...), not CQC's`)
+      problems.push(
+        `${what} ID ${id.slice(0, 40)} is one the council issues (${COUNCIL_ID_PREFIX}...), not CQC's`,
+      )
   }
   const firstLine = locationId ? state.seen.get(locationId) : undefined
   if (locationId && firstLine !== undefined)

@@ -277,7 +277,11 @@ export function accreditationStanding(
   }
   const latest = latestFirst[0]
   if (!latest) {
-    return { status: 'none', accreditation: null, explanation: 'The council has not accredited this service.' }
+    return {
+      status: 'none',
+      accreditation: null,
+      explanation: 'The council has not accredited this service.',
+    }
   }
   if (latest.accreditedFrom > onDate) {
     return {

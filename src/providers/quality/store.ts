@@ -151,7 +151,10 @@ export function accreditationsOfLocations(db: Queryable, councilId: number, loca
     })
     .from(locationAccreditations)
     .where(
-      and(eq(locationAccreditations.councilId, councilId), inIds(locationAccreditations.locationId, locationIds)),
+      and(
+        eq(locationAccreditations.councilId, councilId),
+        inIds(locationAccreditations.locationId, locationIds),
+      ),
     )
     .orderBy(desc(locationAccreditations.accreditedFrom))
 }
