@@ -73,10 +73,7 @@ export type NewUser = z.input<typeof newUserSchema>
  * the ID the council issued to an organisation it accredits itself. The register's, handed to
  * accounts by the service registry, so accounts never reads the register itself.
  */
-export type OrganisationLookup = (
-  councilId: number,
-  providerId: string,
-) => Promise<{ id: number } | undefined>
+type OrganisationLookup = (councilId: number, providerId: string) => Promise<{ id: number } | undefined>
 
 export interface AccountsOptions {
   /** scrypt cost as a power of two; lowered only in tests. */

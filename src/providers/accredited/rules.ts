@@ -29,11 +29,6 @@ export function councilId(reference: string): string | null {
   return REFERENCE.test(bare) ? `${COUNCIL_ID_PREFIX}${bare}` : null
 }
 
-/** Whether an ID is one the council issued (so no CQC file may name it). */
-export function isCouncilIssued(id: string): boolean {
-  return id.trim().toUpperCase().startsWith(COUNCIL_ID_PREFIX)
-}
-
 /** The next ID in a series the council issues itself ("CA-S000012"), after those already taken. */
 export function nextCouncilId(series: 'S' | 'P', taken: readonly string[]): string {
   const pattern = new RegExp(`^${COUNCIL_ID_PREFIX}${series}(\\d+)$`)

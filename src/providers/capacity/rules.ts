@@ -40,7 +40,7 @@ export function parseVacancies(raw: unknown): Parsed<number> {
 }
 
 /** Most spare places a day one day service can report: beyond any real day centre, so a typo is caught. */
-export const MAX_PLACES_PER_DAY = 1_000
+const MAX_PLACES_PER_DAY = 1_000
 
 /** Spare places a day at a day service: a whole number from 0. */
 export function parsePlacesPerDay(raw: unknown): Parsed<number> {

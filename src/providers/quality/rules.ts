@@ -240,7 +240,7 @@ export interface AccreditationFacts {
   accreditedBy: string
 }
 
-export type AccreditationStatus = 'in_force' | 'expired' | 'not_started' | 'none'
+type AccreditationStatus = 'in_force' | 'expired' | 'not_started' | 'none'
 
 export interface AccreditationStanding {
   status: AccreditationStatus
