@@ -82,7 +82,9 @@ describe('adding users in the web UI', () => {
       password: 'a good long password',
     })
     expect(unknown.statusCode).toBe(400)
-    expect(unknown.body).toContain('No provider with the CQC provider ID or council organisation ID 1-000 in this council')
+    expect(unknown.body).toContain(
+      'No provider with the CQC provider ID or council organisation ID 1-000 in this council',
+    )
   })
 
   it('refuses a second account with the same email address', async () => {

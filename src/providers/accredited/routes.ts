@@ -236,12 +236,13 @@ export const accreditedRoutes: FastifyPluginAsync<AccreditedRouteOptions> = asyn
       schema: operation({
         summary:
           'Import the council’s accreditation list (multipart/form-data: file as CSV or .xlsx, and full=yes when it is the whole list). ' +
-          'Every good row or none: a 422 reports the rows refused and keeps nothing.',
+          'Every good row or none: a 422 lists each row refused (field "line N") and keeps nothing; ' +
+          'GET /api/v1/accredited-services/imports/{importId} reads either report again.',
         tags: ['register'],
         consumes: ['multipart/form-data'],
         body: accreditationUploadSchema,
-        responses: { 200: accreditationImportSchema, 422: accreditationImportSchema },
-        errors: [413],
+        responses: { 200: accreditationImportSchema },
+        errors: [413, 422],
       }),
     },
     async (request, reply) => {
@@ -254,7 +255,14 @@ export const accreditedRoutes: FastifyPluginAsync<AccreditedRouteOptions> = asyn
       }
       const full = field(request.body, 'full') === 'yes'
       const report = await accredited.importAccreditedServices(user.councilId, file, { full }, actorOf(user))
-      return reply.code(report.status === 'completed' ? 200 : 422).send(report)
+      if (report.status === 'completed') return reply.code(200).send(report)
+      return reply.code(422).send({
+        error: {
+          status: 422,
+          message: `Import ${report.importId}: ${report.rejected.length} of the file’s rows have problems, so nothing was imported`,
+          errors: report.rejected.map((r) => ({ field: `line ${r.line}`, message: r.reason })),
+        },
+      })
     },
   )
 
