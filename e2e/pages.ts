@@ -185,7 +185,7 @@ export class AddUserPage extends Layout {
     this.submit = page.getByRole('button', { name: 'Add user' })
     this.errorSummary = page.getByRole('alert').filter({ hasText: 'There is a problem' })
     this.providerRole = page.getByRole('radio', { name: 'Provider user' })
-    this.cqcProviderId = page.getByLabel('CQC provider ID')
+    this.cqcProviderId = page.getByLabel('Provider ID (provider users only)')
   }
 }
 

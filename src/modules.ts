@@ -18,6 +18,7 @@ import {
 import type { DomainModule, Job } from './module.ts'
 import { notificationsModule } from './notifications/module.ts'
 import {
+  accreditedModule,
   capacityModule,
   cqcImportModule,
   frameworksModule,
@@ -35,6 +36,7 @@ export const MODULES: readonly DomainModule[] = [
   accountsModule,
   auditModule,
   cqcImportModule,
+  accreditedModule,
   qualityModule,
   frameworksModule,
   capacityModule,

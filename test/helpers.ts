@@ -75,8 +75,7 @@ export async function seedCouncil(database: DatabaseHandle, code: string, config
   }
   const options = {
     passwordCostLog2: config.passwordCostLog2,
-    findProviderOrganisation: (councilId: number, cqcProviderId: string) =>
-      findOrganisationByCqcId(db, councilId, cqcProviderId),
+    findOrganisation: (councilId: number, id: string) => findOrganisationByCqcId(db, councilId, id),
   }
   const userIds: Partial<Record<Role, number>> = {}
   for (const role of ['social_worker', 'broker', 'commissioner', 'council_admin'] as const) {

@@ -74,7 +74,7 @@ describe('adding users in the web UI', () => {
       password: 'a good long password',
     })
     expect(missing.statusCode).toBe(400)
-    expect(missing.body).toContain('Enter the CQC provider ID for a provider user')
+    expect(missing.body).toContain('Enter the CQC provider ID or council organisation ID for a provider user')
     const unknown = await addUser({
       email: 'p2@x.test',
       role: 'provider_user',
@@ -82,7 +82,9 @@ describe('adding users in the web UI', () => {
       password: 'a good long password',
     })
     expect(unknown.statusCode).toBe(400)
-    expect(unknown.body).toContain('No provider with CQC provider ID 1-000 in this council')
+    expect(unknown.body).toContain(
+      'No provider with the CQC provider ID or council organisation ID 1-000 in this council',
+    )
   })
 
   it('refuses a second account with the same email address', async () => {

@@ -54,7 +54,7 @@ const newUserSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['cqcProviderId'],
-        message: 'Enter the CQC provider ID for a provider user',
+        message: 'Enter the CQC provider ID or council organisation ID for a provider user',
       })
     }
     if (value.role !== 'provider_user' && value.cqcProviderId) {
@@ -68,23 +68,18 @@ const newUserSchema = z
 
 export type NewUser = z.input<typeof newUserSchema>
 
+/**
+ * Finds a provider organisation of the council by the ID it is known by: CQC's provider ID, or
+ * the ID the council issued to an organisation it accredits itself. The register's, handed to
+ * accounts by the service registry, so accounts never reads the register itself.
+ */
+type OrganisationLookup = (councilId: number, providerId: string) => Promise<{ id: number } | undefined>
+
 export interface AccountsOptions {
   /** scrypt cost as a power of two; lowered only in tests. */
   passwordCostLog2?: number
-}
-
-/**
- * Finds the register's organisation a provider user works for. The register is the providers
- * domain's; accounts sit beneath it and are handed this lookup when the services are composed.
- */
-export type ProviderOrganisationLookup = (
-  councilId: number,
-  cqcProviderId: string,
-) => Promise<{ id: number } | undefined>
-
-export interface AddUserOptions extends AccountsOptions {
-  /** Needed only to add a provider user. */
-  findProviderOrganisation?: ProviderOrganisationLookup
+  /** Needed to add a provider user. */
+  findOrganisation?: OrganisationLookup
 }
 
 async function findCouncilByCode(db: Queryable, code: string): Promise<Council | undefined> {
@@ -107,28 +102,26 @@ export async function addUser(
   councilId: number,
   input: NewUser,
   actor: Actor,
-  options: AddUserOptions = {},
+  options: AccountsOptions = {},
 ): Promise<{ id: number; email: string; role: Role }> {
   const value = parseInput(newUserSchema, input)
   const passwordHash = await hashPassword(value.password, options.passwordCostLog2 ?? DEFAULT_COST_LOG2)
-  // The organisation is looked up before the user's transaction: organisations are never deleted,
-  // and the foreign key refuses the insert if one ever were.
-  let providerOrganisationId: number | null = null
-  if (value.cqcProviderId) {
-    if (!options.findProviderOrganisation)
-      throw new Error('Adding a provider user needs the register to find the organisation')
-    const organisation = await options.findProviderOrganisation(councilId, value.cqcProviderId)
-    if (!organisation) {
-      throw new ValidationError([
-        {
-          field: 'cqcProviderId',
-          message: `No provider with CQC provider ID ${value.cqcProviderId} in this council`,
-        },
-      ])
-    }
-    providerOrganisationId = organisation.id
-  }
   return db.transaction(async (tx) => {
+    let providerOrganisationId: number | null = null
+    if (value.cqcProviderId) {
+      if (!options.findOrganisation)
+        throw new Error('Adding a provider user needs the register’s organisation lookup')
+      const organisation = await options.findOrganisation(councilId, value.cqcProviderId)
+      if (!organisation) {
+        throw new ValidationError([
+          {
+            field: 'cqcProviderId',
+            message: `No provider with the CQC provider ID or council organisation ID ${value.cqcProviderId} in this council`,
+          },
+        ])
+      }
+      providerOrganisationId = organisation.id
+    }
     // Emails are unique per council (the index decides, so two adds at once cannot both win):
     // another council's accounts are never revealed.
     const [created] = await tx

@@ -21,8 +21,6 @@ import {
   listCouncils,
   listUsers,
   loadServiceSecret,
-  type NewUser,
-  type ProviderOrganisationLookup,
   recordSignIn,
   resolveSession,
   verifySignIn,
@@ -30,15 +28,19 @@ import {
 
 export interface AccountsDependencies {
   database: DatabaseHandle
-  /** The register's organisations, which provider users belong to. */
-  findProviderOrganisation: ProviderOrganisationLookup
+  /** The register's look-up of a provider organisation, for linking provider users to theirs. */
+  findOrganisation: NonNullable<AccountsOptions['findOrganisation']>
 }
 
-export function createAccountsServices({ database, findProviderOrganisation }: AccountsDependencies) {
+export function createAccountsServices({ database, findOrganisation }: AccountsDependencies) {
   return {
     accounts: {
-      addUser: (councilId: number, input: NewUser, actor: Actor, options: AccountsOptions = {}) =>
-        addUser(database.db, councilId, input, actor, { ...options, findProviderOrganisation }),
+      addUser: (
+        councilId: number,
+        input: Parameters<typeof addUser>[2],
+        actor: Actor,
+        options: AccountsOptions = {},
+      ) => addUser(database.db, councilId, input, actor, { findOrganisation, ...options }),
       ...bindDatabase(database.db, {
         getCouncilByCode,
         listCouncils,

@@ -13,6 +13,7 @@ import { inIds } from '../db/conditions.ts'
 import type { Queryable, Transaction } from '../db/connection.ts'
 import {
   type LatestCapacity,
+  latestDayPlaces,
   latestSpareMinutesInDistrict,
   latestVacanciesForBedType,
 } from '../providers/capacity/service.ts'
@@ -28,7 +29,12 @@ import {
   locationSummaries,
   searchLocations,
 } from '../providers/service.ts'
-import type { ClientGroup, RestrictionKind, Specialism } from '../providers/vocabulary.ts'
+import {
+  type ClientGroup,
+  DAY_OPPORTUNITIES,
+  type RestrictionKind,
+  type Specialism,
+} from '../providers/vocabulary.ts'
 import { formatDate, londonDate } from '../shared/dates.ts'
 import { EARTH_RADIUS_MILES, type Point, toRadians } from '../shared/distance.ts'
 import { ageBand, careMinutesPerWeek, deadlineText, londonMonthStart } from './offers/rules.ts'
@@ -231,7 +237,7 @@ export async function assembleEligibility(
   const ids = rows.map((r) => r.id)
   const candidatesMs = clock()
   const [ratings, restrictions, lot, capacity] = await readTogether(db, [
-    () => effectiveRatings(db, councilId, ids),
+    () => effectiveRatings(db, councilId, ids, today),
     () => activeRestrictions(db, councilId, ids, today),
     () => lotStandings(db, councilId, requirements.lotId, today),
     () => capacityFor(db, councilId, ids, requirements),
@@ -246,6 +252,7 @@ export async function assembleEligibility(
     (row): EligibilityCandidate =>
       candidateOf(row, {
         rating: ratings.get(row.id)?.rating ?? 'Not yet rated',
+        qualityExclusion: ratings.get(row.id)?.ineligible ?? null,
         restrictions: (restrictions.get(row.id) ?? []).map(
           (r): CandidateRestriction => ({
             kind: r.kind as RestrictionKind,
@@ -289,7 +296,9 @@ function stopwatch(): () => number {
 
 function candidateOf(
   row: CandidateRow,
-  facts: Pick<EligibilityCandidate, 'restrictions' | 'admittedToLot' | 'capacity'> & { rating: RatingValue },
+  facts: Pick<EligibilityCandidate, 'restrictions' | 'admittedToLot' | 'capacity' | 'qualityExclusion'> & {
+    rating: RatingValue
+  },
 ): EligibilityCandidate {
   return {
     locationId: row.id,
@@ -302,6 +311,7 @@ function candidateOf(
         : null,
     coverageOutcodes: row.coverage,
     effectiveRating: facts.rating,
+    qualityExclusion: facts.qualityExclusion,
     restrictions: facts.restrictions,
     admittedToLot: facts.admittedToLot,
     capacity: facts.capacity,
@@ -330,6 +340,7 @@ async function capacityFor(
   requirements: EligibilityRequirements,
 ): Promise<Map<number, LatestCapacity>> {
   if (requirements.bedType) return latestVacanciesForBedType(db, councilId, ids, requirements.bedType)
+  if (requirements.serviceType === DAY_OPPORTUNITIES) return latestDayPlaces(db, councilId, ids)
   if (requirements.serviceType === 'home_care' || requirements.serviceType === 'supported_living') {
     return latestSpareMinutesInDistrict(db, councilId, ids, requirements.outcode)
   }

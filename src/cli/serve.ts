@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { addAccreditedDemoServices } from '../demo/accredited.ts'
 import { createDemo, type DemoResult } from '../demo/generate.ts'
 import { createLogger } from '../logging.ts'
 import { MODULES, scheduledJobs } from '../modules.ts'
@@ -40,6 +41,12 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
       password: config.demoPassword,
       passwordCostLog2: config.passwordCostLog2,
     })
+    const code = demo.councils[0]?.code
+    if (code) {
+      const council = await services.accounts.getCouncilByCode(code)
+      const accredited = await addAccreditedDemoServices(services, council.id)
+      logger.info({ accredited }, 'added the demo council’s accredited day services')
+    }
     // A few weeks of simulated brokerage, so that no page of the demo is empty.
     const weeks = config.demoWeeks
     if (weeks > 0 && demo.councils[0]) {

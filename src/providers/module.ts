@@ -1,5 +1,6 @@
 // The register's areas, each with its routes, navigation and jobs.
 import type { DomainModule } from '../module.ts'
+import { accreditedCapabilities, accreditedRoutes } from './accredited/routes.ts'
 import { capacityCapabilities, capacityRoutes } from './capacity/routes.ts'
 import { cqcImportCapabilities, cqcImportRoutes } from './cqc/routes.ts'
 import { frameworksCapabilities, frameworksRoutes } from './frameworks/routes.ts'
@@ -13,6 +14,7 @@ export const registerModule: DomainModule = {
     await app.register(providersRoutes, {
       register: services.register,
       quality: services.quality,
+      accreditation: services.accredited.locationAccreditation,
       locationMarketEvents: services.marketEvents.locationMarketEvents,
     })
   },
@@ -67,6 +69,13 @@ export const cqcImportModule: DomainModule = {
       },
     },
   ],
+}
+
+export const accreditedModule: DomainModule = {
+  async routes(app, { accredited }) {
+    await app.register(accreditedRoutes, { accredited })
+  },
+  navigation: accreditedCapabilities,
 }
 
 export const qualityModule: DomainModule = {

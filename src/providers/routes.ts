@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../errors.ts'
+import { formatDate, londonDate } from '../shared/dates.ts'
 import { recordId } from '../storable.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
 import { operation } from '../web/api-schema.ts'
@@ -10,7 +11,13 @@ import { locationQualityPage } from './quality/location-page.ts'
 import { locationListSchema, oneLocationSchema } from './schemas.ts'
 import type { listLocations, RegisterScope } from './service.ts'
 import type { ProvidersServices } from './services.ts'
-import { CLIENT_GROUP_LABELS, SERVICE_TYPE_LABELS, SPECIALISM_LABELS } from './vocabulary.ts'
+import {
+  ACCREDITED_KIND_LABELS,
+  type AccreditedKind,
+  CLIENT_GROUP_LABELS,
+  REGISTER_SERVICE_TYPE_LABELS,
+  SPECIALISM_LABELS,
+} from './vocabulary.ts'
 
 const PAGE_SIZE = 50
 const PAGE_MESSAGE = 'Page must be a whole number from 1'
@@ -37,6 +44,7 @@ function labels(values: string[], names: Record<string, string>): string {
 export interface RegisterRouteOptions {
   register: ProvidersServices['register']
   quality: Pick<ProvidersServices['quality'], 'locationQuality'>
+  accreditation: ProvidersServices['accredited']['locationAccreditation']
   /**
    * The market events of a location and of its provider, newest first: the market's, given at
    * composition, so the register does not depend on the market.
@@ -49,7 +57,7 @@ export interface RegisterRouteOptions {
 
 export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
   app,
-  { register, quality, locationMarketEvents },
+  { register, quality, accreditation, locationMarketEvents },
 ) => {
   app.get('/locations', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const { page } = parseInput(pageQuery, request.query)
@@ -77,6 +85,7 @@ export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
       mayEnterCoordinates: user.role === 'commissioner',
       marketEvents: readsEvents ? await locationMarketEvents(location.councilId, location) : null,
       mayRecordEvents: user.role === 'commissioner' || user.role === 'council_admin',
+      accreditation: await accreditation(scopeOf(user), id),
       ...(await locationQualityPage(quality, user, id, request.query)),
     })
   })
@@ -134,7 +143,7 @@ export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
     })
     return reply.view('providers/views/locations.njk', {
       pageTitle: organisation.name,
-      caption: `CQC provider ID ${organisation.cqcProviderId}`,
+      caption: `${organisation.regulator === 'council' ? 'Council organisation ID' : 'CQC provider ID'} ${organisation.cqcProviderId}`,
       ...locationsPage(result, page),
       basePath: '/provider',
       locationPath: '/provider/locations',
@@ -149,6 +158,7 @@ export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
       pageTitle: location.name,
       location: describeLocation(location),
       backPath: '/provider',
+      accreditation: await accreditation(scopeOf(user), id),
       ...(await locationQualityPage(quality, user, id, request.query)),
     })
   })
@@ -220,14 +230,30 @@ function labelsOf(location: {
   clientGroups: string[]
   cqcRating: string | null
   geoSource?: string | null
+  regulator: string
+  accreditedKind: string | null
+  accreditedTo?: string | null
 }) {
+  const councilAccredited = location.regulator === 'council'
+  const kind = ACCREDITED_KIND_LABELS[location.accreditedKind as AccreditedKind] ?? ''
   return {
+    councilAccredited,
+    regulatorLabel: councilAccredited ? `Council accreditation (${kind.toLowerCase()})` : 'CQC',
     placementLabel: location.geoSource
       ? (PLACEMENT_LABELS[location.geoSource] ?? location.geoSource)
       : 'Not placed: distances cannot be measured',
-    serviceTypeLabels: labels(location.serviceTypes, SERVICE_TYPE_LABELS),
+    serviceTypeLabels: labels(location.serviceTypes, REGISTER_SERVICE_TYPE_LABELS),
     specialismLabels: labels(location.specialisms, SPECIALISM_LABELS),
     clientGroupLabels: labels(location.clientGroups, CLIENT_GROUP_LABELS),
-    ratingLabel: location.cqcRating ?? 'Not yet rated',
+    ratingLabel: councilAccredited
+      ? accreditationLabel(location.accreditedTo ?? null)
+      : (location.cqcRating ?? 'Not yet rated'),
   }
+}
+
+/** A council-accredited service in the register's list: accredited to its latest end date, or lapsed. */
+function accreditationLabel(accreditedTo: string | null): string {
+  if (!accreditedTo) return 'Not accredited'
+  const to = formatDate(accreditedTo)
+  return accreditedTo < londonDate(new Date()) ? `Accreditation expired ${to}` : `Council accredited to ${to}`
 }

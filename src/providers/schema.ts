@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm'
+import { type AnyColumn, sql } from 'drizzle-orm'
 import {
   bigint,
   boolean,
@@ -15,8 +15,28 @@ import {
 } from 'drizzle-orm/pg-core'
 import { councilKey } from '../accounts/keys.ts'
 import { localities, pcnAreas } from '../geography/schema.ts'
+import { COUNCIL_ID_PREFIX } from './vocabulary.ts'
 
-/** A registered provider (CQC provider ID) as known to one council. */
+/**
+ * Whose register a row comes from: CQC's (the import) or the council's own accreditation. The
+ * database holds each to its IDs' prefix (COUNCIL_ID_PREFIX for the council's).
+ */
+const regulatorColumn = () => text().notNull().default('cqc')
+
+function regulatorChecks(table: string, regulator: AnyColumn, id: AnyColumn) {
+  return [
+    check(`${table}_regulator_valid`, sql`${regulator} in ('cqc', 'council')`),
+    check(
+      `${table}_id_matches_regulator`,
+      sql`(${regulator} = 'council') = (${id} like ${sql.raw(`'${COUNCIL_ID_PREFIX}%'`)})`,
+    ),
+  ]
+}
+
+/**
+ * A provider as known to one council: a CQC-registered provider (its CQC provider ID), or an
+ * organisation the council accredits itself (a council-issued ID in the same column).
+ */
 export const providerOrganisations = pgTable(
   'provider_organisations',
   {
@@ -24,13 +44,21 @@ export const providerOrganisations = pgTable(
     councilId: integer().notNull().references(councilKey),
     cqcProviderId: text().notNull(),
     name: text().notNull(),
+    regulator: regulatorColumn(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique().on(t.councilId, t.cqcProviderId)],
+  (t) => [
+    unique().on(t.councilId, t.cqcProviderId),
+    ...regulatorChecks('provider_organisations', t.regulator, t.cqcProviderId),
+  ],
 )
 
-/** A regulated location (care home, home care office, ...) of a provider organisation. */
+/**
+ * A location of a provider organisation: a CQC-regulated one (care home, home care office, ...), or
+ * a service the council accredits itself (day opportunities, a micro-provider, a community group),
+ * whose council-issued ID sits in cqc_location_id and whose accreditation stands in for a rating.
+ */
 export const locations = pgTable(
   'locations',
   {
@@ -59,6 +87,9 @@ export const locations = pgTable(
     /** Whether the provider can supply male / female care workers; empty when not stated. */
     maleCareWorkers: boolean(),
     femaleCareWorkers: boolean(),
+    regulator: regulatorColumn(),
+    /** What kind of council-accredited service it is; null for CQC's locations. */
+    accreditedKind: text(),
     active: boolean().notNull().default(true),
     deactivatedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -85,6 +116,63 @@ export const locations = pgTable(
       'locations_geo_source_valid',
       sql`${t.geoSource} is null or ${t.geoSource} in ('postcode', 'district', 'manual')`,
     ),
+    ...regulatorChecks('locations', t.regulator, t.cqcLocationId),
+    check(
+      'locations_accredited_kind_valid',
+      sql`(${t.regulator} = 'council') = (${t.accreditedKind} is not null)
+        and (${t.accreditedKind} is null or ${t.accreditedKind} in ('day_opportunities', 'micro_provider', 'community_group'))`,
+    ),
+  ],
+)
+
+/**
+ * The council's accreditations of a service it accredits itself: each period with the criteria
+ * met and who accredited it. A renewal is a new row; the one in force (or else the latest) counts.
+ */
+export const locationAccreditations = pgTable(
+  'location_accreditations',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().notNull().references(councilKey),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    criteriaMet: text().array().notNull(),
+    accreditedFrom: date().notNull(),
+    accreditedTo: date().notNull(),
+    /** The officer or panel that accredited the service. */
+    accreditedBy: text().notNull(),
+    recordedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    recordedBy: text().notNull(),
+  },
+  (t) => [
+    unique().on(t.locationId, t.accreditedFrom),
+    index().on(t.councilId, t.locationId),
+    check('location_accreditations_dates_ordered', sql`${t.accreditedTo} >= ${t.accreditedFrom}`),
+    check('location_accreditations_criteria_given', sql`cardinality(${t.criteriaMet}) > 0`),
+  ],
+)
+
+/** One import of the council's accreditation list, with its report, whether it was kept or refused. */
+export const accreditationImports = pgTable(
+  'accreditation_imports',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().notNull().references(councilKey),
+    fileName: text().notNull(),
+    full: boolean().notNull().default(false),
+    status: text().notNull(),
+    added: integer().notNull().default(0),
+    updated: integer().notNull().default(0),
+    unchanged: integer().notNull().default(0),
+    ended: integer().notNull().default(0),
+    rejected: jsonb().$type<{ line: number; reason: string }[]>().notNull().default(sql`'[]'::jsonb`),
+    importedBy: text().notNull(),
+    importedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index().on(t.councilId, t.importedAt),
+    check('accreditation_imports_status_valid', sql`${t.status} in ('completed', 'rejected')`),
   ],
 )
 
@@ -293,6 +381,27 @@ export const homeCareCapacityReports = pgTable(
     index().on(t.councilId, t.reportedAt),
     check('home_care_capacity_non_negative', sql`${t.spareMinutesPerWeek} >= 0`),
     check('home_care_capacity_source_valid', sql`${t.source} in ('web', 'csv', 'api')`),
+  ],
+)
+
+/** Append-only time series: spare places a day at a day service. */
+export const dayPlaceReports = pgTable(
+  'day_place_reports',
+  {
+    id: bigint({ mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().notNull().references(councilKey),
+    locationId: integer()
+      .notNull()
+      .references(() => locations.id),
+    placesPerDay: integer().notNull(),
+    reportedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    reportedBy: text().notNull(),
+    source: text().notNull(),
+  },
+  (t) => [
+    index().on(t.councilId, t.locationId, t.reportedAt),
+    check('day_place_reports_non_negative', sql`${t.placesPerDay} >= 0`),
+    check('day_place_reports_source_valid', sql`${t.source} in ('web', 'csv', 'api')`),
   ],
 )
 

@@ -27,6 +27,10 @@ const locationSchema = z.object({
   languages: z.array(z.string()),
   maleCareWorkers: z.boolean().nullable(),
   femaleCareWorkers: z.boolean().nullable(),
+  regulator: z
+    .enum(['cqc', 'council'])
+    .describe('cqc: from CQC’s register; council: accredited by the council itself'),
+  accreditedKind: z.enum(['day_opportunities', 'micro_provider', 'community_group']).nullable(),
   active: z.boolean(),
   deactivatedAt: instant.nullable(),
   createdAt: instant,
@@ -37,7 +41,11 @@ export const locationListSchema = z.object({
   page: z.int(),
   pageSize: z.int(),
   total: z.int(),
-  locations: z.array(locationSchema),
+  locations: z.array(
+    locationSchema.extend({
+      accreditedTo: day.nullable().describe('Council-accredited: the last day of its latest accreditation'),
+    }),
+  ),
 })
 
 export const oneLocationSchema = z.object({ location: locationSchema.extend({ cqcProviderId: z.string() }) })

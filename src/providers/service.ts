@@ -5,7 +5,11 @@ import { inIds } from '../db/conditions.ts'
 import type { Database, Queryable } from '../db/connection.ts'
 import { NotFoundError, parseInput } from '../errors.ts'
 import { locate } from '../geography/service.ts'
-import { locationCoverage, locations, providerOrganisations } from './schema.ts'
+import { locationAccreditations, locationCoverage, locations, providerOrganisations } from './schema.ts'
+
+/** The last day of a council-accredited location's latest accreditation; null for CQC's locations. */
+const latestAccreditedTo = sql<string | null>`(select max(${locationAccreditations.accreditedTo})::text
+  from ${locationAccreditations} where ${locationAccreditations.locationId} = ${locations.id})`
 
 export type ProviderOrganisation = typeof providerOrganisations.$inferSelect
 export type Location = typeof locations.$inferSelect
@@ -57,11 +61,15 @@ export async function listLocations(
   db: Queryable,
   scope: RegisterScope,
   page: { offset: number; limit: number },
-): Promise<{ rows: (Location & { providerName: string })[]; total: number }> {
+): Promise<{ rows: (Location & { providerName: string; accreditedTo: string | null })[]; total: number }> {
   const where = and(...scopeConditions(scope))
   const [totalRow] = await db.select({ total: count() }).from(locations).where(where)
   const rows = await db
-    .select({ location: locations, providerName: providerOrganisations.name })
+    .select({
+      location: locations,
+      providerName: providerOrganisations.name,
+      accreditedTo: latestAccreditedTo,
+    })
     .from(locations)
     .innerJoin(providerOrganisations, eq(providerOrganisations.id, locations.providerOrganisationId))
     .where(where)
@@ -69,7 +77,7 @@ export async function listLocations(
     .offset(page.offset)
     .limit(page.limit)
   return {
-    rows: rows.map((r) => ({ ...r.location, providerName: r.providerName })),
+    rows: rows.map((r) => ({ ...r.location, providerName: r.providerName, accreditedTo: r.accreditedTo })),
     total: totalRow?.total ?? 0,
   }
 }

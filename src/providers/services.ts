@@ -4,6 +4,12 @@ import type { Config } from '../config.ts'
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
 import {
+  addAccreditedService,
+  getAccreditationImport,
+  importAccreditedServices,
+  locationAccreditation,
+} from './accredited/service.ts'
+import {
   capacitySummary,
   getProviderCapacity,
   recordCapacity,
@@ -69,6 +75,12 @@ export function createProvidersServices({ db, config }: ProvidersDependencies) {
       listLocations,
       getLocation,
       setLocationCoordinates,
+    }),
+    accredited: bindDatabase(db, {
+      addAccreditedService,
+      importAccreditedServices,
+      getAccreditationImport,
+      locationAccreditation,
     }),
     quality: bindDatabase(db, {
       locationQuality,

@@ -17,6 +17,58 @@ export const SERVICE_TYPE_LABELS: Record<ServiceType, string> = {
   extra_care_housing: 'Extra care housing',
 }
 
+/**
+ * Day opportunities are not a CQC-regulated activity, so CQC's files never list them: only the
+ * services the council accredits itself offer them.
+ */
+export const DAY_OPPORTUNITIES = 'day_opportunities'
+/** Every service type a location on the register may list: CQC's, and day opportunities. */
+export type RegisterServiceType = ServiceType | typeof DAY_OPPORTUNITIES
+
+export const REGISTER_SERVICE_TYPE_LABELS: Record<RegisterServiceType, string> = {
+  ...SERVICE_TYPE_LABELS,
+  day_opportunities: 'Day opportunities',
+}
+
+/**
+ * The prefix of every ID the council issues to a service or organisation it accredits itself.
+ * CQC's IDs begin "1-", so a council ID can never be one of CQC's.
+ */
+export const COUNCIL_ID_PREFIX = 'CA-'
+
+/** The kinds of service the council accredits itself, outside CQC's regulation (seed 000). */
+export const ACCREDITED_KINDS = ['day_opportunities', 'micro_provider', 'community_group'] as const
+export type AccreditedKind = (typeof ACCREDITED_KINDS)[number]
+
+export const ACCREDITED_KIND_LABELS: Record<AccreditedKind, string> = {
+  day_opportunities: 'Day opportunities service',
+  micro_provider: 'Micro-provider',
+  community_group: 'Community group',
+}
+
+/** The services a council-accredited service may offer: none needs CQC registration to be bought. */
+export const ACCREDITED_SERVICE_TYPES = [DAY_OPPORTUNITIES, 'home_care', 'supported_living'] as const
+
+/** What the council checks before it accredits a service. */
+export const ACCREDITATION_CRITERIA = [
+  'safeguarding',
+  'dbs_checks',
+  'insurance',
+  'training',
+  'health_and_safety',
+  'complaints',
+] as const
+export type AccreditationCriterion = (typeof ACCREDITATION_CRITERIA)[number]
+
+export const ACCREDITATION_CRITERION_LABELS: Record<AccreditationCriterion, string> = {
+  safeguarding: 'Safeguarding policy and lead',
+  dbs_checks: 'DBS checks for staff and volunteers',
+  insurance: 'Public liability insurance',
+  training: 'Staff training',
+  health_and_safety: 'Health and safety and risk assessments',
+  complaints: 'Complaints procedure',
+}
+
 export const SPECIALISMS = [
   'dementia',
   'learning_disability',

@@ -10,11 +10,16 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
-import { latestSpareMinutesInDistrict, latestVacanciesForBedType } from '../../providers/capacity/service.ts'
+import {
+  latestDayPlaces,
+  latestSpareMinutesInDistrict,
+  latestVacanciesForBedType,
+} from '../../providers/capacity/service.ts'
+import type { EffectiveRating } from '../../providers/quality/rules.ts'
 import { activeRestrictions, effectiveRatings } from '../../providers/quality/service.ts'
 import { type LocationSummary, locationSummaries } from '../../providers/service.ts'
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
-import { londonDate } from '../../shared/dates.ts'
+import { formatDate, londonDate } from '../../shared/dates.ts'
 import { greatCircleMiles } from '../../shared/distance.ts'
 import { recordId } from '../../storable.ts'
 import { brokerageEvents } from '../events.ts'
@@ -118,12 +123,14 @@ async function scoringFacts(
   const councilId = request.councilId
   const ids = [...new Set(rows.map((r) => r.locationId))]
   const places = await locationSummaries(db, councilId, ids)
-  const ratings = await effectiveRatings(db, councilId, ids)
+  const ratings = await effectiveRatings(db, councilId, ids, londonDate(now))
   const restrictions = await activeRestrictions(db, councilId, ids, londonDate(now))
   const bedType = REQUEST_SERVICE_TYPE_MAP[request.serviceType].bedType
   const capacity = bedType
     ? await latestVacanciesForBedType(db, councilId, ids, bedType)
-    : await latestSpareMinutesInDistrict(db, councilId, ids, person.outcode)
+    : request.serviceType === 'day_opportunities'
+      ? await latestDayPlaces(db, councilId, ids)
+      : await latestSpareMinutesInDistrict(db, councilId, ids, person.outcode)
   const centre =
     request.latitude !== null && request.longitude !== null
       ? { latitude: request.latitude, longitude: request.longitude }
@@ -140,6 +147,8 @@ async function scoringFacts(
       locationId: row.locationId,
       pricePence: row.pricePence,
       rating: (ratings.get(row.locationId)?.rating ?? 'Not yet rated') as RatingValue,
+      ratingBasis: ratingBasisOf(ratings.get(row.locationId)),
+      qualityExclusion: ratings.get(row.locationId)?.ineligible ?? null,
       distanceMiles,
       submittedAt: row.createdAt,
       restrictions: (restrictions.get(row.locationId) ?? []).map((r) => r.kind as RestrictionKind),
@@ -147,6 +156,13 @@ async function scoringFacts(
     })
   }
   return { forScoring, places }
+}
+
+/** A rating that stands on the council's accreditation says so, with the period, on the shortlist. */
+function ratingBasisOf(effective: EffectiveRating | undefined): string | null {
+  const accreditation = effective?.accreditation?.accreditation
+  if (effective?.source !== 'accreditation' || !accreditation) return null
+  return `Council accreditation to ${formatDate(accreditation.accreditedTo)}, counted as ${effective.rating}`
 }
 
 const LIVE: OfferStatus[] = ['submitted', 'accepted']

@@ -64,7 +64,12 @@ const scoredOffer = z.object({
   locationId: z.int(),
   rank: z.int().describe('1 is the best; ranks are never shared'),
   total: z.number(),
-  quality: z.object({ ...component, rating: z.string() }),
+  quality: z.object({
+    ...component,
+    rating: z.string(),
+    /** What the rating stands on when it is not a CQC rating (the council's accreditation); null otherwise. */
+    basis: z.string().nullable(),
+  }),
   price: z.object({ ...component, pricePence: z.int(), lowestPricePence: z.int() }),
   distance: z.object({ ...component, miles: z.number().nullable() }),
   flags: z.object({

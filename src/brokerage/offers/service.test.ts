@@ -467,7 +467,7 @@ describe('award', () => {
     const evaluation = await evaluateOffers(database.db, home.councilId, requestId)
     expect(evaluation.shortlist.ranked.map((r) => r.offerId)).toEqual([a.offer.id, b.offer.id])
     const top = evaluation.shortlist.ranked[0]
-    expect(top?.quality).toEqual({ score: 75, weight: 60, weighted: 45, rating: 'Good' })
+    expect(top?.quality).toEqual({ score: 75, weight: 60, weighted: 45, rating: 'Good', basis: null })
     expect(top?.price.score).toBe(100)
     expect(top?.total).toBe(85)
     const second = evaluation.shortlist.ranked[1]

@@ -4,7 +4,7 @@
 //
 // Exclusions (reasons): service type, client group, every required specialism, reach (distance
 // for care homes and day services; district coverage or an office within the distance for home
-// care and supported living), Inadequate, "no new placements", a placement limit already reached
+// care and supported living), Inadequate, a council accreditation not in force, "no new placements", a placement limit already reached
 // this month, not admitted to the request's DPS lot, and a required carer gender the location says
 // it cannot supply.
 //
@@ -92,6 +92,11 @@ export interface EligibilityCandidate {
   /** Postcode districts a home care location serves. */
   coverageOutcodes: readonly string[]
   effectiveRating: RatingValue
+  /**
+   * Why the location's quality rules it out whatever its rating: a council-accredited service
+   * whose accreditation is not in force. Absent or null when nothing does.
+   */
+  qualityExclusion?: string | null
   /** Restrictions in force on the day of the decision. */
   restrictions: readonly CandidateRestriction[]
   /** Admitted to the request's lot: true, false, or null when not a member at all. Ignored without a lot. */
@@ -112,6 +117,7 @@ type ExclusionReasonCode =
   | 'too_far'
   | 'not_covering_district'
   | 'inadequate'
+  | 'accreditation_not_in_force'
   | 'no_new_placements'
   | 'placement_limit_reached'
   | 'not_on_lot'
@@ -332,6 +338,9 @@ function decide(p: PreparedRequest, candidate: EligibilityCandidate): Eligibilit
   if (candidate.effectiveRating === 'Inadequate') {
     reasons.push({ code: 'inadequate', text: 'Rated Inadequate: inadequate services are not invited' })
   }
+  if (candidate.qualityExclusion) {
+    reasons.push({ code: 'accreditation_not_in_force', text: candidate.qualityExclusion })
+  }
   for (const r of candidate.restrictions) {
     if (r.kind === 'no_new_placements') {
       reasons.push({ code: 'no_new_placements', text: 'A “no new placements” restriction is in force' })
@@ -409,7 +418,11 @@ function decide(p: PreparedRequest, candidate: EligibilityCandidate): Eligibilit
         `Capacity last reported ${plural(capacityAgeDays, 'day')} ago, on ${formatLondonDate(capacity.reportedAt)}; reports older than ${plural(staleLimit, 'day')} may be out of date`,
       )
     } else if (capacity.available <= 0) {
-      const what = p.bedLabel ? `no ${p.bedLabel} vacancies` : 'no spare hours'
+      const what = p.bedLabel
+        ? `no ${p.bedLabel} vacancies`
+        : p.serviceType === 'day_opportunities'
+          ? 'no spare places a day'
+          : 'no spare hours'
       addFlag(flags, 'no_vacancy_reported', `Reported ${what} on ${formatLondonDate(capacity.reportedAt)}`)
     }
   }

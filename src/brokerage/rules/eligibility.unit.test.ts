@@ -649,3 +649,15 @@ describe('decideEligibility: properties', () => {
     )
   })
 })
+
+describe('a council-accredited service', () => {
+  it('is not invited while its accreditation is not in force, with the reason', () => {
+    const text = 'Council accreditation not in force: accreditation expired on 1 March 2026'
+    const decision = decideEligibility(REQUEST, { ...CANDIDATE, qualityExclusion: text }, SETTINGS, NOW)
+    expect(decision.eligible).toBe(false)
+    expect(decision.reasons).toEqual([{ code: 'accreditation_not_in_force', text }])
+    expect(decideEligibility(REQUEST, { ...CANDIDATE, qualityExclusion: null }, SETTINGS, NOW).eligible).toBe(
+      decideEligibility(REQUEST, CANDIDATE, SETTINGS, NOW).eligible,
+    )
+  })
+})

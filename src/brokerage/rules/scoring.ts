@@ -3,7 +3,9 @@
 // total = (qualityWeight × quality score + priceWeight × price score + distanceWeight × distance score) / 100
 //
 // - Quality score: Outstanding 100, Good 75, Not yet rated 50, Requires improvement 40; an
-//   Inadequate location is not eligible and its offer is excluded, not scored.
+//   Inadequate location is not eligible and its offer is excluded, not scored. A council-accredited
+//   service's accreditation in force counts as Good (its basis is shown); one not in force is
+//   excluded like an Inadequate one.
 // - Price score: lowest valid price ÷ this price × 100, so the cheapest offer scores 100. Prices
 //   are integer pence in one unit per request (weekly for care homes, hourly for home care).
 // - Distance score: 100 × (1 − miles ÷ maximum distance), clamped to 0..100: 100 on the person's
@@ -69,6 +71,10 @@ export interface OfferForScoring {
   pricePence: number
   /** The location's effective rating when the offers are evaluated. */
   rating: RatingValue
+  /** What the rating stands on when it is not a CQC rating, e.g. the council's accreditation; null otherwise. */
+  ratingBasis?: string | null
+  /** Why the location may not be chosen whatever its rating (a council accreditation not in force); null when it may. */
+  qualityExclusion?: string | null
   /** Miles from the person's postcode; null when unknown. */
   distanceMiles: number | null
   submittedAt: Date
@@ -117,7 +123,7 @@ export interface ScoredOffer {
   /** 1 is the best. Ranks are never shared. */
   rank: number
   total: number
-  quality: ScoreComponent & { rating: RatingValue }
+  quality: ScoreComponent & { rating: RatingValue; basis: string | null }
   price: ScoreComponent & { pricePence: number; lowestPricePence: number }
   distance: ScoreComponent & { miles: number | null }
   flags: OfferFlags
@@ -130,7 +136,7 @@ export interface ScoredOffer {
   submittedAt: Date
 }
 
-type OfferExclusionCode = 'inadequate' | 'no_new_placements' | 'invalid_price'
+type OfferExclusionCode = 'inadequate' | 'accreditation_not_in_force' | 'no_new_placements' | 'invalid_price'
 
 interface ExcludedOffer {
   offerId: number
@@ -156,6 +162,9 @@ function exclusion(offer: OfferForScoring): ExcludedOffer | null {
   }
   if (qualityScore(offer.rating) === null) {
     return { ...base, code: 'inadequate', text: 'Rated Inadequate: an inadequate service cannot be chosen' }
+  }
+  if (offer.qualityExclusion) {
+    return { ...base, code: 'accreditation_not_in_force', text: offer.qualityExclusion }
   }
   if (offer.restrictions.includes('no_new_placements')) {
     return { ...base, code: 'no_new_placements', text: 'A “no new placements” restriction is now in force' }
@@ -241,7 +250,7 @@ function score(
     locationId: offer.locationId,
     rank: 0,
     total: round2(quality.weighted + price.weighted + distance.weighted),
-    quality: { ...quality, rating: offer.rating },
+    quality: { ...quality, rating: offer.rating, basis: offer.ratingBasis ?? null },
     price: { ...price, pricePence: offer.pricePence, lowestPricePence },
     distance: { ...distance, miles: offer.distanceMiles },
     flags: { aboveUsualPrice: above !== null, qualityTeamSignOff, staleCapacity },

@@ -438,3 +438,38 @@ describe('rankPerSlot', () => {
     expect(result.slots[1]?.top?.offerId).toBe(5)
   })
 })
+
+describe('a council-accredited service’s offer', () => {
+  it('is scored on its accreditation, which the breakdown names, and excluded once it lapses', () => {
+    const shortlist = rankOffers(
+      [
+        offer({
+          offerId: 1,
+          pricePence: 6_000,
+          rating: 'Good',
+          ratingBasis: 'Council accreditation to 31 March 2027, counted as Good',
+        }),
+        offer({
+          offerId: 2,
+          pricePence: 5_000,
+          qualityExclusion: 'Council accreditation not in force: accreditation expired on 1 March 2026',
+        }),
+      ],
+      CONTEXT,
+      SETTINGS,
+    )
+    expect(shortlist.ranked.map((o) => [o.offerId, o.quality.score, o.quality.basis])).toEqual([
+      [1, 75, 'Council accreditation to 31 March 2027, counted as Good'],
+    ])
+    expect(shortlist.excluded).toEqual([
+      {
+        offerId: 2,
+        locationId: expect.any(Number),
+        code: 'accreditation_not_in_force',
+        text: 'Council accreditation not in force: accreditation expired on 1 March 2026',
+      },
+    ])
+    // The lapsed offer's lower price does not set the lowest price.
+    expect(shortlist.lowestPricePence).toBe(6_000)
+  })
+})

@@ -2,10 +2,12 @@
 import {
   type BedType,
   type CqcRating,
-  SERVICE_TYPE_LABELS,
-  type ServiceType,
+  DAY_OPPORTUNITIES,
+  type RegisterServiceType,
   type Specialism,
 } from '../../providers/vocabulary.ts'
+
+export { REGISTER_SERVICE_TYPE_LABELS, type RegisterServiceType } from '../../providers/vocabulary.ts'
 
 /** The service types a social worker chooses from (issue 4): four kinds of care home, then the rest. */
 export const REQUEST_SERVICE_TYPES = [
@@ -26,18 +28,6 @@ export const REQUEST_SERVICE_TYPE_LABELS: Record<RequestServiceType, string> = {
   dementia_nursing: 'Care home: dementia nursing',
   home_care: 'Home care',
   supported_living: 'Supported living',
-  day_opportunities: 'Day opportunities',
-}
-
-/**
- * Day opportunities are not a CQC-regulated activity, so the register's SERVICE_TYPES has no such
- * value yet; a location must list 'day_opportunities' to be invited to such a request.
- */
-const DAY_OPPORTUNITIES = 'day_opportunities'
-export type RegisterServiceType = ServiceType | typeof DAY_OPPORTUNITIES
-
-export const REGISTER_SERVICE_TYPE_LABELS: Record<RegisterServiceType, string> = {
-  ...SERVICE_TYPE_LABELS,
   day_opportunities: 'Day opportunities',
 }
 

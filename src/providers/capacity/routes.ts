@@ -30,7 +30,7 @@ export const capacityCapabilities: Capability[] = [
     href: '/provider/capacity',
     label: 'Update capacity',
     description:
-      'Tell the council your vacancies by bed type and your spare home care hours, for all your locations at once, or by uploading a CSV file.',
+      'Tell the council your vacancies by bed type, your spare home care hours and your day services’ spare places, for all your locations at once, or by uploading a CSV file.',
     roles: ['provider_user'],
   },
   {
@@ -49,6 +49,7 @@ function scopeOf(user: SessionUser): OrganisationScope {
 
 const BED_FIELD = /^beds-(\d{1,10})-([a-z_]{1,40})$/
 const HOURS_FIELD = /^hours-(\d{1,10})-([A-Z0-9]{2,4})$/
+const PLACES_FIELD = /^places-(\d{1,10})$/
 
 /** The figures filled in on the one-page form; blank fields are left as they were. */
 function formRows(body: unknown): CapacityInput[] {
@@ -61,6 +62,8 @@ function formRows(body: unknown): CapacityInput[] {
     const hours = HOURS_FIELD.exec(name)
     if (hours)
       rows.push({ field: name, locationId: Number(hours[1]), outcode: hours[2], spareHoursPerWeek: value })
+    const places = PLACES_FIELD.exec(name)
+    if (places) rows.push({ field: name, locationId: Number(places[1]), placesPerDay: value })
   }
   return rows
 }
@@ -104,7 +107,15 @@ function formLocations(
           error: errorFor(id),
         }
       })
-    return { ...l, tag: FRESHNESS_TAGS[l.freshness], bedInputs, hourInputs }
+    const placesId = `places-${l.locationId}`
+    const placesInput = l.reportsDayPlaces
+      ? {
+          id: placesId,
+          value: entered ? (entered[placesId] ?? '') : l.dayPlaces ? String(l.dayPlaces.placesPerDay) : '',
+          error: errorFor(placesId),
+        }
+      : null
+    return { ...l, tag: FRESHNESS_TAGS[l.freshness], bedInputs, hourInputs, placesInput }
   })
 }
 
@@ -247,6 +258,7 @@ export const capacityRoutes: FastifyPluginAsync<CapacityRouteOptions> = async (
           lastReportedAt: l.lastReportedAt,
           freshness: l.freshness,
           beds: l.beds,
+          dayPlaces: l.dayPlaces,
           homeCare: l.homeCare.flatMap((h) =>
             h.spareMinutesPerWeek === null
               ? []
@@ -271,7 +283,7 @@ export const capacityRoutes: FastifyPluginAsync<CapacityRouteOptions> = async (
       schema: operation({
         summary: 'Report capacity: a JSON array of updates, all saved or none',
         description:
-          'Each update names a location by locationId or cqcLocationId and gives either bedType and vacancies, or outcode and spareHoursPerWeek (up to 2 decimal places).',
+          'Each update names a location by locationId or cqcLocationId and gives bedType and vacancies, outcode and spareHoursPerWeek (up to 2 decimal places), or placesPerDay (a day service’s spare places a day).',
         tags: ['capacity'],
         body: apiUpdates,
         responses: { 201: capacityReportedSchema },
@@ -343,6 +355,7 @@ const apiUpdates = z
       vacancies: figure.optional(),
       outcode: z.string().max(10).optional(),
       spareHoursPerWeek: figure.optional(),
+      placesPerDay: figure.optional(),
     }),
     { error: 'Send a JSON array of capacity updates' },
   )

@@ -1,6 +1,6 @@
 // The capacity tracker's rules: what a valid report is, when it goes stale, and how the
 // council-wide availability figures are worked out. Pure functions, no I/O.
-import { BED_TYPE_LABELS, BED_TYPES, type BedType } from '../vocabulary.ts'
+import { BED_TYPE_LABELS, BED_TYPES, type BedType, DAY_OPPORTUNITIES } from '../vocabulary.ts'
 
 /** Capacity older than this is stale: it no longer tells a broker whether there is a bed. */
 export const STALE_AFTER_DAYS = 7
@@ -37,6 +37,33 @@ export function parseVacancies(raw: unknown): Parsed<number> {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
     return { ok: false, problem: `vacancies must be a whole number, like 2, not "${text.slice(0, 20)}"` }
   return { ok: true, value: Number(text) }
+}
+
+/** Most spare places a day one day service can report: beyond any real day centre, so a typo is caught. */
+const MAX_PLACES_PER_DAY = 1_000
+
+/** Spare places a day at a day service: a whole number from 0. */
+export function parsePlacesPerDay(raw: unknown): Parsed<number> {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : ''
+  if (text === '') return { ok: false, problem: 'enter the spare places a day' }
+  if (/^-\d+$/.test(text)) return { ok: false, problem: 'spare places cannot be negative' }
+  if (!/^\d+$/.test(text))
+    return {
+      ok: false,
+      problem: `spare places a day must be a whole number, like 4, not "${text.slice(0, 20)}"`,
+    }
+  const places = Number(text)
+  if (places > MAX_PLACES_PER_DAY)
+    return {
+      ok: false,
+      problem: `${text} spare places a day is more than ${MAX_PLACES_PER_DAY.toLocaleString('en-GB')}`,
+    }
+  return { ok: true, value: places }
+}
+
+/** Day services report spare places a day: those offering day opportunities. */
+export function reportsDayPlaces(location: { serviceTypes: readonly string[] }): boolean {
+  return location.serviceTypes.includes(DAY_OPPORTUNITIES)
 }
 
 /** Spare hours a week, to at most 2 decimal places, stored as whole minutes. */

@@ -14,6 +14,10 @@ export const providerCapacitySchema = z.object({
       lastReportedAt: instant.nullable(),
       freshness: z.enum(['missing', 'stale', 'current']),
       beds: z.array(z.object({ bedType: z.string(), vacancies: z.int(), reportedAt: instant })),
+      dayPlaces: z
+        .object({ placesPerDay: z.int(), reportedAt: instant })
+        .nullable()
+        .describe('A day service: its latest spare places a day'),
       homeCare: z.array(
         z.object({
           outcode: z.string(),

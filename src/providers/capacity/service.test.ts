@@ -112,7 +112,7 @@ describe('recordCapacity', () => {
         'SVC A House: residential beds are given more than once',
         'SVC A House: no postcode districts are recorded as covered here, so it cannot report spare hours for NR1. Add the districts it covers on your profile first',
         'SVC Closed House: this location is no longer active, so it cannot report capacity',
-        'SVC A House: give either a bed type and vacancies or a postcode district and spare hours, not both',
+        'SVC A House: give one of: a bed type and vacancies, a postcode district and spare hours, or spare places a day',
       ].sort(),
     )
     expect(await database.db.select().from(bedVacancyReports)).toEqual([])

@@ -7,7 +7,7 @@ import type { ScheduledJob } from '../../notifications/sender.ts'
 import { enqueueEmail, lastEmailed } from '../../notifications/service.ts'
 import { formatLondonDate } from '../../shared/dates.ts'
 import { byDistrict, coverageOf, coversDistricts, type OrganisationScope } from '../profile/service.ts'
-import { newestBedVacancies, newestSpareHomeCare } from '../reporting/capacity.ts'
+import { newestBedVacancies, newestDayPlaces, newestSpareHomeCare } from '../reporting/capacity.ts'
 import { BED_TYPES, type BedType } from '../vocabulary.ts'
 import {
   type Availability,
@@ -17,10 +17,12 @@ import {
   type Freshness,
   freshness,
   isBedType,
+  parsePlacesPerDay,
   parseSpareHours,
   parseVacancies,
   reminderBody,
   reportsBeds,
+  reportsDayPlaces,
   STALE_AFTER_DAYS,
   singleBedTypeProblem,
   staleSince,
@@ -71,6 +73,16 @@ export async function latestSpareMinutesInDistrict(
   )
 }
 
+/** The newest spare places a day of each day service, per location. */
+export async function latestDayPlaces(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+): Promise<Map<number, LatestCapacity>> {
+  const rows = await newestDayPlaces(db, councilId, locationIds)
+  return new Map(rows.map((r) => [r.locationId, { available: r.placesPerDay, reportedAt: r.reportedAt }]))
+}
+
 export interface LocationCapacity {
   locationId: number
   cqcLocationId: string
@@ -78,6 +90,9 @@ export interface LocationCapacity {
   registeredBeds: number | null
   reportsBeds: boolean
   reportsHomeCare: boolean
+  /** A day service: reports spare places a day. */
+  reportsDayPlaces: boolean
+  dayPlaces: { placesPerDay: number; reportedAt: Date } | null
   /** The bed types the form asks about: those it is registered for, and any it has reported. */
   bedTypes: BedType[]
   beds: { bedType: string; vacancies: number; reportedAt: Date }[]
@@ -100,17 +115,21 @@ export async function getProviderCapacity(
 ): Promise<LocationCapacity[]> {
   const own = (await organisationLocations(db, scope)).filter((l) => l.active)
   const ids = own.map((l) => l.id)
-  const [beds, homeCare, coverage] = [
+  const [beds, homeCare, coverage, dayPlaces] = [
     await newestBedVacancies(db, scope.councilId, ids),
     await newestSpareHomeCare(db, scope.councilId, ids),
     await coverageOf(db, scope.councilId, ids),
+    await newestDayPlaces(db, scope.councilId, ids),
   ]
   return own.map((location) => {
     const itsBeds = beds.filter((b) => b.locationId === location.id)
     const itsHomeCare = homeCare.filter((h) => h.locationId === location.id)
     const covered = coverage.get(location.id) ?? []
     const outcodes = [...new Set([...covered, ...itsHomeCare.map((h) => h.outcode)])].sort(byDistrict)
-    const times = [...itsBeds, ...itsHomeCare].map((r) => r.reportedAt.getTime())
+    const itsDayPlaces = dayPlaces.find((d) => d.locationId === location.id)
+    const times = [...itsBeds, ...itsHomeCare, ...(itsDayPlaces ? [itsDayPlaces] : [])].map((r) =>
+      r.reportedAt.getTime(),
+    )
     const lastReportedAt = times.length > 0 ? new Date(Math.max(...times)) : null
     const registered = bedTypesFor(location)
     return {
@@ -120,6 +139,10 @@ export async function getProviderCapacity(
       registeredBeds: location.registeredBeds,
       reportsBeds: reportsBeds(location),
       reportsHomeCare: coversDistricts(location) || covered.length > 0,
+      reportsDayPlaces: reportsDayPlaces(location),
+      dayPlaces: itsDayPlaces
+        ? { placesPerDay: itsDayPlaces.placesPerDay, reportedAt: itsDayPlaces.reportedAt }
+        : null,
       bedTypes: BED_TYPES.filter(
         (type) => registered.includes(type) || itsBeds.some((b) => b.bedType === type),
       ),
@@ -140,8 +163,9 @@ export async function getProviderCapacity(
 }
 
 /**
- * One figure to record. A row is about beds (bedType and vacancies) or home care (outcode and
- * spareHoursPerWeek), and names its location by our ID or by its CQC location ID.
+ * One figure to record. A row is about beds (bedType and vacancies), home care (outcode and
+ * spareHoursPerWeek) or a day service (placesPerDay), and names its location by our ID or by its
+ * CQC location ID (or the council's ID of a service it accredits).
  */
 export interface CapacityInput {
   /** Where errors about this row belong: a form field, a CSV line, a position in an API array. */
@@ -154,11 +178,13 @@ export interface CapacityInput {
   vacancies?: unknown
   outcode?: string
   spareHoursPerWeek?: unknown
+  placesPerDay?: unknown
 }
 
 type ValidRow = { input: CapacityInput; location: LocationRow } & (
   | { kind: 'beds'; bedType: BedType; vacancies: number }
   | { kind: 'home_care'; outcode: string; spareMinutesPerWeek: number }
+  | { kind: 'day_places'; placesPerDay: number }
 )
 
 type ReportProblem = (row: CapacityInput, location: LocationRow | undefined, text: string) => void
@@ -216,7 +242,10 @@ export async function recordCapacity(
           ]
         : [],
     )
-    await insertReports(tx, bedRows, homeCareRows)
+    const dayPlaceRows = valid.flatMap((r) =>
+      r.kind === 'day_places' ? [{ ...common, locationId: r.location.id, placesPerDay: r.placesPerDay }] : [],
+    )
+    await insertReports(tx, bedRows, homeCareRows, dayPlaceRows)
     await recordAudit(tx, actor, {
       councilId: scope.councilId,
       action: 'capacity.reported',
@@ -226,6 +255,7 @@ export async function recordCapacity(
         source: options.source,
         bedReports: bedRows.length,
         homeCareReports: homeCareRows.length,
+        dayPlaceReports: dayPlaceRows.length,
         locationIds: [...new Set(valid.map((r) => r.location.id))],
       },
     })
@@ -267,14 +297,33 @@ function validateRows(own: LocationRow[], rows: CapacityInput[], problem: Report
     const given = (value: unknown) => value !== undefined && value !== null && value !== ''
     const hasBeds = given(input.bedType?.trim()) || given(input.vacancies)
     const hasHomeCare = given(input.outcode?.trim()) || given(input.spareHoursPerWeek)
-    if (hasBeds === hasHomeCare) {
+    const hasDayPlaces = given(input.placesPerDay)
+    const kinds = [hasBeds, hasHomeCare, hasDayPlaces].filter(Boolean).length
+    if (kinds !== 1) {
       problem(
         input,
         location,
-        hasBeds
-          ? 'give either a bed type and vacancies or a postcode district and spare hours, not both'
-          : 'give a bed type and vacancies, or a postcode district and spare hours',
+        kinds > 1
+          ? 'give one of: a bed type and vacancies, a postcode district and spare hours, or spare places a day'
+          : 'give a bed type and vacancies, a postcode district and spare hours, or spare places a day',
       )
+      continue
+    }
+    if (hasDayPlaces) {
+      if (!reportsDayPlaces(location)) {
+        problem(
+          input,
+          location,
+          'only a day service reports spare places a day, and the register does not list day opportunities here',
+        )
+        continue
+      }
+      const places = parsePlacesPerDay(input.placesPerDay)
+      if (!places.ok) {
+        problem(input, location, places.problem)
+        continue
+      }
+      valid.push({ input, location, kind: 'day_places', placesPerDay: places.value })
       continue
     }
     if (hasBeds) {
@@ -341,17 +390,24 @@ async function checkAgainstWhatIsKnown(
   const batchBeds = new Map<number, { first: ValidRow; figures: Map<BedType, number> }>()
   for (const r of valid) {
     const key =
-      r.kind === 'beds' ? `${r.location.id}/beds/${r.bedType}` : `${r.location.id}/home/${r.outcode}`
+      r.kind === 'beds'
+        ? `${r.location.id}/beds/${r.bedType}`
+        : r.kind === 'home_care'
+          ? `${r.location.id}/home/${r.outcode}`
+          : `${r.location.id}/day`
     if (seen.has(key)) {
       problem(
         r.input,
         r.location,
         r.kind === 'beds'
           ? `${bedTypeLabel(r.bedType).toLowerCase()} beds are given more than once`
-          : `${r.outcode} is given more than once`,
+          : r.kind === 'home_care'
+            ? `${r.outcode} is given more than once`
+            : 'spare places a day are given more than once',
       )
       continue
     }
+    if (r.kind === 'day_places') continue
     seen.add(key)
     if (r.kind === 'home_care') {
       const covered = coverage.get(r.location.id) ?? []
@@ -540,7 +596,10 @@ export async function remindStaleProviders(
     const due = new Map<number, { name: string; lines: string[] }>()
     for (const location of active) {
       const reports =
-        reportsBeds(location) || coversDistricts(location) || (coverage.get(location.id) ?? []).length > 0
+        reportsBeds(location) ||
+        coversDistricts(location) ||
+        reportsDayPlaces(location) ||
+        (coverage.get(location.id) ?? []).length > 0
       if (!reports) continue
       const at = last.get(location.id) ?? null
       if (freshness(at, now) === 'current') continue

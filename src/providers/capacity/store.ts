@@ -4,7 +4,13 @@
 import { and, asc, eq, max, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/connection.ts'
 import type { OrganisationScope } from '../profile/service.ts'
-import { bedVacancyReports, homeCareCapacityReports, locations, providerOrganisations } from '../schema.ts'
+import {
+  bedVacancyReports,
+  dayPlaceReports,
+  homeCareCapacityReports,
+  locations,
+  providerOrganisations,
+} from '../schema.ts'
 
 export type LocationRow = Pick<
   typeof locations.$inferSelect,
@@ -68,7 +74,7 @@ export function activeLocationsWithOrganisation(db: Queryable, councilId: number
     .orderBy(asc(locations.name), asc(locations.id))
 }
 
-/** When each location last reported anything, beds or home care. */
+/** When each location last reported anything: beds, home care or day places. */
 export async function lastReported(db: Queryable, councilId: number): Promise<Map<number, Date>> {
   const beds = await db
     .select({ locationId: bedVacancyReports.locationId, at: max(bedVacancyReports.reportedAt) })
@@ -80,8 +86,13 @@ export async function lastReported(db: Queryable, councilId: number): Promise<Ma
     .from(homeCareCapacityReports)
     .where(eq(homeCareCapacityReports.councilId, councilId))
     .groupBy(homeCareCapacityReports.locationId)
+  const dayPlaces = await db
+    .select({ locationId: dayPlaceReports.locationId, at: max(dayPlaceReports.reportedAt) })
+    .from(dayPlaceReports)
+    .where(eq(dayPlaceReports.councilId, councilId))
+    .groupBy(dayPlaceReports.locationId)
   const last = new Map<number, Date>()
-  for (const row of [...beds, ...homeCare]) {
+  for (const row of [...beds, ...homeCare, ...dayPlaces]) {
     if (!row.at) continue
     const at = new Date(row.at)
     const seen = last.get(row.locationId)
@@ -95,9 +106,11 @@ export async function insertReports(
   db: Queryable,
   beds: (typeof bedVacancyReports.$inferInsert)[],
   homeCare: (typeof homeCareCapacityReports.$inferInsert)[],
+  dayPlaces: (typeof dayPlaceReports.$inferInsert)[] = [],
 ): Promise<void> {
   if (beds.length > 0) await db.insert(bedVacancyReports).values(beds)
   if (homeCare.length > 0) await db.insert(homeCareCapacityReports).values(homeCare)
+  if (dayPlaces.length > 0) await db.insert(dayPlaceReports).values(dayPlaces)
 }
 
 // Any fixed number: with the council's ID it names the lock that keeps two senders from reminding at once.

@@ -6,7 +6,7 @@ import { streamValues } from 'stream-json/streamers/stream-values.js'
 import { ValidationError } from '../../errors.ts'
 import { type WorkbookKind, workbookKind, workbookRows } from '../../spreadsheets/workbook.ts'
 import { unstorableText } from '../../storable.ts'
-import { KEY_QUESTION_LABELS } from '../vocabulary.ts'
+import { COUNCIL_ID_PREFIX, KEY_QUESTION_LABELS } from '../vocabulary.ts'
 import {
   CARE_DIRECTORY_FIELDS,
   HSCA_FIELDS,
@@ -243,6 +243,16 @@ function normalise(raw: RawLocation, state: RunState): ParsedRow {
   if (!locationId) problems.push('missing CQC location ID')
   if (!providerId) problems.push('missing CQC provider ID')
   if (!name) problems.push('missing location name')
+  // The council's own IDs never come from CQC: such a row would overwrite an accredited service.
+  for (const [what, id] of [
+    ['location', locationId],
+    ['provider', providerId],
+  ] as const) {
+    if (id?.toUpperCase().startsWith(COUNCIL_ID_PREFIX))
+      problems.push(
+        `${what} ID ${id.slice(0, 40)} is one the council issues (${COUNCIL_ID_PREFIX}...), not CQC's`,
+      )
+  }
   const firstLine = locationId ? state.seen.get(locationId) : undefined
   if (locationId && firstLine !== undefined)
     problems.push(`duplicate CQC location ID ${locationId} (first on line ${firstLine})`)

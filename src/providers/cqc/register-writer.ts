@@ -299,7 +299,7 @@ export class RegisterWriter {
     const rows = rowsOf<DeactivatedRow>(
       await this.tx.execute(sql`
         update locations set active = false, deactivated_at = now(), updated_at = now()
-        where council_id = ${this.options.councilId} and active
+        where council_id = ${this.options.councilId} and active and regulator = 'cqc'
           and cqc_location_id not in (select jsonb_array_elements_text(${JSON.stringify([...this.seen])}::jsonb))
         returning id, provider_organisation_id, registered_beds`),
     )
@@ -312,7 +312,7 @@ export class RegisterWriter {
     const rows = rowsOf<DeactivatedRow>(
       await this.tx.execute(sql`
         update locations set active = false, deactivated_at = now(), updated_at = now()
-        where council_id = ${this.options.councilId} and active
+        where council_id = ${this.options.councilId} and active and regulator = 'cqc'
           and cqc_location_id = any(array(select jsonb_array_elements_text(${JSON.stringify(cqcLocationIds)}::jsonb)))
         returning id, provider_organisation_id, registered_beds`),
     )
@@ -387,12 +387,12 @@ function toJsonRow(row: LocationValues & { id?: number; cqcLocationId?: string }
   }
 }
 
-/** Whether the council's register had any location before this import. */
+/** Whether the council's register had any of CQC's locations before this import. */
 export async function hasLocations(tx: Transaction, councilId: number): Promise<boolean> {
   const [any] = await tx
     .select({ id: locations.id })
     .from(locations)
-    .where(eq(locations.councilId, councilId))
+    .where(and(eq(locations.councilId, councilId), eq(locations.regulator, 'cqc')))
     .limit(1)
   return any !== undefined
 }

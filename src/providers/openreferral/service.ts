@@ -76,7 +76,9 @@ function toPublicLocation(row: PublicRow): PublicLocation {
   return { ...rest, organisation: { id: organisationId, cqcProviderId, name: organisationName } }
 }
 
-const publishedIn = (councilId: number) => and(eq(locations.councilId, councilId), eq(locations.active, true))
+// CQC's public facts only: the council's own accredited services are not CQC's to publish.
+const publishedIn = (councilId: number) =>
+  and(eq(locations.councilId, councilId), eq(locations.active, true), eq(locations.regulator, 'cqc'))
 
 export async function listServices(db: Queryable, council: Council, page: PageRequest) {
   const where = publishedIn(council.id)

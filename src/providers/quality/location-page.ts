@@ -22,6 +22,7 @@ export function scopeOf(user: SessionUser): RegisterScope {
 // Keyed by a fixed word in the redirect, so the page never echoes text from the address.
 const SUCCESS_MESSAGES: Record<string, string> = {
   'pamms-recorded': 'PAMMS audit recorded',
+  'accredited-service-added': 'Council-accredited service added to the register',
   'restriction-placed': 'Restriction placed',
   'restriction-lifted': 'Restriction lifted',
   'coordinates-saved': 'Coordinates saved: distances are now measured from them',

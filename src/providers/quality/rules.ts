@@ -14,9 +14,13 @@ export const NOT_YET_RATED = 'Not yet rated'
 export type EffectiveRatingValue = CqcRating | typeof NOT_YET_RATED
 export type RatingSource = 'cqc' | 'pamms'
 
-export const RATING_SOURCE_LABELS: Record<RatingSource, string> = {
+/** Where an effective rating comes from: a stored rating, or the council's accreditation in place of CQC's. */
+export type EffectiveSource = RatingSource | 'accreditation'
+
+export const RATING_SOURCE_LABELS: Record<EffectiveSource, string> = {
   cqc: 'CQC inspection',
   pamms: 'PAMMS audit',
+  accreditation: 'Council accreditation',
 }
 
 /** The labels of the council's own audit tool (PAMMS), in the order of CQC_RATINGS. */
@@ -46,7 +50,8 @@ export function cqcToPamms(rating: CqcRating): PammsRating {
 }
 
 /** How a stored rating is shown: PAMMS audits in PAMMS's own words, CQC ratings as CQC publishes them. */
-export function ratingLabel(source: RatingSource, rating: CqcRating): string {
+export function ratingLabel(source: EffectiveSource, rating: CqcRating): string {
+  if (source === 'accreditation') return `Accredited (counts as ${rating})`
   return source === 'pamms' ? cqcToPamms(rating) : rating
 }
 
@@ -58,13 +63,17 @@ export interface DatedRating {
 
 export interface EffectiveRating {
   rating: EffectiveRatingValue
-  source: RatingSource | null
+  source: EffectiveSource | null
   ratedOn: string | null
   /** Why this rating was chosen, so a broker can answer "why was this location scored so?". */
   explanation: string
   /** The latest rating from each source, as considered. */
   cqc: DatedRating | null
   pamms: DatedRating | null
+  /** For a council-accredited service: its accreditation as judged on the day; absent for CQC's. */
+  accreditation?: AccreditationStanding
+  /** Why the location may not be invited or chosen at all, beyond its rating; absent when it may. */
+  ineligible?: string
 }
 
 /** Higher is worse: the position on the CQC scale, Outstanding first. */
@@ -218,6 +227,121 @@ export function effectiveFrom(history: RatingEntry[]): EffectiveRating {
 /** CQC's latest rating: the register's columns hold it, unless the history has a newer one. */
 export function latestCqc(history: DatedRating | null, register: DatedRating | null): DatedRating | null {
   return history && (!register || (history.ratedOn ?? '') > (register.ratedOn ?? '')) ? history : register
+}
+
+// ---------------------------------------------------------------------------------------------
+// Council accreditation: the council's own standard for the services CQC does not register
+
+/** One period of a service's accreditation by the council. Dates are 'YYYY-MM-DD'; `to` is the last day. */
+export interface AccreditationFacts {
+  accreditedFrom: string
+  accreditedTo: string
+  criteriaMet: readonly string[]
+  accreditedBy: string
+}
+
+type AccreditationStatus = 'in_force' | 'expired' | 'not_started' | 'none'
+
+export interface AccreditationStanding {
+  status: AccreditationStatus
+  /** The accreditation in force, or else the latest; null when there is none. */
+  accreditation: AccreditationFacts | null
+  explanation: string
+}
+
+/**
+ * What an accreditation in force counts as, in place of a CQC rating: Good. The council accredits
+ * a service when it meets the council's criteria, which is the standard a Good service meets; it
+ * never says a service is outstanding, so it never scores above Good.
+ */
+export const ACCREDITED_EQUIVALENT: CqcRating = 'Good'
+
+/**
+ * A council-accredited service's standing on a date: in force when one of its accreditations
+ * covers the date (the latest to start, if several do); otherwise its latest accreditation has
+ * expired or has not started yet.
+ */
+export function accreditationStanding(
+  accreditations: readonly AccreditationFacts[],
+  onDate: string,
+): AccreditationStanding {
+  const latestFirst = [...accreditations].sort((a, b) => b.accreditedFrom.localeCompare(a.accreditedFrom))
+  const inForce = latestFirst.find((a) => a.accreditedFrom <= onDate && onDate <= a.accreditedTo)
+  const period = (a: AccreditationFacts) => `${formatDate(a.accreditedFrom)} to ${formatDate(a.accreditedTo)}`
+  if (inForce) {
+    return {
+      status: 'in_force',
+      accreditation: inForce,
+      explanation: `Accredited by the council from ${period(inForce)}, by ${inForce.accreditedBy}.`,
+    }
+  }
+  const latest = latestFirst[0]
+  if (!latest) {
+    return {
+      status: 'none',
+      accreditation: null,
+      explanation: 'The council has not accredited this service.',
+    }
+  }
+  if (latest.accreditedFrom > onDate) {
+    return {
+      status: 'not_started',
+      accreditation: latest,
+      explanation: `The council’s accreditation starts on ${formatDate(latest.accreditedFrom)}; it is not in force yet.`,
+    }
+  }
+  return {
+    status: 'expired',
+    accreditation: latest,
+    explanation: `The council’s accreditation expired on ${formatDate(latest.accreditedTo)}.`,
+  }
+}
+
+/**
+ * The effective rating of a service the council accredits itself. Its accreditation stands where
+ * a CQC rating would: in force, it counts as Good (ACCREDITED_EQUIVALENT), dated from when it
+ * started, and a more recent PAMMS audit wins over it as one wins over a CQC rating (the worse on
+ * the same day). Not in force (expired, not started, never given), the service may not be invited
+ * or chosen whatever its audits say: the accreditation is the council's licence to buy from it.
+ */
+export function effectiveRatingOfAccredited(
+  standing: AccreditationStanding,
+  pamms: DatedRating | null,
+): EffectiveRating {
+  const base = { cqc: null, pamms, accreditation: standing }
+  const accreditation = standing.accreditation
+  if (standing.status !== 'in_force' || !accreditation) {
+    return {
+      ...base,
+      rating: NOT_YET_RATED,
+      source: null,
+      ratedOn: null,
+      explanation: `${standing.explanation} A council-accredited service is invited and chosen only while its accreditation is in force.`,
+      ineligible: `Council accreditation not in force: ${standing.explanation.replace(/^The council’s /, '').replace(/[.]$/, '')}`,
+    }
+  }
+  const accredited = `council accreditation of ${formatDate(accreditation.accreditedFrom)} (counts as ${ACCREDITED_EQUIVALENT})`
+  const pDate = pamms?.ratedOn ?? ''
+  const pammsWins =
+    pamms !== null &&
+    (pDate > accreditation.accreditedFrom ||
+      (pDate === accreditation.accreditedFrom && severity(pamms.rating) > severity(ACCREDITED_EQUIVALENT)))
+  if (pamms && pammsWins) {
+    return {
+      ...base,
+      rating: pamms.rating,
+      source: 'pamms',
+      ratedOn: pamms.ratedOn,
+      explanation: `The ${describe('pamms', pamms)} is more recent than the ${accredited}.`,
+    }
+  }
+  return {
+    ...base,
+    rating: ACCREDITED_EQUIVALENT,
+    source: 'accreditation',
+    ratedOn: accreditation.accreditedFrom,
+    explanation: `${standing.explanation} An accreditation in force counts as ${ACCREDITED_EQUIVALENT} in place of a CQC rating${pamms ? `; the ${describe('pamms', pamms)} is older` : ''}.`,
+  }
 }
 
 /** The quality part of an offer's score (DOMAIN.md §7); null means the location may not be chosen at all. */

@@ -2,8 +2,11 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { CQC_RATINGS, type CqcRating } from '../vocabulary.ts'
 import {
+  ACCREDITED_EQUIVALENT,
+  accreditationStanding,
   cqcToPamms,
   effectiveRating,
+  effectiveRatingOfAccredited,
   isInForce,
   mayBidForPrimeProvider,
   NOT_YET_RATED,
@@ -331,5 +334,65 @@ describe('the restriction summary', () => {
     expect(homeCare?.restricted).toEqual({ services: 1, beds: 0, servicesPercent: 12.5, bedsPercent: null })
     const other = summary.sectors.find((s) => s.sector === 'other')
     expect(other?.restricted.servicesPercent).toBeNull()
+  })
+})
+
+describe('a council accreditation in place of a CQC rating', () => {
+  const period = {
+    accreditedFrom: '2026-04-01',
+    accreditedTo: '2027-03-31',
+    criteriaMet: ['safeguarding'],
+    accreditedBy: 'Panel',
+  }
+
+  it('is in force from its first day to its last, and says when it expired or starts', () => {
+    expect(accreditationStanding([period], '2026-04-01').status).toBe('in_force')
+    expect(accreditationStanding([period], '2027-03-31').status).toBe('in_force')
+    expect(accreditationStanding([period], '2027-04-01')).toMatchObject({
+      status: 'expired',
+      explanation: 'The council’s accreditation expired on 31 March 2027.',
+    })
+    expect(accreditationStanding([period], '2026-03-31').status).toBe('not_started')
+    expect(accreditationStanding([], '2026-06-01').status).toBe('none')
+    // A renewal in force wins over the period before it.
+    const renewal = { ...period, accreditedFrom: '2027-04-01', accreditedTo: '2028-03-31' }
+    expect(accreditationStanding([period, renewal], '2027-06-01').accreditation).toEqual(renewal)
+  })
+
+  it('counts as Good while in force, and rules the service out otherwise', () => {
+    const inForce = effectiveRatingOfAccredited(accreditationStanding([period], '2026-06-01'), null)
+    expect(inForce).toMatchObject({
+      rating: ACCREDITED_EQUIVALENT,
+      source: 'accreditation',
+      ratedOn: '2026-04-01',
+    })
+    expect(inForce.ineligible).toBeUndefined()
+    const expired = effectiveRatingOfAccredited(accreditationStanding([period], '2027-06-01'), {
+      rating: 'Outstanding',
+      ratedOn: '2027-05-01',
+    })
+    expect(expired.rating).toBe(NOT_YET_RATED)
+    expect(expired.ineligible).toBe(
+      'Council accreditation not in force: accreditation expired on 31 March 2027',
+    )
+  })
+
+  it('gives way to a more recent PAMMS audit, and to a worse one on the same day', () => {
+    const standing = accreditationStanding([period], '2026-06-01')
+    expect(
+      effectiveRatingOfAccredited(standing, { rating: 'Requires improvement', ratedOn: '2026-05-01' }),
+    ).toMatchObject({
+      rating: 'Requires improvement',
+      source: 'pamms',
+    })
+    expect(
+      effectiveRatingOfAccredited(standing, { rating: 'Outstanding', ratedOn: '2026-04-01' }).source,
+    ).toBe('accreditation')
+    expect(
+      effectiveRatingOfAccredited(standing, { rating: 'Inadequate', ratedOn: '2026-04-01' }).rating,
+    ).toBe('Inadequate')
+    expect(
+      effectiveRatingOfAccredited(standing, { rating: 'Outstanding', ratedOn: '2025-01-01' }).source,
+    ).toBe('accreditation')
   })
 })

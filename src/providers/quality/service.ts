@@ -14,11 +14,14 @@ import {
   type RestrictionKind,
 } from '../vocabulary.ts'
 import {
+  type AccreditationFacts,
+  accreditationStanding,
   type DatedRating,
   describeRestriction,
   type EffectiveRating,
   effectiveFrom,
   effectiveRating,
+  effectiveRatingOfAccredited,
   isInForce,
   latestCqc,
   PAMMS_RATINGS,
@@ -33,6 +36,7 @@ import {
   summariseRestrictions,
 } from './rules.ts'
 import {
+  accreditationsOfLocations,
   activeRegisterCounts,
   asRestriction,
   correctRating,
@@ -382,11 +386,22 @@ export async function effectiveRatings(
   db: Queryable,
   councilId: number,
   locationIds: readonly number[],
+  today: string = todayInLondon(),
 ): Promise<Map<number, EffectiveRating>> {
   const result = new Map<number, EffectiveRating>()
   if (locationIds.length === 0) return result
   const rows = await latestRatings(db, councilId, locationIds)
+  const accredited = rows.filter((r) => r.regulator === 'council').map((r) => r.id)
+  const accreditations = await accreditationsByLocation(db, councilId, accredited)
   for (const row of rows) {
+    if (row.regulator === 'council') {
+      const pamms: DatedRating | null = row.pammsRating
+        ? { rating: row.pammsRating as CqcRating, ratedOn: row.pammsOn }
+        : null
+      const standing = accreditationStanding(accreditations.get(row.id) ?? [], today)
+      result.set(row.id, effectiveRatingOfAccredited(standing, pamms))
+      continue
+    }
     const history: DatedRating | null = row.historyCqcRating
       ? { rating: row.historyCqcRating as CqcRating, ratedOn: row.historyCqcOn }
       : null
@@ -397,6 +412,19 @@ export async function effectiveRatings(
       ? { rating: row.pammsRating as CqcRating, ratedOn: row.pammsOn }
       : null
     result.set(row.id, effectiveRating(latestCqc(history, register), pamms))
+  }
+  return result
+}
+
+async function accreditationsByLocation(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+): Promise<Map<number, AccreditationFacts[]>> {
+  const result = new Map<number, AccreditationFacts[]>()
+  if (locationIds.length === 0) return result
+  for (const { locationId, ...facts } of await accreditationsOfLocations(db, councilId, locationIds)) {
+    result.set(locationId, [...(result.get(locationId) ?? []), facts])
   }
   return result
 }
@@ -624,9 +652,13 @@ export async function locationQuality(
   const history = await historyOf(db, location)
   const rows = await restrictionsOfLocation(db, location.councilId, location.id)
   const views = rows.map((row) => viewRestriction(row, today))
+  const effective =
+    location.regulator === 'council'
+      ? (await effectiveRatings(db, location.councilId, [location.id], today)).get(location.id)
+      : undefined
   return {
     today,
-    effective: effectiveFrom(history),
+    effective: effective ?? effectiveFrom(history),
     history,
     keyQuestions: await latestKeyQuestionRatings(db, location),
     currentRestrictions: views.filter((r) => r.status === 'in_force' || r.status === 'scheduled'),

@@ -5,6 +5,7 @@ import { and, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'dri
 import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
 import {
+  locationAccreditations,
   locationKeyQuestionRatings,
   locationRatings,
   locations,
@@ -124,6 +125,7 @@ export function latestRatings(db: Queryable, councilId: number, locationIds: rea
   return db
     .select({
       id: locations.id,
+      regulator: locations.regulator,
       cqcRating: locations.cqcRating,
       cqcRatingDate: locations.cqcRatingDate,
       historyCqcRating: latestCqc.rating,
@@ -135,6 +137,26 @@ export function latestRatings(db: Queryable, councilId: number, locationIds: rea
     .leftJoinLateral(latestCqc, sql`true`)
     .leftJoinLateral(latestPamms, sql`true`)
     .where(and(eq(locations.councilId, councilId), inIds(locations.id, locationIds)))
+}
+
+/** Every accreditation of the council's locations among the ids, latest first. */
+export function accreditationsOfLocations(db: Queryable, councilId: number, locationIds: readonly number[]) {
+  return db
+    .select({
+      locationId: locationAccreditations.locationId,
+      accreditedFrom: locationAccreditations.accreditedFrom,
+      accreditedTo: locationAccreditations.accreditedTo,
+      criteriaMet: locationAccreditations.criteriaMet,
+      accreditedBy: locationAccreditations.accreditedBy,
+    })
+    .from(locationAccreditations)
+    .where(
+      and(
+        eq(locationAccreditations.councilId, councilId),
+        inIds(locationAccreditations.locationId, locationIds),
+      ),
+    )
+    .orderBy(desc(locationAccreditations.accreditedFrom))
 }
 
 // ---------------------------------------------------------------------------------------------

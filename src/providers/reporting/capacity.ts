@@ -4,7 +4,7 @@
 import { and, desc, eq, gt, lte } from 'drizzle-orm'
 import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
-import { bedVacancyReports, homeCareCapacityReports } from '../schema.ts'
+import { bedVacancyReports, dayPlaceReports, homeCareCapacityReports } from '../schema.ts'
 
 export interface NewestBedVacancies {
   locationId: number
@@ -88,4 +88,28 @@ export async function newestSpareHomeCare(
       desc(homeCareCapacityReports.reportedAt),
       desc(homeCareCapacityReports.id),
     )
+}
+
+export interface NewestDayPlaces {
+  locationId: number
+  placesPerDay: number
+  reportedAt: Date
+}
+
+/** The newest spare places a day of each of the given day services. */
+export async function newestDayPlaces(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+): Promise<NewestDayPlaces[]> {
+  if (locationIds.length === 0) return []
+  return db
+    .selectDistinctOn([dayPlaceReports.locationId], {
+      locationId: dayPlaceReports.locationId,
+      placesPerDay: dayPlaceReports.placesPerDay,
+      reportedAt: dayPlaceReports.reportedAt,
+    })
+    .from(dayPlaceReports)
+    .where(and(eq(dayPlaceReports.councilId, councilId), inIds(dayPlaceReports.locationId, locationIds)))
+    .orderBy(dayPlaceReports.locationId, desc(dayPlaceReports.reportedAt), desc(dayPlaceReports.id))
 }
