@@ -31,7 +31,7 @@ function invalid(message: string): ValidationError {
 }
 
 // csv-parse's raw text keeps only the "\r" of a "\r\n" record delimiter, so count any of the three.
-function countLineBreaks(value: string): number {
+export function countLineBreaks(value: string): number {
   return value.match(/\r\n|\r|\n/g)?.length ?? 0
 }
 

@@ -6,6 +6,7 @@ import { marketRules } from './market.ts'
 import { notificationsRules } from './notifications.ts'
 import { offersRules } from './offers.ts'
 import { openReferralRules } from './openreferral.ts'
+import { packageImportsRules } from './package-imports.ts'
 import { profileRules } from './profile.ts'
 import { qualityRules } from './quality.ts'
 import { requestsRules } from './requests.ts'
@@ -26,6 +27,7 @@ export const ACCESS_RULES: AccessRule[] = [
   ...requestsRules,
   ...settingsRules,
   ...offersRules,
+  ...packageImportsRules,
   ...marketRules,
   ...openReferralRules,
 ]

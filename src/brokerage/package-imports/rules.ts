@@ -44,14 +44,7 @@ const REQUIRED_COLUMNS: readonly PackageColumn[] = [
 ]
 
 export const FUNDING = ['council', 'health', 'joint', 'self_funder'] as const
-export type Funding = (typeof FUNDING)[number]
-
-export const FUNDING_LABELS: Record<Funding, string> = {
-  council: 'Council',
-  health: 'Health (NHS)',
-  joint: 'Joint council and health',
-  self_funder: 'Self-funder, arranged by the council',
-}
+type Funding = (typeof FUNDING)[number]
 
 /** Where each column is in the header row, or what the header lacks. */
 export function locatePackageColumns(

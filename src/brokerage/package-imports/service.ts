@@ -30,7 +30,7 @@ import {
 /** Far beyond any council's book (Norfolk's is about 15,000 packages); guards the memory a file takes. */
 const MAX_ROWS = 200_000
 
-export interface RejectedRow {
+interface RejectedRow {
   line: number
   reason: string
 }

@@ -4,6 +4,7 @@ import { pick } from 'stream-json/filters/pick.js'
 import { streamArray } from 'stream-json/streamers/stream-array.js'
 import { streamValues } from 'stream-json/streamers/stream-values.js'
 import { ValidationError } from '../../errors.ts'
+import { countLineBreaks } from '../../spreadsheets/rows.ts'
 import { type WorkbookKind, workbookKind, workbookRows } from '../../spreadsheets/workbook.ts'
 import { unstorableText } from '../../storable.ts'
 import { COUNCIL_ID_PREFIX, KEY_QUESTION_LABELS } from '../vocabulary.ts'
@@ -360,11 +361,6 @@ function noteUnmapped(state: RunState, kind: 'serviceType' | 'specialism', value
 
 // ---------------------------------------------------------------------------------------------
 // CSV
-
-// csv-parse's raw text keeps only the "\r" of a "\r\n" record delimiter, so count any of the three.
-function countLineBreaks(value: string): number {
-  return value.match(/\r\n|\r|\n/g)?.length ?? 0
-}
 
 function piped(source: Readable, ...stages: Duplex[]): Duplex {
   const last = stages.at(-1)
