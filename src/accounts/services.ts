@@ -11,18 +11,36 @@ import {
   revokeCouncilApiToken,
 } from './api-tokens.ts'
 import {
+  changePassword,
+  checkPasswordLink,
+  requestPasswordReset,
+  setPasswordWithLink,
+} from './passwords/links.ts'
+import {
   activeAccounts,
   addUser,
   createSession,
   endSession,
   getCouncilByCode,
   listCouncils,
-  listUsers,
   loadServiceSecret,
   recordSignIn,
   resolveSession,
   verifySignIn,
 } from './service.ts'
+import { endAllSessions, listSessions } from './sessions.ts'
+import { importUsers } from './users/import.ts'
+import {
+  changeUserEmail,
+  changeUserRole,
+  disableUser,
+  enableUser,
+  findCouncilUserByEmail,
+  getCouncilUser,
+  listCouncilUsers,
+  removeUser,
+  sendPasswordLink,
+} from './users/service.ts'
 
 export interface AccountsDependencies {
   database: DatabaseHandle
@@ -35,7 +53,22 @@ export function createAccountsServices({ database }: AccountsDependencies) {
         getCouncilByCode,
         listCouncils,
         addUser,
-        listUsers,
+        listCouncilUsers,
+        getCouncilUser,
+        findCouncilUserByEmail,
+        disableUser,
+        enableUser,
+        changeUserRole,
+        changeUserEmail,
+        removeUser,
+        sendPasswordLink,
+        importUsers,
+        requestPasswordReset,
+        checkPasswordLink,
+        setPasswordWithLink,
+        changePassword,
+        listSessions,
+        endAllSessions,
         verifySignIn,
         recordSignIn,
         activeAccounts,
