@@ -3,7 +3,7 @@
 import { dictionary } from '@zxcvbn-ts/language-common'
 
 export const MIN_PASSWORD_LENGTH = 12
-export const MAX_PASSWORD_LENGTH = 256
+const MAX_PASSWORD_LENGTH = 256
 
 /** An invitation gives the person a week to set their password; a reset link an hour. */
 export const LINK_LIFETIME_MS = { invitation: 7 * 24 * 3_600_000, reset: 3_600_000 } as const

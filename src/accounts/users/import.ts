@@ -25,7 +25,7 @@ interface CsvRow {
 }
 
 /** The file's rows, each with its line; problems with the file as a whole throw. */
-export function parseUsersCsv(content: Buffer | string): CsvRow[] {
+function parseUsersCsv(content: Buffer | string): CsvRow[] {
   const notText = nulByteProblem(Buffer.isBuffer(content) ? content : Buffer.from(content))
   if (notText) throw fileProblem(notText)
   let records: { record: string[]; info: { lines: number } }[]
