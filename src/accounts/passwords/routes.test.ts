@@ -280,3 +280,19 @@ describe('cookies in production', () => {
     }
   })
 })
+
+describe('the mail log', () => {
+  it('shows a reset email without the token, so an administrator cannot use the link', async () => {
+    await forgotten(new Client(t.app), home.emails.council_admin)
+    const token = tokenOf(await emailedLink(t.database.db, home.emails.council_admin))
+    const admin = new Client(t.app)
+    await admin.signIn(home.emails.council_admin)
+    const log = await admin.get('/admin/outbox')
+    const id = log.body.match(/href="\/admin\/outbox\/(\d+)"/)?.[1]
+    const message = await admin.get(`/admin/outbox/${id}`)
+    expect(message.statusCode).toBe(200)
+    expect(message.body).toContain('Password reset link')
+    expect(message.body).toContain('set-password?token=(hidden)')
+    expect(message.body).not.toContain(token)
+  })
+})
