@@ -148,26 +148,27 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { a
     }
   })
 
-  const showImport = (reply: FastifyReply, status: number, errors: FieldError[] = []) =>
-    reply.code(status).view('accounts/users/views/users-import.njk', {
+  const showImport = (reply: FastifyReply, status: number, errors: FieldError[] = []) => {
+    const rejectedRows = errors.filter((e) => e.field.startsWith('line-'))
+    // Rejected rows are listed in a table; the summary says, against the file, what became of them.
+    const summary =
+      rejectedRows.length === errors.length && rejectedRows.length > 0
+        ? [
+            {
+              field: 'file',
+              message: `${rejectedRows.length} ${rejectedRows.length === 1 ? 'row was' : 'rows were'} rejected, so no users were added. Correct them and upload the file again`,
+            },
+          ]
+        : errors
+    return reply.code(status).view('accounts/users/views/users-import.njk', {
       pageTitle: 'Add users from a CSV file',
       columns: USER_CSV_COLUMNS.join(','),
       maxRows: MAX_USER_CSV_ROWS,
       roles: ROLES.join(', '),
-      rejectedRows: errors.filter((e) => e.field.startsWith('line-')),
-      ...formErrors(
-        errors.filter((e) => !e.field.startsWith('line-')).length
-          ? errors
-          : errors.length
-            ? [
-                {
-                  field: 'file',
-                  message: `${errors.length} ${errors.length === 1 ? 'row was' : 'rows were'} rejected, so no users were added. Correct them and upload the file again`,
-                },
-              ]
-            : [],
-      ),
+      rejectedRows,
+      ...formErrors(summary),
     })
+  }
 
   app.get('/admin/users/import', { config: ADMIN }, async (_request, reply) => showImport(reply, 200))
 
