@@ -278,3 +278,35 @@ export function browserSession<S extends { baseUrl: string; close(): Promise<voi
 export async function expectAccessible(tab: Tab): Promise<void> {
   expect.soft(await accessibilityProblems(tab.page), `axe violations on ${tab.path}`).toEqual([])
 }
+
+/** A council admin's page for one user: its status and the buttons that change it. */
+export class UserPage extends Layout {
+  readonly disable: Locator
+  readonly enable: Locator
+  readonly banner: Locator
+  readonly status: Locator
+
+  constructor(page: Page) {
+    super(page)
+    this.disable = page.getByRole('button', { name: 'Disable user' })
+    this.enable = page.getByRole('button', { name: 'Enable user' })
+    this.banner = page.locator('.govuk-notification-banner--success')
+    this.status = page.locator('.govuk-summary-list').locator('.govuk-tag')
+  }
+}
+
+/** The page an emailed link opens, to set a new password. */
+export class SetPasswordPage extends Layout {
+  readonly password: Locator
+  readonly confirm: Locator
+  readonly submit: Locator
+  readonly errorSummary: Locator
+
+  constructor(page: Page) {
+    super(page)
+    this.password = page.getByLabel('New password', { exact: true })
+    this.confirm = page.getByLabel('Type the password again', { exact: true })
+    this.submit = page.getByRole('button', { name: 'Set password' })
+    this.errorSummary = page.getByRole('alert').filter({ hasText: 'There is a problem' })
+  }
+}

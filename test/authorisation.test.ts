@@ -70,9 +70,12 @@ describe('the authorisation matrix', () => {
     for (const who of whoList) {
       const mayUse = allowed === 'public' || (who !== 'anonymous' && allowed.includes(who))
       it(`${route} as ${who}: ${mayUse ? 'allowed' : 'refused'}`, async () => {
-        // Sign-out would end the shared session; give it a client of its own.
-        const client =
-          method === 'POST' && url === '/sign-out' ? new Client(t.app) : await clientFor(home, who)
+        // Sign-out would end the shared session; give it a client of its own. Signing out everywhere
+        // ends the shared one too, so the next test signs in again.
+        const endsSessions =
+          method === 'POST' && (url === '/sign-out' || url === '/account/sign-out-everywhere')
+        const client = endsSessions ? new Client(t.app) : await clientFor(home, who)
+        if (url === '/account/sign-out-everywhere') clients.delete(`${home.code}:${who}`)
         if (client !== clients.get(`${home.code}:${who}`) && who !== 'anonymous')
           await client.signIn(emailOf(home, who))
         if (client.csrfToken === '') await client.get('/sign-in')

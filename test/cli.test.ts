@@ -179,7 +179,7 @@ describe('caremarket CLI', () => {
       'short\n',
     )
     expect(shortPassword.code).toBe(1)
-    expect(shortPassword.stderr).toContain('Password must be 10 characters or more')
+    expect(shortPassword.stderr).toContain('Password must be 12 characters or more')
   })
 })
 

@@ -4,6 +4,7 @@ import { addUser as addUserToCouncil } from '../src/accounts/service.ts'
 import { auditLog } from '../src/db/schema.ts'
 import { ConflictError } from '../src/errors.ts'
 import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
+import { emailedLink } from './support/emailed-links.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let council: Fixture
@@ -22,17 +23,35 @@ async function addUser(form: Record<string, string>) {
   return admin.post('/admin/users', form)
 }
 
+/** Follows an emailed link and sets the password with it. */
+async function setPassword(path: string, password: string) {
+  const person = new Client(t.app)
+  expect((await person.get(path)).statusCode).toBe(200)
+  const token = new URLSearchParams(path.split('?')[1]).get('token') as string
+  return person.post('/set-password', { token, password, confirmPassword: password })
+}
+
 describe('adding users in the web UI', () => {
-  it('adds a broker who can then sign in, and audits who added them', async () => {
-    const response = await addUser({
-      email: 'Sam.Broker@Users.test',
-      role: 'broker',
-      password: 'a good long password',
-    })
+  it('invites a broker by email, with no password typed by the admin; they set their own and sign in', async () => {
+    const form = await admin.get('/admin/users/new')
+    expect(form.body).not.toContain('name="password"')
+    const response = await addUser({ email: 'Sam.Broker@Users.test', role: 'broker' })
     expect(response.statusCode).toBe(303)
-    expect(response.headers.location).toBe('/admin/users?added=sam.broker%40users.test')
     const list = await admin.get(response.headers.location as string)
-    expect(list.body).toContain('sam.broker@users.test can now sign in.')
+    expect(list.body).toContain('sam.broker@users.test has been sent an invitation to set their password.')
+    expect(list.body).toContain('Invited')
+
+    // Until they set a password, no password opens the account.
+    const early = new Client(t.app)
+    await early.get('/sign-in')
+    expect((await early.post('/sign-in', { email: 'sam.broker@users.test', password: '' })).statusCode).toBe(
+      400,
+    )
+
+    const link = await emailedLink(t.database.db, 'sam.broker@users.test', 'account_invitation')
+    const set = await setPassword(link, 'a good long password')
+    expect(set.statusCode).toBe(303)
+    expect(set.headers.location).toBe('/sign-in?notice=password-set')
     const sam = new Client(t.app)
     await sam.signIn('sam.broker@users.test', 'a good long password')
     expect((await sam.get('/')).body).toContain('Broker')
@@ -47,9 +66,12 @@ describe('adding users in the web UI', () => {
       email: 'manager@care-b.test',
       role: 'provider_user',
       cqcProviderId: council.providerB.cqcProviderId,
-      password: 'a good long password',
     })
     expect(response.statusCode).toBe(303)
+    await setPassword(
+      await emailedLink(t.database.db, 'manager@care-b.test', 'account_invitation'),
+      'a good long password',
+    )
     const manager = new Client(t.app)
     await manager.signIn('manager@care-b.test', 'a good long password')
     const page = await manager.get('/provider')
@@ -58,29 +80,19 @@ describe('adding users in the web UI', () => {
   })
 
   it('explains each problem with the form in an error summary and keeps what was typed', async () => {
-    const response = await addUser({ email: 'not-an-email', role: '', password: 'short' })
+    const response = await addUser({ email: 'not-an-email', role: '' })
     expect(response.statusCode).toBe(400)
     expect(response.body).toContain('govuk-error-summary')
     expect(response.body).toContain('Enter an email address in the correct format')
     expect(response.body).toContain('Choose a role')
-    expect(response.body).toContain('Password must be 10 characters or more')
     expect(response.body).toContain('value="not-an-email"')
   })
 
   it('requires a known CQC provider ID for a provider user', async () => {
-    const missing = await addUser({
-      email: 'p1@x.test',
-      role: 'provider_user',
-      password: 'a good long password',
-    })
+    const missing = await addUser({ email: 'p1@x.test', role: 'provider_user' })
     expect(missing.statusCode).toBe(400)
     expect(missing.body).toContain('Enter the CQC provider ID or council organisation ID for a provider user')
-    const unknown = await addUser({
-      email: 'p2@x.test',
-      role: 'provider_user',
-      cqcProviderId: '1-000',
-      password: 'a good long password',
-    })
+    const unknown = await addUser({ email: 'p2@x.test', role: 'provider_user', cqcProviderId: '1-000' })
     expect(unknown.statusCode).toBe(400)
     expect(unknown.body).toContain(
       'No provider with the CQC provider ID or council organisation ID 1-000 in this council',
@@ -88,11 +100,7 @@ describe('adding users in the web UI', () => {
   })
 
   it('refuses a second account with the same email address', async () => {
-    const response = await addUser({
-      email: council.emails.broker,
-      role: 'broker',
-      password: 'a good long password',
-    })
+    const response = await addUser({ email: council.emails.broker, role: 'broker' })
     expect(response.statusCode).toBe(409)
     expect(response.body).toContain(
       `A user with the email address ${council.emails.broker} already exists in this council`,
@@ -131,19 +139,11 @@ describe('adding users in the web UI', () => {
 
   it('adds a user whose email address another council uses, without revealing that council’s user', async () => {
     const elsewhere = await seedCouncil(t.database, 'ELSEWHERE', t.config)
-    const response = await addUser({
-      email: elsewhere.emails.commissioner,
-      role: 'broker',
-      password: 'a password for this council',
-    })
+    const response = await addUser({ email: elsewhere.emails.commissioner, role: 'broker' })
     expect(response.statusCode).toBe(303)
     const list = await admin.get('/api/v1/users')
     const emails = (list.json() as { users: { email: string }[] }).users.map((u) => u.email)
     expect(emails).toContain(elsewhere.emails.commissioner)
     expect(emails.filter((e) => e.endsWith('@elsewhere.test'))).toEqual([elsewhere.emails.commissioner])
-    const person = new Client(t.app)
-    await person.signIn(elsewhere.emails.commissioner, 'a password for this council')
-    const me = (await person.get('/api/v1/me')).json() as { council: { code: string }; role: string }
-    expect(me).toMatchObject({ council: { code: 'USERS' }, role: 'broker' })
   })
 })

@@ -148,8 +148,46 @@ async function revoke(
     // Delivered at commit to every process, so each forgets the token if it had kept it.
     await tx.execute(sql`select pg_notify(${API_TOKEN_REVOKED_CHANNEL}, ${String(row.id)})`)
   })
-  // This process forgets it at once, not when the notification comes round.
-  for (const forget of revocationListeners) forget(tokenId)
+  forgetRevokedTokens([tokenId])
+}
+
+/**
+ * Revokes, within the caller's transaction, every live token a user made: their systems lose access
+ * with them (a user disabled or removed). Call forgetRevokedTokens with the ids once it commits.
+ */
+export async function revokeTokensMadeBy(
+  tx: Queryable,
+  councilId: number,
+  userId: number,
+  actor: Actor,
+): Promise<number[]> {
+  const revoked = await tx
+    .update(apiTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(
+      and(
+        eq(apiTokens.councilId, councilId),
+        eq(apiTokens.createdByUserId, userId),
+        isNull(apiTokens.revokedAt),
+      ),
+    )
+    .returning({ id: apiTokens.id, name: apiTokens.name })
+  for (const row of revoked) {
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'api_token.revoked',
+      entityType: 'api_token',
+      entityId: row.id,
+      details: { name: row.name, reason: 'its maker lost access' },
+    })
+    await tx.execute(sql`select pg_notify(${API_TOKEN_REVOKED_CHANNEL}, ${String(row.id)})`)
+  }
+  return revoked.map((row) => row.id)
+}
+
+/** This process forgets revoked tokens at once, not when the notification comes round. */
+export function forgetRevokedTokens(tokenIds: readonly number[]): void {
+  for (const tokenId of tokenIds) for (const forget of revocationListeners) forget(tokenId)
 }
 
 /** The channel on which a revoked token's id is announced. */

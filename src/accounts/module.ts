@@ -1,6 +1,8 @@
 import type { DomainModule } from '../module.ts'
 import { apiTokenRoutes } from './api-token-routes.ts'
+import { passwordRoutes } from './passwords/routes.ts'
 import { accountsRoutes } from './routes.ts'
+import { userRoutes } from './users/routes.ts'
 
 /** Sign-in, the home page, users and API tokens. */
 export const accountsModule: DomainModule = {
@@ -14,13 +16,19 @@ export const accountsModule: DomainModule = {
       capabilitiesFor: web.navigation.capabilitiesFor,
     })
     await app.register(apiTokenRoutes, { accounts: services.accounts })
+    await app.register(userRoutes, { accounts: services.accounts, config: services.config })
+    await app.register(passwordRoutes, {
+      accounts: services.accounts,
+      config: services.config,
+      sessionCookie: web.cookies.session,
+    })
   },
   navigation: [
     {
       href: '/admin/users',
       section: 'admin',
       label: 'Users',
-      description: 'Add people to Caremarket and see who has access.',
+      description: 'Invite people to Caremarket, see who has access, and disable or remove accounts.',
       roles: ['council_admin'],
     },
     {

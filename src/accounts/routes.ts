@@ -1,15 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
-import { ConflictError, TooManyAttemptsError, ValidationError } from '../errors.ts'
+import { TooManyAttemptsError } from '../errors.ts'
 import { ANY_ROLE } from '../web/access.ts'
 import { operation } from '../web/api-schema.ts'
 import { field, formErrors, safeReturnPath } from '../web/forms.ts'
 import type { Navigation } from '../web/navigation.ts'
 import { COUNCIL_CHOICE_MINUTES, decodeCouncilChoice, encodeCouncilChoice } from './council-choice.ts'
 import { FailedSignIns } from './failed-sign-ins.ts'
-import { ROLE_LABELS, ROLES } from './roles.ts'
-import { meSchema, usersSchema } from './schemas.ts'
-import { actorOf, MIN_PASSWORD_LENGTH, type NewUser, normaliseEmail, type SessionUser } from './service.ts'
+import { ROLE_LABELS } from './roles.ts'
+import { meSchema } from './schemas.ts'
+import { normaliseEmail, type SessionUser } from './service.ts'
 import type { AccountsServices } from './services.ts'
 
 export interface AccountsRoutesOptions {
@@ -24,6 +24,21 @@ export interface AccountsRoutesOptions {
   capabilitiesFor: Navigation['capabilitiesFor']
 }
 
+/** Every Caremarket cookie: out of scripts' reach, not sent on other sites' requests, Secure behind TLS (and then __Host-). */
+export function sessionCookieOptions(config: Pick<Config, 'secureCookies'>) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies }
+}
+
+export function sessionPolicyOf(config: Pick<Config, 'sessionIdleMinutes' | 'sessionMaxHours'>) {
+  return { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours }
+}
+
+/** Banners the sign-in page shows after something that sent the person to it. */
+const SIGN_IN_NOTICES: Record<string, string> = {
+  'password-set': 'Your password has been set. Sign in with it.',
+  'signed-out-everywhere': 'You have been signed out on every device.',
+}
+
 const SIGN_IN_FAILED = 'Enter a correct email address and password'
 const CHOOSE_COUNCIL = 'Select the council you want to sign in to'
 
@@ -31,13 +46,8 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
   app,
   { accounts: accountsService, organisationOf, config, sessionCookie, councilChoiceCookie, capabilitiesFor },
 ) => {
-  const sessionPolicy = { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours }
-  const cookieOptions = {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    secure: config.secureCookies,
-  }
+  const sessionPolicy = sessionPolicyOf(config)
+  const cookieOptions = sessionCookieOptions(config)
 
   app.get('/sign-in', { config: { access: 'public' } }, async (request, reply) => {
     if (request.user) return reply.redirect('/', 303)
@@ -46,6 +56,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
       pageTitle: 'Sign in to Caremarket',
       returnTo: safeReturnPath(query.returnTo),
       signedOut: query.signedOut === '1',
+      notice: SIGN_IN_NOTICES[String(query.notice)],
       values: {},
       fieldErrors: {},
     })
@@ -63,7 +74,10 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     await accountsService.recordSignIn(user, { ip: request.ip })
     if (request.sessionToken && request.user)
       await accountsService.endSession(request.sessionToken, request.user)
-    const token = await accountsService.createSession(user, sessionPolicy)
+    const token = await accountsService.createSession(user, sessionPolicy, {
+      userAgent: request.headers['user-agent'],
+      ip: request.ip,
+    })
     reply.setCookie(sessionCookie, token, { ...cookieOptions, maxAge: sessionPolicy.maxHours * 3600 })
     return reply.redirect(returnTo, 303)
   }
@@ -177,70 +191,6 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     reply.view('web/views/pages/accessibility.njk', { pageTitle: 'Accessibility statement' }),
   )
 
-  const showUsers = async (user: SessionUser, reply: FastifyReply, added?: string) => {
-    const rows = await accountsService.listUsers(user.councilId)
-    return reply.view('accounts/views/users.njk', {
-      pageTitle: 'Users',
-      added,
-      users: rows.map((u) => ({ ...u, roleLabel: ROLE_LABELS[u.role as keyof typeof ROLE_LABELS] })),
-    })
-  }
-
-  app.get('/admin/users', { config: { access: ['council_admin'] } }, async (request, reply) => {
-    const added = field(request.query, 'added')
-    return showUsers(request.user as SessionUser, reply, added || undefined)
-  })
-
-  const roleOptions = ROLES.map((value) => ({ value, label: ROLE_LABELS[value] }))
-  const showNewUserForm = (
-    reply: FastifyReply,
-    status: number,
-    values: Record<string, string>,
-    errors: ValidationError | null,
-  ) =>
-    reply.code(status).view('accounts/views/user-new.njk', {
-      pageTitle: 'Add a user',
-      roles: roleOptions,
-      minPasswordLength: MIN_PASSWORD_LENGTH,
-      values,
-      ...formErrors(errors?.errors ?? []),
-    })
-
-  app.get('/admin/users/new', { config: { access: ['council_admin'] } }, async (_request, reply) =>
-    showNewUserForm(reply, 200, {}, null),
-  )
-
-  app.post('/admin/users', { config: { access: ['council_admin'] } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const values = {
-      email: field(request.body, 'email'),
-      role: field(request.body, 'role'),
-      cqcProviderId: field(request.body, 'cqcProviderId'),
-    }
-    const input = {
-      ...values,
-      password: field(request.body, 'password'),
-      cqcProviderId: values.role === 'provider_user' ? values.cqcProviderId : undefined,
-    } as NewUser
-    try {
-      const created = await accountsService.addUser(user.councilId, input, actorOf(user), {
-        passwordCostLog2: config.passwordCostLog2,
-      })
-      return reply.redirect(`/admin/users?added=${encodeURIComponent(created.email)}`, 303)
-    } catch (error) {
-      if (error instanceof ValidationError) return showNewUserForm(reply, 400, values, error)
-      if (error instanceof ConflictError) {
-        return showNewUserForm(
-          reply,
-          409,
-          values,
-          new ValidationError([{ field: 'email', message: error.message }]),
-        )
-      }
-      throw error
-    }
-  })
-
   app.get(
     '/api/v1/me',
     {
@@ -262,19 +212,5 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
         providerOrganisationId: user.providerOrganisationId,
       }
     },
-  )
-
-  app.get(
-    '/api/v1/users',
-    {
-      config: { access: ['council_admin'] },
-      schema: operation({
-        summary: 'Users of your council',
-        tags: ['accounts'],
-        responses: { 200: usersSchema },
-        errors: [],
-      }),
-    },
-    async (request) => ({ users: await accountsService.listUsers((request.user as SessionUser).councilId) }),
   )
 }

@@ -23,13 +23,18 @@ export const users = pgTable(
     email: text().notNull(),
     role: text().notNull(),
     providerOrganisationId: integer().references(providerOrganisationKey),
-    passwordHash: text().notNull(),
+    // Null until the person sets their own from the invitation link: no administrator knows it.
+    passwordHash: text(),
     active: boolean().notNull().default(true),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     lastSignInAt: timestamp({ withTimezone: true }),
+    // Removed users stay as rows, so the audit log and what they did keep their name; they cannot
+    // sign in and are left out of every list.
+    removedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
-    uniqueIndex().on(t.councilId, t.email),
+    // A removed user's address may be given to a new account.
+    uniqueIndex('users_council_id_email_index').on(t.councilId, t.email).where(sql`${t.removedAt} is null`),
     // Sign-in finds every council's account for an address.
     index().on(t.email),
     check(
@@ -58,8 +63,37 @@ export const sessions = pgTable(
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     lastSeenAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp({ withTimezone: true }).notNull(),
+    // Shown to the person on their sessions page, so they can tell their devices apart.
+    userAgent: text(),
+    ipAddress: text(),
   },
   (t) => [index().on(t.userId), index().on(t.expiresAt)],
+)
+
+/**
+ * Single-use links that let a person set their password: an invitation for a new user, or a reset
+ * when they have forgotten it. Only the SHA-256 of the token is stored.
+ */
+export const passwordLinks = pgTable(
+  'password_links',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    userId: integer()
+      .notNull()
+      .references(() => users.id),
+    purpose: text().notNull(),
+    tokenHash: text().notNull().unique(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp({ withTimezone: true }).notNull(),
+    usedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [
+    index().on(t.userId, t.createdAt),
+    check('password_links_purpose_valid', sql`${t.purpose} in ('invitation', 'reset')`),
+  ],
 )
 
 /** Secrets the service generates for itself on first start (cookie signing). */

@@ -1,6 +1,8 @@
 // What the accounts API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
-import { ROLES } from './roles.ts'
+import { recordId } from '../storable.ts'
+import { COUNCIL_ROLES, ROLES, type Role } from './roles.ts'
+import { USER_STATUSES } from './users/rules.ts'
 
 export const meSchema = z.object({
   id: z.int(),
@@ -10,16 +12,27 @@ export const meSchema = z.object({
   providerOrganisationId: z.int().nullable(),
 })
 
-export const usersSchema = z.object({
-  users: z.array(
-    z.object({
-      id: z.int(),
-      email: z.string(),
-      role: z.enum(ROLES),
-      providerOrganisationId: z.int().nullable(),
-      active: z.boolean(),
-      createdAt: z.iso.datetime(),
-      lastSignInAt: z.iso.datetime().nullable(),
-    }),
-  ),
+export const userSchema = z.object({
+  id: z.int(),
+  email: z.string(),
+  role: z.enum(ROLES),
+  providerOrganisationId: z.int().nullable(),
+  status: z.enum(USER_STATUSES).describe('invited: no password set yet; disabled: cannot sign in'),
+  createdAt: z.iso.datetime(),
+  lastSignInAt: z.iso.datetime().nullable(),
+})
+
+export const usersSchema = z.object({ users: z.array(userSchema) })
+
+export const userParams = z.object({ id: recordId('User ID') })
+
+export const newUserBody = z.object({
+  email: z.string(),
+  role: z.enum(ROLES),
+  cqcProviderId: z.string().optional().describe('For a provider_user: their organisation’s CQC provider ID'),
+})
+
+export const userChangeBody = z.object({
+  role: z.enum(COUNCIL_ROLES as [Role, ...Role[]]).optional(),
+  email: z.string().optional(),
 })

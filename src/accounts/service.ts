@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { and, asc, eq, gt, inArray, lt, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import type { Database, Queryable } from '../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../errors.ts'
 import { DEFAULT_COST_LOG2, hashPassword, verifyPassword } from './password.ts'
+import { issuePasswordLink } from './passwords/links.ts'
+import { passwordProblem } from './passwords/rules.ts'
 import { ROLES, type Role } from './roles.ts'
 import { councils, serviceSecrets, sessions, users } from './schema.ts'
 
@@ -30,10 +32,7 @@ export interface SessionPolicy {
   maxHours: number
 }
 
-export const MIN_PASSWORD_LENGTH = 10
-const MAX_PASSWORD_LENGTH = 256
-
-const newUserSchema = z
+export const newUserSchema = z
   .object({
     email: z
       .string()
@@ -43,13 +42,14 @@ const newUserSchema = z
       .email('Enter an email address in the correct format, like name@example.org')
       .transform((v) => v.toLowerCase()),
     role: z.enum(ROLES, { message: `Choose a role: one of ${ROLES.join(', ')}` }),
-    password: z
-      .string()
-      .min(MIN_PASSWORD_LENGTH, `Password must be ${MIN_PASSWORD_LENGTH} characters or more`)
-      .max(MAX_PASSWORD_LENGTH, `Password must be ${MAX_PASSWORD_LENGTH} characters or fewer`),
+    // Only the command line sets one, to bring up the first administrator; everyone else is sent
+    // an invitation to set their own, so no administrator ever knows a person's password.
+    password: z.string().optional(),
     cqcProviderId: z.string().trim().optional(),
   })
   .superRefine((value, ctx) => {
+    const problem = value.password === undefined ? null : passwordProblem(value.password)
+    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem })
     if (value.role === 'provider_user' && !value.cqcProviderId) {
       ctx.addIssue({
         code: 'custom',
@@ -80,6 +80,8 @@ export interface AccountsOptions {
   passwordCostLog2?: number
   /** Needed to add a provider user. */
   findOrganisation?: OrganisationLookup
+  /** Where emailed links point: this service's origin (passwordLinkBase). */
+  linkBase?: string
 }
 
 async function findCouncilByCode(db: Queryable, code: string): Promise<Council | undefined> {
@@ -103,59 +105,63 @@ export async function addUser(
   input: NewUser,
   actor: Actor,
   options: AccountsOptions = {},
-): Promise<{ id: number; email: string; role: Role }> {
+): Promise<{ id: number; email: string; role: Role; invited: boolean }> {
   const value = parseInput(newUserSchema, input)
-  const passwordHash = await hashPassword(value.password, options.passwordCostLog2 ?? DEFAULT_COST_LOG2)
-  return db.transaction(async (tx) => {
-    let providerOrganisationId: number | null = null
-    if (value.cqcProviderId) {
-      if (!options.findOrganisation)
-        throw new Error('Adding a provider user needs the register’s organisation lookup')
-      const organisation = await options.findOrganisation(councilId, value.cqcProviderId)
-      if (!organisation) {
-        throw new ValidationError([
-          {
-            field: 'cqcProviderId',
-            message: `No provider with the CQC provider ID or council organisation ID ${value.cqcProviderId} in this council`,
-          },
-        ])
-      }
-      providerOrganisationId = organisation.id
-    }
-    // Emails are unique per council (the index decides, so two adds at once cannot both win):
-    // another council's accounts are never revealed.
-    const [created] = await tx
-      .insert(users)
-      .values({ councilId, email: value.email, role: value.role, providerOrganisationId, passwordHash })
-      .onConflictDoNothing({ target: [users.councilId, users.email] })
-      .returning({ id: users.id })
-    if (!created)
-      throw new ConflictError(`A user with the email address ${value.email} already exists in this council`)
-    await recordAudit(tx, actor, {
-      councilId,
-      action: 'user.created',
-      entityType: 'user',
-      entityId: created.id,
-      details: { email: value.email, role: value.role, providerOrganisationId },
-    })
-    return { id: created.id, email: value.email, role: value.role }
-  })
+  // Hashed before the transaction: it takes a good part of a second on purpose.
+  const passwordHash =
+    value.password === undefined
+      ? null
+      : await hashPassword(value.password, options.passwordCostLog2 ?? DEFAULT_COST_LOG2)
+  return db.transaction((tx) => insertUser(tx, councilId, value, passwordHash, actor, options))
 }
 
-export async function listUsers(db: Queryable, councilId: number) {
-  return db
-    .select({
-      id: users.id,
-      email: users.email,
-      role: users.role,
-      providerOrganisationId: users.providerOrganisationId,
-      active: users.active,
-      createdAt: users.createdAt,
-      lastSignInAt: users.lastSignInAt,
+/** Adds one checked user within the caller's transaction: with the given password, or invited by email. */
+export async function insertUser(
+  tx: Queryable,
+  councilId: number,
+  value: z.output<typeof newUserSchema>,
+  passwordHash: string | null,
+  actor: Actor,
+  options: AccountsOptions,
+): Promise<{ id: number; email: string; role: Role; invited: boolean }> {
+  if (passwordHash === null && !options.linkBase) throw new Error('an invitation needs the link base')
+  let providerOrganisationId: number | null = null
+  if (value.cqcProviderId) {
+    if (!options.findOrganisation)
+      throw new Error('Adding a provider user needs the register’s organisation lookup')
+    const organisation = await options.findOrganisation(councilId, value.cqcProviderId)
+    if (!organisation) {
+      throw new ValidationError([
+        {
+          field: 'cqcProviderId',
+          message: `No provider with the CQC provider ID or council organisation ID ${value.cqcProviderId} in this council`,
+        },
+      ])
+    }
+    providerOrganisationId = organisation.id
+  }
+  // Emails are unique per council (the index decides, so two adds at once cannot both win):
+  // another council's accounts are never revealed.
+  const [created] = await tx
+    .insert(users)
+    .values({ councilId, email: value.email, role: value.role, providerOrganisationId, passwordHash })
+    .onConflictDoNothing({ target: [users.councilId, users.email], where: isNull(users.removedAt) })
+    .returning({ id: users.id })
+  if (!created)
+    throw new ConflictError(`A user with the email address ${value.email} already exists in this council`)
+  await recordAudit(tx, actor, {
+    councilId,
+    action: 'user.created',
+    entityType: 'user',
+    entityId: created.id,
+    details: { email: value.email, role: value.role, providerOrganisationId, invited: passwordHash === null },
+  })
+  if (passwordHash === null)
+    await issuePasswordLink(tx, { id: created.id, councilId, email: value.email }, 'invitation', {
+      linkBase: options.linkBase as string,
+      actor,
     })
-    .from(users)
-    .where(eq(users.councilId, councilId))
-    .orderBy(asc(users.email))
+  return { id: created.id, email: value.email, role: value.role, invited: passwordHash === null }
 }
 
 /** Email addresses of the active provider users of each organisation. */
@@ -222,10 +228,11 @@ export async function verifySignIn(
     .select({ user: users, council: councils })
     .from(users)
     .innerJoin(councils, eq(councils.id, users.councilId))
-    .where(eq(users.email, normalised))
+    .where(and(eq(users.email, normalised), isNull(users.removedAt)))
     .orderBy(asc(councils.name))
+  const decoy = () => decoyHash(options.passwordCostLog2 ?? DEFAULT_COST_LOG2)
   if (rows.length === 0) {
-    await verifyPassword(password, await decoyHash(options.passwordCostLog2 ?? DEFAULT_COST_LOG2))
+    await verifyPassword(password, await decoy())
     await recordAudit(db, null, {
       councilId: null,
       action: 'sign_in.failed',
@@ -233,8 +240,15 @@ export async function verifySignIn(
     })
     return []
   }
-  // Disabled accounts are checked too, so the time taken does not depend on which are disabled.
-  const matches = await Promise.all(rows.map((row) => verifyPassword(password, row.user.passwordHash)))
+  // Disabled accounts, and invited ones with no password yet, are checked too (the latter against
+  // the decoy), so the time taken does not depend on which they are.
+  const matches = await Promise.all(
+    rows.map(async (row) =>
+      row.user.passwordHash === null
+        ? verifyPassword(password, await decoy()).then(() => false)
+        : verifyPassword(password, row.user.passwordHash),
+    ),
+  )
   const opened = rows.filter((row, i) => matches[i] && row.user.active)
   if (opened.length > 0) return opened.map((row) => toSessionUser(row.user, row.council))
   // Each council sees only the failure of its own account.
@@ -246,7 +260,11 @@ export async function verifySignIn(
       entityId: row.user.id,
       details: {
         email: normalised,
-        reason: matches[i] ? 'account disabled' : 'wrong password',
+        reason: matches[i]
+          ? 'account disabled'
+          : row.user.passwordHash === null
+            ? 'no password set yet'
+            : 'wrong password',
         ip: context.ip,
       },
     })
@@ -301,8 +319,19 @@ function toSessionUser(user: typeof users.$inferSelect, council: Council): Sessi
   }
 }
 
+/** The device a session was started from, for the person's list of their sessions. */
+export interface SessionOrigin {
+  userAgent?: string
+  ip?: string
+}
+
 /** Starts a new session and returns the token for the cookie. Expired sessions are swept here. */
-export async function createSession(db: Database, user: SessionUser, policy: SessionPolicy): Promise<string> {
+export async function createSession(
+  db: Queryable,
+  user: SessionUser,
+  policy: SessionPolicy,
+  origin: SessionOrigin = {},
+): Promise<string> {
   const token = randomBytes(32).toString('base64url')
   const now = Date.now()
   await db
@@ -313,6 +342,8 @@ export async function createSession(db: Database, user: SessionUser, policy: Ses
     councilId: user.councilId,
     userId: user.id,
     expiresAt: new Date(now + policy.maxHours * 3_600_000),
+    userAgent: origin.userAgent?.slice(0, 300) ?? null,
+    ipAddress: origin.ip ?? null,
   })
   return token
 }

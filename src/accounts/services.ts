@@ -12,6 +12,12 @@ import {
   revokeCouncilApiToken,
 } from './api-tokens.ts'
 import {
+  changePassword,
+  checkPasswordLink,
+  requestPasswordReset,
+  setPasswordWithLink,
+} from './passwords/links.ts'
+import {
   type AccountsOptions,
   activeAccounts,
   addUser,
@@ -19,12 +25,24 @@ import {
   endSession,
   getCouncilByCode,
   listCouncils,
-  listUsers,
   loadServiceSecret,
   recordSignIn,
   resolveSession,
   verifySignIn,
 } from './service.ts'
+import { endAllSessions, listSessions } from './sessions.ts'
+import { importUsers } from './users/import.ts'
+import {
+  changeUserEmail,
+  changeUserRole,
+  disableUser,
+  enableUser,
+  findCouncilUserByEmail,
+  getCouncilUser,
+  listCouncilUsers,
+  removeUser,
+  sendPasswordLink,
+} from './users/service.ts'
 
 export interface AccountsDependencies {
   database: DatabaseHandle
@@ -41,10 +59,30 @@ export function createAccountsServices({ database, findOrganisation }: AccountsD
         actor: Actor,
         options: AccountsOptions = {},
       ) => addUser(database.db, councilId, input, actor, { findOrganisation, ...options }),
+      importUsers: (
+        councilId: number,
+        content: Buffer | string,
+        actor: Actor,
+        options: { linkBase: string },
+      ) => importUsers(database.db, councilId, content, actor, { findOrganisation, ...options }),
       ...bindDatabase(database.db, {
         getCouncilByCode,
         listCouncils,
-        listUsers,
+        listCouncilUsers,
+        getCouncilUser,
+        findCouncilUserByEmail,
+        disableUser,
+        enableUser,
+        changeUserRole,
+        changeUserEmail,
+        removeUser,
+        sendPasswordLink,
+        requestPasswordReset,
+        checkPasswordLink,
+        setPasswordWithLink,
+        changePassword,
+        listSessions,
+        endAllSessions,
         verifySignIn,
         recordSignIn,
         activeAccounts,

@@ -21,7 +21,8 @@
 
 import { TZDate } from '@date-fns/tz'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
-import { getCouncilByCode, listUsers } from '../accounts/service.ts'
+import { getCouncilByCode } from '../accounts/service.ts'
+import { listCouncilUsers } from '../accounts/users/service.ts'
 import { DEADLINE_REASON } from '../brokerage/deadlines.ts'
 import {
   careMinutesPerWeek,
@@ -452,7 +453,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   const settings: BrokerageSettings = await getBrokerageSettings(db, councilId)
   const holidays = await getBankHolidays(db, councilId)
 
-  const councilUsers = (await listUsers(db, councilId)).filter((u) => u.active)
+  const councilUsers = (await listCouncilUsers(db, councilId)).filter((u) => u.status !== 'disabled')
   const actorAs = (role: string, fallback: string): Actor => {
     const user = councilUsers.find((u) => u.role === role)
     return user ? { userId: user.id, label: user.email } : { userId: null, label: fallback }

@@ -5,7 +5,7 @@ import type { Config } from '../config.ts'
 import { parseInput } from '../errors.ts'
 import { recordId } from '../storable.ts'
 import type { Capability } from '../web/navigation.ts'
-import { OUTBOX_STATUS_LABELS, outboxStatus } from './rules.ts'
+import { bodyForMailLog, OUTBOX_STATUS_LABELS, outboxStatus } from './rules.ts'
 import { EMAIL_KIND_LABELS, type OutboxMessage } from './service.ts'
 import type { NotificationsServices } from './services.ts'
 
@@ -42,6 +42,7 @@ export const notificationsRoutes: FastifyPluginAsync<NotificationsRouteOptions> 
     const status = outboxStatus(message, smtpConfigured)
     return {
       ...message,
+      bodyText: bodyForMailLog(message.bodyText),
       status,
       statusLabel: OUTBOX_STATUS_LABELS[status],
       kindLabel: EMAIL_KIND_LABELS[message.kind] ?? message.kind,

@@ -33,3 +33,11 @@ export function outboxStatus(
   if (message.lastError) return 'retrying'
   return smtpConfigured ? 'waiting' : 'logged'
 }
+
+/**
+ * A message's body as the mail log shows it: the token of any link that carries one (an invitation
+ * or a password reset) is hidden, so whoever reads the log cannot use the link in the person's place.
+ */
+export function bodyForMailLog(body: string): string {
+  return body.replace(/([?&]token=)[^\s&#]+/g, '$1(hidden)')
+}

@@ -11,6 +11,8 @@ export const EMAIL_KIND_LABELS: Record<string, string> = {
   capacity_reminder: 'Capacity reminder',
   brokerage_invitation: 'Invitation to offer',
   offer_outcome: 'Outcome of an offer',
+  account_invitation: 'Invitation to set a password',
+  password_reset: 'Password reset link',
 }
 
 const emailSchema = z.object({

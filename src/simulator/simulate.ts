@@ -16,7 +16,8 @@
 //   events a commissioner records (src/market/events/simulate.ts), after the year before the start.
 
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
-import { getCouncilByCode, listUsers, type SessionUser } from '../accounts/service.ts'
+import { getCouncilByCode, type SessionUser } from '../accounts/service.ts'
+import { listCouncilUsers } from '../accounts/users/service.ts'
 import { startDueRequests } from '../brokerage/care-starts.ts'
 import { closeDueRequests } from '../brokerage/deadlines.ts'
 import { award, evaluateOffers, markUnsourced } from '../brokerage/offers/award.ts'
@@ -200,7 +201,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
   const system: SystemCaller = { kind: 'system', label: 'simulator', councilId }
 
   // The council's own users act where it has them; otherwise the simulator acts as the system.
-  const councilUsers = (await listUsers(db, councilId)).filter((u) => u.active)
+  const councilUsers = (await listCouncilUsers(db, councilId)).filter((u) => u.status !== 'disabled')
   const asUser = (role: 'social_worker' | 'broker'): SessionUser | SystemCaller => {
     const user = councilUsers.find((u) => u.role === role)
     if (!user) return system

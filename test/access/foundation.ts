@@ -1,4 +1,23 @@
-import { type AccessRule, EVERYONE, STAFF } from './types.ts'
+import { addUser } from '../../src/accounts/service.ts'
+import { type AccessRule, EVERYONE, type MatrixContext, STAFF } from './types.ts'
+
+let freshUsers = 0
+
+/** A broker of the home council made for the one request, so changing them touches nothing else. */
+async function freshUserPath(
+  { database, home }: MatrixContext,
+  prefix: string,
+  suffix = '',
+): Promise<string> {
+  const { id } = await addUser(
+    database.db,
+    home.councilId,
+    { email: `matrix-${++freshUsers}@home.test`, role: 'broker', password: 'a long enough password' },
+    { kind: 'system', label: 'test' },
+    { passwordCostLog2: 10 },
+  )
+  return `${prefix}/${id}${suffix}`
+}
 
 export const foundationRules: AccessRule[] = [
   { route: 'GET /assets/*', allowed: 'public', url: () => '/assets/govuk-frontend.min.css' },
@@ -18,10 +37,51 @@ export const foundationRules: AccessRule[] = [
   { route: 'GET /sections/admin', allowed: ['commissioner', 'council_admin'] },
   { route: 'GET /provider/sections/organisation', allowed: ['provider_user'] },
   { route: 'GET /api/v1/me', allowed: EVERYONE },
+  { route: 'GET /forgotten-password', allowed: 'public' },
+  { route: 'POST /forgotten-password', allowed: 'public' },
+  { route: 'GET /set-password', allowed: 'public' },
+  { route: 'POST /set-password', allowed: 'public' },
+  { route: 'GET /account', allowed: EVERYONE },
+  { route: 'GET /account/password', allowed: EVERYONE },
+  { route: 'POST /account/password', allowed: EVERYONE },
+  { route: 'POST /account/sign-out-everywhere', allowed: EVERYONE },
   { route: 'GET /admin/users', allowed: ['council_admin'] },
   { route: 'GET /admin/users/new', allowed: ['council_admin'] },
   { route: 'POST /admin/users', allowed: ['council_admin'] },
+  { route: 'GET /admin/users/import', allowed: ['council_admin'] },
+  { route: 'POST /admin/users/import', allowed: ['council_admin'] },
+  { route: 'GET /admin/users/:id', allowed: ['council_admin'], url: (c) => freshUserPath(c, '/admin/users') },
+  ...(['disable', 'enable', 'role', 'email', 'send-link', 'remove'] as const).map(
+    (action): AccessRule => ({
+      route: `POST /admin/users/:id/${action}`,
+      allowed: ['council_admin'],
+      url: (c) => freshUserPath(c, '/admin/users', `/${action}`),
+    }),
+  ),
   { route: 'GET /api/v1/users', allowed: ['council_admin'] },
+  { route: 'POST /api/v1/users', allowed: ['council_admin'] },
+  {
+    route: 'GET /api/v1/users/:id',
+    allowed: ['council_admin'],
+    url: (c) => freshUserPath(c, '/api/v1/users'),
+  },
+  {
+    route: 'PATCH /api/v1/users/:id',
+    allowed: ['council_admin'],
+    url: (c) => freshUserPath(c, '/api/v1/users'),
+  },
+  {
+    route: 'DELETE /api/v1/users/:id',
+    allowed: ['council_admin'],
+    url: (c) => freshUserPath(c, '/api/v1/users'),
+  },
+  ...(['disable', 'enable'] as const).map(
+    (action): AccessRule => ({
+      route: `POST /api/v1/users/:id/${action}`,
+      allowed: ['council_admin'],
+      url: (c) => freshUserPath(c, '/api/v1/users', `/${action}`),
+    }),
+  ),
   { route: 'GET /admin/audit', allowed: ['council_admin'] },
   { route: 'GET /admin/api-tokens', allowed: ['council_admin'] },
   { route: 'POST /admin/api-tokens', allowed: ['council_admin'] },

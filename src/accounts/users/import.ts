@@ -1,0 +1,133 @@
+// Adding many users at once from a CSV file: every row is checked first, and either every user is
+// added (each sent an invitation) or none is, with the rejected rows reported by line and reason.
+import { parse } from 'csv-parse/sync'
+import { and, eq, inArray, isNull } from 'drizzle-orm'
+import type { Actor } from '../../audit/service.ts'
+import type { Database } from '../../db/connection.ts'
+import { type FieldError, ValidationError } from '../../errors.ts'
+import { findOrganisationByCqcId } from '../../providers/service.ts'
+import { nulByteProblem } from '../../storable.ts'
+import { users } from '../schema.ts'
+import { type AccountsOptions, insertUser, newUserSchema } from '../service.ts'
+
+export const USER_CSV_COLUMNS = ['email', 'role', 'cqc_provider_id'] as const
+export const MAX_USER_CSV_ROWS = 1_000
+
+function fileProblem(message: string): ValidationError {
+  return new ValidationError([{ field: 'file', message }])
+}
+
+interface CsvRow {
+  line: number
+  email: string
+  role: string
+  cqcProviderId: string
+}
+
+/** The file's rows, each with its line; problems with the file as a whole throw. */
+function parseUsersCsv(content: Buffer | string): CsvRow[] {
+  const notText = nulByteProblem(Buffer.isBuffer(content) ? content : Buffer.from(content))
+  if (notText) throw fileProblem(notText)
+  let records: { record: string[]; info: { lines: number } }[]
+  try {
+    records = parse(content, {
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[]
+  } catch (error) {
+    throw fileProblem(`The file is not valid CSV: ${(error as Error).message}. Save it as CSV and try again`)
+  }
+  const [header, ...body] = records
+  const columns = header?.record.map((name) => name.toLowerCase().replace(/\s+/g, '_')) ?? []
+  if (
+    !columns.includes('email') ||
+    !columns.includes('role') ||
+    columns.some((c) => !USER_CSV_COLUMNS.includes(c as never))
+  )
+    throw fileProblem(
+      `The first line must name the columns email,role and, for provider users, cqc_provider_id. This file has: ${header?.record.join(',').slice(0, 200) || 'nothing'}`,
+    )
+  if (body.length === 0) throw fileProblem('The file has a header but no users')
+  if (body.length > MAX_USER_CSV_ROWS)
+    throw fileProblem(`The file has ${body.length} users; add ${MAX_USER_CSV_ROWS} or fewer at a time`)
+  return body.map(({ record, info }) => {
+    const value = (name: string) => record[columns.indexOf(name)] ?? ''
+    return {
+      line: info.lines,
+      email: value('email'),
+      role: value('role'),
+      cqcProviderId: value('cqc_provider_id'),
+    }
+  })
+}
+
+/** Adds every user of the file, each invited by email, or none of them. */
+export async function importUsers(
+  db: Database,
+  councilId: number,
+  content: Buffer | string,
+  actor: Actor,
+  options: Pick<AccountsOptions, 'findOrganisation'> & { linkBase: string },
+): Promise<{ added: { id: number; email: string; role: string }[] }> {
+  const rows = parseUsersCsv(content)
+  const rejected: FieldError[] = []
+  const reject = (row: CsvRow, message: string) =>
+    rejected.push({ field: `line-${row.line}`, message: `Line ${row.line}: ${message}` })
+  const checked: { row: CsvRow; value: ReturnType<typeof newUserSchema.parse> }[] = []
+  const seen = new Map<string, number>()
+  for (const row of rows) {
+    const result = newUserSchema.safeParse({
+      email: row.email,
+      role: row.role,
+      cqcProviderId: row.cqcProviderId || undefined,
+    })
+    if (!result.success) {
+      reject(row, result.error.issues.map((issue) => issue.message).join('; '))
+      continue
+    }
+    const earlier = seen.get(result.data.email)
+    if (earlier !== undefined) {
+      reject(row, `${result.data.email} is also on line ${earlier}`)
+      continue
+    }
+    seen.set(result.data.email, row.line)
+    checked.push({ row, value: result.data })
+  }
+  return db.transaction(async (tx) => {
+    const emails = checked.map((c) => c.value.email)
+    const existing = new Set(
+      emails.length === 0
+        ? []
+        : (
+            await tx
+              .select({ email: users.email })
+              .from(users)
+              .where(
+                and(eq(users.councilId, councilId), inArray(users.email, emails), isNull(users.removedAt)),
+              )
+          ).map((r) => r.email),
+    )
+    for (const { row, value } of checked) {
+      if (existing.has(value.email))
+        reject(row, `A user with the email address ${value.email} already exists in this council`)
+      else if (value.cqcProviderId && !(await findOrganisationByCqcId(tx, councilId, value.cqcProviderId)))
+        reject(row, `No provider with CQC provider ID ${value.cqcProviderId} in this council`)
+    }
+    if (rejected.length > 0) {
+      rejected.sort((a, b) => Number(a.field.slice(5)) - Number(b.field.slice(5)))
+      throw new ValidationError(rejected)
+    }
+    const added = []
+    for (const { value } of checked) {
+      const user = await insertUser(tx, councilId, value, null, actor, {
+        linkBase: options.linkBase,
+        findOrganisation: options.findOrganisation,
+      })
+      added.push({ id: user.id, email: user.email, role: user.role })
+    }
+    return { added }
+  })
+}
