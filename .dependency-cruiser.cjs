@@ -40,12 +40,12 @@ module.exports = {
     {
       name: 'accounts-imports-no-domain',
       comment:
-        "Accounts (councils, users, sessions, roles) are beneath every domain: they import none, except to write the audit log and to hold the register's published keys (keys.ts) as foreign keys. What they need of the register (a provider user's organisation) is handed to them when the services are composed.",
+        "Accounts (councils, users, sessions, roles) are beneath every domain: they import none, except to write the audit log, to queue emails in the outbox (invitations, password links), and to hold the register's published keys (keys.ts) as foreign keys. What they need of the register (a provider user's organisation) is handed to them when the services are composed.",
       severity: 'error',
       from: { path: '^src/accounts/', pathNot: TESTS },
       to: {
         path: `^src/(${DOMAINS.replace('accounts|', '')}|webhooks)/`,
-        pathNot: '^src/(audit/service|providers/keys)[.]ts$',
+        pathNot: '^src/(audit/service|notifications/service|providers/keys)[.]ts$',
       },
     },
     {

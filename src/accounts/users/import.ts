@@ -5,7 +5,6 @@ import { and, eq, inArray, isNull } from 'drizzle-orm'
 import type { Actor } from '../../audit/service.ts'
 import type { Database } from '../../db/connection.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
-import { findOrganisationByCqcId } from '../../providers/service.ts'
 import { nulByteProblem } from '../../storable.ts'
 import { users } from '../schema.ts'
 import { type AccountsOptions, insertUser, newUserSchema } from '../service.ts'
@@ -113,8 +112,11 @@ export async function importUsers(
     for (const { row, value } of checked) {
       if (existing.has(value.email))
         reject(row, `A user with the email address ${value.email} already exists in this council`)
-      else if (value.cqcProviderId && !(await findOrganisationByCqcId(tx, councilId, value.cqcProviderId)))
-        reject(row, `No provider with CQC provider ID ${value.cqcProviderId} in this council`)
+      else if (value.cqcProviderId && !(await options.findOrganisation?.(councilId, value.cqcProviderId)))
+        reject(
+          row,
+          `No provider with the CQC provider ID or council organisation ID ${value.cqcProviderId} in this council`,
+        )
     }
     if (rejected.length > 0) {
       rejected.sort((a, b) => Number(a.field.slice(5)) - Number(b.field.slice(5)))
