@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../test/support/database.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { type ApiTokenResolver, startApiTokenResolver } from './api-token-cache.ts'
-import { API_TOKEN_REVOKED_CHANNEL, issueApiToken, revokeCouncilApiToken } from './api-tokens.ts'
+import { ACCESS_CHANGED_CHANNEL } from './access-changes.ts'
+import { issueApiToken, revokeCouncilApiToken } from './api-tokens.ts'
 import { apiTokens } from './schema.ts'
 import { createCouncil } from './service.ts'
 
@@ -46,7 +47,7 @@ describe('resolved API tokens kept in memory', () => {
     // Still known: the database was not asked again.
     expect(await resolver.resolve(token)).toMatchObject({ apiTokenId: id })
     // Another process's revocation arrives as a notification.
-    await database.db.execute(sql`select pg_notify(${API_TOKEN_REVOKED_CHANNEL}, ${String(id)})`)
+    await database.db.execute(sql`select pg_notify(${ACCESS_CHANGED_CHANNEL}, ${String(id)})`)
     await expect.poll(() => resolver.resolve(token)).toBeNull()
   })
 
@@ -80,7 +81,7 @@ describe('resolved API tokens kept in memory', () => {
       // Drop the listening connection: revocations announced now would be missed.
       await database.db.execute(sql`
         select pg_terminate_backend(pid) from pg_stat_activity
-        where datname = current_database() and query ilike ${`listen%${API_TOKEN_REVOKED_CHANNEL}%`}`)
+        where datname = current_database() and query ilike ${`listen%${ACCESS_CHANGED_CHANNEL}%`}`)
       await revokeSilently(id)
       await expect.poll(() => resolver.resolve(token)).toBeNull()
 

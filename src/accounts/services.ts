@@ -9,6 +9,9 @@ import {
   listApiTokens,
   revokeApiToken,
   revokeCouncilApiToken,
+  rotateApiToken,
+  rotateCouncilApiToken,
+  rotateOwnApiToken,
 } from './api-tokens.ts'
 import {
   activeAccounts,
@@ -23,6 +26,15 @@ import {
   resolveSession,
   verifySignIn,
 } from './service.ts'
+import {
+  addTeamMember,
+  createTeam,
+  getTeam,
+  listTeams,
+  removeTeamMember,
+  teamNames,
+  teamsOfUser,
+} from './teams.ts'
 
 export interface AccountsDependencies {
   database: DatabaseHandle
@@ -48,6 +60,18 @@ export function createAccountsServices({ database }: AccountsDependencies) {
         listApiTokens,
         revokeApiToken,
         revokeCouncilApiToken,
+        rotateApiToken,
+        rotateCouncilApiToken,
+        rotateOwnApiToken,
+      }),
+      teams: bindDatabase(database.db, {
+        createTeam,
+        listTeams,
+        getTeam,
+        teamsOfUser,
+        teamNames,
+        addTeamMember,
+        removeTeamMember,
       }),
       /** Resolves API tokens, forgetting revoked ones as the database announces them. */
       startApiTokenResolver: () => startApiTokenResolver(database),
