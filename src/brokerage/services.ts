@@ -39,6 +39,8 @@ import {
   setReferences,
   startDraft,
   submit,
+  teamChoices,
+  teamNameOf,
   wizardContext,
 } from './requests/service.ts'
 import {
@@ -72,6 +74,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       cancel,
       republish,
       setReferences,
+      teamChoices,
+      teamNameOf,
     }),
     offers: bindDatabase(db, {
       listOpportunities,

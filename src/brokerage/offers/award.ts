@@ -5,6 +5,7 @@
 // request one per visit. The awarded_slots primary key (request, slot) is the guarantee; the row
 // lock on the request only makes a losing broker wait and then read a clear refusal.
 
+import { inCaseload, type RequestScope, refuseOutsideCaseload } from '../requests/caseload.ts'
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
@@ -197,11 +198,13 @@ async function evaluate(db: Queryable, loaded: LoadedRequest, now: Date) {
 /** The shortlist a broker and the person choose from, with every score's parts and every flag. */
 export async function evaluateOffers(
   db: Queryable,
-  councilId: number,
+  scope: RequestScope,
   requestId: number,
   now = new Date(),
 ): Promise<Evaluation> {
-  const loaded = await loadRequest(db, councilId, requestId)
+  const loaded = await loadRequest(db, scope.councilId, requestId)
+  if (!inCaseload(scope, loaded.request))
+    await refuseOutsideCaseload(db, scope, { type: 'sourcing_request', id: requestId, teamId: loaded.request.teamId })
   const { settings, rows, places, unit, shortlist, perVisit, slots, awarded } = await evaluate(
     db,
     loaded,

@@ -16,6 +16,7 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
     status: 'submitted',
     version: 3,
     createdByUserId: 1,
+    teamId: null,
     person: {
       id: 5,
       name: 'Ada Example',
@@ -101,6 +102,7 @@ describe('request pages over substitute services', () => {
           urgency: 'routine' as const,
           inHospital: false,
           createdByUserId: 1,
+          teamId: null,
           publishedAt: new Date(),
           deadlineAt: new Date(),
           createdAt: new Date(),

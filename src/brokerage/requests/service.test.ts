@@ -515,10 +515,10 @@ describe('the lifecycle', () => {
   })
 
   it('lists the council’s requests by status, newest change first', async () => {
-    const { requests, total } = await listRequests(database.db, home.councilId, { status: 'cancelled' })
+    const { requests, total } = await listRequests(database.db, { councilId: home.councilId }, { status: 'cancelled' })
     expect(total).toBeGreaterThan(0)
     expect(requests.every((r) => r.status === 'cancelled')).toBe(true)
-    const elsewhere = await listRequests(database.db, other.councilId)
+    const elsewhere = await listRequests(database.db, { councilId: other.councilId })
     expect(elsewhere.total).toBe(0)
   })
 })
@@ -693,12 +693,12 @@ describe('the case system’s person and case IDs', () => {
     await createRequest(database.db, otherBroker, careHomeRequest({ personRef: 'MOS 1001' }), clock)
 
     const ids = async (externalRef: string, councilId = home.councilId) =>
-      (await listRequests(database.db, councilId, { externalRef })).requests.map((r) => r.id).sort()
+      (await listRequests(database.db, { councilId }, { externalRef })).requests.map((r) => r.id).sort()
     expect(await ids('mos 1001')).toEqual([created.id])
     expect(await ids('Case-88 / 2')).toEqual([created.id, draft.id].sort())
     expect(await ids('MOS 100')).toEqual([])
     expect(await ids('mos 1002')).toEqual([])
-    expect((await listRequests(database.db, other.councilId, { externalRef: 'mos 1001' })).total).toBe(1)
+    expect((await listRequests(database.db, { councilId: other.councilId }, { externalRef: 'mos 1001' })).total).toBe(1)
   })
 
   it('refuses an ID on more than one line, with control characters, or longer than 100 characters', async () => {
