@@ -123,7 +123,11 @@ export function createApiToken(
       councilId: owner.councilId,
       name: value.name,
       userEmail: value.userEmail ?? null,
-      role: value.userEmail ? null : owner.providerOrganisationId ? 'provider_user' : (value.role ?? 'broker'),
+      role: value.userEmail
+        ? null
+        : owner.providerOrganisationId
+          ? 'provider_user'
+          : (value.role ?? 'broker'),
       providerOrganisationId: owner.providerOrganisationId,
       mayActOnBehalf: value.mayActOnBehalf,
       expiresInDays: value.expiresInDays,
@@ -154,7 +158,9 @@ export async function issueApiToken(
   actor: Actor,
 ): Promise<{ id: number; token: string; expiresAt: Date }> {
   if (!spec.userEmail && spec.role === null)
-    throw new ValidationError([{ field: 'role', message: 'Choose a person for the token to act as, or a role' }])
+    throw new ValidationError([
+      { field: 'role', message: 'Choose a person for the token to act as, or a role' },
+    ])
   if (spec.role !== null && (spec.role === 'provider_user') !== (spec.providerOrganisationId !== null)) {
     throw new ValidationError([
       { field: 'provider', message: 'A provider_user token needs a provider, and only it' },
@@ -181,7 +187,10 @@ export async function issueApiToken(
       // Another council's people are never revealed: they are simply not found here.
       if (!person)
         throw new ValidationError([
-          { field: 'userEmail', message: `No active user with the email address ${value.userEmail} in this council` },
+          {
+            field: 'userEmail',
+            message: `No active user with the email address ${value.userEmail} in this council`,
+          },
         ])
       userId = person.id
     }
@@ -313,7 +322,9 @@ export function rotateOwnApiToken(
   options: RotationOptions = {},
 ): Promise<RotatedToken> {
   if (caller.apiTokenId === undefined)
-    throw new ValidationError([{ field: 'authorization', message: 'Present the API token to rotate as a Bearer token' }])
+    throw new ValidationError([
+      { field: 'authorization', message: 'Present the API token to rotate as a Bearer token' },
+    ])
   return rotate(
     db,
     caller.apiTokenId,
@@ -359,7 +370,12 @@ async function rotate(
         expiresAt: sql`now() + make_interval(days => ${expiresInDays})`,
       })
       .where(
-        and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt), gt(apiTokens.expiresAt, sql`now()`), ...scope),
+        and(
+          eq(apiTokens.id, tokenId),
+          isNull(apiTokens.revokedAt),
+          gt(apiTokens.expiresAt, sql`now()`),
+          ...scope,
+        ),
       )
       .returning({
         id: apiTokens.id,
@@ -509,7 +525,11 @@ export class OnBehalfRefusal extends Error {}
  * staff of the token's council, with their role and teams as they are now. The token must have
  * been given the permission. Refusals are audited, with the system and the name it gave.
  */
-export async function actOnBehalfOf(db: Database, token: ResolvedApiToken, email: string): Promise<SessionUser> {
+export async function actOnBehalfOf(
+  db: Database,
+  token: ResolvedApiToken,
+  email: string,
+): Promise<SessionUser> {
   const system = token.user
   const named = email.trim().toLowerCase()
   const refuse = async (message: string, reason: string) => {
@@ -523,9 +543,15 @@ export async function actOnBehalfOf(db: Database, token: ResolvedApiToken, email
     return new OnBehalfRefusal(message)
   }
   if (token.actingUserId !== null)
-    throw await refuse('This token acts as its own person: it cannot act on behalf of anyone else', 'user token')
+    throw await refuse(
+      'This token acts as its own person: it cannot act on behalf of anyone else',
+      'user token',
+    )
   if (!token.mayActOnBehalf)
-    throw await refuse('This token is not allowed to act on behalf of people (X-On-Behalf-Of)', 'not permitted')
+    throw await refuse(
+      'This token is not allowed to act on behalf of people (X-On-Behalf-Of)',
+      'not permitted',
+    )
   const [row] = await db
     .select({ user: users, council: councils, teamIds: teamIdsOf(users.id) })
     .from(users)

@@ -1,8 +1,9 @@
 import type { DomainModule } from '../module.ts'
 import { apiTokenRoutes } from './api-token-routes.ts'
 import { accountsRoutes } from './routes.ts'
+import { teamRoutes } from './team-routes.ts'
 
-/** Sign-in, the home page, users and API tokens. */
+/** Sign-in, the home page, users, teams and API tokens. */
 export const accountsModule: DomainModule = {
   async routes(app, services, web) {
     await app.register(accountsRoutes, {
@@ -14,12 +15,19 @@ export const accountsModule: DomainModule = {
       capabilitiesFor: web.navigation.capabilitiesFor,
     })
     await app.register(apiTokenRoutes, { accounts: services.accounts })
+    await app.register(teamRoutes, { teams: services.teams })
   },
   navigation: [
     {
       href: '/admin/users',
       label: 'Users',
       description: 'Add people to Caremarket and see who has access.',
+      roles: ['council_admin'],
+    },
+    {
+      href: '/admin/teams',
+      label: 'Teams',
+      description: 'Put social workers in teams: each sees the requests of their teams.',
       roles: ['council_admin'],
     },
     {

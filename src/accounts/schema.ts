@@ -141,9 +141,7 @@ export const apiTokens = pgTable(
     mayActOnBehalf: boolean().notNull().default(false),
     createdByUserId: integer().references(() => users.id),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    expiresAt: timestamp({ withTimezone: true })
-      .notNull()
-      .default(sql`now() + interval '1 year'`),
+    expiresAt: timestamp({ withTimezone: true }).notNull().default(sql`now() + interval '1 year'`),
     lastUsedAt: timestamp({ withTimezone: true }),
     revokedAt: timestamp({ withTimezone: true }),
   },

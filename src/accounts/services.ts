@@ -26,15 +26,7 @@ import {
   resolveSession,
   verifySignIn,
 } from './service.ts'
-import {
-  addTeamMember,
-  createTeam,
-  getTeam,
-  listTeams,
-  removeTeamMember,
-  teamNames,
-  teamsOfUser,
-} from './teams.ts'
+import { addTeamMember, createTeam, getTeam, listTeams, removeTeamMember } from './teams.ts'
 
 export interface AccountsDependencies {
   database: DatabaseHandle
@@ -64,18 +56,16 @@ export function createAccountsServices({ database }: AccountsDependencies) {
         rotateCouncilApiToken,
         rotateOwnApiToken,
       }),
-      teams: bindDatabase(database.db, {
-        createTeam,
-        listTeams,
-        getTeam,
-        teamsOfUser,
-        teamNames,
-        addTeamMember,
-        removeTeamMember,
-      }),
       /** Resolves API tokens, forgetting revoked ones as the database announces them. */
       startApiTokenResolver: () => startApiTokenResolver(database),
     },
+    teams: bindDatabase(database.db, {
+      createTeam,
+      listTeams,
+      getTeam,
+      addTeamMember,
+      removeTeamMember,
+    }),
   }
 }
 

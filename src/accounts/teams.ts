@@ -47,7 +47,9 @@ const memberSchema = z.object({
 
 /** The ids of the teams a user is in, as one column of a query over users. */
 export function teamIdsOf(userId: AnyPgColumn): SQL<number[]> {
-  return sql<number[]>`coalesce((select array_agg(${teamMembers.teamId} order by ${teamMembers.teamId}) from ${teamMembers} where ${teamMembers.userId} = ${userId}), '{}'::int[])`
+  return sql<
+    number[]
+  >`coalesce((select array_agg(${teamMembers.teamId} order by ${teamMembers.teamId}) from ${teamMembers} where ${teamMembers.userId} = ${userId}), '{}'::int[])`
 }
 
 export async function createTeam(
@@ -144,7 +146,9 @@ export async function addTeamMember(
       .where(and(eq(users.councilId, councilId), eq(users.email, email)))
     // Another council's people are never revealed: they are simply not found here.
     if (!user || !user.active)
-      throw new ValidationError([{ field: 'email', message: `No active user with the email address ${email} in this council` }])
+      throw new ValidationError([
+        { field: 'email', message: `No active user with the email address ${email} in this council` },
+      ])
     if (user.role === 'provider_user')
       throw new ValidationError([{ field: 'email', message: 'Provider users cannot be in a council team' }])
     const [added] = await tx
@@ -177,7 +181,11 @@ export async function removeTeamMember(
     const [removed] = await tx
       .delete(teamMembers)
       .where(
-        and(eq(teamMembers.councilId, councilId), eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)),
+        and(
+          eq(teamMembers.councilId, councilId),
+          eq(teamMembers.teamId, teamId),
+          eq(teamMembers.userId, userId),
+        ),
       )
       .returning({ userId: teamMembers.userId })
     if (!removed) throw new NotFoundError('That person is not in this team')

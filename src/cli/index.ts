@@ -14,6 +14,7 @@ import { registerNotificationCommands } from './notifications.ts'
 import { registerReportCommands } from './report.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerSimulateCommand } from './simulate.ts'
+import { registerTeamCommands } from './teams.ts'
 import { registerTokenCommands } from './tokens.ts'
 import { registerUserCommands } from './users.ts'
 
@@ -27,6 +28,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerUserCommands(program, context)
   registerDemoCommand(program, context)
   registerTokenCommands(program, context)
+  registerTeamCommands(program, context)
   registerNotificationCommands(program, context)
   registerImportCommands(program, context)
   registerGeoCommands(program, context)

@@ -241,11 +241,7 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     async (request) => {
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
-      return offers.endPackage(
-        { ...user, actor: actorOf(user) },
-        packageId,
-        bodyObject(request.body),
-      )
+      return offers.endPackage({ ...user, actor: actorOf(user) }, packageId, bodyObject(request.body))
     },
   )
 

@@ -204,7 +204,11 @@ export async function evaluateOffers(
 ): Promise<Evaluation> {
   const loaded = await loadRequest(db, scope.councilId, requestId)
   if (!inCaseload(scope, loaded.request))
-    await refuseOutsideCaseload(db, scope, { type: 'sourcing_request', id: requestId, teamId: loaded.request.teamId })
+    await refuseOutsideCaseload(db, scope, {
+      type: 'sourcing_request',
+      id: requestId,
+      teamId: loaded.request.teamId,
+    })
   const { settings, rows, places, unit, shortlist, perVisit, slots, awarded } = await evaluate(
     db,
     loaded,

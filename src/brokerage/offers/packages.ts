@@ -12,7 +12,12 @@ import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
 import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { brokerageEvents } from '../events.ts'
-import { caseloadCondition, inCaseload, type RequestScope, refuseOutsideCaseload } from '../requests/caseload.ts'
+import {
+  caseloadCondition,
+  inCaseload,
+  type RequestScope,
+  refuseOutsideCaseload,
+} from '../requests/caseload.ts'
 import { matchesReference } from '../requests/store.ts'
 import { redactCaseReferences } from '../rules/identifiers.ts'
 import {
@@ -175,7 +180,8 @@ export async function getPackage(
     )
     .where(and(eq(packages.councilId, councilId), eq(packages.id, packageId)))
   if (!row) throw new NotFoundError('No such package')
-  if (!inCaseload(scope, row)) await refuseOutsideCaseload(db, scope, { type: 'package', id: packageId, teamId: row.teamId })
+  if (!inCaseload(scope, row))
+    await refuseOutsideCaseload(db, scope, { type: 'package', id: packageId, teamId: row.teamId })
   const places = await locationSummaries(db, councilId, [row.pkg.locationId])
   const visits = (await loadVisits(db, councilId, row.pkg.requestId)).filter((v) =>
     row.pkg.visitIds.includes(v.id),

@@ -59,7 +59,11 @@ type CaseloadFields = Pick<SourcingRequest, 'createdByUserId' | 'teamId'>
  * their caseload (their teams' and their own). Other council roles read. The route declares the
  * roles; this adds "of their caseload".
  */
-export function mayAct(caller: RequestCaller, permission: RequestPermission, request?: CaseloadFields): boolean {
+export function mayAct(
+  caller: RequestCaller,
+  permission: RequestPermission,
+  request?: CaseloadFields,
+): boolean {
   if (isSystem(caller) || caller.role === 'broker') return true
   if (caller.role !== 'social_worker') return false
   if (permission === 'create') return true
@@ -78,7 +82,11 @@ const REFUSALS: Record<RequestPermission, string> = {
   republish: 'Only a broker can republish a request',
 }
 
-export function authorise(caller: RequestCaller, permission: RequestPermission, request?: CaseloadFields): void {
+export function authorise(
+  caller: RequestCaller,
+  permission: RequestPermission,
+  request?: CaseloadFields,
+): void {
   if (!mayAct(caller, permission, request)) throw new ForbiddenError(REFUSALS[permission])
 }
 

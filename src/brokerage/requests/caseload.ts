@@ -53,9 +53,7 @@ export function caseloadCondition(
   const caseload = caseloadOf(scope)
   if (!caseload) return undefined
   const own = eq(columns.createdByUserId, caseload.userId)
-  return caseload.teamIds.length > 0
-    ? (or(own, inArray(columns.teamId, [...caseload.teamIds])) as SQL)
-    : own
+  return caseload.teamIds.length > 0 ? (or(own, inArray(columns.teamId, [...caseload.teamIds])) as SQL) : own
 }
 
 /**
@@ -121,7 +119,9 @@ export async function teamForNewRequest(
   }
   if (chosen === null) return null
   if (!(await teamNames(db, scope.councilId, [chosen])).has(chosen))
-    throw new ValidationError([{ field: 'teamId', message: 'Choose a team from the list: there is no such team' }])
+    throw new ValidationError([
+      { field: 'teamId', message: 'Choose a team from the list: there is no such team' },
+    ])
   return chosen
 }
 

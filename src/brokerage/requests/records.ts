@@ -27,7 +27,11 @@ export async function getRequest(
   const request = await findRequest(db, scope.councilId, requestId)
   if (!request) throw new NotFoundError('No such request')
   if (!inCaseload(scope, request))
-    return refuseOutsideCaseload(db, scope, { type: 'sourcing_request', id: requestId, teamId: request.teamId })
+    return refuseOutsideCaseload(db, scope, {
+      type: 'sourcing_request',
+      id: requestId,
+      teamId: request.teamId,
+    })
   return request
 }
 

@@ -515,7 +515,11 @@ describe('the lifecycle', () => {
   })
 
   it('lists the council’s requests by status, newest change first', async () => {
-    const { requests, total } = await listRequests(database.db, { councilId: home.councilId }, { status: 'cancelled' })
+    const { requests, total } = await listRequests(
+      database.db,
+      { councilId: home.councilId },
+      { status: 'cancelled' },
+    )
     expect(total).toBeGreaterThan(0)
     expect(requests.every((r) => r.status === 'cancelled')).toBe(true)
     const elsewhere = await listRequests(database.db, { councilId: other.councilId })
@@ -698,7 +702,9 @@ describe('the case system’s person and case IDs', () => {
     expect(await ids('Case-88 / 2')).toEqual([created.id, draft.id].sort())
     expect(await ids('MOS 100')).toEqual([])
     expect(await ids('mos 1002')).toEqual([])
-    expect((await listRequests(database.db, { councilId: other.councilId }, { externalRef: 'mos 1001' })).total).toBe(1)
+    expect(
+      (await listRequests(database.db, { councilId: other.councilId }, { externalRef: 'mos 1001' })).total,
+    ).toBe(1)
   })
 
   it('refuses an ID on more than one line, with control characters, or longer than 100 characters', async () => {
