@@ -141,7 +141,8 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
           const rotated = await accounts.rotateApiToken(user, id, { graceHours: values.graceHours })
           return show(user, reply, { status: 201, newToken: rotated.token, rotated })
         } catch (error) {
-          if (error instanceof ValidationError) return show(user, reply, { status: 400, values, errors: error })
+          if (error instanceof ValidationError)
+            return show(user, reply, { status: 400, values, errors: error })
           throw error
         }
       },
@@ -174,7 +175,8 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
     },
     async (request, reply) => {
       const user = request.user as SessionUser
-      if (user.apiTokenId === undefined) throw new NotFoundError('Present the API token to rotate as a Bearer token')
+      if (user.apiTokenId === undefined)
+        throw new NotFoundError('Present the API token to rotate as a Bearer token')
       const body = parseInput(rotateBody, request.body ?? {})
       return reply.code(201).send(await accounts.rotateOwnApiToken(user, body))
     },

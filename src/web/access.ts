@@ -103,11 +103,9 @@ export const accessPlugin = fp<AccessOptions>(async (app, options) => {
         throw error
       }
       if (!request.user) {
-        return reply
-          .code(401)
-          .send({
-            error: { status: 401, message: 'The API token is not valid: unknown, expired or revoked' },
-          })
+        return reply.code(401).send({
+          error: { status: 401, message: 'The API token is not valid: unknown, expired or revoked' },
+        })
       }
       return enforce(request, reply)
     }
