@@ -181,7 +181,9 @@ describe('caseload scope: a social worker sees and acts on their teams’ reques
   }
 
   it('lists only the caseload’s requests and packages, by page and API', async () => {
-    const mine = (await (await clientFor(home, 'social_worker')).get('/api/v1/requests?limit=500')).json() as {
+    const mine = (
+      await (await clientFor(home, 'social_worker')).get('/api/v1/requests?limit=500')
+    ).json() as {
       requests: { id: number }[]
     }
     expect(mine.requests.length).toBeGreaterThan(0)

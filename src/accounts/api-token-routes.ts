@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
-import { NotFoundError, parseInput, ValidationError } from '../errors.ts'
+import { parseInput, ValidationError } from '../errors.ts'
 import { recordId } from '../storable.ts'
 import { ANY_ROLE } from '../web/access.ts'
 import { operation } from '../web/api-schema.ts'
@@ -29,8 +29,8 @@ const rotateBody = z.object({
 const rotatedSchema = z.object({
   id: z.int(),
   token: z.string().describe('The new secret: shown once, never stored'),
-  expiresAt: z.date(),
-  previousExpiresAt: z.date().describe('Until when the secret it replaced still works'),
+  expiresAt: z.iso.datetime(),
+  previousExpiresAt: z.iso.datetime().describe('Until when the secret it replaced still works'),
 })
 
 /** What the API token pages are given: the services they call, nothing more. */
@@ -175,8 +175,6 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
     },
     async (request, reply) => {
       const user = request.user as SessionUser
-      if (user.apiTokenId === undefined)
-        throw new NotFoundError('Present the API token to rotate as a Bearer token')
       const body = parseInput(rotateBody, request.body ?? {})
       return reply.code(201).send(await accounts.rotateOwnApiToken(user, body))
     },

@@ -145,7 +145,7 @@ export async function addTeamMember(
       .from(users)
       .where(and(eq(users.councilId, councilId), eq(users.email, email)))
     // Another council's people are never revealed: they are simply not found here.
-    if (!user || !user.active)
+    if (!user?.active)
       throw new ValidationError([
         { field: 'email', message: `No active user with the email address ${email} in this council` },
       ])

@@ -26,7 +26,10 @@ export async function sessionUserOf(
     councilIsDemo: false,
     providerOrganisationId: null,
     teamIds: (
-      await database.db.select({ teamId: teamMembers.teamId }).from(teamMembers).where(eq(teamMembers.userId, row.id))
+      await database.db
+        .select({ teamId: teamMembers.teamId })
+        .from(teamMembers)
+        .where(eq(teamMembers.userId, row.id))
     ).map((m) => m.teamId),
   }
 }

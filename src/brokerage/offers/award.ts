@@ -5,7 +5,6 @@
 // request one per visit. The awarded_slots primary key (request, slot) is the guarantee; the row
 // lock on the request only makes a losing broker wait and then read a clear refusal.
 
-import { inCaseload, type RequestScope, refuseOutsideCaseload } from '../requests/caseload.ts'
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
@@ -19,6 +18,7 @@ import { londonDate } from '../../shared/dates.ts'
 import { greatCircleMiles } from '../../shared/distance.ts'
 import { recordId } from '../../storable.ts'
 import { brokerageEvents } from '../events.ts'
+import { inCaseload, type RequestScope, refuseOutsideCaseload } from '../requests/caseload.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
 import {
   type BrokerageSettings,

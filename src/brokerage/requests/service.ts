@@ -33,6 +33,7 @@ import {
   type LifecycleOptions,
   type RequestCaller,
 } from './callers.ts'
+import { type RequestScope, teamForNewRequest } from './caseload.ts'
 import { unansweredErrors, wizardContext } from './drafts.ts'
 import { newRequestSchema, referencesShape, republishSchema } from './input.ts'
 import { confirmProviderText, providerPreview } from './privacy.ts'
@@ -47,7 +48,6 @@ import {
   place,
   preferredLocation,
 } from './records.ts'
-import { type RequestScope, teamForNewRequest } from './caseload.ts'
 import {
   type AnsweredRequestRow,
   answeredRow,
@@ -72,6 +72,7 @@ export {
   type LifecycleOptions,
   type RequestCaller,
 } from './callers.ts'
+export { type RequestScope, teamChoices, teamNameOf } from './caseload.ts'
 export {
   addDraftVisit,
   removeDraftVisit,
@@ -80,7 +81,6 @@ export {
   startDraft,
   wizardContext,
 } from './drafts.ts'
-export { type RequestScope, teamChoices, teamNameOf } from './caseload.ts'
 export { getRequest } from './records.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
