@@ -5,8 +5,8 @@ import type { DatabaseHandle } from '../db/connection.ts'
 import { ACCESS_CHANGED_CHANNEL } from './access-changes.ts'
 import { type ApiTokenResolver, startApiTokenResolver } from './api-token-cache.ts'
 import { issueApiToken, revokeCouncilApiToken } from './api-tokens.ts'
-import { apiTokens } from './schema.ts'
-import { createCouncil } from './service.ts'
+import { apiTokens, users } from './schema.ts'
+import { addUser, createCouncil } from './service.ts'
 
 const system = { kind: 'system', label: 'test' } as const
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL)
@@ -65,6 +65,48 @@ describe('resolved API tokens kept in memory', () => {
     clock += 4 * 60_000
     expect(await resolver.resolve(token)).not.toBeNull()
     clock += 60_000
+    expect(await resolver.resolve(token)).toBeNull()
+  })
+
+  it('forget a person’s tokens when a change to the person is announced', async () => {
+    const person = await addUser(
+      database.db,
+      councilId,
+      { email: 'person@cache.test', role: 'social_worker', password: 'a long enough password' },
+      system,
+      { passwordCostLog2: 10 },
+    )
+    const { token } = await issueApiToken(
+      database.db,
+      {
+        councilId,
+        name: 'personal',
+        userEmail: 'person@cache.test',
+        role: null,
+        providerOrganisationId: null,
+        createdByUserId: null,
+      },
+      system,
+    )
+    expect(await resolver.resolve(token)).toMatchObject({ id: person.id, role: 'social_worker' })
+    await database.db.update(users).set({ active: false }).where(eq(users.id, person.id))
+    expect(await resolver.resolve(token)).not.toBeNull()
+    // Another process disabled the person and said so.
+    await database.db.execute(sql`select pg_notify(${ACCESS_CHANGED_CHANNEL}, ${`user:${person.id}`})`)
+    await expect.poll(() => resolver.resolve(token)).toBeNull()
+  })
+
+  it('are not answered from memory past the secret’s expiry', async () => {
+    clock = Date.now()
+    const { id, token } = await newToken('expiring')
+    await database.db
+      .update(apiTokens)
+      .set({ expiresAt: sql`now() + interval '1 minute'` })
+      .where(eq(apiTokens.id, id))
+    expect(await resolver.resolve(token)).not.toBeNull()
+    await revokeSilently(id)
+    expect(await resolver.resolve(token)).not.toBeNull()
+    clock += 2 * 60_000
     expect(await resolver.resolve(token)).toBeNull()
   })
 
