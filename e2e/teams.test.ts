@@ -27,7 +27,7 @@ describe.skipIf(skip)(
 
       await tab.page.getByLabel('Team name').fill('Hospital discharge team')
       await submitForm(tab, tab.page.getByRole('button', { name: 'Create team' }))
-      expect(tab.path).toMatch(/^\/admin\/teams\/\d+$/)
+      expect(tab.path).toMatch(/^\/admin\/teams\/\d+\?created=1$/)
       expect(await page.heading.textContent()).toContain('Hospital discharge team')
       await expectAccessible(tab)
 
