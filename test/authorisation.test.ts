@@ -1,11 +1,14 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../src/accounts/roles.ts'
-import { auditLog, webhookEndpoints } from '../src/db/schema.ts'
+import { addUser } from '../src/accounts/service.ts'
+import { addTeamMember, createTeam } from '../src/accounts/teams.ts'
+import { auditLog, sourcingRequests, webhookEndpoints } from '../src/db/schema.ts'
 import { ACCESS_RULES } from './access/index.ts'
 import { OPEN_DATA_ROUTE } from './access/openreferral.ts'
 import { EVERYONE, STAFF } from './access/types.ts'
-import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
+import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from './helpers.ts'
+import { sessionUserOf } from './support/request-users.ts'
 
 type Who = Role | 'anonymous'
 
@@ -111,6 +114,101 @@ describe('the authorisation matrix', () => {
       })
     }
   }
+})
+
+/** Routes that read or change one request, or one package, of the council. */
+const CASE_ROUTE = /^\w+ \/(api\/v1\/)?(requests|packages)\/:/
+
+describe('caseload scope: a social worker sees and acts on their teams’ requests and their own', () => {
+  const system = { kind: 'system', label: 'access matrix' } as const
+  const colleague = 'colleague@home.test'
+  const outsider = 'outsider@home.test'
+  const loner = 'loner@home.test'
+  let colleagueClient: Client
+  let outsiderClient: Client
+  let lonerClient: Client
+
+  beforeAll(async () => {
+    const { db } = t.database
+    const options = { passwordCostLog2: t.config.passwordCostLog2 }
+    for (const email of [colleague, outsider, loner])
+      await addUser(db, home.councilId, { email, role: 'social_worker', password: PASSWORD }, system, options)
+    // The home social worker and a colleague who covers for them share a team; the outsider works
+    // in another; the loner in none.
+    const discharge = await createTeam(db, home.councilId, { name: 'Hospital discharge team' }, system)
+    const north = await createTeam(db, home.councilId, { name: 'North locality' }, system)
+    for (const email of [home.emails.social_worker, colleague])
+      await addTeamMember(db, home.councilId, discharge.id, { email }, system)
+    await addTeamMember(db, home.councilId, north.id, { email: outsider }, system)
+    // Requests the home social worker made before joining the team become the team's.
+    const homeWorker = await sessionUserOf(t.database, home, 'social_worker')
+    await db
+      .update(sourcingRequests)
+      .set({ teamId: discharge.id })
+      .where(and(eq(sourcingRequests.createdByUserId, homeWorker.id), isNull(sourcingRequests.teamId)))
+    colleagueClient = new Client(t.app)
+    await colleagueClient.signIn(colleague)
+    outsiderClient = new Client(t.app)
+    await outsiderClient.signIn(outsider)
+    lonerClient = new Client(t.app)
+    await lonerClient.signIn(loner)
+  })
+
+  const send = (client: Client, method: string, url: string) =>
+    method === 'GET' ? client.get(url) : client.send(method as 'POST' | 'PATCH', url, {})
+
+  for (const { route, allowed, url: concreteUrl } of ACCESS_RULES) {
+    if (allowed === 'public' || !allowed.includes('social_worker') || !CASE_ROUTE.test(route)) continue
+    const [method, url] = route.split(' ') as [string, string]
+    it(`${route}: 404 to a social worker of another team and of none, allowed to a colleague in the team`, async () => {
+      const target = concreteUrl ? await concreteUrl({ database: t.database, home }) : url
+      for (const [who, client] of [
+        [outsider, outsiderClient],
+        [loner, lonerClient],
+      ] as const) {
+        const refused = await send(client, method, target)
+        expect(refused.statusCode, `${route} as ${who}`).toBe(404)
+        const entityId = target.match(/\/(requests|packages)\/(\d+)/)?.[2]
+        const audited = await t.database.db
+          .select()
+          .from(auditLog)
+          .where(and(eq(auditLog.action, 'caseload.refused'), eq(auditLog.actor, who)))
+        expect(audited.map((e) => e.entityId)).toContain(entityId)
+      }
+      const allowedResponse = await send(colleagueClient, method, target)
+      expect([401, 403, 404], `${route} as a colleague gave ${allowedResponse.statusCode}`).not.toContain(
+        allowedResponse.statusCode,
+      )
+      expect(allowedResponse.statusCode).toBeLessThan(500)
+    })
+  }
+
+  it('lists only the caseload’s requests and packages, by page and API', async () => {
+    const mine = (
+      await (await clientFor(home, 'social_worker')).get('/api/v1/requests?limit=500')
+    ).json() as {
+      requests: { id: number }[]
+    }
+    expect(mine.requests.length).toBeGreaterThan(0)
+    const colleagues = (await colleagueClient.get('/api/v1/requests?limit=500')).json() as {
+      requests: { id: number }[]
+    }
+    expect(colleagues.requests.map((r) => r.id).sort()).toEqual(mine.requests.map((r) => r.id).sort())
+    for (const client of [outsiderClient, lonerClient]) {
+      expect((await client.get('/api/v1/requests')).json()).toMatchObject({ requests: [], total: 0 })
+      expect((await client.get('/api/v1/packages')).json()).toMatchObject({ packages: [] })
+      const page = await client.get('/requests')
+      expect(page.statusCode).toBe(200)
+      expect(page.body).not.toContain(`/requests/${mine.requests[0]?.id}"`)
+    }
+    const packages = (await colleagueClient.get('/api/v1/packages')).json() as { packages: unknown[] }
+    expect(packages.packages.length).toBeGreaterThan(0)
+    // Brokers keep the council-wide view.
+    const all = (await (await clientFor(home, 'broker')).get('/api/v1/requests?limit=500')).json() as {
+      total: number
+    }
+    expect(all.total).toBeGreaterThanOrEqual(mine.requests.length)
+  })
 })
 
 describe('council scope', () => {

@@ -2,10 +2,11 @@ import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../test/support/database.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
+import { ACCESS_CHANGED_CHANNEL } from './access-changes.ts'
 import { type ApiTokenResolver, startApiTokenResolver } from './api-token-cache.ts'
-import { API_TOKEN_REVOKED_CHANNEL, issueApiToken, revokeCouncilApiToken } from './api-tokens.ts'
-import { apiTokens } from './schema.ts'
-import { createCouncil } from './service.ts'
+import { issueApiToken, revokeCouncilApiToken } from './api-tokens.ts'
+import { apiTokens, users } from './schema.ts'
+import { addUser, createCouncil } from './service.ts'
 
 const system = { kind: 'system', label: 'test' } as const
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL)
@@ -46,7 +47,7 @@ describe('resolved API tokens kept in memory', () => {
     // Still known: the database was not asked again.
     expect(await resolver.resolve(token)).toMatchObject({ apiTokenId: id })
     // Another process's revocation arrives as a notification.
-    await database.db.execute(sql`select pg_notify(${API_TOKEN_REVOKED_CHANNEL}, ${String(id)})`)
+    await database.db.execute(sql`select pg_notify(${ACCESS_CHANGED_CHANNEL}, ${String(id)})`)
     await expect.poll(() => resolver.resolve(token)).toBeNull()
   })
 
@@ -67,6 +68,48 @@ describe('resolved API tokens kept in memory', () => {
     expect(await resolver.resolve(token)).toBeNull()
   })
 
+  it('forget a person’s tokens when a change to the person is announced', async () => {
+    const person = await addUser(
+      database.db,
+      councilId,
+      { email: 'person@cache.test', role: 'social_worker', password: 'a long enough password' },
+      system,
+      { passwordCostLog2: 10 },
+    )
+    const { token } = await issueApiToken(
+      database.db,
+      {
+        councilId,
+        name: 'personal',
+        userEmail: 'person@cache.test',
+        role: null,
+        providerOrganisationId: null,
+        createdByUserId: null,
+      },
+      system,
+    )
+    expect(await resolver.resolve(token)).toMatchObject({ id: person.id, role: 'social_worker' })
+    await database.db.update(users).set({ active: false }).where(eq(users.id, person.id))
+    expect(await resolver.resolve(token)).not.toBeNull()
+    // Another process disabled the person and said so.
+    await database.db.execute(sql`select pg_notify(${ACCESS_CHANGED_CHANNEL}, ${`user:${person.id}`})`)
+    await expect.poll(() => resolver.resolve(token)).toBeNull()
+  })
+
+  it('are not answered from memory past the secret’s expiry', async () => {
+    clock = Date.now()
+    const { id, token } = await newToken('expiring')
+    await database.db
+      .update(apiTokens)
+      .set({ expiresAt: sql`now() + interval '1 minute'` })
+      .where(eq(apiTokens.id, id))
+    expect(await resolver.resolve(token)).not.toBeNull()
+    await revokeSilently(id)
+    expect(await resolver.resolve(token)).not.toBeNull()
+    clock += 2 * 60_000
+    expect(await resolver.resolve(token)).toBeNull()
+  })
+
   it('refuse what is not a token without asking the database', async () => {
     expect(await resolver.resolve('not-a-token')).toBeNull()
     expect(await resolver.resolve('cm_unknown')).toBeNull()
@@ -80,7 +123,7 @@ describe('resolved API tokens kept in memory', () => {
       // Drop the listening connection: revocations announced now would be missed.
       await database.db.execute(sql`
         select pg_terminate_backend(pid) from pg_stat_activity
-        where datname = current_database() and query ilike ${`listen%${API_TOKEN_REVOKED_CHANNEL}%`}`)
+        where datname = current_database() and query ilike ${`listen%${ACCESS_CHANGED_CHANNEL}%`}`)
       await revokeSilently(id)
       await expect.poll(() => resolver.resolve(token)).toBeNull()
 

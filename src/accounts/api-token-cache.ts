@@ -1,14 +1,21 @@
 // Every API request names its token, and a provider's system sends many requests with one token,
-// so each process keeps the identities it has resolved. Revocation must still take effect at once:
-// a revoked token's id is announced with pg_notify to every process, and a process trusts what it
-// kept only while it is listening for those announcements.
+// so each process keeps the identities it has resolved. Revocation, rotation and a change to the
+// token's person (disabled, moved between teams) must still take effect at once: each is announced
+// with pg_notify to every process (access-changes.ts), and a process trusts what it kept only while
+// it is listening for those announcements, and never past the secret's expiry.
 import type { Database, DatabaseHandle } from '../db/connection.ts'
 import {
-  API_TOKEN_REVOKED_CHANNEL,
+  ACCESS_CHANGED_CHANNEL,
+  type AccessChange,
+  decodeAccessChange,
+  onAccessChanged,
+} from './access-changes.ts'
+import {
+  actOnBehalfOf,
   apiTokenHash,
   lookUpApiToken,
   noteTokenUse,
-  onApiTokenRevoked,
+  type ResolvedApiToken,
 } from './api-tokens.ts'
 import type { SessionUser } from './service.ts'
 
@@ -18,8 +25,12 @@ const MAX_AGE_MS = 5 * 60_000
 const MAX_ENTRIES = 50_000
 
 export interface ApiTokenResolver {
-  /** The identity an API token acts as, or null when it is unknown or revoked. */
-  resolve(token: string): Promise<SessionUser | null>
+  /**
+   * The identity an API token acts as, or null when it is unknown, revoked or expired. With
+   * `onBehalfOf` (an email address), the person a system's token acts for; a token that may not is
+   * refused with OnBehalfRefusal.
+   */
+  resolve(token: string, onBehalfOf?: string): Promise<SessionUser | null>
   stop(): Promise<void>
 }
 
@@ -28,14 +39,23 @@ export async function startApiTokenResolver(
   now: () => number = Date.now,
 ): Promise<ApiTokenResolver> {
   const cache = new TokenCache(database.db, now)
-  const stopForgetting = onApiTokenRevoked((id) => cache.forget(id))
-  const stopListening = await database.listen(API_TOKEN_REVOKED_CHANNEL, {
-    onMessage: (payload) => cache.forget(Number(payload)),
+  const stopForgetting = onAccessChanged((change) => cache.forget(change))
+  const stopListening = await database.listen(ACCESS_CHANGED_CHANNEL, {
+    onMessage: (payload) => {
+      const change = decodeAccessChange(payload)
+      // A message that cannot be read may still have been a change: forget everything.
+      if (change) cache.forget(change)
+      else cache.forgetAll()
+    },
     onListening: () => cache.trust(),
     onInterrupted: () => cache.distrust(),
   })
   return {
-    resolve: (token) => cache.resolve(token),
+    resolve: async (token, onBehalfOf) => {
+      const resolved = await cache.resolve(token)
+      if (!resolved) return null
+      return onBehalfOf === undefined ? resolved.user : actOnBehalfOf(database.db, resolved, onBehalfOf)
+    },
     stop: async () => {
       stopForgetting()
       cache.distrust()
@@ -46,7 +66,7 @@ export async function startApiTokenResolver(
 
 class TokenCache {
   /** By token hash, oldest first. */
-  private readonly entries = new Map<string, { user: SessionUser; at: number }>()
+  private readonly entries = new Map<string, { resolved: ResolvedApiToken; at: number }>()
   private listening = false
   /** Counts revocations and interruptions, so that a lookup overtaken by one is not kept. */
   private changes = 0
@@ -56,35 +76,47 @@ class TokenCache {
     private readonly now: () => number,
   ) {}
 
-  async resolve(token: string): Promise<SessionUser | null> {
+  async resolve(token: string): Promise<ResolvedApiToken | null> {
     const hash = apiTokenHash(token)
     if (hash === null) return null
     const kept = this.entries.get(hash)
-    if (kept && this.listening && this.now() - kept.at < MAX_AGE_MS) {
-      noteTokenUse(this.db, kept.user.apiTokenId as number)
-      return kept.user
+    const now = this.now()
+    if (kept && this.listening && now - kept.at < MAX_AGE_MS && now < kept.resolved.validUntil) {
+      noteTokenUse(this.db, kept.resolved.user.apiTokenId as number)
+      return kept.resolved
     }
-    // A revocation heard while the lookup runs may postdate what it read, so its answer is not kept.
+    // A change heard while the lookup runs may postdate what it read, so its answer is not kept.
     const changes = this.changes
-    const user = await lookUpApiToken(this.db, hash)
-    if (!user) return null
-    noteTokenUse(this.db, user.apiTokenId as number)
-    if (this.listening && this.changes === changes) this.keep(hash, user)
-    return user
+    const resolved = await lookUpApiToken(this.db, hash)
+    if (!resolved) return null
+    noteTokenUse(this.db, resolved.user.apiTokenId as number)
+    if (this.listening && this.changes === changes) this.keep(hash, resolved)
+    return resolved
   }
 
-  private keep(hash: string, user: SessionUser): void {
+  private keep(hash: string, resolved: ResolvedApiToken): void {
     this.entries.delete(hash)
     if (this.entries.size >= MAX_ENTRIES) {
       const oldest = this.entries.keys().next().value
       if (oldest !== undefined) this.entries.delete(oldest)
     }
-    this.entries.set(hash, { user, at: this.now() })
+    this.entries.set(hash, { resolved, at: this.now() })
   }
 
-  forget(tokenId: number): void {
+  forget(change: AccessChange): void {
     this.changes++
-    for (const [hash, { user }] of this.entries) if (user.apiTokenId === tokenId) this.entries.delete(hash)
+    for (const [hash, { resolved }] of this.entries) {
+      const matches =
+        'tokenId' in change
+          ? resolved.user.apiTokenId === change.tokenId
+          : resolved.actingUserId === change.userId
+      if (matches) this.entries.delete(hash)
+    }
+  }
+
+  forgetAll(): void {
+    this.changes++
+    this.entries.clear()
   }
 
   trust(): void {

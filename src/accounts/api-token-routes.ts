@@ -2,19 +2,46 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { parseInput, ValidationError } from '../errors.ts'
 import { recordId } from '../storable.ts'
+import { ANY_ROLE } from '../web/access.ts'
+import { operation } from '../web/api-schema.ts'
 import { field, formErrors } from '../web/forms.ts'
+import { DEFAULT_ROTATION_GRACE_HOURS, DEFAULT_TOKEN_DAYS } from './api-tokens.ts'
 import { COUNCIL_ROLES, ROLE_LABELS, type Role } from './roles.ts'
 import type { SessionUser } from './service.ts'
 import type { AccountsServices } from './services.ts'
 
 const idParams = z.object({ id: recordId('Token ID') })
 
-/** The same token pages for a provider (its organisation's tokens) and a council admin (the council's). */
+const rotateBody = z.object({
+  graceHours: z
+    .int()
+    .min(0)
+    .max(720)
+    .optional()
+    .describe(`How long the old secret keeps working, in hours (default ${DEFAULT_ROTATION_GRACE_HOURS})`),
+  expiresInDays: z
+    .int()
+    .min(1)
+    .max(730)
+    .optional()
+    .describe(`How long the new secret works, in days (default ${DEFAULT_TOKEN_DAYS})`),
+})
+const rotatedSchema = z.object({
+  id: z.int(),
+  token: z.string().describe('The new secret: shown once, never stored'),
+  expiresAt: z.iso.datetime(),
+  previousExpiresAt: z.iso.datetime().describe('Until when the secret it replaced still works'),
+})
+
 /** What the API token pages are given: the services they call, nothing more. */
 export interface ApiTokenRouteOptions {
-  accounts: Pick<AccountsServices['accounts'], 'listApiTokens' | 'createApiToken' | 'revokeApiToken'>
+  accounts: Pick<
+    AccountsServices['accounts'],
+    'listApiTokens' | 'createApiToken' | 'revokeApiToken' | 'rotateApiToken' | 'rotateOwnApiToken'
+  >
 }
 
+/** The same token pages for a provider (its organisation's tokens) and a council admin (the council's). */
 export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (app, { accounts }) => {
   const variants = [
     {
@@ -27,7 +54,7 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
       basePath: '/admin/api-tokens',
       roles: ['council_admin'] as Role[],
       introduction:
-        'Council systems can use the Caremarket API with a token. A token acts with the role you choose, within this council.',
+        'Council systems can use the Caremarket API with a token. A token acts as one person of this council, with their role and teams, or as a system with the role you choose.',
     },
   ]
 
@@ -38,6 +65,7 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
       extra: {
         status?: number
         newToken?: string
+        rotated?: { previousExpiresAt: Date }
         revoked?: boolean
         values?: Record<string, string>
         errors?: ValidationError
@@ -48,7 +76,12 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
         pageTitle: 'API tokens',
         basePath: variant.basePath,
         introduction: variant.introduction,
-        tokens: tokens.map((t) => ({ ...t, roleLabel: ROLE_LABELS[t.role as Role] })),
+        forCouncil: !user.providerOrganisationId,
+        tokens: tokens.map((t) => ({
+          ...t,
+          actsAs: t.userEmail ?? ROLE_LABELS[t.role as Role],
+          expired: t.expiresAt.getTime() <= Date.now(),
+        })),
         roleItems: user.providerOrganisationId
           ? null
           : COUNCIL_ROLES.map((role) => ({
@@ -56,7 +89,10 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
               text: ROLE_LABELS[role],
               selected: extra.values?.role === role,
             })),
+        defaultDays: DEFAULT_TOKEN_DAYS,
+        defaultGraceHours: DEFAULT_ROTATION_GRACE_HOURS,
         newToken: extra.newToken,
+        rotated: extra.rotated,
         revoked: extra.revoked,
         values: extra.values ?? {},
         ...formErrors(extra.errors?.errors ?? []),
@@ -69,11 +105,22 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
 
     app.post(variant.basePath, { config: { access: variant.roles } }, async (request, reply) => {
       const user = request.user as SessionUser
-      const values = { name: field(request.body, 'name'), role: field(request.body, 'role') }
+      const values = {
+        name: field(request.body, 'name'),
+        actsAs: field(request.body, 'actsAs'),
+        userEmail: field(request.body, 'userEmail'),
+        role: field(request.body, 'role'),
+        mayActOnBehalf: field(request.body, 'mayActOnBehalf'),
+        expiresInDays: field(request.body, 'expiresInDays'),
+      }
+      const asPerson = values.actsAs === 'person'
       try {
         const created = await accounts.createApiToken(user, {
           name: values.name,
-          role: values.role || undefined,
+          userEmail: asPerson ? values.userEmail : undefined,
+          role: asPerson ? undefined : values.role || undefined,
+          mayActOnBehalf: !asPerson && values.mayActOnBehalf === 'yes',
+          expiresInDays: values.expiresInDays || undefined,
         })
         // The secret is shown on this response only; a redirect would have to carry it in the URL.
         return show(user, reply, { status: 201, newToken: created.token })
@@ -82,6 +129,24 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
         throw error
       }
     })
+
+    app.post(
+      `${variant.basePath}/:id/rotate`,
+      { config: { access: variant.roles } },
+      async (request, reply) => {
+        const user = request.user as SessionUser
+        const { id } = parseInput(idParams, request.params)
+        const values = { graceHours: field(request.body, 'graceHours') }
+        try {
+          const rotated = await accounts.rotateApiToken(user, id, { graceHours: values.graceHours })
+          return show(user, reply, { status: 201, newToken: rotated.token, rotated })
+        } catch (error) {
+          if (error instanceof ValidationError)
+            return show(user, reply, { status: 400, values, errors: error })
+          throw error
+        }
+      },
+    )
 
     app.post(
       `${variant.basePath}/:id/revoke`,
@@ -93,4 +158,25 @@ export const apiTokenRoutes: FastifyPluginAsync<ApiTokenRouteOptions> = async (a
       },
     )
   }
+
+  app.post(
+    '/api/v1/api-token/rotate',
+    {
+      config: { access: ANY_ROLE },
+      schema: operation({
+        summary: 'Give the API token this request presents a new secret',
+        description:
+          'The new secret is in the answer, once. The old one keeps working for graceHours (default 24), so a system can change over without a gap, and then stops. The new secret lasts expiresInDays (default 365). With X-On-Behalf-Of, the system’s own token is rotated.',
+        tags: ['accounts'],
+        body: rotateBody,
+        responses: { 201: rotatedSchema },
+        errors: [404],
+      }),
+    },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const body = parseInput(rotateBody, request.body ?? {})
+      return reply.code(201).send(await accounts.rotateOwnApiToken(user, body))
+    },
+  )
 }

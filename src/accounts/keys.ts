@@ -3,7 +3,7 @@
 // so no domain imports another's schema.ts. Functions, not constants: schema files import each
 // other's keys in a circle, and a function declaration is ready before its module has run.
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
-import { councils, users } from './schema.ts'
+import { councils, teams, users } from './schema.ts'
 
 /** The council, which every tenant-owned row carries. */
 export function councilKey(): AnyPgColumn {
@@ -12,4 +12,8 @@ export function councilKey(): AnyPgColumn {
 
 export function userKey(): AnyPgColumn {
   return users.id
+}
+
+export function teamKey(): AnyPgColumn {
+  return teams.id
 }

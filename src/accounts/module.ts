@@ -2,9 +2,10 @@ import type { DomainModule } from '../module.ts'
 import { apiTokenRoutes } from './api-token-routes.ts'
 import { passwordRoutes } from './passwords/routes.ts'
 import { accountsRoutes } from './routes.ts'
+import { teamRoutes } from './team-routes.ts'
 import { userRoutes } from './users/routes.ts'
 
-/** Sign-in, the home page, users and API tokens. */
+/** Sign-in, the home page, users, teams and API tokens. */
 export const accountsModule: DomainModule = {
   async routes(app, services, web) {
     await app.register(accountsRoutes, {
@@ -22,6 +23,7 @@ export const accountsModule: DomainModule = {
       config: services.config,
       sessionCookie: web.cookies.session,
     })
+    await app.register(teamRoutes, { teams: services.teams })
   },
   navigation: [
     {
@@ -29,6 +31,13 @@ export const accountsModule: DomainModule = {
       section: 'admin',
       label: 'Users',
       description: 'Invite people to Caremarket, see who has access, and disable or remove accounts.',
+      roles: ['council_admin'],
+    },
+    {
+      href: '/admin/teams',
+      section: 'admin',
+      label: 'Teams',
+      description: 'Put social workers in teams: each sees the requests of their teams.',
       roles: ['council_admin'],
     },
     {

@@ -210,6 +210,8 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
         role: user.role,
         council: { code: user.councilCode, name: user.councilName },
         providerOrganisationId: user.providerOrganisationId,
+        teamIds: user.teamIds ?? [],
+        via: user.via ?? null,
       }
     },
   )

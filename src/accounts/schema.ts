@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm'
-import { boolean, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
 import { providerOrganisationKey } from '../providers/keys.ts'
 
 /** The tenant. Every tenant-owned row carries its council_id. */
@@ -104,8 +114,45 @@ export const serviceSecrets = pgTable('service_secrets', {
 })
 
 /**
- * API tokens, stored as SHA-256 hashes. A token acts as one role within one council, and a
- * provider token also within one provider organisation.
+ * A council's teams of social workers ("Hospital discharge team", "North locality"). A request
+ * belongs to a team, and a social worker sees the requests of their teams (Caldicott need-to-know).
+ */
+export const teams = pgTable(
+  'teams',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    name: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  // One name once per council, in any case, so two admins cannot make the same team twice.
+  (t) => [uniqueIndex('teams_council_name_lower').on(t.councilId, sql`lower(${t.name})`)],
+)
+
+/** Who is in which team; a person may be in several. */
+export const teamMembers = pgTable(
+  'team_members',
+  {
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    teamId: integer()
+      .notNull()
+      .references(() => teams.id),
+    userId: integer()
+      .notNull()
+      .references(() => users.id),
+    addedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index().on(t.userId)],
+)
+
+/**
+ * API tokens, stored as SHA-256 hashes. A token either acts as one person (`userId`: that user's
+ * role and teams, and only while the user is active) or is a system's (`role`), within one
+ * council, and a provider system's token also within one provider organisation.
  */
 export const apiTokens = pgTable(
   'api_tokens',
@@ -116,18 +163,33 @@ export const apiTokens = pgTable(
       .references(() => councils.id),
     name: text().notNull(),
     tokenHash: text().notNull().unique(),
-    role: text().notNull(),
+    /** The secret's hash before the last rotation, valid until previousExpiresAt. */
+    previousTokenHash: text().unique(),
+    previousExpiresAt: timestamp({ withTimezone: true }),
+    /** The person a user token acts as; null for a system's token. */
+    userId: integer().references(() => users.id),
+    /** The role a system's token acts as; null for a user token, which has its user's. */
+    role: text(),
     providerOrganisationId: integer().references(providerOrganisationKey),
+    /** A system's token may name, in X-On-Behalf-Of, a person of the council it acts for. */
+    mayActOnBehalf: boolean().notNull().default(false),
     createdByUserId: integer().references(() => users.id),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp({ withTimezone: true }).notNull().default(sql`now() + interval '1 year'`),
     lastUsedAt: timestamp({ withTimezone: true }),
     revokedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
     index().on(t.councilId),
+    index().on(t.userId),
     check(
       'api_tokens_provider_scope',
       sql`(${t.role} = 'provider_user') = (${t.providerOrganisationId} is not null)`,
+    ),
+    // A user token has its user's role and scope, and never names another person.
+    check(
+      'api_tokens_user_or_system',
+      sql`(${t.userId} is null) = (${t.role} is not null) and (${t.userId} is null or (${t.providerOrganisationId} is null and not ${t.mayActOnBehalf}))`,
     ),
   ],
 )

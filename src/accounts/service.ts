@@ -9,6 +9,7 @@ import { issuePasswordLink } from './passwords/links.ts'
 import { passwordProblem } from './passwords/rules.ts'
 import { ROLES, type Role } from './roles.ts'
 import { councils, serviceSecrets, sessions, users } from './schema.ts'
+import { teamIdsOf } from './teams.ts'
 
 export type Council = typeof councils.$inferSelect
 
@@ -23,8 +24,12 @@ export interface SessionUser {
   councilName: string
   councilIsDemo: boolean
   providerOrganisationId: number | null
+  /** The teams a social worker is in: they see those teams' requests, and their own. */
+  teamIds?: readonly number[]
   /** Set when the request came with an API token rather than a signed-in session. */
   apiTokenId?: number
+  /** The API token a person acts through (their own, or a system's on their behalf), for the audit log. */
+  via?: string
 }
 
 export interface SessionPolicy {
@@ -298,7 +303,13 @@ export async function activeAccounts(db: Queryable, userIds: readonly number[]):
 
 export function actorOf(user: SessionUser): Actor {
   // A token made from the command line has no user behind it (id 0): the token's label names it.
-  return { kind: 'user', userId: user.id || null, councilId: user.councilId, email: user.email }
+  return {
+    kind: 'user',
+    userId: user.id || null,
+    councilId: user.councilId,
+    email: user.email,
+    ...(user.via ? { via: user.via } : {}),
+  }
 }
 
 /** Session and API tokens are stored only as their SHA-256, so a database leak does not leak them. */
@@ -306,7 +317,7 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
 }
 
-function toSessionUser(user: typeof users.$inferSelect, council: Council): SessionUser {
+export function toSessionUser(user: typeof users.$inferSelect, council: Council): SessionUser {
   return {
     id: user.id,
     email: user.email,
@@ -361,7 +372,7 @@ export async function resolveSession(
   const now = Date.now()
   const tokenHash = hashToken(token)
   const [row] = await db
-    .select({ user: users, council: councils, lastSeenAt: sessions.lastSeenAt })
+    .select({ user: users, council: councils, lastSeenAt: sessions.lastSeenAt, teamIds: teamIdsOf(users.id) })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(councils, eq(councils.id, sessions.councilId))
@@ -378,7 +389,7 @@ export async function resolveSession(
   if (now - row.lastSeenAt.getTime() > 60_000) {
     await db.update(sessions).set({ lastSeenAt: sql`now()` }).where(eq(sessions.tokenHash, tokenHash))
   }
-  return toSessionUser(row.user, row.council)
+  return { ...toSessionUser(row.user, row.council), teamIds: row.teamIds }
 }
 
 export async function endSession(db: Database, token: string, user: SessionUser): Promise<void> {

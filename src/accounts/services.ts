@@ -10,6 +10,9 @@ import {
   listApiTokens,
   revokeApiToken,
   revokeCouncilApiToken,
+  rotateApiToken,
+  rotateCouncilApiToken,
+  rotateOwnApiToken,
 } from './api-tokens.ts'
 import {
   changePassword,
@@ -31,6 +34,7 @@ import {
   verifySignIn,
 } from './service.ts'
 import { endAllSessions, listSessions } from './sessions.ts'
+import { addTeamMember, createTeam, getTeam, listTeams, removeTeamMember } from './teams.ts'
 import { importUsers } from './users/import.ts'
 import {
   changeUserEmail,
@@ -95,10 +99,20 @@ export function createAccountsServices({ database, findOrganisation }: AccountsD
         listApiTokens,
         revokeApiToken,
         revokeCouncilApiToken,
+        rotateApiToken,
+        rotateCouncilApiToken,
+        rotateOwnApiToken,
       }),
       /** Resolves API tokens, forgetting revoked ones as the database announces them. */
       startApiTokenResolver: () => startApiTokenResolver(database),
     },
+    teams: bindDatabase(database.db, {
+      createTeam,
+      listTeams,
+      getTeam,
+      addTeamMember,
+      removeTeamMember,
+    }),
   }
 }
 

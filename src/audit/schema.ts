@@ -13,6 +13,8 @@ export const auditLog = pgTable(
     at: timestamp({ withTimezone: true }).notNull().defaultNow(),
     actorUserId: integer().references(userKey),
     actor: text().notNull(),
+    /** The system the person acted through (an API token); null when they acted themselves. */
+    via: text(),
     action: text().notNull(),
     entityType: text(),
     entityId: text(),

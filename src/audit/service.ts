@@ -2,9 +2,13 @@ import { and, desc, eq, lt } from 'drizzle-orm'
 import type { Queryable } from '../db/connection.ts'
 import { auditLog } from './schema.ts'
 
-/** Who is acting: a signed-in user, or the service itself (CLI, start-up, scheduled work). */
+/**
+ * Who is acting: a signed-in user, or the service itself (CLI, start-up, scheduled work). `via`
+ * names the system a person acted through: their own API token, or a case-management system's
+ * token acting on their behalf.
+ */
 export type Actor =
-  | { kind: 'user'; userId: number | null; councilId: number; email: string }
+  | { kind: 'user'; userId: number | null; councilId: number; email: string; via?: string }
   | { kind: 'system'; label: string }
 
 export interface AuditEntry {
@@ -19,10 +23,15 @@ export interface AuditEntry {
  * The audit columns that say who acted. Exported for a hot path that writes its change and its
  * audit row in one SQL statement (a data-modifying WITH); everything else calls recordAudit.
  */
-export function actorColumns(actor: Actor | null): { actorUserId: number | null; actor: string } {
+export function actorColumns(actor: Actor | null): {
+  actorUserId: number | null
+  actor: string
+  via: string | null
+} {
   return {
     actorUserId: actor?.kind === 'user' ? actor.userId : null,
     actor: actor === null ? 'anonymous' : actor.kind === 'user' ? actor.email : actor.label,
+    via: actor?.kind === 'user' ? (actor.via ?? null) : null,
   }
 }
 

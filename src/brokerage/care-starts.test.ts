@@ -227,7 +227,7 @@ describe('starting requests when their care starts', () => {
     await award(database.db, broker, requestId, { offerId: a.offer.id }, AWARDED_AT)
 
     await startDueRequests(database.db, EARLY_ON_10_JUNE)
-    const started = await evaluateOffers(database.db, home.councilId, requestId, EARLY_ON_10_JUNE)
+    const started = await evaluateOffers(database.db, home, requestId, EARLY_ON_10_JUNE)
     expect(started.request.status).toBe('started')
     expect(started.unfilledSlots).toEqual([evening])
     expect(started.onInterimCareList).toBe(true)

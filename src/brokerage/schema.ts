@@ -15,7 +15,7 @@ import {
   unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
-import { councilKey, userKey } from '../accounts/keys.ts'
+import { councilKey, teamKey, userKey } from '../accounts/keys.ts'
 import { localities, pcnAreas } from '../geography/schema.ts'
 import { locationKey, providerOrganisationKey } from '../providers/keys.ts'
 
@@ -69,6 +69,8 @@ export const sourcingRequests = pgTable(
       .notNull()
       .references(() => people.id),
     createdByUserId: integer().references(userKey),
+    /** The team whose caseload it is: its social workers see it; null for one made outside any team. */
+    teamId: integer().references(teamKey),
     // The service type, client group, needs summary and start date are null only in a draft whose
     // question is not answered yet (sourcing_requests_answered_unless_draft).
     /** care_home_residential, care_home_nursing, care_home_dementia_residential, care_home_dementia_nursing, home_care, supported_living, day_opportunities */
@@ -117,6 +119,7 @@ export const sourcingRequests = pgTable(
   (t) => [
     index().on(t.councilId, t.status),
     index().on(t.status, t.deadlineAt),
+    index().on(t.teamId),
     // Brokers find a request by either reference in any case (lower() on both sides).
     index('sourcing_requests_person_ref_lower').on(t.councilId, sql`lower(${t.personRef})`),
     index('sourcing_requests_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),

@@ -41,6 +41,8 @@ import {
   setReferences,
   startDraft,
   submit,
+  teamChoices,
+  teamNameOf,
   wizardContext,
 } from './requests/service.ts'
 import {
@@ -74,6 +76,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       cancel,
       republish,
       setReferences,
+      teamChoices,
+      teamNameOf,
     }),
     offers: bindDatabase(db, {
       listOpportunities,

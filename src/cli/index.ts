@@ -15,6 +15,7 @@ import { registerNotificationCommands } from './notifications.ts'
 import { registerReportCommands } from './report.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerSimulateCommand } from './simulate.ts'
+import { registerTeamCommands } from './teams.ts'
 import { registerTokenCommands } from './tokens.ts'
 import { registerUserCommands } from './users.ts'
 
@@ -28,6 +29,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerUserCommands(program, context)
   registerDemoCommand(program, context)
   registerTokenCommands(program, context)
+  registerTeamCommands(program, context)
   registerNotificationCommands(program, context)
   registerImportCommands(program, context)
   registerGeoCommands(program, context)

@@ -4,7 +4,7 @@
 import { inArray, sql } from 'drizzle-orm'
 import { hashPassword } from '../accounts/password.ts'
 import { ROLES } from '../accounts/roles.ts'
-import { councils, users } from '../accounts/schema.ts'
+import { councils, teamMembers, teams, users } from '../accounts/schema.ts'
 import { recordAudit } from '../audit/service.ts'
 import type { Database, Transaction } from '../db/connection.ts'
 import { ConflictError } from '../errors.ts'
@@ -243,7 +243,15 @@ async function insertCouncil(
     providerOrganisationId: role === 'provider_user' ? providerRowId(0) : null,
     passwordHash,
   }))
-  await tx.insert(users).values(demoUsers)
+  const demoUserIds = await tx.insert(users).values(demoUsers).returning({ id: users.id, role: users.role })
+  // The demo social worker works in a team, so their requests are the team's caseload.
+  const [team] = await tx
+    .insert(teams)
+    .values({ councilId, name: 'Hospital discharge team' })
+    .returning({ id: teams.id })
+  const socialWorker = demoUserIds.find((u) => u.role === 'social_worker')
+  if (team && socialWorker)
+    await tx.insert(teamMembers).values({ councilId, teamId: team.id, userId: socialWorker.id })
 
   const summary = summarise(plan)
   await recordAudit(

@@ -211,7 +211,7 @@ describe('a generated history', () => {
   it('can be read by the brokerage services', async () => {
     const [awarded] = await rows<{ id: number }>(sql`
       select id from sourcing_requests where council_id = ${councilId} and status = 'started' limit 1`)
-    const evaluation = await evaluateOffers(database.db, councilId, Number(awarded?.id), END)
+    const evaluation = await evaluateOffers(database.db, { councilId }, Number(awarded?.id), END)
     expect(evaluation.awarded.length).toBeGreaterThan(0)
     // New rows get ids after the generated ones.
     const [{ next, max } = { next: 0, max: 1 }] = await rows<{ next: string; max: string }>(sql`

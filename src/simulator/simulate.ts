@@ -444,7 +444,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
   }
 
   async function decide(requestId: number, now: Date) {
-    const evaluation = await evaluateOffers(db, councilId, requestId, now)
+    const evaluation = await evaluateOffers(db, system, requestId, now)
     const ranked = evaluation.shortlist.ranked
     if (ranked.length === 0) {
       await markUnsourced(
@@ -492,7 +492,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
   /** Home care: each visit to its top-ranked offer, the greedy allocation, a provider at a time. */
   async function awardVisits(requestId: number, now: Date) {
     for (let round = 0; round < 8; round++) {
-      const evaluation = await evaluateOffers(db, councilId, requestId, now)
+      const evaluation = await evaluateOffers(db, system, requestId, now)
       const unfilled = new Set<number | string>(evaluation.unfilledSlots)
       const perVisit = evaluation.perVisit
       if (!perVisit || unfilled.size === 0) return

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { ApiTokenResolver } from '../accounts/api-token-cache.ts'
-import { recordTokenUses } from '../accounts/api-tokens.ts'
+import { OnBehalfRefusal, recordTokenUses } from '../accounts/api-tokens.ts'
 import { ROLES, type Role } from '../accounts/roles.ts'
 import type { SessionPolicy, SessionUser } from '../accounts/service.ts'
 
@@ -88,11 +88,24 @@ export const accessPlugin = fp<AccessOptions>(async (app, options) => {
   app.addHook('onRequest', async (request, reply) => {
     const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
     if (bearer && isApiRequest(request)) {
-      request.user = await options.apiTokens.resolve(bearer)
-      if (!request.user) {
+      // A case-management system's token names the person it acts for; see actOnBehalfOf.
+      const onBehalfOf = request.headers['x-on-behalf-of']
+      if (Array.isArray(onBehalfOf)) {
         return reply
-          .code(401)
-          .send({ error: { status: 401, message: 'The API token is not valid or has been revoked' } })
+          .code(400)
+          .send({ error: { status: 400, message: 'Send X-On-Behalf-Of once, naming one person' } })
+      }
+      try {
+        request.user = await options.apiTokens.resolve(bearer, onBehalfOf)
+      } catch (error) {
+        if (error instanceof OnBehalfRefusal)
+          return reply.code(403).send({ error: { status: 403, message: error.message } })
+        throw error
+      }
+      if (!request.user) {
+        return reply.code(401).send({
+          error: { status: 401, message: 'The API token is not valid: unknown, expired or revoked' },
+        })
       }
       return enforce(request, reply)
     }

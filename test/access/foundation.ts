@@ -1,4 +1,6 @@
+import { issueApiToken } from '../../src/accounts/api-tokens.ts'
 import { addUser } from '../../src/accounts/service.ts'
+import { addTeamMember, createTeam } from '../../src/accounts/teams.ts'
 import { type AccessRule, EVERYONE, type MatrixContext, STAFF } from './types.ts'
 
 let freshUsers = 0
@@ -18,6 +20,41 @@ async function freshUserPath(
   )
   return `${prefix}/${id}${suffix}`
 }
+
+const system = { kind: 'system', label: 'access matrix' } as const
+let teamsMade = 0
+
+/** A new team of the home council, with its broker in it (its social worker's teams decide what they see). */
+async function teamOfHome({ database, home }: MatrixContext) {
+  teamsMade += 1
+  const team = await createTeam(database.db, home.councilId, { name: `Matrix team ${teamsMade}` }, system)
+  const member = await addTeamMember(
+    database.db,
+    home.councilId,
+    team.id,
+    { email: home.emails.broker },
+    system,
+  )
+  return { teamId: team.id, userId: member.userId }
+}
+
+/** A new token of the home council: rotating one changes its secret, which others may rely on. */
+const freshToken =
+  (prefix: string, provider = false) =>
+  async ({ database, home }: MatrixContext) => {
+    const made = await issueApiToken(
+      database.db,
+      {
+        councilId: home.councilId,
+        name: 'Matrix token',
+        role: provider ? 'provider_user' : 'broker',
+        providerOrganisationId: provider ? home.providerA.id : null,
+        createdByUserId: null,
+      },
+      system,
+    )
+    return `${prefix}/${made.id}/rotate`
+  }
 
 export const foundationRules: AccessRule[] = [
   { route: 'GET /assets/*', allowed: 'public', url: () => '/assets/govuk-frontend.min.css' },
@@ -90,7 +127,38 @@ export const foundationRules: AccessRule[] = [
     allowed: ['council_admin'],
     url: ({ home }) => `/admin/api-tokens/${home.councilApiTokenId}/revoke`,
   },
+  {
+    route: 'POST /admin/api-tokens/:id/rotate',
+    allowed: ['council_admin'],
+    url: freshToken('/admin/api-tokens'),
+  },
+  { route: 'POST /api/v1/api-token/rotate', allowed: EVERYONE },
+  { route: 'GET /admin/teams', allowed: ['council_admin'] },
+  { route: 'POST /admin/teams', allowed: ['council_admin'] },
+  {
+    route: 'GET /admin/teams/:id',
+    allowed: ['council_admin'],
+    url: async (context) => `/admin/teams/${(await teamOfHome(context)).teamId}`,
+  },
+  {
+    route: 'POST /admin/teams/:id/members',
+    allowed: ['council_admin'],
+    url: async (context) => `/admin/teams/${(await teamOfHome(context)).teamId}/members`,
+  },
+  {
+    route: 'POST /admin/teams/:id/members/:userId/remove',
+    allowed: ['council_admin'],
+    url: async (context) => {
+      const { teamId, userId } = await teamOfHome(context)
+      return `/admin/teams/${teamId}/members/${userId}/remove`
+    },
+  },
   { route: 'GET /provider/api-tokens', allowed: ['provider_user'] },
+  {
+    route: 'POST /provider/api-tokens/:id/rotate',
+    allowed: ['provider_user'],
+    url: freshToken('/provider/api-tokens', true),
+  },
   { route: 'POST /provider/api-tokens', allowed: ['provider_user'] },
   {
     route: 'POST /provider/api-tokens/:id/revoke',

@@ -1,6 +1,7 @@
 import { award } from '../../src/brokerage/offers/award.ts'
 import { makeOffer } from '../../src/brokerage/offers/service.ts'
 import { createTestRequest, NORWICH, setRequestStatus, shapeLocation } from '../support/offers-factory.ts'
+import { sessionUserOf } from '../support/request-users.ts'
 import { type AccessRule, type MatrixContext, STAFF } from './types.ts'
 
 const system = { kind: 'system', label: 'access matrix' } as const
@@ -23,9 +24,11 @@ function offersFixture({ database, home }: MatrixContext) {
         earliestStart: '2099-01-01',
         meetsAllNeeds: true,
       }
-      const open = await createTestRequest(db, home.councilId)
+      // The home social worker's own requests, so they are in that social worker's caseload.
+      const caseload = { createdByUserId: (await sessionUserOf(database, home, 'social_worker')).id }
+      const open = await createTestRequest(db, home.councilId, caseload)
       const { offer } = await makeOffer(db, providerA, system, open.requestId, terms)
-      const won = await createTestRequest(db, home.councilId)
+      const won = await createTestRequest(db, home.councilId, caseload)
       const winning = await makeOffer(db, providerA, system, won.requestId, terms)
       await setRequestStatus(db, won.requestId, 'closed')
       const result = await award(db, { councilId: home.councilId, actor: system }, won.requestId, {

@@ -58,6 +58,9 @@ export interface RequestSpec {
   notesForProviders?: string
   /** Leave the request submitted, not published. */
   publish?: boolean
+  /** Whose caseload: the social worker who made it and the team it belongs to. */
+  createdByUserId?: number | null
+  teamId?: number | null
 }
 
 export interface CreatedRequest {
@@ -101,6 +104,8 @@ export async function createTestRequest(
         carerGender: spec.carerGender ?? null,
         language: spec.language ?? null,
         lotId: spec.lotId ?? null,
+        createdByUserId: spec.createdByUserId ?? null,
+        teamId: spec.teamId ?? null,
         status: 'submitted',
       })
       .returning({ id: sourcingRequests.id })

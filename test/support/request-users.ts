@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm'
 import type { Role } from '../../src/accounts/roles.ts'
 import type { SessionUser } from '../../src/accounts/service.ts'
 import type { DatabaseHandle } from '../../src/db/connection.ts'
-import { users } from '../../src/db/schema.ts'
+import { teamMembers, users } from '../../src/db/schema.ts'
 
 export async function sessionUserOf(
   database: DatabaseHandle,
@@ -25,6 +25,12 @@ export async function sessionUserOf(
     councilName: `${fixture.code} Test Council`,
     councilIsDemo: false,
     providerOrganisationId: null,
+    teamIds: (
+      await database.db
+        .select({ teamId: teamMembers.teamId })
+        .from(teamMembers)
+        .where(eq(teamMembers.userId, row.id))
+    ).map((m) => m.teamId),
   }
 }
 

@@ -5,7 +5,8 @@ import { and, asc, eq, gt, isNotNull, isNull, lt, or, type SQL, sql } from 'driz
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
-import { forgetRevokedTokens, revokeTokensMadeBy } from '../api-tokens.ts'
+import { announceAccessChange } from '../access-changes.ts'
+import { revokeTokensMadeBy } from '../api-tokens.ts'
 import { expireLinksOf, issuePasswordLink } from '../passwords/links.ts'
 import type { Role } from '../roles.ts'
 import { councils, sessions, users } from '../schema.ts'
@@ -168,6 +169,8 @@ async function cutAccess(
 ): Promise<number[]> {
   await tx.delete(sessions).where(eq(sessions.userId, user.id))
   await expireLinksOf(tx, user.id)
+  // Every process forgets what the person's tokens resolved to, at commit.
+  await announceAccessChange(tx, { userId: user.id })
   return revokeTokensMadeBy(tx, councilId, user.id, actor)
 }
 
@@ -177,16 +180,14 @@ export async function disableUser(
   userId: number,
   actor: Actor,
 ): Promise<CouncilUser> {
-  let revoked: number[] = []
   const user = await changeUser(db, councilId, userId, async (tx, user, admins): Promise<CouncilUser> => {
     if (user.status === 'disabled') throw new ConflictError(`${user.email} is already disabled`)
     if (leavesNoAdmin(admins, user.id)) throw new ConflictError(LAST_ADMIN.disable)
     await tx.update(users).set({ active: false }).where(eq(users.id, user.id))
-    revoked = await cutAccess(tx, user, councilId, actor)
+    const revoked = await cutAccess(tx, user, councilId, actor)
     await audit(tx, actor, councilId, user, 'user.disabled', { apiTokensRevoked: revoked.length })
     return { ...user, status: 'disabled' }
   })
-  forgetRevokedTokens(revoked)
   return user
 }
 
@@ -224,6 +225,8 @@ export async function changeUserRole(
     if (role !== 'council_admin' && leavesNoAdmin(admins, user.id)) throw new ConflictError(LAST_ADMIN.demote)
     await tx.update(users).set({ role }).where(eq(users.id, user.id))
     await tx.delete(sessions).where(eq(sessions.userId, user.id))
+    // Tokens acting as the person take their new role: processes forget the old one.
+    await announceAccessChange(tx, { userId: user.id })
     await audit(tx, actor, councilId, user, 'user.role_changed', { from: user.role, to: role })
     return { ...user, role }
   })
@@ -258,18 +261,16 @@ export async function changeUserEmail(
  * log and their past work keep their name.
  */
 export async function removeUser(db: Database, councilId: number, userId: number, actor: Actor) {
-  let revoked: number[] = []
   const removed = await changeUser(db, councilId, userId, async (tx, user, admins) => {
     if (leavesNoAdmin(admins, user.id)) throw new ConflictError(LAST_ADMIN.remove)
     await tx.update(users).set({ active: false, removedAt: sql`now()` }).where(eq(users.id, user.id))
-    revoked = await cutAccess(tx, user, councilId, actor)
+    const revoked = await cutAccess(tx, user, councilId, actor)
     await audit(tx, actor, councilId, user, 'user.removed', {
       role: user.role,
       apiTokensRevoked: revoked.length,
     })
     return { id: user.id, email: user.email }
   })
-  forgetRevokedTokens(revoked)
   return removed
 }
 

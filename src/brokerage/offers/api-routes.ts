@@ -129,7 +129,7 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     async (request) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
-      const evaluation = await offers.evaluateOffers(user.councilId, id)
+      const evaluation = await offers.evaluateOffers(user, id)
       const { person: _person, ...rest } = evaluation
       return rest
     },
@@ -203,7 +203,7 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     async (request) => {
       const user = request.user as SessionUser
       const { requestId, externalRef } = parseInput(packagesQuery, request.query ?? {})
-      return { packages: await offers.listPackages(user.councilId, { requestId, externalRef }) }
+      return { packages: await offers.listPackages(user, { requestId, externalRef }) }
     },
   )
 
@@ -221,7 +221,7 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     },
     async (request) => {
       const { packageId } = parseInput(packageParams, request.params)
-      return offers.getPackage((request.user as SessionUser).councilId, packageId)
+      return offers.getPackage(request.user as SessionUser, packageId)
     },
   )
 
@@ -241,11 +241,7 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     async (request) => {
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
-      return offers.endPackage(
-        { councilId: user.councilId, actor: actorOf(user) },
-        packageId,
-        bodyObject(request.body),
-      )
+      return offers.endPackage({ ...user, actor: actorOf(user) }, packageId, bodyObject(request.body))
     },
   )
 

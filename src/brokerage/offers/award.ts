@@ -23,6 +23,7 @@ import { formatDate, londonDate } from '../../shared/dates.ts'
 import { greatCircleMiles } from '../../shared/distance.ts'
 import { recordId } from '../../storable.ts'
 import { brokerageEvents } from '../events.ts'
+import { inCaseload, type RequestScope, refuseOutsideCaseload } from '../requests/caseload.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
 import {
   type BrokerageSettings,
@@ -213,11 +214,17 @@ async function evaluate(db: Queryable, loaded: LoadedRequest, now: Date) {
 /** The shortlist a broker and the person choose from, with every score's parts and every flag. */
 export async function evaluateOffers(
   db: Queryable,
-  councilId: number,
+  scope: RequestScope,
   requestId: number,
   now = new Date(),
 ): Promise<Evaluation> {
-  const loaded = await loadRequest(db, councilId, requestId)
+  const loaded = await loadRequest(db, scope.councilId, requestId)
+  if (!inCaseload(scope, loaded.request))
+    await refuseOutsideCaseload(db, scope, {
+      type: 'sourcing_request',
+      id: requestId,
+      teamId: loaded.request.teamId,
+    })
   const { settings, rows, places, unit, shortlist, perVisit, slots, awarded } = await evaluate(
     db,
     loaded,

@@ -106,7 +106,7 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
     id: number,
     options: { status?: number; errors?: FieldError[]; done?: string | null; values?: FormValues } = {},
   ) => {
-    const evaluation = evaluationView(await offers.evaluateOffers(user.councilId, id))
+    const evaluation = evaluationView(await offers.evaluateOffers(user, id))
     return reply.code(options.status ?? 200).view('brokerage/offers/views/shortlist.njk', {
       pageTitle: `Offers for request ${id}`,
       e: evaluation,
@@ -135,7 +135,7 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
     params: { id: number; offerId: number },
     options: { status?: number; values?: FormValues; errors?: FieldError[]; onlyVisit?: number } = {},
   ) => {
-    const evaluation = evaluationView(await offers.evaluateOffers(user.councilId, params.id))
+    const evaluation = evaluationView(await offers.evaluateOffers(user, params.id))
     const offer = evaluation.offers.find((o) => o.id === params.offerId)
     if (!offer) throw new NotFoundError('No such offer on this request')
     const scored = evaluation.ranked.find((r) => r.offerId === offer.id) ?? null
@@ -237,7 +237,7 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
     const filter = state === 'starting' || state === 'active' || state === 'ended' ? state : undefined
     return reply.view('brokerage/offers/views/packages.njk', {
       pageTitle: 'Packages',
-      packages: await offers.listPackages(user.councilId, { state: filter }),
+      packages: await offers.listPackages(user, { state: filter }),
       state: filter ?? '',
       stateLabels: PACKAGE_STATE_LABELS,
     })
@@ -249,7 +249,7 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
     packageId: number,
     options: { status?: number; values?: FormValues; errors?: FieldError[]; ended?: boolean } = {},
   ) => {
-    const pkg = await offers.getPackage(user.councilId, packageId)
+    const pkg = await offers.getPackage(user, packageId)
     return reply.code(options.status ?? 200).view('brokerage/offers/views/package.njk', {
       pageTitle: `Package ${pkg.id}`,
       pkg,
@@ -277,7 +277,7 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
       reason: field(request.body, 'reason'),
     }
     try {
-      await offers.endPackage({ councilId: user.councilId, actor: actorOf(user) }, packageId, {
+      await offers.endPackage({ ...user, actor: actorOf(user) }, packageId, {
         endDate: dateFromForm(request.body, 'endDate'),
         reason: values.reason,
       })

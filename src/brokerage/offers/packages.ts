@@ -1,5 +1,6 @@
-// Packages: what an award commits the council to. Council staff see every package of the council;
-// a provider sees its own, and only there the person's details, every view of which is logged.
+// Packages: what an award commits the council to. Council staff see every package of the council (a
+// social worker those of their caseload); a provider sees its own, and only there the person's
+// details, every view of which is logged.
 
 import { and, desc, eq } from 'drizzle-orm'
 import { z } from 'zod'
@@ -11,6 +12,12 @@ import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
 import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { brokerageEvents } from '../events.ts'
+import {
+  caseloadCondition,
+  inCaseload,
+  type RequestScope,
+  refuseOutsideCaseload,
+} from '../requests/caseload.ts'
 import { matchesReference } from '../requests/store.ts'
 import { redactCaseReferences } from '../rules/identifiers.ts'
 import {
@@ -109,20 +116,27 @@ export interface PackageFilters {
   externalRef?: string | null
 }
 
-/** The council's packages, newest first. */
+/** The council's packages a caller may see (a social worker's caseload's), newest first. */
 export async function listPackages(
   db: Queryable,
-  councilId: number,
+  scope: RequestScope,
   filters: PackageFilters = {},
   now = new Date(),
 ): Promise<CouncilPackageView[]> {
+  const { councilId } = scope
   const conditions = [eq(packages.councilId, councilId)]
   if (filters.requestId !== undefined) conditions.push(eq(packages.requestId, filters.requestId))
   if (filters.externalRef) conditions.push(matchesReference(packages, filters.externalRef))
+  const caseload = caseloadCondition(scope, sourcingRequests)
+  if (caseload) conditions.push(caseload)
   const rows = await db
     .select({ pkg: packages, name: people.name, outcode: people.outcode })
     .from(packages)
     .innerJoin(people, eq(people.id, packages.personId))
+    .innerJoin(
+      sourcingRequests,
+      and(eq(sourcingRequests.councilId, packages.councilId), eq(sourcingRequests.id, packages.requestId)),
+    )
     .where(and(...conditions))
     .orderBy(desc(packages.createdAt), desc(packages.id))
     .limit(500)
@@ -142,19 +156,32 @@ export async function listPackages(
     .filter((p) => !filters.state || p.state === filters.state)
 }
 
-/** One package of the council, for council staff. */
+/** One package of the council, for council staff; one outside a social worker's caseload answers 404. */
 export async function getPackage(
   db: Queryable,
-  councilId: number,
+  scope: RequestScope,
   packageId: number,
   now = new Date(),
 ): Promise<CouncilPackageView & { visits: VisitView[] }> {
+  const { councilId } = scope
   const [row] = await db
-    .select({ pkg: packages, name: people.name, outcode: people.outcode })
+    .select({
+      pkg: packages,
+      name: people.name,
+      outcode: people.outcode,
+      createdByUserId: sourcingRequests.createdByUserId,
+      teamId: sourcingRequests.teamId,
+    })
     .from(packages)
     .innerJoin(people, eq(people.id, packages.personId))
+    .innerJoin(
+      sourcingRequests,
+      and(eq(sourcingRequests.councilId, packages.councilId), eq(sourcingRequests.id, packages.requestId)),
+    )
     .where(and(eq(packages.councilId, councilId), eq(packages.id, packageId)))
   if (!row) throw new NotFoundError('No such package')
+  if (!inCaseload(scope, row))
+    await refuseOutsideCaseload(db, scope, { type: 'package', id: packageId, teamId: row.teamId })
   const places = await locationSummaries(db, councilId, [row.pkg.locationId])
   const visits = (await loadVisits(db, councilId, row.pkg.requestId)).filter((v) =>
     row.pkg.visitIds.includes(v.id),
@@ -184,11 +211,13 @@ export const endPackageSchema = z.object({
 /** Ends a package on a date (its last day of care), with the reason. A package ends once. */
 export async function endPackage(
   db: Database,
-  user: { councilId: number; actor: Actor },
+  user: RequestScope & { actor: Actor },
   packageId: number,
   input: unknown,
   now = new Date(),
 ): Promise<CouncilPackageView> {
+  // A social worker ends only their caseload's packages; any other answers 404.
+  await getPackage(db, user, packageId, now)
   const terms = parseInput(endPackageSchema, input)
   await db.transaction(async (tx) => {
     const [row] = await tx
@@ -220,7 +249,7 @@ export async function endPackage(
       tx,
     )
   })
-  return getPackage(db, user.councilId, packageId, now)
+  return getPackage(db, user, packageId, now)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -66,7 +66,9 @@ describe('package and offer routes over substitute services', () => {
     const page = await t.get('/packages?state=active')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Beech House')
-    expect(listPackages).toHaveBeenCalledWith(1, { state: 'active' })
+    expect(listPackages).toHaveBeenCalledWith(expect.objectContaining({ councilId: 1, role: 'broker' }), {
+      state: 'active',
+    })
   })
 
   it('shows a package, with the form to end it for those who may', async () => {

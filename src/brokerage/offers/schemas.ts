@@ -103,6 +103,7 @@ export const evaluationSchema = z.object({
     councilId: z.int(),
     personId: z.int(),
     createdByUserId: z.int().nullable(),
+    teamId: z.int().nullable(),
     serviceType: z.enum(REQUEST_SERVICE_TYPES),
     clientGroup: z.string(),
     specialisms: z.array(z.string()),

@@ -464,7 +464,7 @@ describe('award', () => {
       /Only a request that is closed can be awarded/,
     )
     await setRequestStatus(database.db, requestId, 'closed')
-    const evaluation = await evaluateOffers(database.db, home.councilId, requestId)
+    const evaluation = await evaluateOffers(database.db, home, requestId)
     expect(evaluation.shortlist.ranked.map((r) => r.offerId)).toEqual([a.offer.id, b.offer.id])
     const top = evaluation.shortlist.ranked[0]
     expect(top?.quality).toEqual({ score: 75, weight: 60, weighted: 45, rating: 'Good', basis: null })
@@ -519,7 +519,7 @@ describe('award', () => {
         .map((m) => m.providerOrganisationId),
     ).toEqual([home.providerA.id])
 
-    const [pkg] = await listPackages(database.db, home.councilId, { requestId })
+    const [pkg] = await listPackages(database.db, home, { requestId })
     expect(pkg?.topUpPencePerWeek).toBe(5_000)
     expect(pkg?.choiceReason).toBe('Near her daughter')
     const view = await viewProviderPackage(database.db, scopeB, system, result.packageId)
@@ -598,7 +598,7 @@ describe('award', () => {
     const second = await award(database.db, broker, requestId, { offerId: b.offer.id, visitIds: [lunch] })
     expect(second.weeklyCostPence).toBe(5_175)
     expect(second.unfilledVisitIds).toEqual([evening])
-    const evaluation = await evaluateOffers(database.db, home.councilId, requestId)
+    const evaluation = await evaluateOffers(database.db, home, requestId)
     expect(evaluation.request.status).toBe('awarded')
     expect(evaluation.unfilledSlots).toEqual([evening])
     expect(evaluation.unfilledCareMinutesPerWeek).toBe(210)

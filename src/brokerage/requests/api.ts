@@ -127,7 +127,7 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     async (request) => {
       const user = request.user as SessionUser
       const query = parseInput(listQuery, request.query ?? {})
-      return requests.listRequests(user.councilId, query)
+      return requests.listRequests(user, query)
     },
   )
 

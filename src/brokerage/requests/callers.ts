@@ -1,8 +1,9 @@
 // Who is asking to change a request, and whether their role allows it. Brokers manage every
-// request; social workers create requests and submit, edit or cancel their own.
-import type { SessionUser } from '../../accounts/service.ts'
+// request; social workers create requests and submit, edit or cancel those of their caseload.
+import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import type { Actor } from '../../audit/service.ts'
 import { nextStatus, type RequestAction } from '../rules/index.ts'
+import { inCaseload } from './caseload.ts'
 import type { SourcingRequest } from './store.ts'
 
 /** The service itself acting for a council: the deadline scheduler, the CLI, the simulator. */
@@ -35,8 +36,7 @@ export function isSystem(caller: RequestCaller): caller is SystemCaller {
 
 export function actorFor(caller: RequestCaller): Actor {
   if (isSystem(caller)) return { kind: 'system', label: caller.label }
-  // A token made from the command line has no user behind it (id 0).
-  return { kind: 'user', userId: caller.id || null, councilId: caller.councilId, email: caller.email }
+  return actorOf(caller)
 }
 
 export function actorLabel(actor: Actor): string {
@@ -52,37 +52,40 @@ export type RequestPermission =
   | 'cancel'
   | 'republish'
 
+type CaseloadFields = Pick<SourcingRequest, 'createdByUserId' | 'teamId'>
+
 /**
- * Brokers manage every request; social workers create requests and submit, edit or cancel their
- * own. Other council roles read. The route declares the roles; this adds "their own".
+ * Brokers manage every request; social workers create requests and submit, edit or cancel those of
+ * their caseload (their teams' and their own). Other council roles read. The route declares the
+ * roles; this adds "of their caseload".
  */
 export function mayAct(
   caller: RequestCaller,
   permission: RequestPermission,
-  request?: Pick<SourcingRequest, 'createdByUserId'>,
+  request?: CaseloadFields,
 ): boolean {
   if (isSystem(caller) || caller.role === 'broker') return true
   if (caller.role !== 'social_worker') return false
   if (permission === 'create') return true
   if (permission === 'editDraft' || permission === 'submit' || permission === 'cancel')
-    return request !== undefined && request.createdByUserId !== null && request.createdByUserId === caller.id
+    return request !== undefined && inCaseload(caller, request)
   return false
 }
 
 const REFUSALS: Record<RequestPermission, string> = {
   create: 'Only social workers and brokers can request care',
-  editDraft: 'Only the social worker who started this request, or a broker, can change it',
-  submit: 'Only the social worker who made this request, or a broker, can submit it',
+  editDraft: 'Only a social worker of the request’s team, or a broker, can change it',
+  submit: 'Only a social worker of the request’s team, or a broker, can submit it',
   publish: 'Only a broker can publish a request',
   close: 'Only a broker can close a request',
-  cancel: 'Only the social worker who made this request, or a broker, can cancel it',
+  cancel: 'Only a social worker of the request’s team, or a broker, can cancel it',
   republish: 'Only a broker can republish a request',
 }
 
 export function authorise(
   caller: RequestCaller,
   permission: RequestPermission,
-  request?: Pick<SourcingRequest, 'createdByUserId'>,
+  request?: CaseloadFields,
 ): void {
   if (!mayAct(caller, permission, request)) throw new ForbiddenError(REFUSALS[permission])
 }

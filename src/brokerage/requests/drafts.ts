@@ -8,6 +8,7 @@ import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationEr
 import { listLots } from '../../providers/frameworks/service.ts'
 import { people, requestVisits, sourcingRequests } from '../schema.ts'
 import { actorFor, authorise, type Clock, type RequestCaller } from './callers.ts'
+import { teamForNewRequest } from './caseload.ts'
 import {
   carersShape,
   checkPrice,
@@ -50,7 +51,10 @@ export async function requestLotChoices(db: Queryable, councilId: number) {
   return (await listLots(db, councilId)).filter((lot) => lot.procurement === 'dps')
 }
 
-/** Starts a draft from the first question page (the person); the rest is answered page by page. */
+/**
+ * Starts a draft from the first question page (the person, and the team when the social worker is
+ * in several); the rest is answered page by page.
+ */
 export async function startDraft(
   db: Database,
   caller: RequestCaller,
@@ -61,10 +65,12 @@ export async function startDraft(
   const now = clock.now ?? new Date()
   const { councilId } = caller
   const context = await inputContext(db, councilId, now)
+  const { teamId: givenTeam, ...answers } = personInput as Record<string, unknown>
   const { personRef, caseRef, ...person } = parseInput(
     z.object({ ...personShape(context), ...referencesShape }),
-    personInput,
+    answers,
   )
+  const teamId = await teamForNewRequest(db, caller, givenTeam)
   const actor = actorFor(caller)
   const id = await db.transaction(async (tx) => {
     const { row, where } = await insertPerson(tx, councilId, person)
@@ -74,6 +80,7 @@ export async function startDraft(
         councilId,
         personId: row.id,
         createdByUserId: creatorId(caller),
+        teamId,
         // Measured from the person's postcode until the location page says otherwise.
         ...preferredLocation(person.postcode, where),
         maxDistanceMiles: context.defaultMaxDistanceMiles,
@@ -92,7 +99,7 @@ export async function startDraft(
       action: 'sourcing_request.created',
       entityType: 'sourcing_request',
       entityId: created.id,
-      details: { draft: true },
+      details: { draft: true, teamId },
     })
     return created.id
   })

@@ -502,6 +502,12 @@ export function newRequestSchema(ctx: InputContext) {
         /** An existing person of the council; otherwise `person` describes a new one. */
         personId: id('Person ID must be a positive whole number').optional(),
         person: z.object(personShape(ctx), { error: 'Give the person’s details' }).optional(),
+        /** The team whose caseload it is; a social worker in one team may leave it out. */
+        teamId: id('Team ID must be a positive whole number')
+          .optional()
+          .describe(
+            'The team whose caseload the request is: one of the social worker’s teams (needed when they are in several; their one team otherwise), or any team of the council for a broker',
+          ),
         ...referencesShape,
         ...serviceTypeShape,
         ...needsShape,

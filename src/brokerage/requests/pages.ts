@@ -79,7 +79,7 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
   const draftFor = async (user: SessionUser, requestId: number): Promise<SourcingRequest> => {
     const request = await requests.getRequest(user, requestId)
     if (!mayAct(user, 'editDraft', request))
-      throw new ForbiddenError('Only the social worker who started this request, or a broker, can change it')
+      throw new ForbiddenError('Only a social worker of the request’s team, or a broker, can change it')
     return request
   }
 
@@ -128,6 +128,8 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
         [],
       added: options.added ?? false,
       ...(page === 'location' && request ? { personPostcode: request.person.postcode } : {}),
+      // A social worker in several teams says whose caseload a new request is.
+      teams: page === 'person' && !request ? await requests.teamChoices(user) : [],
       ...pageErrors(options.errors ?? []),
     })
   }
@@ -143,12 +145,17 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
   app.post('/requests/new/person', { config: { access: REQUESTERS } }, async (request, reply) => {
     const user = request.user as SessionUser
     const { input, values } = inputFrom('person', request.body)
+    const teamId = field(request.body, 'teamId')
     try {
-      const draft = await requests.startDraft(user, input)
+      const draft = await requests.startDraft(user, { ...input, teamId: teamId || undefined })
       return reply.redirect(stepHref(draft.id, 'service-type'), 303)
     } catch (error) {
       if (error instanceof ValidationError)
-        return showPage(reply, user, 'person', null, { status: 400, values, errors: error.errors })
+        return showPage(reply, user, 'person', null, {
+          status: 400,
+          values: { ...values, teamId },
+          errors: error.errors,
+        })
       throw error
     }
   })

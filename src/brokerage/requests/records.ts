@@ -11,14 +11,14 @@ import { londonDate } from '../../shared/dates.ts'
 import { people, requestEvents } from '../schema.ts'
 import { getBrokerageSettings } from '../settings/service.ts'
 import { actorLabel, isSystem, type RequestCaller } from './callers.ts'
+import { inCaseload, type RequestScope, refuseOutsideCaseload } from './caseload.ts'
 import type { InputContext, personShape } from './input.ts'
 import { findRequest, type SourcingRequest } from './store.ts'
 
-export interface RequestScope {
-  councilId: number
-}
-
-/** A request of the council, with its person and visits; another council's answers 404. */
+/**
+ * A request of the council, with its person and visits; another council's answers 404, and so does
+ * one outside a social worker's caseload (audited).
+ */
 export async function getRequest(
   db: Queryable,
   scope: RequestScope,
@@ -26,6 +26,12 @@ export async function getRequest(
 ): Promise<SourcingRequest> {
   const request = await findRequest(db, scope.councilId, requestId)
   if (!request) throw new NotFoundError('No such request')
+  if (!inCaseload(scope, request))
+    return refuseOutsideCaseload(db, scope, {
+      type: 'sourcing_request',
+      id: requestId,
+      teamId: request.teamId,
+    })
   return request
 }
 

@@ -87,7 +87,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       : parseInput(listQuery, given)
     const { requests: found, total } = refError
       ? { requests: [], total: 0 }
-      : await requests.listRequests(user.councilId, {
+      : await requests.listRequests(user, {
           status: query.status,
           ...(query.externalRef ? { externalRef: query.externalRef } : {}),
           limit: PAGE_SIZE,
@@ -149,6 +149,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
         fromPersonsPostcode: measuredFromPersonsPostcode(request),
       }),
       events: await requests.listRequestEvents(user, requestId),
+      teamName: await requests.teamNameOf(request),
       canContinueDraft: request.status === 'draft' && mayAct(user, 'editDraft', request),
       buttons: (['publish', 'close'] as RequestAction[])
         .filter((a) => actions.includes(a))

@@ -16,6 +16,7 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
     status: 'submitted',
     version: 3,
     createdByUserId: 1,
+    teamId: null,
     person: {
       id: 5,
       name: 'Ada Example',
@@ -74,6 +75,8 @@ beforeEach(() => {
     wizardContext: async () => ({ hasLots: false }),
     requestLotChoices: async () => [],
     listRequestEvents: async () => [],
+    teamNameOf: async () => null,
+    teamChoices: async () => [],
   })
 })
 
@@ -101,6 +104,7 @@ describe('request pages over substitute services', () => {
           urgency: 'routine' as const,
           inHospital: false,
           createdByUserId: 1,
+          teamId: null,
           publishedAt: new Date(),
           deadlineAt: new Date(),
           createdAt: new Date(),
@@ -113,7 +117,12 @@ describe('request pages over substitute services', () => {
     const page = await t.get('/requests?status=published&page=2')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Ada Example')
-    expect(listRequests).toHaveBeenCalledWith(1, { status: 'published', limit: 50, offset: 50 })
+    // The signed-in user is the scope: a social worker's list is their caseload.
+    expect(listRequests).toHaveBeenCalledWith(expect.objectContaining({ councilId: 1, role: 'broker' }), {
+      status: 'published',
+      limit: 50,
+      offset: 50,
+    })
   })
 
   it('shows a request with the actions its state and the role allow', async () => {

@@ -27,6 +27,7 @@ export const sourcingRequestSchema = z.object({
       'Bumped on every change of status; give it back to make a change only if nothing changed since',
     ),
   createdByUserId: z.int().nullable(),
+  teamId: z.int().nullable().describe('The team whose caseload the request is; null for none'),
   person: z.object({
     id: z.int(),
     name: z.string(),
@@ -92,6 +93,7 @@ export const requestListSchema = z.object({
       urgency: z.enum(URGENCIES),
       inHospital: z.boolean(),
       createdByUserId: z.int().nullable(),
+      teamId: z.int().nullable(),
       personRef: z.string().nullable(),
       caseRef: z.string().nullable(),
       publishedAt: instant.nullable(),

@@ -5,9 +5,10 @@ import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
 import { createTestDatabase } from '../../../test/support/database.ts'
 import { careHomeRequest, homeCareRequest, sessionUserOf } from '../../../test/support/request-users.ts'
 import type { SessionUser } from '../../accounts/service.ts'
+import { addTeamMember, createTeam, removeTeamMember } from '../../accounts/teams.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { auditLog, requestEvents, sourcingRequests } from '../../db/schema.ts'
-import { ConflictError, ValidationError } from '../../errors.ts'
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { importCentroids } from '../../geography/service.ts'
 import { createLot } from '../../providers/frameworks/service.ts'
 import { removeBankHoliday } from '../settings/service.ts'
@@ -37,6 +38,7 @@ const NEAR_FAMILY = { postcode: 'NR1 3QE', latitude: 52.6241, longitude: 1.3061 
 const NOW = new Date('2026-03-02T10:00:00Z')
 const clock = { now: NOW }
 
+const system = { kind: 'system', label: 'test' } as const
 let database: DatabaseHandle
 let home: Fixture
 let other: Fixture
@@ -386,9 +388,10 @@ describe('a draft, a question page at a time', () => {
       { name: 'Albert Moss', dateOfBirth: '1931-11-02', postcode: 'NR2 4TE' },
       clock,
     )
+    // Outside the social worker's caseload the draft is not there at all.
     await expect(
       saveDraftPage(database.db, anotherSocialWorker, draft.id, 'notes', { notesForProviders: 'x' }, clock),
-    ).rejects.toBeInstanceOf(ForbiddenError)
+    ).rejects.toBeInstanceOf(NotFoundError)
     const byBroker = await saveDraftPage(
       database.db,
       broker,
@@ -411,17 +414,48 @@ describe('the lifecycle', () => {
     await expect(republish(database.db, broker, request.id, {}, clock)).rejects.toBeInstanceOf(ConflictError)
   })
 
-  it('lets a social worker submit and cancel only their own requests, and only brokers publish', async () => {
+  it('lets a social worker submit and cancel only their caseload’s requests, and only brokers publish', async () => {
     const created = await createRequest(database.db, socialWorker, careHomeRequest(), clock)
     await expect(submit(database.db, anotherSocialWorker, created.id, clock)).rejects.toBeInstanceOf(
-      ForbiddenError,
+      NotFoundError,
     )
     await expect(
       cancel(database.db, anotherSocialWorker, created.id, { reason: 'x' }),
-    ).rejects.toBeInstanceOf(ForbiddenError)
+    ).rejects.toBeInstanceOf(NotFoundError)
+    const refusals = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'caseload.refused'), eq(auditLog.entityId, String(created.id))))
+    expect(refusals).toHaveLength(2)
     await submit(database.db, socialWorker, created.id, clock)
     await expect(publish(database.db, socialWorker, created.id, clock)).rejects.toBeInstanceOf(ForbiddenError)
     await expect(getRequest(database.db, otherBroker, created.id)).rejects.toThrow('No such request')
+  })
+
+  it('lets a colleague in the request’s team act on it, and not once they leave the team', async () => {
+    const team = await createTeam(database.db, home.councilId, { name: 'Lifecycle team' }, system)
+    for (const email of [home.emails.social_worker, home.emails.council_admin])
+      await addTeamMember(database.db, home.councilId, team.id, { email }, system)
+    const inTeam = { ...socialWorker, teamIds: [team.id] }
+    const colleague = { ...anotherSocialWorker, teamIds: [team.id] }
+    const created = await createRequest(database.db, inTeam, careHomeRequest(), clock)
+    expect(created.teamId).toBe(team.id)
+    expect(
+      (await listRequests(database.db, colleague, { teamId: team.id })).requests.map((r) => r.id),
+    ).toEqual([created.id])
+    await submit(database.db, colleague, created.id, clock)
+    await expect(getRequest(database.db, { ...colleague, teamIds: [] }, created.id)).rejects.toBeInstanceOf(
+      NotFoundError,
+    )
+    await cancel(database.db, colleague, created.id, { reason: 'Covering while on leave', ...clock })
+    for (const email of [home.emails.social_worker, home.emails.council_admin]) {
+      const { id } = await sessionUserOf(
+        database,
+        home,
+        email === home.emails.social_worker ? 'social_worker' : 'council_admin',
+      )
+      await removeTeamMember(database.db, home.councilId, team.id, id, system)
+    }
   })
 
   it('needs a reason to cancel, keeps it, and cannot cancel twice', async () => {
@@ -515,10 +549,14 @@ describe('the lifecycle', () => {
   })
 
   it('lists the council’s requests by status, newest change first', async () => {
-    const { requests, total } = await listRequests(database.db, home.councilId, { status: 'cancelled' })
+    const { requests, total } = await listRequests(
+      database.db,
+      { councilId: home.councilId },
+      { status: 'cancelled' },
+    )
     expect(total).toBeGreaterThan(0)
     expect(requests.every((r) => r.status === 'cancelled')).toBe(true)
-    const elsewhere = await listRequests(database.db, other.councilId)
+    const elsewhere = await listRequests(database.db, { councilId: other.councilId })
     expect(elsewhere.total).toBe(0)
   })
 })
@@ -693,12 +731,14 @@ describe('the case system’s person and case IDs', () => {
     await createRequest(database.db, otherBroker, careHomeRequest({ personRef: 'MOS 1001' }), clock)
 
     const ids = async (externalRef: string, councilId = home.councilId) =>
-      (await listRequests(database.db, councilId, { externalRef })).requests.map((r) => r.id).sort()
+      (await listRequests(database.db, { councilId }, { externalRef })).requests.map((r) => r.id).sort()
     expect(await ids('mos 1001')).toEqual([created.id])
     expect(await ids('Case-88 / 2')).toEqual([created.id, draft.id].sort())
     expect(await ids('MOS 100')).toEqual([])
     expect(await ids('mos 1002')).toEqual([])
-    expect((await listRequests(database.db, other.councilId, { externalRef: 'mos 1001' })).total).toBe(1)
+    expect(
+      (await listRequests(database.db, { councilId: other.councilId }, { externalRef: 'mos 1001' })).total,
+    ).toBe(1)
   })
 
   it('refuses an ID on more than one line, with control characters, or longer than 100 characters', async () => {

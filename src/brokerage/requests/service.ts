@@ -33,6 +33,7 @@ import {
   type LifecycleOptions,
   type RequestCaller,
 } from './callers.ts'
+import { type RequestScope, teamForNewRequest } from './caseload.ts'
 import { unansweredErrors, wizardContext } from './drafts.ts'
 import { newRequestSchema, referencesShape, republishSchema } from './input.ts'
 import { confirmProviderText, providerPreview } from './privacy.ts'
@@ -46,7 +47,6 @@ import {
   type Place,
   place,
   preferredLocation,
-  type RequestScope,
 } from './records.ts'
 import {
   type AnsweredRequestRow,
@@ -72,6 +72,7 @@ export {
   type LifecycleOptions,
   type RequestCaller,
 } from './callers.ts'
+export { type RequestScope, teamChoices, teamNameOf } from './caseload.ts'
 export {
   addDraftVisit,
   removeDraftVisit,
@@ -80,17 +81,17 @@ export {
   startDraft,
   wizardContext,
 } from './drafts.ts'
-export { getRequest, type RequestScope } from './records.ts'
+export { getRequest } from './records.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
 
-/** The council's requests, most recently changed first. */
+/** The council's requests a caller may see (a social worker's caseload), most recently changed first. */
 export async function listRequests(
   db: Queryable,
-  councilId: number,
+  scope: RequestScope,
   filters: RequestFilters = {},
 ): Promise<{ requests: RequestSummary[]; total: number }> {
-  return selectRequestSummaries(db, councilId, filters)
+  return selectRequestSummaries(db, scope, filters)
 }
 
 /** Every change of status, oldest first: who, when and why. */
@@ -250,6 +251,7 @@ export async function createRequest(
   const now = clock.now ?? new Date()
   const { councilId } = caller
   const value = parseInput(newRequestSchema(await inputContext(db, councilId, now)), input)
+  const teamId = await teamForNewRequest(db, caller, value.teamId)
   const actor = actorFor(caller)
   const id = await db.transaction(async (tx) => {
     await checkLot(tx, councilId, value.lotId)
@@ -279,6 +281,7 @@ export async function createRequest(
         councilId,
         personId: person.id,
         createdByUserId: creatorId(caller),
+        teamId,
         serviceType: value.serviceType,
         clientGroup: value.clientGroup,
         specialisms: value.specialisms,
@@ -313,7 +316,7 @@ export async function createRequest(
       action: 'sourcing_request.created',
       entityType: 'sourcing_request',
       entityId: created.id,
-      details: { serviceType: value.serviceType, visits: value.visits.length },
+      details: { serviceType: value.serviceType, visits: value.visits.length, teamId },
     })
     return created.id
   })

@@ -15,6 +15,7 @@ import {
   type RequestStatus,
 } from '../rules/index.ts'
 import { people, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
+import { caseloadCondition, type RequestScope } from './caseload.ts'
 import {
   type CarerGenderChoice,
   carerMinutesPerWeek,
@@ -79,6 +80,8 @@ export interface SourcingRequest {
   /** Bumped on every change of status; give it back to make a change only if nothing changed since. */
   version: number
   createdByUserId: number | null
+  /** The team whose caseload it is; null for a request made outside any team. */
+  teamId: number | null
   person: RequestPerson
   /** Null only in a draft whose question is not yet answered; likewise clientGroup, needsSummary and startDate. */
   serviceType: RequestServiceType | null
@@ -145,6 +148,7 @@ export interface RequestSummary {
   urgency: Urgency
   inHospital: boolean
   createdByUserId: number | null
+  teamId: number | null
   personRef: string | null
   caseRef: string | null
   publishedAt: Date | null
@@ -195,6 +199,7 @@ function toRequest(
     status: row.status as RequestStatus,
     version: row.version,
     createdByUserId: row.createdByUserId,
+    teamId: row.teamId,
     person: toPerson(person),
     serviceType,
     clientGroup: row.clientGroup as ClientGroup | null,
@@ -331,6 +336,8 @@ export async function countPublications(
 export interface RequestFilters {
   status?: RequestStatus | readonly RequestStatus[]
   createdByUserId?: number
+  /** Only the requests of this team. */
+  teamId?: number
   /** Either case-system reference, matched whole in any case (given trimmed, as `reference` leaves it). */
   externalRef?: string | null
   limit?: number
@@ -353,10 +360,13 @@ export function matchesReference(
 
 export async function selectRequestSummaries(
   db: Queryable,
-  councilId: number,
+  scope: RequestScope,
   filters: RequestFilters,
 ): Promise<{ requests: RequestSummary[]; total: number }> {
-  const conditions: SQL[] = [eq(sourcingRequests.councilId, councilId)]
+  const conditions: SQL[] = [eq(sourcingRequests.councilId, scope.councilId)]
+  const caseload = caseloadCondition(scope, sourcingRequests)
+  if (caseload) conditions.push(caseload)
+  if (filters.teamId !== undefined) conditions.push(eq(sourcingRequests.teamId, filters.teamId))
   const statuses = filters.status === undefined ? [] : [filters.status].flat()
   if (statuses.length > 0) conditions.push(inArray(sourcingRequests.status, statuses as RequestStatus[]))
   if (filters.createdByUserId !== undefined)
@@ -374,6 +384,7 @@ export async function selectRequestSummaries(
       urgency: sourcingRequests.urgency,
       inHospital: sourcingRequests.inHospital,
       createdByUserId: sourcingRequests.createdByUserId,
+      teamId: sourcingRequests.teamId,
       personRef: sourcingRequests.personRef,
       caseRef: sourcingRequests.caseRef,
       publishedAt: sourcingRequests.publishedAt,

@@ -198,7 +198,7 @@ describe('a day opportunities request reaches accredited services', () => {
       meetsAllNeeds: true,
     })
     await setRequestStatus(db, requestId, 'closed')
-    const evaluation = await evaluateOffers(db, home.councilId, requestId)
+    const evaluation = await evaluateOffers(db, { councilId: home.councilId }, requestId)
     const top = evaluation.shortlist.ranked[0]
     expect(top?.offerId).toBe(offer.offer.id)
     expect(top?.quality).toMatchObject({ rating: 'Good', score: 75 })
