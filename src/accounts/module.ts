@@ -1,8 +1,9 @@
 import type { DomainModule } from '../module.ts'
 import { apiTokenRoutes } from './api-token-routes.ts'
 import { accountsRoutes } from './routes.ts'
+import { twoFactorCapabilities, twoFactorRoutes } from './two-factor/routes.ts'
 
-/** Sign-in, the home page, users and API tokens. */
+/** Sign-in (with two-factor authentication), the home page, users and API tokens. */
 export const accountsModule: DomainModule = {
   async routes(app, services, web) {
     await app.register(accountsRoutes, {
@@ -11,9 +12,18 @@ export const accountsModule: DomainModule = {
       config: services.config,
       sessionCookie: web.cookies.session,
       councilChoiceCookie: web.cookies.councilChoice,
+      twoFactorCookie: web.cookies.twoFactor,
+      twoFactor: services.twoFactor,
       capabilitiesFor: web.navigation.capabilitiesFor,
     })
     await app.register(apiTokenRoutes, { accounts: services.accounts })
+    await app.register(twoFactorRoutes, {
+      accounts: services.accounts,
+      twoFactor: services.twoFactor,
+      config: services.config,
+      sessionCookie: web.cookies.session,
+      twoFactorCookie: web.cookies.twoFactor,
+    })
   },
   navigation: [
     {
@@ -34,5 +44,6 @@ export const accountsModule: DomainModule = {
       description: 'Let your own systems update Caremarket through its API.',
       roles: ['provider_user'],
     },
+    ...twoFactorCapabilities,
   ],
 }

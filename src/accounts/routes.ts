@@ -11,6 +11,8 @@ import { ROLE_LABELS, ROLES } from './roles.ts'
 import { meSchema, usersSchema } from './schemas.ts'
 import { actorOf, MIN_PASSWORD_LENGTH, type NewUser, normaliseEmail, type SessionUser } from './service.ts'
 import type { AccountsServices } from './services.ts'
+import { sessionStarter, signInCookieOptions } from './sign-in-session.ts'
+import { handOffToTwoFactor } from './two-factor/pending.ts'
 
 export interface AccountsRoutesOptions {
   accounts: AccountsServices['accounts']
@@ -20,6 +22,9 @@ export interface AccountsRoutesOptions {
   sessionCookie: string
   /** Holds the accounts a password opened in several councils while the person chooses one. */
   councilChoiceCookie: string
+  /** Holds a sign-in whose password passed while the person gives their second factor. */
+  twoFactorCookie: string
+  twoFactor: Pick<AccountsServices['twoFactor'], 'stageAfterPassword'>
   /** The lines on each role's home page, from every module's navigation. */
   capabilitiesFor: Navigation['capabilitiesFor']
 }
@@ -29,15 +34,18 @@ const CHOOSE_COUNCIL = 'Select the council you want to sign in to'
 
 export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
   app,
-  { accounts: accountsService, organisationOf, config, sessionCookie, councilChoiceCookie, capabilitiesFor },
+  {
+    accounts: accountsService,
+    organisationOf,
+    config,
+    sessionCookie,
+    councilChoiceCookie,
+    twoFactorCookie,
+    twoFactor,
+    capabilitiesFor,
+  },
 ) => {
-  const sessionPolicy = { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours }
-  const cookieOptions = {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax' as const,
-    secure: config.secureCookies,
-  }
+  const cookieOptions = signInCookieOptions(config)
 
   app.get('/sign-in', { config: { access: 'public' } }, async (request, reply) => {
     if (request.user) return reply.redirect('/', 303)
@@ -53,18 +61,22 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
 
   const failedSignIns = new FailedSignIns(config.signInFailuresPerEmailPerMinute)
 
-  /** Signs the person in to one account: a new session every time, so one fixed before is worthless. */
+  const startSignedInSession = sessionStarter(accountsService, config, sessionCookie)
+  /** The password (and council) passed: on to the second factor when there is one, else signed in. */
   const startSession = async (
     request: FastifyRequest,
     reply: FastifyReply,
     user: SessionUser,
     returnTo: string,
   ) => {
-    await accountsService.recordSignIn(user, { ip: request.ip })
-    if (request.sessionToken && request.user)
-      await accountsService.endSession(request.sessionToken, request.user)
-    const token = await accountsService.createSession(user, sessionPolicy)
-    reply.setCookie(sessionCookie, token, { ...cookieOptions, maxAge: sessionPolicy.maxHours * 3600 })
+    const stage = await twoFactor.stageAfterPassword(user, config.production)
+    if (stage !== 'none')
+      return handOffToTwoFactor(
+        reply,
+        { name: twoFactorCookie, options: cookieOptions },
+        { userId: user.id, returnTo, stage },
+      )
+    await startSignedInSession(request, reply, user)
     return reply.redirect(returnTo, 303)
   }
 

@@ -23,6 +23,16 @@ import {
   resolveSession,
   verifySignIn,
 } from './service.ts'
+import {
+  checkTwoFactorCode,
+  confirmTwoFactorSetUp,
+  councilRequiresTwoFactor,
+  setCouncilTwoFactorRequirement,
+  stageAfterPassword,
+  startTwoFactorSetUp,
+  twoFactorStatus,
+  useRecoveryCode,
+} from './two-factor/service.ts'
 
 export interface AccountsDependencies {
   database: DatabaseHandle
@@ -52,6 +62,16 @@ export function createAccountsServices({ database }: AccountsDependencies) {
       /** Resolves API tokens, forgetting revoked ones as the database announces them. */
       startApiTokenResolver: () => startApiTokenResolver(database),
     },
+    twoFactor: bindDatabase(database.db, {
+      councilRequiresTwoFactor,
+      setCouncilTwoFactorRequirement,
+      twoFactorStatus,
+      stageAfterPassword,
+      startTwoFactorSetUp,
+      confirmTwoFactorSetUp,
+      checkTwoFactorCode,
+      useRecoveryCode,
+    }),
   }
 }
 
