@@ -1,9 +1,10 @@
 import type { DomainModule } from '../module.ts'
 import { apiTokenRoutes } from './api-token-routes.ts'
 import { accountsRoutes } from './routes.ts'
+import { singleSignOnCapabilities, singleSignOnRoutes } from './sso/routes.ts'
 import { twoFactorCapabilities, twoFactorRoutes } from './two-factor/routes.ts'
 
-/** Sign-in (with two-factor authentication), the home page, users and API tokens. */
+/** Sign-in (with two-factor authentication or single sign-on), the home page, users and API tokens. */
 export const accountsModule: DomainModule = {
   async routes(app, services, web) {
     await app.register(accountsRoutes, {
@@ -14,6 +15,7 @@ export const accountsModule: DomainModule = {
       councilChoiceCookie: web.cookies.councilChoice,
       twoFactorCookie: web.cookies.twoFactor,
       twoFactor: services.twoFactor,
+      singleSignOn: services.singleSignOn,
       capabilitiesFor: web.navigation.capabilitiesFor,
     })
     await app.register(apiTokenRoutes, { accounts: services.accounts })
@@ -23,6 +25,13 @@ export const accountsModule: DomainModule = {
       config: services.config,
       sessionCookie: web.cookies.session,
       twoFactorCookie: web.cookies.twoFactor,
+    })
+    await app.register(singleSignOnRoutes, {
+      accounts: services.accounts,
+      singleSignOn: services.singleSignOn,
+      config: services.config,
+      sessionCookie: web.cookies.session,
+      singleSignOnCookie: web.cookies.singleSignOn,
     })
   },
   navigation: [
@@ -45,5 +54,6 @@ export const accountsModule: DomainModule = {
       roles: ['provider_user'],
     },
     ...twoFactorCapabilities,
+    ...singleSignOnCapabilities,
   ],
 }

@@ -25,6 +25,8 @@ export interface AccountsRoutesOptions {
   /** Holds a sign-in whose password passed while the person gives their second factor. */
   twoFactorCookie: string
   twoFactor: Pick<AccountsServices['twoFactor'], 'stageAfterPassword'>
+  /** The councils whose identity providers get a "Sign in with …" button. */
+  singleSignOn: Pick<AccountsServices['singleSignOn'], 'ssoSignInChoices'>
   /** The lines on each role's home page, from every module's navigation. */
   capabilitiesFor: Navigation['capabilitiesFor']
 }
@@ -42,6 +44,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     councilChoiceCookie,
     twoFactorCookie,
     twoFactor,
+    singleSignOn,
     capabilitiesFor,
   },
 ) => {
@@ -54,6 +57,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
       pageTitle: 'Sign in to Caremarket',
       returnTo: safeReturnPath(query.returnTo),
       signedOut: query.signedOut === '1',
+      singleSignOn: await singleSignOn.ssoSignInChoices(),
       values: {},
       fieldErrors: {},
     })
@@ -96,10 +100,11 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
         ...(email ? [] : [{ field: 'email', message: 'Enter your email address' }]),
         ...(password ? [] : [{ field: 'password', message: 'Enter your password' }]),
       ]
-      const showForm = (status: number, errors: { field: string; message: string }[]) =>
+      const showForm = async (status: number, errors: { field: string; message: string }[]) =>
         reply.code(status).view('accounts/views/sign-in.njk', {
           pageTitle: 'Sign in to Caremarket',
           returnTo,
+          singleSignOn: await singleSignOn.ssoSignInChoices(),
           values: { email },
           ...formErrors(errors),
         })

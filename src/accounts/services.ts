@@ -24,6 +24,14 @@ import {
   verifySignIn,
 } from './service.ts'
 import {
+  getSsoSettings,
+  recordSsoRefusal,
+  saveSsoSettings,
+  signInWithSso,
+  ssoClientFor,
+  ssoSignInChoices,
+} from './sso/service.ts'
+import {
   checkTwoFactorCode,
   confirmTwoFactorSetUp,
   councilRequiresTwoFactor,
@@ -71,6 +79,14 @@ export function createAccountsServices({ database }: AccountsDependencies) {
       confirmTwoFactorSetUp,
       checkTwoFactorCode,
       useRecoveryCode,
+    }),
+    singleSignOn: bindDatabase(database.db, {
+      getSsoSettings,
+      saveSsoSettings,
+      ssoSignInChoices,
+      ssoClientFor,
+      signInWithSso,
+      recordSsoRefusal,
     }),
   }
 }

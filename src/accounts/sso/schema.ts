@@ -33,6 +33,10 @@ export const councilSsoSettings = pgTable(
 export const userSsoIdentities = pgTable(
   'user_sso_identities',
   {
+    // A person who works with two councils through one identity provider has an account, and a link, in each.
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
     userId: integer()
       .notNull()
       .references(() => users.id),
@@ -40,5 +44,5 @@ export const userSsoIdentities = pgTable(
     subject: text().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex().on(t.issuer, t.subject), uniqueIndex().on(t.userId, t.issuer)],
+  (t) => [uniqueIndex().on(t.councilId, t.issuer, t.subject), uniqueIndex().on(t.userId, t.issuer)],
 )

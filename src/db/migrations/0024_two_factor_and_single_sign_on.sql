@@ -12,6 +12,7 @@ CREATE TABLE "council_sso_settings" (
 );
 --> statement-breakpoint
 CREATE TABLE "user_sso_identities" (
+	"council_id" integer NOT NULL,
 	"user_id" integer NOT NULL,
 	"issuer" text NOT NULL,
 	"subject" text NOT NULL,
@@ -41,10 +42,11 @@ CREATE TABLE "user_two_factor" (
 );
 --> statement-breakpoint
 ALTER TABLE "council_sso_settings" ADD CONSTRAINT "council_sso_settings_council_id_councils_id_fk" FOREIGN KEY ("council_id") REFERENCES "public"."councils"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "user_sso_identities" ADD CONSTRAINT "user_sso_identities_council_id_councils_id_fk" FOREIGN KEY ("council_id") REFERENCES "public"."councils"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "user_sso_identities" ADD CONSTRAINT "user_sso_identities_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "council_two_factor_settings" ADD CONSTRAINT "council_two_factor_settings_council_id_councils_id_fk" FOREIGN KEY ("council_id") REFERENCES "public"."councils"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "two_factor_recovery_codes" ADD CONSTRAINT "two_factor_recovery_codes_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "user_two_factor" ADD CONSTRAINT "user_two_factor_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "user_sso_identities_issuer_subject_index" ON "user_sso_identities" USING btree ("issuer","subject");--> statement-breakpoint
+CREATE UNIQUE INDEX "user_sso_identities_council_id_issuer_subject_index" ON "user_sso_identities" USING btree ("council_id","issuer","subject");--> statement-breakpoint
 CREATE UNIQUE INDEX "user_sso_identities_user_id_issuer_index" ON "user_sso_identities" USING btree ("user_id","issuer");--> statement-breakpoint
 CREATE INDEX "two_factor_recovery_codes_user_id_index" ON "two_factor_recovery_codes" USING btree ("user_id");
