@@ -5,7 +5,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import Provider from 'oidc-provider'
 
-export interface ProviderAccount {
+interface ProviderAccount {
   email: string
   email_verified: boolean
 }
@@ -21,9 +21,14 @@ export interface TestIdentityProvider {
   close(): Promise<void>
 }
 
-export async function startIdentityProvider(redirectUris: string[]): Promise<TestIdentityProvider> {
+export async function startIdentityProvider(
+  redirectUris: string[],
+  // For a provider no test closes: it does not keep the test process alive.
+  options: { unref?: boolean } = {},
+): Promise<TestIdentityProvider> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  if (options.unref) server.unref()
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const accounts = new Map<string, ProviderAccount>()
   const clientId = 'caremarket'
