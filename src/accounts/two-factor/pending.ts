@@ -23,7 +23,7 @@ const pendingSchema = z.object({
   expiresAt: z.number(),
 })
 
-export function encodePendingSignIn(value: Omit<PendingSignIn, 'expiresAt'>, now = Date.now()): string {
+function encodePendingSignIn(value: Omit<PendingSignIn, 'expiresAt'>, now = Date.now()): string {
   const pending: PendingSignIn = { ...value, expiresAt: now + PENDING_MINUTES * 60_000 }
   return Buffer.from(JSON.stringify(pending)).toString('base64url')
 }
