@@ -22,6 +22,7 @@ beforeAll(async () => {
   idp.accounts.set('new-subject', { email: 'new.starter@sso.test', email_verified: true })
   idp.accounts.set('social-worker-subject', { email: council.emails.social_worker, email_verified: true })
   idp.accounts.set('provider-subject', { email: council.emails.providerA, email_verified: true })
+  idp.accounts.set('second-broker-subject', { email: council.emails.broker, email_verified: true })
 })
 afterAll(async () => {
   await idp?.close()
@@ -294,6 +295,34 @@ describe('signing in through the council’s identity provider', () => {
     expect(refusal(response)).toBe(
       'SSO Staff Account did not sign you in. Try again, or ask your IT service desk.',
     )
+  })
+
+  it('refuses another of the provider’s accounts with the email of someone already linked', async () => {
+    const client = new Client(t.app)
+    const response = await signInThroughProvider(client, 'second-broker-subject')
+    expect(response.statusCode).toBe(403)
+    expect(refusal(response)).toContain(
+      'Your Caremarket account is linked to a different SSO Staff Account account',
+    )
+    expect(await signedIn(client)).toBe(false)
+  })
+
+  it('says so when the provider cannot be reached', async () => {
+    const gone = await startIdentityProvider([`${BASE_URL}/sign-in/sso/SSO/callback`])
+    await gone.close()
+    const admin = await adminClient()
+    await admin.post('/admin/single-sign-on', settings({ issuerUrl: gone.issuer }))
+    try {
+      const client = new Client(t.app)
+      await client.get('/sign-in')
+      const response = await client.get('/sign-in/sso/SSO')
+      expect(response.statusCode).toBe(502)
+      expect(refusal(response)).toBe(
+        'Caremarket could not reach SSO Staff Account. Try again in a few minutes, or sign in with your email address and password.',
+      )
+    } finally {
+      await admin.post('/admin/single-sign-on', settings())
+    }
   })
 
   it('answers 404 for a council without single sign-on', async () => {
