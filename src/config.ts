@@ -14,6 +14,9 @@ const environmentSchema = z.object({
   // `false`, or the addresses of the proxies in front of the service: see trustProxySetting.
   CAREMARKET_TRUST_PROXY: z.string().trim().default('false'),
   CAREMARKET_SIGN_IN_FAILURES_PER_EMAIL_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  // Wrong two-factor codes (authenticator or recovery) allowed in 15 minutes, per account and per client address.
+  CAREMARKET_TWO_FACTOR_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(5),
+  CAREMARKET_TWO_FACTOR_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(20),
   CAREMARKET_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
   CAREMARKET_SESSION_MAX_HOURS: z.coerce.number().int().positive().default(12),
   CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: z.coerce.number().int().positive().default(10),
@@ -54,6 +57,10 @@ export interface Config {
   sessionMaxHours: number
   signInAttemptsPerMinute: number
   signInFailuresPerEmailPerMinute: number
+  twoFactorFailuresPerAccount: number
+  twoFactorFailuresPerAddress: number
+  /** NODE_ENV=production: two-factor sign-in is required of council staff unless a council says otherwise, and identity providers must use https. */
+  production: boolean
   demoPassword: string
   demoWeeks: number
   passwordCostLog2: number
@@ -176,6 +183,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxHours: e.CAREMARKET_SESSION_MAX_HOURS,
     signInAttemptsPerMinute: e.CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE,
     signInFailuresPerEmailPerMinute: e.CAREMARKET_SIGN_IN_FAILURES_PER_EMAIL_PER_MINUTE,
+    twoFactorFailuresPerAccount: e.CAREMARKET_TWO_FACTOR_FAILURES_PER_ACCOUNT,
+    twoFactorFailuresPerAddress: e.CAREMARKET_TWO_FACTOR_FAILURES_PER_ADDRESS,
+    production: e.NODE_ENV === 'production',
     demoPassword: e.CAREMARKET_DEMO_PASSWORD,
     demoWeeks: e.CAREMARKET_DEMO_WEEKS,
     passwordCostLog2: e.CAREMARKET_PASSWORD_COST_LOG2,

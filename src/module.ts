@@ -13,7 +13,7 @@ export interface Job {
 
 /** What the web app shares with every module's routes. */
 interface WebContext {
-  cookies: { session: string; councilChoice: string }
+  cookies: { session: string; councilChoice: string; twoFactor: string; singleSignOn: string }
   navigation: Navigation
 }
 

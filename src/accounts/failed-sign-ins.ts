@@ -1,5 +1,3 @@
-const WINDOW_MS = 60_000
-
 interface Window {
   failures: number
   endsAt: number
@@ -19,6 +17,8 @@ export class FailedSignIns {
   constructor(
     private readonly maxFailures: number,
     private readonly now: () => number = Date.now,
+    // One minute for passwords; two-factor codes count over a longer window (two-factor/limits.ts).
+    private readonly windowMs = 60_000,
   ) {}
 
   /** Takes a place for an attempt; false when the address has had its failures this minute. */
@@ -27,7 +27,7 @@ export class FailedSignIns {
     this.sweep(now)
     let window = this.windows.get(email)
     if (!window || window.endsAt <= now) {
-      window = { failures: 0, endsAt: now + WINDOW_MS }
+      window = { failures: 0, endsAt: now + this.windowMs }
       this.windows.set(email, window)
     }
     if (window.failures >= this.maxFailures) return false
@@ -41,10 +41,10 @@ export class FailedSignIns {
     if (window && window.failures > 0) window.failures--
   }
 
-  // Ended windows are dropped once a minute, so memory follows the addresses tried in the last one.
+  // Ended windows are dropped once a window, so memory follows the keys tried in the last one.
   private sweep(now: number): void {
     if (now < this.nextSweepAt) return
     for (const [email, window] of this.windows) if (window.endsAt <= now) this.windows.delete(email)
-    this.nextSweepAt = now + WINDOW_MS
+    this.nextSweepAt = now + this.windowMs
   }
 }

@@ -2,10 +2,12 @@ import type { DomainModule } from '../module.ts'
 import { apiTokenRoutes } from './api-token-routes.ts'
 import { passwordRoutes } from './passwords/routes.ts'
 import { accountsRoutes } from './routes.ts'
+import { singleSignOnCapabilities, singleSignOnRoutes } from './sso/routes.ts'
 import { teamRoutes } from './team-routes.ts'
+import { twoFactorCapabilities, twoFactorRoutes } from './two-factor/routes.ts'
 import { userRoutes } from './users/routes.ts'
 
-/** Sign-in, the home page, users, teams and API tokens. */
+/** Sign-in (with two-factor authentication or single sign-on), passwords, the home page, users, teams and API tokens. */
 export const accountsModule: DomainModule = {
   async routes(app, services, web) {
     await app.register(accountsRoutes, {
@@ -14,6 +16,9 @@ export const accountsModule: DomainModule = {
       config: services.config,
       sessionCookie: web.cookies.session,
       councilChoiceCookie: web.cookies.councilChoice,
+      twoFactorCookie: web.cookies.twoFactor,
+      twoFactor: services.twoFactor,
+      singleSignOn: services.singleSignOn,
       capabilitiesFor: web.navigation.capabilitiesFor,
     })
     await app.register(apiTokenRoutes, { accounts: services.accounts })
@@ -24,6 +29,20 @@ export const accountsModule: DomainModule = {
       sessionCookie: web.cookies.session,
     })
     await app.register(teamRoutes, { teams: services.teams })
+    await app.register(twoFactorRoutes, {
+      accounts: services.accounts,
+      twoFactor: services.twoFactor,
+      config: services.config,
+      sessionCookie: web.cookies.session,
+      twoFactorCookie: web.cookies.twoFactor,
+    })
+    await app.register(singleSignOnRoutes, {
+      accounts: services.accounts,
+      singleSignOn: services.singleSignOn,
+      config: services.config,
+      sessionCookie: web.cookies.session,
+      singleSignOnCookie: web.cookies.singleSignOn,
+    })
   },
   navigation: [
     {
@@ -54,5 +73,7 @@ export const accountsModule: DomainModule = {
       description: 'Let your own systems update Caremarket through its API.',
       roles: ['provider_user'],
     },
+    ...twoFactorCapabilities,
+    ...singleSignOnCapabilities,
   ],
 }

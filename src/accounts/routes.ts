@@ -11,6 +11,8 @@ import { ROLE_LABELS } from './roles.ts'
 import { meSchema } from './schemas.ts'
 import { normaliseEmail, type SessionUser } from './service.ts'
 import type { AccountsServices } from './services.ts'
+import { sessionStarter, signInCookieOptions } from './sign-in-session.ts'
+import { handOffToTwoFactor } from './two-factor/pending.ts'
 
 export interface AccountsRoutesOptions {
   accounts: AccountsServices['accounts']
@@ -20,17 +22,13 @@ export interface AccountsRoutesOptions {
   sessionCookie: string
   /** Holds the accounts a password opened in several councils while the person chooses one. */
   councilChoiceCookie: string
+  /** Holds a sign-in whose password passed while the person gives their second factor. */
+  twoFactorCookie: string
+  twoFactor: Pick<AccountsServices['twoFactor'], 'stageAfterPassword'>
+  /** The councils whose identity providers get a "Sign in with …" button. */
+  singleSignOn: Pick<AccountsServices['singleSignOn'], 'ssoSignInChoices'>
   /** The lines on each role's home page, from every module's navigation. */
   capabilitiesFor: Navigation['capabilitiesFor']
-}
-
-/** Every Caremarket cookie: out of scripts' reach, not sent on other sites' requests, Secure behind TLS (and then __Host-). */
-export function sessionCookieOptions(config: Pick<Config, 'secureCookies'>) {
-  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies }
-}
-
-export function sessionPolicyOf(config: Pick<Config, 'sessionIdleMinutes' | 'sessionMaxHours'>) {
-  return { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours }
 }
 
 /** Banners the sign-in page shows after something that sent the person to it. */
@@ -44,10 +42,19 @@ const CHOOSE_COUNCIL = 'Select the council you want to sign in to'
 
 export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
   app,
-  { accounts: accountsService, organisationOf, config, sessionCookie, councilChoiceCookie, capabilitiesFor },
+  {
+    accounts: accountsService,
+    organisationOf,
+    config,
+    sessionCookie,
+    councilChoiceCookie,
+    twoFactorCookie,
+    twoFactor,
+    singleSignOn,
+    capabilitiesFor,
+  },
 ) => {
-  const sessionPolicy = sessionPolicyOf(config)
-  const cookieOptions = sessionCookieOptions(config)
+  const cookieOptions = signInCookieOptions(config)
 
   app.get('/sign-in', { config: { access: 'public' } }, async (request, reply) => {
     if (request.user) return reply.redirect('/', 303)
@@ -57,6 +64,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
       returnTo: safeReturnPath(query.returnTo),
       signedOut: query.signedOut === '1',
       notice: SIGN_IN_NOTICES[String(query.notice)],
+      singleSignOn: await singleSignOn.ssoSignInChoices(),
       values: {},
       fieldErrors: {},
     })
@@ -64,21 +72,22 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
 
   const failedSignIns = new FailedSignIns(config.signInFailuresPerEmailPerMinute)
 
-  /** Signs the person in to one account: a new session every time, so one fixed before is worthless. */
+  const startSignedInSession = sessionStarter(accountsService, config, sessionCookie)
+  /** The password (and council) passed: on to the second factor when there is one, else signed in. */
   const startSession = async (
     request: FastifyRequest,
     reply: FastifyReply,
     user: SessionUser,
     returnTo: string,
   ) => {
-    await accountsService.recordSignIn(user, { ip: request.ip })
-    if (request.sessionToken && request.user)
-      await accountsService.endSession(request.sessionToken, request.user)
-    const token = await accountsService.createSession(user, sessionPolicy, {
-      userAgent: request.headers['user-agent'],
-      ip: request.ip,
-    })
-    reply.setCookie(sessionCookie, token, { ...cookieOptions, maxAge: sessionPolicy.maxHours * 3600 })
+    const stage = await twoFactor.stageAfterPassword(user, config.production)
+    if (stage !== 'none')
+      return handOffToTwoFactor(
+        reply,
+        { name: twoFactorCookie, options: cookieOptions },
+        { userId: user.id, returnTo, stage },
+      )
+    await startSignedInSession(request, reply, user)
     return reply.redirect(returnTo, 303)
   }
 
@@ -98,10 +107,11 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
         ...(email ? [] : [{ field: 'email', message: 'Enter your email address' }]),
         ...(password ? [] : [{ field: 'password', message: 'Enter your password' }]),
       ]
-      const showForm = (status: number, errors: { field: string; message: string }[]) =>
+      const showForm = async (status: number, errors: { field: string; message: string }[]) =>
         reply.code(status).view('accounts/views/sign-in.njk', {
           pageTitle: 'Sign in to Caremarket',
           returnTo,
+          singleSignOn: await singleSignOn.ssoSignInChoices(),
           values: { email },
           ...formErrors(errors),
         })

@@ -278,14 +278,19 @@ export async function verifySignIn(
 }
 
 /** Records the sign-in of an account verifySignIn opened. */
-export async function recordSignIn(db: Database, user: SessionUser, context: { ip: string }): Promise<void> {
+export async function recordSignIn(
+  db: Database,
+  user: SessionUser,
+  // How they signed in, when it was more than a password: a second factor, or single sign-on.
+  context: { ip: string; method?: string },
+): Promise<void> {
   await db.update(users).set({ lastSignInAt: new Date() }).where(eq(users.id, user.id))
   await recordAudit(db, actorOf(user), {
     councilId: user.councilId,
     action: 'sign_in.succeeded',
     entityType: 'user',
     entityId: user.id,
-    details: { ip: context.ip },
+    details: context,
   })
 }
 

@@ -34,7 +34,25 @@ import {
   verifySignIn,
 } from './service.ts'
 import { endAllSessions, listSessions } from './sessions.ts'
+import {
+  getSsoSettings,
+  recordSsoRefusal,
+  saveSsoSettings,
+  signInWithSso,
+  ssoClientFor,
+  ssoSignInChoices,
+} from './sso/service.ts'
 import { addTeamMember, createTeam, getTeam, listTeams, removeTeamMember } from './teams.ts'
+import {
+  checkTwoFactorCode,
+  confirmTwoFactorSetUp,
+  councilRequiresTwoFactor,
+  setCouncilTwoFactorRequirement,
+  stageAfterPassword,
+  startTwoFactorSetUp,
+  twoFactorStatus,
+  useRecoveryCode,
+} from './two-factor/service.ts'
 import { importUsers } from './users/import.ts'
 import {
   changeUserEmail,
@@ -112,6 +130,24 @@ export function createAccountsServices({ database, findOrganisation }: AccountsD
       getTeam,
       addTeamMember,
       removeTeamMember,
+    }),
+    twoFactor: bindDatabase(database.db, {
+      councilRequiresTwoFactor,
+      setCouncilTwoFactorRequirement,
+      twoFactorStatus,
+      stageAfterPassword,
+      startTwoFactorSetUp,
+      confirmTwoFactorSetUp,
+      checkTwoFactorCode,
+      useRecoveryCode,
+    }),
+    singleSignOn: bindDatabase(database.db, {
+      getSsoSettings,
+      saveSsoSettings,
+      ssoSignInChoices,
+      ssoClientFor,
+      signInWithSso,
+      recordSsoRefusal,
     }),
   }
 }

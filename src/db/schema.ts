@@ -2,6 +2,8 @@
 // and drizzle-kit. Each domain owns its own schema file; no domain's code imports this one (tests
 // may, to build their fixtures across domains). .dependency-cruiser.cjs holds both to it.
 export * from '../accounts/schema.ts'
+export * from '../accounts/sso/schema.ts'
+export * from '../accounts/two-factor/schema.ts'
 export * from '../audit/schema.ts'
 export * from '../brokerage/reporting/views.ts'
 export * from '../brokerage/schema.ts'

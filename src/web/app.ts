@@ -40,6 +40,8 @@ function cookieNames(secure: boolean) {
     session: `${prefix}caremarket-session`,
     csrf: `${prefix}caremarket-csrf`,
     councilChoice: `${prefix}caremarket-council-choice`,
+    twoFactor: `${prefix}caremarket-two-factor`,
+    singleSignOn: `${prefix}caremarket-single-sign-on`,
   }
 }
 

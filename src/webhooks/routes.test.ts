@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../test/helpers.ts'
 import { brokerageEvents } from '../brokerage/events.ts'
+import { councilTwoFactorSettings } from '../db/schema.ts'
 import { webhookDeliveries } from './schema.ts'
 
 describe('the webhook pages and API', () => {
@@ -29,6 +30,10 @@ describe('the webhook pages and API', () => {
       CAREMARKET_BASE_URL: 'https://caremarket.council.example',
     })
     home = await seedCouncil(t.database, 'HOOKS', t.config)
+    // Production asks council staff for a second factor unless the council says otherwise; this one has.
+    await t.database.db
+      .insert(councilTwoFactorSettings)
+      .values({ councilId: home.councilId, requiredForCouncilStaff: false })
     admin = new Client(t.app)
     await admin.signIn(home.emails.council_admin)
   })

@@ -11,12 +11,14 @@ import { profileRules } from './profile.ts'
 import { qualityRules } from './quality.ts'
 import { requestsRules } from './requests.ts'
 import { settingsRules } from './settings.ts'
+import { signInSecurityRules } from './sign-in-security.ts'
 import type { AccessRule } from './types.ts'
 import { webhooksRules } from './webhooks.ts'
 
 /** The whole authorisation matrix: each domain keeps its rows in a file of its own here. */
 export const ACCESS_RULES: AccessRule[] = [
   ...foundationRules,
+  ...signInSecurityRules,
   ...cqcRules,
   ...qualityRules,
   ...frameworksRules,

@@ -3,9 +3,9 @@ import type { Config } from '../../config.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { ANY_ROLE } from '../../web/access.ts'
 import { field, formErrors } from '../../web/forms.ts'
-import { sessionCookieOptions, sessionPolicyOf } from '../routes.ts'
 import type { SessionUser } from '../service.ts'
 import type { AccountsServices } from '../services.ts'
+import { sessionPolicyOf, signInCookieOptions } from '../sign-in-session.ts'
 import { PasswordLinkNotValidError, passwordLinkBase } from './links.ts'
 import { MIN_PASSWORD_LENGTH, RESET_REQUESTS_PER_ADDRESS_PER_HOUR } from './rules.ts'
 
@@ -25,7 +25,7 @@ export const passwordRoutes: FastifyPluginAsync<PasswordRoutesOptions> = async (
 ) => {
   const linkBase = passwordLinkBase(config)
   const policy = sessionPolicyOf(config)
-  const cookieOptions = sessionCookieOptions(config)
+  const cookieOptions = signInCookieOptions(config)
 
   const showForgotten = (
     reply: FastifyReply,
