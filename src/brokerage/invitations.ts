@@ -31,7 +31,7 @@ import {
 import type { ClientGroup, RestrictionKind, Specialism } from '../providers/vocabulary.ts'
 import { formatDate, londonDate } from '../shared/dates.ts'
 import { EARTH_RADIUS_MILES, type Point, toRadians } from '../shared/distance.ts'
-import { ageBand, careMinutesPerWeek, deadlineText, londonMonthStart } from './offers/rules.ts'
+import { ageBand, deadlineText, londonMonthStart } from './offers/rules.ts'
 import { type LoadedRequest, loadRequest, notifyOrganisations, readTogether } from './offers/store.ts'
 import { carerGenderOf } from './requests/input.ts'
 import { miles } from './rules/format.ts'
@@ -47,6 +47,8 @@ import {
   type RatingValue,
   REGISTER_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPE_LABELS,
+  weeklyHours,
+  weeklyHoursText,
 } from './rules/index.ts'
 import { eligibilityDecisions, packages } from './schema.ts'
 import { getBrokerageSettings } from './settings/service.ts'
@@ -462,7 +464,7 @@ async function notifyInvited(
   const { request, person, visits } = run.loaded
   const service = REQUEST_SERVICE_TYPE_LABELS[request.serviceType]
   const { outcode } = run.requirements
-  const hours = visits.length > 0 ? `, ${miles(careMinutesPerWeek(visits) / 60)} hours of care a week` : ''
+  const hours = visits.length > 0 ? `, ${weeklyHoursText(weeklyHours(visits))} a week` : ''
   const deadline = request.deadlineAt ? ` Offers close ${deadlineText(request.deadlineAt)}.` : ''
   const link = `/provider/opportunities/${request.id}`
   // Anonymised, as on the opportunities page: never the person's name, date of birth, postcode or NHS number.

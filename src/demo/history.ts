@@ -24,7 +24,6 @@ import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, listUsers } from '../accounts/service.ts'
 import { DEADLINE_REASON } from '../brokerage/deadlines.ts'
 import {
-  careMinutesPerWeek,
   packageStartDate,
   type VisitPattern,
   weeklyCostPence,
@@ -32,6 +31,7 @@ import {
 import {
   addCalendarDays,
   type BrokerageSettings,
+  careWorkerMinutesPerWeek,
   decideAll,
   type EligibilityCandidate,
   isCareHome,
@@ -882,7 +882,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       offer.pricePence,
       request.usualPricePence,
       weekly,
-      covered.length > 0 ? careMinutesPerWeek(covered) : null,
+      covered.length > 0 ? careWorkerMinutesPerWeek(covered) : null,
       covered.map((v) => v.id),
       aboveReason,
       chosen.choiceReason,

@@ -36,7 +36,8 @@ import {
 } from '../rules/index.ts'
 import { awardedSlots, offers, packages } from '../schema.ts'
 import { getBrokerageSettings } from '../settings/service.ts'
-import { careMinutesPerWeek, packageStartDate, slotsOf, weeklyCostPence } from './rules.ts'
+import { careWorkerMinutesPerWeek } from '../rules/hours.ts'
+import { packageStartDate, slotsOf, weeklyCostPence } from './rules.ts'
 import { OFFER_STATUS_LABELS, type OfferRow, type OfferStatus, type VisitView, visitView } from './service.ts'
 import {
   isUniqueViolation,
@@ -226,7 +227,7 @@ export async function evaluateOffers(
     awarded,
     slots,
     unfilledSlots,
-    unfilledCareMinutesPerWeek: careMinutesPerWeek(unfilledVisits),
+    unfilledCareMinutesPerWeek: careWorkerMinutesPerWeek(unfilledVisits),
     onInterimCareList: staysOnInterimCareList(loaded.request.status, {
       total: slots.length,
       awarded: filled.size,
@@ -411,7 +412,7 @@ async function awardInTransaction(
       agreedPricePence: offer.pricePence,
       usualPricePence: request.usualPricePence,
       weeklyCostPence: weeklyCost,
-      minutesPerWeek: coveredVisits.length > 0 ? careMinutesPerWeek(coveredVisits) : null,
+      minutesPerWeek: coveredVisits.length > 0 ? careWorkerMinutesPerWeek(coveredVisits) : null,
       visitIds: coveredVisits.map((v) => v.id),
       topUpPencePerWeek: topUp,
       aboveUsualPriceReason: aboveReason,

@@ -250,7 +250,14 @@ export const opportunitySchema = z
     language: z.string().nullable(),
     bedTypeLabel: z.string().nullable(),
     visits: z.array(visitView),
-    careHoursPerWeek: z.number().nullable(),
+    careHoursPerWeek: z
+      .number()
+      .nullable()
+      .describe('Care-worker hours a week (visits needing two carers count twice); null without visits'),
+    careHoursText: z
+      .string()
+      .nullable()
+      .describe('The week in words, visit time beside care-worker time where they differ'),
     startDate: day,
     urgency: z.enum(URGENCIES),
     urgencyLabel: z.string(),

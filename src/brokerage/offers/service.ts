@@ -39,13 +39,14 @@ import {
   REQUEST_SERVICE_TYPE_MAP,
   REQUEST_SERVICE_TYPES,
   type RequestServiceType,
+  weeklyHours,
+  weeklyHoursText,
 } from '../rules/index.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import type { offers } from '../schema.ts'
 import {
   type AgeBand,
   ageBand,
-  careMinutesPerWeek,
   chooseVisits,
   offerChangeProblem,
   offerFingerprint,
@@ -129,7 +130,9 @@ export interface Opportunity {
   language: string | null
   bedTypeLabel: string | null
   visits: VisitView[]
+  /** Care-worker hours a week, the one meaning of hours (rules/hours.ts). */
   careHoursPerWeek: number | null
+  careHoursText: string | null
   startDate: string
   urgency: string
   urgencyLabel: string
@@ -174,6 +177,7 @@ function anonymise(
   }
   const redact = (text: string) => redactOwnIdentifiers(text, who)
   const unit = priceUnitFor(request.serviceType)
+  const hours = weeklyHours(visits)
   return {
     requestId: request.id,
     status: request.status,
@@ -193,7 +197,8 @@ function anonymise(
     language: request.language ? redact(request.language) : null,
     bedTypeLabel: mapped.bedType ? BED_TYPE_LABELS[mapped.bedType] : null,
     visits: visits.map(visitView),
-    careHoursPerWeek: visits.length > 0 ? Math.round((careMinutesPerWeek(visits) / 60) * 100) / 100 : null,
+    careHoursPerWeek: visits.length > 0 ? Math.round((hours.careWorkerMinutes / 60) * 100) / 100 : null,
+    careHoursText: visits.length > 0 ? weeklyHoursText(hours) : null,
     startDate: request.startDate,
     urgency: request.urgency,
     urgencyLabel: URGENCY_LABELS[request.urgency as Urgency] ?? request.urgency,

@@ -563,15 +563,3 @@ export function republishSchema(ctx: InputContext) {
     }),
   })
 }
-
-/** Care minutes a week in a visit pattern: each visit's length on each of its days. */
-export function minutesPerWeek(visits: readonly Pick<Visit, 'days' | 'durationMinutes'>[]): number {
-  return visits.reduce((sum, v) => sum + v.days.length * v.durationMinutes, 0)
-}
-
-/** Care-worker minutes a week: a visit needing two carers takes twice the staff time. */
-export function carerMinutesPerWeek(
-  visits: readonly Pick<Visit, 'days' | 'durationMinutes' | 'carers'>[],
-): number {
-  return visits.reduce((sum, v) => sum + v.days.length * v.durationMinutes * v.carers, 0)
-}

@@ -59,8 +59,14 @@ export const sourcingRequestSchema = z.object({
   language: z.string().nullable(),
   lotId: z.int().nullable(),
   visits: z.array(requestVisitSchema),
-  minutesPerWeek: z.int().describe('Minutes of care a week in the visit pattern (home care; 0 otherwise)'),
-  carerMinutesPerWeek: z.int().describe('Care-worker minutes a week: visits needing two carers count twice'),
+  minutesPerWeek: z
+    .int()
+    .describe('Minutes a week the person is visited in the visit pattern (home care; 0 otherwise)'),
+  carerMinutesPerWeek: z
+    .int()
+    .describe(
+      'Care-worker minutes a week, the hours of care the council commissions and counts: visits needing two carers count twice',
+    ),
   publishedAt: instant.nullable(),
   deadlineAt: instant.nullable(),
   closedAt: instant.nullable(),
