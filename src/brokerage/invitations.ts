@@ -11,6 +11,7 @@ import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import { inIds } from '../db/conditions.ts'
 import type { Queryable, Transaction } from '../db/connection.ts'
+import { UnprocessableError } from '../errors.ts'
 import {
   type LatestCapacity,
   latestSpareMinutesInDistrict,
@@ -39,6 +40,7 @@ import {
   type BrokerageSettings,
   type CandidateRestriction,
   decideAll,
+  EXCLUSION_REASON_LABELS,
   type EligibilityCandidate,
   type EligibilityDecision,
   type EligibilityRequest,
@@ -363,10 +365,19 @@ async function awardsThisMonth(
 // ---------------------------------------------------------------------------------------------
 // Publishing: store every decision and tell the invited
 
+/** How many locations one reason keeps out: each location counted once, by its first reason. */
+export interface ExclusionCount {
+  code: string
+  label: string
+  count: number
+}
+
 export interface InvitationResult {
   round: number
   invited: number
   excluded: number
+  /** Why the others are not invited, most common first. */
+  exclusions: ExclusionCount[]
   /** Locations decided in full by the rules (the rest were ruled out by the SQL pre-filter). */
   decidedInFull: number
   organisationsNotified: number
@@ -420,6 +431,7 @@ export async function inviteEligibleLocations(
     on conflict do nothing`)
 
   const invited = run.decisions.filter((d) => d.eligible)
+  const exclusions = await countExclusions(tx, run, councilId)
   const notified = await notifyInvited(tx, run, invited, now)
   const excluded = run.decisions.length - invited.length + affectedRows(ruledOut)
   await recordAudit(tx, SYSTEM, {
@@ -438,9 +450,73 @@ export async function inviteEligibleLocations(
     round,
     invited: invited.length,
     excluded,
+    exclusions,
     decidedInFull: run.decisions.length,
     organisationsNotified: notified.inbox,
     emails: notified.emails,
+  }
+}
+
+/**
+ * Each not-invited location counted once by its first (deciding) reason: those the rules decided
+ * from their decisions, the rest by the pre-filter's reason, counted in SQL.
+ */
+async function countExclusions(db: Queryable, run: EligibilityRun, councilId: number): Promise<ExclusionCount[]> {
+  const counts = new Map<string, number>()
+  for (const d of run.decisions) {
+    const code = d.reasons[0]?.code
+    if (!d.eligible && code) counts.set(code, (counts.get(code) ?? 0) + 1)
+  }
+  const prefilter = prefilterOf(councilId, run.requirements, run.request.coordinates)
+  const rows = await db.execute(sql`
+    select (${prefilter.reasonOf})->0->>'code' as code, count(*)::int as count
+    from ${locations}
+    where ${locations.councilId} = ${councilId} and ${locations.active} and not ${prefilter.candidate}
+    group by 1`)
+  for (const row of (rows as unknown as { rows: { code: string | null; count: number }[] }).rows)
+    if (row.code) counts.set(row.code, (counts.get(row.code) ?? 0) + Number(row.count))
+  return [...counts]
+    .map(([code, count]) => ({
+      code,
+      label: EXCLUSION_REASON_LABELS[code as keyof typeof EXCLUSION_REASON_LABELS] ?? code,
+      count,
+    }))
+    .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code))
+}
+
+/** "12 are further away than the maximum distance; 3 do not offer this type of care". */
+export function exclusionsText(exclusions: readonly ExclusionCount[]): string {
+  return exclusions.map((e) => `${e.count} ${e.label}`).join('; ')
+}
+
+/** Publishing would invite no location: said with why the others are not invited. */
+export class NobodyToInviteError extends UnprocessableError {
+  constructor(readonly exclusions: ExclusionCount[]) {
+    super(
+      exclusions.length === 0
+        ? 'No location would be invited: the council has no active locations on its register.'
+        : `No location would be invited: ${exclusionsText(exclusions)}. Widen the request (for example its maximum distance or lot), then publish it.`,
+    )
+  }
+}
+
+export interface InvitationPreview {
+  invited: number
+  notInvited: number
+  exclusions: ExclusionCount[]
+}
+
+/** Who publishing the request now would invite, and why the others would not be: nothing is written. */
+export async function previewInvitations(
+  db: Queryable,
+  input: { councilId: number; requestId: number; now: Date },
+): Promise<InvitationPreview> {
+  const run = await assembleEligibility(db, input)
+  const exclusions = await countExclusions(db, run, input.councilId)
+  return {
+    invited: run.decisions.filter((d) => d.eligible).length,
+    notInvited: exclusions.reduce((sum, e) => sum + e.count, 0),
+    exclusions,
   }
 }
 

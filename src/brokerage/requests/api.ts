@@ -11,12 +11,20 @@ import { REQUEST_STATUSES } from '../rules/index.ts'
 import { type InputContext, newRequestSchema, reference, republishSchema } from './input.ts'
 import { REQUESTERS, requestParams } from './pages.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
-import { publishedSchema, requestEventSchema, requestListSchema, sourcingRequestSchema } from './schemas.ts'
+import {
+  invitationPreviewSchema,
+  publishedSchema,
+  requestEventSchema,
+  requestListSchema,
+  sourcingRequestSchema,
+} from './schemas.ts'
 import { cancelSchema, type PublishResult, referencesSchema } from './service.ts'
 
 const BROKERS = ['broker'] as const
 const TAGS = ['requests']
 const oneRequest = z.object({ request: sourcingRequestSchema })
+const NOBODY_INVITED =
+  ' Publishing that would invite no location is refused with 422, its message saying how many locations each reason keeps out (widen the request first: see PATCH /api/v1/requests/{id}/criteria).'
 const PUBLISH_CHECK =
   'Optional JSON body {version?, identifiersChecked?}. The person’s name, date of birth, NHS number and full postcode are always taken out of the needs summary, notes for providers and language before providers read them. When that text still has something that looks like anyone’s identity (a date, a phone number, an email address, a 10-digit number, a full postcode, a title and a name), publishing is refused with 400 on the field identifiersChecked, naming what and where, until the request is sent again with identifiersChecked: true to confirm it was checked.'
 
@@ -197,18 +205,38 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     },
   )
 
+  app.get(
+    '/api/v1/requests/:id/invitation-preview',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary: 'Who publishing the submitted request now would invite, and why the others would not be',
+        description:
+          'Nothing is written. exclusions counts the locations not invited by their first reason, most common first.',
+        tags: TAGS,
+        params: requestParams,
+        responses: { 200: invitationPreviewSchema },
+        errors: [404],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return requests.previewPublication(request.user as SessionUser, id)
+    },
+  )
+
   app.post(
     '/api/v1/requests/:id/publish',
     {
       config: { access: BROKERS },
       schema: operation({
         summary: 'Publish a submitted request: sets its deadline and invites the eligible providers',
-        description: PUBLISH_CHECK,
+        description: PUBLISH_CHECK + NOBODY_INVITED,
         tags: TAGS,
         params: requestParams,
         body: publishBody,
         responses: { 200: publishedSchema },
-        errors: [404, 409],
+        errors: [404, 409, 422],
       }),
     },
     async (request) => {
@@ -276,12 +304,12 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
       schema: operation({
         summary:
           'Publish an unsourced request again, optionally wider: {maxDistanceMiles?, budgetPounds?, lotId? (null for none), startDate?, identifiersChecked?}',
-        description: PUBLISH_CHECK,
+        description: PUBLISH_CHECK + NOBODY_INVITED,
         tags: TAGS,
         params: requestParams,
         body: republishBody,
         responses: { 200: publishedSchema },
-        errors: [404, 409],
+        errors: [404, 409, 422],
       }),
     },
     async (request) => {

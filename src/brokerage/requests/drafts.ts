@@ -213,7 +213,7 @@ export async function saveDraftPage(
           tx,
           request,
           {
-            ...preferredLocation(postcode, await place(tx, councilId, postcode)),
+            ...preferredLocation(postcode, await place(tx, councilId, postcode, 'preferredPostcode')),
             maxDistanceMiles: location.maxDistanceMiles ?? context.defaultMaxDistanceMiles,
           },
           now,

@@ -222,19 +222,23 @@ function calendarDate(
   return options.required ? requiredInput(schema) : schema
 }
 
-const pounds = (label: string) =>
+/** An amount in pounds as pence; `moreThanZero` refuses £0 (a price nobody could be paid). */
+const pounds = (label: string, options: { moreThanZero?: boolean } = {}) =>
   z
     .unknown()
     .optional()
     .transform((value, ctx) => {
       const parsed = parsePounds(value)
-      if (parsed.ok && parsed.pence <= MAX_PENCE) return parsed.pence
+      const tooLow = parsed.ok && parsed.pence === 0 && options.moreThanZero
+      if (parsed.ok && parsed.pence <= MAX_PENCE && !tooLow) return parsed.pence
       if (!parsed.ok && parsed.problem === 'empty') return null
-      const message = parsed.ok
-        ? `${label} must be £1,000,000 or less`
-        : parsed.problem === 'negative'
-          ? `${label} must be £0 or more`
-          : `${label} must be an amount in pounds, like 950 or 22.50`
+      const message = tooLow
+        ? `${label} must be more than £0`
+        : parsed.ok
+          ? `${label} must be £1,000,000 or less`
+          : parsed.problem === 'negative'
+            ? `${label} must be £0 or more`
+            : `${label} must be an amount in pounds, like 950 or 22.50`
       ctx.addIssue({ code: 'custom', message })
       return z.NEVER
     })
@@ -377,7 +381,7 @@ export function timingShape(ctx: InputContext) {
 }
 
 export const priceShape = {
-  usualPricePounds: pounds('Usual price'),
+  usualPricePounds: pounds('Usual price', { moreThanZero: true }),
   budgetPounds: pounds('Indicative budget'),
 }
 

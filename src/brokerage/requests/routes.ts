@@ -1,7 +1,13 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import type { SessionUser } from '../../accounts/service.ts'
-import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import {
+  ConflictError,
+  type FieldError,
+  parseInput,
+  UnprocessableError,
+  ValidationError,
+} from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { dateFromForm, field } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -135,6 +141,9 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
     const lots = request.lotId !== null ? await requests.requestLotChoices(user.councilId) : []
     const actions = availableActions(user, request)
     const preview = request.status === 'draft' ? [] : providerPreview(request)
+    const invitations = actions.includes('publish')
+      ? await requests.previewPublication(user, requestId)
+      : null
     return reply.code(options.status ?? 200).view('brokerage/requests/views/request.njk', {
       pageTitle: `Request ${request.id}`,
       request,
@@ -156,6 +165,8 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       providerPreview: preview,
       suspectedSummary: suspectedIdentifiersSummary(preview),
       identifiersToCheck: actions.includes('publish') && preview.some((p) => p.suspected.length > 0),
+      invitations,
+      canChange: actions.includes('publish') || actions.includes('close'),
       canCancel: actions.includes('cancel'),
       canRepublish: actions.includes('republish'),
       offersHref: request.publishedAt ? `/requests/${request.id}/offers` : null,
@@ -187,9 +198,13 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
         else await requests.closeRequest(user, id, { expectedVersion })
         return reply.redirect(`/requests/${id}?done=${done}`, 303)
       } catch (error) {
-        if (error instanceof ConflictError || error instanceof ValidationError)
+        if (
+          error instanceof ConflictError ||
+          error instanceof ValidationError ||
+          error instanceof UnprocessableError
+        )
           return showRequest(reply, user, id, {
-            status: error instanceof ConflictError ? 409 : 400,
+            status: error.statusCode,
             errors:
               error instanceof ValidationError
                 ? error.errors

@@ -109,6 +109,16 @@ export const requestListSchema = z.object({
   total: z.int().describe('Requests matching, across every page'),
 })
 
+const exclusionsSchema = z
+  .array(z.object({ code: z.string(), label: z.string(), count: z.int() }))
+  .describe('Why the locations not invited are not: each counted once, by its first reason; most common first')
+
+export const invitationPreviewSchema = z.object({
+  invited: z.int().describe('Locations publishing now would invite'),
+  notInvited: z.int(),
+  exclusions: exclusionsSchema,
+})
+
 export const publishedSchema = z.object({
   request: sourcingRequestSchema,
   round: z.int().describe('1 when first published, then one more each time it is published again'),
@@ -124,6 +134,7 @@ export const publishedSchema = z.object({
     round: z.int(),
     invited: z.int(),
     excluded: z.int(),
+    exclusions: exclusionsSchema,
     decidedInFull: z.int(),
     organisationsNotified: z.int(),
     emails: z.int(),

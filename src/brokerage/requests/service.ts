@@ -12,7 +12,12 @@ import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationEr
 import { londonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
 import { brokerageEvents } from '../events.ts'
-import { inviteEligibleLocations } from '../invitations.ts'
+import {
+  type InvitationPreview,
+  inviteEligibleLocations,
+  NobodyToInviteError,
+  previewInvitations,
+} from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
 import {
@@ -266,12 +271,16 @@ export async function createRequest(
         tx,
         councilId,
         value.person as NonNullable<typeof value.person>,
+        'person.postcode',
       )
       person = row
       home = where
     }
     const origin = value.preferredPostcode
-      ? preferredLocation(value.preferredPostcode, await place(tx, councilId, value.preferredPostcode))
+      ? preferredLocation(
+          value.preferredPostcode,
+          await place(tx, councilId, value.preferredPostcode, 'preferredPostcode'),
+        )
       : preferredLocation(person.postcode, home)
     const [created] = await tx
       .insert(sourcingRequests)
@@ -469,7 +478,24 @@ async function publishRound(
     round,
     now,
   })
+  // Publishing to nobody is refused, and the whole round (status, decisions) undone with it.
+  if (invitations.invited === 0) throw new NobodyToInviteError(invitations.exclusions)
   return { window, round, invitations }
+}
+
+/**
+ * Who publishing the request now would invite, and why the others would not be (counts by their
+ * deciding reason), so the broker can widen the request before publishing rather than after.
+ */
+export async function previewPublication(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  options: { now?: Date } = {},
+): Promise<InvitationPreview> {
+  authorise(caller, 'publish')
+  await getRequest(db, caller, requestId)
+  return previewInvitations(db, { councilId: caller.councilId, requestId, now: options.now ?? new Date() })
 }
 
 /**
