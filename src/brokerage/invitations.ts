@@ -461,7 +461,11 @@ export async function inviteEligibleLocations(
  * Each not-invited location counted once by its first (deciding) reason: those the rules decided
  * from their decisions, the rest by the pre-filter's reason, counted in SQL.
  */
-async function countExclusions(db: Queryable, run: EligibilityRun, councilId: number): Promise<ExclusionCount[]> {
+async function countExclusions(
+  db: Queryable,
+  run: EligibilityRun,
+  councilId: number,
+): Promise<ExclusionCount[]> {
   const counts = new Map<string, number>()
   for (const d of run.decisions) {
     const code = d.reasons[0]?.code

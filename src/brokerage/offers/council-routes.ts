@@ -12,7 +12,7 @@ import { describePrice, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } fro
 import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
-import { deadlineText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
+import { offersClosingText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
 
 export const BROKERS = ['broker'] as const
 const EVALUATORS = ['broker', 'social_worker'] as const
@@ -36,7 +36,7 @@ function evaluationView(evaluation: Evaluation) {
     usualPrice: evaluation.request.usualPricePence
       ? describePrice(evaluation.request.usualPricePence, evaluation.priceUnit)
       : null,
-    deadline: evaluation.request.deadlineAt ? deadlineText(evaluation.request.deadlineAt) : null,
+    deadline: offersClosingText(evaluation.request.deadlineAt, evaluation.request.closedAt),
     ranked: evaluation.shortlist.ranked.map((r) => ({ ...r, offer: offerById.get(r.offerId) })),
     excluded: evaluation.shortlist.excluded.map((e) => ({ ...e, offer: offerById.get(e.offerId) })),
     notLive: evaluation.offers.filter((o) => o.status === 'withdrawn' || o.status === 'declined'),

@@ -165,6 +165,17 @@ export function deadlineText(instant: Date): string {
   return `on ${formatLondonDate(instant)} at ${londonClockTime(instant)}`
 }
 
+/**
+ * When offers close or closed: the deadline while open, the time they really closed once closed,
+ * saying so when that was before the deadline (a broker closing early).
+ */
+export function offersClosingText(deadlineAt: Date | null, closedAt: Date | null): string | null {
+  if (closedAt && deadlineAt && closedAt.getTime() < deadlineAt.getTime())
+    return `${deadlineText(closedAt)}, early: the deadline was ${deadlineText(deadlineAt)}`
+  if (closedAt) return deadlineText(closedAt)
+  return deadlineAt ? deadlineText(deadlineAt) : null
+}
+
 // ---------------------------------------------------------------------------------------------
 // Packages
 

@@ -262,6 +262,7 @@ export const opportunitySchema = z
     urgency: z.enum(URGENCIES),
     urgencyLabel: z.string(),
     deadlineAt: instant.nullable(),
+    closedAt: instant.nullable().describe('When offers really closed; null while open'),
     priceUnit,
     priceUnitLabel: z.string(),
     matches: z.array(

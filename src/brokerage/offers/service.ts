@@ -137,6 +137,8 @@ export interface Opportunity {
   urgency: string
   urgencyLabel: string
   deadlineAt: Date | null
+  /** When offers really closed (before the deadline when a broker closed early); null while open. */
+  closedAt: Date | null
   priceUnit: PriceUnit
   priceUnitLabel: string
   /** How well each of the provider's invited locations matches: the flags and rank penalty of its decision. */
@@ -203,6 +205,7 @@ function anonymise(
     urgency: request.urgency,
     urgencyLabel: URGENCY_LABELS[request.urgency as Urgency] ?? request.urgency,
     deadlineAt: request.deadlineAt,
+    closedAt: request.closedAt,
     priceUnit: unit,
     priceUnitLabel: PRICE_UNIT_LABELS[unit],
     matches: matches.map((m) => ({

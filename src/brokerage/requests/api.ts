@@ -18,7 +18,7 @@ import {
   requestListSchema,
   sourcingRequestSchema,
 } from './schemas.ts'
-import { cancelSchema, type PublishResult, referencesSchema } from './service.ts'
+import { cancelSchema, closeEarlySchema, type PublishResult, referencesSchema } from './service.ts'
 
 const BROKERS = ['broker'] as const
 const TAGS = ['requests']
@@ -52,6 +52,7 @@ const identifiersCheckedSchema = z
 const versionBody = z.object({ version })
 const publishBody = z.object({ version, identifiersChecked: identifiersCheckedSchema })
 const cancelBody = cancelSchema.extend({ version })
+const closeBody = closeEarlySchema.extend({ version })
 // A schema's shape does not depend on the day or the council's default distance; only its checks do.
 const anyDay: InputContext = { today: '1970-01-01', defaultMaxDistanceMiles: 1 }
 const republishBody = republishSchema(anyDay).extend({
@@ -255,10 +256,12 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     {
       config: { access: BROKERS },
       schema: operation({
-        summary: 'Close a published request to offers now (closing a closed request does nothing)',
+        summary: 'Close a published request to offers early; body {reason} is required',
+        description:
+          'Every provider invited or having offered is told the request closed early (not the reason). The request keeps closedAt, the time it really closed, beside deadlineAt. Closing a closed request does nothing.',
         tags: TAGS,
         params: requestParams,
-        body: versionBody,
+        body: closeBody,
         responses: { 200: oneRequest },
         errors: [404, 409],
       }),
@@ -267,6 +270,7 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
       const { id } = parseInput(requestParams, request.params)
       return {
         request: await requests.closeRequest(request.user as SessionUser, id, {
+          reason: body(request).reason,
           expectedVersion: expectedVersion(request),
         }),
       }

@@ -159,9 +159,10 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       }),
       events: await requests.listRequestEvents(user, requestId),
       canContinueDraft: request.status === 'draft' && mayAct(user, 'editDraft', request),
-      buttons: (['publish', 'close'] as RequestAction[])
+      buttons: (['publish'] as RequestAction[])
         .filter((a) => actions.includes(a))
         .map((action) => ({ action, label: ACTION_BUTTON_LABELS[action] })),
+      canClose: actions.includes('close'),
       providerPreview: preview,
       suspectedSummary: suspectedIdentifiersSummary(preview),
       identifiersToCheck: actions.includes('publish') && preview.some((p) => p.suspected.length > 0),
@@ -184,18 +185,16 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
   })
 
   /** A lifecycle button's POST: do it, or show the request again with why it could not be done. */
-  const lifecycle = (action: 'publish' | 'close', done: string) =>
+  const lifecycle = (action: 'publish', done: string) =>
     app.post(`/requests/:id/${action}`, { config: { access: BROKERS } }, async (request, reply) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
       const expectedVersion = versionFrom(request.body)
       try {
-        if (action === 'publish')
-          await requests.publish(user, id, {
-            expectedVersion,
-            identifiersChecked: identifiersCheckedFrom(request.body),
-          })
-        else await requests.closeRequest(user, id, { expectedVersion })
+        await requests.publish(user, id, {
+          expectedVersion,
+          identifiersChecked: identifiersCheckedFrom(request.body),
+        })
         return reply.redirect(`/requests/${id}?done=${done}`, 303)
       } catch (error) {
         if (
@@ -214,7 +213,52 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       }
     })
   lifecycle('publish', 'published')
-  lifecycle('close', 'closed')
+
+  const showClose = async (
+    reply: FastifyReply,
+    request: SourcingRequest,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
+  ) =>
+    reply.code(options.status ?? 200).view('brokerage/requests/views/close.njk', {
+      pageTitle: 'Close the request to offers early',
+      request,
+      values: options.values ?? {},
+      ...pageErrors(options.errors ?? []),
+    })
+
+  app.get('/requests/:id/close', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const found = await requests.getRequest(user, id)
+    if (!availableActions(user, found).includes('close')) return reply.redirect(`/requests/${id}`, 303)
+    return showClose(reply, found)
+  })
+
+  app.post('/requests/:id/close', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const values = { reason: field(request.body, 'reason') }
+    try {
+      await requests.closeRequest(user, id, {
+        reason: values.reason,
+        expectedVersion: versionFrom(request.body),
+      })
+      return reply.redirect(`/requests/${id}?done=closed`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showClose(reply, await requests.getRequest(user, id), {
+          status: 400,
+          values,
+          errors: error.errors,
+        })
+      if (error instanceof ConflictError)
+        return showRequest(reply, user, id, {
+          status: 409,
+          errors: [{ field: 'actions', message: error.message }],
+        })
+      throw error
+    }
+  })
 
   const showCancel = async (
     reply: FastifyReply,

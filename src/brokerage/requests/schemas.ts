@@ -111,7 +111,9 @@ export const requestListSchema = z.object({
 
 const exclusionsSchema = z
   .array(z.object({ code: z.string(), label: z.string(), count: z.int() }))
-  .describe('Why the locations not invited are not: each counted once, by its first reason; most common first')
+  .describe(
+    'Why the locations not invited are not: each counted once, by its first reason; most common first',
+  )
 
 export const invitationPreviewSchema = z.object({
   invited: z.int().describe('Locations publishing now would invite'),

@@ -20,6 +20,8 @@ import {
 } from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
+import { deadlineText } from '../offers/rules.ts'
+import { bidderOrganisations, notifyOrganisations } from '../offers/store.ts'
 import {
   nextStatus,
   type RequestAction,
@@ -517,8 +519,22 @@ export async function publish(
   return { request: await getRequest(db, caller, requestId), ...outcome }
 }
 
+export const closeEarlySchema = z.object({
+  reason: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? v : undefined),
+    z
+      .string({ error: 'Enter why you are closing the request to offers early' })
+      .trim()
+      .max(2000, 'Reason must be 2,000 characters or fewer'),
+  ),
+})
+
+const CLOSED_EARLY_EMAIL_KIND = 'brokerage_closed_early'
+
 /**
- * Closes a published request to offers: a broker closing early, or the deadline passing.
+ * Closes a published request to offers: a broker closing early (a reason is required, and every
+ * provider invited or having offered is told), or the deadline passing (the system, no reason).
+ * The request keeps the time it really closed (`closedAt`) beside the deadline it had.
  * Closing a closed request changes nothing and succeeds, so the scheduler and a broker (or two
  * instances of the service) can close the same request safely.
  */
@@ -526,9 +542,15 @@ export async function closeRequest(
   db: Database,
   caller: RequestCaller,
   requestId: number,
-  options: LifecycleOptions & { reason?: string | null } = {},
+  options: LifecycleOptions & { reason?: unknown } = {},
 ): Promise<SourcingRequest> {
   authorise(caller, 'close')
+  const early = !isSystem(caller)
+  const reason = early
+    ? parseInput(closeEarlySchema, { reason: options.reason }).reason
+    : typeof options.reason === 'string'
+      ? options.reason
+      : null
   await db.transaction(async (tx) => {
     const row = await lockRequestRow(tx, caller.councilId, requestId)
     if (!row) throw new NotFoundError('No such request')
@@ -537,11 +559,31 @@ export async function closeRequest(
     const now = await timeOfChange(tx, options)
     await transitionRequest(tx, row, 'close', actorFor(caller), {
       now,
-      reason: options.reason ?? (isSystem(caller) ? null : 'Closed early by a broker'),
+      reason: early ? `Closed early: ${reason}` : reason,
       set: { closedAt: now },
+      details: early ? { closedEarly: true, deadlineAt: row.deadlineAt?.toISOString() ?? null } : {},
     })
+    if (early) await tellBiddersClosedEarly(tx, row, now)
   })
   return getRequest(db, caller, requestId)
+}
+
+/** Every provider invited or having offered hears that offers closed before the deadline. */
+async function tellBiddersClosedEarly(tx: Transaction, row: RequestRow, now: Date) {
+  const organisations = await bidderOrganisations(tx, row.councilId, row.id)
+  // The broker's reason is not passed on: it is free text about the person.
+  const deadline = row.deadlineAt ? `, before its deadline ${deadlineText(row.deadlineAt)}` : ''
+  await notifyOrganisations(
+    tx,
+    row.councilId,
+    CLOSED_EARLY_EMAIL_KIND,
+    organisations.map((providerOrganisationId) => ({
+      providerOrganisationId,
+      subject: `Request ${row.id} has closed to offers early`,
+      body: `The council closed request ${row.id} to offers ${deadlineText(now)}${deadline}. Offers can no longer be made, changed or withdrawn. You will be told the outcome of any offer you made.`,
+      link: `/provider/opportunities/${row.id}`,
+    })),
+  )
 }
 
 export const cancelSchema = z.object({

@@ -133,7 +133,11 @@ export const EXCLUSION_REASON_LABELS: Readonly<Record<ExclusionReasonCode, strin
 }
 
 /** The exclusions widening the request's distance could change. */
-export const REACH_REASONS: ReadonlySet<string> = new Set(['too_far', 'not_covering_district', 'distance_unknown'])
+export const REACH_REASONS: ReadonlySet<string> = new Set([
+  'too_far',
+  'not_covering_district',
+  'distance_unknown',
+])
 
 interface Reason {
   code: ExclusionReasonCode
