@@ -3,13 +3,15 @@ import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
 import { createTestDatabase } from '../../../test/support/database.ts'
+import { placeInvitableLocation } from '../../../test/support/offers-factory.ts'
 import { careHomeRequest, homeCareRequest, sessionUserOf } from '../../../test/support/request-users.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
-import { auditLog, requestEvents, sourcingRequests } from '../../db/schema.ts'
+import { auditLog, eligibilityDecisions, requestEvents, sourcingRequests } from '../../db/schema.ts'
 import { ConflictError, ValidationError } from '../../errors.ts'
 import { importCentroids } from '../../geography/service.ts'
 import { createLot } from '../../providers/frameworks/service.ts'
+import { NobodyToInviteError } from '../invitations.ts'
 import { removeBankHoliday } from '../settings/service.ts'
 import {
   addDraftVisit,
@@ -51,6 +53,7 @@ beforeAll(async () => {
   const config = testConfig()
   home = await seedCouncil(database, 'RQS', config)
   other = await seedCouncil(database, 'RQX', config)
+  await placeInvitableLocation(database.db, home)
   socialWorker = await sessionUserOf(database, home, 'social_worker')
   broker = await sessionUserOf(database, home, 'broker')
   commissioner = await sessionUserOf(database, home, 'commissioner')
@@ -81,7 +84,7 @@ async function submitted(input = careHomeRequest()) {
 }
 
 /** Moves a request on through transitionRequest, as the offers service does, for the later stages. */
-async function moveTo(requestId: number, actions: ('close' | 'markUnsourced')[]) {
+async function moveTo(requestId: number, actions: ('publish' | 'close' | 'markUnsourced')[]) {
   for (const action of actions) {
     await database.db.transaction(async (tx) => {
       const row = await findRequestRow(tx, home.councilId, requestId)
@@ -407,7 +410,9 @@ describe('the lifecycle', () => {
     await expect(submit(database.db, socialWorker, request.id, clock)).rejects.toThrow(
       'The request is already submitted.',
     )
-    await expect(closeRequest(database.db, broker, request.id, clock)).rejects.toBeInstanceOf(ConflictError)
+    await expect(
+      closeRequest(database.db, broker, request.id, { ...clock, reason: 'Enough offers' }),
+    ).rejects.toBeInstanceOf(ConflictError)
     await expect(republish(database.db, broker, request.id, {}, clock)).rejects.toBeInstanceOf(ConflictError)
   })
 
@@ -501,17 +506,25 @@ describe('the lifecycle', () => {
         },
       )
     })
-    const closed = await closeRequest(database.db, broker, request.id, clock)
+    expect(
+      await validationErrorOf(closeRequest(database.db, broker, request.id, { ...clock, reason: '  ' })),
+    ).toEqual({ reason: 'Enter why you are closing the request to offers early' })
+    const closed = await closeRequest(database.db, broker, request.id, {
+      ...clock,
+      reason: 'Three good offers are in',
+    })
     expect(closed.status).toBe('closed')
     expect(closed.closedAt?.toISOString()).toBe(NOW.toISOString())
+    expect(closed.deadlineAt?.toISOString()).toBe('2026-03-09T10:00:00.000Z')
     const again = await closeRequest(database.db, broker, request.id, {
       now: new Date('2026-03-03T10:00:00Z'),
+      reason: 'Again',
     })
     expect(again.version).toBe(closed.version)
     expect(again.closedAt?.toISOString()).toBe(NOW.toISOString())
     const events = await listRequestEvents(database.db, home, request.id)
     expect(events.filter((e) => e.toStatus === 'closed')).toHaveLength(1)
-    expect(events.at(-1)?.reason).toBe('Closed early by a broker')
+    expect(events.at(-1)?.reason).toBe('Closed early: Three good offers are in')
   })
 
   it('lists the council’s requests by status, newest change first', async () => {
@@ -584,8 +597,19 @@ describe('publishing', () => {
       { kind: 'system', label: 'test' },
     )
     const request = await submitted(careHomeRequest({ budgetPounds: '800', lotId: lot.id }))
-    await publish(database.db, broker, request.id, clock)
-    await moveTo(request.id, ['close', 'markUnsourced'])
+    // Nobody is admitted to the lot: publishing is refused, saying why, and nothing changes.
+    const refused = await publish(database.db, broker, request.id, clock).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(NobodyToInviteError)
+    expect((refused as NobodyToInviteError).statusCode).toBe(422)
+    expect((refused as NobodyToInviteError).exclusions).toEqual([
+      { code: 'distance_unknown', label: 'cannot be measured from the preferred postcode', count: 1 },
+      { code: 'not_on_lot', label: 'are not admitted to the DPS lot', count: 1 },
+    ])
+    expect((await getRequest(database.db, home, request.id)).status).toBe('submitted')
+    expect(
+      await database.db.select().from(eligibilityDecisions).where(eq(eligibilityDecisions.requestId, request.id)),
+    ).toEqual([])
+    await moveTo(request.id, ['publish', 'close', 'markUnsourced'])
 
     const narrower = await validationErrorOf(
       republish(database.db, broker, request.id, { maxDistanceMiles: '10', budgetPounds: '700' }, clock),
