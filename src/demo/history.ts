@@ -44,6 +44,7 @@ import {
   rankOffers,
   rankPerSlot,
   reachRule,
+  type ScoringContext,
   responseWindow,
 } from '../brokerage/rules/index.ts'
 import { getBankHolidays, getBrokerageSettings } from '../brokerage/settings/service.ts'
@@ -818,6 +819,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   function forScoring(request: Request, offer: Offer, at: number): OfferForScoring {
     const mapped = REQUEST_SERVICE_TYPE_MAP[request.serviceType]
     const centre = request.home.coordinates
+    const capacity = latest(offer.place, mapped.bedType ?? request.home.outcode, at)
     return {
       offerId: offer.id,
       locationId: offer.place.id,
@@ -827,7 +829,9 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
         centre && offer.place.coordinates ? greatCircleMiles(centre, offer.place.coordinates) : null,
       submittedAt: new Date(offer.at),
       restrictions: [],
-      capacityReportedAt: latest(offer.place, mapped.bedType ?? request.home.outcode, at)?.reportedAt ?? null,
+      capacityReportedAt: capacity?.reportedAt ?? null,
+      capacityAvailable: capacity?.available ?? null,
+      earliestStart: offer.earliestStart,
     }
   }
 
@@ -933,11 +937,13 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   /** Awards what can be awarded, as a broker does (simulate.ts): the awards made, none if unsourced. */
   function decide(request: Request, offers: Offer[], at: number): Award[] {
     const now = new Date(at)
-    const context = {
+    const context: ScoringContext = {
       usualPricePence: request.usualPricePence,
       maxDistanceMiles: request.maxDistanceMiles,
       priceUnit: priceUnitFor(request.serviceType),
       now,
+      neededStart: request.startDate,
+      capacityMeasure: REQUEST_SERVICE_TYPE_MAP[request.serviceType].bedType ? 'vacancies' : 'spare_hours',
     }
     const live = () => offers.filter((o) => o.status === 'submitted' || o.status === 'accepted')
     const byId = new Map(offers.map((o) => [o.id, o]))

@@ -30,6 +30,7 @@ import {
   REQUEST_SERVICE_TYPE_MAP,
   rankOffers,
   rankPerSlot,
+  type ScoringContext,
   type Shortlist,
   type SlotRanking,
   staysOnInterimCareList,
@@ -145,6 +146,8 @@ async function scoringFacts(
       submittedAt: row.createdAt,
       restrictions: (restrictions.get(row.locationId) ?? []).map((r) => r.kind as RestrictionKind),
       capacityReportedAt: capacity.get(row.locationId)?.reportedAt ?? null,
+      capacityAvailable: capacity.get(row.locationId)?.available ?? null,
+      earliestStart: row.earliestStart,
     })
   }
   return { forScoring, places }
@@ -162,11 +165,13 @@ async function evaluate(db: Queryable, loaded: LoadedRequest, now: Date) {
     .orderBy(asc(offers.id))
   const { forScoring, places } = await scoringFacts(db, loaded, rows, now)
   const unit = priceUnitFor(request.serviceType)
-  const context = {
+  const context: ScoringContext = {
     usualPricePence: request.usualPricePence,
     maxDistanceMiles: request.maxDistanceMiles,
     priceUnit: unit,
     now,
+    neededStart: request.startDate,
+    capacityMeasure: REQUEST_SERVICE_TYPE_MAP[request.serviceType].bedType ? 'vacancies' : 'spare_hours',
   }
   const live = rows.filter((r) => LIVE.includes(r.status as OfferStatus))
   const shortlist = rankOffers(

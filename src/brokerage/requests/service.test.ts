@@ -7,7 +7,14 @@ import { placeInvitableLocation } from '../../../test/support/offers-factory.ts'
 import { careHomeRequest, homeCareRequest, sessionUserOf } from '../../../test/support/request-users.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
-import { auditLog, eligibilityDecisions, requestEvents, sourcingRequests } from '../../db/schema.ts'
+import {
+  auditLog,
+  councilDistricts,
+  eligibilityDecisions,
+  localities,
+  requestEvents,
+  sourcingRequests,
+} from '../../db/schema.ts'
 import { ConflictError, ValidationError } from '../../errors.ts'
 import { importCentroids } from '../../geography/service.ts'
 import { createLot } from '../../providers/frameworks/service.ts'
@@ -401,6 +408,54 @@ describe('a draft, a question page at a time', () => {
       clock,
     )
     expect(byBroker.notesForProviders).toBe('x')
+  })
+})
+
+describe('what is refused at entry', () => {
+  it('refuses a person’s postcode the council cannot place in or near its area, naming the field', async () => {
+    const placed = await seedCouncil(database, 'RQP', testConfig())
+    const [locality] = await database.db
+      .insert(localities)
+      .values({ councilId: placed.councilId, name: 'Norwich' })
+      .returning({ id: localities.id })
+    await database.db
+      .insert(councilDistricts)
+      .values({ councilId: placed.councilId, outcode: 'NR3', localityId: locality?.id as number, rural: false })
+    const worker = await sessionUserOf(database, placed, 'social_worker')
+    // XA1 is no district of the council and has no known centre: nobody could ever be invited for it.
+    const outside = careHomeRequest({ person: { ...(careHomeRequest().person as object), postcode: 'XA1 1AA' } })
+    expect(await validationErrorOf(createRequest(database.db, worker, outside, clock))).toEqual({
+      'person.postcode': 'XA1 1AA is not in or near the council’s area: enter a postcode the council serves',
+    })
+    expect(
+      await validationErrorOf(
+        createRequest(database.db, worker, careHomeRequest({ preferredPostcode: 'XA1 1AA' }), clock),
+      ),
+    ).toEqual({
+      preferredPostcode: 'XA1 1AA is not in or near the council’s area: enter a postcode the council serves',
+    })
+    const draft = await validationErrorOf(
+      startDraft(
+        database.db,
+        worker,
+        { name: 'Ada Example', dateOfBirth: '1940-02-03', postcode: 'XA1 1AA' },
+        clock,
+      ),
+    )
+    expect(draft).toEqual({
+      postcode: 'XA1 1AA is not in or near the council’s area: enter a postcode the council serves',
+    })
+    // One of its own districts is placed.
+    const inside = await createRequest(database.db, worker, careHomeRequest(), clock)
+    expect(inside.person.localityId).toBe(locality?.id)
+  })
+
+  it('refuses a usual price of £0', async () => {
+    expect(
+      await validationErrorOf(
+        createRequest(database.db, socialWorker, careHomeRequest({ usualPricePounds: '0' }), clock),
+      ),
+    ).toEqual({ usualPricePounds: 'Usual price must be more than £0' })
   })
 })
 
