@@ -74,7 +74,10 @@ export interface Evaluation {
   person: PersonRow
   visits: VisitView[]
   priceUnit: PriceUnit
-  weights: Pick<BrokerageSettings, 'qualityWeight' | 'priceWeight' | 'distanceWeight'>
+  weights: Pick<
+    BrokerageSettings,
+    'qualityWeight' | 'priceWeight' | 'distanceWeight' | 'lateStartPointsPerDay'
+  >
   /** All live offers (submitted or accepted) ranked together. */
   shortlist: Shortlist
   /** Home care: each visit's own shortlist; null for a single placement. */
@@ -225,6 +228,7 @@ export async function evaluateOffers(
       qualityWeight: settings.qualityWeight,
       priceWeight: settings.priceWeight,
       distanceWeight: settings.distanceWeight,
+      lateStartPointsPerDay: settings.lateStartPointsPerDay,
     },
     shortlist,
     perVisit,

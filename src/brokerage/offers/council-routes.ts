@@ -12,6 +12,7 @@ import { describePrice, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } fro
 import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
+import { durationText } from '../rules/index.ts'
 import { offersClosingText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
 
 export const BROKERS = ['broker'] as const
@@ -53,7 +54,7 @@ function evaluationView(evaluation: Evaluation) {
       evaluation.request.status === 'closed' ||
       ((evaluation.request.status === 'awarded' || evaluation.request.status === 'started') &&
         evaluation.unfilledSlots.length > 0),
-    unfilledHours: evaluation.unfilledCareMinutesPerWeek / 60,
+    unfilledHours: durationText(evaluation.unfilledCareMinutesPerWeek),
   }
 }
 

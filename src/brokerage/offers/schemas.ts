@@ -71,7 +71,14 @@ const scoredOffer = z.object({
     aboveUsualPrice: z.boolean(),
     qualityTeamSignOff: z.boolean(),
     staleCapacity: z.boolean(),
+    noVacancy: z
+      .boolean()
+      .describe('The latest capacity report shows no vacancy of the bed type (or no spare hours)'),
+    lateStart: z.boolean().describe('The offer starts after the date care is needed'),
   }),
+  lateStart: z
+    .object({ days: z.int(), pointsPerDay: z.int(), penalty: z.number() })
+    .describe('Days the offer starts late (0 on time) and the points taken off the total for it'),
   aboveUsualPriceByPence: z.int().nullable(),
   capacityAgeDays: z.int().nullable(),
   notes: z.array(note),
@@ -130,7 +137,9 @@ export const evaluationSchema = z.object({
   }),
   visits: z.array(visitView),
   priceUnit,
-  weights,
+  weights: weights.extend({
+    lateStartPointsPerDay: z.int().describe('Points off the total for each day an offer starts late'),
+  }),
   shortlist: shortlist.describe('Every live offer, ranked together'),
   perVisit: z
     .object({

@@ -216,7 +216,10 @@ describe('a social worker requests a care home place through the question pages'
     expect(missing.statusCode).toBe(400)
     expect(missing.body).toContain('govuk-error-summary')
     expect(missing.body).toContain('Enter why you are closing the request to offers early')
-    const closed = await broker.post(`/requests/${requestId}/close`, { version, reason: 'Three offers are in' })
+    const closed = await broker.post(`/requests/${requestId}/close`, {
+      version,
+      reason: 'Three offers are in',
+    })
     expect(closed.statusCode).toBe(303)
     const shown = await broker.get(`/requests/${requestId}?done=closed`)
     expect(shown.body).toMatch(/Closed to offers[\s\S]*\(UK time\), early/)

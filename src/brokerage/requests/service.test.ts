@@ -420,10 +420,17 @@ describe('what is refused at entry', () => {
       .returning({ id: localities.id })
     await database.db
       .insert(councilDistricts)
-      .values({ councilId: placed.councilId, outcode: 'NR3', localityId: locality?.id as number, rural: false })
+      .values({
+        councilId: placed.councilId,
+        outcode: 'NR3',
+        localityId: locality?.id as number,
+        rural: false,
+      })
     const worker = await sessionUserOf(database, placed, 'social_worker')
     // XA1 is no district of the council and has no known centre: nobody could ever be invited for it.
-    const outside = careHomeRequest({ person: { ...(careHomeRequest().person as object), postcode: 'XA1 1AA' } })
+    const outside = careHomeRequest({
+      person: { ...(careHomeRequest().person as object), postcode: 'XA1 1AA' },
+    })
     expect(await validationErrorOf(createRequest(database.db, worker, outside, clock))).toEqual({
       'person.postcode': 'XA1 1AA is not in or near the council’s area: enter a postcode the council serves',
     })
@@ -662,7 +669,10 @@ describe('publishing', () => {
     ])
     expect((await getRequest(database.db, home, request.id)).status).toBe('submitted')
     expect(
-      await database.db.select().from(eligibilityDecisions).where(eq(eligibilityDecisions.requestId, request.id)),
+      await database.db
+        .select()
+        .from(eligibilityDecisions)
+        .where(eq(eligibilityDecisions.requestId, request.id)),
     ).toEqual([])
     await moveTo(request.id, ['publish', 'close', 'markUnsourced'])
 

@@ -336,9 +336,7 @@ export function rankOffers(
   if (valid.length === 0) return { ranked: [], excluded, lowestPricePence: null, weights }
 
   const lowestPricePence = Math.min(...valid.map((o) => o.pricePence))
-  const ranked = valid
-    .map((o) => score(o, lowestPricePence, context, weights, settings))
-    .sort(compareScored)
+  const ranked = valid.map((o) => score(o, lowestPricePence, context, weights, settings)).sort(compareScored)
   ranked.forEach((offer, i) => {
     offer.rank = i + 1
     const previous = ranked[i - 1]
