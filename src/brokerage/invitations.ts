@@ -378,6 +378,7 @@ export interface InvitationResult {
   excluded: number
   /** Why the others are not invited, most common first. */
   exclusions: ExclusionCount[]
+  invitedLocationIds: number[]
   /** Locations decided in full by the rules (the rest were ruled out by the SQL pre-filter). */
   decidedInFull: number
   organisationsNotified: number
@@ -394,7 +395,14 @@ const INSERT_CHUNK = 2000
  */
 export async function inviteEligibleLocations(
   tx: Transaction,
-  input: { councilId: number; requestId: number; round: number; now: Date },
+  input: {
+    councilId: number
+    requestId: number
+    round: number
+    now: Date
+    /** Locations already told of the request (a change re-deciding it): only the others are told. */
+    alreadyInvited?: ReadonlySet<number>
+  },
 ): Promise<InvitationResult> {
   const { councilId, requestId, round, now } = input
   const run = await assembleEligibility(tx, { councilId, requestId, now })
@@ -432,7 +440,13 @@ export async function inviteEligibleLocations(
 
   const invited = run.decisions.filter((d) => d.eligible)
   const exclusions = await countExclusions(tx, run, councilId)
-  const notified = await notifyInvited(tx, run, invited, now)
+  const told = input.alreadyInvited
+  const notified = await notifyInvited(
+    tx,
+    run,
+    told ? invited.filter((d) => !told.has(d.locationId)) : invited,
+    now,
+  )
   const excluded = run.decisions.length - invited.length + affectedRows(ruledOut)
   await recordAudit(tx, SYSTEM, {
     councilId,
@@ -451,6 +465,7 @@ export async function inviteEligibleLocations(
     invited: invited.length,
     excluded,
     exclusions,
+    invitedLocationIds: invited.map((d) => d.locationId),
     decidedInFull: run.decisions.length,
     organisationsNotified: notified.inbox,
     emails: notified.emails,
@@ -502,6 +517,30 @@ export class NobodyToInviteError extends UnprocessableError {
         : `No location would be invited: ${exclusionsText(exclusions)}. Widen the request (for example its maximum distance or lot), then publish it.`,
     )
   }
+}
+
+/** The request's latest eligibility round (0 before it was ever published) and who it invited. */
+export async function latestRound(
+  db: Queryable,
+  councilId: number,
+  requestId: number,
+): Promise<{ round: number; invited: Set<number> }> {
+  const rows = await db
+    .select({ round: eligibilityDecisions.round, locationId: eligibilityDecisions.locationId })
+    .from(eligibilityDecisions)
+    .where(
+      and(
+        eq(eligibilityDecisions.councilId, councilId),
+        eq(eligibilityDecisions.requestId, requestId),
+        eq(eligibilityDecisions.eligible, true),
+        sql`${eligibilityDecisions.round} = (select max(round) from ${eligibilityDecisions} where request_id = ${requestId})`,
+      ),
+    )
+  const [max] = await db
+    .select({ round: sql<number | null>`max(${eligibilityDecisions.round})` })
+    .from(eligibilityDecisions)
+    .where(and(eq(eligibilityDecisions.councilId, councilId), eq(eligibilityDecisions.requestId, requestId)))
+  return { round: Number(max?.round ?? 0), invited: new Set(rows.map((r) => r.locationId)) }
 }
 
 export interface InvitationPreview {

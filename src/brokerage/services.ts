@@ -26,6 +26,7 @@ import { organisationInbox } from './offers/store.ts'
 import {
   addDraftVisit,
   cancel,
+  changeRequest,
   closeRequest,
   createRequest,
   getRequest,
@@ -72,6 +73,7 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       publish,
       closeRequest,
       cancel,
+      changeRequest,
       republish,
       setReferences,
     }),

@@ -404,6 +404,21 @@ export async function bidderOrganisations(
   return (result as unknown as { rows: { id: number }[] }).rows.map((r) => Number(r.id))
 }
 
+/** The provider organisations these locations belong to, each once. */
+export async function organisationsOfLocations(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+): Promise<number[]> {
+  if (locationIds.length === 0) return []
+  const rows = await db
+    .selectDistinct({ id: locations.providerOrganisationId })
+    .from(locations)
+    .where(and(eq(locations.councilId, councilId), inArray(locations.id, [...locationIds])))
+    .orderBy(asc(locations.providerOrganisationId))
+  return rows.map((r) => r.id)
+}
+
 /** Requests of the council with their person. */
 export function requestsWithPeople(db: Queryable, councilId: number, requestIds: readonly number[]) {
   return db

@@ -12,13 +12,20 @@ import { type InputContext, newRequestSchema, reference, republishSchema } from 
 import { REQUESTERS, requestParams } from './pages.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
 import {
+  changedSchema,
   invitationPreviewSchema,
   publishedSchema,
   requestEventSchema,
   requestListSchema,
   sourcingRequestSchema,
 } from './schemas.ts'
-import { cancelSchema, closeEarlySchema, type PublishResult, referencesSchema } from './service.ts'
+import {
+  cancelSchema,
+  changeSchema,
+  closeEarlySchema,
+  type PublishResult,
+  referencesSchema,
+} from './service.ts'
 
 const BROKERS = ['broker'] as const
 const TAGS = ['requests']
@@ -55,6 +62,7 @@ const cancelBody = cancelSchema.extend({ version })
 const closeBody = closeEarlySchema.extend({ version })
 // A schema's shape does not depend on the day or the council's default distance; only its checks do.
 const anyDay: InputContext = { today: '1970-01-01', defaultMaxDistanceMiles: 1 }
+const changeBody = changeSchema(anyDay).extend({ version })
 const republishBody = republishSchema(anyDay).extend({
   version,
   identifiersChecked: identifiersCheckedSchema,
@@ -180,6 +188,31 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return { request: await requests.setReferences(request.user as SessionUser, id, body(request)) }
+    },
+  )
+
+  app.patch(
+    '/api/v1/requests/:id/criteria',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary:
+          'Change a submitted or published request, with a reason: {maxDistanceMiles?, budgetPounds?, lotId? (null for none), startDate?, reason, version?}',
+        description:
+          'The reason is required (400 on reason without it); at least one answer must change. A published request’s eligibility is decided again as a new round: locations newly eligible are invited, and providers whose locations are no longer eligible, or whose offers now come from one, are told. The deadline stays. 409 for a request in any other status.',
+        tags: TAGS,
+        params: requestParams,
+        body: changeBody,
+        responses: { 200: changedSchema },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      const { version: _version, ...change } = body(request)
+      return requests.changeRequest(request.user as SessionUser, id, change, {
+        expectedVersion: expectedVersion(request),
+      })
     },
   )
 

@@ -55,6 +55,8 @@ const DONE_MESSAGES: Record<string, string> = {
   closed: 'Request closed to offers.',
   cancelled: 'Request cancelled.',
   republished: 'Request published again: eligible providers have been invited to offer.',
+  changed:
+    'Request changed. For a published request, who is invited has been decided again and the providers affected told.',
 }
 
 const listQuery = z.object({
@@ -167,7 +169,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       suspectedSummary: suspectedIdentifiersSummary(preview),
       identifiersToCheck: actions.includes('publish') && preview.some((p) => p.suspected.length > 0),
       invitations,
-      canChange: actions.includes('publish') || actions.includes('close'),
+      canChange: user.role === 'broker' && (request.status === 'submitted' || request.status === 'published'),
       canCancel: actions.includes('cancel'),
       canRepublish: actions.includes('republish'),
       offersHref: request.publishedAt ? `/requests/${request.id}/offers` : null,
@@ -290,6 +292,80 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
     } catch (error) {
       if (error instanceof ValidationError)
         return showCancel(reply, await requests.getRequest(user, id), {
+          status: 400,
+          values,
+          errors: error.errors,
+        })
+      if (error instanceof ConflictError)
+        return showRequest(reply, user, id, {
+          status: 409,
+          errors: [{ field: 'actions', message: error.message }],
+        })
+      throw error
+    }
+  })
+
+  const showChange = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    request: SourcingRequest,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
+  ) => {
+    const lots = await requests.requestLotChoices(user.councilId)
+    return reply.code(options.status ?? 200).view('brokerage/requests/views/change.njk', {
+      pageTitle: 'Change the request',
+      request,
+      startDateText: dateText(request.startDate),
+      lots: lots.filter((lot) => lot.procurement === 'dps' || lot.id === request.lotId),
+      values: options.values ?? {
+        maxDistanceMiles: String(request.maxDistanceMiles),
+        budgetPounds: request.budgetPence === null ? '' : String(request.budgetPence / 100),
+        lotId: request.lotId === null ? 'none' : String(request.lotId),
+      },
+      ...pageErrors(options.errors ?? []),
+    })
+  }
+
+  const changeable = (request: SourcingRequest) =>
+    request.status === 'submitted' || request.status === 'published'
+
+  app.get('/requests/:id/change', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const found = await requests.getRequest(user, id)
+    if (!changeable(found)) return reply.redirect(`/requests/${id}`, 303)
+    return showChange(reply, user, found)
+  })
+
+  app.post('/requests/:id/change', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const values = {
+      maxDistanceMiles: field(request.body, 'maxDistanceMiles'),
+      budgetPounds: field(request.body, 'budgetPounds'),
+      lotId: field(request.body, 'lotId'),
+      'startDate-day': field(request.body, 'startDate-day'),
+      'startDate-month': field(request.body, 'startDate-month'),
+      'startDate-year': field(request.body, 'startDate-year'),
+      reason: field(request.body, 'reason'),
+    }
+    try {
+      await requests.changeRequest(
+        user,
+        id,
+        {
+          maxDistanceMiles: values.maxDistanceMiles,
+          budgetPounds: values.budgetPounds,
+          lotId: values.lotId,
+          startDate: dateFromForm(request.body, 'startDate'),
+          reason: values.reason,
+        },
+        { expectedVersion: versionFrom(request.body) },
+      )
+      return reply.redirect(`/requests/${id}?done=changed`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showChange(reply, user, await requests.getRequest(user, id), {
           status: 400,
           values,
           errors: error.errors,

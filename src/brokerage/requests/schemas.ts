@@ -142,3 +142,12 @@ export const publishedSchema = z.object({
     emails: z.int(),
   }),
 })
+
+export const changedSchema = z.object({
+  request: sourcingRequestSchema,
+  changes: z.array(z.string()).describe('What changed, in words'),
+  eligibility: z
+    .object({ round: z.int(), newlyInvited: z.int(), noLongerInvited: z.int() })
+    .nullable()
+    .describe('For a published request: the new round, who it newly invites and who it no longer does'),
+})

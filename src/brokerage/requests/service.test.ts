@@ -11,6 +11,7 @@ import {
   auditLog,
   councilDistricts,
   eligibilityDecisions,
+  inbox,
   localities,
   requestEvents,
   sourcingRequests,
@@ -23,6 +24,7 @@ import { removeBankHoliday } from '../settings/service.ts'
 import {
   addDraftVisit,
   cancel,
+  changeRequest,
   closeRequest,
   createRequest,
   ForbiddenError,
@@ -418,14 +420,12 @@ describe('what is refused at entry', () => {
       .insert(localities)
       .values({ councilId: placed.councilId, name: 'Norwich' })
       .returning({ id: localities.id })
-    await database.db
-      .insert(councilDistricts)
-      .values({
-        councilId: placed.councilId,
-        outcode: 'NR3',
-        localityId: locality?.id as number,
-        rural: false,
-      })
+    await database.db.insert(councilDistricts).values({
+      councilId: placed.councilId,
+      outcode: 'NR3',
+      localityId: locality?.id as number,
+      rural: false,
+    })
     const worker = await sessionUserOf(database, placed, 'social_worker')
     // XA1 is no district of the council and has no known centre: nobody could ever be invited for it.
     const outside = careHomeRequest({
@@ -463,6 +463,77 @@ describe('what is refused at entry', () => {
         createRequest(database.db, socialWorker, careHomeRequest({ usualPricePounds: '0' }), clock),
       ),
     ).toEqual({ usualPricePounds: 'Usual price must be more than £0' })
+  })
+})
+
+describe('a broker changing a request', () => {
+  it('changes a submitted request with a reason, and refuses one without', async () => {
+    const request = await submitted()
+    expect(
+      await validationErrorOf(
+        changeRequest(database.db, broker, request.id, { maxDistanceMiles: '20' }, clock),
+      ),
+    ).toEqual({ reason: 'Enter why you are changing the request' })
+    await expect(
+      changeRequest(database.db, socialWorker, request.id, { maxDistanceMiles: '20', reason: 'x' }, clock),
+    ).rejects.toBeInstanceOf(ForbiddenError)
+    const changed = await changeRequest(
+      database.db,
+      broker,
+      request.id,
+      { maxDistanceMiles: '20', reason: 'Nobody within 15 miles' },
+      clock,
+    )
+    expect(changed.request).toMatchObject({ status: 'submitted', maxDistanceMiles: 20 })
+    expect(changed.request.version).toBe(request.version + 1)
+    expect(changed.changes).toEqual(['maximum distance 15 to 20 miles'])
+    expect(changed.eligibility).toBeNull()
+    const [audit] = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'sourcing_request.changed'), eq(auditLog.entityId, String(request.id))))
+    expect(audit?.details).toMatchObject({ reason: 'Nobody within 15 miles' })
+  })
+
+  it('decides a published request’s eligibility again, telling the providers no longer invited and inviting the new', async () => {
+    const lot = await createLot(
+      database.db,
+      home.councilId,
+      { name: 'Changed DPS', procurement: 'dps', questions: ['Terms?'], opensOn: '2020-01-01' },
+      { kind: 'system', label: 'test' },
+    )
+    const request = await submitted()
+    const published = await publish(database.db, broker, request.id, clock)
+    expect(published.invitations.invited).toBe(1)
+    const narrowed = await changeRequest(
+      database.db,
+      broker,
+      request.id,
+      { lotId: String(lot.id), reason: 'Must go through the DPS' },
+      clock,
+    )
+    expect(narrowed.eligibility).toEqual({ round: 2, newlyInvited: 0, noLongerInvited: 1 })
+    const told = await database.db
+      .select({ subject: inbox.subject })
+      .from(inbox)
+      .where(and(eq(inbox.providerOrganisationId, home.providerB.id), eq(inbox.councilId, home.councilId)))
+    expect(told.map((m) => m.subject)).toContain(
+      `Request ${request.id} has changed: your location is no longer eligible`,
+    )
+    const widened = await changeRequest(
+      database.db,
+      broker,
+      request.id,
+      { lotId: 'none', reason: 'The DPS has no one' },
+      clock,
+    )
+    expect(widened.eligibility).toEqual({ round: 3, newlyInvited: 1, noLongerInvited: 0 })
+    expect(widened.request.status).toBe('published')
+    expect(widened.request.deadlineAt?.toISOString()).toBe(published.request.deadlineAt?.toISOString())
+    await moveTo(request.id, ['close'])
+    await expect(
+      changeRequest(database.db, broker, request.id, { maxDistanceMiles: '30', reason: 'x' }, clock),
+    ).rejects.toBeInstanceOf(ConflictError)
   })
 })
 

@@ -15,13 +15,14 @@ import { brokerageEvents } from '../events.ts'
 import {
   type InvitationPreview,
   inviteEligibleLocations,
+  latestRound,
   NobodyToInviteError,
   previewInvitations,
 } from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
 import { deadlineText } from '../offers/rules.ts'
-import { bidderOrganisations, notifyOrganisations } from '../offers/store.ts'
+import { bidderOrganisations, notifyOrganisations, organisationsOfLocations } from '../offers/store.ts'
 import {
   nextStatus,
   type RequestAction,
@@ -29,7 +30,7 @@ import {
   type ResponseWindow,
   responseWindow,
 } from '../rules/index.ts'
-import { packages, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
+import { offers, packages, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { getBankHolidays, getBrokerageSettings } from '../settings/service.ts'
 import {
   actorFor,
@@ -41,7 +42,7 @@ import {
   type RequestCaller,
 } from './callers.ts'
 import { unansweredErrors, wizardContext } from './drafts.ts'
-import { newRequestSchema, referencesShape, republishSchema } from './input.ts'
+import { type InputContext, newRequestSchema, referencesShape, republishSchema } from './input.ts'
 import { confirmProviderText, providerPreview } from './privacy.ts'
 import {
   checkLot,
@@ -461,7 +462,12 @@ async function publishRound(
   const confirmed = confirmProviderText(providerPreview({ ...row, person }), identifiersChecked)
   const next = answeredRow({ ...row, ...changes.set } as RequestRow)
   const window = await responseWindowFor(tx, next, now)
-  const round = (await countPublications(tx, row.councilId, row.id)) + 1
+  // A change re-deciding eligibility takes a round too, so each publication follows the last of those.
+  const round =
+    Math.max(
+      await countPublications(tx, row.councilId, row.id),
+      (await latestRound(tx, row.councilId, row.id)).round,
+    ) + 1
   await transitionRequest(tx, row, action, actorFor(caller), {
     now,
     reason: changes.reason,
@@ -686,4 +692,152 @@ export async function republish(
     )
   })
   return { request: await getRequest(db, caller, requestId), ...outcome }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changing a submitted or published request
+
+/** What a broker may change on a submitted or published request, and why (required). */
+export function changeSchema(context: InputContext) {
+  return republishSchema(context).extend({
+    reason: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v : undefined),
+      z
+        .string({ error: 'Enter why you are changing the request' })
+        .trim()
+        .max(2000, 'Reason must be 2,000 characters or fewer'),
+    ),
+  })
+}
+
+export interface ChangeResult {
+  request: SourcingRequest
+  /** What changed, in words. */
+  changes: string[]
+  /** For a published request: who the change newly invites and who it no longer does. */
+  eligibility: { round: number; newlyInvited: number; noLongerInvited: number } | null
+}
+
+const CHANGED_EMAIL_KIND = 'brokerage_request_changed'
+
+/**
+ * A broker changes a submitted or published request's criteria (maximum distance, start date,
+ * budget, lot) with a reason. A published request's eligibility is decided again as a new round:
+ * locations newly eligible are invited, and providers whose locations are no longer eligible (or
+ * whose offers now come from one) are told. The deadline stays.
+ */
+export async function changeRequest(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  input: Record<string, unknown>,
+  options: LifecycleOptions = {},
+): Promise<ChangeResult> {
+  authorise(caller, 'publish')
+  const context = await inputContext(db, caller.councilId, options.now ?? new Date())
+  const given = parseInput(changeSchema(context), input)
+  const outcome = await db.transaction(async (tx) => {
+    const { row, now } = await lockedRow(tx, caller, requestId, options)
+    if (row.status !== 'submitted' && row.status !== 'published')
+      throw new ConflictError(
+        `Only a submitted or published request can be changed; this one is ${row.status}.`,
+      )
+    const set: RequestColumns = {}
+    const changes: string[] = []
+    if (given.maxDistanceMiles !== undefined && given.maxDistanceMiles !== row.maxDistanceMiles) {
+      set.maxDistanceMiles = given.maxDistanceMiles
+      changes.push(`maximum distance ${row.maxDistanceMiles} to ${given.maxDistanceMiles} miles`)
+    }
+    if (given.budgetPounds !== null && given.budgetPounds !== row.budgetPence) {
+      set.budgetPence = given.budgetPounds
+      changes.push(
+        `budget ${row.budgetPence === null ? 'none' : formatPounds(row.budgetPence)} to ${formatPounds(given.budgetPounds)}`,
+      )
+    }
+    if (given.lotId !== undefined && given.lotId !== row.lotId) {
+      await checkLot(tx, row.councilId, given.lotId)
+      set.lotId = given.lotId
+      changes.push(
+        given.lotId === null ? 'open to all providers, not only a DPS lot' : `DPS lot ${given.lotId}`,
+      )
+    }
+    if (given.startDate !== undefined && given.startDate !== row.startDate) {
+      set.startDate = given.startDate
+      changes.push(`start date ${row.startDate} to ${given.startDate}`)
+    }
+    if (changes.length === 0)
+      throw new ValidationError([
+        {
+          field: 'maxDistanceMiles',
+          message: 'Change at least one of the answers, or go back to the request',
+        },
+      ])
+    const [updated] = await tx
+      .update(sourcingRequests)
+      .set({ ...set, version: row.version + 1, updatedAt: now })
+      .where(
+        and(
+          eq(sourcingRequests.id, row.id),
+          eq(sourcingRequests.councilId, row.councilId),
+          eq(sourcingRequests.version, row.version),
+        ),
+      )
+      .returning({ id: sourcingRequests.id })
+    if (!updated)
+      throw new ConflictError(
+        'The request was changed by someone else at the same time. Reload it and try again.',
+      )
+    const eligibility = row.status === 'published' ? await decideAgain(tx, row, now) : null
+    await recordAudit(tx, actorFor(caller), {
+      councilId: row.councilId,
+      action: 'sourcing_request.changed',
+      entityType: 'sourcing_request',
+      entityId: row.id,
+      details: { status: row.status, reason: given.reason, changes, ...(eligibility ? { eligibility } : {}) },
+    })
+    return { changes, eligibility }
+  })
+  return { request: await getRequest(db, caller, requestId), ...outcome }
+}
+
+/** A published request's eligibility decided again after a change, and the providers it affects told. */
+async function decideAgain(tx: Transaction, row: RequestRow, now: Date) {
+  const before = await latestRound(tx, row.councilId, row.id)
+  const round = before.round + 1
+  const result = await inviteEligibleLocations(tx, {
+    councilId: row.councilId,
+    requestId: row.id,
+    round,
+    now,
+    alreadyInvited: before.invited,
+  })
+  const nowInvited = new Set(result.invitedLocationIds)
+  const dropped = [...before.invited].filter((id) => !nowInvited.has(id))
+  // Offers from a location no longer eligible: its provider is told too, whether or not it was invited last round.
+  const offered = await tx
+    .select({ locationId: offers.locationId })
+    .from(offers)
+    .where(
+      and(eq(offers.councilId, row.councilId), eq(offers.requestId, row.id), eq(offers.status, 'submitted')),
+    )
+  const droppedOffers = offered.map((o) => o.locationId).filter((id) => !nowInvited.has(id))
+  const organisations = await organisationsOfLocations(tx, row.councilId, [
+    ...new Set([...dropped, ...droppedOffers]),
+  ])
+  await notifyOrganisations(
+    tx,
+    row.councilId,
+    CHANGED_EMAIL_KIND,
+    organisations.map((providerOrganisationId) => ({
+      providerOrganisationId,
+      subject: `Request ${row.id} has changed: your location is no longer eligible`,
+      body: `The council changed request ${row.id}, and at least one of your locations no longer meets it. It is no longer invited to offer, and an offer it made may not be chosen.`,
+      link: `/provider/opportunities/${row.id}`,
+    })),
+  )
+  return {
+    round,
+    newlyInvited: result.invitedLocationIds.filter((id) => !before.invited.has(id)).length,
+    noLongerInvited: dropped.length,
+  }
 }
