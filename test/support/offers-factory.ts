@@ -222,6 +222,7 @@ export async function placeInvitableLocation(
     latitude: NORWICH.latitude,
     longitude: NORWICH.longitude,
     serviceTypes: ['residential_home', 'nursing_home', 'home_care'],
+    specialisms: ['dementia', 'physical_disability'],
     coverage: ['NR1', 'NR2', 'NR3', 'NR4', 'NR5', 'NR6', 'NR7'],
   })
 }
