@@ -25,6 +25,7 @@ import {
   closeEarlySchema,
   type PublishResult,
   referencesSchema,
+  returnSchema,
 } from './service.ts'
 
 const BROKERS = ['broker'] as const
@@ -60,6 +61,7 @@ const versionBody = z.object({ version })
 const publishBody = z.object({ version, identifiersChecked: identifiersCheckedSchema })
 const cancelBody = cancelSchema.extend({ version })
 const closeBody = closeEarlySchema.extend({ version })
+const returnBody = returnSchema.extend({ version })
 // A schema's shape does not depend on the day or the council's default distance; only its checks do.
 const anyDay: InputContext = { today: '1970-01-01', defaultMaxDistanceMiles: 1 }
 const changeBody = changeSchema(anyDay).extend({ version })
@@ -256,6 +258,32 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     async (request) => {
       const { id } = parseInput(requestParams, request.params)
       return requests.previewPublication(request.user as SessionUser, id)
+    },
+  )
+
+  app.post(
+    '/api/v1/requests/:id/return',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary: 'Return a submitted request to the social worker with a note; body {reason} is required',
+        description:
+          'The request becomes returned: the social worker sees the note, changes the request and submits it again (POST /api/v1/requests/{id}/submit). 400 on reason without a note; 409 unless the request is submitted.',
+        tags: TAGS,
+        params: requestParams,
+        body: returnBody,
+        responses: { 200: oneRequest },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return {
+        request: await requests.returnToSocialWorker(request.user as SessionUser, id, {
+          reason: body(request).reason,
+          expectedVersion: expectedVersion(request),
+        }),
+      }
     },
   )
 

@@ -42,6 +42,7 @@ export const STATUS_TAG_CLASSES: Record<RequestStatus, string> = {
   submitted: 'govuk-tag--blue',
   published: 'govuk-tag--light-blue',
   closed: 'govuk-tag--purple',
+  returned: 'govuk-tag--orange',
   awarded: 'govuk-tag--green',
   started: 'govuk-tag--green',
   unsourced: 'govuk-tag--red',

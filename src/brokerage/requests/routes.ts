@@ -146,6 +146,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
     const invitations = actions.includes('publish')
       ? await requests.previewPublication(user, requestId)
       : null
+    const events = await requests.listRequestEvents(user, requestId)
     return reply.code(options.status ?? 200).view('brokerage/requests/views/request.njk', {
       pageTitle: `Request ${request.id}`,
       request,
@@ -159,8 +160,14 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
         lotName: lots.find((lot) => lot.id === request.lotId)?.name ?? null,
         fromPersonsPostcode: measuredFromPersonsPostcode(request),
       }),
-      events: await requests.listRequestEvents(user, requestId),
-      canContinueDraft: request.status === 'draft' && mayAct(user, 'editDraft', request),
+      events,
+      canContinueDraft:
+        (request.status === 'draft' || request.status === 'returned') && mayAct(user, 'editDraft', request),
+      canReturn: actions.includes('return'),
+      returnNote:
+        request.status === 'returned'
+          ? ([...events].reverse().find((e) => e.toStatus === 'returned')?.reason ?? null)
+          : null,
       buttons: (['publish'] as RequestAction[])
         .filter((a) => actions.includes(a))
         .map((action) => ({ action, label: ACTION_BUTTON_LABELS[action] })),
@@ -292,6 +299,52 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
     } catch (error) {
       if (error instanceof ValidationError)
         return showCancel(reply, await requests.getRequest(user, id), {
+          status: 400,
+          values,
+          errors: error.errors,
+        })
+      if (error instanceof ConflictError)
+        return showRequest(reply, user, id, {
+          status: 409,
+          errors: [{ field: 'actions', message: error.message }],
+        })
+      throw error
+    }
+  })
+
+  const showReturn = async (
+    reply: FastifyReply,
+    request: SourcingRequest,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
+  ) =>
+    reply.code(options.status ?? 200).view('brokerage/requests/views/return.njk', {
+      pageTitle: 'Return the request to the social worker',
+      request,
+      values: options.values ?? {},
+      ...pageErrors(options.errors ?? []),
+    })
+
+  app.get('/requests/:id/return', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const found = await requests.getRequest(user, id)
+    if (!availableActions(user, found).includes('return')) return reply.redirect(`/requests/${id}`, 303)
+    return showReturn(reply, found)
+  })
+
+  app.post('/requests/:id/return', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const values = { reason: field(request.body, 'reason') }
+    try {
+      await requests.returnToSocialWorker(user, id, {
+        reason: values.reason,
+        expectedVersion: versionFrom(request.body),
+      })
+      return reply.redirect(`/requests/${id}?done=returned`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showReturn(reply, await requests.getRequest(user, id), {
           status: 400,
           values,
           errors: error.errors,

@@ -34,6 +34,7 @@ import {
   publish,
   removeDraftVisit,
   republish,
+  returnToSocialWorker,
   saveDraftPage,
   startDraft,
   submit,
@@ -534,6 +535,46 @@ describe('a broker changing a request', () => {
     await expect(
       changeRequest(database.db, broker, request.id, { maxDistanceMiles: '30', reason: 'x' }, clock),
     ).rejects.toBeInstanceOf(ConflictError)
+  })
+})
+
+describe('returning a request to the social worker', () => {
+  it('needs a note, lets the social worker change the request and submit it again', async () => {
+    const request = await submitted()
+    expect(
+      await validationErrorOf(
+        returnToSocialWorker(database.db, broker, request.id, { ...clock, reason: ' ' }),
+      ),
+    ).toEqual({ reason: 'Enter a note for the social worker' })
+    await expect(
+      returnToSocialWorker(database.db, socialWorker, request.id, { ...clock, reason: 'x' }),
+    ).rejects.toBeInstanceOf(ForbiddenError)
+    const returned = await returnToSocialWorker(database.db, broker, request.id, {
+      ...clock,
+      reason: 'Say whether she needs a hoist',
+    })
+    expect(returned.status).toBe('returned')
+    await expect(publish(database.db, broker, request.id, clock)).rejects.toBeInstanceOf(ConflictError)
+    await saveDraftPage(
+      database.db,
+      socialWorker,
+      request.id,
+      'needs',
+      {
+        clientGroup: 'older_people',
+        specialisms: [],
+        needsSummary: 'Needs a hoist to move from bed to chair.',
+      },
+      clock,
+    )
+    const again = await submit(database.db, socialWorker, request.id, clock)
+    expect(again.status).toBe('submitted')
+    expect(again.needsSummary).toBe('Needs a hoist to move from bed to chair.')
+    const events = await listRequestEvents(database.db, home, request.id)
+    expect(events.slice(-2).map((e) => [e.toStatus, e.reason])).toEqual([
+      ['returned', 'Say whether she needs a hoist'],
+      ['submitted', null],
+    ])
   })
 })
 

@@ -128,6 +128,7 @@ function assertTransition(
 
 const AUDIT_ACTIONS: Record<RequestAction, string> = {
   submit: 'sourcing_request.submitted',
+  return: 'sourcing_request.returned',
   publish: 'sourcing_request.published',
   close: 'sourcing_request.closed',
   award: 'sourcing_request.awarded',
@@ -405,6 +406,35 @@ export async function submit(
   await db.transaction(async (tx) => {
     const { row, now } = await lockedRow(tx, caller, requestId, options)
     await transitionRequest(tx, row, 'submit', actorFor(caller), { now })
+  })
+  return getRequest(db, caller, requestId)
+}
+
+export const returnSchema = z.object({
+  reason: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? v : undefined),
+    z
+      .string({ error: 'Enter a note for the social worker' })
+      .trim()
+      .max(2000, 'Note must be 2,000 characters or fewer'),
+  ),
+})
+
+/**
+ * A broker returns a submitted request to the social worker with a note (what to change or add):
+ * it becomes `returned`, the social worker changes its answers and submits it again.
+ */
+export async function returnToSocialWorker(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  options: LifecycleOptions & { reason?: unknown },
+): Promise<SourcingRequest> {
+  authorise(caller, 'publish')
+  const { reason } = parseInput(returnSchema, { reason: options.reason })
+  await db.transaction(async (tx) => {
+    const { row, now } = await lockedRow(tx, caller, requestId, options)
+    await transitionRequest(tx, row, 'return', actorFor(caller), { now, reason })
   })
   return getRequest(db, caller, requestId)
 }
