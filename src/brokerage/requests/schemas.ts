@@ -137,6 +137,7 @@ export const publishedSchema = z.object({
     invited: z.int(),
     excluded: z.int(),
     exclusions: exclusionsSchema,
+    invitedLocationIds: z.array(z.int()).describe('The locations invited'),
     decidedInFull: z.int(),
     organisationsNotified: z.int(),
     emails: z.int(),
