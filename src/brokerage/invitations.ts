@@ -40,11 +40,11 @@ import {
   type BrokerageSettings,
   type CandidateRestriction,
   decideAll,
-  EXCLUSION_REASON_LABELS,
   type EligibilityCandidate,
   type EligibilityDecision,
   type EligibilityRequest,
   type EligibilityRequirements,
+  EXCLUSION_REASON_LABELS,
   eligibilityRequirements,
   type RatingValue,
   REGISTER_SERVICE_TYPE_LABELS,
@@ -504,7 +504,7 @@ async function countExclusions(
 }
 
 /** "12 are further away than the maximum distance; 3 do not offer this type of care". */
-export function exclusionsText(exclusions: readonly ExclusionCount[]): string {
+function exclusionsText(exclusions: readonly ExclusionCount[]): string {
   return exclusions.map((e) => `${e.count} ${e.label}`).join('; ')
 }
 

@@ -23,11 +23,7 @@ import { TZDate } from '@date-fns/tz'
 import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, listUsers } from '../accounts/service.ts'
 import { DEADLINE_REASON } from '../brokerage/deadlines.ts'
-import {
-  packageStartDate,
-  type VisitPattern,
-  weeklyCostPence,
-} from '../brokerage/offers/rules.ts'
+import { packageStartDate, type VisitPattern, weeklyCostPence } from '../brokerage/offers/rules.ts'
 import {
   addCalendarDays,
   type BrokerageSettings,
@@ -44,8 +40,8 @@ import {
   rankOffers,
   rankPerSlot,
   reachRule,
-  type ScoringContext,
   responseWindow,
+  type ScoringContext,
 } from '../brokerage/rules/index.ts'
 import { getBankHolidays, getBrokerageSettings } from '../brokerage/settings/service.ts'
 import {

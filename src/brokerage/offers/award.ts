@@ -19,6 +19,7 @@ import { greatCircleMiles } from '../../shared/distance.ts'
 import { recordId } from '../../storable.ts'
 import { brokerageEvents } from '../events.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
+import { careWorkerMinutesPerWeek } from '../rules/hours.ts'
 import {
   type BrokerageSettings,
   canAwardSlot,
@@ -37,7 +38,6 @@ import {
 } from '../rules/index.ts'
 import { awardedSlots, offers, packages } from '../schema.ts'
 import { getBrokerageSettings } from '../settings/service.ts'
-import { careWorkerMinutesPerWeek } from '../rules/hours.ts'
 import { packageStartDate, slotsOf, weeklyCostPence } from './rules.ts'
 import { OFFER_STATUS_LABELS, type OfferRow, type OfferStatus, type VisitView, visitView } from './service.ts'
 import {

@@ -8,11 +8,15 @@ import { formatDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { dateFromForm, field, formErrors, typedDateParts } from '../../web/forms.ts'
-import { describePrice, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } from '../rules/index.ts'
+import {
+  describePrice,
+  durationText,
+  REQUEST_SERVICE_TYPE_LABELS,
+  REQUEST_STATUS_LABELS,
+} from '../rules/index.ts'
 import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
-import { durationText } from '../rules/index.ts'
 import { offersClosingText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
 
 export const BROKERS = ['broker'] as const

@@ -442,7 +442,6 @@ export const visitSchema = z
   })
 
 export type VisitInput = z.input<typeof visitSchema>
-export type Visit = z.output<typeof visitSchema>
 
 export const carersShape = {
   carerGender: z.preprocess(

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { buildRouteApp, type RouteApp, sessionUser } from '../../../test/support/route-app.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import { NotFoundError, ValidationError } from '../../errors.ts'
-import { requestsModule } from '../module.ts'
 import { NobodyToInviteError } from '../invitations.ts'
+import { requestsModule } from '../module.ts'
 import { ForbiddenError } from './callers.ts'
 import type { SourcingRequest } from './store.ts'
 

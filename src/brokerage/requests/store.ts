@@ -16,7 +16,7 @@ import {
   weeklyHours,
 } from '../rules/index.ts'
 import { people, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
-import { type CarerGenderChoice, type DayOfWeek, type Sex, type Urgency } from './input.ts'
+import type { CarerGenderChoice, DayOfWeek, Sex, Urgency } from './input.ts'
 
 /** A request as stored: a draft keeps null for each question not yet answered. */
 export type RequestRow = typeof sourcingRequests.$inferSelect

@@ -132,13 +132,6 @@ export const EXCLUSION_REASON_LABELS: Readonly<Record<ExclusionReasonCode, strin
   carer_gender: 'cannot supply the carer gender required',
 }
 
-/** The exclusions widening the request's distance could change. */
-export const REACH_REASONS: ReadonlySet<string> = new Set([
-  'too_far',
-  'not_covering_district',
-  'distance_unknown',
-])
-
 interface Reason {
   code: ExclusionReasonCode
   text: string

@@ -24,8 +24,8 @@
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
 import { formatDate, formatLondonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
-import { plural } from './format.ts'
 import { calendarDaysBetween } from './deadlines.ts'
+import { plural } from './format.ts'
 import type { BrokerageSettings } from './settings.ts'
 import { NOT_YET_RATED, PRICE_UNIT_LABELS, type PriceUnit, type RatingValue } from './vocabulary.ts'
 
