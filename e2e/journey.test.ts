@@ -281,6 +281,10 @@ describe.skipIf(skip)(
       await check('broker', broker)
       await submitForm(broker, bp.getByRole('main').getByRole('link', { name: person.name }))
       expect(broker.path).toBe(requestPath)
+      // Before publishing, the broker sees how many locations would be invited and why others would not be.
+      expect(await bp.locator('#invitation-preview').textContent()).toMatch(
+        /Publishing now would invite \d+ location/,
+      )
       await check('broker', broker)
       await submitForm(broker, bp.getByRole('button', { name: 'Publish to providers' }))
       expect(broker.path).toBe(`${requestPath}?done=published`)
@@ -335,9 +339,22 @@ describe.skipIf(skip)(
       await check('provider', provider)
 
       // --- The broker closes offers early, reads the ranked shortlist, and awards the person's choice. ---
+      // Closing early asks for confirmation and a reason, on a page of its own.
       expect(await broker.visit(requestPath)).toBe(200)
+      await submitForm(broker, bp.getByRole('button', { name: 'Close to offers early' }))
+      expect(broker.path).toBe(`${requestPath}/close`)
+      await check('broker', broker)
+      await submitForm(broker, bp.getByRole('button', { name: 'Close to offers now' }))
+      expect(await bp.getByRole('alert').filter({ hasText: 'There is a problem' }).textContent()).toContain(
+        'Enter why you are closing the request to offers early',
+      )
+      await expectAccessible(broker)
+      await bp
+        .getByLabel('Why are you closing it early?')
+        .fill('The offer in suits her and she leaves hospital soon.')
       await submitForm(broker, bp.getByRole('button', { name: 'Close to offers now' }))
       expect(broker.path).toBe(`${requestPath}?done=closed`)
+      expect(await bp.getByRole('main').textContent()).toMatch(/Closed to offers.*\(UK time\), early/s)
       await check('broker', broker)
       await submitForm(broker, bp.getByRole('link', { name: 'See the offers for this request' }))
       expect(broker.path).toBe(`${requestPath}/offers`)

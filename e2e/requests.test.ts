@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { addCalendarDays } from '../src/brokerage/rules/index.ts'
 import { londonDate } from '../src/shared/dates.ts'
 import { PASSWORD } from '../test/helpers.ts'
+import { placeInvitableLocation } from '../test/support/offers-factory.ts'
 import {
   browserSession,
   expectAccessible,
@@ -41,7 +42,12 @@ class QuestionPage extends Layout {
 describe.skipIf(skip)(
   `requesting care in Chromium, checked by axe${skip ? ' (skipped: no Chromium)' : ''}`,
   () => {
-    const session = browserSession(() => startServer('ERQ'))
+    // A location the test person can be matched with: publishing to nobody is refused.
+    const session = browserSession(async () => {
+      const server = await startServer('ERQ')
+      await placeInvitableLocation(server.database.db, server.fixture)
+      return server
+    })
     const signedIn = (email: string) => session.signedIn(email, PASSWORD)
 
     const submit = submitForm
@@ -179,6 +185,24 @@ describe.skipIf(skip)(
       const main = tab.page.getByRole('main')
       expect(await main.textContent()).toContain('Offers close')
       await expectAccessible(tab)
+
+      // Closing early: a confirmation page that needs a reason, then the real closing time.
+      await submit(tab, tab.page.getByRole('button', { name: 'Close to offers early' }))
+      expect(tab.path).toBe(`${submittedPath}/close`)
+      await expectAccessible(tab)
+      await submit(tab, tab.page.getByRole('button', { name: 'Close to offers now' }))
+      const closeErrors = tab.page.getByRole('alert').filter({ hasText: 'There is a problem' })
+      await closeErrors.waitFor()
+      expect(await closeErrors.textContent()).toContain(
+        'Enter why you are closing the request to offers early',
+      )
+      await expectAccessible(tab)
+      await tab.page.getByLabel('Why are you closing it early?').fill('Enough offers are in.')
+      await submit(tab, tab.page.getByRole('button', { name: 'Close to offers now' }))
+      expect(tab.path).toBe(`${submittedPath}?done=closed`)
+      expect(await main.textContent()).toMatch(/Closed to offers.*\(UK time\), early/s)
+      await expectAccessible(tab)
+
       expect(await tab.visit(`${submittedPath}/cancel`)).toBe(200)
       await submit(tab, tab.page.getByRole('button', { name: 'Cancel request' }))
       await tab.page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor()

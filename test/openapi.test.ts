@@ -229,7 +229,11 @@ describe('the brokerage journey over HTTP', () => {
     expect((await call(provider, 'GET', requestPath, `/api/v1/requests/${id}`)).status).toBe(403)
 
     expect(
-      (await call(council, 'POST', `${requestPath}/close`, `/api/v1/requests/${id}/close`, {})).status,
+      (
+        await call(council, 'POST', `${requestPath}/close`, `/api/v1/requests/${id}/close`, {
+          reason: 'Enough offers are in',
+        })
+      ).status,
     ).toBe(200)
     await call(council, 'GET', `${requestPath}/offers`, `/api/v1/requests/${id}/offers`)
     const awarded = await call(council, 'POST', `${requestPath}/award`, `/api/v1/requests/${id}/award`, {

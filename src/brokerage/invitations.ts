@@ -11,6 +11,7 @@ import { and, eq, type SQL, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../audit/service.ts'
 import { inIds } from '../db/conditions.ts'
 import type { Queryable, Transaction } from '../db/connection.ts'
+import { UnprocessableError } from '../errors.ts'
 import {
   type LatestCapacity,
   latestDayPlaces,
@@ -37,7 +38,7 @@ import {
 } from '../providers/vocabulary.ts'
 import { formatDate, londonDate } from '../shared/dates.ts'
 import { EARTH_RADIUS_MILES, type Point, toRadians } from '../shared/distance.ts'
-import { ageBand, careMinutesPerWeek, deadlineText, londonMonthStart } from './offers/rules.ts'
+import { ageBand, deadlineText, londonMonthStart } from './offers/rules.ts'
 import { type LoadedRequest, loadRequest, notifyOrganisations, readTogether } from './offers/store.ts'
 import { carerGenderOf } from './requests/input.ts'
 import { miles } from './rules/format.ts'
@@ -49,10 +50,13 @@ import {
   type EligibilityDecision,
   type EligibilityRequest,
   type EligibilityRequirements,
+  EXCLUSION_REASON_LABELS,
   eligibilityRequirements,
   type RatingValue,
   REGISTER_SERVICE_TYPE_LABELS,
   REQUEST_SERVICE_TYPE_LABELS,
+  weeklyHours,
+  weeklyHoursText,
 } from './rules/index.ts'
 import { eligibilityDecisions, packages } from './schema.ts'
 import { getBrokerageSettings } from './settings/service.ts'
@@ -372,10 +376,20 @@ async function awardsThisMonth(
 // ---------------------------------------------------------------------------------------------
 // Publishing: store every decision and tell the invited
 
+/** How many locations one reason keeps out: each location counted once, by its first reason. */
+export interface ExclusionCount {
+  code: string
+  label: string
+  count: number
+}
+
 export interface InvitationResult {
   round: number
   invited: number
   excluded: number
+  /** Why the others are not invited, most common first. */
+  exclusions: ExclusionCount[]
+  invitedLocationIds: number[]
   /** Locations decided in full by the rules (the rest were ruled out by the SQL pre-filter). */
   decidedInFull: number
   organisationsNotified: number
@@ -392,7 +406,14 @@ const INSERT_CHUNK = 2000
  */
 export async function inviteEligibleLocations(
   tx: Transaction,
-  input: { councilId: number; requestId: number; round: number; now: Date },
+  input: {
+    councilId: number
+    requestId: number
+    round: number
+    now: Date
+    /** Locations already told of the request (a change re-deciding it): only the others are told. */
+    alreadyInvited?: ReadonlySet<number>
+  },
 ): Promise<InvitationResult> {
   const { councilId, requestId, round, now } = input
   const run = await assembleEligibility(tx, { councilId, requestId, now })
@@ -429,7 +450,14 @@ export async function inviteEligibleLocations(
     on conflict do nothing`)
 
   const invited = run.decisions.filter((d) => d.eligible)
-  const notified = await notifyInvited(tx, run, invited, now)
+  const exclusions = await countExclusions(tx, run, councilId)
+  const told = input.alreadyInvited
+  const notified = await notifyInvited(
+    tx,
+    run,
+    told ? invited.filter((d) => !told.has(d.locationId)) : invited,
+    now,
+  )
   const excluded = run.decisions.length - invited.length + affectedRows(ruledOut)
   await recordAudit(tx, SYSTEM, {
     councilId,
@@ -447,9 +475,102 @@ export async function inviteEligibleLocations(
     round,
     invited: invited.length,
     excluded,
+    exclusions,
+    invitedLocationIds: invited.map((d) => d.locationId),
     decidedInFull: run.decisions.length,
     organisationsNotified: notified.inbox,
     emails: notified.emails,
+  }
+}
+
+/**
+ * Each not-invited location counted once by its first (deciding) reason: those the rules decided
+ * from their decisions, the rest by the pre-filter's reason, counted in SQL.
+ */
+async function countExclusions(
+  db: Queryable,
+  run: EligibilityRun,
+  councilId: number,
+): Promise<ExclusionCount[]> {
+  const counts = new Map<string, number>()
+  for (const d of run.decisions) {
+    const code = d.reasons[0]?.code
+    if (!d.eligible && code) counts.set(code, (counts.get(code) ?? 0) + 1)
+  }
+  const prefilter = prefilterOf(councilId, run.requirements, run.request.coordinates)
+  const rows = await db.execute(sql`
+    select (${prefilter.reasonOf})->0->>'code' as code, count(*)::int as count
+    from ${locations}
+    where ${locations.councilId} = ${councilId} and ${locations.active} and not ${prefilter.candidate}
+    group by 1`)
+  for (const row of (rows as unknown as { rows: { code: string | null; count: number }[] }).rows)
+    if (row.code) counts.set(row.code, (counts.get(row.code) ?? 0) + Number(row.count))
+  return [...counts]
+    .map(([code, count]) => ({
+      code,
+      label: EXCLUSION_REASON_LABELS[code as keyof typeof EXCLUSION_REASON_LABELS] ?? code,
+      count,
+    }))
+    .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code))
+}
+
+/** "12 are further away than the maximum distance; 3 do not offer this type of care". */
+function exclusionsText(exclusions: readonly ExclusionCount[]): string {
+  return exclusions.map((e) => `${e.count} ${e.label}`).join('; ')
+}
+
+/** Publishing would invite no location: said with why the others are not invited. */
+export class NobodyToInviteError extends UnprocessableError {
+  constructor(readonly exclusions: ExclusionCount[]) {
+    super(
+      exclusions.length === 0
+        ? 'No location would be invited: the council has no active locations on its register.'
+        : `No location would be invited: ${exclusionsText(exclusions)}. Widen the request (for example its maximum distance or lot), then publish it.`,
+    )
+  }
+}
+
+/** The request's latest eligibility round (0 before it was ever published) and who it invited. */
+export async function latestRound(
+  db: Queryable,
+  councilId: number,
+  requestId: number,
+): Promise<{ round: number; invited: Set<number> }> {
+  const rows = await db
+    .select({ round: eligibilityDecisions.round, locationId: eligibilityDecisions.locationId })
+    .from(eligibilityDecisions)
+    .where(
+      and(
+        eq(eligibilityDecisions.councilId, councilId),
+        eq(eligibilityDecisions.requestId, requestId),
+        eq(eligibilityDecisions.eligible, true),
+        sql`${eligibilityDecisions.round} = (select max(round) from ${eligibilityDecisions} where request_id = ${requestId})`,
+      ),
+    )
+  const [max] = await db
+    .select({ round: sql<number | null>`max(${eligibilityDecisions.round})` })
+    .from(eligibilityDecisions)
+    .where(and(eq(eligibilityDecisions.councilId, councilId), eq(eligibilityDecisions.requestId, requestId)))
+  return { round: Number(max?.round ?? 0), invited: new Set(rows.map((r) => r.locationId)) }
+}
+
+export interface InvitationPreview {
+  invited: number
+  notInvited: number
+  exclusions: ExclusionCount[]
+}
+
+/** Who publishing the request now would invite, and why the others would not be: nothing is written. */
+export async function previewInvitations(
+  db: Queryable,
+  input: { councilId: number; requestId: number; now: Date },
+): Promise<InvitationPreview> {
+  const run = await assembleEligibility(db, input)
+  const exclusions = await countExclusions(db, run, input.councilId)
+  return {
+    invited: run.decisions.filter((d) => d.eligible).length,
+    notInvited: exclusions.reduce((sum, e) => sum + e.count, 0),
+    exclusions,
   }
 }
 
@@ -473,7 +594,7 @@ async function notifyInvited(
   const { request, person, visits } = run.loaded
   const service = REQUEST_SERVICE_TYPE_LABELS[request.serviceType]
   const { outcode } = run.requirements
-  const hours = visits.length > 0 ? `, ${miles(careMinutesPerWeek(visits) / 60)} hours of care a week` : ''
+  const hours = visits.length > 0 ? `, ${weeklyHoursText(weeklyHours(visits))} a week` : ''
   const deadline = request.deadlineAt ? ` Offers close ${deadlineText(request.deadlineAt)}.` : ''
   const link = `/provider/opportunities/${request.id}`
   // Anonymised, as on the opportunities page: never the person's name, date of birth, postcode or NHS number.

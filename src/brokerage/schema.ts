@@ -126,7 +126,7 @@ export const sourcingRequests = pgTable(
     check('sourcing_requests_urgency_valid', sql`${t.urgency} in ('routine', 'urgent', 'emergency')`),
     check(
       'sourcing_requests_status_valid',
-      sql`${t.status} in ('draft', 'submitted', 'published', 'closed', 'awarded', 'started', 'unsourced', 'cancelled')`,
+      sql`${t.status} in ('draft', 'submitted', 'returned', 'published', 'closed', 'awarded', 'started', 'unsourced', 'cancelled')`,
     ),
     check(
       'sourcing_requests_prices_non_negative',

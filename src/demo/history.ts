@@ -24,15 +24,11 @@ import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode } from '../accounts/service.ts'
 import { listCouncilUsers } from '../accounts/users/service.ts'
 import { DEADLINE_REASON } from '../brokerage/deadlines.ts'
-import {
-  careMinutesPerWeek,
-  packageStartDate,
-  type VisitPattern,
-  weeklyCostPence,
-} from '../brokerage/offers/rules.ts'
+import { packageStartDate, type VisitPattern, weeklyCostPence } from '../brokerage/offers/rules.ts'
 import {
   addCalendarDays,
   type BrokerageSettings,
+  careWorkerMinutesPerWeek,
   decideAll,
   type EligibilityCandidate,
   isCareHome,
@@ -46,6 +42,7 @@ import {
   rankPerSlot,
   reachRule,
   responseWindow,
+  type ScoringContext,
 } from '../brokerage/rules/index.ts'
 import { getBankHolidays, getBrokerageSettings } from '../brokerage/settings/service.ts'
 import {
@@ -819,6 +816,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   function forScoring(request: Request, offer: Offer, at: number): OfferForScoring {
     const mapped = REQUEST_SERVICE_TYPE_MAP[request.serviceType]
     const centre = request.home.coordinates
+    const capacity = latest(offer.place, mapped.bedType ?? request.home.outcode, at)
     return {
       offerId: offer.id,
       locationId: offer.place.id,
@@ -828,7 +826,9 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
         centre && offer.place.coordinates ? greatCircleMiles(centre, offer.place.coordinates) : null,
       submittedAt: new Date(offer.at),
       restrictions: [],
-      capacityReportedAt: latest(offer.place, mapped.bedType ?? request.home.outcode, at)?.reportedAt ?? null,
+      capacityReportedAt: capacity?.reportedAt ?? null,
+      capacityAvailable: capacity?.available ?? null,
+      earliestStart: offer.earliestStart,
     }
   }
 
@@ -883,7 +883,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       offer.pricePence,
       request.usualPricePence,
       weekly,
-      covered.length > 0 ? careMinutesPerWeek(covered) : null,
+      covered.length > 0 ? careWorkerMinutesPerWeek(covered) : null,
       covered.map((v) => v.id),
       aboveReason,
       chosen.choiceReason,
@@ -934,11 +934,13 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   /** Awards what can be awarded, as a broker does (simulate.ts): the awards made, none if unsourced. */
   function decide(request: Request, offers: Offer[], at: number): Award[] {
     const now = new Date(at)
-    const context = {
+    const context: ScoringContext = {
       usualPricePence: request.usualPricePence,
       maxDistanceMiles: request.maxDistanceMiles,
       priceUnit: priceUnitFor(request.serviceType),
       now,
+      neededStart: request.startDate,
+      capacityMeasure: REQUEST_SERVICE_TYPE_MAP[request.serviceType].bedType ? 'vacancies' : 'spare_hours',
     }
     const live = () => offers.filter((o) => o.status === 'submitted' || o.status === 'accepted')
     const byId = new Map(offers.map((o) => [o.id, o]))

@@ -33,6 +33,11 @@ export interface Placement extends PlacedPoint {
   outcode: string | null
   localityId: number | null
   pcnAreaId: number | null
+  /**
+   * Whether the place is in or near the council's area (one of its districts, or within reach of
+   * the nearest); null when the council has no postcode districts yet, so nothing can be judged.
+   */
+  inCouncilArea: boolean | null
 }
 
 /** One council's postcode districts by outcode, each with its centroid where the outcode table has one. */
@@ -118,6 +123,7 @@ export class Locator {
         outcode,
         localityId: district?.localityId ?? null,
         pcnAreaId: district?.pcnAreaId ?? null,
+        inCouncilArea: this.districts.size === 0 ? null : district !== null,
       }
     })
   }

@@ -35,7 +35,7 @@ import {
   weeklyArrivals,
 } from '../brokerage/simulator/rates.ts'
 import type { Database } from '../db/connection.ts'
-import { ConflictError } from '../errors.ts'
+import { ConflictError, UnprocessableError } from '../errors.ts'
 import { outcodeOf } from '../geography/rules.ts'
 import { councilDistricts, postcodes } from '../geography/schema.ts'
 import { MarketEventSimulator } from '../market/events/simulate.ts'
@@ -380,7 +380,21 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
       return
     }
     const publishedAt = at + HOUR_MS
-    const published = await publish(db, broker, created.id, { now: new Date(publishedAt) })
+    const published = await publish(db, broker, created.id, { now: new Date(publishedAt) }).catch(
+      (error: unknown) => {
+        if (error instanceof UnprocessableError) return null
+        throw error
+      },
+    )
+    if (!published) {
+      // Nobody could be invited: the broker gives up on the exchange for this one.
+      await cancel(db, broker, created.id, {
+        now: new Date(publishedAt),
+        reason: 'No provider could be invited to offer',
+      })
+      summary.cancelled++
+      return
+    }
     summary.published++
     const deadline = published.window.deadline.getTime()
     for (const locationId of await invitedLocations(created.id, published.round)) {

@@ -209,3 +209,25 @@ export async function addLocation(
   }
   return row.id
 }
+
+/**
+ * Gives a seeded council a location the request tests' person can be matched with: the person's
+ * postcode placed in Norwich, and provider B's location there, offering care homes and home care
+ * in the person's district. Publishing to nobody is refused, so the request tests need one.
+ */
+export async function placeInvitableLocation(
+  db: Database,
+  fixture: { providerB: { locationId: number } },
+): Promise<void> {
+  await db.execute(sql`
+    insert into postcodes (postcode, latitude, longitude)
+    values (${TEST_PERSON.postcode}, ${NORWICH.latitude}, ${NORWICH.longitude})
+    on conflict (postcode) do nothing`)
+  await shapeLocation(db, fixture.providerB.locationId, {
+    latitude: NORWICH.latitude,
+    longitude: NORWICH.longitude,
+    serviceTypes: ['residential_home', 'nursing_home', 'home_care'],
+    specialisms: ['dementia', 'physical_disability'],
+    coverage: ['NR1', 'NR2', 'NR3', 'NR4', 'NR5', 'NR6', 'NR7'],
+  })
+}

@@ -25,6 +25,7 @@ import { recordId } from '../../storable.ts'
 import { brokerageEvents } from '../events.ts'
 import { inCaseload, type RequestScope, refuseOutsideCaseload } from '../requests/caseload.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
+import { careWorkerMinutesPerWeek } from '../rules/hours.ts'
 import {
   type BrokerageSettings,
   canAwardSlot,
@@ -36,13 +37,14 @@ import {
   REQUEST_SERVICE_TYPE_MAP,
   rankOffers,
   rankPerSlot,
+  type ScoringContext,
   type Shortlist,
   type SlotRanking,
   staysOnInterimCareList,
 } from '../rules/index.ts'
 import { awardedSlots, offers, packages } from '../schema.ts'
 import { getBrokerageSettings } from '../settings/service.ts'
-import { careMinutesPerWeek, packageStartDate, slotsOf, weeklyCostPence } from './rules.ts'
+import { packageStartDate, slotsOf, weeklyCostPence } from './rules.ts'
 import { OFFER_STATUS_LABELS, type OfferRow, type OfferStatus, type VisitView, visitView } from './service.ts'
 import {
   isUniqueViolation,
@@ -78,7 +80,10 @@ export interface Evaluation {
   person: PersonRow
   visits: VisitView[]
   priceUnit: PriceUnit
-  weights: Pick<BrokerageSettings, 'qualityWeight' | 'priceWeight' | 'distanceWeight'>
+  weights: Pick<
+    BrokerageSettings,
+    'qualityWeight' | 'priceWeight' | 'distanceWeight' | 'lateStartPointsPerDay'
+  >
   /** All live offers (submitted or accepted) ranked together. */
   shortlist: Shortlist
   /** Home care: each visit's own shortlist; null for a single placement. */
@@ -154,6 +159,8 @@ async function scoringFacts(
       submittedAt: row.createdAt,
       restrictions: (restrictions.get(row.locationId) ?? []).map((r) => r.kind as RestrictionKind),
       capacityReportedAt: capacity.get(row.locationId)?.reportedAt ?? null,
+      capacityAvailable: capacity.get(row.locationId)?.available ?? null,
+      earliestStart: row.earliestStart,
     })
   }
   return { forScoring, places }
@@ -178,11 +185,13 @@ async function evaluate(db: Queryable, loaded: LoadedRequest, now: Date) {
     .orderBy(asc(offers.id))
   const { forScoring, places } = await scoringFacts(db, loaded, rows, now)
   const unit = priceUnitFor(request.serviceType)
-  const context = {
+  const context: ScoringContext = {
     usualPricePence: request.usualPricePence,
     maxDistanceMiles: request.maxDistanceMiles,
     priceUnit: unit,
     now,
+    neededStart: request.startDate,
+    capacityMeasure: REQUEST_SERVICE_TYPE_MAP[request.serviceType].bedType ? 'vacancies' : 'spare_hours',
   }
   const live = rows.filter((r) => LIVE.includes(r.status as OfferStatus))
   const shortlist = rankOffers(
@@ -242,6 +251,7 @@ export async function evaluateOffers(
       qualityWeight: settings.qualityWeight,
       priceWeight: settings.priceWeight,
       distanceWeight: settings.distanceWeight,
+      lateStartPointsPerDay: settings.lateStartPointsPerDay,
     },
     shortlist,
     perVisit,
@@ -249,7 +259,7 @@ export async function evaluateOffers(
     awarded,
     slots,
     unfilledSlots,
-    unfilledCareMinutesPerWeek: careMinutesPerWeek(unfilledVisits),
+    unfilledCareMinutesPerWeek: careWorkerMinutesPerWeek(unfilledVisits),
     onInterimCareList: staysOnInterimCareList(loaded.request.status, {
       total: slots.length,
       awarded: filled.size,
@@ -434,7 +444,7 @@ async function awardInTransaction(
       agreedPricePence: offer.pricePence,
       usualPricePence: request.usualPricePence,
       weeklyCostPence: weeklyCost,
-      minutesPerWeek: coveredVisits.length > 0 ? careMinutesPerWeek(coveredVisits) : null,
+      minutesPerWeek: coveredVisits.length > 0 ? careWorkerMinutesPerWeek(coveredVisits) : null,
       visitIds: coveredVisits.map((v) => v.id),
       topUpPencePerWeek: topUp,
       aboveUsualPriceReason: aboveReason,

@@ -8,11 +8,16 @@ import { formatDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { dateFromForm, field, formErrors, typedDateParts } from '../../web/forms.ts'
-import { describePrice, REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } from '../rules/index.ts'
+import {
+  describePrice,
+  durationText,
+  REQUEST_SERVICE_TYPE_LABELS,
+  REQUEST_STATUS_LABELS,
+} from '../rules/index.ts'
 import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
-import { deadlineText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
+import { offersClosingText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
 
 export const BROKERS = ['broker'] as const
 const EVALUATORS = ['broker', 'social_worker'] as const
@@ -36,7 +41,7 @@ function evaluationView(evaluation: Evaluation) {
     usualPrice: evaluation.request.usualPricePence
       ? describePrice(evaluation.request.usualPricePence, evaluation.priceUnit)
       : null,
-    deadline: evaluation.request.deadlineAt ? deadlineText(evaluation.request.deadlineAt) : null,
+    deadline: offersClosingText(evaluation.request.deadlineAt, evaluation.request.closedAt),
     ranked: evaluation.shortlist.ranked.map((r) => ({ ...r, offer: offerById.get(r.offerId) })),
     excluded: evaluation.shortlist.excluded.map((e) => ({ ...e, offer: offerById.get(e.offerId) })),
     notLive: evaluation.offers.filter((o) => o.status === 'withdrawn' || o.status === 'declined'),
@@ -53,7 +58,7 @@ function evaluationView(evaluation: Evaluation) {
       evaluation.request.status === 'closed' ||
       ((evaluation.request.status === 'awarded' || evaluation.request.status === 'started') &&
         evaluation.unfilledSlots.length > 0),
-    unfilledHours: evaluation.unfilledCareMinutesPerWeek / 60,
+    unfilledHours: durationText(evaluation.unfilledCareMinutesPerWeek),
   }
 }
 

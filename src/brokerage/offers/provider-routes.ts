@@ -10,7 +10,7 @@ import { dateFromForm, dateParts, field, formErrors } from '../../web/forms.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
-import { deadlineText, parsePrice, poundsInput } from './rules.ts'
+import { offersClosingText, parsePrice, poundsInput } from './rules.ts'
 import {
   newOfferSchema,
   type OfferView,
@@ -122,7 +122,7 @@ export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = asyn
     return reply.code(options.status ?? 200).view('brokerage/offers/views/opportunity.njk', {
       pageTitle: `Opportunity ${requestId}`,
       ...detail,
-      deadline: detail.opportunity.deadlineAt ? deadlineText(detail.opportunity.deadlineAt) : null,
+      deadline: offersClosingText(detail.opportunity.deadlineAt, detail.opportunity.closedAt),
       canOfferFrom: detail.closedBecause
         ? []
         : detail.opportunity.matches.filter((m) => !live.has(m.locationId)),
@@ -190,7 +190,7 @@ export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = asyn
       pageTitle: `Your offer ${offer.id}`,
       ...detail,
       offer,
-      deadline: detail.opportunity.deadlineAt ? deadlineText(detail.opportunity.deadlineAt) : null,
+      deadline: offersClosingText(detail.opportunity.deadlineAt, detail.opportunity.closedAt),
       values: options.values ?? offerValues(offer),
       ...formErrors(options.errors ?? []),
     })

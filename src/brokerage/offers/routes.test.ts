@@ -205,7 +205,9 @@ describe('a care home placement, from publication to package, over HTTP', () => 
       (first.json() as { offer: { id: number } }).offer.id,
     )
 
-    const closed = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, {})
+    const closed = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, {
+      reason: 'Enough offers',
+    })
     expect(closed.statusCode, closed.body).toBe(200)
 
     const shortlist = await api(tokens.broker, 'GET', `/api/v1/requests/${id}/offers`)
@@ -335,7 +337,10 @@ describe('a home care package split between two providers, over HTTP', () => {
       offerTerms(places.homeCareB, 2_300, { visitIds: [lunch] }),
     )
     expect(b.statusCode, b.body).toBe(201)
-    expect((await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, {})).statusCode).toBe(200)
+    expect(
+      (await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, { reason: 'Enough offers' }))
+        .statusCode,
+    ).toBe(200)
 
     const first = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/award`, {
       offerId: (a.json() as { offer: { id: number } }).offer.id,
@@ -481,7 +486,10 @@ describe('the council’s case-system IDs', () => {
     await seen('API offer made', made)
     const offerId = (made.json() as { offer: { id: number } }).offer.id
     await seen('offer page', await providerA.get(`/provider/opportunities/${id}/offers/${offerId}`))
-    expect((await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, {})).statusCode).toBe(200)
+    expect(
+      (await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, { reason: 'Enough offers' }))
+        .statusCode,
+    ).toBe(200)
     const awarded = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/award`, { offerId })
     expect(awarded.statusCode, awarded.body).toBe(201)
     const packageId = (awarded.json() as { packageId: number }).packageId

@@ -7,6 +7,7 @@ import canonicalJson from 'safe-stable-stringify'
 import { formatDate, formatLondonDate, LONDON, londonClockTime, londonDate } from '../../shared/dates.ts'
 import { formatPounds, formatPoundsInput, parsePounds } from '../../shared/money.ts'
 import { nhsNumberText } from '../rules/format.ts'
+import { careWorkerMinutesPerWeek } from '../rules/hours.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import { isCareHome, type PriceUnit, type RequestServiceType } from '../rules/vocabulary.ts'
 
@@ -48,22 +49,6 @@ export interface VisitPattern {
   carers: number
 }
 
-/** How often a visit happens in a week: once on each of its days. */
-function visitsPerWeek(visit: Pick<VisitPattern, 'days'>): number {
-  return new Set(visit.days).size
-}
-
-/**
- * Paid care minutes a week for these visits: each visit's length, on each of its days, for each
- * carer. Two carers for 30 minutes are an hour of care to pay for, which is how councils count the
- * hours of home care they commission.
- */
-export function careMinutesPerWeek(
-  visits: readonly Pick<VisitPattern, 'days' | 'durationMinutes' | 'carers'>[],
-): number {
-  return visits.reduce((sum, v) => sum + visitsPerWeek(v) * v.durationMinutes * v.carers, 0)
-}
-
 /** Days a week on which at least one of the visits happens. */
 function daysPerWeek(visits: readonly Pick<VisitPattern, 'days'>[]): number {
   return new Set(visits.flatMap((v) => v.days)).size
@@ -72,7 +57,7 @@ function daysPerWeek(visits: readonly Pick<VisitPattern, 'days'>[]): number {
 /**
  * What a package costs a week, in pence, from the agreed price in its unit:
  * - weekly (care homes): the price itself;
- * - hourly (home care, supported living): the price × the paid care minutes a week ÷ 60;
+ * - hourly (home care, supported living): the price × the care-worker minutes a week ÷ 60;
  * - daily (day opportunities): the price × the days a week with a visit (1 without a pattern).
  */
 export function weeklyCostPence(
@@ -82,7 +67,7 @@ export function weeklyCostPence(
 ): number {
   if (unit === 'weekly') return pricePence
   if (unit === 'daily') return pricePence * Math.max(1, daysPerWeek(visits))
-  return Math.round((pricePence * careMinutesPerWeek(visits)) / 60)
+  return Math.round((pricePence * careWorkerMinutesPerWeek(visits)) / 60)
 }
 
 /** The slots of a request: one per visit when it has a visit pattern; otherwise slot 0, the whole placement. */
@@ -178,6 +163,17 @@ export function chooseVisits(chosen: readonly number[], visits: readonly { id: n
 /** A deadline as pages and emails write it: "on 3 March 2026 at 14:00". */
 export function deadlineText(instant: Date): string {
   return `on ${formatLondonDate(instant)} at ${londonClockTime(instant)}`
+}
+
+/**
+ * When offers close or closed: the deadline while open, the time they really closed once closed,
+ * saying so when that was before the deadline (a broker closing early).
+ */
+export function offersClosingText(deadlineAt: Date | null, closedAt: Date | null): string | null {
+  if (closedAt && deadlineAt && closedAt.getTime() < deadlineAt.getTime())
+    return `${deadlineText(closedAt)}, early: the deadline was ${deadlineText(deadlineAt)}`
+  if (closedAt) return deadlineText(closedAt)
+  return deadlineAt ? deadlineText(deadlineAt) : null
 }
 
 // ---------------------------------------------------------------------------------------------

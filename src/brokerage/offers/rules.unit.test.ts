@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
   ageBand,
-  careMinutesPerWeek,
   chooseVisits,
   londonMonthStart,
   offerChangeProblem,
@@ -29,10 +28,6 @@ describe('weekly cost', () => {
     { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], durationMinutes: 30, carers: 2 },
     { days: ['mon', 'wed', 'fri'], durationMinutes: 45, carers: 1 },
   ]
-
-  it('counts every carer’s minutes on every day of each visit', () => {
-    expect(careMinutesPerWeek(visits)).toBe(7 * 30 * 2 + 3 * 45)
-  })
 
   it('is the weekly price for care homes, and the hourly price × paid hours for home care', () => {
     expect(weeklyCostPence('weekly', 105_000, [])).toBe(105_000)

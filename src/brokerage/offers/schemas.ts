@@ -76,7 +76,14 @@ const scoredOffer = z.object({
     aboveUsualPrice: z.boolean(),
     qualityTeamSignOff: z.boolean(),
     staleCapacity: z.boolean(),
+    noVacancy: z
+      .boolean()
+      .describe('The latest capacity report shows no vacancy of the bed type (or no spare hours)'),
+    lateStart: z.boolean().describe('The offer starts after the date care is needed'),
   }),
+  lateStart: z
+    .object({ days: z.int(), pointsPerDay: z.int(), penalty: z.number() })
+    .describe('Days the offer starts late (0 on time) and the points taken off the total for it'),
   aboveUsualPriceByPence: z.int().nullable(),
   capacityAgeDays: z.int().nullable(),
   notes: z.array(note),
@@ -136,7 +143,9 @@ export const evaluationSchema = z.object({
   }),
   visits: z.array(visitView),
   priceUnit,
-  weights,
+  weights: weights.extend({
+    lateStartPointsPerDay: z.int().describe('Points off the total for each day an offer starts late'),
+  }),
   shortlist: shortlist.describe('Every live offer, ranked together'),
   perVisit: z
     .object({
@@ -256,11 +265,19 @@ export const opportunitySchema = z
     language: z.string().nullable(),
     bedTypeLabel: z.string().nullable(),
     visits: z.array(visitView),
-    careHoursPerWeek: z.number().nullable(),
+    careHoursPerWeek: z
+      .number()
+      .nullable()
+      .describe('Care-worker hours a week (visits needing two carers count twice); null without visits'),
+    careHoursText: z
+      .string()
+      .nullable()
+      .describe('The week in words, visit time beside care-worker time where they differ'),
     startDate: day,
     urgency: z.enum(URGENCIES),
     urgencyLabel: z.string(),
     deadlineAt: instant.nullable(),
+    closedAt: instant.nullable().describe('When offers really closed; null while open'),
     priceUnit,
     priceUnitLabel: z.string(),
     matches: z.array(

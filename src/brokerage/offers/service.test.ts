@@ -21,8 +21,10 @@ import {
 } from '../../db/schema.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { placeRestriction } from '../../providers/quality/service.ts'
+import { londonDate } from '../../shared/dates.ts'
 import { assembleEligibility, eligibilityOverview, explainEligibility } from '../invitations.ts'
 import { cancel, closeRequest } from '../requests/service.ts'
+import { addCalendarDays } from '../rules/index.ts'
 import { award, evaluateOffers, markUnsourced } from './award.ts'
 import { endPackage, listPackages, viewProviderPackage } from './packages.ts'
 import { getOpportunity, listOpportunities, makeOffer, reviseOffer, withdrawOffer } from './service.ts'
@@ -446,10 +448,44 @@ describe('offers', () => {
   })
 })
 
+describe('ranking a late start', () => {
+  it('flags an offer starting after care is needed and takes the council’s points a day off its total', async () => {
+    const startDate = addCalendarDays(londonDate(new Date()), 14)
+    const { requestId } = await createTestRequest(database.db, home.councilId, {
+      usualPricePence: 95_000,
+      startDate,
+    })
+    const terms = { pricePence: 90_000, meetsAllNeeds: true }
+    const onTime = await makeOffer(database.db, scopeA, system, requestId, {
+      ...terms,
+      earliestStart: startDate,
+      locationId: home.providerA.locationId,
+    })
+    const late = await makeOffer(database.db, scopeB, system, requestId, {
+      ...terms,
+      earliestStart: addCalendarDays(startDate, 3),
+      locationId: home.providerB.locationId,
+    })
+    const evaluation = await evaluateOffers(database.db, { councilId: home.councilId }, requestId)
+    const [first, second] = evaluation.shortlist.ranked
+    expect(first?.offerId).toBe(onTime.offer.id)
+    expect(second?.offerId).toBe(late.offer.id)
+    expect(second?.lateStart).toEqual({ days: 3, pointsPerDay: 2, penalty: 6 })
+    expect(second?.flags.lateStart).toBe(true)
+    expect(second?.total).toBe((first?.total ?? 0) - 6)
+    expect(evaluation.weights.lateStartPointsPerDay).toBe(2)
+  })
+})
+
 describe('award', () => {
   it('ranks, awards the chosen offer once, declines the others and tells every bidder', async () => {
-    const { requestId } = await createTestRequest(database.db, home.councilId, { usualPricePence: 95_000 })
-    const terms = { pricePence: 90_000, earliestStart: '2099-01-01', meetsAllNeeds: true }
+    const startDate = addCalendarDays(londonDate(new Date()), 14)
+    const { requestId } = await createTestRequest(database.db, home.councilId, {
+      usualPricePence: 95_000,
+      startDate,
+    })
+    // Both start when care is needed: a late start would lose points.
+    const terms = { pricePence: 90_000, earliestStart: startDate, meetsAllNeeds: true }
     const a = await makeOffer(database.db, scopeA, system, requestId, {
       ...terms,
       locationId: home.providerA.locationId,

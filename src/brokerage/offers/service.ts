@@ -39,13 +39,14 @@ import {
   REQUEST_SERVICE_TYPE_MAP,
   REQUEST_SERVICE_TYPES,
   type RequestServiceType,
+  weeklyHours,
+  weeklyHoursText,
 } from '../rules/index.ts'
 import type { RequestStatus } from '../rules/lifecycle.ts'
 import type { offers } from '../schema.ts'
 import {
   type AgeBand,
   ageBand,
-  careMinutesPerWeek,
   chooseVisits,
   offerChangeProblem,
   offerFingerprint,
@@ -129,11 +130,15 @@ export interface Opportunity {
   language: string | null
   bedTypeLabel: string | null
   visits: VisitView[]
+  /** Care-worker hours a week, the one meaning of hours (rules/hours.ts). */
   careHoursPerWeek: number | null
+  careHoursText: string | null
   startDate: string
   urgency: string
   urgencyLabel: string
   deadlineAt: Date | null
+  /** When offers really closed (before the deadline when a broker closed early); null while open. */
+  closedAt: Date | null
   priceUnit: PriceUnit
   priceUnitLabel: string
   /** How well each of the provider's invited locations matches: the flags and rank penalty of its decision. */
@@ -174,6 +179,7 @@ function anonymise(
   }
   const redact = (text: string) => redactOwnIdentifiers(text, who)
   const unit = priceUnitFor(request.serviceType)
+  const hours = weeklyHours(visits)
   return {
     requestId: request.id,
     status: request.status,
@@ -193,11 +199,13 @@ function anonymise(
     language: request.language ? redact(request.language) : null,
     bedTypeLabel: mapped.bedType ? BED_TYPE_LABELS[mapped.bedType] : null,
     visits: visits.map(visitView),
-    careHoursPerWeek: visits.length > 0 ? Math.round((careMinutesPerWeek(visits) / 60) * 100) / 100 : null,
+    careHoursPerWeek: visits.length > 0 ? Math.round((hours.careWorkerMinutes / 60) * 100) / 100 : null,
+    careHoursText: visits.length > 0 ? weeklyHoursText(hours) : null,
     startDate: request.startDate,
     urgency: request.urgency,
     urgencyLabel: URGENCY_LABELS[request.urgency as Urgency] ?? request.urgency,
     deadlineAt: request.deadlineAt,
+    closedAt: request.closedAt,
     priceUnit: unit,
     priceUnitLabel: PRICE_UNIT_LABELS[unit],
     matches: matches.map((m) => ({

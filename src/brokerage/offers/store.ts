@@ -383,6 +383,42 @@ export function latestInvitations(
     .orderBy(asc(eligibilityDecisions.requestId), asc(eligibilityDecisions.rankPenalty))
 }
 
+/**
+ * The provider organisations with a stake in a request: invited in its latest round, or having
+ * offered on it (in any round). Each once.
+ */
+export async function bidderOrganisations(
+  db: Queryable,
+  councilId: number,
+  requestId: number,
+): Promise<number[]> {
+  const result = await db.execute(sql`
+    select distinct l.provider_organisation_id as id
+    from ${locations} l
+    where l.council_id = ${councilId} and (
+      exists(select 1 from ${eligibilityDecisions} d
+        where d.request_id = ${requestId} and d.location_id = l.id and d.eligible
+          and d.round = ${latestRoundOf(requestId)})
+      or exists(select 1 from ${offers} o where o.request_id = ${requestId} and o.location_id = l.id))
+    order by 1`)
+  return (result as unknown as { rows: { id: number }[] }).rows.map((r) => Number(r.id))
+}
+
+/** The provider organisations these locations belong to, each once. */
+export async function organisationsOfLocations(
+  db: Queryable,
+  councilId: number,
+  locationIds: readonly number[],
+): Promise<number[]> {
+  if (locationIds.length === 0) return []
+  const rows = await db
+    .selectDistinct({ id: locations.providerOrganisationId })
+    .from(locations)
+    .where(and(eq(locations.councilId, councilId), inArray(locations.id, [...locationIds])))
+    .orderBy(asc(locations.providerOrganisationId))
+  return rows.map((r) => r.id)
+}
+
 /** Requests of the council with their person. */
 export function requestsWithPeople(db: Queryable, councilId: number, requestIds: readonly number[]) {
   return db

@@ -4,7 +4,7 @@
 // here, for the council staff who keep the list.
 import { sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/connection.ts'
-import { careMinutesPerWeek } from '../offers/rules.ts'
+import { careWorkerMinutesPerWeek } from '../rules/hours.ts'
 import type { RequestServiceType, RequestStatus } from '../rules/index.ts'
 import { people, sourcingRequests } from '../schema.ts'
 
@@ -137,7 +137,7 @@ export async function requestHistories(
   for (const v of visits)
     byRequest.get(v.request_id)?.visits.push({
       id: v.id,
-      minutesPerWeek: careMinutesPerWeek([
+      minutesPerWeek: careWorkerMinutesPerWeek([
         { days: v.days, durationMinutes: v.duration_minutes, carers: v.carers },
       ]),
     })

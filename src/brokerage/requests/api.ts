@@ -11,12 +11,28 @@ import { REQUEST_STATUSES } from '../rules/index.ts'
 import { type InputContext, newRequestSchema, reference, republishSchema } from './input.ts'
 import { REQUESTERS, requestParams } from './pages.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
-import { publishedSchema, requestEventSchema, requestListSchema, sourcingRequestSchema } from './schemas.ts'
-import { cancelSchema, type PublishResult, referencesSchema } from './service.ts'
+import {
+  changedSchema,
+  invitationPreviewSchema,
+  publishedSchema,
+  requestEventSchema,
+  requestListSchema,
+  sourcingRequestSchema,
+} from './schemas.ts'
+import {
+  cancelSchema,
+  changeSchema,
+  closeEarlySchema,
+  type PublishResult,
+  referencesSchema,
+  returnSchema,
+} from './service.ts'
 
 const BROKERS = ['broker'] as const
 const TAGS = ['requests']
 const oneRequest = z.object({ request: sourcingRequestSchema })
+const NOBODY_INVITED =
+  ' Publishing that would invite no location is refused with 422, its message saying how many locations each reason keeps out (widen the request first: see PATCH /api/v1/requests/{id}/criteria).'
 const PUBLISH_CHECK =
   'Optional JSON body {version?, identifiersChecked?}. The person’s name, date of birth, NHS number and full postcode are always taken out of the needs summary, notes for providers and language before providers read them. When that text still has something that looks like anyone’s identity (a date, a phone number, an email address, a 10-digit number, a full postcode, a title and a name), publishing is refused with 400 on the field identifiersChecked, naming what and where, until the request is sent again with identifiersChecked: true to confirm it was checked.'
 
@@ -44,8 +60,11 @@ const identifiersCheckedSchema = z
 const versionBody = z.object({ version })
 const publishBody = z.object({ version, identifiersChecked: identifiersCheckedSchema })
 const cancelBody = cancelSchema.extend({ version })
+const closeBody = closeEarlySchema.extend({ version })
+const returnBody = returnSchema.extend({ version })
 // A schema's shape does not depend on the day or the council's default distance; only its checks do.
 const anyDay: InputContext = { today: '1970-01-01', defaultMaxDistanceMiles: 1 }
+const changeBody = changeSchema(anyDay).extend({ version })
 const republishBody = republishSchema(anyDay).extend({
   version,
   identifiersChecked: identifiersCheckedSchema,
@@ -174,6 +193,31 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     },
   )
 
+  app.patch(
+    '/api/v1/requests/:id/criteria',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary:
+          'Change a submitted or published request, with a reason: {maxDistanceMiles?, budgetPounds?, lotId? (null for none), startDate?, reason, version?}',
+        description:
+          'The reason is required (400 on reason without it); at least one answer must change. A published request’s eligibility is decided again as a new round: locations newly eligible are invited, and providers whose locations are no longer eligible, or whose offers now come from one, are told. The deadline stays. 409 for a request in any other status.',
+        tags: TAGS,
+        params: requestParams,
+        body: changeBody,
+        responses: { 200: changedSchema },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      const { version: _version, ...change } = body(request)
+      return requests.changeRequest(request.user as SessionUser, id, change, {
+        expectedVersion: expectedVersion(request),
+      })
+    },
+  )
+
   app.post(
     '/api/v1/requests/:id/submit',
     {
@@ -197,18 +241,64 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     },
   )
 
+  app.get(
+    '/api/v1/requests/:id/invitation-preview',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary: 'Who publishing the submitted request now would invite, and why the others would not be',
+        description:
+          'Nothing is written. exclusions counts the locations not invited by their first reason, most common first.',
+        tags: TAGS,
+        params: requestParams,
+        responses: { 200: invitationPreviewSchema },
+        errors: [404],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return requests.previewPublication(request.user as SessionUser, id)
+    },
+  )
+
+  app.post(
+    '/api/v1/requests/:id/return',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary: 'Return a submitted request to the social worker with a note; body {reason} is required',
+        description:
+          'The request becomes returned: the social worker sees the note, changes the request and submits it again (POST /api/v1/requests/{id}/submit). 400 on reason without a note; 409 unless the request is submitted.',
+        tags: TAGS,
+        params: requestParams,
+        body: returnBody,
+        responses: { 200: oneRequest },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return {
+        request: await requests.returnToSocialWorker(request.user as SessionUser, id, {
+          reason: body(request).reason,
+          expectedVersion: expectedVersion(request),
+        }),
+      }
+    },
+  )
+
   app.post(
     '/api/v1/requests/:id/publish',
     {
       config: { access: BROKERS },
       schema: operation({
         summary: 'Publish a submitted request: sets its deadline and invites the eligible providers',
-        description: PUBLISH_CHECK,
+        description: PUBLISH_CHECK + NOBODY_INVITED,
         tags: TAGS,
         params: requestParams,
         body: publishBody,
         responses: { 200: publishedSchema },
-        errors: [404, 409],
+        errors: [404, 409, 422],
       }),
     },
     async (request) => {
@@ -227,10 +317,12 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     {
       config: { access: BROKERS },
       schema: operation({
-        summary: 'Close a published request to offers now (closing a closed request does nothing)',
+        summary: 'Close a published request to offers early; body {reason} is required',
+        description:
+          'Every provider invited or having offered is told the request closed early (not the reason). The request keeps closedAt, the time it really closed, beside deadlineAt. Closing a closed request does nothing.',
         tags: TAGS,
         params: requestParams,
-        body: versionBody,
+        body: closeBody,
         responses: { 200: oneRequest },
         errors: [404, 409],
       }),
@@ -239,6 +331,7 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
       const { id } = parseInput(requestParams, request.params)
       return {
         request: await requests.closeRequest(request.user as SessionUser, id, {
+          reason: body(request).reason,
           expectedVersion: expectedVersion(request),
         }),
       }
@@ -276,12 +369,12 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
       schema: operation({
         summary:
           'Publish an unsourced request again, optionally wider: {maxDistanceMiles?, budgetPounds?, lotId? (null for none), startDate?, identifiersChecked?}',
-        description: PUBLISH_CHECK,
+        description: PUBLISH_CHECK + NOBODY_INVITED,
         tags: TAGS,
         params: requestParams,
         body: republishBody,
         responses: { 200: publishedSchema },
-        errors: [404, 409],
+        errors: [404, 409, 422],
       }),
     },
     async (request) => {

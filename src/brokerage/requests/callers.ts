@@ -94,6 +94,7 @@ export function authorise(
 export function availableActions(caller: RequestCaller, request: SourcingRequest): RequestAction[] {
   const byAction: Partial<Record<RequestAction, RequestPermission>> = {
     submit: 'submit',
+    return: 'publish',
     publish: 'publish',
     close: 'close',
     cancel: 'cancel',

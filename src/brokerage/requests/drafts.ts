@@ -1,6 +1,6 @@
 // A draft request, a question page at a time: each page is saved as it is answered, checked as
 // the whole request would be, and only while the request is still a draft.
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import { z } from 'zod'
 import { recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
@@ -114,7 +114,8 @@ async function editableDraft(
 ): Promise<SourcingRequest> {
   const request = await getRequest(db, caller, requestId)
   authorise(caller, 'editDraft', request)
-  if (request.status !== 'draft')
+  // A request the brokerage team returned is the social worker's to change again.
+  if (request.status !== 'draft' && request.status !== 'returned')
     throw new ConflictError(`This request has been ${request.status} and can no longer be changed here.`)
   return request
 }
@@ -128,7 +129,7 @@ async function updateDraft(tx: Transaction, request: SourcingRequest, set: Reque
       and(
         eq(sourcingRequests.id, request.id),
         eq(sourcingRequests.councilId, request.councilId),
-        eq(sourcingRequests.status, 'draft'),
+        inArray(sourcingRequests.status, ['draft', 'returned']),
       ),
     )
     .returning({ id: sourcingRequests.id })
@@ -220,7 +221,7 @@ export async function saveDraftPage(
           tx,
           request,
           {
-            ...preferredLocation(postcode, await place(tx, councilId, postcode)),
+            ...preferredLocation(postcode, await place(tx, councilId, postcode, 'preferredPostcode')),
             maxDistanceMiles: location.maxDistanceMiles ?? context.defaultMaxDistanceMiles,
           },
           now,

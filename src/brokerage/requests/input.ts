@@ -222,19 +222,23 @@ function calendarDate(
   return options.required ? requiredInput(schema) : schema
 }
 
-const pounds = (label: string) =>
+/** An amount in pounds as pence; `moreThanZero` refuses £0 (a price nobody could be paid). */
+const pounds = (label: string, options: { moreThanZero?: boolean } = {}) =>
   z
     .unknown()
     .optional()
     .transform((value, ctx) => {
       const parsed = parsePounds(value)
-      if (parsed.ok && parsed.pence <= MAX_PENCE) return parsed.pence
+      const tooLow = parsed.ok && parsed.pence === 0 && options.moreThanZero
+      if (parsed.ok && parsed.pence <= MAX_PENCE && !tooLow) return parsed.pence
       if (!parsed.ok && parsed.problem === 'empty') return null
-      const message = parsed.ok
-        ? `${label} must be £1,000,000 or less`
-        : parsed.problem === 'negative'
-          ? `${label} must be £0 or more`
-          : `${label} must be an amount in pounds, like 950 or 22.50`
+      const message = tooLow
+        ? `${label} must be more than £0`
+        : parsed.ok
+          ? `${label} must be £1,000,000 or less`
+          : parsed.problem === 'negative'
+            ? `${label} must be £0 or more`
+            : `${label} must be an amount in pounds, like 950 or 22.50`
       ctx.addIssue({ code: 'custom', message })
       return z.NEVER
     })
@@ -377,7 +381,7 @@ export function timingShape(ctx: InputContext) {
 }
 
 export const priceShape = {
-  usualPricePounds: pounds('Usual price'),
+  usualPricePounds: pounds('Usual price', { moreThanZero: true }),
   budgetPounds: pounds('Indicative budget'),
 }
 
@@ -438,7 +442,6 @@ export const visitSchema = z
   })
 
 export type VisitInput = z.input<typeof visitSchema>
-export type Visit = z.output<typeof visitSchema>
 
 export const carersShape = {
   carerGender: z.preprocess(
@@ -568,16 +571,4 @@ export function republishSchema(ctx: InputContext) {
       required: false,
     }),
   })
-}
-
-/** Care minutes a week in a visit pattern: each visit's length on each of its days. */
-export function minutesPerWeek(visits: readonly Pick<Visit, 'days' | 'durationMinutes'>[]): number {
-  return visits.reduce((sum, v) => sum + v.days.length * v.durationMinutes, 0)
-}
-
-/** Care-worker minutes a week: a visit needing two carers takes twice the staff time. */
-export function carerMinutesPerWeek(
-  visits: readonly Pick<Visit, 'days' | 'durationMinutes' | 'carers'>[],
-): number {
-  return visits.reduce((sum, v) => sum + v.days.length * v.durationMinutes * v.carers, 0)
 }

@@ -49,6 +49,10 @@ import {
   previousStep,
 } from './wizard.ts'
 
+/** A draft, or a request the brokerage team returned: the social worker answers its pages again. */
+const stillEditable = (request: { status: string }) =>
+  request.status === 'draft' || request.status === 'returned'
+
 export const REQUESTERS = ['social_worker', 'broker'] as const
 
 export const requestParams = z.object({ id: recordId('Request ID') })
@@ -171,7 +175,7 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
     const { id } = parseInput(requestParams, request.params)
     const page = pageOf(request.params)
     const draft = await draftFor(user, id)
-    if (draft.status !== 'draft') return reply.redirect(`/requests/${id}`, 303)
+    if (!stillEditable(draft)) return reply.redirect(`/requests/${id}`, 303)
     if (!pageApplies(page, draft, await requests.wizardContext(user.councilId)))
       throw new NotFoundError('This question does not apply to this request')
     return showPage(reply, user, page, draft, {
@@ -239,7 +243,7 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
     const user = request.user as SessionUser
     const { id } = parseInput(requestParams, request.params)
     const draft = await draftFor(user, id)
-    if (draft.status !== 'draft') return reply.redirect(`/requests/${id}`, 303)
+    if (!stillEditable(draft)) return reply.redirect(`/requests/${id}`, 303)
     return showCheckAnswers(reply, user, draft, { status: 200, errors: [] })
   })
 
@@ -296,7 +300,7 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
       return reply.redirect(`/requests/${id}?done=submitted`, 303)
     } catch (error) {
       const draft = await requests.getRequest(user, id)
-      if (draft.status === 'draft' && (error instanceof ValidationError || error instanceof ConflictError))
+      if (stillEditable(draft) && (error instanceof ValidationError || error instanceof ConflictError))
         return showCheckAnswers(reply, user, draft, {
           status: error instanceof ValidationError ? 400 : 409,
           errors:

@@ -11,6 +11,8 @@ import {
   REQUEST_STATUS_LABELS,
   type RequestAction,
   type RequestStatus,
+  weeklyHours,
+  weeklyHoursText,
 } from '../rules/index.ts'
 import { CARER_GENDER_LABELS, DAY_LABELS, DAYS_OF_WEEK, URGENCY_LABELS } from './input.ts'
 import type { RequestVisit, SourcingRequest } from './store.ts'
@@ -40,6 +42,7 @@ export const STATUS_TAG_CLASSES: Record<RequestStatus, string> = {
   submitted: 'govuk-tag--blue',
   published: 'govuk-tag--light-blue',
   closed: 'govuk-tag--purple',
+  returned: 'govuk-tag--orange',
   awarded: 'govuk-tag--green',
   started: 'govuk-tag--green',
   unsourced: 'govuk-tag--red',
@@ -63,14 +66,6 @@ export function daysText(days: readonly string[]): string {
 
 export function visitText(visit: RequestVisit): string {
   return `${daysText(visit.days)}, between ${visit.windowStart} and ${visit.windowEnd}, ${plural(visit.durationMinutes, 'minute')}, ${plural(visit.carers, 'carer')}`
-}
-
-function hoursText(minutes: number): string {
-  const hours = Math.floor(minutes / 60)
-  const rest = minutes % 60
-  if (rest === 0) return plural(hours, 'hour')
-  if (hours === 0) return plural(rest, 'minute')
-  return `${plural(hours, 'hour')} ${plural(rest, 'minute')}`
 }
 
 function priceText(pence: number | null, request: SourcingRequest): string {
@@ -222,7 +217,7 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
           request.visits.length > 0
             ? {
                 html: `${lines(request.visits.map(visitText))}<br><br>${escapeHtml(
-                  `${hoursText(request.minutesPerWeek)} of care a week`,
+                  `${weeklyHoursText(weeklyHours(request.visits))} a week`,
                 )}`,
               }
             : NOT_ANSWERED,

@@ -72,9 +72,25 @@ export interface Place {
   longitude: number | null
 }
 
-/** Where a postcode is: its district, locality, PCN area and centre (null when unknown). */
-export async function place(db: Queryable, councilId: number, postcode: string): Promise<Place> {
+/**
+ * Where a postcode is: its district, locality, PCN area and centre (null when unknown). A postcode
+ * that cannot be placed in or near the council's area is refused on `field`: nobody could be
+ * invited to offer for it (a council without postcode districts yet cannot judge, so takes it).
+ */
+export async function place(
+  db: Queryable,
+  councilId: number,
+  postcode: string,
+  field = 'postcode',
+): Promise<Place> {
   const placement = await locate(db, councilId, { postcode })
+  if (placement.inCouncilArea === false)
+    throw new ValidationError([
+      {
+        field,
+        message: `${postcode} is not in or near the council’s area: enter a postcode the council serves`,
+      },
+    ])
   return {
     outcode: placement.outcode ?? postcode.split(' ')[0] ?? postcode,
     localityId: placement.localityId,
@@ -98,8 +114,9 @@ export async function insertPerson(
   tx: Transaction,
   councilId: number,
   person: z.output<z.ZodObject<ReturnType<typeof personShape>>>,
+  field = 'postcode',
 ) {
-  const where = await place(tx, councilId, person.postcode)
+  const where = await place(tx, councilId, person.postcode, field)
   const [row] = await tx
     .insert(people)
     .values({

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { shapeLocation } from '../../../test/support/offers-factory.ts'
+import { placeInvitableLocation, shapeLocation } from '../../../test/support/offers-factory.ts'
 import { careHomeRequest, homeCareRequest } from '../../../test/support/request-users.ts'
 import { auditLog } from '../../db/schema.ts'
 import { importCentroids } from '../../geography/service.ts'
@@ -63,6 +63,7 @@ beforeAll(async () => {
   t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
   home = await seedCouncil(t.database, 'RQH', t.config)
   other = await seedCouncil(t.database, 'RQO', t.config)
+  await placeInvitableLocation(t.database.db, home)
 })
 afterAll(async () => t.close())
 
@@ -195,11 +196,41 @@ describe('a social worker requests a care home place through the question pages'
     const shown = await broker.get(`/requests/${requestId}`)
     expect(shown.body).toContain('Offers close')
     expect(shown.body).toContain('(UK time)')
-    const stale = await broker.post(`/requests/${requestId}/close`, { version })
+    const stale = await broker.post(`/requests/${requestId}/close`, { version, reason: 'Enough offers' })
     expect(stale.statusCode).toBe(409)
     expect(stale.body).toContain('This request has changed since you opened it.')
     const list = await broker.get('/requests?status=published')
     expect(list.body).toContain(`href="/requests/${requestId}"`)
+  })
+
+  it('closes early only from a confirmation page with a reason, then shows when it really closed', async () => {
+    const broker = await signedIn(home, 'broker')
+    const page = await broker.get(`/requests/${requestId}`)
+    expect(page.body).toContain(`href="/requests/${requestId}/close"`)
+    const confirm = await broker.get(`/requests/${requestId}/close`)
+    expect(confirm.statusCode).toBe(200)
+    expect(confirm.body).toContain('Close the request to offers early')
+    expect(confirm.body).toContain('They are not told why.')
+    const version = /name="version" value="(\d+)"/.exec(confirm.body)?.[1] as string
+    const missing = await broker.post(`/requests/${requestId}/close`, { version, reason: '' })
+    expect(missing.statusCode).toBe(400)
+    expect(missing.body).toContain('govuk-error-summary')
+    expect(missing.body).toContain('Enter why you are closing the request to offers early')
+    const closed = await broker.post(`/requests/${requestId}/close`, {
+      version,
+      reason: 'Three offers are in',
+    })
+    expect(closed.statusCode).toBe(303)
+    const shown = await broker.get(`/requests/${requestId}?done=closed`)
+    expect(shown.body).toMatch(/Closed to offers[\s\S]*\(UK time\), early/)
+    expect(shown.body).toContain('Closed early: Three offers are in')
+    // The provider invited is told, in the app and by email.
+    const told = await t.database.db.execute(
+      sql`select subject from inbox where council_id = ${home.councilId} and subject like ${`Request ${requestId} has closed%`}`,
+    )
+    expect((told as unknown as { rows: unknown[] }).rows).toHaveLength(1)
+    // Gone from the page once closed: a GET of the confirmation goes back to the request.
+    expect((await broker.get(`/requests/${requestId}/close`)).statusCode).toBe(303)
   })
 })
 
@@ -264,7 +295,7 @@ describe('home care visits on one page', () => {
     expect(carers.headers.location).toBe(`/requests/${id}/edit/notes`)
     const check = await socialWorker.get(`/requests/${id}/check-answers`)
     expect(check.body).toContain('Female care workers only')
-    expect(check.body).toContain('1 hour of care a week')
+    expect(check.body).toContain('1 h of visits, 2 h of care worker time (2 carers on 1 visit) a week')
     // The start date and needs were skipped: submitting says which questions are left.
     const refused = await socialWorker.post(`/requests/${id}/submit`, {})
     expect(refused.statusCode).toBe(400)
@@ -296,9 +327,14 @@ describe('the JSON API', () => {
     expect(published.body.deadlineAt).toBe(published.body.request.deadlineAt)
     expect(new Date(published.body.deadlineAt).getTime()).toBeGreaterThan(Date.now())
 
-    const closed = await api('POST', `/api/v1/requests/${id}/close`)
+    const unexplained = await api('POST', `/api/v1/requests/${id}/close`, {})
+    expect(unexplained.status).toBe(400)
+    expect(unexplained.body.error.errors).toEqual([
+      { field: 'reason', message: 'Enter why you are closing the request to offers early' },
+    ])
+    const closed = await api('POST', `/api/v1/requests/${id}/close`, { reason: 'Enough offers' })
     expect(closed.body.request.status).toBe('closed')
-    const again = await api('POST', `/api/v1/requests/${id}/close`)
+    const again = await api('POST', `/api/v1/requests/${id}/close`, { reason: 'Enough offers' })
     expect(again.status).toBe(200)
     expect(again.body.request.version).toBe(closed.body.request.version)
 
@@ -538,7 +574,7 @@ describe('what providers will see, checked before publishing', () => {
     expect((await api('POST', `/api/v1/requests/${id}/publish`, { identifiersChecked: true })).status).toBe(
       200,
     )
-    expect((await api('POST', `/api/v1/requests/${id}/close`)).status).toBe(200)
+    expect((await api('POST', `/api/v1/requests/${id}/close`, { reason: 'Enough offers' })).status).toBe(200)
     expect((await api('POST', `/api/v1/requests/${id}/unsourced`, {})).status).toBe(200)
     const broker = await signedIn(home, 'broker')
     const page = await broker.get(`/requests/${id}/republish`)

@@ -1,7 +1,13 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import type { SessionUser } from '../../accounts/service.ts'
-import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import {
+  ConflictError,
+  type FieldError,
+  parseInput,
+  UnprocessableError,
+  ValidationError,
+} from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { dateFromForm, field } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -49,6 +55,8 @@ const DONE_MESSAGES: Record<string, string> = {
   closed: 'Request closed to offers.',
   cancelled: 'Request cancelled.',
   republished: 'Request published again: eligible providers have been invited to offer.',
+  changed:
+    'Request changed. For a published request, who is invited has been decided again and the providers affected told.',
 }
 
 const listQuery = z.object({
@@ -135,6 +143,10 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
     const lots = request.lotId !== null ? await requests.requestLotChoices(user.councilId) : []
     const actions = availableActions(user, request)
     const preview = request.status === 'draft' ? [] : providerPreview(request)
+    const invitations = actions.includes('publish')
+      ? await requests.previewPublication(user, requestId)
+      : null
+    const events = await requests.listRequestEvents(user, requestId)
     return reply.code(options.status ?? 200).view('brokerage/requests/views/request.njk', {
       pageTitle: `Request ${request.id}`,
       request,
@@ -148,15 +160,24 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
         lotName: lots.find((lot) => lot.id === request.lotId)?.name ?? null,
         fromPersonsPostcode: measuredFromPersonsPostcode(request),
       }),
-      events: await requests.listRequestEvents(user, requestId),
+      events,
       teamName: await requests.teamNameOf(request),
-      canContinueDraft: request.status === 'draft' && mayAct(user, 'editDraft', request),
-      buttons: (['publish', 'close'] as RequestAction[])
+      canContinueDraft:
+        (request.status === 'draft' || request.status === 'returned') && mayAct(user, 'editDraft', request),
+      canReturn: actions.includes('return'),
+      returnNote:
+        request.status === 'returned'
+          ? ([...events].reverse().find((e) => e.toStatus === 'returned')?.reason ?? null)
+          : null,
+      buttons: (['publish'] as RequestAction[])
         .filter((a) => actions.includes(a))
         .map((action) => ({ action, label: ACTION_BUTTON_LABELS[action] })),
+      canClose: actions.includes('close'),
       providerPreview: preview,
       suspectedSummary: suspectedIdentifiersSummary(preview),
       identifiersToCheck: actions.includes('publish') && preview.some((p) => p.suspected.length > 0),
+      invitations,
+      canChange: user.role === 'broker' && (request.status === 'submitted' || request.status === 'published'),
       canCancel: actions.includes('cancel'),
       canRepublish: actions.includes('republish'),
       offersHref: request.publishedAt ? `/requests/${request.id}/offers` : null,
@@ -174,23 +195,25 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
   })
 
   /** A lifecycle button's POST: do it, or show the request again with why it could not be done. */
-  const lifecycle = (action: 'publish' | 'close', done: string) =>
+  const lifecycle = (action: 'publish', done: string) =>
     app.post(`/requests/:id/${action}`, { config: { access: BROKERS } }, async (request, reply) => {
       const user = request.user as SessionUser
       const { id } = parseInput(requestParams, request.params)
       const expectedVersion = versionFrom(request.body)
       try {
-        if (action === 'publish')
-          await requests.publish(user, id, {
-            expectedVersion,
-            identifiersChecked: identifiersCheckedFrom(request.body),
-          })
-        else await requests.closeRequest(user, id, { expectedVersion })
+        await requests.publish(user, id, {
+          expectedVersion,
+          identifiersChecked: identifiersCheckedFrom(request.body),
+        })
         return reply.redirect(`/requests/${id}?done=${done}`, 303)
       } catch (error) {
-        if (error instanceof ConflictError || error instanceof ValidationError)
+        if (
+          error instanceof ConflictError ||
+          error instanceof ValidationError ||
+          error instanceof UnprocessableError
+        )
           return showRequest(reply, user, id, {
-            status: error instanceof ConflictError ? 409 : 400,
+            status: error.statusCode,
             errors:
               error instanceof ValidationError
                 ? error.errors
@@ -200,7 +223,52 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       }
     })
   lifecycle('publish', 'published')
-  lifecycle('close', 'closed')
+
+  const showClose = async (
+    reply: FastifyReply,
+    request: SourcingRequest,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
+  ) =>
+    reply.code(options.status ?? 200).view('brokerage/requests/views/close.njk', {
+      pageTitle: 'Close the request to offers early',
+      request,
+      values: options.values ?? {},
+      ...pageErrors(options.errors ?? []),
+    })
+
+  app.get('/requests/:id/close', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const found = await requests.getRequest(user, id)
+    if (!availableActions(user, found).includes('close')) return reply.redirect(`/requests/${id}`, 303)
+    return showClose(reply, found)
+  })
+
+  app.post('/requests/:id/close', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const values = { reason: field(request.body, 'reason') }
+    try {
+      await requests.closeRequest(user, id, {
+        reason: values.reason,
+        expectedVersion: versionFrom(request.body),
+      })
+      return reply.redirect(`/requests/${id}?done=closed`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showClose(reply, await requests.getRequest(user, id), {
+          status: 400,
+          values,
+          errors: error.errors,
+        })
+      if (error instanceof ConflictError)
+        return showRequest(reply, user, id, {
+          status: 409,
+          errors: [{ field: 'actions', message: error.message }],
+        })
+      throw error
+    }
+  })
 
   const showCancel = async (
     reply: FastifyReply,
@@ -232,6 +300,126 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
     } catch (error) {
       if (error instanceof ValidationError)
         return showCancel(reply, await requests.getRequest(user, id), {
+          status: 400,
+          values,
+          errors: error.errors,
+        })
+      if (error instanceof ConflictError)
+        return showRequest(reply, user, id, {
+          status: 409,
+          errors: [{ field: 'actions', message: error.message }],
+        })
+      throw error
+    }
+  })
+
+  const showReturn = async (
+    reply: FastifyReply,
+    request: SourcingRequest,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
+  ) =>
+    reply.code(options.status ?? 200).view('brokerage/requests/views/return.njk', {
+      pageTitle: 'Return the request to the social worker',
+      request,
+      values: options.values ?? {},
+      ...pageErrors(options.errors ?? []),
+    })
+
+  app.get('/requests/:id/return', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const found = await requests.getRequest(user, id)
+    if (!availableActions(user, found).includes('return')) return reply.redirect(`/requests/${id}`, 303)
+    return showReturn(reply, found)
+  })
+
+  app.post('/requests/:id/return', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const values = { reason: field(request.body, 'reason') }
+    try {
+      await requests.returnToSocialWorker(user, id, {
+        reason: values.reason,
+        expectedVersion: versionFrom(request.body),
+      })
+      return reply.redirect(`/requests/${id}?done=returned`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showReturn(reply, await requests.getRequest(user, id), {
+          status: 400,
+          values,
+          errors: error.errors,
+        })
+      if (error instanceof ConflictError)
+        return showRequest(reply, user, id, {
+          status: 409,
+          errors: [{ field: 'actions', message: error.message }],
+        })
+      throw error
+    }
+  })
+
+  const showChange = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    request: SourcingRequest,
+    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
+  ) => {
+    const lots = await requests.requestLotChoices(user.councilId)
+    return reply.code(options.status ?? 200).view('brokerage/requests/views/change.njk', {
+      pageTitle: 'Change the request',
+      request,
+      startDateText: dateText(request.startDate),
+      lots: lots.filter((lot) => lot.procurement === 'dps' || lot.id === request.lotId),
+      values: options.values ?? {
+        maxDistanceMiles: String(request.maxDistanceMiles),
+        budgetPounds: request.budgetPence === null ? '' : String(request.budgetPence / 100),
+        lotId: request.lotId === null ? 'none' : String(request.lotId),
+      },
+      ...pageErrors(options.errors ?? []),
+    })
+  }
+
+  const changeable = (request: SourcingRequest) =>
+    request.status === 'submitted' || request.status === 'published'
+
+  app.get('/requests/:id/change', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const found = await requests.getRequest(user, id)
+    if (!changeable(found)) return reply.redirect(`/requests/${id}`, 303)
+    return showChange(reply, user, found)
+  })
+
+  app.post('/requests/:id/change', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const values = {
+      maxDistanceMiles: field(request.body, 'maxDistanceMiles'),
+      budgetPounds: field(request.body, 'budgetPounds'),
+      lotId: field(request.body, 'lotId'),
+      'startDate-day': field(request.body, 'startDate-day'),
+      'startDate-month': field(request.body, 'startDate-month'),
+      'startDate-year': field(request.body, 'startDate-year'),
+      reason: field(request.body, 'reason'),
+    }
+    try {
+      await requests.changeRequest(
+        user,
+        id,
+        {
+          maxDistanceMiles: values.maxDistanceMiles,
+          budgetPounds: values.budgetPounds,
+          lotId: values.lotId,
+          startDate: dateFromForm(request.body, 'startDate'),
+          reason: values.reason,
+        },
+        { expectedVersion: versionFrom(request.body) },
+      )
+      return reply.redirect(`/requests/${id}?done=changed`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return showChange(reply, user, await requests.getRequest(user, id), {
           status: 400,
           values,
           errors: error.errors,

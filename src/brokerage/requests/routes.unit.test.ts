@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { buildRouteApp, type RouteApp, sessionUser } from '../../../test/support/route-app.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import { NotFoundError, ValidationError } from '../../errors.ts'
+import { NobodyToInviteError } from '../invitations.ts'
 import { requestsModule } from '../module.ts'
 import { ForbiddenError } from './callers.ts'
 import type { SourcingRequest } from './store.ts'
@@ -126,11 +127,45 @@ describe('request pages over substitute services', () => {
   })
 
   it('shows a request with the actions its state and the role allow', async () => {
-    const t = requestRoutes({ getRequest: async () => aRequest() })
+    const t = requestRoutes({
+      getRequest: async () => aRequest(),
+      previewPublication: async () => ({
+        invited: 3,
+        notInvited: 14,
+        exclusions: [
+          { code: 'too_far', label: 'are further away than the maximum distance', count: 12 },
+          { code: 'service_type', label: 'do not offer this type of care', count: 2 },
+        ],
+      }),
+    })
     const page = await t.get('/requests/7')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Request 7')
     expect(page.body).toContain('action="/requests/7/publish"')
+    expect(page.body).toContain('Publishing now would invite <strong>3</strong> locations to offer.')
+    expect(page.body).toContain('Are further away than the maximum distance')
+    expect(page.body).toContain('Why the other 14 locations are not invited')
+  })
+
+  it('warns before publishing to nobody, and shows the refusal with the reasons and a way to widen', async () => {
+    const exclusions = [{ code: 'too_far', label: 'are further away than the maximum distance', count: 5 }]
+    const publish = vi.fn(async () => {
+      throw new NobodyToInviteError(exclusions)
+    })
+    const t = requestRoutes({
+      getRequest: async () => aRequest(),
+      previewPublication: async () => ({ invited: 0, notInvited: 5, exclusions }),
+      publish,
+    })
+    const page = await t.get('/requests/7')
+    expect(page.body).toContain('Publishing now would invite no location')
+    expect(page.body).toContain('href="/requests/7/change"')
+    const refused = await t.post('/requests/7/publish', { version: '3' })
+    expect(refused.statusCode).toBe(422)
+    expect(refused.body).toContain('govuk-error-summary')
+    expect(refused.body).toContain(
+      'No location would be invited: 5 are further away than the maximum distance. Widen the request',
+    )
   })
 
   it('passes the service’s not found and forbidden through as 404 and 403', async () => {

@@ -60,8 +60,14 @@ export const sourcingRequestSchema = z.object({
   language: z.string().nullable(),
   lotId: z.int().nullable(),
   visits: z.array(requestVisitSchema),
-  minutesPerWeek: z.int().describe('Minutes of care a week in the visit pattern (home care; 0 otherwise)'),
-  carerMinutesPerWeek: z.int().describe('Care-worker minutes a week: visits needing two carers count twice'),
+  minutesPerWeek: z
+    .int()
+    .describe('Minutes a week the person is visited in the visit pattern (home care; 0 otherwise)'),
+  carerMinutesPerWeek: z
+    .int()
+    .describe(
+      'Care-worker minutes a week, the hours of care the council commissions and counts: visits needing two carers count twice',
+    ),
   publishedAt: instant.nullable(),
   deadlineAt: instant.nullable(),
   closedAt: instant.nullable(),
@@ -105,6 +111,18 @@ export const requestListSchema = z.object({
   total: z.int().describe('Requests matching, across every page'),
 })
 
+const exclusionsSchema = z
+  .array(z.object({ code: z.string(), label: z.string(), count: z.int() }))
+  .describe(
+    'Why the locations not invited are not: each counted once, by its first reason; most common first',
+  )
+
+export const invitationPreviewSchema = z.object({
+  invited: z.int().describe('Locations publishing now would invite'),
+  notInvited: z.int(),
+  exclusions: exclusionsSchema,
+})
+
 export const publishedSchema = z.object({
   request: sourcingRequestSchema,
   round: z.int().describe('1 when first published, then one more each time it is published again'),
@@ -120,8 +138,19 @@ export const publishedSchema = z.object({
     round: z.int(),
     invited: z.int(),
     excluded: z.int(),
+    exclusions: exclusionsSchema,
+    invitedLocationIds: z.array(z.int()).describe('The locations invited'),
     decidedInFull: z.int(),
     organisationsNotified: z.int(),
     emails: z.int(),
   }),
+})
+
+export const changedSchema = z.object({
+  request: sourcingRequestSchema,
+  changes: z.array(z.string()).describe('What changed, in words'),
+  eligibility: z
+    .object({ round: z.int(), newlyInvited: z.int(), noLongerInvited: z.int() })
+    .nullable()
+    .describe('For a published request: the new round, who it newly invites and who it no longer does'),
 })

@@ -3,18 +3,29 @@ import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
 import { createTestDatabase } from '../../../test/support/database.ts'
+import { placeInvitableLocation } from '../../../test/support/offers-factory.ts'
 import { careHomeRequest, homeCareRequest, sessionUserOf } from '../../../test/support/request-users.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import { addTeamMember, createTeam, removeTeamMember } from '../../accounts/teams.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
-import { auditLog, requestEvents, sourcingRequests } from '../../db/schema.ts'
+import {
+  auditLog,
+  councilDistricts,
+  eligibilityDecisions,
+  inbox,
+  localities,
+  requestEvents,
+  sourcingRequests,
+} from '../../db/schema.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { importCentroids } from '../../geography/service.ts'
 import { createLot } from '../../providers/frameworks/service.ts'
+import { NobodyToInviteError } from '../invitations.ts'
 import { removeBankHoliday } from '../settings/service.ts'
 import {
   addDraftVisit,
   cancel,
+  changeRequest,
   closeRequest,
   createRequest,
   ForbiddenError,
@@ -24,6 +35,7 @@ import {
   publish,
   removeDraftVisit,
   republish,
+  returnToSocialWorker,
   saveDraftPage,
   startDraft,
   submit,
@@ -53,6 +65,7 @@ beforeAll(async () => {
   const config = testConfig()
   home = await seedCouncil(database, 'RQS', config)
   other = await seedCouncil(database, 'RQX', config)
+  await placeInvitableLocation(database.db, home)
   socialWorker = await sessionUserOf(database, home, 'social_worker')
   broker = await sessionUserOf(database, home, 'broker')
   commissioner = await sessionUserOf(database, home, 'commissioner')
@@ -83,7 +96,7 @@ async function submitted(input = careHomeRequest()) {
 }
 
 /** Moves a request on through transitionRequest, as the offers service does, for the later stages. */
-async function moveTo(requestId: number, actions: ('close' | 'markUnsourced')[]) {
+async function moveTo(requestId: number, actions: ('publish' | 'close' | 'markUnsourced')[]) {
   for (const action of actions) {
     await database.db.transaction(async (tx) => {
       const row = await findRequestRow(tx, home.councilId, requestId)
@@ -404,13 +417,179 @@ describe('a draft, a question page at a time', () => {
   })
 })
 
+describe('what is refused at entry', () => {
+  it('refuses a person’s postcode the council cannot place in or near its area, naming the field', async () => {
+    const placed = await seedCouncil(database, 'RQP', testConfig())
+    const [locality] = await database.db
+      .insert(localities)
+      .values({ councilId: placed.councilId, name: 'Norwich' })
+      .returning({ id: localities.id })
+    await database.db.insert(councilDistricts).values({
+      councilId: placed.councilId,
+      outcode: 'NR3',
+      localityId: locality?.id as number,
+      rural: false,
+    })
+    const worker = await sessionUserOf(database, placed, 'social_worker')
+    // XA1 is no district of the council and has no known centre: nobody could ever be invited for it.
+    const outside = careHomeRequest({
+      person: { ...(careHomeRequest().person as object), postcode: 'XA1 1AA' },
+    })
+    expect(await validationErrorOf(createRequest(database.db, worker, outside, clock))).toEqual({
+      'person.postcode': 'XA1 1AA is not in or near the council’s area: enter a postcode the council serves',
+    })
+    expect(
+      await validationErrorOf(
+        createRequest(database.db, worker, careHomeRequest({ preferredPostcode: 'XA1 1AA' }), clock),
+      ),
+    ).toEqual({
+      preferredPostcode: 'XA1 1AA is not in or near the council’s area: enter a postcode the council serves',
+    })
+    const draft = await validationErrorOf(
+      startDraft(
+        database.db,
+        worker,
+        { name: 'Ada Example', dateOfBirth: '1940-02-03', postcode: 'XA1 1AA' },
+        clock,
+      ),
+    )
+    expect(draft).toEqual({
+      postcode: 'XA1 1AA is not in or near the council’s area: enter a postcode the council serves',
+    })
+    // One of its own districts is placed.
+    const inside = await createRequest(database.db, worker, careHomeRequest(), clock)
+    expect(inside.person.localityId).toBe(locality?.id)
+  })
+
+  it('refuses a usual price of £0', async () => {
+    expect(
+      await validationErrorOf(
+        createRequest(database.db, socialWorker, careHomeRequest({ usualPricePounds: '0' }), clock),
+      ),
+    ).toEqual({ usualPricePounds: 'Usual price must be more than £0' })
+  })
+})
+
+describe('a broker changing a request', () => {
+  it('changes a submitted request with a reason, and refuses one without', async () => {
+    const request = await submitted()
+    expect(
+      await validationErrorOf(
+        changeRequest(database.db, broker, request.id, { maxDistanceMiles: '20' }, clock),
+      ),
+    ).toEqual({ reason: 'Enter why you are changing the request' })
+    await expect(
+      changeRequest(database.db, socialWorker, request.id, { maxDistanceMiles: '20', reason: 'x' }, clock),
+    ).rejects.toBeInstanceOf(ForbiddenError)
+    const changed = await changeRequest(
+      database.db,
+      broker,
+      request.id,
+      { maxDistanceMiles: '20', reason: 'Nobody within 15 miles' },
+      clock,
+    )
+    expect(changed.request).toMatchObject({ status: 'submitted', maxDistanceMiles: 20 })
+    expect(changed.request.version).toBe(request.version + 1)
+    expect(changed.changes).toEqual(['maximum distance 15 to 20 miles'])
+    expect(changed.eligibility).toBeNull()
+    const [audit] = await database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'sourcing_request.changed'), eq(auditLog.entityId, String(request.id))))
+    expect(audit?.details).toMatchObject({ reason: 'Nobody within 15 miles' })
+  })
+
+  it('decides a published request’s eligibility again, telling the providers no longer invited and inviting the new', async () => {
+    const lot = await createLot(
+      database.db,
+      home.councilId,
+      { name: 'Changed DPS', procurement: 'dps', questions: ['Terms?'], opensOn: '2020-01-01' },
+      { kind: 'system', label: 'test' },
+    )
+    const request = await submitted()
+    const published = await publish(database.db, broker, request.id, clock)
+    expect(published.invitations.invited).toBe(1)
+    const narrowed = await changeRequest(
+      database.db,
+      broker,
+      request.id,
+      { lotId: String(lot.id), reason: 'Must go through the DPS' },
+      clock,
+    )
+    expect(narrowed.eligibility).toEqual({ round: 2, newlyInvited: 0, noLongerInvited: 1 })
+    const told = await database.db
+      .select({ subject: inbox.subject })
+      .from(inbox)
+      .where(and(eq(inbox.providerOrganisationId, home.providerB.id), eq(inbox.councilId, home.councilId)))
+    expect(told.map((m) => m.subject)).toContain(
+      `Request ${request.id} has changed: your location is no longer eligible`,
+    )
+    const widened = await changeRequest(
+      database.db,
+      broker,
+      request.id,
+      { lotId: 'none', reason: 'The DPS has no one' },
+      clock,
+    )
+    expect(widened.eligibility).toEqual({ round: 3, newlyInvited: 1, noLongerInvited: 0 })
+    expect(widened.request.status).toBe('published')
+    expect(widened.request.deadlineAt?.toISOString()).toBe(published.request.deadlineAt?.toISOString())
+    await moveTo(request.id, ['close'])
+    await expect(
+      changeRequest(database.db, broker, request.id, { maxDistanceMiles: '30', reason: 'x' }, clock),
+    ).rejects.toBeInstanceOf(ConflictError)
+  })
+})
+
+describe('returning a request to the social worker', () => {
+  it('needs a note, lets the social worker change the request and submit it again', async () => {
+    const request = await submitted()
+    expect(
+      await validationErrorOf(
+        returnToSocialWorker(database.db, broker, request.id, { ...clock, reason: ' ' }),
+      ),
+    ).toEqual({ reason: 'Enter a note for the social worker' })
+    await expect(
+      returnToSocialWorker(database.db, socialWorker, request.id, { ...clock, reason: 'x' }),
+    ).rejects.toBeInstanceOf(ForbiddenError)
+    const returned = await returnToSocialWorker(database.db, broker, request.id, {
+      ...clock,
+      reason: 'Say whether she needs a hoist',
+    })
+    expect(returned.status).toBe('returned')
+    await expect(publish(database.db, broker, request.id, clock)).rejects.toBeInstanceOf(ConflictError)
+    await saveDraftPage(
+      database.db,
+      socialWorker,
+      request.id,
+      'needs',
+      {
+        clientGroup: 'older_people',
+        specialisms: [],
+        needsSummary: 'Needs a hoist to move from bed to chair.',
+      },
+      clock,
+    )
+    const again = await submit(database.db, socialWorker, request.id, clock)
+    expect(again.status).toBe('submitted')
+    expect(again.needsSummary).toBe('Needs a hoist to move from bed to chair.')
+    const events = await listRequestEvents(database.db, home, request.id)
+    expect(events.slice(-2).map((e) => [e.toStatus, e.reason])).toEqual([
+      ['returned', 'Say whether she needs a hoist'],
+      ['submitted', null],
+    ])
+  })
+})
+
 describe('the lifecycle', () => {
   it('refuses what the state machine refuses, with 409', async () => {
     const request = await submitted()
     await expect(submit(database.db, socialWorker, request.id, clock)).rejects.toThrow(
       'The request is already submitted.',
     )
-    await expect(closeRequest(database.db, broker, request.id, clock)).rejects.toBeInstanceOf(ConflictError)
+    await expect(
+      closeRequest(database.db, broker, request.id, { ...clock, reason: 'Enough offers' }),
+    ).rejects.toBeInstanceOf(ConflictError)
     await expect(republish(database.db, broker, request.id, {}, clock)).rejects.toBeInstanceOf(ConflictError)
   })
 
@@ -535,17 +714,25 @@ describe('the lifecycle', () => {
         },
       )
     })
-    const closed = await closeRequest(database.db, broker, request.id, clock)
+    expect(
+      await validationErrorOf(closeRequest(database.db, broker, request.id, { ...clock, reason: '  ' })),
+    ).toEqual({ reason: 'Enter why you are closing the request to offers early' })
+    const closed = await closeRequest(database.db, broker, request.id, {
+      ...clock,
+      reason: 'Three good offers are in',
+    })
     expect(closed.status).toBe('closed')
     expect(closed.closedAt?.toISOString()).toBe(NOW.toISOString())
+    expect(closed.deadlineAt?.toISOString()).toBe('2026-03-09T10:00:00.000Z')
     const again = await closeRequest(database.db, broker, request.id, {
       now: new Date('2026-03-03T10:00:00Z'),
+      reason: 'Again',
     })
     expect(again.version).toBe(closed.version)
     expect(again.closedAt?.toISOString()).toBe(NOW.toISOString())
     const events = await listRequestEvents(database.db, home, request.id)
     expect(events.filter((e) => e.toStatus === 'closed')).toHaveLength(1)
-    expect(events.at(-1)?.reason).toBe('Closed early by a broker')
+    expect(events.at(-1)?.reason).toBe('Closed early: Three good offers are in')
   })
 
   it('lists the council’s requests by status, newest change first', async () => {
@@ -622,8 +809,22 @@ describe('publishing', () => {
       { kind: 'system', label: 'test' },
     )
     const request = await submitted(careHomeRequest({ budgetPounds: '800', lotId: lot.id }))
-    await publish(database.db, broker, request.id, clock)
-    await moveTo(request.id, ['close', 'markUnsourced'])
+    // Nobody is admitted to the lot: publishing is refused, saying why, and nothing changes.
+    const refused = await publish(database.db, broker, request.id, clock).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(NobodyToInviteError)
+    expect((refused as NobodyToInviteError).statusCode).toBe(422)
+    expect((refused as NobodyToInviteError).exclusions).toEqual([
+      { code: 'distance_unknown', label: 'cannot be measured from the preferred postcode', count: 1 },
+      { code: 'not_on_lot', label: 'are not admitted to the DPS lot', count: 1 },
+    ])
+    expect((await getRequest(database.db, home, request.id)).status).toBe('submitted')
+    expect(
+      await database.db
+        .select()
+        .from(eligibilityDecisions)
+        .where(eq(eligibilityDecisions.requestId, request.id)),
+    ).toEqual([])
+    await moveTo(request.id, ['publish', 'close', 'markUnsourced'])
 
     const narrower = await validationErrorOf(
       republish(database.db, broker, request.id, { maxDistanceMiles: '10', budgetPounds: '700' }, clock),

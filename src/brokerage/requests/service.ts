@@ -12,9 +12,17 @@ import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationEr
 import { londonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
 import { brokerageEvents } from '../events.ts'
-import { inviteEligibleLocations } from '../invitations.ts'
+import {
+  type InvitationPreview,
+  inviteEligibleLocations,
+  latestRound,
+  NobodyToInviteError,
+  previewInvitations,
+} from '../invitations.ts'
 // offers/award.ts imports this module too; the cycle is safe because neither uses the other at load.
 import { declineOpenOffers } from '../offers/award.ts'
+import { deadlineText } from '../offers/rules.ts'
+import { bidderOrganisations, notifyOrganisations, organisationsOfLocations } from '../offers/store.ts'
 import {
   nextStatus,
   type RequestAction,
@@ -22,7 +30,7 @@ import {
   type ResponseWindow,
   responseWindow,
 } from '../rules/index.ts'
-import { packages, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
+import { offers, packages, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { getBankHolidays, getBrokerageSettings } from '../settings/service.ts'
 import {
   actorFor,
@@ -35,7 +43,7 @@ import {
 } from './callers.ts'
 import { type RequestScope, teamForNewRequest } from './caseload.ts'
 import { unansweredErrors, wizardContext } from './drafts.ts'
-import { newRequestSchema, referencesShape, republishSchema } from './input.ts'
+import { type InputContext, newRequestSchema, referencesShape, republishSchema } from './input.ts'
 import { confirmProviderText, providerPreview } from './privacy.ts'
 import {
   checkLot,
@@ -121,6 +129,7 @@ function assertTransition(
 
 const AUDIT_ACTIONS: Record<RequestAction, string> = {
   submit: 'sourcing_request.submitted',
+  return: 'sourcing_request.returned',
   publish: 'sourcing_request.published',
   close: 'sourcing_request.closed',
   award: 'sourcing_request.awarded',
@@ -268,12 +277,16 @@ export async function createRequest(
         tx,
         councilId,
         value.person as NonNullable<typeof value.person>,
+        'person.postcode',
       )
       person = row
       home = where
     }
     const origin = value.preferredPostcode
-      ? preferredLocation(value.preferredPostcode, await place(tx, councilId, value.preferredPostcode))
+      ? preferredLocation(
+          value.preferredPostcode,
+          await place(tx, councilId, value.preferredPostcode, 'preferredPostcode'),
+        )
       : preferredLocation(person.postcode, home)
     const [created] = await tx
       .insert(sourcingRequests)
@@ -400,6 +413,35 @@ export async function submit(
   return getRequest(db, caller, requestId)
 }
 
+export const returnSchema = z.object({
+  reason: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? v : undefined),
+    z
+      .string({ error: 'Enter a note for the social worker' })
+      .trim()
+      .max(2000, 'Note must be 2,000 characters or fewer'),
+  ),
+})
+
+/**
+ * A broker returns a submitted request to the social worker with a note (what to change or add):
+ * it becomes `returned`, the social worker changes its answers and submits it again.
+ */
+export async function returnToSocialWorker(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  options: LifecycleOptions & { reason?: unknown },
+): Promise<SourcingRequest> {
+  authorise(caller, 'publish')
+  const { reason } = parseInput(returnSchema, { reason: options.reason })
+  await db.transaction(async (tx) => {
+    const { row, now } = await lockedRow(tx, caller, requestId, options)
+    await transitionRequest(tx, row, 'return', actorFor(caller), { now, reason })
+  })
+  return getRequest(db, caller, requestId)
+}
+
 export interface PublishOptions extends LifecycleOptions {
   /**
    * The broker has checked the text providers will read: needed when something in it that is not
@@ -453,7 +495,12 @@ async function publishRound(
   const confirmed = confirmProviderText(providerPreview({ ...row, person }), identifiersChecked)
   const next = answeredRow({ ...row, ...changes.set } as RequestRow)
   const window = await responseWindowFor(tx, next, now)
-  const round = (await countPublications(tx, row.councilId, row.id)) + 1
+  // A change re-deciding eligibility takes a round too, so each publication follows the last of those.
+  const round =
+    Math.max(
+      await countPublications(tx, row.councilId, row.id),
+      (await latestRound(tx, row.councilId, row.id)).round,
+    ) + 1
   await transitionRequest(tx, row, action, actorFor(caller), {
     now,
     reason: changes.reason,
@@ -472,7 +519,24 @@ async function publishRound(
     round,
     now,
   })
+  // Publishing to nobody is refused, and the whole round (status, decisions) undone with it.
+  if (invitations.invited === 0) throw new NobodyToInviteError(invitations.exclusions)
   return { window, round, invitations }
+}
+
+/**
+ * Who publishing the request now would invite, and why the others would not be (counts by their
+ * deciding reason), so the broker can widen the request before publishing rather than after.
+ */
+export async function previewPublication(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  options: { now?: Date } = {},
+): Promise<InvitationPreview> {
+  authorise(caller, 'publish')
+  await getRequest(db, caller, requestId)
+  return previewInvitations(db, { councilId: caller.councilId, requestId, now: options.now ?? new Date() })
 }
 
 /**
@@ -494,8 +558,22 @@ export async function publish(
   return { request: await getRequest(db, caller, requestId), ...outcome }
 }
 
+export const closeEarlySchema = z.object({
+  reason: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? v : undefined),
+    z
+      .string({ error: 'Enter why you are closing the request to offers early' })
+      .trim()
+      .max(2000, 'Reason must be 2,000 characters or fewer'),
+  ),
+})
+
+const CLOSED_EARLY_EMAIL_KIND = 'brokerage_closed_early'
+
 /**
- * Closes a published request to offers: a broker closing early, or the deadline passing.
+ * Closes a published request to offers: a broker closing early (a reason is required, and every
+ * provider invited or having offered is told), or the deadline passing (the system, no reason).
+ * The request keeps the time it really closed (`closedAt`) beside the deadline it had.
  * Closing a closed request changes nothing and succeeds, so the scheduler and a broker (or two
  * instances of the service) can close the same request safely.
  */
@@ -503,9 +581,15 @@ export async function closeRequest(
   db: Database,
   caller: RequestCaller,
   requestId: number,
-  options: LifecycleOptions & { reason?: string | null } = {},
+  options: LifecycleOptions & { reason?: unknown } = {},
 ): Promise<SourcingRequest> {
   authorise(caller, 'close')
+  const early = !isSystem(caller)
+  const reason = early
+    ? parseInput(closeEarlySchema, { reason: options.reason }).reason
+    : typeof options.reason === 'string'
+      ? options.reason
+      : null
   await db.transaction(async (tx) => {
     const row = await lockRequestRow(tx, caller.councilId, requestId)
     if (!row) throw new NotFoundError('No such request')
@@ -514,11 +598,31 @@ export async function closeRequest(
     const now = await timeOfChange(tx, options)
     await transitionRequest(tx, row, 'close', actorFor(caller), {
       now,
-      reason: options.reason ?? (isSystem(caller) ? null : 'Closed early by a broker'),
+      reason: early ? `Closed early: ${reason}` : reason,
       set: { closedAt: now },
+      details: early ? { closedEarly: true, deadlineAt: row.deadlineAt?.toISOString() ?? null } : {},
     })
+    if (early) await tellBiddersClosedEarly(tx, row, now)
   })
   return getRequest(db, caller, requestId)
+}
+
+/** Every provider invited or having offered hears that offers closed before the deadline. */
+async function tellBiddersClosedEarly(tx: Transaction, row: RequestRow, now: Date) {
+  const organisations = await bidderOrganisations(tx, row.councilId, row.id)
+  // The broker's reason is not passed on: it is free text about the person.
+  const deadline = row.deadlineAt ? `, before its deadline ${deadlineText(row.deadlineAt)}` : ''
+  await notifyOrganisations(
+    tx,
+    row.councilId,
+    CLOSED_EARLY_EMAIL_KIND,
+    organisations.map((providerOrganisationId) => ({
+      providerOrganisationId,
+      subject: `Request ${row.id} has closed to offers early`,
+      body: `The council closed request ${row.id} to offers ${deadlineText(now)}${deadline}. Offers can no longer be made, changed or withdrawn. You will be told the outcome of any offer you made.`,
+      link: `/provider/opportunities/${row.id}`,
+    })),
+  )
 }
 
 export const cancelSchema = z.object({
@@ -621,4 +725,152 @@ export async function republish(
     )
   })
   return { request: await getRequest(db, caller, requestId), ...outcome }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changing a submitted or published request
+
+/** What a broker may change on a submitted or published request, and why (required). */
+export function changeSchema(context: InputContext) {
+  return republishSchema(context).extend({
+    reason: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v : undefined),
+      z
+        .string({ error: 'Enter why you are changing the request' })
+        .trim()
+        .max(2000, 'Reason must be 2,000 characters or fewer'),
+    ),
+  })
+}
+
+export interface ChangeResult {
+  request: SourcingRequest
+  /** What changed, in words. */
+  changes: string[]
+  /** For a published request: who the change newly invites and who it no longer does. */
+  eligibility: { round: number; newlyInvited: number; noLongerInvited: number } | null
+}
+
+const CHANGED_EMAIL_KIND = 'brokerage_request_changed'
+
+/**
+ * A broker changes a submitted or published request's criteria (maximum distance, start date,
+ * budget, lot) with a reason. A published request's eligibility is decided again as a new round:
+ * locations newly eligible are invited, and providers whose locations are no longer eligible (or
+ * whose offers now come from one) are told. The deadline stays.
+ */
+export async function changeRequest(
+  db: Database,
+  caller: RequestCaller,
+  requestId: number,
+  input: Record<string, unknown>,
+  options: LifecycleOptions = {},
+): Promise<ChangeResult> {
+  authorise(caller, 'publish')
+  const context = await inputContext(db, caller.councilId, options.now ?? new Date())
+  const given = parseInput(changeSchema(context), input)
+  const outcome = await db.transaction(async (tx) => {
+    const { row, now } = await lockedRow(tx, caller, requestId, options)
+    if (row.status !== 'submitted' && row.status !== 'published')
+      throw new ConflictError(
+        `Only a submitted or published request can be changed; this one is ${row.status}.`,
+      )
+    const set: RequestColumns = {}
+    const changes: string[] = []
+    if (given.maxDistanceMiles !== undefined && given.maxDistanceMiles !== row.maxDistanceMiles) {
+      set.maxDistanceMiles = given.maxDistanceMiles
+      changes.push(`maximum distance ${row.maxDistanceMiles} to ${given.maxDistanceMiles} miles`)
+    }
+    if (given.budgetPounds !== null && given.budgetPounds !== row.budgetPence) {
+      set.budgetPence = given.budgetPounds
+      changes.push(
+        `budget ${row.budgetPence === null ? 'none' : formatPounds(row.budgetPence)} to ${formatPounds(given.budgetPounds)}`,
+      )
+    }
+    if (given.lotId !== undefined && given.lotId !== row.lotId) {
+      await checkLot(tx, row.councilId, given.lotId)
+      set.lotId = given.lotId
+      changes.push(
+        given.lotId === null ? 'open to all providers, not only a DPS lot' : `DPS lot ${given.lotId}`,
+      )
+    }
+    if (given.startDate !== undefined && given.startDate !== row.startDate) {
+      set.startDate = given.startDate
+      changes.push(`start date ${row.startDate} to ${given.startDate}`)
+    }
+    if (changes.length === 0)
+      throw new ValidationError([
+        {
+          field: 'maxDistanceMiles',
+          message: 'Change at least one of the answers, or go back to the request',
+        },
+      ])
+    const [updated] = await tx
+      .update(sourcingRequests)
+      .set({ ...set, version: row.version + 1, updatedAt: now })
+      .where(
+        and(
+          eq(sourcingRequests.id, row.id),
+          eq(sourcingRequests.councilId, row.councilId),
+          eq(sourcingRequests.version, row.version),
+        ),
+      )
+      .returning({ id: sourcingRequests.id })
+    if (!updated)
+      throw new ConflictError(
+        'The request was changed by someone else at the same time. Reload it and try again.',
+      )
+    const eligibility = row.status === 'published' ? await decideAgain(tx, row, now) : null
+    await recordAudit(tx, actorFor(caller), {
+      councilId: row.councilId,
+      action: 'sourcing_request.changed',
+      entityType: 'sourcing_request',
+      entityId: row.id,
+      details: { status: row.status, reason: given.reason, changes, ...(eligibility ? { eligibility } : {}) },
+    })
+    return { changes, eligibility }
+  })
+  return { request: await getRequest(db, caller, requestId), ...outcome }
+}
+
+/** A published request's eligibility decided again after a change, and the providers it affects told. */
+async function decideAgain(tx: Transaction, row: RequestRow, now: Date) {
+  const before = await latestRound(tx, row.councilId, row.id)
+  const round = before.round + 1
+  const result = await inviteEligibleLocations(tx, {
+    councilId: row.councilId,
+    requestId: row.id,
+    round,
+    now,
+    alreadyInvited: before.invited,
+  })
+  const nowInvited = new Set(result.invitedLocationIds)
+  const dropped = [...before.invited].filter((id) => !nowInvited.has(id))
+  // Offers from a location no longer eligible: its provider is told too, whether or not it was invited last round.
+  const offered = await tx
+    .select({ locationId: offers.locationId })
+    .from(offers)
+    .where(
+      and(eq(offers.councilId, row.councilId), eq(offers.requestId, row.id), eq(offers.status, 'submitted')),
+    )
+  const droppedOffers = offered.map((o) => o.locationId).filter((id) => !nowInvited.has(id))
+  const organisations = await organisationsOfLocations(tx, row.councilId, [
+    ...new Set([...dropped, ...droppedOffers]),
+  ])
+  await notifyOrganisations(
+    tx,
+    row.councilId,
+    CHANGED_EMAIL_KIND,
+    organisations.map((providerOrganisationId) => ({
+      providerOrganisationId,
+      subject: `Request ${row.id} has changed: your location is no longer eligible`,
+      body: `The council changed request ${row.id}, and at least one of your locations no longer meets it. It is no longer invited to offer, and an offer it made may not be chosen.`,
+      link: `/provider/opportunities/${row.id}`,
+    })),
+  )
+  return {
+    round,
+    newlyInvited: result.invitedLocationIds.filter((id) => !before.invited.has(id)).length,
+    noLongerInvited: dropped.length,
+  }
 }

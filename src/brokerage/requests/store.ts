@@ -13,17 +13,11 @@ import {
   REQUEST_SERVICE_TYPES,
   type RequestServiceType,
   type RequestStatus,
+  weeklyHours,
 } from '../rules/index.ts'
 import { people, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { caseloadCondition, type RequestScope } from './caseload.ts'
-import {
-  type CarerGenderChoice,
-  carerMinutesPerWeek,
-  type DayOfWeek,
-  minutesPerWeek,
-  type Sex,
-  type Urgency,
-} from './input.ts'
+import type { CarerGenderChoice, DayOfWeek, Sex, Urgency } from './input.ts'
 
 /** A request as stored: a draft keeps null for each question not yet answered. */
 export type RequestRow = typeof sourcingRequests.$inferSelect
@@ -113,9 +107,9 @@ export interface SourcingRequest {
   language: string | null
   lotId: number | null
   visits: RequestVisit[]
-  /** Hours of care a week in the visit pattern, in minutes (home care; 0 otherwise). */
+  /** Minutes a week the person is visited (home care; 0 otherwise): see rules/hours.ts. */
   minutesPerWeek: number
-  /** Care-worker minutes a week: visits needing two carers count twice. */
+  /** Care-worker minutes a week, the hours a week the council counts: visits needing two carers count twice. */
   carerMinutesPerWeek: number
   publishedAt: Date | null
   deadlineAt: Date | null
@@ -193,6 +187,7 @@ function toRequest(
       durationMinutes: v.durationMinutes,
       carers: v.carers,
     }))
+  const hours = weeklyHours(visits)
   return {
     id: row.id,
     councilId: row.councilId,
@@ -222,8 +217,8 @@ function toRequest(
     language: row.language,
     lotId: row.lotId,
     visits,
-    minutesPerWeek: minutesPerWeek(visits),
-    carerMinutesPerWeek: carerMinutesPerWeek(visits),
+    minutesPerWeek: hours.visitMinutes,
+    carerMinutesPerWeek: hours.careWorkerMinutes,
     publishedAt: row.publishedAt,
     deadlineAt: row.deadlineAt,
     closedAt: row.closedAt,

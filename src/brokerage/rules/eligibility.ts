@@ -123,6 +123,22 @@ type ExclusionReasonCode =
   | 'not_on_lot'
   | 'carer_gender'
 
+/** Each exclusion as a broker reads it in a count ("12 further away than the maximum distance"). */
+export const EXCLUSION_REASON_LABELS: Readonly<Record<ExclusionReasonCode, string>> = {
+  service_type: 'do not offer this type of care',
+  client_group: 'do not support this client group',
+  specialism_missing: 'do not meet every need asked for',
+  distance_unknown: 'cannot be measured from the preferred postcode',
+  too_far: 'are further away than the maximum distance',
+  not_covering_district: 'do not cover the district and their office is too far',
+  inadequate: 'are rated Inadequate',
+  accreditation_not_in_force: 'have a council accreditation that is not in force',
+  no_new_placements: 'have a “no new placements” restriction',
+  placement_limit_reached: 'have reached their placement limit this month',
+  not_on_lot: 'are not admitted to the DPS lot',
+  carer_gender: 'cannot supply the carer gender required',
+}
+
 interface Reason {
   code: ExclusionReasonCode
   text: string

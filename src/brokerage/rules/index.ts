@@ -2,6 +2,7 @@
 // from the register and calls these.
 export * from './deadlines.ts'
 export * from './eligibility.ts'
+export * from './hours.ts'
 export * from './lifecycle.ts'
 export * from './scoring.ts'
 export * from './settings.ts'

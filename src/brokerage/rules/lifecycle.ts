@@ -2,6 +2,9 @@
 // nextStatus() before every change, so no status is ever set behind the state machine's back.
 //
 //   draft -> submitted -> published -> closed -> awarded -> started
+//              |    ^
+//              v    | (resubmitted)
+//            returned (to the social worker, with a note)
 //                            ^           |
 //                            |           +-> unsourced (on the Interim Care List) -> republish
 //   any status before started -> cancelled (reason required)
@@ -9,6 +12,7 @@
 export const REQUEST_STATUSES = [
   'draft',
   'submitted',
+  'returned',
   'published',
   'closed',
   'awarded',
@@ -20,6 +24,7 @@ export type RequestStatus = (typeof REQUEST_STATUSES)[number]
 
 export const REQUEST_ACTIONS = [
   'submit',
+  'return',
   'publish',
   'close',
   'award',
@@ -34,6 +39,7 @@ export type RequestAction = (typeof REQUEST_ACTIONS)[number]
 export const REQUEST_STATUS_LABELS: Record<RequestStatus, string> = {
   draft: 'Draft',
   submitted: 'Submitted',
+  returned: 'Returned to the social worker',
   published: 'Published',
   closed: 'Closed',
   awarded: 'Awarded',
@@ -54,6 +60,7 @@ export const ACTIVE_STATUSES = REQUEST_STATUSES.filter(
 export const CANCELLABLE_STATUSES = [
   'draft',
   'submitted',
+  'returned',
   'published',
   'closed',
   'awarded',
@@ -66,7 +73,8 @@ export interface Transition {
 }
 
 export const REQUEST_TRANSITIONS: Readonly<Record<RequestAction, Transition>> = {
-  submit: { from: ['draft'], to: 'submitted' },
+  submit: { from: ['draft', 'returned'], to: 'submitted' },
+  return: { from: ['submitted'], to: 'returned' },
   publish: { from: ['submitted'], to: 'published' },
   close: { from: ['published'], to: 'closed' },
   award: { from: ['closed'], to: 'awarded' },
@@ -91,6 +99,7 @@ export type TransitionResult =
 
 const PARTICIPLES: Record<RequestAction, string> = {
   submit: 'submitted',
+  return: 'returned to the social worker',
   publish: 'published',
   close: 'closed',
   award: 'awarded',
@@ -143,6 +152,9 @@ export function nextStatus(
   }
   if (action === 'cancel' && !options.reason?.trim()) {
     return { ok: false, code: 'reason_required', message: 'Enter a reason for cancelling the request' }
+  }
+  if (action === 'return' && !options.reason?.trim()) {
+    return { ok: false, code: 'reason_required', message: 'Enter a note for the social worker' }
   }
   return { ok: true, status: transition.to }
 }

@@ -21,6 +21,8 @@ import {
 // The whole legal table, written out independently of REQUEST_TRANSITIONS.
 const LEGAL: Array<[RequestStatus, RequestAction, RequestStatus]> = [
   ['draft', 'submit', 'submitted'],
+  ['submitted', 'return', 'returned'],
+  ['returned', 'submit', 'submitted'],
   ['submitted', 'publish', 'published'],
   ['published', 'close', 'closed'],
   ['closed', 'award', 'awarded'],
@@ -29,6 +31,7 @@ const LEGAL: Array<[RequestStatus, RequestAction, RequestStatus]> = [
   ['unsourced', 'republish', 'published'],
   ['draft', 'cancel', 'cancelled'],
   ['submitted', 'cancel', 'cancelled'],
+  ['returned', 'cancel', 'cancelled'],
   ['published', 'cancel', 'cancelled'],
   ['closed', 'cancel', 'cancelled'],
   ['awarded', 'cancel', 'cancelled'],
@@ -53,8 +56,8 @@ describe('nextStatus', () => {
         }
       }
     }
-    expect(legal).toBe(13)
-    expect(refused).toBe(8 * 8 - 13)
+    expect(legal).toBe(16)
+    expect(refused).toBe(9 * 9 - 16)
   })
 
   it('explains an illegal transition in plain English', () => {
@@ -183,7 +186,15 @@ describe('status sets', () => {
 
   it('splits statuses into active and terminal', () => {
     expect(TERMINAL_STATUSES).toEqual(['started', 'cancelled'])
-    expect(ACTIVE_STATUSES).toEqual(['draft', 'submitted', 'published', 'closed', 'awarded', 'unsourced'])
+    expect(ACTIVE_STATUSES).toEqual([
+      'draft',
+      'submitted',
+      'returned',
+      'published',
+      'closed',
+      'awarded',
+      'unsourced',
+    ])
     expect(REQUEST_STATUSES.filter(isCancellable)).toEqual([...CANCELLABLE_STATUSES])
     expect(CANCELLABLE_STATUSES).toEqual(ACTIVE_STATUSES)
   })

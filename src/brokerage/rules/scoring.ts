@@ -14,13 +14,19 @@
 //   rather than the nearest offer, so one offer next door does not push all the others to nothing.
 // - Scores and weighted parts are rounded to 2 decimal places, and the total is the sum of the
 //   rounded parts, so the numbers on the page add up and explain the order.
+// - Late start: an offer starting after the date care is needed loses the council's points per
+//   day late (lateStartPointsPerDay) from its total, never below 0, and is flagged with the days.
+// - No vacancy: an offer from a location whose latest capacity report shows no vacancy of the bed
+//   type (or no spare home care hours in the district) is flagged; eligibility already ranked it
+//   lower when inviting, and the report may be stale, so it is not excluded.
 // - Ties on the total go to the higher quality score, then the lower price, then the earlier
 //   submission, then the lower offer id, so the ranking is a total order and never depends on the
 //   order the offers were read in.
 
 import type { RestrictionKind } from '../../providers/vocabulary.ts'
-import { formatLondonDate } from '../../shared/dates.ts'
+import { formatDate, formatLondonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
+import { calendarDaysBetween } from './deadlines.ts'
 import { plural } from './format.ts'
 import type { BrokerageSettings } from './settings.ts'
 import { NOT_YET_RATED, PRICE_UNIT_LABELS, type PriceUnit, type RatingValue } from './vocabulary.ts'
@@ -52,7 +58,8 @@ export function distanceScore(distanceMiles: number | null, maxDistanceMiles: nu
 }
 
 export type ScoringWeights = Pick<BrokerageSettings, 'qualityWeight' | 'priceWeight' | 'distanceWeight'>
-export type ScoringSettings = ScoringWeights & Pick<BrokerageSettings, 'capacityStaleDays'>
+export type ScoringSettings = ScoringWeights &
+  Pick<BrokerageSettings, 'capacityStaleDays' | 'lateStartPointsPerDay'>
 
 /** Throws if the weights are not whole numbers from 0 to 100 adding up to 100. */
 export function assertWeights(weights: ScoringWeights): void {
@@ -82,6 +89,10 @@ export interface OfferForScoring {
   restrictions: readonly RestrictionKind[]
   /** When the location last reported capacity (for the bed type, or spare hours); null if never. */
   capacityReportedAt: Date | null
+  /** What that report said: vacancies of the bed type, or spare minutes a week in the district. */
+  capacityAvailable: number | null
+  /** The offer's start date, 'YYYY-MM-DD'. */
+  earliestStart: string
 }
 
 export interface ScoringContext {
@@ -92,6 +103,10 @@ export interface ScoringContext {
   priceUnit: PriceUnit
   /** When the evaluation happens, for the age of capacity data. */
   now: Date
+  /** The date care is needed from, 'YYYY-MM-DD'. */
+  neededStart: string
+  /** What capacity is counted in: vacancies of a bed type (care homes), or spare hours. */
+  capacityMeasure: 'vacancies' | 'spare_hours'
 }
 
 interface ScoreComponent {
@@ -110,10 +125,20 @@ interface OfferFlags {
   qualityTeamSignOff: boolean
   /** The location's capacity report is older than the council's limit, or missing. */
   staleCapacity: boolean
+  /** The location's latest capacity report shows no vacancy of the bed type (or no spare hours). */
+  noVacancy: boolean
+  /** The offer starts after the date care is needed. */
+  lateStart: boolean
 }
 
 interface OfferNote {
-  code: 'above_usual_price' | 'quality_team_sign_off' | 'stale_capacity' | 'tie_break'
+  code:
+    | 'above_usual_price'
+    | 'quality_team_sign_off'
+    | 'stale_capacity'
+    | 'no_vacancy'
+    | 'late_start'
+    | 'tie_break'
   text: string
 }
 
@@ -126,6 +151,8 @@ export interface ScoredOffer {
   quality: ScoreComponent & { rating: RatingValue; basis: string | null }
   price: ScoreComponent & { pricePence: number; lowestPricePence: number }
   distance: ScoreComponent & { miles: number | null }
+  /** Days the offer starts after the needed date (0 when on time) and the points that cost. */
+  lateStart: { days: number; pointsPerDay: number; penalty: number }
   flags: OfferFlags
   /** How far above the usual price, in pence; null when not above it. */
   aboveUsualPriceByPence: number | null
@@ -204,8 +231,9 @@ function score(
   lowestPricePence: number,
   context: ScoringContext,
   weights: ScoringWeights,
-  staleDays: number,
+  settings: ScoringSettings,
 ): ScoredOffer {
+  const staleDays = settings.capacityStaleDays
   const quality = component(qualityScore(offer.rating) ?? 0, weights.qualityWeight)
   const price = component(priceScore(offer.pricePence, lowestPricePence), weights.priceWeight)
   const distance = component(
@@ -245,15 +273,45 @@ function score(
     })
   }
 
+  const noVacancy = offer.capacityAvailable !== null && offer.capacityAvailable <= 0 && reportedAt !== null
+  if (noVacancy && reportedAt) {
+    notes.push({
+      code: 'no_vacancy',
+      text:
+        context.capacityMeasure === 'vacancies'
+          ? `The latest capacity report, on ${formatLondonDate(reportedAt)}, shows no vacancy of this bed type`
+          : `The latest capacity report, on ${formatLondonDate(reportedAt)}, shows no spare hours in the district`,
+    })
+  }
+
+  const parts = round2(quality.weighted + price.weighted + distance.weighted)
+  const daysLate = Math.max(0, calendarDaysBetween(context.neededStart, offer.earliestStart))
+  const pointsPerDay = settings.lateStartPointsPerDay
+  // Never below 0, so the total is still the sum of the parts less the penalty shown.
+  const penalty = round2(Math.min(parts, daysLate * pointsPerDay))
+  if (daysLate > 0) {
+    notes.push({
+      code: 'late_start',
+      text: `Starts ${formatDate(offer.earliestStart)}, ${plural(daysLate, 'day')} after care is needed (${formatDate(context.neededStart)})${penalty > 0 ? `: ${penalty} points off the total (${pointsPerDay} a day)` : ''}`,
+    })
+  }
+
   return {
     offerId: offer.offerId,
     locationId: offer.locationId,
     rank: 0,
-    total: round2(quality.weighted + price.weighted + distance.weighted),
+    total: round2(parts - penalty),
     quality: { ...quality, rating: offer.rating, basis: offer.ratingBasis ?? null },
     price: { ...price, pricePence: offer.pricePence, lowestPricePence },
     distance: { ...distance, miles: offer.distanceMiles },
-    flags: { aboveUsualPrice: above !== null, qualityTeamSignOff, staleCapacity },
+    lateStart: { days: daysLate, pointsPerDay, penalty },
+    flags: {
+      aboveUsualPrice: above !== null,
+      qualityTeamSignOff,
+      staleCapacity,
+      noVacancy,
+      lateStart: daysLate > 0,
+    },
     aboveUsualPriceByPence: above,
     capacityAgeDays,
     notes,
@@ -287,9 +345,7 @@ export function rankOffers(
   if (valid.length === 0) return { ranked: [], excluded, lowestPricePence: null, weights }
 
   const lowestPricePence = Math.min(...valid.map((o) => o.pricePence))
-  const ranked = valid
-    .map((o) => score(o, lowestPricePence, context, weights, settings.capacityStaleDays))
-    .sort(compareScored)
+  const ranked = valid.map((o) => score(o, lowestPricePence, context, weights, settings)).sort(compareScored)
   ranked.forEach((offer, i) => {
     offer.rank = i + 1
     const previous = ranked[i - 1]

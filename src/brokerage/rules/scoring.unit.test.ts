@@ -20,7 +20,14 @@ import type { RatingValue } from './vocabulary.ts'
 
 const NOW = new Date('2026-03-10T12:00:00Z')
 const SETTINGS: ScoringSettings = DEFAULT_BROKERAGE_SETTINGS
-const CONTEXT: ScoringContext = { usualPricePence: null, maxDistanceMiles: 15, priceUnit: 'weekly', now: NOW }
+const CONTEXT: ScoringContext = {
+  usualPricePence: null,
+  maxDistanceMiles: 15,
+  priceUnit: 'weekly',
+  now: NOW,
+  neededStart: '2026-03-20',
+  capacityMeasure: 'vacancies',
+}
 
 function offer(overrides: Partial<OfferForScoring> & { offerId: number }): OfferForScoring {
   return {
@@ -31,6 +38,8 @@ function offer(overrides: Partial<OfferForScoring> & { offerId: number }): Offer
     submittedAt: new Date('2026-03-05T09:00:00Z'),
     restrictions: [],
     capacityReportedAt: new Date('2026-03-09T09:00:00Z'),
+    capacityAvailable: 2,
+    earliestStart: '2026-03-20',
     ...overrides,
   }
 }
@@ -314,6 +323,8 @@ const offersArbitrary = fc
         submittedAt: r.submittedAt,
         restrictions: r.signOff ? ['contact_quality_team'] : [],
         capacityReportedAt: r.stale ? null : NOW,
+        capacityAvailable: r.stale ? null : 1,
+        earliestStart: '2026-03-20',
       }),
     ),
   )
@@ -322,7 +333,13 @@ const weightsArbitrary = fc
   .tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }))
   .map(([a, b]) => {
     const [low, high] = a <= b ? [a, b] : [b, a]
-    return { qualityWeight: low, priceWeight: high - low, distanceWeight: 100 - high, capacityStaleDays: 7 }
+    return {
+      qualityWeight: low,
+      priceWeight: high - low,
+      distanceWeight: 100 - high,
+      capacityStaleDays: 7,
+      lateStartPointsPerDay: 2,
+    }
   })
 
 describe('rankOffers: properties', () => {
@@ -471,5 +488,67 @@ describe('a council-accredited service’s offer', () => {
     ])
     // The lapsed offer's lower price does not set the lowest price.
     expect(shortlist.lowestPricePence).toBe(6_000)
+  })
+})
+
+describe('late starts and no vacancy', () => {
+  it('flags an offer starting after care is needed with the days late, and takes the council’s points a day off', () => {
+    const { ranked } = rankOffers(
+      [offer({ offerId: 1, earliestStart: '2026-03-25' }), offer({ offerId: 2 })],
+      CONTEXT,
+      SETTINGS,
+    )
+    const late = ranked.find((o) => o.offerId === 1)
+    const onTime = ranked.find((o) => o.offerId === 2)
+    expect(late?.lateStart).toEqual({ days: 5, pointsPerDay: 2, penalty: 10 })
+    expect(late?.flags.lateStart).toBe(true)
+    expect(late?.total).toBe((onTime?.total ?? 0) - 10)
+    expect(ranked.map((o) => o.offerId)).toEqual([2, 1])
+    expect(late?.notes).toContainEqual({
+      code: 'late_start',
+      text: 'Starts 25 March 2026, 5 days after care is needed (20 March 2026): 10 points off the total (2 a day)',
+    })
+    expect(onTime?.lateStart).toEqual({ days: 0, pointsPerDay: 2, penalty: 0 })
+    expect(onTime?.flags.lateStart).toBe(false)
+  })
+
+  it('only flags a late start when the council sets no points, and never takes the total below 0', () => {
+    const flagOnly = rankOffers([offer({ offerId: 1, earliestStart: '2026-03-25' })], CONTEXT, {
+      ...SETTINGS,
+      lateStartPointsPerDay: 0,
+    }).ranked[0]
+    expect(flagOnly?.lateStart.penalty).toBe(0)
+    expect(flagOnly?.notes.find((n) => n.code === 'late_start')?.text).toBe(
+      'Starts 25 March 2026, 5 days after care is needed (20 March 2026)',
+    )
+    const veryLate = rankOffers([offer({ offerId: 1, earliestStart: '2026-09-01' })], CONTEXT, SETTINGS)
+      .ranked[0]
+    expect(veryLate?.total).toBe(0)
+  })
+
+  it('flags an offer whose location’s latest report shows no vacancy of the bed type, or no spare hours', () => {
+    const { ranked } = rankOffers(
+      [offer({ offerId: 1, capacityAvailable: 0 }), offer({ offerId: 2 })],
+      CONTEXT,
+      SETTINGS,
+    )
+    const full = ranked.find((o) => o.offerId === 1)
+    expect(full?.flags.noVacancy).toBe(true)
+    expect(full?.notes).toContainEqual({
+      code: 'no_vacancy',
+      text: 'The latest capacity report, on 9 March 2026, shows no vacancy of this bed type',
+    })
+    expect(ranked.find((o) => o.offerId === 2)?.flags.noVacancy).toBe(false)
+    const hours = rankOffers(
+      [offer({ offerId: 1, capacityAvailable: 0 })],
+      {
+        ...CONTEXT,
+        capacityMeasure: 'spare_hours',
+      },
+      SETTINGS,
+    ).ranked[0]
+    expect(hours?.notes.find((n) => n.code === 'no_vacancy')?.text).toBe(
+      'The latest capacity report, on 9 March 2026, shows no spare hours in the district',
+    )
   })
 })

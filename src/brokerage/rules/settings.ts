@@ -59,6 +59,11 @@ export const brokerageSettingsSchema = z
     daysPerBlock: wholeNumber('Days per block', 1, 365),
     /** Capacity reports older than this many days are shown as out of date. */
     capacityStaleDays: wholeNumber('Days before capacity is out of date', 1, 365),
+    /**
+     * Points taken off an offer's total for each day it would start after the needed start date;
+     * 0 only flags a late start.
+     */
+    lateStartPointsPerDay: wholeNumber('Points off for each day late', 0, 100),
   })
   .superRefine((s, ctx) => {
     const total = s.qualityWeight + s.priceWeight + s.distanceWeight
@@ -82,6 +87,7 @@ export const DEFAULT_BROKERAGE_SETTINGS: Readonly<BrokerageSettings> = Object.fr
   routineWorkingDays: 5,
   daysPerBlock: 28,
   capacityStaleDays: 7,
+  lateStartPointsPerDay: 2,
 })
 
 /**

@@ -18,6 +18,7 @@ describe('brokerage settings', () => {
       routineWorkingDays: 5,
       daysPerBlock: 28,
       capacityStaleDays: 7,
+      lateStartPointsPerDay: 2,
     })
     expect(brokerageSettingsSchema.parse(DEFAULT_BROKERAGE_SETTINGS)).toEqual(DEFAULT_BROKERAGE_SETTINGS)
     expect(Object.isFrozen(DEFAULT_BROKERAGE_SETTINGS)).toBe(true)
@@ -44,6 +45,7 @@ describe('brokerage settings', () => {
         routineWorkingDays: '4',
         daysPerBlock: '21',
         capacityStaleDays: '10',
+        lateStartPointsPerDay: '0',
       }),
     ).toEqual({
       qualityWeight: 50,
@@ -54,6 +56,7 @@ describe('brokerage settings', () => {
       routineWorkingDays: 4,
       daysPerBlock: 21,
       capacityStaleDays: 10,
+      lateStartPointsPerDay: 0,
     })
   })
 
@@ -74,6 +77,7 @@ describe('brokerage settings', () => {
         routineWorkingDays: 0,
         daysPerBlock: 400,
         capacityStaleDays: -1,
+        lateStartPointsPerDay: 101,
       }),
     ).toEqual({
       qualityWeight: 'Enter quality weight',
@@ -84,6 +88,7 @@ describe('brokerage settings', () => {
       routineWorkingDays: 'Working days per block must be a whole number from 1 to 60',
       daysPerBlock: 'Days per block must be a whole number from 1 to 365',
       capacityStaleDays: 'Days before capacity is out of date must be a whole number from 1 to 365',
+      lateStartPointsPerDay: 'Points off for each day late must be a whole number from 0 to 100',
     })
     expect(messages({ ...DEFAULT_BROKERAGE_SETTINGS, maxDistanceMiles: undefined })).toEqual({
       maxDistanceMiles: 'Enter the maximum distance',

@@ -46,6 +46,7 @@ describe('brokerage settings page', () => {
       routineWorkingDays: '5',
       daysPerBlock: '28',
       capacityStaleDays: '7',
+      lateStartPointsPerDay: '2',
     })
     expect(refused.statusCode).toBe(400)
     expect(refused.body).toContain('Maximum distance must be more than 0 and at most 200 miles')
@@ -61,6 +62,7 @@ describe('brokerage settings page', () => {
       routineWorkingDays: '5',
       daysPerBlock: '28',
       capacityStaleDays: '7',
+      lateStartPointsPerDay: '2',
     })
     expect(weights.statusCode).toBe(400)
     expect(weights.body).toContain(
@@ -79,6 +81,7 @@ describe('brokerage settings page', () => {
       routineWorkingDays: '4',
       daysPerBlock: '21',
       capacityStaleDays: '10',
+      lateStartPointsPerDay: '0',
     })
     expect(saved.statusCode).toBe(303)
     expect(saved.headers.location).toBe('/admin/settings?saved=1')
@@ -92,6 +95,7 @@ describe('brokerage settings page', () => {
       routineWorkingDays: 4,
       daysPerBlock: 21,
       capacityStaleDays: 10,
+      lateStartPointsPerDay: 0,
     })
   })
 })

@@ -37,6 +37,7 @@ const SETTINGS_FIELDS = [
   'routineWorkingDays',
   'daysPerBlock',
   'capacityStaleDays',
+  'lateStartPointsPerDay',
 ] as const
 
 const dateParams = z.object({ date: z.string() })

@@ -1,0 +1,2 @@
+ALTER TABLE "sourcing_requests" DROP CONSTRAINT "sourcing_requests_status_valid";--> statement-breakpoint
+ALTER TABLE "sourcing_requests" ADD CONSTRAINT "sourcing_requests_status_valid" CHECK ("sourcing_requests"."status" in ('draft', 'submitted', 'returned', 'published', 'closed', 'awarded', 'started', 'unsourced', 'cancelled'));
