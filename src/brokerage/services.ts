@@ -31,6 +31,7 @@ import {
   getRequest,
   listRequestEvents,
   listRequests,
+  exportRequests,
   publish,
   removeDraftVisit,
   republish,
@@ -41,6 +42,7 @@ import {
   submit,
   wizardContext,
 } from './requests/service.ts'
+import { requestFilterChoices } from './requests/search.ts'
 import {
   addBankHoliday,
   getBrokerageSettings,
@@ -57,6 +59,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
   return {
     requests: bindDatabase(db, {
       listRequests,
+      exportRequests,
+      requestFilterChoices,
       listRequestEvents,
       getRequest,
       createRequest,

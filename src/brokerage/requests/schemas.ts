@@ -1,6 +1,7 @@
 // What the requests API answers with, as Zod schemas: /openapi.json documents them and tests hold
 // the answers to them.
 import { z } from 'zod'
+import { pagedSchema } from '../../web/paging.ts'
 import { REQUEST_SERVICE_TYPES, REQUEST_STATUSES } from '../rules/index.ts'
 import { CARER_GENDER_CHOICES, DAYS_OF_WEEK, SEXES, URGENCIES } from './input.ts'
 
@@ -80,9 +81,9 @@ export const requestEventSchema = z.object({
   at: instant,
 })
 
-export const requestListSchema = z.object({
-  requests: z.array(
-    z.object({
+export const requestListSchema = pagedSchema(
+  'requests',
+  z.object({
       id: z.int(),
       status,
       serviceType: z.enum(REQUEST_SERVICE_TYPES).nullable(),
@@ -99,9 +100,7 @@ export const requestListSchema = z.object({
       createdAt: instant,
       updatedAt: instant,
     }),
-  ),
-  total: z.int().describe('Requests matching, across every page'),
-})
+)
 
 export const publishedSchema = z.object({
   request: sourcingRequestSchema,

@@ -3,9 +3,10 @@
 // through brokerage's reporting read model (src/brokerage/reporting/: views whose columns are the
 // contract, and functions over them); no other domain's code names these tables, even in raw SQL.
 // Only the demo's history generator and tests write them directly, to build histories in bulk.
-import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import type { Queryable } from '../../db/connection.ts'
+import { containsPattern, searchWords } from '../../shared/search-text.ts'
 import type { ClientGroup, Specialism } from '../../providers/vocabulary.ts'
 import {
   type PriceUnit,
@@ -333,6 +334,21 @@ export interface RequestFilters {
   createdByUserId?: number
   /** Either case-system reference, matched whole in any case (given trimmed, as `reference` leaves it). */
   externalRef?: string | null
+  /**
+   * What a broker types to find a request: words of the person's name in any order and any case
+   * or accents, the request's ID, the NHS number in any spacing, or a case-system reference.
+   */
+  q?: string | null
+  serviceType?: RequestServiceType
+  /** The person's locality or PCN area. */
+  localityId?: number
+  pcnAreaId?: number
+  /** Made (created) between these London dates, inclusive. */
+  createdFrom?: string
+  createdTo?: string
+  /** Care to start between these dates, inclusive. */
+  startFrom?: string
+  startTo?: string
   limit?: number
   offset?: number
 }
@@ -351,18 +367,71 @@ export function matchesReference(
   ) as SQL
 }
 
-export async function selectRequestSummaries(
-  db: Queryable,
-  councilId: number,
-  filters: RequestFilters,
-): Promise<{ requests: RequestSummary[]; total: number }> {
+/** The largest ID an `integer` column holds: a longer number typed in cannot be a request's ID. */
+const MAX_ID = 2_147_483_647
+
+/**
+ * Rows whose person (`personId` of a request or package) the text finds: every word somewhere in
+ * the folded name, in any order, or the NHS number in any spacing. The council's people are found
+ * first (trigram index on search_name, or the NHS number index), then their rows through the
+ * person_id index: as `= any(array(...))` each is an index condition the planner can OR with others.
+ */
+export function matchesPerson(personId: AnyPgColumn, councilId: number, text: string): SQL | undefined {
+  const branches: SQL[] = []
+  const words = searchWords(text)
+  if (words.length > 0) {
+    const allWords = and(...words.map((word) => sql`${people.searchName} like ${containsPattern(word)}`))
+    branches.push(
+      sql`${personId} = any(array(select ${people.id} from ${people} where ${people.councilId} = ${councilId} and ${allWords}))`,
+    )
+  }
+  const digits = text.replace(/[\s-]/g, '')
+  if (/^\d{10}$/.test(digits))
+    branches.push(
+      sql`${personId} = any(array(select ${people.id} from ${people} where ${people.councilId} = ${councilId} and ${people.nhsNumber} = ${digits}))`,
+    )
+  return or(...branches)
+}
+
+/** Requests the search text finds: by the person (matchesPerson), the request's ID or a reference. */
+function matchesSearch(councilId: number, text: string): SQL {
+  const trimmed = text.trim().replace(/\s+/g, ' ')
+  const branches = [matchesPerson(sourcingRequests.personId, councilId, trimmed)]
+  const id = /^#?(\d{1,10})$/.exec(trimmed)?.[1]
+  if (id !== undefined && Number(id) <= MAX_ID) branches.push(eq(sourcingRequests.id, Number(id)))
+  if (trimmed) branches.push(matchesReference(sourcingRequests, trimmed))
+  return or(...branches) ?? sql`false`
+}
+
+/** A London date's timestamp column as a date, for "made between" filters. */
+function londonDay(column: AnyPgColumn): SQL {
+  return sql`(${column} at time zone 'Europe/London')::date`
+}
+
+function summaryConditions(councilId: number, filters: RequestFilters): SQL[] {
   const conditions: SQL[] = [eq(sourcingRequests.councilId, councilId)]
   const statuses = filters.status === undefined ? [] : [filters.status].flat()
   if (statuses.length > 0) conditions.push(inArray(sourcingRequests.status, statuses as RequestStatus[]))
   if (filters.createdByUserId !== undefined)
     conditions.push(eq(sourcingRequests.createdByUserId, filters.createdByUserId))
   if (filters.externalRef) conditions.push(matchesReference(sourcingRequests, filters.externalRef))
-  const where = and(...conditions)
+  if (filters.q?.trim()) conditions.push(matchesSearch(councilId, filters.q))
+  if (filters.serviceType) conditions.push(eq(sourcingRequests.serviceType, filters.serviceType))
+  if (filters.localityId !== undefined) conditions.push(eq(people.localityId, filters.localityId))
+  if (filters.pcnAreaId !== undefined) conditions.push(eq(people.pcnAreaId, filters.pcnAreaId))
+  if (filters.createdFrom) conditions.push(gte(londonDay(sourcingRequests.createdAt), filters.createdFrom))
+  if (filters.createdTo) conditions.push(lte(londonDay(sourcingRequests.createdAt), filters.createdTo))
+  if (filters.startFrom) conditions.push(gte(sourcingRequests.startDate, filters.startFrom))
+  if (filters.startTo) conditions.push(lte(sourcingRequests.startDate, filters.startTo))
+  return conditions
+}
+
+export async function selectRequestSummaries(
+  db: Queryable,
+  councilId: number,
+  filters: RequestFilters,
+): Promise<{ requests: RequestSummary[]; total: number }> {
+  const where = and(...summaryConditions(councilId, filters))
   const rows = await db
     .select({
       id: sourcingRequests.id,
@@ -387,7 +456,11 @@ export async function selectRequestSummaries(
     .orderBy(desc(sourcingRequests.updatedAt), desc(sourcingRequests.id))
     .limit(filters.limit ?? 100)
     .offset(filters.offset ?? 0)
-  const [tally] = await db.select({ total: count() }).from(sourcingRequests).where(where)
+  const [tally] = await db
+    .select({ total: count() })
+    .from(sourcingRequests)
+    .innerJoin(people, eq(people.id, sourcingRequests.personId))
+    .where(where)
   return {
     requests: rows.map((r) => ({
       ...r,

@@ -1,0 +1,79 @@
+// Finding requests: the filters brokers and social workers search the council's requests with, the
+// same on the list page, its CSV and GET /api/v1/requests; the choices the filter panel offers.
+// Council staff only: providers never search by a person's identity (they never see it).
+import { z } from 'zod'
+import type { Queryable } from '../../db/connection.ts'
+import { listLocalities, listPcnAreas } from '../../geography/service.ts'
+import { csvText } from '../../web/csv.ts'
+import { filterChoice, filterDate, filterId, filterText } from '../../web/filters.ts'
+import { REQUEST_SERVICE_TYPES, REQUEST_STATUSES } from '../rules/index.ts'
+import { reference } from './input.ts'
+import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } from './presenters.ts'
+import type { RequestSummary } from './store.ts'
+
+const MAX_SEARCH = 200
+
+/** The filters of a request search (paging apart). */
+export const requestFiltersQuery = z.object({
+  q: filterText(
+    'Search',
+    MAX_SEARCH,
+    'Words of the person’s name in any order (any case, accents or not), the request ID, the NHS number (any spacing) or a case-system person or case ID',
+  ),
+  status: filterChoice('status', REQUEST_STATUSES),
+  serviceType: filterChoice('serviceType', REQUEST_SERVICE_TYPES),
+  localityId: filterId('localityId'),
+  pcnAreaId: filterId('pcnAreaId'),
+  createdFrom: filterDate('createdFrom', 'Made on or after this date (England)'),
+  createdTo: filterDate('createdTo', 'Made on or before this date (England)'),
+  startFrom: filterDate('startFrom', 'Care to start on or after this date'),
+  startTo: filterDate('startTo', 'Care to start on or before this date'),
+  externalRef: reference(
+    'externalRef',
+    'Requests whose case-system person ID or case ID is this, in any case and ignoring spaces around it',
+  ),
+})
+
+export type RequestFiltersInput = z.output<typeof requestFiltersQuery>
+
+/** The localities and PCN areas the filter panel offers. */
+export async function requestFilterChoices(db: Queryable, councilId: number) {
+  const [localities, pcnAreas] = await Promise.all([listLocalities(db, councilId), listPcnAreas(db, councilId)])
+  return { localities, pcnAreas }
+}
+
+const CSV_HEADER = [
+  'request',
+  'person',
+  'person ID',
+  'case ID',
+  'status',
+  'type of care',
+  'district',
+  'start date',
+  'urgency',
+  'in hospital',
+  'made',
+  'offers close',
+] as const
+
+/** Requests found, as CSV: every text cell is neutralised against formulas (web/csv.ts). */
+export function requestsCsv(requests: RequestSummary[]): string {
+  return csvText([
+    CSV_HEADER,
+    ...requests.map((r) => [
+      r.id,
+      r.personName,
+      r.personRef,
+      r.caseRef,
+      REQUEST_STATUS_LABELS[r.status],
+      r.serviceType ? REQUEST_SERVICE_TYPE_LABELS[r.serviceType] : null,
+      r.outcode,
+      r.startDate,
+      r.urgency,
+      r.inHospital ? 'yes' : 'no',
+      r.createdAt.toISOString(),
+      r.deadlineAt?.toISOString() ?? null,
+    ]),
+  ])
+}
