@@ -696,7 +696,7 @@ describe('the case system’s person and case IDs', () => {
     expect(search.body).toContain('value="pq-5522"')
     const none = await broker.get('/requests?externalRef=AGR%2077%2F1')
     expect(none.body).not.toContain(`href="/requests/${id}"`)
-    expect(none.body).toContain('There are no requests with that case system ID.')
+    expect(none.body).toContain('No requests match these filters.')
     const elsewhere = await (await signedIn(other, 'broker')).get('/requests?externalRef=PQ-5522')
     expect(elsewhere.body).not.toContain(`href="/requests/${id}"`)
     const tooLong = await broker.get(`/requests?externalRef=${'q'.repeat(101)}`)

@@ -28,7 +28,7 @@ import {
 import { IDENTIFIERS_CHECKED_FIELD, providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
 import { measuredFromPersonsPostcode } from './records.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
-import { requestFiltersQuery, requestsCsv } from './search.ts'
+import { requestFiltersForm, requestsCsv } from './search.ts'
 import type { SourcingRequest } from './store.ts'
 
 const BROKERS = ['broker'] as const
@@ -58,7 +58,7 @@ const DONE_MESSAGES: Record<string, string> = {
   republished: 'Request published again: eligible providers have been invited to offer.',
 }
 
-const listQuery = requestFiltersQuery.extend({
+const listQuery = requestFiltersForm.extend({
   page: z.coerce
     .number({ error: 'page must be a whole number from 1' })
     .int({ error: 'page must be a whole number from 1' })
@@ -200,7 +200,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
 
   app.get('/requests.csv', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const filters = parseInput(requestFiltersQuery, typedFilters(request.query))
+    const filters = parseInput(requestFiltersForm, typedFilters(request.query))
     const { requests: found } = await requests.exportRequests(user.councilId, filters)
     return reply
       .type('text/csv; charset=utf-8')

@@ -13,26 +13,36 @@ import type { RequestSummary } from './store.ts'
 
 const MAX_SEARCH = 200
 
-/** The filters of a request search (paging apart). */
-export const requestFiltersQuery = z.object({
-  q: filterText(
-    'Search',
-    MAX_SEARCH,
-    'Words of the person’s name in any order (any case, accents or not), the request ID, the NHS number (any spacing) or a case-system person or case ID',
-  ),
-  status: filterChoice('status', REQUEST_STATUSES),
-  serviceType: filterChoice('serviceType', REQUEST_SERVICE_TYPES),
-  localityId: filterId('localityId'),
-  pcnAreaId: filterId('pcnAreaId'),
-  createdFrom: filterDate('createdFrom', 'Made on or after this date (England)'),
-  createdTo: filterDate('createdTo', 'Made on or before this date (England)'),
-  startFrom: filterDate('startFrom', 'Care to start on or after this date'),
-  startTo: filterDate('startTo', 'Care to start on or before this date'),
-  externalRef: reference(
-    'externalRef',
-    'Requests whose case-system person ID or case ID is this, in any case and ignoring spaces around it',
-  ),
-})
+/**
+ * The filters of a request search (paging apart). `label` names each field in its messages: the
+ * API names the parameter, a page the label its reader sees.
+ */
+function filtersQuery(label: (parameter: string, onPage: string) => string) {
+  return z.object({
+    q: filterText(
+      label('q', 'Search'),
+      MAX_SEARCH,
+      'Words of the person’s name in any order (any case, accents or not), the request ID, the NHS number (any spacing) or a case-system person or case ID',
+    ),
+    status: filterChoice(label('status', 'Status'), REQUEST_STATUSES),
+    serviceType: filterChoice(label('serviceType', 'Type of care'), REQUEST_SERVICE_TYPES),
+    localityId: filterId(label('localityId', 'Locality')),
+    pcnAreaId: filterId(label('pcnAreaId', 'PCN')),
+    createdFrom: filterDate(label('createdFrom', 'Made on or after'), 'Made on or after this date (England)'),
+    createdTo: filterDate(label('createdTo', 'Made on or before'), 'Made on or before this date (England)'),
+    startFrom: filterDate(label('startFrom', 'Care starts on or after'), 'Care to start on or after this date'),
+    startTo: filterDate(label('startTo', 'Care starts on or before'), 'Care to start on or before this date'),
+    externalRef: reference(
+      label('externalRef', 'Case system ID'),
+      'Requests whose case-system person ID or case ID is this, in any case and ignoring spaces around it',
+    ),
+  })
+}
+
+/** The API's request filters: each message names its parameter. */
+export const requestFiltersQuery = filtersQuery((parameter) => parameter)
+/** The list page's filters: each message names the field as the page labels it. */
+export const requestFiltersForm = filtersQuery((_, onPage) => onPage)
 
 export type RequestFiltersInput = z.output<typeof requestFiltersQuery>
 
