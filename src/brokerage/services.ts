@@ -13,6 +13,7 @@ import {
   listProviderPackages,
   viewProviderPackage,
 } from './offers/packages.ts'
+import { packageFilterChoices } from './offers/package-search.ts'
 import {
   getOpportunity,
   getOwnOffer,
@@ -90,6 +91,7 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       award,
       markUnsourced,
       listPackages,
+      packageFilterChoices,
       getPackage,
       endPackage,
       listProviderPackages,

@@ -519,7 +519,9 @@ describe('award', () => {
         .map((m) => m.providerOrganisationId),
     ).toEqual([home.providerA.id])
 
-    const [pkg] = await listPackages(database.db, home.councilId, { requestId })
+    const {
+      packages: [pkg],
+    } = await listPackages(database.db, home.councilId, { requestId })
     expect(pkg?.topUpPencePerWeek).toBe(5_000)
     expect(pkg?.choiceReason).toBe('Near her daughter')
     const view = await viewProviderPackage(database.db, scopeB, system, result.packageId)
