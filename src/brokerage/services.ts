@@ -43,7 +43,7 @@ import {
   submit,
   wizardContext,
 } from './requests/service.ts'
-import { requestFilterChoices } from './requests/search.ts'
+import { areaChoices } from '../geography/service.ts'
 import {
   addBankHoliday,
   getBrokerageSettings,
@@ -61,7 +61,7 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
     requests: bindDatabase(db, {
       listRequests,
       exportRequests,
-      requestFilterChoices,
+      requestFilterChoices: areaChoices,
       listRequestEvents,
       getRequest,
       createRequest,

@@ -206,7 +206,7 @@ export async function listLocalities(
 }
 
 /** The council's PCN areas, by name, with the locality each lies in. */
-export async function listPcnAreas(
+async function listPcnAreas(
   db: Queryable,
   councilId: number,
 ): Promise<{ id: number; name: string; localityId: number }[]> {
@@ -215,6 +215,12 @@ export async function listPcnAreas(
     .from(pcnAreas)
     .where(eq(pcnAreas.councilId, councilId))
     .orderBy(asc(pcnAreas.name), asc(pcnAreas.id))
+}
+
+/** The council's localities and PCN areas, each by name: what list filters offer. */
+export async function areaChoices(db: Queryable, councilId: number) {
+  const [localities, pcnAreas] = await Promise.all([listLocalities(db, councilId), listPcnAreas(db, councilId)])
+  return { localities, pcnAreas }
 }
 
 // ---------------------------------------------------------------------------------------------

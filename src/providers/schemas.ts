@@ -1,5 +1,6 @@
 // What the register's API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
+import { pagedSchema } from '../web/paging.ts'
 
 const instant = z.iso.datetime()
 const day = z.iso.date()
@@ -33,11 +34,6 @@ const locationSchema = z.object({
   updatedAt: instant,
 })
 
-export const locationListSchema = z.object({
-  page: z.int(),
-  pageSize: z.int(),
-  total: z.int(),
-  locations: z.array(locationSchema),
-})
+export const locationListSchema = pagedSchema('locations', locationSchema)
 
 export const oneLocationSchema = z.object({ location: locationSchema.extend({ cqcProviderId: z.string() }) })

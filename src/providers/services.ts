@@ -49,9 +49,10 @@ import {
   findOrganisationByCqcId,
   getLocation,
   getOrganisation,
-  listLocations,
   setLocationCoordinates,
 } from './service.ts'
+import { searchRegister } from './register-search.ts'
+import { areaChoices } from '../geography/service.ts'
 
 export interface ProvidersDependencies {
   db: Database
@@ -62,7 +63,8 @@ export function createProvidersServices({ db }: ProvidersDependencies) {
     register: bindDatabase(db, {
       findOrganisationByCqcId,
       getOrganisation,
-      listLocations,
+      searchRegister,
+      registerFilterChoices: areaChoices,
       getLocation,
       setLocationCoordinates,
     }),

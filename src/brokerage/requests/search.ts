@@ -2,8 +2,6 @@
 // same on the list page, its CSV and GET /api/v1/requests; the choices the filter panel offers.
 // Council staff only: providers never search by a person's identity (they never see it).
 import { z } from 'zod'
-import type { Queryable } from '../../db/connection.ts'
-import { listLocalities, listPcnAreas } from '../../geography/service.ts'
 import { csvText } from '../../web/csv.ts'
 import { filterChoice, filterDate, filterId, filterText } from '../../web/filters.ts'
 import { REQUEST_SERVICE_TYPES, REQUEST_STATUSES } from '../rules/index.ts'
@@ -45,12 +43,6 @@ export const requestFiltersQuery = filtersQuery((parameter) => parameter)
 export const requestFiltersForm = filtersQuery((_, onPage) => onPage)
 
 export type RequestFiltersInput = z.output<typeof requestFiltersQuery>
-
-/** The localities and PCN areas the filter panel offers. */
-export async function requestFilterChoices(db: Queryable, councilId: number) {
-  const [localities, pcnAreas] = await Promise.all([listLocalities(db, councilId), listPcnAreas(db, councilId)])
-  return { localities, pcnAreas }
-}
 
 const CSV_HEADER = [
   'request',
