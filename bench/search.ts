@@ -8,6 +8,7 @@
 // SEARCH_BENCH_REQUESTS (default 200000) sets the size and SEARCH_BENCH_SAMPLES (default 60) the
 // samples per case; BENCH_DATABASE_URL the server.
 
+import { loadavg } from 'node:os'
 import { sql } from 'drizzle-orm'
 import { openDatabase } from '../src/db/connection.ts'
 import { listRequests, type RequestFilters } from '../src/brokerage/requests/service.ts'
@@ -122,6 +123,8 @@ async function postgresRun(url: string, count: number, samples: number) {
     }
     const nameCases = [cases.nameWholeSurname, cases.namePartsAnyOrder, cases.nameWithStatusFilter]
     return {
+      // The machine's load while timing: these two cores are shared, and the figures move with it.
+      loadAverage: loadavg().map((l) => round(l, 1)),
       requests: count,
       buildSeconds: built.seconds,
       trigramIndex: built.trigramIndex,

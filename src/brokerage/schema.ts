@@ -136,6 +136,8 @@ export const sourcingRequests = pgTable(
     index('sourcing_requests_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),
     // A search by name or NHS number finds people first, then their requests and packages.
     index().on(t.personId),
+    // The request list, most recently changed first, reads its page from this index backwards.
+    index('sourcing_requests_recently_changed').on(t.councilId, t.updatedAt, t.id),
     check('sourcing_requests_urgency_valid', sql`${t.urgency} in ('routine', 'urgent', 'emergency')`),
     check(
       'sourcing_requests_status_valid',

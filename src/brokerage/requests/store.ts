@@ -5,6 +5,7 @@
 // Only the demo's history generator and tests write them directly, to build histories in bulk.
 import { and, asc, count, desc, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
+import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
 import { containsPattern, searchWords } from '../../shared/search-text.ts'
 import type { ClientGroup, Specialism } from '../../providers/vocabulary.ts'
@@ -378,8 +379,9 @@ const MAX_ID = 2_147_483_647
  */
 export function matchesPerson(personId: AnyPgColumn, councilId: number, text: string): SQL | undefined {
   const branches: SQL[] = []
+  // Names have letters: digits alone are an ID or NHS number, and '%5%' would read every name.
   const words = searchWords(text)
-  if (words.length > 0) {
+  if (words.length > 0 && /\p{L}/u.test(text)) {
     const allWords = and(...words.map((word) => sql`${people.searchName} like ${containsPattern(word)}`))
     branches.push(
       sql`${personId} = any(array(select ${people.id} from ${people} where ${people.councilId} = ${councilId} and ${allWords}))`,
@@ -403,6 +405,11 @@ function matchesSearch(councilId: number, text: string): SQL {
   return or(...branches) ?? sql`false`
 }
 
+/** Requests whose person is one of the council's people matching the condition. */
+function peopleWhere(councilId: number, condition: SQL): SQL {
+  return sql`${sourcingRequests.personId} = any(array(select ${people.id} from ${people} where ${people.councilId} = ${councilId} and ${condition}))`
+}
+
 /** A London date's timestamp column as a date, for "made between" filters. */
 function londonDay(column: AnyPgColumn): SQL {
   return sql`(${column} at time zone 'Europe/London')::date`
@@ -417,8 +424,10 @@ function summaryConditions(councilId: number, filters: RequestFilters): SQL[] {
   if (filters.externalRef) conditions.push(matchesReference(sourcingRequests, filters.externalRef))
   if (filters.q?.trim()) conditions.push(matchesSearch(councilId, filters.q))
   if (filters.serviceType) conditions.push(eq(sourcingRequests.serviceType, filters.serviceType))
-  if (filters.localityId !== undefined) conditions.push(eq(people.localityId, filters.localityId))
-  if (filters.pcnAreaId !== undefined) conditions.push(eq(people.pcnAreaId, filters.pcnAreaId))
+  if (filters.localityId !== undefined)
+    conditions.push(peopleWhere(councilId, eq(people.localityId, filters.localityId)))
+  if (filters.pcnAreaId !== undefined)
+    conditions.push(peopleWhere(councilId, eq(people.pcnAreaId, filters.pcnAreaId)))
   if (filters.createdFrom) conditions.push(gte(londonDay(sourcingRequests.createdAt), filters.createdFrom))
   if (filters.createdTo) conditions.push(lte(londonDay(sourcingRequests.createdAt), filters.createdTo))
   if (filters.startFrom) conditions.push(gte(sourcingRequests.startDate, filters.startFrom))
@@ -426,48 +435,68 @@ function summaryConditions(councilId: number, filters: RequestFilters): SQL[] {
   return conditions
 }
 
+/**
+ * A page of the council's requests matching the filters, most recently changed first, and how many
+ * match. Every condition is on the requests (people through their ids), so the page's ids come
+ * from the (council, updated_at, id) index or the search's indexes without joining, and only the
+ * page's 50 rows are joined to their people; the count runs alongside.
+ */
 export async function selectRequestSummaries(
   db: Queryable,
   councilId: number,
   filters: RequestFilters,
 ): Promise<{ requests: RequestSummary[]; total: number }> {
   const where = and(...summaryConditions(councilId, filters))
-  const rows = await db
-    .select({
-      id: sourcingRequests.id,
-      status: sourcingRequests.status,
-      serviceType: sourcingRequests.serviceType,
-      personName: people.name,
-      outcode: people.outcode,
-      startDate: sourcingRequests.startDate,
-      urgency: sourcingRequests.urgency,
-      inHospital: sourcingRequests.inHospital,
-      createdByUserId: sourcingRequests.createdByUserId,
-      personRef: sourcingRequests.personRef,
-      caseRef: sourcingRequests.caseRef,
-      publishedAt: sourcingRequests.publishedAt,
-      deadlineAt: sourcingRequests.deadlineAt,
-      createdAt: sourcingRequests.createdAt,
-      updatedAt: sourcingRequests.updatedAt,
-    })
-    .from(sourcingRequests)
-    .innerJoin(people, eq(people.id, sourcingRequests.personId))
-    .where(where)
-    .orderBy(desc(sourcingRequests.updatedAt), desc(sourcingRequests.id))
-    .limit(filters.limit ?? 100)
-    .offset(filters.offset ?? 0)
-  const [tally] = await db
-    .select({ total: count() })
-    .from(sourcingRequests)
-    .innerJoin(people, eq(people.id, sourcingRequests.personId))
-    .where(where)
+  const [pageIds, [tally]] = await Promise.all([
+    db
+      .select({ id: sourcingRequests.id })
+      .from(sourcingRequests)
+      .where(where)
+      .orderBy(desc(sourcingRequests.updatedAt), desc(sourcingRequests.id))
+      .limit(filters.limit ?? 100)
+      .offset(filters.offset ?? 0),
+    db.select({ total: count() }).from(sourcingRequests).where(where),
+  ])
+  const ids = pageIds.map((row) => row.id)
+  const rows =
+    ids.length === 0
+      ? []
+      : await db
+          .select({
+            id: sourcingRequests.id,
+            status: sourcingRequests.status,
+            serviceType: sourcingRequests.serviceType,
+            personName: people.name,
+            outcode: people.outcode,
+            startDate: sourcingRequests.startDate,
+            urgency: sourcingRequests.urgency,
+            inHospital: sourcingRequests.inHospital,
+            createdByUserId: sourcingRequests.createdByUserId,
+            personRef: sourcingRequests.personRef,
+            caseRef: sourcingRequests.caseRef,
+            publishedAt: sourcingRequests.publishedAt,
+            deadlineAt: sourcingRequests.deadlineAt,
+            createdAt: sourcingRequests.createdAt,
+            updatedAt: sourcingRequests.updatedAt,
+          })
+          .from(sourcingRequests)
+          .innerJoin(people, eq(people.id, sourcingRequests.personId))
+          .where(and(eq(sourcingRequests.councilId, councilId), inIds(sourcingRequests.id, ids)))
+  const byId = new Map(rows.map((row) => [row.id, row]))
   return {
-    requests: rows.map((r) => ({
-      ...r,
-      status: r.status as RequestStatus,
-      serviceType: serviceTypeOf(r.serviceType),
-      urgency: r.urgency as Urgency,
-    })),
+    requests: ids.flatMap((id) => {
+      const r = byId.get(id)
+      return r
+        ? [
+            {
+              ...r,
+              status: r.status as RequestStatus,
+              serviceType: serviceTypeOf(r.serviceType),
+              urgency: r.urgency as Urgency,
+            },
+          ]
+        : []
+    }),
     total: tally?.total ?? 0,
   }
 }
