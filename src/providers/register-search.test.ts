@@ -83,7 +83,11 @@ describe('the register search', () => {
   })
 
   it('filters by service type, effective rating, restriction and vacancies', async () => {
-    expect(await names({ q: 'numbered', serviceType: 'home_care' })).toEqual(['Ávila House', 'Care 1', 'Care 10'])
+    expect(await names({ q: 'numbered', serviceType: 'home_care' })).toEqual([
+      'Ávila House',
+      'Care 1',
+      'Care 10',
+    ])
     expect(await names({ rating: 'Inadequate' })).toEqual(['care 2'])
     expect(await names({ restricted: 'yes' })).toEqual(['Care 10'])
     expect(await names({ vacancies: 'yes' })).toEqual(['Skylark'])
