@@ -10,8 +10,8 @@
 
 import { loadavg } from 'node:os'
 import { sql } from 'drizzle-orm'
-import { openDatabase } from '../src/db/connection.ts'
 import { listRequests, type RequestFilters } from '../src/brokerage/requests/service.ts'
+import { openDatabase } from '../src/db/connection.ts'
 import { hashSeed, Random } from '../src/shared/random.ts'
 import { FEMALE_NAMES, MALE_NAMES, SURNAME_ENDS, SURNAME_STARTS } from '../src/simulator/simulate.ts'
 import { DEFAULT_SERVER, reachable, withScratchDatabase } from './brokerage-market.ts'
@@ -107,8 +107,14 @@ async function postgresRun(url: string, count: number, samples: number) {
     }
     log('timing')
     const cases = {
-      baselineFirstPage: await time(samples, search(() => ({}))),
-      nameWholeSurname: await time(samples, search(() => ({ q: rng.pick(surnames) }))),
+      baselineFirstPage: await time(
+        samples,
+        search(() => ({})),
+      ),
+      nameWholeSurname: await time(
+        samples,
+        search(() => ({ q: rng.pick(surnames) })),
+      ),
       namePartsAnyOrder: await time(
         samples,
         search((i) => ({ q: partsReversed(sampled[i]?.name ?? '') })),
@@ -117,9 +123,18 @@ async function postgresRun(url: string, count: number, samples: number) {
         samples,
         search(() => ({ q: rng.pick(surnames).toLowerCase(), status: 'published' })),
       ),
-      requestId: await time(samples, search(() => ({ q: String(someId()) }))),
-      nhsNumberSpaced: await time(samples, search((i) => ({ q: spaced(sampled[i]?.nhs_number ?? '') }))),
-      caseSystemReference: await time(samples, search(() => ({ q: `las-${someId()}` }))),
+      requestId: await time(
+        samples,
+        search(() => ({ q: String(someId()) })),
+      ),
+      nhsNumberSpaced: await time(
+        samples,
+        search((i) => ({ q: spaced(sampled[i]?.nhs_number ?? '') })),
+      ),
+      caseSystemReference: await time(
+        samples,
+        search(() => ({ q: `las-${someId()}` })),
+      ),
     }
     const nameCases = [cases.nameWholeSurname, cases.namePartsAnyOrder, cases.nameWithStatusFilter]
     return {
@@ -145,6 +160,8 @@ export async function runSearchBenchmark() {
   const serverUrl = process.env.BENCH_DATABASE_URL ?? DEFAULT_SERVER
   const unreachable = await reachable(serverUrl)
   if (unreachable)
-    return { postgres: { skipped: `PostgreSQL at ${new URL(serverUrl).host} is not reachable: ${unreachable}` } }
+    return {
+      postgres: { skipped: `PostgreSQL at ${new URL(serverUrl).host} is not reachable: ${unreachable}` },
+    }
   return { postgres: await withScratchDatabase(serverUrl, (url) => postgresRun(url, count, samples)) }
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { PASSWORD } from '../test/helpers.ts'
-import { careHomeRequest, homeCareRequest, sessionUserOf } from '../test/support/request-users.ts'
 import { createRequest } from '../src/brokerage/requests/service.ts'
 import { addCalendarDays } from '../src/brokerage/rules/index.ts'
 import { londonDate } from '../src/shared/dates.ts'
+import { PASSWORD } from '../test/helpers.ts'
+import { careHomeRequest, homeCareRequest, sessionUserOf } from '../test/support/request-users.ts'
 import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
 import { startServer } from './server.ts'
 

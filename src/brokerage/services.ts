@@ -2,10 +2,12 @@
 
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
+import { areaChoices } from '../geography/service.ts'
 import { startDueRequests } from './care-starts.ts'
 import { closeDueRequests } from './deadlines.ts'
 import { eligibilityOverview, explainEligibility, listDecisions } from './invitations.ts'
 import { award, evaluateOffers, markUnsourced } from './offers/award.ts'
+import { packageFilterChoices } from './offers/package-search.ts'
 import {
   endPackage,
   getPackage,
@@ -13,7 +15,6 @@ import {
   listProviderPackages,
   viewProviderPackage,
 } from './offers/packages.ts'
-import { packageFilterChoices } from './offers/package-search.ts'
 import {
   getOpportunity,
   getOwnOffer,
@@ -29,10 +30,10 @@ import {
   cancel,
   closeRequest,
   createRequest,
+  exportRequests,
   getRequest,
   listRequestEvents,
   listRequests,
-  exportRequests,
   publish,
   removeDraftVisit,
   republish,
@@ -43,7 +44,6 @@ import {
   submit,
   wizardContext,
 } from './requests/service.ts'
-import { areaChoices } from '../geography/service.ts'
 import {
   addBankHoliday,
   getBrokerageSettings,

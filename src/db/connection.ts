@@ -71,7 +71,10 @@ const MIGRATION_LOCK_KEY = 7_240_101
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'postgres') return openPostgres(target.url)
   if (target.kind === 'memory') {
-    const client = new PGlite({ extensions: PGLITE_EXTENSIONS, ...(target.from ? { loadDataDir: target.from } : {}) })
+    const client = new PGlite({
+      extensions: PGLITE_EXTENSIONS,
+      ...(target.from ? { loadDataDir: target.from } : {}),
+    })
     return openPglite(client, 'embedded PostgreSQL in memory', async () => {})
   }
 

@@ -219,7 +219,10 @@ async function listPcnAreas(
 
 /** The council's localities and PCN areas, each by name: what list filters offer. */
 export async function areaChoices(db: Queryable, councilId: number) {
-  const [localities, pcnAreas] = await Promise.all([listLocalities(db, councilId), listPcnAreas(db, councilId)])
+  const [localities, pcnAreas] = await Promise.all([
+    listLocalities(db, councilId),
+    listPcnAreas(db, councilId),
+  ])
   return { localities, pcnAreas }
 }
 

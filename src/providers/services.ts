@@ -2,6 +2,7 @@
 
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
+import { areaChoices } from '../geography/service.ts'
 import {
   capacitySummary,
   getProviderCapacity,
@@ -45,14 +46,8 @@ import {
   recordPammsAudit,
   restrictionRegister,
 } from './quality/service.ts'
-import {
-  findOrganisationByCqcId,
-  getLocation,
-  getOrganisation,
-  setLocationCoordinates,
-} from './service.ts'
 import { searchRegister } from './register-search.ts'
-import { areaChoices } from '../geography/service.ts'
+import { findOrganisationByCqcId, getLocation, getOrganisation, setLocationCoordinates } from './service.ts'
 
 export interface ProvidersDependencies {
   db: Database

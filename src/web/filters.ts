@@ -28,7 +28,10 @@ export function filterDate(label: string, description: string) {
       if (given === undefined) return undefined
       const date = typeof given === 'string' ? typedDate(given) : undefined
       if (date === undefined) {
-        ctx.addIssue({ code: 'custom', message: `${label} must be a real date, like 27/3/2026 or 2026-03-27` })
+        ctx.addIssue({
+          code: 'custom',
+          message: `${label} must be a real date, like 27/3/2026 or 2026-03-27`,
+        })
         return z.NEVER
       }
       return date

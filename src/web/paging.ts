@@ -4,7 +4,7 @@
 import { z } from 'zod'
 
 /** The most rows one page may ask for: enough for an export, few enough to answer quickly. */
-export const MAX_PAGE_LIMIT = 1000
+const MAX_PAGE_LIMIT = 1000
 const DEFAULT_PAGE_LIMIT = 100
 
 const LIMIT_MESSAGE = `limit must be a whole number from 1 to ${MAX_PAGE_LIMIT.toLocaleString('en-GB')}`

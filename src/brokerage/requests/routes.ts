@@ -149,7 +149,11 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
     const { page, ...filters } = parsed.success ? parsed.data : { page: 1 }
     const [{ requests: found, total }, choices] = await Promise.all([
       parsed.success
-        ? requests.listRequests(user.councilId, { ...filters, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })
+        ? requests.listRequests(user.councilId, {
+            ...filters,
+            limit: PAGE_SIZE,
+            offset: (page - 1) * PAGE_SIZE,
+          })
         : { requests: [], total: 0 },
       requests.requestFilterChoices(user.councilId),
     ])

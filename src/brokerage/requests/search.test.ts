@@ -58,10 +58,7 @@ beforeAll(async () => {
     .values({ councilId: home.councilId, localityId: locality?.id as number, name: 'North Coast PCN' })
     .returning()
   north = { localityId: locality?.id as number, pcnAreaId: pcn?.id as number }
-  await database.db
-    .update(people)
-    .set(north)
-    .where(eq(people.id, albert.person.id))
+  await database.db.update(people).set(north).where(eq(people.id, albert.person.id))
 })
 afterAll(async () => database.close())
 

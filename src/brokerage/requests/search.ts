@@ -28,7 +28,10 @@ function filtersQuery(label: (parameter: string, onPage: string) => string) {
     pcnAreaId: filterId(label('pcnAreaId', 'PCN')),
     createdFrom: filterDate(label('createdFrom', 'Made on or after'), 'Made on or after this date (England)'),
     createdTo: filterDate(label('createdTo', 'Made on or before'), 'Made on or before this date (England)'),
-    startFrom: filterDate(label('startFrom', 'Care starts on or after'), 'Care to start on or after this date'),
+    startFrom: filterDate(
+      label('startFrom', 'Care starts on or after'),
+      'Care to start on or after this date',
+    ),
     startTo: filterDate(label('startTo', 'Care starts on or before'), 'Care to start on or before this date'),
     externalRef: reference(
       label('externalRef', 'Case system ID'),
@@ -41,8 +44,6 @@ function filtersQuery(label: (parameter: string, onPage: string) => string) {
 export const requestFiltersQuery = filtersQuery((parameter) => parameter)
 /** The list page's filters: each message names the field as the page labels it. */
 export const requestFiltersForm = filtersQuery((_, onPage) => onPage)
-
-export type RequestFiltersInput = z.output<typeof requestFiltersQuery>
 
 const CSV_HEADER = [
   'request',

@@ -94,7 +94,7 @@ export async function listRequests(
 }
 
 /** The most rows a CSV of requests holds: a whole council's history stays a download, not a dump. */
-export const MAX_EXPORTED_REQUESTS = 50_000
+const MAX_EXPORTED_REQUESTS = 50_000
 
 /** Every request the filters find, up to MAX_EXPORTED_REQUESTS, in one query (one snapshot), for a CSV. */
 export async function exportRequests(

@@ -7,8 +7,8 @@ import { and, asc, count, desc, eq, gte, inArray, lte, or, type SQL, sql } from 
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
-import { containsPattern, searchWords } from '../../shared/search-text.ts'
 import type { ClientGroup, Specialism } from '../../providers/vocabulary.ts'
+import { containsPattern, searchWords } from '../../shared/search-text.ts'
 import {
   type PriceUnit,
   priceUnitFor,
