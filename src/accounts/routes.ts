@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
-import { ConflictError, TooManyAttemptsError, ValidationError } from '../errors.ts'
+import { ConflictError, parseInput, TooManyAttemptsError, ValidationError } from '../errors.ts'
 import { ANY_ROLE } from '../web/access.ts'
 import { operation } from '../web/api-schema.ts'
 import { field, formErrors, safeReturnPath } from '../web/forms.ts'
 import type { Navigation } from '../web/navigation.ts'
+import { pageOfList, pagingQuery } from '../web/paging.ts'
 import { COUNCIL_CHOICE_MINUTES, decodeCouncilChoice, encodeCouncilChoice } from './council-choice.ts'
 import { FailedSignIns } from './failed-sign-ins.ts'
 import { ROLE_LABELS, ROLES } from './roles.ts'
@@ -269,12 +270,20 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     {
       config: { access: ['council_admin'] },
       schema: operation({
-        summary: 'Users of your council',
+        summary: 'Users of your council, a page at a time',
         tags: ['accounts'],
+        querystring: pagingQuery,
         responses: { 200: usersSchema },
         errors: [],
       }),
     },
-    async (request) => ({ users: await accountsService.listUsers((request.user as SessionUser).councilId) }),
+    async (request) => {
+      const paging = parseInput(pagingQuery, request.query ?? {})
+      return pageOfList(
+        'users',
+        await accountsService.listUsers((request.user as SessionUser).councilId),
+        paging,
+      )
+    },
   )
 }

@@ -1,5 +1,6 @@
 // What the accounts API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
+import { pagedSchema } from '../web/paging.ts'
 import { ROLES } from './roles.ts'
 
 export const meSchema = z.object({
@@ -10,16 +11,15 @@ export const meSchema = z.object({
   providerOrganisationId: z.int().nullable(),
 })
 
-export const usersSchema = z.object({
-  users: z.array(
-    z.object({
-      id: z.int(),
-      email: z.string(),
-      role: z.enum(ROLES),
-      providerOrganisationId: z.int().nullable(),
-      active: z.boolean(),
-      createdAt: z.iso.datetime(),
-      lastSignInAt: z.iso.datetime().nullable(),
-    }),
-  ),
-})
+export const usersSchema = pagedSchema(
+  'users',
+  z.object({
+    id: z.int(),
+    email: z.string(),
+    role: z.enum(ROLES),
+    providerOrganisationId: z.int().nullable(),
+    active: z.boolean(),
+    createdAt: z.iso.datetime(),
+    lastSignInAt: z.iso.datetime().nullable(),
+  }),
+)

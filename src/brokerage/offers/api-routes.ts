@@ -7,7 +7,7 @@ import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
 import { field } from '../../web/forms.ts'
-import { pageAnswer, pagingQuery } from '../../web/paging.ts'
+import { pageAnswer, pagedSchema, pageOfList, pagingQuery } from '../../web/paging.ts'
 import { awardSchema, unsourcedSchema } from './award.ts'
 import { BROKERS, PACKAGE_MANAGERS, packageParams, requestParams } from './council-routes.ts'
 import { packageFiltersQuery } from './package-search.ts'
@@ -250,10 +250,11 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     {
       config: { access: PROVIDERS },
       schema: operation({
-        summary: 'Published requests your locations were invited to, anonymised (?serviceType=&district=)',
+        summary:
+          'Published requests your locations were invited to, anonymised (?serviceType=&district=), a page at a time',
         tags: ['opportunities'],
-        querystring: opportunityFiltersSchema,
-        responses: { 200: z.object({ opportunities: z.array(opportunitySchema) }) },
+        querystring: opportunityFiltersSchema.extend(pagingQuery.shape),
+        responses: { 200: pagedSchema('opportunities', opportunitySchema) },
         errors: [],
       }),
     },
@@ -262,9 +263,12 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
         serviceType: field(request.query, 'serviceType'),
         district: field(request.query, 'district'),
       })
-      return {
-        opportunities: await offers.listOpportunities(providerScope(request.user as SessionUser), filters),
-      }
+      const paging = parseInput(pagingQuery, request.query ?? {})
+      return pageOfList(
+        'opportunities',
+        await offers.listOpportunities(providerScope(request.user as SessionUser), filters),
+        paging,
+      )
     },
   )
 
@@ -369,15 +373,21 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     {
       config: { access: PROVIDERS },
       schema: operation({
-        summary: 'Packages your organisation provides, without the person’s details',
+        summary: 'Packages your organisation provides, without the person’s details, a page at a time',
         tags: ['packages'],
-        responses: { 200: z.object({ packages: z.array(providerPackageSchema) }) },
+        querystring: pagingQuery,
+        responses: { 200: pagedSchema('packages', providerPackageSchema) },
         errors: [],
       }),
     },
-    async (request) => ({
-      packages: await offers.listProviderPackages(providerScope(request.user as SessionUser)),
-    }),
+    async (request) => {
+      const paging = parseInput(pagingQuery, request.query ?? {})
+      return pageOfList(
+        'packages',
+        await offers.listProviderPackages(providerScope(request.user as SessionUser)),
+        paging,
+      )
+    },
   )
 
   app.get(
