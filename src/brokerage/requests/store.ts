@@ -377,16 +377,20 @@ const MAX_ID = 2_147_483_647
  * first (trigram index on search_name, or the NHS number index), then their rows through the
  * person_id index: as `= any(array(...))` each is an index condition the planner can OR with others.
  */
-export function matchesPerson(personId: AnyPgColumn, councilId: number, text: string): SQL | undefined {
+export function matchesPerson(
+  personId: AnyPgColumn,
+  councilId: number,
+  text: string,
+  /** The people the name finds, when already read (namedPeople), so the name is not searched again. */
+  named?: readonly number[],
+): SQL | undefined {
   const branches: SQL[] = []
-  // Names have letters: digits alone are an ID or NHS number, and '%5%' would read every name.
-  const words = searchWords(text)
-  if (words.length > 0 && /\p{L}/u.test(text)) {
-    const allWords = and(...words.map((word) => sql`${people.searchName} like ${containsPattern(word)}`))
+  const allWords = nameCondition(text)
+  if (named) branches.push(inIds(personId, named))
+  else if (allWords)
     branches.push(
       sql`${personId} = any(array(select ${people.id} from ${people} where ${people.councilId} = ${councilId} and ${allWords}))`,
     )
-  }
   const digits = text.replace(/[\s-]/g, '')
   if (/^\d{10}$/.test(digits))
     branches.push(
@@ -395,10 +399,32 @@ export function matchesPerson(personId: AnyPgColumn, councilId: number, text: st
   return or(...branches)
 }
 
+/** Every word somewhere in the folded name; none for text without a letter. */
+function nameCondition(text: string): SQL | undefined {
+  // Names have letters: digits alone are an ID or NHS number, and '%5%' would read every name.
+  const words = searchWords(text)
+  if (words.length === 0 || !/\p{L}/u.test(text)) return undefined
+  return and(...words.map((word) => sql`${people.searchName} like ${containsPattern(word)}`))
+}
+
+/**
+ * The council's people the text finds by name (undefined for text without a letter): read once
+ * for the page and the count, which would otherwise each search the names again.
+ */
+async function namedPeople(db: Queryable, councilId: number, text: string): Promise<number[] | undefined> {
+  const allWords = nameCondition(text.trim())
+  if (!allWords) return undefined
+  const rows = await db
+    .select({ id: people.id })
+    .from(people)
+    .where(and(eq(people.councilId, councilId), allWords))
+  return rows.map((row) => row.id)
+}
+
 /** Requests the search text finds: by the person (matchesPerson), the request's ID or a reference. */
-function matchesSearch(councilId: number, text: string): SQL {
+function matchesSearch(councilId: number, text: string, named?: readonly number[]): SQL {
   const trimmed = text.trim().replace(/\s+/g, ' ')
-  const branches = [matchesPerson(sourcingRequests.personId, councilId, trimmed)]
+  const branches = [matchesPerson(sourcingRequests.personId, councilId, trimmed, named)]
   const id = /^#?(\d{1,10})$/.exec(trimmed)?.[1]
   if (id !== undefined && Number(id) <= MAX_ID) branches.push(eq(sourcingRequests.id, Number(id)))
   if (trimmed) branches.push(matchesReference(sourcingRequests, trimmed))
@@ -415,14 +441,14 @@ function londonDay(column: AnyPgColumn): SQL {
   return sql`(${column} at time zone 'Europe/London')::date`
 }
 
-function summaryConditions(councilId: number, filters: RequestFilters): SQL[] {
+function summaryConditions(councilId: number, filters: RequestFilters, named?: readonly number[]): SQL[] {
   const conditions: SQL[] = [eq(sourcingRequests.councilId, councilId)]
   const statuses = filters.status === undefined ? [] : [filters.status].flat()
   if (statuses.length > 0) conditions.push(inArray(sourcingRequests.status, statuses as RequestStatus[]))
   if (filters.createdByUserId !== undefined)
     conditions.push(eq(sourcingRequests.createdByUserId, filters.createdByUserId))
   if (filters.externalRef) conditions.push(matchesReference(sourcingRequests, filters.externalRef))
-  if (filters.q?.trim()) conditions.push(matchesSearch(councilId, filters.q))
+  if (filters.q?.trim()) conditions.push(matchesSearch(councilId, filters.q, named))
   if (filters.serviceType) conditions.push(eq(sourcingRequests.serviceType, filters.serviceType))
   if (filters.localityId !== undefined)
     conditions.push(peopleWhere(councilId, eq(people.localityId, filters.localityId)))
@@ -446,7 +472,8 @@ export async function selectRequestSummaries(
   councilId: number,
   filters: RequestFilters,
 ): Promise<{ requests: RequestSummary[]; total: number }> {
-  const where = and(...summaryConditions(councilId, filters))
+  const named = filters.q ? await namedPeople(db, councilId, filters.q) : undefined
+  const where = and(...summaryConditions(councilId, filters, named))
   const [pageIds, [tally]] = await Promise.all([
     db
       .select({ id: sourcingRequests.id })
