@@ -4,11 +4,13 @@
 import { runBrokerageBenchmark } from './brokerage.ts'
 import { runImportBenchmark } from './import.ts'
 import { runMarketBenchmark } from './market.ts'
+import { runSearchBenchmark } from './search.ts'
 
 const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   import: runImportBenchmark,
   brokerage: runBrokerageBenchmark,
   market: runMarketBenchmark,
+  search: runSearchBenchmark,
 }
 
 const wanted = process.argv.slice(2)

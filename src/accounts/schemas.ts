@@ -1,6 +1,7 @@
 // What the accounts API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
 import { recordId } from '../storable.ts'
+import { pagedSchema } from '../web/paging.ts'
 import { COUNCIL_ROLES, ROLES, type Role } from './roles.ts'
 import { USER_STATUSES } from './users/rules.ts'
 
@@ -27,7 +28,7 @@ export const userSchema = z.object({
   lastSignInAt: z.iso.datetime().nullable(),
 })
 
-export const usersSchema = z.object({ users: z.array(userSchema) })
+export const usersSchema = pagedSchema('users', userSchema)
 
 export const userParams = z.object({ id: recordId('User ID') })
 

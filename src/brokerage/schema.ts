@@ -18,6 +18,9 @@ import {
 import { councilKey, teamKey, userKey } from '../accounts/keys.ts'
 import { localities, pcnAreas } from '../geography/schema.ts'
 import { locationKey, providerOrganisationKey } from '../providers/keys.ts'
+import { SEARCH_FOLD_FROM, SEARCH_FOLD_TO } from '../shared/search-text.ts'
+
+const quoted = (text: string) => `'${text.replaceAll("'", "''")}'`
 
 /** A council's brokerage settings (weights, windows, thresholds), validated by the rules' Zod schema. */
 export const councilSettings = pgTable('council_settings', {
@@ -52,10 +55,21 @@ export const people = pgTable(
     localityId: integer().references(() => localities.id),
     pcnAreaId: integer().references(() => pcnAreas.id),
     nhsNumber: text(),
+    /**
+     * The name as searches compare it (foldForSearch): accents off, ASCII letters lowered. Where
+     * the engine has pg_trgm, a trigram index on it makes a search for part of a name an index
+     * scan (created in the migration people_name_search, only if the extension can be had).
+     */
+    searchName: text()
+      .notNull()
+      .generatedAlwaysAs(
+        sql.raw(`translate("name", ${quoted(SEARCH_FOLD_FROM)}, ${quoted(SEARCH_FOLD_TO)})`),
+      ),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     index().on(t.councilId),
+    index('people_nhs_number').on(t.councilId, t.nhsNumber),
     check('people_sex_valid', sql`${t.sex} is null or ${t.sex} in ('female', 'male')`),
   ],
 )
@@ -123,6 +137,10 @@ export const sourcingRequests = pgTable(
     // Brokers find a request by either reference in any case (lower() on both sides).
     index('sourcing_requests_person_ref_lower').on(t.councilId, sql`lower(${t.personRef})`),
     index('sourcing_requests_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),
+    // A search by name or NHS number finds people first, then their requests and packages.
+    index().on(t.personId),
+    // The request list, most recently changed first, reads its page from this index backwards.
+    index('sourcing_requests_recently_changed').on(t.councilId, t.updatedAt, t.id),
     check('sourcing_requests_urgency_valid', sql`${t.urgency} in ('routine', 'urgent', 'emergency')`),
     check(
       'sourcing_requests_status_valid',
@@ -288,6 +306,7 @@ export const packages = pgTable(
     index().on(t.councilId, t.createdAt),
     index('packages_person_ref_lower').on(t.councilId, sql`lower(${t.personRef})`),
     index('packages_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),
+    index().on(t.personId),
     check('packages_prices_non_negative', sql`${t.agreedPricePence} >= 0 and ${t.weeklyCostPence} >= 0`),
   ],
 )

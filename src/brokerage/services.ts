@@ -2,10 +2,12 @@
 
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
+import { areaChoices } from '../geography/service.ts'
 import { startDueRequests } from './care-starts.ts'
 import { closeDueRequests } from './deadlines.ts'
 import { eligibilityOverview, explainEligibility, listDecisions } from './invitations.ts'
 import { award, evaluateOffers, markUnsourced } from './offers/award.ts'
+import { packageFilterChoices } from './offers/package-search.ts'
 import {
   endPackage,
   getPackage,
@@ -31,6 +33,7 @@ import {
   changeRequest,
   closeRequest,
   createRequest,
+  exportRequests,
   getRequest,
   listRequestEvents,
   listRequests,
@@ -64,6 +67,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
   return {
     requests: bindDatabase(db, {
       listRequests,
+      exportRequests,
+      requestFilterChoices: areaChoices,
       listRequestEvents,
       getRequest,
       createRequest,
@@ -98,6 +103,7 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       award,
       markUnsourced,
       listPackages,
+      packageFilterChoices,
       getPackage,
       endPackage,
       listProviderPackages,

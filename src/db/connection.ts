@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { PGlite } from '@electric-sql/pglite'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { sql } from 'drizzle-orm'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres'
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator'
@@ -62,26 +63,34 @@ const casing = 'snake_case'
 // PGlite's default shared buffers cost over 100 MB of resident memory for no measurable speed
 // on our workloads (bench import); 16 MB keeps a 30,000-location import under 400 MB.
 const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
+// Trigrams index searches for part of a name (migration people_name_search).
+const PGLITE_EXTENSIONS: PGliteOptions['extensions'] = { pg_trgm }
 // Any fixed number: it names the lock that keeps two instances from migrating at once.
 const MIGRATION_LOCK_KEY = 7_240_101
 
 export async function openDatabase(target: DatabaseTarget): Promise<DatabaseHandle> {
   if (target.kind === 'postgres') return openPostgres(target.url)
   if (target.kind === 'memory') {
-    const client = new PGlite(target.from ? { loadDataDir: target.from } : undefined)
+    const client = new PGlite({
+      extensions: PGLITE_EXTENSIONS,
+      ...(target.from ? { loadDataDir: target.from } : {}),
+    })
     return openPglite(client, 'embedded PostgreSQL in memory', async () => {})
   }
 
   mkdirSync(target.dataDir, { recursive: true })
   // PGlite is single-process: a second process opening the same directory would corrupt it.
   const release = await lockDataDirectory(target.dataDir)
-  const client = new PGlite(path.join(target.dataDir, 'pglite'), { startParams: PGLITE_START_PARAMS })
+  const client = new PGlite(path.join(target.dataDir, 'pglite'), {
+    startParams: PGLITE_START_PARAMS,
+    extensions: PGLITE_EXTENSIONS,
+  })
   return openPglite(client, `embedded PostgreSQL in ${target.dataDir}`, release)
 }
 
 /** A migrated, empty embedded database as a dumped data directory, to start others from (tests). */
 export async function dumpMigratedPglite(): Promise<Blob> {
-  const client = new PGlite()
+  const client = new PGlite({ extensions: PGLITE_EXTENSIONS })
   try {
     await migratePglite(drizzlePglite({ client, casing }), { migrationsFolder })
     return await client.dumpDataDir('none')

@@ -14,7 +14,7 @@ import {
   type PlacedPoint,
   parseCoordinate,
 } from './rules.ts'
-import { councilDistricts, localities, outcodes } from './schema.ts'
+import { councilDistricts, localities, outcodes, pcnAreas } from './schema.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Locating places
@@ -209,6 +209,27 @@ export async function listLocalities(
     .from(localities)
     .where(eq(localities.councilId, councilId))
     .orderBy(asc(localities.name), asc(localities.id))
+}
+
+/** The council's PCN areas, by name, with the locality each lies in. */
+async function listPcnAreas(
+  db: Queryable,
+  councilId: number,
+): Promise<{ id: number; name: string; localityId: number }[]> {
+  return db
+    .select({ id: pcnAreas.id, name: pcnAreas.name, localityId: pcnAreas.localityId })
+    .from(pcnAreas)
+    .where(eq(pcnAreas.councilId, councilId))
+    .orderBy(asc(pcnAreas.name), asc(pcnAreas.id))
+}
+
+/** The council's localities and PCN areas, each by name: what list filters offer. */
+export async function areaChoices(db: Queryable, councilId: number) {
+  const [localities, pcnAreas] = await Promise.all([
+    listLocalities(db, councilId),
+    listPcnAreas(db, councilId),
+  ])
+  return { localities, pcnAreas }
 }
 
 // ---------------------------------------------------------------------------------------------

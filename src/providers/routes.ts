@@ -6,16 +6,26 @@ import { formatDate, londonDate } from '../shared/dates.ts'
 import { recordId } from '../storable.ts'
 import { COUNCIL_STAFF } from '../web/access.ts'
 import { operation } from '../web/api-schema.ts'
+import { chosenFilters, filterQuery } from '../web/filters.ts'
 import { field, formErrors } from '../web/forms.ts'
+import { pageAnswer, pagingQuery } from '../web/paging.ts'
 import { locationQualityPage } from './quality/location-page.ts'
+import {
+  RATING_CHOICES,
+  registerFiltersForm,
+  registerFiltersQuery,
+  type searchRegister,
+} from './register-search.ts'
 import { locationListSchema, oneLocationSchema } from './schemas.ts'
-import type { listLocations, RegisterScope } from './service.ts'
+import type { RegisterScope } from './service.ts'
 import type { ProvidersServices } from './services.ts'
 import {
   ACCREDITED_KIND_LABELS,
   type AccreditedKind,
   CLIENT_GROUP_LABELS,
   REGISTER_SERVICE_TYPE_LABELS,
+  SERVICE_TYPE_LABELS,
+  SERVICE_TYPES,
   SPECIALISM_LABELS,
 } from './vocabulary.ts'
 
@@ -30,6 +40,16 @@ const pageQuery = z.object({
     .default(1),
 })
 const idParams = z.object({ id: recordId('Location ID') })
+const locationsQuery = registerFiltersQuery.extend(pagingQuery.shape)
+const REGISTER_FILTER_FIELDS = [
+  'q',
+  'serviceType',
+  'rating',
+  'localityId',
+  'pcnAreaId',
+  'vacancies',
+  'restricted',
+] as const
 
 /** Council staff see their council's register; a provider user sees only its own organisation. */
 function scopeOf(user: SessionUser): RegisterScope {
@@ -60,16 +80,86 @@ export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
   { register, quality, accreditation, locationMarketEvents },
 ) => {
   app.get('/locations', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
-    const { page } = parseInput(pageQuery, request.query)
+    const { page } = parseInput(pageQuery, { page: field(request.query, 'page') || undefined })
     const user = request.user as SessionUser
-    const result = await register.listLocations(scopeOf(user), {
-      offset: (page - 1) * PAGE_SIZE,
-      limit: PAGE_SIZE,
-    })
-    return reply.view('providers/views/locations.njk', {
+    const typed = Object.fromEntries(
+      REGISTER_FILTER_FIELDS.map((name) => [name, field(request.query, name).trim()]),
+    ) as Record<(typeof REGISTER_FILTER_FIELDS)[number], string>
+    const parsed = registerFiltersForm.safeParse(typed)
+    const errors: FieldError[] = parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'q'), message: issue.message }))
+    const [result, areas] = await Promise.all([
+      parsed.success
+        ? register.searchRegister(scopeOf(user), parsed.data, {
+            offset: (page - 1) * PAGE_SIZE,
+            limit: PAGE_SIZE,
+          })
+        : { rows: [], total: 0 },
+      register.registerFilterChoices(user.councilId),
+    ])
+    const kept = filterQuery(typed)
+    const named = (rows: { id: number; name: string }[]) => (value: string) =>
+      rows.find((row) => String(row.id) === value)?.name ?? value
+    const items = (values: readonly { value: string; text: string }[], chosen: string, none: string) => [
+      { value: '', text: none },
+      ...values.map((v) => ({ ...v, selected: v.value === chosen })),
+    ]
+    return reply.code(errors.length > 0 ? 400 : 200).view('providers/views/locations.njk', {
       pageTitle: 'Provider register',
       ...locationsPage(result, page),
-      basePath: '/locations',
+      basePath: `/locations?${kept ? `${kept}&` : ''}`,
+      filtered: true,
+      values: typed,
+      chosen: chosenFilters('/locations', typed, {
+        q: { heading: 'Name or CQC ID' },
+        serviceType: {
+          heading: 'Service type',
+          text: (v) => SERVICE_TYPE_LABELS[v as keyof typeof SERVICE_TYPE_LABELS] ?? v,
+        },
+        rating: { heading: 'Effective rating' },
+        localityId: { heading: 'Locality', text: named(areas.localities) },
+        pcnAreaId: { heading: 'PCN', text: named(areas.pcnAreas) },
+        vacancies: { heading: 'Vacancies', text: (v) => (v === 'yes' ? 'Reported' : 'None reported') },
+        restricted: { heading: 'Restriction', text: (v) => (v === 'yes' ? 'In force' : 'None in force') },
+      }),
+      serviceTypeItems: items(
+        SERVICE_TYPES.map((s) => ({ value: s, text: SERVICE_TYPE_LABELS[s] })),
+        typed.serviceType,
+        'All service types',
+      ),
+      ratingItems: items(
+        RATING_CHOICES.map((r) => ({ value: r, text: r })),
+        typed.rating,
+        'Any rating',
+      ),
+      localityItems: items(
+        areas.localities.map((l) => ({ value: String(l.id), text: l.name })),
+        typed.localityId,
+        'All localities',
+      ),
+      pcnItems: items(
+        areas.pcnAreas.map((p) => ({ value: String(p.id), text: p.name })),
+        typed.pcnAreaId,
+        'All PCNs',
+      ),
+      vacancyItems: items(
+        [
+          { value: 'yes', text: 'Vacancies or spare hours reported' },
+          { value: 'no', text: 'None reported' },
+        ],
+        typed.vacancies,
+        'Any',
+      ),
+      restrictionItems: items(
+        [
+          { value: 'yes', text: 'Restriction in force' },
+          { value: 'no', text: 'No restriction in force' },
+        ],
+        typed.restricted,
+        'Any',
+      ),
+      ...formErrors(errors),
     })
   })
 
@@ -137,15 +227,19 @@ export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
     const user = request.user as SessionUser
     const { page } = parseInput(pageQuery, request.query)
     const organisation = await register.getOrganisation(user.councilId, user.providerOrganisationId as number)
-    const result = await register.listLocations(scopeOf(user), {
-      offset: (page - 1) * PAGE_SIZE,
-      limit: PAGE_SIZE,
-    })
+    const result = await register.searchRegister(
+      scopeOf(user),
+      {},
+      {
+        offset: (page - 1) * PAGE_SIZE,
+        limit: PAGE_SIZE,
+      },
+    )
     return reply.view('providers/views/locations.njk', {
       pageTitle: organisation.name,
       caption: `${organisation.regulator === 'council' ? 'Council organisation ID' : 'CQC provider ID'} ${organisation.cqcProviderId}`,
       ...locationsPage(result, page),
-      basePath: '/provider',
+      basePath: '/provider?',
       locationPath: '/provider/locations',
     })
   })
@@ -168,20 +262,21 @@ export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
     {
       config: { access: ['social_worker', 'broker', 'commissioner', 'council_admin', 'provider_user'] },
       schema: operation({
-        summary: 'Locations in your scope, a page at a time',
+        summary:
+          'Locations in your scope, in natural order of name ("Care 2" before "Care 10"): search (?q=) and filter them, a page at a time',
         tags: ['providers'],
-        querystring: pageQuery,
+        querystring: locationsQuery,
         responses: { 200: locationListSchema },
         errors: [],
       }),
     },
     async (request) => {
-      const { page } = parseInput(pageQuery, request.query)
-      const result = await register.listLocations(scopeOf(request.user as SessionUser), {
-        offset: (page - 1) * PAGE_SIZE,
-        limit: PAGE_SIZE,
+      const { limit, offset, ...filters } = parseInput(locationsQuery, request.query ?? {})
+      const result = await register.searchRegister(scopeOf(request.user as SessionUser), filters, {
+        offset,
+        limit,
       })
-      return { page, pageSize: PAGE_SIZE, total: result.total, locations: result.rows }
+      return pageAnswer('locations', result.rows, result.total, { limit, offset })
     },
   )
 
@@ -204,7 +299,7 @@ export const providersRoutes: FastifyPluginAsync<RegisterRouteOptions> = async (
   )
 }
 
-function locationsPage(result: Awaited<ReturnType<typeof listLocations>>, page: number) {
+function locationsPage(result: Awaited<ReturnType<typeof searchRegister>>, page: number) {
   const pages = Math.max(1, Math.ceil(result.total / PAGE_SIZE))
   return {
     total: result.total,

@@ -1,5 +1,6 @@
 // What the register's API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
+import { pagedSchema } from '../web/paging.ts'
 
 const instant = z.iso.datetime()
 const day = z.iso.date()
@@ -37,15 +38,11 @@ const locationSchema = z.object({
   updatedAt: instant,
 })
 
-export const locationListSchema = z.object({
-  page: z.int(),
-  pageSize: z.int(),
-  total: z.int(),
-  locations: z.array(
-    locationSchema.extend({
-      accreditedTo: day.nullable().describe('Council-accredited: the last day of its latest accreditation'),
-    }),
-  ),
-})
+export const locationListSchema = pagedSchema(
+  'locations',
+  locationSchema.extend({
+    accreditedTo: day.nullable().describe('Council-accredited: the last day of its latest accreditation'),
+  }),
+)
 
 export const oneLocationSchema = z.object({ location: locationSchema.extend({ cqcProviderId: z.string() }) })

@@ -5,10 +5,11 @@ import { inIds } from '../db/conditions.ts'
 import type { Database, Queryable } from '../db/connection.ts'
 import { NotFoundError, parseInput } from '../errors.ts'
 import { locate } from '../geography/service.ts'
+import { naturalOrder } from '../shared/natural-order.ts'
 import { locationAccreditations, locationCoverage, locations, providerOrganisations } from './schema.ts'
 
 /** The last day of a council-accredited location's latest accreditation; null for CQC's locations. */
-const latestAccreditedTo = sql<string | null>`(select max(${locationAccreditations.accreditedTo})::text
+export const latestAccreditedTo = sql<string | null>`(select max(${locationAccreditations.accreditedTo})::text
   from ${locationAccreditations} where ${locationAccreditations.locationId} = ${locations.id})`
 
 export type ProviderOrganisation = typeof providerOrganisations.$inferSelect
@@ -273,6 +274,18 @@ export async function searchLocations(
     )
     .orderBy(asc(locations.name), asc(locations.id))
     .limit(limit)
+}
+
+/** The council's provider organisations by name, in natural order ("Care 2" before "Care 10"). */
+export async function organisationNames(
+  db: Queryable,
+  councilId: number,
+): Promise<{ id: number; name: string }[]> {
+  const rows = await db
+    .select({ id: providerOrganisations.id, name: providerOrganisations.name })
+    .from(providerOrganisations)
+    .where(eq(providerOrganisations.councilId, councilId))
+  return rows.sort((a, b) => naturalOrder.compare(a.name, b.name) || a.id - b.id)
 }
 
 /** An organisation's locations, active or not (an old offer may name one since closed). */

@@ -3,6 +3,7 @@
 import type { Config } from '../config.ts'
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
+import { areaChoices } from '../geography/service.ts'
 import {
   addAccreditedService,
   getAccreditationImport,
@@ -53,6 +54,7 @@ import {
   recordPammsAudit,
   restrictionRegister,
 } from './quality/service.ts'
+import { searchRegister } from './register-search.ts'
 import {
   findOrganisationByCqcId,
   getLocation,
@@ -73,6 +75,8 @@ export function createProvidersServices({ db, config }: ProvidersDependencies) {
       findOrganisationByCqcId,
       getOrganisation,
       listLocations,
+      searchRegister,
+      registerFilterChoices: areaChoices,
       getLocation,
       setLocationCoordinates,
     }),

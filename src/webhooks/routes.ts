@@ -7,6 +7,7 @@ import { recordId } from '../storable.ts'
 import { operation } from '../web/api-schema.ts'
 import { field, formErrors } from '../web/forms.ts'
 import type { Capability } from '../web/navigation.ts'
+import { pagedSchema, pageOfList, pagingQuery } from '../web/paging.ts'
 import { DELIVERY_STATUS_LABELS, WEBHOOK_EVENT_LABELS } from './rules.ts'
 import { deliverySchema, webhookCreatedSchema, webhookSchema } from './schemas.ts'
 import { endpointInputSchema, type WebhookDeliveryRow, type WebhookEndpoint } from './service.ts'
@@ -193,15 +194,21 @@ export const webhooksRoutes: FastifyPluginAsync<WebhooksRouteOptions> = async (a
     {
       config: { access: ADMINS },
       schema: operation({
-        summary: 'Your council’s webhooks (never their secrets)',
+        summary: 'Your council’s webhooks (never their secrets), a page at a time',
         tags: ['webhooks'],
-        responses: { 200: z.object({ webhooks: z.array(webhookSchema) }) },
+        querystring: pagingQuery,
+        responses: { 200: pagedSchema('webhooks', webhookSchema) },
         errors: [],
       }),
     },
-    async (request) => ({
-      webhooks: (await webhooks.listEndpoints(user(request).councilId)).map(showEndpoint),
-    }),
+    async (request) => {
+      const paging = parseInput(pagingQuery, request.query ?? {})
+      return pageOfList(
+        'webhooks',
+        (await webhooks.listEndpoints(user(request).councilId)).map(showEndpoint),
+        paging,
+      )
+    },
   )
 
   app.post(

@@ -47,6 +47,7 @@ const at =
 
 export const requestsRules: AccessRule[] = [
   { route: 'GET /requests', allowed: STAFF },
+  { route: 'GET /requests.csv', allowed: STAFF },
   { route: 'GET /requests/new', allowed: REQUESTERS },
   { route: 'GET /requests/new/person', allowed: REQUESTERS },
   { route: 'POST /requests/new/person', allowed: REQUESTERS },

@@ -5,6 +5,7 @@ import { ConflictError, type FieldError, parseInput, ValidationError } from '../
 import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import { acceptUploads } from '../../web/input.ts'
+import { pageOfList, pagingQuery } from '../../web/paging.ts'
 import { passwordLinkBase } from '../passwords/links.ts'
 import { COUNCIL_ROLES, ROLE_LABELS, ROLES, type Role } from '../roles.ts'
 import { newUserBody, userChangeBody, userParams, userSchema, usersSchema } from '../schemas.ts'
@@ -316,16 +317,17 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { a
         summary:
           'Users of your council, filtered by role, status and last sign-in (removed users are never listed)',
         tags,
-        querystring: userFiltersSchema,
+        querystring: userFiltersSchema.extend(pagingQuery.shape),
         responses: { 200: usersSchema },
         errors: [],
       }),
     },
-    async (request) => ({
-      users: (
-        await accounts.listCouncilUsers(admin(request).councilId, request.query as Record<string, unknown>)
-      ).map(showUser),
-    }),
+    async (request) => {
+      const { limit, offset, ...filters } = (request.query ?? {}) as Record<string, unknown>
+      const paging = parseInput(pagingQuery, { limit, offset })
+      const users = await accounts.listCouncilUsers(admin(request).councilId, filters)
+      return pageOfList('users', users.map(showUser), paging)
+    },
   )
 
   app.get(

@@ -7,9 +7,10 @@ import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
 import { field } from '../../web/forms.ts'
-import { reference } from '../requests/input.ts'
+import { pageAnswer, pagedSchema, pageOfList, pagingQuery } from '../../web/paging.ts'
 import { awardSchema, unsourcedSchema } from './award.ts'
 import { BROKERS, PACKAGE_MANAGERS, packageParams, requestParams } from './council-routes.ts'
+import { packageFiltersQuery } from './package-search.ts'
 import { endPackageSchema } from './packages.ts'
 import { PROVIDERS, providerScope } from './provider-routes.ts'
 import type { OffersRouteOptions } from './route-options.ts'
@@ -53,16 +54,7 @@ function versionOf(body: Record<string, unknown>, ifMatch: string | undefined): 
   return match ? Number(match[1]) : undefined
 }
 
-/** `?requestId=`: anything but a request's ID lists every package, as it always has. */
-const packagesQuery = z.object({
-  requestId: z
-    .preprocess((v) => (typeof v === 'string' ? v : undefined), recordId('Request ID').optional())
-    .catch(undefined),
-  externalRef: reference(
-    'externalRef',
-    'Packages whose case-system person ID or case ID is this, in any case and ignoring spaces around it',
-  ),
-})
+const packagesQuery = packageFiltersQuery.extend(pagingQuery.shape)
 // A schema's shape does not depend on the day; only its checks do.
 const ANY_DAY = '1970-01-01'
 const offerHeaders = z.object({
@@ -193,7 +185,8 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     {
       config: { access: COUNCIL_STAFF },
       schema: operation({
-        summary: 'The council’s packages, newest first (?requestId=, ?externalRef=)',
+        summary:
+          'The council’s packages, newest first: by person (?q=), provider, status and start dates, a page at a time',
         tags: ['packages'],
         querystring: packagesQuery,
         responses: { 200: packageListSchema },
@@ -202,8 +195,9 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     },
     async (request) => {
       const user = request.user as SessionUser
-      const { requestId, externalRef } = parseInput(packagesQuery, request.query ?? {})
-      return { packages: await offers.listPackages(user, { requestId, externalRef }) }
+      const query = parseInput(packagesQuery, request.query ?? {})
+      const found = await offers.listPackages(user, query)
+      return pageAnswer('packages', found.packages, found.total, query)
     },
   )
 
@@ -252,10 +246,11 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     {
       config: { access: PROVIDERS },
       schema: operation({
-        summary: 'Published requests your locations were invited to, anonymised (?serviceType=&district=)',
+        summary:
+          'Published requests your locations were invited to, anonymised (?serviceType=&district=), a page at a time',
         tags: ['opportunities'],
-        querystring: opportunityFiltersSchema,
-        responses: { 200: z.object({ opportunities: z.array(opportunitySchema) }) },
+        querystring: opportunityFiltersSchema.extend(pagingQuery.shape),
+        responses: { 200: pagedSchema('opportunities', opportunitySchema) },
         errors: [],
       }),
     },
@@ -264,9 +259,12 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
         serviceType: field(request.query, 'serviceType'),
         district: field(request.query, 'district'),
       })
-      return {
-        opportunities: await offers.listOpportunities(providerScope(request.user as SessionUser), filters),
-      }
+      const paging = parseInput(pagingQuery, request.query ?? {})
+      return pageOfList(
+        'opportunities',
+        await offers.listOpportunities(providerScope(request.user as SessionUser), filters),
+        paging,
+      )
     },
   )
 
@@ -371,15 +369,21 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
     {
       config: { access: PROVIDERS },
       schema: operation({
-        summary: 'Packages your organisation provides, without the person’s details',
+        summary: 'Packages your organisation provides, without the person’s details, a page at a time',
         tags: ['packages'],
-        responses: { 200: z.object({ packages: z.array(providerPackageSchema) }) },
+        querystring: pagingQuery,
+        responses: { 200: pagedSchema('packages', providerPackageSchema) },
         errors: [],
       }),
     },
-    async (request) => ({
-      packages: await offers.listProviderPackages(providerScope(request.user as SessionUser)),
-    }),
+    async (request) => {
+      const paging = parseInput(pagingQuery, request.query ?? {})
+      return pageOfList(
+        'packages',
+        await offers.listProviderPackages(providerScope(request.user as SessionUser)),
+        paging,
+      )
+    },
   )
 
   app.get(

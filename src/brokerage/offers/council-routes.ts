@@ -7,6 +7,7 @@ import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationEr
 import { formatDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { chosenFilters, filterQuery } from '../../web/filters.ts'
 import { dateFromForm, field, formErrors, typedDateParts } from '../../web/forms.ts'
 import {
   describePrice,
@@ -16,8 +17,15 @@ import {
 } from '../rules/index.ts'
 import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
+import { packageFiltersForm } from './package-search.ts'
 import type { OffersRouteOptions } from './route-options.ts'
-import { offersClosingText, PACKAGE_STATE_LABELS, parsePrice, poundsInput } from './rules.ts'
+import {
+  offersClosingText,
+  PACKAGE_STATE_LABELS,
+  type PackageState,
+  parsePrice,
+  poundsInput,
+} from './rules.ts'
 
 export const BROKERS = ['broker'] as const
 const EVALUATORS = ['broker', 'social_worker'] as const
@@ -27,6 +35,8 @@ export const PACKAGE_MANAGERS = ['broker', 'social_worker'] as const
 export const requestParams = z.object({ id: recordId('Request ID') })
 const awardParams = z.object({ id: recordId('Request ID'), offerId: recordId('Offer ID') })
 export const packageParams = z.object({ packageId: recordId('Package ID') })
+const PACKAGES_PAGE_SIZE = 50
+const PACKAGE_FILTER_FIELDS = ['q', 'providerOrganisationId', 'state', 'startFrom', 'startTo'] as const
 
 type FormValues = Record<string, string | string[]>
 
@@ -238,13 +248,51 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
 
   app.get('/packages', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const state = field(request.query, 'state')
-    const filter = state === 'starting' || state === 'active' || state === 'ended' ? state : undefined
-    return reply.view('brokerage/offers/views/packages.njk', {
+    const typed = Object.fromEntries(
+      PACKAGE_FILTER_FIELDS.map((name) => [name, field(request.query, name).trim()]),
+    ) as Record<(typeof PACKAGE_FILTER_FIELDS)[number], string>
+    const page = Math.max(1, Math.min(100_000, Math.trunc(Number(field(request.query, 'page'))) || 1))
+    const parsed = packageFiltersForm.safeParse(typed)
+    const errors: FieldError[] = parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'q'), message: issue.message }))
+    const [found, choices] = await Promise.all([
+      parsed.success
+        ? offers.listPackages(user, {
+            ...parsed.data,
+            limit: PACKAGES_PAGE_SIZE,
+            offset: (page - 1) * PACKAGES_PAGE_SIZE,
+          })
+        : { packages: [], total: 0 },
+      offers.packageFilterChoices(user.councilId),
+    ])
+    const kept = filterQuery(typed)
+    const base = `/packages?${kept ? `${kept}&` : ''}`
+    const providerName = (id: string) => choices.providers.find((p) => String(p.id) === id)?.name ?? id
+    return reply.code(errors.length > 0 ? 400 : 200).view('brokerage/offers/views/packages.njk', {
       pageTitle: 'Packages',
-      packages: await offers.listPackages(user, { state: filter }),
-      state: filter ?? '',
+      packages: found.packages,
+      total: found.total,
+      values: typed,
+      chosen: chosenFilters('/packages', typed, {
+        q: { heading: 'Person' },
+        providerOrganisationId: { heading: 'Provider', text: providerName },
+        state: { heading: 'Status', text: (v) => PACKAGE_STATE_LABELS[v as PackageState] ?? v },
+        startFrom: { heading: 'Starts from' },
+        startTo: { heading: 'Starts to' },
+      }),
+      providerItems: [
+        { value: '', text: 'All providers' },
+        ...choices.providers.map((p) => ({
+          value: String(p.id),
+          text: p.name,
+          selected: String(p.id) === typed.providerOrganisationId,
+        })),
+      ],
       stateLabels: PACKAGE_STATE_LABELS,
+      previousHref: page > 1 ? `${base}page=${page - 1}` : null,
+      nextHref: page * PACKAGES_PAGE_SIZE < found.total ? `${base}page=${page + 1}` : null,
+      ...formErrors(errors),
     })
   })
 

@@ -2,7 +2,7 @@
 // social worker those of their caseload); a provider sees its own, and only there the person's
 // details, every view of which is logged.
 
-import { and, desc, eq } from 'drizzle-orm'
+import { and, count, desc, eq, gte, lte, or, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
@@ -18,7 +18,7 @@ import {
   type RequestScope,
   refuseOutsideCaseload,
 } from '../requests/caseload.ts'
-import { matchesReference } from '../requests/store.ts'
+import { matchesPerson, matchesReference } from '../requests/store.ts'
 import { redactCaseReferences } from '../rules/identifiers.ts'
 import {
   describePrice,
@@ -114,21 +114,49 @@ export interface PackageFilters {
   state?: PackageState
   /** Either case-system reference, matched whole in any case. */
   externalRef?: string | null
+  /** The person (words of the name in any order, or the NHS number) or a case-system reference. */
+  q?: string | null
+  providerOrganisationId?: number
+  /** Starting between these dates, inclusive. */
+  startFrom?: string
+  startTo?: string
+  limit?: number
+  offset?: number
 }
 
-/** The council's packages a caller may see (a social worker's caseload's), newest first. */
+/** A package's state on a day as SQL, the same rule as packageState. */
+function stateCondition(state: PackageState, today: string): SQL {
+  if (state === 'ended') return sql`${packages.endDate} is not null and ${packages.endDate} < ${today}`
+  if (state === 'starting')
+    return sql`${packages.startDate} > ${today} and (${packages.endDate} is null or ${packages.endDate} >= ${today})`
+  return sql`${packages.startDate} <= ${today} and (${packages.endDate} is null or ${packages.endDate} >= ${today})`
+}
+
+/** The council's packages a caller may see (a social worker's caseload's), newest first, a page at a time, with the total matching. */
 export async function listPackages(
   db: Queryable,
   scope: RequestScope,
   filters: PackageFilters = {},
   now = new Date(),
-): Promise<CouncilPackageView[]> {
+): Promise<{ packages: CouncilPackageView[]; total: number }> {
   const { councilId } = scope
+  const today = londonDate(now)
   const conditions = [eq(packages.councilId, councilId)]
   if (filters.requestId !== undefined) conditions.push(eq(packages.requestId, filters.requestId))
   if (filters.externalRef) conditions.push(matchesReference(packages, filters.externalRef))
+  const text = filters.q?.trim().replace(/\s+/g, ' ')
+  if (text) {
+    const branches = [matchesPerson(packages.personId, councilId, text), matchesReference(packages, text)]
+    conditions.push(or(...branches) as SQL)
+  }
+  if (filters.providerOrganisationId !== undefined)
+    conditions.push(eq(packages.providerOrganisationId, filters.providerOrganisationId))
+  if (filters.state) conditions.push(stateCondition(filters.state, today))
+  if (filters.startFrom) conditions.push(gte(packages.startDate, filters.startFrom))
+  if (filters.startTo) conditions.push(lte(packages.startDate, filters.startTo))
   const caseload = caseloadCondition(scope, sourcingRequests)
   if (caseload) conditions.push(caseload)
+  const where = and(...conditions)
   const rows = await db
     .select({ pkg: packages, name: people.name, outcode: people.outcode })
     .from(packages)
@@ -137,23 +165,32 @@ export async function listPackages(
       sourcingRequests,
       and(eq(sourcingRequests.councilId, packages.councilId), eq(sourcingRequests.id, packages.requestId)),
     )
-    .where(and(...conditions))
+    .where(where)
     .orderBy(desc(packages.createdAt), desc(packages.id))
-    .limit(500)
+    .limit(filters.limit ?? 100)
+    .offset(filters.offset ?? 0)
+  const [tally] = await db
+    .select({ total: count() })
+    .from(packages)
+    .innerJoin(
+      sourcingRequests,
+      and(eq(sourcingRequests.councilId, packages.councilId), eq(sourcingRequests.id, packages.requestId)),
+    )
+    .where(where)
   const places = await locationSummaries(
     db,
     councilId,
     rows.map((r) => r.pkg.locationId),
   )
-  const today = londonDate(now)
-  return rows
-    .map((r) => ({
+  return {
+    packages: rows.map((r) => ({
       ...packageView(r.pkg, places.get(r.pkg.locationId), today),
       person: { name: r.name, outcode: normaliseOutcode(r.outcode) ?? r.outcode },
       personRef: r.pkg.personRef,
       caseRef: r.pkg.caseRef,
-    }))
-    .filter((p) => !filters.state || p.state === filters.state)
+    })),
+    total: tally?.total ?? 0,
+  }
 }
 
 /** One package of the council, for council staff; one outside a social worker's caseload answers 404. */

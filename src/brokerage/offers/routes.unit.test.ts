@@ -61,14 +61,16 @@ function offerRoutes(fakes: Record<string, unknown>, user: SessionUser = session
 
 describe('package and offer routes over substitute services', () => {
   it('lists the council’s packages in the state asked for', async () => {
-    const listPackages = vi.fn(async () => [aPackage()])
-    const t = offerRoutes({ listPackages })
+    const listPackages = vi.fn(async () => ({ packages: [aPackage()], total: 1 }))
+    const packageFilterChoices = async () => ({ providers: [] })
+    const t = offerRoutes({ listPackages, packageFilterChoices })
     const page = await t.get('/packages?state=active')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Beech House')
-    expect(listPackages).toHaveBeenCalledWith(expect.objectContaining({ councilId: 1, role: 'broker' }), {
-      state: 'active',
-    })
+    expect(listPackages).toHaveBeenCalledWith(
+      expect.objectContaining({ councilId: 1, role: 'broker' }),
+      expect.objectContaining({ state: 'active', offset: 0 }),
+    )
   })
 
   it('shows a package, with the form to end it for those who may', async () => {

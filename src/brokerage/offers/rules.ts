@@ -179,7 +179,8 @@ export function offersClosingText(deadlineAt: Date | null, closedAt: Date | null
 // ---------------------------------------------------------------------------------------------
 // Packages
 
-export type PackageState = 'starting' | 'active' | 'ended'
+export const PACKAGE_STATES = ['starting', 'active', 'ended'] as const
+export type PackageState = (typeof PACKAGE_STATES)[number]
 
 export const PACKAGE_STATE_LABELS: Record<PackageState, string> = {
   starting: 'Starts soon',

@@ -1,6 +1,7 @@
 // What the offers, awards and packages API answers with, as Zod schemas: /openapi.json documents
 // them and tests hold the answers to them.
 import { z } from 'zod'
+import { pagedSchema } from '../../web/paging.ts'
 import { CARER_GENDER_CHOICES, SEXES, URGENCIES } from '../requests/input.ts'
 import { REQUEST_SERVICE_TYPES, REQUEST_STATUSES } from '../rules/index.ts'
 
@@ -228,7 +229,7 @@ const councilPackage = z.object({
   caseRef: z.string().nullable().describe('The request’s case or service agreement ID at award'),
 })
 
-export const packageListSchema = z.object({ packages: z.array(councilPackage) })
+export const packageListSchema = pagedSchema('packages', councilPackage)
 export const packageSchema = councilPackage.extend({ visits: z.array(visitView) })
 
 export const providerPackageSchema = z.object({ ...packageFields, outcode: z.string() })

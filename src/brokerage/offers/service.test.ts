@@ -555,9 +555,30 @@ describe('award', () => {
         .map((m) => m.providerOrganisationId),
     ).toEqual([home.providerA.id])
 
-    const [pkg] = await listPackages(database.db, home, { requestId })
+    const {
+      packages: [pkg],
+    } = await listPackages(database.db, home, { requestId })
     expect(pkg?.topUpPencePerWeek).toBe(5_000)
     expect(pkg?.choiceReason).toBe('Near her daughter')
+    // Found by the person in any order and case, the provider, its state on a day and start dates.
+    const ids = async (filters: Parameters<typeof listPackages>[2], now?: Date) =>
+      (await listPackages(database.db, home, filters, now)).packages.map((p) => p.id)
+    expect(await ids({ q: 'applethwaite WINI' })).toContain(result.packageId)
+    expect(await ids({ q: '943 476 5919' })).toContain(result.packageId)
+    expect(await ids({ q: 'applethwaite', providerOrganisationId: home.providerA.id })).not.toContain(
+      result.packageId,
+    )
+    expect(await ids({ providerOrganisationId: home.providerB.id })).toContain(result.packageId)
+    const packageStart = pkg?.startDate as string
+    expect(await ids({ startFrom: packageStart, startTo: packageStart })).toContain(result.packageId)
+    expect(await ids({ startTo: '2000-01-01' })).toEqual([])
+    const dayBefore = new Date(Date.parse(packageStart) - 86_400_000)
+    expect(await ids({ requestId, state: 'starting' }, dayBefore)).toEqual([result.packageId])
+    expect(
+      await ids({ requestId, state: 'active' }, new Date(Date.parse(packageStart) + 86_400_000)),
+    ).toEqual([result.packageId])
+    const paged = await listPackages(database.db, home, { requestId, limit: 1, offset: 1 })
+    expect(paged).toMatchObject({ packages: [], total: 1 })
     const view = await viewProviderPackage(database.db, scopeB, system, result.packageId)
     expect(view.person.name).toBe('Winifred Applethwaite')
     await expect(viewProviderPackage(database.db, scopeA, system, result.packageId)).rejects.toThrow(

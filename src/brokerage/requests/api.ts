@@ -7,8 +7,8 @@ import type { SessionUser } from '../../accounts/service.ts'
 import { parseInput } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
-import { REQUEST_STATUSES } from '../rules/index.ts'
-import { type InputContext, newRequestSchema, reference, republishSchema } from './input.ts'
+import { pageAnswer, pagingQuery } from '../../web/paging.ts'
+import { type InputContext, newRequestSchema, republishSchema } from './input.ts'
 import { REQUESTERS, requestParams } from './pages.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
 import {
@@ -19,6 +19,7 @@ import {
   requestListSchema,
   sourcingRequestSchema,
 } from './schemas.ts'
+import { requestFiltersQuery } from './search.ts'
 import {
   cancelSchema,
   changeSchema,
@@ -99,15 +100,7 @@ function published(result: PublishResult) {
   }
 }
 
-const listQuery = z.object({
-  status: z.enum(REQUEST_STATUSES, { error: 'status must be one of the request statuses' }).optional(),
-  externalRef: reference(
-    'externalRef',
-    'Requests whose case-system person ID or case ID is this, in any case and ignoring spaces around it',
-  ),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
-})
+const listQuery = requestFiltersQuery.extend(pagingQuery.shape)
 
 export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (app, { requests }) => {
   app.post(
@@ -136,7 +129,9 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
       config: { access: COUNCIL_STAFF },
       schema: operation({
         summary:
-          'The council’s sourcing requests, most recently changed first (?status=, ?externalRef=, ?limit=, ?offset=)',
+          'The council’s sourcing requests, most recently changed first: search (?q=) and filter them, a page at a time',
+        description:
+          'q finds words of the person’s name in any order, any case and with or without accents, the request ID, the NHS number in any spacing, and case-system person or case IDs. The filters narrow it further. Not for provider users: providers never search by a person’s identity.',
         tags: TAGS,
         querystring: listQuery,
         responses: { 200: requestListSchema },
@@ -146,7 +141,8 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     async (request) => {
       const user = request.user as SessionUser
       const query = parseInput(listQuery, request.query ?? {})
-      return requests.listRequests(user, query)
+      const found = await requests.listRequests(user, query)
+      return pageAnswer('requests', found.requests, found.total, query)
     },
   )
 

@@ -732,12 +732,90 @@ describe('the case system’s person and case IDs', () => {
     expect(search.body).toContain('value="pq-5522"')
     const none = await broker.get('/requests?externalRef=AGR%2077%2F1')
     expect(none.body).not.toContain(`href="/requests/${id}"`)
-    expect(none.body).toContain('There are no requests with that case system ID.')
+    expect(none.body).toContain('No requests match these filters.')
     const elsewhere = await (await signedIn(other, 'broker')).get('/requests?externalRef=PQ-5522')
     expect(elsewhere.body).not.toContain(`href="/requests/${id}"`)
     const tooLong = await broker.get(`/requests?externalRef=${'q'.repeat(101)}`)
     expect(tooLong.statusCode).toBe(400)
     expect(tooLong.body).toContain('govuk-error-summary')
     expect(tooLong.body).toContain('Case system ID must be 100 characters or fewer')
+  })
+})
+
+describe('finding requests on the list page and through the API', () => {
+  it('searches with ?q= and filters, pages by limit and offset with the total, and refuses a limit over 1,000', async () => {
+    const made = await api(
+      'POST',
+      '/api/v1/requests',
+      careHomeRequest({
+        person: { name: 'Ősi Quentin-Blake', dateOfBirth: '1940-01-01', postcode: 'NR3 1QX' },
+        startDate: inDays(25),
+        caseRef: 'QB-77',
+      }),
+    )
+    expect(made.status).toBe(201)
+    const list = async (query: string) => {
+      const response = await api('GET', `/api/v1/requests?${query}`)
+      return response as unknown as {
+        status: number
+        body: { requests: { id: number }[]; total: number; limit: number; offset: number } & ApiBody
+      }
+    }
+    const byName = await list('q=blake%20osi')
+    expect(byName.status).toBe(200)
+    expect(byName.body).toMatchObject({ total: 1, limit: 100, offset: 0 })
+    expect(byName.body.requests.map((r) => r.id)).toEqual([made.body.request.id])
+    expect((await list('q=qb-77&serviceType=residential')).body.total).toBe(1)
+    expect((await list('q=qb-77&serviceType=home_care')).body.total).toBe(0)
+
+    const all = await list('limit=1000')
+    const paged = await list('limit=1&offset=1')
+    expect(paged.body).toMatchObject({ total: all.body.total, limit: 1, offset: 1 })
+    expect(paged.body.requests.map((r) => r.id)).toEqual([all.body.requests[1]?.id])
+
+    const tooMany = await list('limit=1001')
+    expect(tooMany.status).toBe(400)
+    expect(tooMany.body.error.errors).toEqual([
+      { field: 'limit', message: 'limit must be a whole number from 1 to 1,000' },
+    ])
+    const badDate = await list('createdFrom=31/2/2026')
+    expect(badDate.status).toBe(400)
+    expect(badDate.body.error.errors?.[0]?.field).toBe('createdFrom')
+  })
+
+  it('shows the filters chosen, the result count and a CSV of the same filter, neutralising formulas', async () => {
+    const made = await api(
+      'POST',
+      '/api/v1/requests',
+      careHomeRequest({
+        person: { name: '=HYPERLINK("x") Tester', dateOfBirth: '1941-01-01', postcode: 'NR3 1QX' },
+        startDate: inDays(26),
+      }),
+    )
+    expect(made.status).toBe(201)
+    const broker = await signedIn(home, 'broker')
+    const page = await broker.get('/requests?q=hyperlink%20tester&status=draft')
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('1 request found')
+    expect(page.body).toContain('Status: Draft')
+    expect(page.body).toContain('href="/requests?q=hyperlink+tester"')
+    expect(page.body).toContain('Clear filters')
+    expect(page.body).toContain('href="/requests.csv?q=hyperlink+tester&amp;status=draft"')
+    const csv = await broker.get('/requests.csv?q=hyperlink%20tester&status=draft')
+    expect(csv.statusCode).toBe(200)
+    expect(csv.headers['content-type']).toContain('text/csv')
+    const lines = csv.body.trim().split('\n')
+    expect(lines).toHaveLength(2)
+    expect(lines[1]).toContain(`${made.body.request.id},"'=HYPERLINK(""x"") Tester"`)
+
+    const wrong = await broker.get('/requests?createdFrom=yesterday&q=tester')
+    expect(wrong.statusCode).toBe(400)
+    expect(wrong.body).toContain('Made on or after must be a real date')
+    expect(wrong.body).toContain('value="yesterday"')
+
+    const provider = new Client(t.app)
+    await provider.signIn(home.emails.providerA)
+    expect((await provider.get('/requests?q=tester')).statusCode).toBe(403)
+    expect((await provider.get('/requests.csv?q=tester')).statusCode).toBe(403)
   })
 })

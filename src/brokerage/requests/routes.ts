@@ -9,13 +9,19 @@ import {
   ValidationError,
 } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
+import { chosenFilters, filterQuery } from '../../web/filters.ts'
 import { dateFromForm, field } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
-import { REQUEST_STATUSES, type RequestAction } from '../rules/index.ts'
+import {
+  REQUEST_SERVICE_TYPES,
+  REQUEST_STATUSES,
+  type RequestAction,
+  type RequestServiceType,
+  type RequestStatus,
+} from '../rules/index.ts'
 import { requestsApiRoutes } from './api.ts'
 import { availableActions, mayAct } from './callers.ts'
 import { pageErrors } from './forms.ts'
-import { reference } from './input.ts'
 import { draftPagesRoutes, REQUESTERS, requestParams } from './pages.ts'
 import {
   ACTION_BUTTON_LABELS,
@@ -28,6 +34,7 @@ import {
 import { IDENTIFIERS_CHECKED_FIELD, providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
 import { measuredFromPersonsPostcode } from './records.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
+import { requestFiltersForm, requestsCsv } from './search.ts'
 import type { SourcingRequest } from './store.ts'
 
 const BROKERS = ['broker'] as const
@@ -59,11 +66,70 @@ const DONE_MESSAGES: Record<string, string> = {
     'Request changed. For a published request, who is invited has been decided again and the providers affected told.',
 }
 
-const listQuery = z.object({
-  status: z.enum(REQUEST_STATUSES, { error: 'Choose a status from the list' }).optional(),
-  externalRef: reference('Case system ID', 'A case-system person or case ID'),
-  page: z.coerce.number().int().positive().max(100_000).default(1),
+const listQuery = requestFiltersForm.extend({
+  page: z.coerce
+    .number({ error: 'page must be a whole number from 1' })
+    .int({ error: 'page must be a whole number from 1' })
+    .positive({ error: 'page must be a whole number from 1' })
+    .max(100_000, { error: 'page must be a whole number from 1' })
+    .default(1),
 })
+
+/** The query string's filters, as typed: shown again in the panel, and kept by its links. */
+const FILTER_FIELDS = [
+  'q',
+  'status',
+  'serviceType',
+  'localityId',
+  'pcnAreaId',
+  'createdFrom',
+  'createdTo',
+  'startFrom',
+  'startTo',
+  'externalRef',
+] as const
+
+/** What each filter's link says when chosen ("Status: Published"). */
+function filterDescriptions(choices: {
+  localities: { id: number; name: string }[]
+  pcnAreas: { id: number; name: string }[]
+}) {
+  const named = (rows: { id: number; name: string }[]) => (value: string) =>
+    rows.find((row) => String(row.id) === value)?.name ?? value
+  return {
+    q: { heading: 'Search' },
+    status: { heading: 'Status', text: (v: string) => REQUEST_STATUS_LABELS[v as RequestStatus] ?? v },
+    serviceType: {
+      heading: 'Type of care',
+      text: (v: string) => REQUEST_SERVICE_TYPE_LABELS[v as RequestServiceType] ?? v,
+    },
+    localityId: { heading: 'Locality', text: named(choices.localities) },
+    pcnAreaId: { heading: 'PCN', text: named(choices.pcnAreas) },
+    createdFrom: { heading: 'Made from' },
+    createdTo: { heading: 'Made to' },
+    startFrom: { heading: 'Starting from' },
+    startTo: { heading: 'Starting to' },
+    externalRef: { heading: 'Case system ID' },
+  }
+}
+
+function typedFilters(query: unknown): Record<(typeof FILTER_FIELDS)[number], string> {
+  return Object.fromEntries(FILTER_FIELDS.map((name) => [name, field(query, name).trim()])) as Record<
+    (typeof FILTER_FIELDS)[number],
+    string
+  >
+}
+
+function choiceItems<T extends string | number>(
+  values: readonly { value: T; text: string }[],
+  chosen: string,
+  none: string,
+) {
+  return [
+    { value: '', text: none, selected: chosen === '' },
+    ...values.map((v) => ({ value: String(v.value), text: v.text, selected: String(v.value) === chosen })),
+  ]
+}
 
 /** The publish forms' "I have checked the text providers will see" box. */
 function identifiersCheckedFrom(body: unknown): boolean {
@@ -82,30 +148,27 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
 
   app.get('/requests', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const user = request.user as SessionUser
-    const given = {
-      status: field(request.query, 'status') || undefined,
-      externalRef: field(request.query, 'externalRef') || undefined,
-      page: field(request.query, 'page') || undefined,
-    }
-    const parsed = listQuery.safeParse(given)
-    // A reference that cannot be one is said beside the search box, not as an error page.
-    const refError = parsed.success ? undefined : parsed.error.issues.find((i) => i.path[0] === 'externalRef')
-    const query = refError
-      ? parseInput(listQuery, { ...given, externalRef: undefined })
-      : parseInput(listQuery, given)
-    const { requests: found, total } = refError
-      ? { requests: [], total: 0 }
-      : await requests.listRequests(user, {
-          status: query.status,
-          ...(query.externalRef ? { externalRef: query.externalRef } : {}),
-          limit: PAGE_SIZE,
-          offset: (query.page - 1) * PAGE_SIZE,
-        })
-    const filters = new URLSearchParams()
-    if (query.status) filters.set('status', query.status)
-    if (query.externalRef) filters.set('externalRef', query.externalRef)
-    const base = `/requests?${filters.size > 0 ? `${filters}&` : ''}`
-    return reply.code(refError ? 400 : 200).view('brokerage/requests/views/list.njk', {
+    const typed = typedFilters(request.query)
+    const parsed = listQuery.safeParse({ ...typed, page: field(request.query, 'page') || undefined })
+    // Filters that cannot be read are said beside their fields, with no results, not as an error page.
+    const errors: FieldError[] = parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'q'), message: issue.message }))
+    const { page, ...filters } = parsed.success ? parsed.data : { page: 1 }
+    const [{ requests: found, total }, choices] = await Promise.all([
+      parsed.success
+        ? requests.listRequests(user, {
+            ...filters,
+            limit: PAGE_SIZE,
+            offset: (page - 1) * PAGE_SIZE,
+          })
+        : { requests: [], total: 0 },
+      requests.requestFilterChoices(user.councilId),
+    ])
+    const kept = filterQuery(typed)
+    const base = `/requests?${kept ? `${kept}&` : ''}`
+    const shownFrom = found.length > 0 ? (page - 1) * PAGE_SIZE + 1 : 0
+    return reply.code(errors.length > 0 ? 400 : 200).view('brokerage/requests/views/list.njk', {
       pageTitle: 'Sourcing requests',
       requests: found.map((r) => ({
         ...r,
@@ -113,23 +176,48 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
         startDateText: r.startDate ? dateText(r.startDate) : 'Not chosen yet',
       })),
       total,
-      status: query.status ?? '',
-      externalRef: refError ? given.externalRef : (query.externalRef ?? ''),
-      statusItems: [
-        { value: '', text: 'All statuses', selected: !query.status },
-        ...REQUEST_STATUSES.map((s) => ({
-          value: s,
-          text: REQUEST_STATUS_LABELS[s],
-          selected: s === query.status,
-        })),
-      ],
+      shownFrom,
+      shownTo: shownFrom > 0 ? shownFrom + found.length - 1 : 0,
+      values: typed,
+      chosen: chosenFilters('/requests', typed, filterDescriptions(choices)),
+      csvHref: `/requests.csv${kept ? `?${kept}` : ''}`,
+      statusItems: choiceItems(
+        REQUEST_STATUSES.map((s) => ({ value: s, text: REQUEST_STATUS_LABELS[s] })),
+        typed.status,
+        'All statuses',
+      ),
+      serviceTypeItems: choiceItems(
+        REQUEST_SERVICE_TYPES.map((s) => ({ value: s, text: REQUEST_SERVICE_TYPE_LABELS[s] })),
+        typed.serviceType,
+        'All types of care',
+      ),
+      localityItems: choiceItems(
+        choices.localities.map((l) => ({ value: l.id, text: l.name })),
+        typed.localityId,
+        'All localities',
+      ),
+      pcnItems: choiceItems(
+        choices.pcnAreas.map((p) => ({ value: p.id, text: p.name })),
+        typed.pcnAreaId,
+        'All PCNs',
+      ),
       statusLabels: REQUEST_STATUS_LABELS,
       statusClasses: STATUS_TAG_CLASSES,
       canCreate: user.role === 'social_worker' || user.role === 'broker',
-      previousHref: query.page > 1 ? `${base}page=${query.page - 1}` : null,
-      nextHref: query.page * PAGE_SIZE < total ? `${base}page=${query.page + 1}` : null,
-      ...pageErrors(refError ? [{ field: 'externalRef', message: refError.message }] : []),
+      previousHref: page > 1 ? `${base}page=${page - 1}` : null,
+      nextHref: page * PAGE_SIZE < total ? `${base}page=${page + 1}` : null,
+      ...pageErrors(errors),
     })
+  })
+
+  app.get('/requests.csv', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const filters = parseInput(requestFiltersForm, typedFilters(request.query))
+    const { requests: found } = await requests.exportRequests(user, filters)
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', 'attachment; filename="sourcing-requests.csv"')
+      .send(requestsCsv(found))
   })
 
   const showRequest = async (

@@ -78,6 +78,7 @@ beforeEach(() => {
     listRequestEvents: async () => [],
     teamNameOf: async () => null,
     teamChoices: async () => [],
+    requestFilterChoices: async () => ({ localities: [], pcnAreas: [] }),
   })
 })
 
@@ -119,11 +120,10 @@ describe('request pages over substitute services', () => {
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Ada Example')
     // The signed-in user is the scope: a social worker's list is their caseload.
-    expect(listRequests).toHaveBeenCalledWith(expect.objectContaining({ councilId: 1, role: 'broker' }), {
-      status: 'published',
-      limit: 50,
-      offset: 50,
-    })
+    expect(listRequests).toHaveBeenCalledWith(
+      expect.objectContaining({ councilId: 1, role: 'broker' }),
+      expect.objectContaining({ status: 'published', limit: 50, offset: 50 }),
+    )
   })
 
   it('shows a request with the actions its state and the role allow', async () => {

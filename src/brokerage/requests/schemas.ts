@@ -1,6 +1,7 @@
 // What the requests API answers with, as Zod schemas: /openapi.json documents them and tests hold
 // the answers to them.
 import { z } from 'zod'
+import { pagedSchema } from '../../web/paging.ts'
 import { REQUEST_SERVICE_TYPES, REQUEST_STATUSES } from '../rules/index.ts'
 import { CARER_GENDER_CHOICES, DAYS_OF_WEEK, SEXES, URGENCIES } from './input.ts'
 
@@ -87,29 +88,27 @@ export const requestEventSchema = z.object({
   at: instant,
 })
 
-export const requestListSchema = z.object({
-  requests: z.array(
-    z.object({
-      id: z.int(),
-      status,
-      serviceType: z.enum(REQUEST_SERVICE_TYPES).nullable(),
-      personName: z.string(),
-      outcode: z.string(),
-      startDate: day.nullable(),
-      urgency: z.enum(URGENCIES),
-      inHospital: z.boolean(),
-      createdByUserId: z.int().nullable(),
-      teamId: z.int().nullable(),
-      personRef: z.string().nullable(),
-      caseRef: z.string().nullable(),
-      publishedAt: instant.nullable(),
-      deadlineAt: instant.nullable(),
-      createdAt: instant,
-      updatedAt: instant,
-    }),
-  ),
-  total: z.int().describe('Requests matching, across every page'),
-})
+export const requestListSchema = pagedSchema(
+  'requests',
+  z.object({
+    id: z.int(),
+    status,
+    serviceType: z.enum(REQUEST_SERVICE_TYPES).nullable(),
+    personName: z.string(),
+    outcode: z.string(),
+    startDate: day.nullable(),
+    urgency: z.enum(URGENCIES),
+    inHospital: z.boolean(),
+    createdByUserId: z.int().nullable(),
+    teamId: z.int().nullable(),
+    personRef: z.string().nullable(),
+    caseRef: z.string().nullable(),
+    publishedAt: instant.nullable(),
+    deadlineAt: instant.nullable(),
+    createdAt: instant,
+    updatedAt: instant,
+  }),
+)
 
 const exclusionsSchema = z
   .array(z.object({ code: z.string(), label: z.string(), count: z.int() }))

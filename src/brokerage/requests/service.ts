@@ -102,6 +102,18 @@ export async function listRequests(
   return selectRequestSummaries(db, scope, filters)
 }
 
+/** The most rows a CSV of requests holds: a whole council's history stays a download, not a dump. */
+const MAX_EXPORTED_REQUESTS = 50_000
+
+/** Every request the filters find, up to MAX_EXPORTED_REQUESTS, in one query (one snapshot), for a CSV. */
+export async function exportRequests(
+  db: Queryable,
+  scope: RequestScope,
+  filters: Omit<RequestFilters, 'limit' | 'offset'> = {},
+): Promise<{ requests: RequestSummary[]; total: number }> {
+  return selectRequestSummaries(db, scope, { ...filters, limit: MAX_EXPORTED_REQUESTS, offset: 0 })
+}
+
 /** Every change of status, oldest first: who, when and why. */
 export async function listRequestEvents(
   db: Queryable,

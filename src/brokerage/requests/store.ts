@@ -3,10 +3,12 @@
 // through brokerage's reporting read model (src/brokerage/reporting/: views whose columns are the
 // contract, and functions over them); no other domain's code names these tables, even in raw SQL.
 // Only the demo's history generator and tests write them directly, to build histories in bulk.
-import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
+import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
 import type { ClientGroup, Specialism } from '../../providers/vocabulary.ts'
+import { containsPattern, searchWords } from '../../shared/search-text.ts'
 import {
   type PriceUnit,
   priceUnitFor,
@@ -335,6 +337,21 @@ export interface RequestFilters {
   teamId?: number
   /** Either case-system reference, matched whole in any case (given trimmed, as `reference` leaves it). */
   externalRef?: string | null
+  /**
+   * What a broker types to find a request: words of the person's name in any order and any case
+   * or accents, the request's ID, the NHS number in any spacing, or a case-system reference.
+   */
+  q?: string | null
+  serviceType?: RequestServiceType
+  /** The person's locality or PCN area. */
+  localityId?: number
+  pcnAreaId?: number
+  /** Made (created) between these London dates, inclusive. */
+  createdFrom?: string
+  createdTo?: string
+  /** Care to start between these dates, inclusive. */
+  startFrom?: string
+  startTo?: string
   limit?: number
   offset?: number
 }
@@ -353,12 +370,82 @@ export function matchesReference(
   ) as SQL
 }
 
-export async function selectRequestSummaries(
-  db: Queryable,
-  scope: RequestScope,
-  filters: RequestFilters,
-): Promise<{ requests: RequestSummary[]; total: number }> {
-  const conditions: SQL[] = [eq(sourcingRequests.councilId, scope.councilId)]
+/** The largest ID an `integer` column holds: a longer number typed in cannot be a request's ID. */
+const MAX_ID = 2_147_483_647
+
+/**
+ * Rows whose person (`personId` of a request or package) the text finds: every word somewhere in
+ * the folded name, in any order, or the NHS number in any spacing. The council's people are found
+ * first (trigram index on search_name, or the NHS number index), then their rows through the
+ * person_id index: as `= any(array(...))` each is an index condition the planner can OR with others.
+ */
+export function matchesPerson(
+  personId: AnyPgColumn,
+  councilId: number,
+  text: string,
+  /** The people the name finds, when already read (namedPeople), so the name is not searched again. */
+  named?: readonly number[],
+): SQL | undefined {
+  const branches: SQL[] = []
+  const allWords = nameCondition(text)
+  if (named) branches.push(inIds(personId, named))
+  else if (allWords)
+    branches.push(
+      sql`${personId} = any(array(select ${people.id} from ${people} where ${people.councilId} = ${councilId} and ${allWords}))`,
+    )
+  const digits = text.replace(/[\s-]/g, '')
+  if (/^\d{10}$/.test(digits))
+    branches.push(
+      sql`${personId} = any(array(select ${people.id} from ${people} where ${people.councilId} = ${councilId} and ${people.nhsNumber} = ${digits}))`,
+    )
+  return or(...branches)
+}
+
+/** Every word somewhere in the folded name; none for text without a letter. */
+function nameCondition(text: string): SQL | undefined {
+  // Names have letters: digits alone are an ID or NHS number, and '%5%' would read every name.
+  const words = searchWords(text)
+  if (words.length === 0 || !/\p{L}/u.test(text)) return undefined
+  return and(...words.map((word) => sql`${people.searchName} like ${containsPattern(word)}`))
+}
+
+/**
+ * The council's people the text finds by name (undefined for text without a letter): read once
+ * for the page and the count, which would otherwise each search the names again.
+ */
+async function namedPeople(db: Queryable, councilId: number, text: string): Promise<number[] | undefined> {
+  const allWords = nameCondition(text.trim())
+  if (!allWords) return undefined
+  const rows = await db
+    .select({ id: people.id })
+    .from(people)
+    .where(and(eq(people.councilId, councilId), allWords))
+  return rows.map((row) => row.id)
+}
+
+/** Requests the search text finds: by the person (matchesPerson), the request's ID or a reference. */
+function matchesSearch(councilId: number, text: string, named?: readonly number[]): SQL {
+  const trimmed = text.trim().replace(/\s+/g, ' ')
+  const branches = [matchesPerson(sourcingRequests.personId, councilId, trimmed, named)]
+  const id = /^#?(\d{1,10})$/.exec(trimmed)?.[1]
+  if (id !== undefined && Number(id) <= MAX_ID) branches.push(eq(sourcingRequests.id, Number(id)))
+  if (trimmed) branches.push(matchesReference(sourcingRequests, trimmed))
+  return or(...branches) ?? sql`false`
+}
+
+/** Requests whose person is one of the council's people matching the condition. */
+function peopleWhere(councilId: number, condition: SQL): SQL {
+  return sql`${sourcingRequests.personId} = any(array(select ${people.id} from ${people} where ${people.councilId} = ${councilId} and ${condition}))`
+}
+
+/** A London date's timestamp column as a date, for "made between" filters. */
+function londonDay(column: AnyPgColumn): SQL {
+  return sql`(${column} at time zone 'Europe/London')::date`
+}
+
+function summaryConditions(scope: RequestScope, filters: RequestFilters, named?: readonly number[]): SQL[] {
+  const { councilId } = scope
+  const conditions: SQL[] = [eq(sourcingRequests.councilId, councilId)]
   const caseload = caseloadCondition(scope, sourcingRequests)
   if (caseload) conditions.push(caseload)
   if (filters.teamId !== undefined) conditions.push(eq(sourcingRequests.teamId, filters.teamId))
@@ -367,40 +454,83 @@ export async function selectRequestSummaries(
   if (filters.createdByUserId !== undefined)
     conditions.push(eq(sourcingRequests.createdByUserId, filters.createdByUserId))
   if (filters.externalRef) conditions.push(matchesReference(sourcingRequests, filters.externalRef))
-  const where = and(...conditions)
-  const rows = await db
-    .select({
-      id: sourcingRequests.id,
-      status: sourcingRequests.status,
-      serviceType: sourcingRequests.serviceType,
-      personName: people.name,
-      outcode: people.outcode,
-      startDate: sourcingRequests.startDate,
-      urgency: sourcingRequests.urgency,
-      inHospital: sourcingRequests.inHospital,
-      createdByUserId: sourcingRequests.createdByUserId,
-      teamId: sourcingRequests.teamId,
-      personRef: sourcingRequests.personRef,
-      caseRef: sourcingRequests.caseRef,
-      publishedAt: sourcingRequests.publishedAt,
-      deadlineAt: sourcingRequests.deadlineAt,
-      createdAt: sourcingRequests.createdAt,
-      updatedAt: sourcingRequests.updatedAt,
-    })
-    .from(sourcingRequests)
-    .innerJoin(people, eq(people.id, sourcingRequests.personId))
-    .where(where)
-    .orderBy(desc(sourcingRequests.updatedAt), desc(sourcingRequests.id))
-    .limit(filters.limit ?? 100)
-    .offset(filters.offset ?? 0)
-  const [tally] = await db.select({ total: count() }).from(sourcingRequests).where(where)
+  if (filters.q?.trim()) conditions.push(matchesSearch(councilId, filters.q, named))
+  if (filters.serviceType) conditions.push(eq(sourcingRequests.serviceType, filters.serviceType))
+  if (filters.localityId !== undefined)
+    conditions.push(peopleWhere(councilId, eq(people.localityId, filters.localityId)))
+  if (filters.pcnAreaId !== undefined)
+    conditions.push(peopleWhere(councilId, eq(people.pcnAreaId, filters.pcnAreaId)))
+  if (filters.createdFrom) conditions.push(gte(londonDay(sourcingRequests.createdAt), filters.createdFrom))
+  if (filters.createdTo) conditions.push(lte(londonDay(sourcingRequests.createdAt), filters.createdTo))
+  if (filters.startFrom) conditions.push(gte(sourcingRequests.startDate, filters.startFrom))
+  if (filters.startTo) conditions.push(lte(sourcingRequests.startDate, filters.startTo))
+  return conditions
+}
+
+/**
+ * A page of the council's requests matching the filters, most recently changed first, and how many
+ * match. Every condition is on the requests (people through their ids), so the page's ids come
+ * from the (council, updated_at, id) index or the search's indexes without joining, and only the
+ * page's 50 rows are joined to their people; the count runs alongside.
+ */
+export async function selectRequestSummaries(
+  db: Queryable,
+  scope: RequestScope,
+  filters: RequestFilters,
+): Promise<{ requests: RequestSummary[]; total: number }> {
+  const named = filters.q ? await namedPeople(db, scope.councilId, filters.q) : undefined
+  const where = and(...summaryConditions(scope, filters, named))
+  const [pageIds, [tally]] = await Promise.all([
+    db
+      .select({ id: sourcingRequests.id })
+      .from(sourcingRequests)
+      .where(where)
+      .orderBy(desc(sourcingRequests.updatedAt), desc(sourcingRequests.id))
+      .limit(filters.limit ?? 100)
+      .offset(filters.offset ?? 0),
+    db.select({ total: count() }).from(sourcingRequests).where(where),
+  ])
+  const ids = pageIds.map((row) => row.id)
+  const rows =
+    ids.length === 0
+      ? []
+      : await db
+          .select({
+            id: sourcingRequests.id,
+            status: sourcingRequests.status,
+            serviceType: sourcingRequests.serviceType,
+            personName: people.name,
+            outcode: people.outcode,
+            startDate: sourcingRequests.startDate,
+            urgency: sourcingRequests.urgency,
+            inHospital: sourcingRequests.inHospital,
+            createdByUserId: sourcingRequests.createdByUserId,
+            teamId: sourcingRequests.teamId,
+            personRef: sourcingRequests.personRef,
+            caseRef: sourcingRequests.caseRef,
+            publishedAt: sourcingRequests.publishedAt,
+            deadlineAt: sourcingRequests.deadlineAt,
+            createdAt: sourcingRequests.createdAt,
+            updatedAt: sourcingRequests.updatedAt,
+          })
+          .from(sourcingRequests)
+          .innerJoin(people, eq(people.id, sourcingRequests.personId))
+          .where(and(eq(sourcingRequests.councilId, scope.councilId), inIds(sourcingRequests.id, ids)))
+  const byId = new Map(rows.map((row) => [row.id, row]))
   return {
-    requests: rows.map((r) => ({
-      ...r,
-      status: r.status as RequestStatus,
-      serviceType: serviceTypeOf(r.serviceType),
-      urgency: r.urgency as Urgency,
-    })),
+    requests: ids.flatMap((id) => {
+      const r = byId.get(id)
+      return r
+        ? [
+            {
+              ...r,
+              status: r.status as RequestStatus,
+              serviceType: serviceTypeOf(r.serviceType),
+              urgency: r.urgency as Urgency,
+            },
+          ]
+        : []
+    }),
     total: tally?.total ?? 0,
   }
 }

@@ -8,6 +8,7 @@ import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import { pageOfList, pagingQuery } from '../../web/paging.ts'
 import type { ProvidersServices } from '../services.ts'
 import { SERVICE_TYPE_LABELS, SERVICE_TYPES, type ServiceType } from '../vocabulary.ts'
 import {
@@ -329,13 +330,17 @@ export const frameworksRoutes: FastifyPluginAsync<FrameworksRouteOptions> = asyn
     {
       config: { access: COUNCIL_STAFF },
       schema: operation({
-        summary: 'Framework and DPS lots, with how many memberships are in each status',
+        summary: 'Framework and DPS lots, with how many memberships are in each status, a page at a time',
         tags: ['frameworks'],
+        querystring: pagingQuery,
         responses: { 200: lotsSchema },
         errors: [],
       }),
     },
-    async (request) => ({ lots: await frameworks.listLots((request.user as SessionUser).councilId) }),
+    async (request) => {
+      const paging = parseInput(pagingQuery, request.query ?? {})
+      return pageOfList('lots', await frameworks.listLots((request.user as SessionUser).councilId), paging)
+    },
   )
 
   app.get(
