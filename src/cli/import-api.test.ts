@@ -100,6 +100,7 @@ describe('caremarket import cqc --api', () => {
       updated: 0,
       unchanged: 0,
       deactivated: 0,
+      ended: 0,
       rejected: [{ line: 5, locationId: '1-5000000005', reason: 'missing CQC provider ID' }],
     })
     const again = await run(['import', 'cqc', '--api', '--council', 'NORF'], key)

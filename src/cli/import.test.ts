@@ -85,6 +85,7 @@ describe('caremarket import cqc and geo import', () => {
       updated: 0,
       unchanged: 0,
       deactivated: 0,
+      ended: 0,
       rejected: [
         { line: 5, reason: 'unknown rating "Brilliant"' },
         { line: 6, reason: 'negative registered beds "-4"' },

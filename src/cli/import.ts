@@ -118,7 +118,7 @@ export function registerImportCommands(program: Command, context: CliContext): v
         }
         const { importId, added, updated, unchanged, deactivated, rejected } = summary
         if (options.json) {
-          printJson({ importId, added, updated, unchanged, deactivated, rejected })
+          printJson({ importId, added, updated, unchanged, deactivated, ended: deactivated, rejected })
           return
         }
         const lines = [
@@ -223,7 +223,7 @@ async function importFromApi(
     })
     const { importId, added, updated, unchanged, deactivated, rejected } = summary
     if (options.json) {
-      printJson({ importId, added, updated, unchanged, deactivated, rejected })
+      printJson({ importId, added, updated, unchanged, deactivated, ended: deactivated, rejected })
       return
     }
     const { first, written, total } = summary.pages

@@ -208,6 +208,7 @@ function importJson(row: CqcImport) {
     updated: row.updated,
     unchanged: row.unchanged,
     deactivated: row.deactivated,
+    ended: row.deactivated,
     rejected: row.rejected,
     error: row.error,
     startedBy: row.startedBy,
