@@ -1,3 +1,4 @@
+import { accreditedRules } from './accredited.ts'
 import { capacityRules } from './capacity.ts'
 import { cqcRules } from './cqc.ts'
 import { foundationRules } from './foundation.ts'
@@ -17,6 +18,7 @@ import { webhooksRules } from './webhooks.ts'
 export const ACCESS_RULES: AccessRule[] = [
   ...foundationRules,
   ...cqcRules,
+  ...accreditedRules,
   ...qualityRules,
   ...frameworksRules,
   ...capacityRules,
