@@ -1,3 +1,4 @@
+import { accreditedRules } from './accredited.ts'
 import { capacityRules } from './capacity.ts'
 import { cqcRules } from './cqc.ts'
 import { foundationRules } from './foundation.ts'
@@ -20,6 +21,7 @@ export const ACCESS_RULES: AccessRule[] = [
   ...foundationRules,
   ...signInSecurityRules,
   ...cqcRules,
+  ...accreditedRules,
   ...qualityRules,
   ...frameworksRules,
   ...capacityRules,

@@ -261,7 +261,9 @@ export async function keyData(
     threshold,
     bookLoadedAt: loadedAt,
     rows: perRow.map(({ row, accredited, byLots }) => {
-      const facts = rowFacts(row, packages, accredited, ratingOf)
+      // A service the council accredits itself counts only while its accreditation is in force.
+      const inForce = accredited.filter((l: LocationFact) => !ratings.get(l.id)?.ineligible)
+      const facts = rowFacts(row, packages, inForce, ratingOf)
       return {
         label: row.label,
         facts,

@@ -11,6 +11,7 @@ import { makeOffer } from '../../brokerage/offers/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { auditLog, eligibilityDecisions, locations, outcodes, packages, users } from '../../db/schema.ts'
 import { ConflictError, ValidationError } from '../../errors.ts'
+import { keyData } from '../../market/mps/service.ts'
 import { recordCapacity } from '../capacity/service.ts'
 import { importCqcFile } from '../cqc/import.ts'
 import { writeHscaCsv } from '../cqc/write.ts'
@@ -203,6 +204,19 @@ describe('a day opportunities request reaches accredited services', () => {
     expect(top?.offerId).toBe(offer.offer.id)
     expect(top?.quality).toMatchObject({ rating: 'Good', score: 75 })
     expect(top?.quality.basis).toMatch(/^Council accreditation to 31 March 2099, counted as Good$/)
+
+    // The Market Position Statement's day services count the accredited service, not the lapsed one.
+    const mps = await keyData(db, home.councilId, 'day-services')
+    const older = mps.rows.find((r) => r.label === 'Older people (65 and over)')
+    const accreditedInForce = (await db.select().from(locations)).filter(
+      (l) =>
+        l.councilId === home.councilId &&
+        l.active &&
+        l.serviceTypes.includes('day_opportunities') &&
+        l.id !== lapsed.locationId,
+    )
+    expect(older?.facts.locations).toBe(accreditedInForce.length)
+    expect(older?.facts.goodOrOutstanding).toBe(accreditedInForce.length)
 
     const broker = { councilId: home.councilId, actor: system }
     const result = await award(db, broker, requestId, { offerId: offer.offer.id, personChoseTopRanked: true })

@@ -23,7 +23,9 @@ const importFields = {
   deactivated: z.int(),
   ended: z
     .int()
-    .describe('The same as deactivated: under the name every import report uses (packages, accredited services)'),
+    .describe(
+      'The same as deactivated: under the name every import report uses (packages, accredited services)',
+    ),
   error: z.string().nullable(),
   startedBy: z.string(),
   startedAt: z.iso.datetime(),
