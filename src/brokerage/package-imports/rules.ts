@@ -240,9 +240,14 @@ export function readPackageRow(
 
   const locationText = cell('locationRef')
   const cqcLocationId = cqcLocationIdOf(locationText)
-  if (!locationText) problems.push('location_ref is empty: give the CQC location ID, like 1-123456789')
+  if (!locationText)
+    problems.push(
+      'location_ref is empty: give the CQC location ID, like 1-123456789, or the council’s ID of a service it accredits, like CA-DS-042',
+    )
   else if (!cqcLocationId)
-    problems.push(`location_ref "${locationText}" is not a CQC location ID, like 1-123456789`)
+    problems.push(
+      `location_ref "${locationText}" is not a CQC location ID, like 1-123456789, or a council ID, like CA-DS-042`,
+    )
 
   const costText = cell('weeklyCost')
   const cost = parsePounds(costText)

@@ -119,7 +119,7 @@ async function placeRows(
     if (!location) {
       rejected.push({
         line: row.line,
-        reason: `location_ref ${row.cqcLocationId} is not a location in the provider register: import the CQC register first, or correct the ID`,
+        reason: `location_ref ${row.cqcLocationId} is not a location in the provider register: import the CQC register (or add the accredited service) first, or correct the ID`,
       })
       continue
     }
