@@ -22,7 +22,11 @@ export const accountsModule: DomainModule = {
       capabilitiesFor: web.navigation.capabilitiesFor,
     })
     await app.register(apiTokenRoutes, { accounts: services.accounts })
-    await app.register(userRoutes, { accounts: services.accounts, config: services.config })
+    await app.register(userRoutes, {
+      accounts: services.accounts,
+      listTeams: services.teams.listTeams,
+      config: services.config,
+    })
     await app.register(passwordRoutes, {
       accounts: services.accounts,
       config: services.config,

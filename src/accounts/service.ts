@@ -117,34 +117,49 @@ export async function addUser(
     value.password === undefined
       ? null
       : await hashPassword(value.password, options.passwordCostLog2 ?? DEFAULT_COST_LOG2)
-  return db.transaction((tx) => insertUser(tx, councilId, value, passwordHash, actor, options))
+  const providerOrganisationId = await providerOrganisationOf(councilId, value.cqcProviderId, options)
+  return db.transaction((tx) =>
+    insertUser(tx, councilId, { ...value, providerOrganisationId }, passwordHash, actor, options),
+  )
+}
+
+/**
+ * The register's organisation a provider user belongs to, looked up before the user's transaction:
+ * the look-up is the register's and runs on its own connection, which on the embedded database
+ * would wait for the transaction to end. Organisations are never deleted, and the foreign key
+ * refuses the insert if one ever were.
+ */
+export async function providerOrganisationOf(
+  councilId: number,
+  providerId: string | undefined,
+  options: Pick<AccountsOptions, 'findOrganisation'>,
+): Promise<number | null> {
+  if (!providerId) return null
+  if (!options.findOrganisation)
+    throw new Error('Adding a provider user needs the register’s organisation lookup')
+  const organisation = await options.findOrganisation(councilId, providerId)
+  if (!organisation) {
+    throw new ValidationError([
+      {
+        field: 'cqcProviderId',
+        message: `No provider with the CQC provider ID or council organisation ID ${providerId} in this council`,
+      },
+    ])
+  }
+  return organisation.id
 }
 
 /** Adds one checked user within the caller's transaction: with the given password, or invited by email. */
 export async function insertUser(
   tx: Queryable,
   councilId: number,
-  value: z.output<typeof newUserSchema>,
+  value: z.output<typeof newUserSchema> & { providerOrganisationId: number | null },
   passwordHash: string | null,
   actor: Actor,
   options: AccountsOptions,
 ): Promise<{ id: number; email: string; role: Role; invited: boolean }> {
   if (passwordHash === null && !options.linkBase) throw new Error('an invitation needs the link base')
-  let providerOrganisationId: number | null = null
-  if (value.cqcProviderId) {
-    if (!options.findOrganisation)
-      throw new Error('Adding a provider user needs the register’s organisation lookup')
-    const organisation = await options.findOrganisation(councilId, value.cqcProviderId)
-    if (!organisation) {
-      throw new ValidationError([
-        {
-          field: 'cqcProviderId',
-          message: `No provider with the CQC provider ID or council organisation ID ${value.cqcProviderId} in this council`,
-        },
-      ])
-    }
-    providerOrganisationId = organisation.id
-  }
+  const { providerOrganisationId } = value
   // Emails are unique per council (the index decides, so two adds at once cannot both win):
   // another council's accounts are never revealed.
   const [created] = await tx

@@ -116,6 +116,7 @@ export function registerUserCommands(program: Command, context: CliContext): voi
     .command('list')
     .description('List the users of a council (removed users are never listed)')
     .requiredOption('--council <code>', 'the council code, e.g. DEMO')
+    .option('--team <name>', 'only the members of this team')
     .option('--role <role>', `only this role: one of ${ROLES.join(', ')}`)
     .option('--status <status>', 'only users who are active, invited or disabled')
     .option(
@@ -132,15 +133,24 @@ export function registerUserCommands(program: Command, context: CliContext): voi
     .action(
       async (options: {
         council: string
+        team?: string
         role?: string
         status?: string
         signedInWithin?: number
         notSignedInFor?: number
         json?: boolean
       }) => {
-        await context.withServices(async ({ accounts }) => {
+        await context.withServices(async ({ accounts, teams }) => {
           const council = await accounts.getCouncilByCode(options.council)
+          const wanted = options.team?.trim().toLowerCase()
+          const team =
+            wanted === undefined
+              ? undefined
+              : (await teams.listTeams(council.id)).find((t) => t.name.toLowerCase() === wanted)
+          if (wanted !== undefined && !team)
+            throw new CliUsageError(`no team called "${options.team}" in ${council.code}`)
           const users = await accounts.listCouncilUsers(council.id, {
+            teamId: team?.id,
             role: options.role,
             status: options.status,
             signedInWithinDays: options.signedInWithin,

@@ -95,6 +95,14 @@ export async function importUsers(
     seen.set(result.data.email, row.line)
     checked.push({ row, value: result.data })
   }
+  // Each provider user's organisation is found before the transaction (see providerOrganisationOf).
+  const organisations = new Map<string, number | null>()
+  for (const { value } of checked)
+    if (value.cqcProviderId && !organisations.has(value.cqcProviderId))
+      organisations.set(
+        value.cqcProviderId,
+        (await options.findOrganisation?.(councilId, value.cqcProviderId))?.id ?? null,
+      )
   return db.transaction(async (tx) => {
     const emails = checked.map((c) => c.value.email)
     const existing = new Set(
@@ -112,7 +120,7 @@ export async function importUsers(
     for (const { row, value } of checked) {
       if (existing.has(value.email))
         reject(row, `A user with the email address ${value.email} already exists in this council`)
-      else if (value.cqcProviderId && !(await options.findOrganisation?.(councilId, value.cqcProviderId)))
+      else if (value.cqcProviderId && organisations.get(value.cqcProviderId) === null)
         reject(
           row,
           `No provider with the CQC provider ID or council organisation ID ${value.cqcProviderId} in this council`,
@@ -124,9 +132,11 @@ export async function importUsers(
     }
     const added = []
     for (const { value } of checked) {
-      const user = await insertUser(tx, councilId, value, null, actor, {
+      const providerOrganisationId = value.cqcProviderId
+        ? (organisations.get(value.cqcProviderId) ?? null)
+        : null
+      const user = await insertUser(tx, councilId, { ...value, providerOrganisationId }, null, actor, {
         linkBase: options.linkBase,
-        findOrganisation: options.findOrganisation,
       })
       added.push({ id: user.id, email: user.email, role: user.role })
     }

@@ -5,6 +5,7 @@ import type { Actor } from '../../audit/service.ts'
 import { auditLog, sessions, users } from '../../db/schema.ts'
 import { ConflictError } from '../../errors.ts'
 import { addUser, verifySignIn } from '../service.ts'
+import { addTeamMember, createTeam } from '../teams.ts'
 import { LAST_ADMIN } from './rules.ts'
 import { changeUserRole, disableUser, listCouncilUsers } from './service.ts'
 
@@ -359,7 +360,9 @@ describe('adding users from a CSV file', () => {
       `Line 4: A user with the email address ${home.emails.broker} already exists`,
     )
     expect(response.body).toContain('Line 5: good.one@life.test is also on line 2')
-    expect(response.body).toContain('Line 6: No provider with CQC provider ID 1-NOPE in this council')
+    expect(response.body).toContain(
+      'Line 6: No provider with the CQC provider ID or council organisation ID 1-NOPE in this council',
+    )
     const list = (await admin.get('/api/v1/users')).json() as { users: { email: string }[] }
     expect(list.users.map((u) => u.email)).not.toContain('good.one@life.test')
   })
@@ -381,5 +384,31 @@ describe('adding users from a CSV file', () => {
     const response = await upload(admin, 'name,job\nSam,broker\n')
     expect(response.statusCode).toBe(400)
     expect(response.body).toContain('The first line must name the columns email,role')
+  })
+})
+
+describe('the user list by team', () => {
+  it('lists only the members of the team asked for, on the page and through the API, and refuses a team that is no number', async () => {
+    const inTeam = await newUser()
+    const outside = await newUser()
+    const team = await createTeam(t.database.db, home.councilId, { name: 'Hospital discharge team' }, system)
+    await addTeamMember(t.database.db, home.councilId, team.id, { email: inTeam.email }, system)
+
+    const members = await listCouncilUsers(t.database.db, home.councilId, { teamId: team.id })
+    expect(members.map((u) => u.email)).toEqual([inTeam.email])
+
+    const page = await admin.get(`/admin/users?teamId=${team.id}`)
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain(inTeam.email)
+    expect(page.body).not.toContain(outside.email)
+    expect(page.body).toContain('Hospital discharge team')
+
+    const api = await admin.get(`/api/v1/users?teamId=${team.id}`)
+    expect(api.statusCode).toBe(200)
+    expect(JSON.parse(api.body).users.map((u: { email: string }) => u.email)).toEqual([inTeam.email])
+
+    const bad = await admin.get('/api/v1/users?teamId=north')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.body).toContain('Team must be the number of one of the council’s teams')
   })
 })

@@ -17,6 +17,8 @@ import type { CouncilUser } from './service.ts'
 
 export interface UserRoutesOptions {
   accounts: AccountsServices['accounts']
+  /** The council's teams, to filter the list by. */
+  listTeams: AccountsServices['teams']['listTeams']
   config: Config
 }
 
@@ -42,7 +44,10 @@ const LAST_SIGN_IN_CHOICES = [
 const oversizedUploads = new WeakSet<FastifyRequest>()
 
 /** Council admins' pages and API for their council's users. */
-export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { accounts, config }) => {
+export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
+  app,
+  { accounts, listTeams, config },
+) => {
   const linkBase = passwordLinkBase(config)
   const admin = (request: FastifyRequest) => request.user as SessionUser
 
@@ -58,16 +63,19 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { a
   app.get('/admin/users', { config: ADMIN }, async (request, reply) => {
     const user = admin(request)
     const query = {
+      teamId: field(request.query, 'teamId'),
       role: field(request.query, 'role'),
       status: field(request.query, 'status'),
       lastSignIn: field(request.query, 'lastSignIn'),
     }
     const lastSignIn = LAST_SIGN_IN_CHOICES.find((c) => c.value === query.lastSignIn)
     const filters = {
+      teamId: query.teamId || undefined,
       role: query.role || undefined,
       status: query.status || undefined,
       ...(lastSignIn?.filter ?? {}),
     }
+    const teams = await listTeams(user.councilId)
     let errors: FieldError[] = []
     let rows: CouncilUser[] = []
     try {
@@ -79,12 +87,16 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (app, { a
     return reply.code(errors.length ? 400 : 200).view('accounts/users/views/users.njk', {
       pageTitle: 'Users',
       done: field(request.query, 'done'),
-      filtered: Boolean(filters.role || filters.status || lastSignIn?.filter),
+      filtered: Boolean(filters.teamId || filters.role || filters.status || lastSignIn?.filter),
       users: rows.map((u) => ({
         ...u,
         roleLabel: ROLE_LABELS[u.role],
         statusLabel: USER_STATUS_LABELS[u.status],
       })),
+      teamItems: [
+        { value: '', text: 'Any team' },
+        ...teams.map((t) => ({ value: String(t.id), text: t.name })),
+      ].map((item) => ({ ...item, selected: item.value === query.teamId })),
       roleItems: [
         { value: '', text: 'Any role' },
         ...ROLES.map((r) => ({ value: r, text: ROLE_LABELS[r] })),

@@ -17,11 +17,15 @@ export function userStatus(user: { active: boolean; hasPassword: boolean }): Use
   return user.hasPassword ? 'active' : 'invited'
 }
 
-/**
- * Filters of the user list, the same for the page, the API and the command line. Teams are not
- * here yet: a team filter joins this object when teams exist.
- */
+/** Filters of the user list, the same for the page, the API and the command line. */
 export const userFiltersSchema = z.object({
+  teamId: z.coerce
+    .number({ message: 'Team must be the number of one of the council’s teams' })
+    .int('Team must be the number of one of the council’s teams')
+    .min(1, 'Team must be the number of one of the council’s teams')
+    .max(2_147_483_647, 'Team must be the number of one of the council’s teams')
+    .optional()
+    .describe('Only the members of this team'),
   role: z.enum(ROLES, { message: `Role must be one of ${ROLES.join(', ')}` }).optional(),
   status: z.enum(USER_STATUSES, { message: `Status must be one of ${USER_STATUSES.join(', ')}` }).optional(),
   signedInWithinDays: z.coerce

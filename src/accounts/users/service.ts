@@ -9,7 +9,7 @@ import { announceAccessChange } from '../access-changes.ts'
 import { revokeTokensMadeBy } from '../api-tokens.ts'
 import { expireLinksOf, issuePasswordLink } from '../passwords/links.ts'
 import type { Role } from '../roles.ts'
-import { councils, sessions, users } from '../schema.ts'
+import { councils, sessions, teamMembers, users } from '../schema.ts'
 import { normaliseEmail } from '../service.ts'
 import {
   changeEmailSchema,
@@ -71,6 +71,10 @@ const DAY_MS = 86_400_000
 
 function filterConditions(filters: UserFilters): SQL[] {
   const conditions: SQL[] = []
+  if (filters.teamId !== undefined)
+    conditions.push(
+      sql`${users.id} in (select ${teamMembers.userId} from ${teamMembers} where ${teamMembers.teamId} = ${filters.teamId})`,
+    )
   if (filters.role) conditions.push(eq(users.role, filters.role))
   if (filters.status === 'disabled') conditions.push(eq(users.active, false))
   if (filters.status === 'invited') conditions.push(eq(users.active, true), isNull(users.passwordHash))
