@@ -86,7 +86,7 @@ describe.skipIf(skip)(
       const list = new MarketEventsPage(tab.page)
       expect(await tab.visit('/market-events')).toBe(200)
       expect(await list.heading.textContent()).toBe('Market events')
-      expect(await list.navigationHrefs()).toContain('/market-events')
+      expect(await list.navigationHrefs()).toContain('/sections/market')
 
       // The simulated year is on the page, as the API has it.
       const before = (await (await tab.context.request.get('/api/v1/market-events')).json()) as ApiEvents

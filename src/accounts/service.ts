@@ -129,7 +129,7 @@ export async function addUser(
  * would wait for the transaction to end. Organisations are never deleted, and the foreign key
  * refuses the insert if one ever were.
  */
-export async function providerOrganisationOf(
+async function providerOrganisationOf(
   councilId: number,
   providerId: string | undefined,
   options: Pick<AccountsOptions, 'findOrganisation'>,

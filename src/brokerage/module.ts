@@ -1,7 +1,7 @@
 // Brokerage's areas, each with its routes, navigation and jobs.
 import type { DomainModule } from '../module.ts'
 import { offersCapabilities, offersRoutes } from './offers/routes.ts'
-import { packageImportCapabilities, packageImportRoutes } from './package-imports/routes.ts'
+import { packageImportRoutes } from './package-imports/routes.ts'
 import { requestsCapabilities, requestsRoutes } from './requests/routes.ts'
 import { settingsCapabilities, settingsRoutes } from './settings/routes.ts'
 
@@ -54,5 +54,6 @@ export const packageImportsModule: DomainModule = {
   async routes(app, { packageImports }) {
     await app.register(packageImportRoutes, { packageImports })
   },
-  navigation: packageImportCapabilities,
+  // Reached from the packages page, whose book it loads.
+  navigation: [],
 }

@@ -23,6 +23,7 @@ export interface SingleSignOnRoutesOptions {
 export const singleSignOnCapabilities: readonly Capability[] = [
   {
     href: '/admin/single-sign-on',
+    section: 'admin',
     label: 'Single sign-on',
     description: 'Let council staff sign in with the council’s own accounts (OpenID Connect).',
     roles: ['council_admin'],

@@ -25,14 +25,10 @@ export interface TwoFactorRoutesOptions {
 }
 
 export const twoFactorCapabilities: readonly Capability[] = [
-  {
-    href: '/account/two-factor',
-    label: 'Two-factor authentication',
-    description: 'Protect your sign-in with a code from an authenticator app.',
-    roles: ANY_ROLE,
-  },
+  // Each person's own two-factor set-up is on their account page (/account), linked from the header.
   {
     href: '/admin/two-factor',
+    section: 'admin',
     label: 'Two-factor rules',
     description: 'Choose whether council staff must sign in with a code from an authenticator app.',
     roles: ['council_admin'],

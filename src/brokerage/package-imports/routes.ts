@@ -15,7 +15,6 @@ import { recordId } from '../../storable.ts'
 import { operation } from '../../web/api-schema.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import { acceptUploads } from '../../web/input.ts'
-import type { Capability } from '../../web/navigation.ts'
 import type { BrokerageServices } from '../services.ts'
 import { FUNDING, PACKAGE_COLUMNS } from './rules.ts'
 import {
@@ -27,16 +26,6 @@ import {
 import type { PackageImport } from './store.ts'
 
 const IMPORTERS = ['commissioner', 'broker'] as const
-
-export const packageImportCapabilities: Capability[] = [
-  {
-    href: '/packages/import',
-    label: 'Load the council’s packages',
-    description:
-      'Load the packages of care the council already commissions from its case or finance system, so the market figures count the whole market.',
-    roles: [...IMPORTERS],
-  },
-]
 
 /** A council's book as CSV is a few megabytes; this leaves room for workbooks and growth. */
 const MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -29,6 +29,7 @@ import { accreditationImportSchema, accreditationUploadSchema, addedServiceSchem
 export const accreditedCapabilities: Capability[] = [
   {
     href: '/accredited-services',
+    section: 'providers',
     label: 'Council-accredited services',
     description:
       'Add the day opportunities, micro-providers and community groups the council accredits itself, one at a time or from a spreadsheet.',
