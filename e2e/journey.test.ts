@@ -277,7 +277,7 @@ describe.skipIf(skip)(
       expect(broker.path).toBe('/requests')
       await check('broker', broker)
       await bp.getByLabel('Status').selectOption({ label: 'Submitted' })
-      await submitForm(broker, bp.getByRole('button', { name: 'Show requests' }))
+      await submitForm(broker, bp.getByRole('button', { name: 'Apply filters' }))
       await check('broker', broker)
       await submitForm(broker, bp.getByRole('main').getByRole('link', { name: person.name }))
       expect(broker.path).toBe(requestPath)
