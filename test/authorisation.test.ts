@@ -8,6 +8,7 @@ import { ACCESS_RULES } from './access/index.ts'
 import { OPEN_DATA_ROUTE } from './access/openreferral.ts'
 import { EVERYONE, STAFF } from './access/types.ts'
 import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from './helpers.ts'
+import { placeInvitableLocation } from './support/offers-factory.ts'
 import { sessionUserOf } from './support/request-users.ts'
 
 type Who = Role | 'anonymous'
@@ -48,6 +49,8 @@ beforeAll(async () => {
   t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
   home = await seedCouncil(t.database, 'HOME', t.config)
   other = await seedCouncil(t.database, 'OTHER', t.config)
+  // Publishing to nobody is refused: the home council's requests need a location to invite.
+  await placeInvitableLocation(t.database.db, home)
 })
 afterAll(async () => t.close())
 
