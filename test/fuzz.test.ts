@@ -6,6 +6,7 @@ import { ACCESS_RULES } from './access/index.ts'
 import { OPEN_DATA_ROUTE } from './access/openreferral.ts'
 import type { AccessRule } from './access/types.ts'
 import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from './helpers.ts'
+import { placeInvitableLocation } from './support/offers-factory.ts'
 
 /**
  * Every route of the authorisation matrix is sent malformed input, as a user allowed to use it
@@ -388,6 +389,8 @@ async function learnInputs(client: Client, method: string, url: string) {
 beforeAll(async () => {
   t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '100000' }, { beforeReady: watchInputs })
   home = await seedCouncil(t.database, 'HOME', t.config)
+  // Publishing to nobody is refused: the home council's requests need a location to invite.
+  await placeInvitableLocation(t.database.db, home)
 })
 afterAll(async () => {
   await t?.close()

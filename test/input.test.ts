@@ -4,6 +4,7 @@ import { addCalendarDays } from '../src/brokerage/rules/index.ts'
 import { londonDate } from '../src/shared/dates.ts'
 import { ACCESS_RULES } from './access/index.ts'
 import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from './helpers.ts'
+import { placeInvitableLocation } from './support/offers-factory.ts'
 import { careHomeRequest } from './support/request-users.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
@@ -15,6 +16,8 @@ const validRequest = (overrides: Record<string, unknown> = {}) =>
 beforeAll(async () => {
   t = await createTestApp()
   home = await seedCouncil(t.database, 'HOME', t.config)
+  // Publishing to nobody is refused: the home council's requests need a location to invite.
+  await placeInvitableLocation(t.database.db, home)
 })
 afterAll(async () => t.close())
 
