@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from '../../../test/helpers.ts'
 import { emailedLink, emailsTo } from '../../../test/support/emailed-links.ts'
-import { auditLog, passwordLinks, sessions, users } from '../../db/schema.ts'
+import { auditLog, councilTwoFactorSettings, passwordLinks, sessions, users } from '../../db/schema.ts'
 import { hashToken } from '../service.ts'
 import { RESET_LINKS_PER_ACCOUNT_PER_HOUR, TOO_COMMON } from './rules.ts'
 
@@ -270,6 +270,10 @@ describe('cookies in production', () => {
     })
     try {
       const council = await seedCouncil(production.database, 'PROD', production.config)
+      // Production asks council staff for a second factor unless the council says otherwise; this one has.
+      await production.database.db
+        .insert(councilTwoFactorSettings)
+        .values({ councilId: council.councilId, requiredForCouncilStaff: false })
       const client = new Client(production.app)
       const response = await client.signIn(council.emails.broker)
       const session = response.cookies.find((c) => c.name === '__Host-caremarket-session')
