@@ -64,6 +64,7 @@ describe('locate', () => {
       outcode: 'XA1',
       localityId: city,
       pcnAreaId: cityPcn,
+      inCouncilArea: true,
     })
   })
 
@@ -76,6 +77,7 @@ describe('locate', () => {
         outcode: 'XA2',
         localityId: north,
         pcnAreaId: null,
+        inCouncilArea: true,
       },
     )
   })
@@ -99,6 +101,7 @@ describe('locate', () => {
       outcode: null,
       localityId: city,
       pcnAreaId: cityPcn,
+      inCouncilArea: true,
     })
     // An unknown district of another area: no centroid, so the typed coordinates decide.
     const outside = await locate(database.db, councilId, {
@@ -109,7 +112,13 @@ describe('locate', () => {
     expect(outside).toMatchObject({ source: 'manual', outcode: 'XQ5', localityId: north })
     // A known district 37 miles from the council's: its centroid, but no locality of the council.
     const beyond = await locate(database.db, councilId, { postcode: 'XZ9 1AA' })
-    expect(beyond).toMatchObject({ latitude: 52.1, source: 'district', outcode: 'XZ9', localityId: null })
+    expect(beyond).toMatchObject({
+      latitude: 52.1,
+      source: 'district',
+      outcode: 'XZ9',
+      localityId: null,
+      inCouncilArea: false,
+    })
   })
 
   it('says nothing when nothing is known, and refuses bad input', async () => {
@@ -120,6 +129,7 @@ describe('locate', () => {
       outcode: null,
       localityId: null,
       pcnAreaId: null,
+      inCouncilArea: false,
     })
     await expect(locate(database.db, councilId, { postcode: 'not a postcode' })).rejects.toThrow(
       /real postcode/,
