@@ -14,6 +14,10 @@ const NOT_TENANT_OWNED = new Set([
   'postcodes',
   'service_secrets',
   '__drizzle_migrations',
+  // A person's own second factor, keyed by their user row (which carries the council) and read
+  // only for the signed-in person or the sign-in in progress: never listed across a council.
+  'user_two_factor',
+  'two_factor_recovery_codes',
 ])
 
 let database: DatabaseHandle
