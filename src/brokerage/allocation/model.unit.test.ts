@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest'
+import {
+  type AllocationOption,
+  type AllocationProblem,
+  type AllocationRequest,
+  allocateGreedy,
+  allocateOptimal,
+  explain,
+  optionValue,
+} from './model.ts'
+
+const day = (n: number) => new Date(Date.UTC(2026, 11, n))
+
+function request(id: number, extra: Partial<AllocationRequest> = {}): AllocationRequest {
+  return {
+    requestId: id,
+    personId: id,
+    label: `Person ${id}`,
+    kind: 'placement',
+    minutesPerWeek: 0,
+    urgency: 'routine',
+    inHospital: false,
+    daysWaiting: 0,
+    maxDistanceMiles: 10,
+    arrivedAt: day(id),
+    ...extra,
+  }
+}
+
+function option(requestId: number, locationId: number, extra: Partial<AllocationOption> = {}): AllocationOption {
+  return {
+    requestId,
+    locationId,
+    locationName: `Home ${locationId}`,
+    providerId: locationId,
+    offerId: null,
+    quality: 75,
+    qualityLabel: 'Good',
+    distanceMiles: 1,
+    uses: [{ pool: `beds:${locationId}`, amount: 1 }],
+    ...extra,
+  }
+}
+
+const bed = (locationId: number, amount = 1) => ({
+  key: `beds:${locationId}`,
+  label: `Beds at Home ${locationId}`,
+  amount,
+})
+
+// Person 1 came first and likes home 1 a little more than home 2; person 2 can only go to home 1.
+// Greedy gives home 1 to person 1 and leaves person 2 out; the optimum places both.
+const contested: AllocationProblem = {
+  requests: [request(1), request(2)],
+  options: [option(1, 1, { quality: 100 }), option(1, 2, { quality: 75 }), option(2, 1)],
+  pools: [bed(1), bed(2)],
+}
+
+describe('allocation model', () => {
+  it('places more people than greedy when the first comer takes a contested bed', async () => {
+    const greedy = allocateGreedy(contested)
+    expect(greedy.peoplePlaced).toBe(1)
+    expect(greedy.assignments.map((a) => [a.requestId, a.option.locationId])).toEqual([[1, 1]])
+
+    const optimal = await allocateOptimal(contested)
+    expect(optimal.status).toBe('Optimal')
+    expect(optimal.solved).toBe(true)
+    expect(optimal.peoplePlaced).toBe(2)
+    expect(optimal.assignments.map((a) => [a.requestId, a.option.locationId])).toEqual([
+      [1, 2],
+      [2, 1],
+    ])
+    expect(optimal.objective).toBeGreaterThan(greedy.objective)
+
+    const why = explain(contested, optimal, greedy)
+    expect(why[0]?.why).toContain('greedy would have sent them to Home 1')
+    expect(why[1]?.why).toContain('greedy would have left them unplaced')
+  })
+
+  it('meets more home care hours than greedy within a provider’s spare hours', async () => {
+    // 10 spare hours: greedy gives 4 to the first comer, leaving too few for the 8-hour package.
+    const hours = (id: number, minutes: number) =>
+      request(id, { kind: 'hours', minutesPerWeek: minutes, urgency: 'urgent' })
+    const uses = (minutes: number) => [{ pool: 'minutes:7:NR3', amount: minutes }]
+    const problem: AllocationProblem = {
+      requests: [hours(1, 240), hours(2, 480)],
+      options: [option(1, 7, { uses: uses(240) }), option(2, 7, { uses: uses(480) })],
+      pools: [{ key: 'minutes:7:NR3', label: 'Spare hours', amount: 600 }],
+    }
+    expect(allocateGreedy(problem).hoursPlaced).toBe(4)
+    const optimal = await allocateOptimal(problem)
+    expect(optimal.hoursPlaced).toBe(8)
+    expect(optimal.peoplePlaced).toBe(1)
+  })
+
+  it('places a person at most once, even with two requests', async () => {
+    const problem: AllocationProblem = {
+      requests: [request(1), request(2, { personId: 1 })],
+      options: [option(1, 1), option(2, 2)],
+      pools: [bed(1), bed(2)],
+    }
+    expect((await allocateOptimal(problem)).assignments).toHaveLength(1)
+    expect(allocateGreedy(problem).assignments).toHaveLength(1)
+  })
+
+  it('never uses an excluded location or provider, nor more beds than reported', async () => {
+    const problem: AllocationProblem = {
+      requests: [
+        request(1, { excludedLocationIds: [1] }),
+        request(2, { excludedProviderIds: [2] }),
+        request(3),
+      ],
+      options: [option(1, 1), option(2, 2), option(3, 3), option(1, 3)],
+      pools: [bed(1), bed(2), bed(3)],
+    }
+    const optimal = await allocateOptimal(problem)
+    // Person 1 may only use home 3, person 2 nothing, and home 3 has one bed: one of 1 and 3 is placed.
+    expect(optimal.peoplePlaced).toBe(1)
+    expect(optimal.assignments.map((a) => a.option.locationId)).toEqual([3])
+    expect(allocateGreedy(problem).assignments.map((a) => [a.requestId, a.option.locationId])).toEqual([
+      [1, 3],
+    ])
+  })
+
+  it('weighs urgency, quality and distance', () => {
+    const base = request(1)
+    expect(optionValue(request(1, { inHospital: true }), option(1, 1))).toBeGreaterThan(
+      optionValue(base, option(1, 1)),
+    )
+    expect(optionValue(base, option(1, 1, { quality: 100 }))).toBeGreaterThan(
+      optionValue(base, option(1, 1, { quality: 40 })),
+    )
+    expect(optionValue(base, option(1, 1, { distanceMiles: 1 }))).toBeGreaterThan(
+      optionValue(base, option(1, 1, { distanceMiles: 9 })),
+    )
+  })
+
+  it('falls back to greedy with a note when the problem is infeasible', async () => {
+    const problem: AllocationProblem = { ...contested, pools: [bed(1, -1), bed(2)] }
+    const optimal = await allocateOptimal(problem)
+    expect(optimal.status).toBe('Infeasible')
+    expect(optimal.solved).toBe(false)
+    expect(optimal.note).toMatch(/greedy proposal is shown instead/)
+    expect(optimal.assignments).toEqual(allocateGreedy(problem).assignments)
+  })
+
+  it('falls back to greedy with a note when the problem is too large', async () => {
+    const optimal = await allocateOptimal(contested, { maxVariables: 2, timeLimitSeconds: 5 })
+    expect(optimal.status).toBe('Not solved')
+    expect(optimal.note).toMatch(/Too large to optimise: 3 possible placements/)
+    expect(optimal.peoplePlaced).toBe(1)
+  })
+
+  it('solves an empty problem', async () => {
+    const optimal = await allocateOptimal({ requests: [request(1)], options: [], pools: [] })
+    expect(optimal.peoplePlaced).toBe(0)
+    expect(optimal.solved).toBe(true)
+  })
+})
