@@ -1,6 +1,7 @@
 // Benchmarks: `npm run bench` runs them all, `npm run bench -- import` one of them. Each prints
 // one JSON summary on stdout; progress goes to stderr.
 
+import { runAllocateBenchmark } from './allocate.ts'
 import { runBrokerageBenchmark } from './brokerage.ts'
 import { runImportBenchmark } from './import.ts'
 import { runMarketBenchmark } from './market.ts'
@@ -11,6 +12,7 @@ const BENCHMARKS: Record<string, () => Promise<unknown>> = {
   brokerage: runBrokerageBenchmark,
   market: runMarketBenchmark,
   search: runSearchBenchmark,
+  allocate: runAllocateBenchmark,
 }
 
 const wanted = process.argv.slice(2)

@@ -198,54 +198,87 @@ export function allocateGreedy(problem: AllocationProblem): AllocationResult {
   return summarise(problem, assignments)
 }
 
-/** The programme in CPLEX LP format, with the option behind each variable. */
+interface Variable {
+  option: AllocationOption
+  value: number
+  personId: number
+}
+
+/**
+ * The programme as HiGHS takes it: one binary column per usable option, in compressed sparse
+ * column form, and one row per person and per pool an option draws on.
+ */
 export function buildModel(problem: AllocationProblem): {
-  text: string
-  variables: { name: string; option: AllocationOption; value: number }[]
-  constraints: number
+  variables: Variable[]
+  rowUpper: number[]
+  starts: Int32Array
+  indices: Int32Array
+  values: Float64Array
 } {
-  const usable = usableOptions(problem)
-  const variables = usable.map(({ option, request }, i) => ({
-    name: `x${i}`,
+  const variables: Variable[] = usableOptions(problem).map(({ option, request }) => ({
     option,
     value: optionValue(request, option),
     personId: request.personId,
   }))
-  const rows: string[] = []
-  const byPerson = new Map<number, string[]>()
-  const byPool = new Map<string, string[]>()
-  for (const v of variables) {
-    const list = byPerson.get(v.personId) ?? []
-    list.push(v.name)
-    byPerson.set(v.personId, list)
-    for (const u of v.option.uses) {
-      const terms = byPool.get(u.pool) ?? []
-      terms.push(`${round6(u.amount)} ${v.name}`)
-      byPool.set(u.pool, terms)
-    }
-  }
-  for (const [personId, names] of byPerson) rows.push(` person${personId}: ${names.join(' + ')} <= 1`)
   const poolAmount = new Map(problem.pools.map((p) => [p.key, p.amount]))
-  let p = 0
-  for (const [key, terms] of byPool) {
-    // A pool nobody reported has nothing in it.
-    rows.push(` pool${p++}: ${terms.join(' + ')} <= ${round6(poolAmount.get(key) ?? 0)}`)
+  const rowOf = new Map<string, number>()
+  const rowUpper: number[] = []
+  const row = (key: string, upper: number) => {
+    let i = rowOf.get(key)
+    if (i === undefined) {
+      i = rowUpper.length
+      rowOf.set(key, i)
+      rowUpper.push(upper)
+    }
+    return i
   }
-  const objective =
-    variables.length === 0 ? '0 empty' : variables.map((v) => `${v.value} ${v.name}`).join(' + ')
-  const names = variables.length === 0 ? ['empty'] : variables.map((v) => v.name)
-  const text = [
-    'Maximize',
-    ` value: ${objective}`,
-    'Subject To',
-    ...(rows.length > 0 ? rows : [' nothing: empty <= 0']),
-    'Bounds',
-    ...names.map((n) => ` 0 <= ${n} <= 1`),
-    'Binary',
-    ` ${names.join(' ')}`,
-    'End',
-  ].join('\n')
-  return { text, variables, constraints: Math.max(rows.length, 1) }
+  const starts = new Int32Array(variables.length + 1)
+  const indices: number[] = []
+  const values: number[] = []
+  variables.forEach((v, j) => {
+    starts[j] = indices.length
+    const entries = new Map<number, number>()
+    entries.set(row(`person:${v.personId}`, 1), 1)
+    for (const u of v.option.uses) {
+      // A pool nobody reported has nothing in it.
+      const i = row(`pool:${u.pool}`, poolAmount.get(u.pool) ?? 0)
+      entries.set(i, (entries.get(i) ?? 0) + u.amount)
+    }
+    for (const [i, amount] of [...entries].sort((a, b) => a[0] - b[0])) {
+      indices.push(i)
+      values.push(amount)
+    }
+  })
+  starts[variables.length] = indices.length
+  return {
+    variables,
+    rowUpper,
+    starts,
+    indices: Int32Array.from(indices),
+    values: Float64Array.from(values),
+  }
+}
+
+/** HiGHS's model status codes in its own words (as its one-shot API reports them). */
+const STATUS_NAMES: Record<number, string> = {
+  0: 'Not Set',
+  1: 'Load error',
+  2: 'Model error',
+  3: 'Presolve error',
+  4: 'Solve error',
+  5: 'Postsolve error',
+  6: 'Empty',
+  7: 'Optimal',
+  8: 'Infeasible',
+  9: 'Primal infeasible or unbounded',
+  10: 'Unbounded',
+  11: 'Bound on objective reached',
+  12: 'Target for objective reached',
+  13: 'Time limit reached',
+  14: 'Iteration limit reached',
+  15: 'Unknown',
+  16: 'Solution limit reached',
+  17: 'Interrupted',
 }
 
 type Highs = Awaited<ReturnType<typeof loadHighs>>
@@ -282,38 +315,71 @@ export async function allocateOptimal(
     )
   }
   const model = buildModel(problem)
-  let solution: ReturnType<Highs['solve']>
+  const constraints = model.rowUpper.length
+  if (model.variables.length === 0) {
+    return { ...summarise(problem, []), status: 'Empty', solved: true, note: null, variables: 0, constraints }
+  }
+  const solver = await highs()
+  const n = model.variables.length
+  let outcome: { status: string; chosen: boolean[] }
   try {
-    solution = (await highs()).solve(model.text, {
-      output_flag: false,
-      mip_rel_gap: 0,
-      time_limit: limits.timeLimitSeconds,
-    } as Parameters<Highs['solve']>[1])
+    outcome = solver.withModel(
+      {
+        numCols: n,
+        numRows: constraints,
+        sense: solver.constants.objectiveSense.maximize,
+        colCost: Float64Array.from(model.variables.map((v) => v.value)),
+        colLower: new Float64Array(n),
+        colUpper: new Float64Array(n).fill(1),
+        rowLower: new Float64Array(constraints).fill(-solver.infinity),
+        rowUpper: Float64Array.from(model.rowUpper),
+        matrix: {
+          format: 'csc',
+          numRows: constraints,
+          numCols: n,
+          starts: model.starts,
+          indices: model.indices,
+          values: model.values,
+        },
+        integrality: new Int32Array(n).fill(solver.constants.variableType.integer),
+      },
+      (m) => {
+        m.options.set({
+          output_flag: false,
+          mip_rel_gap: 0,
+          time_limit: limits.timeLimitSeconds,
+        })
+        m.run()
+        const status = STATUS_NAMES[m.getModelStatus()] ?? 'Unknown'
+        if (status !== 'Optimal') return { status, chosen: [] }
+        const values = m.getSolution().colValue
+        return { status, chosen: Array.from(values, (x) => x > 0.5) }
+      },
+    )
   } catch (error) {
     return fallback(
       'Solve error',
       `The optimiser could not solve this problem (${(error as Error).message}). The greedy proposal is shown instead.`,
-      model.constraints,
+      constraints,
     )
   }
-  if (solution.Status !== 'Optimal') {
+  if (outcome.status !== 'Optimal') {
     const why =
-      solution.Status === 'Infeasible'
+      outcome.status === 'Infeasible'
         ? 'No allocation meets every constraint: a capacity report or placement limit leaves less than nothing.'
-        : `The optimiser stopped without proving an optimal allocation (${solution.Status}).`
-    return fallback(solution.Status, `${why} The greedy proposal is shown instead.`, model.constraints)
+        : `The optimiser stopped without proving an optimal allocation (${outcome.status}).`
+    return fallback(outcome.status, `${why} The greedy proposal is shown instead.`, constraints)
   }
-  const columns = solution.Columns as Record<string, { Primal: number }>
   const assignments: Assignment[] = model.variables
-    .filter((v) => (columns[v.name]?.Primal ?? 0) > 0.5)
+    .filter((_, j) => outcome.chosen[j])
     .map((v) => ({ requestId: v.option.requestId, option: v.option, value: v.value }))
   return {
     ...summarise(problem, assignments),
-    status: solution.Status,
+    status: outcome.status,
     solved: true,
     note: null,
-    variables: model.variables.length,
-    constraints: model.constraints,
+    variables: n,
+    constraints,
   }
 }
 
