@@ -110,7 +110,8 @@ export function backlogProblem(seed: number): AllocationProblem {
   }))
   const pools: AllocationPool[] = []
   for (const a of agencies) {
-    for (const d of a.covers) pools.push({ key: `minutes:${a.id}:${d}`, label: '', amount: random.int(0, 10) * 60 })
+    for (const d of a.covers)
+      pools.push({ key: `minutes:${a.id}:${d}`, label: '', amount: random.int(0, 10) * 60 })
   }
   const requests: AllocationRequest[] = []
   const options: AllocationOption[] = []

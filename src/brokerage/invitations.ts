@@ -352,7 +352,7 @@ async function capacityFor(
 }
 
 /** Awards (packages) made to each location since the start of this London month. */
-async function awardsThisMonth(
+export async function awardsThisMonth(
   db: Queryable,
   councilId: number,
   locationIds: number[],

@@ -3,6 +3,7 @@
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
 import { areaChoices } from '../geography/service.ts'
+import { confirmAllocation, proposeAllocation } from './allocation/service.ts'
 import { startDueRequests } from './care-starts.ts'
 import { closeDueRequests } from './deadlines.ts'
 import { eligibilityOverview, explainEligibility, listDecisions } from './invitations.ts'
@@ -121,6 +122,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       addBankHoliday,
       removeBankHoliday,
     }),
+    /** The allocation optimiser: who goes where when many people must be placed at once. */
+    allocation: bindDatabase(db, { proposeAllocation, confirmAllocation }),
     /** What time drives: closing requests at their deadline, starting them when care starts. */
     timedTransitions: bindDatabase(db, { closeDueRequests, startDueRequests }),
   }

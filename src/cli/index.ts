@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import { serializeError } from '../logging.ts'
 import { ChromiumMissingError } from '../market/report/pdf.ts'
 import { CqcApiError } from '../providers/cqc/api-client.ts'
+import { registerAllocateCommand } from './allocate.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
 import { registerGeoCommands } from './geo.ts'
@@ -35,6 +36,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerGeoCommands(program, context)
   registerSimulateCommand(program, context)
   registerIclCommand(program, context)
+  registerAllocateCommand(program, context)
   registerReportCommands(program, context)
   for (const command of program.commands) command.exitOverride()
   return program

@@ -19,7 +19,13 @@
 //     Σ use(o, pool) · x[o] ≤ pool's amount;
 //   - exclusions: options at an excluded location or provider are not variables at all.
 
-import loadHighs from 'highs'
+import highsModule from 'highs'
+
+// The package's types describe a CommonJS module, whose default import TypeScript types as the
+// whole module; Node loads its ES module build, whose default export is the loader itself.
+type HighsLoader = typeof highsModule.default
+const loadHighs: HighsLoader =
+  (highsModule as unknown as { default?: HighsLoader }).default ?? (highsModule as unknown as HighsLoader)
 
 export type Urgency = 'routine' | 'urgent' | 'emergency'
 
@@ -133,7 +139,9 @@ export function optionValue(request: AllocationRequest, option: AllocationOption
 }
 
 /** The options the model may use: those the person has not excluded, for a request in the problem. */
-function usableOptions(problem: AllocationProblem): { option: AllocationOption; request: AllocationRequest }[] {
+function usableOptions(
+  problem: AllocationProblem,
+): { option: AllocationOption; request: AllocationRequest }[] {
   const byId = new Map(problem.requests.map((r) => [r.requestId, r]))
   const out: { option: AllocationOption; request: AllocationRequest }[] = []
   for (const option of problem.options) {
@@ -187,9 +195,7 @@ export function allocateGreedy(problem: AllocationProblem): AllocationResult {
     const choices = (optionsOf.get(request.requestId) ?? []).sort(
       (a, b) => b.value - a.value || a.option.locationId - b.option.locationId,
     )
-    const fits = choices.find(({ option }) =>
-      option.uses.every((u) => (left.get(u.pool) ?? 0) >= u.amount),
-    )
+    const fits = choices.find(({ option }) => option.uses.every((u) => (left.get(u.pool) ?? 0) >= u.amount))
     if (!fits) continue
     for (const u of fits.option.uses) left.set(u.pool, (left.get(u.pool) ?? 0) - u.amount)
     placedPeople.add(request.personId)

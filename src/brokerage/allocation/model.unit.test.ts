@@ -27,7 +27,11 @@ function request(id: number, extra: Partial<AllocationRequest> = {}): Allocation
   }
 }
 
-function option(requestId: number, locationId: number, extra: Partial<AllocationOption> = {}): AllocationOption {
+function option(
+  requestId: number,
+  locationId: number,
+  extra: Partial<AllocationOption> = {},
+): AllocationOption {
   return {
     requestId,
     locationId,
