@@ -3,6 +3,7 @@
 import { accountsModule } from './accounts/module.ts'
 import { auditModule } from './audit/module.ts'
 import {
+  allocationModule,
   brokerageSettingsModule,
   offersModule,
   packageImportsModule,
@@ -47,6 +48,7 @@ export const MODULES: readonly DomainModule[] = [
   requestsModule,
   brokerageSettingsModule,
   offersModule,
+  allocationModule,
   packageImportsModule,
   iclModule,
   mpsModule,

@@ -1,5 +1,6 @@
 // Brokerage's areas, each with its routes, navigation and jobs.
 import type { DomainModule } from '../module.ts'
+import { allocationCapabilities, allocationRoutes } from './allocation/routes.ts'
 import { offersCapabilities, offersRoutes } from './offers/routes.ts'
 import { packageImportRoutes } from './package-imports/routes.ts'
 import { requestsCapabilities, requestsRoutes } from './requests/routes.ts'
@@ -56,4 +57,11 @@ export const packageImportsModule: DomainModule = {
   },
   // Reached from the packages page, whose book it loads.
   navigation: [],
+}
+
+export const allocationModule: DomainModule = {
+  async routes(app, { allocation }) {
+    await app.register(allocationRoutes, { allocation })
+  },
+  navigation: allocationCapabilities,
 }

@@ -1,4 +1,5 @@
 import { accreditedRules } from './accredited.ts'
+import { allocationRules } from './allocation.ts'
 import { capacityRules } from './capacity.ts'
 import { cqcRules } from './cqc.ts'
 import { foundationRules } from './foundation.ts'
@@ -31,6 +32,7 @@ export const ACCESS_RULES: AccessRule[] = [
   ...requestsRules,
   ...settingsRules,
   ...offersRules,
+  ...allocationRules,
   ...packageImportsRules,
   ...marketRules,
   ...openReferralRules,
