@@ -48,7 +48,7 @@ export interface AllocationRequest {
   excludedProviderIds?: readonly number[]
 }
 
-export interface PoolUse {
+interface PoolUse {
   pool: string
   amount: number
 }
@@ -81,7 +81,7 @@ export interface AllocationProblem {
   pools: readonly AllocationPool[]
 }
 
-export interface Assignment {
+interface Assignment {
   requestId: number
   option: AllocationOption
   value: number
@@ -118,12 +118,12 @@ export const DEFAULT_LIMITS: AllocationLimits = { maxVariables: 200_000, timeLim
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6
 
-export function urgencyWeight(r: Pick<AllocationRequest, 'urgency' | 'inHospital' | 'daysWaiting'>): number {
+function urgencyWeight(r: Pick<AllocationRequest, 'urgency' | 'inHospital' | 'daysWaiting'>): number {
   const emergency = r.urgency === 'emergency' ? 1 : r.urgency === 'urgent' ? 0.5 : 0
   return 1 + (r.inHospital ? 1 : 0) + emergency + Math.min(Math.max(r.daysWaiting, 0), 28) / 28
 }
 
-export function sizeOf(r: Pick<AllocationRequest, 'kind' | 'minutesPerWeek'>): number {
+function sizeOf(r: Pick<AllocationRequest, 'kind' | 'minutesPerWeek'>): number {
   return r.kind === 'placement' ? 1 : r.minutesPerWeek / 600
 }
 
@@ -214,7 +214,7 @@ interface Variable {
  * The programme as HiGHS takes it: one binary column per usable option, in compressed sparse
  * column form, and one row per person and per pool an option draws on.
  */
-export function buildModel(problem: AllocationProblem): {
+function buildModel(problem: AllocationProblem): {
   variables: Variable[]
   rowUpper: number[]
   starts: Int32Array

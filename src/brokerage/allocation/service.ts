@@ -96,7 +96,7 @@ async function openRequestIds(db: Queryable, councilId: number, requestIds?: rea
 }
 
 /** The problem for a council's open requests (or the ones given), from the live facts. */
-export async function loadAllocationProblem(
+async function loadAllocationProblem(
   db: Queryable,
   councilId: number,
   options: { requestIds?: readonly number[]; now?: Date } = {},
