@@ -355,6 +355,13 @@ export async function allocateOptimal(
           mip_rel_gap: 0,
           time_limit: limits.timeLimitSeconds,
         })
+        // Greedy's answer is a feasible start, so the solver begins with a good incumbent.
+        const start = new Float64Array(n)
+        const greedyPicks = new Set(greedy.assignments.map((a) => a.option))
+        model.variables.forEach((v, j) => {
+          if (greedyPicks.has(v.option)) start[j] = 1
+        })
+        m.setSolution({ colValue: start })
         m.run()
         const status = STATUS_NAMES[m.getModelStatus()] ?? 'Unknown'
         if (status !== 'Optimal') return { status, chosen: [] }
