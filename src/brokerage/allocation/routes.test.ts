@@ -63,6 +63,9 @@ describe('/allocation', () => {
 
   it('refuses bad input with a 400', async () => {
     expect((await broker.get('/allocation?requests=12;drop')).statusCode).toBe(400)
+    const unknown = await broker.get('/allocation?requests=999999')
+    expect(unknown.statusCode).toBe(200)
+    expect(unknown.body).toContain('Request 999999: No such request in this council')
     expect((await broker.post('/allocation', { placements: 'x' })).statusCode).toBe(400)
     const none = await broker.post('/allocation', {})
     expect(none.statusCode).toBe(400)

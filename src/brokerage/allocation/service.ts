@@ -46,6 +46,8 @@ const ALLOCATED_SERVICES: ReadonlySet<string> = new Set(
   Object.keys(REQUEST_SERVICE_TYPE_MAP).filter((t) => t !== 'day_opportunities'),
 )
 const DAY_MS = 86_400_000
+/** Each request's facts are read on their own; more than this at once is too slow for a page. */
+const MAX_REQUESTS = 2_000
 
 export interface AllocationProposal {
   generatedAt: Date
@@ -84,7 +86,12 @@ async function openRequestIds(db: Queryable, councilId: number, requestIds?: rea
   }
   const ids: number[] = []
   for (const r of rows) {
-    if (!(OPEN as readonly string[]).includes(r.status)) {
+    if (ids.length >= MAX_REQUESTS) {
+      skipped.push({
+        requestId: r.id,
+        reason: `Only ${MAX_REQUESTS.toLocaleString('en-GB')} requests are allocated at once: choose the ones to allocate`,
+      })
+    } else if (!(OPEN as readonly string[]).includes(r.status)) {
       skipped.push({ requestId: r.id, reason: `The request is ${r.status}, not waiting to be placed` })
     } else if (!r.serviceType || !ALLOCATED_SERVICES.has(r.serviceType)) {
       skipped.push({ requestId: r.id, reason: 'Day services are not allocated by the optimiser' })
