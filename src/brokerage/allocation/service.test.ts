@@ -111,4 +111,12 @@ describe('allocation from the live facts', () => {
     expect(only.optimal.peoplePlaced).toBe(1)
     expect(only.skipped).toEqual([{ requestId: 999999, reason: 'No such request in this council' }])
   })
+
+  it('caremarket allocate prints a summary, and refuses a bad list of requests', async () => {
+    const text = await runCli(['allocate', '--council', 'ALLOC'])
+    expect(text).toMatch(/^2 requests to place\n {2}optimal \(Optimal\): 2 people/)
+    await expect(runCli(['allocate', '--council', 'ALLOC', '--requests', '3,x'])).rejects.toThrow(
+      /--requests must be request IDs separated by commas/,
+    )
+  })
 })
