@@ -126,6 +126,25 @@ describe('allocation model', () => {
     ])
   })
 
+  it('keeps to an "N per month" limit across bed types', async () => {
+    // Home 1 has a residential and a nursing bed but one placement left this month.
+    const uses = (type: string) => [
+      { pool: `beds:1:${type}`, amount: 1 },
+      { pool: 'limit:1', amount: 1 },
+    ]
+    const problem: AllocationProblem = {
+      requests: [request(1), request(2)],
+      options: [option(1, 1, { uses: uses('residential') }), option(2, 1, { uses: uses('nursing') })],
+      pools: [
+        { key: 'beds:1:residential', label: '', amount: 1 },
+        { key: 'beds:1:nursing', label: '', amount: 1 },
+        { key: 'limit:1', label: '', amount: 1 },
+      ],
+    }
+    expect((await allocateOptimal(problem)).peoplePlaced).toBe(1)
+    expect(allocateGreedy(problem).peoplePlaced).toBe(1)
+  })
+
   it('weighs urgency, quality and distance', () => {
     const base = request(1)
     expect(optionValue(request(1, { inHospital: true }), option(1, 1))).toBeGreaterThan(
