@@ -19,6 +19,8 @@ export const allocationCapabilities: Capability[] = [
     description:
       'Propose who goes where when many people must be placed at once, compare it with first come, best score, and confirm the awards.',
     roles: BROKERS,
+    // Reached with the market's events: a closure is where many people need placing at once.
+    section: 'market',
   },
 ]
 
