@@ -41,9 +41,9 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
 }
 
 /** Runs the CLI and returns the process exit code. Known failures print one clear line, never a stack. */
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], context: CliContext = createCliContext()): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' })
+    await buildProgram(context).parseAsync(argv, { from: 'user' })
     return 0
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode

@@ -4,7 +4,7 @@
 // for pages, emails and reports.
 import { TZDate, tz } from '@date-fns/tz'
 import { format, type Locale } from 'date-fns'
-import { enGB } from 'date-fns/locale'
+import { enGB } from 'date-fns/locale/en-GB'
 
 /** Deadlines, dates and clock times are those of England. */
 export const LONDON = 'Europe/London'
