@@ -50,6 +50,7 @@ import {
   setCouncilTwoFactorRequirement,
   stageAfterPassword,
   startTwoFactorSetUp,
+  turnOffTwoFactor,
   twoFactorStatus,
   useRecoveryCode,
 } from './two-factor/service.ts'
@@ -63,6 +64,7 @@ import {
   getCouncilUser,
   listCouncilUsers,
   removeUser,
+  resetUserTwoFactor,
   sendPasswordLink,
 } from './users/service.ts'
 
@@ -98,6 +100,7 @@ export function createAccountsServices({ database, findOrganisation }: AccountsD
         changeUserRole,
         changeUserEmail,
         removeUser,
+        resetUserTwoFactor,
         sendPasswordLink,
         requestPasswordReset,
         checkPasswordLink,
@@ -140,6 +143,7 @@ export function createAccountsServices({ database, findOrganisation }: AccountsD
       confirmTwoFactorSetUp,
       checkTwoFactorCode,
       useRecoveryCode,
+      turnOffTwoFactor,
     }),
     singleSignOn: bindDatabase(database.db, {
       getSsoSettings,

@@ -4,6 +4,7 @@ import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from '../.
 import type { Actor } from '../../audit/service.ts'
 import { auditLog, sessions, users } from '../../db/schema.ts'
 import { ConflictError } from '../../errors.ts'
+import { issueApiToken } from '../api-tokens.ts'
 import { addUser, verifySignIn } from '../service.ts'
 import { addTeamMember, createTeam } from '../teams.ts'
 import { LAST_ADMIN } from './rules.ts'
@@ -384,6 +385,113 @@ describe('adding users from a CSV file', () => {
     const response = await upload(admin, 'name,job\nSam,broker\n')
     expect(response.statusCode).toBe(400)
     expect(response.body).toContain('The first line must name the columns email,role')
+  })
+})
+
+describe('adding users from a CSV file through the API', () => {
+  let token = ''
+  beforeAll(async () => {
+    const spec = {
+      councilId: home.councilId,
+      name: 'HR system',
+      role: 'council_admin' as const,
+      providerOrganisationId: null,
+      createdByUserId: null,
+    }
+    token = (await issueApiToken(t.database.db, spec, system)).token
+  })
+
+  const send = (payload: string | Buffer, contentType: string, bearer = token) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/users/imports',
+      payload,
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': contentType },
+    })
+
+  it('takes the file as a text/csv body: all rows or none, with each rejected row’s line and reason', async () => {
+    const bad = await send(
+      'email,role\napi.one@life.test,broker\napi.two@life.test,wizard\napi.one@life.test,broker\n',
+      'text/csv',
+    )
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json()).toEqual({
+      error: {
+        status: 400,
+        message: '2 rows were rejected, so no users were added',
+        errors: [
+          { field: 'line-3', message: expect.stringMatching(/^Line 3: .*Choose a role/) },
+          { field: 'line-4', message: 'Line 4: api.one@life.test is also on line 2' },
+        ],
+      },
+    })
+    const before = (await admin.get('/api/v1/users')).json() as { users: { email: string }[] }
+    expect(before.users.map((u) => u.email)).not.toContain('api.one@life.test')
+
+    const good = await send(
+      'email,role\napi.one@life.test,broker\napi.two@life.test,commissioner\n',
+      'text/csv; charset=utf-8',
+    )
+    expect(good.statusCode).toBe(201)
+    expect(good.json()).toEqual({
+      added: [
+        { id: expect.any(Number), email: 'api.one@life.test', role: 'broker' },
+        { id: expect.any(Number), email: 'api.two@life.test', role: 'commissioner' },
+      ],
+    })
+    const entries = await t.database.db.select().from(auditLog)
+    const imported = entries.find(
+      (e) => e.action === 'users.imported' && (e.details?.emails as string[])?.includes('api.one@life.test'),
+    )
+    expect(imported).toMatchObject({ actor: expect.stringContaining('HR system'), details: { count: 2 } })
+    expect(
+      entries.filter((e) => e.action === 'user.created' && String(e.details?.email).startsWith('api.')),
+    ).toHaveLength(2)
+  })
+
+  it('takes the file as the field file of multipart/form-data', async () => {
+    const boundary = '----caremarket-api'
+    const payload = [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="file"; filename="users.csv"',
+      'Content-Type: text/csv',
+      '',
+      'email,role\napi.three@life.test,broker',
+      `--${boundary}--`,
+      '',
+    ].join('\r\n')
+    const response = await send(payload, `multipart/form-data; boundary=${boundary}`)
+    expect(response.statusCode).toBe(201)
+    expect(response.json()).toMatchObject({ added: [{ email: 'api.three@life.test', role: 'broker' }] })
+  })
+
+  it('refuses no file, a file that is no table of users, one too large, another content type and other roles', async () => {
+    const empty = await send('', 'text/csv')
+    expect(empty.statusCode).toBe(400)
+    expect(empty.json().error.errors[0].message).toContain('Send a CSV file of users')
+    const columns = await send('name,job\nSam,broker\n', 'text/csv')
+    expect(columns.statusCode).toBe(400)
+    expect(columns.json().error.errors[0].message).toContain('The first line must name the columns')
+    const binary = await send(Buffer.from([0x65, 0x00, 0x0a]), 'text/csv')
+    expect(binary.statusCode).toBe(400)
+    const large = await send(`email,role\n${'x'.repeat(300 * 1024)}\n`, 'text/csv')
+    expect(large.statusCode).toBe(413)
+    const xml = await send('<users/>', 'application/xml')
+    expect(xml.statusCode).toBe(415)
+    const brokerToken = (
+      await issueApiToken(
+        t.database.db,
+        {
+          councilId: home.councilId,
+          name: 'case system',
+          role: 'broker',
+          providerOrganisationId: null,
+          createdByUserId: null,
+        },
+        system,
+      )
+    ).token
+    expect((await send('email,role\nx@life.test,broker\n', 'text/csv', brokerToken)).statusCode).toBe(403)
   })
 })
 
