@@ -29,6 +29,7 @@ export const accountsModule: DomainModule = {
     })
     await app.register(passwordRoutes, {
       accounts: services.accounts,
+      twoFactorStatus: services.twoFactor.twoFactorStatus,
       config: services.config,
       sessionCookie: web.cookies.session,
     })

@@ -356,14 +356,18 @@ describe('adding users from a CSV file', () => {
     const response = await upload(admin, csv)
     expect(response.statusCode).toBe(400)
     expect(response.body).toContain('4 rows were rejected, so no users were added')
-    expect(response.body).toContain('Line 3: Enter an email address in the correct format')
-    expect(response.body).toContain(
-      `Line 4: A user with the email address ${home.emails.broker} already exists`,
-    )
-    expect(response.body).toContain('Line 5: good.one@life.test is also on line 2')
-    expect(response.body).toContain(
-      'Line 6: No provider with the CQC provider ID or council organisation ID 1-NOPE in this council',
-    )
+    // A table of the rejected rows: each line, and what is wrong with it.
+    const rows = [
+      ...response.body.matchAll(
+        /<tr class="govuk-table__row">\s*<td[^>]*>\s*(\d+)\s*<\/td>\s*<td[^>]*>\s*([^<]+?)\s*<\/td>/g,
+      ),
+    ].map((m) => [m[1], m[2]])
+    expect(rows).toEqual([
+      ['3', 'Enter an email address in the correct format, like name@example.org'],
+      ['4', `A user with the email address ${home.emails.broker} already exists in this council`],
+      ['5', 'good.one@life.test is also on line 2'],
+      ['6', 'No provider with the CQC provider ID or council organisation ID 1-NOPE in this council'],
+    ])
     const list = (await admin.get('/api/v1/users')).json() as { users: { email: string }[] }
     expect(list.users.map((u) => u.email)).not.toContain('good.one@life.test')
   })

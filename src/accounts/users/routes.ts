@@ -179,6 +179,11 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
 
   const showImport = (reply: FastifyReply, status: number, errors: FieldError[] = []) => {
     const rejectedRows = errors.filter((e) => e.field.startsWith('line-'))
+    // The table has a column for the line, so each reason is shown without it.
+    const reasons = rejectedRows.map((e) => ({
+      line: e.field.slice('line-'.length),
+      reason: e.message.replace(/^Line \d+: /, ''),
+    }))
     // Rejected rows are listed in a table; the summary says, against the file, what became of them.
     const summary =
       rejectedRows.length === errors.length && rejectedRows.length > 0
@@ -194,7 +199,7 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
       columns: USER_CSV_COLUMNS.join(','),
       maxRows: MAX_USER_CSV_ROWS,
       roles: ROLES.join(', '),
-      rejectedRows,
+      rejectedRows: reasons,
       ...formErrors(summary),
     })
   }
