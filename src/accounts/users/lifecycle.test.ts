@@ -309,7 +309,7 @@ describe('the user list', () => {
 
     const page = await filterAdmin.get('/admin/users?status=invited')
     expect(page.statusCode).toBe(200)
-    expect(page.body).toContain('1 users match')
+    expect(page.body).toContain('1 user matches')
     expect(page.body).toContain('invitee@filt.test')
     expect(page.body).not.toContain('broker@filt.test')
     const badPage = await filterAdmin.get('/admin/users?role=wizard')
