@@ -251,7 +251,7 @@ export async function useRecoveryCode(
   return true
 }
 
-export const REQUIRED_BY_COUNCIL =
+const REQUIRED_BY_COUNCIL =
   'Your council requires two-factor authentication, so you cannot turn it off. If you have lost your authenticator app, ask your council’s Caremarket administrator to reset it'
 
 /**
