@@ -207,6 +207,19 @@ describe('changing your password and your sessions', () => {
       confirmPassword: 'qwerty123456',
     })
     expect(common.body).toContain(TOO_COMMON)
+    // Every problem with the form at once, each against its field.
+    const several = await laptop.post('/account/password', {
+      currentPassword: '',
+      newPassword: 'qwerty123456',
+      confirmPassword: 'qwerty',
+    })
+    expect(several.statusCode).toBe(400)
+    const summary = several.body.slice(several.body.indexOf('govuk-error-summary__list'))
+    expect(summary).toContain('href="#currentPassword">Enter your current password')
+    expect(summary).toContain('href="#newPassword">')
+    expect(summary).toContain(
+      'href="#confirmPassword">The new passwords do not match. Type the same password twice',
+    )
 
     const changed = await laptop.post('/account/password', {
       currentPassword: PASSWORD,

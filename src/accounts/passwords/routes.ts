@@ -151,16 +151,15 @@ export const passwordRoutes: FastifyPluginAsync<PasswordRoutesOptions> = async (
       return showChangePassword(reply, 400, [
         { field: 'currentPassword', message: 'Sign in to change your password' },
       ])
-    const newPassword = field(request.body, 'newPassword')
-    if (newPassword && newPassword !== field(request.body, 'confirmPassword'))
-      return showChangePassword(reply, 400, [
-        { field: 'confirmPassword', message: 'The new passwords do not match. Type the same password twice' },
-      ])
     try {
       const { sessionToken } = await accounts.changePassword(
         user,
         request.sessionToken,
-        { currentPassword: field(request.body, 'currentPassword'), newPassword },
+        {
+          currentPassword: field(request.body, 'currentPassword'),
+          newPassword: field(request.body, 'newPassword'),
+          confirmPassword: field(request.body, 'confirmPassword'),
+        },
         {
           policy,
           origin: { userAgent: request.headers['user-agent'], ip: request.ip },
