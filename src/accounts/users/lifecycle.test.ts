@@ -499,6 +499,15 @@ describe('adding users from a CSV file through the API', () => {
   })
 })
 
+describe('a council admin’s own page', () => {
+  it('says that changes to it sign them out, as it does on no one else’s page', async () => {
+    const [me] = await t.database.db.select().from(users).where(eq(users.email, home.emails.council_admin))
+    expect((await userPage(me?.id ?? 0)).body).toContain('This is your own account')
+    const someone = await newUser()
+    expect((await userPage(someone.id)).body).not.toContain('This is your own account')
+  })
+})
+
 describe('the user list by team', () => {
   it('lists only the members of the team asked for, on the page and through the API, and refuses a team that is no number', async () => {
     const inTeam = await newUser()
