@@ -25,6 +25,7 @@ export const accountsModule: DomainModule = {
     await app.register(userRoutes, {
       accounts: services.accounts,
       listTeams: services.teams.listTeams,
+      teamsOfUser: services.teams.teamsOfUser,
       config: services.config,
     })
     await app.register(passwordRoutes, {

@@ -42,7 +42,7 @@ import {
   ssoClientFor,
   ssoSignInChoices,
 } from './sso/service.ts'
-import { addTeamMember, createTeam, getTeam, listTeams, removeTeamMember } from './teams.ts'
+import { addTeamMember, createTeam, getTeam, listTeams, removeTeamMember, teamsOfUser } from './teams.ts'
 import {
   checkTwoFactorCode,
   confirmTwoFactorSetUp,
@@ -131,6 +131,7 @@ export function createAccountsServices({ database, findOrganisation }: AccountsD
       createTeam,
       listTeams,
       getTeam,
+      teamsOfUser,
       addTeamMember,
       removeTeamMember,
     }),

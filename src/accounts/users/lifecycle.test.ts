@@ -523,6 +523,11 @@ describe('the user list by team', () => {
     expect(page.body).toContain(inTeam.email)
     expect(page.body).not.toContain(outside.email)
     expect(page.body).toContain('Hospital discharge team')
+    // Each member's page names their teams, linked to the team.
+    expect((await userPage(inTeam.id)).body).toContain(
+      `<a class="govuk-link" href="/admin/teams/${team.id}">Hospital discharge team</a>`,
+    )
+    expect((await userPage(outside.id)).body).toMatch(/Teams\s*<\/dt>\s*<dd[^>]*>\s*None/)
 
     const api = await admin.get(`/api/v1/users?teamId=${team.id}`)
     expect(api.statusCode).toBe(200)

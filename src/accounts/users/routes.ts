@@ -28,6 +28,8 @@ export interface UserRoutesOptions {
   accounts: AccountsServices['accounts']
   /** The council's teams, to filter the list by. */
   listTeams: AccountsServices['teams']['listTeams']
+  /** The teams one user is in, for their page. */
+  teamsOfUser: AccountsServices['teams']['teamsOfUser']
   config: Config
 }
 
@@ -55,7 +57,7 @@ const oversizedUploads = new WeakSet<FastifyRequest>()
 /** Council admins' pages and API for their council's users. */
 export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
   app,
-  { accounts, listTeams, config },
+  { accounts, listTeams, teamsOfUser, config },
 ) => {
   const linkBase = passwordLinkBase(config)
   const admin = (request: FastifyRequest) => request.user as SessionUser
@@ -235,8 +237,10 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
   ) => {
     const { id } = parseInput(userParams, request.params)
     const shown = await accounts.getCouncilUser(admin(request).councilId, id)
+    const teams = shown.role === 'provider_user' ? [] : await teamsOfUser(admin(request).councilId, id)
     return reply.code(status).view('accounts/users/views/user.njk', {
       pageTitle: shown.email,
+      teams,
       shown: { ...shown, roleLabel: ROLE_LABELS[shown.role], statusLabel: USER_STATUS_LABELS[shown.status] },
       isSelf: shown.id === admin(request).id,
       done: field(request.query, 'done'),
