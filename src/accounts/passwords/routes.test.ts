@@ -191,6 +191,7 @@ describe('changing your password and your sessions', () => {
     expect(account.body).toContain('Where you are signed in')
     expect(account.body.match(/<tr class="govuk-table__row">/g)?.length).toBe(3)
     expect(account.body).toContain('(this device)')
+    expect(account.body).toMatch(/Two-factor authentication\s*<\/dt>\s*<dd[^>]*>\s*Off/)
 
     const before = laptop.cookies
     await laptop.get('/account/password')
