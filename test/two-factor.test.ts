@@ -467,8 +467,12 @@ describe('turning two-factor sign-in off, and an administrator resetting it', ()
       headers: { authorization: `Bearer ${token}` },
     })
     expect(listed.json().users).toEqual([expect.objectContaining({ email, twoFactorEnabled: true })])
+    // Someone part-way through signing in, past the password, is sent back to start again.
+    const midway = new Client(t.app)
+    expect((await passwordStep(midway, email)).headers.location).toBe('/sign-in/two-factor')
     const done = await reset(id)
     expect(done.statusCode).toBe(200)
+    expect((await midway.get('/sign-in/two-factor')).headers.location).toBe('/sign-in')
     expect(done.json().user).toMatchObject({ email, twoFactorEnabled: false })
     expect((await person.get('/')).headers.location).toMatch(/^\/sign-in/)
     const again = await reset(id)

@@ -65,7 +65,10 @@ export const twoFactorRoutes: FastifyPluginAsync<TwoFactorRoutesOptions> = async
     const pending = readPendingSignIn(request, twoFactorCookie)
     if (!pending || pending.stage !== stage) return null
     const [user] = await accounts.activeAccounts([pending.userId])
-    return user ? { user, returnTo: safeReturnPath(pending.returnTo) } : null
+    if (!user) return null
+    // The step may no longer be due: an administrator reset the authenticator, or it was set up elsewhere.
+    if ((await twoFactor.stageAfterPassword(user, config.production)) !== pending.stage) return null
+    return { user, returnTo: safeReturnPath(pending.returnTo) }
   }
 
   const finishSignIn = async (
