@@ -25,10 +25,12 @@ export const accountsModule: DomainModule = {
     await app.register(userRoutes, {
       accounts: services.accounts,
       listTeams: services.teams.listTeams,
+      teamsOfUser: services.teams.teamsOfUser,
       config: services.config,
     })
     await app.register(passwordRoutes, {
       accounts: services.accounts,
+      twoFactorStatus: services.twoFactor.twoFactorStatus,
       config: services.config,
       sessionCookie: web.cookies.session,
     })

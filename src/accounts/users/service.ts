@@ -11,6 +11,7 @@ import { expireLinksOf, issuePasswordLink } from '../passwords/links.ts'
 import type { Role } from '../roles.ts'
 import { councils, sessions, teamMembers, users } from '../schema.ts'
 import { normaliseEmail } from '../service.ts'
+import { twoFactorRecoveryCodes, userTwoFactor } from '../two-factor/schema.ts'
 import {
   changeEmailSchema,
   changeRoleSchema,
@@ -29,6 +30,8 @@ export interface CouncilUser {
   role: Role
   providerOrganisationId: number | null
   status: UserStatus
+  /** Whether they sign in with a code from an authenticator app (set up and confirmed). */
+  twoFactorEnabled: boolean
   createdAt: Date
   lastSignInAt: Date | null
 }
@@ -40,6 +43,7 @@ const userColumns = {
   providerOrganisationId: users.providerOrganisationId,
   active: users.active,
   hasPassword: sql<boolean>`${users.passwordHash} is not null`,
+  twoFactorEnabled: sql<boolean>`exists (select 1 from ${userTwoFactor} where ${userTwoFactor.userId} = ${users.id} and ${userTwoFactor.confirmedAt} is not null)`,
   createdAt: users.createdAt,
   lastSignInAt: users.lastSignInAt,
 }
@@ -51,6 +55,7 @@ interface UserRow {
   providerOrganisationId: number | null
   active: boolean
   hasPassword: boolean
+  twoFactorEnabled: boolean
   createdAt: Date
   lastSignInAt: Date | null
 }
@@ -62,6 +67,7 @@ function toCouncilUser(row: UserRow): CouncilUser {
     role: row.role as Role,
     providerOrganisationId: row.providerOrganisationId,
     status: userStatus(row),
+    twoFactorEnabled: Boolean(row.twoFactorEnabled),
     createdAt: row.createdAt,
     lastSignInAt: row.lastSignInAt,
   }
@@ -276,6 +282,30 @@ export async function removeUser(db: Database, councilId: number, userId: number
     return { id: user.id, email: user.email }
   })
   return removed
+}
+
+/**
+ * Clears a user's authenticator and recovery codes, for someone who has lost their authenticator
+ * app. Their sessions end; if two-factor sign-in is required for them, they set up a new
+ * authenticator at their next sign-in.
+ */
+export async function resetUserTwoFactor(
+  db: Database,
+  councilId: number,
+  userId: number,
+  actor: Actor,
+): Promise<CouncilUser> {
+  return changeUser(db, councilId, userId, async (tx, user) => {
+    if (!user.twoFactorEnabled)
+      throw new ConflictError(
+        `${user.email} has not set up two-factor authentication, so there is nothing to reset`,
+      )
+    await tx.delete(twoFactorRecoveryCodes).where(eq(twoFactorRecoveryCodes.userId, user.id))
+    await tx.delete(userTwoFactor).where(eq(userTwoFactor.userId, user.id))
+    await tx.delete(sessions).where(eq(sessions.userId, user.id))
+    await audit(tx, actor, councilId, user, 'two_factor.reset')
+    return { ...user, twoFactorEnabled: false }
+  })
 }
 
 /**
