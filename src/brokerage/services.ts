@@ -29,6 +29,9 @@ import { importPackages } from './package-imports/service.ts'
 import { getPackageImport, listPackageImports } from './package-imports/store.ts'
 import {
   addDraftVisit,
+  assignableBrokers,
+  assignRequest,
+  brokerEmails,
   cancel,
   changeRequest,
   closeRequest,
@@ -87,6 +90,9 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       returnToSocialWorker,
       republish,
       setReferences,
+      assignRequest,
+      assignableBrokers,
+      brokerEmails,
       teamChoices,
       teamNameOf,
     }),

@@ -20,6 +20,7 @@ import {
   sourcingRequestSchema,
 } from './schemas.ts'
 import { requestFiltersQuery } from './search.ts'
+import { assignmentSchema } from './assignment.ts'
 import {
   cancelSchema,
   changeSchema,
@@ -234,6 +235,27 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
           expectedVersion: expectedVersion(request),
         }),
       }
+    },
+  )
+
+  app.post(
+    '/api/v1/requests/:id/assignment',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary: 'Assign the request to a broker of the council: {userId} or {brokerEmail}, or neither for yourself',
+        description:
+          'The broker looking after the request, shown on it and found by GET /api/v1/requests?assignedTo=me|none|<userId>. 400 when the user given is not an active broker of this council; 409 for a started or cancelled request. Audited.',
+        tags: TAGS,
+        params: requestParams,
+        body: assignmentSchema,
+        responses: { 200: oneRequest },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return { request: await requests.assignRequest(request.user as SessionUser, id, body(request)) }
     },
   )
 

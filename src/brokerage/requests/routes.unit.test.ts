@@ -58,6 +58,8 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
     cancelReason: null,
     personRef: null,
     caseRef: null,
+    assignedBrokerId: null,
+    assignedAt: null,
     createdAt: at,
     updatedAt: at,
     ...overrides,

@@ -41,6 +41,7 @@ import {
   type LifecycleOptions,
   type RequestCaller,
 } from './callers.ts'
+import { brokerEmails } from './assignment.ts'
 import { type RequestScope, teamForNewRequest } from './caseload.ts'
 import { unansweredErrors, wizardContext } from './drafts.ts'
 import { type InputContext, newRequestSchema, referencesShape, republishSchema } from './input.ts'
@@ -90,16 +91,39 @@ export {
   wizardContext,
 } from './drafts.ts'
 export { getRequest } from './records.ts'
+export { assignableBrokers, assignRequest, brokerEmails } from './assignment.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
+
+/** A request found, with the email address of the broker looking after it. */
+export type FoundRequest = RequestSummary & { assignedBrokerEmail: string | null }
+
+async function withBrokers(
+  db: Queryable,
+  councilId: number,
+  found: { requests: RequestSummary[]; total: number },
+): Promise<{ requests: FoundRequest[]; total: number }> {
+  const emails = await brokerEmails(
+    db,
+    councilId,
+    found.requests.map((r) => r.assignedBrokerId),
+  )
+  return {
+    total: found.total,
+    requests: found.requests.map((r) => ({
+      ...r,
+      assignedBrokerEmail: r.assignedBrokerId === null ? null : (emails.get(r.assignedBrokerId) ?? null),
+    })),
+  }
+}
 
 /** The council's requests a caller may see (a social worker's caseload), most recently changed first. */
 export async function listRequests(
   db: Queryable,
   scope: RequestScope,
   filters: RequestFilters = {},
-): Promise<{ requests: RequestSummary[]; total: number }> {
-  return selectRequestSummaries(db, scope, filters)
+): Promise<{ requests: FoundRequest[]; total: number }> {
+  return withBrokers(db, scope.councilId, await selectRequestSummaries(db, scope, filters))
 }
 
 /** The most rows a CSV of requests holds: a whole council's history stays a download, not a dump. */
@@ -110,8 +134,12 @@ export async function exportRequests(
   db: Queryable,
   scope: RequestScope,
   filters: Omit<RequestFilters, 'limit' | 'offset'> = {},
-): Promise<{ requests: RequestSummary[]; total: number }> {
-  return selectRequestSummaries(db, scope, { ...filters, limit: MAX_EXPORTED_REQUESTS, offset: 0 })
+): Promise<{ requests: FoundRequest[]; total: number }> {
+  return withBrokers(
+    db,
+    scope.councilId,
+    await selectRequestSummaries(db, scope, { ...filters, limit: MAX_EXPORTED_REQUESTS, offset: 0 }),
+  )
 }
 
 /** Every change of status, oldest first: who, when and why. */
