@@ -9,11 +9,11 @@ import { filterQuery } from '../web/filters.ts'
 import type { QueueExample, QueueGroup, QueueLine } from '../web/queue.ts'
 import { listOpportunities, listOwnOffers } from './offers/service.ts'
 import { countUnreadMessages } from './offers/store.ts'
-import { calendarDaysBetween, REQUEST_STATUSES, type RequestStatus } from './rules/index.ts'
 import { REQUEST_STATUS_LABELS } from './requests/presenters.ts'
 import { REQUEST_QUEUE_LABELS, type RequestQueue } from './requests/queues.ts'
 import { listRequests } from './requests/service.ts'
 import { countByStatus, countLiveOffers, type RequestSummary } from './requests/store.ts'
+import { calendarDaysBetween, REQUEST_STATUSES, type RequestStatus } from './rules/index.ts'
 
 /** How many of the oldest each line shows. */
 const OLDEST_SHOWN = 3
@@ -195,7 +195,13 @@ async function providerQueues(db: Queryable, user: SessionUser, now: Date): Prom
       heading: 'Messages',
       rank: 30,
       lines: [
-        { id: 'unread-messages', label: 'Unread messages', count: unread, href: '/provider/messages', examples: [] },
+        {
+          id: 'unread-messages',
+          label: 'Unread messages',
+          count: unread,
+          href: '/provider/messages',
+          examples: [],
+        },
       ],
     },
   ]

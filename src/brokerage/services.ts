@@ -25,9 +25,9 @@ import {
   withdrawOffer,
 } from './offers/service.ts'
 import { markMessagesRead, organisationInbox } from './offers/store.ts'
-import { brokerageQueue, recordOpportunitiesVisit } from './queue.ts'
 import { importPackages } from './package-imports/service.ts'
 import { getPackageImport, listPackageImports } from './package-imports/store.ts'
+import { brokerageQueue, recordOpportunitiesVisit } from './queue.ts'
 import {
   addDraftVisit,
   assignableBrokers,

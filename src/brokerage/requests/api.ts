@@ -8,6 +8,7 @@ import { parseInput } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
 import { pageAnswer, pagingQuery } from '../../web/paging.ts'
+import { assignmentSchema } from './assignment.ts'
 import { type InputContext, newRequestSchema, republishSchema } from './input.ts'
 import { REQUESTERS, requestParams } from './pages.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
@@ -20,7 +21,6 @@ import {
   sourcingRequestSchema,
 } from './schemas.ts'
 import { requestFiltersQuery } from './search.ts'
-import { assignmentSchema } from './assignment.ts'
 import {
   cancelSchema,
   changeSchema,
@@ -243,7 +243,8 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
     {
       config: { access: BROKERS },
       schema: operation({
-        summary: 'Assign the request to a broker of the council: {userId} or {brokerEmail}, or neither for yourself',
+        summary:
+          'Assign the request to a broker of the council: {userId} or {brokerEmail}, or neither for yourself',
         description:
           'The broker looking after the request, shown on it and found by GET /api/v1/requests?assignedTo=me|none|<userId>. 400 when the user given is not an active broker of this council; 409 for a started or cancelled request. Audited.',
         tags: TAGS,

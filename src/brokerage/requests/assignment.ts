@@ -1,6 +1,8 @@
 // Who looks after a request: a broker takes it ("Assign to me") or gives it to a colleague broker
 // of the same council. Not a change of status, so the request's version and place in the queues
 // stay; the audit log records each assignment with who made it.
+
+import { and, eq } from 'drizzle-orm'
 import { z } from 'zod'
 import type { SessionUser } from '../../accounts/service.ts'
 import {
@@ -17,7 +19,6 @@ import { sourcingRequests } from '../schema.ts'
 import { actorFor, ForbiddenError } from './callers.ts'
 import { getRequest } from './records.ts'
 import { lockRequestRow, type SourcingRequest } from './store.ts'
-import { and, eq } from 'drizzle-orm'
 
 const optionalText = (value: unknown) =>
   value === undefined || value === null || (typeof value === 'string' && value.trim() === '')
@@ -83,7 +84,8 @@ async function chosenBroker(
     new ValidationError([{ field, message: `${what} is not an active broker of this council` }])
   let user: CouncilUser
   try {
-    if (given.brokerEmail !== undefined) user = await findCouncilUserByEmail(db, caller.councilId, given.brokerEmail)
+    if (given.brokerEmail !== undefined)
+      user = await findCouncilUserByEmail(db, caller.councilId, given.brokerEmail)
     else user = await getCouncilUser(db, caller.councilId, given.userId ?? caller.id)
   } catch (error) {
     if (error instanceof NotFoundError) throw notBroker(given.brokerEmail ?? `User ${given.userId}`)

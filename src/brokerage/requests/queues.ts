@@ -23,7 +23,7 @@ export const REQUEST_QUEUE_LABELS: Record<RequestQueue, string> = {
   'no-offers': 'Published or closed with no offers',
   'to-republish': 'Unsourced, to republish',
   'my-drafts': 'My drafts',
-  'returned': 'Returned by the brokerage team',
+  returned: 'Returned by the brokerage team',
 }
 
 /** An offer still standing: made and neither withdrawn nor decided. */

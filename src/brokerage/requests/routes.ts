@@ -32,9 +32,9 @@ import {
   summarySections,
 } from './presenters.ts'
 import { IDENTIFIERS_CHECKED_FIELD, providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
+import { REQUEST_QUEUE_LABELS, REQUEST_QUEUES, type RequestQueue } from './queues.ts'
 import { measuredFromPersonsPostcode } from './records.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
-import { REQUEST_QUEUE_LABELS, REQUEST_QUEUES, type RequestQueue } from './queues.ts'
 import { requestFiltersForm, requestsCsv } from './search.ts'
 import type { SourcingRequest } from './store.ts'
 
@@ -118,7 +118,11 @@ function filterDescriptions(choices: {
     assignedTo: {
       heading: 'Assigned to',
       text: (v: string) =>
-        v === 'me' ? 'Me' : v === 'none' ? 'Nobody' : (choices.brokers.find((b) => String(b.id) === v)?.email ?? v),
+        v === 'me'
+          ? 'Me'
+          : v === 'none'
+            ? 'Nobody'
+            : (choices.brokers.find((b) => String(b.id) === v)?.email ?? v),
     },
     queue: { heading: 'Queue', text: (v: string) => REQUEST_QUEUE_LABELS[v as RequestQueue] ?? v },
   }

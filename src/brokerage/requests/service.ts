@@ -32,6 +32,7 @@ import {
 } from '../rules/index.ts'
 import { offers, packages, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { getBankHolidays, getBrokerageSettings } from '../settings/service.ts'
+import { brokerEmails } from './assignment.ts'
 import {
   actorFor,
   actorLabel,
@@ -41,7 +42,6 @@ import {
   type LifecycleOptions,
   type RequestCaller,
 } from './callers.ts'
-import { brokerEmails } from './assignment.ts'
 import { type RequestScope, teamForNewRequest } from './caseload.ts'
 import { unansweredErrors, wizardContext } from './drafts.ts'
 import { type InputContext, newRequestSchema, referencesShape, republishSchema } from './input.ts'
@@ -70,9 +70,11 @@ import {
   type RequestRow,
   type RequestSummary,
   type SourcingRequest,
+  selectRequestIdsInScope,
   selectRequestSummaries,
 } from './store.ts'
 
+export { assignableBrokers, assignRequest, brokerEmails } from './assignment.ts'
 // The service is the request domain's one public face: what other modules call is exported here.
 export {
   actorFor,
@@ -91,7 +93,6 @@ export {
   wizardContext,
 } from './drafts.ts'
 export { getRequest } from './records.ts'
-export { assignableBrokers, assignRequest, brokerEmails } from './assignment.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
 
@@ -140,6 +141,16 @@ export async function exportRequests(
     scope.councilId,
     await selectRequestSummaries(db, scope, { ...filters, limit: MAX_EXPORTED_REQUESTS, offset: 0 }),
   )
+}
+
+/** Which of these requests the scope may see: a social worker's caseload, or all of the council's. */
+export async function requestsInCaseload(
+  db: Queryable,
+  scope: RequestScope,
+  requestIds: readonly number[],
+): Promise<Set<number>> {
+  if (requestIds.length === 0) return new Set()
+  return new Set(await selectRequestIdsInScope(db, scope, requestIds))
 }
 
 /** Every change of status, oldest first: who, when and why. */

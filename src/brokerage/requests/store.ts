@@ -19,8 +19,8 @@ import {
 } from '../rules/index.ts'
 import { offers, people, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { caseloadCondition, type RequestScope } from './caseload.ts'
-import { queueCondition, queueOrder, type RequestQueue } from './queues.ts'
 import type { CarerGenderChoice, DayOfWeek, Sex, Urgency } from './input.ts'
+import { queueCondition, queueOrder, type RequestQueue } from './queues.ts'
 
 /** A request as stored: a draft keeps null for each question not yet answered. */
 export type RequestRow = typeof sourcingRequests.$inferSelect
@@ -480,7 +480,10 @@ function summaryConditions(scope: RequestScope, filters: RequestFilters, named?:
   if (filters.assignedTo === 'none') conditions.push(isNull(sourcingRequests.assignedBrokerId))
   else if (filters.assignedTo !== undefined)
     conditions.push(
-      eq(sourcingRequests.assignedBrokerId, filters.assignedTo === 'me' ? (scope.id ?? 0) : filters.assignedTo),
+      eq(
+        sourcingRequests.assignedBrokerId,
+        filters.assignedTo === 'me' ? (scope.id ?? 0) : filters.assignedTo,
+      ),
     )
   if (filters.queue) conditions.push(queueCondition(filters.queue, scope.id, filters.asOf))
   return conditions
@@ -592,4 +595,17 @@ export async function countByStatus(
     .where(and(...summaryConditions(scope, filters)))
     .groupBy(sourcingRequests.status)
   return new Map(rows.map((row) => [row.status as RequestStatus, row.total]))
+}
+
+/** Which of these requests are in the scope (the council, and a social worker's caseload). */
+export async function selectRequestIdsInScope(
+  db: Queryable,
+  scope: RequestScope,
+  requestIds: readonly number[],
+): Promise<number[]> {
+  const rows = await db
+    .select({ id: sourcingRequests.id })
+    .from(sourcingRequests)
+    .where(and(...summaryConditions(scope, {}), inIds(sourcingRequests.id, requestIds)))
+  return rows.map((row) => row.id)
 }
