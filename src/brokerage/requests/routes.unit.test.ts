@@ -81,6 +81,8 @@ beforeEach(() => {
     teamNameOf: async () => null,
     teamChoices: async () => [],
     requestFilterChoices: async () => ({ localities: [], pcnAreas: [] }),
+    assignableBrokers: async () => [],
+    brokerEmails: async () => new Map(),
   })
 })
 
@@ -109,6 +111,8 @@ describe('request pages over substitute services', () => {
           inHospital: false,
           createdByUserId: 1,
           teamId: null,
+          assignedBrokerId: null,
+          assignedBrokerEmail: null,
           publishedAt: new Date(),
           deadlineAt: new Date(),
           createdAt: new Date(),
