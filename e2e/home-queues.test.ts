@@ -6,7 +6,11 @@ import { addCalendarDays } from '../src/brokerage/rules/index.ts'
 import { offers, restrictions } from '../src/db/schema.ts'
 import { londonDate } from '../src/shared/dates.ts'
 import { PASSWORD } from '../test/helpers.ts'
-import { createTestRequest, placeInvitableLocation, setRequestStatus } from '../test/support/offers-factory.ts'
+import {
+  createTestRequest,
+  placeInvitableLocation,
+  setRequestStatus,
+} from '../test/support/offers-factory.ts'
 import { careHomeRequest, sessionUserOf } from '../test/support/request-users.ts'
 import { browserSession, expectAccessible, haveChromium, submitForm, type Tab } from './pages.ts'
 import { startServer } from './server.ts'
@@ -45,7 +49,11 @@ describe.skipIf(skip)(
       })
       await setRequestStatus(db, closed, 'closed')
       const socialWorker = await sessionUserOf(server.database, fixture, 'social_worker')
-      await createRequest(db, socialWorker, careHomeRequest({ startDate: addCalendarDays(londonDate(now), 14) }))
+      await createRequest(
+        db,
+        socialWorker,
+        careHomeRequest({ startDate: addCalendarDays(londonDate(now), 14) }),
+      )
       await db.insert(restrictions).values({
         councilId: fixture.councilId,
         locationId: fixture.providerA.locationId,

@@ -5,9 +5,9 @@ import { type Fixture, seedCouncil, testConfig } from '../../test/helpers.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { placeInvitableLocation, TEST_PERSON } from '../../test/support/offers-factory.ts'
 import { careHomeRequest, sessionUserOf } from '../../test/support/request-users.ts'
-import type { SessionUser } from '../accounts/service.ts'
-import { createRequest, publish, submit, transitionRequest } from '../brokerage/requests/service.ts'
-import { findRequestRow } from '../brokerage/requests/store.ts'
+import { actorOf, type SessionUser } from '../accounts/service.ts'
+import { markUnsourced } from '../brokerage/offers/award.ts'
+import { closeRequest, createRequest, publish, submit } from '../brokerage/requests/service.ts'
 import { addCalendarDays } from '../brokerage/rules/index.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { marketEvents } from '../db/schema.ts'
@@ -43,12 +43,8 @@ async function unsourcedRequest(fixture: Fixture, maker: SessionUser, name: stri
   )
   await submit(db, maker, request.id)
   await publish(db, brokerOfCouncil, request.id)
-  for (const action of ['close', 'markUnsourced'] as const)
-    await db.transaction(async (tx) => {
-      const row = await findRequestRow(tx, fixture.councilId, request.id)
-      if (!row) throw new Error('no request')
-      await transitionRequest(tx, row, action, { kind: 'system', label: 'queue test' })
-    })
+  await closeRequest(db, brokerOfCouncil, request.id, { reason: 'No offers came' })
+  await markUnsourced(db, { councilId: fixture.councilId, actor: actorOf(brokerOfCouncil) }, request.id, {})
   return request.id
 }
 

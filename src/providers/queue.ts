@@ -9,9 +9,9 @@ import { capacityFreshness, type LocationFreshness } from './capacity/service.ts
 import { type RegisterRestriction, restrictionRegister } from './quality/service.ts'
 
 /** A restriction ending within this many days is due for review (keep, extend or lift). */
-export const REVIEW_BEFORE_END_DAYS = 14
+const REVIEW_BEFORE_END_DAYS = 14
 /** A restriction with no end date is due for review once it has been in force this long. */
-export const REVIEW_OPEN_ENDED_AFTER_DAYS = 90
+const REVIEW_OPEN_ENDED_AFTER_DAYS = 90
 
 /** The calendar date `days` after (or before) a date. */
 function daysAfter(date: string, days: number): string {

@@ -94,7 +94,7 @@ export {
 } from './drafts.ts'
 export { getRequest } from './records.ts'
 
-export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
+export type { RequestEvent, RequestFilters, RequestRow, SourcingRequest }
 
 /** A request found, with the email address of the broker looking after it. */
 export type FoundRequest = RequestSummary & { assignedBrokerEmail: string | null }
