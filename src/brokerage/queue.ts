@@ -191,6 +191,7 @@ async function providerQueues(db: Queryable, user: SessionUser, now: Date): Prom
         examples: [],
       })),
     },
+    // Awards waiting for the provider's confirmation go beside these once providers confirm or decline.
     {
       heading: 'Messages',
       rank: 30,
