@@ -20,6 +20,7 @@ export const accountsModule: DomainModule = {
       twoFactor: services.twoFactor,
       singleSignOn: services.singleSignOn,
       capabilitiesFor: web.navigation.capabilitiesFor,
+      queueFor: web.queueFor,
     })
     await app.register(apiTokenRoutes, { accounts: services.accounts })
     await app.register(userRoutes, {

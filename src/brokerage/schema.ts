@@ -125,6 +125,9 @@ export const sourcingRequests = pgTable(
      */
     personRef: text(),
     caseRef: text(),
+    /** The broker looking after it ("Assigned to me"): a broker of the same council, or nobody yet. */
+    assignedBrokerId: integer().references(userKey),
+    assignedAt: timestamp({ withTimezone: true }),
     /** Bumped on every transition, so two conflicting changes cannot both win. */
     version: integer().notNull().default(1),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -134,6 +137,7 @@ export const sourcingRequests = pgTable(
     index().on(t.councilId, t.status),
     index().on(t.status, t.deadlineAt),
     index().on(t.teamId),
+    index('sourcing_requests_assigned_broker').on(t.councilId, t.assignedBrokerId),
     // Brokers find a request by either reference in any case (lower() on both sides).
     index('sourcing_requests_person_ref_lower').on(t.councilId, sql`lower(${t.personRef})`),
     index('sourcing_requests_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),

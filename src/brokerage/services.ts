@@ -24,11 +24,15 @@ import {
   reviseOffer,
   withdrawOffer,
 } from './offers/service.ts'
-import { organisationInbox } from './offers/store.ts'
+import { markMessagesRead, organisationInbox } from './offers/store.ts'
 import { importPackages } from './package-imports/service.ts'
 import { getPackageImport, listPackageImports } from './package-imports/store.ts'
+import { brokerageQueue, recordOpportunitiesVisit } from './queue.ts'
 import {
   addDraftVisit,
+  assignableBrokers,
+  assignRequest,
+  brokerEmails,
   cancel,
   changeRequest,
   closeRequest,
@@ -87,6 +91,9 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       returnToSocialWorker,
       republish,
       setReferences,
+      assignRequest,
+      assignableBrokers,
+      brokerEmails,
       teamChoices,
       teamNameOf,
     }),
@@ -99,6 +106,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       reviseOffer,
       withdrawOffer,
       organisationInbox,
+      markMessagesRead,
+      recordOpportunitiesVisit,
       evaluateOffers,
       award,
       markUnsourced,
@@ -112,6 +121,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       explainEligibility,
       listDecisions,
     }),
+    /** What is waiting for each role, for their home page. */
+    brokerageQueue: bindDatabase(db, { brokerageQueue }),
     /** The council's own book of packages, loaded from its case or finance system. */
     packageImports: bindDatabase(db, { importPackages, getPackageImport, listPackageImports }),
     brokerageSettings: bindDatabase(db, {

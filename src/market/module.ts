@@ -14,6 +14,10 @@ export const iclModule: DomainModule = {
     })
   },
   navigation: marketCapabilities,
+  queue:
+    ({ marketQueue }) =>
+    (user) =>
+      marketQueue.marketQueue(user),
   jobs: ({ icl }) => [
     {
       failure: 'taking the Interim Care List’s daily snapshots failed; will try again',

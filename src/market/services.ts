@@ -25,6 +25,7 @@ import {
   saveNarrative,
   updateMarketSettings,
 } from './mps/service.ts'
+import { marketQueue, recordMarketEventsVisit } from './queue.ts'
 import { marketReport } from './report/service.ts'
 import {
   getSufficiencyThresholds,
@@ -51,7 +52,10 @@ export function createMarketServices({ db }: MarketDependencies) {
       withdrawMarketEvent,
       marketEventsSummary,
       locationMarketEvents,
+      recordMarketEventsVisit,
     }),
+    /** What is waiting for each role in the market, for their home page. */
+    marketQueue: bindDatabase(db, { marketQueue }),
     mps: bindDatabase(db, {
       publicCouncil,
       getSuppressionThreshold,

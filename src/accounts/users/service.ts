@@ -1,7 +1,7 @@
 // A council's users through their life: listed and filtered, disabled and enabled, given another
 // role or address, removed, sent a link to set their password, added in bulk. Every change is
 // audited; none may leave the council without an active council administrator.
-import { and, asc, eq, gt, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
@@ -346,4 +346,19 @@ function audit(
     entityId: user.id,
     details: { email: user.email, ...details },
   })
+}
+
+/** The email addresses of these users of the council (removed ones too: records keep naming them). */
+export async function userEmails(
+  db: Queryable,
+  councilId: number,
+  userIds: readonly number[],
+): Promise<Map<number, string>> {
+  const ids = [...new Set(userIds)]
+  if (ids.length === 0) return new Map()
+  const rows = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(and(eq(users.councilId, councilId), inArray(users.id, ids)))
+  return new Map(rows.map((row) => [row.id, row.email]))
 }

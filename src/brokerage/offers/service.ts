@@ -137,6 +137,8 @@ export interface Opportunity {
   urgency: string
   urgencyLabel: string
   deadlineAt: Date | null
+  /** When it was last published (republishing publishes it again). */
+  publishedAt: Date | null
   /** When offers really closed (before the deadline when a broker closed early); null while open. */
   closedAt: Date | null
   priceUnit: PriceUnit
@@ -205,6 +207,7 @@ function anonymise(
     urgency: request.urgency,
     urgencyLabel: URGENCY_LABELS[request.urgency as Urgency] ?? request.urgency,
     deadlineAt: request.deadlineAt,
+    publishedAt: request.publishedAt,
     closedAt: request.closedAt,
     priceUnit: unit,
     priceUnitLabel: PRICE_UNIT_LABELS[unit],

@@ -58,6 +58,8 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
     cancelReason: null,
     personRef: null,
     caseRef: null,
+    assignedBrokerId: null,
+    assignedAt: null,
     createdAt: at,
     updatedAt: at,
     ...overrides,
@@ -79,6 +81,8 @@ beforeEach(() => {
     teamNameOf: async () => null,
     teamChoices: async () => [],
     requestFilterChoices: async () => ({ localities: [], pcnAreas: [] }),
+    assignableBrokers: async () => [],
+    brokerEmails: async () => new Map(),
   })
 })
 
@@ -107,6 +111,8 @@ describe('request pages over substitute services', () => {
           inHospital: false,
           createdByUserId: 1,
           teamId: null,
+          assignedBrokerId: null,
+          assignedBrokerEmail: null,
           publishedAt: new Date(),
           deadlineAt: new Date(),
           createdAt: new Date(),
