@@ -12,6 +12,7 @@ import { type Actor, recordAudit } from '../audit/service.ts'
 import { inIds } from '../db/conditions.ts'
 import type { Queryable, Transaction } from '../db/connection.ts'
 import { UnprocessableError } from '../errors.ts'
+import { brokerageEvents } from './events.ts'
 import {
   type LatestCapacity,
   latestDayPlaces,
@@ -471,6 +472,11 @@ export async function inviteEligibleLocations(
       organisations: notified.inbox,
     },
   })
+  await brokerageEvents.emit(
+    'requestEligibilityDecided',
+    { councilId, requestId, round, eligible: invited.length },
+    tx,
+  )
   return {
     round,
     invited: invited.length,

@@ -80,7 +80,7 @@ export {
   type LifecycleOptions,
   type RequestCaller,
 } from './callers.ts'
-export { type RequestScope, teamChoices, teamNameOf } from './caseload.ts'
+export { inCaseload, type RequestScope, teamChoices, teamNameOf } from './caseload.ts'
 export {
   addDraftVisit,
   removeDraftVisit,
@@ -89,6 +89,7 @@ export {
   startDraft,
   wizardContext,
 } from './drafts.ts'
+export { listRepublishDue, REPUBLISH_AFTER_DAYS, type RequestNotice, requestNotice } from './notices.ts'
 export { getRequest } from './records.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
