@@ -86,7 +86,11 @@ export const notificationsRoutes: FastifyPluginAsync<NotificationsRouteOptions> 
 // Council staff's notifications
 
 const STAFF = COUNCIL_ROLES
-const notificationParams = z.object({ id: recordId('Notification ID', { column: 'bigint' }) })
+const markReadForm = z.object({
+  notification: recordId('Notification', { column: 'bigint' }),
+  open: z.string().optional(),
+  page: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),
+})
 
 /** What the inbox and preferences pages are given. */
 export interface StaffNotificationRouteOptions {
@@ -132,22 +136,14 @@ export const staffNotificationRoutes: FastifyPluginAsync<StaffNotificationRouteO
     })
   })
 
-  app.post(
-    '/notifications/:id/read',
-    { config: { access: STAFF, bigintParams: ['id'] } },
-    async (request, reply) => {
-      const user = request.user as SessionUser
-      const { id } = parseInput(notificationParams, request.params)
-      const row = await staffNotifications.markRead(user, id)
-      // "Open" marks it read and goes where it points; "Mark as read" comes back to the inbox.
-      if (field(request.body, 'open') === '1') return reply.redirect(safeLink(row.link), 303)
-      const page = Number(field(request.body, 'page'))
-      return reply.redirect(
-        Number.isInteger(page) && page > 1 ? `/notifications?page=${page}` : '/notifications',
-        303,
-      )
-    },
-  )
+  app.post('/notifications/mark-read', { config: { access: STAFF } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { notification, open, page } = parseInput(markReadForm, request.body ?? {})
+    const row = await staffNotifications.markRead(user, notification)
+    // "Open" marks it read and goes where it points; "Mark as read" comes back to the same page.
+    if (open === '1') return reply.redirect(safeLink(row.link), 303)
+    return reply.redirect(page && page > 1 ? `/notifications?page=${page}` : '/notifications', 303)
+  })
 
   app.post('/notifications/read-all', { config: { access: STAFF } }, async (request, reply) => {
     await staffNotifications.markAllRead(request.user as SessionUser)
