@@ -34,7 +34,10 @@ describe.skipIf(skip)(
       expect(await main.textContent()).not.toContain('Applethwaite')
       await expectAccessible(tab)
 
-      await submitForm(tab, tab.page.getByRole('button', { name: `Mark as read: Request ${created.id} was submitted` }))
+      await submitForm(
+        tab,
+        tab.page.getByRole('button', { name: `Mark as read: Request ${created.id} was submitted` }),
+      )
       expect(tab.path).toBe('/notifications')
       await tab.page.getByRole('link', { name: 'Notifications', exact: true }).waitFor()
       expect(await tab.page.getByText('Unread', { exact: true }).count()).toBe(0)

@@ -12,7 +12,6 @@ import { type Actor, recordAudit } from '../audit/service.ts'
 import { inIds } from '../db/conditions.ts'
 import type { Queryable, Transaction } from '../db/connection.ts'
 import { UnprocessableError } from '../errors.ts'
-import { brokerageEvents } from './events.ts'
 import {
   type LatestCapacity,
   latestDayPlaces,
@@ -39,6 +38,7 @@ import {
 } from '../providers/vocabulary.ts'
 import { formatDate, londonDate } from '../shared/dates.ts'
 import { EARTH_RADIUS_MILES, type Point, toRadians } from '../shared/distance.ts'
+import { brokerageEvents } from './events.ts'
 import { ageBand, deadlineText, londonMonthStart } from './offers/rules.ts'
 import { type LoadedRequest, loadRequest, notifyOrganisations, readTogether } from './offers/store.ts'
 import { carerGenderOf } from './requests/input.ts'

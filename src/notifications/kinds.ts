@@ -3,7 +3,7 @@
 import type { Role } from '../accounts/roles.ts'
 import { londonClockTime, londonDate, startOfLondonDay } from '../shared/dates.ts'
 
-export const NOTIFICATION_KINDS = [
+const NOTIFICATION_KINDS = [
   'request_submitted',
   'few_eligible_providers',
   'request_closed',
@@ -109,7 +109,7 @@ export function deliveryOf(kind: NotificationKind, stored: ReadonlyMap<string, s
 }
 
 /** The London hour from which each day's digest is sent. */
-export const DIGEST_HOUR = 7
+const DIGEST_HOUR = 7
 
 /**
  * The daily digest gathers what was sent before the London day began, and goes out from

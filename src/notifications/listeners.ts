@@ -19,7 +19,7 @@ import { givenOnceKeys, notifyStaff } from './staff.ts'
  * The brokers to tell about a request: the one place that decides it. Every active broker of the
  * council until a request has a broker assigned to it; then that broker.
  */
-export async function brokersToTell(db: Queryable, request: RequestNotice): Promise<StaffMember[]> {
+async function brokersToTell(db: Queryable, request: RequestNotice): Promise<StaffMember[]> {
   return councilStaff(db, request.councilId, { roles: ['broker'] })
 }
 
@@ -27,7 +27,7 @@ export async function brokersToTell(db: Queryable, request: RequestNotice): Prom
  * The social worker who made the request, while their account is active and the request is still
  * in their caseload (their own, or their teams').
  */
-export async function requesterToTell(db: Queryable, request: RequestNotice): Promise<StaffMember[]> {
+async function requesterToTell(db: Queryable, request: RequestNotice): Promise<StaffMember[]> {
   if (request.createdByUserId === null) return []
   const [maker] = await councilStaff(db, request.councilId, {
     roles: ['social_worker'],
@@ -44,7 +44,10 @@ function plural(n: number, one: string, many: string): string {
   return `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`
 }
 
-async function onStatusChanged(event: BrokerageEvents['requestStatusChanged'], tx: Transaction): Promise<void> {
+async function onStatusChanged(
+  event: BrokerageEvents['requestStatusChanged'],
+  tx: Transaction,
+): Promise<void> {
   if (!['submitted', 'closed', 'awarded', 'unsourced', 'cancelled'].includes(event.to)) return
   const request = await requestNotice(tx, event.councilId, event.requestId)
   if (!request) return
@@ -135,41 +138,36 @@ async function onEligibilityDecided(
   })
 }
 
-async function onPackageConfirmed(event: BrokerageEvents['packageConfirmed'], tx: Transaction): Promise<void> {
+async function onPackageConfirmed(
+  event: BrokerageEvents['packageConfirmed'],
+  tx: Transaction,
+): Promise<void> {
   const request = await requestNotice(tx, event.councilId, event.requestId)
   if (!request) return
   const id = request.id
-  await notifyStaff(
-    tx,
-    [...(await brokersToTell(tx, request)), ...(await requesterToTell(tx, request))],
-    {
-      councilId: request.councilId,
-      requestId: id,
-      link: requestLink(id),
-      kind: 'package_confirmed',
-      subject: `Request ${id}: the provider confirmed the package`,
-      body: `The provider awarded request ${id} confirmed it will deliver package ${event.packageId}.`,
-    },
-  )
+  await notifyStaff(tx, [...(await brokersToTell(tx, request)), ...(await requesterToTell(tx, request))], {
+    councilId: request.councilId,
+    requestId: id,
+    link: requestLink(id),
+    kind: 'package_confirmed',
+    subject: `Request ${id}: the provider confirmed the package`,
+    body: `The provider awarded request ${id} confirmed it will deliver package ${event.packageId}.`,
+  })
 }
 
 async function onPackageDeclined(event: BrokerageEvents['packageDeclined'], tx: Transaction): Promise<void> {
   const request = await requestNotice(tx, event.councilId, event.requestId)
   if (!request) return
   const id = request.id
-  await notifyStaff(
-    tx,
-    [...(await brokersToTell(tx, request)), ...(await requesterToTell(tx, request))],
-    {
-      councilId: request.councilId,
-      requestId: id,
-      link: requestLink(id),
-      kind: 'package_declined',
-      subject: `Request ${id}: the provider declined the package`,
-      // The provider's reason is kept in Caremarket, not emailed: it may say something of the person.
-      body: `The provider awarded request ${id} declined package ${event.packageId}. Its page shows their reason; award the next offer or publish the request again.`,
-    },
-  )
+  await notifyStaff(tx, [...(await brokersToTell(tx, request)), ...(await requesterToTell(tx, request))], {
+    councilId: request.councilId,
+    requestId: id,
+    link: requestLink(id),
+    kind: 'package_declined',
+    subject: `Request ${id}: the provider declined the package`,
+    // The provider's reason is kept in Caremarket, not emailed: it may say something of the person.
+    body: `The provider awarded request ${id} declined package ${event.packageId}. Its page shows their reason; award the next offer or publish the request again.`,
+  })
 }
 
 export function listenToBrokerageForNotifications(events: EventBus<BrokerageEvents, Transaction>): void {
@@ -184,7 +182,10 @@ export function listenToBrokerageForNotifications(events: EventBus<BrokerageEven
  * Tells the brokers of each unsourced request whose republish date has come, once for each time it
  * was marked unsourced. Look-ups are made before each request's transaction.
  */
-export async function notifyRepublishDue(db: Database, now: Date): Promise<{ requests: number; told: number }> {
+export async function notifyRepublishDue(
+  db: Database,
+  now: Date,
+): Promise<{ requests: number; told: number }> {
   const due = await listRepublishDue(db, now)
   if (due.length === 0) return { requests: 0, told: 0 }
   const onceKey = (d: (typeof due)[number]) => `republish_due:${d.requestId}:${d.unsourcedAt.toISOString()}`

@@ -4,10 +4,10 @@ import { COUNCIL_ROLES } from '../accounts/roles.ts'
 import type { SessionUser } from '../accounts/service.ts'
 import type { Config } from '../config.ts'
 import { type FieldError, parseInput, ValidationError } from '../errors.ts'
-import { field, formErrors } from '../web/forms.ts'
 import { recordId } from '../storable.ts'
+import { field, formErrors } from '../web/forms.ts'
 import type { Capability } from '../web/navigation.ts'
-import { DELIVERIES, DELIVERY_LABELS, KINDS, kindsFor, type NotificationKind } from './kinds.ts'
+import { DELIVERIES, DELIVERY_LABELS, isKind, KINDS, kindsFor } from './kinds.ts'
 import { bodyForMailLog, OUTBOX_STATUS_LABELS, outboxStatus } from './rules.ts'
 import { EMAIL_KIND_LABELS, type OutboxMessage } from './service.ts'
 import type { NotificationsServices } from './services.ts'
@@ -117,7 +117,7 @@ export const staffNotificationRoutes: FastifyPluginAsync<StaffNotificationRouteO
       notifications: result.notifications.map((n) => ({
         ...n,
         link: safeLink(n.link),
-        kindLabel: isKnown(n.kind) ? KINDS[n.kind].label : n.kind,
+        kindLabel: isKind(n.kind) ? KINDS[n.kind].label : n.kind,
       })),
       marked: field(request.query, 'marked') === '1',
       pagination:
@@ -184,10 +184,6 @@ export const staffNotificationRoutes: FastifyPluginAsync<StaffNotificationRouteO
       throw error
     }
   })
-}
-
-function isKnown(kind: string): kind is NotificationKind {
-  return kind in KINDS
 }
 
 /**

@@ -2,6 +2,7 @@
 
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
+import { notifyRepublishDue } from './listeners.ts'
 import { type MailTransport, sendDueEmails } from './sender.ts'
 import { getOutboxMessage, listOutbox } from './service.ts'
 import {
@@ -13,7 +14,6 @@ import {
   sendStaffDigests,
   unreadStaffNotifications,
 } from './staff.ts'
-import { notifyRepublishDue } from './listeners.ts'
 
 export function createNotificationsServices({ db, mailer }: { db: Database; mailer?: MailTransport }) {
   return {

@@ -69,7 +69,9 @@ describe('the notifications pages', () => {
     await client.signIn(home.emails.broker)
     const page = await client.get('/notifications')
     expect(page.statusCode).toBe(200)
-    expect(page.body.indexOf('Request 2 was submitted')).toBeLessThan(page.body.indexOf('Request 1 was submitted'))
+    expect(page.body.indexOf('Request 2 was submitted')).toBeLessThan(
+      page.body.indexOf('Request 1 was submitted'),
+    )
     expect(page.body).not.toContain('Request 3 was cancelled')
     expect(page.body).toContain('You have 2 notifications, 2 unread')
 
@@ -79,14 +81,17 @@ describe('the notifications pages', () => {
     expect(unreadBadge((await client.get('/notifications')).body)).toBe('1')
 
     // Opening one marks it read and goes to its request.
-    const opened = await client.post('/notifications/mark-read', { notification: String(newer.id), open: '1' })
+    const opened = await client.post('/notifications/mark-read', {
+      notification: String(newer.id),
+      open: '1',
+    })
     expect(opened.headers.location).toBe('/requests/2')
 
     // Another person's notification, and input that is no notification, are refused.
     await client.get('/notifications')
-    expect((await client.post('/notifications/mark-read', { notification: String(theirs.id) })).statusCode).toBe(
-      404,
-    )
+    expect(
+      (await client.post('/notifications/mark-read', { notification: String(theirs.id) })).statusCode,
+    ).toBe(404)
     const bad = await client.post('/notifications/mark-read', { notification: 'abc' })
     expect(bad.statusCode).toBe(400)
     expect(bad.body).toContain('Notification must be a positive whole number')
@@ -149,6 +154,8 @@ describe('the notifications pages', () => {
 
     const admin = new Client(t.app)
     await admin.signIn(home.emails.council_admin)
-    expect((await admin.get('/notifications/preferences')).body).toContain('Your role is not sent notifications')
+    expect((await admin.get('/notifications/preferences')).body).toContain(
+      'Your role is not sent notifications',
+    )
   })
 })

@@ -10,10 +10,10 @@ import { brokerageEvents } from '../brokerage/events.ts'
 import { award, markUnsourced } from '../brokerage/offers/award.ts'
 import { makeOffer } from '../brokerage/offers/service.ts'
 import { cancel, closeRequest, createRequest, publish, submit } from '../brokerage/requests/service.ts'
+import { addCalendarDays } from '../brokerage/rules/deadlines.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { notificationPreferences, outbox, staffNotifications, users } from '../db/schema.ts'
 import { ValidationError } from '../errors.ts'
-import { addCalendarDays } from '../brokerage/rules/deadlines.ts'
 import { formatDate, londonDate, startOfLondonDay } from '../shared/dates.ts'
 import { digestCutoff } from './kinds.ts'
 import { notifyRepublishDue } from './listeners.ts'
@@ -174,7 +174,11 @@ describe('telling council staff of requests', () => {
     await database.db.delete(staffNotifications)
     await database.db.delete(outbox)
     await database.db.transaction(async (tx) => {
-      await brokerageEvents.emit('packageConfirmed', { councilId: home.councilId, requestId, packageId: 7 }, tx)
+      await brokerageEvents.emit(
+        'packageConfirmed',
+        { councilId: home.councilId, requestId, packageId: 7 },
+        tx,
+      )
       await brokerageEvents.emit(
         'packageDeclined',
         { councilId: home.councilId, requestId, packageId: 8, reason: 'No carers near Mrs Applethwaite' },
@@ -189,7 +193,9 @@ describe('telling council staff of requests', () => {
       ])
     }
     const declinedEmails = await emailsTo(broker.email)
-    expect(declinedEmails.map((e) => e.subject)).toEqual([`Request ${requestId}: the provider declined the package`])
+    expect(declinedEmails.map((e) => e.subject)).toEqual([
+      `Request ${requestId}: the provider declined the package`,
+    ])
     expect(declinedEmails[0]?.bodyText).not.toContain('Applethwaite')
   })
 
@@ -234,9 +240,13 @@ describe('each person’s choices', () => {
       ['package_declined', 'immediate'],
       ['republish_due', 'digest'],
     ])
-    expect(
-      (await getNotificationPreferences(database.db, socialWorker)).map((c) => c.kind),
-    ).toEqual(['request_awarded', 'request_unsourced', 'request_cancelled', 'package_confirmed', 'package_declined'])
+    expect((await getNotificationPreferences(database.db, socialWorker)).map((c) => c.kind)).toEqual([
+      'request_awarded',
+      'request_unsourced',
+      'request_cancelled',
+      'package_confirmed',
+      'package_declined',
+    ])
     const error = await saveNotificationPreferences(database.db, broker, {
       ...Object.fromEntries(choices.map((c) => [c.kind, c.delivery])),
       request_submitted: 'hourly',
@@ -254,7 +264,9 @@ describe('each person’s choices', () => {
     })
     const requestId = await submittedRequest()
     await publish(database.db, broker, requestId, clock)
-    expect((await inboxOf(broker)).map((n) => [n.kind, n.email])).toEqual([['few_eligible_providers', 'digest']])
+    expect((await inboxOf(broker)).map((n) => [n.kind, n.email])).toEqual([
+      ['few_eligible_providers', 'digest'],
+    ])
     expect(await emailsTo(broker.email)).toEqual([])
 
     // Before 07:00 the next day nothing is due; from then, one email with the day's items, once.
@@ -318,7 +330,9 @@ describe('the inbox', () => {
     await markStaffNotificationRead(database.db, broker, one.id)
     expect(await unreadStaffNotifications(database.db, broker)).toBe(26)
     // Another person's notification is not found, as another council's would be.
-    await expect(markStaffNotificationRead(database.db, socialWorker, one.id)).rejects.toThrow('No such notification')
+    await expect(markStaffNotificationRead(database.db, socialWorker, one.id)).rejects.toThrow(
+      'No such notification',
+    )
     await expect(
       markStaffNotificationRead(database.db, { ...otherBroker, id: broker.id }, one.id),
     ).rejects.toThrow('No such notification')

@@ -10,8 +10,8 @@ import { NotFoundError, parseInput } from '../errors.ts'
 import { formatLondonDate, formatLondonDateTime } from '../shared/dates.ts'
 import {
   DELIVERIES,
-  type Delivery,
   DELIVERY_LABELS,
+  type Delivery,
   deliveryOf,
   digestCutoff,
   KINDS,
@@ -40,7 +40,7 @@ export function setNotificationLinkBase(base: string): void {
 }
 
 /** A path in Caremarket as a link someone can follow from an email. */
-export function emailLink(path: string): string {
+function emailLink(path: string): string {
   return `${linkBase}${path}`
 }
 
@@ -155,16 +155,25 @@ const pageQuery = z.object({
   ),
 })
 
-export const INBOX_PAGE_SIZE = 25
+const INBOX_PAGE_SIZE = 25
 
 /** A person's notifications, newest first, a page at a time, with how many there are and are unread. */
 export async function listStaffNotifications(
   db: Queryable,
   reader: Reader,
   query: unknown = {},
-): Promise<{ notifications: StaffNotification[]; total: number; unread: number; page: number; pages: number }> {
+): Promise<{
+  notifications: StaffNotification[]
+  total: number
+  unread: number
+  page: number
+  pages: number
+}> {
   const { page } = parseInput(pageQuery, query)
-  const mine = and(eq(staffNotifications.councilId, reader.councilId), eq(staffNotifications.userId, reader.id))
+  const mine = and(
+    eq(staffNotifications.councilId, reader.councilId),
+    eq(staffNotifications.userId, reader.id),
+  )
   const notifications = await db
     .select()
     .from(staffNotifications)

@@ -1,6 +1,6 @@
 import { outbox } from '../../src/db/schema.ts'
-import { STAFF } from './types.ts'
 import type { AccessRule } from './types.ts'
+import { STAFF } from './types.ts'
 
 export const notificationsRules: AccessRule[] = [
   { route: 'GET /admin/outbox', allowed: ['commissioner', 'council_admin'] },

@@ -6,7 +6,7 @@ import type { Queryable } from '../../db/connection.ts'
 import { offers, requestEvents, sourcingRequests } from '../schema.ts'
 
 /** An unsourced request is due to be published again this many days after it was marked unsourced. */
-export const REPUBLISH_AFTER_DAYS = 7
+const REPUBLISH_AFTER_DAYS = 7
 
 export interface RequestNotice {
   id: number

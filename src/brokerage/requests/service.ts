@@ -89,7 +89,11 @@ export {
   startDraft,
   wizardContext,
 } from './drafts.ts'
-export { listRepublishDue, REPUBLISH_AFTER_DAYS, type RequestNotice, requestNotice } from './notices.ts'
+export {
+  listRepublishDue,
+  type RequestNotice,
+  requestNotice,
+} from './notices.ts'
 export { getRequest } from './records.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
