@@ -63,7 +63,7 @@ async function onStatusChanged(
       })
       return
     case 'closed': {
-      const offers = plural(request.offers, 'offer', 'offers')
+      const offers = request.offers === 0 ? 'no offers' : plural(request.offers, 'offer', 'offers')
       await notifyStaff(tx, await brokersToTell(tx, request), {
         ...base,
         kind: 'request_closed',

@@ -197,7 +197,7 @@ export function showUnreadCount(
   app.addHook('preHandler', async (request, reply) => {
     const user = request.user as SessionUser | undefined
     if (!user || !COUNCIL_ROLES.includes(user.role) || user.apiTokenId !== undefined) return
-    if (request.method !== 'GET' || !reply.locals || !('navigation' in reply.locals)) return
+    if (!reply.locals || !('navigation' in reply.locals)) return
     reply.locals.unreadNotifications = await unread(user)
   })
 }

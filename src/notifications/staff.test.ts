@@ -155,6 +155,15 @@ describe('telling council staff of requests', () => {
     ])
   })
 
+  it('says when a request closed with no offers', async () => {
+    const requestId = await submittedRequest()
+    await publish(database.db, broker, requestId, clock)
+    await closeRequest(database.db, broker, requestId, { ...clock, reason: 'Nobody will offer' })
+    const closed = (await inboxOf(broker)).filter((n) => n.kind === 'request_closed')
+    expect(closed.map((n) => n.subject)).toEqual([`Request ${requestId} closed with no offers`])
+    expect(closed[0]?.body).toContain('Mark it unsourced or cancel it')
+  })
+
   it('tells the social worker who made a request that it is unsourced, or cancelled', async () => {
     const { requestId } = await closedWithOneOffer()
     await markUnsourced(database.db, { councilId: home.councilId, actor: system }, requestId, {}, NOW)
