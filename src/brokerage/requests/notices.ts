@@ -1,7 +1,7 @@
 // What other domains need to tell council staff about a request: who made it and in which team,
 // how many live offers it has, and which unsourced requests are due to be tried again. Read with the
 // caller's transaction, so a listener of brokerage's events sees the change it is told about.
-import { and, count, eq, inArray, max, sql } from 'drizzle-orm'
+import { and, count, eq, max, sql } from 'drizzle-orm'
 import type { Queryable } from '../../db/connection.ts'
 import { offers, requestEvents, sourcingRequests } from '../schema.ts'
 
@@ -14,7 +14,7 @@ export interface RequestNotice {
   status: string
   createdByUserId: number | null
   teamId: number | null
-  /** Offers made and not withdrawn (submitted, accepted or declined at award). */
+  /** Live offers: made and neither withdrawn nor yet decided (an earlier round's were declined). */
   offers: number
 }
 
@@ -42,7 +42,7 @@ export async function requestNotice(
       and(
         eq(offers.councilId, councilId),
         eq(offers.requestId, requestId),
-        inArray(offers.status, ['submitted', 'accepted', 'declined']),
+        eq(offers.status, 'submitted'),
       ),
     )
   return { ...row, offers: offered?.n ?? 0 }
