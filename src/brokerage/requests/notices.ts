@@ -39,11 +39,7 @@ export async function requestNotice(
     .select({ n: count() })
     .from(offers)
     .where(
-      and(
-        eq(offers.councilId, councilId),
-        eq(offers.requestId, requestId),
-        eq(offers.status, 'submitted'),
-      ),
+      and(eq(offers.councilId, councilId), eq(offers.requestId, requestId), eq(offers.status, 'submitted')),
     )
   return { ...row, offers: offered?.n ?? 0 }
 }
