@@ -83,7 +83,7 @@ export {
   type LifecycleOptions,
   type RequestCaller,
 } from './callers.ts'
-export { type RequestScope, teamChoices, teamNameOf } from './caseload.ts'
+export { inCaseload, type RequestScope, teamChoices, teamNameOf } from './caseload.ts'
 export {
   addDraftVisit,
   removeDraftVisit,
@@ -92,6 +92,11 @@ export {
   startDraft,
   wizardContext,
 } from './drafts.ts'
+export {
+  listRepublishDue,
+  type RequestNotice,
+  requestNotice,
+} from './notices.ts'
 export { getRequest } from './records.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, SourcingRequest }
