@@ -115,3 +115,4 @@ export const mpsNarratives = pgTable(
 
 export * from './events/schema.ts'
 export * from './insights/schema.ts'
+export * from './failures/schema.ts'

@@ -14,6 +14,15 @@ import {
   updateMarketEvent,
   withdrawMarketEvent,
 } from './events/service.ts'
+import {
+  failureResponsesSummary,
+  getResponse,
+  hasResponse,
+  openResponse,
+  resourceResponse,
+  setCaseOutcome,
+  setOneOffCost,
+} from './failures/service.ts'
 import { iclAt, iclReport, snapshotsInPeriod, takeDueSnapshots } from './icl/service.ts'
 import { insightsReport } from './insights/service.ts'
 import {
@@ -51,6 +60,15 @@ export function createMarketServices({ db }: MarketDependencies) {
       withdrawMarketEvent,
       marketEventsSummary,
       locationMarketEvents,
+    }),
+    failures: bindDatabase(db, {
+      openResponse,
+      resourceResponse,
+      getResponse,
+      hasResponse,
+      setCaseOutcome,
+      setOneOffCost,
+      failureResponsesSummary,
     }),
     mps: bindDatabase(db, {
       publicCouncil,

@@ -90,6 +90,16 @@ export {
   wizardContext,
 } from './drafts.ts'
 export { getRequest } from './records.ts'
+export {
+  type AffectedPackage,
+  createResourcingRequest,
+  packagesAffected,
+  personNames,
+  type ResourcingProgress,
+  type ResourcingTerms,
+  resourcingProgress,
+  tellProviders,
+} from './resourcing.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
 
