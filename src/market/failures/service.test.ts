@@ -10,7 +10,7 @@ import {
 } from '../../../test/support/failure-fixture.ts'
 import { addLocation, NORWICH } from '../../../test/support/offers-factory.ts'
 import type { Actor } from '../../audit/service.ts'
-import type { SystemCaller } from '../../brokerage/requests/service.ts'
+import type { SystemCaller } from '../../brokerage/requests/callers.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import {
   eligibilityDecisions,
