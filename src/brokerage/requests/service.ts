@@ -96,7 +96,6 @@ export {
   packagesAffected,
   personNames,
   type ResourcingProgress,
-  type ResourcingTerms,
   resourcingProgress,
   tellProviders,
 } from './resourcing.ts'

@@ -47,12 +47,12 @@ import {
 } from './rules.ts'
 import { failureCases, failureResponses } from './schema.ts'
 
-export type FailureResponseRow = typeof failureResponses.$inferSelect
+type FailureResponseRow = typeof failureResponses.$inferSelect
 type FailureCaseRow = typeof failureCases.$inferSelect
 
 const EMAIL_KIND = 'provider_failure'
 /** People re-sourced in one transaction: a crash loses at most one batch, which the next run makes. */
-export const RESOURCE_BATCH = 25
+const RESOURCE_BATCH = 25
 /** Outcomes after which nobody needs a re-sourcing request. */
 const SETTLED_OUTCOMES: CaseOutcome[] = ['moved_elsewhere', 'self_arranged', 'died']
 
