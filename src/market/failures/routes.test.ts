@@ -155,4 +155,16 @@ describe('the failure response through the API', () => {
     const bad = await broker.post(`/market-events/${eventId}/response/cases/1`, { outcome: 'abducted' })
     expect(bad.statusCode).toBe(400)
   })
+
+  it('counts the response in insights and the committee report', async () => {
+    const commissioner = new Client(t.app)
+    await commissioner.signIn(home.emails.commissioner)
+    const insights = await commissioner.get('/insights')
+    expect(insights.statusCode).toBe(200)
+    expect(insights.body).toMatch(/id="failure-responses-headline">The council responded to 1 failure[^<]*<strong>2<\/strong> people/)
+    const report = await commissioner.get('/insights/report.html')
+    expect(report.statusCode).toBe(200)
+    expect(report.body).toMatch(/id="report-failure-responses">The council responded to 1 failure/)
+    expect(report.body).toContain('<strong>0</strong> were re-placed')
+  })
 })
