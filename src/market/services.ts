@@ -17,11 +17,14 @@ import {
 import {
   failureResponsesSummary,
   getResponse,
-  hasResponse,
+  getResponseById,
+  openAtRiskResponse,
   openResponse,
   resourceResponse,
-  setCaseOutcome,
-  setOneOffCost,
+  resourceResponseById,
+  responseIdOfEvent,
+  setCaseOutcomeById,
+  setOneOffCostById,
 } from './failures/service.ts'
 import { iclAt, iclReport, snapshotsInPeriod, takeDueSnapshots } from './icl/service.ts'
 import { insightsReport } from './insights/service.ts'
@@ -63,11 +66,14 @@ export function createMarketServices({ db }: MarketDependencies) {
     }),
     failures: bindDatabase(db, {
       openResponse,
+      openAtRiskResponse,
       resourceResponse,
+      resourceResponseById,
       getResponse,
-      hasResponse,
-      setCaseOutcome,
-      setOneOffCost,
+      getResponseById,
+      responseIdOfEvent,
+      setCaseOutcomeById,
+      setOneOffCostById,
       failureResponsesSummary,
     }),
     mps: bindDatabase(db, {

@@ -56,6 +56,16 @@ function failureResponseUrl(suffix: (caseId: number) => string, api = false) {
   }
 }
 
+/** The same response by its own id, for the tracker's pages. */
+function responsePageUrl(suffix: (caseId: number) => string) {
+  return async (context: MatrixContext) => {
+    const eventUrl = await failureResponseUrl(() => '')(context)
+    const eventId = Number(eventUrl.split('/').at(-2))
+    const view = await getResponse(context.database.db, context.home.councilId, eventId)
+    return `/failure-responses/${view.response.id}${suffix(view.cases[0]?.id ?? 0)}`
+  }
+}
+
 export const marketRules: AccessRule[] = [
   { route: 'GET /icl', allowed: ['broker', 'commissioner', 'council_admin'] },
   { route: 'GET /icl.csv', allowed: ['broker', 'commissioner', 'council_admin'] },
@@ -109,26 +119,25 @@ export const marketRules: AccessRule[] = [
   { route: 'POST /api/v1/market-events', allowed: EDITORS },
   { route: 'GET /market-events/:id/response', allowed: INSIGHT_READERS, url: failureResponseUrl(() => '') },
   { route: 'POST /market-events/:id/response', allowed: EDITORS, url: failureResponseUrl(() => '') },
+  { route: 'GET /failure-responses/new', allowed: EDITORS },
+  { route: 'POST /failure-responses', allowed: EDITORS },
+  { route: 'GET /failure-responses/:id', allowed: INSIGHT_READERS, url: responsePageUrl(() => '') },
   {
-    route: 'GET /market-events/:id/response.csv',
+    route: 'GET /failure-responses/:id/people.csv',
     allowed: INSIGHT_READERS,
-    url: async (context) => `${await failureResponseUrl(() => '')(context)}.csv`,
+    url: responsePageUrl(() => '/people.csv'),
   },
   {
-    route: 'POST /market-events/:id/response/resource',
+    route: 'POST /failure-responses/:id/resource',
     allowed: ['broker'],
-    url: failureResponseUrl(() => '/resource'),
+    url: responsePageUrl(() => '/resource'),
   },
   {
-    route: 'POST /market-events/:id/response/cases/:caseId',
+    route: 'POST /failure-responses/:id/cases/:caseId',
     allowed: ['broker'],
-    url: failureResponseUrl((caseId) => `/cases/${caseId}`),
+    url: responsePageUrl((caseId) => `/cases/${caseId}`),
   },
-  {
-    route: 'POST /market-events/:id/response/costs',
-    allowed: EDITORS,
-    url: failureResponseUrl(() => '/costs'),
-  },
+  { route: 'POST /failure-responses/:id/costs', allowed: EDITORS, url: responsePageUrl(() => '/costs') },
   {
     route: 'GET /api/v1/market-events/:id/response',
     allowed: INSIGHT_READERS,

@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
-import { type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { formatPoundsInput, formatPoundsShort } from '../../shared/money.ts'
 import { recordId } from '../../storable.ts'
 import { operation } from '../../web/api-schema.ts'
@@ -23,7 +23,15 @@ const COMMISSIONERS = ['commissioner', 'council_admin'] as const
 const BROKERS = ['broker'] as const
 
 const eventParams = z.object({ id: recordId('Market event ID') })
-const caseParams = z.object({ id: recordId('Market event ID'), caseId: recordId('Case ID') })
+const responseParams = z.object({ id: recordId('Failure response ID') })
+const caseParams = z.object({ id: recordId('Failure response ID'), caseId: recordId('Case ID') })
+
+interface PageExtra {
+  values?: Record<string, string>
+  errors?: FieldError[]
+  result?: unknown
+  done?: string
+}
 
 const OUTCOME_LABELS: Record<CaseOutcome, string> = {
   moved_elsewhere: CASE_STATE_LABELS.moved_elsewhere,
@@ -95,7 +103,7 @@ const caseSchema = z.object({
 
 const responseSchema = z.object({
   id: z.int(),
-  marketEventId: z.int(),
+  marketEventId: z.int().nullable().describe('Null for a provider at risk'),
   providerOrganisationId: z.int(),
   locationId: z.int().nullable(),
   lastDay: z.iso.date(),
@@ -140,7 +148,7 @@ const eventBodySchema = z.object({
 function apiResponse(view: ResponseView) {
   return {
     id: view.response.id,
-    marketEventId: view.event.id,
+    marketEventId: view.subject.eventId,
     providerOrganisationId: view.response.providerOrganisationId,
     locationId: view.response.locationId,
     lastDay: view.response.lastDay,
@@ -185,15 +193,9 @@ export const failureRoutes: FastifyPluginAsync<FailureRouteOptions> = async (
     costs: 'One-off costs saved',
   }
 
-  const showTracker = async (
-    reply: FastifyReply,
-    user: SessionUser,
-    id: number,
-    status: number,
-    extra: { values?: Record<string, string>; errors?: FieldError[]; result?: unknown; done?: string },
-  ) => {
+  const common = (user: SessionUser, extra: PageExtra) => {
     const { errorList, fieldErrors } = formErrors(extra.errors ?? [])
-    const common = {
+    return {
       mayOpen: (COMMISSIONERS as readonly string[]).includes(user.role),
       mayResource: (BROKERS as readonly string[]).includes(user.role),
       values: extra.values ?? {},
@@ -203,19 +205,26 @@ export const failureRoutes: FastifyPluginAsync<FailureRouteOptions> = async (
       result: extra.result ?? null,
       money,
     }
-    if (!(await failures.hasResponse(user.councilId, id))) {
-      const event = await marketEvents.getMarketEvent(user.councilId, id)
-      return reply.code(status).view('market/failures/views/open.njk', {
-        ...common,
-        pageTitle: `Respond to the ${event.kindLabel.toLowerCase()} of ${event.locationName ?? event.providerName}`,
-        event,
-      })
-    }
-    const view = await failures.getResponse(user.councilId, id)
+  }
+
+  const showTracker = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    responseId: number,
+    status: number,
+    extra: PageExtra,
+  ) => {
+    const view = await failures.getResponseById(user.councilId, responseId)
     return reply.code(status).view('market/failures/views/tracker.njk', {
-      ...common,
-      pageTitle: `Response to the ${view.event.kindLabel.toLowerCase()} of ${view.event.locationName ?? view.event.providerName}`,
+      ...common(user, extra),
+      pageTitle: `Response to the ${view.subject.title}`,
       view,
+      base: `/failure-responses/${responseId}`,
+      backHref: view.subject.eventId
+        ? `/market-events/${view.subject.eventId}`
+        : view.response.locationId
+          ? `/locations/${view.response.locationId}`
+          : '/market-events',
       stateLabels: CASE_STATE_LABELS,
       outcomeItems: [
         { value: '', text: 'Nothing recorded' },
@@ -228,65 +237,125 @@ export const failureRoutes: FastifyPluginAsync<FailureRouteOptions> = async (
     })
   }
 
+  const dateValues = (body: unknown) => ({
+    'lastDay-day': field(body, 'lastDay-day'),
+    'lastDay-month': field(body, 'lastDay-month'),
+    'lastDay-year': field(body, 'lastDay-year'),
+  })
+  const lastDayOf = (body: unknown) => {
+    const value = dateParam(body, 'lastDay')
+    return value === 'invalid' ? 'not a date' : value
+  }
+
+  // For a market event -------------------------------------------------------------------------
+
+  const showOpenForm = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    id: number,
+    status: number,
+    extra: PageExtra,
+  ) => {
+    const event = await marketEvents.getMarketEvent(user.councilId, id)
+    return reply.code(status).view('market/failures/views/open.njk', {
+      ...common(user, extra),
+      pageTitle: `Respond to the ${event.kindLabel.toLowerCase()} of ${event.locationName ?? event.providerName}`,
+      event,
+    })
+  }
+
   app.get('/market-events/:id/response', { config: { access: READERS } }, async (request, reply) => {
     const { id } = parseInput(eventParams, request.params)
-    return showTracker(reply, request.user as SessionUser, id, 200, { done: field(request.query, 'done') })
+    const user = request.user as SessionUser
+    const responseId = await failures.responseIdOfEvent(user.councilId, id)
+    if (responseId !== null) return reply.redirect(`/failure-responses/${responseId}`, 303)
+    return showOpenForm(reply, user, id, 200, {})
   })
 
   app.post('/market-events/:id/response', { config: { access: COMMISSIONERS } }, async (request, reply) => {
     const { id } = parseInput(eventParams, request.params)
     const user = request.user as SessionUser
-    const lastDay = dateParam(request.body, 'lastDay')
     try {
-      await failures.openResponse(
+      const { response, created } = await failures.openResponse(
         user.councilId,
         id,
-        { lastDay: lastDay === 'invalid' ? 'not a date' : lastDay },
+        { lastDay: lastDayOf(request.body) },
         actorOf(user),
       )
+      return reply.redirect(`/failure-responses/${response.id}${created ? '?done=opened' : ''}`, 303)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
-      return showTracker(reply, user, id, 400, {
-        errors: error.errors,
-        values: {
-          'lastDay-day': field(request.body, 'lastDay-day'),
-          'lastDay-month': field(request.body, 'lastDay-month'),
-          'lastDay-year': field(request.body, 'lastDay-year'),
-        },
-      })
+      return showOpenForm(reply, user, id, 400, { errors: error.errors, values: dateValues(request.body) })
     }
-    return reply.redirect(`/market-events/${id}/response?done=opened`, 303)
+  })
+
+  // For a provider at risk ---------------------------------------------------------------------
+
+  const showAtRiskForm = async (reply: FastifyReply, user: SessionUser, status: number, extra: PageExtra) =>
+    reply.code(status).view('market/failures/views/at-risk.njk', {
+      ...common(user, extra),
+      pageTitle: 'Respond to a provider at risk',
+      options: await marketEvents.placeOptions(user.councilId),
+    })
+
+  app.get('/failure-responses/new', { config: { access: COMMISSIONERS } }, async (request, reply) =>
+    showAtRiskForm(reply, request.user as SessionUser, 200, {
+      values: { locationId: field(request.query, 'location'), providerId: field(request.query, 'provider') },
+    }),
+  )
+
+  app.post('/failure-responses', { config: { access: COMMISSIONERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const values = {
+      locationId: field(request.body, 'locationId'),
+      providerId: field(request.body, 'providerId'),
+      ...dateValues(request.body),
+    }
+    try {
+      const { response, created } = await failures.openAtRiskResponse(
+        user.councilId,
+        { locationId: values.locationId, providerId: values.providerId, lastDay: lastDayOf(request.body) },
+        actorOf(user),
+      )
+      return reply.redirect(`/failure-responses/${response.id}${created ? '?done=opened' : ''}`, 303)
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return showAtRiskForm(reply, user, 400, { errors: error.errors, values })
+    }
+  })
+
+  // The tracker and its actions ----------------------------------------------------------------
+
+  app.get('/failure-responses/:id', { config: { access: READERS } }, async (request, reply) => {
+    const { id } = parseInput(responseParams, request.params)
+    return showTracker(reply, request.user as SessionUser, id, 200, { done: field(request.query, 'done') })
+  })
+
+  app.post('/failure-responses/:id/resource', { config: { access: BROKERS } }, async (request, reply) => {
+    const { id } = parseInput(responseParams, request.params)
+    const user = request.user as SessionUser
+    try {
+      const result = await failures.resourceResponseById(
+        user,
+        id,
+        { urgency: field(request.body, 'urgency'), emergencyHours: field(request.body, 'emergencyHours') },
+        actorOf(user),
+      )
+      return showTracker(reply, user, id, 200, { result, done: 'resourced' })
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return showTracker(reply, user, id, 400, { errors: error.errors })
+    }
   })
 
   app.post(
-    '/market-events/:id/response/resource',
-    { config: { access: BROKERS } },
-    async (request, reply) => {
-      const { id } = parseInput(eventParams, request.params)
-      const user = request.user as SessionUser
-      try {
-        const result = await failures.resourceResponse(
-          user,
-          id,
-          { urgency: field(request.body, 'urgency'), emergencyHours: field(request.body, 'emergencyHours') },
-          actorOf(user),
-        )
-        return showTracker(reply, user, id, 200, { result, done: 'resourced' })
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error
-        return showTracker(reply, user, id, 400, { errors: error.errors })
-      }
-    },
-  )
-
-  app.post(
-    '/market-events/:id/response/cases/:caseId',
+    '/failure-responses/:id/cases/:caseId',
     { config: { access: BROKERS } },
     async (request, reply) => {
       const { id, caseId } = parseInput(caseParams, request.params)
       const user = request.user as SessionUser
       try {
-        await failures.setCaseOutcome(
+        await failures.setCaseOutcomeById(
           user.councilId,
           id,
           caseId,
@@ -297,31 +366,27 @@ export const failureRoutes: FastifyPluginAsync<FailureRouteOptions> = async (
         if (!(error instanceof ValidationError)) throw error
         return showTracker(reply, user, id, 400, { errors: error.errors })
       }
-      return reply.redirect(`/market-events/${id}/response?done=outcome#case-${caseId}`, 303)
+      return reply.redirect(`/failure-responses/${id}?done=outcome#case-${caseId}`, 303)
     },
   )
 
-  app.post(
-    '/market-events/:id/response/costs',
-    { config: { access: COMMISSIONERS } },
-    async (request, reply) => {
-      const { id } = parseInput(eventParams, request.params)
-      const user = request.user as SessionUser
-      const oneOffCost = field(request.body, 'oneOffCost')
-      try {
-        await failures.setOneOffCost(user.councilId, id, { oneOffCost }, actorOf(user))
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error
-        return showTracker(reply, user, id, 400, { errors: error.errors, values: { oneOffCost } })
-      }
-      return reply.redirect(`/market-events/${id}/response?done=costs`, 303)
-    },
-  )
-
-  app.get('/market-events/:id/response.csv', { config: { access: READERS } }, async (request, reply) => {
-    const { id } = parseInput(eventParams, request.params)
+  app.post('/failure-responses/:id/costs', { config: { access: COMMISSIONERS } }, async (request, reply) => {
+    const { id } = parseInput(responseParams, request.params)
     const user = request.user as SessionUser
-    const view = await failures.getResponse(user.councilId, id)
+    const oneOffCost = field(request.body, 'oneOffCost')
+    try {
+      await failures.setOneOffCostById(user.councilId, id, { oneOffCost }, actorOf(user))
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return showTracker(reply, user, id, 400, { errors: error.errors, values: { oneOffCost } })
+    }
+    return reply.redirect(`/failure-responses/${id}?done=costs`, 303)
+  })
+
+  app.get('/failure-responses/:id/people.csv', { config: { access: READERS } }, async (request, reply) => {
+    const { id } = parseInput(responseParams, request.params)
+    const user = request.user as SessionUser
+    const view = await failures.getResponseById(user.councilId, id)
     const csv = csvText([
       [
         'case',
@@ -464,8 +529,6 @@ export const failureRoutes: FastifyPluginAsync<FailureRouteOptions> = async (
     async (request) => {
       const { id } = parseInput(eventParams, request.params)
       const user = request.user as SessionUser
-      if (!(await failures.hasResponse(user.councilId, id)))
-        throw new NotFoundError('No response has been opened for this market event')
       return apiResponse(await failures.getResponse(user.councilId, id))
     },
   )

@@ -144,6 +144,22 @@ export const openSchema = z.object({
   ),
 })
 
+const optionalId = (message: string) =>
+  z.preprocess(
+    (v) => (v === '' || v === undefined || v === null ? null : String(v).trim()),
+    z
+      .string()
+      .regex(/^\d{1,9}$/, message)
+      .transform(Number)
+      .nullable(),
+  )
+
+export const atRiskSchema = z.object({
+  providerId: optionalId('Choose the provider from the list'),
+  locationId: optionalId('Choose the location from the list'),
+  lastDay: openSchema.shape.lastDay,
+})
+
 export const resourceSchema = z.object({
   urgency: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined),

@@ -21,9 +21,18 @@ import {
   requestVisits,
   sourcingRequests,
 } from '../../db/schema.ts'
-import { ConflictError, NotFoundError, UnprocessableError } from '../../errors.ts'
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../../errors.ts'
 import { recordMarketEvent } from '../events/service.ts'
-import { getResponse, openResponse, resourceResponse, setCaseOutcome, setOneOffCost } from './service.ts'
+import {
+  getResponse,
+  getResponseById,
+  openAtRiskResponse,
+  openResponse,
+  resourceResponse,
+  resourceResponseById,
+  setCaseOutcome,
+  setOneOffCost,
+} from './service.ts'
 
 // Early March is GMT: these instants fall on the London dates they name.
 const NOW = new Date('2026-03-02T10:00:00Z')
@@ -173,6 +182,41 @@ describe('opening a response', () => {
     await expect(
       openResponse(database.db, home.councilId + 999, opening.id, {}, actor, { now: NOW }),
     ).rejects.toThrow(NotFoundError)
+  })
+})
+
+describe('a provider at risk', () => {
+  it('opens a response without an event, once per place, and re-sources its people', async () => {
+    const kit = await placePerson(database.db, home.councilId, failingAt, { name: 'Kit Risk' })
+    const input = { locationId: String(failingAt.locationId), providerId: '', lastDay: LAST_DAY }
+    const first = await openAtRiskResponse(database.db, home.councilId, input, actor, { now: NOW })
+    expect(first.created).toBe(true)
+    expect(first.response).toMatchObject({ marketEventId: null, providerOrganisationId: home.providerA.id })
+    const again = await openAtRiskResponse(database.db, home.councilId, input, actor, { now: NOW })
+    expect(again).toEqual({ response: first.response, created: false })
+    const view = await getResponseById(database.db, home.councilId, first.response.id, NOW)
+    expect(view.subject).toMatchObject({ eventId: null, title: expect.stringMatching(/ at risk$/) })
+    expect(view.cases.map((c) => c.personId)).toEqual([kit.personId])
+    const result = await resourceResponseById(database.db, caller, first.response.id, {}, actor, { now: NOW })
+    expect(result.created).toBe(1)
+    expect(await requestsOfPeople([kit.personId])).toHaveLength(1)
+  })
+
+  it('asks for the place and the last day', async () => {
+    await expect(
+      openAtRiskResponse(
+        database.db,
+        home.councilId,
+        { providerId: '', locationId: '', lastDay: LAST_DAY },
+        actor,
+      ),
+    ).rejects.toThrow(ValidationError)
+    await expect(
+      openAtRiskResponse(database.db, home.councilId, { providerId: String(home.providerA.id) }, actor),
+    ).rejects.toThrow(ValidationError)
+    await expect(
+      openAtRiskResponse(database.db, home.councilId, { locationId: '999999', lastDay: LAST_DAY }, actor),
+    ).rejects.toThrow(ValidationError)
   })
 })
 

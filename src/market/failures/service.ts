@@ -25,13 +25,14 @@ import {
   ValidationError,
 } from '../../errors.ts'
 import { enqueueEmail } from '../../notifications/service.ts'
-import { providersLocationFacts } from '../../providers/reporting/views.ts'
+import { providersLocationFacts, providersOrganisationFacts } from '../../providers/reporting/views.ts'
 import { formatDate, londonDate } from '../../shared/dates.ts'
 import { formatPounds, parsePounds } from '../../shared/money.ts'
-import { isFailure, MARKET_EVENT_KIND_LABELS, type MarketEventKind } from '../events/rules.ts'
+import { isFailure } from '../events/rules.ts'
 import { marketEvents } from '../events/schema.ts'
 import { actorName, getMarketEvent } from '../events/service.ts'
 import {
+  atRiskSchema,
   type CaseFacts,
   type CaseOutcome,
   type CaseState,
@@ -78,6 +79,75 @@ async function requireResponse(db: Queryable, councilId: number, eventId: number
   const row = await responseOfEvent(db, councilId, eventId)
   if (!row) throw new NotFoundError('No response has been opened for this market event')
   return row
+}
+
+async function responseById(db: Queryable, councilId: number, responseId: number) {
+  const [row] = await db
+    .select()
+    .from(failureResponses)
+    .where(and(eq(failureResponses.councilId, councilId), eq(failureResponses.id, responseId)))
+  if (!row) throw new NotFoundError('No such failure response')
+  return row
+}
+
+/** What a response is about, as its pages and notices name it. */
+export interface ResponseSubject {
+  /** The market event it answers; null for a provider at risk. */
+  eventId: number | null
+  /** "closure of Rose House", "Rose House at risk". */
+  title: string
+  providerName: string
+  locationName: string | null
+}
+
+async function placeNames(db: Queryable, councilId: number, providerId: number, locationId: number | null) {
+  const [provider] = await db
+    .select({ name: providersOrganisationFacts.name })
+    .from(providersOrganisationFacts)
+    .where(
+      and(eq(providersOrganisationFacts.councilId, councilId), eq(providersOrganisationFacts.id, providerId)),
+    )
+  const [location] =
+    locationId === null
+      ? []
+      : await db
+          .select({
+            name: providersLocationFacts.name,
+            providerId: providersLocationFacts.providerOrganisationId,
+          })
+          .from(providersLocationFacts)
+          .where(
+            and(eq(providersLocationFacts.councilId, councilId), eq(providersLocationFacts.id, locationId)),
+          )
+  return {
+    providerName: provider?.name ?? null,
+    locationName: location?.name ?? null,
+    locationProvider: location?.providerId,
+  }
+}
+
+async function subjectOf(
+  db: Queryable,
+  councilId: number,
+  response: FailureResponseRow,
+): Promise<ResponseSubject> {
+  if (response.marketEventId !== null) {
+    const event = await getMarketEvent(db, councilId, response.marketEventId)
+    return {
+      eventId: event.id,
+      title: `${event.kindLabel.toLowerCase()} of ${event.locationName ?? event.providerName}`,
+      providerName: event.providerName,
+      locationName: event.locationName,
+    }
+  }
+  const names = await placeNames(db, councilId, response.providerOrganisationId, response.locationId)
+  const providerName = names.providerName ?? ''
+  return {
+    eventId: null,
+    title: `${names.locationName ?? providerName} at risk`,
+    providerName,
+    locationName: names.locationName,
+  }
 }
 
 /** One case per person: their packages at the failing provider added together. */
@@ -167,7 +237,8 @@ export async function openResponse(
       entityId: row.id,
       details: { marketEventId: event.id, lastDay, people: cases.length, packages: affected.length },
     })
-    await tellOfFailure(tx, councilId, row, event, affected, brokers)
+    const title = `${event.kindLabel.toLowerCase()} of ${event.locationName ?? event.providerName}`
+    await tellOfFailure(tx, councilId, row, title, affected, brokers)
     return row
   })
   if (opened) return { response: opened, created: true }
@@ -178,12 +249,10 @@ async function tellOfFailure(
   tx: Transaction,
   councilId: number,
   response: FailureResponseRow,
-  event: { id: number; kind: MarketEventKind; providerName: string; locationName: string | null },
+  title: string,
   affected: readonly AffectedPackage[],
   brokers: readonly string[],
 ) {
-  const place = event.locationName ?? event.providerName
-  const what = MARKET_EVENT_KIND_LABELS[event.kind].toLowerCase()
   const lastDay = formatDate(response.lastDay)
   // Providers read counts, never who: the people are theirs already, and the notice goes by email too.
   const byProvider = new Map<number, number>()
@@ -195,8 +264,8 @@ async function tellOfFailure(
     EMAIL_KIND,
     [...byProvider].map(([providerOrganisationId, count]) => ({
       providerOrganisationId,
-      subject: `The council is re-sourcing care after the ${what} of ${place}`,
-      body: `The council has opened its response to the ${what} of ${place}. It will re-source the care of ${count} ${count === 1 ? 'package' : 'packages'} you provide there, from the day after ${lastDay}, the last day of care. Please keep care going until then, and tell the council's brokers at once of any change.`,
+      subject: `The council is re-sourcing care after the ${title}`,
+      body: `The council has opened its response to the ${title}. It will re-source the care of ${count} ${count === 1 ? 'package' : 'packages'} you provide there, from the day after ${lastDay}, the last day of care. Please keep care going until then, and tell the council's brokers at once of any change.`,
       link: '/provider/packages',
     })),
   )
@@ -206,9 +275,105 @@ async function tellOfFailure(
       councilId,
       kind: EMAIL_KIND,
       to: brokers.slice(i, i + 20).join(', '),
-      subject: `Provider failure: ${people} ${people === 1 ? 'person' : 'people'} to re-source after the ${what} of ${place}`,
-      body: `A response has been opened to the ${what} of ${place}. ${people} ${people === 1 ? 'person needs' : 'people need'} their care re-sourced from the day after ${lastDay}, the last day of care.\n\nSee the tracker: /market-events/${event.id}/response`,
+      subject: `Provider failure: ${people} ${people === 1 ? 'person' : 'people'} to re-source after the ${title}`,
+      body: `A response has been opened to the ${title}. ${people} ${people === 1 ? 'person needs' : 'people need'} their care re-sourced from the day after ${lastDay}, the last day of care.\n\nSee the tracker: /failure-responses/${response.id}`,
     })
+}
+
+/**
+ * Opens a response for a provider (or one of its locations) at risk, before anything has happened:
+ * as for an event, every person with a package there running past the last day becomes a case.
+ * One open per provider or location: opening it again returns that one.
+ */
+export async function openAtRiskResponse(
+  db: Database,
+  councilId: number,
+  input: { providerId?: unknown; locationId?: unknown; lastDay?: unknown },
+  actor: Actor,
+  options: { now?: Date } = {},
+): Promise<OpenResult> {
+  const now = options.now ?? new Date()
+  const terms = parseInput(atRiskSchema, input)
+  const lastDay = terms.lastDay
+  if (!lastDay) throw new ValidationError([{ field: 'lastDay', message: 'Enter the last day of care' }])
+  const names = await placeNames(db, councilId, terms.providerId ?? 0, terms.locationId ?? null)
+  const providerId =
+    terms.locationId !== null && terms.locationId !== undefined ? names.locationProvider : terms.providerId
+  if (terms.locationId != null && !names.locationName)
+    throw new ValidationError([
+      { field: 'locationId', message: 'Choose a location on the council’s register' },
+    ])
+  if (providerId === undefined || providerId === null)
+    throw new ValidationError([{ field: 'providerId', message: 'Choose the provider at risk' }])
+  const locationId = terms.locationId ?? null
+  const provider = await placeNames(db, councilId, providerId, locationId)
+  if (!provider.providerName)
+    throw new ValidationError([
+      { field: 'providerId', message: 'Choose a provider on the council’s register' },
+    ])
+  const find = () =>
+    db
+      .select()
+      .from(failureResponses)
+      .where(
+        and(
+          eq(failureResponses.councilId, councilId),
+          isNull(failureResponses.marketEventId),
+          eq(failureResponses.providerOrganisationId, providerId),
+          locationId === null
+            ? isNull(failureResponses.locationId)
+            : eq(failureResponses.locationId, locationId),
+        ),
+      )
+  const [existing] = await find()
+  if (existing) return { response: existing, created: false }
+  const affected = await packagesAffected(
+    db,
+    councilId,
+    locationId === null ? { providerOrganisationId: providerId } : { locationIds: [locationId] },
+    lastDay,
+  )
+  const cases = casesOf(affected)
+  const brokers = await councilUserEmails(db, councilId, 'broker')
+  const title = `${provider.locationName ?? provider.providerName} at risk`
+  const opened = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(failureResponses)
+      .values({
+        councilId,
+        marketEventId: null,
+        providerOrganisationId: providerId,
+        locationId,
+        lastDay,
+        noticeOn: londonDate(now),
+        openedAt: now,
+        openedBy: actorName(actor),
+      })
+      .onConflictDoNothing()
+      .returning()
+    if (!row) return null
+    if (cases.length > 0)
+      await tx.insert(failureCases).values(cases.map((c) => ({ ...c, councilId, responseId: row.id })))
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'failure_response.opened',
+      entityType: 'failure_response',
+      entityId: row.id,
+      details: {
+        atRisk: true,
+        providerOrganisationId: providerId,
+        locationId,
+        lastDay,
+        people: cases.length,
+      },
+    })
+    await tellOfFailure(tx, councilId, row, title, affected, brokers)
+    return row
+  })
+  if (opened) return { response: opened, created: true }
+  const [other] = await find()
+  if (!other) throw new NotFoundError('No such failure response')
+  return { response: other, created: false }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,13 +414,26 @@ export async function resourceResponse(
   actor: Actor,
   options: ResourceOptions = {},
 ): Promise<ResourceResult> {
+  const response = await requireResponse(db, caller.councilId, eventId)
+  return resourceResponseById(db, caller, response.id, input, actor, options)
+}
+
+/** As resourceResponse, for a response by its own id (a provider at risk has no event). */
+export async function resourceResponseById(
+  db: Database,
+  caller: RequestCaller & { councilId: number },
+  responseId: number,
+  input: { urgency?: unknown; emergencyHours?: unknown },
+  actor: Actor,
+  options: ResourceOptions = {},
+): Promise<ResourceResult> {
   const { councilId } = caller
   const terms = parseInput(resourceSchema, input)
   const now = options.now ?? new Date()
-  const response = await requireResponse(db, councilId, eventId)
-  const event = await getMarketEvent(db, councilId, eventId)
+  const response = await responseById(db, councilId, responseId)
+  const subject = await subjectOf(db, councilId, response)
   const startDate = [addOneDay(response.lastDay), londonDate(now)].sort().at(-1) as string
-  const reason = `Re-sourcing after the ${MARKET_EVENT_KIND_LABELS[event.kind].toLowerCase()} of ${event.locationName ?? event.providerName}`
+  const reason = `Re-sourcing after the ${subject.title}`
   const batchSize = options.batchSize ?? RESOURCE_BATCH
   let created = 0
   for (;;) {
@@ -388,7 +566,7 @@ export interface TrackedCase {
 
 export interface ResponseView {
   response: FailureResponseRow
-  event: Awaited<ReturnType<typeof getMarketEvent>>
+  subject: ResponseSubject
   cases: TrackedCase[]
   figures: ResponseFigures
   /** The computed extra cost: Σ (new − old weekly) × weeks to the financial year's end + one-off costs. */
@@ -436,8 +614,26 @@ export async function getResponse(
   eventId: number,
   now = new Date(),
 ): Promise<ResponseView> {
-  const response = await requireResponse(db, councilId, eventId)
-  const event = await getMarketEvent(db, councilId, eventId)
+  return viewOf(db, councilId, await requireResponse(db, councilId, eventId), now)
+}
+
+/** As getResponse, for a response by its own id. */
+export async function getResponseById(
+  db: Queryable,
+  councilId: number,
+  responseId: number,
+  now = new Date(),
+): Promise<ResponseView> {
+  return viewOf(db, councilId, await responseById(db, councilId, responseId), now)
+}
+
+async function viewOf(
+  db: Queryable,
+  councilId: number,
+  response: FailureResponseRow,
+  now: Date,
+): Promise<ResponseView> {
+  const subject = await subjectOf(db, councilId, response)
   const rows = await casesOfResponse(db, councilId, response.id)
   const progress = await resourcingProgress(
     db,
@@ -502,7 +698,7 @@ export async function getResponse(
   })
   return {
     response,
-    event,
+    subject,
     cases,
     figures: responseFigures(cases),
     extraCostPence: extraCost(
@@ -512,9 +708,13 @@ export async function getResponse(
   }
 }
 
-/** Whether a market event has a response open (the event's page links to it or offers to open it). */
-export async function hasResponse(db: Queryable, councilId: number, eventId: number): Promise<boolean> {
-  return (await responseOfEvent(db, councilId, eventId)) !== undefined
+/** The response open for a market event, if any (the event's page leads to it or offers to open it). */
+export async function responseIdOfEvent(
+  db: Queryable,
+  councilId: number,
+  eventId: number,
+): Promise<number | null> {
+  return (await responseOfEvent(db, councilId, eventId))?.id ?? null
 }
 
 /**
@@ -552,8 +752,21 @@ export async function setCaseOutcome(
   actor: Actor,
   options: { now?: Date } = {},
 ): Promise<void> {
-  const terms = parseInput(outcomeSchema, input)
   const response = await requireResponse(db, councilId, eventId)
+  return setCaseOutcomeById(db, councilId, response.id, caseId, input, actor, options)
+}
+
+export async function setCaseOutcomeById(
+  db: Database,
+  councilId: number,
+  responseId: number,
+  caseId: number,
+  input: { outcome?: unknown; note?: unknown },
+  actor: Actor,
+  options: { now?: Date } = {},
+): Promise<void> {
+  const terms = parseInput(outcomeSchema, input)
+  const response = await responseById(db, councilId, responseId)
   await db.transaction(async (tx) => {
     const [row] = await tx
       .update(failureCases)
@@ -591,6 +804,17 @@ export async function setOneOffCost(
   input: { oneOffCost?: unknown },
   actor: Actor,
 ): Promise<number> {
+  const response = await requireResponse(db, councilId, eventId)
+  return setOneOffCostById(db, councilId, response.id, input, actor)
+}
+
+export async function setOneOffCostById(
+  db: Database,
+  councilId: number,
+  responseId: number,
+  input: { oneOffCost?: unknown },
+  actor: Actor,
+): Promise<number> {
   const raw = parsePounds(input.oneOffCost)
   const parsed = !raw.ok && raw.problem === 'empty' ? { ok: true as const, pence: 0 } : raw
   if (!parsed.ok)
@@ -603,7 +827,7 @@ export async function setOneOffCost(
             : 'Enter the one-off costs in pounds, like 1,250 or 1250.50',
       },
     ])
-  const response = await requireResponse(db, councilId, eventId)
+  const response = await responseById(db, councilId, responseId)
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(failureResponses)
