@@ -96,6 +96,15 @@ describe.skipIf(skip)(
       expect(await broker.page.locator('#tracker').textContent()).toContain('In hospital')
       await expectAccessible(broker)
 
+      // A provider at risk, before anything happens: the form asks for the last day.
+      expect(await commissioner.visit('/failure-responses/new')).toBe(200)
+      await expectAccessible(commissioner)
+      await submitForm(commissioner, commissioner.page.getByRole('button', { name: 'Open the response' }))
+      const problem = commissioner.page.getByRole('alert').filter({ hasText: 'There is a problem' })
+      await problem.waitFor()
+      expect(await problem.textContent()).toContain('Enter the last day of care')
+      await expectAccessible(commissioner)
+
       expect(broker.cspViolations, 'Content-Security-Policy violations').toEqual([])
       expect(broker.scriptErrors, 'uncaught script errors').toEqual([])
     })

@@ -91,7 +91,7 @@ async function responseById(db: Queryable, councilId: number, responseId: number
 }
 
 /** What a response is about, as its pages and notices name it. */
-export interface ResponseSubject {
+interface ResponseSubject {
   /** The market event it answers; null for a provider at risk. */
   eventId: number | null
   /** "closure of Rose House", "Rose House at risk". */
