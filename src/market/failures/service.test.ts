@@ -10,7 +10,10 @@ import {
 } from '../../../test/support/failure-fixture.ts'
 import { addLocation, NORWICH } from '../../../test/support/offers-factory.ts'
 import type { Actor } from '../../audit/service.ts'
+import { award } from '../../brokerage/offers/award.ts'
+import { makeOffer } from '../../brokerage/offers/service.ts'
 import type { SystemCaller } from '../../brokerage/requests/callers.ts'
+import { closeRequest } from '../../brokerage/requests/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import {
   eligibilityDecisions,
@@ -152,6 +155,18 @@ describe('opening a response', () => {
     expect(told.some((m) => m.body.includes('3 packages') && !m.body.includes('Ada'))).toBe(true)
     const emails = await database.db.select().from(outbox).where(eq(outbox.kind, 'provider_failure'))
     expect(emails.some((e) => e.toAddress.includes(home.emails.broker))).toBe(true)
+  })
+
+  it('opens one response when two commissioners open it at once', async () => {
+    await placePerson(database.db, home.councilId, failingAt, { name: 'Mo Twice' })
+    const eventId = await closure('2026-02-21')
+    const both = await Promise.all([
+      openResponse(database.db, home.councilId, eventId, { lastDay: LAST_DAY }, actor, { now: NOW }),
+      openResponse(database.db, home.councilId, eventId, { lastDay: LAST_DAY }, actor, { now: NOW }),
+    ])
+    expect(both.filter((o) => o.created)).toHaveLength(1)
+    expect(both[0]?.response.id).toBe(both[1]?.response.id)
+    expect((await getResponse(database.db, home.councilId, eventId, NOW)).cases).toHaveLength(1)
   })
 
   it('refuses an event that is no failure, or withdrawn, and 404s another council’s', async () => {
@@ -351,6 +366,51 @@ describe('re-sourcing in bulk', () => {
 })
 
 describe('the tracker', () => {
+  it('follows a re-placement awarded the normal way, and keeps the event’s cost as it happens', async () => {
+    const lou = await placePerson(database.db, home.councilId, failingAt, {
+      name: 'Lou Award',
+      weeklyCostPence: 80_000,
+    })
+    const eventId = await closure('2026-02-22')
+    await openResponse(database.db, home.councilId, eventId, { lastDay: LAST_DAY }, actor, { now: NOW })
+    await resourceResponse(database.db, caller, eventId, {}, actor, { now: NOW })
+    const [request] = await requestsOfPeople([lou.personId])
+    const requestId = request?.id ?? 0
+    const scopeB = { councilId: home.councilId, providerOrganisationId: home.providerB.id }
+    const { offer } = await makeOffer(
+      database.db,
+      scopeB,
+      actor,
+      requestId,
+      {
+        locationId: home.providerB.locationId,
+        pricePence: 92_000,
+        earliestStart: '2026-03-11',
+        meetsAllNeeds: true,
+      },
+      { now: NOW },
+    )
+    await closeRequest(database.db, caller, requestId, { now: new Date('2026-03-04T11:00:00Z') })
+    await award(
+      database.db,
+      { councilId: home.councilId, actor },
+      requestId,
+      { offerId: offer.id, choiceReason: 'Her sister lives there' },
+      new Date('2026-03-04T12:00:00Z'),
+    )
+    const view = await getResponse(database.db, home.councilId, eventId, NOW)
+    expect(view.cases[0]).toMatchObject({
+      state: 're_placed',
+      daysToReplace: 2,
+      gapDays: 0,
+      replacement: { weeklyCostPence: 92_000, choiceReason: 'Her sister lives there' },
+    })
+    // (92,000 − 80,000) × 3 weeks to 31 March, kept on the event by the award itself.
+    expect(view.extraCostPence).toBe(36_000)
+    const [event] = await database.db.select().from(marketEvents).where(eq(marketEvents.id, eventId))
+    expect(event?.extraCostPence).toBe(36_000)
+  })
+
   it('follows each person to re-placement with days, gap, choice, figures and the computed cost', async () => {
     const fay = await placePerson(database.db, home.councilId, failingAt, {
       name: 'Fay Track',
