@@ -1,3 +1,5 @@
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormats from 'ajv-formats'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
@@ -15,13 +17,34 @@ const today = londonDate(new Date())
 const yesterday = addCalendarDays(today, -1)
 const lastDay = addCalendarDays(today, 5)
 
-function api(method: 'GET' | 'POST', url: string, token: string, body?: unknown) {
-  return t.app.inject({
+const ajv = new Ajv2020({ strict: false, allErrors: true })
+addFormats.default(ajv)
+type OpenApi = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >
+  components: object
+}
+let document: OpenApi
+
+/** An API call, its answer checked against the schema /openapi.json declares for its status. */
+async function api(method: 'GET' | 'POST', url: string, token: string, body?: unknown) {
+  const response = await t.app.inject({
     method,
     url,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     ...(body ? { payload: JSON.stringify(body) } : {}),
   })
+  const path = url.replace(/\/\d+/, '/{id}').replace(/\?.*$/, '')
+  const declared = document.paths[path]?.[method.toLowerCase()]?.responses[String(response.statusCode)]
+  expect(declared, `${method} ${path} declares ${response.statusCode}`).toBeDefined()
+  const schema = declared?.content?.['application/json']?.schema
+  if (schema) {
+    const check = ajv.compile({ ...schema, components: document.components })
+    expect(check(response.json()), `${method} ${path}: ${ajv.errorsText(check.errors)}`).toBe(true)
+  }
+  return response
 }
 
 beforeAll(async () => {
@@ -29,6 +52,7 @@ beforeAll(async () => {
   home = await seedCouncil(t.database, 'FLR', t.config)
   other = await seedCouncil(t.database, 'FLO', t.config)
   await prepareFailingCouncil(t.database.db, home)
+  document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
   const at = { locationId: home.providerA.locationId, providerOrganisationId: home.providerA.id }
   await placePerson(t.database.db, home.councilId, at, { name: 'Rosa Resident' })
   await placePerson(t.database.db, home.councilId, at, { name: 'Sid Resident', weeklyCostPence: 95_000 })
