@@ -453,6 +453,10 @@ describe('the tracker', () => {
       },
       actor,
     )
+    for (const bad of ['-5', 'lots', '100000000.01'])
+      await expect(
+        setOneOffCost(database.db, home.councilId, eventId, { oneOffCost: bad }, actor),
+      ).rejects.toThrow(ValidationError)
     await setOneOffCost(database.db, home.councilId, eventId, { oneOffCost: '1,250' }, actor)
 
     // A week after the last day.

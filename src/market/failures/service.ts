@@ -52,6 +52,8 @@ type FailureResponseRow = typeof failureResponses.$inferSelect
 type FailureCaseRow = typeof failureCases.$inferSelect
 
 const EMAIL_KIND = 'provider_failure'
+/** £100,000,000: more than any failure has cost, and well inside the column. */
+const MAX_ONE_OFF_PENCE = 10_000_000_000
 /** People re-sourced in one transaction: a crash loses at most one batch, which the next run makes. */
 const RESOURCE_BATCH = 25
 /** Outcomes after which nobody needs a re-sourcing request. */
@@ -817,6 +819,10 @@ export async function setOneOffCostById(
 ): Promise<number> {
   const raw = parsePounds(input.oneOffCost)
   const parsed = !raw.ok && raw.problem === 'empty' ? { ok: true as const, pence: 0 } : raw
+  if (parsed.ok && parsed.pence > MAX_ONE_OFF_PENCE)
+    throw new ValidationError([
+      { field: 'oneOffCost', message: 'One-off costs must be £100,000,000 or less' },
+    ])
   if (!parsed.ok)
     throw new ValidationError([
       {
