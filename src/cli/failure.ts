@@ -57,6 +57,8 @@ export function registerFailureCommands(program: Command, context: CliContext): 
             options.event,
             { urgency: options.urgency },
             actor,
+            // Progress on stderr, so --json's one document on stdout stays whole.
+            { onBatch: (made) => process.stderr.write(`re-sourcing: ${made} requests made\n`) },
           )
           const view = await failures.getResponse(council.id, options.event)
           return { opened, resourced, view }

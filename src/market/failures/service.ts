@@ -399,6 +399,8 @@ export interface ResourceOptions {
   batchSize?: number
   /** Called after each request is made, inside its batch's transaction (tests stop a batch part-way). */
   afterEach?: (caseId: number) => void | Promise<void>
+  /** Called after each batch commits, with the requests this run has made so far (the CLI's progress). */
+  onBatch?: (made: number) => void
 }
 
 /**
@@ -484,6 +486,7 @@ export async function resourceResponseById(
       return batch.length
     })
     created += made
+    if (made > 0) options.onBatch?.(created)
     if (made < batchSize) break
   }
   const cases = await casesOfResponse(db, councilId, response.id)
