@@ -312,6 +312,10 @@ describe('re-sourcing in bulk', () => {
     expect(made).toHaveLength(placed.length)
     expect(new Set(made.map((r) => r.personId)).size).toBe(placed.length)
     expect(made.every((r) => r.urgency === 'urgent')).toBe(true)
+    // Each request is published once, by whichever run came first; none is left for a broker.
+    expect(runs.reduce((sum, r) => sum + r.published, 0)).toBe(cases)
+    expect(runs.flatMap((r) => r.notPublished)).toEqual([])
+    expect(made.every((r) => r.status === 'published')).toBe(true)
     expect(view.cases.every((c) => c.requestId !== null)).toBe(true)
   })
 

@@ -512,6 +512,11 @@ export async function resourceResponseById(
         )
       )
         throw error
+      if (error instanceof ConflictError) {
+        // Published by another broker's run at the same time: nothing for anyone to do.
+        const now = (await resourcingProgress(db, councilId, [c.requestId])).get(c.requestId)
+        if (now && now.status !== 'submitted') continue
+      }
       const message =
         error instanceof ValidationError ? error.errors.map((e) => e.message).join('; ') : error.message
       notPublished.push({ caseId: c.id, requestId: c.requestId, reason: message })
