@@ -85,6 +85,7 @@ function eligibilityRequestOf(loaded: LoadedRequest, lotName: string | null): El
     carerGender: carerGenderOf(request.carerGender),
     language: request.language,
     startDate: request.startDate,
+    excludedProviderIds: request.excludedProviderIds,
   }
 }
 
@@ -307,6 +308,7 @@ function candidateOf(
 ): EligibilityCandidate {
   return {
     locationId: row.id,
+    providerOrganisationId: row.providerOrganisationId,
     serviceTypes: row.serviceTypes,
     specialisms: row.specialisms,
     clientGroups: row.clientGroups,

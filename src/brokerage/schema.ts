@@ -114,6 +114,11 @@ export const sourcingRequests = pgTable(
     carerGender: text(),
     language: text(),
     lotId: integer(),
+    /**
+     * Provider organisations never invited to this request: a re-sourcing request after a provider
+     * failure leaves out the failing provider and every one of its locations.
+     */
+    excludedProviderIds: integer().array().notNull().default(sql`'{}'`),
     status: text().notNull().default('draft'),
     publishedAt: timestamp({ withTimezone: true }),
     deadlineAt: timestamp({ withTimezone: true }),

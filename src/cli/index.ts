@@ -7,6 +7,7 @@ import { ChromiumMissingError } from '../market/report/pdf.ts'
 import { CqcApiError } from '../providers/cqc/api-client.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
+import { registerFailureCommands } from './failure.ts'
 import { registerGeoCommands } from './geo.ts'
 import { registerIclCommand } from './icl.ts'
 import { registerImportCommands } from './import.ts'
@@ -35,6 +36,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerGeoCommands(program, context)
   registerSimulateCommand(program, context)
   registerIclCommand(program, context)
+  registerFailureCommands(program, context)
   registerReportCommands(program, context)
   for (const command of program.commands) command.exitOverride()
   return program

@@ -14,6 +14,18 @@ import {
   updateMarketEvent,
   withdrawMarketEvent,
 } from './events/service.ts'
+import {
+  failureResponsesSummary,
+  getResponse,
+  getResponseById,
+  openAtRiskResponse,
+  openResponse,
+  resourceResponse,
+  resourceResponseById,
+  responseIdOfEvent,
+  setCaseOutcomeById,
+  setOneOffCostById,
+} from './failures/service.ts'
 import { iclAt, iclReport, snapshotsInPeriod, takeDueSnapshots } from './icl/service.ts'
 import { insightsReport } from './insights/service.ts'
 import {
@@ -56,6 +68,19 @@ export function createMarketServices({ db }: MarketDependencies) {
     }),
     /** What is waiting for each role in the market, for their home page. */
     marketQueue: bindDatabase(db, { marketQueue }),
+
+    failures: bindDatabase(db, {
+      openResponse,
+      openAtRiskResponse,
+      resourceResponse,
+      resourceResponseById,
+      getResponse,
+      getResponseById,
+      responseIdOfEvent,
+      setCaseOutcomeById,
+      setOneOffCostById,
+      failureResponsesSummary,
+    }),
     mps: bindDatabase(db, {
       publicCouncil,
       getSuppressionThreshold,

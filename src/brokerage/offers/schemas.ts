@@ -131,6 +131,9 @@ export const evaluationSchema = z.object({
     carerGender: z.enum(CARER_GENDER_CHOICES).nullable(),
     language: z.string().nullable(),
     lotId: z.int().nullable(),
+    excludedProviderIds: z
+      .array(z.int())
+      .describe('Provider organisations never invited: the failing provider, for a re-sourcing request'),
     status: z.enum(REQUEST_STATUSES),
     publishedAt: instant.nullable(),
     deadlineAt: instant.nullable(),

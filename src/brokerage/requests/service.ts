@@ -98,6 +98,15 @@ export {
   requestNotice,
 } from './notices.ts'
 export { getRequest } from './records.ts'
+export {
+  type AffectedPackage,
+  createResourcingRequest,
+  packagesAffected,
+  personNames,
+  type ResourcingProgress,
+  resourcingProgress,
+  tellProviders,
+} from './resourcing.ts'
 
 export type { RequestEvent, RequestFilters, RequestRow, SourcingRequest }
 
