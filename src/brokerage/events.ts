@@ -29,6 +29,15 @@ export interface BrokerageEvents extends Record<string, unknown> {
   packageConfirmed: { councilId: number; requestId: number; packageId: number }
   /** The awarded provider declined the package, with its reason. */
   packageDeclined: { councilId: number; requestId: number; packageId: number; reason: string }
+  /** The provider gave notice on a package (a hand-back): care ends on its last day. */
+  packageHandedBack: {
+    councilId: number
+    requestId: number
+    packageId: number
+    handBackId: number
+    lastDay: string
+    shortNotice: boolean
+  }
 }
 
 /** Brokerage's events, one bus for the process: handlers act only on the transaction they are given. */

@@ -440,3 +440,35 @@ export const importedPackages = pgTable(
     ),
   ],
 )
+
+/**
+ * A provider's notice that it will stop delivering a package (a hand-back): once per package, with
+ * its reason and last day of care, and the linked request a broker made to re-source it.
+ */
+export const packageHandBacks = pgTable(
+  'package_hand_backs',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().notNull().references(councilKey),
+    packageId: integer()
+      .notNull()
+      .references(() => packages.id),
+    /** The request that placed the package. */
+    requestId: integer()
+      .notNull()
+      .references(() => sourcingRequests.id),
+    providerOrganisationId: integer().notNull().references(providerOrganisationKey),
+    reason: text().notNull(),
+    lastDay: date().notNull(),
+    /** The council's notice period when notice was given, in days. */
+    noticeDays: integer().notNull(),
+    /** Why the notice is shorter than the council's notice period; null when it is not. */
+    shortNoticeReason: text(),
+    /** The linked request that re-sources the package, once a broker has made it. */
+    resourcingRequestId: integer().references(() => sourcingRequests.id),
+    resourcedAt: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdBy: text().notNull(),
+  },
+  (t) => [unique().on(t.packageId), index().on(t.councilId, t.lastDay)],
+)

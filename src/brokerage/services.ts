@@ -7,6 +7,7 @@ import { startDueRequests } from './care-starts.ts'
 import { closeDueRequests } from './deadlines.ts'
 import { eligibilityOverview, explainEligibility, listDecisions } from './invitations.ts'
 import { award, evaluateOffers, markUnsourced } from './offers/award.ts'
+import { handBackOf, handBackPackage, providerHandBackOf, resourceHandBack } from './offers/hand-backs.ts'
 import { packageFilterChoices } from './offers/package-search.ts'
 import {
   endPackage,
@@ -117,6 +118,10 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       endPackage,
       listProviderPackages,
       viewProviderPackage,
+      handBackPackage,
+      handBackOf,
+      providerHandBackOf,
+      resourceHandBack,
       eligibilityOverview,
       explainEligibility,
       listDecisions,

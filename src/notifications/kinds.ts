@@ -12,6 +12,7 @@ const NOTIFICATION_KINDS = [
   'request_cancelled',
   'package_confirmed',
   'package_declined',
+  'package_handed_back',
   'republish_due',
 ] as const
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number]
@@ -80,6 +81,12 @@ export const KINDS: Record<NotificationKind, KindInfo> = {
   package_declined: {
     label: 'Provider declined',
     hint: 'The provider awarded a package declined it.',
+    roles: ['broker', 'social_worker'],
+    defaultDelivery: 'immediate',
+  },
+  package_handed_back: {
+    label: 'Package handed back',
+    hint: 'A provider gave notice that it will stop delivering a package.',
     roles: ['broker', 'social_worker'],
     defaultDelivery: 'immediate',
   },

@@ -10,7 +10,7 @@ import {
   requestNotice,
 } from '../brokerage/requests/service.ts'
 import type { Database, Queryable, Transaction } from '../db/connection.ts'
-import { formatLondonDate } from '../shared/dates.ts'
+import { formatDate, formatLondonDate } from '../shared/dates.ts'
 import type { EventBus } from '../shared/events.ts'
 import { FEW_PROVIDERS_THRESHOLD } from './kinds.ts'
 import { givenOnceKeys, notifyStaff } from './staff.ts'
@@ -178,12 +178,32 @@ async function onPackageDeclined(event: BrokerageEvents['packageDeclined'], tx: 
   })
 }
 
+async function onPackageHandedBack(
+  event: BrokerageEvents['packageHandedBack'],
+  tx: Transaction,
+): Promise<void> {
+  const request = await requestNotice(tx, event.councilId, event.requestId)
+  if (!request) return
+  const id = request.id
+  const lastDay = formatDate(event.lastDay)
+  await notifyStaff(tx, [...(await brokersToTell(tx, request)), ...(await requesterToTell(tx, request))], {
+    councilId: request.councilId,
+    requestId: id,
+    link: `/packages/${event.packageId}`,
+    kind: 'package_handed_back',
+    subject: `Request ${id}: the provider handed back package ${event.packageId}`,
+    // The provider's reason stays in Caremarket, not emailed: it may say something of the person.
+    body: `The provider of package ${event.packageId} (request ${id}) gave notice${event.shortNotice ? ', shorter than the council’s notice period,' : ''} that its last day of care is ${lastDay}. The package’s page shows their reason; re-source it from there.`,
+  })
+}
+
 export function listenToBrokerageForNotifications(events: EventBus<BrokerageEvents, Transaction>): void {
   events.on('requestStatusChanged', onStatusChanged)
   events.on('requestAwardedWithoutStatusChange', onAwardedWithoutStatusChange)
   events.on('requestEligibilityDecided', onEligibilityDecided)
   events.on('packageConfirmed', onPackageConfirmed)
   events.on('packageDeclined', onPackageDeclined)
+  events.on('packageHandedBack', onPackageHandedBack)
 }
 
 /**

@@ -19,6 +19,7 @@ describe('brokerage settings', () => {
       daysPerBlock: 28,
       capacityStaleDays: 7,
       lateStartPointsPerDay: 2,
+      handBackNoticeDays: 28,
     })
     expect(brokerageSettingsSchema.parse(DEFAULT_BROKERAGE_SETTINGS)).toEqual(DEFAULT_BROKERAGE_SETTINGS)
     expect(Object.isFrozen(DEFAULT_BROKERAGE_SETTINGS)).toBe(true)

@@ -82,6 +82,7 @@ describe('brokerage settings page', () => {
       daysPerBlock: '21',
       capacityStaleDays: '10',
       lateStartPointsPerDay: '0',
+      handBackNoticeDays: '14',
     })
     expect(saved.statusCode).toBe(303)
     expect(saved.headers.location).toBe('/admin/settings?saved=1')
@@ -96,6 +97,7 @@ describe('brokerage settings page', () => {
       daysPerBlock: 21,
       capacityStaleDays: 10,
       lateStartPointsPerDay: 0,
+      handBackNoticeDays: 14,
     })
   })
 })
