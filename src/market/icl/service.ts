@@ -4,7 +4,8 @@
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { listCouncils } from '../../accounts/service.ts'
-import { firstStatusChangeAt } from '../../brokerage/reporting/histories.ts'
+import { type HandBackOnList, handBacksOnListAt } from '../../brokerage/offers/hand-backs.ts'
+import { firstStatusChangeAt, requestHistories } from '../../brokerage/reporting/histories.ts'
 import { addCalendarDays, calendarDaysBetween, type RequestStatus } from '../../brokerage/rules/index.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
@@ -16,6 +17,7 @@ import {
   breakdowns,
   endOfLondonDay,
   entryAt,
+  handBackEntry,
   headline,
   type IclBreakdowns,
   type IclEntry,
@@ -33,9 +35,18 @@ export interface IclList extends IclHeadline {
   breakdowns: IclBreakdowns
 }
 
-function listFrom(histories: readonly RequestHistory[], at: Date): IclList {
-  const entries = histories
-    .flatMap((h) => entryAt(h, at) ?? [])
+function listFrom(
+  histories: readonly RequestHistory[],
+  at: Date,
+  handBacks: readonly HandBackOnList[] = [],
+  placedBy: ReadonlyMap<number, RequestHistory> = new Map(),
+): IclList {
+  const fromRequests = histories.flatMap((h) => entryAt(h, at) ?? [])
+  const listed = new Set(fromRequests.map((e) => e.requestId))
+  const fromHandBacks = handBacks
+    .filter((h) => h.resourcingRequestId === null || !listed.has(h.resourcingRequestId))
+    .map((h) => handBackEntry(h, placedBy.get(h.requestId), at))
+  const entries = [...fromRequests, ...fromHandBacks]
     .sort((a, b) => b.daysWaiting - a.daysWaiting || a.requestId - b.requestId)
   return { at, entries, ...headline(entries), breakdowns: breakdowns(entries) }
 }
@@ -43,7 +54,28 @@ function listFrom(histories: readonly RequestHistory[], at: Date): IclList {
 /** The list as it stood at an instant, from the history: asking late gives what asking then gave. */
 export async function iclAt(db: Queryable, councilId: number, at: Date): Promise<IclList> {
   await ensureSpells(db, councilId)
-  return listFrom(await loadHistories(db, councilId, { until: at, onListAfter: at }), at)
+  const handBacks = await handBacksAt(db, councilId, at)
+  return listFrom(
+    await loadHistories(db, councilId, { until: at, onListAfter: at }),
+    at,
+    handBacks.list,
+    handBacks.placedBy,
+  )
+}
+
+/**
+ * The hand-backs on the list at an instant (last day come, person not re-placed), with the history
+ * of the request that placed each package, for where the person is.
+ */
+async function handBacksAt(
+  db: Queryable,
+  councilId: number,
+  at: Date,
+): Promise<{ list: HandBackOnList[]; placedBy: Map<number, RequestHistory> }> {
+  const list = await handBacksOnListAt(db, councilId, at)
+  if (list.length === 0) return { list, placedBy: new Map() }
+  const histories = await requestHistories(db, councilId, { requestIds: list.map((h) => h.requestId) })
+  return { list, placedBy: new Map(histories.map((h) => [h.requestId, h])) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,7 +199,16 @@ export async function iclReport(
   const histories = (await loadHistories(db, councilId, { until: end, onListAfter: start })).filter(
     (h) => locality === null || h.locality === locality,
   )
-  const list = listFrom(histories, end)
+  const handBacks = await handBacksAt(db, councilId, end)
+  const list = listFrom(
+    histories,
+    end,
+    handBacks.list.filter((h) => {
+      const placed = handBacks.placedBy.get(h.requestId)
+      return locality === null || (placed?.locality ?? null) === locality
+    }),
+    handBacks.placedBy,
+  )
   const { added, removed } = movements(
     histories.flatMap((h) => listIntervals(h)),
     start,
