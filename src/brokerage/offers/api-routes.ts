@@ -11,6 +11,7 @@ import { pageAnswer, pagedSchema, pageOfList, pagingQuery } from '../../web/pagi
 import { awardSchema, unsourcedSchema } from './award.ts'
 import { BROKERS, PACKAGE_MANAGERS, packageParams, requestParams } from './council-routes.ts'
 import { packageFiltersQuery } from './package-search.ts'
+import { handBackSchema } from './hand-backs.ts'
 import { endPackageSchema } from './packages.ts'
 import { PROVIDERS, providerScope } from './provider-routes.ts'
 import type { OffersRouteOptions } from './route-options.ts'
@@ -18,6 +19,7 @@ import {
   awardResultSchema,
   eligibilitySchema,
   evaluationSchema,
+  handBackSchemaOut,
   offerSchema,
   opportunityDetailSchema,
   opportunitySchema,
@@ -403,6 +405,53 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
       return offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
+    },
+  )
+
+  app.post(
+    '/api/v1/provider/packages/:packageId/hand-back',
+    {
+      config: { access: PROVIDERS },
+      schema: operation({
+        summary:
+          'Give notice on one of your packages (a hand-back): { reason, lastDay, shortNoticeReason? }. A last day sooner than the council’s notice period needs shortNoticeReason. A package is handed back once.',
+        tags: ['packages'],
+        params: packageParams,
+        body: handBackSchema,
+        responses: { 201: handBackSchemaOut },
+        errors: [404, 409],
+      }),
+    },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const handBack = await offers.handBackPackage(
+        providerScope(user),
+        actorOf(user),
+        packageId,
+        bodyObject(request.body),
+      )
+      return reply.code(201).send(handBack)
+    },
+  )
+
+  app.post(
+    '/api/v1/packages/:packageId/resource',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary:
+          'Re-source a handed-back package as a linked request, copied from the one that placed it; doing it again returns the same request',
+        tags: ['packages'],
+        params: packageParams,
+        responses: { 200: z.object({ requestId: z.int(), created: z.boolean() }) },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      return offers.resourceHandBack({ ...user, actor: actorOf(user) }, packageId)
     },
   )
 }

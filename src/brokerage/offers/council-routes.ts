@@ -303,9 +303,12 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
     options: { status?: number; values?: FormValues; errors?: FieldError[]; ended?: boolean } = {},
   ) => {
     const pkg = await offers.getPackage(user, packageId)
+    const handBack = await offers.handBackOf(user.councilId, pkg.id)
     return reply.code(options.status ?? 200).view('brokerage/offers/views/package.njk', {
       pageTitle: `Package ${pkg.id}`,
       pkg,
+      handBack,
+      canResource: (BROKERS as readonly string[]).includes(user.role) && handBack?.resourcingRequestId === null,
       canEnd: (PACKAGE_MANAGERS as readonly string[]).includes(user.role) && pkg.endDate === null,
       ended: options.ended ?? false,
       startText: formatDate(pkg.startDate),
@@ -348,6 +351,23 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
           status: 409,
           values,
           errors: [{ field: 'reason', message: error.message }],
+        })
+      }
+      throw error
+    }
+  })
+
+  app.post('/packages/:packageId/resource', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { packageId } = parseInput(packageParams, request.params)
+    try {
+      const { requestId } = await offers.resourceHandBack({ ...user, actor: actorOf(user) }, packageId)
+      return reply.redirect(`/requests/${requestId}`, 303)
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        return showPackage(reply, user, packageId, {
+          status: 409,
+          errors: [{ field: 'resource', message: error.message }],
         })
       }
       throw error

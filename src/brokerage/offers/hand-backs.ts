@@ -86,14 +86,18 @@ export async function handBackOf(db: Queryable, councilId: number, packageId: nu
   return row ? view(row) : null
 }
 
-/** The hand-back of one of the provider's own packages; another provider's package answers 404. */
+/**
+ * The hand-back of one of the provider's own packages, and the council's notice period; another
+ * provider's package answers 404.
+ */
 export async function providerHandBackOf(
   db: Queryable,
   scope: ProviderScope,
   packageId: number,
-): Promise<HandBackView | null> {
+): Promise<{ handBack: HandBackView | null; noticeDays: number }> {
   await ownPackage(db, scope, packageId)
-  return handBackOf(db, scope.councilId, packageId)
+  const { handBackNoticeDays } = await getBrokerageSettings(db, scope.councilId)
+  return { handBack: await handBackOf(db, scope.councilId, packageId), noticeDays: handBackNoticeDays }
 }
 
 async function ownPackage(db: Queryable, scope: ProviderScope, packageId: number) {

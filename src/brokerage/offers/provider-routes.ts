@@ -274,12 +274,69 @@ export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = asyn
     }),
   )
 
-  app.get('/provider/packages/:packageId', { config: { access: PROVIDERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { packageId } = parseInput(packageParams, request.params)
+  const showProviderPackage = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    packageId: number,
+    options: { status?: number; values?: FormValues; errors?: FieldError[]; handedBack?: boolean } = {},
+  ) => {
     const pkg = await offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
-    return reply.view('brokerage/offers/views/provider-package.njk', { pageTitle: `Package ${pkg.id}`, pkg })
+    const { handBack, noticeDays } = await offers.providerHandBackOf(providerScope(user), packageId)
+    return reply.code(options.status ?? 200).view('brokerage/offers/views/provider-package.njk', {
+      pageTitle: `Package ${pkg.id}`,
+      pkg,
+      handBack,
+      noticeDays,
+      canHandBack: handBack === null && pkg.state !== 'ended',
+      handedBack: options.handedBack ?? false,
+      values: options.values ?? {},
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/provider/packages/:packageId', { config: { access: PROVIDERS } }, async (request, reply) => {
+    const { packageId } = parseInput(packageParams, request.params)
+    return showProviderPackage(reply, request.user as SessionUser, packageId, {
+      handedBack: field(request.query, 'handedBack') === '1',
+    })
   })
+
+  app.post(
+    '/provider/packages/:packageId/hand-back',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const values: FormValues = {
+        'lastDay-day': field(request.body, 'lastDay-day'),
+        'lastDay-month': field(request.body, 'lastDay-month'),
+        'lastDay-year': field(request.body, 'lastDay-year'),
+        reason: field(request.body, 'reason'),
+        shortNoticeReason: field(request.body, 'shortNoticeReason'),
+      }
+      try {
+        await offers.handBackPackage(providerScope(user), actorOf(user), packageId, {
+          lastDay: dateFromForm(request.body, 'lastDay'),
+          reason: values.reason,
+          shortNoticeReason: values.shortNoticeReason,
+        })
+        return reply.redirect(`/provider/packages/${packageId}?handedBack=1`, 303)
+      } catch (error) {
+        if (error instanceof ValidationError || error instanceof ConflictError) {
+          const errors =
+            error instanceof ValidationError
+              ? error.errors.map((e) => (e.field === 'lastDay' ? { ...e, field: 'lastDay-day' } : e))
+              : [{ field: 'reason', message: error.message }]
+          return showProviderPackage(reply, user, packageId, {
+            status: error instanceof ValidationError ? 400 : 409,
+            values,
+            errors,
+          })
+        }
+        throw error
+      }
+    },
+  )
 
   app.get('/provider/messages', { config: { access: PROVIDERS } }, async (request, reply) => {
     const user = request.user as SessionUser

@@ -323,3 +323,18 @@ export const opportunityDetailSchema = z.object({
     .nullable()
     .describe('Why offers can no longer be made or changed; null while they can'),
 })
+
+export const handBackSchemaOut = z.object({
+  id: z.int(),
+  packageId: z.int(),
+  requestId: z.int().describe('The request that placed the package'),
+  providerOrganisationId: z.int(),
+  reason: z.string(),
+  lastDay: z.iso.date().describe('The last day of care'),
+  noticeDays: z.int().describe('The council’s notice period when notice was given, in days'),
+  shortNoticeReason: z.string().nullable(),
+  resourcingRequestId: z.int().nullable().describe('The linked request that re-sources the package'),
+  resourcedAt: instant.nullable(),
+  createdAt: instant,
+  createdBy: z.string(),
+})
