@@ -116,6 +116,16 @@ export const offersRules: AccessRule[] = [
     allowed: ['broker', 'social_worker'],
     url: requestUrl((f) => `/api/v1/packages/${f.packageId}/end`),
   },
+  {
+    route: 'POST /packages/:packageId/resource',
+    allowed: ['broker'],
+    url: requestUrl((f) => `/packages/${f.packageId}/resource`),
+  },
+  {
+    route: 'POST /api/v1/packages/:packageId/resource',
+    allowed: ['broker'],
+    url: requestUrl((f) => `/api/v1/packages/${f.packageId}/resource`),
+  },
 
   // Providers
   { route: 'GET /provider/opportunities', allowed: ['provider_user'] },
@@ -150,6 +160,11 @@ export const offersRules: AccessRule[] = [
     allowed: ['provider_user'],
     url: requestUrl((f) => `/provider/packages/${f.packageId}`),
   },
+  {
+    route: 'POST /provider/packages/:packageId/hand-back',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/hand-back`),
+  },
   { route: 'GET /provider/messages', allowed: ['provider_user'] },
   { route: 'GET /api/v1/opportunities', allowed: ['provider_user'] },
   {
@@ -177,5 +192,10 @@ export const offersRules: AccessRule[] = [
     route: 'GET /api/v1/provider/packages/:packageId',
     allowed: ['provider_user'],
     url: requestUrl((f) => `/api/v1/provider/packages/${f.packageId}`),
+  },
+  {
+    route: 'POST /api/v1/provider/packages/:packageId/hand-back',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/api/v1/provider/packages/${f.packageId}/hand-back`),
   },
 ]
