@@ -308,7 +308,8 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
       pageTitle: `Package ${pkg.id}`,
       pkg,
       handBack,
-      canResource: (BROKERS as readonly string[]).includes(user.role) && handBack?.resourcingRequestId === null,
+      canResource:
+        (BROKERS as readonly string[]).includes(user.role) && handBack?.resourcingRequestId === null,
       canEnd: (PACKAGE_MANAGERS as readonly string[]).includes(user.role) && pkg.endDate === null,
       ended: options.ended ?? false,
       startText: formatDate(pkg.startDate),

@@ -78,7 +78,11 @@ function actorName(actor: Actor): string {
 }
 
 /** The hand-back of a package of the council, if it has been handed back. */
-export async function handBackOf(db: Queryable, councilId: number, packageId: number): Promise<HandBackView | null> {
+export async function handBackOf(
+  db: Queryable,
+  councilId: number,
+  packageId: number,
+): Promise<HandBackView | null> {
   const [row] = await db
     .select()
     .from(packageHandBacks)
@@ -160,11 +164,17 @@ export async function handBackPackage(
       throw new ConflictError(`This package has already ended, on ${pkg.endDate}`)
     if (terms.lastDay < pkg.startDate)
       throw new ValidationError([
-        { field: 'lastDay', message: `The last day of care must be on or after the start date, ${pkg.startDate}` },
+        {
+          field: 'lastDay',
+          message: `The last day of care must be on or after the start date, ${pkg.startDate}`,
+        },
       ])
     if (pkg.endDate !== null && terms.lastDay > pkg.endDate)
       throw new ValidationError([
-        { field: 'lastDay', message: `The package already ends on ${pkg.endDate}: choose that day or earlier` },
+        {
+          field: 'lastDay',
+          message: `The package already ends on ${pkg.endDate}: choose that day or earlier`,
+        },
       ])
     const [row] = await tx
       .insert(packageHandBacks)
@@ -233,7 +243,8 @@ export async function resourceHandBack(
       .where(and(eq(packageHandBacks.councilId, user.councilId), eq(packageHandBacks.packageId, packageId)))
       .for('update')
     if (!handBack) throw new ConflictError('This package has not been handed back')
-    if (handBack.resourcingRequestId !== null) return { requestId: handBack.resourcingRequestId, created: false }
+    if (handBack.resourcingRequestId !== null)
+      return { requestId: handBack.resourcingRequestId, created: false }
     const requestId = await createResourcingRequest(tx, {
       councilId: user.councilId,
       packageIds: [packageId],
@@ -279,7 +290,11 @@ export interface HandBackOnList {
  * The council's hand-backs whose last day had come at an instant (London) and whose person had not
  * been re-placed by then: no package awarded on the linked request at or before the instant.
  */
-export async function handBacksOnListAt(db: Queryable, councilId: number, at: Date): Promise<HandBackOnList[]> {
+export async function handBacksOnListAt(
+  db: Queryable,
+  councilId: number,
+  at: Date,
+): Promise<HandBackOnList[]> {
   const day = londonDate(at)
   const rows = await db
     .select({

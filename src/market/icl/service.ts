@@ -46,8 +46,9 @@ function listFrom(
   const fromHandBacks = handBacks
     .filter((h) => h.resourcingRequestId === null || !listed.has(h.resourcingRequestId))
     .map((h) => handBackEntry(h, placedBy.get(h.requestId), at))
-  const entries = [...fromRequests, ...fromHandBacks]
-    .sort((a, b) => b.daysWaiting - a.daysWaiting || a.requestId - b.requestId)
+  const entries = [...fromRequests, ...fromHandBacks].sort(
+    (a, b) => b.daysWaiting - a.daysWaiting || a.requestId - b.requestId,
+  )
   return { at, entries, ...headline(entries), breakdowns: breakdowns(entries) }
 }
 
