@@ -137,6 +137,7 @@ describe('the notifications pages', () => {
       request_cancelled: 'immediate',
       package_confirmed: 'digest',
       package_declined: 'immediate',
+      package_handed_back: 'immediate',
     }
     const missing = await client.post('/notifications/preferences', { ...choices, request_unsourced: '' })
     expect(missing.statusCode).toBe(400)

@@ -272,6 +272,7 @@ describe('each person’s choices', () => {
       ['request_closed', 'immediate'],
       ['package_confirmed', 'digest'],
       ['package_declined', 'immediate'],
+      ['package_handed_back', 'immediate'],
       ['republish_due', 'digest'],
     ])
     expect((await getNotificationPreferences(database.db, socialWorker)).map((c) => c.kind)).toEqual([
@@ -280,6 +281,7 @@ describe('each person’s choices', () => {
       'request_cancelled',
       'package_confirmed',
       'package_declined',
+      'package_handed_back',
     ])
     const error = await saveNotificationPreferences(database.db, broker, {
       ...Object.fromEntries(choices.map((c) => [c.kind, c.delivery])),

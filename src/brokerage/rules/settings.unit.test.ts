@@ -47,6 +47,7 @@ describe('brokerage settings', () => {
         daysPerBlock: '21',
         capacityStaleDays: '10',
         lateStartPointsPerDay: '0',
+        handBackNoticeDays: '14',
       }),
     ).toEqual({
       qualityWeight: 50,
@@ -58,6 +59,7 @@ describe('brokerage settings', () => {
       daysPerBlock: 21,
       capacityStaleDays: 10,
       lateStartPointsPerDay: 0,
+      handBackNoticeDays: 14,
     })
   })
 
@@ -79,6 +81,7 @@ describe('brokerage settings', () => {
         daysPerBlock: 400,
         capacityStaleDays: -1,
         lateStartPointsPerDay: 101,
+        handBackNoticeDays: 366,
       }),
     ).toEqual({
       qualityWeight: 'Enter quality weight',
@@ -90,6 +93,7 @@ describe('brokerage settings', () => {
       daysPerBlock: 'Days per block must be a whole number from 1 to 365',
       capacityStaleDays: 'Days before capacity is out of date must be a whole number from 1 to 365',
       lateStartPointsPerDay: 'Points off for each day late must be a whole number from 0 to 100',
+      handBackNoticeDays: 'Notice period for hand-backs must be a whole number from 0 to 365',
     })
     expect(messages({ ...DEFAULT_BROKERAGE_SETTINGS, maxDistanceMiles: undefined })).toEqual({
       maxDistanceMiles: 'Enter the maximum distance',

@@ -47,6 +47,7 @@ describe('brokerage settings page', () => {
       daysPerBlock: '28',
       capacityStaleDays: '7',
       lateStartPointsPerDay: '2',
+      handBackNoticeDays: '28',
     })
     expect(refused.statusCode).toBe(400)
     expect(refused.body).toContain('Maximum distance must be more than 0 and at most 200 miles')
@@ -63,6 +64,7 @@ describe('brokerage settings page', () => {
       daysPerBlock: '28',
       capacityStaleDays: '7',
       lateStartPointsPerDay: '2',
+      handBackNoticeDays: '28',
     })
     expect(weights.statusCode).toBe(400)
     expect(weights.body).toContain(
