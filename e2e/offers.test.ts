@@ -177,6 +177,33 @@ describe.skipIf(skip)(
       )
       await expectAccessible(provider)
 
+      // The provider hands the package back at short notice: first without saying why, then saying it.
+      expect(await provider.visit(`/provider/packages/${packageId}`)).toBe(200)
+      const lastDay = provider.page.getByRole('group', { name: 'Last day of care' })
+      const [endYear, endMonth, endDay] = addCalendarDays(londonDate(new Date()), 10).split('-')
+      await lastDay.getByLabel('Day').fill(String(Number(endDay)))
+      await lastDay.getByLabel('Month').fill(String(Number(endMonth)))
+      await lastDay.getByLabel('Year').fill(endYear as string)
+      await provider.page
+        .getByLabel('Why you are handing the package back')
+        .fill('We are closing our home care service')
+      await submit(provider, provider.page.getByRole('button', { name: 'Give notice' }))
+      await provider.page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor()
+      await expectAccessible(provider)
+      await provider.page
+        .getByLabel('Why you cannot give full notice (if the last day is sooner)')
+        .fill('Our registered manager has left')
+      await submit(provider, provider.page.getByRole('button', { name: 'Give notice' }))
+      expect(provider.path).toMatch(new RegExp(`^/provider/packages/${packageId}\\?handedBack=1$`))
+      await expectAccessible(provider)
+
+      expect(await broker.visit(`/packages/${packageId}`)).toBe(200)
+      expect(await broker.page.getByRole('main').textContent()).toContain('Handed back by the provider')
+      await expectAccessible(broker)
+      await submit(broker, broker.page.getByRole('button', { name: 'Re-source' }))
+      expect(broker.path).toMatch(/^\/requests\/\d+$/)
+      expect(broker.path).not.toBe(`/requests/${requestId}`)
+
       for (const tab of [provider, broker]) {
         expect(tab.cspViolations, 'Content-Security-Policy violations').toEqual([])
         expect(tab.scriptErrors, 'uncaught script errors').toEqual([])
