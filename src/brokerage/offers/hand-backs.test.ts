@@ -4,7 +4,7 @@ import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
 import { createTestDatabase } from '../../../test/support/database.ts'
 import { placePerson, prepareFailingCouncil, rePlace } from '../../../test/support/failure-fixture.ts'
 import { sessionUserOf } from '../../../test/support/request-users.ts'
-import type { SessionUser } from '../../accounts/service.ts'
+import { addUser, type SessionUser } from '../../accounts/service.ts'
 import type { Actor } from '../../audit/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { packages, requestVisits, sourcingRequests, staffNotifications } from '../../db/schema.ts'
@@ -221,5 +221,30 @@ describe('re-sourcing and the Interim Care List', () => {
     )
     expect(await entryFor(new Date('2026-04-22T09:00:00Z'))).toBeDefined()
     expect(await entryFor(new Date('2026-04-22T13:00:00Z'))).toBeUndefined()
+  })
+})
+
+describe('who is told', () => {
+  it('tells only the broker assigned to the request, with the social worker', async () => {
+    const colleague = await addUser(
+      database.db,
+      home.councilId,
+      { email: 'second.broker@hand.test', role: 'broker', password: 'a long enough password' },
+      { kind: 'system', label: 'test' },
+      { passwordCostLog2: 10 },
+    )
+    const { packageId, requestId } = await placed()
+    await database.db
+      .update(sourcingRequests)
+      .set({ assignedBrokerId: colleague.id })
+      .where(eq(sourcingRequests.id, requestId))
+    await give(packageId, { reason: 'Leaving', lastDay: '2026-05-29' })
+    const told = await database.db
+      .select({ userId: staffNotifications.userId })
+      .from(staffNotifications)
+      .where(
+        and(eq(staffNotifications.kind, 'package_handed_back'), eq(staffNotifications.requestId, requestId)),
+      )
+    expect(told.map((t) => t.userId).sort()).toEqual([colleague.id, socialWorker.id].sort())
   })
 })
