@@ -287,15 +287,15 @@ export interface HandBackOnList {
 }
 
 /**
- * The council's hand-backs whose last day had come at an instant (London) and whose person had not
- * been re-placed by then: no package awarded on the linked request at or before the instant.
+ * The council's hand-backs whose last day (London) had come by `until`, each with when its person
+ * was re-placed: the first package awarded on its linked request, or null.
  */
-export async function handBacksOnListAt(
+export async function handBacksForList(
   db: Queryable,
   councilId: number,
-  at: Date,
-): Promise<HandBackOnList[]> {
-  const day = londonDate(at)
+  until: Date,
+): Promise<(HandBackOnList & { replacedAt: Date | null })[]> {
+  const day = londonDate(until)
   const rows = await db
     .select({
       handBackId: packageHandBacks.id,
@@ -314,34 +314,34 @@ export async function handBacksOnListAt(
     .innerJoin(people, eq(people.id, packages.personId))
     .where(and(eq(packageHandBacks.councilId, councilId), sql`${packageHandBacks.lastDay} <= ${day}::date`))
   const linked = rows.flatMap((r) => (r.resourcingRequestId === null ? [] : [r.resourcingRequestId]))
-  const replaced = new Set(
+  const replacedAt = new Map(
     linked.length === 0
       ? []
       : (
           await db
-            .selectDistinct({ requestId: packages.requestId })
+            .select({ requestId: packages.requestId, at: sql<Date>`min(${packages.createdAt})`.mapWith(packages.createdAt) })
             .from(packages)
-            .where(
-              and(
-                eq(packages.councilId, councilId),
-                inArray(packages.requestId, linked),
-                sql`${packages.createdAt} <= ${at.toISOString()}::timestamptz`,
-              ),
-            )
-        ).map((r) => r.requestId),
+            .where(and(eq(packages.councilId, councilId), inArray(packages.requestId, linked)))
+            .groupBy(packages.requestId)
+        ).map((r) => [r.requestId, r.at]),
   )
-  return rows
-    .filter((r) => r.resourcingRequestId === null || !replaced.has(r.resourcingRequestId))
-    .map((r) => ({
-      handBackId: r.handBackId,
-      packageId: r.packageId,
-      requestId: r.requestId,
-      resourcingRequestId: r.resourcingRequestId,
-      personName: r.personName,
-      dateOfBirth: r.dateOfBirth,
-      lastDay: r.lastDay,
-      createdAt: r.createdAt,
-      minutesPerWeek: r.minutesPerWeek ?? 0,
-      serviceType: r.serviceType,
-    }))
+  return rows.map((r) => ({
+    ...r,
+    minutesPerWeek: r.minutesPerWeek ?? 0,
+    replacedAt: r.resourcingRequestId === null ? null : (replacedAt.get(r.resourcingRequestId) ?? null),
+  }))
+}
+
+/** Whether a hand-back held its person on the list at an instant: last day come, not yet re-placed. */
+export function handBackOnListAt(h: { lastDay: string; replacedAt: Date | null }, at: Date): boolean {
+  return h.lastDay <= londonDate(at) && (h.replacedAt === null || h.replacedAt.getTime() > at.getTime())
+}
+
+/** The council's hand-backs on the list at an instant. */
+export async function handBacksOnListAt(
+  db: Queryable,
+  councilId: number,
+  at: Date,
+): Promise<HandBackOnList[]> {
+  return (await handBacksForList(db, councilId, at)).filter((h) => handBackOnListAt(h, at))
 }
