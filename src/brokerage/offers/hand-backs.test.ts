@@ -9,8 +9,10 @@ import type { Actor } from '../../audit/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { packages, requestVisits, sourcingRequests, staffNotifications } from '../../db/schema.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
-import { iclAt } from '../../market/icl/service.ts'
-import { DEFAULT_BROKERAGE_SETTINGS } from '../rules/index.ts'
+import { endOfLondonDay } from '../../market/icl/rules.ts'
+import { iclAt, listSnapshots, takeDueSnapshots } from '../../market/icl/service.ts'
+import { londonDate, startOfLondonDay } from '../../shared/dates.ts'
+import { addCalendarDays, DEFAULT_BROKERAGE_SETTINGS } from '../rules/index.ts'
 import { updateBrokerageSettings } from '../settings/service.ts'
 import { handBackOf, handBackPackage, resourceHandBack } from './hand-backs.ts'
 
@@ -246,5 +248,20 @@ describe('who is told', () => {
         and(eq(staffNotifications.kind, 'package_handed_back'), eq(staffNotifications.requestId, requestId)),
       )
     expect(told.map((t) => t.userId).sort()).toEqual([colleague.id, socialWorker.id].sort())
+  })
+})
+
+describe('the daily snapshots', () => {
+  it('count the hand-backs on the list as the list itself does', async () => {
+    const { packageId } = await placed()
+    await give(packageId, { reason: 'Leaving', lastDay: '2026-05-29' })
+    const today = londonDate(new Date())
+    const tomorrow = addCalendarDays(today, 1)
+    await takeDueSnapshots(database.db, startOfLondonDay(addCalendarDays(today, 2)))
+    const list = await iclAt(database.db, home.councilId, endOfLondonDay(tomorrow))
+    expect(list.entries.some((e) => e.handBackPackageId === packageId)).toBe(true)
+    const snapshot = (await listSnapshots(database.db, home.councilId)).find((s) => s.date === tomorrow)
+    expect(snapshot?.people).toBe(list.people)
+    expect(snapshot?.unfilledMinutesPerWeek).toBe(list.unfilledMinutesPerWeek)
   })
 })

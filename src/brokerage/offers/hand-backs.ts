@@ -319,7 +319,10 @@ export async function handBacksForList(
       ? []
       : (
           await db
-            .select({ requestId: packages.requestId, at: sql<Date>`min(${packages.createdAt})`.mapWith(packages.createdAt) })
+            .select({
+              requestId: packages.requestId,
+              at: sql<Date>`min(${packages.createdAt})`.mapWith(packages.createdAt),
+            })
             .from(packages)
             .where(and(eq(packages.councilId, councilId), inArray(packages.requestId, linked)))
             .groupBy(packages.requestId)

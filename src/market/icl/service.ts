@@ -4,7 +4,12 @@
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { listCouncils } from '../../accounts/service.ts'
-import { type HandBackOnList, handBacksOnListAt } from '../../brokerage/offers/hand-backs.ts'
+import {
+  type HandBackOnList,
+  handBackOnListAt,
+  handBacksForList,
+  handBacksOnListAt,
+} from '../../brokerage/offers/hand-backs.ts'
 import { firstStatusChangeAt, requestHistories } from '../../brokerage/reporting/histories.ts'
 import { addCalendarDays, calendarDaysBetween, type RequestStatus } from '../../brokerage/rules/index.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
@@ -62,6 +67,21 @@ export async function iclAt(db: Queryable, councilId: number, at: Date): Promise
     handBacks.list,
     handBacks.placedBy,
   )
+}
+
+interface HandBacksForList {
+  list: (HandBackOnList & { replacedAt: Date | null })[]
+  placedBy: Map<number, RequestHistory>
+}
+
+const NO_HAND_BACKS: HandBacksForList = { list: [], placedBy: new Map() }
+
+/** Every hand-back whose last day had come by `until`, with the history of the request that placed each. */
+async function handBacksWithPlaces(db: Queryable, councilId: number, until: Date): Promise<HandBacksForList> {
+  const list = await handBacksForList(db, councilId, until)
+  if (list.length === 0) return NO_HAND_BACKS
+  const histories = await requestHistories(db, councilId, { requestIds: list.map((h) => h.requestId) })
+  return { list, placedBy: new Map(histories.map((h) => [h.requestId, h])) }
 }
 
 /**
@@ -273,9 +293,18 @@ function snapshotRow(row: typeof iclSnapshots.$inferSelect): SnapshotRow {
 // Daily snapshots
 
 /** What a London date's snapshot holds: the list at the end of that day, and that day's movements. */
-function snapshotFor(histories: readonly RequestHistory[], date: string) {
+function snapshotFor(
+  histories: readonly RequestHistory[],
+  date: string,
+  handBacks: HandBacksForList = NO_HAND_BACKS,
+) {
   const end = endOfLondonDay(date)
-  const list = listFrom(histories, end)
+  const list = listFrom(
+    histories,
+    end,
+    handBacks.list.filter((h) => handBackOnListAt(h, end)),
+    handBacks.placedBy,
+  )
   const { added, removed } = movements(
     histories.flatMap((h) => listIntervals(h)),
     endOfLondonDay(addCalendarDays(date, -1)),
@@ -299,7 +328,11 @@ function snapshotFor(histories: readonly RequestHistory[], date: string) {
  * Catching up years of days over a big council's history would otherwise go through every
  * request's history once per day.
  */
-function snapshotsFor(histories: readonly RequestHistory[], dates: readonly string[]) {
+function snapshotsFor(
+  histories: readonly RequestHistory[],
+  dates: readonly string[],
+  handBacks: HandBacksForList = NO_HAND_BACKS,
+) {
   const spans = histories
     .flatMap((history) => listIntervals(history).map((interval) => ({ history, interval })))
     .sort((a, b) => a.interval.on.getTime() - b.interval.on.getTime())
@@ -314,7 +347,7 @@ function snapshotsFor(histories: readonly RequestHistory[], dates: readonly stri
       open.push(spans[next++] as (typeof spans)[number])
     // An interval that ended at or before the day began has nothing more to say about later days.
     open = open.filter((s) => s.interval.off === null || s.interval.off.getTime() > dayStart)
-    result.set(date, snapshotFor([...new Set(open.map((s) => s.history))], date))
+    result.set(date, snapshotFor([...new Set(open.map((s) => s.history))], date, handBacks))
   }
   return dates.map((date) => result.get(date) as ReturnType<typeof snapshotFor>)
 }
@@ -340,7 +373,11 @@ export async function takeDueSnapshots(db: Database, now: Date = new Date()): Pr
       until: endOfLondonDay(yesterday),
       onListAfter: endOfLondonDay(addCalendarDays(missing[0] as string, -1)),
     })
-    const snapshots = snapshotsFor(histories, missing)
+    const snapshots = snapshotsFor(
+      histories,
+      missing,
+      await handBacksWithPlaces(db, councilId, endOfLondonDay(yesterday)),
+    )
     for (const snapshot of snapshots) {
       const { date } = snapshot
       const inserted = await db
