@@ -20,6 +20,10 @@ export interface BrokerageEvents extends Record<string, unknown> {
   requestAwardedWithoutStatusChange: { councilId: number; requestId: number; packageId?: number }
   /** A package was ended on its last day of care. */
   packageEnded: { councilId: number; requestId: number; packageId: number; endDate: string }
+  /** The awarded provider confirmed it will provide the package. */
+  packageConfirmed: { councilId: number; requestId: number; packageId: number }
+  /** The awarded provider declined the package, with its reason; the request's other offers may be awarded. */
+  packageDeclined: { councilId: number; requestId: number; packageId: number; reason: string }
 }
 
 /** Brokerage's events, one bus for the process: handlers act only on the transaction they are given. */

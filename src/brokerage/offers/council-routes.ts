@@ -18,6 +18,7 @@ import {
 import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import { packageFiltersForm } from './package-search.ts'
+import { CONFIRMATION_LABELS, type Confirmation } from './handover.ts'
 import type { OffersRouteOptions } from './route-options.ts'
 import {
   offersClosingText,
@@ -36,7 +37,14 @@ export const requestParams = z.object({ id: recordId('Request ID') })
 const awardParams = z.object({ id: recordId('Request ID'), offerId: recordId('Offer ID') })
 export const packageParams = z.object({ packageId: recordId('Package ID') })
 const PACKAGES_PAGE_SIZE = 50
-const PACKAGE_FILTER_FIELDS = ['q', 'providerOrganisationId', 'state', 'startFrom', 'startTo'] as const
+const PACKAGE_FILTER_FIELDS = [
+  'q',
+  'providerOrganisationId',
+  'state',
+  'confirmation',
+  'startFrom',
+  'startTo',
+] as const
 
 type FormValues = Record<string, string | string[]>
 
@@ -278,6 +286,10 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
         q: { heading: 'Person' },
         providerOrganisationId: { heading: 'Provider', text: providerName },
         state: { heading: 'Status', text: (v) => PACKAGE_STATE_LABELS[v as PackageState] ?? v },
+        confirmation: {
+          heading: 'Provider’s answer',
+          text: (v) => CONFIRMATION_LABELS[v as Confirmation] ?? v,
+        },
         startFrom: { heading: 'Starts from' },
         startTo: { heading: 'Starts to' },
       }),
@@ -290,6 +302,7 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
         })),
       ],
       stateLabels: PACKAGE_STATE_LABELS,
+      confirmationLabels: CONFIRMATION_LABELS,
       previousHref: page > 1 ? `${base}page=${page - 1}` : null,
       nextHref: page * PACKAGES_PAGE_SIZE < found.total ? `${base}page=${page + 1}` : null,
       ...formErrors(errors),

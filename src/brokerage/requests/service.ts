@@ -145,6 +145,7 @@ const AUDIT_ACTIONS: Record<RequestAction, string> = {
   publish: 'sourcing_request.published',
   close: 'sourcing_request.closed',
   award: 'sourcing_request.awarded',
+  reopenAward: 'sourcing_request.reopened_for_award',
   start: 'sourcing_request.started',
   markUnsourced: 'sourcing_request.marked_unsourced',
   republish: 'sourcing_request.republished',

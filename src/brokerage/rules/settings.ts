@@ -64,6 +64,8 @@ export const brokerageSettingsSchema = z
      * 0 only flags a late start.
      */
     lateStartPointsPerDay: wholeNumber('Points off for each day late', 0, 100),
+    /** Working days an awarded provider has to confirm or decline the package. */
+    confirmationWorkingDays: wholeNumber('Working days to confirm an award', 1, 10),
   })
   .superRefine((s, ctx) => {
     const total = s.qualityWeight + s.priceWeight + s.distanceWeight
@@ -88,6 +90,7 @@ export const DEFAULT_BROKERAGE_SETTINGS: Readonly<BrokerageSettings> = Object.fr
   daysPerBlock: 28,
   capacityStaleDays: 7,
   lateStartPointsPerDay: 2,
+  confirmationWorkingDays: 2,
 })
 
 /**

@@ -47,6 +47,7 @@ describe('brokerage settings page', () => {
       daysPerBlock: '28',
       capacityStaleDays: '7',
       lateStartPointsPerDay: '2',
+      confirmationWorkingDays: '2',
     })
     expect(refused.statusCode).toBe(400)
     expect(refused.body).toContain('Maximum distance must be more than 0 and at most 200 miles')
@@ -63,6 +64,7 @@ describe('brokerage settings page', () => {
       daysPerBlock: '28',
       capacityStaleDays: '7',
       lateStartPointsPerDay: '2',
+      confirmationWorkingDays: '2',
     })
     expect(weights.statusCode).toBe(400)
     expect(weights.body).toContain(
@@ -82,6 +84,7 @@ describe('brokerage settings page', () => {
       daysPerBlock: '21',
       capacityStaleDays: '10',
       lateStartPointsPerDay: '0',
+      confirmationWorkingDays: '3',
     })
     expect(saved.statusCode).toBe(303)
     expect(saved.headers.location).toBe('/admin/settings?saved=1')
@@ -96,6 +99,7 @@ describe('brokerage settings page', () => {
       daysPerBlock: 21,
       capacityStaleDays: 10,
       lateStartPointsPerDay: 0,
+      confirmationWorkingDays: 3,
     })
   })
 })

@@ -38,6 +38,7 @@ const SETTINGS_FIELDS = [
   'daysPerBlock',
   'capacityStaleDays',
   'lateStartPointsPerDay',
+  'confirmationWorkingDays',
 ] as const
 
 const dateParams = z.object({ date: z.string() })
