@@ -332,10 +332,7 @@ export const packages = pgTable(
     index('packages_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),
     index().on(t.personId),
     check('packages_prices_non_negative', sql`${t.agreedPricePence} >= 0 and ${t.weeklyCostPence} >= 0`),
-    check(
-      'packages_confirmation_valid',
-      sql`${t.confirmation} in ('awaiting', 'confirmed', 'declined')`,
-    ),
+    check('packages_confirmation_valid', sql`${t.confirmation} in ('awaiting', 'confirmed', 'declined')`),
     // The brokers' queue: a council's awards waiting for, or declined by, their provider.
     index().on(t.councilId, t.confirmation, t.confirmBy),
   ],

@@ -7,6 +7,7 @@ import { startDueRequests } from './care-starts.ts'
 import { closeDueRequests } from './deadlines.ts'
 import { eligibilityOverview, explainEligibility, listDecisions } from './invitations.ts'
 import { award, evaluateOffers, markUnsourced } from './offers/award.ts'
+import { awardsAwaitingProvider, confirmPackage, declinePackage } from './offers/handover.ts'
 import { packageFilterChoices } from './offers/package-search.ts'
 import {
   endPackage,
@@ -108,6 +109,9 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       endPackage,
       listProviderPackages,
       viewProviderPackage,
+      confirmPackage,
+      declinePackage,
+      awardsAwaitingProvider,
       eligibilityOverview,
       explainEligibility,
       listDecisions,

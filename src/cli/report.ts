@@ -2,9 +2,9 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { ValidationError } from '../errors.ts'
-import { ChromiumMissingError, chromiumPath, htmlToPdf } from '../shared/pdf.ts'
 import { renderMarketReportHtml } from '../market/report/render.ts'
 import { isCalendarDate } from '../shared/dates.ts'
+import { ChromiumMissingError, chromiumPath, htmlToPdf } from '../shared/pdf.ts'
 import { type CliContext, CliUsageError } from './context.ts'
 
 function parseDate(name: string) {

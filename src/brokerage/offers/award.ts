@@ -29,8 +29,8 @@ import { careWorkerMinutesPerWeek } from '../rules/hours.ts'
 import {
   type BrokerageSettings,
   canAwardSlot,
-  type HolidaySet,
   describePrice,
+  type HolidaySet,
   type OfferForScoring,
   type PriceUnit,
   priceUnitFor,

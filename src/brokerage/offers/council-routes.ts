@@ -17,8 +17,8 @@ import {
 } from '../rules/index.ts'
 import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
-import { packageFiltersForm } from './package-search.ts'
 import { CONFIRMATION_LABELS, type Confirmation } from './handover.ts'
+import { packageFiltersForm } from './package-search.ts'
 import type { OffersRouteOptions } from './route-options.ts'
 import {
   offersClosingText,

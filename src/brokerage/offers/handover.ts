@@ -339,7 +339,12 @@ export function sharedContacts(person: PersonRow): PersonContacts {
   }
   const address =
     person.addressLine1 && person.town
-      ? { line1: person.addressLine1, line2: person.addressLine2, town: person.town, postcode: person.postcode }
+      ? {
+          line1: person.addressLine1,
+          line2: person.addressLine2,
+          town: person.town,
+          postcode: person.postcode,
+        }
       : null
   return {
     address: allow('address', address),
@@ -367,7 +372,13 @@ export async function councilContacts(
   if (request.createdByUserId !== null) {
     const [creator] = await activeAccounts(db, [request.createdByUserId])
     if (creator && creator.councilId === request.councilId && creator.role === 'social_worker') {
-      contacts.push({ role: 'Social worker', name: null, email: creator.email, phone: null, team: request.teamName })
+      contacts.push({
+        role: 'Social worker',
+        name: null,
+        email: creator.email,
+        phone: null,
+        team: request.teamName,
+      })
     }
   }
   return contacts

@@ -20,9 +20,9 @@ import { brokerageEvents } from '../events.ts'
 import {
   caseloadCondition,
   inCaseload,
-  teamNameOf,
   type RequestScope,
   refuseOutsideCaseload,
+  teamNameOf,
 } from '../requests/caseload.ts'
 import { CARER_GENDER_LABELS, type CarerGenderChoice } from '../requests/input.ts'
 import { matchesPerson, matchesReference } from '../requests/store.ts'
@@ -350,7 +350,6 @@ export async function listProviderPackages(
     scope.councilId,
     rows.map((r) => r.pkg.locationId),
   )
-  const today = londonDate(now)
   return rows.map((r) => ({
     ...packageView(r.pkg, places.get(r.pkg.locationId), now),
     outcode: normaliseOutcode(r.outcode) ?? r.outcode,

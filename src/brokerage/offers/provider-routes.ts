@@ -8,6 +8,7 @@ import { londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { dateFromForm, dateParts, field, formErrors } from '../../web/forms.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
+import { agreementContext, agreementPdf } from './agreement.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
 import { offersClosingText, parsePrice, poundsInput } from './rules.ts'
@@ -268,12 +269,105 @@ export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = asyn
     }),
   )
 
-  app.get('/provider/packages/:packageId', { config: { access: PROVIDERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { packageId } = parseInput(packageParams, request.params)
+  const showProviderPackage = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    packageId: number,
+    options: { status?: number; errors?: FieldError[]; reason?: string; done?: string } = {},
+  ) => {
     const pkg = await offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
-    return reply.view('brokerage/offers/views/provider-package.njk', { pageTitle: `Package ${pkg.id}`, pkg })
+    return reply.code(options.status ?? 200).view('brokerage/offers/views/provider-package.njk', {
+      pageTitle: `Package ${pkg.id}`,
+      pkg,
+      done: options.done ?? null,
+      values: { reason: options.reason ?? '' },
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  app.get('/provider/packages/:packageId', { config: { access: PROVIDERS } }, async (request, reply) => {
+    const { packageId } = parseInput(packageParams, request.params)
+    const done = field(request.query, 'done')
+    return showProviderPackage(reply, request.user as SessionUser, packageId, {
+      done: done === 'confirmed' || done === 'declined' ? done : undefined,
+    })
   })
+
+  app.post(
+    '/provider/packages/:packageId/confirm',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      try {
+        await offers.confirmPackage(providerScope(user), actorOf(user), packageId)
+        return reply.redirect(`/provider/packages/${packageId}?done=confirmed`, 303)
+      } catch (error) {
+        if (error instanceof ConflictError)
+          return showProviderPackage(reply, user, packageId, {
+            status: 409,
+            errors: [{ field: 'confirm', message: error.message }],
+          })
+        throw error
+      }
+    },
+  )
+
+  app.post(
+    '/provider/packages/:packageId/decline',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const reason = field(request.body, 'reason')
+      try {
+        await offers.declinePackage(providerScope(user), actorOf(user), packageId, { reason })
+        return reply.redirect(`/provider/packages/${packageId}?done=declined`, 303)
+      } catch (error) {
+        if (error instanceof ValidationError)
+          return showProviderPackage(reply, user, packageId, { status: 400, errors: error.errors, reason })
+        if (error instanceof ConflictError)
+          return showProviderPackage(reply, user, packageId, {
+            status: 409,
+            errors: [{ field: 'reason', message: error.message }],
+            reason,
+          })
+        throw error
+      }
+    },
+  )
+
+  app.get(
+    '/provider/packages/:packageId/agreement',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const pkg = await offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
+      return reply.view('brokerage/offers/views/agreement-page.njk', {
+        pageTitle: `Individual service agreement: package ${pkg.id}`,
+        ...agreementContext(pkg, user.councilName),
+        backHref: `/provider/packages/${pkg.id}`,
+        pdfHref: `/provider/packages/${pkg.id}/agreement.pdf`,
+      })
+    },
+  )
+
+  app.get(
+    '/provider/packages/:packageId/agreement.pdf',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const pkg = await offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
+      const pdf = await agreementPdf(pkg, user.councilName)
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `attachment; filename="package-${pkg.id}-service-agreement.pdf"`)
+        .header('cache-control', 'no-store')
+        .send(pdf)
+    },
+  )
 
   app.get('/provider/messages', { config: { access: PROVIDERS } }, async (request, reply) => {
     const user = request.user as SessionUser

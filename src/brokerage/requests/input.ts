@@ -311,7 +311,10 @@ function lineOfText(label: string, max = MAX_ADDRESS_LINE) {
       const given = blank(value)
       if (given === undefined) return undefined
       if (typeof given !== 'string' || UNPRINTABLE.test(given)) {
-        ctx.addIssue({ code: 'custom', message: `${label} must be letters, numbers and punctuation on one line` })
+        ctx.addIssue({
+          code: 'custom',
+          message: `${label} must be letters, numbers and punctuation on one line`,
+        })
         return z.NEVER
       }
       const text = given.trim().replace(/\s+/g, ' ')
@@ -347,7 +350,10 @@ function ukPhone(label: string) {
       if (given === undefined) return undefined
       const text = typeof given === 'string' ? given.trim().replace(/\s+/g, ' ') : ''
       if (text.length > 30 || !isUkPhoneNumber(text)) {
-        ctx.addIssue({ code: 'custom', message: `Enter ${label} as a UK phone number, like 01632 960 001 or +44 7700 900 982` })
+        ctx.addIssue({
+          code: 'custom',
+          message: `Enter ${label} as a UK phone number, like 01632 960 001 or +44 7700 900 982`,
+        })
         return z.NEVER
       }
       return text
@@ -363,7 +369,10 @@ const emailAddress = z
     if (given === undefined) return undefined
     const text = typeof given === 'string' ? given.trim() : ''
     if (text.length > 254 || !z.email().safeParse(text).success) {
-      ctx.addIssue({ code: 'custom', message: 'Enter an email address in the correct format, like name@example.org' })
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Enter an email address in the correct format, like name@example.org',
+      })
       return z.NEVER
     }
     return text.toLowerCase()
@@ -383,7 +392,8 @@ export const addressSchema = z
     { error: 'The address must be an object: { line1, line2, town }' },
   )
   .superRefine((address, ctx) => {
-    if (!address.line1) ctx.addIssue({ code: 'custom', path: ['line1'], message: 'Enter the first line of the address' })
+    if (!address.line1)
+      ctx.addIssue({ code: 'custom', path: ['line1'], message: 'Enter the first line of the address' })
     if (!address.town) ctx.addIssue({ code: 'custom', path: ['town'], message: 'Enter the town or city' })
   })
 
@@ -398,7 +408,8 @@ export const representativeSchema = z
     { error: 'The representative must be an object: { name, relationship, phone, email }' },
   )
   .superRefine((rep, ctx) => {
-    if (!rep.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'Enter the representative’s name' })
+    if (!rep.name)
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'Enter the representative’s name' })
     if (!rep.relationship)
       ctx.addIssue({
         code: 'custom',
