@@ -387,7 +387,7 @@ describe('handover after award', () => {
     const answers = await t.database.db
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.entityType, 'package'), eq(auditLog.entityId, secondPackage)))
+      .where(and(eq(auditLog.entityType, 'package'), eq(auditLog.entityId, String(secondPackage))))
     expect(
       answers.filter((a) => a.action === 'package.confirmed' || a.action === 'package.declined'),
     ).toHaveLength(1)

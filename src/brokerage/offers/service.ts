@@ -160,6 +160,9 @@ function identifiers(person: PersonRow): IdentifyingDetails {
     dateOfBirth: person.dateOfBirth,
     postcode: person.postcode,
     nhsNumber: person.nhsNumber,
+    phone: person.phone,
+    addressLine1: person.addressLine1,
+    representative: person.representative,
   }
 }
 

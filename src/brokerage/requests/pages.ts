@@ -131,7 +131,9 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
         request?.visits.map((visit, index) => ({ ...visit, number: index + 1, text: visitText(visit) })) ??
         [],
       added: options.added ?? false,
-      ...(page === 'location' && request ? { personPostcode: request.person.postcode } : {}),
+      ...((page === 'location' || page === 'contacts') && request
+        ? { personPostcode: request.person.postcode }
+        : {}),
       // A social worker in several teams says whose caseload a new request is.
       teams: page === 'person' && !request ? await requests.teamChoices(user) : [],
       ...pageErrors(options.errors ?? []),
