@@ -150,6 +150,26 @@ export const offersRules: AccessRule[] = [
     allowed: ['provider_user'],
     url: requestUrl((f) => `/provider/packages/${f.packageId}`),
   },
+  {
+    route: 'POST /provider/packages/:packageId/confirm',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/confirm`),
+  },
+  {
+    route: 'POST /provider/packages/:packageId/decline',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/decline`),
+  },
+  {
+    route: 'GET /provider/packages/:packageId/agreement',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/agreement`),
+  },
+  {
+    route: 'GET /provider/packages/:packageId/agreement.pdf',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/agreement.pdf`),
+  },
   { route: 'GET /provider/messages', allowed: ['provider_user'] },
   { route: 'GET /api/v1/opportunities', allowed: ['provider_user'] },
   {
@@ -177,5 +197,15 @@ export const offersRules: AccessRule[] = [
     route: 'GET /api/v1/provider/packages/:packageId',
     allowed: ['provider_user'],
     url: requestUrl((f) => `/api/v1/provider/packages/${f.packageId}`),
+  },
+  {
+    route: 'POST /api/v1/provider/packages/:packageId/confirm',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/api/v1/provider/packages/${f.packageId}/confirm`),
+  },
+  {
+    route: 'POST /api/v1/provider/packages/:packageId/decline',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/api/v1/provider/packages/${f.packageId}/decline`),
   },
 ]
