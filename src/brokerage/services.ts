@@ -14,6 +14,7 @@ import {
   getPackage,
   listPackages,
   listProviderPackages,
+  packageAgreement,
   viewProviderPackage,
 } from './offers/packages.ts'
 import {
@@ -111,6 +112,7 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       viewProviderPackage,
       confirmPackage,
       declinePackage,
+      packageAgreement,
       awardsAwaitingProvider,
       eligibilityOverview,
       explainEligibility,

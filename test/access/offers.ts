@@ -101,6 +101,16 @@ export const offersRules: AccessRule[] = [
   { route: 'GET /packages', allowed: STAFF },
   { route: 'GET /packages/:packageId', allowed: STAFF, url: requestUrl((f) => `/packages/${f.packageId}`) },
   {
+    route: 'GET /packages/:packageId/agreement',
+    allowed: STAFF,
+    url: requestUrl((f) => `/packages/${f.packageId}/agreement`),
+  },
+  {
+    route: 'GET /packages/:packageId/agreement.pdf',
+    allowed: STAFF,
+    url: requestUrl((f) => `/packages/${f.packageId}/agreement.pdf`),
+  },
+  {
     route: 'POST /packages/:packageId/end',
     allowed: ['broker', 'social_worker'],
     url: requestUrl((f) => `/packages/${f.packageId}/end`),

@@ -2,10 +2,11 @@
 // provider agreed, for whom, from when, at what price, and who to contact. One body serves the
 // page (printable, with print CSS) and a standalone document printed to a tagged PDF.
 
+import type { FastifyReply } from 'fastify'
 import nunjucks from 'nunjucks'
 import { formatLondonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
-import { htmlToPdf } from '../../shared/pdf.ts'
+import { ChromiumMissingError, htmlToPdf } from '../../shared/pdf.ts'
 import { formatted, govukFrontendDir, sourceDir } from '../../web/views.ts'
 import { SHARING_CONSENT_LABELS } from '../requests/input.ts'
 import { durationText } from '../rules/hours.ts'
@@ -37,7 +38,27 @@ export function agreementHtml(pkg: ProviderPackageDetail, councilName: string): 
     .trimStart()
 }
 
-/** The agreement as a tagged A4 PDF. */
-export async function agreementPdf(pkg: ProviderPackageDetail, councilName: string): Promise<Buffer> {
-  return htmlToPdf(agreementHtml(pkg, councilName))
+/** Answers with the agreement as a tagged A4 PDF to download. */
+export async function sendAgreementPdf(
+  reply: FastifyReply,
+  pkg: ProviderPackageDetail,
+  councilName: string,
+): Promise<FastifyReply> {
+  let pdf: Buffer
+  try {
+    pdf = await htmlToPdf(agreementHtml(pkg, councilName))
+  } catch (error) {
+    // The page prints from the browser as well: say so rather than fail.
+    if (error instanceof ChromiumMissingError)
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The PDF cannot be made on this server. Print the agreement page from your browser instead.')
+    throw error
+  }
+  return reply
+    .header('content-type', 'application/pdf')
+    .header('content-disposition', `attachment; filename="package-${pkg.id}-service-agreement.pdf"`)
+    .header('cache-control', 'no-store')
+    .send(pdf)
 }

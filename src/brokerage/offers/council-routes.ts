@@ -15,6 +15,7 @@ import {
   REQUEST_SERVICE_TYPE_LABELS,
   REQUEST_STATUS_LABELS,
 } from '../rules/index.ts'
+import { agreementContext, sendAgreementPdf } from './agreement.ts'
 import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import { CONFIRMATION_LABELS, type Confirmation } from './handover.ts'
@@ -334,6 +335,29 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
       ended: field(request.query, 'ended') === '1',
     })
   })
+
+  app.get('/packages/:packageId/agreement', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { packageId } = parseInput(packageParams, request.params)
+    const pkg = await offers.packageAgreement(user, packageId)
+    return reply.view('brokerage/offers/views/agreement-page.njk', {
+      pageTitle: `Individual service agreement: package ${pkg.id}`,
+      ...agreementContext(pkg, user.councilName),
+      backHref: `/packages/${pkg.id}`,
+      pdfHref: `/packages/${pkg.id}/agreement.pdf`,
+    })
+  })
+
+  app.get(
+    '/packages/:packageId/agreement.pdf',
+    { config: { access: COUNCIL_STAFF } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const pkg = await offers.packageAgreement(user, packageId)
+      return sendAgreementPdf(reply, pkg, user.councilName)
+    },
+  )
 
   app.post('/packages/:packageId/end', { config: { access: PACKAGE_MANAGERS } }, async (request, reply) => {
     const user = request.user as SessionUser

@@ -361,6 +361,10 @@ describe('handover after award', () => {
     const packagePage = await broker.get(`/packages/${firstPackage}`)
     expect(packagePage.body).toContain('Declined by the provider')
     expect(packagePage.body).toContain('The room we offered has been taken by an emergency admission')
+    const councilCopy = await broker.get(`/packages/${firstPackage}/agreement`)
+    expect(councilCopy.statusCode).toBe(200)
+    expect(councilCopy.body).toContain('Individual service agreement')
+    expect(councilCopy.body).toContain('Declined by the provider')
     const queue = await awardsAwaitingProvider(db, home.councilId)
     expect(queue.declined.map((d) => d.packageId)).toContain(firstPackage)
 

@@ -380,6 +380,59 @@ export interface ProviderPackageDetail extends PackageView {
   visits: VisitView[]
 }
 
+type HandoverRow = {
+  pkg: PackageRow
+  person: typeof people.$inferSelect
+  request: typeof sourcingRequests.$inferSelect
+}
+
+/** Everything handed over about a package: the person, as far as they agreed, the council's contacts and the full needs. */
+async function handoverDetail(
+  db: Queryable,
+  row: HandoverRow,
+  teamName: string | null,
+  now: Date,
+): Promise<ProviderPackageDetail> {
+  const { request, pkg } = row
+  const places = await locationSummaries(db, pkg.councilId, [pkg.locationId])
+  const visits = (await loadVisits(db, pkg.councilId, pkg.requestId)).filter((v) =>
+    pkg.visitIds.includes(v.id),
+  )
+  const contacts = await councilContacts(
+    db,
+    { councilId: pkg.councilId, createdByUserId: request.createdByUserId, teamName },
+    pkg.createdBy,
+  )
+  // A package's request is past draft, so its needs summary is there. The awarded provider
+  // reads the person's details, but never the council's case-system IDs, even typed in text.
+  const redact = (text: string) => redactCaseReferences(text, request)
+  return {
+    ...packageView(pkg, places.get(pkg.locationId), now),
+    person: {
+      name: row.person.name,
+      dateOfBirth: row.person.dateOfBirth,
+      sex: row.person.sex,
+      postcode: row.person.postcode,
+      nhsNumber: row.person.nhsNumber,
+      contacts: sharedContacts(row.person),
+    },
+    councilContacts: contacts,
+    needsSummary: redact(request.needsSummary ?? ''),
+    notesForProviders: redact(request.notesForProviders),
+    clientGroupLabel:
+      CLIENT_GROUP_LABELS[request.clientGroup as keyof typeof CLIENT_GROUP_LABELS] ??
+      request.clientGroup ??
+      '',
+    specialismLabels: request.specialisms.map((s) => SPECIALISM_LABELS[s as Specialism] ?? s),
+    carerGenderLabel: request.carerGender
+      ? (CARER_GENDER_LABELS[request.carerGender as CarerGenderChoice] ?? null)
+      : null,
+    language: request.language ? redact(request.language) : null,
+    neededFrom: request.startDate,
+    visits: visits.map(visitView),
+  }
+}
+
 /**
  * One of the organisation's packages with the person's details. Every call is a view of personal
  * data by a provider, so every call writes an audit entry ('personal_data.viewed') with who looked.
@@ -419,16 +472,6 @@ export async function viewProviderPackage(
         ),
       )
     if (!row) throw new NotFoundError('No such package')
-    const { request } = row
-    const places = await locationSummaries(tx, scope.councilId, [row.pkg.locationId])
-    const visits = (await loadVisits(tx, scope.councilId, row.pkg.requestId)).filter((v) =>
-      row.pkg.visitIds.includes(v.id),
-    )
-    const contacts = await councilContacts(
-      tx,
-      { councilId: scope.councilId, createdByUserId: request.createdByUserId, teamName },
-      row.pkg.createdBy,
-    )
     await recordAudit(tx, actor, {
       councilId: scope.councilId,
       action: 'personal_data.viewed',
@@ -436,33 +479,28 @@ export async function viewProviderPackage(
       entityId: row.person.id,
       details: { packageId, providerOrganisationId: scope.providerOrganisationId },
     })
-    // A package's request is past draft, so its needs summary is there. The awarded provider
-    // reads the person's details, but never the council's case-system IDs, even typed in text.
-    const redact = (text: string) => redactCaseReferences(text, request)
-    return {
-      ...packageView(row.pkg, places.get(row.pkg.locationId), now),
-      person: {
-        name: row.person.name,
-        dateOfBirth: row.person.dateOfBirth,
-        sex: row.person.sex,
-        postcode: row.person.postcode,
-        nhsNumber: row.person.nhsNumber,
-        contacts: sharedContacts(row.person),
-      },
-      councilContacts: contacts,
-      needsSummary: redact(request.needsSummary ?? ''),
-      notesForProviders: redact(request.notesForProviders),
-      clientGroupLabel:
-        CLIENT_GROUP_LABELS[request.clientGroup as keyof typeof CLIENT_GROUP_LABELS] ??
-        request.clientGroup ??
-        '',
-      specialismLabels: request.specialisms.map((s) => SPECIALISM_LABELS[s as Specialism] ?? s),
-      carerGenderLabel: request.carerGender
-        ? (CARER_GENDER_LABELS[request.carerGender as CarerGenderChoice] ?? null)
-        : null,
-      language: request.language ? redact(request.language) : null,
-      neededFrom: request.startDate,
-      visits: visits.map(visitView),
-    }
+    return handoverDetail(tx, row, teamName, now)
   })
+}
+
+/**
+ * The handover of one of the council's packages, as its provider has it, for the council's own
+ * copy of the individual service agreement; one outside a social worker's caseload answers 404.
+ */
+export async function packageAgreement(
+  db: Queryable,
+  scope: RequestScope,
+  packageId: number,
+  now = new Date(),
+): Promise<ProviderPackageDetail> {
+  await getPackage(db, scope, packageId, now)
+  const [row] = await db
+    .select({ pkg: packages, person: people, request: sourcingRequests })
+    .from(packages)
+    .innerJoin(people, eq(people.id, packages.personId))
+    .innerJoin(sourcingRequests, eq(sourcingRequests.id, packages.requestId))
+    .where(and(eq(packages.councilId, scope.councilId), eq(packages.id, packageId)))
+  if (!row) throw new NotFoundError('No such package')
+  const teamName = await teamNameOf(db, { councilId: scope.councilId, teamId: row.request.teamId })
+  return handoverDetail(db, row, teamName, now)
 }

@@ -5,11 +5,10 @@ import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { londonDate } from '../../shared/dates.ts'
-import { ChromiumMissingError } from '../../shared/pdf.ts'
 import { recordId } from '../../storable.ts'
 import { dateFromForm, dateParts, field, formErrors } from '../../web/forms.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
-import { agreementContext, agreementPdf } from './agreement.ts'
+import { agreementContext, sendAgreementPdf } from './agreement.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
 import { offersClosingText, parsePrice, poundsInput } from './rules.ts'
@@ -361,25 +360,7 @@ export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = asyn
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
       const pkg = await offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
-      let pdf: Buffer
-      try {
-        pdf = await agreementPdf(pkg, user.councilName)
-      } catch (error) {
-        // The page prints from the browser as well: say so rather than fail.
-        if (error instanceof ChromiumMissingError)
-          return reply
-            .code(503)
-            .type('text/plain; charset=utf-8')
-            .send(
-              `The PDF cannot be made on this server. Print the agreement page from your browser instead.`,
-            )
-        throw error
-      }
-      return reply
-        .header('content-type', 'application/pdf')
-        .header('content-disposition', `attachment; filename="package-${pkg.id}-service-agreement.pdf"`)
-        .header('cache-control', 'no-store')
-        .send(pdf)
+      return sendAgreementPdf(reply, pkg, user.councilName)
     },
   )
 
