@@ -442,7 +442,9 @@ export const contactShape = {
         error: 'Sharing consent must be a list of address, phone and representative',
       })
       .transform((values) => SHARING_CONSENTS.filter((c) => values.includes(c))),
-  ),
+  )
+    .optional()
+    .describe('What the person agreed the awarded provider may be given; none when left out'),
 }
 
 export type ContactInput = z.output<z.ZodObject<typeof contactShape>>

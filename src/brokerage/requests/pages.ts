@@ -154,7 +154,7 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
     const teamId = field(request.body, 'teamId')
     try {
       const draft = await requests.startDraft(user, { ...input, teamId: teamId || undefined })
-      return reply.redirect(stepHref(draft.id, 'service-type'), 303)
+      return reply.redirect(stepHref(draft.id, 'contacts'), 303)
     } catch (error) {
       if (error instanceof ValidationError)
         return showPage(reply, user, 'person', null, {
