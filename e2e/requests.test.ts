@@ -232,6 +232,8 @@ describe.skipIf(skip)(
       await question.fillDate('Date of birth', '1931-11-02')
       await page.getByLabel('Postcode').fill('NR2 4TE')
       await submit(tab, question.continueButton)
+      // No contact details: every one of them is optional.
+      await submit(tab, question.continueButton)
       await page.getByRole('radio', { name: 'Home care' }).check()
       await submit(tab, question.continueButton)
       const requestPath = tab.path.replace(/\/edit\/needs$/, '')
