@@ -191,7 +191,10 @@ describe.skipIf(skip)(
       await refused.waitFor()
       expect(await refused.textContent()).toContain('Enter why you cannot take this package')
       await expectAccessible(provider)
-      await submit(provider, provider.page.getByRole('button', { name: 'Confirm you will provide this care' }))
+      await submit(
+        provider,
+        provider.page.getByRole('button', { name: 'Confirm you will provide this care' }),
+      )
       expect(await provider.page.locator('.govuk-notification-banner--success').textContent()).toContain(
         'You have confirmed this package',
       )

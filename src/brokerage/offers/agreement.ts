@@ -32,7 +32,7 @@ environment.addFilter('londonDate', (value: Date | string | null | undefined) =>
 )
 
 /** The agreement as one standalone HTML document: its own CSS, nothing fetched, no scripts. */
-export function agreementHtml(pkg: ProviderPackageDetail, councilName: string): string {
+function agreementHtml(pkg: ProviderPackageDetail, councilName: string): string {
   return environment
     .render('brokerage/offers/views/agreement-document.njk', agreementContext(pkg, councilName))
     .trimStart()

@@ -383,8 +383,3 @@ export async function councilContacts(
   }
   return contacts
 }
-
-/** Where each location is, for the agreement's provider block. */
-export async function locationOf(db: Queryable, councilId: number, locationId: number) {
-  return (await locationSummaries(db, councilId, [locationId])).get(locationId)
-}

@@ -292,7 +292,7 @@ export function personShape(ctx: InputContext) {
 // How to reach the person, and who speaks for them: kept from providers until award
 
 /** What the person may agree the awarded provider is given. */
-export const SHARING_CONSENTS = ['address', 'phone', 'representative'] as const
+const SHARING_CONSENTS = ['address', 'phone', 'representative'] as const
 export type SharingConsent = (typeof SHARING_CONSENTS)[number]
 export const SHARING_CONSENT_LABELS: Record<SharingConsent, string> = {
   address: 'Their address',
@@ -380,7 +380,7 @@ const emailAddress = z
   .meta({ type: 'string', format: 'email' })
 
 /** The person's home address: lines and town; its postcode is the person's postcode. */
-export const addressSchema = z
+const addressSchema = z
   .object(
     {
       line1: lineOfText('Address line 1'),
@@ -397,7 +397,7 @@ export const addressSchema = z
     if (!address.town) ctx.addIssue({ code: 'custom', path: ['town'], message: 'Enter the town or city' })
   })
 
-export const representativeSchema = z
+const representativeSchema = z
   .object(
     {
       name: lineOfText('Representative’s name', 200),
@@ -435,14 +435,15 @@ export const contactShape = {
   address: addressSchema.optional(),
   phone: ukPhone('the person’s phone number'),
   representative: representativeSchema.optional(),
-  sharingConsent: z.preprocess(
-    list,
-    z
-      .array(z.enum(SHARING_CONSENTS, { error: 'Choose what may be shared from the list' }), {
-        error: 'Sharing consent must be a list of address, phone and representative',
-      })
-      .transform((values) => SHARING_CONSENTS.filter((c) => values.includes(c))),
-  )
+  sharingConsent: z
+    .preprocess(
+      list,
+      z
+        .array(z.enum(SHARING_CONSENTS, { error: 'Choose what may be shared from the list' }), {
+          error: 'Sharing consent must be a list of address, phone and representative',
+        })
+        .transform((values) => SHARING_CONSENTS.filter((c) => values.includes(c))),
+    )
     .optional()
     .describe('What the person agreed the awarded provider may be given; none when left out'),
 }
@@ -450,7 +451,7 @@ export const contactShape = {
 export type ContactInput = z.output<z.ZodObject<typeof contactShape>>
 
 /** The person's postcode must be the address's, when the address gives one. */
-export function checkAddressPostcode(
+function checkAddressPostcode(
   person: { postcode?: string; address?: { postcode?: string } },
   ctx: z.core.$RefinementCtx,
 ): void {
