@@ -131,9 +131,12 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
     options: { status?: number; errors?: FieldError[]; done?: string | null; values?: FormValues } = {},
   ) => {
     const evaluation = evaluationView(await offers.evaluateOffers(user, id))
+    // Awards the provider turned down, with why: the broker awards the next offer from here.
+    const declined = await offers.listPackages(user, { requestId: id, confirmation: 'declined' })
     return reply.code(options.status ?? 200).view('brokerage/offers/views/shortlist.njk', {
       pageTitle: `Offers for request ${id}`,
       e: evaluation,
+      declined: declined.packages,
       isBroker: user.role === 'broker',
       done: options.done ?? null,
       values: options.values ?? {},

@@ -195,14 +195,9 @@ export async function declinePackage(
         reason: `The provider declined package ${pkg.id}: ${reason}`,
         details: { packageId: pkg.id },
       })
-    } else {
-      // Freed visits put their hours back on the Interim Care List.
-      await brokerageEvents.emit(
-        'requestAwardedWithoutStatusChange',
-        { councilId: request.councilId, requestId: request.id, packageId: pkg.id },
-        tx,
-      )
     }
+    // Freed visits of a request still awarded put their hours back on the Interim Care List: the
+    // market listens for packageDeclined (emitted below, in this transaction).
     await recordAudit(tx, actor, {
       councilId: scope.councilId,
       action: 'package.declined',
