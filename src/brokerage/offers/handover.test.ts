@@ -6,7 +6,7 @@ import { Readable } from 'node:stream'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { NORWICH, shapeLocation, TEST_PERSON } from '../../../test/support/offers-factory.ts'
+import { addLocation, NORWICH, shapeLocation, TEST_PERSON } from '../../../test/support/offers-factory.ts'
 import { issueApiToken } from '../../accounts/api-tokens.ts'
 import { auditLog, offers, packages, sourcingRequests } from '../../db/schema.ts'
 import { importCentroids } from '../../geography/service.ts'
@@ -19,6 +19,7 @@ import { awardsAwaitingProvider } from './handover.ts'
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
 const tokens = { broker: '', a: '', b: '' }
+const homeCare = { a: 0, b: 0 }
 const system = { kind: 'system', label: 'test' } as const
 const north = (miles: number) => ({
   latitude: NORWICH.latitude + miles / 69.09,
@@ -100,6 +101,20 @@ beforeAll(async () => {
   )
   await shapeLocation(db, home.providerA.locationId, north(2))
   await shapeLocation(db, home.providerB.locationId, north(5))
+  homeCare.a = await addLocation(db, home.councilId, home.providerA.id, {
+    cqcLocationId: '1-HNDHCA',
+    name: 'HND A Home Care',
+    serviceTypes: ['home_care'],
+    coverage: ['NR3'],
+    ...north(3),
+  })
+  homeCare.b = await addLocation(db, home.councilId, home.providerB.id, {
+    cqcLocationId: '1-HNDHCB',
+    name: 'HND B Home Care',
+    serviceTypes: ['home_care'],
+    coverage: ['NR3'],
+    ...north(4),
+  })
   tokens.broker = home.councilApiToken
   tokens.a = home.providerApiToken
   tokens.b = (
@@ -458,4 +473,70 @@ describe('handover after award', () => {
     },
     60_000,
   )
+})
+
+describe('a home care package declined while another visit stays awarded', () => {
+  it('frees only its visits, keeps the request awarded, and lets the broker award them again', async () => {
+    const created = await api(tokens.broker, 'POST', '/api/v1/requests', {
+      ...requestBody(),
+      serviceType: 'home_care',
+      usualPricePounds: '25',
+      visits: [
+        { days: ['mon', 'wed', 'fri'], windowStart: '08:00', windowEnd: '09:00', durationMinutes: 30 },
+        { days: ['tue', 'thu'], windowStart: '18:00', windowEnd: '19:00', durationMinutes: 30 },
+      ],
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const id = (created.json() as { request: { id: number } }).request.id
+    await api(tokens.broker, 'POST', `/api/v1/requests/${id}/submit`, {})
+    const published = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/publish`, {})
+    expect(published.statusCode, published.body).toBe(200)
+    const opportunity = (await api(tokens.a, 'GET', `/api/v1/opportunities/${id}`)).json() as {
+      opportunity: { visits: { id: number }[] }
+    }
+    const [morning, evening] = opportunity.opportunity.visits.map((v) => v.id) as [number, number]
+    const terms = (locationId: number) => ({
+      locationId,
+      pricePence: 2_400,
+      earliestStart: startDate(),
+      meetsAllNeeds: true,
+      visitIds: [morning, evening],
+    })
+    const a = await api(tokens.a, 'POST', `/api/v1/requests/${id}/offers`, terms(homeCare.a))
+    const b = await api(tokens.b, 'POST', `/api/v1/requests/${id}/offers`, terms(homeCare.b))
+    expect([a.statusCode, b.statusCode], `${a.body} ${b.body}`).toEqual([201, 201])
+    const offerA = (a.json() as { offer: { id: number } }).offer.id
+    const offerB = (b.json() as { offer: { id: number } }).offer.id
+    await api(tokens.broker, 'POST', `/api/v1/requests/${id}/close`, { reason: 'Enough' })
+    const toA = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/award`, {
+      offerId: offerA,
+      visitIds: [morning],
+      choiceReason: 'Split between providers',
+    })
+    const toB = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/award`, {
+      offerId: offerB,
+      visitIds: [evening],
+      choiceReason: 'Split between providers',
+    })
+    expect([toA.statusCode, toB.statusCode], `${toA.body} ${toB.body}`).toEqual([201, 201])
+    const packageA = (toA.json() as { packageId: number }).packageId
+
+    const declined = await api(tokens.a, 'POST', `/api/v1/provider/packages/${packageA}/decline`, {
+      reason: 'No carers free in the mornings',
+    })
+    expect(declined.statusCode, declined.body).toBe(200)
+    const [request] = await t.database.db.select().from(sourcingRequests).where(eq(sourcingRequests.id, id))
+    expect(request?.status).toBe('awarded')
+    const shortlist = (await api(tokens.broker, 'GET', `/api/v1/requests/${id}/offers`)).json() as {
+      unfilledSlots: number[]
+    }
+    expect(shortlist.unfilledSlots).toEqual([morning])
+    // The morning visit goes to provider B, whose offer covered it all along.
+    const again = await api(tokens.broker, 'POST', `/api/v1/requests/${id}/award`, {
+      offerId: offerB,
+      visitIds: [morning],
+      choiceReason: 'The first provider could not take the mornings',
+    })
+    expect(again.statusCode, again.body).toBe(201)
+  })
 })
