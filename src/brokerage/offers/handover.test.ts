@@ -311,6 +311,9 @@ describe('handover after award', () => {
     expect(page).toContain('Marjorie Holloway (Daughter)')
     expect(page).toContain('Not shared: the person did not agree')
     expect(page).toContain('Confirm you will provide this care')
+    const providerA = new Client(t.app)
+    await providerA.signIn(home.emails.providerA)
+    expect((await providerA.get('/provider/packages')).body).toContain('Confirm or decline by')
   })
 
   it('lists the award among those waiting for the provider, and filters the packages by it', async () => {

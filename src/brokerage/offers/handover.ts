@@ -69,6 +69,10 @@ async function lockOwnPackage(tx: Queryable, scope: ProviderScope, packageId: nu
   const loaded = await loadRequest(tx, scope.councilId, found.requestId, { lock: true })
   const [pkg] = await tx.select().from(packages).where(eq(packages.id, packageId)).for('update')
   if (!pkg) throw new NotFoundError('No such package')
+  if (loaded.request.status === 'cancelled')
+    throw new ConflictError(
+      'The council has cancelled this request, so the package cannot be confirmed or declined',
+    )
   if (pkg.confirmation !== 'awaiting') {
     const when = pkg.respondedAt ? ` on ${formatDate(londonDate(pkg.respondedAt))}` : ''
     throw new ConflictError(`This package has already been ${pkg.confirmation}${when}`)
