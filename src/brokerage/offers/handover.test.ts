@@ -3,7 +3,7 @@
 // council's window, and a decline lets the broker award the next offer without republishing.
 import { existsSync } from 'node:fs'
 import { Readable } from 'node:stream'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { addLocation, NORWICH, shapeLocation, TEST_PERSON } from '../../../test/support/offers-factory.ts'
@@ -363,6 +363,11 @@ describe('handover after award', () => {
     const { db } = t.database
     const [request] = await db.select().from(sourcingRequests).where(eq(sourcingRequests.id, requestId))
     expect(request?.status).toBe('closed')
+    // The market's figures never count care that will not happen.
+    const facts = await db.execute(
+      sql`select id from brokerage_package_facts where id = ${firstPackage} union all select id from brokerage_care_packages where source = 'brokered' and id = ${firstPackage}`,
+    )
+    expect((facts as unknown as { rows: unknown[] }).rows).toEqual([])
     const statuses = await db
       .select({ id: offers.id, status: offers.status })
       .from(offers)
