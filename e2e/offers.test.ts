@@ -177,6 +177,9 @@ describe.skipIf(skip)(
       expect(await broker.page.getByRole('main').textContent()).toContain(`Package ${packageId}`)
       await expectAccessible(broker)
 
+      expect(await broker.visit(`/packages/${packageId}/agreement`)).toBe(200)
+      await expectAccessible(broker)
+
       // The handover: the provider reads the agreement, then answers on the package page.
       expect(await provider.visit(`/provider/packages/${packageId}/agreement`)).toBe(200)
       expect(await provider.page.getByRole('heading', { level: 1 }).textContent()).toContain(

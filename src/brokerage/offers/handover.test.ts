@@ -14,7 +14,7 @@ import { londonDate } from '../../shared/dates.ts'
 import { DEFAULT_CHROMIUM_PATH } from '../../shared/pdf.ts'
 import { type BrokerageEvents, brokerageEvents } from '../events.ts'
 import { addCalendarDays } from '../rules/index.ts'
-import { awardsAwaitingProvider } from './handover.ts'
+import { awardsAwaitingProvider, confirmationDeadline, isConfirmationOverdue } from './handover.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
@@ -142,6 +142,25 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const stop of stopListening) stop()
   await t.close()
+})
+
+describe('the provider’s window to answer', () => {
+  const holidays = new Set(['2026-12-25', '2026-12-28'])
+  it('counts working days from the award’s London date, skipping weekends and bank holidays', () => {
+    // Awarded on Thursday 24 December 2026 at 23:30 London time: Christmas and Boxing Day's substitute are not working days.
+    expect(confirmationDeadline(new Date('2026-12-24T23:30:00Z'), 2, holidays)).toBe('2026-12-30')
+    // Awarded on a Monday in British Summer Time, just after midnight in London.
+    expect(confirmationDeadline(new Date('2026-06-14T23:30:00Z'), 2, holidays)).toBe('2026-06-17')
+  })
+
+  it('is overdue only after its last day, and only while the answer is awaited', () => {
+    const pkg = { confirmation: 'awaiting', confirmBy: '2026-12-30' }
+    expect(isConfirmationOverdue(pkg, new Date('2026-12-30T22:00:00Z'))).toBe(false)
+    expect(isConfirmationOverdue(pkg, new Date('2026-12-31T09:00:00Z'))).toBe(true)
+    expect(
+      isConfirmationOverdue({ ...pkg, confirmation: 'confirmed' }, new Date('2027-01-05T09:00:00Z')),
+    ).toBe(false)
+  })
 })
 
 describe('the person’s contact details on a request', () => {
