@@ -9,6 +9,7 @@ import { councils } from '../accounts/schema.ts'
 import type { Database } from '../db/connection.ts'
 import { takeDueSnapshots } from '../market/icl/service.ts'
 import { currentIds, generateHistory, type HistoryIds, type HistorySummary, ID_TABLES } from './history.ts'
+import { addDemoMarket } from './market.ts'
 import { demoHistories } from './schema.ts'
 
 /** Requests a week in the demo council, and capacity figures a week (vacancies and spare hours). */
@@ -120,6 +121,8 @@ export async function fillDemoHistory(
       },
     },
   })
+  // The commissioners' side: narratives, lots and restrictions (each added once).
+  await addDemoMarket(db, councilId, history.seed)
   // The Interim Care List's daily figures for the days the history covers.
   await takeDueSnapshots(db, new Date())
   await db
