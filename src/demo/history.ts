@@ -64,7 +64,7 @@ import { coverageOf, coversDistricts, updateLocationProfile } from '../providers
 import { effectiveRatings } from '../providers/quality/service.ts'
 import { locations as locationsTable } from '../providers/schema.ts'
 import { type ClientGroup, SPECIALISMS, type Specialism } from '../providers/vocabulary.ts'
-import { LONDON, londonDate } from '../shared/dates.ts'
+import { formatDate, LONDON, londonDate } from '../shared/dates.ts'
 import { greatCircleMiles, type Point } from '../shared/distance.ts'
 import { hashSeed, Random } from '../shared/random.ts'
 import {
@@ -1188,7 +1188,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
         const today = londonDate(new Date(at))
         if (request.startDate < today) {
           const startDate = addCalendarDays(today, 7)
-          changes.push(`start date ${request.startDate} to ${startDate}`)
+          changes.push(`start date ${formatDate(request.startDate)} to ${formatDate(startDate)}`)
           request.startDate = startDate
           widened.startDate = startDate
         }
@@ -1295,7 +1295,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
         startAt,
         startScheduler,
         'sourcing_request.started',
-        `Package ${first.id} started on ${first.startDate}`,
+        `Package ${first.id} started on ${formatDate(first.startDate)}`,
         { packageId: first.id, startDate: first.startDate },
       )
       summary.started++

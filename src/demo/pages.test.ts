@@ -46,16 +46,21 @@ function isoDatesIn(text: string): string[] {
 }
 
 async function count(query: ReturnType<typeof sql>): Promise<number> {
-  const [row] = ((await app.database.db.execute(query)) as unknown as { rows: Record<string, unknown>[] }).rows
+  const [row] = ((await app.database.db.execute(query)) as unknown as { rows: Record<string, unknown>[] })
+    .rows
   return Number(Object.values(row ?? {})[0] ?? 0)
 }
 
 describe('the demo council', () => {
   it('has restrictions, framework lots, published narratives, spare home care hours and sufficiency data', async () => {
-    expect(await count(sql`select count(*) from restrictions where council_id = ${councilId}`)).toBeGreaterThan(2)
+    expect(
+      await count(sql`select count(*) from restrictions where council_id = ${councilId}`),
+    ).toBeGreaterThan(2)
     expect(await count(sql`select count(*) from framework_lots where council_id = ${councilId}`)).toBe(2)
     expect(
-      await count(sql`select count(*) from lot_memberships where council_id = ${councilId} and status = 'admitted'`),
+      await count(
+        sql`select count(*) from lot_memberships where council_id = ${councilId} and status = 'admitted'`,
+      ),
     ).toBeGreaterThan(10)
     expect(await count(sql`select count(*) from mps_narratives where council_id = ${councilId}`)).toBe(5)
     expect(
@@ -71,22 +76,27 @@ describe('the demo council', () => {
     expect(withRequests / areas).toBeGreaterThan(0.6)
   })
 
-  it.each(ROLES)('shows the %s dates people read as “21 December 2026” on every page of the navigation', async (role) => {
-    const client = new Client(app.app)
-    await client.signIn(demoEmail(role, 'DEMO'))
-    const capabilities = MODULES.flatMap((m) => m.navigation).filter((c) => c.roles.includes(role))
-    const sections = Object.values(SECTIONS)
-      .filter((s) => capabilities.some((c) => c.href !== s.href))
-      .map((s) => s.href)
-    const urls = [...new Set(['/', ...capabilities.map((c) => c.href), ...sections])]
-    const found: string[] = []
-    for (const url of urls) {
-      const page = await client.get(url)
-      if (page.statusCode === 403 || page.statusCode === 404) continue
-      expect(page.statusCode, url).toBeLessThan(400)
-      if (!String(page.headers['content-type']).includes('text/html')) continue
-      for (const context of isoDatesIn(readableText(page.body))) found.push(`${url}: …${context}…`)
-    }
-    expect(found).toEqual([])
-  })
+  it.each(ROLES)(
+    'shows the %s dates people read as “21 December 2026” on every page of the navigation',
+    async (role) => {
+      const client = new Client(app.app)
+      await client.signIn(demoEmail(role, 'DEMO'))
+      const capabilities = MODULES.flatMap((m) => m.navigation).filter((c) => c.roles.includes(role))
+      const sections = Object.values(SECTIONS)
+        .filter((s) => capabilities.some((c) => c.href !== s.href))
+        .map((s) => s.href)
+      // The committee report, for those who produce it.
+      const report = role === 'commissioner' ? ['/insights/report.html'] : []
+      const urls = [...new Set(['/', ...capabilities.map((c) => c.href), ...sections, ...report])]
+      const found: string[] = []
+      for (const url of urls) {
+        const page = await client.get(url)
+        if (page.statusCode === 403 || page.statusCode === 404) continue
+        expect(page.statusCode, url).toBeLessThan(400)
+        if (!String(page.headers['content-type']).includes('text/html')) continue
+        for (const context of isoDatesIn(readableText(page.body))) found.push(`${url}: …${context}…`)
+      }
+      expect(found).toEqual([])
+    },
+  )
 })

@@ -52,7 +52,7 @@ describe('a commissioner creates a lot', () => {
     expect(response.statusCode).toBe(400)
     expect(response.body).toContain('govuk-error-summary')
     expect(response.body).toContain('Enter at least one question')
-    expect(response.body).toContain('Enter the date applications open, for example 2025-04-01')
+    expect(response.body).toContain('Enter the date applications open')
     expect(response.body).toContain('Enter the date applications close')
     expect(response.body).toContain('value="Older people’s care homes"')
     expect(response.body).toContain('href="#questions"')
