@@ -1,5 +1,5 @@
 // What a demo council's commissioners have set up besides brokerage, so that their pages are not
-// empty: the Market Position Statement's narratives for every sector, a framework and a dynamic
+// empty: the year's market events, the Market Position Statement's narratives for every sector, a framework and a dynamic
 // purchasing system with most of the eligible services admitted, and a few restrictions on care
 // homes. Each is added through the service that owns it, and only when the council has none yet,
 // so running it again (a start that finishes an interrupted demo history) adds nothing twice.
@@ -8,6 +8,7 @@ import { users } from '../accounts/schema.ts'
 import type { Actor } from '../audit/service.ts'
 import { addCalendarDays } from '../brokerage/rules/index.ts'
 import type { Database } from '../db/connection.ts'
+import { MarketEventSimulator } from '../market/events/simulate.ts'
 import { MPS_SECTORS, type MpsSector } from '../market/mps/sectors.ts'
 import { narrativeDates, saveNarrative } from '../market/mps/service.ts'
 import { apply, createLot, decide, listLots } from '../providers/frameworks/service.ts'
@@ -179,6 +180,20 @@ export async function addDemoMarket(
     }
   }
   if ((await listLots(db, councilId)).length === 0) throw new Error('the demo lots were not created')
+
+  // The year's market events a commissioner records on taking Caremarket up (only if none yet).
+  await new MarketEventSimulator(db, {
+    councilId,
+    seed,
+    actor,
+    locations: active.map((l) => ({
+      ...l,
+      providerOrganisationId: l.organisationId,
+      registeredBeds: l.beds,
+    })),
+    schedule: () => {},
+    onFailure: () => {},
+  }).history(now)
 
   const [restrictionCount] = await db
     .select({ n: count() })

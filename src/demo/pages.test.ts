@@ -52,7 +52,7 @@ async function count(query: ReturnType<typeof sql>): Promise<number> {
 }
 
 describe('the demo council', () => {
-  it('has restrictions, framework lots, published narratives, spare home care hours and sufficiency data', async () => {
+  it('has market events, restrictions, framework lots, published narratives, spare home care hours and sufficiency data', async () => {
     expect(
       await count(sql`select count(*) from restrictions where council_id = ${councilId}`),
     ).toBeGreaterThan(2)
@@ -63,6 +63,9 @@ describe('the demo council', () => {
       ),
     ).toBeGreaterThan(10)
     expect(await count(sql`select count(*) from mps_narratives where council_id = ${councilId}`)).toBe(5)
+    expect(
+      await count(sql`select count(*) from market_events where council_id = ${councilId}`),
+    ).toBeGreaterThan(3)
     expect(
       await count(
         sql`select count(distinct location_id) from home_care_capacity_reports where council_id = ${councilId} and spare_minutes_per_week > 0`,
@@ -89,12 +92,24 @@ describe('the demo council', () => {
       const report = role === 'commissioner' ? ['/insights/report.html'] : []
       const urls = [...new Set(['/', ...capabilities.map((c) => c.href), ...sections, ...report])]
       const found: string[] = []
-      for (const url of urls) {
+      // And the pages of single records they link to (a request, a package, a location…), one of each kind.
+      const kinds = new Set<string>()
+      const queue = [...urls]
+      const seen = new Set(queue)
+      for (let url = queue.shift(); url !== undefined; url = queue.shift()) {
         const page = await client.get(url)
         if (page.statusCode === 403 || page.statusCode === 404) continue
         expect(page.statusCode, url).toBeLessThan(400)
         if (!String(page.headers['content-type']).includes('text/html')) continue
         for (const context of isoDatesIn(readableText(page.body))) found.push(`${url}: …${context}…`)
+        for (const [, href] of page.body.matchAll(/href="(\/[^"?#]*\/\d+[^"?#]*)"/g)) {
+          const kind = (href as string).replace(/\d+/g, 'N')
+          if (kinds.has(kind) || seen.has(href as string) || /sign-out|download|\.(csv|pdf|json)/.test(kind))
+            continue
+          kinds.add(kind)
+          seen.add(href as string)
+          queue.push(href as string)
+        }
       }
       expect(found).toEqual([])
     },

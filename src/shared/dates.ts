@@ -41,12 +41,18 @@ export function londonDate(instant: Date): string {
 }
 
 /**
- * A date some days from today, as a hint's example: "21 12 2026" for a GOV.UK date input, or
- * "2026-12-21" for a field typed as ISO. Hints for dates still to come give one still to come.
+ * A date some days from today, as a hint's example: "21 12 2026" for a GOV.UK date input,
+ * "21 December 2026" for a browser's date picker (which shows dates in the reader's own way), or
+ * "2026-12-21" for a field typed as ISO (the API). Hints for dates still to come give one still to come.
  */
-export function exampleDate(days: number, form: 'input' | 'iso' = 'input', now = new Date()): string {
+export function exampleDate(
+  days: number,
+  form: 'input' | 'long' | 'iso' = 'input',
+  now = new Date(),
+): string {
   const iso = londonDate(new Date(now.getTime() + days * 86_400_000))
   if (form === 'iso') return iso
+  if (form === 'long') return formatDate(iso)
   const [year, month, day] = iso.split('-')
   return `${Number(day)} ${Number(month)} ${year}`
 }

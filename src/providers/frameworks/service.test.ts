@@ -286,7 +286,7 @@ describe('applying', () => {
       apply(database.db, scopeA(), closed.id, input, provider, { today: '2025-04-01' }),
     )
     expect(late).toBeInstanceOf(ConflictError)
-    expect((late as Error).message).toBe('Applications closed on 2025-03-31')
+    expect((late as Error).message).toBe('Applications closed on 31 March 2025')
     const early = await errorOf(
       apply(database.db, scopeA(), closed.id, input, provider, { today: '2024-12-31' }),
     )
