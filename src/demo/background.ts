@@ -13,8 +13,8 @@ import { addDemoMarket } from './market.ts'
 import { demoHistories } from './schema.ts'
 
 /** Requests a week in the demo council, and capacity figures a week (vacancies and spare hours). */
-export const DEMO_REQUESTS_PER_WEEK = 50
-export const DEMO_CAPACITY_UPDATES_PER_WEEK = 500
+const DEMO_REQUESTS_PER_WEEK = 50
+const DEMO_CAPACITY_UPDATES_PER_WEEK = 500
 
 /** Ids kept per request (or, for capacity, per update asked for): far more than a history takes. */
 const IDS_PER_REQUEST: Record<keyof HistoryIds, number> = {

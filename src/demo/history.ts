@@ -114,7 +114,7 @@ export interface HistoryOptions {
   resume?: HistoryResume
 }
 
-export interface HistoryResume {
+interface HistoryResume {
   firstIds: HistoryIds
   /** How many ids after `firstIds` are kept for the history in each table: it stops rather than go past them. */
   reserved: HistoryIds
