@@ -71,9 +71,6 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
     dailyJobs: [capacityReminderJob],
     transport: services.notifications.mailer,
   })
-  // Closes requests at their deadlines, starts awarded ones when care starts and takes the Interim
-  // Care List's daily snapshot; its first run catches up on what came due while we were down.
-  const stopJobs = startScheduler({ jobs: scheduledJobs(services), logger, intervalMs: 60_000 })
   const bound = app.server.address()
   const address = `http://localhost:${typeof bound === 'object' && bound ? bound.port : config.port}`
   const lines = [`Caremarket is running at ${address} on ${database.description}`]
@@ -87,6 +84,7 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
 
   // The demo's history, or what a start stopped part-way left of it, is written while the service
   // answers; a stop between weeks leaves whole weeks, and the next start finishes it.
+  let closing = false
   let stoppingHistory = false
   const history = (async () => {
     for (const councilId of await unfinishedDemoHistories(database.db)) {
@@ -110,7 +108,13 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
     else logger.error({ err: error }, 'demo history failed: the next start tries again')
   })
 
-  let closing = false
+  // Closes requests at their deadlines, starts awarded ones when care starts and takes the Interim
+  // Care List's daily snapshot; its first run catches up on what came due while we were down. It
+  // starts once any demo history is written, so that no day's snapshot is taken of half a history.
+  let stopJobs: (() => Promise<void>) | undefined
+  void history.then(() => {
+    if (!closing) stopJobs = startScheduler({ jobs: scheduledJobs(services), logger, intervalMs: 60_000 })
+  })
   const shutdown = async (signal: string) => {
     if (closing) return
     closing = true
@@ -120,7 +124,7 @@ async function serve(context: CliContext, options: { demo: boolean }): Promise<v
       stoppingHistory = true
       await history
       await stopSender()
-      await stopJobs()
+      await stopJobs?.()
       await database.close()
       logger.info('shut down cleanly')
       process.exit(0)
