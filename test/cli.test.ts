@@ -227,6 +227,9 @@ describe('caremarket serve', () => {
   it('creates the demo once, finishes requests in flight on SIGTERM, and loses nothing on restart', async () => {
     const env = freshEnv()
     const first = await startServer(env)
+    // It answers as soon as the demo council exists: its history is written afterwards.
+    expect(first.output()).toContain('Starting Caremarket…')
+    expect(first.output()).not.toContain('history is complete')
     expect(first.output()).toContain('Sign in with password')
     expect(first.output()).toMatch(/broker\s+broker@/)
     const health = await fetch(`${first.url}/health`)
