@@ -522,7 +522,7 @@ async function awardInTransaction(
         slots[0] === 0
           ? ''
           : ` for ${coveredVisits.length === 1 ? 'one visit' : `${coveredVisits.length} visits`}`
-      }. Care starts on ${pkg.startDate}. The person’s details are on the package page.`,
+      }. Care starts on ${formatDate(pkg.startDate)}. The person’s details are on the package page.`,
       link: `/provider/packages/${pkg.id}`,
     },
   ])

@@ -10,7 +10,7 @@ import { ConflictError, NotFoundError, parseInput, ValidationError } from '../..
 import { normaliseOutcode } from '../../geography/rules.ts'
 import { locationSummaries } from '../../providers/service.ts'
 import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
-import { isCalendarDate, londonDate } from '../../shared/dates.ts'
+import { exampleDate, formatDate, isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { brokerageEvents } from '../events.ts'
 import {
   caseloadCondition,
@@ -237,7 +237,7 @@ export const endPackageSchema = z.object({
     .string({ error: 'Enter the last day of care' })
     .trim()
     .min(1, 'Enter the last day of care')
-    .refine(isCalendarDate, 'The end date must be a real date, like 31 3 2026'),
+    .refine(isCalendarDate, { error: () => `The end date must be a real date, like ${exampleDate(28)}` }),
   reason: z
     .string({ error: 'Enter why the package is ending' })
     .trim()
@@ -263,10 +263,14 @@ export async function endPackage(
       .where(and(eq(packages.councilId, user.councilId), eq(packages.id, packageId)))
       .for('update')
     if (!row) throw new NotFoundError('No such package')
-    if (row.endDate !== null) throw new ConflictError(`This package has already ended, on ${row.endDate}`)
+    if (row.endDate !== null)
+      throw new ConflictError(`This package has already ended, on ${formatDate(row.endDate)}`)
     if (terms.endDate < row.startDate) {
       throw new ValidationError([
-        { field: 'endDate', message: `The end date must be on or after the start date, ${row.startDate}` },
+        {
+          field: 'endDate',
+          message: `The end date must be on or after the start date, ${formatDate(row.startDate)}`,
+        },
       ])
     }
     await tx
