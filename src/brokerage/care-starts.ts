@@ -13,7 +13,7 @@
 import { and, asc, eq, exists, gt, lte, ne, sql } from 'drizzle-orm'
 import type { Database, Queryable } from '../db/connection.ts'
 import { ConflictError } from '../errors.ts'
-import { londonDate } from '../shared/dates.ts'
+import { formatDate, londonDate } from '../shared/dates.ts'
 import { transitionRequest } from './requests/service.ts'
 import { findRequestRow } from './requests/store.ts'
 import { packages, sourcingRequests } from './schema.ts'
@@ -88,7 +88,7 @@ export async function startDueRequests(
           if (!first || first.startDate > today) return false
           await transitionRequest(tx, row, 'start', SCHEDULER, {
             now,
-            reason: `Package ${first.id} started on ${first.startDate}`,
+            reason: `Package ${first.id} started on ${formatDate(first.startDate)}`,
             details: { packageId: first.id, startDate: first.startDate },
           })
           return true

@@ -129,6 +129,11 @@ export const sourcingRequests = pgTable(
     carerGender: text(),
     language: text(),
     lotId: integer(),
+    /**
+     * Provider organisations never invited to this request: a re-sourcing request after a provider
+     * failure leaves out the failing provider and every one of its locations.
+     */
+    excludedProviderIds: integer().array().notNull().default(sql`'{}'`),
     status: text().notNull().default('draft'),
     publishedAt: timestamp({ withTimezone: true }),
     deadlineAt: timestamp({ withTimezone: true }),
@@ -140,6 +145,9 @@ export const sourcingRequests = pgTable(
      */
     personRef: text(),
     caseRef: text(),
+    /** The broker looking after it ("Assigned to me"): a broker of the same council, or nobody yet. */
+    assignedBrokerId: integer().references(userKey),
+    assignedAt: timestamp({ withTimezone: true }),
     /** Bumped on every transition, so two conflicting changes cannot both win. */
     version: integer().notNull().default(1),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -149,6 +157,7 @@ export const sourcingRequests = pgTable(
     index().on(t.councilId, t.status),
     index().on(t.status, t.deadlineAt),
     index().on(t.teamId),
+    index('sourcing_requests_assigned_broker').on(t.councilId, t.assignedBrokerId),
     // Brokers find a request by either reference in any case (lower() on both sides).
     index('sourcing_requests_person_ref_lower').on(t.councilId, sql`lower(${t.personRef})`),
     index('sourcing_requests_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),

@@ -26,11 +26,15 @@ import {
   reviseOffer,
   withdrawOffer,
 } from './offers/service.ts'
-import { organisationInbox } from './offers/store.ts'
+import { markMessagesRead, organisationInbox } from './offers/store.ts'
 import { importPackages } from './package-imports/service.ts'
 import { getPackageImport, listPackageImports } from './package-imports/store.ts'
+import { brokerageQueue, recordOpportunitiesVisit } from './queue.ts'
 import {
   addDraftVisit,
+  assignableBrokers,
+  assignRequest,
+  brokerEmails,
   cancel,
   changeRequest,
   closeRequest,
@@ -89,6 +93,9 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       returnToSocialWorker,
       republish,
       setReferences,
+      assignRequest,
+      assignableBrokers,
+      brokerEmails,
       teamChoices,
       teamNameOf,
     }),
@@ -101,6 +108,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       reviseOffer,
       withdrawOffer,
       organisationInbox,
+      markMessagesRead,
+      recordOpportunitiesVisit,
       evaluateOffers,
       award,
       markUnsourced,
@@ -118,6 +127,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       explainEligibility,
       listDecisions,
     }),
+    /** What is waiting for each role, for their home page. */
+    brokerageQueue: bindDatabase(db, { brokerageQueue }),
     /** The council's own book of packages, loaded from its case or finance system. */
     packageImports: bindDatabase(db, { importPackages, getPackageImport, listPackageImports }),
     brokerageSettings: bindDatabase(db, {

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { testConfig } from '../../test/helpers.ts'
+import { runCliWithEnv } from '../../test/support/cli.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { createCouncil } from '../accounts/service.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
@@ -138,19 +138,10 @@ describe('caremarket report market', () => {
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, CAREMARKET_DATA_DIR: data, LOG_LEVEL: 'warn' }
       delete env.DATABASE_URL
-      const bin = path.resolve(import.meta.dirname, '../../bin/caremarket.js')
-      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [bin, 'report', 'market', '--council', 'NOPE', ...PERIOD, '--out', path.join(data, 'x.html')],
-          { env },
-        )
-        let stderr = ''
-        child.stderr.on('data', (d) => {
-          stderr += d
-        })
-        child.on('close', (code) => resolve({ code, stderr }))
-      })
+      const result = await runCliWithEnv(
+        ['report', 'market', '--council', 'NOPE', ...PERIOD, '--out', path.join(data, 'x.html')],
+        env,
+      )
       expect(result.code).toBe(1)
       expect(result.stderr).toContain('No council has the code NOPE')
     } finally {

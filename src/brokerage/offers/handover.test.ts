@@ -335,6 +335,16 @@ describe('handover after award', () => {
     expect((await providerA.get('/provider/packages')).body).toContain('Confirm or decline by')
   })
 
+  it('names the broker the request is assigned to as the provider’s contact', async () => {
+    const assigned = await api(tokens.broker, 'POST', `/api/v1/requests/${requestId}/assignment`, {
+      brokerEmail: home.emails.broker,
+    })
+    expect(assigned.statusCode, assigned.body).toBe(200)
+    const provider = new Client(t.app)
+    await provider.signIn(home.emails.providerA)
+    expect((await provider.get(`/provider/packages/${firstPackage}`)).body).toContain(home.emails.broker)
+  })
+
   it('lists the award among those waiting for the provider, and filters the packages by it', async () => {
     const queue = await awardsAwaitingProvider(t.database.db, home.councilId)
     expect(queue.awaiting.map((a) => a.packageId)).toContain(firstPackage)
@@ -348,6 +358,15 @@ describe('handover after award', () => {
       `Package ${firstPackage}<`,
     )
     expect((await broker.get('/packages?confirmation=maybe')).statusCode).toBe(400)
+    // Both home pages put it in their queue: the broker's to chase, the provider's to answer.
+    const brokerHome = (await broker.get('/')).body
+    expect(brokerHome).toContain('Awards waiting for the provider’s confirmation')
+    expect(brokerHome).toContain(`href="/packages/${firstPackage}"`)
+    const provider = new Client(t.app)
+    await provider.signIn(home.emails.providerA)
+    const providerHome = (await provider.get('/')).body
+    expect(providerHome).toContain('Awards waiting for you to confirm or decline')
+    expect(providerHome).toContain(`href="/provider/packages/${firstPackage}"`)
   })
 
   it('needs a reason to decline, and reopens the request so the next offer can be awarded', async () => {

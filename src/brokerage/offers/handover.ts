@@ -252,6 +252,24 @@ export interface AwaitingAward {
   awardedAt: Date
 }
 
+/** A provider's awards in one council still waiting for its confirmation, soonest due first. */
+export async function providerAwardsAwaiting(
+  db: Queryable,
+  scope: ProviderScope,
+): Promise<{ packageId: number; requestId: number; confirmBy: string | null }[]> {
+  return db
+    .select({ packageId: packages.id, requestId: packages.requestId, confirmBy: packages.confirmBy })
+    .from(packages)
+    .where(
+      and(
+        eq(packages.councilId, scope.councilId),
+        eq(packages.providerOrganisationId, scope.providerOrganisationId),
+        eq(packages.confirmation, 'awaiting'),
+      ),
+    )
+    .orderBy(asc(packages.confirmBy), asc(packages.id))
+}
+
 /**
  * A council's awards waiting for their provider's confirmation (the longest-waiting first) and
  * those the provider declined whose request still waits for another award (oldest first): the
@@ -356,29 +374,34 @@ export function sharedContacts(person: PersonRow): PersonContacts {
 /** Who at the council the provider deals with: the broker who made the award and the request's social worker. */
 export async function councilContacts(
   db: Queryable,
-  request: { councilId: number; createdByUserId: number | null; teamName: string | null },
+  request: {
+    councilId: number
+    createdByUserId: number | null
+    assignedBrokerId: number | null
+    teamName: string | null
+  },
   awardedBy: string,
 ): Promise<HandoverContact[]> {
+  // The broker the request is assigned to, while still an active broker of the council; otherwise
+  // whoever made the award, when that was a person.
+  const ids = [request.assignedBrokerId, request.createdByUserId].filter((id): id is number => id !== null)
+  const accounts = ids.length > 0 ? await activeAccounts(db, ids) : []
+  const ofCouncil = (id: number | null, role: string) =>
+    accounts.find((a) => a.id === id && a.councilId === request.councilId && a.role === role)
+  const assigned = ofCouncil(request.assignedBrokerId, 'broker')
+  const brokerEmail = assigned?.email ?? (awardedBy.includes('@') ? awardedBy : null)
   const contacts: HandoverContact[] = [
-    {
-      role: 'Broker',
-      name: null,
-      email: awardedBy.includes('@') ? awardedBy : null,
-      phone: null,
-      team: 'Brokerage team',
-    },
+    { role: 'Broker', name: null, email: brokerEmail, phone: null, team: 'Brokerage team' },
   ]
-  if (request.createdByUserId !== null) {
-    const [creator] = await activeAccounts(db, [request.createdByUserId])
-    if (creator && creator.councilId === request.councilId && creator.role === 'social_worker') {
-      contacts.push({
-        role: 'Social worker',
-        name: null,
-        email: creator.email,
-        phone: null,
-        team: request.teamName,
-      })
-    }
+  const creator = ofCouncil(request.createdByUserId, 'social_worker')
+  if (creator) {
+    contacts.push({
+      role: 'Social worker',
+      name: null,
+      email: creator.email,
+      phone: null,
+      team: request.teamName,
+    })
   }
   return contacts
 }

@@ -15,7 +15,7 @@ import {
   SPECIALISM_LABELS,
   type Specialism,
 } from '../../providers/vocabulary.ts'
-import { isCalendarDate, londonDate } from '../../shared/dates.ts'
+import { exampleDate, formatDate, isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { brokerageEvents } from '../events.ts'
 import {
   caseloadCondition,
@@ -272,7 +272,7 @@ export const endPackageSchema = z.object({
     .string({ error: 'Enter the last day of care' })
     .trim()
     .min(1, 'Enter the last day of care')
-    .refine(isCalendarDate, 'The end date must be a real date, like 31 3 2026'),
+    .refine(isCalendarDate, { error: () => `The end date must be a real date, like ${exampleDate(28)}` }),
   reason: z
     .string({ error: 'Enter why the package is ending' })
     .trim()
@@ -298,10 +298,14 @@ export async function endPackage(
       .where(and(eq(packages.councilId, user.councilId), eq(packages.id, packageId)))
       .for('update')
     if (!row) throw new NotFoundError('No such package')
-    if (row.endDate !== null) throw new ConflictError(`This package has already ended, on ${row.endDate}`)
+    if (row.endDate !== null)
+      throw new ConflictError(`This package has already ended, on ${formatDate(row.endDate)}`)
     if (terms.endDate < row.startDate) {
       throw new ValidationError([
-        { field: 'endDate', message: `The end date must be on or after the start date, ${row.startDate}` },
+        {
+          field: 'endDate',
+          message: `The end date must be on or after the start date, ${formatDate(row.startDate)}`,
+        },
       ])
     }
     await tx
@@ -400,7 +404,12 @@ async function handoverDetail(
   )
   const contacts = await councilContacts(
     db,
-    { councilId: pkg.councilId, createdByUserId: request.createdByUserId, teamName },
+    {
+      councilId: pkg.councilId,
+      createdByUserId: request.createdByUserId,
+      assignedBrokerId: request.assignedBrokerId,
+      teamName,
+    },
     pkg.createdBy,
   )
   // A package's request is past draft, so its needs summary is there. The awarded provider

@@ -100,10 +100,16 @@ export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = asyn
       district: field(request.query, 'district'),
     })
     const scope = providerScope(user)
+    const [opportunities, own] = await Promise.all([
+      offers.listOpportunities(scope, filters),
+      offers.listOwnOffers(scope),
+    ])
+    // Read before the visit is recorded, so what the home page called new is what was shown here.
+    await offers.recordOpportunitiesVisit(user)
     return reply.view('brokerage/offers/views/opportunities.njk', {
       pageTitle: 'Opportunities',
-      opportunities: await offers.listOpportunities(scope, filters),
-      offers: (await offers.listOwnOffers(scope)).slice(0, 50),
+      opportunities,
+      offers: own.slice(0, 50),
       filters: { serviceType: filters.serviceType ?? '', district: filters.district ?? '' },
       serviceTypes: REQUEST_SERVICE_TYPES.map((value) => ({
         value,
@@ -366,9 +372,8 @@ export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = asyn
 
   app.get('/provider/messages', { config: { access: PROVIDERS } }, async (request, reply) => {
     const user = request.user as SessionUser
-    return reply.view('brokerage/offers/views/messages.njk', {
-      pageTitle: 'Messages',
-      messages: await offers.organisationInbox(user.councilId, user.providerOrganisationId as number),
-    })
+    const messages = await offers.organisationInbox(user.councilId, user.providerOrganisationId as number)
+    await offers.markMessagesRead(user.councilId, user.providerOrganisationId as number)
+    return reply.view('brokerage/offers/views/messages.njk', { pageTitle: 'Messages', messages })
   })
 }

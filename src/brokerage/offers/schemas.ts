@@ -131,6 +131,9 @@ export const evaluationSchema = z.object({
     carerGender: z.enum(CARER_GENDER_CHOICES).nullable(),
     language: z.string().nullable(),
     lotId: z.int().nullable(),
+    excludedProviderIds: z
+      .array(z.int())
+      .describe('Provider organisations never invited: the failing provider, for a re-sourcing request'),
     status: z.enum(REQUEST_STATUSES),
     publishedAt: instant.nullable(),
     deadlineAt: instant.nullable(),
@@ -138,6 +141,8 @@ export const evaluationSchema = z.object({
     cancelReason: z.string().nullable(),
     personRef: z.string().nullable(),
     caseRef: z.string().nullable(),
+    assignedBrokerId: z.int().nullable(),
+    assignedAt: instant.nullable(),
     version: z.int(),
     createdAt: instant,
     updatedAt: instant,
@@ -326,6 +331,7 @@ export const opportunitySchema = z
     urgency: z.enum(URGENCIES),
     urgencyLabel: z.string(),
     deadlineAt: instant.nullable(),
+    publishedAt: instant.nullable().describe('When it was last published'),
     closedAt: instant.nullable().describe('When offers really closed; null while open'),
     priceUnit,
     priceUnitLabel: z.string(),

@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { normalisePostcode } from '../../geography/rules.ts'
 import { CLIENT_GROUPS, SPECIALISMS } from '../../providers/vocabulary.ts'
-import { isCalendarDate } from '../../shared/dates.ts'
+import { exampleDate, isCalendarDate } from '../../shared/dates.ts'
 import { requiredInput } from '../../shared/json-schema.ts'
 import { parsePounds } from '../../shared/money.ts'
 import { recordId } from '../../storable.ts'
@@ -542,11 +542,12 @@ function startDateChecks(ctx: InputContext): DateCheck[] {
 }
 
 const START_DATE_MISSING = 'Enter the date care should start'
-const START_DATE_INVALID = 'Start date must be a real date, like 3 6 2026'
+/** A start date still to come as the example, whenever the form is checked. */
+const startDateInvalid = () => `Start date must be a real date, like ${exampleDate(14)}`
 
 export function timingShape(ctx: InputContext) {
   return {
-    startDate: calendarDate(START_DATE_MISSING, START_DATE_INVALID, startDateChecks(ctx)),
+    startDate: calendarDate(START_DATE_MISSING, startDateInvalid(), startDateChecks(ctx)),
     urgency: z.enum(URGENCIES, { error: 'Choose how urgent the request is' }),
     inHospital: z.unknown().optional().transform(yes).meta({ type: 'boolean' }),
     emergencyHours: z.preprocess(
@@ -746,7 +747,7 @@ export function republishSchema(ctx: InputContext) {
       (v) => (v === 'none' ? null : v === '' ? undefined : v),
       z.union([z.null(), id('Choose a lot from the list')]).optional(),
     ),
-    startDate: calendarDate(START_DATE_MISSING, START_DATE_INVALID, startDateChecks(ctx), {
+    startDate: calendarDate(START_DATE_MISSING, startDateInvalid(), startDateChecks(ctx), {
       required: false,
     }),
   })

@@ -92,6 +92,8 @@ export const sourcingRequestSchema = z.object({
   cancelReason: z.string().nullable(),
   personRef: z.string().nullable().describe('The person’s ID in the council’s case system'),
   caseRef: z.string().nullable().describe('The case or service agreement ID in the council’s case system'),
+  assignedBrokerId: z.int().nullable().describe('The broker looking after it (user ID); null if nobody yet'),
+  assignedAt: instant.nullable().describe('When it was last assigned'),
   createdAt: instant,
   updatedAt: instant,
 })
@@ -120,6 +122,8 @@ export const requestListSchema = pagedSchema(
     teamId: z.int().nullable(),
     personRef: z.string().nullable(),
     caseRef: z.string().nullable(),
+    assignedBrokerId: z.int().nullable(),
+    assignedBrokerEmail: z.string().nullable().describe('The assigned broker’s email address'),
     publishedAt: instant.nullable(),
     deadlineAt: instant.nullable(),
     createdAt: instant,

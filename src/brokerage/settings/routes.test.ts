@@ -135,7 +135,7 @@ describe('bank holidays page', () => {
       name: 'Again',
     })
     expect(duplicate.statusCode).toBe(409)
-    expect(duplicate.body).toContain('2029-01-01 is already a bank holiday')
+    expect(duplicate.body).toContain('1 January 2029 is already a bank holiday')
 
     const removed = await admin.post('/admin/bank-holidays/2026-04-06/delete', {})
     expect(removed.headers.location).toBe('/admin/bank-holidays?removed=2026-04-06')
