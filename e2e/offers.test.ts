@@ -171,6 +171,37 @@ describe.skipIf(skip)(
       expect(await provider.visit(`/provider/packages/${packageId}`)).toBe(200)
       expect(await provider.page.getByRole('heading', { level: 1 }).textContent()).toContain(TEST_PERSON.name)
       await expectAccessible(provider)
+
+      // The broker sees the award waiting for the provider's answer.
+      expect(await broker.visit('/packages?confirmation=awaiting')).toBe(200)
+      expect(await broker.page.getByRole('main').textContent()).toContain(`Package ${packageId}`)
+      await expectAccessible(broker)
+
+      expect(await broker.visit(`/packages/${packageId}/agreement`)).toBe(200)
+      await expectAccessible(broker)
+
+      // The handover: the provider reads the agreement, then answers on the package page.
+      expect(await provider.visit(`/provider/packages/${packageId}/agreement`)).toBe(200)
+      expect(await provider.page.getByRole('heading', { level: 1 }).textContent()).toContain(
+        'Individual service agreement',
+      )
+      await expectAccessible(provider)
+      expect(await provider.visit(`/provider/packages/${packageId}`)).toBe(200)
+      await provider.page.locator('summary', { hasText: 'Decline this package' }).click()
+      await expectAccessible(provider)
+      await submit(provider, provider.page.getByRole('button', { name: 'Decline the package' }))
+      const refused = provider.page.getByRole('alert').filter({ hasText: 'There is a problem' })
+      await refused.waitFor()
+      expect(await refused.textContent()).toContain('Enter why you cannot take this package')
+      await expectAccessible(provider)
+      await submit(
+        provider,
+        provider.page.getByRole('button', { name: 'Confirm you will provide this care' }),
+      )
+      expect(await provider.page.locator('.govuk-notification-banner--success').textContent()).toContain(
+        'You have confirmed this package',
+      )
+      await expectAccessible(provider)
       expect(await provider.visit('/provider/messages')).toBe(200)
       expect(await provider.page.getByRole('main').textContent()).toContain(
         `Your offer on request ${requestId} was accepted`,
@@ -195,7 +226,7 @@ describe.skipIf(skip)(
         .getByLabel('Why you cannot give full notice (if the last day is sooner)')
         .fill('Our registered manager has left')
       await submit(provider, provider.page.getByRole('button', { name: 'Give notice' }))
-      expect(provider.path).toMatch(new RegExp(`^/provider/packages/${packageId}\\?handedBack=1$`))
+      expect(provider.path).toMatch(new RegExp(`^/provider/packages/${packageId}\\?done=handedBack$`))
       await expectAccessible(provider)
 
       expect(await broker.visit(`/packages/${packageId}`)).toBe(200)

@@ -202,6 +202,21 @@ function startServer(
   })
 }
 
+/** Resolves once the server has printed `text`, whenever that is. */
+function waitForOutput(server: { child: ChildProcess; output: () => string }, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!server.output().includes(text)) return
+      server.child.stdout?.off('data', onData)
+      resolve()
+    }
+    const onData = () => setImmediate(check)
+    server.child.stdout?.on('data', onData)
+    server.child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${server.output()}`)))
+    check()
+  })
+}
+
 /** Signs in over real HTTP and returns the cookie header and the next CSRF token. */
 async function signInOverHttp(url: string, email: string, password: string) {
   const form = await fetch(`${url}/sign-in`)
@@ -224,6 +239,9 @@ describe('caremarket serve', () => {
   it('creates the demo once, finishes requests in flight on SIGTERM, and loses nothing on restart', async () => {
     const env = freshEnv()
     const first = await startServer(env)
+    // It answers as soon as the demo council exists: its history is written afterwards.
+    expect(first.output()).toContain('Starting Caremarket…')
+    expect(first.output()).not.toContain('history is complete')
     expect(first.output()).toContain('Sign in with password')
     expect(first.output()).toMatch(/broker\s+broker@/)
     const health = await fetch(`${first.url}/health`)
@@ -244,6 +262,13 @@ describe('caremarket serve', () => {
       }),
     })
     expect(added.status).toBe(303)
+
+    // The demo history is written in the background and completes; the in-flight check below is
+    // about shutting down, so it waits for the history rather than race it.
+    await waitForOutput(first, 'The demo council’s history is complete')
+    expect(first.output().indexOf('Caremarket is running')).toBeLessThan(
+      first.output().indexOf('Filling in the demo council’s history'),
+    )
 
     // A request whose body is still arriving when SIGTERM comes must still be answered.
     const inFlight = new Promise<number>((resolve, reject) => {

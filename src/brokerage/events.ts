@@ -25,9 +25,9 @@ export interface BrokerageEvents extends Record<string, unknown> {
    * re-decides it): `eligible` locations are invited. Publishing to none is refused and rolled back.
    */
   requestEligibilityDecided: { councilId: number; requestId: number; round: number; eligible: number }
-  /** The awarded provider confirmed it will deliver the package. */
+  /** The awarded provider confirmed it will provide the package. */
   packageConfirmed: { councilId: number; requestId: number; packageId: number }
-  /** The awarded provider declined the package, with its reason. */
+  /** The awarded provider declined the package, with its reason; the request's other offers may be awarded. */
   packageDeclined: { councilId: number; requestId: number; packageId: number; reason: string }
   /** The provider gave notice on a package (a hand-back): care ends on its last day. */
   packageHandedBack: {

@@ -4,9 +4,10 @@
 import { lastPageVisit, recordPageVisit } from '../accounts/page-visits.ts'
 import type { SessionUser } from '../accounts/service.ts'
 import type { Queryable } from '../db/connection.ts'
-import { formatLondonDate, formatLondonDateTime, londonDate } from '../shared/dates.ts'
+import { formatDate, formatLondonDate, formatLondonDateTime, londonDate } from '../shared/dates.ts'
 import { filterQuery } from '../web/filters.ts'
 import type { QueueExample, QueueGroup, QueueLine } from '../web/queue.ts'
+import { type AwaitingAward, awardsAwaitingProvider, providerAwardsAwaiting } from './offers/handover.ts'
 import { listOpportunities, listOwnOffers } from './offers/service.ts'
 import { countUnreadMessages } from './offers/store.ts'
 import { REQUEST_STATUS_LABELS } from './requests/presenters.ts'
@@ -73,8 +74,35 @@ const BROKER_QUEUES: RequestQueue[] = ['to-publish', 'closing-soon', 'to-award',
 async function brokerQueues(db: Queryable, user: SessionUser, now: Date): Promise<QueueGroup[]> {
   const lines = []
   for (const queue of BROKER_QUEUES) lines.push(await requestQueueLine(db, user, queue, now))
-  // Awards waiting for the provider's confirmation, or declined: their line goes here, after the
-  // unsourced requests, once providers confirm or decline awards (issue 18, handover after award).
+  const awards = await awardsAwaitingProvider(db, user.councilId, now)
+  const award = (a: AwaitingAward, detail: string): QueueExample => ({
+    text: `${a.personName} (request ${a.requestId}) with ${a.providerName || a.locationName}`,
+    href: `/packages/${a.packageId}`,
+    detail,
+  })
+  lines.push(
+    {
+      id: 'awaiting-confirmation',
+      label: 'Awards waiting for the provider’s confirmation',
+      count: awards.awaiting.length,
+      href: `/packages?${filterQuery({ confirmation: 'awaiting' })}`,
+      examples: awards.awaiting
+        .slice(0, OLDEST_SHOWN)
+        .map((a) =>
+          award(
+            a,
+            a.overdue ? 'confirmation overdue' : a.confirmBy ? `due by ${formatDate(a.confirmBy)}` : '',
+          ),
+        ),
+    },
+    {
+      id: 'declined',
+      label: 'Awards the provider declined, waiting for another award',
+      count: awards.declined.length,
+      href: `/packages?${filterQuery({ confirmation: 'declined' })}`,
+      examples: awards.declined.slice(0, OLDEST_SHOWN).map((a) => award(a, a.declineReason ?? 'declined')),
+    },
+  )
   const mine = await listRequests(db, user, {
     assignedTo: 'me',
     status: ['submitted', 'published', 'closed', 'unsourced'],
@@ -126,11 +154,12 @@ const CLOSING_SOON_DAYS = 2
 
 async function providerQueues(db: Queryable, user: SessionUser, now: Date): Promise<QueueGroup[]> {
   const scope = { councilId: user.councilId, providerOrganisationId: user.providerOrganisationId as number }
-  const [opportunities, offers, lastVisit, unread] = await Promise.all([
+  const [opportunities, offers, lastVisit, unread, toConfirm] = await Promise.all([
     listOpportunities(db, scope, {}, now),
     listOwnOffers(db, scope, now),
     lastPageVisit(db, user, 'opportunities'),
     countUnreadMessages(db, scope.councilId, scope.providerOrganisationId),
+    providerAwardsAwaiting(db, scope),
   ])
   const byPublished = [...opportunities].sort(
     (a, b) => (a.publishedAt?.getTime() ?? 0) - (b.publishedAt?.getTime() ?? 0),
@@ -191,7 +220,23 @@ async function providerQueues(db: Queryable, user: SessionUser, now: Date): Prom
         examples: [],
       })),
     },
-    // Awards waiting for the provider's confirmation go beside these once providers confirm or decline.
+    {
+      heading: 'Awards to confirm',
+      rank: 15,
+      lines: [
+        {
+          id: 'awards-to-confirm',
+          label: 'Awards waiting for you to confirm or decline',
+          count: toConfirm.length,
+          href: '/provider/packages',
+          examples: toConfirm.slice(0, OLDEST_SHOWN).map((a) => ({
+            text: `Package ${a.packageId} (request ${a.requestId})`,
+            href: `/provider/packages/${a.packageId}`,
+            detail: a.confirmBy ? `by ${formatDate(a.confirmBy)}` : '',
+          })),
+        },
+      ],
+    },
     {
       heading: 'Messages',
       rank: 30,

@@ -55,6 +55,21 @@ export const people = pgTable(
     localityId: integer().references(() => localities.id),
     pcnAreaId: integer().references(() => pcnAreas.id),
     nhsNumber: text(),
+    // How to reach the person and who speaks for them: kept from every provider until award, then
+    // shown to the awarded provider only as far as sharingConsent allows (DOMAIN.md §5).
+    addressLine1: text(),
+    addressLine2: text(),
+    town: text(),
+    phone: text(),
+    /** The representative or next of kin: { name, relationship, phone, email }. */
+    representative: jsonb().$type<{
+      name: string
+      relationship: string
+      phone: string | null
+      email: string | null
+    }>(),
+    /** What the person agreed the awarded provider may be given: 'address', 'phone', 'representative'. */
+    sharingConsent: text().array().notNull().default(sql`'{}'`),
     /**
      * The name as searches compare it (foldForSearch): accents off, ASCII letters lowered. Where
      * the engine has pg_trgm, a trigram index on it makes a search for part of a name an index
@@ -305,6 +320,15 @@ export const packages = pgTable(
     /** The request's case-system references, copied at award; never shown to providers. */
     personRef: text(),
     caseRef: text(),
+    /**
+     * The provider's answer to the award: 'awaiting' until they confirm or decline by confirmBy (a
+     * date, the council's window in working days); packages from before handover are 'confirmed'.
+     */
+    confirmation: text().notNull().default('confirmed'),
+    confirmBy: date(),
+    respondedAt: timestamp({ withTimezone: true }),
+    respondedBy: text(),
+    declineReason: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     createdBy: text().notNull(),
   },
@@ -317,6 +341,9 @@ export const packages = pgTable(
     index('packages_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),
     index().on(t.personId),
     check('packages_prices_non_negative', sql`${t.agreedPricePence} >= 0 and ${t.weeklyCostPence} >= 0`),
+    check('packages_confirmation_valid', sql`${t.confirmation} in ('awaiting', 'confirmed', 'declined')`),
+    // The brokers' queue: a council's awards waiting for, or declined by, their provider.
+    index().on(t.councilId, t.confirmation, t.confirmBy),
   ],
 )
 

@@ -8,12 +8,15 @@ import { closeDueRequests } from './deadlines.ts'
 import { eligibilityOverview, explainEligibility, listDecisions } from './invitations.ts'
 import { award, evaluateOffers, markUnsourced } from './offers/award.ts'
 import { handBackOf, handBackPackage, providerHandBackOf, resourceHandBack } from './offers/hand-backs.ts'
+
+import { awardsAwaitingProvider, confirmPackage, declinePackage } from './offers/handover.ts'
 import { packageFilterChoices } from './offers/package-search.ts'
 import {
   endPackage,
   getPackage,
   listPackages,
   listProviderPackages,
+  packageAgreement,
   viewProviderPackage,
 } from './offers/packages.ts'
 import {
@@ -122,6 +125,11 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       handBackOf,
       providerHandBackOf,
       resourceHandBack,
+
+      confirmPackage,
+      declinePackage,
+      packageAgreement,
+      awardsAwaitingProvider,
       eligibilityOverview,
       explainEligibility,
       listDecisions,

@@ -31,9 +31,19 @@ async function keepAfterAward(
   await keepFailureCost(tx, councilId, requestId)
 }
 
+/** A package its provider declined frees its visits: they can go back on the list. */
+async function keepAfterDecline(
+  { councilId, requestId }: BrokerageEvents['packageDeclined'],
+  tx: Transaction,
+): Promise<void> {
+  await keepIclSpells(tx, councilId, requestId)
+  await keepRequestOutcome(tx, requestId)
+}
+
 export function listenToBrokerage(events: EventBus<BrokerageEvents, Transaction>): void {
   events.on('requestStatusChanged', keepAfterStatusChange)
   events.on('requestAwardedWithoutStatusChange', keepAfterAward)
+  events.on('packageDeclined', keepAfterDecline)
 }
 
 export function listenToRegister(events: EventBus<RegisterEvents, Transaction>): void {

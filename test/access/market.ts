@@ -6,11 +6,13 @@ import type { AccessRule, MatrixContext } from './types.ts'
 const EDITORS: AccessRule['allowed'] = ['commissioner', 'council_admin']
 const INSIGHT_READERS: AccessRule['allowed'] = ['broker', 'commissioner', 'council_admin']
 
-// One closure in the home council, recorded once, for the routes of one event.
+// One closure in the home council, recorded once, for the routes of one event; the failure
+// response has a closure of its own, as the event routes may withdraw theirs.
 const marketEventIds = new WeakMap<object, Promise<number>>()
-function marketEventUrl(suffix = '') {
+const respondedEventIds = new WeakMap<object, Promise<number>>()
+function marketEventUrl(suffix = '', memo = marketEventIds) {
   return async ({ database, home }: MatrixContext) => {
-    let id = marketEventIds.get(database)
+    let id = memo.get(database)
     if (!id) {
       id = recordMarketEvent(
         database.db,
@@ -23,7 +25,7 @@ function marketEventUrl(suffix = '') {
         },
         { kind: 'system', label: 'test' },
       ).then((row) => row.id)
-      marketEventIds.set(database, id)
+      memo.set(database, id)
     }
     return `/market-events/${await id}${suffix}`
   }
@@ -34,7 +36,7 @@ const responseCaseIds = new WeakMap<object, Promise<number>>()
 function failureResponseUrl(suffix: (caseId: number) => string, api = false) {
   return async (context: MatrixContext) => {
     const { database, home } = context
-    const eventUrl = await marketEventUrl()(context)
+    const eventUrl = await marketEventUrl('', respondedEventIds)(context)
     const eventId = Number(eventUrl.split('/').at(-1))
     let caseId = responseCaseIds.get(database)
     if (!caseId) {

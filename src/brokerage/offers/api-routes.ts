@@ -11,6 +11,8 @@ import { pageAnswer, pagedSchema, pageOfList, pagingQuery } from '../../web/pagi
 import { awardSchema, unsourcedSchema } from './award.ts'
 import { BROKERS, PACKAGE_MANAGERS, packageParams, requestParams } from './council-routes.ts'
 import { handBackSchema } from './hand-backs.ts'
+
+import { declineSchema } from './handover.ts'
 import { packageFiltersQuery } from './package-search.ts'
 import { endPackageSchema } from './packages.ts'
 import { PROVIDERS, providerScope } from './provider-routes.ts'
@@ -20,6 +22,7 @@ import {
   eligibilitySchema,
   evaluationSchema,
   handBackSchemaOut,
+  handoverResultSchema,
   offerSchema,
   opportunityDetailSchema,
   opportunitySchema,
@@ -452,6 +455,60 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
       return offers.resourceHandBack({ ...user, actor: actorOf(user) }, packageId)
+    },
+  )
+
+  app.post(
+    '/api/v1/provider/packages/:packageId/confirm',
+    {
+      config: { access: PROVIDERS },
+      schema: operation({
+        summary: 'Confirm you will provide one of your packages awarded to you',
+        tags: ['packages'],
+        description:
+          'Answer within the council’s window (the package’s confirmBy date). 409 when the package has already been confirmed or declined.',
+        params: packageParams,
+        responses: { 200: handoverResultSchema },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      return offers.confirmPackage(providerScope(user), actorOf(user), packageId)
+    },
+  )
+
+  app.post(
+    '/api/v1/provider/packages/:packageId/decline',
+    {
+      config: { access: PROVIDERS },
+      schema: operation({
+        summary: 'Decline one of your packages awarded to you: { reason }',
+        tags: ['packages'],
+        description:
+          'The reason is required (400 without it) and goes to the council’s brokers, who may award the care to another offer. 409 when the package has already been confirmed or declined.',
+        params: packageParams,
+        body: declineSchema,
+        responses: { 200: handoverResultSchema },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const result = await offers.declinePackage(
+        providerScope(user),
+        actorOf(user),
+        packageId,
+        bodyObject(request.body),
+      )
+      return {
+        packageId: result.packageId,
+        requestId: result.requestId,
+        confirmation: result.confirmation,
+        respondedAt: result.respondedAt,
+      }
     },
   )
 }

@@ -105,17 +105,17 @@ describe('the pages', () => {
     }
     const short = await provider.post(`/provider/packages/${packageId}/hand-back`, {
       ...form,
-      reason: 'Closing',
+      handBackReason: 'Closing',
     })
     expect(short.statusCode).toBe(400)
     expect(short.body).toContain('enter why you cannot give full notice')
     const given = await provider.post(`/provider/packages/${packageId}/hand-back`, {
       ...form,
-      reason: 'Closing',
+      handBackReason: 'Closing',
       shortNoticeReason: 'Our registration was cancelled',
     })
     expect(given.statusCode).toBe(303)
-    const after = await provider.get(`/provider/packages/${packageId}?handedBack=1`)
+    const after = await provider.get(`/provider/packages/${packageId}?done=handedBack`)
     expect(after.body).toContain('Notice given')
     expect(after.body).not.toContain('Hand this package back')
 

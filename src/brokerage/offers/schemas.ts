@@ -224,6 +224,14 @@ const packageFields = {
   endReason: z.string().nullable(),
   state: z.enum(['starting', 'active', 'ended']),
   stateLabel: z.string(),
+  confirmation: z
+    .enum(['awaiting', 'confirmed', 'declined'])
+    .describe('The provider’s answer to the award: awaiting until it confirms or declines'),
+  confirmationLabel: z.string(),
+  confirmBy: day.nullable().describe('The last day the provider has to confirm or decline'),
+  confirmationOverdue: z.boolean(),
+  respondedAt: instant.nullable(),
+  declineReason: z.string().nullable().describe('Why the provider declined'),
   createdAt: instant,
   createdBy: z.string(),
 }
@@ -246,10 +254,50 @@ export const providerPackageDetailSchema = z.object({
     sex: z.enum(SEXES).nullable(),
     postcode: z.string(),
     nhsNumber: z.string().nullable(),
+    contacts: z
+      .object({
+        address: z
+          .object({ line1: z.string(), line2: z.string().nullable(), town: z.string(), postcode: z.string() })
+          .nullable(),
+        phone: z.string().nullable(),
+        representative: z
+          .object({
+            name: z.string(),
+            relationship: z.string(),
+            phone: z.string().nullable(),
+            email: z.string().nullable(),
+          })
+          .nullable(),
+        withheld: z
+          .array(z.enum(['address', 'phone', 'representative']))
+          .describe('Details recorded that the person did not agree to share'),
+      })
+      .describe('How to reach the person, as far as they agreed to share it'),
   }),
+  councilContacts: z.array(
+    z.object({
+      role: z.string(),
+      name: z.string().nullable(),
+      email: z.string().nullable(),
+      phone: z.string().nullable(),
+      team: z.string().nullable(),
+    }),
+  ),
   needsSummary: z.string(),
   notesForProviders: z.string(),
+  clientGroupLabel: z.string(),
+  specialismLabels: z.array(z.string()),
+  carerGenderLabel: z.string().nullable(),
+  language: z.string().nullable(),
+  neededFrom: day.nullable(),
   visits: z.array(visitView),
+})
+
+export const handoverResultSchema = z.object({
+  packageId: z.int(),
+  requestId: z.int(),
+  confirmation: z.enum(['confirmed', 'declined']),
+  respondedAt: instant,
 })
 
 // ---- Opportunities and offers ----

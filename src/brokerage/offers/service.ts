@@ -20,7 +20,7 @@ import {
   SPECIALISM_LABELS,
   type Specialism,
 } from '../../providers/vocabulary.ts'
-import { isCalendarDate, londonDate } from '../../shared/dates.ts'
+import { exampleDate, isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import {
   CARER_GENDER_LABELS,
@@ -162,6 +162,9 @@ function identifiers(person: PersonRow): IdentifyingDetails {
     dateOfBirth: person.dateOfBirth,
     postcode: person.postcode,
     nhsNumber: person.nhsNumber,
+    phone: person.phone,
+    addressLine1: person.addressLine1,
+    representative: person.representative,
   }
 }
 
@@ -427,7 +430,9 @@ function offerTermsShape(today: string) {
       .string({ error: 'Enter the earliest date you could start' })
       .trim()
       .min(1, 'Enter the earliest date you could start')
-      .refine(isCalendarDate, 'The earliest start must be a real date, like 3 6 2026')
+      .refine(isCalendarDate, {
+        error: () => `The earliest start must be a real date, like ${exampleDate(14)}`,
+      })
       .refine((v) => !isCalendarDate(v) || v >= today, 'The earliest start must be today or in the future'),
     visitIds: z.array(intId('Visits must be chosen from the request’s visits')).default([]),
     meetsAllNeeds: z.boolean({ error: 'Say whether you can meet all the person’s needs' }),

@@ -9,7 +9,7 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import { databaseClock } from '../../db/clock.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
-import { londonDate } from '../../shared/dates.ts'
+import { formatDate, londonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
 import { brokerageEvents } from '../events.ts'
 import {
@@ -198,6 +198,7 @@ const AUDIT_ACTIONS: Record<RequestAction, string> = {
   publish: 'sourcing_request.published',
   close: 'sourcing_request.closed',
   award: 'sourcing_request.awarded',
+  reopenAward: 'sourcing_request.reopened_for_award',
   start: 'sourcing_request.started',
   markUnsourced: 'sourcing_request.marked_unsourced',
   republish: 'sourcing_request.republished',
@@ -772,7 +773,9 @@ export async function republish(
     }
     if (widened.startDate !== undefined && widened.startDate !== row.startDate) {
       set.startDate = widened.startDate
-      changes.push(`start date ${row.startDate} to ${widened.startDate}`)
+      changes.push(
+        `start date ${row.startDate ? formatDate(row.startDate) : 'none'} to ${formatDate(widened.startDate)}`,
+      )
     }
     if (errors.length > 0) throw new ValidationError(errors)
     return publishRound(
@@ -861,7 +864,9 @@ export async function changeRequest(
     }
     if (given.startDate !== undefined && given.startDate !== row.startDate) {
       set.startDate = given.startDate
-      changes.push(`start date ${row.startDate} to ${given.startDate}`)
+      changes.push(
+        `start date ${row.startDate ? formatDate(row.startDate) : 'none'} to ${formatDate(given.startDate)}`,
+      )
     }
     if (changes.length === 0)
       throw new ValidationError([

@@ -19,7 +19,7 @@ import {
 } from '../rules/index.ts'
 import { offers, people, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { caseloadCondition, type RequestScope } from './caseload.ts'
-import type { CarerGenderChoice, DayOfWeek, Sex, Urgency } from './input.ts'
+import type { CarerGenderChoice, DayOfWeek, Sex, SharingConsent, Urgency } from './input.ts'
 import { queueCondition, queueOrder, type RequestQueue } from './queues.ts'
 
 /** A request as stored: a draft keeps null for each question not yet answered. */
@@ -59,6 +59,11 @@ interface RequestPerson {
   localityId: number | null
   pcnAreaId: number | null
   nhsNumber: string | null
+  /** Council-side until award; then the awarded provider's, as far as sharingConsent allows. */
+  address: { line1: string; line2: string | null; town: string } | null
+  phone: string | null
+  representative: { name: string; relationship: string; phone: string | null; email: string | null } | null
+  sharingConsent: SharingConsent[]
 }
 
 export interface RequestVisit {
@@ -175,6 +180,13 @@ function toPerson(row: PersonRow): RequestPerson {
     localityId: row.localityId,
     pcnAreaId: row.pcnAreaId,
     nhsNumber: row.nhsNumber,
+    address:
+      row.addressLine1 && row.town
+        ? { line1: row.addressLine1, line2: row.addressLine2, town: row.town }
+        : null,
+    phone: row.phone,
+    representative: row.representative ?? null,
+    sharingConsent: row.sharingConsent as SharingConsent[],
   }
 }
 

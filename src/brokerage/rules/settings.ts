@@ -66,6 +66,9 @@ export const brokerageSettingsSchema = z
     lateStartPointsPerDay: wholeNumber('Points off for each day late', 0, 100),
     /** Calendar days of notice a provider gives when it hands a package back; less needs a reason. */
     handBackNoticeDays: wholeNumber('Notice period for hand-backs', 0, 365),
+
+    /** Working days an awarded provider has to confirm or decline the package. */
+    confirmationWorkingDays: wholeNumber('Working days to confirm an award', 1, 10),
   })
   .superRefine((s, ctx) => {
     const total = s.qualityWeight + s.priceWeight + s.distanceWeight
@@ -91,6 +94,8 @@ export const DEFAULT_BROKERAGE_SETTINGS: Readonly<BrokerageSettings> = Object.fr
   capacityStaleDays: 7,
   lateStartPointsPerDay: 2,
   handBackNoticeDays: 28,
+
+  confirmationWorkingDays: 2,
 })
 
 /**

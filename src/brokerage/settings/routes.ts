@@ -39,6 +39,8 @@ const SETTINGS_FIELDS = [
   'capacityStaleDays',
   'lateStartPointsPerDay',
   'handBackNoticeDays',
+
+  'confirmationWorkingDays',
 ] as const
 
 const dateParams = z.object({ date: z.string() })
