@@ -1,10 +1,20 @@
 import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
-// Three layers, so the inner loop runs in seconds: `unit` (pure functions, no database, no
-// browser: files named *.unit.test.ts), `integration` (services, HTTP and the CLI against a
-// real database) and `e2e` (the browser). `npm test` runs them all.
+// Layers, so the inner loop runs in seconds: `unit` (pure functions, no database, no browser:
+// files named *.unit.test.ts), `integration` (services, HTTP and the CLI against the test
+// database, PGlite or TEST_DATABASE_URL), `own-data-directory` (processes over their own embedded
+// data directories) and `e2e` (the browser). `npm test` runs them all.
 const UNIT = ['src/**/*.unit.test.ts', 'test/**/*.unit.test.ts']
+// Tests that never use the test database: they run the CLI binary or PGlite over data
+// directories of their own. They run once, in `npm test`; CI's second pass of the integration
+// layer on PostgreSQL would only repeat them.
+const OWN_DATA_DIRECTORY = [
+  'test/cli.test.ts',
+  'src/cli/import-api.test.ts',
+  'src/db/data-directory-lock.test.ts',
+  'src/brokerage/requests/migration.test.ts',
+]
 
 export default defineConfig({
   test: {
@@ -23,7 +33,16 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: UNIT,
+          exclude: [...UNIT, ...OWN_DATA_DIRECTORY],
+          globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/compose-events.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'own-data-directory',
+          include: OWN_DATA_DIRECTORY,
           globalSetup: ['test/global-setup.ts'],
           setupFiles: ['test/compose-events.ts'],
         },

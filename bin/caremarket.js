@@ -10,6 +10,9 @@ if (major < 24) {
   )
   process.exit(1)
 }
+// Loading the TypeScript takes a few seconds: say something straight away.
+if (process.argv[2] === 'serve' && !process.argv.includes('--help') && !process.argv.includes('-h'))
+  process.stdout.write('Starting Caremarket…\n')
 const { register } = await import('tsx/esm/api')
 register()
 await import('../src/main.ts')

@@ -171,11 +171,70 @@ describe.skipIf(skip)(
       expect(await provider.visit(`/provider/packages/${packageId}`)).toBe(200)
       expect(await provider.page.getByRole('heading', { level: 1 }).textContent()).toContain(TEST_PERSON.name)
       await expectAccessible(provider)
+
+      // The broker sees the award waiting for the provider's answer.
+      expect(await broker.visit('/packages?confirmation=awaiting')).toBe(200)
+      expect(await broker.page.getByRole('main').textContent()).toContain(`Package ${packageId}`)
+      await expectAccessible(broker)
+
+      expect(await broker.visit(`/packages/${packageId}/agreement`)).toBe(200)
+      await expectAccessible(broker)
+
+      // The handover: the provider reads the agreement, then answers on the package page.
+      expect(await provider.visit(`/provider/packages/${packageId}/agreement`)).toBe(200)
+      expect(await provider.page.getByRole('heading', { level: 1 }).textContent()).toContain(
+        'Individual service agreement',
+      )
+      await expectAccessible(provider)
+      expect(await provider.visit(`/provider/packages/${packageId}`)).toBe(200)
+      await provider.page.locator('summary', { hasText: 'Decline this package' }).click()
+      await expectAccessible(provider)
+      await submit(provider, provider.page.getByRole('button', { name: 'Decline the package' }))
+      const refused = provider.page.getByRole('alert').filter({ hasText: 'There is a problem' })
+      await refused.waitFor()
+      expect(await refused.textContent()).toContain('Enter why you cannot take this package')
+      await expectAccessible(provider)
+      await submit(
+        provider,
+        provider.page.getByRole('button', { name: 'Confirm you will provide this care' }),
+      )
+      expect(await provider.page.locator('.govuk-notification-banner--success').textContent()).toContain(
+        'You have confirmed this package',
+      )
+      await expectAccessible(provider)
       expect(await provider.visit('/provider/messages')).toBe(200)
       expect(await provider.page.getByRole('main').textContent()).toContain(
         `Your offer on request ${requestId} was accepted`,
       )
       await expectAccessible(provider)
+
+      // The provider hands the package back at short notice: first without saying why, then saying it.
+      expect(await provider.visit(`/provider/packages/${packageId}`)).toBe(200)
+      const lastDay = provider.page.getByRole('group', { name: 'Last day of care' })
+      const [endYear, endMonth, endDay] = addCalendarDays(start, 3).split('-')
+      await lastDay.getByLabel('Day').fill(String(Number(endDay)))
+      await lastDay.getByLabel('Month').fill(String(Number(endMonth)))
+      await lastDay.getByLabel('Year').fill(endYear as string)
+      await provider.page
+        .getByLabel('Why you are handing the package back')
+        .fill('We are closing our home care service')
+      await submit(provider, provider.page.getByRole('button', { name: 'Give notice' }))
+      await provider.page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor()
+      expect(await provider.page.getByRole('alert').textContent()).toContain('cannot give full notice')
+      await expectAccessible(provider)
+      await provider.page
+        .getByLabel('Why you cannot give full notice (if the last day is sooner)')
+        .fill('Our registered manager has left')
+      await submit(provider, provider.page.getByRole('button', { name: 'Give notice' }))
+      expect(provider.path).toMatch(new RegExp(`^/provider/packages/${packageId}\\?done=handedBack$`))
+      await expectAccessible(provider)
+
+      expect(await broker.visit(`/packages/${packageId}`)).toBe(200)
+      expect(await broker.page.getByRole('main').textContent()).toContain('Handed back by the provider')
+      await expectAccessible(broker)
+      await submit(broker, broker.page.getByRole('button', { name: 'Re-source' }))
+      expect(broker.path).toMatch(/^\/requests\/\d+$/)
+      expect(broker.path).not.toBe(`/requests/${requestId}`)
 
       for (const tab of [provider, broker]) {
         expect(tab.cspViolations, 'Content-Security-Policy violations').toEqual([])

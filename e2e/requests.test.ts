@@ -79,8 +79,22 @@ describe.skipIf(skip)(
       await expectAccessible(tab)
       await page.getByLabel('NHS number (optional)').fill('943 476 5919')
       await submit(tab, question.continueButton)
-      expect(tab.path).toMatch(/^\/requests\/\d+\/edit\/service-type$/)
-      const requestPath = tab.path.replace(/\/edit\/service-type$/, '')
+      expect(tab.path).toMatch(/^\/requests\/\d+\/edit\/contacts$/)
+      const requestPath = tab.path.replace(/\/edit\/contacts$/, '')
+      await expectAccessible(tab)
+
+      // How to contact the person: a phone number that is not one first.
+      await page.getByLabel('Address line 1').fill('14 Quayside Terrace')
+      await page.getByLabel('Town or city').fill('Norwich')
+      await page.getByLabel('Phone number').first().fill('call the daughter')
+      await page.getByRole('checkbox', { name: 'Their address' }).check()
+      await submit(tab, question.continueButton)
+      await question.errorSummary.waitFor()
+      expect(await question.errorSummary.textContent()).toContain('as a UK phone number')
+      await expectAccessible(tab)
+      await page.getByLabel('Phone number').first().fill('01632 960 123')
+      await submit(tab, question.continueButton)
+      expect(tab.path).toBe(`${requestPath}/edit/service-type`)
       await expectAccessible(tab)
 
       await page.getByRole('radio', { name: 'Care home: dementia residential' }).check()
@@ -217,6 +231,8 @@ describe.skipIf(skip)(
       await page.getByLabel('Full name').fill('Albert Moss')
       await question.fillDate('Date of birth', '1931-11-02')
       await page.getByLabel('Postcode').fill('NR2 4TE')
+      await submit(tab, question.continueButton)
+      // No contact details: every one of them is optional.
       await submit(tab, question.continueButton)
       await page.getByRole('radio', { name: 'Home care' }).check()
       await submit(tab, question.continueButton)

@@ -75,6 +75,37 @@ describe.skipIf(skip)(
       expect(tab.scriptErrors).toEqual([])
     })
 
+    it('a provider user who turned it on turns it off again with a current code', async () => {
+      const tab = await session.signedIn(session.server.fixture.emails.providerB, PASSWORD)
+      expect(await tab.visit('/account/two-factor/set-up')).toBe(200)
+      const secret = ((await tab.page.locator('#secret').textContent()) ?? '').replace(/\s/g, '')
+      const setUpAt = Date.now()
+      await tab.page.getByLabel('Enter the 6-digit code the app shows').fill(codeAt(secret, setUpAt))
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Turn on two-factor authentication' }))
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Continue' }))
+      expect(tab.path).toBe('/account/two-factor')
+
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Turn off two-factor authentication' }))
+      expect(tab.path).toBe('/account/two-factor/turn-off')
+      await expectAccessible(tab)
+      const code = tab.page.getByLabel('Enter the 6-digit code your authenticator app shows now')
+      // The code that turned it on has been used.
+      await code.fill(codeAt(secret, setUpAt))
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Turn off two-factor authentication' }))
+      const summary = tab.page.getByRole('alert').filter({ hasText: 'There is a problem' })
+      expect(await summary.textContent()).toContain('That code has already been used')
+      await expectAccessible(tab)
+      await code.fill(codeAt(secret, setUpAt + 30_000))
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Turn off two-factor authentication' }))
+      expect(tab.path).toBe('/account/two-factor?done=turned-off')
+      expect(await tab.page.locator('.govuk-notification-banner--success').textContent()).toContain(
+        'Two-factor authentication is off',
+      )
+      await expectAccessible(tab)
+      expect(tab.cspViolations).toEqual([])
+      expect(tab.scriptErrors).toEqual([])
+    })
+
     it('once the council requires it, a broker without an authenticator sets one up straight after the password', async () => {
       const admin = await session.signedIn(session.server.fixture.emails.council_admin, PASSWORD)
       expect(await admin.visit('/admin/two-factor')).toBe(200)

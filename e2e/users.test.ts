@@ -1,5 +1,11 @@
+import { writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { activeAccounts } from '../src/accounts/service.ts'
+import { codeAt } from '../src/accounts/two-factor/rules.ts'
+import { confirmTwoFactorSetUp, startTwoFactorSetUp } from '../src/accounts/two-factor/service.ts'
 import { users } from '../src/db/schema.ts'
 import { sendDueEmails } from '../src/notifications/sender.ts'
 import { PASSWORD } from '../test/helpers.ts'
@@ -59,6 +65,25 @@ describe.skipIf(skip)(
       expect(tab.scriptErrors).toEqual([])
     })
 
+    it('a council admin resets the two-factor authentication of a commissioner who lost their phone', async () => {
+      const { fixture, database } = session.server
+      const [row] = await database.db.select().from(users).where(eq(users.email, fixture.emails.commissioner))
+      const [person] = await activeAccounts(database.db, [row?.id ?? 0])
+      if (!person) throw new Error('no commissioner')
+      const { secret } = await startTwoFactorSetUp(database.db, person)
+      await confirmTwoFactorSetUp(database.db, person, codeAt(secret, Date.now()))
+
+      const tab = await session.signedIn(fixture.emails.council_admin, PASSWORD)
+      expect(await tab.visit(`/admin/users/${person.id}`)).toBe(200)
+      const page = new UserPage(tab.page)
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Reset two-factor authentication' }))
+      expect(await page.banner.textContent()).toContain('two-factor authentication has been reset')
+      expect(await tab.page.getByRole('button', { name: 'Reset two-factor authentication' }).count()).toBe(0)
+      await expectAccessible(tab)
+      expect(tab.cspViolations).toEqual([])
+      expect(tab.scriptErrors).toEqual([])
+    })
+
     it('a person who forgot their password gets a link by email and sets a new one', async () => {
       const { fixture, database } = session.server
       const tab = await session.open()
@@ -103,6 +128,38 @@ describe.skipIf(skip)(
       expect(await new Layout(tab.page).heading.textContent()).toContain(
         'This link has expired or has already been used',
       )
+      await expectAccessible(tab)
+      expect(tab.cspViolations).toEqual([])
+      expect(tab.scriptErrors).toEqual([])
+    })
+
+    it('a council admin adds users from a CSV file, seeing the rejected rows first', async () => {
+      const tab = await session.signedIn(session.server.fixture.emails.council_admin, PASSWORD)
+      expect(await tab.visit('/admin/users')).toBe(200)
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Add users from a CSV file' }))
+      expect(tab.path).toBe('/admin/users/import')
+      await expectAccessible(tab)
+      const file = join(tmpdir(), `caremarket-e2e-users-${process.pid}.csv`)
+      await writeFile(file, 'email,role\nnew.broker@eus.test,broker\nnot-an-email,broker\n')
+      await tab.page.getByLabel('CSV file of users').setInputFiles(file)
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Add users' }))
+      const summary = tab.page.getByRole('alert').filter({ hasText: 'There is a problem' })
+      expect(await summary.textContent()).toContain('1 row was rejected, so no users were added')
+      const rejected = tab.page.getByRole('table', { name: 'Rejected rows' })
+      expect(await rejected.getByRole('row').nth(1).textContent()).toMatch(/3\s*Enter an email address/)
+      await expectAccessible(tab)
+
+      await writeFile(
+        file,
+        'email,role\nnew.broker@eus.test,broker\nnew.commissioner@eus.test,commissioner\n',
+      )
+      await tab.page.getByLabel('CSV file of users').setInputFiles(file)
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Add users' }))
+      expect(tab.path).toMatch(/^\/admin\/users\?done=/)
+      expect(await tab.page.locator('.govuk-notification-banner--success').textContent()).toContain(
+        '2 users were added and sent invitations.',
+      )
+      expect(await tab.page.getByRole('link', { name: 'new.commissioner@eus.test' }).count()).toBe(1)
       await expectAccessible(tab)
       expect(tab.cspViolations).toEqual([])
       expect(tab.scriptErrors).toEqual([])

@@ -23,7 +23,7 @@ const environmentSchema = z.object({
   // scrypt cost as a power of two (OWASP: 17). Lower only for tests.
   CAREMARKET_PASSWORD_COST_LOG2: z.coerce.number().int().min(10).max(20).default(17),
   // Weeks of simulated brokerage given to a newly created demo council.
-  CAREMARKET_DEMO_WEEKS: z.coerce.number().int().min(0).max(52).default(3),
+  CAREMARKET_DEMO_WEEKS: z.coerce.number().int().min(0).max(52).default(8),
   CAREMARKET_DEMO_PASSWORD: z.string().min(8).default('caremarket-demo'),
   // Outgoing email. Without SMTP_URL or SMTP_HOST nothing is sent and the outbox is the mail log.
   SMTP_URL: z.string().url().optional(),

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from './services.ts'
 import type { Capability, Navigation } from './web/navigation.ts'
+import type { QueueSource } from './web/queue.ts'
 
 /** A scheduled job: does what is due and says what to log, or null when there was nothing to do. */
 export interface Job {
@@ -15,6 +16,8 @@ export interface Job {
 interface WebContext {
   cookies: { session: string; councilChoice: string; twoFactor: string; singleSignOn: string }
   navigation: Navigation
+  /** The work waiting for a user, from every module's queues, for their home page. */
+  queueFor: QueueSource
 }
 
 export interface DomainModule {
@@ -23,4 +26,6 @@ export interface DomainModule {
   /** Pages it offers, for the navigation and each role's home page, in the order shown. */
   navigation: readonly Capability[]
   jobs?(services: Services): Job[]
+  /** The area's queues on each role's home page (src/web/queue.ts). */
+  queue?(services: Services): QueueSource
 }

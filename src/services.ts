@@ -10,8 +10,10 @@ import { checkDatabase, type DatabaseHandle } from './db/connection.ts'
 import { createGeographyServices } from './geography/services.ts'
 import { listenToBrokerage, listenToRegister } from './market/listeners.ts'
 import { createMarketServices } from './market/services.ts'
+import { listenToBrokerageForNotifications } from './notifications/listeners.ts'
 import { createSmtpTransport, type MailTransport } from './notifications/sender.ts'
 import { createNotificationsServices } from './notifications/services.ts'
+import { setNotificationLinkBase } from './notifications/staff.ts'
 import { registerEvents } from './providers/cqc/register-events.ts'
 import { createProvidersServices } from './providers/services.ts'
 import { listenToBrokerageForWebhooks } from './webhooks/listeners.ts'
@@ -30,16 +32,19 @@ export interface ServiceDependencies {
  * Registers every domain's listeners on the events of the domains they react to: the market keeps
  * the Interim Care List's spells and request outcomes as brokerage changes requests, and records
  * market events as the CQC import changes the register; webhooks queue deliveries to case systems
- * as brokerage changes requests and packages. Registering again changes nothing.
+ * as brokerage changes requests and packages; council staff are notified of requests' progress.
+ * Registering again changes nothing.
  */
 export function wireDomainEvents(): void {
   listenToBrokerage(brokerageEvents)
   listenToBrokerageForWebhooks(brokerageEvents)
+  listenToBrokerageForNotifications(brokerageEvents)
   listenToRegister(registerEvents)
 }
 
 export function createServices({ database, config, clock, mailer }: ServiceDependencies) {
   wireDomainEvents()
+  setNotificationLinkBase(config.baseUrl ?? `http://localhost:${config.port}`)
   const { db } = database
   const providers = createProvidersServices({ db, config })
   const transport = mailer ?? (config.smtp ? createSmtpTransport(config.smtp) : undefined)

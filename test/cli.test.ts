@@ -4,8 +4,8 @@ import http from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { caremarketBin, runBinary, runCliWithEnv } from './support/cli.ts'
 
-const bin = path.resolve(import.meta.dirname, '../bin/caremarket.js')
 const dataDirs: string[] = []
 afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
@@ -25,21 +25,7 @@ function freshEnv(): NodeJS.ProcessEnv {
   return env
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv, stdin?: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.stdin.end(stdin ?? '')
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const run = runBinary
 
 describe('caremarket CLI', () => {
   it('has --help on every command', async () => {
@@ -53,7 +39,8 @@ describe('caremarket CLI', () => {
       ['user', 'add'],
       ['token', 'create'],
     ]) {
-      const result = await run([...args, '--help'], env)
+      // The binary once, to know it starts; each command's help in process.
+      const result = await (args.length === 0 ? run : runCliWithEnv)([...args, '--help'], env)
       expect(result.code, args.join(' ')).toBe(0)
       expect(result.stdout).toContain('Usage: caremarket')
     }
@@ -61,13 +48,13 @@ describe('caremarket CLI', () => {
 
   it('says what was wrong with an invalid argument and exits non-zero', async () => {
     const env = freshEnv()
-    const scale = await run(['demo', '--scale', 'lots'], env)
+    const scale = await runCliWithEnv(['demo', '--scale', 'lots'], env)
     expect(scale.code).not.toBe(0)
     expect(scale.stderr).toMatch(/scale/i)
-    const unknown = await run(['frobnicate'], env)
+    const unknown = await runCliWithEnv(['frobnicate'], env)
     expect(unknown.code).not.toBe(0)
     expect(unknown.stderr).toContain("unknown command 'frobnicate'")
-    const missing = await run(['user', 'add', '--council', 'DEMO'], env)
+    const missing = await runCliWithEnv(['user', 'add', '--council', 'DEMO'], env)
     expect(missing.code).not.toBe(0)
     expect(missing.stderr).toContain('--role')
   })
@@ -165,11 +152,19 @@ describe('caremarket CLI', () => {
     const created = JSON.parse(token.stdout) as { id: number; token: string; role: string }
     expect(created).toMatchObject({ role: 'broker', council: code })
     expect(created.token).toMatch(/^cm_[A-Za-z0-9_-]{40,}$/)
-    const providerless = await run(['token', 'create', '--council', code, '--role', 'provider_user'], env)
+    const providerless = await runCliWithEnv(
+      ['token', 'create', '--council', code, '--role', 'provider_user'],
+      env,
+    )
     expect(providerless.code).toBe(1)
     expect(providerless.stderr).toContain('needs a provider')
-    expect((await run(['token', 'revoke', '--council', code, '--id', String(created.id)], env)).code).toBe(0)
-    const revokedAgain = await run(['token', 'revoke', '--council', code, '--id', String(created.id)], env)
+    expect(
+      (await runCliWithEnv(['token', 'revoke', '--council', code, '--id', String(created.id)], env)).code,
+    ).toBe(0)
+    const revokedAgain = await runCliWithEnv(
+      ['token', 'revoke', '--council', code, '--id', String(created.id)],
+      env,
+    )
     expect(revokedAgain.code).toBe(1)
     expect(revokedAgain.stderr).toContain(`No active token ${created.id}`)
 
@@ -187,7 +182,9 @@ function startServer(
   env: NodeJS.ProcessEnv,
 ): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'serve'], { env: { ...env, PORT: '0', HOST: '127.0.0.1' } })
+    const child = spawn(process.execPath, [caremarketBin, 'serve'], {
+      env: { ...env, PORT: '0', HOST: '127.0.0.1' },
+    })
     let output = ''
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 90_000)
     child.stdout.on('data', (d) => {
@@ -202,6 +199,21 @@ function startServer(
       output += d
     })
     child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)))
+  })
+}
+
+/** Resolves once the server has printed `text`, whenever that is. */
+function waitForOutput(server: { child: ChildProcess; output: () => string }, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!server.output().includes(text)) return
+      server.child.stdout?.off('data', onData)
+      resolve()
+    }
+    const onData = () => setImmediate(check)
+    server.child.stdout?.on('data', onData)
+    server.child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${server.output()}`)))
+    check()
   })
 }
 
@@ -227,6 +239,9 @@ describe('caremarket serve', () => {
   it('creates the demo once, finishes requests in flight on SIGTERM, and loses nothing on restart', async () => {
     const env = freshEnv()
     const first = await startServer(env)
+    // It answers as soon as the demo council exists: its history is written afterwards.
+    expect(first.output()).toContain('Starting Caremarket…')
+    expect(first.output()).not.toContain('history is complete')
     expect(first.output()).toContain('Sign in with password')
     expect(first.output()).toMatch(/broker\s+broker@/)
     const health = await fetch(`${first.url}/health`)
@@ -247,6 +262,13 @@ describe('caremarket serve', () => {
       }),
     })
     expect(added.status).toBe(303)
+
+    // The demo history is written in the background and completes; the in-flight check below is
+    // about shutting down, so it waits for the history rather than race it.
+    await waitForOutput(first, 'The demo council’s history is complete')
+    expect(first.output().indexOf('Caremarket is running')).toBeLessThan(
+      first.output().indexOf('Filling in the demo council’s history'),
+    )
 
     // A request whose body is still arriving when SIGTERM comes must still be answered.
     const inFlight = new Promise<number>((resolve, reject) => {

@@ -1,7 +1,14 @@
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { issueApiToken } from '../src/accounts/api-tokens.ts'
 import { codeAt } from '../src/accounts/two-factor/rules.ts'
-import { auditLog, twoFactorRecoveryCodes, users, userTwoFactor } from '../src/db/schema.ts'
+import {
+  auditLog,
+  councilTwoFactorSettings,
+  twoFactorRecoveryCodes,
+  users,
+  userTwoFactor,
+} from '../src/db/schema.ts'
 import { Client, createTestApp, type Fixture, seedCouncil } from './helpers.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
@@ -333,5 +340,168 @@ describe('two-factor limits', () => {
     await passwordStep(other, council.emails.broker)
     await other.get('/sign-in/two-factor')
     expect((await other.post('/sign-in/two-factor', { code: right })).statusCode).toBe(303)
+  })
+})
+
+describe('turning two-factor sign-in off, and an administrator resetting it', () => {
+  let other: Fixture
+  beforeAll(async () => {
+    other = await seedCouncil(t.database, 'TFB', t.config)
+  })
+
+  /** Signs in with the password and the authenticator's next code; the client has a session after. */
+  async function signInWithCode(email: string, secret: string, at: number) {
+    const client = new Client(t.app)
+    const afterPassword = await passwordStep(client, email)
+    expect(afterPassword.headers.location).toBe('/sign-in/two-factor')
+    await client.get('/sign-in/two-factor')
+    expect((await client.post('/sign-in/two-factor', { code: codeAt(secret, at) })).statusCode).toBe(303)
+    return client
+  }
+
+  const wrongFor = (secret: string, at: number) => (codeAt(secret, at) === '000000' ? '111111' : '000000')
+
+  it('lets a person whose council does not require it turn it off, with a current code', async () => {
+    const email = other.emails.providerA
+    const client = new Client(t.app)
+    await client.signIn(email)
+    const secret = secretOn((await client.get('/account/two-factor/set-up')).body)
+    const setUpAt = Date.now()
+    expect(
+      (await client.post('/account/two-factor/set-up', { code: codeAt(secret, setUpAt) })).statusCode,
+    ).toBe(200)
+    const account = await client.get('/account/two-factor')
+    expect(account.body).toContain('href="/account/two-factor/turn-off"')
+    expect((await client.get('/account/two-factor/turn-off')).statusCode).toBe(200)
+
+    const empty = await client.post('/account/two-factor/turn-off', { code: '' })
+    expect(empty.statusCode).toBe(400)
+    expect(empty.body).toContain('govuk-error-summary')
+    expect(empty.body).toContain('Enter the 6-digit code from your authenticator app')
+    const wrong = await client.post('/account/two-factor/turn-off', { code: wrongFor(secret, setUpAt) })
+    expect(wrong.statusCode).toBe(401)
+    expect(wrong.body).toContain('The code is not correct')
+    // The code that turned it on is used: an onlooker who saw it cannot use it again here.
+    const replay = await client.post('/account/two-factor/turn-off', { code: codeAt(secret, setUpAt) })
+    expect(replay.statusCode).toBe(401)
+    expect(replay.body).toContain('That code has already been used')
+
+    const off = await client.post('/account/two-factor/turn-off', { code: codeAt(secret, setUpAt + 30_000) })
+    expect(off.statusCode).toBe(303)
+    expect(off.headers.location).toBe('/account/two-factor?done=turned-off')
+    const page = await client.get(off.headers.location as string)
+    expect(page.body).toContain('Two-factor authentication is off')
+    expect(page.body).toMatch(/Status\s*<\/dt>\s*<dd[^>]*>\s*Off/)
+    const id = await userId(email)
+    expect(await t.database.db.select().from(userTwoFactor).where(eq(userTwoFactor.userId, id))).toEqual([])
+    expect(
+      await t.database.db.select().from(twoFactorRecoveryCodes).where(eq(twoFactorRecoveryCodes.userId, id)),
+    ).toEqual([])
+    expect((await passwordStep(new Client(t.app), email)).headers.location).toBe('/')
+    const audit = await t.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'two_factor.turned_off'), eq(auditLog.entityId, String(id))))
+    expect(audit).toHaveLength(1)
+    // Off already: the turn-off page goes back to the account page.
+    expect((await client.get('/account/two-factor/turn-off')).headers.location).toBe('/account/two-factor')
+  })
+
+  it('lets a council admin reset it from the user’s page, ending their sessions; audited', async () => {
+    const email = other.emails.social_worker
+    const { secret } = await setUpAuthenticator(email)
+    const person = await signInWithCode(email, secret, Date.now() + 30_000)
+    const admin = new Client(t.app)
+    await admin.signIn(other.emails.council_admin)
+    const id = await userId(email)
+    const page = await admin.get(`/admin/users/${id}`)
+    expect(page.body).toMatch(/Two-factor authentication\s*<\/dt>\s*<dd[^>]*>\s*On/)
+    expect(page.body).toContain(`action="/admin/users/${id}/two-factor-reset"`)
+
+    const reset = await admin.post(`/admin/users/${id}/two-factor-reset`, {})
+    expect(reset.statusCode).toBe(303)
+    const after = await admin.get(reset.headers.location as string)
+    expect(after.body).toContain('two-factor authentication has been reset and their sessions have ended')
+    expect(after.body).toMatch(/Two-factor authentication\s*<\/dt>\s*<dd[^>]*>\s*Off/)
+    expect((await person.get('/')).headers.location).toMatch(/^\/sign-in/)
+    const [entry] = await t.database.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'two_factor.reset'), eq(auditLog.entityId, String(id))))
+    expect(entry?.actor).toBe(other.emails.council_admin)
+
+    const again = await admin.post(`/admin/users/${id}/two-factor-reset`, {})
+    expect(again.statusCode).toBe(409)
+    expect(again.body).toContain('has not set up two-factor authentication, so there is nothing to reset')
+
+    // Where it is required, the next sign-in sets up a new authenticator.
+    await t.database.db
+      .insert(councilTwoFactorSettings)
+      .values({ councilId: other.councilId, requiredForCouncilStaff: true })
+    const next = await passwordStep(new Client(t.app), email)
+    expect(next.headers.location).toBe('/sign-in/two-factor/set-up')
+  })
+
+  it('lets a council admin’s tool reset it through the API, and refuses other councils’ users', async () => {
+    const email = other.emails.broker
+    const { secret } = await setUpAuthenticator(email)
+    const person = await signInWithCode(email, secret, Date.now() + 30_000)
+    const spec = {
+      councilId: other.councilId,
+      name: 'identity system',
+      role: 'council_admin' as const,
+      providerOrganisationId: null,
+      createdByUserId: null,
+    }
+    const { token } = await issueApiToken(t.database.db, spec, { kind: 'system', label: 'test' })
+    const id = await userId(email)
+    const reset = (userId: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/users/${userId}/two-factor/reset`,
+        headers: { authorization: `Bearer ${token}` },
+      })
+    const listed = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/users?role=broker',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(listed.json().users).toEqual([expect.objectContaining({ email, twoFactorEnabled: true })])
+    // Someone part-way through signing in, past the password, is sent back to start again.
+    const midway = new Client(t.app)
+    expect((await passwordStep(midway, email)).headers.location).toBe('/sign-in/two-factor')
+    const done = await reset(id)
+    expect(done.statusCode).toBe(200)
+    expect((await midway.get('/sign-in/two-factor')).headers.location).toBe('/sign-in')
+    expect(done.json().user).toMatchObject({ email, twoFactorEnabled: false })
+    expect((await person.get('/')).headers.location).toMatch(/^\/sign-in/)
+    const again = await reset(id)
+    expect(again.statusCode).toBe(409)
+    expect(again.json().error.message).toContain('nothing to reset')
+    // A user of another council is no user of this one.
+    expect((await reset(await userId(council.emails.broker))).statusCode).toBe(404)
+    expect((await reset(0)).statusCode).toBe(400)
+  })
+
+  it('does not let someone whose council requires it turn it off', async () => {
+    // The council requires it (above): the commissioner sets it up at sign-in.
+    const client = new Client(t.app)
+    const afterPassword = await passwordStep(client, other.emails.commissioner)
+    expect(afterPassword.headers.location).toBe('/sign-in/two-factor/set-up')
+    const secret = secretOn((await client.get('/sign-in/two-factor/set-up')).body)
+    const setUpAt = Date.now()
+    await client.post('/sign-in/two-factor/set-up', { code: codeAt(secret, setUpAt) })
+    const account = await client.get('/account/two-factor')
+    expect(account.statusCode).toBe(200)
+    expect(account.body).not.toContain('/account/two-factor/turn-off')
+    expect((await client.get('/account/two-factor/turn-off')).headers.location).toBe('/account/two-factor')
+    const refused = await client.post('/account/two-factor/turn-off', {
+      code: codeAt(secret, setUpAt + 30_000),
+    })
+    expect(refused.headers.location).toBe('/account/two-factor')
+    const id = await userId(other.emails.commissioner)
+    expect(await t.database.db.select().from(userTwoFactor).where(eq(userTwoFactor.userId, id))).toHaveLength(
+      1,
+    )
   })
 })

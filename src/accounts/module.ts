@@ -20,15 +20,18 @@ export const accountsModule: DomainModule = {
       twoFactor: services.twoFactor,
       singleSignOn: services.singleSignOn,
       capabilitiesFor: web.navigation.capabilitiesFor,
+      queueFor: web.queueFor,
     })
     await app.register(apiTokenRoutes, { accounts: services.accounts })
     await app.register(userRoutes, {
       accounts: services.accounts,
       listTeams: services.teams.listTeams,
+      teamsOfUser: services.teams.teamsOfUser,
       config: services.config,
     })
     await app.register(passwordRoutes, {
       accounts: services.accounts,
+      twoFactorStatus: services.twoFactor.twoFactorStatus,
       config: services.config,
       sessionCookie: web.cookies.session,
     })

@@ -5,6 +5,7 @@ import { ANY_ROLE } from '../web/access.ts'
 import { operation } from '../web/api-schema.ts'
 import { field, formErrors, safeReturnPath } from '../web/forms.ts'
 import type { Navigation } from '../web/navigation.ts'
+import type { QueueSource } from '../web/queue.ts'
 import { COUNCIL_CHOICE_MINUTES, decodeCouncilChoice, encodeCouncilChoice } from './council-choice.ts'
 import { FailedSignIns } from './failed-sign-ins.ts'
 import { ROLE_LABELS } from './roles.ts'
@@ -29,6 +30,8 @@ export interface AccountsRoutesOptions {
   singleSignOn: Pick<AccountsServices['singleSignOn'], 'ssoSignInChoices'>
   /** The lines on each role's home page, from every module's navigation. */
   capabilitiesFor: Navigation['capabilitiesFor']
+  /** The work waiting for the user, shown on their home page. */
+  queueFor: QueueSource
 }
 
 /** Banners the sign-in page shows after something that sent the person to it. */
@@ -52,6 +55,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
     twoFactor,
     singleSignOn,
     capabilitiesFor,
+    queueFor,
   },
 ) => {
   const cookieOptions = signInCookieOptions(config)
@@ -194,6 +198,7 @@ export const accountsRoutes: FastifyPluginAsync<AccountsRoutesOptions> = async (
       pageTitle: organisation ? organisation.name : user.councilName,
       roleLabel: ROLE_LABELS[user.role],
       capabilities: capabilitiesFor(user.role),
+      queue: await queueFor(user),
     })
   })
 

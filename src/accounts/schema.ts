@@ -150,6 +150,26 @@ export const teamMembers = pgTable(
 )
 
 /**
+ * When a user last opened a page whose news their home page counts ("new since your last visit"):
+ * one row per user and page, moved forward on each visit.
+ */
+export const pageVisits = pgTable(
+  'page_visits',
+  {
+    userId: integer()
+      .notNull()
+      .references(() => users.id),
+    councilId: integer()
+      .notNull()
+      .references(() => councils.id),
+    /** Which page: 'opportunities', 'market-events'. */
+    page: text().notNull(),
+    visitedAt: timestamp({ withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.page] })],
+)
+
+/**
  * API tokens, stored as SHA-256 hashes. A token either acts as one person (`userId`: that user's
  * role and teams, and only while the user is active) or is a system's (`role`), within one
  * council, and a provider system's token also within one provider organisation.

@@ -24,6 +24,9 @@ export const userSchema = z.object({
   role: z.enum(ROLES),
   providerOrganisationId: z.int().nullable(),
   status: z.enum(USER_STATUSES).describe('invited: no password set yet; disabled: cannot sign in'),
+  twoFactorEnabled: z
+    .boolean()
+    .describe('Whether they sign in with a code from an authenticator app as well as their password'),
   createdAt: z.iso.datetime(),
   lastSignInAt: z.iso.datetime().nullable(),
 })
@@ -42,3 +45,19 @@ export const userChangeBody = z.object({
   role: z.enum(COUNCIL_ROLES as [Role, ...Role[]]).optional(),
   email: z.string().optional(),
 })
+
+/** A CSV file of users, sent as the whole body (text/csv). */
+export const userCsvBody = z
+  .string()
+  .describe('The CSV file: a first line naming the columns email,role,cqc_provider_id, then one user a line')
+
+/** The same file, as the field `file` of multipart/form-data. */
+export const userCsvUpload = z.object({
+  file: z.string().meta({ format: 'binary' }).describe('The CSV file of users'),
+})
+
+export const userImportSchema = z
+  .object({
+    added: z.array(z.object({ id: z.int(), email: z.string(), role: z.enum(ROLES) })),
+  })
+  .describe('Every user of the file was added and sent an invitation')

@@ -184,6 +184,16 @@ export async function insertUser(
   return { id: created.id, email: value.email, role: value.role, invited: passwordHash === null }
 }
 
+/** Email addresses of the council's active users of one role (the brokers told of a provider failure). */
+export async function councilUserEmails(db: Queryable, councilId: number, role: Role): Promise<string[]> {
+  const rows = await db
+    .select({ email: users.email })
+    .from(users)
+    .where(and(eq(users.councilId, councilId), eq(users.role, role), eq(users.active, true)))
+    .orderBy(asc(users.email))
+  return rows.map((r) => r.email)
+}
+
 /** Email addresses of the active provider users of each organisation. */
 export async function providerUserEmailsByOrganisation(
   db: Queryable,

@@ -42,7 +42,7 @@ import {
   ssoClientFor,
   ssoSignInChoices,
 } from './sso/service.ts'
-import { addTeamMember, createTeam, getTeam, listTeams, removeTeamMember } from './teams.ts'
+import { addTeamMember, createTeam, getTeam, listTeams, removeTeamMember, teamsOfUser } from './teams.ts'
 import {
   checkTwoFactorCode,
   confirmTwoFactorSetUp,
@@ -50,6 +50,7 @@ import {
   setCouncilTwoFactorRequirement,
   stageAfterPassword,
   startTwoFactorSetUp,
+  turnOffTwoFactor,
   twoFactorStatus,
   useRecoveryCode,
 } from './two-factor/service.ts'
@@ -63,6 +64,7 @@ import {
   getCouncilUser,
   listCouncilUsers,
   removeUser,
+  resetUserTwoFactor,
   sendPasswordLink,
 } from './users/service.ts'
 
@@ -98,6 +100,7 @@ export function createAccountsServices({ database, findOrganisation }: AccountsD
         changeUserRole,
         changeUserEmail,
         removeUser,
+        resetUserTwoFactor,
         sendPasswordLink,
         requestPasswordReset,
         checkPasswordLink,
@@ -128,6 +131,7 @@ export function createAccountsServices({ database, findOrganisation }: AccountsD
       createTeam,
       listTeams,
       getTeam,
+      teamsOfUser,
       addTeamMember,
       removeTeamMember,
     }),
@@ -140,6 +144,7 @@ export function createAccountsServices({ database, findOrganisation }: AccountsD
       confirmTwoFactorSetUp,
       checkTwoFactorCode,
       useRecoveryCode,
+      turnOffTwoFactor,
     }),
     singleSignOn: bindDatabase(database.db, {
       getSsoSettings,

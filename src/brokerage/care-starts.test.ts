@@ -121,7 +121,7 @@ describe('starting requests when their care starts', () => {
     expect(events[0]).toMatchObject({
       fromStatus: 'awarded',
       actor: 'care start scheduler',
-      reason: `Package ${onTenth.packageId} started on 2026-06-10`,
+      reason: `Package ${onTenth.packageId} started on 10 June 2026`,
       at: EARLY_ON_10_JUNE,
     })
 

@@ -10,10 +10,10 @@
 // begins to receive care. Visits still unfilled stay on the Interim Care List and may still be
 // awarded (canAwardSlot() allows it once started); their packages start on their own dates.
 
-import { and, asc, eq, exists, gt, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, exists, gt, lte, ne, sql } from 'drizzle-orm'
 import type { Database, Queryable } from '../db/connection.ts'
 import { ConflictError } from '../errors.ts'
-import { londonDate } from '../shared/dates.ts'
+import { formatDate, londonDate } from '../shared/dates.ts'
 import { transitionRequest } from './requests/service.ts'
 import { findRequestRow } from './requests/store.ts'
 import { packages, sourcingRequests } from './schema.ts'
@@ -33,7 +33,8 @@ async function firstPackage(db: Queryable, requestId: number) {
   const [first] = await db
     .select({ id: packages.id, startDate: packages.startDate })
     .from(packages)
-    .where(eq(packages.requestId, requestId))
+    // A package its provider declined never starts.
+    .where(and(eq(packages.requestId, requestId), ne(packages.confirmation, 'declined')))
     .orderBy(asc(packages.startDate), asc(packages.id))
     .limit(1)
   return first
@@ -65,7 +66,13 @@ export async function startDueRequests(
             db
               .select({ one: sql`1` })
               .from(packages)
-              .where(and(eq(packages.requestId, sourcingRequests.id), lte(packages.startDate, today))),
+              .where(
+                and(
+                  eq(packages.requestId, sourcingRequests.id),
+                  lte(packages.startDate, today),
+                  ne(packages.confirmation, 'declined'),
+                ),
+              ),
           ),
         ),
       )
@@ -81,7 +88,7 @@ export async function startDueRequests(
           if (!first || first.startDate > today) return false
           await transitionRequest(tx, row, 'start', SCHEDULER, {
             now,
-            reason: `Package ${first.id} started on ${first.startDate}`,
+            reason: `Package ${first.id} started on ${formatDate(first.startDate)}`,
             details: { packageId: first.id, startDate: first.startDate },
           })
           return true

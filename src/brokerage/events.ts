@@ -20,6 +20,24 @@ export interface BrokerageEvents extends Record<string, unknown> {
   requestAwardedWithoutStatusChange: { councilId: number; requestId: number; packageId?: number }
   /** A package was ended on its last day of care. */
   packageEnded: { councilId: number; requestId: number; packageId: number; endDate: string }
+  /**
+   * A request's eligibility was decided for a round (publishing, republishing, or a change that
+   * re-decides it): `eligible` locations are invited. Publishing to none is refused and rolled back.
+   */
+  requestEligibilityDecided: { councilId: number; requestId: number; round: number; eligible: number }
+  /** The awarded provider confirmed it will provide the package. */
+  packageConfirmed: { councilId: number; requestId: number; packageId: number }
+  /** The awarded provider declined the package, with its reason; the request's other offers may be awarded. */
+  packageDeclined: { councilId: number; requestId: number; packageId: number; reason: string }
+  /** The provider gave notice on a package (a hand-back): care ends on its last day. */
+  packageHandedBack: {
+    councilId: number
+    requestId: number
+    packageId: number
+    handBackId: number
+    lastDay: string
+    shortNotice: boolean
+  }
 }
 
 /** Brokerage's events, one bus for the process: handlers act only on the transaction they are given. */

@@ -38,6 +38,7 @@ import {
 } from '../providers/vocabulary.ts'
 import { formatDate, londonDate } from '../shared/dates.ts'
 import { EARTH_RADIUS_MILES, type Point, toRadians } from '../shared/distance.ts'
+import { brokerageEvents } from './events.ts'
 import { ageBand, deadlineText, londonMonthStart } from './offers/rules.ts'
 import { type LoadedRequest, loadRequest, notifyOrganisations, readTogether } from './offers/store.ts'
 import { carerGenderOf } from './requests/input.ts'
@@ -84,6 +85,7 @@ function eligibilityRequestOf(loaded: LoadedRequest, lotName: string | null): El
     carerGender: carerGenderOf(request.carerGender),
     language: request.language,
     startDate: request.startDate,
+    excludedProviderIds: request.excludedProviderIds,
   }
 }
 
@@ -306,6 +308,7 @@ function candidateOf(
 ): EligibilityCandidate {
   return {
     locationId: row.id,
+    providerOrganisationId: row.providerOrganisationId,
     serviceTypes: row.serviceTypes,
     specialisms: row.specialisms,
     clientGroups: row.clientGroups,
@@ -471,6 +474,11 @@ export async function inviteEligibleLocations(
       organisations: notified.inbox,
     },
   })
+  await brokerageEvents.emit(
+    'requestEligibilityDecided',
+    { councilId, requestId, round, eligible: invited.length },
+    tx,
+  )
   return {
     round,
     invited: invited.length,

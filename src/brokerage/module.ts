@@ -11,6 +11,10 @@ export const requestsModule: DomainModule = {
     await app.register(requestsRoutes, { requests, brokerageSettings })
   },
   navigation: requestsCapabilities,
+  queue:
+    ({ brokerageQueue }) =>
+    (user) =>
+      brokerageQueue.brokerageQueue(user),
   jobs: ({ timedTransitions }) => [
     {
       failure: 'closing requests at their deadline failed; will try again',

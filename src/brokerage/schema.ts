@@ -55,6 +55,21 @@ export const people = pgTable(
     localityId: integer().references(() => localities.id),
     pcnAreaId: integer().references(() => pcnAreas.id),
     nhsNumber: text(),
+    // How to reach the person and who speaks for them: kept from every provider until award, then
+    // shown to the awarded provider only as far as sharingConsent allows (DOMAIN.md §5).
+    addressLine1: text(),
+    addressLine2: text(),
+    town: text(),
+    phone: text(),
+    /** The representative or next of kin: { name, relationship, phone, email }. */
+    representative: jsonb().$type<{
+      name: string
+      relationship: string
+      phone: string | null
+      email: string | null
+    }>(),
+    /** What the person agreed the awarded provider may be given: 'address', 'phone', 'representative'. */
+    sharingConsent: text().array().notNull().default(sql`'{}'`),
     /**
      * The name as searches compare it (foldForSearch): accents off, ASCII letters lowered. Where
      * the engine has pg_trgm, a trigram index on it makes a search for part of a name an index
@@ -114,6 +129,11 @@ export const sourcingRequests = pgTable(
     carerGender: text(),
     language: text(),
     lotId: integer(),
+    /**
+     * Provider organisations never invited to this request: a re-sourcing request after a provider
+     * failure leaves out the failing provider and every one of its locations.
+     */
+    excludedProviderIds: integer().array().notNull().default(sql`'{}'`),
     status: text().notNull().default('draft'),
     publishedAt: timestamp({ withTimezone: true }),
     deadlineAt: timestamp({ withTimezone: true }),
@@ -125,6 +145,9 @@ export const sourcingRequests = pgTable(
      */
     personRef: text(),
     caseRef: text(),
+    /** The broker looking after it ("Assigned to me"): a broker of the same council, or nobody yet. */
+    assignedBrokerId: integer().references(userKey),
+    assignedAt: timestamp({ withTimezone: true }),
     /** Bumped on every transition, so two conflicting changes cannot both win. */
     version: integer().notNull().default(1),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
@@ -134,6 +157,7 @@ export const sourcingRequests = pgTable(
     index().on(t.councilId, t.status),
     index().on(t.status, t.deadlineAt),
     index().on(t.teamId),
+    index('sourcing_requests_assigned_broker').on(t.councilId, t.assignedBrokerId),
     // Brokers find a request by either reference in any case (lower() on both sides).
     index('sourcing_requests_person_ref_lower').on(t.councilId, sql`lower(${t.personRef})`),
     index('sourcing_requests_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),
@@ -296,6 +320,15 @@ export const packages = pgTable(
     /** The request's case-system references, copied at award; never shown to providers. */
     personRef: text(),
     caseRef: text(),
+    /**
+     * The provider's answer to the award: 'awaiting' until they confirm or decline by confirmBy (a
+     * date, the council's window in working days); packages from before handover are 'confirmed'.
+     */
+    confirmation: text().notNull().default('confirmed'),
+    confirmBy: date(),
+    respondedAt: timestamp({ withTimezone: true }),
+    respondedBy: text(),
+    declineReason: text(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     createdBy: text().notNull(),
   },
@@ -308,6 +341,9 @@ export const packages = pgTable(
     index('packages_case_ref_lower').on(t.councilId, sql`lower(${t.caseRef})`),
     index().on(t.personId),
     check('packages_prices_non_negative', sql`${t.agreedPricePence} >= 0 and ${t.weeklyCostPence} >= 0`),
+    check('packages_confirmation_valid', sql`${t.confirmation} in ('awaiting', 'confirmed', 'declined')`),
+    // The brokers' queue: a council's awards waiting for, or declined by, their provider.
+    index().on(t.councilId, t.confirmation, t.confirmBy),
   ],
 )
 
@@ -430,4 +466,36 @@ export const importedPackages = pgTable(
       sql`${t.funding} in ('council', 'health', 'joint', 'self_funder')`,
     ),
   ],
+)
+
+/**
+ * A provider's notice that it will stop delivering a package (a hand-back): once per package, with
+ * its reason and last day of care, and the linked request a broker made to re-source it.
+ */
+export const packageHandBacks = pgTable(
+  'package_hand_backs',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().notNull().references(councilKey),
+    packageId: integer()
+      .notNull()
+      .references(() => packages.id),
+    /** The request that placed the package. */
+    requestId: integer()
+      .notNull()
+      .references(() => sourcingRequests.id),
+    providerOrganisationId: integer().notNull().references(providerOrganisationKey),
+    reason: text().notNull(),
+    lastDay: date().notNull(),
+    /** The council's notice period when notice was given, in days. */
+    noticeDays: integer().notNull(),
+    /** Why the notice is shorter than the council's notice period; null when it is not. */
+    shortNoticeReason: text(),
+    /** The linked request that re-sources the package, once a broker has made it. */
+    resourcingRequestId: integer().references(() => sourcingRequests.id),
+    resourcedAt: timestamp({ withTimezone: true }),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdBy: text().notNull(),
+  },
+  (t) => [unique().on(t.packageId), index().on(t.councilId, t.lastDay)],
 )

@@ -8,12 +8,16 @@ import { startDueRequests } from './care-starts.ts'
 import { closeDueRequests } from './deadlines.ts'
 import { eligibilityOverview, explainEligibility, listDecisions } from './invitations.ts'
 import { award, evaluateOffers, markUnsourced } from './offers/award.ts'
+import { handBackOf, handBackPackage, providerHandBackOf, resourceHandBack } from './offers/hand-backs.ts'
+
+import { awardsAwaitingProvider, confirmPackage, declinePackage } from './offers/handover.ts'
 import { packageFilterChoices } from './offers/package-search.ts'
 import {
   endPackage,
   getPackage,
   listPackages,
   listProviderPackages,
+  packageAgreement,
   viewProviderPackage,
 } from './offers/packages.ts'
 import {
@@ -25,11 +29,15 @@ import {
   reviseOffer,
   withdrawOffer,
 } from './offers/service.ts'
-import { organisationInbox } from './offers/store.ts'
+import { markMessagesRead, organisationInbox } from './offers/store.ts'
 import { importPackages } from './package-imports/service.ts'
 import { getPackageImport, listPackageImports } from './package-imports/store.ts'
+import { brokerageQueue, recordOpportunitiesVisit } from './queue.ts'
 import {
   addDraftVisit,
+  assignableBrokers,
+  assignRequest,
+  brokerEmails,
   cancel,
   changeRequest,
   closeRequest,
@@ -88,6 +96,9 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       returnToSocialWorker,
       republish,
       setReferences,
+      assignRequest,
+      assignableBrokers,
+      brokerEmails,
       teamChoices,
       teamNameOf,
     }),
@@ -100,6 +111,8 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       reviseOffer,
       withdrawOffer,
       organisationInbox,
+      markMessagesRead,
+      recordOpportunitiesVisit,
       evaluateOffers,
       award,
       markUnsourced,
@@ -109,10 +122,21 @@ export function createBrokerageServices({ db }: BrokerageDependencies) {
       endPackage,
       listProviderPackages,
       viewProviderPackage,
+      handBackPackage,
+      handBackOf,
+      providerHandBackOf,
+      resourceHandBack,
+
+      confirmPackage,
+      declinePackage,
+      packageAgreement,
+      awardsAwaitingProvider,
       eligibilityOverview,
       explainEligibility,
       listDecisions,
     }),
+    /** What is waiting for each role, for their home page. */
+    brokerageQueue: bindDatabase(db, { brokerageQueue }),
     /** The council's own book of packages, loaded from its case or finance system. */
     packageImports: bindDatabase(db, { importPackages, getPackageImport, listPackageImports }),
     brokerageSettings: bindDatabase(db, {

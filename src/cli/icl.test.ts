@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { testConfig } from '../../test/helpers.ts'
+import { runCliWithEnv } from '../../test/support/cli.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { createTestRequest, setRequestStatus } from '../../test/support/offers-factory.ts'
 import { createCouncil } from '../accounts/service.ts'
@@ -60,16 +60,7 @@ describe('caremarket icl', () => {
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, CAREMARKET_DATA_DIR: dir, LOG_LEVEL: 'warn' }
       delete env.DATABASE_URL
-      const bin = path.resolve(import.meta.dirname, '../../bin/caremarket.js')
-      const run = (args: string[]) =>
-        new Promise<{ code: number | null; stderr: string }>((resolve) => {
-          const child = spawn(process.execPath, [bin, ...args], { env })
-          let stderr = ''
-          child.stderr.on('data', (d) => {
-            stderr += d
-          })
-          child.on('close', (code) => resolve({ code, stderr }))
-        })
+      const run = (args: string[]) => runCliWithEnv(args, env)
       const unknown = await run(['icl', '--council', 'NOPE'])
       expect(unknown.code).toBe(1)
       expect(unknown.stderr).toContain('No council has the code NOPE')

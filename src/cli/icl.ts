@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { endOfLondonDay, hoursPerWeek } from '../market/icl/rules.ts'
 import type { IclList } from '../market/icl/service.ts'
-import { isCalendarDate } from '../shared/dates.ts'
+import { formatLondonDate, isCalendarDate, londonClockTime } from '../shared/dates.ts'
 import { type CliContext, CliUsageError, printJson } from './context.ts'
 
 /** A London date (the list at the end of that day) or an ISO instant. */
@@ -52,7 +52,7 @@ const number = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 })
 
 function formatList(list: IclList): string {
   const lines = [
-    `Interim Care List at ${list.at.toISOString()}:`,
+    `Interim Care List at ${londonClockTime(list.at)} on ${formatLondonDate(list.at)}:`,
     `  ${number.format(list.people)} people, ${number.format(hoursPerWeek(list.unfilledMinutesPerWeek))} unfilled hours a week`,
   ]
   if (list.meanDaysWaiting !== null && list.medianDaysWaiting !== null)

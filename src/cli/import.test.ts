@@ -17,6 +17,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
+import { caremarketBin, runBinary, runCliWithEnv } from '../../test/support/cli.ts'
 import { createServerDatabase } from '../../test/support/database.ts'
 import { createCouncil } from '../accounts/service.ts'
 import { type Database, type DatabaseHandle, type DatabaseTarget, openDatabase } from '../db/connection.ts'
@@ -31,7 +32,6 @@ import {
 import { writeHscaXlsx } from '../providers/cqc/write.ts'
 import { locations, providerOrganisations } from '../providers/schema.ts'
 
-const bin = path.resolve(import.meta.dirname, '../../bin/caremarket.js')
 const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures/cqc')
 const OUTCODES_FILE = path.resolve(import.meta.dirname, '../../../shared/data/uk-outcodes.csv')
 const scratch = mkdtempSync(path.join(tmpdir(), 'caremarket-import-cli-'))
@@ -45,21 +45,9 @@ const env: NodeJS.ProcessEnv = {
 }
 delete env.DATABASE_URL
 
-function run(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    child.stdin.end()
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const run = (args: string[]) => runBinary(args, env)
+// Refusals are about the command's answer, not the process: run in process, seconds quicker.
+const refusal = (args: string[]) => runCliWithEnv(args, env)
 
 describe('caremarket import cqc and geo import', () => {
   it('imports CQC files into a council and prints the report', async () => {
@@ -135,7 +123,7 @@ describe('caremarket import cqc and geo import', () => {
   it('refuses a file with the wrong headers, a missing file and contradictory options', async () => {
     const wrong = path.join(scratch, 'wrong.csv')
     writeFileSync(wrong, 'Id,Title,Postcode\n1,Somewhere,NR1 1AA\n')
-    const bad = await run(['import', 'cqc', wrong, '--council', 'DEMO', '--json'])
+    const bad = await refusal(['import', 'cqc', wrong, '--council', 'DEMO', '--json'])
     expect(bad.code).toBe(1)
     expect(bad.stdout).toBe('')
     expect(bad.stderr).toContain('not a CQC register file')
@@ -144,7 +132,7 @@ describe('caremarket import cqc and geo import', () => {
     // Saved as UTF-16, as spreadsheet programs offer: every other byte is a NUL.
     const utf16 = path.join(scratch, 'utf16.csv')
     writeFileSync(utf16, Buffer.from('\ufeffLocation ID,Name\n', 'utf16le'))
-    const notText = await run(['import', 'cqc', utf16, '--council', 'DEMO'])
+    const notText = await refusal(['import', 'cqc', utf16, '--council', 'DEMO'])
     expect(notText.code).toBe(1)
     expect(notText.stderr).toContain('The file has a NUL byte at byte 4')
     expect(notText.stderr).not.toMatch(/\n\s+at /)
@@ -162,7 +150,7 @@ describe('caremarket import cqc and geo import', () => {
       gacServiceTypes: [{ name: 'Residential homes', description: 'Care home service without nursing' }],
     }
     writeFileSync(escaped, JSON.stringify([location]))
-    const rows = await run([
+    const rows = await refusal([
       'import',
       'cqc',
       escaped,
@@ -184,16 +172,16 @@ describe('caremarket import cqc and geo import', () => {
     await writeHscaXlsx(demoCqcLocations({ scale: 1, seed: 3 }), out)
     const bytes = readFileSync(whole)
     writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)))
-    const broken = await run(['import', 'cqc', cut, '--council', 'DEMO'])
+    const broken = await refusal(['import', 'cqc', cut, '--council', 'DEMO'])
     expect(broken.code).toBe(1)
     expect(broken.stderr).toContain('The Excel workbook could not be read: the file ends part-way')
     expect(broken.stderr).not.toMatch(/\n\s+at /)
 
-    const missing = await run(['import', 'cqc', path.join(scratch, 'nope.csv'), '--council', 'DEMO'])
+    const missing = await refusal(['import', 'cqc', path.join(scratch, 'nope.csv'), '--council', 'DEMO'])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain('no such file')
 
-    const both = await run([
+    const both = await refusal([
       'import',
       'cqc',
       wrong,
@@ -206,7 +194,7 @@ describe('caremarket import cqc and geo import', () => {
     expect(both.code).toBe(2)
     expect(both.stderr).toContain('not both')
 
-    const noCouncil = await run(['import', 'cqc', wrong, '--council', 'NOPE'])
+    const noCouncil = await refusal(['import', 'cqc', wrong, '--council', 'NOPE'])
     expect(noCouncil.code).toBe(1)
     expect(noCouncil.stderr).toContain('No council has the code NOPE')
   })
@@ -312,7 +300,17 @@ describe('an import whose process is killed part-way', () => {
         const size = statSync(big).size
         const child = spawn(
           process.execPath,
-          [bin, 'import', 'cqc', big, '--council', 'KILL', '--all-local-authorities', '--full', '--json'],
+          [
+            caremarketBin,
+            'import',
+            'cqc',
+            big,
+            '--council',
+            'KILL',
+            '--all-local-authorities',
+            '--full',
+            '--json',
+          ],
           { env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] },
         )
         let stderr = ''

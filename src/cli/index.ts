@@ -3,11 +3,12 @@ import { ConfigError } from '../config.ts'
 import { DataDirectoryInUseError } from '../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts'
 import { serializeError } from '../logging.ts'
-import { ChromiumMissingError } from '../market/report/pdf.ts'
 import { CqcApiError } from '../providers/cqc/api-client.ts'
+import { ChromiumMissingError } from '../shared/pdf.ts'
 import { registerAllocateCommand } from './allocate.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
+import { registerFailureCommands } from './failure.ts'
 import { registerGeoCommands } from './geo.ts'
 import { registerIclCommand } from './icl.ts'
 import { registerImportCommands } from './import.ts'
@@ -37,15 +38,16 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerSimulateCommand(program, context)
   registerIclCommand(program, context)
   registerAllocateCommand(program, context)
+  registerFailureCommands(program, context)
   registerReportCommands(program, context)
   for (const command of program.commands) command.exitOverride()
   return program
 }
 
 /** Runs the CLI and returns the process exit code. Known failures print one clear line, never a stack. */
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], context: CliContext = createCliContext()): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' })
+    await buildProgram(context).parseAsync(argv, { from: 'user' })
     return 0
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode

@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { testConfig } from '../../test/helpers.ts'
+import { runCliWithEnv } from '../../test/support/cli.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { createCouncil } from '../accounts/service.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
-import { DEFAULT_CHROMIUM_PATH } from '../market/report/pdf.ts'
+import { DEFAULT_CHROMIUM_PATH } from '../shared/pdf.ts'
 import { CliUsageError, cliContext } from './context.ts'
 import { buildProgram, runCli } from './index.ts'
 
@@ -60,13 +60,17 @@ describe('caremarket report market', () => {
   })
 
   it.skipIf(!existsSync(DEFAULT_CHROMIUM_PATH))(
-    'prints it to a PDF with Chromium, beside its HTML',
+    'prints it to a tagged PDF with Chromium, beside its HTML',
     async () => {
       vi.stubEnv('CHROMIUM_PATH', DEFAULT_CHROMIUM_PATH)
       try {
         const out = path.join(dir, 'market.pdf')
         await runInProcess(['report', 'market', '--council', 'RPTC', ...PERIOD, '--out', out])
-        expect(readFileSync(out).subarray(0, 4).toString('latin1')).toBe('%PDF')
+        const pdf = readFileSync(out).toString('latin1')
+        expect(pdf.slice(0, 4)).toBe('%PDF')
+        // Tagged: its structure is there for screen readers.
+        expect(pdf).toContain('/StructTreeRoot')
+        expect(pdf).toMatch(/\/MarkInfo\s*<<[^>]*\/Marked\s+true/)
         expect(readFileSync(path.join(dir, 'market.html'), 'utf8')).toContain('Social care market update')
       } finally {
         vi.unstubAllEnvs()
@@ -134,19 +138,10 @@ describe('caremarket report market', () => {
     try {
       const env: NodeJS.ProcessEnv = { ...process.env, CAREMARKET_DATA_DIR: data, LOG_LEVEL: 'warn' }
       delete env.DATABASE_URL
-      const bin = path.resolve(import.meta.dirname, '../../bin/caremarket.js')
-      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          [bin, 'report', 'market', '--council', 'NOPE', ...PERIOD, '--out', path.join(data, 'x.html')],
-          { env },
-        )
-        let stderr = ''
-        child.stderr.on('data', (d) => {
-          stderr += d
-        })
-        child.on('close', (code) => resolve({ code, stderr }))
-      })
+      const result = await runCliWithEnv(
+        ['report', 'market', '--council', 'NOPE', ...PERIOD, '--out', path.join(data, 'x.html')],
+        env,
+      )
       expect(result.code).toBe(1)
       expect(result.stderr).toContain('No council has the code NOPE')
     } finally {

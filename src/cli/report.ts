@@ -2,9 +2,9 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { ValidationError } from '../errors.ts'
-import { ChromiumMissingError, chromiumPath, htmlToPdf } from '../market/report/pdf.ts'
 import { renderMarketReportHtml } from '../market/report/render.ts'
-import { isCalendarDate } from '../shared/dates.ts'
+import { formatDate, isCalendarDate } from '../shared/dates.ts'
+import { ChromiumMissingError, chromiumPath, htmlToPdf } from '../shared/pdf.ts'
 import { type CliContext, CliUsageError } from './context.ts'
 
 function parseDate(name: string) {
@@ -38,7 +38,9 @@ export function registerReportCommands(program: Command, context: CliContext): v
     .action(async (options: { council: string; from: string; to: string; out: string }) => {
       const kind = outputKind(options.out)
       if (options.from > options.to)
-        throw new CliUsageError(`--from (${options.from}) must be on or before --to (${options.to})`)
+        throw new CliUsageError(
+          `--from (${formatDate(options.from)}) must be on or before --to (${formatDate(options.to)})`,
+        )
       const html = await context.withServices(async ({ accounts, marketReport }) => {
         const council = await accounts.getCouncilByCode(options.council.trim().toUpperCase())
         try {

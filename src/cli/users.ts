@@ -32,6 +32,7 @@ function userJson(user: CouncilUser, council: string) {
     email: user.email,
     role: user.role,
     status: user.status,
+    twoFactorEnabled: user.twoFactorEnabled,
     council,
     createdAt: user.createdAt.toISOString(),
     lastSignInAt: user.lastSignInAt?.toISOString() ?? null,
@@ -223,6 +224,20 @@ export function registerUserCommands(program: Command, context: CliContext): voi
       options,
       { email: result.email, council: council.code, sent: result.purpose },
       `A ${result.purpose === 'invitation' ? 'new invitation' : 'password reset link'} for ${result.email} is in the outbox.`,
+    )
+  })
+
+  onUser(
+    'reset-two-factor',
+    'Reset the two-factor authentication of a user who lost their authenticator app: it is cleared and their sessions end; they set it up again at next sign-in if it is required',
+  ).action(async (options: Target) => {
+    const { council, result } = await withUser(options, (accounts, councilId, found) =>
+      accounts.resetUserTwoFactor(councilId, found.id, cli),
+    )
+    report(
+      options,
+      userJson(result, council.code),
+      `${result.email}'s two-factor authentication is reset and their sessions have ended.`,
     )
   })
 

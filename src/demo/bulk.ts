@@ -27,13 +27,45 @@ export interface TableSpec {
 /** A cell as it is handed over: arrays are written as PostgreSQL array literals, jsonb as JSON text. */
 export type Cell = string | number | boolean | null | Date | readonly (string | number)[] | object
 
-interface RawClient {
+export interface RawClient {
   query(text: string, params?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>
 }
 
 /** The driver under Drizzle: node-postgres's pool or the PGlite client, both with query(text, params). */
 export function rawClient(db: Database): RawClient {
   return (db as unknown as { $client: RawClient }).$client
+}
+
+interface PgliteLike extends RawClient {
+  transaction<T>(run: (tx: RawClient) => Promise<T>): Promise<T>
+}
+interface PoolLike extends RawClient {
+  connect(): Promise<RawClient & { release(): void }>
+}
+
+/**
+ * Runs `run` in one transaction on the driver under Drizzle: PGlite's own transaction, or a
+ * connection of node-postgres's pool held for it. Everything inside must use the client it is given.
+ */
+export async function withRawTransaction<T>(
+  db: Database,
+  run: (client: RawClient) => Promise<T>,
+): Promise<T> {
+  const client = rawClient(db)
+  if ('transaction' in client && typeof client.transaction === 'function')
+    return (client as PgliteLike).transaction(run)
+  const connection = await (client as PoolLike).connect()
+  try {
+    await connection.query('begin')
+    const result = await run(connection)
+    await connection.query('commit')
+    return result
+  } catch (error) {
+    await connection.query('rollback').catch(() => {})
+    throw error
+  } finally {
+    connection.release()
+  }
 }
 
 const ARRAY_TYPE: Record<ColumnType, string> = {

@@ -64,7 +64,7 @@ import { coverageOf, coversDistricts, updateLocationProfile } from '../providers
 import { effectiveRatings } from '../providers/quality/service.ts'
 import { locations as locationsTable } from '../providers/schema.ts'
 import { type ClientGroup, SPECIALISMS, type Specialism } from '../providers/vocabulary.ts'
-import { LONDON, londonDate } from '../shared/dates.ts'
+import { formatDate, LONDON, londonDate } from '../shared/dates.ts'
 import { greatCircleMiles, type Point } from '../shared/distance.ts'
 import { hashSeed, Random } from '../shared/random.ts'
 import {
@@ -78,7 +78,16 @@ import {
   SURNAME_STARTS,
   USUAL_PRICE_POUNDS,
 } from '../simulator/simulate.ts'
-import { type Cell, maxId, rawClient, resetIdentity, TableBuffer, type TableSpec } from './bulk.ts'
+import {
+  type Cell,
+  maxId,
+  type RawClient,
+  rawClient,
+  resetIdentity,
+  TableBuffer,
+  type TableSpec,
+  withRawTransaction,
+} from './bulk.ts'
 
 export interface HistoryOptions {
   councilCode: string
@@ -95,6 +104,49 @@ export interface HistoryOptions {
   /** Whether to write the audit entries the services would have written; default true. */
   audit?: boolean
   onProgress?: (weeksDone: number, weeks: number) => void
+  /**
+   * For a history written in the background while the service runs (the demo's first start):
+   * its ids start after `firstIds` (whose sequences the caller moved past a reserved block, so
+   * the services' own rows never take them), each week is written in one transaction with
+   * `written` recording it, and the first `weeksWritten` weeks, written by an earlier run that
+   * stopped, are worked out again but not written. The same options give the same rows.
+   */
+  resume?: HistoryResume
+}
+
+interface HistoryResume {
+  firstIds: HistoryIds
+  /** How many ids after `firstIds` are kept for the history in each table: it stops rather than go past them. */
+  reserved: HistoryIds
+  weeksWritten: number
+  /** Called inside each week's transaction, with the number of weeks written once it commits. */
+  written: (client: RawClient, weeksWritten: number) => Promise<void>
+  /** Called before each week is written; a test stops a history part-way by throwing here. */
+  beforeWeek?: (week: number) => Promise<void>
+}
+
+/** The last id taken in each table a history numbers its own rows in. */
+export type HistoryIds = Record<(typeof ID_TABLES)[number][0], number>
+
+/** The tables whose ids a history chooses, by the name it keeps their counter under. */
+export const ID_TABLES = [
+  ['people', 'people'],
+  ['requests', 'sourcing_requests'],
+  ['visits', 'request_visits'],
+  ['offers', 'offers'],
+  ['packages', 'packages'],
+  ['events', 'request_events'],
+  ['beds', 'bed_vacancy_reports'],
+  ['homeCare', 'home_care_capacity_reports'],
+  ['audit', 'audit_log'],
+] as const
+
+/** The highest id in each table a history numbers its rows in. */
+export async function currentIds(db: Database): Promise<HistoryIds> {
+  const client = rawClient(db)
+  const ids = {} as HistoryIds
+  for (const [name, table] of ID_TABLES) ids[name] = await maxId(client, table)
+  return ids
 }
 
 export interface HistorySummary {
@@ -510,17 +562,8 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       byServiceType.set(type, [...(byServiceType.get(type) ?? []), place])
 
   // Ids: the caller's rows stay; ours follow them.
-  const next = {
-    people: await maxId(client, 'people'),
-    requests: await maxId(client, 'sourcing_requests'),
-    visits: await maxId(client, 'request_visits'),
-    offers: await maxId(client, 'offers'),
-    packages: await maxId(client, 'packages'),
-    events: await maxId(client, 'request_events'),
-    beds: await maxId(client, 'bed_vacancy_reports'),
-    homeCare: await maxId(client, 'home_care_capacity_reports'),
-    audit: await maxId(client, 'audit_log'),
-  }
+  const resume = options.resume
+  const next: HistoryIds = resume ? { ...resume.firstIds } : await currentIds(db)
   const buffers = Object.fromEntries(
     (Object.keys(T) as TableName[]).map((name) => [name, new TableBuffer(T[name])]),
   ) as Record<TableName, TableBuffer>
@@ -1145,7 +1188,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
         const today = londonDate(new Date(at))
         if (request.startDate < today) {
           const startDate = addCalendarDays(today, 7)
-          changes.push(`start date ${request.startDate} to ${startDate}`)
+          changes.push(`start date ${formatDate(request.startDate)} to ${formatDate(startDate)}`)
           request.startDate = startDate
           widened.startDate = startDate
         }
@@ -1252,7 +1295,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
         startAt,
         startScheduler,
         'sourcing_request.started',
-        `Package ${first.id} started on ${first.startDate}`,
+        `Package ${first.id} started on ${formatDate(first.startDate)}`,
         { packageId: first.id, startDate: first.startDate },
       )
       summary.started++
@@ -1280,22 +1323,36 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
 
   // A week is written while the next is worked out; the one before must be in first, for its keys.
   let writing: Promise<void> = Promise.resolve()
+  let flushed = 0
   async function flushWeek(week: number) {
     const rows = (pending.get(week) ?? []).sort((a, b) => a.at - b.at)
     pending.delete(week)
     await writing
+    const index = flushed++
+    // Written by an earlier run: its rows are the same, so only the counters move on.
+    const skip = resume !== undefined && index < resume.weeksWritten
     for (const { table, row } of rows) {
       if (NUMBERED_ON_WRITE.includes(table))
         row[0] = ++next[table as 'events' | 'beds' | 'homeCare' | 'audit']
-      buffers[table].add(row)
+      if (!skip) buffers[table].add(row)
     }
-    writing = writeBuffers()
+    if (skip) return
+    if (resume) {
+      for (const [name, table] of ID_TABLES)
+        if (next[name] - resume.firstIds[name] > resume.reserved[name])
+          throw new Error(`the history needs more ids in ${table} than were kept for it`)
+      await resume.beforeWeek?.(index)
+      writing = withRawTransaction(db, async (tx) => {
+        await writeBuffers(tx)
+        await resume.written(tx, index + 1)
+      })
+    } else writing = writeBuffers(client)
     // Settled by the next flush; a failure meanwhile must not go unhandled.
     writing.catch(() => {})
   }
 
   /** Parents first; then the tables that only refer to them, at once (PostgreSQL gives each a connection). */
-  async function writeBuffers() {
+  async function writeBuffers(client: RawClient) {
     await buffers.people.flush(client)
     await buffers.requests.flush(client)
     await Promise.all([
@@ -1335,7 +1392,11 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       }
     }
     arrivals.sort((a, b) => a.at - b.at)
-    for (const { at, serviceType } of arrivals) arrive(serviceType, at)
+    for (const [i, { at, serviceType }] of arrivals.entries()) {
+      arrive(serviceType, at)
+      // Written in the background while the service answers: let its requests in between.
+      if (resume && i % 4 === 3) await new Promise((resolve) => setImmediate(resolve))
+    }
     await flushWeek(week)
     // Offers come in at the rate asked for, whatever the council's shape: steer the interest.
     if (summary.requests > 200) {
@@ -1348,17 +1409,8 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
   for (const week of [...pending.keys()].sort((a, b) => a - b)) await flushWeek(week)
   await writing
 
-  for (const table of [
-    'people',
-    'sourcing_requests',
-    'request_visits',
-    'request_events',
-    'offers',
-    'packages',
-  ])
-    await resetIdentity(client, table)
-  for (const table of ['bed_vacancy_reports', 'home_care_capacity_reports', 'audit_log'])
-    await resetIdentity(client, table)
+  // A history written in the background took ids from a block kept for it: the sequences are past it.
+  if (!resume) for (const [, table] of ID_TABLES) await resetIdentity(client, table)
   // Written past the services, the history's spells on the Interim Care List are made from it.
   await rebuildIclSpells(db, councilId)
   await rebuildRequestOutcomes(db, councilId)

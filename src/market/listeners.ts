@@ -6,6 +6,7 @@ import type { Transaction } from '../db/connection.ts'
 import type { RegisterEvents } from '../providers/cqc/register-events.ts'
 import type { EventBus } from '../shared/events.ts'
 import { recordRegisterChanges, recordRegisterDeregistrations } from './events/register.ts'
+import { keepFailureCost } from './failures/service.ts'
 import { keepIclSpells, statusChangeMovesList } from './icl/service.ts'
 import { keepRequestOutcome } from './insights/outcomes.ts'
 
@@ -16,6 +17,8 @@ async function keepAfterStatusChange(
 ): Promise<void> {
   await keepRequestOutcome(tx, requestId)
   if (statusChangeMovesList(from, to)) await keepIclSpells(tx, councilId, requestId)
+  // An award re-places a person of a failure response: its extra cost follows.
+  if (to === 'awarded' || to === 'started') await keepFailureCost(tx, councilId, requestId)
 }
 
 /** A visit filled without a change of status can still take the person off the list. */
@@ -25,11 +28,22 @@ async function keepAfterAward(
 ): Promise<void> {
   await keepIclSpells(tx, councilId, requestId)
   await keepRequestOutcome(tx, requestId)
+  await keepFailureCost(tx, councilId, requestId)
+}
+
+/** A package its provider declined frees its visits: they can go back on the list. */
+async function keepAfterDecline(
+  { councilId, requestId }: BrokerageEvents['packageDeclined'],
+  tx: Transaction,
+): Promise<void> {
+  await keepIclSpells(tx, councilId, requestId)
+  await keepRequestOutcome(tx, requestId)
 }
 
 export function listenToBrokerage(events: EventBus<BrokerageEvents, Transaction>): void {
   events.on('requestStatusChanged', keepAfterStatusChange)
   events.on('requestAwardedWithoutStatusChange', keepAfterAward)
+  events.on('packageDeclined', keepAfterDecline)
 }
 
 export function listenToRegister(events: EventBus<RegisterEvents, Transaction>): void {

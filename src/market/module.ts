@@ -1,6 +1,7 @@
 // The market's areas, each with its routes, navigation and jobs.
 import type { DomainModule } from '../module.ts'
 import { marketEventsCapabilities, marketEventsRoutes } from './events/routes.ts'
+import { failureRoutes } from './failures/routes.ts'
 import { marketCapabilities, marketRoutes } from './icl/routes.ts'
 import { insightsCapabilities, insightsRoutes } from './insights/routes.ts'
 import { mpsCapabilities, mpsRoutes } from './mps/routes.ts'
@@ -14,6 +15,10 @@ export const iclModule: DomainModule = {
     })
   },
   navigation: marketCapabilities,
+  queue:
+    ({ marketQueue }) =>
+    (user) =>
+      marketQueue.marketQueue(user),
   jobs: ({ icl }) => [
     {
       failure: 'taking the Interim Care List’s daily snapshots failed; will try again',
@@ -44,8 +49,9 @@ export const insightsModule: DomainModule = {
 }
 
 export const marketEventsModule: DomainModule = {
-  async routes(app, { marketEvents }) {
+  async routes(app, { marketEvents, failures }) {
     await app.register(marketEventsRoutes, { marketEvents })
+    await app.register(failureRoutes, { failures, marketEvents })
   },
   navigation: marketEventsCapabilities,
 }

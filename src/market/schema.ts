@@ -114,4 +114,5 @@ export const mpsNarratives = pgTable(
 )
 
 export * from './events/schema.ts'
+export * from './failures/schema.ts'
 export * from './insights/schema.ts'

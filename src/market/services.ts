@@ -14,6 +14,18 @@ import {
   updateMarketEvent,
   withdrawMarketEvent,
 } from './events/service.ts'
+import {
+  failureResponsesSummary,
+  getResponse,
+  getResponseById,
+  openAtRiskResponse,
+  openResponse,
+  resourceResponse,
+  resourceResponseById,
+  responseIdOfEvent,
+  setCaseOutcomeById,
+  setOneOffCostById,
+} from './failures/service.ts'
 import { iclAt, iclReport, snapshotsInPeriod, takeDueSnapshots } from './icl/service.ts'
 import { insightsReport } from './insights/service.ts'
 import {
@@ -25,6 +37,7 @@ import {
   saveNarrative,
   updateMarketSettings,
 } from './mps/service.ts'
+import { marketQueue, recordMarketEventsVisit } from './queue.ts'
 import { marketReport } from './report/service.ts'
 import {
   getSufficiencyThresholds,
@@ -51,6 +64,22 @@ export function createMarketServices({ db }: MarketDependencies) {
       withdrawMarketEvent,
       marketEventsSummary,
       locationMarketEvents,
+      recordMarketEventsVisit,
+    }),
+    /** What is waiting for each role in the market, for their home page. */
+    marketQueue: bindDatabase(db, { marketQueue }),
+
+    failures: bindDatabase(db, {
+      openResponse,
+      openAtRiskResponse,
+      resourceResponse,
+      resourceResponseById,
+      getResponse,
+      getResponseById,
+      responseIdOfEvent,
+      setCaseOutcomeById,
+      setOneOffCostById,
+      failureResponsesSummary,
     }),
     mps: bindDatabase(db, {
       publicCouncil,

@@ -13,6 +13,7 @@ export const EMAIL_KIND_LABELS: Record<string, string> = {
   offer_outcome: 'Outcome of an offer',
   account_invitation: 'Invitation to set a password',
   password_reset: 'Password reset link',
+  provider_failure: 'Provider failure',
 }
 
 const emailSchema = z.object({

@@ -97,6 +97,10 @@ export const capacityModule: DomainModule = {
     await app.register(capacityRoutes, { capacity })
   },
   navigation: capacityCapabilities,
+  queue:
+    ({ providersQueue }) =>
+    (user) =>
+      providersQueue.providersQueue(user),
 }
 
 export const profileModule: DomainModule = {

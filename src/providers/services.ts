@@ -54,6 +54,7 @@ import {
   recordPammsAudit,
   restrictionRegister,
 } from './quality/service.ts'
+import { providersQueue } from './queue.ts'
 import { searchRegister } from './register-search.ts'
 import {
   findOrganisationByCqcId,
@@ -62,7 +63,6 @@ import {
   listLocations,
   setLocationCoordinates,
 } from './service.ts'
-
 export interface ProvidersDependencies {
   db: Database
   /** Where CQC's API is and the councils' subscription keys, for the daily import from it. */
@@ -108,6 +108,8 @@ export function createProvidersServices({ db, config }: ProvidersDependencies) {
       decide,
     }),
     capacity: bindDatabase(db, { getProviderCapacity, recordCapacity, capacitySummary }),
+    /** What is waiting for providers and commissioners on the register, for their home page. */
+    providersQueue: bindDatabase(db, { providersQueue }),
     profile: bindDatabase(db, {
       getProviderProfile,
       getLocationProfile,

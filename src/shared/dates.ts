@@ -4,7 +4,7 @@
 // for pages, emails and reports.
 import { TZDate, tz } from '@date-fns/tz'
 import { format, type Locale } from 'date-fns'
-import { enGB } from 'date-fns/locale'
+import { enGB } from 'date-fns/locale/en-GB'
 
 /** Deadlines, dates and clock times are those of England. */
 export const LONDON = 'Europe/London'
@@ -38,6 +38,23 @@ const LONDON_DAY = new Intl.DateTimeFormat('en-CA', {
 /** The date in England at an instant, 'YYYY-MM-DD': the date the council's staff would write down. */
 export function londonDate(instant: Date): string {
   return LONDON_DAY.format(instant)
+}
+
+/**
+ * A date some days from today, as a hint's example: "21 12 2026" for a GOV.UK date input,
+ * "21 December 2026" for a browser's date picker (which shows dates in the reader's own way), or
+ * "2026-12-21" for a field typed as ISO (the API). Hints for dates still to come give one still to come.
+ */
+export function exampleDate(
+  days: number,
+  form: 'input' | 'long' | 'iso' = 'input',
+  now = new Date(),
+): string {
+  const iso = londonDate(new Date(now.getTime() + days * 86_400_000))
+  if (form === 'iso') return iso
+  if (form === 'long') return formatDate(iso)
+  const [year, month, day] = iso.split('-')
+  return `${Number(day)} ${Number(month)} ${year}`
 }
 
 /** The London clock time of an instant, 'HH:mm'. */

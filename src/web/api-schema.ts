@@ -54,7 +54,8 @@ export function operation(spec: {
   params?: z.ZodType
   querystring?: z.ZodType
   headers?: z.ZodType
-  body?: z.ZodType
+  /** One schema, or one for each content type the operation takes (e.g. text/csv and multipart/form-data). */
+  body?: z.ZodType | { content: Record<string, { schema: z.ZodType }> }
   /** Content types other than JSON, e.g. multipart/form-data for an upload. */
   consumes?: string[]
   responses: Responses
@@ -86,6 +87,16 @@ export function zodToOpenApi({ schema, url }: { schema: FastifySchema; url: stri
     const zod = schema[part]
     if (zod instanceof z.ZodType) converted[part] = jsonSchemaOf(zod, 'input')
   }
+  const bodies = (schema.body as { content?: Record<string, { schema: unknown }> } | undefined)?.content
+  if (bodies)
+    converted.body = {
+      content: Object.fromEntries(
+        Object.entries(bodies).map(([type, { schema: zod }]) => [
+          type,
+          { schema: zod instanceof z.ZodType ? jsonSchemaOf(zod, 'input') : zod },
+        ]),
+      ),
+    }
   if (schema.response) {
     const response: Record<string, unknown> = {}
     for (const [status, zod] of Object.entries(schema.response as Record<string, unknown>)) {

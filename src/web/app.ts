@@ -16,6 +16,7 @@ import { answerUnreadableAddress, setUpErrorHandling } from './errors.ts'
 import { healthSchema, setUpHealth } from './health.ts'
 import { inputChecks } from './input.ts'
 import { type Capability, createNavigation, type Navigation } from './navigation.ts'
+import { combineQueues } from './queue.ts'
 import { setUpSections } from './sections.ts'
 import { setUpSecurity } from './security.ts'
 import { govukFrontendDir, setUpViews, sourceDir } from './views.ts'
@@ -127,7 +128,8 @@ export async function buildApp(
 
   setUpHealth(app, services.health)
   setUpSections(app, navigation)
-  const web = { cookies, navigation }
+  const queueFor = combineQueues(modules.flatMap((m) => (m.queue ? [m.queue(services)] : [])))
+  const web = { cookies, navigation, queueFor }
   for (const module of modules) await module.routes(app, services, web)
   return app
 }

@@ -61,6 +61,27 @@ export function filterId(label: string) {
   )
 }
 
+/**
+ * An optional "whose": 'me' (the user asking), 'none' (nobody's) or a user's ID; the message names
+ * the field. The caller turns 'me' into the user, so a link saying "assigned to me" works for anyone.
+ */
+export function filterAssignee(label: string, description: string) {
+  const message = `${label} must be me, none or a user ID (a whole number from 1)`
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): 'me' | 'none' | number | undefined => {
+      const given = notChosen(typeof value === 'string' ? value.trim().toLowerCase() : value)
+      if (given === undefined) return undefined
+      if (given === 'me' || given === 'none') return given
+      const id = typeof given === 'string' && /^\d{1,10}$/.test(given) ? Number(given) : Number.NaN
+      if (Number.isSafeInteger(id) && id >= 1 && id <= 2_147_483_647) return id
+      ctx.addIssue({ code: 'custom', message })
+      return z.NEVER
+    })
+    .meta({ type: 'string', description })
+}
+
 /** Optional search text, trimmed; the message names the field. */
 export function filterText(label: string, maxLength: number, description: string) {
   return z

@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url'
 import fastifyView from '@fastify/view'
 import type { FastifyInstance } from 'fastify'
 import nunjucks from 'nunjucks'
-import { formatLondonDate, formatLondonDateTime, londonDate } from '../shared/dates.ts'
+import { exampleDate, formatLondonDate, formatLondonDateTime } from '../shared/dates.ts'
+
+export { exampleDate }
 
 const require = createRequire(import.meta.url)
 export const govukFrontendDir = path.join(
@@ -26,17 +28,6 @@ export function formatted(
 ): string {
   const date = value ? new Date(value) : null
   return date && !Number.isNaN(date.getTime()) ? format(date) : ''
-}
-
-/**
- * A date some days from today, as a hint's example: "21 12 2026" for a GOV.UK date input, or
- * "2026-12-21" for a field typed as ISO. Hints for dates still to come give one still to come.
- */
-export function exampleDate(days: number, form: 'input' | 'iso' = 'input', now = new Date()): string {
-  const iso = londonDate(new Date(now.getTime() + days * 86_400_000))
-  if (form === 'iso') return iso
-  const [year, month, day] = iso.split('-')
-  return `${Number(day)} ${Number(month)} ${year}`
 }
 
 function addFilters(env: nunjucks.Environment): void {

@@ -8,5 +8,6 @@ describe('hint examples', () => {
     expect(exampleDate(0, 'input', now)).toBe('1 4 2027')
     expect(exampleDate(30, 'input', now)).toBe('1 5 2027')
     expect(exampleDate(30, 'iso', now)).toBe('2027-05-01')
+    expect(exampleDate(30, 'long', now)).toBe('1 May 2027')
   })
 })

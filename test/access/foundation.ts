@@ -88,7 +88,7 @@ export const foundationRules: AccessRule[] = [
   { route: 'GET /admin/users/import', allowed: ['council_admin'] },
   { route: 'POST /admin/users/import', allowed: ['council_admin'] },
   { route: 'GET /admin/users/:id', allowed: ['council_admin'], url: (c) => freshUserPath(c, '/admin/users') },
-  ...(['disable', 'enable', 'role', 'email', 'send-link', 'remove'] as const).map(
+  ...(['disable', 'enable', 'role', 'email', 'two-factor-reset', 'send-link', 'remove'] as const).map(
     (action): AccessRule => ({
       route: `POST /admin/users/:id/${action}`,
       allowed: ['council_admin'],
@@ -97,6 +97,12 @@ export const foundationRules: AccessRule[] = [
   ),
   { route: 'GET /api/v1/users', allowed: ['council_admin'] },
   { route: 'POST /api/v1/users', allowed: ['council_admin'] },
+  { route: 'POST /api/v1/users/imports', allowed: ['council_admin'] },
+  {
+    route: 'POST /api/v1/users/:id/two-factor/reset',
+    allowed: ['council_admin'],
+    url: (c) => freshUserPath(c, '/api/v1/users', '/two-factor/reset'),
+  },
   {
     route: 'GET /api/v1/users/:id',
     allowed: ['council_admin'],

@@ -1,5 +1,6 @@
 import { outbox } from '../../src/db/schema.ts'
 import type { AccessRule } from './types.ts'
+import { STAFF } from './types.ts'
 
 export const notificationsRules: AccessRule[] = [
   { route: 'GET /admin/outbox', allowed: ['commissioner', 'council_admin'] },
@@ -20,4 +21,10 @@ export const notificationsRules: AccessRule[] = [
       return `/admin/outbox/${message?.id}`
     },
   },
+  // Council staff's own notifications: each person reads and marks only their own.
+  { route: 'GET /notifications', allowed: STAFF },
+  { route: 'POST /notifications/mark-read', allowed: STAFF },
+  { route: 'POST /notifications/read-all', allowed: STAFF },
+  { route: 'GET /notifications/preferences', allowed: STAFF },
+  { route: 'POST /notifications/preferences', allowed: STAFF },
 ]

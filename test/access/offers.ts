@@ -101,6 +101,16 @@ export const offersRules: AccessRule[] = [
   { route: 'GET /packages', allowed: STAFF },
   { route: 'GET /packages/:packageId', allowed: STAFF, url: requestUrl((f) => `/packages/${f.packageId}`) },
   {
+    route: 'GET /packages/:packageId/agreement',
+    allowed: STAFF,
+    url: requestUrl((f) => `/packages/${f.packageId}/agreement`),
+  },
+  {
+    route: 'GET /packages/:packageId/agreement.pdf',
+    allowed: STAFF,
+    url: requestUrl((f) => `/packages/${f.packageId}/agreement.pdf`),
+  },
+  {
     route: 'POST /packages/:packageId/end',
     allowed: ['broker', 'social_worker'],
     url: requestUrl((f) => `/packages/${f.packageId}/end`),
@@ -115,6 +125,16 @@ export const offersRules: AccessRule[] = [
     route: 'POST /api/v1/packages/:packageId/end',
     allowed: ['broker', 'social_worker'],
     url: requestUrl((f) => `/api/v1/packages/${f.packageId}/end`),
+  },
+  {
+    route: 'POST /packages/:packageId/resource',
+    allowed: ['broker'],
+    url: requestUrl((f) => `/packages/${f.packageId}/resource`),
+  },
+  {
+    route: 'POST /api/v1/packages/:packageId/resource',
+    allowed: ['broker'],
+    url: requestUrl((f) => `/api/v1/packages/${f.packageId}/resource`),
   },
 
   // Providers
@@ -150,6 +170,31 @@ export const offersRules: AccessRule[] = [
     allowed: ['provider_user'],
     url: requestUrl((f) => `/provider/packages/${f.packageId}`),
   },
+  {
+    route: 'POST /provider/packages/:packageId/hand-back',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/hand-back`),
+  },
+  {
+    route: 'POST /provider/packages/:packageId/confirm',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/confirm`),
+  },
+  {
+    route: 'POST /provider/packages/:packageId/decline',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/decline`),
+  },
+  {
+    route: 'GET /provider/packages/:packageId/agreement',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/agreement`),
+  },
+  {
+    route: 'GET /provider/packages/:packageId/agreement.pdf',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/provider/packages/${f.packageId}/agreement.pdf`),
+  },
   { route: 'GET /provider/messages', allowed: ['provider_user'] },
   { route: 'GET /api/v1/opportunities', allowed: ['provider_user'] },
   {
@@ -177,5 +222,20 @@ export const offersRules: AccessRule[] = [
     route: 'GET /api/v1/provider/packages/:packageId',
     allowed: ['provider_user'],
     url: requestUrl((f) => `/api/v1/provider/packages/${f.packageId}`),
+  },
+  {
+    route: 'POST /api/v1/provider/packages/:packageId/hand-back',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/api/v1/provider/packages/${f.packageId}/hand-back`),
+  },
+  {
+    route: 'POST /api/v1/provider/packages/:packageId/confirm',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/api/v1/provider/packages/${f.packageId}/confirm`),
+  },
+  {
+    route: 'POST /api/v1/provider/packages/:packageId/decline',
+    allowed: ['provider_user'],
+    url: requestUrl((f) => `/api/v1/provider/packages/${f.packageId}/decline`),
   },
 ]

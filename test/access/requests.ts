@@ -69,6 +69,12 @@ export const requestsRules: AccessRule[] = [
   { route: 'POST /requests/:id/close', allowed: BROKERS, url: at('published', '/close') },
   { route: 'GET /requests/:id/change', allowed: BROKERS, url: at('submitted', '/change') },
   { route: 'POST /requests/:id/change', allowed: BROKERS, url: at('submitted', '/change') },
+  { route: 'POST /requests/:id/assignment', allowed: BROKERS, url: at('submitted', '/assignment') },
+  {
+    route: 'POST /api/v1/requests/:id/assignment',
+    allowed: BROKERS,
+    url: at('published', '/assignment', '/api/v1/requests'),
+  },
   { route: 'GET /requests/:id/return', allowed: BROKERS, url: at('submitted', '/return') },
   { route: 'POST /requests/:id/return', allowed: BROKERS, url: at('submitted', '/return') },
   {

@@ -37,6 +37,8 @@ export const signInSecurityRules: AccessRule[] = [
   { route: 'GET /account/two-factor', allowed: EVERYONE },
   { route: 'GET /account/two-factor/set-up', allowed: EVERYONE },
   { route: 'POST /account/two-factor/set-up', allowed: EVERYONE },
+  { route: 'GET /account/two-factor/turn-off', allowed: EVERYONE },
+  { route: 'POST /account/two-factor/turn-off', allowed: EVERYONE },
   { route: 'GET /admin/two-factor', allowed: ADMIN },
   { route: 'POST /admin/two-factor', allowed: ADMIN },
   { route: 'GET /admin/single-sign-on', allowed: ADMIN },

@@ -6,7 +6,7 @@ import { and, count, eq, gt, isNull, ne, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Config } from '../../config.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
-import { ValidationError } from '../../errors.ts'
+import { type FieldError, ValidationError } from '../../errors.ts'
 import { enqueueEmail } from '../../notifications/service.ts'
 import { DEFAULT_COST_LOG2, hashPassword, verifyPassword } from '../password.ts'
 import { councils, passwordLinks, sessions, users } from '../schema.ts'
@@ -268,19 +268,29 @@ export async function changePassword(
   db: Database,
   user: SessionUser,
   sessionToken: string,
-  input: { currentPassword: string; newPassword: string },
+  input: { currentPassword: string; newPassword: string; confirmPassword?: string },
   context: { policy: SessionPolicy; origin: SessionOrigin; passwordCostLog2?: number },
 ): Promise<{ sessionToken: string }> {
-  const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id))
+  // Every problem with the form is told at once; the current password is checked when the rest is right.
+  const errors: FieldError[] = []
   if (!input.currentPassword)
-    throw new ValidationError([{ field: 'currentPassword', message: 'Enter your current password' }])
+    errors.push({ field: 'currentPassword', message: 'Enter your current password' })
+  const problem = passwordProblem(input.newPassword)
+  if (problem) errors.push({ field: 'newPassword', message: problem })
+  else if (input.newPassword === input.currentPassword)
+    errors.push({
+      field: 'newPassword',
+      message: 'Your new password must be different from your current password',
+    })
+  if (input.confirmPassword !== undefined && input.newPassword && input.confirmPassword !== input.newPassword)
+    errors.push({
+      field: 'confirmPassword',
+      message: 'The new passwords do not match. Type the same password twice',
+    })
+  if (errors.length > 0) throw new ValidationError(errors)
+  const [row] = await db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, user.id))
   if (!row?.passwordHash || !(await verifyPassword(input.currentPassword.slice(0, 1024), row.passwordHash)))
     throw new ValidationError([{ field: 'currentPassword', message: 'Your current password is not correct' }])
-  newPasswordOrThrow('newPassword', input.newPassword)
-  if (input.newPassword === input.currentPassword)
-    throw new ValidationError([
-      { field: 'newPassword', message: 'Your new password must be different from your current password' },
-    ])
   const passwordHash = await hashPassword(input.newPassword, context.passwordCostLog2 ?? DEFAULT_COST_LOG2)
   return db.transaction(async (tx) => {
     await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id))

@@ -191,6 +191,7 @@ describe('changing your password and your sessions', () => {
     expect(account.body).toContain('Where you are signed in')
     expect(account.body.match(/<tr class="govuk-table__row">/g)?.length).toBe(3)
     expect(account.body).toContain('(this device)')
+    expect(account.body).toMatch(/Two-factor authentication\s*<\/dt>\s*<dd[^>]*>\s*Off/)
 
     const before = laptop.cookies
     await laptop.get('/account/password')
@@ -207,6 +208,19 @@ describe('changing your password and your sessions', () => {
       confirmPassword: 'qwerty123456',
     })
     expect(common.body).toContain(TOO_COMMON)
+    // Every problem with the form at once, each against its field.
+    const several = await laptop.post('/account/password', {
+      currentPassword: '',
+      newPassword: 'qwerty123456',
+      confirmPassword: 'qwerty',
+    })
+    expect(several.statusCode).toBe(400)
+    const summary = several.body.slice(several.body.indexOf('govuk-error-summary__list'))
+    expect(summary).toContain('href="#currentPassword">Enter your current password')
+    expect(summary).toContain('href="#newPassword">')
+    expect(summary).toContain(
+      'href="#confirmPassword">The new passwords do not match. Type the same password twice',
+    )
 
     const changed = await laptop.post('/account/password', {
       currentPassword: PASSWORD,

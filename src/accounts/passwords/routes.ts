@@ -11,6 +11,8 @@ import { MIN_PASSWORD_LENGTH, RESET_REQUESTS_PER_ADDRESS_PER_HOUR } from './rule
 
 export interface PasswordRoutesOptions {
   accounts: AccountsServices['accounts']
+  /** Whether the person's two-factor sign-in is on and required, for the account page. */
+  twoFactorStatus: AccountsServices['twoFactor']['twoFactorStatus']
   config: Config
   sessionCookie: string
 }
@@ -21,7 +23,7 @@ const EMAIL_FORMAT = 'Enter an email address in the correct format, like name@ex
 /** Forgotten passwords, invitation and reset links, and a signed-in person's password and sessions. */
 export const passwordRoutes: FastifyPluginAsync<PasswordRoutesOptions> = async (
   app,
-  { accounts, config, sessionCookie },
+  { accounts, twoFactorStatus, config, sessionCookie },
 ) => {
   const linkBase = passwordLinkBase(config)
   const policy = sessionPolicyOf(config)
@@ -126,6 +128,7 @@ export const passwordRoutes: FastifyPluginAsync<PasswordRoutesOptions> = async (
     return reply.view('accounts/passwords/views/account.njk', {
       pageTitle: 'Your account',
       sessions,
+      twoFactor: await twoFactorStatus(user, config.production),
       passwordChanged: field(request.query, 'passwordChanged') === '1',
     })
   })
@@ -148,16 +151,15 @@ export const passwordRoutes: FastifyPluginAsync<PasswordRoutesOptions> = async (
       return showChangePassword(reply, 400, [
         { field: 'currentPassword', message: 'Sign in to change your password' },
       ])
-    const newPassword = field(request.body, 'newPassword')
-    if (newPassword && newPassword !== field(request.body, 'confirmPassword'))
-      return showChangePassword(reply, 400, [
-        { field: 'confirmPassword', message: 'The new passwords do not match. Type the same password twice' },
-      ])
     try {
       const { sessionToken } = await accounts.changePassword(
         user,
         request.sessionToken,
-        { currentPassword: field(request.body, 'currentPassword'), newPassword },
+        {
+          currentPassword: field(request.body, 'currentPassword'),
+          newPassword: field(request.body, 'newPassword'),
+          confirmPassword: field(request.body, 'confirmPassword'),
+        },
         {
           policy,
           origin: { userAgent: request.headers['user-agent'], ip: request.ip },

@@ -65,7 +65,10 @@ export const twoFactorRoutes: FastifyPluginAsync<TwoFactorRoutesOptions> = async
     const pending = readPendingSignIn(request, twoFactorCookie)
     if (!pending || pending.stage !== stage) return null
     const [user] = await accounts.activeAccounts([pending.userId])
-    return user ? { user, returnTo: safeReturnPath(pending.returnTo) } : null
+    if (!user) return null
+    // The step may no longer be due: an administrator reset the authenticator, or it was set up elsewhere.
+    if ((await twoFactor.stageAfterPassword(user, config.production)) !== pending.stage) return null
+    return { user, returnTo: safeReturnPath(pending.returnTo) }
   }
 
   const finishSignIn = async (
@@ -205,6 +208,7 @@ export const twoFactorRoutes: FastifyPluginAsync<TwoFactorRoutesOptions> = async
     return reply.view('accounts/two-factor/views/account.njk', {
       pageTitle: 'Two-factor authentication',
       status,
+      turnedOff: field(request.query, 'done') === 'turned-off',
     })
   })
 
@@ -230,6 +234,48 @@ export const twoFactorRoutes: FastifyPluginAsync<TwoFactorRoutesOptions> = async
       if (error instanceof ConflictError) return reply.redirect('/account/two-factor', 303)
       throw error
     }
+  })
+
+  // Turning it off again, when nothing requires it: with a current code, so an open session is not enough.
+  const showTurnOff = (reply: FastifyReply, status: number, errors: FieldErrors = []) =>
+    reply.code(status).view('accounts/two-factor/views/turn-off.njk', {
+      pageTitle: 'Turn off two-factor authentication',
+      ...formErrors(errors),
+    })
+
+  /** Whether this person may turn their two-factor sign-in off now: it is on, and nothing requires it. */
+  const mayTurnOff = async (user: SessionUser) => {
+    const status = await twoFactor.twoFactorStatus(user, config.production)
+    return status.enabled && !status.required
+  }
+
+  app.get('/account/two-factor/turn-off', { config: { access: ANY_ROLE } }, async (request, reply) => {
+    if (!(await mayTurnOff(request.user as SessionUser))) return reply.redirect('/account/two-factor', 303)
+    return showTurnOff(reply, 200)
+  })
+
+  app.post('/account/two-factor/turn-off', { config: { access: ANY_ROLE } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    if (!(await mayTurnOff(user))) return reply.redirect('/account/two-factor', 303)
+    const typed = field(request.body, 'code')
+    if (!typed.trim()) return showTurnOff(reply, 400, [{ field: 'code', message: ENTER_CODE }])
+    if (!codeLimits.begin(user.id, request.ip))
+      return showTurnOff(reply, 429, [{ field: 'code', message: TOO_MANY }])
+    let result: Awaited<ReturnType<typeof twoFactor.turnOffTwoFactor>>
+    try {
+      result = await twoFactor.turnOffTwoFactor(user, typed, {
+        ip: request.ip,
+        productionDefault: config.production,
+      })
+    } catch (error) {
+      // Turned off, or required, since the check above: the account page says how it stands now.
+      if (error instanceof ConflictError) return reply.redirect('/account/two-factor', 303)
+      throw error
+    }
+    if (result === 'wrong') return showTurnOff(reply, 401, [{ field: 'code', message: WRONG_CODE }])
+    if (result === 'used') return showTurnOff(reply, 401, [{ field: 'code', message: USED_CODE }])
+    codeLimits.succeeded(user.id, request.ip)
+    return reply.redirect('/account/two-factor?done=turned-off', 303)
   })
 
   const showRequirement = async (

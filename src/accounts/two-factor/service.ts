@@ -250,3 +250,36 @@ export async function useRecoveryCode(
   })
   return true
 }
+
+const REQUIRED_BY_COUNCIL =
+  'Your council requires two-factor authentication, so you cannot turn it off. If you have lost your authenticator app, ask your council’s Caremarket administrator to reset it'
+
+/**
+ * Turns a person's own two-factor sign-in off, when nothing requires it: they show a current code
+ * from their app first, so a session left open on a shared computer is not enough.
+ */
+export async function turnOffTwoFactor(
+  db: Database,
+  user: SessionUser,
+  typedCode: string,
+  context: { ip: string; productionDefault: boolean },
+  now = Date.now(),
+): Promise<CodeCheck> {
+  const status = await twoFactorStatus(db, user, context.productionDefault)
+  if (!status.enabled) throw new ConflictError('Two-factor authentication is already off')
+  if (status.required) throw new ConflictError(REQUIRED_BY_COUNCIL)
+  const result = await checkTwoFactorCode(db, user, typedCode, context, now)
+  if (result !== 'accepted') return result
+  await db.transaction(async (tx) => {
+    await tx.delete(twoFactorRecoveryCodes).where(eq(twoFactorRecoveryCodes.userId, user.id))
+    await tx.delete(userTwoFactor).where(eq(userTwoFactor.userId, user.id))
+    await recordAudit(tx, actorOf(user), {
+      councilId: user.councilId,
+      action: 'two_factor.turned_off',
+      entityType: 'user',
+      entityId: user.id,
+      details: { ip: context.ip },
+    })
+  })
+  return 'accepted'
+}

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Command } from 'commander'
+import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Fixture, PASSWORD, seedCouncil, testConfig } from '../../../test/helpers.ts'
 import { createTestDatabase } from '../../../test/support/database.ts'
@@ -10,8 +11,12 @@ import { cliContext } from '../../cli/context.ts'
 import { registerUserCommands } from '../../cli/users.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
-import { verifySignIn } from '../service.ts'
+import { sessions } from '../schema.ts'
+import { activeAccounts, createSession, verifySignIn } from '../service.ts'
+import { codeAt } from '../two-factor/rules.ts'
+import { confirmTwoFactorSetUp, startTwoFactorSetUp } from '../two-factor/service.ts'
 import { LAST_ADMIN } from './rules.ts'
+import { findCouncilUserByEmail } from './service.ts'
 
 let database: DatabaseHandle
 let fixture: Fixture
@@ -129,5 +134,26 @@ describe('caremarket user', () => {
     )
     const all = (await run(['user', 'list', '--council', 'UCLI', '--json'])) as { users: { email: string }[] }
     expect(all.users.map((u) => u.email)).not.toContain('third@ucli.test')
+  })
+
+  it('resets the two-factor authentication of someone who lost their authenticator, ending their sessions', async () => {
+    const email = fixture.emails.commissioner
+    const { id } = await findCouncilUserByEmail(database.db, fixture.councilId, email)
+    const [person] = await activeAccounts(database.db, [id])
+    if (!person) throw new Error('no commissioner')
+    const { secret } = await startTwoFactorSetUp(database.db, person)
+    await confirmTwoFactorSetUp(database.db, person, codeAt(secret, Date.now()))
+    await createSession(database.db, person, { idleMinutes: 60, maxHours: 8 })
+    expect(
+      await run(['user', 'list', '--council', 'UCLI', '--role', 'commissioner', '--json']),
+    ).toMatchObject({
+      users: expect.arrayContaining([expect.objectContaining({ email, twoFactorEnabled: true })]),
+    })
+    expect(await run(['user', 'reset-two-factor', ...target(email)])).toMatchObject({
+      email,
+      twoFactorEnabled: false,
+    })
+    expect(await database.db.select().from(sessions).where(eq(sessions.userId, id))).toEqual([])
+    await expect(run(['user', 'reset-two-factor', ...target(email)])).rejects.toThrow('nothing to reset')
   })
 })

@@ -2,7 +2,7 @@
 // added (each sent an invitation) or none is, with the rejected rows reported by line and reason.
 import { parse } from 'csv-parse/sync'
 import { and, eq, inArray, isNull } from 'drizzle-orm'
-import type { Actor } from '../../audit/service.ts'
+import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database } from '../../db/connection.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
 import { nulByteProblem } from '../../storable.ts'
@@ -140,6 +140,14 @@ export async function importUsers(
       })
       added.push({ id: user.id, email: user.email, role: user.role })
     }
+    // Each user's creation is audited by insertUser; this says they came in together, from one file.
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'users.imported',
+      entityType: 'council',
+      entityId: councilId,
+      details: { count: added.length, emails: added.map((a) => a.email) },
+    })
     return { added }
   })
 }

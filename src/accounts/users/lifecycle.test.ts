@@ -4,6 +4,7 @@ import { Client, createTestApp, type Fixture, PASSWORD, seedCouncil } from '../.
 import type { Actor } from '../../audit/service.ts'
 import { auditLog, sessions, users } from '../../db/schema.ts'
 import { ConflictError } from '../../errors.ts'
+import { issueApiToken } from '../api-tokens.ts'
 import { addUser, verifySignIn } from '../service.ts'
 import { addTeamMember, createTeam } from '../teams.ts'
 import { LAST_ADMIN } from './rules.ts'
@@ -308,7 +309,7 @@ describe('the user list', () => {
 
     const page = await filterAdmin.get('/admin/users?status=invited')
     expect(page.statusCode).toBe(200)
-    expect(page.body).toContain('1 users match')
+    expect(page.body).toContain('1 user matches')
     expect(page.body).toContain('invitee@filt.test')
     expect(page.body).not.toContain('broker@filt.test')
     const badPage = await filterAdmin.get('/admin/users?role=wizard')
@@ -355,14 +356,18 @@ describe('adding users from a CSV file', () => {
     const response = await upload(admin, csv)
     expect(response.statusCode).toBe(400)
     expect(response.body).toContain('4 rows were rejected, so no users were added')
-    expect(response.body).toContain('Line 3: Enter an email address in the correct format')
-    expect(response.body).toContain(
-      `Line 4: A user with the email address ${home.emails.broker} already exists`,
-    )
-    expect(response.body).toContain('Line 5: good.one@life.test is also on line 2')
-    expect(response.body).toContain(
-      'Line 6: No provider with the CQC provider ID or council organisation ID 1-NOPE in this council',
-    )
+    // A table of the rejected rows: each line, and what is wrong with it.
+    const rows = [
+      ...response.body.matchAll(
+        /<tr class="govuk-table__row">\s*<td[^>]*>\s*(\d+)\s*<\/td>\s*<td[^>]*>\s*([^<]+?)\s*<\/td>/g,
+      ),
+    ].map((m) => [m[1], m[2]])
+    expect(rows).toEqual([
+      ['3', 'Enter an email address in the correct format, like name@example.org'],
+      ['4', `A user with the email address ${home.emails.broker} already exists in this council`],
+      ['5', 'good.one@life.test is also on line 2'],
+      ['6', 'No provider with the CQC provider ID or council organisation ID 1-NOPE in this council'],
+    ])
     const list = (await admin.get('/api/v1/users')).json() as { users: { email: string }[] }
     expect(list.users.map((u) => u.email)).not.toContain('good.one@life.test')
   })
@@ -387,6 +392,122 @@ describe('adding users from a CSV file', () => {
   })
 })
 
+describe('adding users from a CSV file through the API', () => {
+  let token = ''
+  beforeAll(async () => {
+    const spec = {
+      councilId: home.councilId,
+      name: 'HR system',
+      role: 'council_admin' as const,
+      providerOrganisationId: null,
+      createdByUserId: null,
+    }
+    token = (await issueApiToken(t.database.db, spec, system)).token
+  })
+
+  const send = (payload: string | Buffer, contentType: string, bearer = token) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/users/imports',
+      payload,
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': contentType },
+    })
+
+  it('takes the file as a text/csv body: all rows or none, with each rejected row’s line and reason', async () => {
+    const bad = await send(
+      'email,role\napi.one@life.test,broker\napi.two@life.test,wizard\napi.one@life.test,broker\n',
+      'text/csv',
+    )
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json()).toEqual({
+      error: {
+        status: 400,
+        message: '2 rows were rejected, so no users were added',
+        errors: [
+          { field: 'line-3', message: expect.stringMatching(/^Line 3: .*Choose a role/) },
+          { field: 'line-4', message: 'Line 4: api.one@life.test is also on line 2' },
+        ],
+      },
+    })
+    const before = (await admin.get('/api/v1/users')).json() as { users: { email: string }[] }
+    expect(before.users.map((u) => u.email)).not.toContain('api.one@life.test')
+
+    const good = await send(
+      'email,role\napi.one@life.test,broker\napi.two@life.test,commissioner\n',
+      'text/csv; charset=utf-8',
+    )
+    expect(good.statusCode).toBe(201)
+    expect(good.json()).toEqual({
+      added: [
+        { id: expect.any(Number), email: 'api.one@life.test', role: 'broker' },
+        { id: expect.any(Number), email: 'api.two@life.test', role: 'commissioner' },
+      ],
+    })
+    const entries = await t.database.db.select().from(auditLog)
+    const imported = entries.find(
+      (e) => e.action === 'users.imported' && (e.details?.emails as string[])?.includes('api.one@life.test'),
+    )
+    expect(imported).toMatchObject({ actor: expect.stringContaining('HR system'), details: { count: 2 } })
+    expect(
+      entries.filter((e) => e.action === 'user.created' && String(e.details?.email).startsWith('api.')),
+    ).toHaveLength(2)
+  })
+
+  it('takes the file as the field file of multipart/form-data', async () => {
+    const boundary = '----caremarket-api'
+    const payload = [
+      `--${boundary}`,
+      'Content-Disposition: form-data; name="file"; filename="users.csv"',
+      'Content-Type: text/csv',
+      '',
+      'email,role\napi.three@life.test,broker',
+      `--${boundary}--`,
+      '',
+    ].join('\r\n')
+    const response = await send(payload, `multipart/form-data; boundary=${boundary}`)
+    expect(response.statusCode).toBe(201)
+    expect(response.json()).toMatchObject({ added: [{ email: 'api.three@life.test', role: 'broker' }] })
+  })
+
+  it('refuses no file, a file that is no table of users, one too large, another content type and other roles', async () => {
+    const empty = await send('', 'text/csv')
+    expect(empty.statusCode).toBe(400)
+    expect(empty.json().error.errors[0].message).toContain('Send a CSV file of users')
+    const columns = await send('name,job\nSam,broker\n', 'text/csv')
+    expect(columns.statusCode).toBe(400)
+    expect(columns.json().error.errors[0].message).toContain('The first line must name the columns')
+    const binary = await send(Buffer.from([0x65, 0x00, 0x0a]), 'text/csv')
+    expect(binary.statusCode).toBe(400)
+    const large = await send(`email,role\n${'x'.repeat(300 * 1024)}\n`, 'text/csv')
+    expect(large.statusCode).toBe(413)
+    const xml = await send('<users/>', 'application/xml')
+    expect(xml.statusCode).toBe(415)
+    const brokerToken = (
+      await issueApiToken(
+        t.database.db,
+        {
+          councilId: home.councilId,
+          name: 'case system',
+          role: 'broker',
+          providerOrganisationId: null,
+          createdByUserId: null,
+        },
+        system,
+      )
+    ).token
+    expect((await send('email,role\nx@life.test,broker\n', 'text/csv', brokerToken)).statusCode).toBe(403)
+  })
+})
+
+describe('a council admin’s own page', () => {
+  it('says that changes to it sign them out, as it does on no one else’s page', async () => {
+    const [me] = await t.database.db.select().from(users).where(eq(users.email, home.emails.council_admin))
+    expect((await userPage(me?.id ?? 0)).body).toContain('This is your own account')
+    const someone = await newUser()
+    expect((await userPage(someone.id)).body).not.toContain('This is your own account')
+  })
+})
+
 describe('the user list by team', () => {
   it('lists only the members of the team asked for, on the page and through the API, and refuses a team that is no number', async () => {
     const inTeam = await newUser()
@@ -402,6 +523,11 @@ describe('the user list by team', () => {
     expect(page.body).toContain(inTeam.email)
     expect(page.body).not.toContain(outside.email)
     expect(page.body).toContain('Hospital discharge team')
+    // Each member's page names their teams, linked to the team.
+    expect((await userPage(inTeam.id)).body).toContain(
+      `<a class="govuk-link" href="/admin/teams/${team.id}">Hospital discharge team</a>`,
+    )
+    expect((await userPage(outside.id)).body).toMatch(/Teams\s*<\/dt>\s*<dd[^>]*>\s*None/)
 
     const api = await admin.get(`/api/v1/users?teamId=${team.id}`)
     expect(api.statusCode).toBe(200)

@@ -8,7 +8,16 @@ import { acceptUploads } from '../../web/input.ts'
 import { pageOfList, pagingQuery } from '../../web/paging.ts'
 import { passwordLinkBase } from '../passwords/links.ts'
 import { COUNCIL_ROLES, ROLE_LABELS, ROLES, type Role } from '../roles.ts'
-import { newUserBody, userChangeBody, userParams, userSchema, usersSchema } from '../schemas.ts'
+import {
+  newUserBody,
+  userChangeBody,
+  userCsvBody,
+  userCsvUpload,
+  userImportSchema,
+  userParams,
+  userSchema,
+  usersSchema,
+} from '../schemas.ts'
 import { actorOf, type NewUser, type SessionUser } from '../service.ts'
 import type { AccountsServices } from '../services.ts'
 import { MAX_USER_CSV_ROWS, USER_CSV_COLUMNS } from './import.ts'
@@ -19,6 +28,8 @@ export interface UserRoutesOptions {
   accounts: AccountsServices['accounts']
   /** The council's teams, to filter the list by. */
   listTeams: AccountsServices['teams']['listTeams']
+  /** The teams one user is in, for their page. */
+  teamsOfUser: AccountsServices['teams']['teamsOfUser']
   config: Config
 }
 
@@ -46,10 +57,17 @@ const oversizedUploads = new WeakSet<FastifyRequest>()
 /** Council admins' pages and API for their council's users. */
 export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
   app,
-  { accounts, listTeams, config },
+  { accounts, listTeams, teamsOfUser, config },
 ) => {
   const linkBase = passwordLinkBase(config)
   const admin = (request: FastifyRequest) => request.user as SessionUser
+
+  // The API also takes the file as the whole body, with Content-Type: text/csv.
+  app.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'buffer', bodyLimit: MAX_CSV_BYTES },
+    (_request, body, done) => done(null, body),
+  )
 
   await acceptUploads(app, {
     limits: { fileSize: MAX_CSV_BYTES, files: 1, fields: 3, parts: 4 },
@@ -163,6 +181,11 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
 
   const showImport = (reply: FastifyReply, status: number, errors: FieldError[] = []) => {
     const rejectedRows = errors.filter((e) => e.field.startsWith('line-'))
+    // The table has a column for the line, so each reason is shown without it.
+    const reasons = rejectedRows.map((e) => ({
+      line: e.field.slice('line-'.length),
+      reason: e.message.replace(/^Line \d+: /, ''),
+    }))
     // Rejected rows are listed in a table; the summary says, against the file, what became of them.
     const summary =
       rejectedRows.length === errors.length && rejectedRows.length > 0
@@ -178,7 +201,7 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
       columns: USER_CSV_COLUMNS.join(','),
       maxRows: MAX_USER_CSV_ROWS,
       roles: ROLES.join(', '),
-      rejectedRows,
+      rejectedRows: reasons,
       ...formErrors(summary),
     })
   }
@@ -214,8 +237,10 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
   ) => {
     const { id } = parseInput(userParams, request.params)
     const shown = await accounts.getCouncilUser(admin(request).councilId, id)
+    const teams = shown.role === 'provider_user' ? [] : await teamsOfUser(admin(request).councilId, id)
     return reply.code(status).view('accounts/users/views/user.njk', {
       pageTitle: shown.email,
+      teams,
       shown: { ...shown, roleLabel: ROLE_LABELS[shown.role], statusLabel: USER_STATUS_LABELS[shown.status] },
       isSelf: shown.id === admin(request).id,
       done: field(request.query, 'done'),
@@ -294,6 +319,14 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
       return `The email address is now ${shown.email}.`
     },
     'email',
+  )
+  change(
+    'two-factor-reset',
+    async (_request, user, id) => {
+      const shown = await accounts.resetUserTwoFactor(user.councilId, id, actorOf(user))
+      return `${shown.email}’s two-factor authentication has been reset and their sessions have ended. If two-factor authentication is required for them, they will set up a new authenticator app when they next sign in.`
+    },
+    'twoFactor',
   )
   change(
     'send-link',
@@ -386,6 +419,55 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
     },
   )
 
+  app.post(
+    '/api/v1/users/imports',
+    {
+      config: ADMIN,
+      schema: operation({
+        summary:
+          'Add the users of a CSV file, each emailed an invitation to set their own password: all of them, or none. ' +
+          `Send the file as the body with Content-Type text/csv, or as the field file of multipart/form-data. The first line names the columns ${USER_CSV_COLUMNS.join(',')} (cqc_provider_id for provider users only); up to ${MAX_USER_CSV_ROWS} users and ${MAX_CSV_BYTES / 1024} KB. ` +
+          'When any row is rejected, nothing is added and the answer is a 400 listing every rejected row: field line-N, and a message saying what is wrong on line N.',
+        tags,
+        body: {
+          content: {
+            'text/csv': { schema: userCsvBody },
+            'multipart/form-data': { schema: userCsvUpload },
+          },
+        },
+        responses: { 201: userImportSchema },
+        errors: [413, 415],
+      }),
+    },
+    async (request, reply) => {
+      const user = admin(request)
+      if (oversizedUploads.has(request)) {
+        const message = `The file must be smaller than ${MAX_CSV_BYTES / 1024} KB`
+        return reply.code(413).send({ error: { status: 413, message } })
+      }
+      const body = request.body
+      const file = Buffer.isBuffer(body) ? body : (body as Record<string, unknown> | undefined)?.file
+      if (!Buffer.isBuffer(file) || file.length === 0)
+        throw new ValidationError([
+          {
+            field: 'file',
+            message:
+              'Send a CSV file of users: as the body with Content-Type text/csv, or as the field file of multipart/form-data',
+          },
+        ])
+      try {
+        const { added } = await accounts.importUsers(user.councilId, file, actorOf(user), { linkBase })
+        return reply.code(201).send({ added })
+      } catch (error) {
+        if (!(error instanceof ValidationError) || !error.errors.every((e) => e.field.startsWith('line-')))
+          throw error
+        const rejected = new ValidationError(error.errors)
+        rejected.message = `${error.errors.length} ${error.errors.length === 1 ? 'row was' : 'rows were'} rejected, so no users were added`
+        throw rejected
+      }
+    },
+  )
+
   const action = (path: 'disable' | 'enable', summary: string, run: typeof accounts.disableUser) =>
     app.post(
       `/api/v1/users/:id/${path}`,
@@ -412,6 +494,27 @@ export const userRoutes: FastifyPluginAsync<UserRoutesOptions> = async (
     accounts.disableUser,
   )
   action('enable', 'Enable a disabled user', accounts.enableUser)
+
+  app.post(
+    '/api/v1/users/:id/two-factor/reset',
+    {
+      config: ADMIN,
+      schema: operation({
+        summary:
+          'Reset a user’s two-factor authentication, when they have lost their authenticator app: their authenticator and recovery codes are cleared and their sessions end. If two-factor authentication is required for them, they set up a new authenticator at their next sign-in. Refused (409) when they have none set up',
+        tags,
+        params: userParams,
+        responses: { 200: z.object({ user: userSchema }) },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(userParams, request.params)
+      const user = admin(request)
+      await accounts.resetUserTwoFactor(user.councilId, id, actorOf(user))
+      return { user: showUser(await accounts.getCouncilUser(user.councilId, id)) }
+    },
+  )
 
   app.patch(
     '/api/v1/users/:id',

@@ -1,7 +1,7 @@
 // A council's users through their life: listed and filtered, disabled and enabled, given another
 // role or address, removed, sent a link to set their password, added in bulk. Every change is
 // audited; none may leave the council without an active council administrator.
-import { and, asc, eq, gt, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
@@ -11,6 +11,7 @@ import { expireLinksOf, issuePasswordLink } from '../passwords/links.ts'
 import type { Role } from '../roles.ts'
 import { councils, sessions, teamMembers, users } from '../schema.ts'
 import { normaliseEmail } from '../service.ts'
+import { twoFactorRecoveryCodes, userTwoFactor } from '../two-factor/schema.ts'
 import {
   changeEmailSchema,
   changeRoleSchema,
@@ -29,6 +30,8 @@ export interface CouncilUser {
   role: Role
   providerOrganisationId: number | null
   status: UserStatus
+  /** Whether they sign in with a code from an authenticator app (set up and confirmed). */
+  twoFactorEnabled: boolean
   createdAt: Date
   lastSignInAt: Date | null
 }
@@ -40,6 +43,7 @@ const userColumns = {
   providerOrganisationId: users.providerOrganisationId,
   active: users.active,
   hasPassword: sql<boolean>`${users.passwordHash} is not null`,
+  twoFactorEnabled: sql<boolean>`exists (select 1 from ${userTwoFactor} where ${userTwoFactor.userId} = ${users.id} and ${userTwoFactor.confirmedAt} is not null)`,
   createdAt: users.createdAt,
   lastSignInAt: users.lastSignInAt,
 }
@@ -51,6 +55,7 @@ interface UserRow {
   providerOrganisationId: number | null
   active: boolean
   hasPassword: boolean
+  twoFactorEnabled: boolean
   createdAt: Date
   lastSignInAt: Date | null
 }
@@ -62,6 +67,7 @@ function toCouncilUser(row: UserRow): CouncilUser {
     role: row.role as Role,
     providerOrganisationId: row.providerOrganisationId,
     status: userStatus(row),
+    twoFactorEnabled: Boolean(row.twoFactorEnabled),
     createdAt: row.createdAt,
     lastSignInAt: row.lastSignInAt,
   }
@@ -279,6 +285,30 @@ export async function removeUser(db: Database, councilId: number, userId: number
 }
 
 /**
+ * Clears a user's authenticator and recovery codes, for someone who has lost their authenticator
+ * app. Their sessions end; if two-factor sign-in is required for them, they set up a new
+ * authenticator at their next sign-in.
+ */
+export async function resetUserTwoFactor(
+  db: Database,
+  councilId: number,
+  userId: number,
+  actor: Actor,
+): Promise<CouncilUser> {
+  return changeUser(db, councilId, userId, async (tx, user) => {
+    if (!user.twoFactorEnabled)
+      throw new ConflictError(
+        `${user.email} has not set up two-factor authentication, so there is nothing to reset`,
+      )
+    await tx.delete(twoFactorRecoveryCodes).where(eq(twoFactorRecoveryCodes.userId, user.id))
+    await tx.delete(userTwoFactor).where(eq(userTwoFactor.userId, user.id))
+    await tx.delete(sessions).where(eq(sessions.userId, user.id))
+    await audit(tx, actor, councilId, user, 'two_factor.reset')
+    return { ...user, twoFactorEnabled: false }
+  })
+}
+
+/**
  * Emails the user a link to set their password: a new invitation while they have none, else a reset
  * link. The administrator never sees the password or the link.
  */
@@ -316,4 +346,19 @@ function audit(
     entityId: user.id,
     details: { email: user.email, ...details },
   })
+}
+
+/** The email addresses of these users of the council (removed ones too: records keep naming them). */
+export async function userEmails(
+  db: Queryable,
+  councilId: number,
+  userIds: readonly number[],
+): Promise<Map<number, string>> {
+  const ids = [...new Set(userIds)]
+  if (ids.length === 0) return new Map()
+  const rows = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(and(eq(users.councilId, councilId), inArray(users.id, ids)))
+  return new Map(rows.map((row) => [row.id, row.email]))
 }

@@ -10,6 +10,9 @@ import { field } from '../../web/forms.ts'
 import { pageAnswer, pagedSchema, pageOfList, pagingQuery } from '../../web/paging.ts'
 import { awardSchema, unsourcedSchema } from './award.ts'
 import { BROKERS, PACKAGE_MANAGERS, packageParams, requestParams } from './council-routes.ts'
+import { handBackSchema } from './hand-backs.ts'
+
+import { declineSchema } from './handover.ts'
 import { packageFiltersQuery } from './package-search.ts'
 import { endPackageSchema } from './packages.ts'
 import { PROVIDERS, providerScope } from './provider-routes.ts'
@@ -18,6 +21,8 @@ import {
   awardResultSchema,
   eligibilitySchema,
   evaluationSchema,
+  handBackSchemaOut,
+  handoverResultSchema,
   offerSchema,
   opportunityDetailSchema,
   opportunitySchema,
@@ -403,6 +408,107 @@ export const offersApiRoutes: FastifyPluginAsync<OffersRouteOptions> = async (ap
       const user = request.user as SessionUser
       const { packageId } = parseInput(packageParams, request.params)
       return offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
+    },
+  )
+
+  app.post(
+    '/api/v1/provider/packages/:packageId/hand-back',
+    {
+      config: { access: PROVIDERS },
+      schema: operation({
+        summary:
+          'Give notice on one of your packages (a hand-back): { reason, lastDay, shortNoticeReason? }. A last day sooner than the council’s notice period needs shortNoticeReason. A package is handed back once.',
+        tags: ['packages'],
+        params: packageParams,
+        body: handBackSchema,
+        responses: { 201: handBackSchemaOut },
+        errors: [404, 409],
+      }),
+    },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const handBack = await offers.handBackPackage(
+        providerScope(user),
+        actorOf(user),
+        packageId,
+        bodyObject(request.body),
+      )
+      return reply.code(201).send(handBack)
+    },
+  )
+
+  app.post(
+    '/api/v1/packages/:packageId/resource',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary:
+          'Re-source a handed-back package as a linked request, copied from the one that placed it; doing it again returns the same request',
+        tags: ['packages'],
+        params: packageParams,
+        responses: { 200: z.object({ requestId: z.int(), created: z.boolean() }) },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      return offers.resourceHandBack({ ...user, actor: actorOf(user) }, packageId)
+    },
+  )
+
+  app.post(
+    '/api/v1/provider/packages/:packageId/confirm',
+    {
+      config: { access: PROVIDERS },
+      schema: operation({
+        summary: 'Confirm you will provide one of your packages awarded to you',
+        tags: ['packages'],
+        description:
+          'Answer within the council’s window (the package’s confirmBy date). 409 when the package has already been confirmed or declined.',
+        params: packageParams,
+        responses: { 200: handoverResultSchema },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      return offers.confirmPackage(providerScope(user), actorOf(user), packageId)
+    },
+  )
+
+  app.post(
+    '/api/v1/provider/packages/:packageId/decline',
+    {
+      config: { access: PROVIDERS },
+      schema: operation({
+        summary: 'Decline one of your packages awarded to you: { reason }',
+        tags: ['packages'],
+        description:
+          'The reason is required (400 without it) and goes to the council’s brokers, who may award the care to another offer. 409 when the package has already been confirmed or declined.',
+        params: packageParams,
+        body: declineSchema,
+        responses: { 200: handoverResultSchema },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const result = await offers.declinePackage(
+        providerScope(user),
+        actorOf(user),
+        packageId,
+        bodyObject(request.body),
+      )
+      return {
+        packageId: result.packageId,
+        requestId: result.requestId,
+        confirmation: result.confirmation,
+        respondedAt: result.respondedAt,
+      }
     },
   )
 }

@@ -30,6 +30,7 @@ import {
   type BrokerageSettings,
   canAwardSlot,
   describePrice,
+  type HolidaySet,
   type OfferForScoring,
   type PriceUnit,
   priceUnitFor,
@@ -43,7 +44,8 @@ import {
   staysOnInterimCareList,
 } from '../rules/index.ts'
 import { awardedSlots, offers, packages } from '../schema.ts'
-import { getBrokerageSettings } from '../settings/service.ts'
+import { getBankHolidays, getBrokerageSettings } from '../settings/service.ts'
+import { confirmationDeadline } from './handover.ts'
 import { packageStartDate, slotsOf, weeklyCostPence } from './rules.ts'
 import { OFFER_STATUS_LABELS, type OfferRow, type OfferStatus, type VisitView, visitView } from './service.ts'
 import {
@@ -330,8 +332,12 @@ export async function award(
   clock?: Date,
 ): Promise<AwardResult> {
   const terms = parseInput(awardSchema, input)
+  // Read before the transaction: seeding the calendar the first time writes in its own.
+  const holidays = await getBankHolidays(db, user.councilId)
   try {
-    return await db.transaction((tx) => awardInTransaction(tx, user, requestId, terms, { now: clock }))
+    return await db.transaction((tx) =>
+      awardInTransaction(tx, user, requestId, terms, { now: clock }, holidays),
+    )
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw new ConflictError('This request, or one of these visits, has just been awarded by someone else')
@@ -346,6 +352,7 @@ async function awardInTransaction(
   requestId: number,
   terms: z.output<typeof awardSchema>,
   clock: { now?: Date },
+  holidays: HolidaySet,
 ): Promise<AwardResult> {
   const loaded = await loadRequest(tx, user.councilId, requestId, { lock: true })
   const now = await timeOfChange(tx, clock)
@@ -353,7 +360,7 @@ async function awardInTransaction(
   const allowed = canAwardSlot(request.status, false)
   if (!allowed.ok) throw new ConflictError(allowed.message)
 
-  const { rows, unit, shortlist, perVisit, slots, awarded } = await evaluate(tx, loaded, now)
+  const { settings, rows, unit, shortlist, perVisit, slots, awarded } = await evaluate(tx, loaded, now)
   const offer = rows.find((r) => r.id === terms.offerId)
   if (!offer)
     throw new ValidationError([{ field: 'offerId', message: 'There is no such offer on this request' }])
@@ -453,6 +460,9 @@ async function awardInTransaction(
       startDate: packageStartDate(request.startDate, offer.earliestStart),
       personRef: request.personRef,
       caseRef: request.caseRef,
+      // The provider confirms or declines within the council's window (handover.ts).
+      confirmation: 'awaiting',
+      confirmBy: confirmationDeadline(now, settings.confirmationWorkingDays, holidays),
       createdAt: now,
       createdBy: actorName(user.actor),
     })
@@ -522,7 +532,7 @@ async function awardInTransaction(
         slots[0] === 0
           ? ''
           : ` for ${coveredVisits.length === 1 ? 'one visit' : `${coveredVisits.length} visits`}`
-      }. Care starts on ${pkg.startDate}. The person’s details are on the package page.`,
+      }. Care starts on ${formatDate(pkg.startDate)}. The person’s details are on the package page: confirm or decline it there by ${formatDate(pkg.confirmBy ?? pkg.startDate)}.`,
       link: `/provider/packages/${pkg.id}`,
     },
   ])

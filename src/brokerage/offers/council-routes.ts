@@ -15,8 +15,10 @@ import {
   REQUEST_SERVICE_TYPE_LABELS,
   REQUEST_STATUS_LABELS,
 } from '../rules/index.ts'
+import { agreementContext, sendAgreementPdf } from './agreement.ts'
 import type { Evaluation } from './award.ts'
 import { fieldList, ids, onPage } from './forms.ts'
+import { CONFIRMATION_LABELS, type Confirmation } from './handover.ts'
 import { packageFiltersForm } from './package-search.ts'
 import type { OffersRouteOptions } from './route-options.ts'
 import {
@@ -36,7 +38,14 @@ export const requestParams = z.object({ id: recordId('Request ID') })
 const awardParams = z.object({ id: recordId('Request ID'), offerId: recordId('Offer ID') })
 export const packageParams = z.object({ packageId: recordId('Package ID') })
 const PACKAGES_PAGE_SIZE = 50
-const PACKAGE_FILTER_FIELDS = ['q', 'providerOrganisationId', 'state', 'startFrom', 'startTo'] as const
+const PACKAGE_FILTER_FIELDS = [
+  'q',
+  'providerOrganisationId',
+  'state',
+  'confirmation',
+  'startFrom',
+  'startTo',
+] as const
 
 type FormValues = Record<string, string | string[]>
 
@@ -122,9 +131,12 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
     options: { status?: number; errors?: FieldError[]; done?: string | null; values?: FormValues } = {},
   ) => {
     const evaluation = evaluationView(await offers.evaluateOffers(user, id))
+    // Awards the provider turned down, with why: the broker awards the next offer from here.
+    const declined = await offers.listPackages(user, { requestId: id, confirmation: 'declined' })
     return reply.code(options.status ?? 200).view('brokerage/offers/views/shortlist.njk', {
       pageTitle: `Offers for request ${id}`,
       e: evaluation,
+      declined: declined.packages,
       isBroker: user.role === 'broker',
       done: options.done ?? null,
       values: options.values ?? {},
@@ -278,6 +290,10 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
         q: { heading: 'Person' },
         providerOrganisationId: { heading: 'Provider', text: providerName },
         state: { heading: 'Status', text: (v) => PACKAGE_STATE_LABELS[v as PackageState] ?? v },
+        confirmation: {
+          heading: 'Provider’s answer',
+          text: (v) => CONFIRMATION_LABELS[v as Confirmation] ?? v,
+        },
         startFrom: { heading: 'Starts from' },
         startTo: { heading: 'Starts to' },
       }),
@@ -290,6 +306,7 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
         })),
       ],
       stateLabels: PACKAGE_STATE_LABELS,
+      confirmationLabels: CONFIRMATION_LABELS,
       previousHref: page > 1 ? `${base}page=${page - 1}` : null,
       nextHref: page * PACKAGES_PAGE_SIZE < found.total ? `${base}page=${page + 1}` : null,
       ...formErrors(errors),
@@ -303,9 +320,13 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
     options: { status?: number; values?: FormValues; errors?: FieldError[]; ended?: boolean } = {},
   ) => {
     const pkg = await offers.getPackage(user, packageId)
+    const handBack = await offers.handBackOf(user.councilId, pkg.id)
     return reply.code(options.status ?? 200).view('brokerage/offers/views/package.njk', {
       pageTitle: `Package ${pkg.id}`,
       pkg,
+      handBack,
+      canResource:
+        (BROKERS as readonly string[]).includes(user.role) && handBack?.resourcingRequestId === null,
       canEnd: (PACKAGE_MANAGERS as readonly string[]).includes(user.role) && pkg.endDate === null,
       ended: options.ended ?? false,
       startText: formatDate(pkg.startDate),
@@ -321,6 +342,29 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
       ended: field(request.query, 'ended') === '1',
     })
   })
+
+  app.get('/packages/:packageId/agreement', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { packageId } = parseInput(packageParams, request.params)
+    const pkg = await offers.packageAgreement(user, packageId)
+    return reply.view('brokerage/offers/views/agreement-page.njk', {
+      pageTitle: `Individual service agreement: package ${pkg.id}`,
+      ...agreementContext(pkg, user.councilName),
+      backHref: `/packages/${pkg.id}`,
+      pdfHref: `/packages/${pkg.id}/agreement.pdf`,
+    })
+  })
+
+  app.get(
+    '/packages/:packageId/agreement.pdf',
+    { config: { access: COUNCIL_STAFF } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const pkg = await offers.packageAgreement(user, packageId)
+      return sendAgreementPdf(reply, pkg, user.councilName)
+    },
+  )
 
   app.post('/packages/:packageId/end', { config: { access: PACKAGE_MANAGERS } }, async (request, reply) => {
     const user = request.user as SessionUser
@@ -348,6 +392,23 @@ export const councilOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = async
           status: 409,
           values,
           errors: [{ field: 'reason', message: error.message }],
+        })
+      }
+      throw error
+    }
+  })
+
+  app.post('/packages/:packageId/resource', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { packageId } = parseInput(packageParams, request.params)
+    try {
+      const { requestId } = await offers.resourceHandBack({ ...user, actor: actorOf(user) }, packageId)
+      return reply.redirect(`/requests/${requestId}`, 303)
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        return showPackage(reply, user, packageId, {
+          status: 409,
+          errors: [{ field: 'resource', message: error.message }],
         })
       }
       throw error

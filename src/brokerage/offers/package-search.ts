@@ -6,6 +6,7 @@ import { organisationNames } from '../../providers/service.ts'
 import { recordId } from '../../storable.ts'
 import { filterChoice, filterDate, filterId, filterText } from '../../web/filters.ts'
 import { reference } from '../requests/input.ts'
+import { CONFIRMATIONS } from './handover.ts'
 import { PACKAGE_STATES } from './rules.ts'
 
 /** The filters of a package search (paging apart); `label` names each field in its messages. */
@@ -18,6 +19,7 @@ function filtersQuery(label: (parameter: string, onPage: string) => string) {
     ),
     providerOrganisationId: filterId(label('providerOrganisationId', 'Provider')),
     state: filterChoice(label('state', 'Status'), PACKAGE_STATES),
+    confirmation: filterChoice(label('confirmation', 'Provider’s answer'), CONFIRMATIONS),
     startFrom: filterDate(label('startFrom', 'Starts on or after'), 'Starting on or after this date'),
     startTo: filterDate(label('startTo', 'Starts on or before'), 'Starting on or before this date'),
   })

@@ -9,15 +9,22 @@ import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
 import { normaliseOutcode } from '../../geography/rules.ts'
 import { locationSummaries } from '../../providers/service.ts'
-import { BED_TYPE_LABELS } from '../../providers/vocabulary.ts'
-import { isCalendarDate, londonDate } from '../../shared/dates.ts'
+import {
+  BED_TYPE_LABELS,
+  CLIENT_GROUP_LABELS,
+  SPECIALISM_LABELS,
+  type Specialism,
+} from '../../providers/vocabulary.ts'
+import { exampleDate, formatDate, isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { brokerageEvents } from '../events.ts'
 import {
   caseloadCondition,
   inCaseload,
   type RequestScope,
   refuseOutsideCaseload,
+  teamNameOf,
 } from '../requests/caseload.ts'
+import { CARER_GENDER_LABELS, type CarerGenderChoice } from '../requests/input.ts'
 import { matchesPerson, matchesReference } from '../requests/store.ts'
 import { redactCaseReferences } from '../rules/identifiers.ts'
 import {
@@ -28,6 +35,15 @@ import {
   type RequestServiceType,
 } from '../rules/index.ts'
 import { packages, people, sourcingRequests } from '../schema.ts'
+import {
+  CONFIRMATION_LABELS,
+  type Confirmation,
+  councilContacts,
+  type HandoverContact,
+  isConfirmationOverdue,
+  type PersonContacts,
+  sharedContacts,
+} from './handover.ts'
 import { PACKAGE_STATE_LABELS, type PackageState, packageState } from './rules.ts'
 import { type ProviderScope, type VisitView, visitView } from './service.ts'
 import { loadVisits } from './store.ts'
@@ -59,6 +75,13 @@ export interface PackageView {
   endReason: string | null
   state: PackageState
   stateLabel: string
+  /** The provider's answer to the award, and the last day to give it. */
+  confirmation: Confirmation
+  confirmationLabel: string
+  confirmBy: string | null
+  confirmationOverdue: boolean
+  respondedAt: Date | null
+  declineReason: string | null
   createdAt: Date
   createdBy: string
 }
@@ -74,11 +97,13 @@ export interface CouncilPackageView extends PackageView {
 function packageView(
   row: PackageRow,
   where: { name: string; providerName: string } | undefined,
-  today: string,
+  now: Date,
 ): PackageView {
+  const today = londonDate(now)
   const serviceType = row.serviceType as RequestServiceType
   const bedType = REQUEST_SERVICE_TYPE_MAP[serviceType]?.bedType ?? null
   const state = packageState(row, today)
+  const confirmation = row.confirmation as Confirmation
   return {
     id: row.id,
     requestId: row.requestId,
@@ -103,7 +128,13 @@ function packageView(
     endDate: row.endDate,
     endReason: row.endReason,
     state,
-    stateLabel: PACKAGE_STATE_LABELS[state],
+    stateLabel: confirmation === 'declined' ? CONFIRMATION_LABELS.declined : PACKAGE_STATE_LABELS[state],
+    confirmation,
+    confirmationLabel: CONFIRMATION_LABELS[confirmation],
+    confirmBy: row.confirmBy,
+    confirmationOverdue: isConfirmationOverdue(row, now),
+    respondedAt: row.respondedAt,
+    declineReason: row.declineReason,
     createdAt: row.createdAt,
     createdBy: row.createdBy,
   }
@@ -112,6 +143,8 @@ function packageView(
 export interface PackageFilters {
   requestId?: number
   state?: PackageState
+  /** The provider's answer: waiting for it, confirmed or declined. */
+  confirmation?: Confirmation
   /** Either case-system reference, matched whole in any case. */
   externalRef?: string | null
   /** The person (words of the name in any order, or the NHS number) or a case-system reference. */
@@ -126,10 +159,11 @@ export interface PackageFilters {
 
 /** A package's state on a day as SQL, the same rule as packageState. */
 function stateCondition(state: PackageState, today: string): SQL {
-  if (state === 'ended') return sql`${packages.endDate} is not null and ${packages.endDate} < ${today}`
+  if (state === 'ended')
+    return sql`(${packages.confirmation} = 'declined' or (${packages.endDate} is not null and ${packages.endDate} < ${today}))`
   if (state === 'starting')
-    return sql`${packages.startDate} > ${today} and (${packages.endDate} is null or ${packages.endDate} >= ${today})`
-  return sql`${packages.startDate} <= ${today} and (${packages.endDate} is null or ${packages.endDate} >= ${today})`
+    return sql`${packages.confirmation} <> 'declined' and ${packages.startDate} > ${today} and (${packages.endDate} is null or ${packages.endDate} >= ${today})`
+  return sql`${packages.confirmation} <> 'declined' and ${packages.startDate} <= ${today} and (${packages.endDate} is null or ${packages.endDate} >= ${today})`
 }
 
 /** The council's packages a caller may see (a social worker's caseload's), newest first, a page at a time, with the total matching. */
@@ -152,6 +186,7 @@ export async function listPackages(
   if (filters.providerOrganisationId !== undefined)
     conditions.push(eq(packages.providerOrganisationId, filters.providerOrganisationId))
   if (filters.state) conditions.push(stateCondition(filters.state, today))
+  if (filters.confirmation) conditions.push(eq(packages.confirmation, filters.confirmation))
   if (filters.startFrom) conditions.push(gte(packages.startDate, filters.startFrom))
   if (filters.startTo) conditions.push(lte(packages.startDate, filters.startTo))
   const caseload = caseloadCondition(scope, sourcingRequests)
@@ -184,7 +219,7 @@ export async function listPackages(
   )
   return {
     packages: rows.map((r) => ({
-      ...packageView(r.pkg, places.get(r.pkg.locationId), today),
+      ...packageView(r.pkg, places.get(r.pkg.locationId), now),
       person: { name: r.name, outcode: normaliseOutcode(r.outcode) ?? r.outcode },
       personRef: r.pkg.personRef,
       caseRef: r.pkg.caseRef,
@@ -224,7 +259,7 @@ export async function getPackage(
     row.pkg.visitIds.includes(v.id),
   )
   return {
-    ...packageView(row.pkg, places.get(row.pkg.locationId), londonDate(now)),
+    ...packageView(row.pkg, places.get(row.pkg.locationId), now),
     person: { name: row.name, outcode: normaliseOutcode(row.outcode) ?? row.outcode },
     personRef: row.pkg.personRef,
     caseRef: row.pkg.caseRef,
@@ -237,7 +272,7 @@ export const endPackageSchema = z.object({
     .string({ error: 'Enter the last day of care' })
     .trim()
     .min(1, 'Enter the last day of care')
-    .refine(isCalendarDate, 'The end date must be a real date, like 31 3 2026'),
+    .refine(isCalendarDate, { error: () => `The end date must be a real date, like ${exampleDate(28)}` }),
   reason: z
     .string({ error: 'Enter why the package is ending' })
     .trim()
@@ -263,10 +298,14 @@ export async function endPackage(
       .where(and(eq(packages.councilId, user.councilId), eq(packages.id, packageId)))
       .for('update')
     if (!row) throw new NotFoundError('No such package')
-    if (row.endDate !== null) throw new ConflictError(`This package has already ended, on ${row.endDate}`)
+    if (row.endDate !== null)
+      throw new ConflictError(`This package has already ended, on ${formatDate(row.endDate)}`)
     if (terms.endDate < row.startDate) {
       throw new ValidationError([
-        { field: 'endDate', message: `The end date must be on or after the start date, ${row.startDate}` },
+        {
+          field: 'endDate',
+          message: `The end date must be on or after the start date, ${formatDate(row.startDate)}`,
+        },
       ])
     }
     await tx
@@ -315,9 +354,8 @@ export async function listProviderPackages(
     scope.councilId,
     rows.map((r) => r.pkg.locationId),
   )
-  const today = londonDate(now)
   return rows.map((r) => ({
-    ...packageView(r.pkg, places.get(r.pkg.locationId), today),
+    ...packageView(r.pkg, places.get(r.pkg.locationId), now),
     outcode: normaliseOutcode(r.outcode) ?? r.outcode,
   }))
 }
@@ -330,10 +368,78 @@ export interface ProviderPackageDetail extends PackageView {
     sex: string | null
     postcode: string
     nhsNumber: string | null
+    /** How to reach them and their representative, as far as they agreed to share it. */
+    contacts: PersonContacts
   }
+  /** Who at the council to talk to about the package. */
+  councilContacts: HandoverContact[]
   needsSummary: string
   notesForProviders: string
+  clientGroupLabel: string
+  specialismLabels: string[]
+  carerGenderLabel: string | null
+  language: string | null
+  /** The date care was asked for (the package may start later, on the offer's earliest start). */
+  neededFrom: string | null
   visits: VisitView[]
+}
+
+type HandoverRow = {
+  pkg: PackageRow
+  person: typeof people.$inferSelect
+  request: typeof sourcingRequests.$inferSelect
+}
+
+/** Everything handed over about a package: the person, as far as they agreed, the council's contacts and the full needs. */
+async function handoverDetail(
+  db: Queryable,
+  row: HandoverRow,
+  teamName: string | null,
+  now: Date,
+): Promise<ProviderPackageDetail> {
+  const { request, pkg } = row
+  const places = await locationSummaries(db, pkg.councilId, [pkg.locationId])
+  const visits = (await loadVisits(db, pkg.councilId, pkg.requestId)).filter((v) =>
+    pkg.visitIds.includes(v.id),
+  )
+  const contacts = await councilContacts(
+    db,
+    {
+      councilId: pkg.councilId,
+      createdByUserId: request.createdByUserId,
+      assignedBrokerId: request.assignedBrokerId,
+      teamName,
+    },
+    pkg.createdBy,
+  )
+  // A package's request is past draft, so its needs summary is there. The awarded provider
+  // reads the person's details, but never the council's case-system IDs, even typed in text.
+  const redact = (text: string) => redactCaseReferences(text, request)
+  return {
+    ...packageView(pkg, places.get(pkg.locationId), now),
+    person: {
+      name: row.person.name,
+      dateOfBirth: row.person.dateOfBirth,
+      sex: row.person.sex,
+      postcode: row.person.postcode,
+      nhsNumber: row.person.nhsNumber,
+      contacts: sharedContacts(row.person),
+    },
+    councilContacts: contacts,
+    needsSummary: redact(request.needsSummary ?? ''),
+    notesForProviders: redact(request.notesForProviders),
+    clientGroupLabel:
+      CLIENT_GROUP_LABELS[request.clientGroup as keyof typeof CLIENT_GROUP_LABELS] ??
+      request.clientGroup ??
+      '',
+    specialismLabels: request.specialisms.map((s) => SPECIALISM_LABELS[s as Specialism] ?? s),
+    carerGenderLabel: request.carerGender
+      ? (CARER_GENDER_LABELS[request.carerGender as CarerGenderChoice] ?? null)
+      : null,
+    language: request.language ? redact(request.language) : null,
+    neededFrom: request.startDate,
+    visits: visits.map(visitView),
+  }
 }
 
 /**
@@ -347,16 +453,23 @@ export async function viewProviderPackage(
   packageId: number,
   now = new Date(),
 ): Promise<ProviderPackageDetail> {
+  const [found] = await db
+    .select({ teamId: sourcingRequests.teamId })
+    .from(packages)
+    .innerJoin(sourcingRequests, eq(sourcingRequests.id, packages.requestId))
+    .where(
+      and(
+        eq(packages.councilId, scope.councilId),
+        eq(packages.providerOrganisationId, scope.providerOrganisationId),
+        eq(packages.id, packageId),
+      ),
+    )
+  if (!found) throw new NotFoundError('No such package')
+  // Looked up before the transaction: the team's name is another read on its own connection.
+  const teamName = await teamNameOf(db, { councilId: scope.councilId, teamId: found.teamId })
   return db.transaction(async (tx) => {
     const [row] = await tx
-      .select({
-        pkg: packages,
-        person: people,
-        needsSummary: sourcingRequests.needsSummary,
-        notesForProviders: sourcingRequests.notesForProviders,
-        personRef: sourcingRequests.personRef,
-        caseRef: sourcingRequests.caseRef,
-      })
+      .select({ pkg: packages, person: people, request: sourcingRequests })
       .from(packages)
       .innerJoin(people, eq(people.id, packages.personId))
       .innerJoin(sourcingRequests, eq(sourcingRequests.id, packages.requestId))
@@ -368,10 +481,6 @@ export async function viewProviderPackage(
         ),
       )
     if (!row) throw new NotFoundError('No such package')
-    const places = await locationSummaries(tx, scope.councilId, [row.pkg.locationId])
-    const visits = (await loadVisits(tx, scope.councilId, row.pkg.requestId)).filter((v) =>
-      row.pkg.visitIds.includes(v.id),
-    )
     await recordAudit(tx, actor, {
       councilId: scope.councilId,
       action: 'personal_data.viewed',
@@ -379,20 +488,28 @@ export async function viewProviderPackage(
       entityId: row.person.id,
       details: { packageId, providerOrganisationId: scope.providerOrganisationId },
     })
-    return {
-      ...packageView(row.pkg, places.get(row.pkg.locationId), londonDate(now)),
-      person: {
-        name: row.person.name,
-        dateOfBirth: row.person.dateOfBirth,
-        sex: row.person.sex,
-        postcode: row.person.postcode,
-        nhsNumber: row.person.nhsNumber,
-      },
-      // A package's request is past draft, so its needs summary is there. The awarded provider
-      // reads the person's details, but never the council's case-system IDs, even typed in text.
-      needsSummary: redactCaseReferences(row.needsSummary ?? '', row),
-      notesForProviders: redactCaseReferences(row.notesForProviders, row),
-      visits: visits.map(visitView),
-    }
+    return handoverDetail(tx, row, teamName, now)
   })
+}
+
+/**
+ * The handover of one of the council's packages, as its provider has it, for the council's own
+ * copy of the individual service agreement; one outside a social worker's caseload answers 404.
+ */
+export async function packageAgreement(
+  db: Queryable,
+  scope: RequestScope,
+  packageId: number,
+  now = new Date(),
+): Promise<ProviderPackageDetail> {
+  await getPackage(db, scope, packageId, now)
+  const [row] = await db
+    .select({ pkg: packages, person: people, request: sourcingRequests })
+    .from(packages)
+    .innerJoin(people, eq(people.id, packages.personId))
+    .innerJoin(sourcingRequests, eq(sourcingRequests.id, packages.requestId))
+    .where(and(eq(packages.councilId, scope.councilId), eq(packages.id, packageId)))
+  if (!row) throw new NotFoundError('No such package')
+  const teamName = await teamNameOf(db, { councilId: scope.councilId, teamId: row.request.teamId })
+  return handoverDetail(db, row, teamName, now)
 }

@@ -8,6 +8,7 @@ import { londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import { dateFromForm, dateParts, field, formErrors } from '../../web/forms.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_SERVICE_TYPES } from '../rules/index.ts'
+import { agreementContext, sendAgreementPdf } from './agreement.ts'
 import { fieldList, ids, onPage } from './forms.ts'
 import type { OffersRouteOptions } from './route-options.ts'
 import { offersClosingText, parsePrice, poundsInput } from './rules.ts'
@@ -99,10 +100,16 @@ export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = asyn
       district: field(request.query, 'district'),
     })
     const scope = providerScope(user)
+    const [opportunities, own] = await Promise.all([
+      offers.listOpportunities(scope, filters),
+      offers.listOwnOffers(scope),
+    ])
+    // Read before the visit is recorded, so what the home page called new is what was shown here.
+    await offers.recordOpportunitiesVisit(user)
     return reply.view('brokerage/offers/views/opportunities.njk', {
       pageTitle: 'Opportunities',
-      opportunities: await offers.listOpportunities(scope, filters),
-      offers: (await offers.listOwnOffers(scope)).slice(0, 50),
+      opportunities,
+      offers: own.slice(0, 50),
       filters: { serviceType: filters.serviceType ?? '', district: filters.district ?? '' },
       serviceTypes: REQUEST_SERVICE_TYPES.map((value) => ({
         value,
@@ -268,18 +275,153 @@ export const providerOffersRoutes: FastifyPluginAsync<OffersRouteOptions> = asyn
     }),
   )
 
-  app.get('/provider/packages/:packageId', { config: { access: PROVIDERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { packageId } = parseInput(packageParams, request.params)
+  const showProviderPackage = async (
+    reply: FastifyReply,
+    user: SessionUser,
+    packageId: number,
+    options: { status?: number; values?: FormValues; errors?: FieldError[]; done?: string } = {},
+  ) => {
     const pkg = await offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
-    return reply.view('brokerage/offers/views/provider-package.njk', { pageTitle: `Package ${pkg.id}`, pkg })
+    const { handBack, noticeDays } = await offers.providerHandBackOf(providerScope(user), packageId)
+    return reply.code(options.status ?? 200).view('brokerage/offers/views/provider-package.njk', {
+      pageTitle: `Package ${pkg.id}`,
+      pkg,
+      handBack,
+      noticeDays,
+      canHandBack: handBack === null && pkg.state !== 'ended' && pkg.confirmation !== 'declined',
+      done: options.done ?? null,
+      values: options.values ?? {},
+      ...formErrors(options.errors ?? []),
+    })
+  }
+
+  const PACKAGE_DONE = ['confirmed', 'declined', 'handedBack']
+  app.get('/provider/packages/:packageId', { config: { access: PROVIDERS } }, async (request, reply) => {
+    const { packageId } = parseInput(packageParams, request.params)
+    const done = field(request.query, 'done')
+    return showProviderPackage(reply, request.user as SessionUser, packageId, {
+      done: PACKAGE_DONE.includes(done) ? done : undefined,
+    })
   })
+
+  app.post(
+    '/provider/packages/:packageId/hand-back',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      // The form's reason is named apart from the decline form's, which can share the page.
+      const values: FormValues = {
+        'lastDay-day': field(request.body, 'lastDay-day'),
+        'lastDay-month': field(request.body, 'lastDay-month'),
+        'lastDay-year': field(request.body, 'lastDay-year'),
+        handBackReason: field(request.body, 'handBackReason'),
+        shortNoticeReason: field(request.body, 'shortNoticeReason'),
+      }
+      const onPage: Record<string, string> = { lastDay: 'lastDay-day', reason: 'handBackReason' }
+      try {
+        await offers.handBackPackage(providerScope(user), actorOf(user), packageId, {
+          lastDay: dateFromForm(request.body, 'lastDay'),
+          reason: values.handBackReason,
+          shortNoticeReason: values.shortNoticeReason,
+        })
+        return reply.redirect(`/provider/packages/${packageId}?done=handedBack`, 303)
+      } catch (error) {
+        if (error instanceof ValidationError || error instanceof ConflictError) {
+          const errors =
+            error instanceof ValidationError
+              ? error.errors.map((e) => ({ ...e, field: onPage[e.field] ?? e.field }))
+              : [{ field: 'handBackReason', message: error.message }]
+          return showProviderPackage(reply, user, packageId, {
+            status: error instanceof ValidationError ? 400 : 409,
+            values,
+            errors,
+          })
+        }
+        throw error
+      }
+    },
+  )
+
+  app.post(
+    '/provider/packages/:packageId/confirm',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      try {
+        await offers.confirmPackage(providerScope(user), actorOf(user), packageId)
+        return reply.redirect(`/provider/packages/${packageId}?done=confirmed`, 303)
+      } catch (error) {
+        if (error instanceof ConflictError)
+          return showProviderPackage(reply, user, packageId, {
+            status: 409,
+            errors: [{ field: 'confirm', message: error.message }],
+          })
+        throw error
+      }
+    },
+  )
+
+  app.post(
+    '/provider/packages/:packageId/decline',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const reason = field(request.body, 'reason')
+      try {
+        await offers.declinePackage(providerScope(user), actorOf(user), packageId, { reason })
+        return reply.redirect(`/provider/packages/${packageId}?done=declined`, 303)
+      } catch (error) {
+        if (error instanceof ValidationError)
+          return showProviderPackage(reply, user, packageId, {
+            status: 400,
+            errors: error.errors,
+            values: { reason },
+          })
+        if (error instanceof ConflictError)
+          return showProviderPackage(reply, user, packageId, {
+            status: 409,
+            errors: [{ field: 'reason', message: error.message }],
+            values: { reason },
+          })
+        throw error
+      }
+    },
+  )
+
+  app.get(
+    '/provider/packages/:packageId/agreement',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const pkg = await offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
+      return reply.view('brokerage/offers/views/agreement-page.njk', {
+        pageTitle: `Individual service agreement: package ${pkg.id}`,
+        ...agreementContext(pkg, user.councilName),
+        backHref: `/provider/packages/${pkg.id}`,
+        pdfHref: `/provider/packages/${pkg.id}/agreement.pdf`,
+      })
+    },
+  )
+
+  app.get(
+    '/provider/packages/:packageId/agreement.pdf',
+    { config: { access: PROVIDERS } },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { packageId } = parseInput(packageParams, request.params)
+      const pkg = await offers.viewProviderPackage(providerScope(user), actorOf(user), packageId)
+      return sendAgreementPdf(reply, pkg, user.councilName)
+    },
+  )
 
   app.get('/provider/messages', { config: { access: PROVIDERS } }, async (request, reply) => {
     const user = request.user as SessionUser
-    return reply.view('brokerage/offers/views/messages.njk', {
-      pageTitle: 'Messages',
-      messages: await offers.organisationInbox(user.councilId, user.providerOrganisationId as number),
-    })
+    const messages = await offers.organisationInbox(user.councilId, user.providerOrganisationId as number)
+    await offers.markMessagesRead(user.councilId, user.providerOrganisationId as number)
+    return reply.view('brokerage/offers/views/messages.njk', { pageTitle: 'Messages', messages })
   })
 }

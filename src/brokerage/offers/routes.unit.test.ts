@@ -33,6 +33,12 @@ function aPackage(overrides: Partial<CouncilPackageView> = {}): CouncilPackageVi
     endReason: null,
     state: 'active',
     stateLabel: 'Active',
+    confirmation: 'confirmed',
+    confirmationLabel: 'Confirmed by the provider',
+    confirmBy: '2026-05-22',
+    confirmationOverdue: false,
+    respondedAt: new Date('2026-05-21T09:00:00Z'),
+    declineReason: null,
     createdAt: new Date('2026-05-20T10:00:00Z'),
     createdBy: 'broker@council.test',
     person: { name: 'Ada Example', outcode: 'NR1' },
@@ -74,7 +80,7 @@ describe('package and offer routes over substitute services', () => {
   })
 
   it('shows a package, with the form to end it for those who may', async () => {
-    const t = offerRoutes({ getPackage: async () => aPackage() })
+    const t = offerRoutes({ getPackage: async () => aPackage(), handBackOf: async () => null })
     const page = await t.get('/packages/12')
     expect(page.statusCode).toBe(200)
     expect(page.body).toContain('Package 12')
@@ -92,7 +98,7 @@ describe('package and offer routes over substitute services', () => {
 
   it('keeps provider pages from council staff, and council pages from providers, as 403', async () => {
     const getPackage = vi.fn(async () => aPackage())
-    const council = offerRoutes({ getPackage, listOpportunities: vi.fn() })
+    const council = offerRoutes({ getPackage, handBackOf: async () => null, listOpportunities: vi.fn() })
     expect((await council.get('/provider/opportunities')).statusCode).toBe(403)
     const provider = offerRoutes({ getPackage }, sessionUser('provider_user'))
     expect((await provider.get('/packages/12')).statusCode).toBe(403)
@@ -103,7 +109,7 @@ describe('package and offer routes over substitute services', () => {
     const endPackage = vi.fn(async () => {
       throw new ValidationError([{ field: 'reason', message: 'Enter why the package ended' }])
     })
-    const t = offerRoutes({ getPackage: async () => aPackage(), endPackage })
+    const t = offerRoutes({ getPackage: async () => aPackage(), handBackOf: async () => null, endPackage })
     const page = await t.post('/packages/12/end', {
       'endDate-day': '1',
       'endDate-month': '7',

@@ -190,9 +190,11 @@ export const PACKAGE_STATE_LABELS: Record<PackageState, string> = {
 
 /** A package is active from its start date until its end date (the last day of care). */
 export function packageState(
-  pkg: { startDate: string; endDate: string | null },
+  pkg: { startDate: string; endDate: string | null; confirmation?: string },
   today: string,
 ): PackageState {
+  // A package its provider declined never starts.
+  if (pkg.confirmation === 'declined') return 'ended'
   if (pkg.endDate !== null && pkg.endDate < today) return 'ended'
   if (pkg.startDate > today) return 'starting'
   return 'active'

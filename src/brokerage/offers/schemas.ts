@@ -131,6 +131,9 @@ export const evaluationSchema = z.object({
     carerGender: z.enum(CARER_GENDER_CHOICES).nullable(),
     language: z.string().nullable(),
     lotId: z.int().nullable(),
+    excludedProviderIds: z
+      .array(z.int())
+      .describe('Provider organisations never invited: the failing provider, for a re-sourcing request'),
     status: z.enum(REQUEST_STATUSES),
     publishedAt: instant.nullable(),
     deadlineAt: instant.nullable(),
@@ -138,6 +141,8 @@ export const evaluationSchema = z.object({
     cancelReason: z.string().nullable(),
     personRef: z.string().nullable(),
     caseRef: z.string().nullable(),
+    assignedBrokerId: z.int().nullable(),
+    assignedAt: instant.nullable(),
     version: z.int(),
     createdAt: instant,
     updatedAt: instant,
@@ -219,6 +224,14 @@ const packageFields = {
   endReason: z.string().nullable(),
   state: z.enum(['starting', 'active', 'ended']),
   stateLabel: z.string(),
+  confirmation: z
+    .enum(['awaiting', 'confirmed', 'declined'])
+    .describe('The provider’s answer to the award: awaiting until it confirms or declines'),
+  confirmationLabel: z.string(),
+  confirmBy: day.nullable().describe('The last day the provider has to confirm or decline'),
+  confirmationOverdue: z.boolean(),
+  respondedAt: instant.nullable(),
+  declineReason: z.string().nullable().describe('Why the provider declined'),
   createdAt: instant,
   createdBy: z.string(),
 }
@@ -241,10 +254,50 @@ export const providerPackageDetailSchema = z.object({
     sex: z.enum(SEXES).nullable(),
     postcode: z.string(),
     nhsNumber: z.string().nullable(),
+    contacts: z
+      .object({
+        address: z
+          .object({ line1: z.string(), line2: z.string().nullable(), town: z.string(), postcode: z.string() })
+          .nullable(),
+        phone: z.string().nullable(),
+        representative: z
+          .object({
+            name: z.string(),
+            relationship: z.string(),
+            phone: z.string().nullable(),
+            email: z.string().nullable(),
+          })
+          .nullable(),
+        withheld: z
+          .array(z.enum(['address', 'phone', 'representative']))
+          .describe('Details recorded that the person did not agree to share'),
+      })
+      .describe('How to reach the person, as far as they agreed to share it'),
   }),
+  councilContacts: z.array(
+    z.object({
+      role: z.string(),
+      name: z.string().nullable(),
+      email: z.string().nullable(),
+      phone: z.string().nullable(),
+      team: z.string().nullable(),
+    }),
+  ),
   needsSummary: z.string(),
   notesForProviders: z.string(),
+  clientGroupLabel: z.string(),
+  specialismLabels: z.array(z.string()),
+  carerGenderLabel: z.string().nullable(),
+  language: z.string().nullable(),
+  neededFrom: day.nullable(),
   visits: z.array(visitView),
+})
+
+export const handoverResultSchema = z.object({
+  packageId: z.int(),
+  requestId: z.int(),
+  confirmation: z.enum(['confirmed', 'declined']),
+  respondedAt: instant,
 })
 
 // ---- Opportunities and offers ----
@@ -278,6 +331,7 @@ export const opportunitySchema = z
     urgency: z.enum(URGENCIES),
     urgencyLabel: z.string(),
     deadlineAt: instant.nullable(),
+    publishedAt: instant.nullable().describe('When it was last published'),
     closedAt: instant.nullable().describe('When offers really closed; null while open'),
     priceUnit,
     priceUnitLabel: z.string(),
@@ -316,4 +370,19 @@ export const opportunityDetailSchema = z.object({
     .string()
     .nullable()
     .describe('Why offers can no longer be made or changed; null while they can'),
+})
+
+export const handBackSchemaOut = z.object({
+  id: z.int(),
+  packageId: z.int(),
+  requestId: z.int().describe('The request that placed the package'),
+  providerOrganisationId: z.int(),
+  reason: z.string(),
+  lastDay: z.iso.date().describe('The last day of care'),
+  noticeDays: z.int().describe('The council’s notice period when notice was given, in days'),
+  shortNoticeReason: z.string().nullable(),
+  resourcingRequestId: z.int().nullable().describe('The linked request that re-sources the package'),
+  resourcedAt: instant.nullable(),
+  createdAt: instant,
+  createdBy: z.string(),
 })

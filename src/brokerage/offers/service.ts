@@ -20,7 +20,7 @@ import {
   SPECIALISM_LABELS,
   type Specialism,
 } from '../../providers/vocabulary.ts'
-import { isCalendarDate, londonDate } from '../../shared/dates.ts'
+import { exampleDate, isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { recordId } from '../../storable.ts'
 import {
   CARER_GENDER_LABELS,
@@ -137,6 +137,8 @@ export interface Opportunity {
   urgency: string
   urgencyLabel: string
   deadlineAt: Date | null
+  /** When it was last published (republishing publishes it again). */
+  publishedAt: Date | null
   /** When offers really closed (before the deadline when a broker closed early); null while open. */
   closedAt: Date | null
   priceUnit: PriceUnit
@@ -160,6 +162,9 @@ function identifiers(person: PersonRow): IdentifyingDetails {
     dateOfBirth: person.dateOfBirth,
     postcode: person.postcode,
     nhsNumber: person.nhsNumber,
+    phone: person.phone,
+    addressLine1: person.addressLine1,
+    representative: person.representative,
   }
 }
 
@@ -205,6 +210,7 @@ function anonymise(
     urgency: request.urgency,
     urgencyLabel: URGENCY_LABELS[request.urgency as Urgency] ?? request.urgency,
     deadlineAt: request.deadlineAt,
+    publishedAt: request.publishedAt,
     closedAt: request.closedAt,
     priceUnit: unit,
     priceUnitLabel: PRICE_UNIT_LABELS[unit],
@@ -424,7 +430,9 @@ function offerTermsShape(today: string) {
       .string({ error: 'Enter the earliest date you could start' })
       .trim()
       .min(1, 'Enter the earliest date you could start')
-      .refine(isCalendarDate, 'The earliest start must be a real date, like 3 6 2026')
+      .refine(isCalendarDate, {
+        error: () => `The earliest start must be a real date, like ${exampleDate(14)}`,
+      })
       .refine((v) => !isCalendarDate(v) || v >= today, 'The earliest start must be today or in the future'),
     visitIds: z.array(intId('Visits must be chosen from the request’s visits')).default([]),
     meetsAllNeeds: z.boolean({ error: 'Say whether you can meet all the person’s needs' }),

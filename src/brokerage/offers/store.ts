@@ -1,6 +1,6 @@
 // SQL for the brokerage tables that offers, awards and packages share: loading a request with its
 // person and visits, the current publication round, and the in-app inbox.
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm'
 import { providerUserEmailsByOrganisation } from '../../accounts/service.ts'
 import { auditLog } from '../../audit/schema.ts'
 import { databaseNow } from '../../db/clock.ts'
@@ -164,6 +164,43 @@ export async function organisationInbox(
     .where(and(eq(inbox.councilId, councilId), eq(inbox.providerOrganisationId, providerOrganisationId)))
     .orderBy(desc(inbox.createdAt), desc(inbox.id))
     .limit(limit)
+}
+
+/** How many of the organisation's messages nobody of it has opened the messages page to read. */
+export async function countUnreadMessages(
+  db: Queryable,
+  councilId: number,
+  providerOrganisationId: number,
+): Promise<number> {
+  const [row] = await db
+    .select({ total: count() })
+    .from(inbox)
+    .where(
+      and(
+        eq(inbox.councilId, councilId),
+        eq(inbox.providerOrganisationId, providerOrganisationId),
+        isNull(inbox.readAt),
+      ),
+    )
+  return row?.total ?? 0
+}
+
+/** The organisation's messages have been read: its messages page was opened. */
+export async function markMessagesRead(
+  db: Queryable,
+  councilId: number,
+  providerOrganisationId: number,
+): Promise<void> {
+  await db
+    .update(inbox)
+    .set({ readAt: sql`now()` })
+    .where(
+      and(
+        eq(inbox.councilId, councilId),
+        eq(inbox.providerOrganisationId, providerOrganisationId),
+        isNull(inbox.readAt),
+      ),
+    )
 }
 
 /** Whether a thrown error is PostgreSQL's unique violation, whichever driver wrapped it. */

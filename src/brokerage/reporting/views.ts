@@ -66,8 +66,8 @@ export const brokerageSlotFills = pgView('brokerage_slot_fills', {
 )
 
 /**
- * Every package of care an award made: active from its start date until its end date (null while
- * it goes on), awarded at `awarded_at`. Prices in pence; minutes a week for home care.
+ * Every package of care an award made, but those the provider declined (they never start): active
+ * from its start date until its end date (null while it goes on), awarded at `awarded_at`. Prices in pence; minutes a week for home care.
  */
 export const brokeragePackageFacts = pgView('brokerage_package_facts', {
   id: integer().notNull(),
@@ -89,7 +89,8 @@ export const brokeragePackageFacts = pgView('brokerage_package_facts', {
   sql`select id, council_id, request_id, person_id, location_id, provider_organisation_id, service_type,
       start_date, end_date, created_at as awarded_at, minutes_per_week, weekly_cost_pence,
       agreed_price_pence, usual_price_pence
-    from ${packages}`,
+    from ${packages}
+    where confirmation <> 'declined'`,
 )
 
 /**
@@ -126,6 +127,7 @@ export const brokerageCarePackages = pgView('brokerage_care_packages', {
     from ${packages} p
     join ${sourcingRequests} r on r.id = p.request_id
     join ${people} pe on pe.id = p.person_id
+    where p.confirmation <> 'declined'
     union all
     select 'imported'::text, i.id, i.council_id, 'ref:' || lower(i.person_ref), i.location_id,
       i.provider_organisation_id, i.service_type, i.client_group, i.start_date, i.end_date,

@@ -8,6 +8,7 @@ import { parseInput } from '../../errors.ts'
 import { COUNCIL_STAFF } from '../../web/access.ts'
 import { operation } from '../../web/api-schema.ts'
 import { pageAnswer, pagingQuery } from '../../web/paging.ts'
+import { assignmentSchema } from './assignment.ts'
 import { type InputContext, newRequestSchema, republishSchema } from './input.ts'
 import { REQUESTERS, requestParams } from './pages.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
@@ -234,6 +235,28 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
           expectedVersion: expectedVersion(request),
         }),
       }
+    },
+  )
+
+  app.post(
+    '/api/v1/requests/:id/assignment',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary:
+          'Assign the request to a broker of the council: {userId} or {brokerEmail}, or neither for yourself',
+        description:
+          'The broker looking after the request, shown on it and found by GET /api/v1/requests?assignedTo=me|none|<userId>. 400 when the user given is not an active broker of this council; 409 for a started or cancelled request. Audited.',
+        tags: TAGS,
+        params: requestParams,
+        body: assignmentSchema,
+        responses: { 200: oneRequest },
+        errors: [404, 409],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(requestParams, request.params)
+      return { request: await requests.assignRequest(request.user as SessionUser, id, body(request)) }
     },
   )
 

@@ -12,6 +12,7 @@ import { teamForNewRequest } from './caseload.ts'
 import {
   carersShape,
   checkPrice,
+  contactShape,
   locationShape,
   lotShape,
   MAX_VISITS,
@@ -28,6 +29,7 @@ import {
 } from './input.ts'
 import {
   checkLot,
+  contactColumns,
   creatorId,
   getRequest,
   inputContext,
@@ -192,6 +194,15 @@ export async function saveDraftPage(
           { personRef, caseRef, ...(wasHome ? preferredLocation(person.postcode, where) : {}) },
           now,
         )
+        break
+      }
+      case 'contacts': {
+        const contacts = parseInput(z.object(contactShape), input)
+        await tx
+          .update(people)
+          .set(contactColumns(contacts))
+          .where(and(eq(people.id, request.person.id), eq(people.councilId, councilId)))
+        await updateDraft(tx, request, {}, now)
         break
       }
       case 'service-type': {

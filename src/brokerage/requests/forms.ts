@@ -33,6 +33,18 @@ export function valuesFor(page: DraftPage, request: SourcingRequest): FormValues
         personRef: request.personRef ?? '',
         caseRef: request.caseRef ?? '',
       }
+    case 'contacts':
+      return {
+        addressLine1: person.address?.line1 ?? '',
+        addressLine2: person.address?.line2 ?? '',
+        town: person.address?.town ?? '',
+        phone: person.phone ?? '',
+        representativeName: person.representative?.name ?? '',
+        representativeRelationship: person.representative?.relationship ?? '',
+        representativePhone: person.representative?.phone ?? '',
+        representativeEmail: person.representative?.email ?? '',
+        sharingConsent: person.sharingConsent,
+      }
     case 'service-type':
       return { serviceType: request.serviceType ?? '' }
     case 'needs':
@@ -83,6 +95,44 @@ export function inputFrom(
         ...dates('dateOfBirth'),
       }
       return { input: { ...values, dateOfBirth: dateFromForm(body, 'dateOfBirth') }, values }
+    }
+    case 'contacts': {
+      const typed: Record<string, string> = text(
+        'addressLine1',
+        'addressLine2',
+        'town',
+        'phone',
+        'representativeName',
+        'representativeRelationship',
+        'representativePhone',
+        'representativeEmail',
+      )
+      const sharingConsent = fields(body, 'sharingConsent')
+      const given = (...names: string[]) => names.some((n) => (typed[n] ?? '').trim() !== '')
+      return {
+        input: {
+          // A part left wholly blank is not recorded; a part begun must be finished.
+          address: given('addressLine1', 'addressLine2', 'town')
+            ? { line1: typed.addressLine1, line2: typed.addressLine2, town: typed.town }
+            : undefined,
+          phone: typed.phone,
+          representative: given(
+            'representativeName',
+            'representativeRelationship',
+            'representativePhone',
+            'representativeEmail',
+          )
+            ? {
+                name: typed.representativeName,
+                relationship: typed.representativeRelationship,
+                phone: typed.representativePhone,
+                email: typed.representativeEmail,
+              }
+            : undefined,
+          sharingConsent,
+        },
+        values: { ...typed, sharingConsent },
+      }
     }
     case 'service-type':
       return { input: text('serviceType'), values: text('serviceType') }

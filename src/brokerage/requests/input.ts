@@ -5,7 +5,7 @@
 import { z } from 'zod'
 import { normalisePostcode } from '../../geography/rules.ts'
 import { CLIENT_GROUPS, SPECIALISMS } from '../../providers/vocabulary.ts'
-import { isCalendarDate } from '../../shared/dates.ts'
+import { exampleDate, isCalendarDate } from '../../shared/dates.ts'
 import { requiredInput } from '../../shared/json-schema.ts'
 import { parsePounds } from '../../shared/money.ts'
 import { recordId } from '../../storable.ts'
@@ -288,6 +288,182 @@ export function personShape(ctx: InputContext) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// How to reach the person, and who speaks for them: kept from providers until award
+
+/** What the person may agree the awarded provider is given. */
+const SHARING_CONSENTS = ['address', 'phone', 'representative'] as const
+export type SharingConsent = (typeof SHARING_CONSENTS)[number]
+export const SHARING_CONSENT_LABELS: Record<SharingConsent, string> = {
+  address: 'Their address',
+  phone: 'Their phone number',
+  representative: 'Their representative or next of kin’s details',
+}
+
+const MAX_ADDRESS_LINE = 100
+
+/** One line of an address or a name: printable, on one line, trimmed with single spaces; blank is none. */
+function lineOfText(label: string, max = MAX_ADDRESS_LINE) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): string | undefined => {
+      const given = blank(value)
+      if (given === undefined) return undefined
+      if (typeof given !== 'string' || UNPRINTABLE.test(given)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${label} must be letters, numbers and punctuation on one line`,
+        })
+        return z.NEVER
+      }
+      const text = given.trim().replace(/\s+/g, ' ')
+      if (text.length > max) {
+        ctx.addIssue({ code: 'custom', message: `${label} must be ${max} characters or fewer` })
+        return z.NEVER
+      }
+      if (!/\p{L}|\p{N}/u.test(text)) {
+        ctx.addIssue({ code: 'custom', message: `${label} must have letters or numbers in it` })
+        return z.NEVER
+      }
+      return text
+    })
+    .meta({ type: 'string', maxLength: max })
+}
+
+/**
+ * A UK phone number as typed: 10 or 11 digits starting 0, or +44 then the number without its 0;
+ * spaces, brackets and hyphens allowed. Kept as typed, with single spaces.
+ */
+export function isUkPhoneNumber(text: string): boolean {
+  if (!/^[+\d\s()-]+$/.test(text)) return false
+  const compact = text.replace(/[\s()-]/g, '')
+  return /^0[1-9]\d{8,9}$/.test(compact) || /^\+44[1-9]\d{8,9}$/.test(compact)
+}
+
+function ukPhone(label: string) {
+  return z
+    .unknown()
+    .optional()
+    .transform((value, ctx): string | undefined => {
+      const given = blank(value)
+      if (given === undefined) return undefined
+      const text = typeof given === 'string' ? given.trim().replace(/\s+/g, ' ') : ''
+      if (text.length > 30 || !isUkPhoneNumber(text)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `Enter ${label} as a UK phone number, like 01632 960 001 or +44 7700 900 982`,
+        })
+        return z.NEVER
+      }
+      return text
+    })
+    .meta({ type: 'string', description: 'A UK phone number, like 01632 960 001 or +44 7700 900 982' })
+}
+
+const emailAddress = z
+  .unknown()
+  .optional()
+  .transform((value, ctx): string | undefined => {
+    const given = blank(value)
+    if (given === undefined) return undefined
+    const text = typeof given === 'string' ? given.trim() : ''
+    if (text.length > 254 || !z.email().safeParse(text).success) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Enter an email address in the correct format, like name@example.org',
+      })
+      return z.NEVER
+    }
+    return text.toLowerCase()
+  })
+  .meta({ type: 'string', format: 'email' })
+
+/** The person's home address: lines and town; its postcode is the person's postcode. */
+const addressSchema = z
+  .object(
+    {
+      line1: lineOfText('Address line 1'),
+      line2: lineOfText('Address line 2'),
+      town: lineOfText('Town or city', 60),
+      /** Optional: when given it must be the person's postcode. */
+      postcode: postcode('Enter the postcode', { required: false }),
+    },
+    { error: 'The address must be an object: { line1, line2, town }' },
+  )
+  .superRefine((address, ctx) => {
+    if (!address.line1)
+      ctx.addIssue({ code: 'custom', path: ['line1'], message: 'Enter the first line of the address' })
+    if (!address.town) ctx.addIssue({ code: 'custom', path: ['town'], message: 'Enter the town or city' })
+  })
+
+const representativeSchema = z
+  .object(
+    {
+      name: lineOfText('Representative’s name', 200),
+      relationship: lineOfText('Relationship', 100),
+      phone: ukPhone('the representative’s phone number'),
+      email: emailAddress,
+    },
+    { error: 'The representative must be an object: { name, relationship, phone, email }' },
+  )
+  .superRefine((rep, ctx) => {
+    if (!rep.name)
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'Enter the representative’s name' })
+    if (!rep.relationship)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relationship'],
+        message: 'Enter how the representative is related to the person, like daughter or friend',
+      })
+    if (!rep.phone && !rep.email)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['phone'],
+        message: 'Enter the representative’s phone number or email address',
+      })
+  })
+  .transform((rep) => ({
+    name: rep.name as string,
+    relationship: rep.relationship as string,
+    phone: rep.phone ?? null,
+    email: rep.email ?? null,
+  }))
+
+/** The contact details a request may record, all optional; the API's `person.address`, `.phone`, `.representative`. */
+export const contactShape = {
+  address: addressSchema.optional(),
+  phone: ukPhone('the person’s phone number'),
+  representative: representativeSchema.optional(),
+  sharingConsent: z
+    .preprocess(
+      list,
+      z
+        .array(z.enum(SHARING_CONSENTS, { error: 'Choose what may be shared from the list' }), {
+          error: 'Sharing consent must be a list of address, phone and representative',
+        })
+        .transform((values) => SHARING_CONSENTS.filter((c) => values.includes(c))),
+    )
+    .optional()
+    .describe('What the person agreed the awarded provider may be given; none when left out'),
+}
+
+export type ContactInput = z.output<z.ZodObject<typeof contactShape>>
+
+/** The person's postcode must be the address's, when the address gives one. */
+function checkAddressPostcode(
+  person: { postcode?: string; address?: { postcode?: string } },
+  ctx: z.core.$RefinementCtx,
+): void {
+  const given = person.address?.postcode
+  if (given && person.postcode && given !== person.postcode)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['address', 'postcode'],
+      message: `The address’s postcode must be the person’s postcode, ${person.postcode}`,
+    })
+}
+
 /** Most characters a case-system reference may have. */
 const MAX_REFERENCE = 100
 // Control characters (line breaks and tabs included), format characters and line or paragraph
@@ -366,11 +542,12 @@ function startDateChecks(ctx: InputContext): DateCheck[] {
 }
 
 const START_DATE_MISSING = 'Enter the date care should start'
-const START_DATE_INVALID = 'Start date must be a real date, like 3 6 2026'
+/** A start date still to come as the example, whenever the form is checked. */
+const startDateInvalid = () => `Start date must be a real date, like ${exampleDate(14)}`
 
 export function timingShape(ctx: InputContext) {
   return {
-    startDate: calendarDate(START_DATE_MISSING, START_DATE_INVALID, startDateChecks(ctx)),
+    startDate: calendarDate(START_DATE_MISSING, startDateInvalid(), startDateChecks(ctx)),
     urgency: z.enum(URGENCIES, { error: 'Choose how urgent the request is' }),
     inHospital: z.unknown().optional().transform(yes).meta({ type: 'boolean' }),
     emergencyHours: z.preprocess(
@@ -504,7 +681,10 @@ export function newRequestSchema(ctx: InputContext) {
       .object({
         /** An existing person of the council; otherwise `person` describes a new one. */
         personId: id('Person ID must be a positive whole number').optional(),
-        person: z.object(personShape(ctx), { error: 'Give the person’s details' }).optional(),
+        person: z
+          .object({ ...personShape(ctx), ...contactShape }, { error: 'Give the person’s details' })
+          .superRefine(checkAddressPostcode)
+          .optional(),
         /** The team whose caseload it is; a social worker in one team may leave it out. */
         teamId: id('Team ID must be a positive whole number')
           .optional()
@@ -567,7 +747,7 @@ export function republishSchema(ctx: InputContext) {
       (v) => (v === 'none' ? null : v === '' ? undefined : v),
       z.union([z.null(), id('Choose a lot from the list')]).optional(),
     ),
-    startDate: calendarDate(START_DATE_MISSING, START_DATE_INVALID, startDateChecks(ctx), {
+    startDate: calendarDate(START_DATE_MISSING, startDateInvalid(), startDateChecks(ctx), {
       required: false,
     }),
   })

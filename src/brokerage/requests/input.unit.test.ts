@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { carerGenderOf, isValidNhsNumber } from './input.ts'
+import { carerGenderOf, isUkPhoneNumber, isValidNhsNumber } from './input.ts'
 import { daysText } from './presenters.ts'
 import { missingPages, nextStep, previousStep } from './wizard.ts'
 
@@ -63,11 +63,41 @@ describe('the order of the question pages', () => {
     expect(nextStep('price', homeCare, { hasLots: false }, { returnToCheck: false })).toBe('visits')
     expect(previousStep('notes', homeCare, { hasLots: false })).toBe('carers')
     expect(previousStep('person', homeCare, { hasLots: false })).toBeNull()
+    expect(nextStep('person', careHome, { hasLots: false }, { returnToCheck: false })).toBe('contacts')
+    expect(previousStep('service-type', careHome, { hasLots: false })).toBe('contacts')
   })
 
   it('returns to check answers after a change, unless the change opened a question', () => {
     expect(nextStep('location', careHome, { hasLots: false }, { returnToCheck: true })).toBe('check-answers')
     expect(nextStep('service-type', homeCare, { hasLots: false }, { returnToCheck: true })).toBe('visits')
     expect(missingPages(homeCare, { hasLots: false })).toEqual(['visits'])
+  })
+})
+
+describe('UK phone numbers', () => {
+  it('takes landlines and mobiles as people write them', () => {
+    for (const phone of [
+      '01632 960 001',
+      '(01632) 960001',
+      '020 7946 0958',
+      '07700 900 982',
+      '+44 7700 900982',
+      '0800-123-4567',
+    ])
+      expect(isUkPhoneNumber(phone), phone).toBe(true)
+  })
+
+  it('refuses numbers from abroad, too short or too long, and anything else', () => {
+    for (const phone of [
+      '+1 202 555 0143',
+      '+44 07700 900982',
+      '01632 96',
+      '016329600011234',
+      '7700 900982',
+      'call me',
+      '07700<900982>',
+      '',
+    ])
+      expect(isUkPhoneNumber(phone), phone).toBe(false)
   })
 })

@@ -131,7 +131,9 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
         request?.visits.map((visit, index) => ({ ...visit, number: index + 1, text: visitText(visit) })) ??
         [],
       added: options.added ?? false,
-      ...(page === 'location' && request ? { personPostcode: request.person.postcode } : {}),
+      ...((page === 'location' || page === 'contacts') && request
+        ? { personPostcode: request.person.postcode }
+        : {}),
       // A social worker in several teams says whose caseload a new request is.
       teams: page === 'person' && !request ? await requests.teamChoices(user) : [],
       ...pageErrors(options.errors ?? []),
@@ -152,7 +154,7 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
     const teamId = field(request.body, 'teamId')
     try {
       const draft = await requests.startDraft(user, { ...input, teamId: teamId || undefined })
-      return reply.redirect(stepHref(draft.id, 'service-type'), 303)
+      return reply.redirect(stepHref(draft.id, 'contacts'), 303)
     } catch (error) {
       if (error instanceof ValidationError)
         return showPage(reply, user, 'person', null, {

@@ -14,7 +14,13 @@ import {
   weeklyHours,
   weeklyHoursText,
 } from '../rules/index.ts'
-import { CARER_GENDER_LABELS, DAY_LABELS, DAYS_OF_WEEK, URGENCY_LABELS } from './input.ts'
+import {
+  CARER_GENDER_LABELS,
+  DAY_LABELS,
+  DAYS_OF_WEEK,
+  SHARING_CONSENT_LABELS,
+  URGENCY_LABELS,
+} from './input.ts'
 import type { RequestVisit, SourcingRequest } from './store.ts'
 import { type DraftPage, pageAnswered, pageApplies, type WizardContext } from './wizard.ts'
 
@@ -134,6 +140,37 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
         }),
         row('person', 'Case system person ID', { text: request.personRef ?? 'Not given' }),
         row('person', 'Case or service agreement ID', { text: request.caseRef ?? 'Not given' }),
+      ],
+    },
+    {
+      title: 'How to contact the person',
+      page: 'contacts',
+      rows: [
+        row('contacts', 'Address', {
+          text: person.address
+            ? [person.address.line1, person.address.line2, person.address.town, person.postcode]
+                .filter(Boolean)
+                .join(', ')
+            : 'Not given',
+        }),
+        row('contacts', 'Phone', { text: person.phone ?? 'Not given' }),
+        row('contacts', 'Representative or next of kin', {
+          text: person.representative
+            ? [
+                `${person.representative.name} (${person.representative.relationship})`,
+                person.representative.phone,
+                person.representative.email,
+              ]
+                .filter(Boolean)
+                .join(', ')
+            : 'Not given',
+        }),
+        row('contacts', 'The awarded provider may be given', {
+          text:
+            person.sharingConsent.length > 0
+              ? person.sharingConsent.map((c) => SHARING_CONSENT_LABELS[c].toLowerCase()).join(', ')
+              : 'None of these: the person has not agreed to share them',
+        }),
       ],
     },
     {

@@ -15,7 +15,17 @@ export { suspectedIdentifiersSummary }
 export const IDENTIFIERS_CHECKED_FIELD = 'identifiersChecked'
 
 interface RequestText {
-  person: { name: string; dateOfBirth: string; postcode: string; nhsNumber: string | null }
+  person: {
+    name: string
+    dateOfBirth: string
+    postcode: string
+    nhsNumber: string | null
+    phone?: string | null
+    /** A request's person carries its address; the people row, its first line. */
+    address?: { line1: string } | null
+    addressLine1?: string | null
+    representative?: { name: string; phone: string | null; email: string | null } | null
+  }
   preferredPostcode: string | null
   personRef?: string | null
   caseRef?: string | null
@@ -33,6 +43,9 @@ function identifyingDetails(
     dateOfBirth: person.dateOfBirth,
     postcode: person.postcode,
     nhsNumber: person.nhsNumber,
+    phone: person.phone ?? null,
+    addressLine1: person.address?.line1 ?? person.addressLine1 ?? null,
+    representative: person.representative ?? null,
     preferredPostcode: request.preferredPostcode,
     personRef: request.personRef,
     caseRef: request.caseRef,

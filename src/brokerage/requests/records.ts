@@ -12,7 +12,7 @@ import { people, requestEvents } from '../schema.ts'
 import { getBrokerageSettings } from '../settings/service.ts'
 import { actorLabel, isSystem, type RequestCaller } from './callers.ts'
 import { inCaseload, type RequestScope, refuseOutsideCaseload } from './caseload.ts'
-import type { InputContext, personShape } from './input.ts'
+import type { ContactInput, InputContext, personShape } from './input.ts'
 import { findRequest, type SourcingRequest } from './store.ts'
 
 /**
@@ -110,10 +110,22 @@ export function preferredLocation(postcode: string, where: Place) {
   }
 }
 
+/** The people columns for how to reach the person and what they agreed may be shared. */
+export function contactColumns(contact: Partial<ContactInput>) {
+  return {
+    addressLine1: contact.address?.line1 ?? null,
+    addressLine2: contact.address?.line2 ?? null,
+    town: contact.address?.town ?? null,
+    phone: contact.phone ?? null,
+    representative: contact.representative ?? null,
+    sharingConsent: contact.sharingConsent ?? [],
+  }
+}
+
 export async function insertPerson(
   tx: Transaction,
   councilId: number,
-  person: z.output<z.ZodObject<ReturnType<typeof personShape>>>,
+  person: z.output<z.ZodObject<ReturnType<typeof personShape>>> & Partial<ContactInput>,
   field = 'postcode',
 ) {
   const where = await place(tx, councilId, person.postcode, field)
@@ -129,6 +141,7 @@ export async function insertPerson(
       localityId: where.localityId,
       pcnAreaId: where.pcnAreaId,
       nhsNumber: person.nhsNumber ?? null,
+      ...contactColumns(person),
     })
     .returning()
   if (!row) throw new Error('person not inserted')

@@ -102,11 +102,41 @@ describe('a social worker requests a care home place through the question pages'
       nhsNumber: '943 476 5919',
     })
     expect(person.statusCode).toBe(303)
-    const match = /^\/requests\/(\d+)\/edit\/service-type$/.exec(person.headers.location as string)
+    const match = /^\/requests\/(\d+)\/edit\/contacts$/.exec(person.headers.location as string)
     expect(match).not.toBeNull()
     requestId = Number(match?.[1])
 
+    // How to contact the person: each part checked, a part begun must be finished.
+    const refused = await socialWorker.post(`/requests/${requestId}/edit/contacts`, {
+      addressLine1: '14 Quayside Terrace',
+      town: '',
+      phone: '555-CALL-ME',
+      representativeName: 'Marjorie Holloway',
+      representativeRelationship: '',
+    })
+    expect(refused.statusCode).toBe(400)
+    expect(refused.body).toContain('href="#address.town"')
+    expect(refused.body).toContain('Enter the town or city')
+    expect(refused.body).toContain('as a UK phone number')
+    expect(refused.body).toContain('Enter how the representative is related to the person')
+    expect(refused.body).toContain('value="14 Quayside Terrace"')
+
     const steps: [string, Record<string, string>, string][] = [
+      [
+        'contacts',
+        {
+          addressLine1: '14 Quayside Terrace',
+          addressLine2: '',
+          town: 'Norwich',
+          phone: '01632 960 123',
+          representativeName: 'Marjorie Holloway',
+          representativeRelationship: 'Daughter',
+          representativePhone: '',
+          representativeEmail: 'marjorie@example.org',
+          sharingConsent: 'representative',
+        },
+        'service-type',
+      ],
       ['service-type', { serviceType: 'residential' }, 'needs'],
       [
         'needs',
@@ -136,6 +166,9 @@ describe('a social worker requests a care home place through the question pages'
     expect(check.body).toContain('£1,050.00 per week')
     expect(check.body).toContain('12 miles')
     expect(check.body).toContain('943 476 5919')
+    expect(check.body).toContain('14 Quayside Terrace, Norwich, NR3 1QX')
+    expect(check.body).toContain('Marjorie Holloway (Daughter), marjorie@example.org')
+    expect(check.body).toContain('their representative or next of kin’s details')
     expect(check.body).toContain(`href="/requests/${requestId}/edit/price?return=check"`)
     // Visits are asked only for home care.
     expect(check.body).not.toContain('Visit pattern')

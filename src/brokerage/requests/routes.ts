@@ -32,6 +32,7 @@ import {
   summarySections,
 } from './presenters.ts'
 import { IDENTIFIERS_CHECKED_FIELD, providerPreview, suspectedIdentifiersSummary } from './privacy.ts'
+import { REQUEST_QUEUE_LABELS, REQUEST_QUEUES, type RequestQueue } from './queues.ts'
 import { measuredFromPersonsPostcode } from './records.ts'
 import type { RequestsRouteOptions } from './route-options.ts'
 import { requestFiltersForm, requestsCsv } from './search.ts'
@@ -62,6 +63,7 @@ const DONE_MESSAGES: Record<string, string> = {
   closed: 'Request closed to offers.',
   cancelled: 'Request cancelled.',
   republished: 'Request published again: eligible providers have been invited to offer.',
+  assigned: 'Request assigned.',
   changed:
     'Request changed. For a published request, who is invited has been decided again and the providers affected told.',
 }
@@ -87,12 +89,15 @@ const FILTER_FIELDS = [
   'startFrom',
   'startTo',
   'externalRef',
+  'assignedTo',
+  'queue',
 ] as const
 
 /** What each filter's link says when chosen ("Status: Published"). */
 function filterDescriptions(choices: {
   localities: { id: number; name: string }[]
   pcnAreas: { id: number; name: string }[]
+  brokers: { id: number; email: string }[]
 }) {
   const named = (rows: { id: number; name: string }[]) => (value: string) =>
     rows.find((row) => String(row.id) === value)?.name ?? value
@@ -110,6 +115,16 @@ function filterDescriptions(choices: {
     startFrom: { heading: 'Starting from' },
     startTo: { heading: 'Starting to' },
     externalRef: { heading: 'Case system ID' },
+    assignedTo: {
+      heading: 'Assigned to',
+      text: (v: string) =>
+        v === 'me'
+          ? 'Me'
+          : v === 'none'
+            ? 'Nobody'
+            : (choices.brokers.find((b) => String(b.id) === v)?.email ?? v),
+    },
+    queue: { heading: 'Queue', text: (v: string) => REQUEST_QUEUE_LABELS[v as RequestQueue] ?? v },
   }
 }
 
@@ -155,7 +170,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       ? []
       : parsed.error.issues.map((issue) => ({ field: String(issue.path[0] ?? 'q'), message: issue.message }))
     const { page, ...filters } = parsed.success ? parsed.data : { page: 1 }
-    const [{ requests: found, total }, choices] = await Promise.all([
+    const [{ requests: found, total }, areas, brokers] = await Promise.all([
       parsed.success
         ? requests.listRequests(user, {
             ...filters,
@@ -164,7 +179,9 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
           })
         : { requests: [], total: 0 },
       requests.requestFilterChoices(user.councilId),
+      requests.assignableBrokers(user.councilId),
     ])
+    const choices = { ...areas, brokers }
     const kept = filterQuery(typed)
     const base = `/requests?${kept ? `${kept}&` : ''}`
     const shownFrom = found.length > 0 ? (page - 1) * PAGE_SIZE + 1 : 0
@@ -201,6 +218,20 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
         typed.pcnAreaId,
         'All PCNs',
       ),
+      assignedToItems: choiceItems(
+        [
+          { value: 'me', text: 'Me' },
+          { value: 'none', text: 'Nobody yet' },
+          ...brokers.map((b) => ({ value: String(b.id), text: b.email })),
+        ],
+        typed.assignedTo,
+        'Anyone or nobody',
+      ),
+      queueItems: choiceItems(
+        REQUEST_QUEUES.map((q) => ({ value: q, text: REQUEST_QUEUE_LABELS[q] })),
+        typed.queue,
+        'Any',
+      ),
       statusLabels: REQUEST_STATUS_LABELS,
       statusClasses: STATUS_TAG_CLASSES,
       canCreate: user.role === 'social_worker' || user.role === 'broker',
@@ -235,6 +266,18 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       ? await requests.previewPublication(user, requestId)
       : null
     const events = await requests.listRequestEvents(user, requestId)
+    const assignedBrokerEmail =
+      request.assignedBrokerId === null
+        ? null
+        : ((await requests.brokerEmails(user.councilId, [request.assignedBrokerId])).get(
+            request.assignedBrokerId,
+          ) ?? 'a former broker')
+    const assignable = user.role === 'broker' && !['started', 'cancelled'].includes(request.status)
+    const colleagues = assignable
+      ? (await requests.assignableBrokers(user.councilId)).filter(
+          (b) => b.id !== user.id && b.id !== request.assignedBrokerId,
+        )
+      : []
     return reply.code(options.status ?? 200).view('brokerage/requests/views/request.njk', {
       pageTitle: `Request ${request.id}`,
       request,
@@ -250,6 +293,18 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
       }),
       events,
       teamName: await requests.teamNameOf(request),
+      assignedBrokerEmail,
+      assignment: assignable
+        ? {
+            colleagues:
+              colleagues.length > 0
+                ? [
+                    { value: '', text: 'Choose a broker' },
+                    ...colleagues.map((b) => ({ value: String(b.id), text: b.email })),
+                  ]
+                : [],
+          }
+        : null,
       canContinueDraft:
         (request.status === 'draft' || request.status === 'returned') && mayAct(user, 'editDraft', request),
       canReturn: actions.includes('return'),
@@ -280,6 +335,28 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
   app.get('/requests/:id', { config: { access: COUNCIL_STAFF } }, async (request, reply) => {
     const { id } = parseInput(requestParams, request.params)
     return showRequest(reply, request.user as SessionUser, id, { done: field(request.query, 'done') })
+  })
+
+  app.post('/requests/:id/assignment', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { id } = parseInput(requestParams, request.params)
+    const userId = field(request.body, 'userId')
+    // The colleague form must name someone; the "Assign to me" button sends no one.
+    const chose = request.body !== null && typeof request.body === 'object' && 'userId' in request.body
+    try {
+      if (chose && userId.trim() === '')
+        throw new ValidationError([{ field: 'userId', message: 'Choose the broker to assign it to' }])
+      await requests.assignRequest(user, id, chose ? { userId } : {})
+      return reply.redirect(`/requests/${id}?done=assigned`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError || error instanceof ConflictError)
+        return showRequest(reply, user, id, {
+          status: error.statusCode,
+          errors:
+            error instanceof ValidationError ? error.errors : [{ field: 'actions', message: error.message }],
+        })
+      throw error
+    }
   })
 
   /** A lifecycle button's POST: do it, or show the request again with why it could not be done. */

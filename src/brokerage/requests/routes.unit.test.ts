@@ -28,6 +28,10 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
       localityId: null,
       pcnAreaId: null,
       nhsNumber: null,
+      address: null,
+      phone: null,
+      representative: null,
+      sharingConsent: [],
     },
     serviceType: 'residential',
     clientGroup: 'older_people',
@@ -58,6 +62,8 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
     cancelReason: null,
     personRef: null,
     caseRef: null,
+    assignedBrokerId: null,
+    assignedAt: null,
     createdAt: at,
     updatedAt: at,
     ...overrides,
@@ -79,6 +85,8 @@ beforeEach(() => {
     teamNameOf: async () => null,
     teamChoices: async () => [],
     requestFilterChoices: async () => ({ localities: [], pcnAreas: [] }),
+    assignableBrokers: async () => [],
+    brokerEmails: async () => new Map(),
   })
 })
 
@@ -107,6 +115,8 @@ describe('request pages over substitute services', () => {
           inHospital: false,
           createdByUserId: 1,
           teamId: null,
+          assignedBrokerId: null,
+          assignedBrokerEmail: null,
           publishedAt: new Date(),
           deadlineAt: new Date(),
           createdAt: new Date(),

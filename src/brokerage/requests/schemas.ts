@@ -39,6 +39,23 @@ export const sourcingRequestSchema = z.object({
     localityId: z.int().nullable(),
     pcnAreaId: z.int().nullable(),
     nhsNumber: z.string().nullable(),
+    address: z
+      .object({ line1: z.string(), line2: z.string().nullable(), town: z.string() })
+      .nullable()
+      .describe('The person’s home address (its postcode is `postcode`); kept from providers until award'),
+    phone: z.string().nullable().describe('The person’s phone number; kept from providers until award'),
+    representative: z
+      .object({
+        name: z.string(),
+        relationship: z.string(),
+        phone: z.string().nullable(),
+        email: z.string().nullable(),
+      })
+      .nullable()
+      .describe('Their representative or next of kin; kept from providers until award'),
+    sharingConsent: z
+      .array(z.enum(['address', 'phone', 'representative']))
+      .describe('What the person agreed the awarded provider may be given'),
   }),
   serviceType: z.enum(REQUEST_SERVICE_TYPES).nullable().describe('Null only in a draft not yet answered'),
   clientGroup: z.string().nullable(),
@@ -75,6 +92,8 @@ export const sourcingRequestSchema = z.object({
   cancelReason: z.string().nullable(),
   personRef: z.string().nullable().describe('The person’s ID in the council’s case system'),
   caseRef: z.string().nullable().describe('The case or service agreement ID in the council’s case system'),
+  assignedBrokerId: z.int().nullable().describe('The broker looking after it (user ID); null if nobody yet'),
+  assignedAt: instant.nullable().describe('When it was last assigned'),
   createdAt: instant,
   updatedAt: instant,
 })
@@ -103,6 +122,8 @@ export const requestListSchema = pagedSchema(
     teamId: z.int().nullable(),
     personRef: z.string().nullable(),
     caseRef: z.string().nullable(),
+    assignedBrokerId: z.int().nullable(),
+    assignedBrokerEmail: z.string().nullable().describe('The assigned broker’s email address'),
     publishedAt: instant.nullable(),
     deadlineAt: instant.nullable(),
     createdAt: instant,

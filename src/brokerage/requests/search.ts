@@ -3,10 +3,11 @@
 // Council staff only: providers never search by a person's identity (they never see it).
 import { z } from 'zod'
 import { csvText } from '../../web/csv.ts'
-import { filterChoice, filterDate, filterId, filterText } from '../../web/filters.ts'
+import { filterAssignee, filterChoice, filterDate, filterId, filterText } from '../../web/filters.ts'
 import { REQUEST_SERVICE_TYPES, REQUEST_STATUSES } from '../rules/index.ts'
 import { reference } from './input.ts'
 import { REQUEST_SERVICE_TYPE_LABELS, REQUEST_STATUS_LABELS } from './presenters.ts'
+import { REQUEST_QUEUES } from './queues.ts'
 import type { RequestSummary } from './store.ts'
 
 const MAX_SEARCH = 200
@@ -37,6 +38,13 @@ function filtersQuery(label: (parameter: string, onPage: string) => string) {
       label('externalRef', 'Case system ID'),
       'Requests whose case-system person ID or case ID is this, in any case and ignoring spaces around it',
     ),
+    assignedTo: filterAssignee(
+      label('assignedTo', 'Assigned to'),
+      'The broker looking after the request: me (the user asking), none (nobody yet) or a broker’s user ID',
+    ),
+    queue: filterChoice(label('queue', 'Queue'), REQUEST_QUEUES).describe(
+      'Only the requests in one of the home page’s queues, oldest first: to-publish (submitted), closing-soon (published, closing today or tomorrow), to-award (closed with offers), no-offers (published or closed with none), to-republish (unsourced), my-drafts (the caller’s drafts), returned (returned to the social worker)',
+    ),
   })
 }
 
@@ -58,10 +66,11 @@ const CSV_HEADER = [
   'in hospital',
   'made',
   'offers close',
+  'assigned broker',
 ] as const
 
 /** Requests found, as CSV: every text cell is neutralised against formulas (web/csv.ts). */
-export function requestsCsv(requests: RequestSummary[]): string {
+export function requestsCsv(requests: (RequestSummary & { assignedBrokerEmail: string | null })[]): string {
   return csvText([
     CSV_HEADER,
     ...requests.map((r) => [
@@ -77,6 +86,7 @@ export function requestsCsv(requests: RequestSummary[]): string {
       r.inHospital ? 'yes' : 'no',
       r.createdAt.toISOString(),
       r.deadlineAt?.toISOString() ?? null,
+      r.assignedBrokerEmail,
     ]),
   ])
 }

@@ -9,7 +9,7 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import { databaseClock } from '../../db/clock.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
-import { londonDate } from '../../shared/dates.ts'
+import { formatDate, londonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
 import { brokerageEvents } from '../events.ts'
 import {
@@ -32,6 +32,7 @@ import {
 } from '../rules/index.ts'
 import { offers, packages, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { getBankHolidays, getBrokerageSettings } from '../settings/service.ts'
+import { brokerEmails } from './assignment.ts'
 import {
   actorFor,
   actorLabel,
@@ -69,9 +70,11 @@ import {
   type RequestRow,
   type RequestSummary,
   type SourcingRequest,
+  selectRequestIdsInScope,
   selectRequestSummaries,
 } from './store.ts'
 
+export { assignableBrokers, assignRequest, brokerEmails } from './assignment.ts'
 // The service is the request domain's one public face: what other modules call is exported here.
 export {
   actorFor,
@@ -80,7 +83,7 @@ export {
   type LifecycleOptions,
   type RequestCaller,
 } from './callers.ts'
-export { type RequestScope, teamChoices, teamNameOf } from './caseload.ts'
+export { inCaseload, type RequestScope, teamChoices, teamNameOf } from './caseload.ts'
 export {
   addDraftVisit,
   removeDraftVisit,
@@ -89,17 +92,53 @@ export {
   startDraft,
   wizardContext,
 } from './drafts.ts'
+export {
+  listRepublishDue,
+  type RequestNotice,
+  requestNotice,
+} from './notices.ts'
 export { getRequest } from './records.ts'
+export {
+  type AffectedPackage,
+  createResourcingRequest,
+  packagesAffected,
+  personNames,
+  type ResourcingProgress,
+  resourcingProgress,
+  tellProviders,
+} from './resourcing.ts'
 
-export type { RequestEvent, RequestFilters, RequestRow, RequestSummary, SourcingRequest }
+export type { RequestEvent, RequestFilters, RequestRow, SourcingRequest }
+
+/** A request found, with the email address of the broker looking after it. */
+export type FoundRequest = RequestSummary & { assignedBrokerEmail: string | null }
+
+async function withBrokers(
+  db: Queryable,
+  councilId: number,
+  found: { requests: RequestSummary[]; total: number },
+): Promise<{ requests: FoundRequest[]; total: number }> {
+  const emails = await brokerEmails(
+    db,
+    councilId,
+    found.requests.map((r) => r.assignedBrokerId),
+  )
+  return {
+    total: found.total,
+    requests: found.requests.map((r) => ({
+      ...r,
+      assignedBrokerEmail: r.assignedBrokerId === null ? null : (emails.get(r.assignedBrokerId) ?? null),
+    })),
+  }
+}
 
 /** The council's requests a caller may see (a social worker's caseload), most recently changed first. */
 export async function listRequests(
   db: Queryable,
   scope: RequestScope,
   filters: RequestFilters = {},
-): Promise<{ requests: RequestSummary[]; total: number }> {
-  return selectRequestSummaries(db, scope, filters)
+): Promise<{ requests: FoundRequest[]; total: number }> {
+  return withBrokers(db, scope.councilId, await selectRequestSummaries(db, scope, filters))
 }
 
 /** The most rows a CSV of requests holds: a whole council's history stays a download, not a dump. */
@@ -110,8 +149,22 @@ export async function exportRequests(
   db: Queryable,
   scope: RequestScope,
   filters: Omit<RequestFilters, 'limit' | 'offset'> = {},
-): Promise<{ requests: RequestSummary[]; total: number }> {
-  return selectRequestSummaries(db, scope, { ...filters, limit: MAX_EXPORTED_REQUESTS, offset: 0 })
+): Promise<{ requests: FoundRequest[]; total: number }> {
+  return withBrokers(
+    db,
+    scope.councilId,
+    await selectRequestSummaries(db, scope, { ...filters, limit: MAX_EXPORTED_REQUESTS, offset: 0 }),
+  )
+}
+
+/** Which of these requests the scope may see: a social worker's caseload, or all of the council's. */
+export async function requestsInCaseload(
+  db: Queryable,
+  scope: RequestScope,
+  requestIds: readonly number[],
+): Promise<Set<number>> {
+  if (requestIds.length === 0) return new Set()
+  return new Set(await selectRequestIdsInScope(db, scope, requestIds))
 }
 
 /** Every change of status, oldest first: who, when and why. */
@@ -145,6 +198,7 @@ const AUDIT_ACTIONS: Record<RequestAction, string> = {
   publish: 'sourcing_request.published',
   close: 'sourcing_request.closed',
   award: 'sourcing_request.awarded',
+  reopenAward: 'sourcing_request.reopened_for_award',
   start: 'sourcing_request.started',
   markUnsourced: 'sourcing_request.marked_unsourced',
   republish: 'sourcing_request.republished',
@@ -719,7 +773,9 @@ export async function republish(
     }
     if (widened.startDate !== undefined && widened.startDate !== row.startDate) {
       set.startDate = widened.startDate
-      changes.push(`start date ${row.startDate} to ${widened.startDate}`)
+      changes.push(
+        `start date ${row.startDate ? formatDate(row.startDate) : 'none'} to ${formatDate(widened.startDate)}`,
+      )
     }
     if (errors.length > 0) throw new ValidationError(errors)
     return publishRound(
@@ -808,7 +864,9 @@ export async function changeRequest(
     }
     if (given.startDate !== undefined && given.startDate !== row.startDate) {
       set.startDate = given.startDate
-      changes.push(`start date ${row.startDate} to ${given.startDate}`)
+      changes.push(
+        `start date ${row.startDate ? formatDate(row.startDate) : 'none'} to ${formatDate(given.startDate)}`,
+      )
     }
     if (changes.length === 0)
       throw new ValidationError([

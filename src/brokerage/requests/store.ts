@@ -3,7 +3,7 @@
 // through brokerage's reporting read model (src/brokerage/reporting/: views whose columns are the
 // contract, and functions over them); no other domain's code names these tables, even in raw SQL.
 // Only the demo's history generator and tests write them directly, to build histories in bulk.
-import { and, asc, count, desc, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm'
 import type { AnyPgColumn } from 'drizzle-orm/pg-core'
 import { inIds } from '../../db/conditions.ts'
 import type { Queryable } from '../../db/connection.ts'
@@ -17,9 +17,10 @@ import {
   type RequestStatus,
   weeklyHours,
 } from '../rules/index.ts'
-import { people, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
+import { offers, people, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { caseloadCondition, type RequestScope } from './caseload.ts'
-import type { CarerGenderChoice, DayOfWeek, Sex, Urgency } from './input.ts'
+import type { CarerGenderChoice, DayOfWeek, Sex, SharingConsent, Urgency } from './input.ts'
+import { queueCondition, queueOrder, type RequestQueue } from './queues.ts'
 
 /** A request as stored: a draft keeps null for each question not yet answered. */
 export type RequestRow = typeof sourcingRequests.$inferSelect
@@ -58,6 +59,11 @@ interface RequestPerson {
   localityId: number | null
   pcnAreaId: number | null
   nhsNumber: string | null
+  /** Council-side until award; then the awarded provider's, as far as sharingConsent allows. */
+  address: { line1: string; line2: string | null; town: string } | null
+  phone: string | null
+  representative: { name: string; relationship: string; phone: string | null; email: string | null } | null
+  sharingConsent: SharingConsent[]
 }
 
 export interface RequestVisit {
@@ -121,6 +127,9 @@ export interface SourcingRequest {
   personRef: string | null
   /** The case system's case or service agreement ID; council-side only, never shown to providers. */
   caseRef: string | null
+  /** The broker looking after it ("Assigned to me"); null if nobody yet. */
+  assignedBrokerId: number | null
+  assignedAt: Date | null
   createdAt: Date
   updatedAt: Date
 }
@@ -147,6 +156,7 @@ export interface RequestSummary {
   teamId: number | null
   personRef: string | null
   caseRef: string | null
+  assignedBrokerId: number | null
   publishedAt: Date | null
   deadlineAt: Date | null
   createdAt: Date
@@ -170,6 +180,13 @@ function toPerson(row: PersonRow): RequestPerson {
     localityId: row.localityId,
     pcnAreaId: row.pcnAreaId,
     nhsNumber: row.nhsNumber,
+    address:
+      row.addressLine1 && row.town
+        ? { line1: row.addressLine1, line2: row.addressLine2, town: row.town }
+        : null,
+    phone: row.phone,
+    representative: row.representative ?? null,
+    sharingConsent: row.sharingConsent as SharingConsent[],
   }
 }
 
@@ -227,6 +244,8 @@ function toRequest(
     cancelReason: row.cancelReason,
     personRef: row.personRef,
     caseRef: row.caseRef,
+    assignedBrokerId: row.assignedBrokerId,
+    assignedAt: row.assignedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   }
@@ -352,6 +371,12 @@ export interface RequestFilters {
   /** Care to start between these dates, inclusive. */
   startFrom?: string
   startTo?: string
+  /** The broker looking after it: the caller ('me'), nobody ('none'), or a broker's user ID. */
+  assignedTo?: 'me' | 'none' | number
+  /** Only the requests in this queue (queues.ts), oldest first. */
+  queue?: RequestQueue
+  /** The time "today" and "tomorrow" are judged at; the database's now unless given. */
+  asOf?: Date
   limit?: number
   offset?: number
 }
@@ -464,6 +489,15 @@ function summaryConditions(scope: RequestScope, filters: RequestFilters, named?:
   if (filters.createdTo) conditions.push(lte(londonDay(sourcingRequests.createdAt), filters.createdTo))
   if (filters.startFrom) conditions.push(gte(sourcingRequests.startDate, filters.startFrom))
   if (filters.startTo) conditions.push(lte(sourcingRequests.startDate, filters.startTo))
+  if (filters.assignedTo === 'none') conditions.push(isNull(sourcingRequests.assignedBrokerId))
+  else if (filters.assignedTo !== undefined)
+    conditions.push(
+      eq(
+        sourcingRequests.assignedBrokerId,
+        filters.assignedTo === 'me' ? (scope.id ?? 0) : filters.assignedTo,
+      ),
+    )
+  if (filters.queue) conditions.push(queueCondition(filters.queue, scope.id, filters.asOf))
   return conditions
 }
 
@@ -485,7 +519,11 @@ export async function selectRequestSummaries(
       .select({ id: sourcingRequests.id })
       .from(sourcingRequests)
       .where(where)
-      .orderBy(desc(sourcingRequests.updatedAt), desc(sourcingRequests.id))
+      .orderBy(
+        ...(filters.queue
+          ? queueOrder(filters.queue)
+          : [desc(sourcingRequests.updatedAt), desc(sourcingRequests.id)]),
+      )
       .limit(filters.limit ?? 100)
       .offset(filters.offset ?? 0),
     db.select({ total: count() }).from(sourcingRequests).where(where),
@@ -508,6 +546,7 @@ export async function selectRequestSummaries(
             teamId: sourcingRequests.teamId,
             personRef: sourcingRequests.personRef,
             caseRef: sourcingRequests.caseRef,
+            assignedBrokerId: sourcingRequests.assignedBrokerId,
             publishedAt: sourcingRequests.publishedAt,
             deadlineAt: sourcingRequests.deadlineAt,
             createdAt: sourcingRequests.createdAt,
@@ -533,4 +572,52 @@ export async function selectRequestSummaries(
     }),
     total: tally?.total ?? 0,
   }
+}
+
+/** How many live offers (made, neither withdrawn nor decided) each of these requests has. */
+export async function countLiveOffers(
+  db: Queryable,
+  councilId: number,
+  requestIds: readonly number[],
+): Promise<Map<number, number>> {
+  if (requestIds.length === 0) return new Map()
+  const rows = await db
+    .select({ requestId: offers.requestId, total: count() })
+    .from(offers)
+    .where(
+      and(
+        eq(offers.councilId, councilId),
+        inIds(offers.requestId, requestIds),
+        eq(offers.status, 'submitted'),
+      ),
+    )
+    .groupBy(offers.requestId)
+  return new Map(rows.map((row) => [row.requestId, row.total]))
+}
+
+/** How many of the scope's requests are in each status. */
+export async function countByStatus(
+  db: Queryable,
+  scope: RequestScope,
+  filters: Pick<RequestFilters, 'createdByUserId'> = {},
+): Promise<Map<RequestStatus, number>> {
+  const rows = await db
+    .select({ status: sourcingRequests.status, total: count() })
+    .from(sourcingRequests)
+    .where(and(...summaryConditions(scope, filters)))
+    .groupBy(sourcingRequests.status)
+  return new Map(rows.map((row) => [row.status as RequestStatus, row.total]))
+}
+
+/** Which of these requests are in the scope (the council, and a social worker's caseload). */
+export async function selectRequestIdsInScope(
+  db: Queryable,
+  scope: RequestScope,
+  requestIds: readonly number[],
+): Promise<number[]> {
+  const rows = await db
+    .select({ id: sourcingRequests.id })
+    .from(sourcingRequests)
+    .where(and(...summaryConditions(scope, {}), inIds(sourcingRequests.id, requestIds)))
+  return rows.map((row) => row.id)
 }

@@ -5,6 +5,7 @@ import type { SourcingRequest } from './store.ts'
 
 const DRAFT_PAGES = [
   'person',
+  'contacts',
   'service-type',
   'needs',
   'location',
@@ -19,6 +20,7 @@ export type DraftPage = (typeof DRAFT_PAGES)[number]
 
 export const DRAFT_PAGE_TITLES: Record<DraftPage, string> = {
   person: 'About the person',
+  contacts: 'How to contact the person',
   'service-type': 'What type of care does the person need?',
   needs: 'The person’s needs',
   location: 'Where should the care be?',
@@ -33,6 +35,7 @@ export const DRAFT_PAGE_TITLES: Record<DraftPage, string> = {
 /** Short names for the check-answers page and for errors about missing answers. */
 export const DRAFT_PAGE_NAMES: Record<DraftPage, string> = {
   person: 'the person',
+  contacts: 'the person’s contact details',
   'service-type': 'the type of care',
   needs: 'the person’s needs',
   location: 'where the care should be',

@@ -61,6 +61,8 @@ export interface EligibilityRequest {
   /** Language the person would like their care workers to speak; English is always met. */
   language?: string | null
   startDate: string
+  /** Provider organisations left out whatever they offer (a failing provider, when its people are re-sourced). */
+  excludedProviderIds?: readonly number[]
 }
 
 export interface CandidateRestriction {
@@ -79,6 +81,8 @@ interface CandidateCapacity {
 
 export interface EligibilityCandidate {
   locationId: number
+  /** The location's provider; only needed when the request excludes providers. */
+  providerOrganisationId?: number
   serviceTypes: readonly string[]
   specialisms: readonly string[]
   clientGroups: readonly string[]
@@ -122,6 +126,7 @@ type ExclusionReasonCode =
   | 'placement_limit_reached'
   | 'not_on_lot'
   | 'carer_gender'
+  | 'excluded_provider'
 
 /** Each exclusion as a broker reads it in a count ("12 further away than the maximum distance"). */
 export const EXCLUSION_REASON_LABELS: Readonly<Record<ExclusionReasonCode, string>> = {
@@ -137,6 +142,7 @@ export const EXCLUSION_REASON_LABELS: Readonly<Record<ExclusionReasonCode, strin
   placement_limit_reached: 'have reached their placement limit this month',
   not_on_lot: 'are not admitted to the DPS lot',
   carer_gender: 'cannot supply the carer gender required',
+  excluded_provider: 'are run by a provider this request leaves out',
 }
 
 interface Reason {
@@ -374,6 +380,17 @@ function decide(p: PreparedRequest, candidate: EligibilityCandidate): Eligibilit
         addFlag(flags, 'placement_limit', `Placement limit: ${used}`)
       }
     }
+  }
+
+  // A provider the request leaves out (the failing provider, when its people are re-sourced)
+  if (
+    candidate.providerOrganisationId !== undefined &&
+    request.excludedProviderIds?.includes(candidate.providerOrganisationId)
+  ) {
+    reasons.push({
+      code: 'excluded_provider',
+      text: 'Run by a provider this request leaves out: the provider whose care is being replaced',
+    })
   }
 
   // Framework

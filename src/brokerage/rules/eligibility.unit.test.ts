@@ -661,3 +661,14 @@ describe('a council-accredited service', () => {
     )
   })
 })
+
+describe('a provider the request leaves out', () => {
+  it('is not invited at any of its locations, with the reason; other providers are', () => {
+    const failing = { providerOrganisationId: 7 }
+    const left = decide({ excludedProviderIds: [7] }, failing)
+    expect(left.eligible).toBe(false)
+    expect(left.reasons.map((r) => r.code)).toEqual(['excluded_provider'])
+    expect(decide({ excludedProviderIds: [7] }, { providerOrganisationId: 8 }).eligible).toBe(true)
+    expect(decide({}, failing).eligible).toBe(true)
+  })
+})

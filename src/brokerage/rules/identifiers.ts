@@ -21,12 +21,16 @@ export interface IdentifyingDetails {
   /** The council's case system's person and case IDs: never for providers, even typed into text. */
   personRef?: string | null
   caseRef?: string | null
+  /** How to reach the person and their representative: providers never read these before award. */
+  phone?: string | null
+  addressLine1?: string | null
+  representative?: { name: string; phone: string | null; email: string | null } | null
 }
 
 /** What providers see where one of the person's identifiers was. */
 export const REMOVED = '[removed]'
 
-type OwnIdentifierKind = 'name' | 'date_of_birth' | 'nhs_number' | 'postcode' | 'case_reference'
+type OwnIdentifierKind = 'name' | 'date_of_birth' | 'nhs_number' | 'postcode' | 'case_reference' | 'contact'
 export type SuspectedIdentifierKind =
   | 'email'
   | 'phone'
@@ -42,6 +46,7 @@ export const IDENTIFIER_LABELS: Record<IdentifierKind, string> = {
   nhs_number: 'the person’s NHS number',
   postcode: 'the person’s full postcode',
   case_reference: 'the person’s case system ID',
+  contact: 'the person’s contact details',
   email: 'an email address',
   phone: 'a phone number',
   nhs_number_like: 'a number like an NHS number',
@@ -359,7 +364,29 @@ function ownPatterns(person: IdentifyingDetails): OwnPattern[] {
     spacedPattern('postcode', person.postcode, 5),
     spacedPattern('postcode', person.preferredPostcode, 5),
     ...referencePatterns(person),
+    ...contactPatterns(person),
   ].filter((p): p is OwnPattern => p !== null)
+}
+
+/** A UK phone number's national digits: '+44 7700 900456' and '07700 900456' are one number. */
+function nationalDigits(phone: string | null | undefined): string | null {
+  if (!phone) return null
+  const digits = phone.replace(/\D/g, '')
+  return digits.startsWith('44') && phone.trim().startsWith('+') ? `0${digits.slice(2)}` : digits
+}
+
+/** The person's phone, first address line and representative: taken out wherever they are typed. */
+function contactPatterns(person: IdentifyingDetails): (OwnPattern | null)[] {
+  const rep = person.representative
+  const phones = [person.phone, rep?.phone].map(nationalDigits)
+  return [
+    ...phones.map((digits) => spacedPattern('contact', digits, 10)),
+    // The number without its leading 0, as "+44 7700 900456" writes it.
+    ...phones.map((digits) => spacedPattern('contact', digits?.replace(/^0/, ''), 9)),
+    spacedPattern('contact', person.addressLine1, 6),
+    spacedPattern('contact', rep?.email, 6),
+    ...(rep?.name ? namePatterns(rep.name) : []),
+  ]
 }
 
 /** Shorter references are left alone: three characters would take out ordinary numbers and words. */
@@ -410,6 +437,11 @@ function cachedOwnPatterns(person: IdentifyingDetails): OwnPattern[] {
     person.preferredPostcode,
     person.personRef,
     person.caseRef,
+    person.phone,
+    person.addressLine1,
+    person.representative?.name,
+    person.representative?.phone,
+    person.representative?.email,
   ]
     .map((v) => v ?? '')
     .join('\u0000')

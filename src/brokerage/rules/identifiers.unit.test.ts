@@ -32,6 +32,37 @@ function expectGone(person: IdentifyingDetails, written: string): void {
   expect(redacted, `“${written}”`).toBe(`Before «${REMOVED}» after.`)
 }
 
+describe('the person’s contact details', () => {
+  const reachable: IdentifyingDetails = {
+    ...winifred,
+    phone: '01632 960 123',
+    addressLine1: '14 Quayside Terrace',
+    representative: { name: 'Marjorie Holloway', phone: '+44 7700 900456', email: 'marj@example.org' },
+  }
+
+  it('takes their phone, address and representative out of what providers read before award', () => {
+    for (const written of [
+      '01632 960 123',
+      '01632960123',
+      '14 Quayside Terrace',
+      '14 quayside terrace',
+      '07700 900456',
+      'Marjorie Holloway',
+      'marj@example.org',
+    ])
+      expectGone(reachable, written)
+    expect(redactOwnIdentifiers('Call Marjorie before visiting.', reachable)).toBe(
+      'Call [removed] before visiting.',
+    )
+  })
+
+  it('leaves alone what only looks like them', () => {
+    expect(redactOwnIdentifiers('Lives near the quayside, on a terrace.', reachable)).toBe(
+      'Lives near the quayside, on a terrace.',
+    )
+  })
+})
+
 describe('the person’s own identifiers', () => {
   it('takes them out of free text, however they were typed', () => {
     const text =

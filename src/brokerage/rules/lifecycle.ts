@@ -2,6 +2,8 @@
 // nextStatus() before every change, so no status is ever set behind the state machine's back.
 //
 //   draft -> submitted -> published -> closed -> awarded -> started
+//                                        ^          | (the awarded provider declined:
+//                                        +----------+  the other offers may be awarded)
 //              |    ^
 //              v    | (resubmitted)
 //            returned (to the social worker, with a note)
@@ -28,6 +30,7 @@ export const REQUEST_ACTIONS = [
   'publish',
   'close',
   'award',
+  'reopenAward',
   'start',
   'markUnsourced',
   'republish',
@@ -78,6 +81,8 @@ export const REQUEST_TRANSITIONS: Readonly<Record<RequestAction, Transition>> = 
   publish: { from: ['submitted'], to: 'published' },
   close: { from: ['published'], to: 'closed' },
   award: { from: ['closed'], to: 'awarded' },
+  /** The only awarded provider declined the package: the request's other offers may be awarded. */
+  reopenAward: { from: ['awarded'], to: 'closed' },
   start: { from: ['awarded'], to: 'started' },
   markUnsourced: { from: ['closed'], to: 'unsourced' },
   republish: { from: ['unsourced'], to: 'published' },
@@ -103,6 +108,7 @@ const PARTICIPLES: Record<RequestAction, string> = {
   publish: 'published',
   close: 'closed',
   award: 'awarded',
+  reopenAward: 'reopened for award',
   start: 'started',
   markUnsourced: 'marked as unsourced',
   republish: 'republished',

@@ -26,6 +26,7 @@ const LEGAL: Array<[RequestStatus, RequestAction, RequestStatus]> = [
   ['submitted', 'publish', 'published'],
   ['published', 'close', 'closed'],
   ['closed', 'award', 'awarded'],
+  ['awarded', 'reopenAward', 'closed'],
   ['closed', 'markUnsourced', 'unsourced'],
   ['awarded', 'start', 'started'],
   ['unsourced', 'republish', 'published'],
@@ -56,8 +57,8 @@ describe('nextStatus', () => {
         }
       }
     }
-    expect(legal).toBe(16)
-    expect(refused).toBe(9 * 9 - 16)
+    expect(legal).toBe(17)
+    expect(refused).toBe(9 * 10 - 17)
   })
 
   it('explains an illegal transition in plain English', () => {

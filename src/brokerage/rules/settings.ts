@@ -64,6 +64,11 @@ export const brokerageSettingsSchema = z
      * 0 only flags a late start.
      */
     lateStartPointsPerDay: wholeNumber('Points off for each day late', 0, 100),
+    /** Calendar days of notice a provider gives when it hands a package back; less needs a reason. */
+    handBackNoticeDays: wholeNumber('Notice period for hand-backs', 0, 365),
+
+    /** Working days an awarded provider has to confirm or decline the package. */
+    confirmationWorkingDays: wholeNumber('Working days to confirm an award', 1, 10),
   })
   .superRefine((s, ctx) => {
     const total = s.qualityWeight + s.priceWeight + s.distanceWeight
@@ -88,6 +93,9 @@ export const DEFAULT_BROKERAGE_SETTINGS: Readonly<BrokerageSettings> = Object.fr
   daysPerBlock: 28,
   capacityStaleDays: 7,
   lateStartPointsPerDay: 2,
+  handBackNoticeDays: 28,
+
+  confirmationWorkingDays: 2,
 })
 
 /**

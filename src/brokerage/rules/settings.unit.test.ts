@@ -19,6 +19,9 @@ describe('brokerage settings', () => {
       daysPerBlock: 28,
       capacityStaleDays: 7,
       lateStartPointsPerDay: 2,
+      handBackNoticeDays: 28,
+
+      confirmationWorkingDays: 2,
     })
     expect(brokerageSettingsSchema.parse(DEFAULT_BROKERAGE_SETTINGS)).toEqual(DEFAULT_BROKERAGE_SETTINGS)
     expect(Object.isFrozen(DEFAULT_BROKERAGE_SETTINGS)).toBe(true)
@@ -46,6 +49,9 @@ describe('brokerage settings', () => {
         daysPerBlock: '21',
         capacityStaleDays: '10',
         lateStartPointsPerDay: '0',
+        handBackNoticeDays: '14',
+
+        confirmationWorkingDays: '3',
       }),
     ).toEqual({
       qualityWeight: 50,
@@ -57,6 +63,9 @@ describe('brokerage settings', () => {
       daysPerBlock: 21,
       capacityStaleDays: 10,
       lateStartPointsPerDay: 0,
+      handBackNoticeDays: 14,
+
+      confirmationWorkingDays: 3,
     })
   })
 
@@ -78,6 +87,9 @@ describe('brokerage settings', () => {
         daysPerBlock: 400,
         capacityStaleDays: -1,
         lateStartPointsPerDay: 101,
+        handBackNoticeDays: 366,
+
+        confirmationWorkingDays: 0,
       }),
     ).toEqual({
       qualityWeight: 'Enter quality weight',
@@ -89,6 +101,9 @@ describe('brokerage settings', () => {
       daysPerBlock: 'Days per block must be a whole number from 1 to 365',
       capacityStaleDays: 'Days before capacity is out of date must be a whole number from 1 to 365',
       lateStartPointsPerDay: 'Points off for each day late must be a whole number from 0 to 100',
+      handBackNoticeDays: 'Notice period for hand-backs must be a whole number from 0 to 365',
+
+      confirmationWorkingDays: 'Working days to confirm an award must be a whole number from 1 to 10',
     })
     expect(messages({ ...DEFAULT_BROKERAGE_SETTINGS, maxDistanceMiles: undefined })).toEqual({
       maxDistanceMiles: 'Enter the maximum distance',

@@ -47,6 +47,9 @@ describe('brokerage settings page', () => {
       daysPerBlock: '28',
       capacityStaleDays: '7',
       lateStartPointsPerDay: '2',
+      handBackNoticeDays: '28',
+
+      confirmationWorkingDays: '2',
     })
     expect(refused.statusCode).toBe(400)
     expect(refused.body).toContain('Maximum distance must be more than 0 and at most 200 miles')
@@ -63,6 +66,9 @@ describe('brokerage settings page', () => {
       daysPerBlock: '28',
       capacityStaleDays: '7',
       lateStartPointsPerDay: '2',
+      handBackNoticeDays: '28',
+
+      confirmationWorkingDays: '2',
     })
     expect(weights.statusCode).toBe(400)
     expect(weights.body).toContain(
@@ -82,6 +88,9 @@ describe('brokerage settings page', () => {
       daysPerBlock: '21',
       capacityStaleDays: '10',
       lateStartPointsPerDay: '0',
+      handBackNoticeDays: '14',
+
+      confirmationWorkingDays: '3',
     })
     expect(saved.statusCode).toBe(303)
     expect(saved.headers.location).toBe('/admin/settings?saved=1')
@@ -96,6 +105,9 @@ describe('brokerage settings page', () => {
       daysPerBlock: 21,
       capacityStaleDays: 10,
       lateStartPointsPerDay: 0,
+      handBackNoticeDays: 14,
+
+      confirmationWorkingDays: 3,
     })
   })
 })
@@ -131,7 +143,7 @@ describe('bank holidays page', () => {
       name: 'Again',
     })
     expect(duplicate.statusCode).toBe(409)
-    expect(duplicate.body).toContain('2029-01-01 is already a bank holiday')
+    expect(duplicate.body).toContain('1 January 2029 is already a bank holiday')
 
     const removed = await admin.post('/admin/bank-holidays/2026-04-06/delete', {})
     expect(removed.headers.location).toBe('/admin/bank-holidays?removed=2026-04-06')

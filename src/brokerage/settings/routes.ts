@@ -38,6 +38,9 @@ const SETTINGS_FIELDS = [
   'daysPerBlock',
   'capacityStaleDays',
   'lateStartPointsPerDay',
+  'handBackNoticeDays',
+
+  'confirmationWorkingDays',
 ] as const
 
 const dateParams = z.object({ date: z.string() })

@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, parseInput } from '../../errors.ts'
-import { isCalendarDate, weekdayOf } from '../../shared/dates.ts'
+import { formatDate, isCalendarDate, weekdayOf } from '../../shared/dates.ts'
 import {
   type BankHoliday,
   type BrokerageSettings,
@@ -135,7 +135,7 @@ export async function addBankHoliday(
       .values({ councilId, day: holiday.date, name: holiday.name })
       .onConflictDoNothing()
       .returning()
-    if (!row) throw new ConflictError(`${holiday.date} is already a bank holiday`)
+    if (!row) throw new ConflictError(`${formatDate(holiday.date)} is already a bank holiday`)
     await recordAudit(tx, actor, {
       councilId,
       action: 'bank_holiday.added',

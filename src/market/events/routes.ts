@@ -149,6 +149,7 @@ export const marketEventsRoutes: FastifyPluginAsync<MarketEventsRouteOptions> = 
         from: dateParam(request.query, 'from'),
         to: dateParam(request.query, 'to'),
       })
+      await marketEvents.recordMarketEventsVisit(user)
       return reply.view('market/events/views/list.njk', {
         ...common,
         list,

@@ -528,3 +528,21 @@ export async function placeOptions(db: Queryable, councilId: number): Promise<Pl
     }),
   }
 }
+
+/** The council's events recorded after an instant (all of them when null), oldest first; withdrawn ones left out. */
+export async function marketEventsRecordedSince(
+  db: Queryable,
+  councilId: number,
+  since: Date | null,
+): Promise<MarketEventView[]> {
+  const rows = await viewQuery(db)
+    .where(
+      and(
+        eq(marketEvents.councilId, councilId),
+        isNull(marketEvents.withdrawnAt),
+        since ? sql`${marketEvents.recordedAt} > ${since.toISOString()}::timestamptz` : undefined,
+      ),
+    )
+    .orderBy(asc(marketEvents.recordedAt), asc(marketEvents.id))
+  return rows.map(toView)
+}

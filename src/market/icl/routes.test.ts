@@ -101,10 +101,10 @@ describe('the Interim Care List page', () => {
     expect(response.headers['content-type']).toContain('text/csv')
     const [header, row] = response.body.trim().split('\n')
     expect(header).toBe(
-      'request,name,days waiting,unfilled hours a week,locality,PCN,age group,care type,in hospital',
+      'request,name,days waiting,unfilled hours a week,locality,PCN,age group,care type,in hospital,handed-back package',
     )
     expect(row).toContain(NAME)
-    expect(row).toMatch(/,85\+,Care home: residential,yes$/)
+    expect(row).toMatch(/,85\+,Care home: residential,yes,$/)
   })
 })
 

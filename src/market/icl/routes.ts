@@ -118,6 +118,7 @@ export const marketRoutes: FastifyPluginAsync<IclRouteOptions> = async (app, { i
       e.ageGroup,
       e.careType,
       e.inHospital ? 'yes' : 'no',
+      e.handBackPackageId ?? '',
     ])
     const csv = csvText([
       [
@@ -130,6 +131,7 @@ export const marketRoutes: FastifyPluginAsync<IclRouteOptions> = async (app, { i
         'age group',
         'care type',
         'in hospital',
+        'handed-back package',
       ],
       ...rows,
     ])

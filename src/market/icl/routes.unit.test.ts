@@ -37,6 +37,7 @@ function aReport(overrides: Partial<IclReport> = {}): IclReport {
         ageGroup: '85+',
         careType: 'Home care',
         inHospital: true,
+        handBackPackageId: null,
       },
     ],
     ...overrides,

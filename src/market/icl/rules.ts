@@ -47,6 +47,8 @@ export interface IclEntry {
   ageGroup: string
   careType: string
   inHospital: boolean
+  /** The package a provider handed back, for a person on the list because of it; null otherwise. */
+  handBackPackageId: number | null
 }
 
 /** A stretch of time on the list: from `on` (inclusive) until `off` (exclusive), or still on. */
@@ -120,6 +122,48 @@ export function entryAt(history: RequestHistory, at: Date): IclEntry | null {
     ageGroup: ageBand(history.dateOfBirth, today),
     careType: REQUEST_SERVICE_TYPE_LABELS[history.serviceType] ?? history.serviceType,
     inHospital: history.inHospital,
+    handBackPackageId: null,
+  }
+}
+
+/** What a hand-back puts on the list once its last day has come and until its person is re-placed. */
+export interface HandBackFacts {
+  packageId: number
+  /** The request that placed the handed-back package. */
+  requestId: number
+  resourcingRequestId: number | null
+  personName: string
+  dateOfBirth: string
+  lastDay: string
+  minutesPerWeek: number
+  serviceType: string
+}
+
+/**
+ * A hand-back's line on the list at an instant: waiting from its last day, with the package's care
+ * minutes unfilled, placed where the request that placed the package was. The linked request's own
+ * line stands for the person instead while it is on the list (unsourced), so no one is counted twice.
+ */
+export function handBackEntry(
+  facts: HandBackFacts,
+  placedBy: RequestHistory | undefined,
+  at: Date,
+): IclEntry {
+  const today = londonDate(at)
+  const serviceType = facts.serviceType as RequestServiceType
+  return {
+    requestId: facts.requestId,
+    personName: facts.personName,
+    submittedAt: startOfLondonDay(facts.lastDay),
+    daysWaiting: Math.max(0, calendarDaysBetween(facts.lastDay, today)),
+    unfilledMinutesPerWeek: facts.minutesPerWeek,
+    requestedMinutesPerWeek: facts.minutesPerWeek,
+    locality: placedBy?.locality ?? UNKNOWN_AREA,
+    pcn: placedBy?.pcn ?? UNKNOWN_AREA,
+    ageGroup: ageBand(facts.dateOfBirth, today),
+    careType: REQUEST_SERVICE_TYPE_LABELS[serviceType] ?? facts.serviceType,
+    inHospital: false,
+    handBackPackageId: facts.packageId,
   }
 }
 

@@ -42,6 +42,10 @@ export const iclReportSchema = z.object({
       ageGroup: z.string(),
       careType: z.string(),
       inHospital: z.boolean(),
+      handBackPackageId: z
+        .int()
+        .nullable()
+        .describe('The package its provider handed back, for a person on the list because of it'),
     }),
   ),
 })

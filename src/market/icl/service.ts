@@ -4,7 +4,13 @@
 import { and, asc, eq, gte, lte, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { listCouncils } from '../../accounts/service.ts'
-import { firstStatusChangeAt } from '../../brokerage/reporting/histories.ts'
+import {
+  type HandBackOnList,
+  handBackOnListAt,
+  handBacksForList,
+  handBacksOnListAt,
+} from '../../brokerage/offers/hand-backs.ts'
+import { firstStatusChangeAt, requestHistories } from '../../brokerage/reporting/histories.ts'
 import { addCalendarDays, calendarDaysBetween, type RequestStatus } from '../../brokerage/rules/index.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
@@ -16,6 +22,7 @@ import {
   breakdowns,
   endOfLondonDay,
   entryAt,
+  handBackEntry,
   headline,
   type IclBreakdowns,
   type IclEntry,
@@ -33,17 +40,63 @@ export interface IclList extends IclHeadline {
   breakdowns: IclBreakdowns
 }
 
-function listFrom(histories: readonly RequestHistory[], at: Date): IclList {
-  const entries = histories
-    .flatMap((h) => entryAt(h, at) ?? [])
-    .sort((a, b) => b.daysWaiting - a.daysWaiting || a.requestId - b.requestId)
+function listFrom(
+  histories: readonly RequestHistory[],
+  at: Date,
+  handBacks: readonly HandBackOnList[] = [],
+  placedBy: ReadonlyMap<number, RequestHistory> = new Map(),
+): IclList {
+  const fromRequests = histories.flatMap((h) => entryAt(h, at) ?? [])
+  const listed = new Set(fromRequests.map((e) => e.requestId))
+  const fromHandBacks = handBacks
+    .filter((h) => h.resourcingRequestId === null || !listed.has(h.resourcingRequestId))
+    .map((h) => handBackEntry(h, placedBy.get(h.requestId), at))
+  const entries = [...fromRequests, ...fromHandBacks].sort(
+    (a, b) => b.daysWaiting - a.daysWaiting || a.requestId - b.requestId,
+  )
   return { at, entries, ...headline(entries), breakdowns: breakdowns(entries) }
 }
 
 /** The list as it stood at an instant, from the history: asking late gives what asking then gave. */
 export async function iclAt(db: Queryable, councilId: number, at: Date): Promise<IclList> {
   await ensureSpells(db, councilId)
-  return listFrom(await loadHistories(db, councilId, { until: at, onListAfter: at }), at)
+  const handBacks = await handBacksAt(db, councilId, at)
+  return listFrom(
+    await loadHistories(db, councilId, { until: at, onListAfter: at }),
+    at,
+    handBacks.list,
+    handBacks.placedBy,
+  )
+}
+
+interface HandBacksForList {
+  list: (HandBackOnList & { replacedAt: Date | null })[]
+  placedBy: Map<number, RequestHistory>
+}
+
+const NO_HAND_BACKS: HandBacksForList = { list: [], placedBy: new Map() }
+
+/** Every hand-back whose last day had come by `until`, with the history of the request that placed each. */
+async function handBacksWithPlaces(db: Queryable, councilId: number, until: Date): Promise<HandBacksForList> {
+  const list = await handBacksForList(db, councilId, until)
+  if (list.length === 0) return NO_HAND_BACKS
+  const histories = await requestHistories(db, councilId, { requestIds: list.map((h) => h.requestId) })
+  return { list, placedBy: new Map(histories.map((h) => [h.requestId, h])) }
+}
+
+/**
+ * The hand-backs on the list at an instant (last day come, person not re-placed), with the history
+ * of the request that placed each package, for where the person is.
+ */
+async function handBacksAt(
+  db: Queryable,
+  councilId: number,
+  at: Date,
+): Promise<{ list: HandBackOnList[]; placedBy: Map<number, RequestHistory> }> {
+  const list = await handBacksOnListAt(db, councilId, at)
+  if (list.length === 0) return { list, placedBy: new Map() }
+  const histories = await requestHistories(db, councilId, { requestIds: list.map((h) => h.requestId) })
+  return { list, placedBy: new Map(histories.map((h) => [h.requestId, h])) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,7 +220,16 @@ export async function iclReport(
   const histories = (await loadHistories(db, councilId, { until: end, onListAfter: start })).filter(
     (h) => locality === null || h.locality === locality,
   )
-  const list = listFrom(histories, end)
+  const handBacks = await handBacksAt(db, councilId, end)
+  const list = listFrom(
+    histories,
+    end,
+    handBacks.list.filter((h) => {
+      const placed = handBacks.placedBy.get(h.requestId)
+      return locality === null || (placed?.locality ?? null) === locality
+    }),
+    handBacks.placedBy,
+  )
   const { added, removed } = movements(
     histories.flatMap((h) => listIntervals(h)),
     start,
@@ -231,9 +293,18 @@ function snapshotRow(row: typeof iclSnapshots.$inferSelect): SnapshotRow {
 // Daily snapshots
 
 /** What a London date's snapshot holds: the list at the end of that day, and that day's movements. */
-function snapshotFor(histories: readonly RequestHistory[], date: string) {
+function snapshotFor(
+  histories: readonly RequestHistory[],
+  date: string,
+  handBacks: HandBacksForList = NO_HAND_BACKS,
+) {
   const end = endOfLondonDay(date)
-  const list = listFrom(histories, end)
+  const list = listFrom(
+    histories,
+    end,
+    handBacks.list.filter((h) => handBackOnListAt(h, end)),
+    handBacks.placedBy,
+  )
   const { added, removed } = movements(
     histories.flatMap((h) => listIntervals(h)),
     endOfLondonDay(addCalendarDays(date, -1)),
@@ -257,7 +328,11 @@ function snapshotFor(histories: readonly RequestHistory[], date: string) {
  * Catching up years of days over a big council's history would otherwise go through every
  * request's history once per day.
  */
-function snapshotsFor(histories: readonly RequestHistory[], dates: readonly string[]) {
+function snapshotsFor(
+  histories: readonly RequestHistory[],
+  dates: readonly string[],
+  handBacks: HandBacksForList = NO_HAND_BACKS,
+) {
   const spans = histories
     .flatMap((history) => listIntervals(history).map((interval) => ({ history, interval })))
     .sort((a, b) => a.interval.on.getTime() - b.interval.on.getTime())
@@ -272,7 +347,7 @@ function snapshotsFor(histories: readonly RequestHistory[], dates: readonly stri
       open.push(spans[next++] as (typeof spans)[number])
     // An interval that ended at or before the day began has nothing more to say about later days.
     open = open.filter((s) => s.interval.off === null || s.interval.off.getTime() > dayStart)
-    result.set(date, snapshotFor([...new Set(open.map((s) => s.history))], date))
+    result.set(date, snapshotFor([...new Set(open.map((s) => s.history))], date, handBacks))
   }
   return dates.map((date) => result.get(date) as ReturnType<typeof snapshotFor>)
 }
@@ -298,7 +373,11 @@ export async function takeDueSnapshots(db: Database, now: Date = new Date()): Pr
       until: endOfLondonDay(yesterday),
       onListAfter: endOfLondonDay(addCalendarDays(missing[0] as string, -1)),
     })
-    const snapshots = snapshotsFor(histories, missing)
+    const snapshots = snapshotsFor(
+      histories,
+      missing,
+      await handBacksWithPlaces(db, councilId, endOfLondonDay(yesterday)),
+    )
     for (const snapshot of snapshots) {
       const { date } = snapshot
       const inserted = await db

@@ -110,4 +110,16 @@ export const insightsReportSchema = z.object({
     }),
   }),
   events: marketEventsSummarySchema,
+  failureResponses: z
+    .object({
+      responses: z.int(),
+      people: z.int().describe('People whose care had to be re-sourced'),
+      rePlaced: z.int(),
+      medianDaysToReplace: z.number().nullable().describe('From notice to the award of the re-placement'),
+      withGap: z.int().describe('People with at least a day without care'),
+      extraCostPence: z
+        .int()
+        .describe('Computed: Σ (new − old weekly) × weeks to the year’s end, plus one-off costs'),
+    })
+    .describe('The responses to the failures of the period, for the whole council whatever the filters'),
 })

@@ -29,6 +29,7 @@ import {
 } from '../../providers/vocabulary.ts'
 import { isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { type MarketEventsSummary, marketEventsSummary } from '../events/service.ts'
+import { type FailureResponsesSummary, failureResponsesSummary } from '../failures/service.ts'
 import { endOfLondonDay, startOfLondonDay } from '../icl/rules.ts'
 import { checkPeriod } from '../period.ts'
 import {
@@ -201,6 +202,8 @@ export interface InsightsReport {
   }
   /** Market events that happened in the period at locations in the filters (src/market/events). */
   events: MarketEventsSummary
+  /** The council's responses to the failures of the period (the whole council, whatever the filters). */
+  failureResponses: FailureResponsesSummary
 }
 
 function rowsOf<T>(result: unknown): T[] {
@@ -254,9 +257,10 @@ export async function insightsReport(
     qualityMix(db, scope, londonDate(now), to, end),
     commissionedCare(db, scope, to, end),
   ])
-  const [beds, events] = await Promise.all([
+  const [beds, events, failureResponses] = await Promise.all([
     type === null || isCareHome(type) ? bedFigures(db, scope, end) : null,
     marketEventsSummary(db, councilId, { from, to, localityId: scope.localityId, serviceType: type }),
+    failureResponsesSummary(db, councilId, { from, to }, now),
   ])
   const response = responseFigures(published)
   const hardToServe = hardToServeFigures(published, hardToServeDays)
@@ -276,6 +280,7 @@ export async function insightsReport(
     prices,
     quality,
     events,
+    failureResponses,
   }
 }
 

@@ -2,7 +2,7 @@
 // what a service's entry must hold, the council-issued IDs, and what an import changes. Pure.
 import { z } from 'zod'
 import { normalisePostcode } from '../../geography/rules.ts'
-import { isCalendarDate } from '../../shared/dates.ts'
+import { exampleDate, isCalendarDate } from '../../shared/dates.ts'
 import {
   ACCREDITATION_CRITERIA,
   ACCREDITATION_CRITERION_LABELS,
@@ -103,7 +103,10 @@ function dateOf(what: string) {
         return z.NEVER
       }
       if (!isCalendarDate(date)) {
-        ctx.addIssue({ code: 'custom', message: `${capitalise(what)} must be a real date, like 1 4 2026` })
+        ctx.addIssue({
+          code: 'custom',
+          message: `${capitalise(what)} must be a real date, like ${exampleDate(30)}`,
+        })
         return z.NEVER
       }
       return date

@@ -559,6 +559,53 @@ export async function capacitySummary(
   }
 }
 
+/** One location that should report its capacity, and how fresh its last report is. */
+export interface LocationFreshness {
+  locationId: number
+  name: string
+  providerOrganisationId: number
+  lastReportedAt: Date | null
+  freshness: Freshness
+}
+
+/**
+ * How fresh the capacity reports are of the council's active locations that report capacity (care
+ * homes, home care, day services), one organisation's when given: the reminder's test of staleness.
+ */
+export async function capacityFreshness(
+  db: Queryable,
+  councilId: number,
+  options: { providerOrganisationId?: number; now?: Date } = {},
+): Promise<LocationFreshness[]> {
+  const now = options.now ?? new Date()
+  const active = (await activeLocationsWithOrganisation(db, councilId)).filter(
+    (l) =>
+      options.providerOrganisationId === undefined ||
+      l.providerOrganisationId === options.providerOrganisationId,
+  )
+  const coverage = await coverageOf(
+    db,
+    councilId,
+    active.map((l) => l.id),
+  )
+  const last = await lastReported(db, councilId)
+  return active
+    .filter(
+      (l) =>
+        reportsBeds(l) || coversDistricts(l) || reportsDayPlaces(l) || (coverage.get(l.id) ?? []).length > 0,
+    )
+    .map((l) => {
+      const at = last.get(l.id) ?? null
+      return {
+        locationId: l.id,
+        name: l.name,
+        providerOrganisationId: l.providerOrganisationId,
+        lastReportedAt: at,
+        freshness: freshness(at, now),
+      }
+    })
+}
+
 // ---- Reminders ----
 
 const REMINDER_KIND = 'capacity_reminder'

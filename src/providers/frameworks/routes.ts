@@ -44,7 +44,7 @@ const COMMISSIONERS = ['commissioner'] as const
 
 const lotParams = z.object({ lotId: recordId('Lot ID') })
 const membershipParams = z.object({ lotId: recordId('Lot ID'), membershipId: recordId('Membership ID') })
-const onQuery = z.object({ on: z.iso.date({ error: 'Enter a date, for example 2025-04-01' }) })
+const onQuery = z.object({ on: z.iso.date({ error: 'Enter a date' }) })
 
 const STATUS_TAG_CLASSES: Record<string, string> = {
   applied: 'govuk-tag--blue',
@@ -151,7 +151,7 @@ export const frameworksRoutes: FastifyPluginAsync<FrameworksRouteOptions> = asyn
       if (parsed.success) {
         const ids = new Set(await frameworks.admittedLocations(user.councilId, lotId, parsed.data.on))
         admitted = { on: parsed.data.on, locations: memberships.filter((m) => ids.has(m.locationId)) }
-      } else errors = [{ field: 'on', message: 'Enter a date, for example 2025-04-01' }]
+      } else errors = [{ field: 'on', message: 'Enter a date' }]
     }
     return reply.code(errors.length > 0 ? 400 : 200).view('providers/frameworks/views/lot.njk', {
       ...vocabulary,

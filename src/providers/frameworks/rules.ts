@@ -1,4 +1,5 @@
 // Framework and Dynamic Purchasing System (DPS) membership rules. Pure: no I/O, no clock.
+import { formatDate } from '../../shared/dates.ts'
 import type { LotStatus } from '../vocabulary.ts'
 
 export const PROCUREMENTS = ['framework', 'dps'] as const
@@ -104,9 +105,9 @@ export interface LotWindow {
 
 /** Whether a lot takes applications on a date: a framework within its window, a DPS any time after it opens. */
 export function applicationWindow(lot: LotWindow, today: string): Outcome<true> {
-  if (today < lot.opensOn) return { ok: false, reason: `Applications open on ${lot.opensOn}` }
+  if (today < lot.opensOn) return { ok: false, reason: `Applications open on ${formatDate(lot.opensOn)}` }
   if (lot.procurement === 'framework' && lot.closesOn !== null && today > lot.closesOn)
-    return { ok: false, reason: `Applications closed on ${lot.closesOn}` }
+    return { ok: false, reason: `Applications closed on ${formatDate(lot.closesOn)}` }
   return { ok: true, value: true }
 }
 

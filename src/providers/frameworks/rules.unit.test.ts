@@ -84,13 +84,13 @@ describe('application windows', () => {
   it('opens a framework only between its opening and closing dates, inclusive', () => {
     expect(applicationWindow(framework, '2025-03-31')).toEqual({
       ok: false,
-      reason: 'Applications open on 2025-04-01',
+      reason: 'Applications open on 1 April 2025',
     })
     expect(applicationWindow(framework, '2025-04-01').ok).toBe(true)
     expect(applicationWindow(framework, '2025-06-30').ok).toBe(true)
     expect(applicationWindow(framework, '2025-07-01')).toEqual({
       ok: false,
-      reason: 'Applications closed on 2025-06-30',
+      reason: 'Applications closed on 30 June 2025',
     })
   })
 
@@ -113,7 +113,7 @@ describe('application windows', () => {
     expect(mayApply('rejected', framework, '2025-05-01')).toMatchObject({ ok: false })
     expect(mayApply(null, framework, '2025-07-01')).toEqual({
       ok: false,
-      reason: 'Applications closed on 2025-06-30',
+      reason: 'Applications closed on 30 June 2025',
     })
   })
 })

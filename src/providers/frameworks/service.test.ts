@@ -120,7 +120,7 @@ describe('creating lots', () => {
       name: 'Enter a name for the lot',
       procurement: 'Choose a framework or a dynamic purchasing system',
       questions: 'Enter at least one question',
-      opensOn: 'Enter the date applications open, for example 2025-04-01',
+      opensOn: 'Enter the date applications open',
     })
   })
 
@@ -286,11 +286,11 @@ describe('applying', () => {
       apply(database.db, scopeA(), closed.id, input, provider, { today: '2025-04-01' }),
     )
     expect(late).toBeInstanceOf(ConflictError)
-    expect((late as Error).message).toBe('Applications closed on 2025-03-31')
+    expect((late as Error).message).toBe('Applications closed on 31 March 2025')
     const early = await errorOf(
       apply(database.db, scopeA(), closed.id, input, provider, { today: '2024-12-31' }),
     )
-    expect((early as Error).message).toBe('Applications open on 2025-01-01')
+    expect((early as Error).message).toBe('Applications open on 1 January 2025')
   })
 
   it('admits only locations registered for the lot’s service type', async () => {
@@ -697,7 +697,7 @@ describe('admitted locations on a date', () => {
       await errorOf(admittedLocations(database.db, other.councilId, lot.id, '2025-01-01')),
     ).toBeInstanceOf(NotFoundError)
     expect(await fieldsOf(admittedLocations(database.db, home.councilId, lot.id, '01/02/2025'))).toEqual({
-      on: 'Enter a date, for example 2025-04-01',
+      on: 'Enter a date',
     })
   })
 

@@ -120,8 +120,8 @@ const newLotSchema = z
       )
       .min(1, 'Enter at least one question')
       .max(MAX_QUESTIONS, `Enter no more than ${MAX_QUESTIONS} questions`),
-    opensOn: isoDate('Enter the date applications open, for example 2025-04-01'),
-    closesOn: isoDate('Enter the date applications close, for example 2025-06-30').nullish(),
+    opensOn: isoDate('Enter the date applications open'),
+    closesOn: isoDate('Enter the date applications close').nullish(),
   })
   .superRefine((lot, ctx) => {
     if (lot.procurement === 'framework' && !lot.closesOn)
@@ -154,14 +154,14 @@ export type Application = z.input<typeof applicationSchema>
 const decisionSchema = z.object({
   decision: z.enum(DECISIONS, { error: 'Choose a decision' }),
   reason: z.string().trim().max(MAX_REASON_LENGTH, 'Reason must be 2,000 characters or fewer').default(''),
-  effectiveOn: isoDate('Enter the date the decision takes effect, for example 2025-04-01').optional(),
+  effectiveOn: isoDate('Enter the date the decision takes effect').optional(),
   /** The status the commissioner saw; if it has changed since, someone else decided first. */
   expectedStatus: z.enum(LOT_STATUSES).optional(),
 })
 
 export type DecisionInput = z.input<typeof decisionSchema>
 
-export const onDateSchema = z.object({ on: isoDate('Enter a date, for example 2025-04-01') })
+export const onDateSchema = z.object({ on: isoDate('Enter a date') })
 
 function actorLabel(actor: Actor): string {
   return actor.kind === 'user' ? actor.email : actor.label

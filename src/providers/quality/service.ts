@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Queryable } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
-import { isCalendarDate, londonDate } from '../../shared/dates.ts'
+import { exampleDate, formatDate, isCalendarDate, londonDate } from '../../shared/dates.ts'
 import { getLocation, type RegisterScope } from '../service.ts'
 import {
   CQC_RATINGS,
@@ -81,7 +81,10 @@ function checkDate(what: string, options: DateOptions) {
       return z.NEVER
     }
     if (!isCalendarDate(trimmed)) {
-      ctx.addIssue({ code: 'custom', message: `${capitalise(what)} must be a real date, like 27 3 2025` })
+      ctx.addIssue({
+        code: 'custom',
+        message: `${capitalise(what)} must be a real date, like ${exampleDate(options.notAfterToday ? -60 : 14)}`,
+      })
       return z.NEVER
     }
     if (options.notAfterToday && trimmed > todayInLondon()) {
@@ -348,7 +351,9 @@ export async function recordPammsAudit(
       },
     ])
     if (!row) {
-      throw new ConflictError(`A PAMMS audit dated ${audit.ratedOn} is already recorded for this location`)
+      throw new ConflictError(
+        `A PAMMS audit dated ${formatDate(audit.ratedOn)} is already recorded for this location`,
+      )
     }
     await recordAudit(tx, actor, {
       councilId,

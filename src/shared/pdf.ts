@@ -9,7 +9,12 @@ export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.CHROMIUM_PATH?.trim() || DEFAULT_CHROMIUM_PATH
 }
 
-/** Prints a standalone HTML document to an A4 PDF with headless Chromium. */
+/**
+ * Prints a standalone HTML document to an A4 PDF with headless Chromium. The PDF is tagged (its
+ * headings, lists and tables carry their structure, /StructTreeRoot and /MarkInfo), so screen
+ * readers read it as they read the page: the Public Sector Bodies Accessibility Regulations cover
+ * documents a council publishes.
+ */
 export async function htmlToPdf(html: string, executablePath = chromiumPath()): Promise<Buffer> {
   if (!existsSync(executablePath))
     throw new ChromiumMissingError(
@@ -28,6 +33,8 @@ export async function htmlToPdf(html: string, executablePath = chromiumPath()): 
     return await page.pdf({
       format: 'A4',
       printBackground: true,
+      tagged: true,
+      outline: true,
       margin: { top: '18mm', bottom: '18mm', left: '16mm', right: '16mm' },
     })
   } finally {
