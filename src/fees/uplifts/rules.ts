@@ -211,7 +211,9 @@ export function parseScenarioJson(text: string, field = 'scenario'): Scenario {
     return parseScenario(value)
   } catch (error) {
     if (error instanceof ValidationError)
-      throw new ValidationError(error.errors.map((e) => ({ ...e, field: `${field}.${e.field}` })))
+      throw new ValidationError(
+        error.errors.map((e) => ({ ...e, field: e.field === 'scenario' ? field : `${field}.${e.field}` })),
+      )
     throw error
   }
 }
