@@ -16,7 +16,7 @@ export const UPLIFT_SECTORS = [
 ] as const
 export type UpliftSector = (typeof UPLIFT_SECTORS)[number]
 
-export const UPLIFT_SECTOR_LABELS: Record<UpliftSector, string> = {
+const UPLIFT_SECTOR_LABELS: Record<UpliftSector, string> = {
   'home-support': 'Home support',
   'older-people-residential': 'Residential older people',
   'older-people-nursing': 'Nursing older people',
@@ -24,10 +24,6 @@ export const UPLIFT_SECTOR_LABELS: Record<UpliftSector, string> = {
   'supported-living': 'Supported living',
   'day-services': 'Day services',
   other: 'Other',
-}
-
-export function isUpliftSector(value: string): value is UpliftSector {
-  return (UPLIFT_SECTORS as readonly string[]).includes(value)
 }
 
 /**
@@ -95,9 +91,9 @@ export function daysInForce(
 // ---- Scenarios ----
 
 /** The largest uplift a scenario may ask for, in per cent. */
-export const MAX_UPLIFT_PERCENT = 100
+const MAX_UPLIFT_PERCENT = 100
 /** The National Living Wage an hour, in pence, a scenario may give: up to £100. */
-export const MAX_NLW_PENCE = 10_000
+const MAX_NLW_PENCE = 10_000
 
 /** A scenario, normalised: every sector's uplift and pay share in basis points. */
 export interface Scenario {
@@ -107,7 +103,7 @@ export interface Scenario {
 }
 
 /** Pay share of the price when a scenario gives none: stated on every page and in decisions.md. */
-export const DEFAULT_PAY_SHARE_PERCENT = 60
+const DEFAULT_PAY_SHARE_PERCENT = 60
 
 const percent = (max: number) =>
   z
@@ -254,12 +250,12 @@ export interface UpliftModel {
 }
 
 /** A weekly price after an uplift of `bp` basis points, to the nearest penny. */
-export function upliftedWeekly(weeklyPence: number, bp: number): number {
+function upliftedWeekly(weeklyPence: number, bp: number): number {
   return Math.round((weeklyPence * (10_000 + bp)) / 10_000)
 }
 
 /** A weekly price for `days` days, to the nearest penny. */
-export function costForDays(weeklyPence: number, days: number): number {
+function costForDays(weeklyPence: number, days: number): number {
   return Math.round((weeklyPence * days) / 7)
 }
 
@@ -316,7 +312,7 @@ export function modelUplift(year: number, packages: readonly BookPackage[], scen
 }
 
 /** The same scenario with one uplift for every sector (pay shares and NLW kept). */
-export function uniformScenario(base: Scenario, upliftBasisPoints: number): Scenario {
+function uniformScenario(base: Scenario, upliftBasisPoints: number): Scenario {
   const sectors = {} as Scenario['sectors']
   for (const s of UPLIFT_SECTORS) sectors[s] = { ...base.sectors[s], upliftBasisPoints }
   return { ...base, sectors }

@@ -14,7 +14,7 @@ export interface BudgetFit {
 }
 
 /** The most scenarios compared side by side. */
-export const MAX_COMPARED = 3
+const MAX_COMPARED = 3
 
 export function createUpliftsService(db: Queryable) {
   return {

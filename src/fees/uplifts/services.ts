@@ -5,5 +5,3 @@ import { createUpliftsService } from './service.ts'
 export function createUpliftsServices({ db }: { db: Queryable }) {
   return { uplifts: createUpliftsService(db) }
 }
-
-export type UpliftsServices = ReturnType<typeof createUpliftsServices>
