@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { parseScenarioJson, type UpliftModel } from '../fees/uplifts/rules.ts'
-import { parsePounds } from '../shared/money.ts'
+import { formatPounds, parsePounds } from '../shared/money.ts'
 import { type CliContext, CliUsageError, parseInteger, printJson } from './context.ts'
 
 function readScenario(file: string, option: string) {
@@ -22,7 +22,7 @@ function formatModel(model: UpliftModel, name: string): string {
   const lines = [`${name}, ${model.label} (${model.from} to ${model.to}):`]
   for (const s of [...model.sectors, model.total])
     lines.push(
-      `  ${s.label.padEnd(44)}\t${percent(s.upliftPercent).padStart(6)}\t${pounds(s.annualCostBeforePence).padStart(14)}\t${pounds(s.annualCostAfterPence).padStart(14)}\t1p NLW: ${s.nlwPennyCostPence === null ? 'no NLW given' : pounds(s.nlwPennyCostPence)}`,
+      `  ${s.label.padEnd(44)}\t${(percent(s.upliftPercent) + (s.newRate ? ` ≥ ${formatPounds(s.newRate.pence)}/${s.newRate.unit === 'weekly' ? 'week' : 'hour'}` : '')).padStart(6)}\t${pounds(s.annualCostBeforePence).padStart(14)}\t${pounds(s.annualCostAfterPence).padStart(14)}\t1p NLW: ${s.nlwPennyCostPence === null ? 'no NLW given' : pounds(s.nlwPennyCostPence)}`,
     )
   return lines.join('\n')
 }

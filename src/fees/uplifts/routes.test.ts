@@ -130,6 +130,19 @@ describe('GET /api/v1/fees/uplifts/{year}', () => {
     )
   })
 
+  it('raises home care below a new hourly rate to it, by the package’s hours', async () => {
+    const client = await signedIn('commissioner')
+    const body = (await api(client, '{"default": 0, "home-support": {"hourlyRatePence": 5000}}')).json()
+    const home = body.sectors.find((s: { sector: string }) => s.sector === 'home-support')
+    // 10 hours a week at £50 is £500 a week, for the 91 days it is in force.
+    expect(home).toMatchObject({
+      newRate: { unit: 'hourly', pence: 5000 },
+      annualCostBeforePence: Math.round((31_333 * 91) / 7),
+      annualCostAfterPence: Math.round((50_000 * 91) / 7),
+    })
+    expect(body.total.increasePence).toBe(home.increasePence)
+  })
+
   it('finds the uniform uplift a budget allows', async () => {
     const client = await signedIn('council_admin')
     const body = (await api(client, '{"default": 0}', '&budgetPence=10000000')).json()

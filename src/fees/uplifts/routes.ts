@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { SessionUser } from '../../accounts/service.ts'
 import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
 import { londonDate } from '../../shared/dates.ts'
-import { formatRoundedPounds, parsePounds } from '../../shared/money.ts'
+import { formatPounds, formatRoundedPounds, parsePounds } from '../../shared/money.ts'
 import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import { field } from '../../web/forms.ts'
@@ -61,6 +61,13 @@ function pageErrors(errors: FieldError[]): {
 
 const percentText = (n: number | null) =>
   n === null ? '' : `${n.toLocaleString('en-GB', { maximumFractionDigits: 2 })}%`
+
+/** A sector's uplift as the table shows it: "5%", or "2%, at least £24.00 an hour". */
+function upliftText(cost: SectorCost): string {
+  const rate = cost.newRate
+  if (rate === null) return percentText(cost.upliftPercent)
+  return `${percentText(cost.upliftPercent)}, at least ${formatPounds(rate.pence)} ${rate.unit === 'weekly' ? 'a week' : 'an hour'}`
+}
 
 export interface UpliftsRouteOptions {
   uplifts: UpliftsService
@@ -123,7 +130,7 @@ export const upliftsRoutes: FastifyPluginAsync<UpliftsRouteOptions> = async (app
         { text: base.packages.toLocaleString('en-GB'), format: 'numeric' },
         { text: formatRoundedPounds(base.annualCostBeforePence), format: 'numeric' },
         ...models.flatMap((m) => [
-          { text: percentText(of(m).upliftPercent), format: 'numeric' },
+          { text: upliftText(of(m)), format: 'numeric' },
           { text: formatRoundedPounds(of(m).annualCostAfterPence), format: 'numeric' },
           { text: formatRoundedPounds(of(m).increasePence), format: 'numeric' },
         ]),

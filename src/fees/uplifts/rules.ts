@@ -97,10 +97,32 @@ const MAX_NLW_PENCE = 10_000
 
 /** A scenario, normalised: every sector's uplift and pay share in basis points. */
 export interface Scenario {
-  sectors: Record<UpliftSector, { upliftBasisPoints: number; payShareBasisPoints: number }>
+  sectors: Record<
+    UpliftSector,
+    { upliftBasisPoints: number; payShareBasisPoints: number; newRate: NewRate | null }
+  >
   nlwOldPence: number | null
   nlwNewPence: number | null
 }
+
+/**
+ * A sector's new usual rate: weekly for care homes, hourly for home support and supported living.
+ * No package in the sector is then paid less than it (an hourly rate times the package's hours).
+ */
+export interface NewRate {
+  unit: 'weekly' | 'hourly'
+  pence: number
+}
+
+const WEEKLY_RATE_SECTORS: readonly UpliftSector[] = [
+  'older-people-residential',
+  'older-people-nursing',
+  'working-age-care-homes',
+]
+const HOURLY_RATE_SECTORS: readonly UpliftSector[] = ['home-support', 'supported-living']
+/** The highest new rates a scenario may give: £10,000 a week, £100 an hour. */
+const MAX_WEEKLY_RATE_PENCE = 1_000_000
+const MAX_HOURLY_RATE_PENCE = 10_000
 
 /** Pay share of the price when a scenario gives none: stated on every page and in decisions.md. */
 const DEFAULT_PAY_SHARE_PERCENT = 60
@@ -119,13 +141,26 @@ const nlwPence = z
   .min(1, 'Must be at least 1 penny')
   .max(MAX_NLW_PENCE, `Must be ${MAX_NLW_PENCE} pence or less`)
 
-const sectorEntry = z.union([
-  percent(MAX_UPLIFT_PERCENT),
-  z.strictObject({
-    uplift: percent(MAX_UPLIFT_PERCENT).optional(),
-    payShare: percent(100).optional(),
-  }),
-])
+const wholePence = (max: number) =>
+  z
+    .number({ error: 'Enter the rate in pence, a whole number' })
+    .int('Enter the rate in pence, a whole number')
+    .min(1, 'Must be at least 1 penny')
+    .max(max, `Must be ${max.toLocaleString('en-GB')} pence or less`)
+
+// A sector's entry: a % alone, or an object; a % alone is read as { uplift } so errors name the field.
+const sectorEntry = z.preprocess(
+  (value) => (typeof value === 'number' ? { uplift: value } : value),
+  z.strictObject(
+    {
+      uplift: percent(MAX_UPLIFT_PERCENT).optional(),
+      payShare: percent(100).optional(),
+      weeklyRatePence: wholePence(MAX_WEEKLY_RATE_PENCE).optional(),
+      hourlyRatePence: wholePence(MAX_HOURLY_RATE_PENCE).optional(),
+    },
+    { error: 'Give a % or an object of uplift, payShare, weeklyRatePence or hourlyRatePence' },
+  ),
+)
 
 const scenarioShape = z.strictObject({
   default: percent(MAX_UPLIFT_PERCENT).optional(),
@@ -157,9 +192,16 @@ export function parseScenario(input: unknown): Scenario {
       })
   const parsed = scenarioShape.safeParse(input)
   if (!parsed.success)
+    // Unknown top-level keys are named above, each on its own.
     for (const issue of parsed.error.issues)
-      if (issue.code !== 'unrecognized_keys')
-        errors.push({ field: issue.path.join('.') || 'scenario', message: issue.message })
+      if (issue.code !== 'unrecognized_keys' || issue.path.length > 0)
+        errors.push({
+          field: issue.path.join('.') || 'scenario',
+          message:
+            issue.code === 'unrecognized_keys'
+              ? `Unknown setting ${issue.keys.map((k) => `"${k.slice(0, 60)}"`).join(', ')}: use uplift, payShare, weeklyRatePence or hourlyRatePence`
+              : issue.message,
+        })
   if (errors.length > 0 || !parsed.success) throw new ValidationError(errors)
   const data = parsed.data as z.infer<typeof scenarioShape> &
     Partial<Record<UpliftSector, z.infer<typeof sectorEntry>>>
@@ -173,11 +215,34 @@ export function parseScenario(input: unknown): Scenario {
   const sectors = {} as Scenario['sectors']
   for (const sector of UPLIFT_SECTORS) {
     const entry = data[sector]
-    const own = typeof entry === 'number' ? { uplift: entry } : (entry ?? {})
+    const own = entry ?? {}
     const payShare = basisPoints(own.payShare ?? data.payShare ?? DEFAULT_PAY_SHARE_PERCENT)
+    let newRate: NewRate | null = null
+    if (own.weeklyRatePence !== undefined && own.hourlyRatePence !== undefined)
+      errors.push({
+        field: `${sector}.hourlyRatePence`,
+        message: 'Give a weekly or an hourly rate, not both',
+      })
+    else if (own.weeklyRatePence !== undefined) {
+      if (WEEKLY_RATE_SECTORS.includes(sector)) newRate = { unit: 'weekly', pence: own.weeklyRatePence }
+      else
+        errors.push({
+          field: `${sector}.weeklyRatePence`,
+          message: `A weekly rate is for care homes (${WEEKLY_RATE_SECTORS.join(', ')})`,
+        })
+    } else if (own.hourlyRatePence !== undefined) {
+      if (HOURLY_RATE_SECTORS.includes(sector)) newRate = { unit: 'hourly', pence: own.hourlyRatePence }
+      else
+        errors.push({
+          field: `${sector}.hourlyRatePence`,
+          message: `An hourly rate is for ${HOURLY_RATE_SECTORS.join(' and ')}`,
+        })
+    }
     let uplift = own.uplift ?? data.default
     if (uplift === undefined && nlwOldPence !== null && nlwNewPence !== null)
       uplift = Math.max(0, ((nlwNewPence - nlwOldPence) / nlwOldPence) * (payShare / 100))
+    // A new rate alone raises those below it and leaves the rest as they are.
+    if (uplift === undefined && newRate !== null) uplift = 0
     if (uplift === undefined) {
       errors.push({
         field: sector,
@@ -185,7 +250,7 @@ export function parseScenario(input: unknown): Scenario {
       })
       continue
     }
-    sectors[sector] = { upliftBasisPoints: basisPoints(uplift), payShareBasisPoints: payShare }
+    sectors[sector] = { upliftBasisPoints: basisPoints(uplift), payShareBasisPoints: payShare, newRate }
   }
   if (errors.length > 0) throw new ValidationError(errors)
   return { sectors, nlwOldPence, nlwNewPence }
@@ -223,6 +288,8 @@ export interface BookPackage {
   startDate: string
   endDate: string | null
   weeklyCostPence: number
+  /** Home care's (and where the book has them, others') hours a week, in minutes. */
+  minutesPerWeek: number | null
 }
 
 export interface SectorCost {
@@ -233,6 +300,8 @@ export interface SectorCost {
   /** The sector's uplift; null in the total, where sectors differ. */
   upliftPercent: number | null
   paySharePercent: number | null
+  /** The sector's new usual rate, if the scenario gives one; null in the total. */
+  newRate: NewRate | null
   annualCostBeforePence: number
   annualCostAfterPence: number
   increasePence: number
@@ -254,6 +323,19 @@ function upliftedWeekly(weeklyPence: number, bp: number): number {
   return Math.round((weeklyPence * (10_000 + bp)) / 10_000)
 }
 
+/**
+ * A package's weekly price after its sector's uplift: raised by the %, and to at least the new
+ * rate (weekly, or hourly times its hours: one without hours cannot be priced so, and keeps the %).
+ */
+function newWeekly(pkg: BookPackage, sector: Scenario['sectors'][UpliftSector]): number {
+  const raised = upliftedWeekly(pkg.weeklyCostPence, sector.upliftBasisPoints)
+  const rate = sector.newRate
+  if (rate === null) return raised
+  if (rate.unit === 'weekly') return Math.max(raised, rate.pence)
+  if (pkg.minutesPerWeek === null || pkg.minutesPerWeek <= 0) return raised
+  return Math.max(raised, Math.round((rate.pence * pkg.minutesPerWeek) / 60))
+}
+
 /** A weekly price for `days` days, to the nearest penny. */
 function costForDays(weeklyPence: number, days: number): number {
   return Math.round((weeklyPence * days) / 7)
@@ -272,10 +354,7 @@ export function modelUplift(year: number, packages: readonly BookPackage[], scen
     const row = rows.get(sector) as { packages: number; before: number; after: number }
     row.packages += 1
     row.before += costForDays(pkg.weeklyCostPence, days)
-    row.after += costForDays(
-      upliftedWeekly(pkg.weeklyCostPence, scenario.sectors[sector].upliftBasisPoints),
-      days,
-    )
+    row.after += costForDays(newWeekly(pkg, scenario.sectors[sector]), days)
   }
   const penny = (afterPence: number, payShareBp: number) =>
     scenario.nlwNewPence === null
@@ -283,13 +362,14 @@ export function modelUplift(year: number, packages: readonly BookPackage[], scen
       : Math.round((afterPence * payShareBp) / 10_000 / scenario.nlwNewPence)
   const sectors: SectorCost[] = UPLIFT_SECTORS.map((sector) => {
     const row = rows.get(sector) as { packages: number; before: number; after: number }
-    const { upliftBasisPoints, payShareBasisPoints } = scenario.sectors[sector]
+    const { upliftBasisPoints, payShareBasisPoints, newRate } = scenario.sectors[sector]
     return {
       sector,
       label: UPLIFT_SECTOR_LABELS[sector],
       packages: row.packages,
       upliftPercent: upliftBasisPoints / 100,
       paySharePercent: payShareBasisPoints / 100,
+      newRate,
       annualCostBeforePence: row.before,
       annualCostAfterPence: row.after,
       increasePence: row.after - row.before,
@@ -303,6 +383,7 @@ export function modelUplift(year: number, packages: readonly BookPackage[], scen
     packages: sum((s) => s.packages),
     upliftPercent: null,
     paySharePercent: null,
+    newRate: null,
     annualCostBeforePence: sum((s) => s.annualCostBeforePence),
     annualCostAfterPence: sum((s) => s.annualCostAfterPence),
     increasePence: sum((s) => s.increasePence),
@@ -314,7 +395,7 @@ export function modelUplift(year: number, packages: readonly BookPackage[], scen
 /** The same scenario with one uplift for every sector (pay shares and NLW kept). */
 function uniformScenario(base: Scenario, upliftBasisPoints: number): Scenario {
   const sectors = {} as Scenario['sectors']
-  for (const s of UPLIFT_SECTORS) sectors[s] = { ...base.sectors[s], upliftBasisPoints }
+  for (const s of UPLIFT_SECTORS) sectors[s] = { ...base.sectors[s], upliftBasisPoints, newRate: null }
   return { ...base, sectors }
 }
 

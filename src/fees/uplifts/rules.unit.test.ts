@@ -17,6 +17,7 @@ const pkg = (overrides: Partial<BookPackage> = {}): BookPackage => ({
   startDate: '2020-01-01',
   endDate: null,
   weeklyCostPence: 70_000,
+  minutesPerWeek: null,
   ...overrides,
 })
 
@@ -66,9 +67,17 @@ describe('scenarios', () => {
       'home-support': 6.5,
       'older-people-nursing': { uplift: 4.55, payShare: 70 },
     })
-    expect(s.sectors['day-services']).toEqual({ upliftBasisPoints: 500, payShareBasisPoints: 6000 })
+    expect(s.sectors['day-services']).toEqual({
+      upliftBasisPoints: 500,
+      payShareBasisPoints: 6000,
+      newRate: null,
+    })
     expect(s.sectors['home-support'].upliftBasisPoints).toBe(650)
-    expect(s.sectors['older-people-nursing']).toEqual({ upliftBasisPoints: 455, payShareBasisPoints: 7000 })
+    expect(s.sectors['older-people-nursing']).toEqual({
+      upliftBasisPoints: 455,
+      payShareBasisPoints: 7000,
+      newRate: null,
+    })
   })
 
   it('derives a sector’s uplift from the NLW increase and its pay share when none is given', () => {
@@ -80,7 +89,12 @@ describe('scenarios', () => {
   it('refuses unknown sectors, negative, huge and non-numeric values field by field', () => {
     expect(fieldsOf(() => parseScenario({ default: 5, 'dog-walking': 3 }))).toEqual(['dog-walking'])
     expect(fieldsOf(() => parseScenario({ default: -1 }))).toEqual(['default'])
-    expect(fieldsOf(() => parseScenario({ default: 5, 'home-support': 1e9 }))).toEqual(['home-support'])
+    expect(fieldsOf(() => parseScenario({ default: 1, 'day-services': { upliftt: 2 } }))).toEqual([
+      'day-services',
+    ])
+    expect(fieldsOf(() => parseScenario({ default: 5, 'home-support': 1e9 }))).toEqual([
+      'home-support.uplift',
+    ])
     expect(fieldsOf(() => parseScenario({ default: '5' }))).toEqual(['default'])
     expect(fieldsOf(() => parseScenario({ default: 5, nlwOldPence: 1200 }))).toEqual(['nlwNewPence'])
     expect(fieldsOf(() => parseScenario({ 'home-support': 2 }))).toContain('day-services')
@@ -123,6 +137,51 @@ describe('modelUplift', () => {
     expect(model.sectors.find((s) => s.sector === 'older-people-residential')?.nlwPennyCostPence).toBe(1_825)
     expect(model.total.nlwPennyCostPence).toBe(1_825)
     expect(modelUplift(2026, [pkg()], parseScenario({ default: 1 })).total.nlwPennyCostPence).toBeNull()
+  })
+})
+
+describe('new rates', () => {
+  it('raises packages below a new weekly or hourly rate to it, and keeps the % for the rest', () => {
+    const scenario = parseScenario({
+      default: 2,
+      'older-people-residential': { weeklyRatePence: 80_000 },
+      'home-support': { uplift: 3, hourlyRatePence: 2_400 },
+    })
+    const packages = [
+      pkg({ weeklyCostPence: 70_000 }), // below £800: raised to it
+      pkg({ weeklyCostPence: 90_000 }), // above: the default 2%, £918
+      pkg({ serviceType: 'home_care', weeklyCostPence: 21_000, minutesPerWeek: 600 }), // 10 h at £24: £240
+      pkg({ serviceType: 'home_care', weeklyCostPence: 30_000, minutesPerWeek: 600 }), // 3% is more: £309
+      pkg({ serviceType: 'home_care', weeklyCostPence: 10_000, minutesPerWeek: null }), // no hours: 3%
+    ]
+    const model = modelUplift(2026, packages, scenario)
+    const of = (sector: string) => model.sectors.find((s) => s.sector === sector)
+    expect(of('older-people-residential')).toMatchObject({
+      annualCostBeforePence: Math.round((160_000 * 365) / 7),
+      annualCostAfterPence: Math.round((80_000 * 365) / 7) + Math.round((91_800 * 365) / 7),
+      newRate: { unit: 'weekly', pence: 80_000 },
+      upliftPercent: 2,
+    })
+    expect(of('home-support')?.annualCostAfterPence).toBe(
+      Math.round((24_000 * 365) / 7) + Math.round((30_900 * 365) / 7) + Math.round((10_300 * 365) / 7),
+    )
+  })
+
+  it('refuses a rate of the wrong kind for the sector, or both kinds', () => {
+    expect(fieldsOf(() => parseScenario({ default: 1, 'home-support': { weeklyRatePence: 100 } }))).toEqual([
+      'home-support.weeklyRatePence',
+    ])
+    expect(
+      fieldsOf(() => parseScenario({ default: 1, 'older-people-nursing': { hourlyRatePence: 100 } })),
+    ).toEqual(['older-people-nursing.hourlyRatePence'])
+    expect(
+      fieldsOf(() =>
+        parseScenario({ default: 1, 'supported-living': { hourlyRatePence: 100, weeklyRatePence: 100 } }),
+      ),
+    ).toEqual(['supported-living.hourlyRatePence'])
+    expect(
+      fieldsOf(() => parseScenario({ default: 1, 'supported-living': { hourlyRatePence: 2.5 } })),
+    ).toEqual(['supported-living.hourlyRatePence'])
   })
 })
 

@@ -15,7 +15,9 @@ const sectorCost = z.object({
     .describe('Weekly cost × days in force in the year ÷ 7, to the penny, summed'),
   annualCostAfterPence: z
     .int()
-    .describe('The uplifted weekly cost (to the penny) × days in force ÷ 7, summed'),
+    .describe(
+      'The new weekly cost (uplifted to the penny, at least the new rate) × days in force ÷ 7, summed',
+    ),
   increasePence: z.int(),
   nlwPennyCostPence: z
     .int()
@@ -55,7 +57,7 @@ export const upliftQuery = z.strictObject({
     .string({ error: 'Give the scenario as JSON, like scenario={"default":5}' })
     .max(10_000, 'The scenario must be 10,000 characters or fewer')
     .describe(
-      'The scenario as JSON: {"default": 5} is 5% for every sector; a sector key overrides it (a % or {"uplift", "payShare"}); payShare (default 60), nlwOldPence and nlwNewPence',
+      'The scenario as JSON: {"default": 5} is 5% for every sector; a sector key overrides it (a % or {"uplift", "payShare", "weeklyRatePence" for care homes, "hourlyRatePence" for home support and supported living}); payShare (default 60), nlwOldPence and nlwNewPence',
     ),
   budgetPence: z
     .string()

@@ -13,7 +13,7 @@ export async function packagesInForce(
 ): Promise<BookPackage[]> {
   const result = await db.execute(sql`
     select p.service_type, p.client_group, p.start_date::text as start_date,
-      p.end_date::text as end_date, p.weekly_cost_pence
+      p.end_date::text as end_date, p.weekly_cost_pence, p.minutes_per_week
     from brokerage_care_packages p
     where p.council_id = ${councilId}
       and p.start_date <= ${to}::date
@@ -27,6 +27,7 @@ export async function packagesInForce(
         start_date: string
         end_date: string | null
         weekly_cost_pence: number
+        minutes_per_week: number | null
       }[]
     }
   ).rows
@@ -36,5 +37,6 @@ export async function packagesInForce(
     startDate: r.start_date,
     endDate: r.end_date,
     weeklyCostPence: Number(r.weekly_cost_pence),
+    minutesPerWeek: r.minutes_per_week === null ? null : Number(r.minutes_per_week),
   }))
 }
