@@ -109,7 +109,7 @@ export interface Scenario {
  * A sector's new usual rate: weekly for care homes, hourly for home support and supported living.
  * No package in the sector is then paid less than it (an hourly rate times the package's hours).
  */
-export interface NewRate {
+interface NewRate {
   unit: 'weekly' | 'hourly'
   pence: number
 }
