@@ -131,9 +131,9 @@ describe('modelUplift', () => {
   })
 
   it('costs 1p an hour on the NLW as the pay share of the cost after, divided by the NLW', () => {
-    const scenario = parseScenario({ default: 0, payShare: 50, nlwOldPence: 1000, nlwNewPence: 1000 })
+    const scenario = parseScenario({ default: 0, payShare: 50, nlwOldPence: 950, nlwNewPence: 1000 })
     const model = modelUplift(2026, [pkg({ weeklyCostPence: 70_000 })], scenario)
-    // £36,500 a year, half of it pay, at £10 an hour: 1,825 hours, each 1p more.
+    // £36,500 a year, half of it pay, at the new £10 an hour: 1,825 hours, each 1p more.
     expect(model.sectors.find((s) => s.sector === 'older-people-residential')?.nlwPennyCostPence).toBe(1_825)
     expect(model.total.nlwPennyCostPence).toBe(1_825)
     expect(modelUplift(2026, [pkg()], parseScenario({ default: 1 })).total.nlwPennyCostPence).toBeNull()
