@@ -222,6 +222,8 @@ describe('/fees/uplifts/{year}', () => {
     expect(page.body).toContain('default: Must not be negative')
     expect(page.body).toContain('Unknown sector or setting')
     expect(page.body).toContain('Enter a budget in pounds')
+    expect((await client.get('/fees/uplifts/1999')).statusCode).toBe(400)
+    expect((await client.get('/fees/uplifts/20x7')).statusCode).toBe(400)
   })
 
   it('sends /fees/uplifts to this financial year and refuses brokers', async () => {
