@@ -193,6 +193,18 @@ describe('GET /api/v1/fees/uplifts/{year}', () => {
   })
 })
 
+describe('/openapi.json', () => {
+  it('documents the uplift operation, its scenario and its answer', async () => {
+    const document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    const operation = document.paths['/api/v1/fees/uplifts/{year}'].get
+    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['year', 'scenario', 'budgetPence']),
+    )
+    expect(JSON.stringify(operation.responses['200'])).toContain('annualCostBeforePence')
+    expect(Object.keys(operation.responses)).toContain('400')
+  })
+})
+
 describe('/fees/uplifts/{year}', () => {
   it('shows the chart and the table of each sector, and the same total as the API', async () => {
     const client = await signedIn('commissioner')
