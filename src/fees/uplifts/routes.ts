@@ -114,6 +114,7 @@ export const upliftsRoutes: FastifyPluginAsync<UpliftsRouteOptions> = async (app
       year,
       yearLabel: financialYearLabel(year),
       values,
+      exampleScenario: EXAMPLE_SCENARIO,
       previousYear: year - 1,
       nextYear: year + 1,
     }
