@@ -7,7 +7,7 @@
 // data that every domain may read. src/db/schema.ts gathers every schema for Drizzle; only tests
 // import it, to build their fixtures across domains.
 
-const DOMAINS = 'accounts|audit|geography|notifications|providers|brokerage|market'
+const DOMAINS = 'accounts|audit|geography|notifications|providers|brokerage|market|fees'
 // Every domain but geography, whose schema any domain may import.
 const OWNED = 'accounts|audit|notifications|providers|brokerage|market'
 // Tests, and their factories and fixtures (test/support/).

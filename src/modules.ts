@@ -9,6 +9,7 @@ import {
   packageImportsModule,
   requestsModule,
 } from './brokerage/module.ts'
+import { upliftsModule } from './fees/uplifts/module.ts'
 import {
   iclModule,
   insightsModule,
@@ -55,6 +56,7 @@ export const MODULES: readonly DomainModule[] = [
   insightsModule,
   marketEventsModule,
   sufficiencyModule,
+  upliftsModule,
 ]
 
 /** Every page the modules offer, in the order the navigation shows them. */

@@ -9,6 +9,7 @@ import { registerAllocateCommand } from './allocate.ts'
 import { type CliContext, CliUsageError, createCliContext } from './context.ts'
 import { registerDemoCommand } from './demo.ts'
 import { registerFailureCommands } from './failure.ts'
+import { registerFeesCommands } from './fees.ts'
 import { registerGeoCommands } from './geo.ts'
 import { registerIclCommand } from './icl.ts'
 import { registerImportCommands } from './import.ts'
@@ -40,6 +41,7 @@ export function buildProgram(context: CliContext = createCliContext()): Command 
   registerAllocateCommand(program, context)
   registerFailureCommands(program, context)
   registerReportCommands(program, context)
+  registerFeesCommands(program, context)
   for (const command of program.commands) command.exitOverride()
   return program
 }

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest'
+import { PASSWORD } from '../test/helpers.ts'
+import { loadBook } from '../test/support/uplifts-fixture.ts'
+import { browserSession, expectAccessible, haveChromium, Layout, submitForm } from './pages.ts'
+import { startServer } from './server.ts'
+
+const inCi = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0'
+// As in browser.test.ts: skipped on a laptop without Chromium, never silently in CI.
+const skip = !haveChromium && !inCi
+
+describe.skipIf(skip)(
+  `uplift modelling in Chromium, checked by axe${skip ? ' (skipped: no Chromium)' : ''}`,
+  () => {
+    const session = browserSession(async () => {
+      const server = await startServer('EUP')
+      const { fixture } = server
+      await loadBook(
+        server.database.db,
+        fixture.councilId,
+        { locationId: fixture.providerA.locationId, providerOrganisationId: fixture.providerA.id },
+        [
+          {
+            personRef: 'E1',
+            serviceType: 'residential',
+            clientGroup: 'older_people',
+            weeklyCostPence: 70_000,
+            startDate: '2026-01-01',
+          },
+          {
+            personRef: 'E2',
+            serviceType: 'home_care',
+            clientGroup: 'older_people',
+            weeklyCostPence: 35_000,
+            startDate: '2026-01-01',
+          },
+        ],
+      )
+      return server
+    })
+
+    it('a commissioner costs two scenarios side by side, fits a budget, and is told what is wrong', async () => {
+      const tab = await session.signedIn(session.server.fixture.emails.commissioner, PASSWORD)
+      const page = new Layout(tab.page)
+      expect(await tab.visit('/fees/uplifts/2027')).toBe(200)
+      expect(await page.heading.textContent()).toBe('Uplift modelling 2027/28')
+      await tab.page.getByRole('img', { name: /^Bar chart of each sector’s annual cost/ }).waitFor()
+      await expectAccessible(tab)
+
+      await tab.page.getByLabel('Scenario 1').fill('{"default": 5}')
+      await tab.page.getByLabel('Scenario 2 (optional, to compare)').fill('{"default": 2, "home-support": 4}')
+      await tab.page.getByLabel('Budget for the uplift (optional)').fill('1,000')
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Cost the scenarios' }))
+      const table = tab.page.getByRole('table', { name: 'Annual cost by sector, 2027/28' })
+      const total = table.getByRole('row').filter({ hasText: 'Total' })
+      // 366 days: £36,600 + £18,300 before; after 5%: £38,430 + £19,215.
+      expect(await total.textContent()).toContain('£54,900')
+      expect(await total.textContent()).toContain('£57,645')
+      expect(await tab.page.getByText(/A budget of £1,000 allows [\d.]+% for every sector/).count()).toBe(1)
+      await expectAccessible(tab)
+
+      await tab.page.getByLabel('Scenario 1').fill('{"default": -5}')
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Cost the scenarios' }))
+      const summary = tab.page.getByRole('alert').filter({ hasText: 'There is a problem' })
+      await summary.waitFor()
+      expect(await summary.textContent()).toContain('default: Must not be negative')
+      await expectAccessible(tab)
+      expect(tab.cspViolations).toEqual([])
+      expect(tab.scriptErrors).toEqual([])
+    })
+  },
+)

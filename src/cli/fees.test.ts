@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { seedCouncil, testConfig } from '../../test/helpers.ts'
+import { createTestDatabase } from '../../test/support/database.ts'
+import { loadBook } from '../../test/support/uplifts-fixture.ts'
+import type { DatabaseHandle } from '../db/connection.ts'
+import { cliContext } from './context.ts'
+import { runCli } from './index.ts'
+
+let database: DatabaseHandle
+let dir: string
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+  const home = await seedCouncil(database, 'UPLC', testConfig())
+  await loadBook(
+    database.db,
+    home.councilId,
+    { locationId: home.providerA.locationId, providerOrganisationId: home.providerA.id },
+    [
+      // 2027/28 has 366 days: £700 a week is £36,600 before, £38,430 after 5%.
+      {
+        personRef: 'C1',
+        serviceType: 'nursing',
+        clientGroup: 'older_people',
+        weeklyCostPence: 70_000,
+        startDate: '2026-01-01',
+      },
+    ],
+  )
+  dir = mkdtempSync(path.join(tmpdir(), 'caremarket-fees-'))
+  writeFileSync(path.join(dir, 'five.json'), '{"default": 5}')
+  writeFileSync(path.join(dir, 'two.json'), '{"default": 2}')
+  writeFileSync(path.join(dir, 'bad.json'), '{"default": 5, "kennels": -2}')
+})
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true })
+  await database?.close()
+})
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const context = cliContext(
+    () => testConfig(),
+    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
+  )
+  let out = ''
+  let err = ''
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk)
+    return true
+  })
+  const writeErr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += String(chunk)
+    return true
+  })
+  try {
+    const code = await runCli(args, context)
+    return { code, out, err }
+  } finally {
+    write.mockRestore()
+    writeErr.mockRestore()
+  }
+}
+
+describe('caremarket fees uplift', () => {
+  it('prints sectors[] and total with the annual cost before and after, as JSON', async () => {
+    const { code, out } = await run([
+      'fees',
+      'uplift',
+      '--council',
+      'uplc',
+      '--year',
+      '2027',
+      '--scenario',
+      path.join(dir, 'five.json'),
+      '--json',
+    ])
+    expect(code).toBe(0)
+    const body = JSON.parse(out)
+    expect(body.sectors.map((s: { sector: string }) => s.sector)).toContain('older-people-nursing')
+    const nursing = body.sectors.find((s: { sector: string }) => s.sector === 'older-people-nursing')
+    expect(nursing).toMatchObject({
+      sector: 'older-people-nursing',
+      annualCostBeforePence: 3_660_000,
+      annualCostAfterPence: 3_843_000,
+    })
+    expect(body.total).toMatchObject({
+      sector: 'total',
+      annualCostBeforePence: 3_660_000,
+      annualCostAfterPence: 3_843_000,
+    })
+  })
+
+  it('compares scenarios side by side and fits a budget, in words', async () => {
+    const { code, out } = await run([
+      'fees',
+      'uplift',
+      '--council',
+      'UPLC',
+      '--year',
+      '2027',
+      '--scenario',
+      path.join(dir, 'five.json'),
+      '--compare',
+      path.join(dir, 'two.json'),
+      '--budget',
+      '732',
+    ])
+    expect(code).toBe(0)
+    expect(out).toContain('Scenario 1, 2027/28')
+    expect(out).toContain('Scenario 2, 2027/28')
+    expect(out).toContain('£37,332') // after 2%
+    expect(out).toContain('A budget of £732 allows 2% for every sector')
+  })
+
+  it('refuses a scenario with an unknown sector or a negative %, field by field', async () => {
+    const { code, err } = await run([
+      'fees',
+      'uplift',
+      '--council',
+      'UPLC',
+      '--year',
+      '2027',
+      '--scenario',
+      path.join(dir, 'bad.json'),
+    ])
+    expect(code).toBe(1)
+    expect(err).toContain('--scenario.kennels: Unknown sector or setting')
+    const year = await run(['fees', 'uplift', '--council', 'UPLC', '--year', '99', '--scenario', 'x.json'])
+    expect(year.code).toBe(2)
+    expect(year.err).toContain('--year must be a whole number from 2000 to 2100')
+  })
+})

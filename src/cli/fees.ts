@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { parseScenarioJson, type UpliftModel } from '../fees/uplifts/rules.ts'
+import { formatPounds, parsePounds } from '../shared/money.ts'
+import { type CliContext, CliUsageError, parseInteger, printJson } from './context.ts'
+
+function readScenario(file: string, option: string) {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    throw new CliUsageError(`${option}: cannot read the scenario file "${file}"`)
+  }
+  return parseScenarioJson(text, option)
+}
+
+const pounds = (pence: number) => `£${Math.round(pence / 100).toLocaleString('en-GB')}`
+const percent = (n: number | null) =>
+  n === null ? '' : `${n.toLocaleString('en-GB', { maximumFractionDigits: 2 })}%`
+
+function formatModel(model: UpliftModel, name: string): string {
+  const lines = [`${name}, ${model.label} (${model.from} to ${model.to}):`]
+  for (const s of [...model.sectors, model.total])
+    lines.push(
+      `  ${s.label.padEnd(44)}\t${(percent(s.upliftPercent) + (s.newRate ? ` ≥ ${formatPounds(s.newRate.pence)}/${s.newRate.unit === 'weekly' ? 'week' : 'hour'}` : '')).padStart(6)}\t${pounds(s.annualCostBeforePence).padStart(14)}\t${pounds(s.annualCostAfterPence).padStart(14)}\t1p NLW: ${s.nlwPennyCostPence === null ? 'no NLW given' : pounds(s.nlwPennyCostPence)}`,
+    )
+  return lines.join('\n')
+}
+
+export function registerFeesCommands(program: Command, context: CliContext): void {
+  const fees = program.command('fees').description('The council’s fees: uplift modelling')
+  fees
+    .command('uplift')
+    .description(
+      'Cost a scenario of fee uplifts for the financial year starting 1 April --year, by sector, against the live book of packages',
+    )
+    .requiredOption('--council <code>', 'the council’s code, e.g. DEMO')
+    .requiredOption(
+      '--year <year>',
+      'the year the financial year starts, e.g. 2027',
+      parseInteger('--year', 2000, 2100),
+    )
+    .requiredOption('--scenario <file>', 'the scenario as a JSON file, e.g. {"default": 5}')
+    .option('--compare <file...>', 'one or two more scenario files to cost beside it')
+    .option('--budget <pounds>', 'also find the largest uniform uplift whose extra cost fits this budget')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (options: {
+        council: string
+        year: number
+        scenario: string
+        compare?: string[]
+        budget?: string
+        json?: boolean
+      }) => {
+        const compare = options.compare ?? []
+        if (compare.length > 2) throw new CliUsageError('--compare takes one or two more scenario files')
+        const scenarios = [
+          readScenario(options.scenario, '--scenario'),
+          ...compare.map((f) => readScenario(f, '--compare')),
+        ]
+        let budgetPence: number | undefined
+        if (options.budget !== undefined) {
+          const parsed = parsePounds(options.budget)
+          if (!parsed.ok)
+            throw new CliUsageError(
+              `--budget must be an amount in pounds, like 5350000, not "${options.budget}"`,
+            )
+          budgetPence = parsed.pence
+        }
+        const { models, budget } = await context.withServices(async ({ accounts, uplifts }) => {
+          const council = await accounts.getCouncilByCode(options.council.trim().toUpperCase())
+          return uplifts.modelUplifts(council.id, options.year, scenarios, budgetPence)
+        })
+        if (options.json) {
+          const [first, ...others] = models as [UpliftModel, ...UpliftModel[]]
+          printJson({ ...first, budget, ...(others.length > 0 ? { compared: others } : {}) })
+          return
+        }
+        const text = models.map((m, i) => formatModel(m, `Scenario ${i + 1}`))
+        if (budget)
+          text.push(
+            `A budget of ${pounds(budget.budgetPence)} allows ${percent(budget.upliftPercent)} for every sector (costing ${pounds(budget.increasePence)} more)${budget.capped ? ', and more than 100% would fit' : ''}.`,
+          )
+        process.stdout.write(`${text.join('\n\n')}\n`)
+      },
+    )
+}

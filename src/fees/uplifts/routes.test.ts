@@ -1,0 +1,252 @@
+// Uplift modelling on the web and the API: the same figures, an independent sum over the book that
+// agrees to the penny, and bad input refused with 400 and a clear message.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
+import { type BookRow, loadBook } from '../../../test/support/uplifts-fixture.ts'
+
+let t: Awaited<ReturnType<typeof createTestApp>>
+let home: Fixture
+let other: Fixture
+
+const BOOK: BookRow[] = [
+  // In force all of 2027/28 (366 days).
+  {
+    personRef: 'R1',
+    serviceType: 'residential',
+    clientGroup: 'older_people',
+    weeklyCostPence: 80_000,
+    startDate: '2025-06-01',
+  },
+  {
+    personRef: 'N1',
+    serviceType: 'nursing',
+    clientGroup: 'older_people',
+    weeklyCostPence: 105_050,
+    startDate: '2026-01-10',
+  },
+  // Ends within the year: 1 April to 30 June 2027 is 91 days.
+  {
+    personRef: 'W1',
+    serviceType: 'residential',
+    clientGroup: 'younger_adults',
+    weeklyCostPence: 150_000,
+    startDate: '2026-02-01',
+    endDate: '2027-06-30',
+  },
+  // Starts within the year: 1 January to 31 March 2028 is 91 days.
+  {
+    personRef: 'H1',
+    serviceType: 'home_care',
+    clientGroup: 'older_people',
+    weeklyCostPence: 31_333,
+    startDate: '2028-01-01',
+  },
+  // Ended before the year: not counted.
+  {
+    personRef: 'S1',
+    serviceType: 'supported_living',
+    clientGroup: 'younger_adults',
+    weeklyCostPence: 99_999,
+    startDate: '2025-01-01',
+    endDate: '2027-03-31',
+  },
+]
+const DAYS: Record<string, number> = { R1: 366, N1: 366, W1: 91, H1: 91, S1: 0 }
+
+beforeAll(async () => {
+  t = await createTestApp()
+  home = await seedCouncil(t.database, 'UPLR', t.config)
+  other = await seedCouncil(t.database, 'UPLO', t.config)
+  await loadBook(
+    t.database.db,
+    home.councilId,
+    { locationId: home.providerA.locationId, providerOrganisationId: home.providerA.id },
+    BOOK,
+  )
+  await loadBook(
+    t.database.db,
+    other.councilId,
+    { locationId: other.providerA.locationId, providerOrganisationId: other.providerA.id },
+    [
+      {
+        personRef: 'X1',
+        serviceType: 'residential',
+        clientGroup: 'older_people',
+        weeklyCostPence: 1_000_000,
+        startDate: '2025-01-01',
+      },
+    ],
+  )
+})
+afterAll(async () => t.close())
+
+async function signedIn(role: 'commissioner' | 'council_admin' | 'broker'): Promise<Client> {
+  const client = new Client(t.app)
+  await client.signIn(home.emails[role])
+  return client
+}
+
+const api = (client: Client, scenario: string, extra = '') =>
+  client.get(`/api/v1/fees/uplifts/2027?scenario=${encodeURIComponent(scenario)}${extra}`)
+
+describe('GET /api/v1/fees/uplifts/{year}', () => {
+  it('costs the council’s own book by sector, agreeing to the penny with an independent sum', async () => {
+    const client = await signedIn('commissioner')
+    const response = await api(
+      client,
+      '{"default": 5, "home-support": 7.5, "nlwOldPence": 1271, "nlwNewPence": 1321}',
+    )
+    expect(response.statusCode).toBe(200)
+    const body = response.json()
+    expect(body).toMatchObject({
+      year: 2027,
+      label: '2027/28',
+      from: '2027-04-01',
+      to: '2028-03-31',
+      budget: null,
+    })
+    let before = 0
+    let after = 0
+    for (const row of BOOK) {
+      const pct = row.serviceType === 'home_care' ? 750 : 500
+      before += Math.round((row.weeklyCostPence * (DAYS[row.personRef] ?? 0)) / 7)
+      after += Math.round(
+        (Math.round((row.weeklyCostPence * (10_000 + pct)) / 10_000) * (DAYS[row.personRef] ?? 0)) / 7,
+      )
+    }
+    expect(body.total.annualCostBeforePence).toBe(before)
+    expect(body.total.annualCostAfterPence).toBe(after)
+    expect(body.total.packages).toBe(4)
+    const bySector = Object.fromEntries(body.sectors.map((s: { sector: string }) => [s.sector, s]))
+    expect(bySector['working-age-care-homes'].annualCostBeforePence).toBe(Math.round((150_000 * 91) / 7))
+    expect(bySector['supported-living'].packages).toBe(0)
+    expect(bySector['home-support'].upliftPercent).toBe(7.5)
+    for (const s of body.sectors)
+      expect(Object.keys(s)).toEqual(
+        expect.arrayContaining(['sector', 'annualCostBeforePence', 'annualCostAfterPence']),
+      )
+    expect(body.total.nlwPennyCostPence).toBe(
+      body.sectors.reduce((sum: number, s: { nlwPennyCostPence: number }) => sum + s.nlwPennyCostPence, 0),
+    )
+  })
+
+  it('raises home care below a new hourly rate to it, by the package’s hours', async () => {
+    const client = await signedIn('commissioner')
+    const body = (await api(client, '{"default": 0, "home-support": {"hourlyRatePence": 5000}}')).json()
+    const home = body.sectors.find((s: { sector: string }) => s.sector === 'home-support')
+    // 10 hours a week at £50 is £500 a week, for the 91 days it is in force.
+    expect(home).toMatchObject({
+      newRate: { unit: 'hourly', pence: 5000 },
+      annualCostBeforePence: Math.round((31_333 * 91) / 7),
+      annualCostAfterPence: Math.round((50_000 * 91) / 7),
+    })
+    expect(body.total.increasePence).toBe(home.increasePence)
+  })
+
+  it('finds the uniform uplift a budget allows', async () => {
+    const client = await signedIn('council_admin')
+    const body = (await api(client, '{"default": 0}', '&budgetPence=10000000')).json()
+    expect(body.budget.increasePence).toBeLessThanOrEqual(10_000_000)
+    const above = (await api(client, `{"default": ${body.budget.upliftPercent + 0.01}}`)).json()
+    expect(above.total.increasePence).toBeGreaterThan(10_000_000)
+  })
+
+  it('refuses bad JSON, unknown sectors, negative, huge and NaN values and bad years with 400', async () => {
+    const client = await signedIn('commissioner')
+    const cases: [string, string, RegExp][] = [
+      ['/api/v1/fees/uplifts/2027?scenario=%7Bdefault', 'bad JSON', /not valid JSON/],
+      ['/api/v1/fees/uplifts/2027', 'no scenario', /scenario/],
+      [
+        `/api/v1/fees/uplifts/2027?scenario=${encodeURIComponent('{"default":5,"pets":2}')}`,
+        'sector',
+        /Unknown sector or setting .{0,4}pets/,
+      ],
+      [
+        `/api/v1/fees/uplifts/2027?scenario=${encodeURIComponent('{"default":-3}')}`,
+        'negative',
+        /Must not be negative/,
+      ],
+      [
+        `/api/v1/fees/uplifts/2027?scenario=${encodeURIComponent('{"default":1e308}')}`,
+        'huge',
+        /100 or less/,
+      ],
+      [`/api/v1/fees/uplifts/2027?scenario=${encodeURIComponent('{"default":"NaN"}')}`, 'NaN', /number/],
+      [
+        `/api/v1/fees/uplifts/2027?scenario=${encodeURIComponent('{"default":5}')}&budgetPence=-5`,
+        'budget',
+        /not negative/,
+      ],
+      [
+        `/api/v1/fees/uplifts/2027?scenario=${encodeURIComponent('{"default":5}')}&budgetPence=99999999999999999999`,
+        'huge budget',
+        /not negative|budget/,
+      ],
+      [`/api/v1/fees/uplifts/1066?scenario=${encodeURIComponent('{"default":5}')}`, 'year', /2000 to 2100/],
+      [`/api/v1/fees/uplifts/abcd?scenario=${encodeURIComponent('{"default":5}')}`, 'year', /four digits/],
+    ]
+    for (const [url, what, message] of cases) {
+      const response = await client.get(url)
+      expect(response.statusCode, what).toBe(400)
+      expect(response.body, what).toMatch(message)
+    }
+  })
+})
+
+describe('/openapi.json', () => {
+  it('documents the uplift operation, its scenario and its answer', async () => {
+    const document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json()
+    const operation = document.paths['/api/v1/fees/uplifts/{year}'].get
+    expect(operation.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['year', 'scenario', 'budgetPence']),
+    )
+    expect(JSON.stringify(operation.responses['200'])).toContain('annualCostBeforePence')
+    expect(Object.keys(operation.responses)).toContain('400')
+  })
+})
+
+describe('/fees/uplifts/{year}', () => {
+  it('shows the chart and the table of each sector, and the same total as the API', async () => {
+    const client = await signedIn('commissioner')
+    const scenario = '{"default": 5}'
+    const page = await client.get(
+      `/fees/uplifts/2027?scenario=${encodeURIComponent(scenario)}&scenario2=${encodeURIComponent('{"default": 2}')}&budget=100000`,
+    )
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toMatch(/<svg[^>]*role="img"/)
+    expect(page.body).toContain('Annual cost by sector, 2027/28')
+    expect(page.body).toContain('Scenario 2: annual cost after')
+    expect(page.body).toContain('A budget of £100,000 allows')
+    const body = (await api(client, scenario)).json()
+    const pounds = (pence: number) => `£${Math.round(pence / 100).toLocaleString('en-GB')}`
+    expect(page.body).toContain(pounds(body.total.annualCostAfterPence))
+    // Another council's book is never counted.
+    expect(page.body).not.toContain(pounds(Math.round((1_000_000 * 366) / 7)))
+  })
+
+  it('shows each bad field with its reason, with a 400', async () => {
+    const client = await signedIn('council_admin')
+    const page = await client.get(
+      `/fees/uplifts/2027?scenario=${encodeURIComponent('{"default": -1, "pets": 1}')}&budget=lots`,
+    )
+    expect(page.statusCode).toBe(400)
+    expect(page.body).toContain('There is a problem')
+    expect(page.body).toContain('default: Must not be negative')
+    expect(page.body).toContain('Unknown sector or setting')
+    expect(page.body).toContain('Enter a budget in pounds')
+    expect((await client.get('/fees/uplifts/1999')).statusCode).toBe(400)
+    expect((await client.get('/fees/uplifts/20x7')).statusCode).toBe(400)
+  })
+
+  it('sends /fees/uplifts to this financial year and refuses brokers', async () => {
+    const client = await signedIn('commissioner')
+    const response = await client.get('/fees/uplifts')
+    expect(response.statusCode).toBe(303)
+    expect(response.headers.location).toMatch(/^\/fees\/uplifts\/20\d\d$/)
+    const example = await client.get('/fees/uplifts/2027')
+    expect(example.statusCode).toBe(200)
+    expect(example.body).toContain('Filled in with an example to change')
+    expect(example.body).toContain('1p an hour on the NLW')
+    expect((await (await signedIn('broker')).get('/fees/uplifts/2027')).statusCode).toBe(403)
+  })
+})

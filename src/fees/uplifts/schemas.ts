@@ -1,0 +1,68 @@
+// What the uplift API answers with, as Zod schemas: /openapi.json documents them.
+import { z } from 'zod'
+import { MAX_YEAR, MIN_YEAR } from './rules.ts'
+
+const sectorCost = z.object({
+  sector: z
+    .string()
+    .describe('A sector of the uplift table (home-support, older-people-residential, …) or "total"'),
+  label: z.string(),
+  packages: z.int().describe('Packages in force for at least one day of the year, brokered and imported'),
+  upliftPercent: z.number().nullable().describe('The sector’s uplift; null in the total'),
+  paySharePercent: z.number().nullable().describe('The share of the price that is pay; null in the total'),
+  annualCostBeforePence: z
+    .int()
+    .describe('Weekly cost × days in force in the year ÷ 7, to the penny, summed'),
+  annualCostAfterPence: z
+    .int()
+    .describe(
+      'The new weekly cost (uplifted to the penny, at least the new rate) × days in force ÷ 7, summed',
+    ),
+  increasePence: z.int(),
+  nlwPennyCostPence: z
+    .int()
+    .nullable()
+    .describe('The cost in the year of each 1p an hour on the National Living Wage; null without NLW rates'),
+})
+
+export const upliftModelSchema = z.object({
+  year: z.int().describe('The financial year starts on 1 April of this year'),
+  label: z.string().describe('"2027/28"'),
+  from: z.iso.date(),
+  to: z.iso.date(),
+  sectors: z.array(sectorCost),
+  total: sectorCost,
+  budget: z
+    .object({
+      budgetPence: z.int(),
+      upliftPercent: z
+        .number()
+        .describe('The largest uniform uplift, to 0.01%, whose extra cost is within the budget'),
+      increasePence: z.int(),
+      capped: z.boolean().describe('The budget covers even a 100% uplift'),
+    })
+    .nullable(),
+})
+
+export const upliftParams = z.strictObject({
+  year: z
+    .string()
+    .regex(/^\d{4}$/, 'The year is four digits, the year the financial year starts')
+    .transform(Number)
+    .refine((y) => y >= MIN_YEAR && y <= MAX_YEAR, `The year must be from ${MIN_YEAR} to ${MAX_YEAR}`),
+})
+
+export const upliftQuery = z.strictObject({
+  scenario: z
+    .string({ error: 'Give the scenario as JSON, like scenario={"default":5}' })
+    .max(10_000, 'The scenario must be 10,000 characters or fewer')
+    .describe(
+      'The scenario as JSON: {"default": 5} is 5% for every sector; a sector key overrides it (a % or {"uplift", "payShare", "weeklyRatePence" for care homes, "hourlyRatePence" for home support and supported living}); payShare (default 60), nlwOldPence and nlwNewPence',
+    ),
+  budgetPence: z
+    .string()
+    .regex(/^\d{1,13}$/, 'The budget is a whole number of pence, not negative')
+    .transform(Number)
+    .optional()
+    .describe('Also find the largest uniform uplift whose extra cost fits this budget (pence)'),
+})
