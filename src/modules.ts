@@ -8,6 +8,7 @@ import {
   packageImportsModule,
   requestsModule,
 } from './brokerage/module.ts'
+import { ratesModule } from './fees/module.ts'
 import {
   iclModule,
   insightsModule,
@@ -53,6 +54,7 @@ export const MODULES: readonly DomainModule[] = [
   insightsModule,
   marketEventsModule,
   sufficiencyModule,
+  ratesModule,
 ]
 
 /** Every page the modules offer, in the order the navigation shows them. */

@@ -1,0 +1,10 @@
+import type { DomainModule } from '../module.ts'
+import { ratesCapabilities, ratesRoutes } from './rates/routes.ts'
+
+/** The council's rate book: the usual prices it pays (issue 20). */
+export const ratesModule: DomainModule = {
+  async routes(app, { feeRates, geography, clock }) {
+    await app.register(ratesRoutes, { feeRates, listLocalities: geography.listLocalities, clock })
+  },
+  navigation: ratesCapabilities,
+}
