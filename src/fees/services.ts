@@ -13,7 +13,15 @@ import {
 
 export function createFeesServices({ db }: { db: Database }) {
   return {
-    feeRates: bindDatabase(db, { listRates, ratesAt, usualPriceAt, addRate, endRate, importRates, exportRates }),
+    feeRates: bindDatabase(db, {
+      listRates,
+      ratesAt,
+      usualPriceAt,
+      addRate,
+      endRate,
+      importRates,
+      exportRates,
+    }),
   }
 }
 

@@ -1,6 +1,7 @@
 import { accreditedRules } from './accredited.ts'
 import { capacityRules } from './capacity.ts'
 import { cqcRules } from './cqc.ts'
+import { feesRules } from './fees.ts'
 import { foundationRules } from './foundation.ts'
 import { frameworksRules } from './frameworks.ts'
 import { marketRules } from './market.ts'
@@ -34,4 +35,5 @@ export const ACCESS_RULES: AccessRule[] = [
   ...packageImportsRules,
   ...marketRules,
   ...openReferralRules,
+  ...feesRules,
 ]

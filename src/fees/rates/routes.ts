@@ -17,8 +17,8 @@ import { acceptUploads } from '../../web/input.ts'
 import type { Capability } from '../../web/navigation.ts'
 import type { FeesServices } from '../services.ts'
 import { BAND_LABELS, BANDS, CLIENT_GROUP_LABELS, rateUnit, unitLabel } from './rules.ts'
-import { RATE_COLUMNS, type Rate, type RateImportReport } from './service.ts'
 import { rateImportReportSchema, rateListSchema, rateQuerySchema, rateUploadSchema } from './schemas.ts'
+import { RATE_COLUMNS, type Rate, type RateImportReport } from './service.ts'
 
 /** Who keeps the rate book, and who reads it as well. */
 const EDITORS = ['council_admin', 'commissioner'] as const
@@ -125,7 +125,10 @@ export const ratesRoutes: FastifyPluginAsync<RatesRouteOptions> = async (
         price: `${formatPounds(rate.pricePence)} ${unitLabel(rateUnit(rate.serviceType))}`,
         future: rate.effectiveFrom > today,
       })),
-      serviceTypes: REQUEST_SERVICE_TYPES.map((value) => ({ value, text: REQUEST_SERVICE_TYPE_LABELS[value] })),
+      serviceTypes: REQUEST_SERVICE_TYPES.map((value) => ({
+        value,
+        text: REQUEST_SERVICE_TYPE_LABELS[value],
+      })),
       clientGroups: CLIENT_GROUPS.map((value) => ({ value, text: CLIENT_GROUP_LABELS[value] })),
       bands: BANDS.map((value) => ({ value, text: BAND_LABELS[value] })),
       localities: places,
@@ -174,7 +177,8 @@ export const ratesRoutes: FastifyPluginAsync<RatesRouteOptions> = async (
       )
       return reply.redirect('/admin/fees?added=1', 303)
     } catch (error) {
-      if (error instanceof ValidationError) return showPage(request, reply, { status: 400, values, errors: error.errors })
+      if (error instanceof ValidationError)
+        return showPage(request, reply, { status: 400, values, errors: error.errors })
       if (error instanceof ConflictError)
         return showPage(request, reply, {
           status: 409,
@@ -189,7 +193,12 @@ export const ratesRoutes: FastifyPluginAsync<RatesRouteOptions> = async (
     const user = request.user as SessionUser
     const { rateId } = parseInput(rateParams, request.params)
     try {
-      await feeRates.endRate(user.councilId, rateId, dateFromForm(request.body, `end-${rateId}`), actorOf(user))
+      await feeRates.endRate(
+        user.councilId,
+        rateId,
+        dateFromForm(request.body, `end-${rateId}`),
+        actorOf(user),
+      )
       return reply.redirect('/admin/fees?ended=1', 303)
     } catch (error) {
       if (error instanceof ValidationError)
@@ -209,7 +218,8 @@ export const ratesRoutes: FastifyPluginAsync<RatesRouteOptions> = async (
       if (report.status === 'completed') return reply.redirect(`/admin/fees?imported=${report.added}`, 303)
       return showPage(request, reply, { status: 400, report })
     } catch (error) {
-      if (error instanceof ValidationError) return showPage(request, reply, { status: 400, importErrors: error.errors })
+      if (error instanceof ValidationError)
+        return showPage(request, reply, { status: 400, importErrors: error.errors })
       throw error
     }
   })

@@ -1,5 +1,5 @@
 // Pure rules of the rate book: its vocabulary, what a row must hold, and when two rates clash. No I/O.
-import { CLIENT_GROUPS, type ClientGroup } from '../../providers/vocabulary.ts'
+
 import {
   PRICE_UNIT_LABELS,
   type PriceUnit,
@@ -8,12 +8,17 @@ import {
   REQUEST_SERVICE_TYPES,
   type RequestServiceType,
 } from '../../brokerage/rules/vocabulary.ts'
+import { CLIENT_GROUPS, type ClientGroup } from '../../providers/vocabulary.ts'
 import { formatDate, parseWrittenDate } from '../../shared/dates.ts'
 import { formatPounds, parsePounds } from '../../shared/money.ts'
 
 export const BANDS = ['standard', 'enhanced', 'complex'] as const
 export type Band = (typeof BANDS)[number]
-export const BAND_LABELS: Record<Band, string> = { standard: 'Standard', enhanced: 'Enhanced', complex: 'Complex' }
+export const BAND_LABELS: Record<Band, string> = {
+  standard: 'Standard',
+  enhanced: 'Enhanced',
+  complex: 'Complex',
+}
 
 export const CLIENT_GROUP_LABELS: Record<ClientGroup, string> = {
   older_people: 'Older people',
@@ -57,7 +62,10 @@ export interface RateProblem {
 }
 
 function choice<T extends string>(text: string, values: readonly T[]): T | null {
-  const key = text.trim().toLowerCase().replace(/[\s-]+/g, '_')
+  const key = text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_')
   return (values as readonly string[]).includes(key) ? (key as T) : null
 }
 
@@ -73,10 +81,16 @@ export function readRate(
   const problems: RateProblem[] = []
   const serviceType = choice(text.serviceType, REQUEST_SERVICE_TYPES)
   if (!serviceType)
-    problems.push({ field: 'serviceType', message: `Service type must be one of ${REQUEST_SERVICE_TYPES.join(', ')}` })
+    problems.push({
+      field: 'serviceType',
+      message: `Service type must be one of ${REQUEST_SERVICE_TYPES.join(', ')}`,
+    })
   const clientGroup = choice(text.clientGroup, CLIENT_GROUPS)
   if (!clientGroup)
-    problems.push({ field: 'clientGroup', message: `Client group must be one of ${CLIENT_GROUPS.join(', ')}` })
+    problems.push({
+      field: 'clientGroup',
+      message: `Client group must be one of ${CLIENT_GROUPS.join(', ')}`,
+    })
   const band = choice(text.band, BANDS)
   if (!band) problems.push({ field: 'band', message: `Band must be one of ${BANDS.join(', ')}` })
   let localityId: number | null = null
@@ -84,7 +98,11 @@ export function readRate(
   if (localityName !== '') {
     const found = localities.find((l) => l.name.toLowerCase() === localityName.toLowerCase())
     if (found) localityId = found.id
-    else problems.push({ field: 'locality', message: 'Locality must be one of the council’s localities, or empty for all' })
+    else
+      problems.push({
+        field: 'locality',
+        message: 'Locality must be one of the council’s localities, or empty for all',
+      })
   }
   const price = parsePounds(text.price)
   if (!price.ok || price.pence <= 0)
@@ -96,9 +114,15 @@ export function readRate(
   if (text.effectiveTo.trim() !== '') {
     effectiveTo = parseWrittenDate(text.effectiveTo)
     if (!effectiveTo)
-      problems.push({ field: 'effectiveTo', message: 'Effective to must be a real date, like 2028-03-31, or empty' })
+      problems.push({
+        field: 'effectiveTo',
+        message: 'Effective to must be a real date, like 2028-03-31, or empty',
+      })
     else if (effectiveFrom && effectiveTo < effectiveFrom)
-      problems.push({ field: 'effectiveTo', message: 'Effective to must be the same as or after effective from' })
+      problems.push({
+        field: 'effectiveTo',
+        message: 'Effective to must be the same as or after effective from',
+      })
   }
   if (problems.length > 0 || !serviceType || !clientGroup || !band || !price.ok || !effectiveFrom)
     return { ok: false, problems }
@@ -122,8 +146,10 @@ export function sameKey(a: Keyed, b: Keyed): boolean {
 
 /** Whether two periods share a day (an open end runs for ever). */
 export function periodsOverlap(a: Period, b: Period): boolean {
-  return (b.effectiveTo === null || a.effectiveFrom <= b.effectiveTo) &&
+  return (
+    (b.effectiveTo === null || a.effectiveFrom <= b.effectiveTo) &&
     (a.effectiveTo === null || b.effectiveFrom <= a.effectiveTo)
+  )
 }
 
 /** Whether a rate is in force on a date. */

@@ -28,7 +28,10 @@ export const feeRates = pgTable(
   (t) => [
     index().on(t.councilId, t.serviceType, t.clientGroup, t.band),
     check('fee_rates_price_positive', sql`${t.pricePence} > 0`),
-    check('fee_rates_dates_in_order', sql`${t.effectiveTo} is null or ${t.effectiveTo} >= ${t.effectiveFrom}`),
+    check(
+      'fee_rates_dates_in_order',
+      sql`${t.effectiveTo} is null or ${t.effectiveTo} >= ${t.effectiveFrom}`,
+    ),
     check('fee_rates_band', sql`${t.band} in ('standard', 'enhanced', 'complex')`),
   ],
 )

@@ -24,7 +24,11 @@ export const rateListSchema = z.object({
 })
 
 export const rateUploadSchema = z.object({
-  file: z.string().describe('A CSV file with columns service_type, client_group, band, locality, price, effective_from, effective_to'),
+  file: z
+    .string()
+    .describe(
+      'A CSV file with columns service_type, client_group, band, locality, price, effective_from, effective_to',
+    ),
 })
 
 export const rateImportReportSchema = z.object({

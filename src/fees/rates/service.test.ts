@@ -63,7 +63,12 @@ describe('the rate book', () => {
 
   it('refuses impossible rates field by field', async () => {
     await expect(
-      addRate(t.database.db, home.councilId, { ...base, serviceType: 'spa', price: '-1', effectiveFrom: '2027-02-30' }, actor),
+      addRate(
+        t.database.db,
+        home.councilId,
+        { ...base, serviceType: 'spa', price: '-1', effectiveFrom: '2027-02-30' },
+        actor,
+      ),
     ).rejects.toMatchObject({
       errors: [
         { field: 'serviceType', message: expect.stringContaining('Service type must be one of') },
@@ -76,7 +81,9 @@ describe('the rate book', () => {
   it('looks up the usual price on a date: none before, the rate inside, the next one after, the locality’s own first', async () => {
     const key = { serviceType: 'home_care', clientGroup: 'older_people', band: 'standard', localityId: null }
     const at = (date: string, localityId: number | null = null) =>
-      usualPriceAt(t.database.db, home.councilId, { ...key, localityId, date }).then((r) => r?.pricePence ?? null)
+      usualPriceAt(t.database.db, home.councilId, { ...key, localityId, date }).then(
+        (r) => r?.pricePence ?? null,
+      )
     expect(await at('2027-03-31')).toBeNull()
     expect(await at('2027-04-01')).toBe(2450)
     expect(await at('2028-03-31')).toBe(2450)
@@ -86,15 +93,18 @@ describe('the rate book', () => {
   })
 
   it('ends a rate on a day, audited, and will not end it before it starts', async () => {
-    const [rate] = (await listRates(t.database.db, home.councilId)).filter((r) => r.band === 'enhanced')
-    await expect(endRate(t.database.db, home.councilId, rate!.id, '2027-03-01', actor)).rejects.toThrow(/last day/)
-    await endRate(t.database.db, home.councilId, rate!.id, '2027-09-30', actor)
+    const rate = (await listRates(t.database.db, home.councilId)).find((r) => r.band === 'enhanced')
+    if (!rate) throw new Error('no enhanced rate')
+    await expect(endRate(t.database.db, home.councilId, rate.id, '2027-03-01', actor)).rejects.toThrow(
+      /last day/,
+    )
+    await endRate(t.database.db, home.councilId, rate.id, '2027-09-30', actor)
     const entries = await t.database.db
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.councilId, home.councilId), eq(auditLog.action, 'fee_rate.ended')))
     expect(entries).toHaveLength(1)
-    expect(entries[0]?.entityId).toBe(String(rate!.id))
+    expect(entries[0]?.entityId).toBe(String(rate.id))
     expect(entries[0]?.details).toEqual({ previousEffectiveTo: '2028-03-31', effectiveTo: '2027-09-30' })
     const added = await t.database.db
       .select()
@@ -124,14 +134,18 @@ describe('the rate book', () => {
     expect(report.rejected.map((r) => r.line)).toEqual([3, 4, 5, 6])
     expect(report.rejected[0]?.reason).toContain('Service type must be one of')
     expect(report.rejected[1]?.reason).toContain('Locality must be one of')
-    expect(report.rejected[2]?.reason).toMatch(/overlaps Home care, Older people, Standard, everywhere: £24\.50/)
+    expect(report.rejected[2]?.reason).toMatch(
+      /overlaps Home care, Older people, Standard, everywhere: £24\.50/,
+    )
     expect(report.rejected[3]?.reason).toMatch(/overlaps an earlier row: Care home: residential/)
     expect((await listRates(t.database.db, home.councilId)).length).toBe(before)
 
     const good = await importRates(
       t.database.db,
       home.councilId,
-      csv(`${header}residential,older_people,standard,North,850.00,01/04/2027,31/03/2028\nday_opportunities,younger_adults,standard,,45,2027-04-01,\n`),
+      csv(
+        `${header}residential,older_people,standard,North,850.00,01/04/2027,31/03/2028\nday_opportunities,younger_adults,standard,,45,2027-04-01,\n`,
+      ),
       actor,
     )
     expect(good).toEqual({ status: 'completed', rowsRead: 2, added: 2, rejected: [] })
@@ -164,7 +178,9 @@ describe('the rate book', () => {
       effectiveFrom: '2027-04-01',
     })
     const text = await exportRates(t.database.db, home.councilId)
-    expect(text.split('\n')[0]).toBe('service_type,client_group,band,locality,price,effective_from,effective_to,unit')
+    expect(text.split('\n')[0]).toBe(
+      'service_type,client_group,band,locality,price,effective_from,effective_to,unit',
+    )
     expect(text).toContain(`supported_living,younger_adults,complex,"'=cmd|calc",28.99,2027-04-01,,per hour`)
     expect(text).toContain('day_opportunities,younger_adults,standard,,45.00,2027-04-01,,per session')
     expect(text).not.toMatch(/(^|,)=cmd/m)

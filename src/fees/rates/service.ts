@@ -3,16 +3,16 @@
 import type { Readable } from 'node:stream'
 import { and, asc, eq, gte, isNull, or, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../../audit/service.ts'
+import type { RequestServiceType } from '../../brokerage/rules/vocabulary.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
-import { listLocalities } from '../../geography/service.ts'
 import { localities } from '../../geography/schema.ts'
+import { listLocalities } from '../../geography/service.ts'
+import type { ClientGroup } from '../../providers/vocabulary.ts'
 import { isCalendarDate } from '../../shared/dates.ts'
 import { formatPoundsInput } from '../../shared/money.ts'
 import { headerKey, tableRows } from '../../spreadsheets/rows.ts'
 import { csvText } from '../../web/csv.ts'
-import type { RequestServiceType } from '../../brokerage/rules/vocabulary.ts'
-import type { ClientGroup } from '../../providers/vocabulary.ts'
 import {
   type Band,
   describeRate,
@@ -86,11 +86,16 @@ function sqlLock(councilId: number) {
 }
 
 function checkDate(date: string, field: string): void {
-  if (!isCalendarDate(date)) throw new ValidationError([{ field, message: `${field} must be a date, like 2027-04-01` }])
+  if (!isCalendarDate(date))
+    throw new ValidationError([{ field, message: `${field} must be a date, like 2027-04-01` }])
 }
 
 /** The rates in force on a date and those that start after it (the whole book when `from` is not given). */
-export async function listRates(db: Database, councilId: number, options: { from?: string } = {}): Promise<Rate[]> {
+export async function listRates(
+  db: Database,
+  councilId: number,
+  options: { from?: string } = {},
+): Promise<Rate[]> {
   if (options.from !== undefined) checkDate(options.from, 'at')
   return selectRates(db, councilId, options.from)
 }
@@ -132,7 +137,15 @@ function overlapOf(rate: RateInput, existing: readonly Rate[], localityName: str
 }
 
 function emptyText(): RateText {
-  return { serviceType: '', clientGroup: '', band: '', locality: '', price: '', effectiveFrom: '', effectiveTo: '' }
+  return {
+    serviceType: '',
+    clientGroup: '',
+    band: '',
+    locality: '',
+    price: '',
+    effectiveFrom: '',
+    effectiveTo: '',
+  }
 }
 
 /** Adds one rate; refuses one that overlaps a rate of the same service, client group, band and locality. */
@@ -171,18 +184,26 @@ export async function endRate(
   actor: Actor,
 ): Promise<Rate> {
   if (!isCalendarDate(endDate))
-    throw new ValidationError([{ field: 'effectiveTo', message: 'Enter the last day of the rate, like 31 March 2028' }])
+    throw new ValidationError([
+      { field: 'effectiveTo', message: 'Enter the last day of the rate, like 31 March 2028' },
+    ])
   return db.transaction(async (tx) => {
     await tx.execute(sqlLock(councilId))
     const rate = (await selectRates(tx, councilId)).find((r) => r.id === rateId)
     if (!rate) throw new NotFoundError('No such rate in your council’s rate book')
     if (endDate < rate.effectiveFrom)
       throw new ValidationError([
-        { field: 'effectiveTo', message: 'The last day must be the same as or after the day the rate starts' },
+        {
+          field: 'effectiveTo',
+          message: 'The last day must be the same as or after the day the rate starts',
+        },
       ])
     if (rate.effectiveTo !== null && rate.effectiveTo < endDate)
       throw new ValidationError([
-        { field: 'effectiveTo', message: 'The rate already ends before that day: a rate can be ended earlier, not extended' },
+        {
+          field: 'effectiveTo',
+          message: 'The rate already ends before that day: a rate can be ended earlier, not extended',
+        },
       ])
     await tx.update(feeRates).set({ effectiveTo: endDate }).where(eq(feeRates.id, rateId))
     await recordAudit(tx, actor, {
@@ -244,7 +265,10 @@ export async function importRates(
       }
       if (missing.length > 0)
         throw new ValidationError([
-          { field: 'file', message: `The first row must hold the column titles; missing: ${missing.join(', ')}` },
+          {
+            field: 'file',
+            message: `The first row must hold the column titles; missing: ${missing.join(', ')}`,
+          },
         ])
       continue
     }
@@ -259,7 +283,8 @@ export async function importRates(
     else rows.push({ line: row.line, rate: read.rate })
   }
   if (columns === null) throw new ValidationError([{ field: 'file', message: 'The file is empty' }])
-  if (rowsRead === 0) throw new ValidationError([{ field: 'file', message: 'The file has no rates below its titles' }])
+  if (rowsRead === 0)
+    throw new ValidationError([{ field: 'file', message: 'The file has no rates below its titles' }])
   const nameOf = (id: number | null) => places.find((p) => p.id === id)?.name ?? null
   return db.transaction(async (tx) => {
     await tx.execute(sqlLock(councilId))
