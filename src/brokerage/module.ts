@@ -3,11 +3,13 @@ import type { DomainModule } from '../module.ts'
 import { offersCapabilities, offersRoutes } from './offers/routes.ts'
 import { packageImportRoutes } from './package-imports/routes.ts'
 import { requestsCapabilities, requestsRoutes } from './requests/routes.ts'
+import { usualPriceRoutes } from './requests/usual-price-routes.ts'
 import { settingsCapabilities, settingsRoutes } from './settings/routes.ts'
 
 export const requestsModule: DomainModule = {
-  async routes(app, { requests, brokerageSettings }) {
+  async routes(app, { requests, brokerageSettings, usualPrice }) {
     await app.register(requestsRoutes, { requests, brokerageSettings })
+    await app.register(usualPriceRoutes, { requests, usualPrice })
   },
   navigation: requestsCapabilities,
   queue:

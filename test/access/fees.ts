@@ -7,7 +7,7 @@ const READERS = ['council_admin', 'commissioner', 'broker'] as const
 let year = 2100
 /** A rate of its own for each check, far in the future, so each role finds one to end. */
 async function rateToEnd({ database, home }: Parameters<NonNullable<AccessRule['url']>>[0]): Promise<string> {
-  const from = `${year++}-04-01`
+  const year_ = year++
   const rate = await addRate(
     database.db,
     home.councilId,
@@ -17,8 +17,8 @@ async function rateToEnd({ database, home }: Parameters<NonNullable<AccessRule['
       band: 'standard',
       locality: '',
       price: '900',
-      effectiveFrom: from,
-      effectiveTo: '',
+      effectiveFrom: `${year_}-04-01`,
+      effectiveTo: `${year_}-04-30`,
     },
     { kind: 'system', label: 'access matrix' },
   )

@@ -14,6 +14,9 @@ CREATE TABLE "fee_rates" (
 	CONSTRAINT "fee_rates_band" CHECK ("fee_rates"."band" in ('standard', 'enhanced', 'complex'))
 );
 --> statement-breakpoint
+ALTER TABLE "sourcing_requests" ADD COLUMN "band" text DEFAULT 'standard' NOT NULL;--> statement-breakpoint
+ALTER TABLE "sourcing_requests" ADD COLUMN "usual_price_override_pence" integer;--> statement-breakpoint
+ALTER TABLE "sourcing_requests" ADD COLUMN "usual_price_override_reason" text;--> statement-breakpoint
 ALTER TABLE "fee_rates" ADD CONSTRAINT "fee_rates_council_id_councils_id_fk" FOREIGN KEY ("council_id") REFERENCES "public"."councils"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "fee_rates" ADD CONSTRAINT "fee_rates_locality_id_localities_id_fk" FOREIGN KEY ("locality_id") REFERENCES "public"."localities"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "fee_rates_council_id_service_type_client_group_band_index" ON "fee_rates" USING btree ("council_id","service_type","client_group","band");
