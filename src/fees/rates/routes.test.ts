@@ -165,14 +165,14 @@ describe('the rate book API', () => {
     expect(bad.json().error.errors[0].message).toContain('at must be a date')
   })
 
-  it('imports by API, answering 422 with the rejected rows', async () => {
+  it('imports by API, all or none, reporting the rejected rows', async () => {
     await commissioner.get('/admin/fees')
     const refused = await upload(
       commissioner,
       '/api/v1/fees/rates/imports',
       `${HEADER}home_care,older_people,standard,,25.00,2027-06-01,\n`,
     )
-    expect(refused.statusCode).toBe(422)
+    expect(refused.statusCode).toBe(201)
     expect(refused.json()).toMatchObject({ status: 'rejected', added: 0, rejected: [{ line: 2 }] })
     const done = await upload(
       commissioner,

@@ -260,13 +260,13 @@ export const ratesRoutes: FastifyPluginAsync<RatesRouteOptions> = async (
       config: { access: EDITORS },
       schema: operation({
         summary:
-          'Add rates to the rate book from a CSV file (multipart/form-data: file). All rows are added, or none: ' +
+          'Add rates to the rate book from a CSV file (multipart/form-data: file). Answers 201 with the report. All rows are added, or none: ' +
           'status rejected lists each rejected row with its line and reason (an unknown value, or effective dates ' +
           'that overlap a rate of the same service type, client group, band and locality).',
         tags: ['fees'],
         consumes: ['multipart/form-data'],
         body: rateUploadSchema,
-        responses: { 201: rateImportReportSchema, 422: rateImportReportSchema },
+        responses: { 201: rateImportReportSchema },
         errors: [413, 415],
       }),
     },
@@ -276,7 +276,7 @@ export const ratesRoutes: FastifyPluginAsync<RatesRouteOptions> = async (
         uploadOf(request),
         actorOf(request.user as SessionUser),
       )
-      return reply.code(report.status === 'completed' ? 201 : 422).send(report)
+      return reply.code(201).send(report)
     },
   )
 }
