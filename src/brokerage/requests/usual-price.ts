@@ -10,7 +10,7 @@ import { usualPriceAt } from '../../fees/rates/service.ts'
 import { parsePounds } from '../../shared/money.ts'
 import { people, sourcingRequests } from '../schema.ts'
 
-export type UsualPriceSource = 'override' | 'rate_book' | 'typed' | 'none'
+type UsualPriceSource = 'override' | 'rate_book' | 'typed' | 'none'
 
 export interface UsualPrice {
   pricePence: number | null
