@@ -113,7 +113,7 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
             items: [
               {
                 href: options.changeHref(page),
-                text: pageAnswered(page, request) ? 'Change' : 'Answer',
+                text: pageAnswered(page, request, options.wizard) ? 'Change' : 'Answer',
                 visuallyHiddenText: key.toLowerCase(),
               },
             ],
@@ -122,7 +122,7 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
       : {}),
   })
   const answered = (page: DraftPage, value: SummaryRow['value']) =>
-    pageAnswered(page, request) ? value : NOT_ANSWERED
+    pageAnswered(page, request, options.wizard) ? value : NOT_ANSWERED
   const { person } = request
   const sections: SummarySection[] = [
     {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { createTestRequest } from '../../../test/support/offers-factory.ts'
 import { addRate } from '../../fees/rates/service.ts'
+import { londonDate } from '../../shared/dates.ts'
+import { addCalendarDays } from '../rules/index.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
@@ -77,5 +79,88 @@ describe('the usual price page', () => {
       reason: '',
     })
     expect(post.statusCode).toBe(404)
+  })
+
+  it('lets a social worker of a council with a rate book leave the usual price out, and takes the rate book’s', async () => {
+    const council = await seedCouncil(t.database, 'UPW', t.config)
+    const start = addCalendarDays(londonDate(new Date()), 10)
+    await addRate(
+      t.database.db,
+      council.councilId,
+      {
+        serviceType: 'nursing',
+        clientGroup: 'older_people',
+        band: 'standard',
+        locality: '',
+        price: '1100',
+        effectiveFrom: addCalendarDays(start, -30),
+        effectiveTo: '',
+      },
+      { kind: 'system', label: 'test' },
+    )
+    const socialWorker = new Client(t.app)
+    await socialWorker.signIn(council.emails.social_worker)
+    await socialWorker.get('/requests/new/person')
+    const person = await socialWorker.post('/requests/new/person', {
+      name: 'Albert Moss',
+      'dateOfBirth-day': '2',
+      'dateOfBirth-month': '11',
+      'dateOfBirth-year': '1931',
+      sex: 'male',
+      postcode: 'NR2 4TE',
+    })
+    const id = Number(/\/requests\/(\d+)\//.exec(person.headers.location as string)?.[1])
+    const [year, month, day] = start.split('-')
+    const answers: [string, Record<string, string>][] = [
+      ['service-type', { serviceType: 'nursing' }],
+      ['needs', { clientGroup: 'older_people', needsSummary: 'Needs nursing care at night.' }],
+      [
+        'start',
+        {
+          'startDate-day': String(Number(day)),
+          'startDate-month': String(Number(month)),
+          'startDate-year': year ?? '',
+          urgency: 'routine',
+        },
+      ],
+    ]
+    for (const [page, form] of answers)
+      expect((await socialWorker.post(`/requests/${id}/edit/${page}`, form)).statusCode, page).toBe(303)
+    const pricePage = await socialWorker.get(`/requests/${id}/edit/price`)
+    expect(pricePage.body).toContain('The usual price comes from the council’s rate book')
+    expect(pricePage.body).toContain('Usual price if the rate book has none (optional)')
+    const price = await socialWorker.post(`/requests/${id}/edit/price`, {
+      usualPricePounds: '',
+      budgetPounds: '',
+    })
+    expect(price.statusCode).toBe(303)
+    expect((await socialWorker.post(`/requests/${id}/submit`, {})).statusCode).toBe(303)
+
+    const councilBroker = new Client(t.app)
+    await councilBroker.signIn(council.emails.broker)
+    const page = await councilBroker.get(`/requests/${id}/usual-price`)
+    expect(page.body).toContain('The council’s rate book, at the request’s start date')
+    expect(page.body).toContain('£1,100.00 per week')
+
+    // Without a rate book the usual price or a budget is still asked for.
+    const noBook = await seedCouncil(t.database, 'UPN', t.config)
+    const plain = new Client(t.app)
+    await plain.signIn(noBook.emails.social_worker)
+    await plain.get('/requests/new/person')
+    const draft = await plain.post('/requests/new/person', {
+      name: 'Edna Moss',
+      'dateOfBirth-day': '2',
+      'dateOfBirth-month': '11',
+      'dateOfBirth-year': '1933',
+      sex: 'female',
+      postcode: 'NR2 4TE',
+    })
+    const draftId = Number(/\/requests\/(\d+)\//.exec(draft.headers.location as string)?.[1])
+    const refused = await plain.post(`/requests/${draftId}/edit/price`, {
+      usualPricePounds: '',
+      budgetPounds: '',
+    })
+    expect(refused.statusCode).toBe(400)
+    expect(refused.body).toContain('Enter the usual price or an indicative budget')
   })
 })

@@ -90,6 +90,16 @@ function checkDate(date: string, field: string): void {
     throw new ValidationError([{ field, message: `${field} must be a date, like 2027-04-01` }])
 }
 
+/** Whether the council keeps a rate book at all: then the social worker need not give a usual price. */
+export async function hasRates(db: Queryable, councilId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ id: feeRates.id })
+    .from(feeRates)
+    .where(eq(feeRates.councilId, councilId))
+    .limit(1)
+  return row !== undefined
+}
+
 /** The rates in force on a date and those that start after it (the whole book when `from` is not given). */
 export async function listRates(
   db: Database,
