@@ -234,7 +234,18 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
       title: 'Price and budget',
       page: 'price',
       rows: [
-        row('price', 'Usual price', answered('price', { text: priceText(request.usualPricePence, request) })),
+        row(
+          'price',
+          'Usual price',
+          answered('price', {
+            text:
+              options.wizard.hasRateBook === true
+                ? request.usualPricePence === null
+                  ? 'From the council’s rate book at the start date'
+                  : `From the council’s rate book at the start date; ${priceText(request.usualPricePence, request)} where it has no rate`
+                : priceText(request.usualPricePence, request),
+          }),
+        ),
         row(
           'price',
           'Indicative budget',

@@ -135,6 +135,9 @@ describe('the usual price page', () => {
     })
     expect(price.statusCode).toBe(303)
     expect((await socialWorker.post(`/requests/${id}/submit`, {})).statusCode).toBe(303)
+    expect((await socialWorker.get(`/requests/${id}`)).body).toContain(
+      'From the council’s rate book at the start date',
+    )
 
     const councilBroker = new Client(t.app)
     await councilBroker.signIn(council.emails.broker)
