@@ -41,7 +41,7 @@ export async function resolveUsualPrice(
 ): Promise<UsualPrice> {
   const rate =
     request.serviceType && request.clientGroup && request.startDate
-      ? await usualPriceAt(db as Database, request.councilId, {
+      ? await usualPriceAt(db, request.councilId, {
           serviceType: request.serviceType,
           clientGroup: request.clientGroup,
           band: request.band,

@@ -121,7 +121,7 @@ export async function ratesAt(db: Database, councilId: number, date: string): Pr
  * has one, else the council-wide rate; null when the book has none (the council may not keep one).
  */
 export async function usualPriceAt(
-  db: Database,
+  db: Queryable,
   councilId: number,
   key: { serviceType: string; clientGroup: string; band: string; localityId: number | null; date: string },
 ): Promise<Rate | null> {
