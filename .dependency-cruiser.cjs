@@ -9,7 +9,7 @@
 
 const DOMAINS = 'accounts|audit|geography|notifications|providers|brokerage|market|fees'
 // Every domain but geography, whose schema any domain may import.
-const OWNED = 'accounts|audit|notifications|providers|brokerage|market'
+const OWNED = 'accounts|audit|notifications|providers|brokerage|market|fees'
 // Tests, and their factories and fixtures (test/support/).
 const TESTS = '^(test|e2e)/|[.]test[.]ts$'
 

@@ -9,7 +9,7 @@ import {
   packageImportsModule,
   requestsModule,
 } from './brokerage/module.ts'
-import { upliftsModule } from './fees/uplifts/module.ts'
+import { ratesModule, upliftsModule } from './fees/module.ts'
 import {
   iclModule,
   insightsModule,
@@ -56,6 +56,7 @@ export const MODULES: readonly DomainModule[] = [
   insightsModule,
   marketEventsModule,
   sufficiencyModule,
+  ratesModule,
   upliftsModule,
 ]
 

@@ -7,7 +7,7 @@ import { brokerageEvents } from './brokerage/events.ts'
 import { createBrokerageServices } from './brokerage/services.ts'
 import type { Config } from './config.ts'
 import { checkDatabase, type DatabaseHandle } from './db/connection.ts'
-import { createUpliftsServices } from './fees/uplifts/services.ts'
+import { createFeesServices } from './fees/services.ts'
 import { createGeographyServices } from './geography/services.ts'
 import { listenToBrokerage, listenToRegister } from './market/listeners.ts'
 import { createMarketServices } from './market/services.ts'
@@ -64,7 +64,7 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
     ...providers,
     ...createBrokerageServices({ db }),
     ...createMarketServices({ db }),
-    ...createUpliftsServices({ db }),
+    ...createFeesServices({ db }),
     ...createNotificationsServices({ db, mailer: transport }),
     ...createWebhooksServices({ db, config }),
   }

@@ -4,11 +4,13 @@ import { allocationCapabilities, allocationRoutes } from './allocation/routes.ts
 import { offersCapabilities, offersRoutes } from './offers/routes.ts'
 import { packageImportRoutes } from './package-imports/routes.ts'
 import { requestsCapabilities, requestsRoutes } from './requests/routes.ts'
+import { usualPriceRoutes } from './requests/usual-price-routes.ts'
 import { settingsCapabilities, settingsRoutes } from './settings/routes.ts'
 
 export const requestsModule: DomainModule = {
-  async routes(app, { requests, brokerageSettings }) {
+  async routes(app, { requests, brokerageSettings, usualPrice }) {
     await app.register(requestsRoutes, { requests, brokerageSettings })
+    await app.register(usualPriceRoutes, { requests, usualPrice })
   },
   navigation: requestsCapabilities,
   queue:

@@ -123,7 +123,13 @@ export const sourcingRequests = pgTable(
     urgency: text().notNull(),
     emergencyHours: integer(),
     inHospital: boolean().notNull().default(false),
+    /** The usual price the social worker typed: used only when the council's rate book has no rate for the request. */
     usualPricePence: integer(),
+    /** The rate book's band for the request: standard, enhanced or complex. */
+    band: text().notNull().default('standard'),
+    /** The broker's usual price instead of the rate book's, with the reason they gave; null when not overridden. */
+    usualPriceOverridePence: integer(),
+    usualPriceOverrideReason: text(),
     budgetPence: integer(),
     notesForProviders: text().notNull().default(''),
     carerGender: text(),

@@ -60,6 +60,7 @@ import {
   teamNameOf,
   wizardContext,
 } from './requests/service.ts'
+import { getUsualPrice, setUsualPrice } from './requests/usual-price.ts'
 import {
   addBankHoliday,
   getBrokerageSettings,
@@ -74,6 +75,7 @@ export interface BrokerageDependencies {
 
 export function createBrokerageServices({ db }: BrokerageDependencies) {
   return {
+    usualPrice: bindDatabase(db, { getUsualPrice, setUsualPrice }),
     requests: bindDatabase(db, {
       listRequests,
       exportRequests,

@@ -8,10 +8,12 @@ import { councils, teamMembers, teams, users } from '../accounts/schema.ts'
 import { recordAudit } from '../audit/service.ts'
 import type { Database, Transaction } from '../db/connection.ts'
 import { ConflictError } from '../errors.ts'
+import { feeRates } from '../fees/rates/schema.ts'
 import { councilDistricts, localities, outcodes, pcnAreas, postcodes } from '../geography/schema.ts'
 import { locations, providerOrganisations } from '../providers/schema.ts'
 import { councilCode } from './names.ts'
 import { type CouncilPlan, planCouncil } from './plan.ts'
+import { demoRateBook } from './rate-book.ts'
 
 export interface DemoOptions {
   /** How many councils: 1 gives the single demo council. */
@@ -157,6 +159,7 @@ async function insertCouncil(
     .values(plan.localities.map((name) => ({ councilId, name })))
     .returning({ id: localities.id, name: localities.name })
   const localityId = new Map(localityRows.map((r) => [r.name, r.id]))
+  await tx.insert(feeRates).values(demoRateBook(councilId, localityRows[0]?.id ?? null))
 
   const pcnRows = await tx
     .insert(pcnAreas)

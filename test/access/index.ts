@@ -2,6 +2,7 @@ import { accreditedRules } from './accredited.ts'
 import { allocationRules } from './allocation.ts'
 import { capacityRules } from './capacity.ts'
 import { cqcRules } from './cqc.ts'
+import { feesRules } from './fees.ts'
 import { feesUpliftsRules } from './fees-uplifts.ts'
 import { foundationRules } from './foundation.ts'
 import { frameworksRules } from './frameworks.ts'
@@ -38,4 +39,5 @@ export const ACCESS_RULES: AccessRule[] = [
   ...marketRules,
   ...openReferralRules,
   ...feesUpliftsRules,
+  ...feesRules,
 ]

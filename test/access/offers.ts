@@ -57,6 +57,16 @@ export const offersRules: AccessRule[] = [
     url: requestUrl((f) => `/requests/${f.openRequestId}/eligibility?q=House`),
   },
   {
+    route: 'GET /requests/:id/usual-price',
+    allowed: ['broker'],
+    url: requestUrl((f) => `/requests/${f.openRequestId}/usual-price`),
+  },
+  {
+    route: 'POST /requests/:id/usual-price',
+    allowed: ['broker'],
+    url: requestUrl((f) => `/requests/${f.openRequestId}/usual-price`),
+  },
+  {
     route: 'GET /requests/:id/offers',
     allowed: ['broker', 'social_worker'],
     url: requestUrl((f) => `/requests/${f.openRequestId}/offers`),

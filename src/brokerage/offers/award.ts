@@ -25,6 +25,7 @@ import { recordId } from '../../storable.ts'
 import { brokerageEvents } from '../events.ts'
 import { inCaseload, type RequestScope, refuseOutsideCaseload } from '../requests/caseload.ts'
 import { timeOfChange, transitionRequest } from '../requests/service.ts'
+import { resolveUsualPrice } from '../requests/usual-price.ts'
 import { careWorkerMinutesPerWeek } from '../rules/hours.ts'
 import {
   type BrokerageSettings,
@@ -177,6 +178,15 @@ function ratingBasisOf(effective: EffectiveRating | undefined): string | null {
 
 const LIVE: OfferStatus[] = ['submitted', 'accepted']
 
+/**
+ * The request with the usual price that scoring, the award's flags and the package use: the
+ * broker's override, else the rate book's at the start date, else the typed one (usual-price.ts).
+ */
+async function withUsualPrice(db: Queryable, loaded: LoadedRequest): Promise<LoadedRequest> {
+  const usual = await resolveUsualPrice(db, loaded.request, loaded.person.localityId)
+  return { ...loaded, request: { ...loaded.request, usualPricePence: usual.pricePence } }
+}
+
 async function evaluate(db: Queryable, loaded: LoadedRequest, now: Date) {
   const { request, visits } = loaded
   const settings = await getBrokerageSettings(db, request.councilId)
@@ -229,7 +239,7 @@ export async function evaluateOffers(
   requestId: number,
   now = new Date(),
 ): Promise<Evaluation> {
-  const loaded = await loadRequest(db, scope.councilId, requestId)
+  const loaded = await withUsualPrice(db, await loadRequest(db, scope.councilId, requestId))
   if (!inCaseload(scope, loaded.request))
     await refuseOutsideCaseload(db, scope, {
       type: 'sourcing_request',
@@ -354,7 +364,7 @@ async function awardInTransaction(
   clock: { now?: Date },
   holidays: HolidaySet,
 ): Promise<AwardResult> {
-  const loaded = await loadRequest(tx, user.councilId, requestId, { lock: true })
+  const loaded = await withUsualPrice(tx, await loadRequest(tx, user.councilId, requestId, { lock: true }))
   const now = await timeOfChange(tx, clock)
   const { request, visits } = loaded
   const allowed = canAwardSlot(request.status, false)

@@ -125,7 +125,18 @@ export const evaluationSchema = z.object({
     urgency: z.enum(URGENCIES),
     emergencyHours: z.union([z.literal(24), z.literal(48)]).nullable(),
     inHospital: z.boolean(),
-    usualPricePence: z.int().nullable(),
+    usualPricePence: z
+      .int()
+      .nullable()
+      .describe(
+        'The usual price offers are compared with: the broker’s override, else the rate book’s for the band at the start date, else the price the social worker gave',
+      ),
+    band: z.enum(['standard', 'enhanced', 'complex']).describe('The rate book’s band for the request'),
+    usualPriceOverridePence: z
+      .int()
+      .nullable()
+      .describe('The broker’s usual price in place of the rate book’s'),
+    usualPriceOverrideReason: z.string().nullable(),
     budgetPence: z.int().nullable(),
     notesForProviders: z.string(),
     carerGender: z.enum(CARER_GENDER_CHOICES).nullable(),

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { hasRates } from '../../fees/rates/service.ts'
 import { listLots } from '../../providers/frameworks/service.ts'
 import { people, requestVisits, sourcingRequests } from '../schema.ts'
 import { actorFor, authorise, type Clock, type RequestCaller } from './callers.ts'
@@ -42,10 +43,13 @@ import {
 import type { RequestColumns, SourcingRequest } from './store.ts'
 import { DRAFT_PAGE_NAMES, type DraftPage, missingPages, type WizardContext } from './wizard.ts'
 
-/** Whether the council has DPS lots a request may be sourced through (the lot question is asked only then). */
+/**
+ * Whether the council has DPS lots a request may be sourced through (the lot question is asked only
+ * then), and whether it keeps a rate book (then the usual price comes from it and need not be typed).
+ */
 export async function wizardContext(db: Queryable, councilId: number): Promise<WizardContext> {
-  const lots = await listLots(db, councilId)
-  return { hasLots: lots.some((lot) => lot.procurement === 'dps') }
+  const [lots, rateBook] = await Promise.all([listLots(db, councilId), hasRates(db, councilId)])
+  return { hasLots: lots.some((lot) => lot.procurement === 'dps'), hasRateBook: rateBook }
 }
 
 /** The DPS lots a request may name. */
@@ -164,6 +168,7 @@ export async function saveDraftPage(
   const request = await editableDraft(db, caller, requestId)
   const context = await inputContext(db, request.councilId, now)
   const { councilId } = request
+  const rateBook = page === 'price' && (await hasRates(db, councilId))
   await db.transaction(async (tx) => {
     switch (page) {
       case 'person': {
@@ -255,7 +260,9 @@ export async function saveDraftPage(
         break
       }
       case 'price': {
-        const price = parseInput(z.object(priceShape).superRefine(checkPrice), input)
+        // With a rate book the usual price comes from it: neither a typed price nor a budget is needed.
+        const priced = z.object(priceShape)
+        const price = parseInput(rateBook ? priced : priced.superRefine(checkPrice), input)
         await updateDraft(
           tx,
           request,

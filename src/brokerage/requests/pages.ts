@@ -125,6 +125,7 @@ export const draftPagesRoutes: FastifyPluginAsync<RequestsRouteOptions> = async 
       formAction: request ? `/requests/${request.id}/edit/${page}` : '/requests/new/person',
       settings,
       priceUnit: unit ? PRICE_UNIT_LABELS[unit] : null,
+      hasRateBook: wizard.hasRateBook === true,
       fromPersonsPostcode,
       lots: page === 'lot' ? await requests.requestLotChoices(user.councilId) : [],
       visits:

@@ -113,7 +113,7 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
             items: [
               {
                 href: options.changeHref(page),
-                text: pageAnswered(page, request) ? 'Change' : 'Answer',
+                text: pageAnswered(page, request, options.wizard) ? 'Change' : 'Answer',
                 visuallyHiddenText: key.toLowerCase(),
               },
             ],
@@ -122,7 +122,7 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
       : {}),
   })
   const answered = (page: DraftPage, value: SummaryRow['value']) =>
-    pageAnswered(page, request) ? value : NOT_ANSWERED
+    pageAnswered(page, request, options.wizard) ? value : NOT_ANSWERED
   const { person } = request
   const sections: SummarySection[] = [
     {
@@ -234,7 +234,18 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
       title: 'Price and budget',
       page: 'price',
       rows: [
-        row('price', 'Usual price', answered('price', { text: priceText(request.usualPricePence, request) })),
+        row(
+          'price',
+          'Usual price',
+          answered('price', {
+            text:
+              options.wizard.hasRateBook === true
+                ? request.usualPricePence === null
+                  ? 'From the council’s rate book at the start date'
+                  : `From the council’s rate book at the start date; ${priceText(request.usualPricePence, request)} where it has no rate`
+                : priceText(request.usualPricePence, request),
+          }),
+        ),
         row(
           'price',
           'Indicative budget',

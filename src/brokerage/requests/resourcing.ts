@@ -193,6 +193,8 @@ export async function createResourcingRequest(tx: Transaction, terms: Resourcing
       emergencyHours: terms.urgency === 'emergency' ? terms.emergencyHours : null,
       inHospital: false,
       usualPricePence: original.usualPricePence,
+      // The band carries over; a broker's override was for the first placement, so the rate book applies again.
+      band: original.band,
       budgetPence: original.budgetPence,
       notesForProviders: original.notesForProviders,
       carerGender: original.carerGender,

@@ -53,6 +53,8 @@ export type NextStep = DraftPage | typeof CHECK_ANSWERS
 export interface WizardContext {
   /** Whether the council has a DPS lot a request could be sourced through. */
   hasLots: boolean
+  /** Whether the council keeps a rate book: the usual price then comes from it, and need not be typed. */
+  hasRateBook?: boolean
 }
 
 type Draft = Pick<
@@ -72,7 +74,11 @@ export function pageApplies(page: DraftPage, draft: Draft, context: WizardContex
 }
 
 /** Whether the page's required answers are in; pages of optional answers always are. */
-export function pageAnswered(page: DraftPage, draft: Draft): boolean {
+export function pageAnswered(
+  page: DraftPage,
+  draft: Draft,
+  context: Pick<WizardContext, 'hasRateBook'> = {},
+): boolean {
   switch (page) {
     case 'service-type':
       return draft.serviceType !== null
@@ -81,7 +87,7 @@ export function pageAnswered(page: DraftPage, draft: Draft): boolean {
     case 'start':
       return draft.startDate !== null
     case 'price':
-      return draft.usualPricePence !== null || draft.budgetPence !== null
+      return draft.usualPricePence !== null || draft.budgetPence !== null || context.hasRateBook === true
     case 'visits':
       return draft.visits.length > 0
     default:
@@ -95,7 +101,7 @@ function applicablePages(draft: Draft, context: WizardContext): DraftPage[] {
 
 /** Pages that apply to the draft and still need an answer, in order. */
 export function missingPages(draft: Draft, context: WizardContext): DraftPage[] {
-  return applicablePages(draft, context).filter((page) => !pageAnswered(page, draft))
+  return applicablePages(draft, context).filter((page) => !pageAnswered(page, draft, context))
 }
 
 /**
