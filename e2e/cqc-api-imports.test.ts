@@ -58,7 +58,7 @@ describe.skipIf(skip)(
       const page = new Layout(tab.page)
       expect(await tab.visit('/register/imports')).toBe(200)
       expect(await tab.page.content()).toContain(
-        'API import: changes from 1 Nov 2026, 00:00 to 7 Dec 2026, 06:00',
+        'API import: changes from 1 November 2026 at 00:00 to 7 December 2026 at 06:00',
       )
       await expectAccessible(tab)
 

@@ -154,9 +154,9 @@ export function formatLondonDate(instant: Date): string {
   return formatDate(londonDate(instant))
 }
 
-/** The date and clock time in England at an instant, short: "7 Sept 2026, 14:05". */
+/** The date and clock time in England at an instant, as GOV.UK writes them: "7 December 2026 at 14:05". */
 export function formatLondonDateTime(instant: Date): string {
-  return format(instant, 'd MMM yyyy, HH:mm', { in: inLondon, locale: british })
+  return format(instant, "d MMMM yyyy 'at' HH:mm", { in: inLondon, locale: british })
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,13 +19,11 @@ const intlLong = new Intl.DateTimeFormat('en-GB', {
   month: 'long',
   year: 'numeric',
 })
-const intlShort = new Intl.DateTimeFormat('en-GB', {
+const intlTime = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
   hour: '2-digit',
   minute: '2-digit',
+  hourCycle: 'h23',
 })
 const instants = fc.date({
   min: new Date('1900-01-01T00:00:00Z'),
@@ -56,16 +54,18 @@ describe('writing dates', () => {
     expect(formatDate('2026-12-07')).toBe('7 December 2026')
     expect(formatDate('2024-03-04')).toBe('4 March 2024')
     expect(formatLondonDate(new Date('2026-06-30T23:30:00Z'))).toBe('1 July 2026')
-    expect(formatLondonDateTime(new Date('2026-09-07T13:05:00Z'))).toBe('7 Sept 2026, 14:05')
-    expect(formatLondonDateTime(new Date('2026-12-07T00:05:00Z'))).toBe('7 Dec 2026, 00:05')
+    expect(formatLondonDateTime(new Date('2026-09-07T13:05:00Z'))).toBe('7 September 2026 at 14:05')
+    expect(formatLondonDateTime(new Date('2026-12-07T00:05:00Z'))).toBe('7 December 2026 at 00:05')
     expect(weekdayOf('2026-12-26')).toBe('Saturday')
   })
 
-  it('writes every instant as pages wrote it before (property)', () => {
+  it('writes every instant as the platform’s own English formats do (property)', () => {
     fc.assert(
       fc.property(instants, (instant) => {
         expect(formatLondonDate(instant)).toBe(intlLong.format(instant))
-        expect(formatLondonDateTime(instant)).toBe(intlShort.format(instant))
+        expect(formatLondonDateTime(instant)).toBe(
+          `${intlLong.format(instant)} at ${intlTime.format(instant)}`,
+        )
         expect(formatDate(londonDate(instant))).toBe(intlLong.format(instant))
       }),
     )

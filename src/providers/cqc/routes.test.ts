@@ -363,11 +363,11 @@ describe('importing the CQC register on the web', () => {
 
     const list = await commissioner.get('/register/imports')
     expect(list.statusCode).toBe(200)
-    expect(list.body).toContain('API import: changes from 1 Nov 2026, 00:00 to 7 Dec 2026, 06:00')
+    expect(list.body).toContain('API import: changes from 1 November 2026 at 00:00 to 7 December 2026 at 06:00')
 
     const page = await commissioner.get(`/register/import/${completed?.id}`)
     expect(page.statusCode).toBe(200)
-    expect(page.body).toContain('CQC API: changes from 1 Nov 2026, 00:00 to 7 Dec 2026, 06:00')
+    expect(page.body).toContain('CQC API: changes from 1 November 2026 at 00:00 to 7 December 2026 at 06:00')
     expect(page.body).toContain('Rejected locations')
     expect(page.body).toContain('1-7999999999')
     expect(page.body).not.toContain('Whole register')
