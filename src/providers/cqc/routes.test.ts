@@ -363,7 +363,9 @@ describe('importing the CQC register on the web', () => {
 
     const list = await commissioner.get('/register/imports')
     expect(list.statusCode).toBe(200)
-    expect(list.body).toContain('API import: changes from 1 November 2026 at 00:00 to 7 December 2026 at 06:00')
+    expect(list.body).toContain(
+      'API import: changes from 1 November 2026 at 00:00 to 7 December 2026 at 06:00',
+    )
 
     const page = await commissioner.get(`/register/import/${completed?.id}`)
     expect(page.statusCode).toBe(200)
