@@ -58,13 +58,13 @@ function failureResponseUrl(suffix: (caseId: number) => string, api = false) {
   }
 }
 
-/** The same response by its own id, for the tracker's pages. */
-function responsePageUrl(suffix: (caseId: number) => string) {
+/** The same response by its own id, for the tracker's pages (and the API's, with api). */
+function responsePageUrl(suffix: (caseId: number) => string, api = false) {
   return async (context: MatrixContext) => {
     const eventUrl = await failureResponseUrl(() => '')(context)
     const eventId = Number(eventUrl.split('/').at(-2))
     const view = await getResponse(context.database.db, context.home.councilId, eventId)
-    return `/failure-responses/${view.response.id}${suffix(view.cases[0]?.id ?? 0)}`
+    return `${api ? '/api/v1' : ''}/failure-responses/${view.response.id}${suffix(view.cases[0]?.id ?? 0)}`
   }
 }
 
@@ -154,5 +154,16 @@ export const marketRules: AccessRule[] = [
     route: 'POST /api/v1/market-events/:id/response/resource',
     allowed: ['broker'],
     url: failureResponseUrl(() => '/resource', true),
+  },
+  { route: 'POST /api/v1/failure-responses', allowed: EDITORS },
+  {
+    route: 'GET /api/v1/failure-responses/:id',
+    allowed: INSIGHT_READERS,
+    url: responsePageUrl(() => '', true),
+  },
+  {
+    route: 'POST /api/v1/failure-responses/:id/resource',
+    allowed: ['broker'],
+    url: responsePageUrl(() => '/resource', true),
   },
 ]

@@ -10,7 +10,7 @@ import type { DatabaseHandle } from '../../db/connection.ts'
 import { packages, requestVisits, sourcingRequests, staffNotifications } from '../../db/schema.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { endOfLondonDay } from '../../market/icl/rules.ts'
-import { iclAt, listSnapshots, takeDueSnapshots } from '../../market/icl/service.ts'
+import { iclAt, iclReport, listSnapshots, takeDueSnapshots } from '../../market/icl/service.ts'
 import { londonDate, startOfLondonDay } from '../../shared/dates.ts'
 import { addCalendarDays, DEFAULT_BROKERAGE_SETTINGS } from '../rules/index.ts'
 import { updateBrokerageSettings } from '../settings/service.ts'
@@ -223,6 +223,37 @@ describe('re-sourcing and the Interim Care List', () => {
     )
     expect(await entryFor(new Date('2026-04-22T09:00:00Z'))).toBeDefined()
     expect(await entryFor(new Date('2026-04-22T13:00:00Z'))).toBeUndefined()
+  })
+})
+
+describe('the Interim Care List’s period counts', () => {
+  it('count a hand-back as added on its last day and removed when its person is re-placed', async () => {
+    const report = (from: string, to: string) =>
+      iclReport(database.db, home.councilId, { from, to }, new Date('2026-09-30T12:00:00Z'))
+    const before = await report('2026-08-10', '2026-08-14')
+    const weekBefore = await report('2026-08-01', '2026-08-09')
+    const { packageId } = await placed()
+    await give(packageId, { reason: 'Leaving', lastDay: '2026-08-12' })
+    const during = await report('2026-08-10', '2026-08-14')
+    expect(during.added).toBe(before.added + 1)
+    expect(during.removed).toBe(before.removed)
+    const user = {
+      ...broker,
+      actor: { kind: 'user', userId: broker.id, councilId: home.councilId, email: broker.email } as Actor,
+    }
+    const { requestId: linked } = await resourceHandBack(database.db, user, packageId, NOW)
+    await rePlace(
+      database.db,
+      home.councilId,
+      linked,
+      { locationId: home.providerB.locationId, providerOrganisationId: home.providerB.id },
+      { weeklyCostPence: 32_000, startDate: '2026-08-14', awardedAt: new Date('2026-08-13T12:00:00Z') },
+    )
+    const after = await report('2026-08-10', '2026-08-14')
+    expect(after.added).toBe(before.added + 1)
+    expect(after.removed).toBe(before.removed + 1)
+    // A period before the last day knows nothing of it.
+    expect((await report('2026-08-01', '2026-08-09')).added).toBe(weekBefore.added)
   })
 })
 

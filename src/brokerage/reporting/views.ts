@@ -7,11 +7,12 @@
 // same indexes, the same plans. They carry ids, places and figures, never a person's name, date of
 // birth or postcode: the Interim Care List's names come through histories.ts.
 import { sql } from 'drizzle-orm'
-import { date, integer, pgView, text, timestamp } from 'drizzle-orm/pg-core'
+import { boolean, date, integer, pgView, text, timestamp } from 'drizzle-orm/pg-core'
 import {
   awardedSlots,
   importedPackages,
   offers,
+  packageHandBacks,
   packageImports,
   packages,
   people,
@@ -163,3 +164,30 @@ export const brokeragePersonFacts = pgView('brokerage_person_facts', {
   localityId: integer(),
   pcnAreaId: integer(),
 }).as(sql`select id, council_id, locality_id, pcn_area_id from ${people}`)
+
+/**
+ * Every hand-back: a provider's notice that it will stop delivering a package, given at `given_at`,
+ * with its reason and last day, the package's service type, place and care minutes a week (null
+ * for a placement), and where the person lives. No names: the market counts them.
+ */
+export const brokerageHandBacks = pgView('brokerage_hand_backs', {
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  packageId: integer().notNull(),
+  providerOrganisationId: integer().notNull(),
+  locationId: integer().notNull(),
+  serviceType: text().notNull(),
+  reason: text().notNull(),
+  lastDay: date().notNull(),
+  givenAt: timestamp({ withTimezone: true }).notNull(),
+  shortNotice: boolean().notNull(),
+  minutesPerWeek: integer(),
+  localityId: integer(),
+}).as(
+  sql`select h.id, h.council_id, h.package_id, h.provider_organisation_id, p.location_id, p.service_type,
+      h.reason, h.last_day, h.created_at as given_at, h.short_notice_reason is not null as short_notice,
+      p.minutes_per_week, pe.locality_id
+    from ${packageHandBacks} h
+    join ${packages} p on p.id = h.package_id
+    join ${people} pe on pe.id = p.person_id`,
+)

@@ -197,4 +197,48 @@ describe('the failure response through the API', () => {
     expect(report.body).toMatch(/id="report-failure-responses">The council responded to 1 failure/)
     expect(report.body).toContain('<strong>0</strong> were re-placed')
   })
+
+  it('opens a response for a location at risk, once, reads it by its id and re-sources its people', async () => {
+    await placePerson(
+      t.database.db,
+      home.councilId,
+      { locationId: home.providerB.locationId, providerOrganisationId: home.providerB.id },
+      { name: 'Ada At-Risk' },
+    )
+    const noPlace = await api('POST', '/api/v1/failure-responses', commissionerToken, { lastDay })
+    expect(noPlace.statusCode).toBe(400)
+    expect(noPlace.json().error.errors[0].field).toBe('providerId')
+    const noDay = await api('POST', '/api/v1/failure-responses', commissionerToken, {
+      locationId: home.providerB.locationId,
+    })
+    expect(noDay.statusCode).toBe(400)
+    expect(noDay.json().error.errors[0].field).toBe('lastDay')
+
+    const opened = await api('POST', '/api/v1/failure-responses', commissionerToken, {
+      locationId: home.providerB.locationId,
+      lastDay,
+    })
+    expect(opened.statusCode).toBe(201)
+    expect(opened.json()).toMatchObject({
+      marketEventId: null,
+      providerOrganisationId: home.providerB.id,
+      locationId: home.providerB.locationId,
+      lastDay,
+      figures: { people: 1 },
+    })
+    const id = opened.json().id
+    const again = await api('POST', '/api/v1/failure-responses', commissionerToken, {
+      locationId: home.providerB.locationId,
+      lastDay: today,
+    })
+    expect(again.statusCode).toBe(200)
+    expect(again.json()).toMatchObject({ id, lastDay })
+
+    const resourced = await api('POST', `/api/v1/failure-responses/${id}/resource`, home.councilApiToken, {})
+    expect(resourced.json()).toMatchObject({ created: 1, alreadyMade: 0 })
+    const read = await api('GET', `/api/v1/failure-responses/${id}`, home.councilApiToken)
+    expect(read.json().cases).toMatchObject([{ person: 'Ada At-Risk', state: 'published' }])
+    const elsewhere = await api('GET', `/api/v1/failure-responses/${id}`, other.councilApiToken)
+    expect(elsewhere.statusCode).toBe(404)
+  })
 })

@@ -132,6 +132,23 @@ const resourceResultSchema = z.object({
   notPublished: z.array(z.object({ caseId: z.int(), requestId: z.int(), reason: z.string() })),
 })
 
+const resourceBodySchema = z.object({
+  urgency: z.enum(['emergency', 'urgent', 'routine']).optional(),
+  emergencyHours: z.union([z.literal(24), z.literal(48)]).optional(),
+})
+
+const atRiskBodySchema = z.object({
+  locationId: z
+    .union([z.int(), z.string()])
+    .optional()
+    .describe('The location at risk; leave out to name the whole provider'),
+  providerId: z
+    .union([z.int(), z.string()])
+    .optional()
+    .describe('The provider at risk (every location of it), when no locationId is given'),
+  lastDay: z.iso.date().describe('The last day of care'),
+})
+
 const eventBodySchema = z.object({
   kind: z.enum(MARKET_EVENT_KINDS),
   locationId: z.union([z.int(), z.string()]).optional().describe('The location (not for a provider exit)'),
@@ -493,10 +510,7 @@ export const failureRoutes: FastifyPluginAsync<FailureRouteOptions> = async (
           'Makes a request for each person who has none, copying the needs and visits of the package they had, starting the day after the last day of care, leaving the failing provider out, and publishes it. urgency is emergency (the default), urgent or routine; emergencyHours 24 or 48, or the council’s own emergency window when left out. Calling it again, or at the same time as another broker, makes nothing twice.',
         tags: ['market'],
         params: eventParams,
-        body: z.object({
-          urgency: z.enum(['emergency', 'urgent', 'routine']).optional(),
-          emergencyHours: z.union([z.literal(24), z.literal(48)]).optional(),
-        }),
+        body: resourceBodySchema,
         responses: { 200: resourceResultSchema },
         errors: [404],
       }),
@@ -530,6 +544,80 @@ export const failureRoutes: FastifyPluginAsync<FailureRouteOptions> = async (
       const { id } = parseInput(eventParams, request.params)
       const user = request.user as SessionUser
       return apiResponse(await failures.getResponse(user.councilId, id))
+    },
+  )
+
+  app.post(
+    '/api/v1/failure-responses',
+    {
+      config: { access: COMMISSIONERS },
+      schema: operation({
+        summary: 'Open the response to a provider or location at risk, before any market event',
+        description:
+          'As the web form: name locationId (one location) or providerId (every location of the provider), and lastDay (YYYY-MM-DD), the last day of care. Every person with a package there running past the last day becomes a case. One response per provider or location at risk: opening it again answers 200 with the one already open, unchanged; the first answers 201.',
+        tags: ['market'],
+        body: atRiskBodySchema,
+        responses: { 200: responseSchema, 201: responseSchema },
+        errors: [],
+      }),
+    },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const body = (request.body ?? {}) as Record<string, unknown>
+      const opened = await failures.openAtRiskResponse(
+        user.councilId,
+        { locationId: body.locationId, providerId: body.providerId, lastDay: body.lastDay },
+        actorOf(user),
+      )
+      const view = await failures.getResponseById(user.councilId, opened.response.id)
+      return reply.code(opened.created ? 201 : 200).send(apiResponse(view))
+    },
+  )
+
+  app.get(
+    '/api/v1/failure-responses/:id',
+    {
+      config: { access: READERS },
+      schema: operation({
+        summary: 'A failure response by its own id (a provider at risk has no event)',
+        tags: ['market'],
+        params: responseParams,
+        responses: { 200: responseSchema },
+        errors: [404],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(responseParams, request.params)
+      const user = request.user as SessionUser
+      return apiResponse(await failures.getResponseById(user.councilId, id))
+    },
+  )
+
+  app.post(
+    '/api/v1/failure-responses/:id/resource',
+    {
+      config: { access: BROKERS },
+      schema: operation({
+        summary:
+          'Re-source every person of a failure response, by its own id: one request each, exactly once',
+        description: 'As POST /api/v1/market-events/{id}/response/resource, for a response by its own id.',
+        tags: ['market'],
+        params: responseParams,
+        body: resourceBodySchema,
+        responses: { 200: resourceResultSchema },
+        errors: [404],
+      }),
+    },
+    async (request) => {
+      const { id } = parseInput(responseParams, request.params)
+      const user = request.user as SessionUser
+      const body = (request.body ?? {}) as Record<string, unknown>
+      return failures.resourceResponseById(
+        user,
+        id,
+        { urgency: body.urgency, emergencyHours: body.emergencyHours },
+        actorOf(user),
+      )
     },
   )
 }

@@ -173,6 +173,62 @@ function casesOf(affected: readonly AffectedPackage[]) {
   })
 }
 
+/**
+ * Opens a response in one transaction: its row, a case per person, the audit entry and the notices.
+ * Null when another response for the same event, provider or location won the race: that one stands.
+ */
+async function insertResponse(
+  db: Database,
+  councilId: number,
+  actor: Actor,
+  now: Date,
+  terms: {
+    marketEventId: number | null
+    providerOrganisationId: number
+    locationId: number | null
+    lastDay: string
+    title: string
+    affected: readonly AffectedPackage[]
+    auditDetails: Record<string, unknown>
+  },
+): Promise<FailureResponseRow | null> {
+  const cases = casesOf(terms.affected)
+  const brokers = await councilUserEmails(db, councilId, 'broker')
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(failureResponses)
+      .values({
+        councilId,
+        marketEventId: terms.marketEventId,
+        providerOrganisationId: terms.providerOrganisationId,
+        locationId: terms.locationId,
+        lastDay: terms.lastDay,
+        noticeOn: londonDate(now),
+        openedAt: now,
+        openedBy: actorName(actor),
+      })
+      .onConflictDoNothing()
+      .returning()
+    if (!row) return null
+    if (cases.length > 0)
+      await tx.insert(failureCases).values(cases.map((c) => ({ ...c, councilId, responseId: row.id })))
+    await recordAudit(tx, actor, {
+      councilId,
+      action: 'failure_response.opened',
+      entityType: 'failure_response',
+      entityId: row.id,
+      details: {
+        ...terms.auditDetails,
+        lastDay: terms.lastDay,
+        people: cases.length,
+        packages: terms.affected.length,
+      },
+    })
+    await tellOfFailure(tx, councilId, row, terms.title, terms.affected, brokers)
+    return row
+  })
+}
+
 export interface OpenResult {
   response: FailureResponseRow
   /** False when the event already had a response: that one is returned, unchanged. */
@@ -211,37 +267,15 @@ export async function openResponse(
       : { locationIds: [event.locationId] },
     lastDay,
   )
-  const cases = casesOf(affected)
-  const brokers = await councilUserEmails(db, councilId, 'broker')
-  const opened = await db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(failureResponses)
-      .values({
-        councilId,
-        marketEventId: event.id,
-        providerOrganisationId: event.providerOrganisationId,
-        locationId: event.locationId,
-        lastDay,
-        noticeOn: londonDate(now),
-        openedAt: now,
-        openedBy: actorName(actor),
-      })
-      .onConflictDoNothing()
-      .returning()
-    // Two commissioners at once: the other's response stands.
-    if (!row) return null
-    if (cases.length > 0)
-      await tx.insert(failureCases).values(cases.map((c) => ({ ...c, councilId, responseId: row.id })))
-    await recordAudit(tx, actor, {
-      councilId,
-      action: 'failure_response.opened',
-      entityType: 'failure_response',
-      entityId: row.id,
-      details: { marketEventId: event.id, lastDay, people: cases.length, packages: affected.length },
-    })
-    const title = `${event.kindLabel.toLowerCase()} of ${event.locationName ?? event.providerName}`
-    await tellOfFailure(tx, councilId, row, title, affected, brokers)
-    return row
+  const title = `${event.kindLabel.toLowerCase()} of ${event.locationName ?? event.providerName}`
+  const opened = await insertResponse(db, councilId, actor, now, {
+    marketEventId: event.id,
+    providerOrganisationId: event.providerOrganisationId,
+    locationId: event.locationId,
+    lastDay,
+    title,
+    affected,
+    auditDetails: { marketEventId: event.id },
   })
   if (opened) return { response: opened, created: true }
   return { response: await requireResponse(db, councilId, eventId), created: false }
@@ -335,42 +369,14 @@ export async function openAtRiskResponse(
     locationId === null ? { providerOrganisationId: providerId } : { locationIds: [locationId] },
     lastDay,
   )
-  const cases = casesOf(affected)
-  const brokers = await councilUserEmails(db, councilId, 'broker')
-  const title = `${provider.locationName ?? provider.providerName} at risk`
-  const opened = await db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(failureResponses)
-      .values({
-        councilId,
-        marketEventId: null,
-        providerOrganisationId: providerId,
-        locationId,
-        lastDay,
-        noticeOn: londonDate(now),
-        openedAt: now,
-        openedBy: actorName(actor),
-      })
-      .onConflictDoNothing()
-      .returning()
-    if (!row) return null
-    if (cases.length > 0)
-      await tx.insert(failureCases).values(cases.map((c) => ({ ...c, councilId, responseId: row.id })))
-    await recordAudit(tx, actor, {
-      councilId,
-      action: 'failure_response.opened',
-      entityType: 'failure_response',
-      entityId: row.id,
-      details: {
-        atRisk: true,
-        providerOrganisationId: providerId,
-        locationId,
-        lastDay,
-        people: cases.length,
-      },
-    })
-    await tellOfFailure(tx, councilId, row, title, affected, brokers)
-    return row
+  const opened = await insertResponse(db, councilId, actor, now, {
+    marketEventId: null,
+    providerOrganisationId: providerId,
+    locationId,
+    lastDay,
+    title: `${provider.locationName ?? provider.providerName} at risk`,
+    affected,
+    auditDetails: { atRisk: true, providerOrganisationId: providerId, locationId },
   })
   if (opened) return { response: opened, created: true }
   const [other] = await find()

@@ -216,6 +216,43 @@ export function movements(intervals: readonly ListInterval[], after: Date, until
   }
 }
 
+/** What a hand-back's stretch on the list is worked out from. */
+export interface HandBackSpan {
+  requestId: number
+  resourcingRequestId: number | null
+  lastDay: string
+  /** When the linked request's first package was awarded; null while the person waits. */
+  replacedAt: Date | null
+}
+
+/**
+ * The stretches the period's added and removed counts read: each request's, and each hand-back's,
+ * from the start of its last day (London) until its person is re-placed. A hand-back's stretch and
+ * its linked request's own stretches that overlap it are one person on the list, so they are
+ * joined into one. A person re-placed before the last day was never on the list.
+ */
+export function intervalsWithHandBacks(
+  requestIntervals: readonly ListInterval[],
+  handBacks: readonly HandBackSpan[],
+): ListInterval[] {
+  const joined = new Set<ListInterval>()
+  const spans: ListInterval[] = []
+  for (const h of handBacks) {
+    let on = startOfLondonDay(h.lastDay).getTime()
+    if (h.replacedAt !== null && h.replacedAt.getTime() <= on) continue
+    let off = h.replacedAt === null ? Number.POSITIVE_INFINITY : h.replacedAt.getTime()
+    for (const i of requestIntervals) {
+      const iOff = i.off === null ? Number.POSITIVE_INFINITY : i.off.getTime()
+      if (i.requestId !== h.resourcingRequestId || i.on.getTime() >= off || iOff <= on) continue
+      joined.add(i)
+      on = Math.min(on, i.on.getTime())
+      off = Math.max(off, iOff)
+    }
+    spans.push({ requestId: h.requestId, on: new Date(on), off: Number.isFinite(off) ? new Date(off) : null })
+  }
+  return [...requestIntervals.filter((i) => !joined.has(i)), ...spans]
+}
+
 // ---------------------------------------------------------------------------------------------
 // Headline figures
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { RequestStatus } from '../../brokerage/rules/index.ts'
 import {
   endOfLondonDay,
+  intervalsWithHandBacks,
   listIntervals,
   movements,
   onListAt,
@@ -96,5 +97,45 @@ describe('the list from histories', () => {
   it('reads a day at its last instant, in London time', () => {
     expect(endOfLondonDay('2026-01-05').toISOString()).toBe('2026-01-05T23:59:59.999Z')
     expect(endOfLondonDay('2026-07-05').toISOString()).toBe('2026-07-05T22:59:59.999Z')
+  })
+})
+
+describe('a hand-back in the period counts', () => {
+  // March 2026 is GMT: a London date starts at midnight UTC.
+  const after = new Date('2026-03-09T23:59:59.999Z')
+  const until = new Date('2026-03-16T23:59:59.999Z')
+  const handBack = { requestId: 7, resourcingRequestId: 70, lastDay: '2026-03-12' }
+
+  it('adds the person on the last day and removes them when re-placed', () => {
+    const intervals = intervalsWithHandBacks(
+      [],
+      [{ ...handBack, replacedAt: new Date('2026-03-14T12:00:00Z') }],
+    )
+    expect(intervals).toEqual([
+      { requestId: 7, on: new Date('2026-03-12T00:00:00Z'), off: new Date('2026-03-14T12:00:00Z') },
+    ])
+    expect(movements(intervals, after, until)).toEqual({ added: 1, removed: 1 })
+  })
+
+  it('counts the hand-back and its unsourced linked request as one person', () => {
+    const linked = {
+      requestId: 70,
+      on: new Date('2026-03-11T10:00:00Z'),
+      off: new Date('2026-03-15T10:00:00Z'),
+    }
+    const other = { requestId: 71, on: new Date('2026-03-13T10:00:00Z'), off: null }
+    const intervals = intervalsWithHandBacks(
+      [linked, other],
+      [{ ...handBack, replacedAt: new Date('2026-03-15T10:00:00Z') }],
+    )
+    expect(movements(intervals, after, until)).toEqual({ added: 2, removed: 1 })
+  })
+
+  it('never lists a person re-placed before the last day', () => {
+    const intervals = intervalsWithHandBacks(
+      [],
+      [{ ...handBack, replacedAt: new Date('2026-03-10T09:00:00Z') }],
+    )
+    expect(movements(intervals, after, until)).toEqual({ added: 0, removed: 0 })
   })
 })

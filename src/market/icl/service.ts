@@ -27,6 +27,7 @@ import {
   type IclBreakdowns,
   type IclEntry,
   type IclHeadline,
+  intervalsWithHandBacks,
   listIntervals,
   movements,
   type RequestHistory,
@@ -220,18 +221,22 @@ export async function iclReport(
   const histories = (await loadHistories(db, councilId, { until: end, onListAfter: start })).filter(
     (h) => locality === null || h.locality === locality,
   )
-  const handBacks = await handBacksAt(db, councilId, end)
+  const handBacks = await handBacksWithPlaces(db, councilId, end)
+  const inLocality = handBacks.list.filter((h) => {
+    const placed = handBacks.placedBy.get(h.requestId)
+    return locality === null || (placed?.locality ?? null) === locality
+  })
   const list = listFrom(
     histories,
     end,
-    handBacks.list.filter((h) => {
-      const placed = handBacks.placedBy.get(h.requestId)
-      return locality === null || (placed?.locality ?? null) === locality
-    }),
+    inLocality.filter((h) => handBackOnListAt(h, end)),
     handBacks.placedBy,
   )
   const { added, removed } = movements(
-    histories.flatMap((h) => listIntervals(h)),
+    intervalsWithHandBacks(
+      histories.flatMap((h) => listIntervals(h)),
+      inLocality,
+    ),
     start,
     end,
   )
@@ -306,7 +311,10 @@ function snapshotFor(
     handBacks.placedBy,
   )
   const { added, removed } = movements(
-    histories.flatMap((h) => listIntervals(h)),
+    intervalsWithHandBacks(
+      histories.flatMap((h) => listIntervals(h)),
+      handBacks.list,
+    ),
     endOfLondonDay(addCalendarDays(date, -1)),
     end,
   )
