@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite'
-import type { HardToServeLine, HoursPoint, SourcingTimes } from './service.ts'
+import type { HandBackFigures, HardToServeLine, HoursPoint, SourcingTimes } from './service.ts'
 
 const oneDecimal = (n: number) => Math.round(n * 10) / 10
 
@@ -91,5 +91,31 @@ export function hardToServeChart(lines: readonly HardToServeLine[], days: number
       { mark: { type: 'bar', height: { band: 0.7 } }, encoding: { y, x } },
       { mark: { type: 'text', align: 'left', dx: 6 }, encoding: { y, x, text: { field: 'label' } } },
     ],
+  }
+}
+
+/** Packages handed back in each month of the period, one bar a month. */
+export function handBacksByMonthChart(months: HandBackFigures['byMonth']): TopLevelSpec {
+  return {
+    width: 560,
+    height: 200,
+    data: { values: months.map((m) => ({ month: m.label, handBacks: m.handBacks })) },
+    mark: { type: 'bar' },
+    encoding: {
+      x: {
+        field: 'month',
+        type: 'ordinal',
+        sort: null,
+        title: 'Month',
+        axis: { labelAngle: 0, labelOverlap: true },
+      },
+      y: {
+        field: 'handBacks',
+        type: 'quantitative',
+        title: 'Hand-backs',
+        scale: { domainMin: 0, nice: true },
+        axis: { format: 'd', tickMinStep: 1 },
+      },
+    },
   }
 }

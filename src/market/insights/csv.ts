@@ -162,6 +162,31 @@ function insightsCsvRows(report: InsightsReport): Row[] {
     add(eventsSection, line.label, 'Extra cost known (£)', line.extraCostPence / 100)
     add(eventsSection, line.label, 'Events whose cost is not known yet', line.costNotKnown)
   }
+  const { handBacks } = report
+  const handBackSection = `Hand-backs given from ${report.from} to ${report.to}`
+  add(handBackSection, 'All', 'Hand-backs', handBacks.total)
+  add(handBackSection, 'All', 'Given at short notice', handBacks.shortNotice)
+  for (const line of handBacks.byProvider)
+    add(handBackSection, `Provider: ${line.label}`, 'Hand-backs', line.handBacks)
+  for (const line of handBacks.byReason)
+    add(handBackSection, `Reason: ${line.label}`, 'Hand-backs', line.handBacks)
+  for (const line of handBacks.byMonth)
+    add(handBackSection, `Month: ${line.label}`, 'Hand-backs', line.handBacks)
+  if (handBacks.homeCare) {
+    add(handBackSection, 'Home care', 'Hand-backs of home care packages', handBacks.homeCare.handBacks)
+    add(
+      handBackSection,
+      'Home care',
+      'Hours of home care delivered in the period',
+      handBacks.homeCare.hoursDelivered,
+    )
+    add(
+      handBackSection,
+      'Home care',
+      'Hand-backs per 1,000 hours of home care delivered',
+      handBacks.homeCare.ratePer1000Hours,
+    )
+  }
   return rows
 }
 

@@ -12,7 +12,7 @@ import type { Capability } from '../../web/navigation.ts'
 import { dateParam, periodBoxes, typedPeriodValues } from '../period.ts'
 import { renderMarketReportHtml } from '../report/render.ts'
 import type { MarketServices } from '../services.ts'
-import { hardToServeChart, hoursTrendChart, timeToSourceChart } from './charts.ts'
+import { handBacksByMonthChart, hardToServeChart, hoursTrendChart, timeToSourceChart } from './charts.ts'
 import { insightsCsv } from './csv.ts'
 import { insightsReportSchema } from './schemas.ts'
 import { type InsightsReport, insightsSchema } from './service.ts'
@@ -81,6 +81,9 @@ const oneDecimal = (n: number | null) => (n === null ? null : Math.round(n * 10)
 const figure = (n: number | null, fallback: string, suffix = '') =>
   n === null ? fallback : `${(Math.round(n * 10) / 10).toLocaleString('en-GB')}${suffix}`
 const pounds = (pence: number | null) => (pence === null ? null : formatPounds(pence))
+/** A rate rounded to two decimal places (hand-backs per 1,000 hours are small), or what to say when there is none. */
+const rate = (n: number | null, fallback: string) =>
+  n === null ? fallback : (Math.round(n * 100) / 100).toLocaleString('en-GB')
 
 /** What the insights dashboard, its CSV and API are given: the services they call, nothing more. */
 export interface InsightsRouteOptions {
@@ -101,6 +104,7 @@ export const insightsRoutes: FastifyPluginAsync<InsightsRouteOptions> = async (
       oneDecimal,
       figure,
       pounds,
+      rate,
     }
     try {
       const report = await insights.insightsReport(user.councilId, filtersOf(request.query))
@@ -212,6 +216,13 @@ async function charts(report: InsightsReport) {
         ? await chartMarkup(hardToServeChart(report.hardToServe.byArea, report.hardToServe.days), {
             id: 'insights-hard-to-serve',
             title: `Bar chart of the percentage of requests unsourced ${report.hardToServe.days} days after publishing, rural and urban${suffix}`,
+          })
+        : null,
+    handBacksChart:
+      report.handBacks.total > 0
+        ? await chartMarkup(handBacksByMonthChart(report.handBacks.byMonth), {
+            id: 'insights-hand-backs',
+            title: `Bar chart of the packages handed back by providers in each month${suffix}`,
           })
         : null,
     bedsChart: report.beds?.localities.some((l) => l.percentAvailable !== null)

@@ -19,6 +19,8 @@ const hardToServeLine = z.object({
   percentUnsourced: z.number().nullable(),
 })
 
+const handBackLine = z.object({ label: z.string(), handBacks: z.int() })
+
 export const insightsReportSchema = z.object({
   from: day,
   to: day,
@@ -122,4 +124,32 @@ export const insightsReportSchema = z.object({
         .describe('Computed: Σ (new − old weekly) × weeks to the year’s end, plus one-off costs'),
     })
     .describe('The responses to the failures of the period, for the whole council whatever the filters'),
+  handBacks: z
+    .object({
+      total: z.int().describe('Hand-backs given (notice received) in the period, in the filters'),
+      shortNotice: z.int().describe("Given with less notice than the council's notice period"),
+      byProvider: z.array(handBackLine).describe('By provider organisation, most hand-backs first'),
+      byReason: z
+        .array(handBackLine)
+        .describe('By the reason the provider gave, as written (the same words in any case are one reason)'),
+      byMonth: z
+        .array(handBackLine.extend({ month: z.string().describe('YYYY-MM, London') }))
+        .describe('Every month of the period, in order'),
+      homeCare: z
+        .object({
+          handBacks: z.int().describe('Hand-backs of home care packages given in the period'),
+          hoursDelivered: z
+            .number()
+            .describe(
+              'Hours of home care delivered in the period: Σ care-worker minutes a week × days active in the period ÷ 7 ÷ 60, brokered and from the council’s own book',
+            ),
+          ratePer1000Hours: z
+            .number()
+            .nullable()
+            .describe('Home care hand-backs per 1,000 hours delivered; null with no hours'),
+        })
+        .nullable()
+        .describe('Null when the service type chosen is not home care'),
+    })
+    .describe("Providers' hand-backs of packages given in the period"),
 })

@@ -27,7 +27,7 @@ import {
   RESTRICTION_KINDS,
   type RestrictionKind,
 } from '../../providers/vocabulary.ts'
-import { isCalendarDate, londonDate } from '../../shared/dates.ts'
+import { isCalendarDate, londonDate, MONTH_NAMES } from '../../shared/dates.ts'
 import { type MarketEventsSummary, marketEventsSummary } from '../events/service.ts'
 import { type FailureResponsesSummary, failureResponsesSummary } from '../failures/service.ts'
 import { endOfLondonDay, startOfLondonDay } from '../icl/rules.ts'
@@ -204,6 +204,31 @@ export interface InsightsReport {
   events: MarketEventsSummary
   /** The council's responses to the failures of the period (the whole council, whatever the filters). */
   failureResponses: FailureResponsesSummary
+  /** Providers' hand-backs given in the period, in the filters. */
+  handBacks: HandBackFigures
+}
+
+export interface HandBackLine {
+  label: string
+  handBacks: number
+}
+
+export interface HandBackFigures {
+  /** Hand-backs given (notice received) in the period, in the filters. */
+  total: number
+  /** Given with less notice than the council's notice period. */
+  shortNotice: number
+  byProvider: HandBackLine[]
+  /** By the reason the provider gave, as they wrote it (the same words in any case are one reason). */
+  byReason: HandBackLine[]
+  /** Every month of the period, in order ("2026-03"), none left out. */
+  byMonth: (HandBackLine & { month: string })[]
+  /**
+   * Home care hand-backs per 1,000 hours of home care delivered in the period: hand-backs of home
+   * care packages ÷ (Σ over home care packages of care-worker minutes a week × days active in the
+   * period ÷ 7 ÷ 60) × 1,000. Null for a service type other than home care, or with no hours.
+   */
+  homeCare: { handBacks: number; hoursDelivered: number; ratePer1000Hours: number | null } | null
 }
 
 function rowsOf<T>(result: unknown): T[] {
@@ -257,10 +282,11 @@ export async function insightsReport(
     qualityMix(db, scope, londonDate(now), to, end),
     commissionedCare(db, scope, to, end),
   ])
-  const [beds, events, failureResponses] = await Promise.all([
+  const [beds, events, failureResponses, handBacks] = await Promise.all([
     type === null || isCareHome(type) ? bedFigures(db, scope, end) : null,
     marketEventsSummary(db, councilId, { from, to, localityId: scope.localityId, serviceType: type }),
     failureResponsesSummary(db, councilId, { from, to }, now),
+    handBackFigures(db, scope, from, to, start, end),
   ])
   const response = responseFigures(published)
   const hardToServe = hardToServeFigures(published, hardToServeDays)
@@ -281,6 +307,7 @@ export async function insightsReport(
     quality,
     events,
     failureResponses,
+    handBacks,
   }
 }
 
@@ -735,5 +762,104 @@ function hardToServeFigures(areas: readonly PublishedInArea[], days: number): In
     cancelled: sumOf(areas, (a) => a.cancelled),
     byArea,
     total: line('all', 'All areas', areas),
+  }
+}
+
+/** The months a period touches, in order, as "YYYY-MM". */
+function monthsOf(from: string, to: string): string[] {
+  const months: string[] = []
+  for (
+    let month = from.slice(0, 7);
+    month <= to.slice(0, 7);
+    month = monthsBefore(`${month}-01`, -1).slice(0, 7)
+  )
+    months.push(month)
+  return months
+}
+
+/**
+ * Providers' hand-backs given in the period (brokerage's `brokerage_hand_backs`), by provider, reason
+ * and London month, and the home care hand-back rate per 1,000 hours of home care delivered: hours
+ * as everywhere, care-worker time, each home care package's minutes a week for each day it was
+ * active in the period, brokered and from the council's own book.
+ */
+async function handBackFigures(
+  db: Queryable,
+  scope: Scope,
+  from: string,
+  to: string,
+  start: Date,
+  end: Date,
+): Promise<HandBackFigures> {
+  const rows = rowsOf<{
+    provider: string
+    reason: string
+    month: string
+    service_type: string
+    short_notice: boolean
+  }>(
+    await db.execute(sql`
+      select coalesce(o.name, 'Provider ' || h.provider_organisation_id) as provider,
+        btrim(h.reason) as reason, to_char(h.given_at at time zone 'Europe/London', 'YYYY-MM') as month,
+        h.service_type, h.short_notice
+      from brokerage_hand_backs h
+      left join providers_organisation_facts o on o.id = h.provider_organisation_id
+      where h.council_id = ${scope.councilId}
+        and h.given_at >= ${start.toISOString()}::timestamptz and h.given_at <= ${end.toISOString()}::timestamptz
+        ${scope.serviceType === null ? sql`` : sql`and h.service_type = ${scope.serviceType}`}
+        ${scope.localityId === null ? sql`` : sql`and h.locality_id = ${scope.localityId}`}`),
+  )
+  // Lines keyed by `key`, each labelled as its first row writes it, most hand-backs first.
+  const countBy = (
+    key: (r: (typeof rows)[number]) => string,
+    label: (r: (typeof rows)[number]) => string,
+  ) => {
+    const lines = new Map<string, HandBackLine>()
+    for (const r of rows) {
+      const line = lines.get(key(r)) ?? { label: label(r), handBacks: 0 }
+      line.handBacks++
+      lines.set(key(r), line)
+    }
+    return [...lines.values()].sort((a, b) => b.handBacks - a.handBacks || a.label.localeCompare(b.label))
+  }
+  const perMonth = new Map<string, number>()
+  for (const r of rows) perMonth.set(r.month, (perMonth.get(r.month) ?? 0) + 1)
+  let homeCare: HandBackFigures['homeCare'] = null
+  if (scope.serviceType === null || scope.serviceType === 'home_care') {
+    const [hours] = rowsOf<{ minutes: string | number | null }>(
+      await db.execute(sql`
+        select sum(k.minutes_per_week::numeric
+          * (least(coalesce(k.end_date, ${to}::date), ${to}::date) - greatest(k.start_date, ${from}::date) + 1)
+          / 7) as minutes
+        from brokerage_care_packages k
+        where k.council_id = ${scope.councilId} and k.service_type = 'home_care'
+          ${packageInLocality(scope)}
+          and k.start_date <= ${to}::date and (k.end_date is null or k.end_date >= ${from}::date)`),
+    )
+    const hoursDelivered = Number(hours?.minutes ?? 0) / 60
+    const handBacks = rows.filter((r) => r.service_type === 'home_care').length
+    homeCare = {
+      handBacks,
+      hoursDelivered,
+      ratePer1000Hours: hoursDelivered > 0 ? (handBacks / hoursDelivered) * 1000 : null,
+    }
+  }
+  return {
+    total: rows.length,
+    shortNotice: rows.filter((r) => r.short_notice).length,
+    byProvider: countBy(
+      (r) => r.provider,
+      (r) => r.provider,
+    ),
+    byReason: countBy(
+      (r) => r.reason.toLowerCase(),
+      (r) => r.reason,
+    ),
+    byMonth: monthsOf(from, to).map((month) => ({
+      month,
+      label: `${MONTH_NAMES[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`,
+      handBacks: perMonth.get(month) ?? 0,
+    })),
+    homeCare,
   }
 }
