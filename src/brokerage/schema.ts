@@ -140,6 +140,12 @@ export const sourcingRequests = pgTable(
      * failure leaves out the failing provider and every one of its locations.
      */
     excludedProviderIds: integer().array().notNull().default(sql`'{}'`),
+    /**
+     * Supported living: the hours of support a week the person needs, in minutes (support-worker
+     * time, as home care counts care-worker time). Priced by the hour, it sets the package's weekly
+     * cost. Null for every other service type, and in a draft not yet asked.
+     */
+    supportMinutesPerWeek: integer(),
     status: text().notNull().default('draft'),
     publishedAt: timestamp({ withTimezone: true }),
     deadlineAt: timestamp({ withTimezone: true }),
@@ -175,6 +181,10 @@ export const sourcingRequests = pgTable(
     check(
       'sourcing_requests_status_valid',
       sql`${t.status} in ('draft', 'submitted', 'returned', 'published', 'closed', 'awarded', 'started', 'unsourced', 'cancelled')`,
+    ),
+    check(
+      'sourcing_requests_support_minutes_positive',
+      sql`${t.supportMinutesPerWeek} is null or ${t.supportMinutesPerWeek} > 0`,
     ),
     check(
       'sourcing_requests_prices_non_negative',

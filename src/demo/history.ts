@@ -24,11 +24,15 @@ import { asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode } from '../accounts/service.ts'
 import { listCouncilUsers } from '../accounts/users/service.ts'
 import { DEADLINE_REASON } from '../brokerage/deadlines.ts'
-import { packageStartDate, type VisitPattern, weeklyCostPence } from '../brokerage/offers/rules.ts'
+import {
+  packageMinutesPerWeek,
+  packageStartDate,
+  type VisitPattern,
+  weeklyCostPence,
+} from '../brokerage/offers/rules.ts'
 import {
   addCalendarDays,
   type BrokerageSettings,
-  careWorkerMinutesPerWeek,
   decideAll,
   type EligibilityCandidate,
   isCareHome,
@@ -182,6 +186,8 @@ const WITHDRAWN_SHARE = 0.02
 const MAX_ROUNDS = 3
 /** Districts whose centre is within this of a home care office are the ones it covers. */
 const COVERAGE_MILES = 8
+/** Hours of support a week of supported-living requests: a few hours' outreach to shared 24-hour support. */
+const SUPPORT_HOURS_PER_WEEK = [8, 12, 15, 20, 28, 35, 42, 56] as const
 /** Average length of a placement or package, in weeks, before the person's care ends (rates.ts). */
 const MEAN_WEEKS: Record<RequestServiceType, number> = {
   home_care: 104,
@@ -247,6 +253,7 @@ const T = {
       ['emergency_hours', 'int'],
       ['in_hospital', 'bool'],
       ['usual_price_pence', 'int'],
+      ['support_minutes_per_week', 'int'],
       ['status', 'text'],
       ['published_at', 'timestamptz'],
       ['deadline_at', 'timestamptz'],
@@ -474,6 +481,8 @@ interface Request {
   inHospital: boolean
   usualPricePence: number
   visits: VisitPattern[]
+  /** Supported living's hours of support a week, in minutes; null for every other service. */
+  supportMinutesPerWeek: number | null
   status: RequestStatus
   version: number
   createdAt: number
@@ -910,7 +919,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
     const { offer, slots } = chosen
     const covered = request.visits.filter((v) => slots.includes(v.id))
     const unit = priceUnitFor(request.serviceType)
-    const weekly = weeklyCostPence(unit, offer.pricePence, covered)
+    const weekly = weeklyCostPence(unit, offer.pricePence, covered, request.supportMinutesPerWeek)
     const id = ++next.packages
     const startDate = packageStartDate(request.startDate, offer.earliestStart)
     const aboveReason = chosen.aboveUsualPrice ? 'No offer within the usual price could start in time' : null
@@ -926,7 +935,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       offer.pricePence,
       request.usualPricePence,
       weekly,
-      covered.length > 0 ? careWorkerMinutesPerWeek(covered) : null,
+      packageMinutesPerWeek(covered, request.supportMinutesPerWeek),
       covered.map((v) => v.id),
       aboveReason,
       chosen.choiceReason,
@@ -1088,6 +1097,11 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       inHospital: urgency !== 'routine' && rng.chance(0.6),
       usualPricePence: Math.round(USUAL_PRICE_POUNDS[serviceType] * 100),
       visits: (homeCare ? homeCareVisits(rng) : []).map((v) => ({ ...v, id: ++next.visits })),
+      // Spread by the request's number, not drawn, so the rest of the history stays as it was.
+      supportMinutesPerWeek:
+        serviceType === 'supported_living'
+          ? (SUPPORT_HOURS_PER_WEEK[next.requests % SUPPORT_HOURS_PER_WEEK.length] as number) * 60
+          : null,
       status: 'draft',
       version: 1,
       createdAt: at,
@@ -1150,6 +1164,7 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       request.emergencyHours,
       request.inHospital,
       request.usualPricePence,
+      request.supportMinutesPerWeek,
       request.status,
       request.publishedAt === null ? null : new Date(request.publishedAt),
       request.deadlineAt === null ? null : new Date(request.deadlineAt),

@@ -47,7 +47,7 @@ import {
 import { awardedSlots, offers, packages } from '../schema.ts'
 import { getBankHolidays, getBrokerageSettings } from '../settings/service.ts'
 import { confirmationDeadline } from './handover.ts'
-import { packageStartDate, slotsOf, weeklyCostPence } from './rules.ts'
+import { packageMinutesPerWeek, packageStartDate, slotsOf, weeklyCostPence } from './rules.ts'
 import { OFFER_STATUS_LABELS, type OfferRow, type OfferStatus, type VisitView, visitView } from './service.ts'
 import {
   isUniqueViolation,
@@ -447,7 +447,7 @@ async function awardInTransaction(
   if (errors.length > 0) throw new ValidationError(errors)
 
   const coveredVisits = visits.filter((v) => chosenSlots.includes(v.id))
-  const weeklyCost = weeklyCostPence(unit, offer.pricePence, coveredVisits)
+  const weeklyCost = weeklyCostPence(unit, offer.pricePence, coveredVisits, request.supportMinutesPerWeek)
   const [pkg] = await tx
     .insert(packages)
     .values({
@@ -461,7 +461,7 @@ async function awardInTransaction(
       agreedPricePence: offer.pricePence,
       usualPricePence: request.usualPricePence,
       weeklyCostPence: weeklyCost,
-      minutesPerWeek: coveredVisits.length > 0 ? careWorkerMinutesPerWeek(coveredVisits) : null,
+      minutesPerWeek: packageMinutesPerWeek(coveredVisits, request.supportMinutesPerWeek),
       visitIds: coveredVisits.map((v) => v.id),
       topUpPencePerWeek: topUp,
       aboveUsualPriceReason: aboveReason,

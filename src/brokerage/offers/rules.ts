@@ -55,19 +55,32 @@ function daysPerWeek(visits: readonly Pick<VisitPattern, 'days'>[]): number {
 }
 
 /**
+ * The minutes a week a package delivers: the care-worker minutes of the visits it covers (home
+ * care), or the hours of support a week of a supported-living request; null for a placement.
+ */
+export function packageMinutesPerWeek(
+  visits: readonly Pick<VisitPattern, 'days' | 'durationMinutes' | 'carers'>[],
+  supportMinutesPerWeek: number | null = null,
+): number | null {
+  return visits.length > 0 ? careWorkerMinutesPerWeek(visits) : supportMinutesPerWeek
+}
+
+/**
  * What a package costs a week, in pence, from the agreed price in its unit:
  * - weekly (care homes): the price itself;
- * - hourly (home care, supported living): the price × the care-worker minutes a week ÷ 60;
+ * - hourly (home care, supported living): the price × the package's minutes a week ÷ 60 (the
+ *   visits' care-worker minutes, or the hours of support a week of supported living);
  * - daily (day opportunities): the price × the days a week with a visit (1 without a pattern).
  */
 export function weeklyCostPence(
   unit: PriceUnit,
   pricePence: number,
   visits: readonly Pick<VisitPattern, 'days' | 'durationMinutes' | 'carers'>[],
+  supportMinutesPerWeek: number | null = null,
 ): number {
   if (unit === 'weekly') return pricePence
   if (unit === 'daily') return pricePence * Math.max(1, daysPerWeek(visits))
-  return Math.round((pricePence * careWorkerMinutesPerWeek(visits)) / 60)
+  return Math.round((pricePence * (packageMinutesPerWeek(visits, supportMinutesPerWeek) ?? 0)) / 60)
 }
 
 /** The slots of a request: one per visit when it has a visit pattern; otherwise slot 0, the whole placement. */

@@ -34,6 +34,9 @@ describe('weekly cost', () => {
     expect(weeklyCostPence('hourly', 2_400, visits)).toBe(Math.round((2_400 * 555) / 60))
     expect(weeklyCostPence('daily', 6_000, visits)).toBe(6_000 * 7)
     expect(weeklyCostPence('daily', 6_000, [])).toBe(6_000)
+    // Supported living: the hourly price × the hours of support a week.
+    expect(weeklyCostPence('hourly', 2_400, [], 20 * 60)).toBe(2_400 * 20)
+    expect(weeklyCostPence('hourly', 2_400, [])).toBe(0)
   })
 
   it('has one slot for a placement and one per visit for home care', () => {

@@ -338,6 +338,10 @@ export const opportunitySchema = z
       .string()
       .nullable()
       .describe('The week in words, visit time beside care-worker time where they differ'),
+    supportHoursText: z
+      .string()
+      .nullable()
+      .describe('Supported living: the hours of support a week the hourly price is for ("20 hours")'),
     startDate: day,
     urgency: z.enum(URGENCIES),
     urgencyLabel: z.string(),

@@ -39,6 +39,7 @@ import {
   REQUEST_SERVICE_TYPE_MAP,
   REQUEST_SERVICE_TYPES,
   type RequestServiceType,
+  supportHoursText,
   weeklyHours,
   weeklyHoursText,
 } from '../rules/index.ts'
@@ -133,6 +134,8 @@ export interface Opportunity {
   /** Care-worker hours a week, the one meaning of hours (rules/hours.ts). */
   careHoursPerWeek: number | null
   careHoursText: string | null
+  /** Supported living's hours of support a week ("20 hours"): what an hourly price is for; null otherwise. */
+  supportHoursText: string | null
   startDate: string
   urgency: string
   urgencyLabel: string
@@ -206,6 +209,8 @@ function anonymise(
     visits: visits.map(visitView),
     careHoursPerWeek: visits.length > 0 ? Math.round((hours.careWorkerMinutes / 60) * 100) / 100 : null,
     careHoursText: visits.length > 0 ? weeklyHoursText(hours) : null,
+    supportHoursText:
+      request.supportMinutesPerWeek === null ? null : supportHoursText(request.supportMinutesPerWeek),
     startDate: request.startDate,
     urgency: request.urgency,
     urgencyLabel: URGENCY_LABELS[request.urgency as Urgency] ?? request.urgency,

@@ -21,6 +21,8 @@ export interface RequestHistoryFacts {
   events: { at: Date; toStatus: RequestStatus }[]
   /** Home care visits and the paid care minutes each is a week; empty for a placement. */
   visits: { id: number; minutesPerWeek: number }[]
+  /** Supported living's hours of support a week, in minutes: what the request leaves unfilled while unsourced. */
+  supportMinutesPerWeek?: number | null
   /** When each slot was filled (slot 0 is a whole placement), oldest first. */
   fills: { slot: number; at: Date }[]
 }
@@ -76,9 +78,10 @@ export async function requestHistories(
     date_of_birth: string
     locality: string | null
     pcn: string | null
+    support_minutes_per_week: number | null
   }>(
     await db.execute(sql`
-      select r.id, r.service_type, r.in_hospital, p.name, p.date_of_birth::text as date_of_birth,
+      select r.id, r.service_type, r.in_hospital, r.support_minutes_per_week, p.name, p.date_of_birth::text as date_of_birth,
              l.name as locality, a.name as pcn
       from ${sourcingRequests} r
       join ${people} p on p.id = r.person_id and p.council_id = r.council_id
@@ -126,6 +129,7 @@ export async function requestHistories(
         dateOfBirth: r.date_of_birth,
         locality: r.locality,
         pcn: r.pcn,
+        supportMinutesPerWeek: r.support_minutes_per_week,
         events: [],
         visits: [],
         fills: [],

@@ -24,6 +24,7 @@ import {
   priceShape,
   referencesShape,
   serviceTypeShape,
+  supportShape,
   timingShape,
   type VisitInput,
   visitSchema,
@@ -217,10 +218,14 @@ export async function saveDraftPage(
           await tx
             .delete(requestVisits)
             .where(and(eq(requestVisits.councilId, councilId), eq(requestVisits.requestId, request.id)))
+        // Hours of support belong to supported living alone: another type of care forgets them.
+        const support = serviceType === 'supported_living' ? {} : { supportMinutesPerWeek: null }
         await updateDraft(
           tx,
           request,
-          homeCare ? { serviceType } : { serviceType, carerGender: null, language: null },
+          homeCare
+            ? { serviceType, ...support }
+            : { serviceType, carerGender: null, language: null, ...support },
           now,
         )
         break
@@ -269,6 +274,17 @@ export async function saveDraftPage(
           { usualPricePence: price.usualPricePounds, budgetPence: price.budgetPounds },
           now,
         )
+        break
+      }
+      case 'support': {
+        if (request.serviceType !== 'supported_living')
+          throw new ConflictError('Hours of support are asked only for supported living.')
+        const { supportHoursPerWeek } = parseInput(z.object(supportShape), input)
+        if (supportHoursPerWeek === undefined)
+          throw new ValidationError([
+            { field: 'supportHoursPerWeek', message: 'Enter the hours of support a week' },
+          ])
+        await updateDraft(tx, request, { supportMinutesPerWeek: supportHoursPerWeek }, now)
         break
       }
       case 'carers': {

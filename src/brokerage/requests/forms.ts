@@ -70,6 +70,11 @@ export function valuesFor(page: DraftPage, request: SourcingRequest): FormValues
         usualPricePounds: formatPoundsInput(request.usualPricePence),
         budgetPounds: formatPoundsInput(request.budgetPence),
       }
+    case 'support':
+      return {
+        supportHoursPerWeek:
+          request.supportMinutesPerWeek === null ? '' : String(request.supportMinutesPerWeek / 60),
+      }
     case 'visits':
       return { carers: '1' }
     case 'carers':
@@ -154,6 +159,8 @@ export function inputFrom(
         input: text('usualPricePounds', 'budgetPounds'),
         values: text('usualPricePounds', 'budgetPounds'),
       }
+    case 'support':
+      return { input: text('supportHoursPerWeek'), values: text('supportHoursPerWeek') }
     case 'visits': {
       const values = {
         ...text('windowStart', 'windowEnd', 'durationMinutes', 'carers'),

@@ -562,6 +562,28 @@ export const priceShape = {
   budgetPounds: pounds('Indicative budget'),
 }
 
+/** Most hours of support a week: two workers round the clock (2 × 168). */
+export const MAX_SUPPORT_HOURS = 336
+const supportHoursMessage = `Enter the hours of support a week as a number more than 0 and at most ${MAX_SUPPORT_HOURS}, like 20 or 37.5`
+
+/** Supported living's hours of support a week, kept as whole minutes. */
+export const supportShape = {
+  supportHoursPerWeek: z
+    .preprocess(
+      numeric,
+      z
+        .number({ error: supportHoursMessage })
+        .positive(supportHoursMessage)
+        .max(MAX_SUPPORT_HOURS, supportHoursMessage)
+        .refine((hours) => Math.round(hours * 60) > 0, supportHoursMessage)
+        .transform((hours) => Math.round(hours * 60))
+        .optional(),
+    )
+    .describe(
+      'Supported living only, and needed for it: hours of support a week (support-worker time), like 20 or 37.5. Priced by the hour, it sets the weekly cost.',
+    ),
+}
+
 export const visitSchema = z
   .object({
     days: z.preprocess(
@@ -666,6 +688,24 @@ function checkVisits(
     ctx.addIssue({ code: 'custom', path: ['visits'], message: 'Visits are only for home care' })
 }
 
+function checkSupport(
+  request: { serviceType: RequestServiceType; supportHoursPerWeek?: number | undefined },
+  ctx: Issues,
+): void {
+  if (request.serviceType === 'supported_living' && request.supportHoursPerWeek === undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['supportHoursPerWeek'],
+      message: 'Enter the hours of support a week for supported living',
+    })
+  if (request.serviceType !== 'supported_living' && request.supportHoursPerWeek !== undefined)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['supportHoursPerWeek'],
+      message: 'Hours of support a week are only for supported living',
+    })
+}
+
 /** Runs a rule across fields only when none of the fields it reads has an error of its own. */
 function whenValid(...fields: string[]) {
   return {
@@ -705,6 +745,7 @@ export function newRequestSchema(ctx: InputContext) {
               .max(MAX_VISITS, `Enter no more than ${MAX_VISITS} visits`),
           )
           .default([]),
+        ...supportShape,
         ...carersShape,
         ...notesShape,
         ...lotShape,
@@ -726,6 +767,7 @@ export function newRequestSchema(ctx: InputContext) {
       )
       .superRefine(checkPrice, whenValid('usualPricePounds', 'budgetPounds'))
       .superRefine(checkVisits, whenValid('serviceType', 'visits'))
+      .superRefine(checkSupport, whenValid('serviceType', 'supportHoursPerWeek'))
       .transform((request) => ({
         ...request,
         maxDistanceMiles: request.maxDistanceMiles ?? ctx.defaultMaxDistanceMiles,

@@ -54,8 +54,10 @@ describe('the order of the question pages', () => {
     usualPricePence: 95_000,
     budgetPence: null,
     visits: [],
+    supportMinutesPerWeek: null,
   }
   const homeCare = { ...careHome, serviceType: 'home_care' as const }
+  const supportedLiving = { ...careHome, serviceType: 'supported_living' as const }
 
   it('skips visits and carers for a care home, and the lot when the council has none', () => {
     expect(nextStep('price', careHome, { hasLots: false }, { returnToCheck: false })).toBe('notes')
@@ -71,6 +73,14 @@ describe('the order of the question pages', () => {
     expect(nextStep('location', careHome, { hasLots: false }, { returnToCheck: true })).toBe('check-answers')
     expect(nextStep('service-type', homeCare, { hasLots: false }, { returnToCheck: true })).toBe('visits')
     expect(missingPages(homeCare, { hasLots: false })).toEqual(['visits'])
+  })
+
+  it('asks the hours of support a week for supported living, and only for it', () => {
+    expect(nextStep('price', supportedLiving, { hasLots: false }, { returnToCheck: false })).toBe('support')
+    expect(nextStep('support', supportedLiving, { hasLots: false }, { returnToCheck: false })).toBe('notes')
+    expect(missingPages(supportedLiving, { hasLots: false })).toEqual(['support'])
+    expect(missingPages({ ...supportedLiving, supportMinutesPerWeek: 1200 }, { hasLots: false })).toEqual([])
+    expect(nextStep('price', homeCare, { hasLots: false }, { returnToCheck: false })).toBe('visits')
   })
 })
 

@@ -11,6 +11,7 @@ import {
   REQUEST_STATUS_LABELS,
   type RequestAction,
   type RequestStatus,
+  supportHoursText,
   weeklyHours,
   weeklyHoursText,
 } from '../rules/index.ts'
@@ -254,6 +255,22 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
       ],
     },
   ]
+  if (pageApplies('support', request, options.wizard) || request.supportMinutesPerWeek !== null) {
+    sections.push({
+      title: 'Support',
+      page: 'support',
+      rows: [
+        row(
+          'support',
+          'Hours of support a week',
+          answered('support', {
+            text:
+              request.supportMinutesPerWeek === null ? '' : supportHoursText(request.supportMinutesPerWeek),
+          }),
+        ),
+      ],
+    })
+  }
   if (pageApplies('visits', request, options.wizard)) {
     sections.push({
       title: 'Visits',

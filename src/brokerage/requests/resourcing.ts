@@ -201,6 +201,7 @@ export async function createResourcingRequest(tx: Transaction, terms: Resourcing
       language: original.language,
       lotId: original.lotId,
       excludedProviderIds: [...terms.excludedProviderIds],
+      supportMinutesPerWeek: original.supportMinutesPerWeek,
       personRef: original.personRef,
       caseRef: original.caseRef,
       status: 'draft',

@@ -56,6 +56,7 @@ function aRequest(overrides: Partial<SourcingRequest> = {}): SourcingRequest {
     visits: [],
     minutesPerWeek: 0,
     carerMinutesPerWeek: 0,
+    supportMinutesPerWeek: null,
     publishedAt: null,
     deadlineAt: null,
     closedAt: null,

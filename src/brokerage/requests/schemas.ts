@@ -86,6 +86,10 @@ export const sourcingRequestSchema = z.object({
     .describe(
       'Care-worker minutes a week, the hours of care the council commissions and counts: visits needing two carers count twice',
     ),
+  supportMinutesPerWeek: z
+    .int()
+    .nullable()
+    .describe('Supported living: the hours of support a week, in minutes; null for other service types'),
   publishedAt: instant.nullable(),
   deadlineAt: instant.nullable(),
   closedAt: instant.nullable(),

@@ -373,6 +373,7 @@ export async function createRequest(
         inHospital: value.inHospital,
         usualPricePence: value.usualPricePounds,
         budgetPence: value.budgetPounds,
+        supportMinutesPerWeek: value.supportHoursPerWeek ?? null,
         notesForProviders: value.notesForProviders,
         carerGender: value.carerGender,
         language: value.language,

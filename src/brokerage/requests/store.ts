@@ -119,6 +119,8 @@ export interface SourcingRequest {
   minutesPerWeek: number
   /** Care-worker minutes a week, the hours a week the council counts: visits needing two carers count twice. */
   carerMinutesPerWeek: number
+  /** Supported living: the hours of support a week, in minutes; null otherwise (or not yet answered). */
+  supportMinutesPerWeek: number | null
   publishedAt: Date | null
   deadlineAt: Date | null
   closedAt: Date | null
@@ -238,6 +240,7 @@ function toRequest(
     visits,
     minutesPerWeek: hours.visitMinutes,
     carerMinutesPerWeek: hours.careWorkerMinutes,
+    supportMinutesPerWeek: row.supportMinutesPerWeek,
     publishedAt: row.publishedAt,
     deadlineAt: row.deadlineAt,
     closedAt: row.closedAt,

@@ -11,6 +11,7 @@ const DRAFT_PAGES = [
   'location',
   'start',
   'price',
+  'support',
   'visits',
   'carers',
   'lot',
@@ -26,6 +27,7 @@ export const DRAFT_PAGE_TITLES: Record<DraftPage, string> = {
   location: 'Where should the care be?',
   start: 'When should care start?',
   price: 'Price and budget',
+  support: 'How many hours of support a week does the person need?',
   visits: 'Home care visits',
   carers: 'Care worker preferences',
   lot: 'Dynamic purchasing system',
@@ -41,6 +43,7 @@ export const DRAFT_PAGE_NAMES: Record<DraftPage, string> = {
   location: 'where the care should be',
   start: 'when care should start',
   price: 'the usual price or budget',
+  support: 'the hours of support a week',
   visits: 'the home care visits',
   carers: 'care worker preferences',
   lot: 'the dynamic purchasing system lot',
@@ -59,16 +62,26 @@ export interface WizardContext {
 
 type Draft = Pick<
   SourcingRequest,
-  'serviceType' | 'clientGroup' | 'startDate' | 'usualPricePence' | 'budgetPence' | 'visits'
+  | 'serviceType'
+  | 'clientGroup'
+  | 'startDate'
+  | 'usualPricePence'
+  | 'budgetPence'
+  | 'visits'
+  | 'supportMinutesPerWeek'
 >
 
 export function isDraftPage(value: string): value is DraftPage {
   return (DRAFT_PAGES as readonly string[]).includes(value)
 }
 
-/** Visits and carer preferences are asked only for home care; the lot only when the council has one. */
+/**
+ * Visits and carer preferences are asked only for home care, hours of support only for supported
+ * living, the lot only when the council has one.
+ */
 export function pageApplies(page: DraftPage, draft: Draft, context: WizardContext): boolean {
   if (page === 'visits' || page === 'carers') return draft.serviceType === 'home_care'
+  if (page === 'support') return draft.serviceType === 'supported_living'
   if (page === 'lot') return context.hasLots
   return true
 }
@@ -90,6 +103,8 @@ export function pageAnswered(
       return draft.usualPricePence !== null || draft.budgetPence !== null || context.hasRateBook === true
     case 'visits':
       return draft.visits.length > 0
+    case 'support':
+      return draft.supportMinutesPerWeek !== null
     default:
       return true
   }

@@ -66,3 +66,9 @@ export function weeklyHoursText(hours: WeeklyHours): string {
   const carers = listOf(hours.sharedCarers.map(String)).replace(/ and /, ' or ')
   return `${durationText(hours.visitMinutes)} of visits, ${worker} (${carers} carers on ${plural(hours.sharedVisits, 'visit')})`
 }
+
+/** Supported living's hours of support a week in words: "37.5 hours", "1 hour". */
+export function supportHoursText(minutes: number): string {
+  const hours = Math.round((minutes / 60) * 100) / 100
+  return `${hours.toLocaleString('en-GB')} ${hours === 1 ? 'hour' : 'hours'}`
+}

@@ -30,6 +30,8 @@ export interface RequestHistory {
   events: readonly { at: Date; toStatus: RequestStatus }[]
   /** Home care visits and the paid care minutes each is a week; empty for a placement. */
   visits: readonly { id: number; minutesPerWeek: number }[]
+  /** Supported living's hours of support a week, in minutes; absent or null for other services. */
+  supportMinutesPerWeek?: number | null
   /** When each slot was filled (slot 0 is a whole placement). */
   fills: readonly { slot: number; at: Date }[]
 }
@@ -75,8 +77,9 @@ function filledAt(history: RequestHistory, at: Date): Set<number> {
   return new Set(history.fills.filter((f) => f.at.getTime() <= at.getTime()).map((f) => f.slot))
 }
 
+/** The minutes a week the request asks for: its visits' care-worker minutes, or supported living's hours of support. */
 function requestedMinutesPerWeek(history: RequestHistory): number {
-  return history.visits.reduce((sum, v) => sum + v.minutesPerWeek, 0)
+  return history.visits.reduce((sum, v) => sum + v.minutesPerWeek, 0) + (history.supportMinutesPerWeek ?? 0)
 }
 
 /** Whether the request put its person on the list at an instant (changes at `at` included). */

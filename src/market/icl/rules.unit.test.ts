@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { RequestStatus } from '../../brokerage/rules/index.ts'
 import {
   endOfLondonDay,
+  entryAt,
   intervalsWithHandBacks,
   listIntervals,
   movements,
@@ -137,5 +138,31 @@ describe('a hand-back in the period counts', () => {
       [{ ...handBack, replacedAt: new Date('2026-03-10T09:00:00Z') }],
     )
     expect(movements(intervals, after, until)).toEqual({ added: 0, removed: 0 })
+  })
+})
+
+describe('supported living on the list', () => {
+  it('leaves its hours of support a week unfilled while unsourced', () => {
+    const at = new Date('2026-03-10T12:00:00Z')
+    const history: RequestHistory = {
+      requestId: 1,
+      serviceType: 'supported_living',
+      inHospital: false,
+      personName: 'Sam Support',
+      dateOfBirth: '1990-05-01',
+      locality: null,
+      pcn: null,
+      events: [
+        { at: new Date('2026-03-01T09:00:00Z'), toStatus: 'submitted' },
+        { at: new Date('2026-03-02T09:00:00Z'), toStatus: 'published' },
+        { at: new Date('2026-03-05T09:00:00Z'), toStatus: 'closed' },
+        { at: new Date('2026-03-06T09:00:00Z'), toStatus: 'unsourced' },
+      ],
+      visits: [],
+      supportMinutesPerWeek: 20 * 60,
+      fills: [],
+    }
+    expect(unfilledMinutesAt(history, at)).toBe(1200)
+    expect(entryAt(history, at)?.requestedMinutesPerWeek).toBe(1200)
   })
 })
