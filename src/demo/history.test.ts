@@ -159,6 +159,21 @@ describe('a generated history', () => {
     ).toBe(summary.packagesEnded)
   })
 
+  it('prices supported living by its hours of support a week: no package costs nothing', async () => {
+    expect(
+      await count(sql`
+        select count(*) from sourcing_requests
+        where council_id = ${councilId} and service_type = 'supported_living' and support_minutes_per_week is null`),
+    ).toBe(0)
+    expect(
+      await count(sql`
+        select count(*) from packages k join sourcing_requests r on r.id = k.request_id
+        where k.council_id = ${councilId} and k.service_type = 'supported_living'
+          and (k.weekly_cost_pence <= 0 or k.minutes_per_week is distinct from r.support_minutes_per_week
+            or k.weekly_cost_pence <> round(k.agreed_price_pence * r.support_minutes_per_week / 60.0))`),
+    ).toBe(0)
+  })
+
   it('starts care once the first package has started, as the scheduler would by the end', async () => {
     const today = londonDate(END)
     expect(

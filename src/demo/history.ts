@@ -54,6 +54,7 @@ import {
   PERSON_CHOOSES_OTHER,
   poisson,
   RURAL_FACTOR,
+  supportHoursPerWeek,
   weeklyArrivals,
 } from '../brokerage/simulator/rates.ts'
 import type { Database } from '../db/connection.ts'
@@ -186,8 +187,6 @@ const WITHDRAWN_SHARE = 0.02
 const MAX_ROUNDS = 3
 /** Districts whose centre is within this of a home care office are the ones it covers. */
 const COVERAGE_MILES = 8
-/** Hours of support a week of supported-living requests: a few hours' outreach to shared 24-hour support. */
-const SUPPORT_HOURS_PER_WEEK = [8, 12, 15, 20, 28, 35, 42, 56] as const
 /** Average length of a placement or package, in weeks, before the person's care ends (rates.ts). */
 const MEAN_WEEKS: Record<RequestServiceType, number> = {
   home_care: 104,
@@ -1097,11 +1096,8 @@ export async function generateHistory(db: Database, options: HistoryOptions): Pr
       inHospital: urgency !== 'routine' && rng.chance(0.6),
       usualPricePence: Math.round(USUAL_PRICE_POUNDS[serviceType] * 100),
       visits: (homeCare ? homeCareVisits(rng) : []).map((v) => ({ ...v, id: ++next.visits })),
-      // Spread by the request's number, not drawn, so the rest of the history stays as it was.
       supportMinutesPerWeek:
-        serviceType === 'supported_living'
-          ? (SUPPORT_HOURS_PER_WEEK[next.requests % SUPPORT_HOURS_PER_WEEK.length] as number) * 60
-          : null,
+        serviceType === 'supported_living' ? supportHoursPerWeek(next.requests) * 60 : null,
       status: 'draft',
       version: 1,
       createdAt: at,

@@ -32,6 +32,7 @@ import {
   PERSON_CHOOSES_OTHER,
   poisson,
   responseProbability,
+  supportHoursPerWeek,
   weeklyArrivals,
 } from '../brokerage/simulator/rates.ts'
 import type { Database } from '../db/connection.ts'
@@ -364,6 +365,8 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
       inHospital: urgency !== 'routine' && rng.chance(0.6),
       usualPricePounds: String(USUAL_PRICE_POUNDS[serviceType]),
       visits: homeCare ? homeCareVisits(rng) : [],
+      supportHoursPerWeek:
+        serviceType === 'supported_living' ? supportHoursPerWeek(summary.requests) : undefined,
       notesForProviders: '',
     }
     const created = await createRequest(db, socialWorker, input, { now })

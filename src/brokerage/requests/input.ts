@@ -563,7 +563,7 @@ export const priceShape = {
 }
 
 /** Most hours of support a week: two workers round the clock (2 × 168). */
-export const MAX_SUPPORT_HOURS = 336
+const MAX_SUPPORT_HOURS = 336
 const supportHoursMessage = `Enter the hours of support a week as a number more than 0 and at most ${MAX_SUPPORT_HOURS}, like 20 or 37.5`
 
 /** Supported living's hours of support a week, kept as whole minutes. */

@@ -98,3 +98,14 @@ export function responseProbability(facts: ResponderFacts): number {
 export const PERSON_CHOOSES_OTHER = 0.15
 /** The share of requests cancelled before they are published (the person died, or changed their mind). */
 export const CANCELLED_BEFORE_PUBLISH = 0.03
+
+/** Hours of support a week of supported-living requests: a few hours' outreach to shared 24-hour support. */
+const SUPPORT_HOURS_PER_WEEK = [8, 12, 15, 20, 28, 35, 42, 56] as const
+
+/**
+ * The hours of support a week of the nth supported-living request: spread by its number, not
+ * drawn, so adding them left the rest of a seeded history as it was.
+ */
+export function supportHoursPerWeek(n: number): number {
+  return SUPPORT_HOURS_PER_WEEK[Math.abs(n) % SUPPORT_HOURS_PER_WEEK.length] as number
+}

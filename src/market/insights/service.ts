@@ -208,7 +208,7 @@ export interface InsightsReport {
   handBacks: HandBackFigures
 }
 
-export interface HandBackLine {
+interface HandBackLine {
   label: string
   handBacks: number
 }
