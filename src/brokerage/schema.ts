@@ -41,16 +41,20 @@ export const bankHolidays = pgTable(
   (t) => [primaryKey({ columns: [t.councilId, t.day] })],
 )
 
-/** The person needing care: as little personal data as the work needs (DOMAIN.md §3). */
+/**
+ * The person needing care: as little personal data as the work needs (DOMAIN.md §3). Date of birth
+ * and postcode are null only for a person known from the council's own book by case reference
+ * (named by it), whose re-sourcing request stays a draft until someone completes their details.
+ */
 export const people = pgTable(
   'people',
   {
     id: integer().primaryKey().generatedAlwaysAsIdentity(),
     councilId: integer().notNull().references(councilKey),
     name: text().notNull(),
-    dateOfBirth: date().notNull(),
+    dateOfBirth: date(),
     sex: text(),
-    postcode: text().notNull(),
+    postcode: text(),
     outcode: text().notNull(),
     localityId: integer().references(() => localities.id),
     pcnAreaId: integer().references(() => pcnAreas.id),

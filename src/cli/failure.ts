@@ -91,7 +91,7 @@ export function registerFailureCommands(program: Command, context: CliContext): 
         ]
         if (resourced.needReferral > 0)
           lines.push(
-            `  ${resourced.needReferral} known only from the council's own book: their social worker makes the request`,
+            `  ${resourced.needReferral} known only from the council's own book: their draft request waits for a social worker to complete their details`,
           )
         for (const n of resourced.notPublished)
           lines.push(`  request ${n.requestId} not published: ${n.reason}`)

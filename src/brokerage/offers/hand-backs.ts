@@ -330,6 +330,8 @@ export async function handBacksForList(
   )
   return rows.map((r) => ({
     ...r,
+    // A handed-back package's person was placed: their details were completed before submission.
+    dateOfBirth: r.dateOfBirth ?? '',
     minutesPerWeek: r.minutesPerWeek ?? 0,
     replacedAt: r.resourcingRequestId === null ? null : (replacedAt.get(r.resourcingRequestId) ?? null),
   }))

@@ -355,7 +355,7 @@ export function sharedContacts(person: PersonRow): PersonContacts {
     return null
   }
   const address =
-    person.addressLine1 && person.town
+    person.addressLine1 && person.town && person.postcode
       ? {
           line1: person.addressLine1,
           line2: person.addressLine2,

@@ -412,16 +412,17 @@ async function handoverDetail(
     },
     pkg.createdBy,
   )
-  // A package's request is past draft, so its needs summary is there. The awarded provider
+  // A package's request is past draft, so its needs summary is there, and its person's details
+  // were completed before it was submitted (a person known from the book has none until then). The awarded provider
   // reads the person's details, but never the council's case-system IDs, even typed in text.
   const redact = (text: string) => redactCaseReferences(text, request)
   return {
     ...packageView(pkg, places.get(pkg.locationId), now),
     person: {
       name: row.person.name,
-      dateOfBirth: row.person.dateOfBirth,
+      dateOfBirth: row.person.dateOfBirth ?? '',
       sex: row.person.sex,
-      postcode: row.person.postcode,
+      postcode: row.person.postcode ?? '',
       nhsNumber: row.person.nhsNumber,
       contacts: sharedContacts(row.person),
     },

@@ -28,7 +28,9 @@ function ageOn(dateOfBirth: string, onDate: string): number {
  * The age groups the Interim Care List reports by (DOMAIN.md §8); providers see only the band.
  * Free text is taken care of by `src/brokerage/rules/identifiers.ts`.
  */
-export function ageBand(dateOfBirth: string, onDate: string): AgeBand {
+export function ageBand(dateOfBirth: string | null, onDate: string): AgeBand {
+  // Only a person known from the council's book lacks one, and their request is a draft until completed.
+  if (dateOfBirth === null) throw new Error('The person’s date of birth is not known yet')
   const age = ageOn(dateOfBirth, onDate)
   if (age < 18) return 'Under 18'
   if (age < 65) return '18–64'

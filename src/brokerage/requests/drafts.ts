@@ -238,6 +238,13 @@ export async function saveDraftPage(
       case 'location': {
         const location = parseInput(z.object(locationShape()), input)
         const postcode = location.preferredPostcode ?? request.person.postcode
+        if (postcode === null)
+          throw new ValidationError([
+            {
+              field: 'preferredPostcode',
+              message: 'Enter the postcode to measure distance from: the person’s postcode is not known yet',
+            },
+          ])
         await updateDraft(
           tx,
           request,

@@ -28,7 +28,7 @@ export function valuesFor(page: DraftPage, request: SourcingRequest): FormValues
         name: person.name,
         ...dateParts('dateOfBirth', person.dateOfBirth),
         sex: person.sex ?? 'not_stated',
-        postcode: person.postcode,
+        postcode: person.postcode ?? '',
         nhsNumber: person.nhsNumber ?? '',
         personRef: request.personRef ?? '',
         caseRef: request.caseRef ?? '',

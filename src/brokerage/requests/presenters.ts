@@ -135,7 +135,7 @@ export function summarySections(request: SourcingRequest, options: SummaryOption
         row('person', 'Sex', {
           text: person.sex === 'female' ? 'Female' : person.sex === 'male' ? 'Male' : 'Not stated',
         }),
-        row('person', 'Postcode', { text: person.postcode }),
+        row('person', 'Postcode', person.postcode === null ? NOT_ANSWERED : { text: person.postcode }),
         row('person', 'NHS number', {
           text: person.nhsNumber ? nhsNumberText(person.nhsNumber) : 'Not given',
         }),

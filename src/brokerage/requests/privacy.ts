@@ -17,8 +17,8 @@ export const IDENTIFIERS_CHECKED_FIELD = 'identifiersChecked'
 interface RequestText {
   person: {
     name: string
-    dateOfBirth: string
-    postcode: string
+    dateOfBirth: string | null
+    postcode: string | null
     nhsNumber: string | null
     phone?: string | null
     /** A request's person carries its address; the people row, its first line. */

@@ -2,7 +2,7 @@
 // person copied from the request that placed them there, and how each new request is getting on.
 // The market's failure response (src/market/failures/) calls these through the request service;
 // brokerage never knows why.
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Queryable, Transaction } from '../../db/connection.ts'
 import { NotFoundError } from '../../errors.ts'
@@ -10,6 +10,7 @@ import { notifyOrganisations, type ProviderMessage } from '../offers/store.ts'
 import { brokerageCarePackages } from '../reporting/views.ts'
 import type { RequestStatus } from '../rules/index.ts'
 import { importedPackages, offers, packages, people, requestVisits, sourcingRequests } from '../schema.ts'
+import { getBrokerageSettings } from '../settings/service.ts'
 import { insertCreatedEvent } from './records.ts'
 import { transitionRequest } from './service.ts'
 
@@ -237,6 +238,107 @@ export async function createResourcingRequest(tx: Transaction, terms: Resourcing
     },
   })
   await transitionRequest(tx, created, 'submit', terms.actor, { now: terms.now, reason: terms.reason })
+  return created.id
+}
+
+export interface BookResourcingTerms extends Omit<ResourcingTerms, 'packageIds'> {
+  /** The council's own book's packages the person had at the failing provider. */
+  importedPackageIds: readonly number[]
+}
+
+/**
+ * A request for a person the council's own book knows only by case reference, inside the caller's
+ * transaction. The book holds no name, date of birth or postcode, and Caremarket invents none: the
+ * person is the one an earlier request gave that case-system person ID, or a new record named by
+ * the case reference, with only the book's postcode district, locality and PCN area. The request
+ * takes what the book says (service type, client group, hours of support for supported living,
+ * the person reference), starts on the given day, leaves out the failing providers and stays a
+ * draft: a social worker or broker completes the person's details and needs, and submits it.
+ * Returns its id.
+ */
+export async function createBookResourcingRequest(
+  tx: Transaction,
+  terms: BookResourcingTerms,
+): Promise<number> {
+  const { councilId } = terms
+  const [book] = await tx
+    .select()
+    .from(importedPackages)
+    .where(
+      and(
+        eq(importedPackages.councilId, councilId),
+        inArray(importedPackages.id, [...terms.importedPackageIds]),
+      ),
+    )
+    .orderBy(importedPackages.id)
+    .limit(1)
+  if (!book) throw new NotFoundError('No such package in the council’s book')
+  const [known] = await tx
+    .select({ personId: sourcingRequests.personId })
+    .from(sourcingRequests)
+    .where(
+      and(
+        eq(sourcingRequests.councilId, councilId),
+        sql`lower(${sourcingRequests.personRef}) = lower(${book.personRef})`,
+      ),
+    )
+    .orderBy(desc(sourcingRequests.id))
+    .limit(1)
+  let personId = known?.personId
+  if (personId === undefined) {
+    const [person] = await tx
+      .insert(people)
+      .values({
+        councilId,
+        name: `Case reference ${book.personRef}`,
+        dateOfBirth: null,
+        postcode: null,
+        outcode: book.outcode,
+        localityId: book.localityId,
+        pcnAreaId: book.pcnAreaId,
+      })
+      .returning({ id: people.id })
+    if (!person) throw new Error('person not inserted')
+    personId = person.id
+  }
+  const settings = await getBrokerageSettings(tx, councilId)
+  const [created] = await tx
+    .insert(sourcingRequests)
+    .values({
+      councilId,
+      personId,
+      createdByUserId: terms.actor.kind === 'user' ? terms.actor.userId : null,
+      serviceType: book.serviceType,
+      clientGroup: book.clientGroup,
+      preferredOutcode: book.outcode,
+      maxDistanceMiles: settings.maxDistanceMiles,
+      startDate: terms.startDate,
+      urgency: terms.urgency,
+      emergencyHours: terms.urgency === 'emergency' ? terms.emergencyHours : null,
+      supportMinutesPerWeek: book.serviceType === 'supported_living' ? book.minutesPerWeek : null,
+      excludedProviderIds: [...terms.excludedProviderIds],
+      personRef: book.personRef,
+      status: 'draft',
+      createdAt: terms.now,
+      updatedAt: terms.now,
+    })
+    .returning({ id: sourcingRequests.id })
+  if (!created) throw new Error('request not inserted')
+  await insertCreatedEvent(tx, councilId, created.id, terms.actor, terms.now)
+  await recordAudit(tx, terms.actor, {
+    councilId,
+    action: 'sourcing_request.created',
+    entityType: 'sourcing_request',
+    entityId: created.id,
+    details: {
+      draft: true,
+      serviceType: book.serviceType,
+      fromBook: true,
+      importedPackageIds: [...terms.importedPackageIds],
+      excludedProviderIds: [...terms.excludedProviderIds],
+      reason: terms.reason,
+    },
+  })
   return created.id
 }
 

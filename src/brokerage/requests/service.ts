@@ -100,6 +100,7 @@ export {
 export { getRequest } from './records.ts'
 export {
   type AffectedPackage,
+  createBookResourcingRequest,
   createResourcingRequest,
   packagesAffected,
   personNames,
@@ -336,7 +337,15 @@ export async function createRequest(
       const existing = await findPerson(tx, councilId, value.personId)
       if (!existing)
         throw new ValidationError([{ field: 'personId', message: 'There is no such person in your council' }])
-      person = existing
+      if (existing.postcode === null || existing.dateOfBirth === null)
+        throw new ValidationError([
+          {
+            field: 'personId',
+            message:
+              'This person is known only by case reference: complete their details on their draft request first',
+          },
+        ])
+      person = { id: existing.id, postcode: existing.postcode }
       home = await place(tx, councilId, existing.postcode)
     } else {
       const { row, where } = await insertPerson(
@@ -345,7 +354,7 @@ export async function createRequest(
         value.person as NonNullable<typeof value.person>,
         'person.postcode',
       )
-      person = row
+      person = { id: row.id, postcode: row.postcode ?? '' }
       home = where
     }
     const origin = value.preferredPostcode

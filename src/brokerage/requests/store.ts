@@ -52,9 +52,10 @@ export function answeredRow(row: RequestRow): AnsweredRequestRow {
 interface RequestPerson {
   id: number
   name: string
-  dateOfBirth: string
+  /** Null only for a person known from the council’s book by case reference, until completed. */
+  dateOfBirth: string | null
   sex: Sex | null
-  postcode: string
+  postcode: string | null
   outcode: string
   localityId: number | null
   pcnAreaId: number | null

@@ -69,7 +69,10 @@ type Draft = Pick<
   | 'budgetPence'
   | 'visits'
   | 'supportMinutesPerWeek'
->
+> & {
+  /** A person known from the council's book by case reference has no date of birth or postcode yet. */
+  person?: { dateOfBirth: string | null; postcode: string | null }
+}
 
 export function isDraftPage(value: string): value is DraftPage {
   return (DRAFT_PAGES as readonly string[]).includes(value)
@@ -93,6 +96,10 @@ export function pageAnswered(
   context: Pick<WizardContext, 'hasRateBook'> = {},
 ): boolean {
   switch (page) {
+    case 'person':
+      return (
+        draft.person === undefined || (draft.person.dateOfBirth !== null && draft.person.postcode !== null)
+      )
     case 'service-type':
       return draft.serviceType !== null
     case 'needs':

@@ -12,9 +12,9 @@ import { MONTH_NAMES } from '../../shared/dates.ts'
 
 export interface IdentifyingDetails {
   name: string
-  /** 'YYYY-MM-DD' */
-  dateOfBirth: string
-  postcode: string
+  /** 'YYYY-MM-DD'; null only for a person known from the council's book, until completed. */
+  dateOfBirth: string | null
+  postcode: string | null
   nhsNumber: string | null
   /** The request's preferred postcode, a full postcode too when it is not the person's. */
   preferredPostcode?: string | null
@@ -316,8 +316,8 @@ function namePatterns(name: string): OwnPattern[] {
  * "17th of April"; "April 17, 1938"; years in full or two digits ("'38"); and the month and year
  * of birth on their own ("April 1938").
  */
-function dateOfBirthPattern(dateOfBirth: string): OwnPattern | null {
-  const match = dateOfBirth.match(/^(\d{4})-(\d{2})-(\d{2})$/)
+function dateOfBirthPattern(dateOfBirth: string | null): OwnPattern | null {
+  const match = dateOfBirth?.match(/^(\d{4})-(\d{2})-(\d{2})$/)
   if (!match) return null
   const [, year, mm, dd] = match as unknown as [string, string, string, string]
   const month = Number(mm)

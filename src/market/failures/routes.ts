@@ -75,7 +75,7 @@ const caseSchema = z.object({
     .describe("The person's name, or their case reference when only the council's own book holds them"),
   fromBook: z
     .boolean()
-    .describe("Known only from the council's own book: a social worker makes their request"),
+    .describe("Known only from the council's own book: their request is a draft to complete"),
   locationId: z.int(),
   locationName: z.string(),
   serviceType: z.string(),
@@ -127,7 +127,9 @@ const resourceResultSchema = z.object({
   alreadyMade: z.int().describe('People whose request an earlier or concurrent call made'),
   needReferral: z
     .int()
-    .describe("People known only from the council's own book: their social worker makes the request"),
+    .describe(
+      "People known only from the council's own book whose request is still a draft: a social worker or broker completes the person's details and submits it",
+    ),
   published: z.int(),
   notPublished: z.array(z.object({ caseId: z.int(), requestId: z.int(), reason: z.string() })),
 })

@@ -13,7 +13,7 @@ import type { Actor } from '../../audit/service.ts'
 import { award } from '../../brokerage/offers/award.ts'
 import { makeOffer } from '../../brokerage/offers/service.ts'
 import type { SystemCaller } from '../../brokerage/requests/callers.ts'
-import { closeRequest } from '../../brokerage/requests/service.ts'
+import { closeRequest, submit } from '../../brokerage/requests/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import {
   eligibilityDecisions,
@@ -21,6 +21,7 @@ import {
   inbox,
   marketEvents,
   outbox,
+  people,
   requestVisits,
   sourcingRequests,
 } from '../../db/schema.ts'
@@ -352,7 +353,7 @@ describe('re-sourcing in bulk', () => {
     expect(new Set(requests.map((r) => r.personId)).size).toBe(placed.length)
   })
 
-  it('leaves a person known only from the book to their social worker, and a person who died alone', async () => {
+  it('makes a draft for a person known only from the book, once, and leaves a person who died alone', async () => {
     await addBookPackage(database.db, home.councilId, failingAt, 'BOOK-9')
     const dan = await placePerson(database.db, home.councilId, failingAt, { name: 'Dan Died' })
     const eventId = await closure('2026-02-24')
@@ -361,11 +362,41 @@ describe('re-sourcing in bulk', () => {
     const danCase = view.cases.find((c) => c.personId === dan.personId)
     await setCaseOutcome(database.db, home.councilId, eventId, danCase?.id ?? 0, { outcome: 'died' }, actor)
     const result = await resourceResponse(database.db, caller, eventId, {}, actor, { now: NOW })
-    expect(result.needReferral).toBeGreaterThanOrEqual(1)
+    expect(result.needReferral).toBe(1)
     expect(await requestsOfPeople([dan.personId])).toHaveLength(0)
     const after = await getResponse(database.db, home.councilId, eventId, NOW)
     expect(after.cases.find((c) => c.personId === dan.personId)?.state).toBe('died')
-    expect(after.cases.find((c) => c.fromBook && c.person.includes('BOOK-9'))?.state).toBe('to_resource')
+    const bookCase = after.cases.find((c) => c.fromBook && c.person.includes('BOOK-9'))
+    expect(bookCase?.state).toBe('to_resource')
+    // The book's person: a draft named by the case reference, no name, date of birth or postcode invented.
+    const [draft] = await database.db
+      .select()
+      .from(sourcingRequests)
+      .where(eq(sourcingRequests.id, bookCase?.requestId ?? 0))
+    expect(draft).toMatchObject({
+      status: 'draft',
+      personRef: 'BOOK-9',
+      serviceType: 'residential',
+      clientGroup: 'older_people',
+      startDate: '2026-03-11',
+      excludedProviderIds: [home.providerA.id],
+    })
+    const [person] = await database.db
+      .select()
+      .from(people)
+      .where(eq(people.id, draft?.personId ?? 0))
+    expect(person).toMatchObject({
+      name: 'Case reference BOOK-9',
+      dateOfBirth: null,
+      postcode: null,
+      outcode: 'NR3',
+    })
+    // Exactly once: a second run makes nothing more, and the draft cannot be submitted until completed.
+    const again = await resourceResponse(database.db, caller, eventId, {}, actor, { now: NOW })
+    expect(again).toMatchObject({ created: 0, needReferral: 1 })
+    const refused = await submit(database.db, caller, draft?.id ?? 0, { now: NOW }).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(ValidationError)
+    expect((refused as ValidationError).errors.map((e) => e.field)).toContain('person')
   })
 })
 

@@ -7,6 +7,7 @@ import { councilUserEmails } from '../../accounts/service.ts'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import {
   type AffectedPackage,
+  createBookResourcingRequest,
   createResourcingRequest,
   packagesAffected,
   personNames,
@@ -392,7 +393,10 @@ export interface ResourceResult {
   created: number
   /** People who already had their request (made by an earlier or a concurrent run). */
   alreadyMade: number
-  /** People known only from the council's own book: a social worker must make their request. */
+  /**
+   * People known only from the council's own book whose request is still a draft: a social worker
+   * or broker completes their details and needs, and submits it.
+   */
   needReferral: number
   /** Requests this run published to providers. */
   published: number
@@ -449,14 +453,17 @@ export async function resourceResponseById(
   for (;;) {
     const made = await db.transaction(async (tx) => {
       const batch = await tx
-        .select({ id: failureCases.id, packageIds: failureCases.packageIds })
+        .select({
+          id: failureCases.id,
+          packageIds: failureCases.packageIds,
+          importedPackageIds: failureCases.importedPackageIds,
+        })
         .from(failureCases)
         .where(
           and(
             eq(failureCases.councilId, councilId),
             eq(failureCases.responseId, response.id),
             isNull(failureCases.requestId),
-            sql`cardinality(${failureCases.packageIds}) > 0`,
             sql`(${failureCases.outcome} is null or ${notInArray(failureCases.outcome, SETTLED_OUTCOMES)})`,
           ),
         )
@@ -464,9 +471,8 @@ export async function resourceResponseById(
         .limit(batchSize)
         .for('update', { skipLocked: true })
       for (const c of batch) {
-        const requestId = await createResourcingRequest(tx, {
+        const common = {
           councilId,
-          packageIds: c.packageIds,
           startDate,
           urgency: terms.urgency,
           emergencyHours: terms.emergencyHours,
@@ -474,7 +480,12 @@ export async function resourceResponseById(
           reason,
           actor,
           now,
-        })
+        }
+        // A person only the council's book knows gets a draft whose details a social worker completes.
+        const requestId =
+          c.packageIds.length > 0
+            ? await createResourcingRequest(tx, { ...common, packageIds: c.packageIds })
+            : await createBookResourcingRequest(tx, { ...common, importedPackageIds: c.importedPackageIds })
         await tx
           .update(failureCases)
           .set({ requestId, resourcedAt: now })
@@ -532,7 +543,10 @@ export async function resourceResponseById(
   return {
     created,
     alreadyMade: withRequest - created,
-    needReferral: cases.filter((c) => c.requestId === null && c.packageIds.length === 0).length,
+    needReferral: cases.filter(
+      (c) =>
+        c.packageIds.length === 0 && c.requestId !== null && progress.get(c.requestId)?.status === 'draft',
+    ).length,
     published,
     notPublished,
   }
