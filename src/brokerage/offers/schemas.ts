@@ -145,6 +145,10 @@ export const evaluationSchema = z.object({
     excludedProviderIds: z
       .array(z.int())
       .describe('Provider organisations never invited: the failing provider, for a re-sourcing request'),
+    supportMinutesPerWeek: z
+      .int()
+      .nullable()
+      .describe('Supported living: the hours of support a week, in minutes; null otherwise'),
     status: z.enum(REQUEST_STATUSES),
     publishedAt: instant.nullable(),
     deadlineAt: instant.nullable(),
