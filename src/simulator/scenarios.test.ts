@@ -65,6 +65,13 @@ describe('caremarket simulate --scenario', () => {
     const states = view.cases.map((c) => c.state)
     expect(states.filter((s) => s === 're_placed')).toHaveLength(2)
     expect(new Set(states).size).toBeGreaterThan(1)
+
+    // The allocation optimiser takes the event's requests: the two re-placed are no longer waiting.
+    const allocation = JSON.parse(
+      await run(['allocate', '--council', 'DEMO', '--event', String(summary.marketEventId), '--json']),
+    )
+    expect(allocation.requests).toBe(2)
+    expect(allocation.skipped.map((s: { requestId: number }) => s.requestId).sort()).toEqual(summary.rePlaced)
   })
 
   it('has an agency hand back a share of its hours, with full notice, and re-sources some', async () => {

@@ -26,6 +26,8 @@ export const allocationCapabilities: Capability[] = [
 
 export interface AllocationRouteOptions {
   allocation: BrokerageServices['allocation']
+  /** The re-sourcing requests of a market event's failure response (the market keeps the cases). */
+  requestsOfEvent: (councilId: number, eventId: number) => Promise<number[]>
 }
 
 const MAX_IDS = 5_000
@@ -65,14 +67,26 @@ function proposalView(proposal: AllocationProposal) {
   }
 }
 
-export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = async (app, { allocation }) => {
+/** "?event=7" → 7; a 400 for anything else. */
+function eventIdOf(value: string): number | undefined {
+  const text = value.trim()
+  if (text === '') return undefined
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
+    throw new ValidationError([{ field: 'event', message: 'The market event must be a number, like 12' }])
+  return Number(text)
+}
+
+export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = async (
+  app,
+  { allocation, requestsOfEvent },
+) => {
   const show = async (
     reply: FastifyReply,
     user: SessionUser,
-    query: { requests: string },
+    query: { requests: string; requestIds?: number[] },
     options: { status?: number; outcomes?: ConfirmationOutcome[]; error?: string } = {},
   ) => {
-    const requestIds = requestIdsOf(query.requests)
+    const requestIds = query.requestIds ?? requestIdsOf(query.requests)
     const proposal = await allocation.proposeAllocation(user.councilId, { requestIds })
     return reply.code(options.status ?? 200).view('brokerage/allocation/views/allocation.njk', {
       pageTitle: 'Allocation',
@@ -84,9 +98,14 @@ export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = asyn
     })
   }
 
-  app.get('/allocation', { config: { access: BROKERS } }, async (request, reply) =>
-    show(reply, request.user as SessionUser, { requests: field(request.query, 'requests') }),
-  )
+  app.get('/allocation', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const eventId = eventIdOf(field(request.query, 'event'))
+    // A failure response's people are its re-sourcing requests: the page then works on those.
+    if (eventId === undefined) return show(reply, user, { requests: field(request.query, 'requests') })
+    const requestIds = await requestsOfEvent(user.councilId, eventId)
+    return show(reply, user, { requests: requestIds.join(', '), requestIds })
+  })
 
   app.post('/allocation', { config: { access: BROKERS } }, async (request, reply) => {
     const user = request.user as SessionUser

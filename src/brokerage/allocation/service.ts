@@ -63,6 +63,7 @@ export interface AllocationProposal {
 }
 
 async function openRequestIds(db: Queryable, councilId: number, requestIds?: readonly number[]) {
+  if (requestIds?.length === 0) return { ids: [], skipped: [] }
   const rows = await db
     .select({
       id: sourcingRequests.id,
