@@ -174,6 +174,70 @@ describe('allocation model', () => {
     expect(optimal.peoplePlaced).toBe(1)
   })
 
+  describe('home care visit by visit', () => {
+    // A morning and an evening visit, 5 hours a week each; agencies 1 and 2 (different providers)
+    // each have 5 spare hours in the district, and agency 2 is a little better rated.
+    const round = (sameProvider: boolean): AllocationProblem => {
+      const uses = (locationId: number) => [
+        { pool: `minutes:${locationId}:NR3`, amount: 600, perVisit: true },
+        { pool: `limit:${locationId}`, amount: 1 },
+      ]
+      return {
+        requests: [
+          request(1, {
+            kind: 'hours',
+            minutesPerWeek: 600,
+            visits: [
+              { visitId: 11, minutesPerWeek: 300 },
+              { visitId: 12, minutesPerWeek: 300 },
+            ],
+            sameProvider,
+          }),
+        ],
+        options: [option(1, 1, { uses: uses(1) }), option(1, 2, { uses: uses(2), quality: 100 })],
+        pools: [
+          { key: 'minutes:1:NR3', label: '', amount: 300 },
+          { key: 'minutes:2:NR3', label: '', amount: 300 },
+          { key: 'limit:1', label: '', amount: 5 },
+          { key: 'limit:2', label: '', amount: 5 },
+        ],
+      }
+    }
+
+    it('splits a round between providers when the council allows it, meeting every visit', async () => {
+      const optimal = await allocateOptimal(round(false))
+      expect(optimal.status).toBe('Optimal')
+      expect(optimal.hoursPlaced).toBe(10)
+      expect(optimal.assignments.map((a) => [a.option.locationId, a.visitIds?.length])).toEqual([
+        [1, 1],
+        [2, 1],
+      ])
+      expect(allocateGreedy(round(false)).hoursPlaced).toBe(10)
+    })
+
+    it('gives every visit of a round to one provider when the council asks for it', async () => {
+      const optimal = await allocateOptimal(round(true))
+      expect(optimal.status).toBe('Optimal')
+      expect(new Set(optimal.assignments.map((a) => a.option.providerId)).size).toBe(1)
+      // Only 5 spare hours at either: one visit is met, at the better-rated agency.
+      expect(optimal.hoursPlaced).toBe(5)
+      expect(optimal.assignments.map((a) => [a.option.locationId, a.visitIds?.length])).toEqual([[2, 1]])
+      const greedy = allocateGreedy(round(true))
+      expect(new Set(greedy.assignments.map((a) => a.option.providerId)).size).toBe(1)
+      expect(greedy.hoursPlaced).toBe(5)
+    })
+
+    it('serves only the visits an offer covers', async () => {
+      const problem = round(false)
+      const partial = {
+        ...problem,
+        options: [option(1, 2, { uses: problem.options[1]?.uses, visitIds: [12] })],
+      }
+      const optimal = await allocateOptimal(partial)
+      expect(optimal.assignments.map((a) => a.visitIds)).toEqual([[12]])
+    })
+  })
+
   it('solves an empty problem', async () => {
     const optimal = await allocateOptimal({ requests: [request(1)], options: [], pools: [] })
     expect(optimal.peoplePlaced).toBe(0)

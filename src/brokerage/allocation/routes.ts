@@ -56,13 +56,20 @@ function proposalView(proposal: AllocationProposal) {
   return {
     proposal,
     people,
-    confirmable: people
-      .filter((p) => p.optimal && p.optimal.option.offerId !== null)
-      .map((p) => ({
-        value: `${p.requestId}:${p.optimal?.option.offerId}`,
-        text: `${p.label} (request ${p.requestId}) to ${p.optimal?.option.locationName}`,
-        hint: { text: p.why },
-      })),
+    // One placement for each offer the proposal uses: home care split between providers has several.
+    confirmable: proposal.optimal.assignments
+      .filter((a) => a.option.offerId !== null)
+      .map((a) => {
+        const p = people.find((q) => q.requestId === a.requestId)
+        const visits = a.visitIds
+          ? ` (${a.visitIds.length} ${a.visitIds.length === 1 ? 'visit' : 'visits'})`
+          : ''
+        return {
+          value: `${a.requestId}:${a.option.offerId}`,
+          text: `${p?.label ?? 'Request'} (request ${a.requestId}) to ${a.option.locationName}${visits}`,
+          hint: { text: p?.why ?? '' },
+        }
+      }),
     toInvite: people.filter((p) => p.optimal && p.optimal.option.offerId === null),
   }
 }
@@ -123,10 +130,12 @@ export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = asyn
         { status: 400, error: 'Choose at least one placement to confirm' },
       )
     }
-    const why = new Map(
-      (await allocation.proposeAllocation(user.councilId, { requestIds: requestIdsOf(requests) })).people.map(
-        (p) => [p.requestId, p.why],
-      ),
+    const proposal = await allocation.proposeAllocation(user.councilId, {
+      requestIds: requestIdsOf(requests),
+    })
+    const why = new Map(proposal.people.map((p) => [p.requestId, p.why]))
+    const visitsOf = new Map(
+      proposal.optimal.assignments.map((a) => [`${a.requestId}:${a.option.offerId}`, a.visitIds]),
     )
     const outcomes = await allocation.confirmAllocation(
       user,
@@ -136,6 +145,7 @@ export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = asyn
           requestId,
           offerId,
           choiceReason: reason || `Proposed by the allocation optimiser: ${why.get(requestId) ?? ''}`.trim(),
+          visitIds: visitsOf.get(c),
         }
       }),
     )
