@@ -275,6 +275,7 @@ export function proposalJson(proposal: AllocationProposal) {
       note: proposal.optimal.note,
       variables: proposal.optimal.variables,
       constraints: proposal.optimal.constraints,
+      candidates: proposal.optimal.candidates,
       ...figures(proposal.optimal),
       placements: proposal.optimal.assignments.map(placement),
     },
