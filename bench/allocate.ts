@@ -59,7 +59,7 @@ function person(random: Random, id: number, extra: Partial<AllocationRequest>): 
   }
 }
 
-export function closureProblem(seed: number): AllocationProblem {
+function closureProblem(seed: number): AllocationProblem {
   const random = new Random(seed)
   const homes = Array.from({ length: LOCATIONS }, (_, i) => ({
     id: i + 1,
@@ -104,7 +104,7 @@ export function closureProblem(seed: number): AllocationProblem {
   return { requests, options, pools }
 }
 
-export function backlogProblem(seed: number): AllocationProblem {
+function backlogProblem(seed: number): AllocationProblem {
   const random = new Random(seed)
   const districts = Array.from({ length: 25 }, (_, i) => `D${i + 1}`)
   const agencies = Array.from({ length: LOCATIONS }, (_, i) => ({

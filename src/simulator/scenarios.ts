@@ -60,7 +60,7 @@ const PLACED_BEFORE_DAYS = 42
 /** How many homes or agencies are tried before a scenario gives up on finding one to use. */
 const CANDIDATES_TRIED = 10
 
-export interface ScenarioOptions {
+interface ScenarioOptions {
   councilCode: string
   seed: number
   /** Today, for the scenario (the real clock when not given). */

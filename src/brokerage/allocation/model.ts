@@ -55,7 +55,7 @@ export interface AllocationRequest {
   sameProvider?: boolean
 }
 
-export interface AllocationVisit {
+interface AllocationVisit {
   visitId: number
   minutesPerWeek: number
 }
@@ -200,7 +200,7 @@ function usableOptions(
 }
 
 /** A request allocated visit by visit: home care whose visits are given. */
-export function byVisit(request: AllocationRequest): boolean {
+function byVisit(request: AllocationRequest): boolean {
   return request.kind === 'hours' && (request.visits?.length ?? 0) > 0
 }
 
@@ -217,7 +217,7 @@ function coveredVisits(request: AllocationRequest, option: AllocationOption): re
  * value (its minutes for the size, and its share of the minutes for the distance penalty), so
  * that serving every visit through one option is worth what serving the request whole is.
  */
-export function visitValue(
+function visitValue(
   request: AllocationRequest,
   option: AllocationOption,
   visit: AllocationVisit,
