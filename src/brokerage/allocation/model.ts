@@ -217,11 +217,7 @@ function coveredVisits(request: AllocationRequest, option: AllocationOption): re
  * value (its minutes for the size, and its share of the minutes for the distance penalty), so
  * that serving every visit through one option is worth what serving the request whole is.
  */
-function visitValue(
-  request: AllocationRequest,
-  option: AllocationOption,
-  visit: AllocationVisit,
-): number {
+function visitValue(request: AllocationRequest, option: AllocationOption, visit: AllocationVisit): number {
   const total = (request.visits ?? []).reduce((s, v) => s + v.minutesPerWeek, 0)
   const share = total > 0 ? visit.minutesPerWeek / total : 0
   const quality = 0.5 + Math.min(100, Math.max(0, option.quality)) / 200
