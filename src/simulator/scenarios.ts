@@ -239,7 +239,7 @@ class Scenario {
       )
       await closeRequest(db, this.broker, requestId, {
         now: this.at(base),
-        reason: 'Closed early: the person has chosen a place',
+        reason: 'The person has chosen a place',
       })
       const decidedAt = this.at(base)
       const evaluation = await evaluateOffers(db, this.broker, requestId, decidedAt)

@@ -631,7 +631,13 @@ export async function allocateOptimal(
     cutExactly: pruned.cutExactly,
     cutByRank: pruned.cutByRank,
   }
-  const usable = pruned.options.length
+  // The programme's columns: one for an option met whole; one for each visit it can serve and one
+  // more for an option met visit by visit (and a few for the providers, left out of the count).
+  const requestOf = new Map(problem.requests.map((r) => [r.requestId, r]))
+  const usable = pruned.options.reduce((n, o) => {
+    const request = requestOf.get(o.requestId) as AllocationRequest
+    return n + (byVisit(request) ? coveredVisits(request, o).length + 1 : 1)
+  }, 0)
   const fallback = (status: string, note: string, constraints = 0): OptimalResult => ({
     ...greedy,
     assignments: [...greedy.assignments],
