@@ -18,6 +18,9 @@
 //     provider in a district, or the placements left this month under an "N per month" restriction:
 //     Σ use(o, pool) · x[o] ≤ pool's amount;
 //   - exclusions: options at an excluded location or provider are not variables at all.
+// Home care whose visits are given is met visit by visit instead, and where the council asks, every
+// visit of a round goes to one provider (buildModel sets out the columns and rows). Options that can
+// never be better are left out before the programme is built (candidateOptions).
 
 import highsModule from 'highs'
 
