@@ -133,3 +133,17 @@ describe('caremarket fees uplift', () => {
     expect(year.err).toContain('--year must be a whole number from 2000 to 2100')
   })
 })
+
+describe('caremarket fees apply-uplift', () => {
+  it('applies a scenario file once, printing the price changes as JSON', async () => {
+    const args = ['fees', 'apply-uplift', '--council', 'UPLC', '--year', '2027', '--scenario']
+    const { code, out, err } = await run([...args, path.join(dir, 'five.json'), '--json'])
+    expect(code, err).toBe(0)
+    const json = JSON.parse(out)
+    expect(json).toMatchObject({ year: 2027, packagesChanged: 1, effectiveFrom: '2027-04-01' })
+    expect(json.packages[0]).toMatchObject({ oldWeeklyCostPence: 70_000, newWeeklyCostPence: 73_500 })
+    const again = await run([...args, path.join(dir, 'two.json')])
+    expect(again.code).not.toBe(0)
+    expect(again.err).toContain('already applied')
+  })
+})

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
+import { applicationJson } from '../fees/uplifts/apply.ts'
 import { parseScenarioJson, type UpliftModel } from '../fees/uplifts/rules.ts'
 import { formatPounds, parsePounds } from '../shared/money.ts'
 import { type CliContext, CliUsageError, parseInteger, printJson } from './context.ts'
@@ -83,6 +84,39 @@ export function registerFeesCommands(program: Command, context: CliContext): voi
             `A budget of ${pounds(budget.budgetPence)} allows ${percent(budget.upliftPercent)} for every sector (costing ${pounds(budget.increasePence)} more)${budget.capped ? ', and more than 100% would fit' : ''}.`,
           )
         process.stdout.write(`${text.join('\n\n')}\n`)
+      },
+    )
+  fees
+    .command('apply-uplift')
+    .description(
+      'Apply a scenario of fee uplifts from 1 April --year: new rates, a new weekly price for every live package, and a letter to each provider (once a year)',
+    )
+    .requiredOption('--council <code>', 'the council’s code, e.g. DEMO')
+    .requiredOption(
+      '--year <year>',
+      'the year the financial year starts, e.g. 2027',
+      parseInteger('--year', 2000, 2100),
+    )
+    .requiredOption('--scenario <file>', 'the scenario as a JSON file, e.g. {"default": 5}')
+    .option('--json', 'print the applied uplift and its price changes as JSON')
+    .option('--csv', 'print the price changes as CSV, for finance')
+    .action(
+      async (options: { council: string; year: number; scenario: string; json?: boolean; csv?: boolean }) => {
+        readScenario(options.scenario, '--scenario')
+        const scenario = JSON.parse(readFileSync(options.scenario, 'utf8')) as unknown
+        const { applied, csv } = await context.withServices(async ({ accounts, uplifts }) => {
+          const council = await accounts.getCouncilByCode(options.council.trim().toUpperCase())
+          const applied = await uplifts.applyUplift(council.id, options.year, scenario, {
+            kind: 'system',
+            label: 'command line',
+          })
+          return { applied, csv: options.csv ? await uplifts.applicationCsv(council.id, options.year) : null }
+        })
+        if (options.json) return printJson(applicationJson(applied))
+        if (csv !== null) return void process.stdout.write(csv)
+        process.stdout.write(
+          `Applied the ${applied.label} uplift from ${applied.effectiveFrom}: ${applied.packagesChanged} package prices changed, ${applied.ratesAdded} rates added, ${applied.providersWritten} letters to providers queued. The year’s cost: ${pounds(applied.annualCostBeforePence)} before, ${pounds(applied.annualCostAfterPence)} after.\n`,
+        )
       },
     )
 }

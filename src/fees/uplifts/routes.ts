@@ -1,14 +1,16 @@
-import type { FastifyPluginAsync } from 'fastify'
-import type { SessionUser } from '../../accounts/service.ts'
-import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
-import { londonDate } from '../../shared/dates.ts'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { actorOf, type SessionUser } from '../../accounts/service.ts'
+import { ConflictError, type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { formatDate, formatLondonDateTime, londonDate } from '../../shared/dates.ts'
 import { formatPounds, formatRoundedPounds, parsePounds } from '../../shared/money.ts'
 import { operation } from '../../web/api-schema.ts'
 import { chartMarkup } from '../../web/charts.ts'
 import { field } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
+import { applicationJson } from './apply.ts'
 import { upliftChart } from './charts.ts'
 import {
+  financialYear,
   financialYearLabel,
   MAX_BUDGET_PENCE,
   parseScenarioJson,
@@ -17,7 +19,13 @@ import {
   UPLIFT_SECTORS,
   type UpliftModel,
 } from './rules.ts'
-import { upliftModelSchema, upliftParams, upliftQuery } from './schemas.ts'
+import {
+  upliftApplicationSchema,
+  upliftModelSchema,
+  upliftParams,
+  upliftQuery,
+  upliftScenarioBody,
+} from './schemas.ts'
 import type { UpliftsService } from './service.ts'
 
 const READERS = ['commissioner', 'council_admin'] as const
@@ -109,8 +117,15 @@ export const upliftsRoutes: FastifyPluginAsync<UpliftsRouteOptions> = async (app
         })
       else budgetPence = parsed.pence
     }
+    const applied = await uplifts.appliedUplift(user.councilId, year)
     const view = {
       pageTitle: `Uplift modelling ${financialYearLabel(year)}`,
+      applied: applied && {
+        atText: formatLondonDateTime(applied.appliedAt),
+        by: applied.appliedBy,
+        fromText: formatDate(applied.effectiveFrom),
+      },
+      fromText: formatDate(financialYear(year).from),
       year,
       yearLabel: financialYearLabel(year),
       values,
@@ -199,6 +214,152 @@ export const upliftsRoutes: FastifyPluginAsync<UpliftsRouteOptions> = async (app
         query.budgetPence,
       )
       return { ...(models[0] as UpliftModel), budget }
+    },
+  )
+
+  /** The confirmation page: what applying the scenario changes, before it is applied. */
+  async function confirmPage(
+    user: SessionUser,
+    year: number,
+    scenarioText: string,
+    reply: FastifyReply,
+    errors: FieldError[] = [],
+    status = 200,
+  ) {
+    const view = {
+      pageTitle: `Apply the ${financialYearLabel(year)} uplift`,
+      year,
+      yearLabel: financialYearLabel(year),
+      fromText: formatDate(financialYear(year).from),
+      scenario: scenarioText,
+    }
+    let model: UpliftModel | null = null
+    if (errors.length === 0)
+      try {
+        const scenario = parseScenarioJson(scenarioText)
+        model = (await uplifts.modelUplifts(user.councilId, year, [scenario])).models[0] as UpliftModel
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error
+        errors = error.errors
+        status = 400
+      }
+    return reply.code(status).view('fees/uplifts/views/apply.njk', {
+      ...view,
+      ...(errors.length > 0 ? pageErrors(errors) : {}),
+      rows:
+        model &&
+        [...model.sectors.filter((s) => s.packages > 0), model.total].map((c) => [
+          { text: c.label },
+          { text: c.packages.toLocaleString('en-GB'), format: 'numeric' },
+          { text: c.sector === 'total' ? '' : upliftText(c), format: 'numeric' },
+          { text: formatRoundedPounds(c.annualCostBeforePence), format: 'numeric' },
+          { text: formatRoundedPounds(c.annualCostAfterPence), format: 'numeric' },
+          { text: formatRoundedPounds(c.increasePence), format: 'numeric' },
+        ]),
+    })
+  }
+
+  app.post('/fees/uplifts/:year/apply', { config: { access: READERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { year } = parseInput(upliftParams, request.params)
+    const scenarioText = field(request.body, 'scenario')
+    if (field(request.body, 'confirm') !== 'yes') return confirmPage(user, year, scenarioText, reply)
+    try {
+      parseScenarioJson(scenarioText)
+      await uplifts.applyUplift(user.councilId, year, JSON.parse(scenarioText), actorOf(user))
+      return reply.redirect(`/fees/uplifts/${year}/application?applied=1`, 303)
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return confirmPage(user, year, scenarioText, reply, error.errors, 400)
+      if (error instanceof ConflictError)
+        return confirmPage(
+          user,
+          year,
+          scenarioText,
+          reply,
+          [{ field: 'scenario', message: error.message }],
+          409,
+        )
+      throw error
+    }
+  })
+
+  app.get('/fees/uplifts/:year/application', { config: { access: READERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { year } = parseInput(upliftParams, request.params)
+    const applied = await uplifts.upliftApplication(user.councilId, year)
+    return reply.view('fees/uplifts/views/application.njk', {
+      pageTitle: `The ${applied.label} uplift, applied`,
+      year,
+      justApplied: field(request.query, 'applied') === '1',
+      applied,
+      atText: formatLondonDateTime(applied.appliedAt),
+      fromText: formatDate(applied.effectiveFrom),
+      scenarioText: JSON.stringify(applied.scenario),
+      beforeText: formatRoundedPounds(applied.annualCostBeforePence),
+      afterText: formatRoundedPounds(applied.annualCostAfterPence),
+      rows: applied.changes.map((c) => [
+        { text: c.ref },
+        { text: c.providerName },
+        { text: c.locationName },
+        { text: c.serviceLabel },
+        { text: formatDate(c.effectiveFrom) },
+        { text: formatPounds(c.previousWeeklyCostPence), format: 'numeric' },
+        { text: formatPounds(c.weeklyCostPence), format: 'numeric' },
+      ]),
+    })
+  })
+
+  app.get('/fees/uplifts/:year/application.csv', { config: { access: READERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const { year } = parseInput(upliftParams, request.params)
+    const csv = await uplifts.applicationCsv(user.councilId, year)
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="fee-uplift-${year}.csv"`)
+      .send(csv)
+  })
+
+  app.post(
+    '/api/v1/fees/uplifts/:year/apply',
+    {
+      config: { access: READERS },
+      schema: operation({
+        summary:
+          'Apply a scenario of fee uplifts from 1 April {year}: new rates, a new weekly price for every package in force from then, and a letter to each provider',
+        description:
+          'One transaction, audited. Every package in force on any day from 1 April gets a new price from 1 April (or its start, if later), uplifted from the price in force then as the model costs it; every rate in force on 1 April ends on 31 March and its uplifted successor starts on 1 April. Prices for earlier dates do not change. Applied once a year: a second time answers 409.',
+        tags: ['fees'],
+        params: upliftParams,
+        body: upliftScenarioBody,
+        responses: { 201: upliftApplicationSchema },
+        errors: [409],
+      }),
+    },
+    async (request, reply) => {
+      const user = request.user as SessionUser
+      const { year } = parseInput(upliftParams, request.params)
+      const applied = await uplifts.applyUplift(user.councilId, year, request.body, actorOf(user))
+      return reply.code(201).send(applicationJson(applied))
+    },
+  )
+
+  app.get(
+    '/api/v1/fees/uplifts/:year/application',
+    {
+      config: { access: READERS },
+      schema: operation({
+        summary: 'The fee uplift applied from 1 April {year}, with each package’s old and new weekly price',
+        tags: ['fees'],
+        params: upliftParams,
+        responses: { 200: upliftApplicationSchema },
+        errors: [404],
+      }),
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { year } = parseInput(upliftParams, request.params)
+      return applicationJson(await uplifts.upliftApplication(user.councilId, year))
     },
   )
 }

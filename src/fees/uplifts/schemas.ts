@@ -66,3 +66,41 @@ export const upliftQuery = z.strictObject({
     .optional()
     .describe('Also find the largest uniform uplift whose extra cost fits this budget (pence)'),
 })
+
+export const upliftScenarioBody = z
+  .record(z.string(), z.unknown(), { error: 'Send the scenario as a JSON object, like {"default": 5}' })
+  .describe('The scenario, as JSON: the same as the model’s scenario parameter, e.g. {"default": 5}')
+
+export const upliftApplicationSchema = z.object({
+  year: z.int(),
+  label: z.string().describe('"2027/28"'),
+  effectiveFrom: z.iso.date().describe('1 April of the year: the new prices and rates start then'),
+  scenario: z.record(z.string(), z.unknown()).describe('The scenario applied, as given'),
+  packagesChanged: z.int(),
+  ratesAdded: z
+    .int()
+    .describe('Rates of the rate book uplifted from 1 April (their predecessors end on 31 March)'),
+  providersWritten: z
+    .int()
+    .describe('Letters queued in the outbox, one per provider organisation with users'),
+  annualCostBeforePence: z
+    .int()
+    .describe('The year’s cost of the live book before the uplift (as the model costs it)'),
+  annualCostAfterPence: z.int(),
+  appliedBy: z.string(),
+  appliedAt: z.iso.datetime(),
+  packages: z.array(
+    z.object({
+      ref: z.string().describe('PKG-<id> brokered through Caremarket; BOOK-<id> from the council’s book'),
+      source: z.enum(['brokered', 'imported']),
+      packageId: z.int(),
+      provider: z.string(),
+      location: z.string(),
+      service: z.string(),
+      sector: z.string(),
+      effectiveFrom: z.iso.date(),
+      oldWeeklyCostPence: z.int(),
+      newWeeklyCostPence: z.int(),
+    }),
+  ),
+})

@@ -1,7 +1,8 @@
 // Uplift modelling over the live book: one scenario, two or three side by side, and the uniform
 // uplift that fits a budget.
-import type { Queryable } from '../../db/connection.ts'
+import type { Database } from '../../db/connection.ts'
 import { ValidationError } from '../../errors.ts'
+import { createUpliftApplyService } from './apply.ts'
 import { financialYear, modelUplift, type Scenario, type UpliftModel, upliftForBudget } from './rules.ts'
 import { packagesInForce } from './store.ts'
 
@@ -16,8 +17,9 @@ export interface BudgetFit {
 /** The most scenarios compared side by side. */
 const MAX_COMPARED = 3
 
-export function createUpliftsService(db: Queryable) {
+export function createUpliftsService(db: Database) {
   return {
+    ...createUpliftApplyService(db),
     /** Each scenario's costs for the financial year starting 1 April `year`, and the budget's fit. */
     async modelUplifts(
       councilId: number,

@@ -3,6 +3,7 @@
 
 import { type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
+import { weeklyCostOn } from '../../brokerage/reporting/prices.ts'
 import {
   isCareHome,
   type PriceUnit,
@@ -528,7 +529,7 @@ async function commissionedCare(
   const rows = rowsOf<{ source: string | null; packages: number; people: number; weekly: number | string }>(
     await db.execute(sql`
       select k.source, count(*)::int as packages, count(distinct k.person_key)::int as people,
-        coalesce(sum(k.weekly_cost_pence), 0)::bigint as weekly
+        coalesce(sum(${weeklyCostOn('k', to)}), 0)::bigint as weekly
       from brokerage_care_packages k
       where k.council_id = ${scope.councilId}
         ${scope.serviceType === null ? sql`` : sql`and k.service_type = ${scope.serviceType}`}
