@@ -67,5 +67,23 @@ describe.skipIf(skip)(
       expect(tab.cspViolations).toEqual([])
       expect(tab.scriptErrors).toEqual([])
     })
+
+    it('a commissioner applies scenario 1 after checking what it changes, and sees each price change', async () => {
+      const tab = await session.signedIn(session.server.fixture.emails.commissioner, PASSWORD)
+      const page = new Layout(tab.page)
+      expect(await tab.visit('/fees/uplifts/2027')).toBe(200)
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Apply scenario 1 from 1 April 2027' }))
+      expect(await page.heading.textContent()).toBe('Apply the 2027/28 uplift')
+      await expectAccessible(tab)
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Apply the 2027/28 uplift' }))
+      expect(await page.heading.textContent()).toBe('The 2027/28 uplift, applied')
+      const changes = tab.page.getByRole('table', { name: 'Price changes' })
+      // The example scenario's 5%: £700 a week becomes £735 from 1 April 2027.
+      expect(await changes.getByRole('row').filter({ hasText: '£735.00' }).textContent()).toContain('£700.00')
+      await expectAccessible(tab)
+      expect(await tab.visit('/fees/uplifts/2027')).toBe(200)
+      expect(await tab.page.getByText('The 2027/28 uplift was applied on').count()).toBe(1)
+      expect(tab.cspViolations).toEqual([])
+    })
   },
 )
