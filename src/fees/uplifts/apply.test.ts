@@ -1,9 +1,11 @@
 // Applying a year's uplift: live packages change from 1 April, every figure for an earlier date
 // stays as it was, once a year only, with a letter to each provider and a CSV for finance.
-import { and, eq } from 'drizzle-orm'
+import { Readable } from 'node:stream'
+import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { type BookRow, loadBook } from '../../../test/support/uplifts-fixture.ts'
+import { importPackages } from '../../brokerage/package-imports/service.ts'
 import { auditLog, feeRates, locations, outbox } from '../../db/schema.ts'
 import { insightsReport } from '../../market/insights/service.ts'
 import { keyData } from '../../market/mps/service.ts'
@@ -277,6 +279,45 @@ describe('applying the 2027/28 uplift', () => {
     // 2028's prices are 2027's, uplifted again: the 2027 changes stand.
     const y2027 = (await client.get('/api/v1/fees/uplifts/2027/application')).json()
     expect(y2027.packages).toEqual(body.packages)
+  })
+
+  it('keeps the past when the council’s book is loaded again, at the new price or another', async () => {
+    const before2027 = await figures()
+    const [place] = await t.database.db
+      .select({ ref: locations.cqcLocationId })
+      .from(locations)
+      .where(eq(locations.id, home.providerA.locationId))
+    const load = (weekly: string, now: string) =>
+      importPackages(t.database.db, {
+        councilId: home.councilId,
+        input: Readable.from([
+          Buffer.from(
+            `person_ref,date_of_birth,age_band,postcode_district,client_group,service_type,location_ref,weekly_cost,hours_per_week,start_date,end_date,funding\r\nR1,,75-84,NR3,older_people,residential,${place?.ref},${weekly},,2025-06-01,,council`,
+          ),
+        ]),
+        fileName: 'book.csv',
+        full: false,
+        actor: { kind: 'system', label: 'test' },
+        now: new Date(now),
+      })
+    const importChanges = async () =>
+      (
+        (await t.database.db.execute(
+          sql`select effective_from::text as effective_from, weekly_cost_pence from brokerage_package_price_changes
+            where council_id = ${home.councilId} and change_ref like 'package-import/%'`,
+        )) as unknown as { rows: unknown[] }
+      ).rows
+    // The book now says what the uplift made it: nothing changes.
+    await load('840', '2027-05-01T12:00:00Z')
+    expect(await importChanges()).toEqual([])
+    // A new price in the book holds from the day it is loaded, not from the package's start.
+    await load('850', '2027-06-01T12:00:00Z')
+    expect(await importChanges()).toEqual([{ effective_from: '2027-06-01', weekly_cost_pence: 85_000 }])
+    const after = await figures()
+    // Only when the book was last loaded differs.
+    const loaded = (f: typeof after) => ({ ...f.past, mpsMarch: { ...f.past.mpsMarch, bookLoadedAt: null } })
+    expect(loaded(after)).toEqual(loaded(before2027))
+    expect(after.next.insightsApril).toEqual(before2027.next.insightsApril)
   })
 
   it('refuses a bad scenario field by field, before anything is written', async () => {
