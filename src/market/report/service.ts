@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import type { Queryable } from '../../db/connection.ts'
 import { parseInput } from '../../errors.ts'
+import { type SavedScenarioModels, savedScenarioModels } from '../../fees/uplifts/service.ts'
 import { type CapacitySummary, capacitySummary } from '../../providers/capacity/service.ts'
 import { listMarketEvents, type MarketEventView } from '../events/service.ts'
 import { endOfLondonDay } from '../icl/rules.ts'
@@ -13,7 +14,22 @@ import { type InsightsReport, insightsReport } from '../insights/service.ts'
 const marketReportSchema = z.object({
   from: z.string().trim().optional(),
   to: z.string().trim().optional(),
+  feesYear: z.coerce
+    .number({ error: 'The fees year must be a year like 2027' })
+    .int('The fees year must be a year like 2027')
+    .min(2000, 'The fees year must be from 2000 to 2100')
+    .max(2100, 'The fees year must be from 2000 to 2100')
+    .optional(),
 })
+
+/**
+ * The financial year whose fees the report shows: the one starting on the 1 April on or after the
+ * period's last day, the year a committee is deciding uplifts for, unless the report names one.
+ */
+export function feesYearOf(to: string): number {
+  const year = Number(to.slice(0, 4))
+  return to.slice(5) <= '04-01' ? year : year + 1
+}
 
 export interface MarketReport {
   council: { code: string; name: string }
@@ -35,6 +51,8 @@ export interface MarketReport {
   icl: IclReport
   /** The market events that happened in the period, newest first, withdrawn ones left out; their totals are insights.events. */
   marketEvents: MarketEventView[]
+  /** The financial year's saved uplift scenarios costed against the live book, and the chosen one. */
+  fees: SavedScenarioModels
 }
 
 /**
@@ -51,10 +69,11 @@ export async function marketReport(
   const insights = await insightsReport(db, council.id, { from: terms.from, to: terms.to }, now)
   const { from, to } = insights
   const at = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
-  const [capacity, icl, events] = await Promise.all([
+  const [capacity, icl, events, fees] = await Promise.all([
     capacitySummary(db, council.id, at),
     iclReport(db, council.id, { from, to }, now),
     listMarketEvents(db, council.id, { from, to }, now),
+    savedScenarioModels(db, council.id, terms.feesYear ?? feesYearOf(to)),
   ])
   const trend = insights.hours?.trend ?? []
   const first = trend[0]
@@ -79,5 +98,6 @@ export async function marketReport(
     capacity,
     icl,
     marketEvents: events.events.filter((e) => e.withdrawnAt === null),
+    fees,
   }
 }
