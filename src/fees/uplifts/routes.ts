@@ -11,6 +11,7 @@ import type { Capability } from '../../web/navigation.ts'
 import { upliftChart } from './charts.ts'
 import {
   financialYearLabel,
+  financialYearOf,
   MAX_BUDGET_PENCE,
   parseScenarioJson,
   type Scenario,
@@ -43,12 +44,6 @@ export const upliftsCapabilities: Capability[] = [
     roles: READERS,
   },
 ]
-
-/** The financial year a date falls in, by the year it starts. */
-function financialYearOf(date: string): number {
-  const year = Number(date.slice(0, 4))
-  return date.slice(5) >= '04-01' ? year : year - 1
-}
 
 const SCENARIO_FIELDS = ['scenario', 'scenario2', 'scenario3'] as const
 
