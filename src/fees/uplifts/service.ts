@@ -24,7 +24,7 @@ import {
 } from './scenarios.ts'
 import { packagesInForce } from './store.ts'
 
-export interface BudgetFit {
+interface BudgetFit {
   budgetPence: number
   upliftPercent: number
   increasePence: number
@@ -94,7 +94,7 @@ export interface PublishedUplift {
 }
 
 /** How the year's uplifts were decided, as the Market Position Statement publishes it: the chosen scenario only. */
-export async function publishedUplift(
+async function publishedUplift(
   db: Queryable,
   councilId: number,
   year: number,
