@@ -145,7 +145,7 @@ describe('cost returns from providers', () => {
       .select()
       .from(auditLog)
       .where(and(eq(auditLog.councilId, home.councilId), eq(auditLog.action, 'cost_return.replaced')))
-    expect((audit?.details as { previous: { sector: string } }).previous.sector).toBe(
+    expect((audit?.details as { previous?: { sector: string } } | undefined)?.previous?.sector).toBe(
       'older-people-residential',
     )
   })

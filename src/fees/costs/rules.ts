@@ -64,7 +64,7 @@ export const HOME_CARE_LINES: readonly CostLine[] = [
   { key: 'surplus', column: 'surplus', label: 'Surplus' },
 ]
 
-export function linesOf(kind: CostKind): readonly CostLine[] {
+function linesOf(kind: CostKind): readonly CostLine[] {
   return kind === 'care_home' ? CARE_HOME_LINES : HOME_CARE_LINES
 }
 
@@ -75,7 +75,7 @@ export function linesOf(kind: CostKind): readonly CostLine[] {
  * rates (April 2023 £10.42, April 2024 £11.44, April 2025 £12.21, April 2026 £12.71). Add each new
  * rate here when it is announced; until then a later year is checked against the latest.
  */
-export const NATIONAL_LIVING_WAGE: readonly { from: string; pence: number }[] = [
+const NATIONAL_LIVING_WAGE: readonly { from: string; pence: number }[] = [
   { from: '2023-04-01', pence: 1042 },
   { from: '2024-04-01', pence: 1144 },
   { from: '2025-04-01', pence: 1221 },
@@ -187,13 +187,13 @@ export function yearProblem(year: number | null): FieldError | null {
   return null
 }
 
-export function readSector(text: string): CostSector | null {
+function readSector(text: string): CostSector | null {
   const value = text.trim().toLowerCase()
   return (COST_SECTORS as readonly string[]).includes(value) ? (value as CostSector) : null
 }
 
 /** An amount in pounds as typed: pence, null when empty, or the problem in words. */
-export function readPounds(text: string, label: string): { pence: number | null } | { problem: string } {
+function readPounds(text: string, label: string): { pence: number | null } | { problem: string } {
   const parsed = parsePounds(text)
   if (parsed.ok) return { pence: parsed.pence }
   if (parsed.problem === 'empty') return { pence: null }
