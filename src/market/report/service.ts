@@ -11,7 +11,7 @@ import { percentChange } from '../insights/rules.ts'
 import { type InsightsReport, insightsReport } from '../insights/service.ts'
 
 /** The cost of care for a financial year, as the fees domain publishes it (suppressed where few returns). */
-export interface CostOfCareSection {
+interface CostOfCareSection {
   yearLabel: string
   minReturnsPublished: number
   sectors: {
