@@ -226,9 +226,9 @@ describe('the cost of care for commissioners', () => {
     expect(page.body).toContain('£870.00')
     expect(page.body).toContain('Fewer than 5 returns: the figures are suppressed.')
     const csv = await commissioner.get(`/fees/cost-of-care/${YEAR}/cost-of-care.csv`)
-    expect(csv.body).toContain('2026/27,Home support,per contact hour,fewer than 5,Total,,,,20.00')
+    expect(csv.body).toContain('2026/27,Home support,per contact hour,fewer than 5,Total,,,,20,')
     expect(csv.body).toContain(
-      '2026/27,Residential older people,per resident a week,5,Total,865.00,870.00,880.00,750.00,2,120.00',
+      '2026/27,Residential older people,per resident a week,5,Total,865,870,880,750,2,120,',
     )
   })
 

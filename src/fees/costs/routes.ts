@@ -65,6 +65,10 @@ function readPercent(text: string): number | null {
   return bp > 10_000 ? null : bp
 }
 
+/** A gap, negative when the council pays more than the median: "−£12.34". */
+const signedPounds = (pence: number, format: (p: number) => string) =>
+  pence < 0 ? `−${format(-pence)}` : format(pence)
+
 const quartileCells = (q: Quartiles | null) =>
   q === null
     ? [
@@ -210,8 +214,11 @@ export const costOfCareRoutes: FastifyPluginAsync<CostOfCareRouteOptions> = asyn
         text: `${s.paid.volume.toLocaleString('en-GB')} ${s.kind === 'care_home' ? 'residents' : 'hours a year'}`,
         format: 'numeric',
       },
-      { text: s.gap ? formatPounds(s.gap.perUnitPence) : '', format: 'numeric' },
-      { text: s.gap ? formatRoundedPounds(s.gap.annualPence) : '', format: 'numeric' },
+      { text: s.gap ? signedPounds(s.gap.perUnitPence, formatPounds) : '', format: 'numeric' },
+      {
+        text: s.gap ? signedPounds(s.gap.annualPence, formatRoundedPounds) : '',
+        format: 'numeric',
+      },
     ])
     const sectorTables = summary.sectors.map((s) => ({
       label: s.label,

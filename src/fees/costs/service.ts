@@ -7,7 +7,6 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ValidationError } from '../../errors.ts'
 import { locationsByCqcId, organisationLocations } from '../../providers/service.ts'
-import { formatPoundsInput } from '../../shared/money.ts'
 import { headerKey, tableRows } from '../../spreadsheets/rows.ts'
 import { csvText } from '../../web/csv.ts'
 import { financialYear, financialYearLabel, sectorOf } from '../uplifts/rules.ts'
@@ -395,8 +394,9 @@ export async function costOfCareSummary(
   }
 }
 
+/** Pence as pounds, a number, so a spreadsheet can add it up and a negative gap stays a number. */
 const pounds = (pence: number | null | undefined) =>
-  pence === null || pence === undefined ? '' : formatPoundsInput(pence, { pence: 'always' })
+  pence === null || pence === undefined ? '' : pence / 100
 
 /** The cost of care as CSV: one row per sector and line, suppressed as the page is. */
 export function costOfCareCsv(summary: CostOfCare): string {
