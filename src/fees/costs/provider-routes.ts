@@ -12,6 +12,7 @@ import { acceptUploads } from '../../web/input.ts'
 import type { Capability } from '../../web/navigation.ts'
 import type { FeesServices } from '../services.ts'
 import { financialYearLabel } from '../uplifts/rules.ts'
+import { MAX_UPLOAD_BYTES, readUpload, uploadOf } from '../uploads.ts'
 import {
   CARE_HOME_LINES,
   COST_SECTORS,
@@ -30,7 +31,6 @@ import {
   returnUploadSchema,
 } from './schemas.ts'
 import { type ProviderScope, RETURN_COLUMNS, type ReturnImportReport, returnTemplate } from './service.ts'
-import { MAX_UPLOAD_BYTES, readUpload, uploadOf } from './uploads.ts'
 
 const PROVIDERS = ['provider_user'] as const
 
@@ -201,7 +201,11 @@ export const costReturnsRoutes: FastifyPluginAsync<CostReturnsRouteOptions> = as
   app.post('/provider/cost-returns/import', { config: { access: PROVIDERS } }, async (request, reply) => {
     const user = request.user as SessionUser
     try {
-      const report = await costReturns.importReturns(scopeOf(user), uploadOf(request), actorOf(user))
+      const report = await costReturns.importReturns(
+        scopeOf(user),
+        uploadOf(request, 'cost returns'),
+        actorOf(user),
+      )
       return showList(request, reply, { status: report.status === 'rejected' ? 400 : 200, report })
     } catch (error) {
       if (error instanceof ValidationError)
@@ -261,7 +265,11 @@ export const costReturnsRoutes: FastifyPluginAsync<CostReturnsRouteOptions> = as
     },
     async (request, reply) => {
       const user = request.user as SessionUser
-      const report = await costReturns.importReturns(scopeOf(user), uploadOf(request), actorOf(user))
+      const report = await costReturns.importReturns(
+        scopeOf(user),
+        uploadOf(request, 'cost returns'),
+        actorOf(user),
+      )
       return reply.code(201).send(report)
     },
   )

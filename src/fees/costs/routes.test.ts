@@ -193,6 +193,31 @@ describe('cost returns from providers', () => {
   })
 })
 
+describe('the CSV import on the API', () => {
+  it('answers 201 with the report, the good rows saved and the bad ones listed', async () => {
+    const body = multipart(
+      {},
+      {
+        name: 'returns.csv',
+        content: Buffer.from(`${CSV_HEADER}${careHomeRow('1-NOT-OURS', 0)}`),
+      },
+    )
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/provider/cost-returns/imports',
+      payload: body.payload,
+      headers: { authorization: `Bearer ${home.providerApiToken}`, 'content-type': body.contentType },
+    })
+    expect(response.statusCode).toBe(201)
+    expect(response.json()).toEqual({
+      status: 'rejected',
+      rowsRead: 1,
+      saved: 0,
+      rejected: [{ line: 2, reason: '1-NOT-OURS is not one of your organisation’s locations' }],
+    })
+  })
+})
+
 describe('the cost of care for commissioners', () => {
   it('gives the quartiles and the gap from the returns, and suppresses a sector with too few', async () => {
     const response = await t.app.inject({

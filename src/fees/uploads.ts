@@ -1,9 +1,9 @@
-// A CSV file uploaded to a cost returns form or the API, read into memory: a provider's file is a
-// few rows per location and year.
+// A CSV file uploaded to the fees domain's forms and API (the rate book, cost returns), read into
+// memory: such files are a few hundred rows.
 import { Readable } from 'node:stream'
 import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyRequest } from 'fastify'
-import { ValidationError } from '../../errors.ts'
+import { ValidationError } from '../errors.ts'
 
 export const MAX_UPLOAD_BYTES = 1024 * 1024
 
@@ -16,10 +16,11 @@ export async function readUpload(request: FastifyRequest, part: MultipartFile): 
   return part.filename
 }
 
-export function uploadOf(request: FastifyRequest): Readable {
+/** The uploaded file as a stream; `what` names its contents in the message when there is none. */
+export function uploadOf(request: FastifyRequest, what: string): Readable {
   const upload = uploads.get(request)
   if (!upload || upload.bytes.length === 0)
-    throw new ValidationError([{ field: 'file', message: 'Select a CSV file of cost returns' }])
+    throw new ValidationError([{ field: 'file', message: `Select a CSV file of ${what}` }])
   if (upload.tooLarge)
     throw new ValidationError([{ field: 'file', message: 'The file must be smaller than 1 MB' }])
   return Readable.from([upload.bytes])
