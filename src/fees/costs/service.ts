@@ -93,7 +93,7 @@ async function saveReturn(
   input: CostReturnInput,
   actor: Actor,
   via: 'form' | 'api' | 'csv',
-): Promise<number> {
+): Promise<{ id: number; replaced: boolean }> {
   const [previous] = await tx
     .select()
     .from(costReturns)
@@ -151,7 +151,7 @@ async function saveReturn(
         : {}),
     },
   })
-  return id
+  return { id, replaced: previous !== undefined }
 }
 
 async function checkLocation(db: Queryable, scope: ProviderScope, locationId: number): Promise<void> {
@@ -175,9 +175,7 @@ export async function submitReturn(
   const problems = checkReturn(input)
   if (problems.length > 0) throw new ValidationError(problems)
   await checkLocation(db, scope, input.locationId)
-  const before = await getReturn(db, scope, input.locationId, input.year)
-  const id = await db.transaction((tx) => saveReturn(tx, scope, input, actor, via))
-  return { id, replaced: before !== null }
+  return db.transaction((tx) => saveReturn(tx, scope, input, actor, via))
 }
 
 /** Submits a return as typed on the web form: amounts in pounds. */
