@@ -10,7 +10,7 @@ import { type Fixture, seedCouncil } from '../helpers.ts'
 import { addLocation, NORWICH, shapeLocation, TEST_PERSON } from './offers-factory.ts'
 
 /** A place `miles` due north of Norwich. */
-export const north = (miles: number) => ({
+const north = (miles: number) => ({
   latitude: NORWICH.latitude + miles / 69.09,
   longitude: NORWICH.longitude,
 })
