@@ -1,11 +1,10 @@
 // Adding many users at once from a CSV file (or a workbook's first sheet): every row is checked first, and either every user is
 // added (each sent an invitation) or none is, with the rejected rows reported by line and reason.
-import { Readable } from 'node:stream'
 import { and, eq, inArray, isNull } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database } from '../../db/connection.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
-import { headerKey, tableRows } from '../../spreadsheets/rows.ts'
+import { headerKey, readTable } from '../../spreadsheets/rows.ts'
 import { users } from '../schema.ts'
 import { type AccountsOptions, insertUser, newUserSchema } from '../service.ts'
 
@@ -25,13 +24,7 @@ interface CsvRow {
 
 /** The file's rows, each with its line; problems with the file as a whole throw. */
 async function readUsersFile(content: Buffer | string): Promise<CsvRow[]> {
-  const rows = tableRows(Readable.from([Buffer.isBuffer(content) ? content : Buffer.from(content)]))
-  let header: string[] | undefined
-  const body: { line: number; cells: string[] }[] = []
-  for await (const row of rows) {
-    if (header === undefined) header = row.cells
-    else if (body.push(row) > MAX_USER_CSV_ROWS) break
-  }
+  const { header, body, more } = await readTable(content, MAX_USER_CSV_ROWS)
   // "E-mail", "Email" and "EMAIL" are one title, as are "CQC provider ID" and "cqc_provider_id".
   const titleKey = (title: string) => headerKey(title).replaceAll(' ', '')
   const columns = header?.map(titleKey) ?? []
@@ -41,7 +34,7 @@ async function readUsersFile(content: Buffer | string): Promise<CsvRow[]> {
       `The first line must name the columns email,role and, for provider users, cqc_provider_id. This file has: ${header?.join(',').slice(0, 200) || 'nothing'}`,
     )
   if (body.length === 0) throw fileProblem('The file has a header but no users')
-  if (body.length > MAX_USER_CSV_ROWS)
+  if (more)
     throw fileProblem(
       `The file has more than ${MAX_USER_CSV_ROWS} users; add ${MAX_USER_CSV_ROWS} or fewer at a time`,
     )
