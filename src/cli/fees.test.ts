@@ -181,3 +181,21 @@ describe('caremarket fees rates', () => {
     ).toBe(2)
   })
 })
+
+describe('caremarket fees cost-of-care', () => {
+  it('prints each sector, suppressed without enough returns, and the fees paid', async () => {
+    const { code, out } = await run(['fees', 'cost-of-care', '--council', 'UPLC', '--year', '2027', '--json'])
+    expect(code).toBe(0)
+    const nursing = JSON.parse(out).sectors.find(
+      (s: { sector: string }) => s.sector === 'older-people-nursing',
+    )
+    expect(nursing).toMatchObject({
+      suppressed: true,
+      returns: null,
+      paid: { packages: 1, averagePence: 70_000 },
+    })
+    const text = await run(['fees', 'cost-of-care', '--council', 'UPLC', '--year', '2027'])
+    expect(text.out).toContain('Nursing older people (per resident a week)')
+    expect(text.out).toContain('fewer than 5 returns: suppressed')
+  })
+})

@@ -2,8 +2,9 @@ import { createReadStream, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Command } from 'commander'
 import { ValidationError } from '../errors.ts'
+import { FIRST_COST_YEAR, UNIT_LABELS } from '../fees/costs/rules.ts'
 import { parseScenarioJson, type UpliftModel } from '../fees/uplifts/rules.ts'
-import { isCalendarDate } from '../shared/dates.ts'
+import { isCalendarDate, londonDate } from '../shared/dates.ts'
 import { formatPounds, parsePounds } from '../shared/money.ts'
 import { type CliContext, CliUsageError, parseInteger, printJson } from './context.ts'
 import { fileToRead } from './import.ts'
@@ -39,7 +40,7 @@ function formatModel(model: UpliftModel, name: string): string {
 }
 
 export function registerFeesCommands(program: Command, context: CliContext): void {
-  const fees = program.command('fees').description('The council’s fees: the rate book and uplift modelling')
+  const fees = program.command('fees').description('The council’s fees: the rate book, uplift modelling and the cost of care')
   const rates = fees.command('rates').description('The council’s rate book: the usual prices it pays')
   rates
     .command('export')
@@ -146,4 +147,37 @@ export function registerFeesCommands(program: Command, context: CliContext): voi
         process.stdout.write(`${text.join('\n\n')}\n`)
       },
     )
+  fees
+    .command('cost-of-care')
+    .description(
+      'The cost of care for the financial year starting 1 April --year, from providers’ returns: the quartiles per sector (suppressed when few) and the gap to the fees paid',
+    )
+    .requiredOption('--council <code>', 'the council’s code, e.g. DEMO')
+    .requiredOption(
+      '--year <year>',
+      'the year the financial year starts, e.g. 2026',
+      parseInteger('--year', FIRST_COST_YEAR, 2100),
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (options: { council: string; year: number; json?: boolean }) => {
+      const summary = await context.withServices(async ({ accounts, costOfCare, clock }) => {
+        const council = await accounts.getCouncilByCode(options.council.trim().toUpperCase())
+        return costOfCare.costOfCareSummary(council.id, options.year, londonDate(clock()))
+      })
+      if (options.json) {
+        printJson(summary)
+        return
+      }
+      const lines = [`Cost of care, ${summary.yearLabel} (fees paid as on ${summary.at}):`]
+      for (const s of summary.sectors) {
+        const figures = s.total
+          ? `${s.returns} returns\tlower quartile ${formatPounds(s.total.lowerQuartilePence)}\tmedian ${formatPounds(s.total.medianPence)}\tupper quartile ${formatPounds(s.total.upperQuartilePence)}`
+          : `fewer than ${summary.minReturnsPublished} returns: suppressed`
+        const paid =
+          s.paid.averagePence === null ? 'no packages' : `fees paid ${formatPounds(s.paid.averagePence)}`
+        const gap = s.gap ? `\tgap a year ${pounds(s.gap.annualPence)}` : ''
+        lines.push(`  ${`${s.label} (${UNIT_LABELS[s.kind]})`.padEnd(50)}\t${figures}\t${paid}${gap}`)
+      }
+      process.stdout.write(`${lines.join('\n')}\n`)
+    })
 }

@@ -16,7 +16,7 @@ export const UPLIFT_SECTORS = [
 ] as const
 export type UpliftSector = (typeof UPLIFT_SECTORS)[number]
 
-const UPLIFT_SECTOR_LABELS: Record<UpliftSector, string> = {
+export const UPLIFT_SECTOR_LABELS: Record<UpliftSector, string> = {
   'home-support': 'Home support',
   'older-people-residential': 'Residential older people',
   'older-people-nursing': 'Nursing older people',

@@ -32,8 +32,9 @@ environment.addFilter('number', (value: number | null | undefined) =>
 const figure = (n: number | null | undefined, fallback = 'none', suffix = '') =>
   n == null ? fallback : `${(Math.round(n * 10) / 10).toLocaleString('en-GB')}${suffix}`
 
-/** Pounds, without pence when there are none. */
-const money = (pence: number | null | undefined) => (pence == null ? null : formatPoundsShort(pence))
+/** Pounds, without pence when there are none; "−£5" below nothing (a gap where the council pays more). */
+const money = (pence: number | null | undefined) =>
+  pence == null ? null : pence < 0 ? `−${formatPoundsShort(-pence)}` : formatPoundsShort(pence)
 
 /** A long trend's table keeps each month end and the last day; the chart keeps every day. */
 function tableDays<T extends { date: string }>(rows: readonly T[], from: string, to: string): T[] {

@@ -11,6 +11,27 @@ import { type IclReport, iclReport } from '../icl/service.ts'
 import { percentChange } from '../insights/rules.ts'
 import { type InsightsReport, insightsReport } from '../insights/service.ts'
 
+/** The cost of care for a financial year, as the fees domain publishes it (suppressed where few returns). */
+interface CostOfCareSection {
+  yearLabel: string
+  minReturnsPublished: number
+  sectors: {
+    label: string
+    kind: 'care_home' | 'home_care'
+    returns: number | null
+    suppressed: boolean
+    total: { lowerQuartilePence: number; medianPence: number; upperQuartilePence: number } | null
+    paid: { averagePence: number | null }
+    gap: { perUnitPence: number; annualPence: number } | null
+  }[]
+}
+
+/** What the report reads of other domains, given when the services are composed. */
+export interface MarketReportSources {
+  /** The cost of care for the financial year starting 1 April `year`, fees paid as on `today`. */
+  costOfCare?: (councilId: number, year: number, today: string) => Promise<CostOfCareSection>
+}
+
 const marketReportSchema = z.object({
   from: z.string().trim().optional(),
   to: z.string().trim().optional(),
@@ -53,6 +74,8 @@ export interface MarketReport {
   marketEvents: MarketEventView[]
   /** The financial year's saved uplift scenarios costed against the live book, and the chosen one. */
   fees: SavedScenarioModels
+  /** The cost of care in the financial year the period ends in; null when the report is given no source. */
+  costOfCare: CostOfCareSection | null
 }
 
 /**
@@ -64,16 +87,20 @@ export async function marketReport(
   council: { id: number; code: string; name: string },
   input: unknown,
   now = new Date(),
+  sources: MarketReportSources = {},
 ): Promise<MarketReport> {
   const terms = parseInput(marketReportSchema, input)
   const insights = await insightsReport(db, council.id, { from: terms.from, to: terms.to }, now)
   const { from, to } = insights
   const at = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
-  const [capacity, icl, events, fees] = await Promise.all([
+  // The financial year the period ends in, by the year it starts.
+  const year = to.slice(5) >= '04-01' ? Number(to.slice(0, 4)) : Number(to.slice(0, 4)) - 1
+  const [capacity, icl, events, fees, costOfCare] = await Promise.all([
     capacitySummary(db, council.id, at),
     iclReport(db, council.id, { from, to }, now),
     listMarketEvents(db, council.id, { from, to }, now),
     savedScenarioModels(db, council.id, terms.feesYear ?? feesYearOf(to)),
+    sources.costOfCare ? sources.costOfCare(council.id, year, to) : null,
   ])
   const trend = insights.hours?.trend ?? []
   const first = trend[0]
@@ -99,5 +126,6 @@ export async function marketReport(
     icl,
     marketEvents: events.events.filter((e) => e.withdrawnAt === null),
     fees,
+    costOfCare,
   }
 }
