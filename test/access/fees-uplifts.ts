@@ -1,5 +1,6 @@
 import { ConflictError } from '../../src/errors.ts'
 import { createUpliftApplyService } from '../../src/fees/uplifts/apply.ts'
+import { saveScenario } from '../../src/fees/uplifts/scenarios.ts'
 import type { AccessRule, MatrixContext } from './types.ts'
 
 const READERS: AccessRule['allowed'] = ['commissioner', 'council_admin']
@@ -21,10 +22,44 @@ async function appliedYear({ database, home }: MatrixContext): Promise<number> {
   return APPLIED_YEAR
 }
 
-/** Uplift modelling and applying: commissioners and council administrators, in their own council's book. */
+let year = 2060
+/** A saved scenario of its own for each check, each in a year of its own, so each role finds one to change or delete. */
+async function savedScenario({ database, home }: MatrixContext, then = ''): Promise<string> {
+  const year_ = year++
+  const saved = await saveScenario(
+    database.db,
+    home.councilId,
+    year_,
+    { name: 'Matrix', scenario: { default: 5 } },
+    { kind: 'system', label: 'access matrix' },
+  )
+  return `${year_}/scenarios/${saved.id}${then}`
+}
+
+/** Uplift modelling, saved scenarios and applying: commissioners and council administrators, in their own council's book. */
 export const feesUpliftsRules: AccessRule[] = [
   { route: 'GET /fees/uplifts', allowed: READERS },
   { route: 'GET /fees/uplifts/:year', allowed: READERS, url: () => `/fees/uplifts/2027${SCENARIO}` },
+  {
+    route: 'POST /fees/uplifts/:year/scenarios',
+    allowed: READERS,
+    url: () => '/fees/uplifts/2027/scenarios',
+  },
+  {
+    route: 'GET /fees/uplifts/:year/scenarios/:id/choose',
+    allowed: READERS,
+    url: async (c) => `/fees/uplifts/${await savedScenario(c, '/choose')}`,
+  },
+  {
+    route: 'POST /fees/uplifts/:year/scenarios/:id/choose',
+    allowed: READERS,
+    url: async (c) => `/fees/uplifts/${await savedScenario(c, '/choose')}`,
+  },
+  {
+    route: 'POST /fees/uplifts/:year/scenarios/:id/delete',
+    allowed: READERS,
+    url: async (c) => `/fees/uplifts/${await savedScenario(c, '/delete')}`,
+  },
   {
     route: 'GET /api/v1/fees/uplifts/:year',
     allowed: READERS,
@@ -51,5 +86,30 @@ export const feesUpliftsRules: AccessRule[] = [
     route: 'GET /api/v1/fees/uplifts/:year/application',
     allowed: READERS,
     url: async (c) => `/api/v1/fees/uplifts/${await appliedYear(c)}/application`,
+  },
+  {
+    route: 'GET /api/v1/fees/uplifts/:year/scenarios',
+    allowed: READERS,
+    url: () => '/api/v1/fees/uplifts/2027/scenarios',
+  },
+  {
+    route: 'POST /api/v1/fees/uplifts/:year/scenarios',
+    allowed: READERS,
+    url: () => '/api/v1/fees/uplifts/2027/scenarios',
+  },
+  {
+    route: 'PUT /api/v1/fees/uplifts/:year/scenarios/:id',
+    allowed: READERS,
+    url: async (c) => `/api/v1/fees/uplifts/${await savedScenario(c)}`,
+  },
+  {
+    route: 'DELETE /api/v1/fees/uplifts/:year/scenarios/:id',
+    allowed: READERS,
+    url: async (c) => `/api/v1/fees/uplifts/${await savedScenario(c)}`,
+  },
+  {
+    route: 'POST /api/v1/fees/uplifts/:year/scenarios/:id/choose',
+    allowed: READERS,
+    url: async (c) => `/api/v1/fees/uplifts/${await savedScenario(c, '/choose')}`,
   },
 ]

@@ -365,9 +365,17 @@ export async function importRates(
   })
 }
 
-/** The whole rate book as CSV, in the columns the import takes (plus the unit), formula-safe. */
-export async function exportRates(db: Database, councilId: number): Promise<string> {
-  const rates = await selectRates(db, councilId)
+/**
+ * The rate book as CSV, in the columns the import takes (plus the unit), formula-safe: the whole
+ * book, or with `at` only the rates in force on that date.
+ */
+export async function exportRates(
+  db: Database,
+  councilId: number,
+  options: { at?: string } = {},
+): Promise<string> {
+  const rates =
+    options.at === undefined ? await selectRates(db, councilId) : await ratesAt(db, councilId, options.at)
   return csvText([
     [...Object.values(RATE_COLUMNS), 'unit'],
     ...rates.map((rate) => [

@@ -64,6 +64,12 @@ export function financialYear(year: number): { from: string; to: string; days: n
   return { from, to, days: daysBetween(from, to) + 1 }
 }
 
+/** The financial year a date ('YYYY-MM-DD') falls in, by the year it starts. */
+export function financialYearOf(date: string): number {
+  const year = Number(date.slice(0, 4))
+  return date.slice(5) >= '04-01' ? year : year - 1
+}
+
 /** "2027/28" for the year starting 1 April 2027. */
 export function financialYearLabel(year: number): string {
   return `${year}/${String((year + 1) % 100).padStart(2, '0')}`

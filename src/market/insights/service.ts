@@ -285,6 +285,29 @@ export async function insightsReport(
   }
 }
 
+/**
+ * Only the hard-to-serve figures of the report's default period, for the commissioner's home page:
+ * the same query and the same fold as the whole report, without its other sections.
+ */
+export async function hardToServeSummary(
+  db: Queryable,
+  councilId: number,
+  now = new Date(),
+): Promise<Pick<InsightsReport, 'from' | 'to' | 'hardToServe'>> {
+  const { from, to } = checkPeriod({}, (end) => monthsBefore(end, DEFAULT_MONTHS - 1), now, [])
+  const scope = { councilId, serviceType: null, localityId: null }
+  const end = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
+  const published = await publishedRequests(
+    db,
+    scope,
+    startOfLondonDay(from),
+    end,
+    DEFAULT_HARD_TO_SERVE_DAYS,
+    now,
+  )
+  return { from, to, hardToServe: hardToServeFigures(published, DEFAULT_HARD_TO_SERVE_DAYS) }
+}
+
 interface Scope {
   councilId: number
   serviceType: RequestServiceType | null
