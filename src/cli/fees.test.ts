@@ -184,8 +184,16 @@ describe('caremarket fees rates', () => {
 
 describe('caremarket fees cost-of-care', () => {
   it('prints each sector, suppressed without enough returns, and the fees paid', async () => {
-    const { code, out } = await run(['fees', 'cost-of-care', '--council', 'UPLC', '--year', '2027', '--json'])
-    expect(code).toBe(0)
+    const { code, out, err } = await run([
+      'fees',
+      'cost-of-care',
+      '--council',
+      'UPLC',
+      '--year',
+      '2027',
+      '--json',
+    ])
+    expect(code, err).toBe(0)
     const nursing = JSON.parse(out).sectors.find(
       (s: { sector: string }) => s.sector === 'older-people-nursing',
     )

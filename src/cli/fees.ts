@@ -183,6 +183,7 @@ export function registerFeesCommands(program: Command, context: CliContext): voi
         )
       },
     )
+  fees
     .command('cost-of-care')
     .description(
       'The cost of care for the financial year starting 1 April --year, from providers’ returns: the quartiles per sector (suppressed when few) and the gap to the fees paid',

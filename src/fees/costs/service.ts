@@ -9,7 +9,7 @@ import { ValidationError } from '../../errors.ts'
 import { locationsByCqcId, organisationLocations } from '../../providers/service.ts'
 import { headerKey, tableRows } from '../../spreadsheets/rows.ts'
 import { csvText } from '../../web/csv.ts'
-import { financialYear, financialYearLabel, sectorOf } from '../uplifts/rules.ts'
+import { financialYear, financialYearLabel, priceOn, sectorOf } from '../uplifts/rules.ts'
 import { packagesInForce } from '../uplifts/store.ts'
 import {
   CARE_HOME_LINES,
@@ -379,7 +379,8 @@ export async function costOfCareSummary(
   const returns = rows.map((r) => ({ ...r, sector: r.sector as CostSector }))
   const paid = packages.map((p) => ({
     sector: sectorOf(p.serviceType, p.clientGroup),
-    weeklyCostPence: p.weeklyCostPence,
+    // The price in force on the day the fees are read, so a past year's gap stays as it was.
+    weeklyCostPence: priceOn(p, at),
     minutesPerWeek: p.minutesPerWeek,
   }))
   return {
