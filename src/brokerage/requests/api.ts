@@ -111,7 +111,7 @@ export const requestsApiRoutes: FastifyPluginAsync<RequestsRouteOptions> = async
       schema: operation({
         summary: 'Create a sourcing request (as a draft; submit it next)',
         description:
-          'JSON body: person {name, dateOfBirth, sex?, postcode, nhsNumber?} or personId; personRef? and caseRef? (the council’s case system’s person and case or service agreement IDs: up to 100 printable characters, never shown to providers); serviceType; clientGroup; specialisms[]; needsSummary; preferredPostcode?; maxDistanceMiles?; startDate; urgency (routine, urgent, emergency); inHospital?; emergencyHours? (24 or 48); usualPricePounds and/or budgetPounds; notesForProviders?; lotId?; for home care visits[] {days[], windowStart, windowEnd, durationMinutes, carers}, carerGender?, language?.',
+          'JSON body: person {name, dateOfBirth, sex?, postcode, nhsNumber?} or personId; personRef? and caseRef? (the council’s case system’s person and case or service agreement IDs: up to 100 printable characters, never shown to providers); serviceType; clientGroup; specialisms[]; needsSummary; preferredPostcode?; maxDistanceMiles?; startDate; urgency (routine, urgent, emergency); inHospital?; emergencyHours? (24 or 48); usualPricePounds and/or budgetPounds (both optional where the council’s rate book has a standard rate for the service and client group at the person’s locality, or every locality, on the start date: the request’s usual price then comes from the book; without such a rate, 400 on usualPricePounds); notesForProviders?; lotId?; for home care visits[] {days[], windowStart, windowEnd, durationMinutes, carers}, carerGender?, language?.',
         tags: TAGS,
         body: newRequestSchema(anyDay),
         responses: { 201: oneRequest },
