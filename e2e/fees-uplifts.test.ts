@@ -64,6 +64,16 @@ describe.skipIf(skip)(
       await summary.waitFor()
       expect(await summary.textContent()).toContain('default: Must not be negative')
       await expectAccessible(tab)
+
+      // Without JSON: the form builds scenario 1, and a wrong entry is named on the form.
+      await tab.page.getByLabel('Uplift for every sector').fill('5')
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Cost this scenario' }))
+      expect(await total.textContent()).toContain('£57,645')
+      await tab.page.getByLabel('Uplift for every sector').fill('five')
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Cost this scenario' }))
+      await summary.waitFor()
+      expect(await summary.textContent()).toContain('Enter a percentage as a number, like 4.55')
+      await expectAccessible(tab)
       expect(tab.cspViolations).toEqual([])
       expect(tab.scriptErrors).toEqual([])
     })

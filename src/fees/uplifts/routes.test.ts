@@ -239,6 +239,35 @@ describe('/fees/uplifts/{year}', () => {
     expect((await client.get('/fees/uplifts/20x7')).statusCode).toBe(400)
   })
 
+  it('builds scenario 1 from the form, without JSON, and names the form’s field when it is wrong', async () => {
+    const client = await signedIn('commissioner')
+    const built = await client.get(
+      '/fees/uplifts/2027?build=1&build-default=5&build-older-people-nursing=6.5&build-nlwOld=12.71&build-nlwNew=13.21',
+    )
+    expect(built.statusCode).toBe(303)
+    const scenario = new URL(built.headers.location as string, 'http://x').searchParams.get('scenario')
+    expect(JSON.parse(scenario as string)).toEqual({
+      default: 5,
+      'older-people-nursing': 6.5,
+      nlwOldPence: 1271,
+      nlwNewPence: 1321,
+    })
+    // The page it leads to costs that scenario, as the API does, with the form filled back in.
+    const page = await client.get(built.headers.location as string)
+    expect(page.statusCode).toBe(200)
+    const body = (await api(client, scenario as string)).json()
+    expect(page.body).toContain(
+      `£${Math.round(body.total.annualCostAfterPence / 100).toLocaleString('en-GB')}`,
+    )
+    expect(page.body).toMatch(/id="build-older-people-nursing"[^>]*value="6.5"/)
+
+    const wrong = await client.get('/fees/uplifts/2027?build=1&build-default=lots&build-nlwOld=12.71')
+    expect(wrong.statusCode).toBe(400)
+    expect(wrong.body).toContain('href="#build-default"')
+    expect(wrong.body).toContain('Enter a percentage as a number, like 4.55')
+    expect(wrong.body).toMatch(/id="build-default"[^>]*value="lots"/)
+  })
+
   it('sends /fees/uplifts to this financial year and refuses brokers', async () => {
     const client = await signedIn('commissioner')
     const response = await client.get('/fees/uplifts')

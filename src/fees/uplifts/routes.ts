@@ -10,6 +10,7 @@ import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
 import { applicationJson } from './apply.ts'
 import { upliftChart } from './charts.ts'
+import { BUILD_FIELDS, formFromScenario, scenarioFromForm, sectorField } from './form.ts'
 import {
   financialYear,
   financialYearLabel,
@@ -18,6 +19,7 @@ import {
   parseScenarioJson,
   type Scenario,
   type SectorCost,
+  UPLIFT_SECTOR_LABELS,
   UPLIFT_SECTORS,
   type UpliftModel,
 } from './rules.ts'
@@ -101,7 +103,13 @@ export const upliftsRoutes: FastifyPluginAsync<UpliftsRouteOptions> = async (app
     reply: FastifyReply,
     year: number,
     query: unknown,
-    options: { status?: number; saveValues?: { name: string }; saveErrors?: FieldError[] } = {},
+    options: {
+      status?: number
+      saveValues?: { name: string }
+      saveErrors?: FieldError[]
+      buildValues?: Record<string, string>
+      buildErrors?: FieldError[]
+    } = {},
   ) => {
     const user = request.user as SessionUser
     const saved = await uplifts.listScenarios(user.councilId, year)
@@ -172,12 +180,24 @@ export const upliftsRoutes: FastifyPluginAsync<UpliftsRouteOptions> = async (app
       maxSaved: MAX_SAVED_PER_YEAR,
       maxCompared: MAX_COMPARED,
       saveValues: options.saveValues ?? { name: '' },
+      build: {
+        values: options.buildValues ?? formFromScenario(values.scenario ?? '') ?? {},
+        // A scenario 1 the form cannot say (new rates, a sector's own pay share) is shown as JSON only.
+        saysScenario: options.buildValues !== undefined || formFromScenario(values.scenario ?? '') !== null,
+        sectors: UPLIFT_SECTORS.map((sector) => ({
+          sector,
+          field: sectorField(sector),
+          label: UPLIFT_SECTOR_LABELS[sector],
+        })),
+        fields: BUILD_FIELDS,
+      },
       saveFieldErrors: saveErrors.fieldErrors,
       savedFlash: field(query, 'saved'),
       chosenFlash: field(query, 'chosen'),
       deletedFlash: field(query, 'deleted'),
     }
     const allErrors = [
+      ...(options.buildErrors ?? []),
       ...(options.saveErrors ?? []).map((e) => ({ ...e, field: `save-${e.field}` })),
       ...errors,
     ]
@@ -246,6 +266,27 @@ export const upliftsRoutes: FastifyPluginAsync<UpliftsRouteOptions> = async (app
 
   app.get('/fees/uplifts/:year', { config: { access: READERS } }, async (request, reply) => {
     const { year } = parseInput(upliftParams, request.params)
+    if (field(request.query, 'build') === '1') {
+      // The form's scenario becomes scenario 1's JSON, so the page, its links and saving work as one.
+      const form = Object.fromEntries(
+        Object.entries((request.query ?? {}) as Record<string, unknown>)
+          .filter(([name]) => name.startsWith('build-'))
+          .map(([name]) => [name, field(request.query, name)]),
+      )
+      try {
+        const scenario = JSON.stringify(scenarioFromForm(form))
+        return reply.redirect(`/fees/uplifts/${year}?scenario=${encodeURIComponent(scenario)}`, 303)
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error
+        return showPage(
+          request,
+          reply,
+          year,
+          {},
+          { status: 400, buildValues: form, buildErrors: error.errors },
+        )
+      }
+    }
     return showPage(request, reply, year, request.query)
   })
 
