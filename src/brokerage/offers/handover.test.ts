@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture } from '../../../test/helpers.ts'
 import { type OfferMarket, seedOfferMarket } from '../../../test/support/offer-market.ts'
 import { TEST_PERSON } from '../../../test/support/offers-factory.ts'
-import { auditLog, offers, packages, sourcingRequests } from '../../db/schema.ts'
+import { auditLog, offers, packagePriceChanges, packages, sourcingRequests } from '../../db/schema.ts'
 import { londonDate } from '../../shared/dates.ts'
 import { DEFAULT_CHROMIUM_PATH } from '../../shared/pdf.ts'
 import { type BrokerageEvents, brokerageEvents } from '../events.ts'
@@ -302,6 +302,37 @@ describe('handover after award', () => {
     const provider = new Client(t.app)
     await provider.signIn(home.emails.providerA)
     expect((await provider.get(`/provider/packages/${firstPackage}`)).body).toContain(home.emails.broker)
+  })
+
+  it('shows the provider and the council the price paid today, and each change since award', async () => {
+    const [pkg] = await t.database.db.select().from(packages).where(eq(packages.id, firstPackage))
+    if (!pkg) throw new Error('no package')
+    const raised = Math.round(pkg.weeklyCostPence * 1.05)
+    const yesterday = addCalendarDays(londonDate(new Date()), -1)
+    await t.database.db.insert(packagePriceChanges).values({
+      councilId: home.councilId,
+      source: 'brokered',
+      packageId: firstPackage,
+      effectiveFrom: yesterday,
+      weeklyCostPence: raised,
+      previousWeeklyCostPence: pkg.weeklyCostPence,
+      reason: 'Fee uplift test',
+      changeRef: 'test',
+      createdBy: 'test',
+    })
+    const money = (pence: number) => `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2 })}`
+    for (const [email, url] of [
+      [home.emails.providerA, `/provider/packages/${firstPackage}`],
+      [home.emails.broker, `/packages/${firstPackage}`],
+    ] as const) {
+      const client = new Client(t.app)
+      await client.signIn(email)
+      const page = (await client.get(url)).body
+      expect(page).toContain(`${money(raised)} (${money(pkg.weeklyCostPence)} at award)`)
+      expect(page).toContain('Changes to the weekly price')
+      expect(page).toContain('Fee uplift test')
+    }
+    await t.database.db.delete(packagePriceChanges).where(eq(packagePriceChanges.packageId, firstPackage))
   })
 
   it('lists the award among those waiting for the provider, and filters the packages by it', async () => {
