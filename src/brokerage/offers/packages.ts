@@ -87,7 +87,7 @@ export interface PackageView {
 }
 
 /** A change of the package's weekly price after award, such as a fee uplift from 1 April. */
-export interface PackagePriceChange {
+interface PackagePriceChange {
   effectiveFrom: string
   weeklyCostPence: number
   previousWeeklyCostPence: number
