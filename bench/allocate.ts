@@ -9,7 +9,10 @@
 //   2 to 6 of 25 districts, each with 0 to 10 spare hours a week in each district it covers.
 //
 // ALLOCATE_BENCH_SEEDS (default 3) problems of each kind; the figures are per problem. The
-// objective gap is (optimal − greedy) ÷ greedy. No database: this measures the model alone, as
+// objective gap is (optimal − greedy) ÷ greedy. The optimiser makes its exact cuts and keeps each
+// person's best ALLOCATE_BENCH_CANDIDATES options (default: DEFAULT_LIMITS', every one); each
+// problem is also solved once with no cut at all (unless ALLOCATE_BENCH_FULL=0), to show that the
+// cuts keep the optimum (`sameAsFull`) and what they save (`full.seconds`). No database: this measures the model alone, as
 // the loading is the eligibility service's, benchmarked by `npm run bench -- brokerage`.
 
 import { cpus } from 'node:os'
@@ -20,6 +23,7 @@ import {
   type AllocationRequest,
   allocateGreedy,
   allocateOptimal,
+  DEFAULT_LIMITS,
 } from '../src/brokerage/allocation/model.ts'
 import { Random } from '../src/shared/random.ts'
 import { round } from './measure.ts'
@@ -144,18 +148,37 @@ async function measure(kind: string, problem: AllocationProblem) {
   const greedyMs = performance.now() - g0
   // Solved twice: the first solve of a problem in a process is slower (the WebAssembly code warms
   // up), and a broker's page solves again after each confirmation.
-  const limits = { maxVariables: 1_000_000, timeLimitSeconds: 120 }
+  const candidatesPerRequest =
+    Number(process.env.ALLOCATE_BENCH_CANDIDATES) > 0
+      ? Number(process.env.ALLOCATE_BENCH_CANDIDATES)
+      : DEFAULT_LIMITS.candidatesPerRequest
+  const limits = { maxVariables: 1_000_000, timeLimitSeconds: 300, candidatesPerRequest }
   const o0 = performance.now()
   const optimal = await allocateOptimal(problem, limits, greedy)
   const optimalMs = performance.now() - o0
   const a0 = performance.now()
   await allocateOptimal(problem, limits, greedy)
   const againMs = performance.now() - a0
+  let full: { seconds: number; objective: number; variables: number } | null = null
+  if (process.env.ALLOCATE_BENCH_FULL !== '0') {
+    const f0 = performance.now()
+    const all = await allocateOptimal(
+      problem,
+      { ...limits, candidatesPerRequest: Number.POSITIVE_INFINITY, exactCuts: false },
+      greedy,
+    )
+    full = {
+      seconds: round((performance.now() - f0) / 1000, 3),
+      objective: round(all.objective, 3),
+      variables: all.variables,
+    }
+  }
   const gap = greedy.objective > 0 ? (optimal.objective - greedy.objective) / greedy.objective : 0
   const result = {
     kind,
     variables: optimal.variables,
     constraints: optimal.constraints,
+    candidates: optimal.candidates,
     status: optimal.status,
     optimalSeconds: round(optimalMs / 1000, 3),
     optimalAgainSeconds: round(againMs / 1000, 3),
@@ -164,6 +187,8 @@ async function measure(kind: string, problem: AllocationProblem) {
     objectiveGapPercent: round(gap * 100, 2),
     peoplePlaced: { optimal: optimal.peoplePlaced, greedy: greedy.peoplePlaced },
     hoursPlaced: { optimal: optimal.hoursPlaced, greedy: greedy.hoursPlaced },
+    full,
+    sameAsFull: full === null ? null : Math.abs(full.objective - round(optimal.objective, 3)) < 1e-6,
   }
   log(JSON.stringify(result))
   return result

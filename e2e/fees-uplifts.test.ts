@@ -64,8 +64,78 @@ describe.skipIf(skip)(
       await summary.waitFor()
       expect(await summary.textContent()).toContain('default: Must not be negative')
       await expectAccessible(tab)
+
+      // Without JSON: the form builds scenario 1, and a wrong entry is named on the form.
+      await tab.page.getByLabel('Uplift for every sector').fill('5')
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Cost this scenario' }))
+      expect(await total.textContent()).toContain('£57,645')
+      await tab.page.getByLabel('Uplift for every sector').fill('five')
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Cost this scenario' }))
+      await summary.waitFor()
+      expect(await summary.textContent()).toContain('Enter a percentage as a number, like 4.55')
+      await expectAccessible(tab)
       expect(tab.cspViolations).toEqual([])
       expect(tab.scriptErrors).toEqual([])
+    })
+
+    it('a commissioner saves, compares and chooses scenarios; the public fees page publishes the choice', async () => {
+      const { fixture } = session.server
+      const tab = await session.signedIn(fixture.emails.commissioner, PASSWORD)
+      for (const [name, scenario] of [
+        ['Five', '{"default": 5}'],
+        ['Two', '{"default": 2}'],
+      ] as const) {
+        expect(await tab.visit(`/fees/uplifts/2027?scenario=${encodeURIComponent(scenario)}`)).toBe(200)
+        await tab.page.getByLabel('Name').fill(name)
+        await submitForm(tab, tab.page.getByRole('button', { name: 'Save scenario' }))
+        expect(tab.path).toMatch(/^\/fees\/uplifts\/2027\?saved=\d+/)
+      }
+      await expectAccessible(tab)
+
+      await tab.page.getByLabel('Five').check()
+      await tab.page.getByLabel('Two').check()
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Compare' }))
+      const table = tab.page.getByRole('table', { name: 'Annual cost by sector, 2027/28' })
+      expect(await table.textContent()).toContain('Two: annual cost after')
+      await expectAccessible(tab)
+
+      await tab.page.getByRole('link', { name: 'Choose “Five”' }).click()
+      await tab.page.getByRole('heading', { name: 'Choose “Five”' }).waitFor()
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Choose this scenario' }))
+      await tab.page.getByRole('alert').filter({ hasText: 'There is a problem' }).waitFor()
+      await expectAccessible(tab)
+      await tab.page.getByLabel('How the uplifts were decided').fill('Cabinet on 12 March 2027 agreed 5%')
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Choose this scenario' }))
+      expect(tab.path).toMatch(/^\/fees\/uplifts\/2027\?chosen=\d+/)
+      await expectAccessible(tab)
+
+      const visitor = await session.open()
+      expect(await visitor.visit(`/councils/${fixture.code}/market-position/fees/2027`)).toBe(200)
+      expect(await visitor.page.getByRole('heading', { level: 1 }).textContent()).toContain(
+        'Fees for 2027/28',
+      )
+      expect(await visitor.page.getByText('Cabinet on 12 March 2027 agreed 5%').count()).toBe(1)
+      await expectAccessible(visitor)
+      expect(tab.cspViolations).toEqual([])
+      expect(visitor.cspViolations).toEqual([])
+    })
+
+    it('a commissioner applies scenario 1 after checking what it changes, and sees each price change', async () => {
+      const tab = await session.signedIn(session.server.fixture.emails.commissioner, PASSWORD)
+      const page = new Layout(tab.page)
+      expect(await tab.visit('/fees/uplifts/2027')).toBe(200)
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Apply scenario 1 from 1 April 2027' }))
+      expect(await page.heading.textContent()).toBe('Apply the 2027/28 uplift')
+      await expectAccessible(tab)
+      await submitForm(tab, tab.page.getByRole('button', { name: 'Apply the 2027/28 uplift' }))
+      expect(await page.heading.textContent()).toBe('The 2027/28 uplift, applied')
+      const changes = tab.page.getByRole('table', { name: 'Price changes' })
+      // The example scenario's 5%: £700 a week becomes £735 from 1 April 2027.
+      expect(await changes.getByRole('row').filter({ hasText: '£735.00' }).textContent()).toContain('£700.00')
+      await expectAccessible(tab)
+      expect(await tab.visit('/fees/uplifts/2027')).toBe(200)
+      expect(await tab.page.getByText('The 2027/28 uplift was applied on').count()).toBe(1)
+      expect(tab.cspViolations).toEqual([])
     })
   },
 )

@@ -9,7 +9,7 @@ import {
   packageImportsModule,
   requestsModule,
 } from './brokerage/module.ts'
-import { ratesModule, upliftsModule } from './fees/module.ts'
+import { costsModule, ratesModule, upliftsModule } from './fees/module.ts'
 import {
   iclModule,
   insightsModule,
@@ -58,6 +58,7 @@ export const MODULES: readonly DomainModule[] = [
   sufficiencyModule,
   ratesModule,
   upliftsModule,
+  costsModule,
 ]
 
 /** Every page the modules offer, in the order the navigation shows them. */

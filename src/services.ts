@@ -48,6 +48,7 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
   setNotificationLinkBase(config.baseUrl ?? `http://localhost:${config.port}`)
   const { db } = database
   const providers = createProvidersServices({ db, config })
+  const fees = createFeesServices({ db })
   const transport = mailer ?? (config.smtp ? createSmtpTransport(config.smtp) : undefined)
   return {
     config,
@@ -63,8 +64,8 @@ export function createServices({ database, config, clock, mailer }: ServiceDepen
     ...createGeographyServices({ db }),
     ...providers,
     ...createBrokerageServices({ db }),
-    ...createMarketServices({ db }),
-    ...createFeesServices({ db }),
+    ...createMarketServices({ db, reportSources: { costOfCare: fees.costOfCare.costOfCareSummary } }),
+    ...fees,
     ...createNotificationsServices({ db, mailer: transport }),
     ...createWebhooksServices({ db, config }),
   }

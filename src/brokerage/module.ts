@@ -66,8 +66,11 @@ export const packageImportsModule: DomainModule = {
 }
 
 export const allocationModule: DomainModule = {
-  async routes(app, { allocation }) {
-    await app.register(allocationRoutes, { allocation })
+  async routes(app, { allocation, failures }) {
+    await app.register(allocationRoutes, {
+      allocation,
+      requestsOfEvent: (councilId, eventId) => failures.resourcingRequestsOfEvent(councilId, eventId),
+    })
   },
   navigation: allocationCapabilities,
 }

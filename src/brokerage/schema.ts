@@ -367,6 +367,40 @@ export const packages = pgTable(
   ],
 )
 
+/**
+ * A change of a package's weekly price from a date on (a fee uplift, for one): package prices are a
+ * history. A package's own weekly cost (packages, imported_packages) is its price from its start;
+ * each change holds from its date until the next. `source` says which table `package_id` is of
+ * (brokered: packages; imported: imported_packages). `change_ref` names what made it (fee-uplift/2027),
+ * so its maker can list its changes; `previous_weekly_cost_pence` is the price it replaced.
+ * Read through brokerage_package_prices.
+ */
+export const packagePriceChanges = pgTable(
+  'package_price_changes',
+  {
+    id: integer().primaryKey().generatedAlwaysAsIdentity(),
+    councilId: integer().notNull().references(councilKey),
+    source: text().$type<'brokered' | 'imported'>().notNull(),
+    packageId: integer().notNull(),
+    effectiveFrom: date().notNull(),
+    weeklyCostPence: integer().notNull(),
+    previousWeeklyCostPence: integer().notNull(),
+    reason: text().notNull(),
+    changeRef: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdBy: text().notNull(),
+  },
+  (t) => [
+    uniqueIndex('package_price_changes_one_a_day').on(t.councilId, t.source, t.packageId, t.effectiveFrom),
+    index().on(t.councilId, t.changeRef),
+    check('package_price_changes_source', sql`${t.source} in ('brokered', 'imported')`),
+    check(
+      'package_price_changes_non_negative',
+      sql`${t.weeklyCostPence} >= 0 and ${t.previousWeeklyCostPence} >= 0`,
+    ),
+  ],
+)
+
 /** One row per awarded slot: the unique key is what makes a slot impossible to award twice. */
 export const awardedSlots = pgTable(
   'awarded_slots',

@@ -12,6 +12,12 @@ function parseIds(value: string): number[] {
   return [...new Set(parts.map(Number))]
 }
 
+function parseEvent(value: string): number {
+  if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < 1)
+    throw new CliUsageError(`--event must be a market event's number, not "${value}"`)
+  return Number(value)
+}
+
 export function registerAllocateCommand(program: Command, context: CliContext): void {
   program
     .command('allocate')
@@ -20,11 +26,22 @@ export function registerAllocateCommand(program: Command, context: CliContext): 
     )
     .requiredOption('--council <code>', 'the council’s code, e.g. DEMO')
     .option('--requests <ids>', 'only these requests, by ID, separated by commas', parseIds)
+    .option(
+      '--event <number>',
+      'only the re-sourcing requests of the response to this market event (a closure, say)',
+      parseEvent,
+    )
     .option('--json', 'print the result as JSON')
-    .action(async (options: { council: string; requests?: number[]; json?: boolean }) => {
-      const proposal = await context.withServices(async ({ accounts, allocation }) => {
+    .action(async (options: { council: string; requests?: number[]; event?: number; json?: boolean }) => {
+      if (options.requests && options.event !== undefined)
+        throw new CliUsageError('Give either --requests or --event, not both')
+      const proposal = await context.withServices(async ({ accounts, allocation, failures }) => {
         const council = await accounts.getCouncilByCode(options.council.trim().toUpperCase())
-        return allocation.proposeAllocation(council.id, { requestIds: options.requests })
+        const requestIds =
+          options.event === undefined
+            ? options.requests
+            : await failures.resourcingRequestsOfEvent(council.id, options.event)
+        return allocation.proposeAllocation(council.id, { requestIds })
       })
       const json = proposalJson(proposal)
       if (options.json) {

@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { sql } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedCouncil, testConfig } from '../../test/helpers.ts'
+import { runCommandOn } from '../../test/support/cli.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { placePerson, prepareFailingCouncil } from '../../test/support/failure-fixture.ts'
 import { addCalendarDays } from '../brokerage/rules/index.ts'
@@ -13,8 +14,7 @@ import { type DatabaseHandle, openDatabase } from '../db/connection.ts'
 import { failureCases, sourcingRequests } from '../db/schema.ts'
 import { recordMarketEvent } from '../market/events/service.ts'
 import { londonDate } from '../shared/dates.ts'
-import { CliUsageError, cliContext } from './context.ts'
-import { buildProgram } from './index.ts'
+import { CliUsageError } from './context.ts'
 
 let database: DatabaseHandle
 let eventId: number
@@ -42,23 +42,7 @@ beforeAll(async () => {
 })
 afterAll(async () => database?.close())
 
-async function runInProcess(args: string[]): Promise<string> {
-  const context = cliContext(
-    () => testConfig(),
-    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
-  )
-  let out = ''
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await buildProgram(context).parseAsync(args, { from: 'user' })
-  } finally {
-    write.mockRestore()
-  }
-  return out
-}
+const runInProcess = (args: string[]) => runCommandOn(database, args)
 
 describe('caremarket failure respond', () => {
   it('opens the response and re-sources everyone, and a second run makes nothing twice', async () => {

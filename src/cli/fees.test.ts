@@ -133,3 +133,91 @@ describe('caremarket fees uplift', () => {
     expect(year.err).toContain('--year must be a whole number from 2000 to 2100')
   })
 })
+
+describe('caremarket fees rates', () => {
+  it('loads a CSV of rates, refuses a file with a bad or overlapping row whole, and writes the book back as CSV', async () => {
+    const good = path.join(dir, 'rates.csv')
+    writeFileSync(
+      good,
+      [
+        'service_type,client_group,band,locality,price,effective_from,effective_to',
+        'residential,older_people,standard,,812.40,2027-04-01,',
+        'home_care,older_people,standard,,25.10,2026-04-01,2027-03-31',
+      ].join('\n'),
+    )
+    const loaded = await run(['fees', 'rates', 'import', good, '--council', 'uplc', '--json'])
+    expect(loaded.code).toBe(0)
+    expect(JSON.parse(loaded.out)).toEqual({ status: 'completed', rowsRead: 2, added: 2, rejected: [] })
+
+    const bad = path.join(dir, 'bad-rates.csv')
+    writeFileSync(
+      bad,
+      [
+        'service_type,client_group,band,locality,price,effective_from,effective_to',
+        'nursing,older_people,standard,,950,2027-04-01,',
+        'residential,older_people,standard,,820,2028-01-01,',
+        'kennels,older_people,standard,,1,2027-04-01,',
+      ].join('\n'),
+    )
+    const refused = await run(['fees', 'rates', 'import', bad, '--council', 'UPLC'])
+    expect(refused.code).toBe(1)
+    expect(refused.out).toContain('No rates were loaded from bad-rates.csv: 2 of 3 rows rejected')
+    expect(refused.out).toMatch(/line 3: .*overlaps/)
+    expect(refused.out).toContain('line 4: Service type must be one of')
+
+    const all = await run(['fees', 'rates', 'export', '--council', 'UPLC'])
+    expect(all.code).toBe(0)
+    const lines = all.out.trim().split('\n')
+    expect(lines[0]).toBe('service_type,client_group,band,locality,price,effective_from,effective_to,unit')
+    expect(lines).toHaveLength(3)
+    const at = await run(['fees', 'rates', 'export', '--council', 'UPLC', '--at', '2027-04-01'])
+    expect(at.out.trim().split('\n')).toEqual([
+      'service_type,client_group,band,locality,price,effective_from,effective_to,unit',
+      'residential,older_people,standard,,812.40,2027-04-01,,per week',
+    ])
+    expect((await run(['fees', 'rates', 'export', '--council', 'UPLC', '--at', '2027-02-30'])).code).toBe(2)
+    expect(
+      (await run(['fees', 'rates', 'import', path.join(dir, 'none.csv'), '--council', 'UPLC'])).code,
+    ).toBe(2)
+  })
+})
+
+describe('caremarket fees cost-of-care', () => {
+  it('prints each sector, suppressed without enough returns, and the fees paid', async () => {
+    const { code, out, err } = await run([
+      'fees',
+      'cost-of-care',
+      '--council',
+      'UPLC',
+      '--year',
+      '2027',
+      '--json',
+    ])
+    expect(code, err).toBe(0)
+    const nursing = JSON.parse(out).sectors.find(
+      (s: { sector: string }) => s.sector === 'older-people-nursing',
+    )
+    expect(nursing).toMatchObject({
+      suppressed: true,
+      returns: null,
+      paid: { packages: 1, averagePence: 70_000 },
+    })
+    const text = await run(['fees', 'cost-of-care', '--council', 'UPLC', '--year', '2027'])
+    expect(text.out).toContain('Nursing older people (per resident a week)')
+    expect(text.out).toContain('fewer than 5 returns: suppressed')
+  })
+})
+
+describe('caremarket fees apply-uplift', () => {
+  it('applies a scenario file once, printing the price changes as JSON', async () => {
+    const args = ['fees', 'apply-uplift', '--council', 'UPLC', '--year', '2027', '--scenario']
+    const { code, out, err } = await run([...args, path.join(dir, 'five.json'), '--json'])
+    expect(code, err).toBe(0)
+    const json = JSON.parse(out)
+    expect(json).toMatchObject({ year: 2027, packagesChanged: 1, effectiveFrom: '2027-04-01' })
+    expect(json.packages[0]).toMatchObject({ oldWeeklyCostPence: 70_000, newWeeklyCostPence: 73_500 })
+    const again = await run([...args, path.join(dir, 'two.json')])
+    expect(again.code).not.toBe(0)
+    expect(again.err).toContain('already applied')
+  })
+})

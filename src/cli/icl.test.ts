@@ -1,16 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { testConfig } from '../../test/helpers.ts'
-import { runCliWithEnv } from '../../test/support/cli.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCliWithEnv, runCommandOn } from '../../test/support/cli.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { createTestRequest, setRequestStatus } from '../../test/support/offers-factory.ts'
 import { createCouncil } from '../accounts/service.ts'
 import { markUnsourced } from '../brokerage/offers/award.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
-import { cliContext } from './context.ts'
-import { buildProgram } from './index.ts'
 
 const system = { kind: 'system', label: 'test' } as const
 let database: DatabaseHandle
@@ -25,23 +22,7 @@ beforeAll(async () => {
 })
 afterAll(async () => database?.close())
 
-async function runInProcess(args: string[]): Promise<string> {
-  const context = cliContext(
-    () => testConfig(),
-    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
-  )
-  let out = ''
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await buildProgram(context).parseAsync(args, { from: 'user' })
-  } finally {
-    write.mockRestore()
-  }
-  return out
-}
+const runInProcess = (args: string[]) => runCommandOn(database, args)
 
 describe('caremarket icl', () => {
   it('prints the list now, and nothing before the request was unsourced', async () => {

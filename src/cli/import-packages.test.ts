@@ -2,15 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { eq } from 'drizzle-orm'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedCouncil, testConfig } from '../../test/helpers.ts'
+import { runCommandOn } from '../../test/support/cli.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { xlsxBuffer } from '../../test/workbooks.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { importedPackages } from '../db/schema.ts'
 import { ValidationError } from '../errors.ts'
-import { cliContext } from './context.ts'
-import { buildProgram } from './index.ts'
 
 let database: DatabaseHandle
 let dir: string
@@ -26,25 +25,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-async function runInProcess(args: string[]): Promise<string> {
-  const context = cliContext(
-    () => testConfig(),
-    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
-  )
-  let out = ''
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await buildProgram(context).parseAsync(args, { from: 'user' })
-  } catch (error) {
-    throw Object.assign(error as Error, { printed: out })
-  } finally {
-    write.mockRestore()
-  }
-  return out
-}
+const runInProcess = (args: string[]) => runCommandOn(database, args)
 
 const HEADER =
   'person_ref,date_of_birth,postcode_district,client_group,service_type,location_ref,weekly_cost,hours_per_week,start_date,end_date,funding'

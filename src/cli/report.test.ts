@@ -2,14 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { testConfig } from '../../test/helpers.ts'
-import { runCliWithEnv } from '../../test/support/cli.ts'
+import { runCliWithEnv, runCommandOn } from '../../test/support/cli.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { createCouncil } from '../accounts/service.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
 import { DEFAULT_CHROMIUM_PATH } from '../shared/pdf.ts'
-import { CliUsageError, cliContext } from './context.ts'
-import { buildProgram, runCli } from './index.ts'
+import { CliUsageError } from './context.ts'
+import { runCli } from './index.ts'
 
 const system = { kind: 'system', label: 'test' } as const
 let database: DatabaseHandle
@@ -25,23 +24,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-async function runInProcess(args: string[]): Promise<string> {
-  const context = cliContext(
-    () => testConfig(),
-    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
-  )
-  let out = ''
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await buildProgram(context).parseAsync(args, { from: 'user' })
-  } finally {
-    write.mockRestore()
-  }
-  return out
-}
+const runInProcess = (args: string[]) => runCommandOn(database, args)
 
 const PERIOD = ['--from', '2026-01-01', '--to', '2026-03-31']
 

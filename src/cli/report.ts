@@ -5,7 +5,7 @@ import { ValidationError } from '../errors.ts'
 import { renderMarketReportHtml } from '../market/report/render.ts'
 import { formatDate, isCalendarDate } from '../shared/dates.ts'
 import { ChromiumMissingError, chromiumPath, htmlToPdf } from '../shared/pdf.ts'
-import { type CliContext, CliUsageError } from './context.ts'
+import { type CliContext, CliUsageError, parseInteger } from './context.ts'
 
 function parseDate(name: string) {
   return (value: string): string => {
@@ -34,40 +34,51 @@ export function registerReportCommands(program: Command, context: CliContext): v
     .requiredOption('--from <date>', 'the first day of the period, e.g. 2026-01-01', parseDate('--from'))
     .requiredOption('--to <date>', 'the last day of the period, e.g. 2026-03-31', parseDate('--to'))
     .requiredOption('--out <file>', 'where to write it: a .html or .pdf file')
+    .option(
+      '--fees-year <year>',
+      'the financial year of the fees section, by the year it starts (default: the one starting on the 1 April on or after --to)',
+      parseInteger('--fees-year', 2000, 2100),
+    )
     .exitOverride()
-    .action(async (options: { council: string; from: string; to: string; out: string }) => {
-      const kind = outputKind(options.out)
-      if (options.from > options.to)
-        throw new CliUsageError(
-          `--from (${formatDate(options.from)}) must be on or before --to (${formatDate(options.to)})`,
-        )
-      const html = await context.withServices(async ({ accounts, marketReport }) => {
-        const council = await accounts.getCouncilByCode(options.council.trim().toUpperCase())
-        try {
-          return await renderMarketReportHtml(
-            await marketReport.marketReport(council, { from: options.from, to: options.to }),
+    .action(
+      async (options: { council: string; from: string; to: string; out: string; feesYear?: number }) => {
+        const kind = outputKind(options.out)
+        if (options.from > options.to)
+          throw new CliUsageError(
+            `--from (${formatDate(options.from)}) must be on or before --to (${formatDate(options.to)})`,
           )
+        const html = await context.withServices(async ({ accounts, marketReport }) => {
+          const council = await accounts.getCouncilByCode(options.council.trim().toUpperCase())
+          try {
+            return await renderMarketReportHtml(
+              await marketReport.marketReport(council, {
+                from: options.from,
+                to: options.to,
+                feesYear: options.feesYear,
+              }),
+            )
+          } catch (error) {
+            if (error instanceof ValidationError)
+              throw new CliUsageError(error.errors.map((e) => e.message).join('; '))
+            throw error
+          }
+        })
+        if (kind === 'html') {
+          await writeFile(options.out, html)
+          process.stdout.write(`Wrote ${options.out}\n`)
+          return
+        }
+        // The HTML is written whatever happens to the printing, so there is always a report.
+        const htmlFile = `${options.out.slice(0, -path.extname(options.out).length)}.html`
+        await writeFile(htmlFile, html)
+        try {
+          await writeFile(options.out, await htmlToPdf(html, chromiumPath()))
         } catch (error) {
-          if (error instanceof ValidationError)
-            throw new CliUsageError(error.errors.map((e) => e.message).join('; '))
+          if (error instanceof ChromiumMissingError)
+            throw new ChromiumMissingError(`${error.message} The HTML report was written to ${htmlFile}.`)
           throw error
         }
-      })
-      if (kind === 'html') {
-        await writeFile(options.out, html)
-        process.stdout.write(`Wrote ${options.out}\n`)
-        return
-      }
-      // The HTML is written whatever happens to the printing, so there is always a report.
-      const htmlFile = `${options.out.slice(0, -path.extname(options.out).length)}.html`
-      await writeFile(htmlFile, html)
-      try {
-        await writeFile(options.out, await htmlToPdf(html, chromiumPath()))
-      } catch (error) {
-        if (error instanceof ChromiumMissingError)
-          throw new ChromiumMissingError(`${error.message} The HTML report was written to ${htmlFile}.`)
-        throw error
-      }
-      process.stdout.write(`Wrote ${options.out} and ${htmlFile}\n`)
-    })
+        process.stdout.write(`Wrote ${options.out} and ${htmlFile}\n`)
+      },
+    )
 }

@@ -1,11 +1,10 @@
 // The team and token commands, run in process over a test database.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { testConfig } from '../../test/helpers.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCommandOn } from '../../test/support/cli.ts'
 import { createTestDatabase } from '../../test/support/database.ts'
 import { addUser, createCouncil } from '../accounts/service.ts'
 import type { DatabaseHandle } from '../db/connection.ts'
-import { CliUsageError, cliContext } from './context.ts'
-import { buildProgram } from './index.ts'
+import { CliUsageError } from './context.ts'
 
 const system = { kind: 'system', label: 'test' } as const
 const worker = 'jo@teams.test'
@@ -24,23 +23,7 @@ beforeAll(async () => {
 })
 afterAll(async () => database?.close())
 
-async function run(args: string[]): Promise<string> {
-  const context = cliContext(
-    () => testConfig(),
-    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
-  )
-  let out = ''
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await buildProgram(context).parseAsync(args, { from: 'user' })
-  } finally {
-    write.mockRestore()
-  }
-  return out
-}
+const run = (args: string[]) => runCommandOn(database, args)
 
 describe('caremarket team', () => {
   it('adds a team, puts a social worker in it and lists it', async () => {

@@ -7,6 +7,7 @@ import { ROLES } from '../accounts/roles.ts'
 import type { Database, DatabaseHandle } from '../db/connection.ts'
 import {
   auditLog,
+  costReturns,
   councilDistricts,
   councils,
   localities,
@@ -18,6 +19,8 @@ import {
   users,
 } from '../db/schema.ts'
 import { ConflictError } from '../errors.ts'
+import { type CostSector, checkReturn } from '../fees/costs/rules.ts'
+import { costOfCareSummary } from '../fees/costs/service.ts'
 import { greatCircleMiles } from '../shared/distance.ts'
 import { createDemo, type DemoResult } from './generate.ts'
 import { boxContains, councilBox, postcodeArea } from './geography.ts'
@@ -84,6 +87,15 @@ describe('createDemo at scale 1', () => {
       [1, 1],
     ])
     expect(result.totals.councils).toBe(1)
+  })
+
+  it('has cost of care returns enough to publish every sector, each one a valid return', async () => {
+    const returns = await db.select().from(costReturns)
+    for (const r of returns)
+      expect(checkReturn({ ...r, sector: r.sector as CostSector }), `return ${r.id}`).toEqual([])
+    const [council] = await db.select().from(councils)
+    const summary = await costOfCareSummary(db, council?.id as number, 2026, '2026-12-07')
+    expect(summary.sectors.map((s) => s.returns)).toEqual([12, 12, 12])
   })
 
   it('has five localities and about fifteen PCN areas spread across them', async () => {

@@ -1,16 +1,18 @@
 // Creates fictional demo councils, calibrated to Norfolk's care market (DOMAIN.md §12), so that
 // the service can be tried out, shown and load-tested without any real data.
 
-import { inArray, sql } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import { hashPassword } from '../accounts/password.ts'
 import { ROLES } from '../accounts/roles.ts'
 import { councils, teamMembers, teams, users } from '../accounts/schema.ts'
 import { recordAudit } from '../audit/service.ts'
 import type { Database, Transaction } from '../db/connection.ts'
 import { ConflictError } from '../errors.ts'
+import { costReturns } from '../fees/costs/schema.ts'
 import { feeRates } from '../fees/rates/schema.ts'
 import { councilDistricts, localities, outcodes, pcnAreas, postcodes } from '../geography/schema.ts'
 import { locations, providerOrganisations } from '../providers/schema.ts'
+import { demoCostReturns } from './cost-returns.ts'
 import { councilCode } from './names.ts'
 import { type CouncilPlan, planCouncil } from './plan.ts'
 import { demoRateBook } from './rate-book.ts'
@@ -238,6 +240,18 @@ async function insertCouncil(
       }),
     )
   }
+
+  const placed = await tx
+    .select({
+      id: locations.id,
+      providerOrganisationId: locations.providerOrganisationId,
+      serviceTypes: locations.serviceTypes,
+    })
+    .from(locations)
+    .where(eq(locations.councilId, councilId))
+    .orderBy(locations.id)
+  const returns = demoCostReturns(councilId, placed, seed)
+  if (returns.length > 0) await tx.insert(costReturns).values(returns)
 
   const demoUsers = ROLES.map((role) => ({
     councilId,

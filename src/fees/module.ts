@@ -1,4 +1,6 @@
 import type { DomainModule } from '../module.ts'
+import { costReturnsCapabilities, costReturnsRoutes } from './costs/provider-routes.ts'
+import { costOfCareCapabilities, costOfCareRoutes } from './costs/routes.ts'
 import { ratesCapabilities, ratesRoutes } from './rates/routes.ts'
 import { upliftsCapabilities, upliftsRoutes } from './uplifts/routes.ts'
 
@@ -16,4 +18,13 @@ export const upliftsModule: DomainModule = {
     await app.register(upliftsRoutes, { uplifts })
   },
   navigation: upliftsCapabilities,
+}
+
+/** Providers' cost returns, and the cost of care commissioners read from them (issue 20). */
+export const costsModule: DomainModule = {
+  async routes(app, { costReturns, costOfCare, feeRates, clock }) {
+    await app.register(costReturnsRoutes, { costReturns, clock })
+    await app.register(costOfCareRoutes, { costOfCare, ratesAt: feeRates.ratesAt, clock })
+  },
+  navigation: [...costReturnsCapabilities, ...costOfCareCapabilities],
 }

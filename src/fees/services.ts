@@ -2,6 +2,15 @@
 import { bindDatabase } from '../db/bind.ts'
 import type { Database } from '../db/connection.ts'
 import {
+  costOfCareSummary,
+  getReturn,
+  importReturns,
+  listReturns,
+  returnLocations,
+  submitReturn,
+  submitReturnText,
+} from './costs/service.ts'
+import {
   addRate,
   endRate,
   exportRates,
@@ -24,6 +33,16 @@ export function createFeesServices({ db }: { db: Database }) {
       exportRates,
     }),
     uplifts: createUpliftsService(db),
+    costReturns: bindDatabase(db, {
+      returnLocations,
+      listReturns,
+      getReturn,
+      submitReturn,
+      submitReturnText,
+      importReturns,
+    }),
+    /** The cost of care for a year: quartiles per sector, suppressed when few, and the gap to fees paid. */
+    costOfCare: bindDatabase(db, { costOfCareSummary }),
   }
 }
 

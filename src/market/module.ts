@@ -35,8 +35,12 @@ export const iclModule: DomainModule = {
 }
 
 export const mpsModule: DomainModule = {
-  async routes(app, { mps }) {
-    await app.register(mpsRoutes, { mps })
+  async routes(app, { mps, feeRates, uplifts }) {
+    // The fees page publishes the rate book and the chosen uplifts: fees' own services, handed in.
+    await app.register(mpsRoutes, {
+      mps,
+      fees: { ratesAt: feeRates.ratesAt, publishedUplift: uplifts.publishedUplift },
+    })
   },
   navigation: mpsCapabilities,
 }

@@ -14,6 +14,7 @@ import { marketEvents } from '../db/schema.ts'
 import { wireDomainEvents } from '../services.ts'
 import { londonDate } from '../shared/dates.ts'
 import type { QueueGroup } from '../web/queue.ts'
+import { insightsReport } from './insights/service.ts'
 import { marketQueue, recordMarketEventsVisit } from './queue.ts'
 
 let database: DatabaseHandle
@@ -112,5 +113,8 @@ describe('the commissioner’s market queue', () => {
     const hard = line(await marketQueue(database.db, commissioner, later), 'hard-to-serve')
     expect(hard.count).toBe(2)
     expect(hard.href).toBe('/insights#hard-to-serve')
+    // The line counts what the insights page shows for the same default period.
+    const report = await insightsReport(database.db, home.councilId, {}, later)
+    expect(hard.count).toBe(report.hardToServe.total.unsourced)
   })
 })

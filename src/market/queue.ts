@@ -10,7 +10,7 @@ import type { QueueExample, QueueGroup } from '../web/queue.ts'
 import { marketEventsRecordedSince } from './events/service.ts'
 import type { IclEntry } from './icl/rules.ts'
 import { iclAt } from './icl/service.ts'
-import { insightsReport } from './insights/service.ts'
+import { hardToServeSummary } from './insights/service.ts'
 
 const LONGEST_SHOWN = 3
 
@@ -75,7 +75,7 @@ async function socialWorkerQueue(db: Queryable, user: SessionUser, now: Date): P
 async function commissionerQueue(db: Queryable, user: SessionUser, now: Date): Promise<QueueGroup[]> {
   const lastVisit = await lastPageVisit(db, user, 'market-events')
   const events = await marketEventsRecordedSince(db, user.councilId, lastVisit)
-  const insights = await insightsReport(db, user.councilId, {}, now)
+  const insights = await hardToServeSummary(db, user.councilId, now)
   const hard = insights.hardToServe
   return [
     {

@@ -22,6 +22,7 @@ import {
   openResponse,
   resourceResponse,
   resourceResponseById,
+  resourcingRequestsOfEvent,
   responseIdOfEvent,
   setCaseOutcomeById,
   setOneOffCostById,
@@ -38,7 +39,7 @@ import {
   updateMarketSettings,
 } from './mps/service.ts'
 import { marketQueue, recordMarketEventsVisit } from './queue.ts'
-import { marketReport } from './report/service.ts'
+import { type MarketReportSources, marketReport } from './report/service.ts'
 import {
   getSufficiencyThresholds,
   sufficiencyMatrix,
@@ -47,9 +48,11 @@ import {
 
 export interface MarketDependencies {
   db: Database
+  /** What the committee report reads of other domains (the fees domain's cost of care). */
+  reportSources?: MarketReportSources
 }
 
-export function createMarketServices({ db }: MarketDependencies) {
+export function createMarketServices({ db, reportSources = {} }: MarketDependencies) {
   return {
     icl: bindDatabase(db, { iclReport, iclAt, snapshotsInPeriod, takeDueSnapshots }),
     insights: bindDatabase(db, { insightsReport }),
@@ -77,6 +80,7 @@ export function createMarketServices({ db }: MarketDependencies) {
       getResponse,
       getResponseById,
       responseIdOfEvent,
+      resourcingRequestsOfEvent,
       setCaseOutcomeById,
       setOneOffCostById,
       failureResponsesSummary,
@@ -95,7 +99,10 @@ export function createMarketServices({ db }: MarketDependencies) {
       updateSufficiencyThresholds,
       sufficiencyMatrix,
     }),
-    marketReport: bindDatabase(db, { marketReport }),
+    marketReport: {
+      marketReport: (council: { id: number; code: string; name: string }, input: unknown, now?: Date) =>
+        marketReport(db, council, input, now, reportSources),
+    },
   }
 }
 

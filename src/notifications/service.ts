@@ -14,6 +14,7 @@ export const EMAIL_KIND_LABELS: Record<string, string> = {
   account_invitation: 'Invitation to set a password',
   password_reset: 'Password reset link',
   provider_failure: 'Provider failure',
+  fee_uplift: 'Fee uplift letter',
 }
 
 const emailSchema = z.object({

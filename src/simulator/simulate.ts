@@ -18,6 +18,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import { getCouncilByCode, type SessionUser } from '../accounts/service.ts'
 import { listCouncilUsers } from '../accounts/users/service.ts'
+import type { Actor } from '../audit/service.ts'
 import { startDueRequests } from '../brokerage/care-starts.ts'
 import { closeDueRequests } from '../brokerage/deadlines.ts'
 import { award, evaluateOffers, markUnsourced } from '../brokerage/offers/award.ts'
@@ -35,7 +36,7 @@ import {
   supportHoursPerWeek,
   weeklyArrivals,
 } from '../brokerage/simulator/rates.ts'
-import type { Database } from '../db/connection.ts'
+import type { Database, Queryable } from '../db/connection.ts'
 import { ConflictError, UnprocessableError } from '../errors.ts'
 import { outcodeOf } from '../geography/rules.ts'
 import { councilDistricts, postcodes } from '../geography/schema.ts'
@@ -192,16 +193,12 @@ export const USUAL_PRICE_POUNDS: Record<RequestServiceType, number> = {
   day_opportunities: 60,
 }
 
-export async function simulate(db: Database, options: SimulateOptions): Promise<SimulationSummary> {
-  // Through the real services, as composed: the market keeps its summaries as requests change.
-  wireDomainEvents()
-  const { weeks, seed } = options
-  const council = await getCouncilByCode(db, options.councilCode)
-  const councilId = council.id
-  const rng = new Random(hashSeed(seed, 0x51a1))
-  const system: SystemCaller = { kind: 'system', label: 'simulator', councilId }
+type Council = Awaited<ReturnType<typeof getCouncilByCode>>
 
-  // The council's own users act where it has them; otherwise the simulator acts as the system.
+/** Who acts in a simulation: the council's own users where it has them, otherwise the system. */
+export async function councilCallers(db: Database, council: Council) {
+  const councilId = council.id
+  const system: SystemCaller = { kind: 'system', label: 'simulator', councilId }
   const councilUsers = (await listCouncilUsers(db, councilId)).filter((u) => u.status !== 'disabled')
   const asUser = (role: 'social_worker' | 'broker'): SessionUser | SystemCaller => {
     const user = councilUsers.find((u) => u.role === role)
@@ -217,8 +214,59 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
       providerOrganisationId: null,
     }
   }
-  const socialWorker = asUser('social_worker')
-  const broker = asUser('broker')
+  const commissioner = councilUsers.find((u) => u.role === 'commissioner')
+  const commissionerActor: Actor = commissioner
+    ? { kind: 'user', userId: commissioner.id, councilId, email: commissioner.email }
+    : { kind: 'system', label: 'simulator' }
+  return {
+    system,
+    councilUsers,
+    socialWorker: asUser('social_worker'),
+    broker: asUser('broker'),
+    commissionerActor,
+  }
+}
+
+/** The locations invited to offer on a request in a round (the latest round when none is given). */
+export async function invitedLocationIds(
+  db: Queryable,
+  requestId: number,
+  round?: number,
+): Promise<number[]> {
+  const rows = await db
+    .select({ locationId: eligibilityDecisions.locationId, round: eligibilityDecisions.round })
+    .from(eligibilityDecisions)
+    .where(
+      and(
+        eq(eligibilityDecisions.requestId, requestId),
+        eq(eligibilityDecisions.eligible, true),
+        ...(round === undefined ? [] : [eq(eligibilityDecisions.round, round)]),
+      ),
+    )
+    .orderBy(asc(eligibilityDecisions.locationId))
+  const latest = Math.max(0, ...rows.map((r) => r.round))
+  return rows.filter((r) => r.round === latest).map((r) => r.locationId)
+}
+
+/** What an award needs when the offer is above the usual price or needs the quality team's sign-off. */
+export function awardConditions(flags: { aboveUsualPrice: boolean; qualityTeamSignOff: boolean }) {
+  return {
+    ...(flags.aboveUsualPrice
+      ? { aboveUsualPrice: { agreedReason: 'No offer within the usual price could start in time' } }
+      : {}),
+    ...(flags.qualityTeamSignOff ? { qualitySignOffBy: 'Quality and monitoring team (simulated)' } : {}),
+  }
+}
+
+export async function simulate(db: Database, options: SimulateOptions): Promise<SimulationSummary> {
+  // Through the real services, as composed: the market keeps its summaries as requests change.
+  wireDomainEvents()
+  const { weeks, seed } = options
+  const council = await getCouncilByCode(db, options.councilCode)
+  const councilId = council.id
+  const rng = new Random(hashSeed(seed, 0x51a1))
+
+  const { system, socialWorker, broker, commissionerActor } = await councilCallers(db, council)
   const brokerActor = actorFor(broker)
 
   // Districts (rural or not) and the postcodes people live at: the council's own districts.
@@ -285,13 +333,10 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
   const start = mondayOf(options.start ?? new Date(Date.now() - weeks * 7 * DAY_MS))
 
   // Market events, recorded by the commissioner; a location that fails stops offering.
-  const commissioner = councilUsers.find((u) => u.role === 'commissioner')
   const market = new MarketEventSimulator(db, {
     councilId,
     seed,
-    actor: commissioner
-      ? { kind: 'user', userId: commissioner.id, councilId, email: commissioner.email }
-      : { kind: 'system', label: 'simulator' },
+    actor: commissionerActor,
     locations: [...locations.values()],
     schedule: (at, run) => queue.add(at, run),
     onFailure: (ids) => {
@@ -400,7 +445,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
     }
     summary.published++
     const deadline = published.window.deadline.getTime()
-    for (const locationId of await invitedLocations(created.id, published.round)) {
+    for (const locationId of await invitedLocationIds(db, created.id, published.round)) {
       const location = locations.get(locationId)
       if (!location) continue
       if (!rng.chance(responseProbability(location))) continue
@@ -409,21 +454,6 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
       const price = rng.between(0.93, 1.12) * USUAL_PRICE_POUNDS[serviceType] * 100
       queue.add(offerAt, () => offer(published.request, location, offerAt, price))
     }
-  }
-
-  async function invitedLocations(requestId: number, round: number): Promise<number[]> {
-    const rows = await db
-      .select({ locationId: eligibilityDecisions.locationId })
-      .from(eligibilityDecisions)
-      .where(
-        and(
-          eq(eligibilityDecisions.requestId, requestId),
-          eq(eligibilityDecisions.round, round),
-          eq(eligibilityDecisions.eligible, true),
-        ),
-      )
-      .orderBy(asc(eligibilityDecisions.locationId))
-    return rows.map((r) => r.locationId)
   }
 
   async function offer(request: SourcingRequest, location: SimLocation, at: number, price: number) {
@@ -487,7 +517,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
           offerId: chosen.offerId,
           personChoseTopRanked: !other,
           choiceReason: other ? rng.pick(CHOICE_REASONS) : '',
-          ...conditions(chosen.flags),
+          ...awardConditions(chosen.flags),
         },
         now,
       )
@@ -495,15 +525,6 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
       if (place) place.capacity = Math.max(0, place.capacity - 0.15)
     }
     summary.awarded++
-  }
-
-  function conditions(flags: { aboveUsualPrice: boolean; qualityTeamSignOff: boolean }) {
-    return {
-      ...(flags.aboveUsualPrice
-        ? { aboveUsualPrice: { agreedReason: 'No offer within the usual price could start in time' } }
-        : {}),
-      ...(flags.qualityTeamSignOff ? { qualitySignOffBy: 'Quality and monitoring team (simulated)' } : {}),
-    }
   }
 
   /** Home care: each visit to its top-ranked offer, the greedy allocation, a provider at a time. */
@@ -523,7 +544,7 @@ export async function simulate(db: Database, options: SimulateOptions): Promise<
         db,
         { councilId, actor: brokerActor },
         requestId,
-        { offerId: top.offerId, visitIds: slots, personChoseTopRanked: true, ...conditions(top.flags) },
+        { offerId: top.offerId, visitIds: slots, personChoseTopRanked: true, ...awardConditions(top.flags) },
         now,
       )
       const location = locations.get(top.locationId)

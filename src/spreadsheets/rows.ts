@@ -100,3 +100,23 @@ export async function* tableRows(input: Readable): AsyncGenerator<TableRow> {
     yield { line: row.line, cells: row.cells.map((cell) => cell.trim()) }
   }
 }
+
+/**
+ * A whole uploaded file held in memory, read as a table: its first row (the column titles), and up
+ * to `maxRows` rows after it. `more` says the file had more rows than that, which were not read.
+ */
+export async function readTable(
+  content: Buffer | string,
+  maxRows: number,
+): Promise<{ header: string[] | undefined; body: TableRow[]; more: boolean }> {
+  let header: string[] | undefined
+  const body: TableRow[] = []
+  for await (const row of tableRows(
+    Readable.from([Buffer.isBuffer(content) ? content : Buffer.from(content)]),
+  )) {
+    if (header === undefined) header = row.cells
+    else if (body.length === maxRows) return { header, body, more: true }
+    else body.push(row)
+  }
+  return { header, body, more: false }
+}

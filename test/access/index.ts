@@ -3,6 +3,7 @@ import { allocationRules } from './allocation.ts'
 import { capacityRules } from './capacity.ts'
 import { cqcRules } from './cqc.ts'
 import { feesRules } from './fees.ts'
+import { feesCostsRules } from './fees-costs.ts'
 import { feesUpliftsRules } from './fees-uplifts.ts'
 import { foundationRules } from './foundation.ts'
 import { frameworksRules } from './frameworks.ts'
@@ -40,4 +41,5 @@ export const ACCESS_RULES: AccessRule[] = [
   ...openReferralRules,
   ...feesUpliftsRules,
   ...feesRules,
+  ...feesCostsRules,
 ]

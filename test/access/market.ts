@@ -84,6 +84,16 @@ export const marketRules: AccessRule[] = [
     url: ({ home }) => `/councils/${home.code}/market-position/home-care`,
   },
   {
+    route: 'GET /councils/:code/market-position/fees',
+    allowed: 'public',
+    url: ({ home }) => `/councils/${home.code}/market-position/fees`,
+  },
+  {
+    route: 'GET /councils/:code/market-position/fees/:year',
+    allowed: 'public',
+    url: ({ home }) => `/councils/${home.code}/market-position/fees/2027`,
+  },
+  {
     route: 'GET /councils/:code/market-position/:sector/key-data.csv',
     allowed: 'public',
     url: ({ home }) => `/councils/${home.code}/market-position/home-care/key-data.csv`,

@@ -4,8 +4,10 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { vi } from 'vitest'
-import { createCliContext } from '../../src/cli/context.ts'
-import { runCli } from '../../src/cli/index.ts'
+import { cliContext, createCliContext } from '../../src/cli/context.ts'
+import { buildProgram, runCli } from '../../src/cli/index.ts'
+import type { DatabaseHandle } from '../../src/db/connection.ts'
+import { testConfig } from '../helpers.ts'
 
 export interface CliResult {
   code: number | null
@@ -51,4 +53,29 @@ export async function runCliWithEnv(args: string[], env: NodeJS.ProcessEnv): Pro
     out.mockRestore()
     err.mockRestore()
   }
+}
+
+/**
+ * `caremarket <args>` in this process on an open test database, returning what it wrote to
+ * stdout. A refusal throws as the command threw it (a CliUsageError, a ValidationError), with what
+ * was printed before it as `printed`.
+ */
+export async function runCommandOn(database: DatabaseHandle, args: string[]): Promise<string> {
+  const context = cliContext(
+    () => testConfig(),
+    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
+  )
+  let out = ''
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk)
+    return true
+  })
+  try {
+    await buildProgram(context).parseAsync(args, { from: 'user' })
+  } catch (error) {
+    throw Object.assign(error as Error, { printed: out })
+  } finally {
+    write.mockRestore()
+  }
+  return out
 }

@@ -1,11 +1,10 @@
-// Adding many users at once from a CSV file: every row is checked first, and either every user is
+// Adding many users at once from a CSV file (or a workbook's first sheet): every row is checked first, and either every user is
 // added (each sent an invitation) or none is, with the rejected rows reported by line and reason.
-import { parse } from 'csv-parse/sync'
 import { and, eq, inArray, isNull } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { Database } from '../../db/connection.ts'
 import { type FieldError, ValidationError } from '../../errors.ts'
-import { nulByteProblem } from '../../storable.ts'
+import { headerKey, readTable } from '../../spreadsheets/rows.ts'
 import { users } from '../schema.ts'
 import { type AccountsOptions, insertUser, newUserSchema } from '../service.ts'
 
@@ -24,42 +23,24 @@ interface CsvRow {
 }
 
 /** The file's rows, each with its line; problems with the file as a whole throw. */
-function parseUsersCsv(content: Buffer | string): CsvRow[] {
-  const notText = nulByteProblem(Buffer.isBuffer(content) ? content : Buffer.from(content))
-  if (notText) throw fileProblem(notText)
-  let records: { record: string[]; info: { lines: number } }[]
-  try {
-    records = parse(content, {
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[]
-  } catch (error) {
-    throw fileProblem(`The file is not valid CSV: ${(error as Error).message}. Save it as CSV and try again`)
-  }
-  const [header, ...body] = records
-  const columns = header?.record.map((name) => name.toLowerCase().replace(/\s+/g, '_')) ?? []
-  if (
-    !columns.includes('email') ||
-    !columns.includes('role') ||
-    columns.some((c) => !USER_CSV_COLUMNS.includes(c as never))
-  )
+async function readUsersFile(content: Buffer | string): Promise<CsvRow[]> {
+  const { header, body, more } = await readTable(content, MAX_USER_CSV_ROWS)
+  // "E-mail", "Email" and "EMAIL" are one title, as are "CQC provider ID" and "cqc_provider_id".
+  const titleKey = (title: string) => headerKey(title).replaceAll(' ', '')
+  const columns = header?.map(titleKey) ?? []
+  const known = USER_CSV_COLUMNS.map(titleKey)
+  if (!columns.includes('email') || !columns.includes('role') || columns.some((c) => !known.includes(c)))
     throw fileProblem(
-      `The first line must name the columns email,role and, for provider users, cqc_provider_id. This file has: ${header?.record.join(',').slice(0, 200) || 'nothing'}`,
+      `The first line must name the columns email,role and, for provider users, cqc_provider_id. This file has: ${header?.join(',').slice(0, 200) || 'nothing'}`,
     )
   if (body.length === 0) throw fileProblem('The file has a header but no users')
-  if (body.length > MAX_USER_CSV_ROWS)
-    throw fileProblem(`The file has ${body.length} users; add ${MAX_USER_CSV_ROWS} or fewer at a time`)
-  return body.map(({ record, info }) => {
-    const value = (name: string) => record[columns.indexOf(name)] ?? ''
-    return {
-      line: info.lines,
-      email: value('email'),
-      role: value('role'),
-      cqcProviderId: value('cqc_provider_id'),
-    }
+  if (more)
+    throw fileProblem(
+      `The file has more than ${MAX_USER_CSV_ROWS} users; add ${MAX_USER_CSV_ROWS} or fewer at a time`,
+    )
+  return body.map(({ cells, line }) => {
+    const value = (name: string) => cells[columns.indexOf(titleKey(name))] ?? ''
+    return { line, email: value('email'), role: value('role'), cqcProviderId: value('cqc_provider_id') }
   })
 }
 
@@ -71,7 +52,7 @@ export async function importUsers(
   actor: Actor,
   options: Pick<AccountsOptions, 'findOrganisation'> & { linkBase: string },
 ): Promise<{ added: { id: number; email: string; role: string }[] }> {
-  const rows = parseUsersCsv(content)
+  const rows = await readUsersFile(content)
   const rejected: FieldError[] = []
   const reject = (row: CsvRow, message: string) =>
     rejected.push({ field: `line-${row.line}`, message: `Line ${row.line}: ${message}` })

@@ -453,6 +453,17 @@ describe('adding users from a CSV file through the API', () => {
     ).toHaveLength(2)
   })
 
+  it('takes column titles as people type them, with a BOM, and reports lines as the file numbers them', async () => {
+    const response = await send(
+      '\uFEFFE-mail,ROLE ,CQC Provider ID\r\n\r\n"api.four@life.test",broker,\r\nnot-an-email,broker,\r\n',
+      'text/csv',
+    )
+    expect(response.statusCode).toBe(400)
+    expect(response.json().error.errors).toEqual([
+      expect.objectContaining({ field: 'line-4', message: expect.stringMatching(/^Line 4: /) }),
+    ])
+  })
+
   it('takes the file as the field file of multipart/form-data', async () => {
     const boundary = '----caremarket-api'
     const payload = [

@@ -5,6 +5,7 @@ import {
   type AllocationRequest,
   allocateGreedy,
   allocateOptimal,
+  candidateOptions,
   explain,
   optionValue,
 } from './model.ts'
@@ -158,20 +159,140 @@ describe('allocation model', () => {
     )
   })
 
-  it('falls back to greedy with a note when the problem is infeasible', async () => {
-    const problem: AllocationProblem = { ...contested, pools: [bed(1, -1), bed(2)] }
-    const optimal = await allocateOptimal(problem)
-    expect(optimal.status).toBe('Infeasible')
-    expect(optimal.solved).toBe(false)
-    expect(optimal.note).toMatch(/greedy proposal is shown instead/)
-    expect(optimal.assignments).toEqual(allocateGreedy(problem).assignments)
-  })
-
   it('falls back to greedy with a note when the problem is too large', async () => {
-    const optimal = await allocateOptimal(contested, { maxVariables: 2, timeLimitSeconds: 5 })
+    const optimal = await allocateOptimal(contested, {
+      maxVariables: 2,
+      timeLimitSeconds: 5,
+      candidatesPerRequest: 25,
+    })
     expect(optimal.status).toBe('Not solved')
     expect(optimal.note).toMatch(/Too large to optimise: 3 possible placements/)
     expect(optimal.peoplePlaced).toBe(1)
+  })
+
+  describe('home care visit by visit', () => {
+    // A morning and an evening visit, 5 hours a week each; agencies 1 and 2 (different providers)
+    // each have 5 spare hours in the district, and agency 2 is a little better rated.
+    const round = (sameProvider: boolean): AllocationProblem => {
+      const uses = (locationId: number) => [
+        { pool: `minutes:${locationId}:NR3`, amount: 600, perVisit: true },
+        { pool: `limit:${locationId}`, amount: 1 },
+      ]
+      return {
+        requests: [
+          request(1, {
+            kind: 'hours',
+            minutesPerWeek: 600,
+            visits: [
+              { visitId: 11, minutesPerWeek: 300 },
+              { visitId: 12, minutesPerWeek: 300 },
+            ],
+            sameProvider,
+          }),
+        ],
+        options: [option(1, 1, { uses: uses(1) }), option(1, 2, { uses: uses(2), quality: 100 })],
+        pools: [
+          { key: 'minutes:1:NR3', label: '', amount: 300 },
+          { key: 'minutes:2:NR3', label: '', amount: 300 },
+          { key: 'limit:1', label: '', amount: 5 },
+          { key: 'limit:2', label: '', amount: 5 },
+        ],
+      }
+    }
+
+    it('splits a round between providers when the council allows it, meeting every visit', async () => {
+      const optimal = await allocateOptimal(round(false))
+      expect(optimal.status).toBe('Optimal')
+      expect(optimal.hoursPlaced).toBe(10)
+      expect(optimal.assignments.map((a) => [a.option.locationId, a.visitIds?.length])).toEqual([
+        [1, 1],
+        [2, 1],
+      ])
+      expect(allocateGreedy(round(false)).hoursPlaced).toBe(10)
+    })
+
+    it('gives every visit of a round to one provider when the council asks for it', async () => {
+      const optimal = await allocateOptimal(round(true))
+      expect(optimal.status).toBe('Optimal')
+      expect(new Set(optimal.assignments.map((a) => a.option.providerId)).size).toBe(1)
+      // Only 5 spare hours at either: one visit is met, at the better-rated agency.
+      expect(optimal.hoursPlaced).toBe(5)
+      expect(optimal.assignments.map((a) => [a.option.locationId, a.visitIds?.length])).toEqual([[2, 1]])
+      const greedy = allocateGreedy(round(true))
+      expect(new Set(greedy.assignments.map((a) => a.option.providerId)).size).toBe(1)
+      expect(greedy.hoursPlaced).toBe(5)
+    })
+
+    it('falls back to greedy with a note when the problem is infeasible', async () => {
+      // A report of less than nothing: options that can never fit are left out, but a round's
+      // visit may take less than its whole, so the pool stays in the programme.
+      const problem = round(false)
+      const broken = {
+        ...problem,
+        pools: problem.pools.map((p) => (p.key === 'minutes:1:NR3' ? { ...p, amount: -1 } : p)),
+      }
+      const optimal = await allocateOptimal(broken)
+      expect(optimal.status).toBe('Infeasible')
+      expect(optimal.solved).toBe(false)
+      expect(optimal.note).toMatch(/greedy proposal is shown instead/)
+      expect(optimal.assignments).toEqual(allocateGreedy(broken).assignments)
+    })
+
+    it('serves only the visits an offer covers', async () => {
+      const problem = round(false)
+      const partial = {
+        ...problem,
+        options: [option(1, 2, { uses: problem.options[1]?.uses, visitIds: [12] })],
+      }
+      const optimal = await allocateOptimal(partial)
+      expect(optimal.assignments.map((a) => a.visitIds)).toEqual([[12]])
+    })
+  })
+
+  it('leaves out options that can never be better, and the rest beyond each person’s best few', async () => {
+    // Person 1 could go to homes 1 to 4. Home 2 has room for everyone who could go there, so
+    // homes 3 and 4, worth less to person 1, can never be better: they are left out exactly. Home 9
+    // has no room at all.
+    const problem: AllocationProblem = {
+      requests: [request(1), request(2)],
+      options: [
+        option(1, 1, { quality: 100 }),
+        option(1, 2, { quality: 75 }),
+        option(1, 3, { quality: 50 }),
+        option(1, 4, { quality: 40 }),
+        option(1, 9, { quality: 100, distanceMiles: 0 }),
+        option(2, 1),
+      ],
+      pools: [bed(1), bed(2), bed(3), bed(4), bed(9, 0)],
+    }
+    const all = await allocateOptimal(problem)
+    expect(all.candidates).toEqual({ usable: 6, kept: 3, cutExactly: 3, cutByRank: 0 })
+    expect(all.peoplePlaced).toBe(2)
+    // Keeping only each person's best option still proposes at least greedy's answer, and says
+    // how many options were left out by rank.
+    const one = await allocateOptimal(problem, {
+      maxVariables: 100,
+      timeLimitSeconds: 5,
+      candidatesPerRequest: 1,
+    })
+    expect(one.candidates.cutByRank).toBe(0)
+    expect(one.objective).toBeGreaterThanOrEqual(allocateGreedy(problem).objective)
+    // Where every home is wanted by both, each keeps only its best when only one is kept.
+    const contestedHomes: AllocationProblem = {
+      requests: [request(1), request(2)],
+      options: [1, 2].flatMap((r) => [
+        option(r, 1, { quality: 100 }),
+        option(r, 2, { quality: 75 }),
+        option(r, 3, { quality: 50 }),
+      ]),
+      pools: [bed(1), bed(2), bed(3)],
+    }
+    const ranked = candidateOptions(contestedHomes, 1)
+    expect(ranked.options.map((o) => [o.requestId, o.locationId])).toEqual([
+      [1, 1],
+      [2, 1],
+    ])
+    expect(ranked.cutByRank).toBe(4)
   })
 
   it('solves an empty problem', async () => {

@@ -63,6 +63,11 @@ describe('/allocation', () => {
 
   it('refuses bad input with a 400', async () => {
     expect((await broker.get('/allocation?requests=12;drop')).statusCode).toBe(400)
+    const badEvent = await broker.get('/allocation?event=seven')
+    expect(badEvent.statusCode).toBe(400)
+    expect(badEvent.body).toContain('The market event must be a number')
+    // An event with no response opened for it has no people to allocate.
+    expect((await broker.get('/allocation?event=999999')).statusCode).toBe(404)
     const unknown = await broker.get('/allocation?requests=999999')
     expect(unknown.statusCode).toBe(200)
     expect(unknown.body).toContain('Request 999999: No such request in this council')

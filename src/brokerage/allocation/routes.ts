@@ -26,6 +26,8 @@ export const allocationCapabilities: Capability[] = [
 
 export interface AllocationRouteOptions {
   allocation: BrokerageServices['allocation']
+  /** The re-sourcing requests of a market event's failure response (the market keeps the cases). */
+  requestsOfEvent: (councilId: number, eventId: number) => Promise<number[]>
 }
 
 const MAX_IDS = 5_000
@@ -54,25 +56,44 @@ function proposalView(proposal: AllocationProposal) {
   return {
     proposal,
     people,
-    confirmable: people
-      .filter((p) => p.optimal && p.optimal.option.offerId !== null)
-      .map((p) => ({
-        value: `${p.requestId}:${p.optimal?.option.offerId}`,
-        text: `${p.label} (request ${p.requestId}) to ${p.optimal?.option.locationName}`,
-        hint: { text: p.why },
-      })),
+    // One placement for each offer the proposal uses: home care split between providers has several.
+    confirmable: proposal.optimal.assignments
+      .filter((a) => a.option.offerId !== null)
+      .map((a) => {
+        const p = people.find((q) => q.requestId === a.requestId)
+        const visits = a.visitIds
+          ? ` (${a.visitIds.length} ${a.visitIds.length === 1 ? 'visit' : 'visits'})`
+          : ''
+        return {
+          value: `${a.requestId}:${a.option.offerId}`,
+          text: `${p?.label ?? 'Request'} (request ${a.requestId}) to ${a.option.locationName}${visits}`,
+          hint: { text: p?.why ?? '' },
+        }
+      }),
     toInvite: people.filter((p) => p.optimal && p.optimal.option.offerId === null),
   }
 }
 
-export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = async (app, { allocation }) => {
+/** "?event=7" → 7; a 400 for anything else. */
+function eventIdOf(value: string): number | undefined {
+  const text = value.trim()
+  if (text === '') return undefined
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1)
+    throw new ValidationError([{ field: 'event', message: 'The market event must be a number, like 12' }])
+  return Number(text)
+}
+
+export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = async (
+  app,
+  { allocation, requestsOfEvent },
+) => {
   const show = async (
     reply: FastifyReply,
     user: SessionUser,
-    query: { requests: string },
+    query: { requests: string; requestIds?: number[] },
     options: { status?: number; outcomes?: ConfirmationOutcome[]; error?: string } = {},
   ) => {
-    const requestIds = requestIdsOf(query.requests)
+    const requestIds = query.requestIds ?? requestIdsOf(query.requests)
     const proposal = await allocation.proposeAllocation(user.councilId, { requestIds })
     return reply.code(options.status ?? 200).view('brokerage/allocation/views/allocation.njk', {
       pageTitle: 'Allocation',
@@ -84,9 +105,14 @@ export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = asyn
     })
   }
 
-  app.get('/allocation', { config: { access: BROKERS } }, async (request, reply) =>
-    show(reply, request.user as SessionUser, { requests: field(request.query, 'requests') }),
-  )
+  app.get('/allocation', { config: { access: BROKERS } }, async (request, reply) => {
+    const user = request.user as SessionUser
+    const eventId = eventIdOf(field(request.query, 'event'))
+    // A failure response's people are its re-sourcing requests: the page then works on those.
+    if (eventId === undefined) return show(reply, user, { requests: field(request.query, 'requests') })
+    const requestIds = await requestsOfEvent(user.councilId, eventId)
+    return show(reply, user, { requests: requestIds.join(', '), requestIds })
+  })
 
   app.post('/allocation', { config: { access: BROKERS } }, async (request, reply) => {
     const user = request.user as SessionUser
@@ -104,10 +130,12 @@ export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = asyn
         { status: 400, error: 'Choose at least one placement to confirm' },
       )
     }
-    const why = new Map(
-      (await allocation.proposeAllocation(user.councilId, { requestIds: requestIdsOf(requests) })).people.map(
-        (p) => [p.requestId, p.why],
-      ),
+    const proposal = await allocation.proposeAllocation(user.councilId, {
+      requestIds: requestIdsOf(requests),
+    })
+    const why = new Map(proposal.people.map((p) => [p.requestId, p.why]))
+    const visitsOf = new Map(
+      proposal.optimal.assignments.map((a) => [`${a.requestId}:${a.option.offerId}`, a.visitIds]),
     )
     const outcomes = await allocation.confirmAllocation(
       user,
@@ -117,6 +145,7 @@ export const allocationRoutes: FastifyPluginAsync<AllocationRouteOptions> = asyn
           requestId,
           offerId,
           choiceReason: reason || `Proposed by the allocation optimiser: ${why.get(requestId) ?? ''}`.trim(),
+          visitIds: visitsOf.get(c),
         }
       }),
     )

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Fixture, seedCouncil, testConfig } from '../../../test/helpers.ts'
+import { runCommandOn } from '../../../test/support/cli.ts'
 import { createTestDatabase } from '../../../test/support/database.ts'
 import {
   createTestRequest,
@@ -7,8 +8,6 @@ import {
   placeInvitableLocation,
   shapeLocation,
 } from '../../../test/support/offers-factory.ts'
-import { cliContext } from '../../cli/context.ts'
-import { buildProgram } from '../../cli/index.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { recordCapacity } from '../../providers/capacity/service.ts'
 import { proposeAllocation } from './service.ts'
@@ -63,23 +62,7 @@ beforeAll(async () => {
 })
 afterAll(async () => database?.close())
 
-async function runCli(args: string[]): Promise<string> {
-  const context = cliContext(
-    () => testConfig(),
-    <T>(work: (d: DatabaseHandle) => Promise<T>) => work(database),
-  )
-  let out = ''
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk)
-    return true
-  })
-  try {
-    await buildProgram(context).parseAsync(args, { from: 'user' })
-  } finally {
-    write.mockRestore()
-  }
-  return out
-}
+const runCli = (args: string[]) => runCommandOn(database, args)
 
 describe('allocation from the live facts', () => {
   it('reads vacancies and eligibility, and places both people where greedy places one', async () => {

@@ -22,6 +22,7 @@ import {
   REQUEST_SERVICE_TYPE_MAP,
 } from '../rules/index.ts'
 import { offers, sourcingRequests } from '../schema.ts'
+import { getBrokerageSettings } from '../settings/service.ts'
 import {
   type AllocationLimits,
   type AllocationOption,
@@ -63,6 +64,7 @@ export interface AllocationProposal {
 }
 
 async function openRequestIds(db: Queryable, councilId: number, requestIds?: readonly number[]) {
+  if (requestIds?.length === 0) return { ids: [], skipped: [] }
   const rows = await db
     .select({
       id: sourcingRequests.id,
@@ -111,6 +113,7 @@ async function loadAllocationProblem(
   const now = options.now ?? new Date()
   const today = londonDate(now)
   const { ids, skipped } = await openRequestIds(db, councilId, options.requestIds)
+  const settings = await getBrokerageSettings(db, councilId)
   const requests: AllocationRequest[] = []
   const options_: AllocationOption[] = []
   const pools = new Map<string, AllocationPool>()
@@ -128,7 +131,7 @@ async function loadAllocationProblem(
         ? latestVacanciesForBedType(db, councilId, locationIds, bedType)
         : latestSpareMinutesInDistrict(db, councilId, locationIds, person.outcode),
       db
-        .select({ id: offers.id, locationId: offers.locationId })
+        .select({ id: offers.id, locationId: offers.locationId, visitIds: offers.visitIds })
         .from(offers)
         .where(
           and(
@@ -140,7 +143,12 @@ async function loadAllocationProblem(
         .orderBy(asc(offers.id)),
     ])
     const offerAt = new Map<number, number>()
-    for (const o of liveOffers) if (!offerAt.has(o.locationId)) offerAt.set(o.locationId, o.id)
+    const offeredVisits = new Map<number, number[]>()
+    for (const o of liveOffers)
+      if (!offerAt.has(o.locationId)) {
+        offerAt.set(o.locationId, o.id)
+        offeredVisits.set(o.id, o.visitIds)
+      }
     const minutes = bedType ? 0 : careWorkerMinutesPerWeek(visits)
     const arrivedAt = request.publishedAt ?? request.createdAt
     requests.push({
@@ -154,6 +162,13 @@ async function loadAllocationProblem(
       daysWaiting: Math.max(0, Math.floor((now.getTime() - arrivedAt.getTime()) / DAY_MS)),
       maxDistanceMiles: request.maxDistanceMiles,
       arrivedAt,
+      // Home care is allocated visit by visit, to one provider for the round where the council asks.
+      ...(bedType
+        ? {}
+        : {
+            visits: visits.map((v) => ({ visitId: v.id, minutesPerWeek: careWorkerMinutesPerWeek([v]) })),
+            sameProvider: settings.allocationSameProvider,
+          }),
     })
     for (const decision of eligible) {
       const locationId = decision.locationId
@@ -183,9 +198,10 @@ async function loadAllocationProblem(
         qualityLabel: `rated ${rating}`,
         distanceMiles: decision.distanceMiles,
         uses: [
-          { pool: poolKey, amount: need },
+          { pool: poolKey, amount: need, perVisit: true },
           { pool: `limit:${locationId}`, amount: 1 },
         ],
+        ...(offerId !== null && !bedType ? { visitIds: offeredVisits.get(offerId) ?? [] } : {}),
       })
       limitPools.add(locationId)
     }
@@ -238,12 +254,18 @@ export function proposalJson(proposal: AllocationProposal) {
     placementsMade: r.placementsMade,
     objective: r.objective,
   })
-  const placement = (a: { requestId: number; option: AllocationOption; value: number }) => ({
+  const placement = (a: {
+    requestId: number
+    option: AllocationOption
+    value: number
+    visitIds?: number[]
+  }) => ({
     requestId: a.requestId,
     locationId: a.option.locationId,
     locationName: a.option.locationName,
     offerId: a.option.offerId,
     value: a.value,
+    ...(a.visitIds ? { visitIds: a.visitIds } : {}),
   })
   return {
     requests: proposal.problem.requests.length,
@@ -253,6 +275,7 @@ export function proposalJson(proposal: AllocationProposal) {
       note: proposal.optimal.note,
       variables: proposal.optimal.variables,
       constraints: proposal.optimal.constraints,
+      candidates: proposal.optimal.candidates,
       ...figures(proposal.optimal),
       placements: proposal.optimal.assignments.map(placement),
     },
@@ -268,6 +291,8 @@ export interface Confirmation {
   requestId: number
   offerId: number
   choiceReason: string
+  /** For home care allocated visit by visit: the visits of the offer to award (all it offers when absent). */
+  visitIds?: number[]
 }
 
 export interface ConfirmationOutcome {
@@ -305,6 +330,7 @@ export async function confirmAllocation(
       const result = await award(db, { councilId: user.councilId, actor: actorOf(user) }, c.requestId, {
         offerId: c.offerId,
         choiceReason: c.choiceReason,
+        ...(c.visitIds ? { visitIds: c.visitIds } : {}),
       })
       outcomes.push({ requestId: c.requestId, offerId: c.offerId, packageId: result.packageId, error: null })
     } catch (error) {

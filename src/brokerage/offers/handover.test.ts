@@ -2,14 +2,12 @@
 // the awarded provider sees them as far as the person agreed, confirms or declines within the
 // council's window, and a decline lets the broker award the next offer without republishing.
 import { existsSync } from 'node:fs'
-import { Readable } from 'node:stream'
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { addLocation, NORWICH, shapeLocation, TEST_PERSON } from '../../../test/support/offers-factory.ts'
-import { issueApiToken } from '../../accounts/api-tokens.ts'
-import { auditLog, offers, packages, sourcingRequests } from '../../db/schema.ts'
-import { importCentroids } from '../../geography/service.ts'
+import { Client, createTestApp, type Fixture } from '../../../test/helpers.ts'
+import { type OfferMarket, seedOfferMarket } from '../../../test/support/offer-market.ts'
+import { TEST_PERSON } from '../../../test/support/offers-factory.ts'
+import { auditLog, offers, packagePriceChanges, packages, sourcingRequests } from '../../db/schema.ts'
 import { londonDate } from '../../shared/dates.ts'
 import { DEFAULT_CHROMIUM_PATH } from '../../shared/pdf.ts'
 import { type BrokerageEvents, brokerageEvents } from '../events.ts'
@@ -18,13 +16,8 @@ import { awardsAwaitingProvider, confirmationDeadline, isConfirmationOverdue } f
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
-const tokens = { broker: '', a: '', b: '' }
-const homeCare = { a: 0, b: 0 }
-const system = { kind: 'system', label: 'test' } as const
-const north = (miles: number) => ({
-  latitude: NORWICH.latitude + miles / 69.09,
-  longitude: NORWICH.longitude,
-})
+let tokens: OfferMarket['tokens']
+let homeCare: OfferMarket['homeCare']
 
 const CONTACTS = {
   address: { line1: '14 Quayside Terrace', line2: 'Flat 2', town: 'Norwich' },
@@ -91,45 +84,11 @@ function requestBody(person: Record<string, unknown> = {}) {
 
 beforeAll(async () => {
   t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
-  home = await seedCouncil(t.database, 'HND', t.config)
-  const { db } = t.database
-  await importCentroids(
-    db,
-    Readable.from(
-      `postcode,latitude,longitude\n${TEST_PERSON.postcode},${NORWICH.latitude},${NORWICH.longitude}\nNR3,${NORWICH.latitude},${NORWICH.longitude}\n`,
-    ),
-  )
-  await shapeLocation(db, home.providerA.locationId, north(2))
-  await shapeLocation(db, home.providerB.locationId, north(5))
-  homeCare.a = await addLocation(db, home.councilId, home.providerA.id, {
-    cqcLocationId: '1-HNDHCA',
-    name: 'HND A Home Care',
-    serviceTypes: ['home_care'],
-    coverage: ['NR3'],
-    ...north(3),
-  })
-  homeCare.b = await addLocation(db, home.councilId, home.providerB.id, {
-    cqcLocationId: '1-HNDHCB',
-    name: 'HND B Home Care',
-    serviceTypes: ['home_care'],
-    coverage: ['NR3'],
-    ...north(4),
-  })
-  tokens.broker = home.councilApiToken
-  tokens.a = home.providerApiToken
-  tokens.b = (
-    await issueApiToken(
-      db,
-      {
-        councilId: home.councilId,
-        name: 'Provider B system',
-        role: 'provider_user',
-        providerOrganisationId: home.providerB.id,
-        createdByUserId: null,
-      },
-      system,
-    )
-  ).token
+  ;({ home, homeCare, tokens } = await seedOfferMarket(t.database, t.config, 'HND', {
+    aMilesNorth: 3,
+    bMilesNorth: 4,
+    bCovers: ['NR3'],
+  }))
   stopListening.push(
     brokerageEvents.on('packageConfirmed', (e) => {
       seen.confirmed.push(e)
@@ -343,6 +302,37 @@ describe('handover after award', () => {
     const provider = new Client(t.app)
     await provider.signIn(home.emails.providerA)
     expect((await provider.get(`/provider/packages/${firstPackage}`)).body).toContain(home.emails.broker)
+  })
+
+  it('shows the provider and the council the price paid today, and each change since award', async () => {
+    const [pkg] = await t.database.db.select().from(packages).where(eq(packages.id, firstPackage))
+    if (!pkg) throw new Error('no package')
+    const raised = Math.round(pkg.weeklyCostPence * 1.05)
+    const yesterday = addCalendarDays(londonDate(new Date()), -1)
+    await t.database.db.insert(packagePriceChanges).values({
+      councilId: home.councilId,
+      source: 'brokered',
+      packageId: firstPackage,
+      effectiveFrom: yesterday,
+      weeklyCostPence: raised,
+      previousWeeklyCostPence: pkg.weeklyCostPence,
+      reason: 'Fee uplift test',
+      changeRef: 'test',
+      createdBy: 'test',
+    })
+    const money = (pence: number) => `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: 2 })}`
+    for (const [email, url] of [
+      [home.emails.providerA, `/provider/packages/${firstPackage}`],
+      [home.emails.broker, `/packages/${firstPackage}`],
+    ] as const) {
+      const client = new Client(t.app)
+      await client.signIn(email)
+      const page = (await client.get(url)).body
+      expect(page).toContain(`${money(raised)} (${money(pkg.weeklyCostPence)} at award)`)
+      expect(page).toContain('Changes to the weekly price')
+      expect(page).toContain('Fee uplift test')
+    }
+    await t.database.db.delete(packagePriceChanges).where(eq(packagePriceChanges.packageId, firstPackage))
   })
 
   it('lists the award among those waiting for the provider, and filters the packages by it', async () => {

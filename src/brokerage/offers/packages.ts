@@ -34,7 +34,7 @@ import {
   REQUEST_SERVICE_TYPE_MAP,
   type RequestServiceType,
 } from '../rules/index.ts'
-import { packages, people, sourcingRequests } from '../schema.ts'
+import { packagePriceChanges, packages, people, sourcingRequests } from '../schema.ts'
 import {
   CONFIRMATION_LABELS,
   type Confirmation,
@@ -84,6 +84,42 @@ export interface PackageView {
   declineReason: string | null
   createdAt: Date
   createdBy: string
+}
+
+/** A change of the package's weekly price after award, such as a fee uplift from 1 April. */
+interface PackagePriceChange {
+  effectiveFrom: string
+  weeklyCostPence: number
+  previousWeeklyCostPence: number
+  reason: string
+}
+
+/** The price the package is paid on a day: the award's, then each change from its day on. */
+export interface PackagePrices {
+  priceChanges: PackagePriceChange[]
+  weeklyCostTodayPence: number
+}
+
+async function packagePrices(db: Queryable, pkg: PackageRow, now: Date): Promise<PackagePrices> {
+  const priceChanges = await db
+    .select({
+      effectiveFrom: packagePriceChanges.effectiveFrom,
+      weeklyCostPence: packagePriceChanges.weeklyCostPence,
+      previousWeeklyCostPence: packagePriceChanges.previousWeeklyCostPence,
+      reason: packagePriceChanges.reason,
+    })
+    .from(packagePriceChanges)
+    .where(
+      and(
+        eq(packagePriceChanges.councilId, pkg.councilId),
+        eq(packagePriceChanges.source, 'brokered'),
+        eq(packagePriceChanges.packageId, pkg.id),
+      ),
+    )
+    .orderBy(packagePriceChanges.effectiveFrom)
+  const today = londonDate(now)
+  const inForce = priceChanges.filter((c) => c.effectiveFrom <= today).at(-1)
+  return { priceChanges, weeklyCostTodayPence: inForce?.weeklyCostPence ?? pkg.weeklyCostPence }
 }
 
 /** What council staff also see: the person, as the council already holds them. */
@@ -234,7 +270,7 @@ export async function getPackage(
   scope: RequestScope,
   packageId: number,
   now = new Date(),
-): Promise<CouncilPackageView & { visits: VisitView[] }> {
+): Promise<CouncilPackageView & PackagePrices & { visits: VisitView[] }> {
   const { councilId } = scope
   const [row] = await db
     .select({
@@ -260,6 +296,7 @@ export async function getPackage(
   )
   return {
     ...packageView(row.pkg, places.get(row.pkg.locationId), now),
+    ...(await packagePrices(db, row.pkg, now)),
     person: { name: row.name, outcode: normaliseOutcode(row.outcode) ?? row.outcode },
     personRef: row.pkg.personRef,
     caseRef: row.pkg.caseRef,
@@ -360,7 +397,7 @@ export async function listProviderPackages(
   }))
 }
 
-export interface ProviderPackageDetail extends PackageView {
+export interface ProviderPackageDetail extends PackageView, PackagePrices {
   /** The person's details, shown only to the awarded provider. */
   person: {
     name: string
@@ -418,6 +455,7 @@ async function handoverDetail(
   const redact = (text: string) => redactCaseReferences(text, request)
   return {
     ...packageView(pkg, places.get(pkg.locationId), now),
+    ...(await packagePrices(db, pkg, now)),
     person: {
       name: row.person.name,
       dateOfBirth: row.person.dateOfBirth ?? '',

@@ -1,17 +1,9 @@
-import { Readable } from 'node:stream'
 import { and, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import {
-  addLocation,
-  createTestRequest,
-  NORWICH,
-  shapeLocation,
-  TEST_PERSON,
-} from '../../../test/support/offers-factory.ts'
-import { issueApiToken } from '../../accounts/api-tokens.ts'
+import { Client, createTestApp, type Fixture } from '../../../test/helpers.ts'
+import { type OfferMarket, seedOfferMarket } from '../../../test/support/offer-market.ts'
+import { createTestRequest, TEST_PERSON } from '../../../test/support/offers-factory.ts'
 import { auditLog, offers, outbox, sourcingRequests } from '../../db/schema.ts'
-import { importCentroids } from '../../geography/service.ts'
 import { londonDate } from '../../shared/dates.ts'
 import { startDraft } from '../requests/drafts.ts'
 import { foldForComparison } from '../rules/identifiers.ts'
@@ -19,13 +11,8 @@ import { addCalendarDays } from '../rules/index.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
-const tokens = { broker: '', a: '', b: '' }
-const places = { homeCareA: 0, homeCareB: 0 }
-const north = (miles: number) => ({
-  latitude: NORWICH.latitude + miles / 69.09,
-  longitude: NORWICH.longitude,
-})
-const system = { kind: 'system', label: 'test' } as const
+let tokens: OfferMarket['tokens']
+let places: { homeCareA: number; homeCareB: number }
 
 /** Ways the person's identity could be written: none may reach a provider before award. */
 const IDENTIFIERS = [
@@ -62,44 +49,9 @@ function api(
 
 beforeAll(async () => {
   t = await createTestApp({ CAREMARKET_SIGN_IN_ATTEMPTS_PER_MINUTE: '1000' })
-  home = await seedCouncil(t.database, 'OFR', t.config)
-  const { db } = t.database
-  await importCentroids(
-    db,
-    Readable.from(
-      `postcode,latitude,longitude\n${TEST_PERSON.postcode},${NORWICH.latitude},${NORWICH.longitude}\nNR3,${NORWICH.latitude},${NORWICH.longitude}\n`,
-    ),
-  )
-  await shapeLocation(db, home.providerA.locationId, north(2))
-  await shapeLocation(db, home.providerB.locationId, north(5))
-  places.homeCareA = await addLocation(db, home.councilId, home.providerA.id, {
-    cqcLocationId: '1-OFRHCA',
-    name: 'OFR A Home Care',
-    serviceTypes: ['home_care'],
-    coverage: ['NR3'],
-    ...north(30),
-  })
-  places.homeCareB = await addLocation(db, home.councilId, home.providerB.id, {
-    cqcLocationId: '1-OFRHCB',
-    name: 'OFR B Home Care',
-    serviceTypes: ['home_care'],
-    ...north(4),
-  })
-  tokens.broker = home.councilApiToken
-  tokens.a = home.providerApiToken
-  tokens.b = (
-    await issueApiToken(
-      db,
-      {
-        councilId: home.councilId,
-        name: 'Provider B system',
-        role: 'provider_user',
-        providerOrganisationId: home.providerB.id,
-        createdByUserId: null,
-      },
-      system,
-    )
-  ).token
+  const market = await seedOfferMarket(t.database, t.config, 'OFR', { aMilesNorth: 30, bMilesNorth: 4 })
+  ;({ home, tokens } = market)
+  places = { homeCareA: market.homeCare.a, homeCareB: market.homeCare.b }
 })
 afterAll(async () => t.close())
 

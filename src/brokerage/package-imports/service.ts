@@ -208,7 +208,7 @@ export async function importPackages(
   return db.transaction(async (tx) => {
     await lockCouncilBook(tx, councilId)
     const importId = await recordImport(tx, { ...base, status: 'completed' })
-    const stored = new Map((await councilBook(tx, councilId)).map((p) => [naturalKey(p), p]))
+    const stored = new Map((await councilBook(tx, councilId, today)).map((p) => [naturalKey(p), p]))
     const inserts: ImportedPackageValues[] = []
     const updates: StoredPackage[] = []
     const counts = { added: 0, updated: 0, unchanged: 0, ended: 0 }
@@ -241,7 +241,7 @@ export async function importPackages(
       }
     }
     await insertPackages(tx, councilId, importId, inserts)
-    await updatePackages(tx, councilId, importId, updates)
+    await updatePackages(tx, councilId, importId, updates, today, base.startedBy)
     await setImportCounts(tx, importId, counts)
     await recordAudit(tx, actor, {
       councilId,

@@ -1,8 +1,8 @@
 // SQL of the council's imported book of packages and its imports.
-import { and, desc, eq, sql } from 'drizzle-orm'
+import { and, type Column, desc, eq, type SQL, sql } from 'drizzle-orm'
 import type { Queryable, Transaction } from '../../db/connection.ts'
 import { NotFoundError } from '../../errors.ts'
-import { importedPackages, packageImports } from '../schema.ts'
+import { importedPackages, packageImports, packagePriceChanges } from '../schema.ts'
 
 export type PackageImport = typeof packageImports.$inferSelect
 type ImportedPackage = typeof importedPackages.$inferSelect
@@ -36,8 +36,25 @@ export async function lockCouncilBook(tx: Transaction, councilId: number): Promi
   await tx.execute(sql`select pg_advisory_xact_lock(7240103, ${councilId})`)
 }
 
-/** Every imported package of the council, as an import compares them. */
-export async function councilBook(tx: Queryable, councilId: number): Promise<StoredPackage[]> {
+/**
+ * A package's price in force on `today`: its latest price change from then or before, else its own
+ * price (package_price_changes; brokerage_package_prices reads the same).
+ */
+function priceOnSql(
+  today: string,
+  p: { councilId: SQL | Column; id: SQL | Column; weeklyCostPence: SQL | Column } = importedPackages,
+) {
+  return sql<number>`coalesce((select c.weekly_cost_pence from ${packagePriceChanges} c
+    where c.council_id = ${p.councilId} and c.source = 'imported'
+      and c.package_id = ${p.id} and c.effective_from <= ${today}::date
+    order by c.effective_from desc limit 1), ${p.weeklyCostPence})`.mapWith(Number)
+}
+
+/**
+ * Every imported package of the council, as an import compares them: at the price in force on
+ * `today`, so a book that reports a price since changed (an uplift from 1 April) is unchanged.
+ */
+export async function councilBook(tx: Queryable, councilId: number, today: string): Promise<StoredPackage[]> {
   return tx
     .select({
       id: importedPackages.id,
@@ -50,7 +67,7 @@ export async function councilBook(tx: Queryable, councilId: number): Promise<Sto
       serviceType: importedPackages.serviceType,
       locationId: importedPackages.locationId,
       providerOrganisationId: importedPackages.providerOrganisationId,
-      weeklyCostPence: importedPackages.weeklyCostPence,
+      weeklyCostPence: priceOnSql(today),
       minutesPerWeek: importedPackages.minutesPerWeek,
       startDate: importedPackages.startDate,
       endDate: importedPackages.endDate,
@@ -122,21 +139,44 @@ export async function insertPackages(
       from jsonb_to_recordset(${JSON.stringify(batch.map(jsonRow))}::jsonb) as v(${COLUMNS})`)
 }
 
+/**
+ * Writes the book's changes to its packages. A package whose price has a history (a fee uplift
+ * changed it) keeps its past: a new price in the book is a price change from `today` (or its start,
+ * if later), never a rewrite of its price from its start, so figures for past dates stay as they were.
+ */
 export async function updatePackages(
   tx: Transaction,
   councilId: number,
   importId: number,
   rows: readonly StoredPackage[],
+  today: string,
+  by: string,
 ): Promise<void> {
-  for (const batch of batches(rows))
+  for (const batch of batches(rows)) {
+    const values = sql`jsonb_to_recordset(${JSON.stringify(batch.map(jsonRow))}::jsonb) as v(${COLUMNS}, id int)`
+    const aliased = { councilId: sql`p.council_id`, id: sql`p.id`, weeklyCostPence: sql`p.weekly_cost_pence` }
+    const history = sql`exists (select 1 from ${packagePriceChanges} h
+      where h.council_id = p.council_id and h.source = 'imported' and h.package_id = p.id)`
+    await tx.execute(sql`
+      insert into ${packagePriceChanges} (council_id, source, package_id, effective_from,
+        weekly_cost_pence, previous_weekly_cost_pence, reason, change_ref, created_by)
+      select p.council_id, 'imported', p.id, greatest(${today}::date, p.start_date), v.weekly_cost_pence,
+        ${priceOnSql(today, aliased)}, 'The council’s book of packages', ${`package-import/${importId}`}, ${by}
+      from imported_packages p join ${values} on p.id = v.id
+      where p.council_id = ${councilId} and ${history}
+        and v.weekly_cost_pence <> ${priceOnSql(today, aliased)}
+      on conflict (council_id, source, package_id, effective_from)
+        do update set weekly_cost_pence = excluded.weekly_cost_pence`)
     await tx.execute(sql`
       update imported_packages as p set person_ref = v.person_ref, age_band = v.age_band,
         outcode = v.outcode, locality_id = v.locality_id, pcn_area_id = v.pcn_area_id,
         client_group = v.client_group, provider_organisation_id = v.provider_organisation_id,
-        weekly_cost_pence = v.weekly_cost_pence, minutes_per_week = v.minutes_per_week,
+        weekly_cost_pence = case when ${history} then p.weekly_cost_pence else v.weekly_cost_pence end,
+        minutes_per_week = v.minutes_per_week,
         end_date = v.end_date, funding = v.funding, import_id = ${importId}, updated_at = now()
-      from jsonb_to_recordset(${JSON.stringify(batch.map(jsonRow))}::jsonb) as v(${COLUMNS}, id int)
+      from ${values}
       where p.id = v.id and p.council_id = ${councilId}`)
+  }
 }
 
 export async function recordImport(

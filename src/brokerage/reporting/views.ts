@@ -6,7 +6,7 @@
 // PostgreSQL inlines it into the reader's query and plans that as if it named the tables: the
 // same indexes, the same plans. They carry ids, places and figures, never a person's name, date of
 // birth or postcode: the Interim Care List's names come through histories.ts.
-import { sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import { boolean, date, integer, pgView, text, timestamp } from 'drizzle-orm/pg-core'
 import {
   awardedSlots,
@@ -14,6 +14,7 @@ import {
   offers,
   packageHandBacks,
   packageImports,
+  packagePriceChanges,
   packages,
   people,
   requestEvents,
@@ -94,6 +95,14 @@ export const brokeragePackageFacts = pgView('brokerage_package_facts', {
     where confirmation <> 'declined'`,
 )
 
+/** A package's weekly price today: its latest change in force, else its own price from its start. */
+function priceToday(source: SQL, alias: SQL): SQL {
+  return sql`coalesce((select c.weekly_cost_pence from ${packagePriceChanges} c
+      where c.council_id = ${alias}.council_id and c.source = ${source} and c.package_id = ${alias}.id
+        and c.effective_from <= current_date
+      order by c.effective_from desc limit 1), ${alias}.weekly_cost_pence) as weekly_cost_pence`
+}
+
 /**
  * Every package of care the council commissions: those brokered through Caremarket and those of the
  * council's own book (imported from its case system), `source` telling them apart. A package the
@@ -102,7 +111,8 @@ export const brokeragePackageFacts = pgView('brokerage_package_facts', {
  * case system's person reference where there is one, in any case. `recorded_at` is when an award
  * recorded a brokered package; null for the book's, whose past the case system records. Locality and
  * PCN area are where the person lives (a book's package: its postcode district's). Prices in pence;
- * minutes a week for home care.
+ * minutes a week for home care. `weekly_cost_pence` is the price in force today (the database's
+ * date): a figure for another date or period reads brokerage_package_prices instead.
  */
 export const brokerageCarePackages = pgView('brokerage_care_packages', {
   source: text().$type<'brokered' | 'imported'>().notNull(),
@@ -124,7 +134,7 @@ export const brokerageCarePackages = pgView('brokerage_care_packages', {
   sql`select 'brokered'::text as source, p.id, p.council_id,
       coalesce('ref:' || lower(p.person_ref), 'person:' || p.person_id) as person_key,
       p.location_id, p.provider_organisation_id, p.service_type, r.client_group, p.start_date, p.end_date,
-      p.created_at as recorded_at, p.minutes_per_week, p.weekly_cost_pence, pe.locality_id, pe.pcn_area_id
+      p.created_at as recorded_at, p.minutes_per_week, ${priceToday(sql`'brokered'`, sql`p`)}, pe.locality_id, pe.pcn_area_id
     from ${packages} p
     join ${sourcingRequests} r on r.id = p.request_id
     join ${people} pe on pe.id = p.person_id
@@ -132,7 +142,7 @@ export const brokerageCarePackages = pgView('brokerage_care_packages', {
     union all
     select 'imported'::text, i.id, i.council_id, 'ref:' || lower(i.person_ref), i.location_id,
       i.provider_organisation_id, i.service_type, i.client_group, i.start_date, i.end_date,
-      null::timestamptz, i.minutes_per_week, i.weekly_cost_pence, i.locality_id, i.pcn_area_id
+      null::timestamptz, i.minutes_per_week, ${priceToday(sql`'imported'`, sql`i`)}, i.locality_id, i.pcn_area_id
     from ${importedPackages} i
     where not exists (
       select 1 from ${packages} b
@@ -140,6 +150,60 @@ export const brokerageCarePackages = pgView('brokerage_care_packages', {
         and b.location_id = i.location_id and b.service_type = i.service_type
         and b.start_date <= coalesce(i.end_date, 'infinity'::date)
         and coalesce(b.end_date, 'infinity'::date) >= i.start_date)`,
+)
+
+/**
+ * Each package's prices as periods: from `effective_from` to `effective_to` (both included; null
+ * while it holds), one row a period, keyed by brokerage_care_packages' `source` and `id`. The first
+ * period is the price at award or import, from the package's start; each price change starts the
+ * next. The package's own end date still ends its last period. A figure for a date D reads the
+ * period with effective_from <= D <= effective_to; a figure for a span splits it at the periods.
+ */
+export const brokeragePackagePrices = pgView('brokerage_package_prices', {
+  source: text().$type<'brokered' | 'imported'>().notNull(),
+  id: integer().notNull(),
+  councilId: integer().notNull(),
+  effectiveFrom: date().notNull(),
+  effectiveTo: date(),
+  weeklyCostPence: integer().notNull(),
+}).as(
+  // Partitioned by council, source and id, so a reader's filter on them is applied before the window.
+  sql`select source, id, council_id, effective_from, effective_to, weekly_cost_pence
+    from (
+      select source, id, council_id, effective_from, weekly_cost_pence,
+        (lead(effective_from) over (partition by council_id, source, id order by effective_from, rank)
+          - 1) as effective_to
+      from (
+        select 'brokered'::text as source, p.id, p.council_id, p.start_date as effective_from,
+          p.weekly_cost_pence, 0 as rank
+        from ${packages} p where p.confirmation <> 'declined'
+        union all
+        select 'imported'::text, i.id, i.council_id, i.start_date, i.weekly_cost_pence, 0
+        from ${importedPackages} i
+        union all
+        select c.source, c.package_id, c.council_id, c.effective_from, c.weekly_cost_pence, 1
+        from ${packagePriceChanges} c
+      ) prices
+    ) periods
+    -- A change from a package's first day replaces its first price: that period is empty.
+    where effective_to is null or effective_to >= effective_from`,
+)
+
+/** Every change of a package's price (brokerage_package_prices' periods start at them), with what made it. */
+export const brokeragePackagePriceChanges = pgView('brokerage_package_price_changes', {
+  councilId: integer().notNull(),
+  source: text().$type<'brokered' | 'imported'>().notNull(),
+  id: integer().notNull(),
+  effectiveFrom: date().notNull(),
+  weeklyCostPence: integer().notNull(),
+  previousWeeklyCostPence: integer().notNull(),
+  reason: text().notNull(),
+  changeRef: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull(),
+}).as(
+  sql`select council_id, source, package_id as id, effective_from, weekly_cost_pence,
+      previous_weekly_cost_pence, reason, change_ref, created_at
+    from ${packagePriceChanges}`,
 )
 
 /** Every completed import of the council's book of packages. */

@@ -714,8 +714,13 @@ function whenValid(...fields: string[]) {
   }
 }
 
-/** A whole request at once, as the API and the simulator give it. */
-export function newRequestSchema(ctx: InputContext) {
+/**
+ * A whole request at once, as the API and the simulator give it. Where the council keeps a rate book
+ * (`priceFromRateBook`) neither a usual price nor a budget is asked for here: the service checks the
+ * book has a rate for the request once it knows the person's locality.
+ */
+export function newRequestSchema(ctx: InputContext, options: { priceFromRateBook?: boolean } = {}) {
+  const price = options.priceFromRateBook ? () => undefined : checkPrice
   return (
     z
       .object({
@@ -765,7 +770,7 @@ export function newRequestSchema(ctx: InputContext) {
         },
         whenValid('person', 'personId'),
       )
-      .superRefine(checkPrice, whenValid('usualPricePounds', 'budgetPounds'))
+      .superRefine(price, whenValid('usualPricePounds', 'budgetPounds'))
       .superRefine(checkVisits, whenValid('serviceType', 'visits'))
       .superRefine(checkSupport, whenValid('serviceType', 'supportHoursPerWeek'))
       .transform((request) => ({

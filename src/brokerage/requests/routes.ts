@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
+import type { Role } from '../../accounts/roles.ts'
 import type { SessionUser } from '../../accounts/service.ts'
 import {
   ConflictError,
@@ -389,140 +390,75 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRouteOptions> = async (a
     })
   lifecycle('publish', 'published')
 
-  const showClose = async (
-    reply: FastifyReply,
-    request: SourcingRequest,
-    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
-  ) =>
-    reply.code(options.status ?? 200).view('brokerage/requests/views/close.njk', {
-      pageTitle: 'Close the request to offers early',
-      request,
-      values: options.values ?? {},
-      ...pageErrors(options.errors ?? []),
-    })
-
-  app.get('/requests/:id/close', { config: { access: BROKERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { id } = parseInput(requestParams, request.params)
-    const found = await requests.getRequest(user, id)
-    if (!availableActions(user, found).includes('close')) return reply.redirect(`/requests/${id}`, 303)
-    return showClose(reply, found)
-  })
-
-  app.post('/requests/:id/close', { config: { access: BROKERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { id } = parseInput(requestParams, request.params)
-    const values = { reason: field(request.body, 'reason') }
-    try {
-      await requests.closeRequest(user, id, {
-        reason: values.reason,
-        expectedVersion: versionFrom(request.body),
+  // Closing early, cancelling and returning each ask for a reason on a page of their own, then
+  // take the request on: one shape, three actions.
+  const reasonedAction = (
+    action: 'close' | 'cancel' | 'return',
+    access: readonly Role[],
+    pageTitle: string,
+    done: string,
+    run: (
+      user: SessionUser,
+      id: number,
+      input: { reason: string; expectedVersion: number | undefined },
+    ) => Promise<unknown>,
+  ) => {
+    const show = async (
+      reply: FastifyReply,
+      request: SourcingRequest,
+      options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
+    ) =>
+      reply.code(options.status ?? 200).view(`brokerage/requests/views/${action}.njk`, {
+        pageTitle,
+        request,
+        values: options.values ?? {},
+        ...pageErrors(options.errors ?? []),
       })
-      return reply.redirect(`/requests/${id}?done=closed`, 303)
-    } catch (error) {
-      if (error instanceof ValidationError)
-        return showClose(reply, await requests.getRequest(user, id), {
-          status: 400,
-          values,
-          errors: error.errors,
-        })
-      if (error instanceof ConflictError)
-        return showRequest(reply, user, id, {
-          status: 409,
-          errors: [{ field: 'actions', message: error.message }],
-        })
-      throw error
-    }
-  })
 
-  const showCancel = async (
-    reply: FastifyReply,
-    request: SourcingRequest,
-    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
-  ) =>
-    reply.code(options.status ?? 200).view('brokerage/requests/views/cancel.njk', {
-      pageTitle: 'Cancel the request',
-      request,
-      values: options.values ?? {},
-      ...pageErrors(options.errors ?? []),
+    app.get(`/requests/:id/${action}`, { config: { access } }, async (request, reply) => {
+      const user = request.user as SessionUser
+      const { id } = parseInput(requestParams, request.params)
+      const found = await requests.getRequest(user, id)
+      if (!availableActions(user, found).includes(action)) return reply.redirect(`/requests/${id}`, 303)
+      return show(reply, found)
     })
 
-  app.get('/requests/:id/cancel', { config: { access: REQUESTERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { id } = parseInput(requestParams, request.params)
-    const found = await requests.getRequest(user, id)
-    if (!availableActions(user, found).includes('cancel')) return reply.redirect(`/requests/${id}`, 303)
-    return showCancel(reply, found)
-  })
-
-  app.post('/requests/:id/cancel', { config: { access: REQUESTERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { id } = parseInput(requestParams, request.params)
-    const values = { reason: field(request.body, 'reason') }
-    try {
-      await requests.cancel(user, id, { reason: values.reason, expectedVersion: versionFrom(request.body) })
-      return reply.redirect(`/requests/${id}?done=cancelled`, 303)
-    } catch (error) {
-      if (error instanceof ValidationError)
-        return showCancel(reply, await requests.getRequest(user, id), {
-          status: 400,
-          values,
-          errors: error.errors,
-        })
-      if (error instanceof ConflictError)
-        return showRequest(reply, user, id, {
-          status: 409,
-          errors: [{ field: 'actions', message: error.message }],
-        })
-      throw error
-    }
-  })
-
-  const showReturn = async (
-    reply: FastifyReply,
-    request: SourcingRequest,
-    options: { status?: number; values?: Record<string, string>; errors?: FieldError[] } = {},
-  ) =>
-    reply.code(options.status ?? 200).view('brokerage/requests/views/return.njk', {
-      pageTitle: 'Return the request to the social worker',
-      request,
-      values: options.values ?? {},
-      ...pageErrors(options.errors ?? []),
+    app.post(`/requests/:id/${action}`, { config: { access } }, async (request, reply) => {
+      const user = request.user as SessionUser
+      const { id } = parseInput(requestParams, request.params)
+      const values = { reason: field(request.body, 'reason') }
+      try {
+        await run(user, id, { reason: values.reason, expectedVersion: versionFrom(request.body) })
+        return reply.redirect(`/requests/${id}?done=${done}`, 303)
+      } catch (error) {
+        if (error instanceof ValidationError)
+          return show(reply, await requests.getRequest(user, id), {
+            status: 400,
+            values,
+            errors: error.errors,
+          })
+        if (error instanceof ConflictError)
+          return showRequest(reply, user, id, {
+            status: 409,
+            errors: [{ field: 'actions', message: error.message }],
+          })
+        throw error
+      }
     })
-
-  app.get('/requests/:id/return', { config: { access: BROKERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { id } = parseInput(requestParams, request.params)
-    const found = await requests.getRequest(user, id)
-    if (!availableActions(user, found).includes('return')) return reply.redirect(`/requests/${id}`, 303)
-    return showReturn(reply, found)
-  })
-
-  app.post('/requests/:id/return', { config: { access: BROKERS } }, async (request, reply) => {
-    const user = request.user as SessionUser
-    const { id } = parseInput(requestParams, request.params)
-    const values = { reason: field(request.body, 'reason') }
-    try {
-      await requests.returnToSocialWorker(user, id, {
-        reason: values.reason,
-        expectedVersion: versionFrom(request.body),
-      })
-      return reply.redirect(`/requests/${id}?done=returned`, 303)
-    } catch (error) {
-      if (error instanceof ValidationError)
-        return showReturn(reply, await requests.getRequest(user, id), {
-          status: 400,
-          values,
-          errors: error.errors,
-        })
-      if (error instanceof ConflictError)
-        return showRequest(reply, user, id, {
-          status: 409,
-          errors: [{ field: 'actions', message: error.message }],
-        })
-      throw error
-    }
-  })
+  }
+  reasonedAction('close', BROKERS, 'Close the request to offers early', 'closed', (user, id, input) =>
+    requests.closeRequest(user, id, input),
+  )
+  reasonedAction('cancel', REQUESTERS, 'Cancel the request', 'cancelled', (user, id, input) =>
+    requests.cancel(user, id, input),
+  )
+  reasonedAction(
+    'return',
+    BROKERS,
+    'Return the request to the social worker',
+    'returned',
+    (user, id, input) => requests.returnToSocialWorker(user, id, input),
+  )
 
   const showChange = async (
     reply: FastifyReply,

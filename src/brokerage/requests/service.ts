@@ -9,6 +9,9 @@ import { type Actor, recordAudit } from '../../audit/service.ts'
 import { databaseClock } from '../../db/clock.ts'
 import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, type FieldError, NotFoundError, parseInput, ValidationError } from '../../errors.ts'
+import { CLIENT_GROUP_LABELS } from '../../fees/rates/rules.ts'
+import { hasRates, usualPriceAt } from '../../fees/rates/service.ts'
+import type { ClientGroup } from '../../providers/vocabulary.ts'
 import { formatDate, londonDate } from '../../shared/dates.ts'
 import { formatPounds } from '../../shared/money.ts'
 import { brokerageEvents } from '../events.ts'
@@ -30,6 +33,7 @@ import {
   type ResponseWindow,
   responseWindow,
 } from '../rules/index.ts'
+import { REQUEST_SERVICE_TYPE_LABELS, type RequestServiceType } from '../rules/vocabulary.ts'
 import { offers, packages, requestEvents, requestVisits, sourcingRequests } from '../schema.ts'
 import { getBankHolidays, getBrokerageSettings } from '../settings/service.ts'
 import { brokerEmails } from './assignment.ts'
@@ -326,7 +330,11 @@ export async function createRequest(
   authorise(caller, 'create')
   const now = clock.now ?? new Date()
   const { councilId } = caller
-  const value = parseInput(newRequestSchema(await inputContext(db, councilId, now)), input)
+  const rateBook = await hasRates(db, councilId)
+  const value = parseInput(
+    newRequestSchema(await inputContext(db, councilId, now), { priceFromRateBook: rateBook }),
+    input,
+  )
   const teamId = await teamForNewRequest(db, caller, value.teamId)
   const actor = actorFor(caller)
   const id = await db.transaction(async (tx) => {
@@ -357,6 +365,8 @@ export async function createRequest(
       person = { id: row.id, postcode: row.postcode ?? '' }
       home = where
     }
+    if (rateBook && value.usualPricePounds === null && value.budgetPounds === null)
+      await checkRateBookPrice(tx, councilId, value, home.localityId)
     const origin = value.preferredPostcode
       ? preferredLocation(
           value.preferredPostcode,
@@ -410,6 +420,33 @@ export async function createRequest(
     return created.id
   })
   return getRequest(db, { councilId }, id)
+}
+
+/**
+ * A request without a usual price or budget takes its price from the rate book, as the wizard's
+ * does: refused, naming what the book lacks, when it has no rate for the service, client group and
+ * standard band at the person's locality (or every locality) on the start date.
+ */
+async function checkRateBookPrice(
+  tx: Queryable,
+  councilId: number,
+  value: { serviceType: RequestServiceType; clientGroup: ClientGroup; startDate: string },
+  localityId: number | null,
+): Promise<void> {
+  const rate = await usualPriceAt(tx, councilId, {
+    serviceType: value.serviceType,
+    clientGroup: value.clientGroup,
+    band: 'standard',
+    localityId,
+    date: value.startDate,
+  })
+  if (rate === null)
+    throw new ValidationError([
+      {
+        field: 'usualPricePounds',
+        message: `Enter the usual price or an indicative budget: the rate book has no standard rate for ${REQUEST_SERVICE_TYPE_LABELS[value.serviceType]} (${CLIENT_GROUP_LABELS[value.clientGroup].toLowerCase()}) on ${formatDate(value.startDate)}`,
+      },
+    ])
 }
 
 /** The case-system IDs a change may give: each left out is kept; null or blank takes it away. */

@@ -69,6 +69,16 @@ export const brokerageSettingsSchema = z
 
     /** Working days an awarded provider has to confirm or decline the package. */
     confirmationWorkingDays: wholeNumber('Working days to confirm an award', 1, 10),
+    /**
+     * Whether the allocation optimiser gives every visit of a home care round to one provider
+     * (true), or may split a round's visits between providers (false).
+     */
+    allocationSameProvider: z.preprocess(
+      (v) => (v === 'yes' ? true : v === 'no' ? false : v === '' ? undefined : v),
+      z.boolean({
+        error: 'Choose whether every visit of a home care round goes to one provider',
+      }),
+    ),
   })
   .superRefine((s, ctx) => {
     const total = s.qualityWeight + s.priceWeight + s.distanceWeight
@@ -96,6 +106,7 @@ export const DEFAULT_BROKERAGE_SETTINGS: Readonly<BrokerageSettings> = Object.fr
   handBackNoticeDays: 28,
 
   confirmationWorkingDays: 2,
+  allocationSameProvider: true,
 })
 
 /**

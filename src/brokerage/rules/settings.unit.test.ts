@@ -22,6 +22,7 @@ describe('brokerage settings', () => {
       handBackNoticeDays: 28,
 
       confirmationWorkingDays: 2,
+      allocationSameProvider: true,
     })
     expect(brokerageSettingsSchema.parse(DEFAULT_BROKERAGE_SETTINGS)).toEqual(DEFAULT_BROKERAGE_SETTINGS)
     expect(Object.isFrozen(DEFAULT_BROKERAGE_SETTINGS)).toBe(true)
@@ -52,6 +53,7 @@ describe('brokerage settings', () => {
         handBackNoticeDays: '14',
 
         confirmationWorkingDays: '3',
+        allocationSameProvider: 'no',
       }),
     ).toEqual({
       qualityWeight: 50,
@@ -66,6 +68,7 @@ describe('brokerage settings', () => {
       handBackNoticeDays: 14,
 
       confirmationWorkingDays: 3,
+      allocationSameProvider: false,
     })
   })
 
@@ -90,6 +93,7 @@ describe('brokerage settings', () => {
         handBackNoticeDays: 366,
 
         confirmationWorkingDays: 0,
+        allocationSameProvider: 'maybe',
       }),
     ).toEqual({
       qualityWeight: 'Enter quality weight',
@@ -104,6 +108,7 @@ describe('brokerage settings', () => {
       handBackNoticeDays: 'Notice period for hand-backs must be a whole number from 0 to 365',
 
       confirmationWorkingDays: 'Working days to confirm an award must be a whole number from 1 to 10',
+      allocationSameProvider: 'Choose whether every visit of a home care round goes to one provider',
     })
     expect(messages({ ...DEFAULT_BROKERAGE_SETTINGS, maxDistanceMiles: undefined })).toEqual({
       maxDistanceMiles: 'Enter the maximum distance',

@@ -50,6 +50,7 @@ describe('brokerage settings page', () => {
       handBackNoticeDays: '28',
 
       confirmationWorkingDays: '2',
+      allocationSameProvider: 'yes',
     })
     expect(refused.statusCode).toBe(400)
     expect(refused.body).toContain('Maximum distance must be more than 0 and at most 200 miles')
@@ -69,6 +70,7 @@ describe('brokerage settings page', () => {
       handBackNoticeDays: '28',
 
       confirmationWorkingDays: '2',
+      allocationSameProvider: 'yes',
     })
     expect(weights.statusCode).toBe(400)
     expect(weights.body).toContain(
@@ -91,6 +93,7 @@ describe('brokerage settings page', () => {
       handBackNoticeDays: '14',
 
       confirmationWorkingDays: '3',
+      allocationSameProvider: 'no',
     })
     expect(saved.statusCode).toBe(303)
     expect(saved.headers.location).toBe('/admin/settings?saved=1')
@@ -108,6 +111,7 @@ describe('brokerage settings page', () => {
       handBackNoticeDays: 14,
 
       confirmationWorkingDays: 3,
+      allocationSameProvider: false,
     })
   })
 })

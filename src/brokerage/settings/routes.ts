@@ -41,6 +41,7 @@ const SETTINGS_FIELDS = [
   'handBackNoticeDays',
 
   'confirmationWorkingDays',
+  'allocationSameProvider',
 ] as const
 
 const dateParams = z.object({ date: z.string() })
@@ -75,7 +76,13 @@ export const settingsRoutes: FastifyPluginAsync<SettingsRouteOptions> = async (
   ) => {
     const current = await brokerageSettings.getBrokerageSettings(user.councilId)
     const values =
-      options.values ?? Object.fromEntries(SETTINGS_FIELDS.map((name) => [name, String(current[name])]))
+      options.values ??
+      Object.fromEntries(
+        SETTINGS_FIELDS.map((name) => {
+          const value = current[name]
+          return [name, typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value)]
+        }),
+      )
     return reply.code(options.status ?? 200).view('brokerage/settings/views/settings.njk', {
       pageTitle: 'Brokerage settings',
       values,

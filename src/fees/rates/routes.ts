@@ -1,7 +1,5 @@
 // The council's rate book: the /admin/fees page (add a rate, end one, load and download the CSV)
 // and GET /api/v1/fees/rates and POST /api/v1/fees/rates/imports.
-import { Readable } from 'node:stream'
-import type { MultipartFile } from '@fastify/multipart'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
@@ -16,6 +14,7 @@ import { dateFromForm, field, formErrors, typedDateParts } from '../../web/forms
 import { acceptUploads } from '../../web/input.ts'
 import type { Capability } from '../../web/navigation.ts'
 import type { FeesServices } from '../services.ts'
+import { MAX_UPLOAD_BYTES, readUpload, uploadOf } from '../uploads.ts'
 import { BAND_LABELS, BANDS, CLIENT_GROUP_LABELS, rateUnit, unitLabel } from './rules.ts'
 import { rateImportReportSchema, rateListSchema, rateQuerySchema, rateUploadSchema } from './schemas.ts'
 import { RATE_COLUMNS, type Rate, type RateImportReport } from './service.ts'
@@ -23,8 +22,6 @@ import { RATE_COLUMNS, type Rate, type RateImportReport } from './service.ts'
 /** Who keeps the rate book, and who reads it as well. */
 const EDITORS = ['council_admin', 'commissioner'] as const
 const READERS = ['council_admin', 'commissioner', 'broker'] as const
-
-const MAX_UPLOAD_BYTES = 1024 * 1024
 
 export const ratesCapabilities: Capability[] = [
   {
@@ -37,25 +34,6 @@ export const ratesCapabilities: Capability[] = [
 ]
 
 const rateParams = z.object({ rateId: recordId('Rate ID') })
-
-/** An uploaded file, read into memory: the rate book is a few hundred rows. */
-const uploads = new WeakMap<FastifyRequest, { bytes: Buffer; tooLarge: boolean }>()
-
-async function readUpload(request: FastifyRequest, part: MultipartFile): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of part.file) chunks.push(chunk as Buffer)
-  uploads.set(request, { bytes: Buffer.concat(chunks), tooLarge: part.file.truncated })
-  return part.filename
-}
-
-function uploadOf(request: FastifyRequest): Readable {
-  const upload = uploads.get(request)
-  if (!upload || upload.bytes.length === 0)
-    throw new ValidationError([{ field: 'file', message: 'Select a CSV file of rates' }])
-  if (upload.tooLarge)
-    throw new ValidationError([{ field: 'file', message: 'The file must be smaller than 1 MB' }])
-  return Readable.from([upload.bytes])
-}
 
 function rateJson(rate: Rate) {
   const unit = rateUnit(rate.serviceType)
@@ -214,7 +192,7 @@ export const ratesRoutes: FastifyPluginAsync<RatesRouteOptions> = async (
   app.post('/admin/fees/import', { config: { access: EDITORS } }, async (request, reply) => {
     const user = request.user as SessionUser
     try {
-      const report = await feeRates.importRates(user.councilId, uploadOf(request), actorOf(user))
+      const report = await feeRates.importRates(user.councilId, uploadOf(request, 'rates'), actorOf(user))
       if (report.status === 'completed') return reply.redirect(`/admin/fees?imported=${report.added}`, 303)
       return showPage(request, reply, { status: 400, report })
     } catch (error) {
@@ -273,7 +251,7 @@ export const ratesRoutes: FastifyPluginAsync<RatesRouteOptions> = async (
     async (request, reply) => {
       const report = await feeRates.importRates(
         (request.user as SessionUser).councilId,
-        uploadOf(request),
+        uploadOf(request, 'rates'),
         actorOf(request.user as SessionUser),
       )
       return reply.code(201).send(report)

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream'
 import { and, asc, eq, gte, isNull, or, sql } from 'drizzle-orm'
 import { type Actor, recordAudit } from '../../audit/service.ts'
 import type { RequestServiceType } from '../../brokerage/rules/vocabulary.ts'
-import type { Database, Queryable } from '../../db/connection.ts'
+import type { Database, Queryable, Transaction } from '../../db/connection.ts'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts'
 import { localities } from '../../geography/schema.ts'
 import { listLocalities } from '../../geography/service.ts'
@@ -227,6 +227,43 @@ export async function endRate(
   })
 }
 
+/**
+ * A new year's rates, in the caller's transaction (a fee uplift): each rate in force on `from` that
+ * started before it ends the day before, and a rate of the same key at `priceFor`'s price runs from
+ * `from` to where the old one ended. Rates that start on or after `from` are the council's own and
+ * stay as they are. Returns the rates added.
+ */
+export async function upliftRatesFrom(
+  tx: Transaction,
+  councilId: number,
+  from: string,
+  priceFor: (rate: Rate) => number,
+): Promise<Rate[]> {
+  await tx.execute(sqlLock(councilId))
+  const dayBefore = new Date(Date.parse(`${from}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+  const current = (await selectRates(tx, councilId, from)).filter((r) => r.effectiveFrom < from)
+  const added: Rate[] = []
+  for (const rate of current) {
+    await tx.update(feeRates).set({ effectiveTo: dayBefore }).where(eq(feeRates.id, rate.id))
+    const next = { ...rate, pricePence: priceFor(rate), effectiveFrom: from }
+    const [row] = await tx
+      .insert(feeRates)
+      .values({
+        councilId,
+        serviceType: next.serviceType,
+        clientGroup: next.clientGroup,
+        band: next.band,
+        localityId: next.localityId,
+        pricePence: next.pricePence,
+        effectiveFrom: next.effectiveFrom,
+        effectiveTo: next.effectiveTo,
+      })
+      .returning({ id: feeRates.id })
+    added.push({ ...next, id: (row as { id: number }).id })
+  }
+  return added
+}
+
 // ---------------------------------------------------------------------------------------------
 // CSV
 
@@ -328,9 +365,17 @@ export async function importRates(
   })
 }
 
-/** The whole rate book as CSV, in the columns the import takes (plus the unit), formula-safe. */
-export async function exportRates(db: Database, councilId: number): Promise<string> {
-  const rates = await selectRates(db, councilId)
+/**
+ * The rate book as CSV, in the columns the import takes (plus the unit), formula-safe: the whole
+ * book, or with `at` only the rates in force on that date.
+ */
+export async function exportRates(
+  db: Database,
+  councilId: number,
+  options: { at?: string } = {},
+): Promise<string> {
+  const rates =
+    options.at === undefined ? await selectRates(db, councilId) : await ratesAt(db, councilId, options.at)
   return csvText([
     [...Object.values(RATE_COLUMNS), 'unit'],
     ...rates.map((rate) => [

@@ -35,7 +35,7 @@ export function upliftChart(models: readonly UpliftModel[], names: readonly stri
         type: 'nominal',
         sort: series,
         title: null,
-        legend: { orient: 'bottom', direction: 'vertical' },
+        legend: { orient: 'bottom', direction: 'vertical', labelLimit: 400 },
         scale: { domain: series, range: ['#b1b4b6', '#1d70b8', '#003078', '#00703c'] },
       },
     },

@@ -1,5 +1,6 @@
 // Uplift modelling on the web and the API: the same figures, an independent sum over the book that
-// agrees to the penny, and bad input refused with 400 and a clear message.
+// agrees to the penny, and bad input refused with 400 and a clear message; saved scenarios.
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
 import { type BookRow, loadBook } from '../../../test/support/uplifts-fixture.ts'
@@ -238,6 +239,35 @@ describe('/fees/uplifts/{year}', () => {
     expect((await client.get('/fees/uplifts/20x7')).statusCode).toBe(400)
   })
 
+  it('builds scenario 1 from the form, without JSON, and names the form’s field when it is wrong', async () => {
+    const client = await signedIn('commissioner')
+    const built = await client.get(
+      '/fees/uplifts/2027?build=1&build-default=5&build-older-people-nursing=6.5&build-nlwOld=12.71&build-nlwNew=13.21',
+    )
+    expect(built.statusCode).toBe(303)
+    const scenario = new URL(built.headers.location as string, 'http://x').searchParams.get('scenario')
+    expect(JSON.parse(scenario as string)).toEqual({
+      default: 5,
+      'older-people-nursing': 6.5,
+      nlwOldPence: 1271,
+      nlwNewPence: 1321,
+    })
+    // The page it leads to costs that scenario, as the API does, with the form filled back in.
+    const page = await client.get(built.headers.location as string)
+    expect(page.statusCode).toBe(200)
+    const body = (await api(client, scenario as string)).json()
+    expect(page.body).toContain(
+      `£${Math.round(body.total.annualCostAfterPence / 100).toLocaleString('en-GB')}`,
+    )
+    expect(page.body).toMatch(/id="build-older-people-nursing"[^>]*value="6.5"/)
+
+    const wrong = await client.get('/fees/uplifts/2027?build=1&build-default=lots&build-nlwOld=12.71')
+    expect(wrong.statusCode).toBe(400)
+    expect(wrong.body).toContain('href="#build-default"')
+    expect(wrong.body).toContain('Enter a percentage as a number, like 4.55')
+    expect(wrong.body).toMatch(/id="build-default"[^>]*value="lots"/)
+  })
+
   it('sends /fees/uplifts to this financial year and refuses brokers', async () => {
     const client = await signedIn('commissioner')
     const response = await client.get('/fees/uplifts')
@@ -248,5 +278,176 @@ describe('/fees/uplifts/{year}', () => {
     expect(example.body).toContain('Filled in with an example to change')
     expect(example.body).toContain('1p an hour on the NLW')
     expect((await (await signedIn('broker')).get('/fees/uplifts/2027')).statusCode).toBe(403)
+  })
+})
+
+function json(client: Client, method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: unknown) {
+  return t.app.inject({
+    method,
+    url,
+    payload: payload === undefined ? undefined : JSON.stringify(payload),
+    headers: {
+      cookie: client.cookies,
+      'csrf-token': client.csrfToken,
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+  })
+}
+
+describe('saved scenarios through the API', () => {
+  const base = '/api/v1/fees/uplifts/2028/scenarios'
+
+  it('saves, lists with costs, renames, chooses one at a time and deletes, auditing each change', async () => {
+    const client = await signedIn('commissioner')
+    await client.get('/fees/uplifts/2028')
+    const five = await json(client, 'POST', base, { name: 'Five per cent', scenario: { default: 5 } })
+    expect(five.statusCode).toBe(201)
+    const two = await json(client, 'POST', base, { name: 'Two', scenario: { default: 2 } })
+    expect(two.json()).toMatchObject({
+      name: 'Two',
+      year: 2028,
+      chosen: null,
+      createdBy: home.emails.commissioner,
+    })
+
+    const listed = (await client.get(base)).json()
+    expect(listed.label).toBe('2028/29')
+    expect(listed.scenarios.map((s: { name: string }) => s.name)).toEqual(['Five per cent', 'Two'])
+    const costed = (await api(client, '{"default": 5}')).json()
+    // The same book and year through both: 2027 and 2028 differ, so cost 2028 directly.
+    const direct = (
+      await client.get(`/api/v1/fees/uplifts/2028?scenario=${encodeURIComponent('{"default": 5}')}`)
+    ).json()
+    expect(listed.scenarios[0].costs.total).toEqual(direct.total)
+    expect(costed.year).toBe(2027)
+
+    const renamed = await json(client, 'PUT', `${base}/${two.json().id}`, {
+      name: 'Two and the NLW',
+      scenario: { default: 2, nlwOldPence: 1271, nlwNewPence: 1321 },
+    })
+    expect(renamed.statusCode).toBe(200)
+    expect(renamed.json().scenario).toEqual({ default: 2, nlwOldPence: 1271, nlwNewPence: 1321 })
+
+    const chooseFive = await json(client, 'POST', `${base}/${five.json().id}/choose`, {
+      rationale: 'Cabinet on 12 March 2028 agreed 5% for every sector',
+    })
+    expect(chooseFive.statusCode).toBe(200)
+    expect(chooseFive.json().chosen.rationale).toBe('Cabinet on 12 March 2028 agreed 5% for every sector')
+    const chooseTwo = await json(client, 'POST', `${base}/${two.json().id}/choose`, { rationale: 'Changed' })
+    expect(chooseTwo.statusCode).toBe(200)
+    const after = (await client.get(base)).json().scenarios
+    // Exactly one chosen, listed first.
+    expect(
+      after.filter((s: { chosen: unknown }) => s.chosen !== null).map((s: { id: number }) => s.id),
+    ).toEqual([two.json().id])
+    expect(after[0].id).toBe(two.json().id)
+
+    const deleted = await json(client, 'DELETE', `${base}/${two.json().id}`)
+    expect(deleted.json()).toEqual({ deleted: true })
+    expect((await client.get(base)).json().scenarios).toHaveLength(1)
+    expect((await json(client, 'DELETE', `${base}/${two.json().id}`)).statusCode).toBe(404)
+
+    const audit = await t.database.db.execute(
+      sql`select action from audit_log where council_id = ${home.councilId} and entity_type = 'uplift_scenario' order by id`,
+    )
+    expect((audit as unknown as { rows: { action: string }[] }).rows.map((r) => r.action)).toEqual([
+      'uplift_scenario.saved',
+      'uplift_scenario.saved',
+      'uplift_scenario.updated',
+      'uplift_scenario.chosen',
+      'uplift_scenario.chosen',
+      'uplift_scenario.deleted',
+    ])
+  })
+
+  it('refuses bad names and scenarios field by field, a name taken, another council’s scenario, and a missing rationale', async () => {
+    const client = await signedIn('council_admin')
+    await client.get('/fees/uplifts/2029')
+    const url = '/api/v1/fees/uplifts/2029/scenarios'
+    const bad = await json(client, 'POST', url, { name: '  ', scenario: { default: -1, kennels: 2 } })
+    expect(bad.statusCode).toBe(400)
+    const fields = bad.json().error.errors.map((e: { field: string }) => e.field)
+    expect(fields).toEqual(expect.arrayContaining(['name', 'scenario.default', 'scenario.kennels']))
+    expect((await json(client, 'POST', url, { name: 'x', scenario: '{"default":5}' })).statusCode).toBe(400)
+    expect(
+      (await json(client, 'POST', url, { name: 'x'.repeat(101), scenario: { default: 1 } })).json().error
+        .errors[0].message,
+    ).toMatch(/100 characters/)
+    const first = await json(client, 'POST', url, { name: 'Same', scenario: { default: 1 } })
+    expect(first.statusCode).toBe(201)
+    const again = await json(client, 'POST', url, { name: 'same', scenario: { default: 2 } })
+    expect(again.statusCode).toBe(400)
+    expect(again.body).toContain('already called')
+    const noWhy = await json(client, 'POST', `${url}/${first.json().id}/choose`, { rationale: ' ' })
+    expect(noWhy.statusCode).toBe(400)
+    expect(noWhy.body).toContain('rationale')
+
+    const stranger = new Client(t.app)
+    await stranger.signIn(other.emails.commissioner)
+    await stranger.get('/fees/uplifts/2029')
+    expect((await json(stranger, 'DELETE', `${url}/${first.json().id}`)).statusCode).toBe(404)
+    expect(
+      (await json(stranger, 'PUT', `${url}/${first.json().id}`, { name: 'Mine', scenario: { default: 1 } }))
+        .statusCode,
+    ).toBe(404)
+    // The year is part of the address: the same ID in another year is not found.
+    expect(
+      (await json(client, 'DELETE', `/api/v1/fees/uplifts/2030/scenarios/${first.json().id}`)).statusCode,
+    ).toBe(404)
+  })
+
+  it('keeps at most eight a year', async () => {
+    const client = await signedIn('commissioner')
+    await client.get('/fees/uplifts/2031')
+    const url = '/api/v1/fees/uplifts/2031/scenarios'
+    for (let i = 1; i <= 8; i++)
+      expect((await json(client, 'POST', url, { name: `S${i}`, scenario: { default: i } })).statusCode).toBe(
+        201,
+      )
+    const ninth = await json(client, 'POST', url, { name: 'S9', scenario: { default: 9 } })
+    expect(ninth.statusCode).toBe(409)
+    expect(ninth.body).toContain('at most 8')
+  })
+})
+
+describe('saved scenarios on /fees/uplifts/{year}', () => {
+  it('saves the scenario in the box, compares saved ones by name, chooses one with why, and deletes', async () => {
+    const client = await signedIn('commissioner')
+    const scenario = '{"default": 4}'
+    await client.get(`/fees/uplifts/2032?scenario=${encodeURIComponent(scenario)}`)
+    const empty = await client.post('/fees/uplifts/2032/scenarios', { name: '', scenario })
+    expect(empty.statusCode).toBe(400)
+    expect(empty.body).toContain('Enter a name for the scenario')
+    const saved = await client.post('/fees/uplifts/2032/scenarios', { name: 'Four', scenario })
+    expect(saved.statusCode).toBe(303)
+    await client.post('/fees/uplifts/2032/scenarios', { name: 'Six', scenario: '{"default": 6}' })
+    const page = await client.get('/fees/uplifts/2032')
+    expect(page.body).toContain('Saved scenarios for 2032/33')
+    const ids = [...page.body.matchAll(/\/fees\/uplifts\/2032\/scenarios\/(\d+)\/choose/g)].map((m) => m[1])
+    expect(ids).toHaveLength(2)
+
+    const compared = await client.get(`/fees/uplifts/2032?compare=${ids[0]}&compare=${ids[1]}`)
+    expect(compared.statusCode).toBe(200)
+    expect(compared.body).toContain('Four: annual cost after')
+    expect(compared.body).toContain('Six: annual cost after')
+    const one = await client.get(`/fees/uplifts/2032?compare=${ids[0]}`)
+    expect(one.statusCode).toBe(400)
+    expect(one.body).toContain('Choose from 2 to 3 saved scenarios')
+
+    const form = await client.get(`/fees/uplifts/2032/scenarios/${ids[1]}/choose`)
+    expect(form.body).toContain('How the uplifts were decided')
+    const noWhy = await client.post(`/fees/uplifts/2032/scenarios/${ids[1]}/choose`, { rationale: '' })
+    expect(noWhy.statusCode).toBe(400)
+    expect(noWhy.body).toContain('There is a problem')
+    const chosen = await client.post(`/fees/uplifts/2032/scenarios/${ids[1]}/choose`, {
+      rationale: 'Cabinet agreed 6%',
+    })
+    expect(chosen.statusCode).toBe(303)
+    const after = await client.get('/fees/uplifts/2032')
+    expect(after.body).toContain('Cabinet agreed 6%')
+    expect(after.body).toContain('Chosen')
+
+    expect((await client.post(`/fees/uplifts/2032/scenarios/${ids[0]}/delete`, {})).statusCode).toBe(303)
+    expect((await client.get('/fees/uplifts/2032')).body).not.toContain('>Four<')
   })
 })

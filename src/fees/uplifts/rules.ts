@@ -16,7 +16,7 @@ export const UPLIFT_SECTORS = [
 ] as const
 export type UpliftSector = (typeof UPLIFT_SECTORS)[number]
 
-const UPLIFT_SECTOR_LABELS: Record<UpliftSector, string> = {
+export const UPLIFT_SECTOR_LABELS: Record<UpliftSector, string> = {
   'home-support': 'Home support',
   'older-people-residential': 'Residential older people',
   'older-people-nursing': 'Nursing older people',
@@ -62,6 +62,12 @@ export function financialYear(year: number): { from: string; to: string; days: n
   const from = `${year}-04-01`
   const to = `${year + 1}-03-31`
   return { from, to, days: daysBetween(from, to) + 1 }
+}
+
+/** The financial year a date ('YYYY-MM-DD') falls in, by the year it starts. */
+export function financialYearOf(date: string): number {
+  const year = Number(date.slice(0, 4))
+  return date.slice(5) >= '04-01' ? year : year - 1
 }
 
 /** "2027/28" for the year starting 1 April 2027. */
@@ -290,6 +296,41 @@ export interface BookPackage {
   weeklyCostPence: number
   /** Home care's (and where the book has them, others') hours a week, in minutes. */
   minutesPerWeek: number | null
+  /**
+   * Its prices as periods, oldest first, where its price changed (brokerage_package_prices); without
+   * them `weeklyCostPence` holds from its start to its end.
+   */
+  prices?: readonly PricePeriod[]
+}
+
+/** A price in force from one day to another, both included (open while `to` is null). */
+export interface PricePeriod {
+  from: string
+  to: string | null
+  weeklyCostPence: number
+}
+
+function pricesOf(pkg: BookPackage): readonly PricePeriod[] {
+  return pkg.prices ?? [{ from: pkg.startDate, to: null, weeklyCostPence: pkg.weeklyCostPence }]
+}
+
+/** The package's weekly price on a day it is in force: the period holding that day. */
+export function priceOn(pkg: BookPackage, date: string): number {
+  const period = pricesOf(pkg).find((p) => p.from <= date && (p.to === null || p.to >= date))
+  return period?.weeklyCostPence ?? pkg.weeklyCostPence
+}
+
+/** Each price period's days in the year, the package's own start and end clipping it. */
+function periodDays(
+  pkg: BookPackage,
+  year: { from: string; to: string },
+): { weekly: number; days: number }[] {
+  return pricesOf(pkg).map((p) => {
+    const startDate = p.from > pkg.startDate ? p.from : pkg.startDate
+    const endDate =
+      p.to === null ? pkg.endDate : pkg.endDate === null || p.to < pkg.endDate ? p.to : pkg.endDate
+    return { weekly: p.weeklyCostPence, days: daysInForce({ startDate, endDate }, year) }
+  })
 }
 
 export interface SectorCost {
@@ -318,7 +359,7 @@ export interface UpliftModel {
   total: SectorCost
 }
 
-/** A weekly price after an uplift of `bp` basis points, to the nearest penny. */
+/** A price after an uplift of `bp` basis points, to the nearest penny. */
 function upliftedWeekly(weeklyPence: number, bp: number): number {
   return Math.round((weeklyPence * (10_000 + bp)) / 10_000)
 }
@@ -327,13 +368,43 @@ function upliftedWeekly(weeklyPence: number, bp: number): number {
  * A package's weekly price after its sector's uplift: raised by the %, and to at least the new
  * rate (weekly, or hourly times its hours: one without hours cannot be priced so, and keeps the %).
  */
-function newWeekly(pkg: BookPackage, sector: Scenario['sectors'][UpliftSector]): number {
-  const raised = upliftedWeekly(pkg.weeklyCostPence, sector.upliftBasisPoints)
+function newWeekly(
+  pkg: Pick<BookPackage, 'minutesPerWeek'>,
+  weeklyPence: number,
+  sector: Scenario['sectors'][UpliftSector],
+): number {
+  const raised = upliftedWeekly(weeklyPence, sector.upliftBasisPoints)
   const rate = sector.newRate
   if (rate === null) return raised
   if (rate.unit === 'weekly') return Math.max(raised, rate.pence)
   if (pkg.minutesPerWeek === null || pkg.minutesPerWeek <= 0) return raised
   return Math.max(raised, Math.round((rate.pence * pkg.minutesPerWeek) / 60))
+}
+
+/** A package's weekly price after the scenario's uplift of its sector, from a price of `weeklyPence`. */
+export function upliftedWeeklyCost(
+  pkg: Pick<BookPackage, 'serviceType' | 'clientGroup' | 'minutesPerWeek'>,
+  weeklyPence: number,
+  scenario: Scenario,
+): number {
+  return newWeekly(pkg, weeklyPence, scenario.sectors[sectorOf(pkg.serviceType, pkg.clientGroup)])
+}
+
+/**
+ * A rate book price after the scenario's uplift of its sector: raised by the %, and to at least the
+ * sector's new rate where that is in the rate's own unit (weekly for care homes, hourly for home
+ * support and supported living).
+ */
+export function upliftedRatePence(
+  rate: { serviceType: string; clientGroup: string; pricePence: number },
+  unit: 'weekly' | 'hourly' | 'daily',
+  scenario: Scenario,
+): number {
+  const sector = scenario.sectors[sectorOf(rate.serviceType, rate.clientGroup)]
+  const raised = upliftedWeekly(rate.pricePence, sector.upliftBasisPoints)
+  return sector.newRate !== null && sector.newRate.unit === unit
+    ? Math.max(raised, sector.newRate.pence)
+    : raised
 }
 
 /** A weekly price for `days` days, to the nearest penny. */
@@ -348,13 +419,16 @@ export function modelUplift(year: number, packages: readonly BookPackage[], scen
     UPLIFT_SECTORS.map((s) => [s, { packages: 0, before: 0, after: 0 }]),
   )
   for (const pkg of packages) {
-    const days = daysInForce(pkg, fy)
-    if (days === 0) continue
+    // Each price period is costed on its own, to the penny, at its own price before and after.
+    const periods = periodDays(pkg, fy).filter((p) => p.days > 0)
+    if (periods.length === 0) continue
     const sector = sectorOf(pkg.serviceType, pkg.clientGroup)
     const row = rows.get(sector) as { packages: number; before: number; after: number }
     row.packages += 1
-    row.before += costForDays(pkg.weeklyCostPence, days)
-    row.after += costForDays(newWeekly(pkg, scenario.sectors[sector]), days)
+    for (const { weekly, days } of periods) {
+      row.before += costForDays(weekly, days)
+      row.after += costForDays(newWeekly(pkg, weekly, scenario.sectors[sector]), days)
+    }
   }
   const penny = (afterPence: number, payShareBp: number) =>
     scenario.nlwNewPence === null

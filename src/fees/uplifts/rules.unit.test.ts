@@ -7,6 +7,7 @@ import {
   modelUplift,
   parseScenario,
   parseScenarioJson,
+  priceOn,
   sectorOf,
   upliftForBudget,
 } from './rules.ts'
@@ -207,5 +208,39 @@ describe('upliftForBudget', () => {
     expect(fieldsOf(() => upliftForBudget(2026, packages, base, -1))).toEqual(['budget'])
     expect(fieldsOf(() => upliftForBudget(2026, packages, base, Number.NaN))).toEqual(['budget'])
     expect(fieldsOf(() => upliftForBudget(2026, packages, base, 1e13))).toEqual(['budget'])
+  })
+})
+
+describe('a package whose price changed within the year', () => {
+  // £700 a week from its start, £735 from 1 October 2026, ending on 31 January 2027.
+  const changed = pkg({
+    endDate: '2027-01-31',
+    weeklyCostPence: 73_500,
+    prices: [
+      { from: '2020-01-01', to: '2026-09-30', weeklyCostPence: 70_000 },
+      { from: '2026-10-01', to: null, weeklyCostPence: 73_500 },
+    ],
+  })
+
+  it('is costed at each price for its own days, to the penny, before and after', () => {
+    // 1 April to 30 September 2026 is 183 days; 1 October to 31 January, 123.
+    const model = modelUplift(2026, [changed], parseScenario({ default: 3.33 }))
+    const before = Math.round((70_000 * 183) / 7) + Math.round((73_500 * 123) / 7)
+    const after =
+      Math.round((Math.round((70_000 * 10_333) / 10_000) * 183) / 7) +
+      Math.round((Math.round((73_500 * 10_333) / 10_000) * 123) / 7)
+    expect(model.total.packages).toBe(1)
+    expect(model.total.annualCostBeforePence).toBe(before)
+    expect(model.total.annualCostAfterPence).toBe(after)
+  })
+
+  it('has the price of the period holding a day', () => {
+    expect(priceOn(changed, '2026-09-30')).toBe(70_000)
+    expect(priceOn(changed, '2026-10-01')).toBe(73_500)
+  })
+
+  it('costs a past year at its old price alone', () => {
+    const model = modelUplift(2025, [changed], parseScenario({ default: 0 }))
+    expect(model.total.annualCostBeforePence).toBe(Math.round((70_000 * 365) / 7))
   })
 })

@@ -1,5 +1,6 @@
 // What the uplift API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
+import { recordId } from '../../storable.ts'
 import { MAX_YEAR, MIN_YEAR } from './rules.ts'
 
 const sectorCost = z.object({
@@ -65,4 +66,97 @@ export const upliftQuery = z.strictObject({
     .transform(Number)
     .optional()
     .describe('Also find the largest uniform uplift whose extra cost fits this budget (pence)'),
+})
+
+export const upliftScenarioBody = z
+  .record(z.string(), z.unknown(), { error: 'Send the scenario as a JSON object, like {"default": 5}' })
+  .describe('The scenario, as JSON: the same as the model’s scenario parameter, e.g. {"default": 5}')
+
+export const upliftApplicationSchema = z.object({
+  year: z.int(),
+  label: z.string().describe('"2027/28"'),
+  effectiveFrom: z.iso.date().describe('1 April of the year: the new prices and rates start then'),
+  scenario: z.record(z.string(), z.unknown()).describe('The scenario applied, as given'),
+  packagesChanged: z.int(),
+  ratesAdded: z
+    .int()
+    .describe('Rates of the rate book uplifted from 1 April (their predecessors end on 31 March)'),
+  providersWritten: z
+    .int()
+    .describe('Letters queued in the outbox, one per provider organisation with users'),
+  annualCostBeforePence: z
+    .int()
+    .describe('The year’s cost of the live book before the uplift (as the model costs it)'),
+  annualCostAfterPence: z.int(),
+  appliedBy: z.string(),
+  appliedAt: z.iso.datetime(),
+  packages: z.array(
+    z.object({
+      ref: z.string().describe('PKG-<id> brokered through Caremarket; BOOK-<id> from the council’s book'),
+      source: z.enum(['brokered', 'imported']),
+      packageId: z.int(),
+      provider: z.string(),
+      location: z.string(),
+      service: z.string(),
+      sector: z.string(),
+      effectiveFrom: z.iso.date(),
+      oldWeeklyCostPence: z.int(),
+      newWeeklyCostPence: z.int(),
+    }),
+  ),
+})
+
+// ---- Saved scenarios ----
+
+export const scenarioParams = z.strictObject({
+  year: upliftParams.shape.year,
+  id: recordId('Scenario ID'),
+})
+
+export const scenarioBody = z.object({
+  name: z
+    .string({ error: 'Enter a name for the scenario' })
+    .describe('A name of up to 100 characters, unique within the year, e.g. "NLW plus 1%"'),
+  scenario: z
+    .record(z.string(), z.unknown(), {
+      error: 'Give the scenario as a JSON object, like {"default": 5}',
+    })
+    .describe(
+      'The scenario as GET /api/v1/fees/uplifts/{year} takes it: {"default": 5} is 5% for every sector; a sector key overrides it; payShare, nlwOldPence and nlwNewPence',
+    ),
+})
+
+export const chooseBody = z.object({
+  rationale: z
+    .string({ error: 'Enter how the uplift was decided' })
+    .describe(
+      'How the uplift was decided, published in the Market Position Statement, e.g. "Cabinet on 12 March 2027 agreed 5.5% for home support to match the NLW" (up to 1,000 characters)',
+    ),
+})
+
+export const savedScenarioSchema = z.object({
+  id: z.int(),
+  year: z.int(),
+  name: z.string(),
+  scenario: z.record(z.string(), z.unknown()),
+  createdBy: z.string(),
+  createdAt: z.iso.datetime(),
+  updatedBy: z.string(),
+  updatedAt: z.iso.datetime(),
+  chosen: z
+    .object({ at: z.iso.datetime(), by: z.string(), rationale: z.string() })
+    .nullable()
+    .describe('Set on the one scenario of the year the council chose; null on the others'),
+})
+
+export const savedScenarioListSchema = z.object({
+  year: z.int(),
+  label: z.string(),
+  scenarios: z.array(
+    savedScenarioSchema.extend({
+      costs: upliftModelSchema
+        .omit({ budget: true })
+        .describe('What the scenario costs against the live book today'),
+    }),
+  ),
 })

@@ -182,6 +182,12 @@ describe('the failure response through the API', () => {
     expect(csv.body).toContain('950.00')
     const bad = await broker.post(`${tracker}/cases/1`, { outcome: 'abducted' })
     expect(bad.statusCode).toBe(400)
+    // The tracker leads to the allocation of the response's own requests.
+    expect(page.body).toContain(`href="/allocation?event=${eventId}"`)
+    const allocation = await broker.get(`/allocation?event=${eventId}`)
+    expect(allocation.statusCode).toBe(200)
+    expect(allocation.body).toContain('Rosa Resident')
+    expect(allocation.body).toContain('Sid Resident')
   })
 
   it('counts the response in insights and the committee report', async () => {

@@ -560,6 +560,22 @@ function casesOfResponse(db: Queryable, councilId: number, responseId: number): 
     .orderBy(asc(failureCases.id))
 }
 
+/**
+ * The re-sourcing requests made for a market event's response, by id (those still to be placed and
+ * those already placed alike: brokerage decides which are waiting). Not found when no response has
+ * been opened for the event.
+ */
+export async function resourcingRequestsOfEvent(
+  db: Queryable,
+  councilId: number,
+  eventId: number,
+): Promise<number[]> {
+  const response = await requireResponse(db, councilId, eventId)
+  return (await casesOfResponse(db, councilId, response.id)).flatMap((c) =>
+    c.requestId === null ? [] : [c.requestId],
+  )
+}
+
 // ---------------------------------------------------------------------------------------------
 // The tracker
 

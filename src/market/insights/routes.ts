@@ -170,7 +170,8 @@ export const insightsRoutes: FastifyPluginAsync<InsightsRouteOptions> = async (
     const { from, to } = filtersOf(request.query)
     const council = { id: user.councilId, code: user.councilCode, name: user.councilName }
     try {
-      const report = await marketReport.marketReport(council, { from, to })
+      const feesYear = field(request.query, 'feesYear') || undefined
+      const report = await marketReport.marketReport(council, { from, to, feesYear })
       return reply
         .type('text/html; charset=utf-8')
         .header(

@@ -3,6 +3,7 @@
 
 import { type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
+import { weeklyCostOn } from '../../brokerage/reporting/prices.ts'
 import {
   isCareHome,
   type PriceUnit,
@@ -311,6 +312,29 @@ export async function insightsReport(
   }
 }
 
+/**
+ * Only the hard-to-serve figures of the report's default period, for the commissioner's home page:
+ * the same query and the same fold as the whole report, without its other sections.
+ */
+export async function hardToServeSummary(
+  db: Queryable,
+  councilId: number,
+  now = new Date(),
+): Promise<Pick<InsightsReport, 'from' | 'to' | 'hardToServe'>> {
+  const { from, to } = checkPeriod({}, (end) => monthsBefore(end, DEFAULT_MONTHS - 1), now, [])
+  const scope = { councilId, serviceType: null, localityId: null }
+  const end = new Date(Math.min(endOfLondonDay(to).getTime(), now.getTime()))
+  const published = await publishedRequests(
+    db,
+    scope,
+    startOfLondonDay(from),
+    end,
+    DEFAULT_HARD_TO_SERVE_DAYS,
+    now,
+  )
+  return { from, to, hardToServe: hardToServeFigures(published, DEFAULT_HARD_TO_SERVE_DAYS) }
+}
+
 interface Scope {
   councilId: number
   serviceType: RequestServiceType | null
@@ -555,7 +579,7 @@ async function commissionedCare(
   const rows = rowsOf<{ source: string | null; packages: number; people: number; weekly: number | string }>(
     await db.execute(sql`
       select k.source, count(*)::int as packages, count(distinct k.person_key)::int as people,
-        coalesce(sum(k.weekly_cost_pence), 0)::bigint as weekly
+        coalesce(sum(${weeklyCostOn('k', to)}), 0)::bigint as weekly
       from brokerage_care_packages k
       where k.council_id = ${scope.councilId}
         ${scope.serviceType === null ? sql`` : sql`and k.service_type = ${scope.serviceType}`}

@@ -1,8 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { actorOf, type SessionUser } from '../../accounts/service.ts'
-import { type FieldError, ValidationError } from '../../errors.ts'
+import { REQUEST_SERVICE_TYPE_LABELS } from '../../brokerage/rules/vocabulary.ts'
+import { type FieldError, parseInput, ValidationError } from '../../errors.ts'
+import { BAND_LABELS, CLIENT_GROUP_LABELS, rateUnit, unitLabel } from '../../fees/rates/rules.ts'
+import type { Rate } from '../../fees/rates/service.ts'
+import { financialYearLabel, financialYearOf, MAX_YEAR, MIN_YEAR } from '../../fees/uplifts/rules.ts'
+import { upliftParams } from '../../fees/uplifts/schemas.ts'
+import type { PublishedUplift } from '../../fees/uplifts/service.ts'
 import { todayInLondon } from '../../providers/quality/service.ts'
+import { formatPounds } from '../../shared/money.ts'
 import { csvText } from '../../web/csv.ts'
 import { field, formErrors } from '../../web/forms.ts'
 import type { Capability } from '../../web/navigation.ts'
@@ -59,10 +66,75 @@ function sectorLinks(code: string) {
 /** What the Market Position Statement's pages are given: the services they call, nothing more. */
 export interface MpsRouteOptions {
   mps: MarketServices['mps']
+  /** The fees domain's published figures: the rate book on a date, and the chosen uplifts of a year. */
+  fees: {
+    ratesAt: (councilId: number, date: string) => Promise<Rate[]>
+    publishedUplift: (councilId: number, year: number) => Promise<PublishedUplift | null>
+  }
 }
 
-export const mpsRoutes: FastifyPluginAsync<MpsRouteOptions> = async (app, { mps }) => {
+const feesYearParams = z.object({ code: z.string(), year: upliftParams.shape.year })
+
+export const mpsRoutes: FastifyPluginAsync<MpsRouteOptions> = async (app, { mps, fees }) => {
   // Public pages: anyone may read the statement, signed in or not.
+
+  // Fees: the rate book in force on 1 April of the year, and how the year's uplifts were decided
+  // (the chosen scenario only: scenarios still being weighed are never published).
+  const showFees = async (reply: FastifyReply, code: string, year: number) => {
+    const council = await mps.publicCouncil(code)
+    const firstDay = `${year}-04-01`
+    const [rates, uplift] = await Promise.all([
+      fees.ratesAt(council.id, firstDay),
+      fees.publishedUplift(council.id, year),
+    ])
+    const base = publicBase(council.code)
+    return reply.view('market/mps/views/fees.njk', {
+      pageTitle: `Fees ${financialYearLabel(year)}: ${council.name} Market Position Statement`,
+      council,
+      year,
+      yearLabel: financialYearLabel(year),
+      firstDay,
+      rates: rates.map((rate) => ({
+        service: REQUEST_SERVICE_TYPE_LABELS[rate.serviceType],
+        clientGroup: CLIENT_GROUP_LABELS[rate.clientGroup],
+        band: BAND_LABELS[rate.band],
+        locality: rate.localityName ?? 'All localities',
+        price: formatPounds(rate.pricePence),
+        unit: unitLabel(rateUnit(rate.serviceType)),
+      })),
+      uplift: uplift && {
+        ...uplift,
+        sectors: uplift.sectors.map((s) => ({
+          label: s.label,
+          uplift: `${(s.upliftPercent ?? 0).toLocaleString('en-GB', { maximumFractionDigits: 2 })}%`,
+          newRate: s.newRate
+            ? `At least ${formatPounds(s.newRate.pence)} ${s.newRate.unit === 'weekly' ? 'a week' : 'an hour'}`
+            : '',
+        })),
+      },
+      indexHref: base,
+      previousHref: year > MIN_YEAR ? `${base}/fees/${year - 1}` : null,
+      nextHref: year < MAX_YEAR ? `${base}/fees/${year + 1}` : null,
+    })
+  }
+
+  app.get(
+    '/councils/:code/market-position/fees',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const { code } = publicParams.parse(request.params)
+      return showFees(reply, code, financialYearOf(todayInLondon()))
+    },
+  )
+
+  app.get(
+    '/councils/:code/market-position/fees/:year',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const { code, year } = parseInput(feesYearParams, request.params)
+      return showFees(reply, code, year)
+    },
+  )
 
   app.get('/councils/:code/market-position', { config: { access: 'public' } }, async (request, reply) => {
     const { code } = publicParams.parse(request.params)
@@ -71,6 +143,7 @@ export const mpsRoutes: FastifyPluginAsync<MpsRouteOptions> = async (app, { mps 
       pageTitle: `${council.name} Market Position Statement`,
       council,
       sectors: sectorLinks(council.code),
+      feesHref: `${publicBase(council.code)}/fees`,
     })
   })
 

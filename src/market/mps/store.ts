@@ -2,6 +2,7 @@
 // book) and active register locations, read through brokerage's and providers' reporting views with
 // nothing personal but a key.
 import { sql } from 'drizzle-orm'
+import { weeklyCostOn } from '../../brokerage/reporting/prices.ts'
 import type { Queryable } from '../../db/connection.ts'
 import type { LocationFact, PackageFact } from './rules.ts'
 import type { KeyDataRowDefinition } from './sectors.ts'
@@ -35,7 +36,8 @@ export async function activePackages(
     weekly_cost_pence: number
   }>(
     await db.execute(sql`
-      select p.person_key, p.source, p.service_type, p.client_group, p.weekly_cost_pence
+      select p.person_key, p.source, p.service_type, p.client_group,
+        ${weeklyCostOn('p', today)} as weekly_cost_pence
       from brokerage_care_packages p
       where p.council_id = ${councilId}
         and p.start_date <= ${today}::date

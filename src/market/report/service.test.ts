@@ -3,6 +3,7 @@ import { createTestDatabase } from '../../../test/support/database.ts'
 import { getCouncilByCode } from '../../accounts/service.ts'
 import type { DatabaseHandle } from '../../db/connection.ts'
 import { createDemo } from '../../demo/generate.ts'
+import { costOfCareSummary } from '../../fees/costs/service.ts'
 import { capacitySummary } from '../../providers/capacity/service.ts'
 import { simulate } from '../../simulator/simulate.ts'
 import { endOfLondonDay, hoursPerWeek } from '../icl/rules.ts'
@@ -33,13 +34,23 @@ beforeAll(async () => {
   })
   await takeDueSnapshots(database.db, new Date('2026-03-16T06:00:00Z'))
   council = await getCouncilByCode(database.db, 'DEMO')
-  report = await marketReport(database.db, council, PERIOD, NOW)
+  report = await marketReport(database.db, council, PERIOD, NOW, {
+    costOfCare: (councilId, year, today) => costOfCareSummary(database.db, councilId, year, today),
+  })
   html = await renderMarketReportHtml(report)
 })
 
 afterAll(async () => database?.close())
 
 describe('the committee report', () => {
+  it('carries the cost of care of the financial year the period ends in, as the fees domain publishes it', async () => {
+    expect(report.costOfCare).toEqual(await costOfCareSummary(database.db, council.id, 2025, PERIOD.to))
+    expect(report.costOfCare?.sectors.every((s) => !s.suppressed)).toBe(true)
+    expect(html).toContain('Cost of care by sector, 2025/26')
+    const median = report.costOfCare?.sectors[0]?.total?.medianPence as number
+    expect(html).toContain(`£${(median / 100).toLocaleString('en-GB', { minimumFractionDigits: 2 })}`)
+  })
+
   it('holds the figures the insights, capacity and Interim Care List services give for the period', async () => {
     expect(report.insights).toEqual(await insightsReport(database.db, council.id, PERIOD, NOW))
     expect(report.at).toEqual(endOfLondonDay(PERIOD.to))

@@ -1,9 +1,8 @@
 // Capacity as CSV: the upload's parser and the templates providers download. A file may hold
 // bed rows, home care rows or both: each row fills in the columns of one kind and leaves the
 // other kind's blank.
-import { parse } from 'csv-parse/sync'
 import { ValidationError } from '../../errors.ts'
-import { nulByteProblem } from '../../storable.ts'
+import { headerKey, readTable } from '../../spreadsheets/rows.ts'
 import { csvText } from '../../web/csv.ts'
 import { minutesToHours } from './rules.ts'
 import type { CapacityInput, LocationCapacity } from './service.ts'
@@ -20,28 +19,15 @@ function fileProblem(message: string): ValidationError {
   return new ValidationError([{ field: 'file', message }])
 }
 
-/** Turns an uploaded file into capacity rows, each labelled with its line. Whole-file problems throw. */
-export function parseCapacityCsv(content: Buffer | string): CapacityInput[] {
-  const notText = nulByteProblem(Buffer.isBuffer(content) ? content : Buffer.from(content))
-  if (notText) throw fileProblem(notText)
-  let records: { record: string[]; info: { lines: number } }[]
-  try {
-    records = parse(content, {
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      relax_column_count: true,
-      info: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[]
-  } catch (error) {
-    const line = (error as { lines?: number }).lines
-    throw fileProblem(
-      `The file is not valid CSV${line ? ` (line ${line})` : ''}: ${(error as Error).message}. Save it as CSV and try again`,
-    )
-  }
-  const [header, ...body] = records
+/**
+ * Turns an uploaded file (CSV, or a workbook's first sheet) into capacity rows, each labelled with
+ * its line. Whole-file problems throw.
+ */
+export async function readCapacityFile(content: Buffer | string): Promise<CapacityInput[]> {
+  const { header, body, more } = await readTable(content, MAX_CSV_ROWS)
   if (!header) throw fileProblem(`The file is empty. ${EXPECTED}`)
-  const columns = header.record.map((name) => name.toLowerCase().replace(/\s+/g, '_'))
+  // Titles as people type them: "CQC Location ID", "Bed type", "spare hours per week".
+  const columns = header.map((title) => headerKey(title).replaceAll(' ', '_'))
   const unknown = columns.filter((name) => !KNOWN_COLUMNS.has(name))
   const has = (name: string) => columns.includes(name)
   const beds = has('bed_type') && has('vacancies')
@@ -55,21 +41,20 @@ export function parseCapacityCsv(content: Buffer | string): CapacityInput[] {
     new Set(columns).size !== columns.length
   ) {
     throw fileProblem(
-      `The first line must name the columns. ${EXPECTED}. This file has: ${header.record.join(',').slice(0, 200) || 'nothing'}`,
+      `The first line must name the columns. ${EXPECTED}. This file has: ${header.join(',').slice(0, 200) || 'nothing'}`,
     )
   }
-  if (body.length > MAX_CSV_ROWS)
+  if (more)
     throw fileProblem(
-      `The file has ${body.length.toLocaleString('en-GB')} rows; upload ${MAX_CSV_ROWS.toLocaleString('en-GB')} or fewer at a time`,
+      `The file has more than ${MAX_CSV_ROWS.toLocaleString('en-GB')} rows; upload ${MAX_CSV_ROWS.toLocaleString('en-GB')} or fewer at a time`,
     )
   if (body.length === 0) throw fileProblem('The file has a header but no rows of capacity')
 
-  return body.map(({ record, info }) => {
+  return body.map(({ cells, line }) => {
     const value = (name: string) => {
       const index = columns.indexOf(name)
-      return index >= 0 ? (record[index] ?? '') : ''
+      return index >= 0 ? (cells[index] ?? '') : ''
     }
-    const line = info.lines
     return {
       field: `line-${line}`,
       label: `Line ${line}`,

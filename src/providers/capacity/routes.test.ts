@@ -292,6 +292,16 @@ describe('CSV upload', () => {
     expect(hours.map((h) => [h.outcode, h.spareMinutesPerWeek, h.source])).toEqual([['NR2', 1200, 'csv']])
   })
 
+  it('takes column titles as people type them, with a BOM and Windows line ends', async () => {
+    await providerA.get('/provider/capacity/upload')
+    const response = await upload(
+      providerA,
+      '\uFEFFCQC Location ID,Bed type,Vacancies\r\n1-LCAPA,residential,1\r\n',
+    )
+    expect(response.statusCode).toBe(303)
+    expect(response.headers.location).toBe('/provider/capacity?saved=1')
+  })
+
   it('saves nothing from a file with bad rows, and lists each by line and reason', async () => {
     await providerA.get('/provider/capacity/upload')
     const response = await upload(

@@ -18,7 +18,7 @@ import {
   homeCareTemplate,
   MAX_CSV_BYTES,
   MAX_CSV_ROWS,
-  parseCapacityCsv,
+  readCapacityFile,
 } from './csv.ts'
 import { bedTypeLabel, MAX_SPARE_HOURS_PER_WEEK, minutesToHours, STALE_AFTER_DAYS } from './rules.ts'
 import { capacityReportedSchema, capacitySummarySchema, providerCapacitySchema } from './schemas.ts'
@@ -209,7 +209,7 @@ export const capacityRoutes: FastifyPluginAsync<CapacityRouteOptions> = async (
     if (!Buffer.isBuffer(file) || file.length === 0)
       return showUpload(reply, 400, [{ field: 'file', message: 'Select a CSV file of capacity' }])
     try {
-      const rows = parseCapacityCsv(file)
+      const rows = await readCapacityFile(file)
       const result = await capacityService.recordCapacity(scopeOf(user), actorOf(user), rows, {
         source: 'csv',
       })

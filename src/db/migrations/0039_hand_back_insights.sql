@@ -1,6 +1,0 @@
-CREATE VIEW "public"."brokerage_hand_backs" AS (select h.id, h.council_id, h.package_id, h.provider_organisation_id, p.location_id, p.service_type,
-      h.reason, h.last_day, h.created_at as given_at, h.short_notice_reason is not null as short_notice,
-      p.minutes_per_week, pe.locality_id
-    from "package_hand_backs" h
-    join "packages" p on p.id = h.package_id
-    join "people" pe on pe.id = p.person_id);

@@ -1,2 +1,0 @@
-ALTER TABLE "sourcing_requests" ADD COLUMN "support_minutes_per_week" integer;--> statement-breakpoint
-ALTER TABLE "sourcing_requests" ADD CONSTRAINT "sourcing_requests_support_minutes_positive" CHECK ("sourcing_requests"."support_minutes_per_week" is null or "sourcing_requests"."support_minutes_per_week" > 0);
