@@ -258,11 +258,27 @@ const councilPackage = z.object({
 })
 
 export const packageListSchema = pagedSchema('packages', councilPackage)
-export const packageSchema = councilPackage.extend({ visits: z.array(visitView) })
+/** The price the package is paid today, and each change of it since award (a fee uplift from 1 April). */
+const packagePrices = {
+  weeklyCostTodayPence: z
+    .int()
+    .describe('The weekly cost in force today: weeklyCostPence is the price at award'),
+  priceChanges: z.array(
+    z.object({
+      effectiveFrom: day,
+      weeklyCostPence: z.int(),
+      previousWeeklyCostPence: z.int(),
+      reason: z.string(),
+    }),
+  ),
+}
+
+export const packageSchema = councilPackage.extend({ ...packagePrices, visits: z.array(visitView) })
 
 export const providerPackageSchema = z.object({ ...packageFields, outcode: z.string() })
 export const providerPackageDetailSchema = z.object({
   ...packageFields,
+  ...packagePrices,
   person: z.object({
     name: z.string(),
     dateOfBirth: day,
