@@ -131,6 +131,8 @@ export interface OptimalResult extends AllocationResult {
   note: string | null
   variables: number
   constraints: number
+  /** The programme's independent parts, each solved on its own (see independentParts); 0 when not solved. */
+  parts: number
   /**
    * The options considered: every usable one, those left out because they can never be better
    * (exactly), and those left out by rank. With none left out by rank, the proposal is optimal
@@ -151,6 +153,11 @@ export interface AllocationLimits {
   candidatesPerRequest: number
   /** False leaves the exact cuts out too (the benchmark compares); true when absent. */
   exactCuts?: boolean
+  /**
+   * False solves the programme whole rather than its independent parts one by one (the benchmark
+   * compares); true when absent.
+   */
+  decompose?: boolean
 }
 
 /**
@@ -613,6 +620,170 @@ function highs(): Promise<Highs> {
 }
 
 /**
+ * The programme's independent parts: columns that share no row, directly or through other
+ * columns, are in different parts (home care in different districts, care homes too far apart to
+ * share a person). The optimum of the whole is the optimum of each part, so each part is solved on
+ * its own: branch and bound then never searches combinations of choices that cannot affect each
+ * other. Parts come largest first, each with its columns in ascending order.
+ */
+export function independentParts(starts: Int32Array, indices: Int32Array, numCols: number): number[][] {
+  // Union-find over the rows; a column joins every row it has an entry in.
+  const parent = new Map<number, number>()
+  const find = (i: number): number => {
+    let root = i
+    while ((parent.get(root) ?? root) !== root) root = parent.get(root) as number
+    while (i !== root) {
+      const next = parent.get(i) as number
+      parent.set(i, root)
+      i = next
+    }
+    return root
+  }
+  for (let j = 0; j < numCols; j++) {
+    const first = indices[starts[j] as number] as number
+    for (let k = (starts[j] as number) + 1; k < (starts[j + 1] as number); k++) {
+      const a = find(first)
+      const b = find(indices[k] as number)
+      if (a !== b) parent.set(b, a)
+    }
+  }
+  const byRoot = new Map<number, number[]>()
+  for (let j = 0; j < numCols; j++) {
+    // A column with no entry is a part of its own.
+    const root = starts[j] === starts[j + 1] ? -1 - j : find(indices[starts[j] as number] as number)
+    const part = byRoot.get(root) ?? []
+    part.push(j)
+    byRoot.set(root, part)
+  }
+  return [...byRoot.values()].sort((a, b) => b.length - a.length)
+}
+
+/**
+ * Solves one independent part of the programme with HiGHS, from greedy's answer, and marks the
+ * columns it chooses in `chosen`. Returns HiGHS's model status.
+ */
+function solvePart(
+  solver: Highs,
+  model: ReturnType<typeof buildModel>,
+  part: readonly number[],
+  start: Float64Array,
+  seconds: number,
+  chosen: boolean[],
+): string {
+  const rowOf = new Map<number, number>()
+  const rowUpper: number[] = []
+  const starts = new Int32Array(part.length + 1)
+  const indices: number[] = []
+  const values: number[] = []
+  part.forEach((j, local) => {
+    starts[local] = indices.length
+    for (let k = model.starts[j] as number; k < (model.starts[j + 1] as number); k++) {
+      const row = model.indices[k] as number
+      let i = rowOf.get(row)
+      if (i === undefined) {
+        i = rowUpper.length
+        rowOf.set(row, i)
+        rowUpper.push(model.rowUpper[row] as number)
+      }
+      indices.push(i)
+      values.push(model.values[k] as number)
+    }
+  })
+  starts[part.length] = indices.length
+  const n = part.length
+  const m = rowUpper.length
+  return solver.withModel(
+    {
+      numCols: n,
+      numRows: m,
+      sense: solver.constants.objectiveSense.maximize,
+      colCost: Float64Array.from(part, (j) => (model.columns[j] as Column).value),
+      colLower: new Float64Array(n),
+      colUpper: new Float64Array(n).fill(1),
+      rowLower: new Float64Array(m).fill(-solver.infinity),
+      rowUpper: Float64Array.from(rowUpper),
+      matrix: {
+        format: 'csc',
+        numRows: m,
+        numCols: n,
+        starts,
+        indices: Int32Array.from(indices),
+        values: Float64Array.from(values),
+      },
+      integrality: new Int32Array(n).fill(solver.constants.variableType.integer),
+    },
+    (highs) => {
+      // Presolve off: the exact cuts and the split have already taken out what it would, and on
+      // the benchmark's parts it cost more than it saved (see docs/decisions.md).
+      highs.options.set({ output_flag: false, mip_rel_gap: 0, time_limit: seconds, presolve: 'off' })
+      // Greedy's answer is a feasible start, so the solver begins with a good incumbent.
+      highs.setSolution({ colValue: Float64Array.from(part, (j) => start[j] as number) })
+      highs.run()
+      const status = STATUS_NAMES[highs.getModelStatus()] ?? 'Unknown'
+      if (status !== 'Optimal') return status
+      const solution = highs.getSolution().colValue
+      part.forEach((j, local) => {
+        chosen[j] = (solution[local] as number) > 0.5
+      })
+      return status
+    },
+  )
+}
+
+/**
+ * Loads HiGHS and runs it once on a small made-up problem with both kinds of resource (beds, and
+ * spare minutes a week), so the WebAssembly code is compiled and warm before the first real
+ * solve; a long-running process (the web server) calls it at start, so the first broker to ask
+ * does not wait for it. The problem is the same every time (no randomness).
+ */
+export async function warmUpOptimiser(size = 200): Promise<void> {
+  const locations = Math.max(2, Math.round(size / 4))
+  let seed = 1
+  const next = (n: number) => {
+    seed = (seed * 48_271) % 2_147_483_647
+    return seed % n
+  }
+  const pools: AllocationPool[] = []
+  for (let l = 1; l <= locations; l++) {
+    pools.push({ key: `beds:${l}`, label: '', amount: next(3) })
+    pools.push({ key: `minutes:${l}`, label: '', amount: next(11) * 60 })
+  }
+  const requests: AllocationRequest[] = []
+  const options: AllocationOption[] = []
+  for (let id = 1; id <= size; id++) {
+    const hours = id % 2 === 0
+    const minutes = (3 + next(8)) * 60
+    requests.push({
+      requestId: id,
+      personId: id,
+      label: '',
+      kind: hours ? 'hours' : 'placement',
+      minutesPerWeek: hours ? minutes : 0,
+      urgency: next(3) === 0 ? 'urgent' : 'routine',
+      inHospital: next(5) === 0,
+      daysWaiting: next(40),
+      maxDistanceMiles: 10,
+      arrivedAt: new Date(Date.UTC(2026, 0, 1) + next(10) * 86_400_000),
+    })
+    for (let k = 0; k < 12; k++) {
+      const l = 1 + next(locations)
+      options.push({
+        requestId: id,
+        locationId: l,
+        locationName: '',
+        providerId: l,
+        offerId: null,
+        quality: 25 * next(5),
+        qualityLabel: '',
+        distanceMiles: next(100) / 10,
+        uses: [hours ? { pool: `minutes:${l}`, amount: minutes } : { pool: `beds:${l}`, amount: 1 }],
+      })
+    }
+  }
+  await allocateOptimal({ requests, options, pools }, { ...DEFAULT_LIMITS, decompose: false })
+}
+
+/**
  * The optimal proposal, proven optimal by HiGHS (relative gap 0). When the problem is too large,
  * infeasible (a pool with less than nothing in it) or not solved in time, the greedy proposal is
  * returned instead with a note saying why.
@@ -649,6 +820,7 @@ export async function allocateOptimal(
     note,
     variables: usable,
     constraints,
+    parts: 0,
     candidates,
   })
   if (usable > limits.maxVariables) {
@@ -667,49 +839,29 @@ export async function allocateOptimal(
       note: null,
       variables: 0,
       constraints,
+      parts: 0,
       candidates,
     }
   }
   const solver = await highs()
   const n = model.columns.length
-  let outcome: { status: string; chosen: boolean[] }
+  const start = greedyStart(model.columns, greedy)
+  const parts =
+    (limits.decompose ?? true)
+      ? independentParts(model.starts, model.indices, n)
+      : [Array.from({ length: n }, (_, j) => j)]
+  const began = performance.now()
+  let outcome: { status: string; chosen: boolean[] } = { status: 'Optimal', chosen: new Array(n).fill(false) }
   try {
-    outcome = solver.withModel(
-      {
-        numCols: n,
-        numRows: constraints,
-        sense: solver.constants.objectiveSense.maximize,
-        colCost: Float64Array.from(model.columns.map((c) => c.value)),
-        colLower: new Float64Array(n),
-        colUpper: new Float64Array(n).fill(1),
-        rowLower: new Float64Array(constraints).fill(-solver.infinity),
-        rowUpper: Float64Array.from(model.rowUpper),
-        matrix: {
-          format: 'csc',
-          numRows: constraints,
-          numCols: n,
-          starts: model.starts,
-          indices: model.indices,
-          values: model.values,
-        },
-        integrality: new Int32Array(n).fill(solver.constants.variableType.integer),
-      },
-      (m) => {
-        m.options.set({
-          output_flag: false,
-          mip_rel_gap: 0,
-          time_limit: limits.timeLimitSeconds,
-        })
-        // Greedy's answer is a feasible start, so the solver begins with a good incumbent.
-        const start = greedyStart(model.columns, greedy)
-        m.setSolution({ colValue: start })
-        m.run()
-        const status = STATUS_NAMES[m.getModelStatus()] ?? 'Unknown'
-        if (status !== 'Optimal') return { status, chosen: [] }
-        const values = m.getSolution().colValue
-        return { status, chosen: Array.from(values, (x) => x > 0.5) }
-      },
-    )
+    for (const part of parts) {
+      const left = limits.timeLimitSeconds - (performance.now() - began) / 1000
+      const status =
+        left > 0 ? solvePart(solver, model, part, start, left, outcome.chosen) : 'Time limit reached'
+      if (status !== 'Optimal') {
+        outcome = { status, chosen: [] }
+        break
+      }
+    }
   } catch (error) {
     return fallback(
       'Solve error',
@@ -751,6 +903,7 @@ export async function allocateOptimal(
     note: null,
     variables: n,
     constraints,
+    parts: parts.length,
     candidates,
   }
 }

@@ -6,8 +6,11 @@ import {
   allocateGreedy,
   allocateOptimal,
   candidateOptions,
+  DEFAULT_LIMITS,
   explain,
+  independentParts,
   optionValue,
+  warmUpOptimiser,
 } from './model.ts'
 
 const day = (n: number) => new Date(Date.UTC(2026, 11, n))
@@ -293,6 +296,46 @@ describe('allocation model', () => {
       [2, 1],
     ])
     expect(ranked.cutByRank).toBe(4)
+  })
+
+  it('splits the programme into parts that share no row, directly or through other columns', () => {
+    // Columns 0 and 2 share row 1; column 3 shares row 4 with column 0's row 0 only through column 1.
+    // Rows: column 0 → 0, 1; column 1 → 0, 4; column 2 → 1; column 3 → 4; column 4 → 2, 3; column 5 → 5.
+    const starts = Int32Array.from([0, 2, 4, 5, 6, 8, 9])
+    const indices = Int32Array.from([0, 1, 0, 4, 1, 4, 2, 3, 5])
+    expect(independentParts(starts, indices, 6)).toEqual([[0, 1, 2, 3], [4], [5]])
+  })
+
+  it('solves independent districts part by part, to the optimum of the whole', async () => {
+    // Two districts, each where greedy's first comer takes the hours a longer package needs.
+    const hours = (id: number, minutes: number) =>
+      request(id, { kind: 'hours', minutesPerWeek: minutes, urgency: 'urgent' })
+    const uses = (district: string, minutes: number) => [{ pool: `minutes:7:${district}`, amount: minutes }]
+    const problem: AllocationProblem = {
+      requests: [hours(1, 240), hours(2, 480), hours(3, 240), hours(4, 480)],
+      options: [
+        option(1, 7, { uses: uses('NR3', 240) }),
+        option(2, 7, { uses: uses('NR3', 480) }),
+        option(3, 7, { uses: uses('NR5', 240) }),
+        option(4, 7, { uses: uses('NR5', 480) }),
+      ],
+      pools: [
+        { key: 'minutes:7:NR3', label: 'Spare hours', amount: 600 },
+        { key: 'minutes:7:NR5', label: 'Spare hours', amount: 600 },
+      ],
+    }
+    const split = await allocateOptimal(problem)
+    const whole = await allocateOptimal(problem, { ...DEFAULT_LIMITS, decompose: false })
+    expect(split.parts).toBe(2)
+    expect(whole.parts).toBe(1)
+    expect(split.status).toBe('Optimal')
+    expect(split.hoursPlaced).toBe(16)
+    expect(split.objective).toBe(whole.objective)
+    expect(split.assignments.map((a) => a.requestId)).toEqual([2, 4])
+  })
+
+  it('warms the solver up on a small made-up problem', async () => {
+    await expect(warmUpOptimiser(20)).resolves.toBeUndefined()
   })
 
   it('solves an empty problem', async () => {
