@@ -20,7 +20,8 @@
 //   - exclusions: options at an excluded location or provider are not variables at all.
 // Home care whose visits are given is met visit by visit instead, and where the council asks, every
 // visit of a round goes to one provider (buildModel sets out the columns and rows). Options that can
-// never be better are left out before the programme is built (candidateOptions).
+// never be better are left out before the programme is built (candidateOptions), and the programme
+// is solved as its independent parts, one by one (independentParts).
 
 import highsModule from 'highs'
 
