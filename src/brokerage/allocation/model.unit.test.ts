@@ -173,6 +173,18 @@ describe('allocation model', () => {
     expect(optimal.peoplePlaced).toBe(1)
   })
 
+  it('falls back to greedy with a note when the time runs out before every part is solved', async () => {
+    const optimal = await allocateOptimal(contested, {
+      maxVariables: 100,
+      timeLimitSeconds: 0,
+      candidatesPerRequest: 25,
+    })
+    expect(optimal.status).toBe('Time limit reached')
+    expect(optimal.solved).toBe(false)
+    expect(optimal.note).toMatch(/stopped without proving an optimal allocation \(Time limit reached\)/)
+    expect(optimal.peoplePlaced).toBe(1)
+  })
+
   describe('home care visit by visit', () => {
     // A morning and an evening visit, 5 hours a week each; agencies 1 and 2 (different providers)
     // each have 5 spare hours in the district, and agency 2 is a little better rated.
