@@ -65,6 +65,11 @@ export const feesUpliftsRules: AccessRule[] = [
     allowed: READERS,
     url: () => `/api/v1/fees/uplifts/2027${SCENARIO}`,
   },
+  {
+    route: 'GET /api/v1/fees/uplifts/:year/packages',
+    allowed: READERS,
+    url: () => '/api/v1/fees/uplifts/2027/packages',
+  },
   // Without a scenario (the matrix posts an empty body): refused as bad input, never applied.
   { route: 'POST /fees/uplifts/:year/apply', allowed: READERS, url: () => '/fees/uplifts/2027/apply' },
   {

@@ -40,7 +40,7 @@ const APPLY_LOCK = 7240321
 const changeRefOf = (year: number) => `fee-uplift/${year}`
 
 /** A package as finance and providers refer to it: PKG-12 brokered through Caremarket, BOOK-34 from the council's book. */
-function packageRef(source: 'brokered' | 'imported', id: number): string {
+export function packageRef(source: 'brokered' | 'imported', id: number): string {
   return `${source === 'brokered' ? 'PKG' : 'BOOK'}-${id}`
 }
 

@@ -131,6 +131,27 @@ describe('GET /api/v1/fees/uplifts/{year}', () => {
     )
   })
 
+  it('lists the packages it costs, so an independent sum over the API’s list agrees to the penny', async () => {
+    const client = await signedIn('commissioner')
+    const list = await client.get('/api/v1/fees/uplifts/2027/packages')
+    expect(list.statusCode).toBe(200)
+    const { packages } = list.json() as {
+      packages: { sector: string; prices: { weeklyCostPence: number; days: number }[] }[]
+    }
+    expect(packages).toHaveLength(4)
+    const model = (await api(client, '{"default": 5, "home-support": 7.5}')).json()
+    let before = 0
+    let after = 0
+    for (const p of packages)
+      for (const { weeklyCostPence, days } of p.prices) {
+        const pct = p.sector === 'home-support' ? 7.5 : 5
+        before += Math.round((weeklyCostPence * days) / 7)
+        after += Math.round((Math.round(weeklyCostPence * (1 + pct / 100)) * days) / 7)
+      }
+    expect(model.total.annualCostBeforePence).toBe(before)
+    expect(model.total.annualCostAfterPence).toBe(after)
+  })
+
   it('raises home care below a new hourly rate to it, by the package’s hours', async () => {
     const client = await signedIn('commissioner')
     const body = (await api(client, '{"default": 0, "home-support": {"hourlyRatePence": 5000}}')).json()

@@ -31,6 +31,7 @@ import {
   scenarioBody,
   scenarioParams,
   upliftApplicationSchema,
+  upliftBookSchema,
   upliftModelSchema,
   upliftParams,
   upliftQuery,
@@ -406,6 +407,26 @@ export const upliftsRoutes: FastifyPluginAsync<UpliftsRouteOptions> = async (app
         query.budgetPence,
       )
       return { ...(models[0] as UpliftModel), budget }
+    },
+  )
+
+  app.get(
+    '/api/v1/fees/uplifts/:year/packages',
+    {
+      config: { access: READERS },
+      schema: operation({
+        summary:
+          'The packages the financial year starting 1 April {year} is costed over, each with its days in the year at each weekly price: the list an independent sum can check the model against',
+        tags: ['fees'],
+        params: upliftParams,
+        responses: { 200: upliftBookSchema },
+        errors: [],
+      }),
+    },
+    async (request) => {
+      const user = request.user as SessionUser
+      const { year } = parseInput(upliftParams, request.params)
+      return uplifts.bookOfYear(user.councilId, year)
     },
   )
 

@@ -333,6 +333,29 @@ function periodDays(
   })
 }
 
+/** A package of the year's book as the model costs it: its sector, and each price with its days in the year. */
+export interface CostedPackage {
+  sector: UpliftSector
+  prices: { weeklyCostPence: number; days: number }[]
+}
+
+/** The packages in force in the year, each with the days of the year at each of its prices. */
+export function costedPackages<P extends BookPackage>(
+  year: number,
+  packages: readonly P[],
+): (P & CostedPackage)[] {
+  const fy = financialYear(year)
+  return packages
+    .map((p) => ({
+      ...p,
+      sector: sectorOf(p.serviceType, p.clientGroup),
+      prices: periodDays(p, fy)
+        .filter((d) => d.days > 0)
+        .map((d) => ({ weeklyCostPence: d.weekly, days: d.days })),
+    }))
+    .filter((p) => p.prices.length > 0)
+}
+
 export interface SectorCost {
   sector: UpliftSector | 'total'
   label: string

@@ -1,7 +1,7 @@
 // What the uplift API answers with, as Zod schemas: /openapi.json documents them.
 import { z } from 'zod'
 import { recordId } from '../../storable.ts'
-import { MAX_YEAR, MIN_YEAR } from './rules.ts'
+import { MAX_YEAR, MIN_YEAR, UPLIFT_SECTORS } from './rules.ts'
 
 const sectorCost = z.object({
   sector: z
@@ -159,4 +159,31 @@ export const savedScenarioListSchema = z.object({
         .describe('What the scenario costs against the live book today'),
     }),
   ),
+})
+
+export const upliftBookSchema = z.object({
+  year: z.int(),
+  label: z.string(),
+  from: z.iso.date(),
+  to: z.iso.date(),
+  packages: z
+    .array(
+      z.object({
+        ref: z.string().describe('PKG-<id> brokered through Caremarket; BOOK-<id> from the council’s book'),
+        source: z.enum(['brokered', 'imported']),
+        id: z.int(),
+        sector: z.enum(UPLIFT_SECTORS),
+        serviceType: z.string(),
+        clientGroup: z.string().nullable(),
+        startDate: z.iso.date(),
+        endDate: z.iso.date().nullable(),
+        minutesPerWeek: z.int().nullable(),
+        prices: z
+          .array(z.object({ weeklyCostPence: z.int(), days: z.int() }))
+          .describe('Each weekly price the package has in the year, with its days in force at it'),
+      }),
+    )
+    .describe(
+      'Every package the year is costed over. Σ round(weeklyCostPence × days ÷ 7) over every price is the model’s annualCostBeforePence; after a uniform uplift of p%, each price is first round(weeklyCostPence × (1 + p ÷ 100)).',
+    ),
 })

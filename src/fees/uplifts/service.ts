@@ -3,8 +3,9 @@
 import { bindDatabase } from '../../db/bind.ts'
 import type { Database, Queryable } from '../../db/connection.ts'
 import { ValidationError } from '../../errors.ts'
-import { createUpliftApplyService } from './apply.ts'
+import { createUpliftApplyService, packageRef } from './apply.ts'
 import {
+  costedPackages,
   financialYear,
   financialYearLabel,
   modelUplift,
@@ -56,6 +57,34 @@ async function modelUplifts(
       ? null
       : { budgetPence, ...upliftForBudget(year, packages, scenarios[0] as Scenario, budgetPence) }
   return { models, budget }
+}
+
+/**
+ * The packages the year is costed over, as the model reads them: every package of the live book in
+ * force on at least one day of the year, with its days at each price. A sum over this list gives
+ * the model's "before" to the penny (each price's weekly cost × days ÷ 7, rounded per price).
+ */
+async function bookOfYear(db: Queryable, councilId: number, year: number) {
+  const fy = financialYear(year)
+  const packages = costedPackages(year, await packagesInForce(db, councilId, fy.from, fy.to))
+  return {
+    year,
+    label: financialYearLabel(year),
+    from: fy.from,
+    to: fy.to,
+    packages: packages.map((p) => ({
+      ref: packageRef(p.source, p.id),
+      source: p.source,
+      id: p.id,
+      sector: p.sector,
+      serviceType: p.serviceType,
+      clientGroup: p.clientGroup,
+      startDate: p.startDate,
+      endDate: p.endDate,
+      minutesPerWeek: p.minutesPerWeek,
+      prices: p.prices,
+    })),
+  }
 }
 
 export interface SavedScenarioModels {
@@ -123,6 +152,7 @@ export function createUpliftsService(db: Database) {
     ...createUpliftApplyService(db),
     ...bindDatabase(db, {
       modelUplifts,
+      bookOfYear,
       savedScenarioModels,
       publishedUplift,
       listScenarios,

@@ -125,5 +125,11 @@ describe('hand-backs in the insights', () => {
     expect(page.body).toMatch(/id="hand-backs-headline">Providers handed back <strong>3<\/strong> packages/)
     expect(page.body).toContain('id="insights-hand-backs-table"')
     expect(page.body).toContain('id="hand-backs-by-reason"')
+    // The committee report says the same, in a sentence.
+    const committee = await commissioner.get(`/insights/report.html?from=${FROM}&to=${TO}`)
+    expect(committee.statusCode).toBe(200)
+    expect(committee.body).toMatch(
+      /id="report-hand-backs">Providers handed back <strong>3<\/strong> packages in the period, 1 at less than the council’s notice; most from [^(]+ \(2\), most often because “Staff shortage”\. Home care was handed back at [\d.]+ per 1,000 hours delivered\./,
+    )
   })
 })
