@@ -183,6 +183,27 @@ export async function chosenScenario(
   return row ? savedOf(row) : null
 }
 
+/** A scenario's name and JSON as given, both checked, every problem reported together. */
+function readInput(input: { name?: unknown; scenario?: unknown }): {
+  name: string
+  scenario: Record<string, unknown>
+} {
+  const errors: ValidationError[] = []
+  const checked = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read()
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e
+      errors.push(e)
+      return fallback
+    }
+  }
+  const name = checked(() => readName(input.name), '')
+  const scenario = checked<Record<string, unknown>>(() => readScenario(input.scenario), {})
+  if (errors.length > 0) throw new ValidationError(errors.flatMap((e) => e.errors))
+  return { name, scenario }
+}
+
 /** Saves a named scenario for the year: refused past the limit, or under a name the year already has. */
 export async function saveScenario(
   db: Database,
@@ -193,22 +214,7 @@ export async function saveScenario(
   now = new Date(),
 ): Promise<SavedScenario> {
   financialYear(year)
-  const errors: ValidationError[] = []
-  let name = ''
-  let scenario: Record<string, unknown> = {}
-  try {
-    name = readName(input.name)
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e
-    errors.push(e)
-  }
-  try {
-    scenario = readScenario(input.scenario)
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e
-    errors.push(e)
-  }
-  if (errors.length > 0) throw new ValidationError(errors.flatMap((e) => e.errors))
+  const { name, scenario } = readInput(input)
   return db.transaction(async (tx) => {
     await tx.execute(lockYear(councilId, year))
     const [count] = await tx
@@ -256,22 +262,7 @@ export async function updateScenario(
   actor: Actor,
   now = new Date(),
 ): Promise<SavedScenario> {
-  const errors: ValidationError[] = []
-  let name = ''
-  let scenario: Record<string, unknown> = {}
-  try {
-    name = readName(input.name)
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e
-    errors.push(e)
-  }
-  try {
-    scenario = readScenario(input.scenario)
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e
-    errors.push(e)
-  }
-  if (errors.length > 0) throw new ValidationError(errors.flatMap((e) => e.errors))
+  const { name, scenario } = readInput(input)
   return db.transaction(async (tx) => {
     await tx.execute(lockYear(councilId, year))
     const before = await getScenario(tx, councilId, year, id)
