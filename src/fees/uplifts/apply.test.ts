@@ -4,7 +4,7 @@ import { Readable } from 'node:stream'
 import { and, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { type BookRow, loadBook } from '../../../test/support/uplifts-fixture.ts'
+import { BOOK_2027, type BookRow, loadBook } from '../../../test/support/uplifts-fixture.ts'
 import { importPackages } from '../../brokerage/package-imports/service.ts'
 import { auditLog, feeRates, locations, outbox } from '../../db/schema.ts'
 import { insightsReport } from '../../market/insights/service.ts'
@@ -14,48 +14,7 @@ import { parseScenarioJson } from './rules.ts'
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
 
-const BOOK: BookRow[] = [
-  {
-    personRef: 'R1',
-    serviceType: 'residential',
-    clientGroup: 'older_people',
-    weeklyCostPence: 80_000,
-    startDate: '2025-06-01',
-  },
-  {
-    personRef: 'N1',
-    serviceType: 'nursing',
-    clientGroup: 'older_people',
-    weeklyCostPence: 105_050,
-    startDate: '2026-01-10',
-  },
-  // Ends within 2027/28: 1 April to 30 June 2027.
-  {
-    personRef: 'W1',
-    serviceType: 'residential',
-    clientGroup: 'younger_adults',
-    weeklyCostPence: 150_000,
-    startDate: '2026-02-01',
-    endDate: '2027-06-30',
-  },
-  // Starts within 2027/28: its new price holds from its first day.
-  {
-    personRef: 'H1',
-    serviceType: 'home_care',
-    clientGroup: 'older_people',
-    weeklyCostPence: 31_333,
-    startDate: '2028-01-01',
-  },
-  // Ends on 31 March 2027: no new price.
-  {
-    personRef: 'S1',
-    serviceType: 'supported_living',
-    clientGroup: 'younger_adults',
-    weeklyCostPence: 99_999,
-    startDate: '2025-01-01',
-    endDate: '2027-03-31',
-  },
-]
+const BOOK = BOOK_2027
 const SCENARIO = { default: 5, 'home-support': 7.5 }
 const uplifted = (row: BookRow) =>
   Math.round((row.weeklyCostPence * (10_000 + (row.serviceType === 'home_care' ? 750 : 500))) / 10_000)

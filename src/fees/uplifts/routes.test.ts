@@ -3,56 +3,14 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, createTestApp, type Fixture, seedCouncil } from '../../../test/helpers.ts'
-import { type BookRow, loadBook } from '../../../test/support/uplifts-fixture.ts'
+import { BOOK_2027, DAYS_IN_2027, loadBook } from '../../../test/support/uplifts-fixture.ts'
 
 let t: Awaited<ReturnType<typeof createTestApp>>
 let home: Fixture
 let other: Fixture
 
-const BOOK: BookRow[] = [
-  // In force all of 2027/28 (366 days).
-  {
-    personRef: 'R1',
-    serviceType: 'residential',
-    clientGroup: 'older_people',
-    weeklyCostPence: 80_000,
-    startDate: '2025-06-01',
-  },
-  {
-    personRef: 'N1',
-    serviceType: 'nursing',
-    clientGroup: 'older_people',
-    weeklyCostPence: 105_050,
-    startDate: '2026-01-10',
-  },
-  // Ends within the year: 1 April to 30 June 2027 is 91 days.
-  {
-    personRef: 'W1',
-    serviceType: 'residential',
-    clientGroup: 'younger_adults',
-    weeklyCostPence: 150_000,
-    startDate: '2026-02-01',
-    endDate: '2027-06-30',
-  },
-  // Starts within the year: 1 January to 31 March 2028 is 91 days.
-  {
-    personRef: 'H1',
-    serviceType: 'home_care',
-    clientGroup: 'older_people',
-    weeklyCostPence: 31_333,
-    startDate: '2028-01-01',
-  },
-  // Ended before the year: not counted.
-  {
-    personRef: 'S1',
-    serviceType: 'supported_living',
-    clientGroup: 'younger_adults',
-    weeklyCostPence: 99_999,
-    startDate: '2025-01-01',
-    endDate: '2027-03-31',
-  },
-]
-const DAYS: Record<string, number> = { R1: 366, N1: 366, W1: 91, H1: 91, S1: 0 }
+const BOOK = BOOK_2027
+const DAYS = DAYS_IN_2027
 
 beforeAll(async () => {
   t = await createTestApp()
